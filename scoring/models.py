@@ -1,0 +1,486 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from cadre.models import Official, Unit, UnitCategory
+
+POINTS = {"max_digits": 10, "decimal_places": 2}
+FIGURE = {"max_digits": 20, "decimal_places": 4}
+SHARE = {"max_digits": 6, "decimal_places": 4}
+
+
+class Period(models.TextChoices):
+    Q1 = "Q1", _("第一季度")
+    Q2 = "Q2", _("第二季度")
+    Q3 = "Q3", _("第三季度")
+    Q4 = "Q4", _("第四季度")
+    YEAR = "Y", _("全年")
+
+
+QUARTERS = [Period.Q1, Period.Q2, Period.Q3, Period.Q4]
+VALID_PERIOD = Q(period__in=Period.values)
+
+
+class Cycle(models.Model):
+    """One assessment year with its settings and its state (draft → open → closed → published)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        OPEN = "open", _("填报中")
+        CLOSED = "closed", _("已关闭")
+        PUBLISHED = "published", _("已发布")
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    name = models.CharField(_("名称"), max_length=128, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=State, default=State.DRAFT)
+
+    weight_q1 = models.DecimalField(_("一季度权重"), **SHARE, default=Decimal("0.25"))
+    weight_q2 = models.DecimalField(_("二季度权重"), **SHARE, default=Decimal("0.25"))
+    weight_q3 = models.DecimalField(_("三季度权重"), **SHARE, default=Decimal("0.25"))
+    weight_q4 = models.DecimalField(_("四季度权重"), **SHARE, default=Decimal("0.25"))
+    bonus_cap = models.DecimalField(_("加分上限"), **POINTS, default=Decimal("50"))
+    excellent_share = models.DecimalField(_("优秀比例"), **SHARE, default=Decimal("0.30"))
+    excellent_min = models.DecimalField(_("优秀分数线"), **POINTS, default=Decimal("900"))
+    good_min = models.DecimalField(_("良好分数线"), **POINTS, default=Decimal("800"))
+    fair_min = models.DecimalField(_("一般分数线"), **POINTS, default=Decimal("600"))
+    alpha_principal = models.DecimalField(_("主要负责人关联系数"), **SHARE, default=Decimal("0.7"))
+    alpha_member = models.DecimalField(_("其他干部关联系数"), **SHARE, default=Decimal("0.5"))
+    vote_excellent = models.DecimalField(_("优秀票分值"), **SHARE, default=Decimal("1"))
+    vote_competent = models.DecimalField(_("称职票分值"), **SHARE, default=Decimal("0.8"))
+    vote_basic = models.DecimalField(_("基本称职票分值"), **SHARE, default=Decimal("0.6"))
+    vote_incompetent = models.DecimalField(_("不称职票分值"), **SHARE, default=Decimal("0"))
+    star_share = models.DecimalField(_("十星级子节点比例"), **SHARE, default=Decimal("0.80"))
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("考核周期")
+        verbose_name_plural = _("考核周期")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_q1__gte=0, weight_q2__gte=0, weight_q3__gte=0, weight_q4__gte=0)
+                # A tolerance below the fields' precision, because SQLite sums in floats.
+                & Q(
+                    weight_q1__gte=Decimal("0.99995")
+                    - F("weight_q2")
+                    - F("weight_q3")
+                    - F("weight_q4")
+                )
+                & Q(
+                    weight_q1__lte=Decimal("1.00005")
+                    - F("weight_q2")
+                    - F("weight_q3")
+                    - F("weight_q4")
+                ),
+                name="cycle_quarter_weights_sum_to_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(excellent_share__gte=0, excellent_share__lte=1)
+                & Q(star_share__gte=0, star_share__lte=1)
+                & Q(alpha_principal__gte=0, alpha_principal__lte=1)
+                & Q(alpha_member__gte=0, alpha_member__lte=1),
+                name="cycle_shares_between_zero_and_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(bonus_cap__gte=0)
+                & Q(excellent_min__gte=F("good_min"))
+                & Q(good_min__gte=F("fair_min"))
+                & Q(fair_min__gte=0),
+                name="cycle_grade_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "open", "closed", "published"]),
+                name="cycle_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or f"{self.year}年度考核"
+
+    @property
+    def quarter_weights(self) -> dict[str, Decimal]:
+        return {
+            Period.Q1: self.weight_q1,
+            Period.Q2: self.weight_q2,
+            Period.Q3: self.weight_q3,
+            Period.Q4: self.weight_q4,
+        }
+
+    @property
+    def vote_values(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        return (self.vote_excellent, self.vote_competent, self.vote_basic, self.vote_incompetent)
+
+    @property
+    def is_locked(self) -> bool:
+        """Closed and published cycles accept no change to any input."""
+        return self.state in (self.State.CLOSED, self.State.PUBLISHED)
+
+
+class Method(models.TextChoices):
+    DIRECT = "direct", _("直接赋分")
+    COMPLETION = "completion", _("目标完成率")
+    RANK = "rank", _("排名赋分")
+    BEST_RATIO = "best_ratio", _("对标最优")
+    DEDUCTION = "deduction", _("扣分")
+    BONUS = "bonus", _("加分")
+    VETO = "veto", _("一票否决")
+    EVALUATION = "evaluation", _("综合评价")
+
+
+class Indicator(models.Model):
+    """A node of the thousand-point tree: an area (一级), a work item (二级) or an indicator (三级).
+
+    Nodes with children only carry max_points, which their children add up to; leaves carry a
+    scoring method and its parameters.
+    """
+
+    Method = Method
+
+    class Frequency(models.TextChoices):
+        QUARTERLY = "quarterly", _("按季度")
+        ANNUAL = "annual", _("按年度")
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("考核周期")
+    )
+    code = models.CharField(_("代码"), max_length=32)
+    name = models.CharField(_("名称"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级"),
+    )
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    max_points = models.DecimalField(_("分值"), **POINTS)
+    method = models.CharField(_("计分方法"), max_length=16, choices=Method, blank=True)
+    frequency = models.CharField(
+        _("频次"), max_length=16, choices=Frequency, default=Frequency.QUARTERLY
+    )
+    categories = models.ManyToManyField(
+        UnitCategory,
+        blank=True,
+        related_name="indicators",
+        verbose_name=_("适用类别"),
+        help_text=_("留空表示适用于所有类别。"),
+    )
+    target = models.DecimalField(_("目标值"), **FIGURE, null=True, blank=True)
+    floor = models.DecimalField(_("完成率下限"), **SHARE, default=Decimal("0"))
+    cap = models.DecimalField(_("完成率上限"), **SHARE, default=Decimal("1"))
+    lower_is_better = models.BooleanField(_("越低越好"), default=False)
+    step = models.DecimalField(_("每名次扣分"), **POINTS, null=True, blank=True)
+    min_share = models.DecimalField(_("末位得分比例"), **SHARE, default=Decimal("0"))
+    per_incident = models.DecimalField(_("每次扣分"), **POINTS, null=True, blank=True)
+    lead_department = models.CharField(_("牵头部门"), max_length=128, blank=True)
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="owned_indicators",
+        verbose_name=_("评分账号"),
+    )
+
+    class Meta:
+        ordering = ["cycle", "sort_order", "code"]
+        verbose_name = _("考核指标")
+        verbose_name_plural = _("考核指标")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "code"], name="indicator_code_unique_in_cycle"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_points__gte=0), name="indicator_max_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(floor__gte=0) & Q(cap__gte=F("floor")),
+                name="indicator_floor_below_cap",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_share__gte=0, min_share__lte=1),
+                name="indicator_min_share_is_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(step__isnull=True) | Q(step__gte=0),
+                name="indicator_step_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(per_incident__isnull=True) | Q(per_incident__gte=0),
+                name="indicator_per_incident_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="completion") | Q(target__isnull=False, target__gt=0),
+                name="indicator_completion_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="deduction") | Q(per_incident__isnull=False),
+                name="indicator_deduction_has_per_incident",
+            ),
+            models.CheckConstraint(
+                condition=Q(method="") | Q(method__in=Method.values),
+                name="indicator_method_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_outside_thousand(self) -> bool:
+        """Bonus and veto indicators stand outside the 1000 points."""
+        return self.method in (self.Method.BONUS, self.Method.VETO)
+
+
+class Responsibility(models.Model):
+    """An official answers for an indicator at their unit (人事对应 / 量化到人)."""
+
+    official = models.ForeignKey(
+        Official, on_delete=models.CASCADE, related_name="responsibilities", verbose_name=_("干部")
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="responsibilities", verbose_name=_("指标")
+    )
+
+    class Meta:
+        verbose_name = _("指标责任人")
+        verbose_name_plural = _("指标责任人")
+        constraints = [
+            models.UniqueConstraint(fields=["official", "indicator"], name="responsibility_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.official} → {self.indicator}"
+
+
+class RaterGroup(models.Model):
+    """A group of raters in the comprehensive evaluation (民主测评), with its weight."""
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="rater_groups", verbose_name=_("考核周期")
+    )
+    code = models.CharField(_("代码"), max_length=32)
+    name = models.CharField(_("名称"), max_length=64)
+    weight = models.DecimalField(_("权重"), **SHARE)
+
+    class Meta:
+        ordering = ["cycle", "code"]
+        verbose_name = _("测评群体")
+        verbose_name_plural = _("测评群体")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "code"], name="rater_group_code_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="rater_group_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class IndicatorValue(models.Model):
+    """The figure a scorer reports for one unit, indicator and period.
+
+    What the figure means depends on the indicator's method: points given, an actual figure,
+    a count of incidents, 0/1 for a veto.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("指标")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("单位")
+    )
+    period = models.CharField(_("期间"), max_length=2, choices=Period)
+    value = models.DecimalField(_("数值"), **FIGURE)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("填报人"),
+    )
+    updated_at = models.DateTimeField(_("填报时间"), auto_now=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    verified_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("指标数据")
+        verbose_name_plural = _("指标数据")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period"], name="value_unique_per_period"
+            ),
+            models.CheckConstraint(condition=VALID_PERIOD, name="value_period_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.indicator.code} {self.period} = {self.value}"
+
+
+class Vote(models.Model):
+    """Vote counts of one rater group for one unit in a comprehensive evaluation indicator."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="votes", verbose_name=_("指标")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="votes", verbose_name=_("单位")
+    )
+    period = models.CharField(_("期间"), max_length=2, choices=Period)
+    rater_group = models.ForeignKey(
+        RaterGroup, on_delete=models.CASCADE, related_name="votes", verbose_name=_("测评群体")
+    )
+    excellent = models.PositiveIntegerField(_("优秀"), default=0)
+    competent = models.PositiveIntegerField(_("称职"), default=0)
+    basic = models.PositiveIntegerField(_("基本称职"), default=0)
+    incompetent = models.PositiveIntegerField(_("不称职"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("测评票数")
+        verbose_name_plural = _("测评票数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period", "rater_group"], name="vote_unique"
+            ),
+            models.CheckConstraint(condition=VALID_PERIOD, name="vote_period_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.indicator.code} {self.period} {self.rater_group}"
+
+
+class Adjustment(models.Model):
+    """A documented flexible adjustment (柔性考核) of a unit's total for one period."""
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="adjustments", verbose_name=_("考核周期")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="adjustments", verbose_name=_("单位")
+    )
+    period = models.CharField(_("期间"), max_length=2, choices=Period)
+    points = models.DecimalField(_("调整分值"), **POINTS)
+    reason = models.TextField(_("调整事由"))
+    approved_by = models.CharField(_("批准人"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["cycle", "unit", "period", "pk"]
+        verbose_name = _("柔性考核调整")
+        verbose_name_plural = _("柔性考核调整")
+        constraints = [
+            models.CheckConstraint(condition=VALID_PERIOD, name="adjustment_period_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+            models.CheckConstraint(condition=~Q(approved_by=""), name="adjustment_has_approver"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.period} {self.points:+}"
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    GOOD = "good", _("良好")
+    FAIR = "fair", _("一般")
+    POOR = "poor", _("较差")
+
+
+class UnitResult(models.Model):
+    """The stored result of one unit for one period, written by the scoring service.
+
+    `points` maps each applicable indicator code to its points (a string of a Decimal), so a
+    page reads every point of a unit from one row; `area_points` holds the subtotal of each
+    area; `missing` lists the codes of applicable indicators without a value.
+    """
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="unit_results", verbose_name=_("考核周期")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="results", verbose_name=_("单位")
+    )
+    period = models.CharField(_("期间"), max_length=2, choices=Period)
+    category = models.ForeignKey(
+        UnitCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("类别")
+    )
+    earned = models.DecimalField(_("得分"), max_digits=14, decimal_places=4)
+    applicable_max = models.DecimalField(_("适用满分"), max_digits=14, decimal_places=4)
+    bonus = models.DecimalField(_("加分"), **POINTS, default=Decimal("0"))
+    adjustment = models.DecimalField(_("柔性调整"), **POINTS, default=Decimal("0"))
+    total = models.DecimalField(_("总分"), **POINTS)
+    rank = models.PositiveIntegerField(_("名次"))
+    grade = models.CharField(_("等次"), max_length=16, choices=Grade)
+    vetoed = models.BooleanField(_("一票否决"), default=False)
+    needs_adjustment = models.BooleanField(_("重点调整"), default=False)
+    points = models.JSONField(_("指标得分"), default=dict)
+    area_points = models.JSONField(_("领域得分"), default=dict)
+    missing = models.JSONField(_("缺报指标"), default=list)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["cycle", "period", "category", "rank", "unit__code"]
+        verbose_name = _("单位考核结果")
+        verbose_name_plural = _("单位考核结果")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "unit", "period"], name="unit_result_unique"),
+            models.CheckConstraint(condition=VALID_PERIOD, name="unit_result_period_valid"),
+            models.CheckConstraint(
+                condition=Q(earned__gte=0) & Q(applicable_max__gte=0) & Q(bonus__gte=0),
+                name="unit_result_points_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.period} {self.total}"
+
+
+class OfficialScore(models.Model):
+    """An official's personal score (linked assessment): α × unit total + (1 − α) × own part."""
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="official_scores", verbose_name=_("考核周期")
+    )
+    official = models.ForeignKey(
+        Official, on_delete=models.CASCADE, related_name="scores", verbose_name=_("干部")
+    )
+    period = models.CharField(_("期间"), max_length=2, choices=Period, default=Period.YEAR)
+    unit_total = models.DecimalField(_("单位总分"), **POINTS)
+    own_part = models.DecimalField(_("个人指标得分"), **POINTS)
+    alpha = models.DecimalField(_("关联系数"), **SHARE)
+    score = models.DecimalField(_("个人得分"), **POINTS)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["cycle", "official__unit__code", "-score"]
+        verbose_name = _("干部个人得分")
+        verbose_name_plural = _("干部个人得分")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "official", "period"], name="official_score_unique"
+            ),
+            models.CheckConstraint(condition=VALID_PERIOD, name="official_score_period_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.official} {self.score}"

@@ -1,0 +1,93 @@
+"""The thousand-point indicator tree: its rules and how it is loaded."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from scoring.models import Cycle, Indicator
+
+THOUSAND = Decimal("1000")
+
+
+def indicator_tree_problems(*, cycle: Cycle) -> list[str]:
+    """Return one message per broken rule of the cycle's tree; an empty list means it is sound.
+
+    Children add up to their parent and the areas to 1000, bonus and veto indicators aside;
+    a node with children carries no scoring method, a leaf needs one.
+    """
+    nodes = list(
+        Indicator.objects.filter(cycle=cycle).only(
+            "pk", "code", "parent_id", "max_points", "method"
+        )
+    )
+    children = defaultdict(list)
+    for node in nodes:
+        children[node.parent_id].append(node)
+
+    problems = []
+    area_total = Decimal(0)
+    for node in nodes:
+        counted = [child for child in children[node.pk] if not child.is_outside_thousand]
+        if node.parent_id is None and not node.is_outside_thousand:
+            area_total += node.max_points
+        if children[node.pk]:
+            if node.method:
+                problems.append(
+                    _("指标 %(code)s 有下级指标，不应设置计分方法。") % {"code": node.code}
+                )
+            child_sum = sum((child.max_points for child in counted), Decimal(0))
+            if counted and child_sum != node.max_points:
+                problems.append(
+                    _("%(code)s 的下级分值合计 %(sum)s，与其分值 %(max)s 不符。")
+                    % {"code": node.code, "sum": child_sum, "max": node.max_points}
+                )
+        elif not node.method:
+            problems.append(_("末级指标 %(code)s 没有计分方法。") % {"code": node.code})
+    if nodes and area_total != THOUSAND:
+        problems.append(_("一级指标分值合计 %(sum)s，应为 1000。") % {"sum": area_total})
+    return problems
+
+
+def indicator_leaves(*, cycle: Cycle):
+    """Return the cycle's scorable indicators (nodes without children)."""
+    return Indicator.objects.filter(cycle=cycle, children__isnull=True).exclude(method="")
+
+
+def indicator_tree_load(*, cycle: Cycle, rows: list[dict]) -> list[Indicator]:
+    """Create the cycle's indicator tree from rows shaped like the `indicators` sheet.
+
+    Rows are dicts of already-clean cells (codes, Decimals or None, booleans); parents come
+    before their children. Returns the created indicators in row order.
+    """
+    from cadre.models import UnitCategory
+
+    categories = {category.code: category for category in UnitCategory.objects.all()}
+    created: dict[str, Indicator] = {}
+    applicability = []
+    for order, row in enumerate(rows, start=1):
+        indicator = Indicator.objects.create(
+            cycle=cycle,
+            code=row["code"],
+            name=row["name"],
+            parent=created[row["parent"]] if row.get("parent") else None,
+            sort_order=order,
+            max_points=row["max_points"],
+            method=row.get("method") or "",
+            frequency=row.get("frequency") or Indicator.Frequency.QUARTERLY,
+            target=row.get("target"),
+            floor=row.get("floor") if row.get("floor") is not None else Decimal("0"),
+            cap=row.get("cap") if row.get("cap") is not None else Decimal("1"),
+            lower_is_better=bool(row.get("lower_is_better")),
+            step=row.get("step"),
+            min_share=row.get("min_share") if row.get("min_share") is not None else Decimal("0"),
+            per_incident=row.get("per_incident"),
+            lead_department=row.get("lead_department") or "",
+        )
+        created[indicator.code] = indicator
+        applicability += [
+            Indicator.categories.through(indicator=indicator, unitcategory=categories[code])
+            for code in row.get("categories") or []
+        ]
+    Indicator.categories.through.objects.bulk_create(applicability)
+    return list(created.values())

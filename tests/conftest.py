@@ -1,0 +1,37 @@
+from decimal import Decimal
+
+import pytest
+
+from cadre.models import Unit, UnitCategory
+from scoring.models import Cycle, Indicator
+
+
+@pytest.fixture
+def category(db):
+    return UnitCategory.objects.create(code="ZJ", name="镇街")
+
+
+@pytest.fixture
+def unit(category):
+    return Unit.objects.create(code="ZJ01", name="城关街道", category=category)
+
+
+@pytest.fixture
+def cycle(db):
+    return Cycle.objects.create(year=2026)
+
+
+@pytest.fixture
+def make_indicator(cycle):
+    def make(code, max_points, method="direct", parent=None, **params):
+        return Indicator.objects.create(
+            cycle=cycle,
+            code=code,
+            name=code,
+            max_points=Decimal(max_points),
+            method=method,
+            parent=parent,
+            **params,
+        )
+
+    return make

@@ -1,0 +1,54 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    user = get_user_model().objects.create_superuser("boss", password="pw-long-enough")
+    client.force_login(user)
+    return client
+
+
+def test_login_page_speaks_chinese(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "登录" in response.content.decode()
+
+
+def test_login_page_speaks_english_on_request(client):
+    response = client.get("/admin/login/", headers={"accept-language": "en"})
+    assert "Log in" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "cadre/unit",
+        "cadre/official",
+        "scoring/indicator",
+        "scoring/indicatorvalue",
+        "scoring/cycle",
+        "scoring/unitresult",
+        "scoring/vote",
+        "scoring/adjustment",
+    ],
+)
+def test_every_list_renders_the_demo(admin_client, model, django_assert_max_num_queries):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(f"/admin/{model}/")
+    assert response.status_code == 200
+
+
+def test_tree_problems_are_shown_to_the_admin(admin_client, make_indicator):
+    area = make_indicator("A1", 900, method="")
+    make_indicator("A1.1", 900, parent=area)
+    response = admin_client.get(
+        reverse("admin:scoring_cycle_change", args=[area.cycle.pk]), follow=True
+    )
+    assert "一级指标分值合计 900.00，应为 1000。" in response.content.decode()

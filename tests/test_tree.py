@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+from scoring.services.tree import indicator_tree_problems
+
+
+def test_a_sound_tree_has_no_problems(make_indicator):
+    area = make_indicator("A1", 1000, method="")
+    make_indicator("A1.1", 600, parent=area)
+    make_indicator("A1.2", 400, parent=area)
+    make_indicator("B1", 30, method="bonus")
+    assert indicator_tree_problems(cycle=area.cycle) == []
+
+
+def test_children_that_do_not_add_up_are_named(make_indicator):
+    area = make_indicator("A1", 1000, method="")
+    make_indicator("A1.1", 600, parent=area)
+    make_indicator("A1.2", 300, parent=area)
+    problems = indicator_tree_problems(cycle=area.cycle)
+    assert problems == ["A1 的下级分值合计 900.00，与其分值 1000.00 不符。"]
+
+
+def test_areas_must_add_up_to_a_thousand(make_indicator):
+    make_indicator("A1", 500)
+    make_indicator("A2", 400)
+    assert indicator_tree_problems(cycle=make_indicator("B1", 20, method="bonus").cycle) == [
+        f"一级指标分值合计 {Decimal('900.00')}，应为 1000。"
+    ]
+
+
+def test_leaf_without_method_and_parent_with_method_are_named(make_indicator):
+    area = make_indicator("A1", 1000, method="direct")
+    make_indicator("A1.1", 1000, parent=area, method="")
+    problems = indicator_tree_problems(cycle=area.cycle)
+    assert "指标 A1 有下级指标，不应设置计分方法。" in problems
+    assert "末级指标 A1.1 没有计分方法。" in problems
