@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cadre.models import Official, Unit, UnitCategory
 
@@ -56,6 +57,8 @@ class Cycle(models.Model):
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-year"]
@@ -315,6 +318,8 @@ class IndicatorValue(models.Model):
     )
     verified_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("指标数据")
         verbose_name_plural = _("指标数据")
@@ -347,6 +352,8 @@ class Vote(models.Model):
     basic = models.PositiveIntegerField(_("基本称职"), default=0)
     incompetent = models.PositiveIntegerField(_("不称职"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("测评票数")
@@ -384,6 +391,8 @@ class Adjustment(models.Model):
         verbose_name=_("录入人"),
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["cycle", "unit", "period", "pk"]
@@ -484,3 +493,52 @@ class OfficialScore(models.Model):
 
     def __str__(self):
         return f"{self.official} {self.score}"
+
+
+class ImportRecord(models.Model):
+    """An uploaded file that was imported: what it was, who brought it and what it changed."""
+
+    class Kind(models.TextChoices):
+        SCORER_SHEET = "scorer_sheet", _("评分表")
+        WORKBOOK = "workbook", _("整套考核数据")
+        MASTER_DATA = "master_data", _("基础数据")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        PROCESSING = "processing", _("处理中")
+        FAILED = "failed", _("有错误")
+        IMPORTED = "imported", _("已导入")
+
+    cycle = models.ForeignKey(
+        Cycle,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="imports",
+        verbose_name=_("考核周期"),
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind)
+    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.PENDING)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    rows_changed = models.PositiveIntegerField(_("变更条数"), default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
