@@ -1,0 +1,63 @@
+"""Who may read the dashboards.
+
+Admins and leaders see every unit of every cycle; a liaison sees only their own unit(s), and
+only once the cycle is published; scorers and everyone else see no dashboard.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from cadre import roles
+from scoring.models import Cycle
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What one user may see: everything, or their own units of published cycles."""
+
+    sees_all: bool
+    own_unit_ids: frozenset[int]
+
+    def may_see_unit(self, *, unit_id: int, cycle: Cycle) -> bool:
+        if self.sees_all:
+            return True
+        return unit_id in self.own_unit_ids and cycle.state == Cycle.State.PUBLISHED
+
+
+def audience_for(user) -> Audience:
+    """Return the audience of a logged-in user, in at most two queries."""
+    if user.is_superuser:
+        return Audience(sees_all=True, own_unit_ids=frozenset())
+    names = set(user.groups.values_list("name", flat=True))
+    if names & {roles.ADMIN, roles.LEADER}:
+        return Audience(sees_all=True, own_unit_ids=frozenset())
+    if roles.LIAISON in names:
+        return Audience(
+            sees_all=False, own_unit_ids=frozenset(user.liaison_units.values_list("pk", flat=True))
+        )
+    return Audience(sees_all=False, own_unit_ids=frozenset())
+
+
+def dashboard_view(*, liaisons: bool = False):
+    """Guard a view: login first; then leaders and admins, and liaisons where `liaisons` is set.
+
+    The view receives the audience as `request.audience`; views open to liaisons must still
+    check each unit with `Audience.may_see_unit`.
+    """
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            audience = audience_for(request.user)
+            if not (audience.sees_all or (liaisons and audience.own_unit_ids)):
+                raise PermissionDenied
+            request.audience = audience
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate

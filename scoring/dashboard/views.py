@@ -1,0 +1,301 @@
+"""The leaders' dashboards: thin views over `scoring.selectors.dashboard`."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cadre.models import Unit, UnitCategory
+from scoring.dashboard.access import dashboard_view
+from scoring.dashboard.forms import CompareForm, WhatIfForm
+from scoring.models import Cycle, Grade, Indicator, Period
+from scoring.selectors import dashboard as selectors
+from scoring.services.whatif import UnitValueChange, WhatIfChanges, whatif_run
+
+TABS = [
+    ("dashboard:ranking", gettext_lazy("排名")),
+    ("dashboard:distance", gettext_lazy("晋位差距")),
+    ("dashboard:compare", gettext_lazy("单位对比")),
+    ("dashboard:whatif", gettext_lazy("模拟测算")),
+    ("dashboard:officials", gettext_lazy("干部")),
+]
+
+
+@dataclass
+class Selection:
+    """The cycle, period and category a page shows, with the choices offered."""
+
+    cycles: list[Cycle]
+    cycle: Cycle
+    periods: list[str]
+    period: str | None
+    categories: list[UnitCategory]
+    category: UnitCategory | None
+
+    def period_choices(self):
+        return [(period, Period(period).label) for period in self.periods]
+
+    def query(self) -> str:
+        parts = [f"cycle={self.cycle.year}"]
+        if self.period:
+            parts.append(f"period={self.period}")
+        if self.category:
+            parts.append(f"category={self.category.code}")
+        return "&".join(parts)
+
+
+def _selection(request) -> Selection:
+    """Read the cycle, period and category from the query string; fall back to the latest."""
+    cycles = list(Cycle.objects.all())
+    if not request.audience.sees_all:
+        cycles = [cycle for cycle in cycles if cycle.state == Cycle.State.PUBLISHED]
+    if not cycles:
+        raise Http404(_("还没有可查看的考核周期。"))
+    year = request.GET.get("cycle", "")
+    cycle = next((cycle for cycle in cycles if str(cycle.year) == year), cycles[0])
+    periods = selectors.result_periods(cycle=cycle)
+    period = request.GET.get("period")
+    if period not in periods:
+        period = Period.YEAR if Period.YEAR in periods else (periods[-1] if periods else None)
+    categories = list(UnitCategory.objects.all())
+    code = request.GET.get("category", "")
+    category = next((c for c in categories if c.code == code), categories[0] if categories else None)
+    return Selection(cycles, cycle, periods, period, categories, category)
+
+
+def _page(request, template, selection, **context):
+    tabs = [(reverse(name), label, request.resolver_match.view_name == name) for name, label in TABS]
+    return render(
+        request, template, {"selection": selection, "tabs": tabs, "grades": Grade, **context}
+    )
+
+
+def _radar(areas, series):
+    return {
+        "indicators": [{"name": area.name, "max": str(area.max_points)} for area in areas],
+        "series": [
+            {"name": name, "values": [str(points.get(area.code) or 0) for area in areas]}
+            for name, points in series
+        ],
+    }
+
+
+@dashboard_view(liaisons=True)
+def ranking(request):
+    if not request.audience.sees_all:
+        return redirect("dashboard:unit", code=_own_unit_code(request))
+    selection = _selection(request)
+    areas = selectors.result_areas(cycle=selection.cycle)
+    rows = []
+    if selection.period and selection.category:
+        rows = selectors.unit_ranking_list(
+            cycle=selection.cycle,
+            period=selection.period,
+            category=selection.category,
+            areas=areas,
+        )
+    distribution = selectors.grade_distribution(rows)
+    charts = {
+        "units": [row.result.unit.name for row in rows],
+        "totals": [str(row.result.total) for row in rows],
+        "grades": [row.result.grade for row in rows],
+        "distribution": [
+            {"grade": grade, "name": str(label), "value": count}
+            for grade, label, count in distribution
+        ],
+        "trend": selectors.category_trend(cycle=selection.cycle, category=selection.category)
+        if selection.category
+        else {"periods": [], "series": []},
+    }
+    return _page(
+        request,
+        "dashboard/ranking.html",
+        selection,
+        areas=areas,
+        rows=rows,
+        distribution=distribution,
+        charts=charts,
+    )
+
+
+def _own_unit_code(request) -> str:
+    unit = Unit.objects.filter(pk__in=request.audience.own_unit_ids).order_by("code").first()
+    return unit.code
+
+
+@dashboard_view()
+def distance(request):
+    selection = _selection(request)
+    rows = []
+    if selection.period and selection.category:
+        rows = selectors.unit_ranking_list(
+            cycle=selection.cycle, period=selection.period, category=selection.category, areas=[]
+        )
+    rows.sort(key=lambda row: (row.closest_gap is None, row.closest_gap, row.result.rank))
+    return _page(request, "dashboard/distance.html", selection, rows=rows)
+
+
+@dashboard_view(liaisons=True)
+def unit_detail(request, code):
+    unit = get_object_or_404(Unit.objects.select_related("category"), code=code)
+    selection = _selection(request)
+    if not request.audience.may_see_unit(unit_id=unit.pk, cycle=selection.cycle):
+        raise PermissionDenied
+    areas = selectors.result_areas(cycle=selection.cycle)
+    overview = selectors.unit_overview(
+        cycle=selection.cycle, unit=unit, period=selection.period or Period.YEAR
+    )
+    result = next((r for r in overview.results if r.period == selection.period), None)
+    indicator_rows = (
+        selectors.unit_indicator_rows(cycle=selection.cycle, unit=unit, result=result)
+        if result
+        else []
+    )
+    radar = _radar(
+        areas,
+        [
+            (unit.name, result.area_points if result else {}),
+            (_("类别平均"), overview.area_averages),
+        ],
+    )
+    return _page(
+        request,
+        "dashboard/unit.html",
+        selection,
+        unit=unit,
+        overview=[
+            (r, overview.category_sizes.get(r.period), r.period == selection.period)
+            for r in overview.results
+        ],
+        result=result,
+        areas=[(area, selectors.points_round(result.area_points.get(area.code)) if result else None,
+                overview.area_averages.get(area.code)) for area in areas],
+        indicator_rows=indicator_rows,
+        official_scores=selectors.unit_official_scores(cycle=selection.cycle, unit=unit),
+        charts={"radar": radar},
+    )
+
+
+@dashboard_view()
+def compare(request):
+    selection = _selection(request)
+    units = list(Unit.objects.filter(is_active=True).select_related("category"))
+    form = CompareForm(
+        request.GET if "units" in request.GET else None,
+        unit_choices=[(unit.code, f"{unit.category.name} · {unit.name}") for unit in units],
+    )
+    areas = selectors.result_areas(cycle=selection.cycle)
+    results = []
+    if form.is_valid() and selection.period:
+        results = selectors.units_compare(
+            cycle=selection.cycle, period=selection.period, unit_codes=form.cleaned_data["units"]
+        )
+    area_rows = [
+        (area, [selectors.points_round(r.area_points.get(area.code)) for r in results])
+        for area in areas
+    ]
+    radar = _radar(areas, [(r.unit.name, r.area_points) for r in results])
+    return _page(
+        request,
+        "dashboard/compare.html",
+        selection,
+        form=form,
+        results=results,
+        area_rows=area_rows,
+        charts={"radar": radar},
+    )
+
+
+@dashboard_view()
+def whatif(request):
+    selection = _selection(request)
+    cycle = selection.cycle
+    leaves = list(
+        Indicator.objects.filter(cycle=cycle, children__isnull=True)
+        .exclude(method="")
+        .order_by("sort_order")
+    )
+    units = list(Unit.objects.filter(category=selection.category, is_active=True))
+    form = WhatIfForm(
+        request.GET if "run" in request.GET else None,
+        initial={f"weight_{p.lower()}": w for p, w in cycle.quarter_weights.items()},
+        indicator_choices=[(i.code, f"{i.code} {i.name}（{i.max_points}）") for i in leaves],
+        unit_choices=[(unit.code, unit.name) for unit in units],
+    )
+    rows = None
+    if form.is_valid() and selection.period:
+        rows = whatif_run(
+            cycle=cycle,
+            period=selection.period,
+            category=selection.category,
+            changes=_whatif_changes(form, leaves, units),
+        )
+    elif form.is_bound:
+        messages.error(request, _("请更正下面标出的问题后再测算。"))
+    return _page(request, "dashboard/whatif.html", selection, form=form, rows=rows)
+
+
+def _whatif_changes(form, leaves, units) -> WhatIfChanges:
+    data = form.cleaned_data
+    by_code = {indicator.code: indicator for indicator in leaves}
+    unit_values = []
+    if data["unit"]:
+        unit_values.append(
+            UnitValueChange(
+                unit=next(unit for unit in units if unit.code == data["unit"]),
+                indicator=by_code[data["value_indicator"]],
+                period=data["value_period"],
+                value=data["value"],
+            )
+        )
+    return WhatIfChanges(
+        indicator_max={by_code[data["indicator"]]: data["max_points"]} if data["indicator"] else {},
+        quarter_weights=form.quarter_weights(),
+        unit_values=unit_values,
+    )
+
+
+@dashboard_view()
+def officials(request):
+    selection = _selection(request)
+    search = request.GET.get("q", "").strip()
+    young_only = request.GET.get("young") == "1"
+    queryset = selectors.official_list(
+        cycle=selection.cycle, search=search, young_only=young_only
+    )
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    for official in page:
+        official.personal_grade = selectors.personal_grade(
+            cycle=selection.cycle, score=official.personal_score
+        )
+    return _page(
+        request,
+        "dashboard/officials.html",
+        selection,
+        page=page,
+        search=search,
+        young_only=young_only,
+    )
+
+
+@dashboard_view()
+def export(request):
+    from scoring.services.reports import results_workbook_build
+
+    selection = _selection(request)
+    if not selection.period:
+        raise Http404(_("该周期还没有考核结果。"))
+    workbook = results_workbook_build(cycle=selection.cycle, period=selection.period)
+    response = HttpResponse(
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"results-{selection.cycle.year}-{selection.period}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    workbook.save(response)
+    return response

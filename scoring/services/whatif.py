@@ -1,0 +1,93 @@
+"""The what-if sandbox: change an input, see totals, ranks and grades move, change nothing.
+
+The sandbox applies the changes inside a transaction, runs the real scoring service on the
+affected periods, reads the results and rolls everything back, so it can never disagree with
+the real scoring rules.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from cadre.models import Unit, UnitCategory
+from scoring.models import Cycle, Indicator, IndicatorValue, Period, UnitResult
+
+
+@dataclass(frozen=True)
+class UnitValueChange:
+    unit: Unit
+    indicator: Indicator
+    period: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class WhatIfChanges:
+    """The changes a leader tries; empty fields change nothing."""
+
+    indicator_max: dict[Indicator, Decimal] = field(default_factory=dict)
+    quarter_weights: dict[str, Decimal] | None = None
+    unit_values: list[UnitValueChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WhatIfRow:
+    unit: Unit
+    real: UnitResult | None
+    sandbox: UnitResult
+
+    @property
+    def total_change(self) -> Decimal | None:
+        return None if self.real is None else self.sandbox.total - self.real.total
+
+    @property
+    def rank_change(self) -> int | None:
+        return None if self.real is None else self.real.rank - self.sandbox.rank
+
+    @property
+    def grade_changed(self) -> bool:
+        return self.real is None or self.real.grade != self.sandbox.grade
+
+
+def whatif_run(
+    *, cycle: Cycle, period: str, category: UnitCategory, changes: WhatIfChanges
+) -> list[WhatIfRow]:
+    """Return the category's results for the period with the changes applied, beside the real.
+
+    Nothing is kept: the changes and the recomputed results are rolled back before returning.
+    """
+    from scoring.services.compute import results_compute
+
+    real = {
+        result.unit_id: result
+        for result in UnitResult.objects.filter(cycle=cycle, period=period, category=category)
+    }
+    with transaction.atomic():
+        _changes_apply(cycle=cycle, changes=changes)
+        # Quarter weights and quarterly figures also move the year.
+        periods = sorted({period, Period.YEAR}) if period != Period.YEAR else [Period.YEAR]
+        results_compute(cycle=Cycle.objects.get(pk=cycle.pk), periods=periods, categories=[category])
+        sandbox = list(
+            UnitResult.objects.filter(cycle=cycle, period=period, category=category)
+            .select_related("unit")
+            .order_by("rank", "unit__sort_order", "unit__code")
+        )
+        transaction.set_rollback(True)
+    return [WhatIfRow(unit=result.unit, real=real.get(result.unit_id), sandbox=result) for result in sandbox]
+
+
+def _changes_apply(*, cycle: Cycle, changes: WhatIfChanges) -> None:
+    for indicator, max_points in changes.indicator_max.items():
+        Indicator.objects.filter(pk=indicator.pk, cycle=cycle).update(max_points=max_points)
+    if changes.quarter_weights:
+        Cycle.objects.filter(pk=cycle.pk).update(
+            **{f"weight_{period.lower()}": weight for period, weight in changes.quarter_weights.items()}
+        )
+    for change in changes.unit_values:
+        IndicatorValue.objects.update_or_create(
+            indicator=change.indicator,
+            unit=change.unit,
+            period=change.period,
+            defaults={"value": change.value},
+        )

@@ -1,0 +1,93 @@
+/* Draws the dashboards' charts with ECharts from the JSON each page embeds (json_script).
+   Each chart is a <div data-chart="KIND" data-source="ID">; when drawn it gets data-rendered. */
+(function () {
+  "use strict";
+  var css = getComputedStyle(document.documentElement);
+  var GRADE_COLOURS = {};
+  ["excellent", "good", "fair", "poor"].forEach(function (grade) {
+    GRADE_COLOURS[grade] = css.getPropertyValue("--grade-" + grade).trim();
+  });
+  var FONT = css.fontFamily;
+
+  function numbers(list) {
+    return list.map(function (value) { return value === null ? null : Number(value); });
+  }
+
+  var BUILDERS = {
+    totals: function (data) {
+      return {
+        grid: { left: 48, right: 16, top: 16, bottom: 90 },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: data.units, axisLabel: { rotate: 45, interval: 0 } },
+        yAxis: { type: "value", scale: true },
+        series: [{
+          type: "bar",
+          data: numbers(data.totals).map(function (total, index) {
+            return { value: total, itemStyle: { color: GRADE_COLOURS[data.grades[index]] } };
+          }),
+        }],
+      };
+    },
+    grades: function (data) {
+      return {
+        tooltip: { trigger: "item" },
+        legend: { bottom: 0 },
+        series: [{
+          type: "pie",
+          radius: ["40%", "70%"],
+          label: { formatter: "{b}: {c}" },
+          data: data.distribution.map(function (item) {
+            return { name: item.name, value: item.value, itemStyle: { color: GRADE_COLOURS[item.grade] } };
+          }),
+        }],
+      };
+    },
+    trend: function (data) {
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { type: "scroll", bottom: 0 },
+        grid: { left: 40, right: 16, top: 16, bottom: 60 },
+        xAxis: { type: "category", data: data.trend.periods },
+        yAxis: { type: "value", inverse: true, minInterval: 1, min: 1, name: "" },
+        series: data.trend.series.map(function (line) {
+          return { type: "line", name: line.name, data: line.ranks, connectNulls: false };
+        }),
+      };
+    },
+    radar: function (data) {
+      return {
+        tooltip: {},
+        legend: { bottom: 0 },
+        radar: {
+          indicator: data.radar.indicators.map(function (item) { return { name: item.name, max: Number(item.max) }; }),
+          radius: "62%",
+        },
+        series: [{
+          type: "radar",
+          data: data.radar.series.map(function (line) { return { name: line.name, value: numbers(line.values) }; }),
+        }],
+      };
+    },
+  };
+
+  function draw() {
+    document.querySelectorAll("[data-chart]").forEach(function (element) {
+      var source = document.getElementById(element.dataset.source);
+      var build = BUILDERS[element.dataset.chart];
+      if (!source || !build || typeof echarts === "undefined") return;
+      var chart = echarts.init(element, null, { renderer: "svg" });
+      var option = build(JSON.parse(source.textContent));
+      option.textStyle = { fontFamily: FONT };
+      option.animation = false;
+      chart.setOption(option);
+      element.dataset.rendered = "true";
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

@@ -1,0 +1,72 @@
+"""Who sees what: leaders and admins everything, a liaison their own unit once published."""
+
+import pytest
+
+from cadre import roles
+from scoring.models import Cycle
+from tests.dashboard.factories import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+LEADER_PAGES = [
+    "/dashboard/",
+    "/dashboard/distance/",
+    "/dashboard/compare/",
+    "/dashboard/whatif/",
+    "/dashboard/officials/",
+]
+
+
+@pytest.mark.parametrize("url", [*LEADER_PAGES, "/dashboard/unit/ZJ0001/"])
+def test_anonymous_visitors_are_sent_to_the_login_page(client, stored_year, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("role", [roles.ADMIN, roles.LEADER])
+@pytest.mark.parametrize("url", [*LEADER_PAGES, "/dashboard/unit/ZJ0003/"])
+def test_admins_and_leaders_see_every_page(client, stored_year, role, url):
+    client.force_login(user_with_role("reader", role))
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", [*LEADER_PAGES, "/dashboard/unit/ZJ0001/"])
+def test_scorers_and_users_without_a_role_see_no_dashboard(client, stored_year, url):
+    client.force_login(user_with_role("scorer", roles.SCORER))
+    assert client.get(url).status_code == 403
+    client.force_login(user_with_role("nobody", None))
+    assert client.get(url).status_code == 403
+
+
+@pytest.fixture
+def liaison_client(client, town_units):
+    liaison = user_with_role("liaison", roles.LIAISON)
+    liaison.liaison_units.add(town_units[0])
+    client.force_login(liaison)
+    return client
+
+
+def test_a_liaison_is_taken_from_the_dashboard_to_their_own_unit(liaison_client, stored_year):
+    response = liaison_client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/unit/ZJ0001/"
+    page = liaison_client.get("/dashboard/unit/ZJ0001/?period=Y")
+    assert page.status_code == 200
+    assert "950.00" in page.content.decode()
+
+
+def test_a_liaison_cannot_open_another_unit(liaison_client, stored_year):
+    assert liaison_client.get("/dashboard/unit/ZJ0002/").status_code == 403
+
+
+@pytest.mark.parametrize("url", LEADER_PAGES[1:])
+def test_a_liaison_cannot_open_the_ranked_pages(liaison_client, stored_year, url):
+    assert liaison_client.get(url).status_code == 403
+
+
+def test_a_liaison_sees_nothing_before_publication(liaison_client, stored_year):
+    Cycle.objects.update(state=Cycle.State.CLOSED)
+    response = liaison_client.get("/dashboard/unit/ZJ0001/?cycle=2025&period=Y")
+    assert response.status_code == 404
+    assert "950.00" not in response.content.decode()

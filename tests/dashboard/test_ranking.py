@@ -1,0 +1,140 @@
+"""The ranked dashboard and the distance to the next step, read from stored results."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from scoring.models import Period, UnitResult
+from tests.dashboard.factories import results_store
+
+pytestmark = pytest.mark.django_db
+
+
+def table_rows(response):
+    """Return (rank, unit code, total) for each row of the ranked table, in page order."""
+    rows = []
+    for row in response.context["rows"]:
+        rows.append((row.result.rank, row.result.unit.code, row.result.total))
+    return rows
+
+
+def test_the_ranked_table_matches_the_stored_results(leader_client, stored_year):
+    response = leader_client.get("/dashboard/?cycle=2025&period=Q3&category=ZJ")
+    stored = list(
+        UnitResult.objects.filter(period="Q3")
+        .order_by("rank", "unit__code")
+        .values_list("rank", "unit__code", "total")
+    )
+    assert table_rows(response) == stored
+    html = response.content.decode()
+    for _rank, code, total in stored:
+        assert f'data-unit="{code}"' in html
+        assert f"<strong>{total}</strong>" in html
+    charts = json.loads(html.split('id="charts-data" type="application/json">')[1].split("</script>")[0])
+    assert charts["totals"] == [str(total) for _rank, _code, total in stored]
+    assert [line["name"] for line in charts["trend"]["series"]][:1] == ["镇街单位1"]
+    assert len(charts["trend"]["series"][0]["ranks"]) == 4
+
+
+def test_the_year_is_shown_by_default_with_every_area_as_a_column(leader_client, stored_year):
+    response = leader_client.get("/dashboard/")
+    assert response.context["selection"].period == Period.YEAR
+    html = response.content.decode()
+    for area in ("创新发展", "协调发展", "绿色发展", "开放发展"):
+        assert f">{area}</th>" in html
+    assert "237.50" in html  # 950 shared by four areas
+
+
+def test_rank_changes_show_an_arrow_against_the_previous_quarter(
+    leader_client, published_cycle, town_units
+):
+    first, second, third = town_units[:3]
+    results_store(
+        cycle=published_cycle,
+        period="Q1",
+        totals={first: Decimal(900), second: Decimal(880), third: Decimal(870)},
+    )
+    results_store(
+        cycle=published_cycle,
+        period="Q2",
+        totals={first: Decimal(880), second: Decimal(900), third: Decimal(870)},
+    )
+    response = leader_client.get("/dashboard/?period=Q2")
+    changes = {row.result.unit: row.rank_change for row in response.context["rows"]}
+    assert changes == {second: 1, first: -1, third: 0}
+    html = response.content.decode()
+    assert "▲1" in html and "▼1" in html and "＝" in html
+
+
+def test_ties_share_a_place_and_the_gap_points_at_the_better_unit(
+    leader_client, published_cycle, town_units
+):
+    first, second, third, fourth = town_units[:4]
+    results_store(
+        cycle=published_cycle,
+        period="Q1",
+        totals={
+            first: Decimal("905.10"),
+            second: Decimal("880.00"),
+            third: Decimal("880.00"),
+            fourth: Decimal("700.25"),
+        },
+        vetoed=frozenset({fourth}),
+        needs_adjustment=frozenset({fourth}),
+        missing={third: ["A1.1", "A2.1"]},
+    )
+    rows = leader_client.get("/dashboard/?period=Q1").context["rows"]
+    assert [row.result.rank for row in rows] == [1, 2, 2, 4]
+    assert [row.gap_to_above for row in rows] == [
+        None,
+        Decimal("25.11"),
+        Decimal("25.11"),
+        Decimal("179.76"),
+    ]
+    assert rows[3].above.unit in (second, third)
+    html = leader_client.get("/dashboard/?period=Q1").content.decode()
+    assert html.count("一票否决</span>") == 1
+    assert html.count("重点调整</span>") == 1
+    assert 'title="A1.1, A2.1">2<' in html
+
+
+def test_distance_lists_the_units_closest_to_a_boundary_first(
+    leader_client, published_cycle, town_units
+):
+    near, far, vetoed, top = town_units[:4]
+    results_store(
+        cycle=published_cycle,
+        period="Y",
+        totals={
+            top: Decimal("950"),
+            near: Decimal("799.50"),
+            far: Decimal("650"),
+            vetoed: Decimal("700"),
+        },
+        vetoed=frozenset({vetoed}),
+    )
+    response = leader_client.get("/dashboard/distance/")
+    rows = response.context["rows"]
+    assert [row.result.unit for row in rows] == [near, far, vetoed, top]
+    by_unit = {row.result.unit: row for row in rows}
+    assert (by_unit[near].next_grade, by_unit[near].gap_to_next_grade) == ("good", Decimal("0.50"))
+    assert by_unit[vetoed].next_grade is None
+    assert by_unit[far].gap_to_above == Decimal("50.01")
+    assert by_unit[top].gap_to_above is None and by_unit[top].next_grade is None
+    assert "一票否决，最高一般" in response.content.decode()
+
+
+def test_a_unit_past_the_excellent_line_but_over_the_quota_is_marked(
+    leader_client, published_cycle, town_units
+):
+    results_store(
+        cycle=published_cycle,
+        period="Y",
+        totals={unit: Decimal(960) - index for index, unit in enumerate(town_units)},
+    )
+    rows = leader_client.get("/dashboard/distance/").context["rows"]
+    held = [row for row in rows if row.held_by_quota]
+    # Six units, 30% quota: one 优秀, the other five are past 900 but held at 良好.
+    assert len(held) == 5
+    assert "已过线，受优秀比例限制" in leader_client.get("/dashboard/distance/").content.decode()
