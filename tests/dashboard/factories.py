@@ -99,12 +99,16 @@ def results_store(
 
 
 def year_store(*, cycle: Cycle, units: list[Unit], base: Decimal = Decimal(950)) -> None:
-    """Store Q1…Q4 and Y for the units: unit i scores base − 7·i, quarters drift a little."""
+    """Store Q1…Q4 and Y for the units: unit i scores base − 7·i, quarters drift a little.
+
+    Past 60 units the step shrinks so that every total stays above 500.
+    """
+    step = min(Decimal(7), (Decimal(420) / len(units)).quantize(Decimal("0.01")))
     for offset, period in enumerate([*QUARTERS, Period.YEAR]):
         totals = {}
         for index, unit in enumerate(units):
             drift = Decimal((index * 3 + offset * 5) % 11) if period != Period.YEAR else 0
-            totals[unit] = base - Decimal(7) * index + drift
+            totals[unit] = base - step * index + drift
         results_store(cycle=cycle, period=period, totals=totals)
 
 

@@ -1,0 +1,103 @@
+"""A unit's page, the comparison of units and the officials' list."""
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from cadre.models import GrowthRecord, Official
+from scoring.models import Indicator, IndicatorValue, OfficialScore
+
+pytestmark = pytest.mark.django_db
+
+
+def embedded_charts(response) -> dict:
+    html = response.content.decode()
+    return json.loads(html.split('id="charts-data" type="application/json">')[1].split("</script>")[0])
+
+
+def test_a_unit_page_shows_each_period_and_its_indicators(leader_client, stored_year, town_units):
+    unit = town_units[1]
+    indicator = Indicator.objects.get(code="A1.1")
+    scorer = get_user_model().objects.create_user("tongji")
+    IndicatorValue.objects.create(
+        indicator=indicator, unit=unit, period="Q2", value=Decimal("201.5"), entered_by=scorer
+    )
+    response = leader_client.get(f"/dashboard/unit/{unit.code}/?period=Q2")
+    overview = response.context["overview"]
+    assert [result.period for result, _size, _current in overview] == ["Q1", "Q2", "Q3", "Q4", "Y"]
+    assert all(size == 6 for _result, size, _current in overview)
+    rows = {row.indicator.code: row for row in response.context["indicator_rows"]}
+    assert set(rows) == {"A1.1", "A2.1", "A3.1", "A4.1"}
+    assert rows["A1.1"].value.entered_by == scorer
+    html = response.content.decode()
+    assert "201.5" in html and "tongji" in html
+    radar = embedded_charts(response)["radar"]
+    assert [line["name"] for line in radar["series"]] == [unit.name, "类别平均"]
+    assert [item["name"] for item in radar["indicators"]] == ["创新发展", "协调发展", "绿色发展", "开放发展"]
+
+
+def test_a_unit_page_lists_officials_personal_scores_and_parts(
+    leader_client, stored_year, town_units
+):
+    unit = town_units[0]
+    principal = Official.objects.create(code="P1", name="王伟", unit=unit, role="principal")
+    OfficialScore.objects.create(
+        cycle=stored_year,
+        official=principal,
+        unit_total=Decimal("950.00"),
+        own_part=Decimal("900.00"),
+        alpha=Decimal("0.7"),
+        score=Decimal("935.00"),
+    )
+    html = leader_client.get(f"/dashboard/unit/{unit.code}/").content.decode()
+    assert "王伟" in html and "935.00" in html and "900.00" in html
+    assert "0.7 × 950.00 + (1 − 0.7) × 900.00" in html
+
+
+def test_compare_puts_two_to_five_units_side_by_side(leader_client, stored_year, town_units):
+    codes = [unit.code for unit in town_units[:3]]
+    query = "&".join(f"units={code}" for code in reversed(codes))
+    response = leader_client.get(f"/dashboard/compare/?period=Y&{query}")
+    assert [result.unit.code for result in response.context["results"]] == list(reversed(codes))
+    assert len(embedded_charts(response)["radar"]["series"]) == 3
+
+    one = leader_client.get(f"/dashboard/compare/?units={codes[0]}")
+    assert one.context["results"] == []
+    assert "请选择2至5个单位进行对比，当前选择了1个。" in one.content.decode()
+
+
+def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
+    leader_client, stored_year, town_units
+):
+    young = Official.objects.create(
+        code="Y1",
+        name="李静",
+        unit=town_units[0],
+        position="副镇长",
+        in_young_cadre_pool=True,
+        young_cadre_since=date(2024, 6, 30),
+    )
+    Official.objects.create(code="O1", name="张强", unit=town_units[1], position="书记")
+    GrowthRecord.objects.create(
+        official=young, date=date(2024, 9, 1), kind="training", title="中青年干部培训班"
+    )
+    OfficialScore.objects.create(
+        cycle=stored_year,
+        official=young,
+        unit_total=Decimal("950"),
+        own_part=Decimal("880"),
+        alpha=Decimal("0.5"),
+        score=Decimal("915.00"),
+    )
+    everyone = leader_client.get("/dashboard/officials/")
+    assert [o.name for o in everyone.context["page"]] == ["李静", "张强"]
+    found = leader_client.get("/dashboard/officials/?q=书记")
+    assert [o.name for o in found.context["page"]] == ["张强"]
+    pool = leader_client.get("/dashboard/officials/?young=1")
+    assert [o.name for o in pool.context["page"]] == ["李静"]
+    html = pool.content.decode()
+    assert "915.00" in html and "中青年干部培训班" in html and "grade-excellent" in html
+
