@@ -104,8 +104,9 @@ def main() -> None:
             assert response.status_code == 200 and len(response.context["rows"]) == UNITS
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
+        median = statistics.median(timings)
         print(
-            f"dashboard, {UNITS} units, {connection.vendor}: median {statistics.median(timings):.0f} ms, "
+            f"dashboard, {UNITS} units, {connection.vendor}: median {median:.0f} ms, "
             f"min {min(timings):.0f} ms, max {max(timings):.0f} ms over {RUNS} runs; "
             f"{len(queries)} queries; page {len(response.content) // 1024} KiB"
         )

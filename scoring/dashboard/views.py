@@ -65,12 +65,13 @@ def _selection(request) -> Selection:
         period = Period.YEAR if Period.YEAR in periods else (periods[-1] if periods else None)
     categories = list(UnitCategory.objects.all())
     code = request.GET.get("category", "")
-    category = next((c for c in categories if c.code == code), categories[0] if categories else None)
+    category = next((c for c in categories if c.code == code), next(iter(categories), None))
     return Selection(cycles, cycle, periods, period, categories, category)
 
 
 def _page(request, template, selection, **context):
-    tabs = [(reverse(name), label, request.resolver_match.view_name == name) for name, label in TABS]
+    current = request.resolver_match.view_name
+    tabs = [(reverse(name), label, name == current) for name, label in TABS]
     return render(
         request, template, {"selection": selection, "tabs": tabs, "grades": Grade, **context}
     )
@@ -174,8 +175,14 @@ def unit_detail(request, code):
             for r in overview.results
         ],
         result=result,
-        areas=[(area, selectors.points_round(result.area_points.get(area.code)) if result else None,
-                overview.area_averages.get(area.code)) for area in areas],
+        areas=[
+            (
+                area,
+                selectors.points_round(result.area_points.get(area.code)) if result else None,
+                overview.area_averages.get(area.code),
+            )
+            for area in areas
+        ],
         indicator_rows=indicator_rows,
         official_scores=selectors.unit_official_scores(cycle=selection.cycle, unit=unit),
         charts={"radar": radar},
@@ -266,9 +273,7 @@ def officials(request):
     selection = _selection(request)
     search = request.GET.get("q", "").strip()
     young_only = request.GET.get("young") == "1"
-    queryset = selectors.official_list(
-        cycle=selection.cycle, search=search, young_only=young_only
-    )
+    queryset = selectors.official_list(cycle=selection.cycle, search=search, young_only=young_only)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     for official in page:
         official.personal_grade = selectors.personal_grade(

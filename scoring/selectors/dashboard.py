@@ -54,9 +54,7 @@ def result_areas(*, cycle: Cycle) -> list[Area]:
 
 def result_periods(*, cycle: Cycle) -> list[str]:
     """Return the periods of the cycle that have stored results, quarters first, then Y."""
-    stored = set(
-        UnitResult.objects.filter(cycle=cycle).values_list("period", flat=True).distinct()
-    )
+    stored = set(UnitResult.objects.filter(cycle=cycle).values_list("period", flat=True).distinct())
     return [period for period in PERIOD_ORDER if period in stored]
 
 

@@ -67,22 +67,27 @@ def whatif_run(
         _changes_apply(cycle=cycle, changes=changes)
         # Quarter weights and quarterly figures also move the year.
         periods = sorted({period, Period.YEAR}) if period != Period.YEAR else [Period.YEAR]
-        results_compute(cycle=Cycle.objects.get(pk=cycle.pk), periods=periods, categories=[category])
+        changed_cycle = Cycle.objects.get(pk=cycle.pk)
+        results_compute(cycle=changed_cycle, periods=periods, categories=[category])
         sandbox = list(
             UnitResult.objects.filter(cycle=cycle, period=period, category=category)
             .select_related("unit")
             .order_by("rank", "unit__sort_order", "unit__code")
         )
         transaction.set_rollback(True)
-    return [WhatIfRow(unit=result.unit, real=real.get(result.unit_id), sandbox=result) for result in sandbox]
+    return [
+        WhatIfRow(unit=result.unit, real=real.get(result.unit_id), sandbox=result)
+        for result in sandbox
+    ]
 
 
 def _changes_apply(*, cycle: Cycle, changes: WhatIfChanges) -> None:
     for indicator, max_points in changes.indicator_max.items():
         Indicator.objects.filter(pk=indicator.pk, cycle=cycle).update(max_points=max_points)
     if changes.quarter_weights:
+        weights = changes.quarter_weights.items()
         Cycle.objects.filter(pk=cycle.pk).update(
-            **{f"weight_{period.lower()}": weight for period, weight in changes.quarter_weights.items()}
+            **{f"weight_{period.lower()}": weight for period, weight in weights}
         )
     for change in changes.unit_values:
         IndicatorValue.objects.update_or_create(

@@ -1,5 +1,6 @@
 """Stored results for the dashboard tests, shaped like the scoring service's output."""
 
+import json
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -117,3 +118,12 @@ def user_with_role(username: str, role: str | None):
     if role:
         user.groups.add(roles.role_groups_ensure()[role])
     return user
+
+
+def embedded_charts(response) -> dict:
+    """Return the chart data a page embeds with json_script."""
+    html = response.content.decode()
+    start = html.index('id="charts-data" type="application/json">') + len(
+        'id="charts-data" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])

@@ -1,6 +1,5 @@
 """A unit's page, the comparison of units and the officials' list."""
 
-import json
 from datetime import date
 from decimal import Decimal
 
@@ -9,13 +8,9 @@ from django.contrib.auth import get_user_model
 
 from cadre.models import GrowthRecord, Official
 from scoring.models import Indicator, IndicatorValue, OfficialScore
+from tests.dashboard.factories import AREAS, embedded_charts
 
 pytestmark = pytest.mark.django_db
-
-
-def embedded_charts(response) -> dict:
-    html = response.content.decode()
-    return json.loads(html.split('id="charts-data" type="application/json">')[1].split("</script>")[0])
 
 
 def test_a_unit_page_shows_each_period_and_its_indicators(leader_client, stored_year, town_units):
@@ -36,7 +31,7 @@ def test_a_unit_page_shows_each_period_and_its_indicators(leader_client, stored_
     assert "201.5" in html and "tongji" in html
     radar = embedded_charts(response)["radar"]
     assert [line["name"] for line in radar["series"]] == [unit.name, "类别平均"]
-    assert [item["name"] for item in radar["indicators"]] == ["创新发展", "协调发展", "绿色发展", "开放发展"]
+    assert [item["name"] for item in radar["indicators"]] == [name for _code, name in AREAS]
 
 
 def test_a_unit_page_lists_officials_personal_scores_and_parts(
@@ -100,4 +95,3 @@ def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
     assert [o.name for o in pool.context["page"]] == ["李静"]
     html = pool.content.decode()
     assert "915.00" in html and "中青年干部培训班" in html and "grade-excellent" in html
-

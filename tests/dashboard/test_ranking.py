@@ -1,12 +1,11 @@
 """The ranked dashboard and the distance to the next step, read from stored results."""
 
-import json
 from decimal import Decimal
 
 import pytest
 
 from scoring.models import Period, UnitResult
-from tests.dashboard.factories import results_store
+from tests.dashboard.factories import embedded_charts, results_store
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ def test_the_ranked_table_matches_the_stored_results(leader_client, stored_year)
     for _rank, code, total in stored:
         assert f'data-unit="{code}"' in html
         assert f"<strong>{total}</strong>" in html
-    charts = json.loads(html.split('id="charts-data" type="application/json">')[1].split("</script>")[0])
+    charts = embedded_charts(response)
     assert charts["totals"] == [str(total) for _rank, _code, total in stored]
     assert [line["name"] for line in charts["trend"]["series"]][:1] == ["镇街单位1"]
     assert len(charts["trend"]["series"][0]["ranks"]) == 4
