@@ -225,6 +225,11 @@ class IndicatorRow:
     points: Decimal | None
     missing: bool
 
+    @property
+    def from_quarters(self) -> bool:
+        """A quarterly indicator's annual points weigh its quarters; it has no annual figure."""
+        return self.value is None and self.indicator.frequency == Indicator.Frequency.QUARTERLY
+
 
 def unit_indicator_rows(*, cycle: Cycle, unit: Unit, result: UnitResult) -> list[IndicatorRow]:
     """Return the indicators that count for the unit's result, with value and points.
