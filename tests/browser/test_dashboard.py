@@ -56,3 +56,11 @@ def test_a_leader_reads_the_ranked_dashboard_and_a_unit(demo_district, page, log
     page.wait_for_selector("[data-chart=totals][data-rendered] svg")
     assert "Rank" in page.locator("#ranked-table thead").inner_text()
     screenshot("dashboard-ranking-en")
+
+    page.set_viewport_size({"width": 820, "height": 1180})
+    screenshot("dashboard-ranking-tablet")
+    page.emulate_media(media="print")
+    assert not page.locator(".charts").is_visible()
+    assert not page.locator(".tabs").is_visible()
+    assert page.locator("#ranked-table").is_visible()
+    screenshot("dashboard-ranking-print")

@@ -95,3 +95,12 @@ def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
     assert [o.name for o in pool.context["page"]] == ["李静"]
     html = pool.content.decode()
     assert "915.00" in html and "中青年干部培训班" in html and "grade-excellent" in html
+
+
+def test_weights_that_do_not_add_up_are_refused_with_a_message(leader_client, stored_year):
+    response = leader_client.get(
+        "/dashboard/whatif/?cycle=2025&period=Y&category=ZJ&run=1"
+        "&weight_q1=0.5&weight_q2=0.25&weight_q3=0.25&weight_q4=0.25"
+    )
+    assert response.context["rows"] is None
+    assert "四个季度的权重之和应为1，现在是1.25。" in response.content.decode()
