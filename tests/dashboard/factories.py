@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
-from scoring.models import QUARTERS, Cycle, Grade, Indicator, Period, UnitResult
+from scoring.models import QUARTERS, Cycle, Grade, Indicator, OfficialScore, Period, UnitResult
 
 AREAS = [("A1", "创新发展"), ("A2", "协调发展"), ("A3", "绿色发展"), ("A4", "开放发展")]
 AREA_MAX = Decimal(250)
@@ -127,3 +127,16 @@ def embedded_charts(response) -> dict:
         'id="charts-data" type="application/json">'
     )
     return json.loads(html[start : html.index("</script>", start)])
+
+
+def official_score_store(*, cycle: Cycle, official, unit_total: str, own_part: str, alpha: str):
+    """Store an official's annual score: α × unit total + (1 − α) × own part."""
+    alpha_share = Decimal(alpha)
+    return OfficialScore.objects.create(
+        cycle=cycle,
+        official=official,
+        unit_total=Decimal(unit_total),
+        own_part=Decimal(own_part),
+        alpha=alpha_share,
+        score=alpha_share * Decimal(unit_total) + (1 - alpha_share) * Decimal(own_part),
+    )

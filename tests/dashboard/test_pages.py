@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from cadre.models import GrowthRecord, Official
-from scoring.models import Indicator, IndicatorValue, OfficialScore
-from tests.dashboard.factories import AREAS, embedded_charts
+from scoring.models import Indicator, IndicatorValue
+from tests.dashboard.factories import AREAS, embedded_charts, official_score_store
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +39,8 @@ def test_a_unit_page_lists_officials_personal_scores_and_parts(
 ):
     unit = town_units[0]
     principal = Official.objects.create(code="P1", name="王伟", unit=unit, role="principal")
-    OfficialScore.objects.create(
-        cycle=stored_year,
-        official=principal,
-        unit_total=Decimal("950.00"),
-        own_part=Decimal("900.00"),
-        alpha=Decimal("0.7"),
-        score=Decimal("935.00"),
+    official_score_store(
+        cycle=stored_year, official=principal, unit_total="950.00", own_part="900.00", alpha="0.7"
     )
     html = leader_client.get(f"/dashboard/unit/{unit.code}/").content.decode()
     assert "王伟" in html and "935.00" in html and "900.00" in html
@@ -79,13 +74,8 @@ def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
     GrowthRecord.objects.create(
         official=young, date=date(2024, 9, 1), kind="training", title="中青年干部培训班"
     )
-    OfficialScore.objects.create(
-        cycle=stored_year,
-        official=young,
-        unit_total=Decimal("950"),
-        own_part=Decimal("880"),
-        alpha=Decimal("0.5"),
-        score=Decimal("915.00"),
+    official_score_store(
+        cycle=stored_year, official=young, unit_total="950", own_part="880", alpha="0.5"
     )
     everyone = leader_client.get("/dashboard/officials/")
     assert [o.name for o in everyone.context["page"]] == ["李静", "张强"]

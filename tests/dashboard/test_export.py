@@ -1,0 +1,23 @@
+"""导出Excel on the dashboard hands over the scoring service's results workbook."""
+
+from io import BytesIO
+
+import openpyxl
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+pytest.importorskip(
+    "scoring.services.reports", reason="the results workbook has not landed on this branch"
+)
+
+
+def test_the_dashboard_exports_the_period_as_a_workbook(leader_client, stored_year):
+    response = leader_client.get("/dashboard/export/?cycle=2025&period=Y")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="results-2025-Y.xlsx"'
+    workbook = openpyxl.load_workbook(BytesIO(response.content))
+    text = " ".join(
+        str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row
+    )
+    assert "镇街单位1" in text
