@@ -89,6 +89,7 @@ AWARD_CATEGORIES = [
     ("专业拔尖人才", 5, Decimal("30000")),
 ]
 FUND_BUDGET = Decimal("10000000")
+STAR_SEED = 4
 COMMUNITIES = ["站前社区党委", "东升社区党委", "盼盼路社区党委", "财富街社区党委"]
 
 
@@ -105,7 +106,7 @@ def talent_demo_load() -> list[DemoLogin]:
     if not FundYear.objects.exists():
         _fund_and_subsidies()
     if not StarTree.objects.exists():
-        _star_tree(rng)
+        _star_tree(random.Random(STAR_SEED))
     return [
         DemoLogin(username=user.username, role="评审专家", note="人才奖评审专家 / award reviewer")
         for user in experts

@@ -37,7 +37,12 @@ from talent.services.registry import (
     talent_status_change,
     talent_years,
 )
-from talent.services.star import star_node_reason, star_tree_certify, star_tree_summary
+from talent.services.star import (
+    percent_text,
+    star_node_reason,
+    star_tree_certify,
+    star_tree_summary,
+)
 from talent.services.star_xlsx import star_report_xlsx, star_tree_import
 from talent.services.subsidies import subsidy_approve, subsidy_reject
 
@@ -126,7 +131,9 @@ def talent_detail(request, pk):
 
 @talent_view(reviewers=True)
 def award_rounds(request):
-    categories = AwardCategory.objects.annotate(nominated=Count("nominations"))
+    categories = AwardCategory.objects.annotate(nominated=Count("nominations")).order_by(
+        "sort_order", "pk"
+    )
     if not request.talent_reader:
         categories = categories.filter(reviewers=request.user)
     rounds = (
@@ -159,7 +166,7 @@ def award_round(request, pk):
         nominated=Count("nominations", distinct=True),
         reviewer_count=Count("reviewers", distinct=True),
         winners=Count("nominations", filter=Q(nominations__is_winner=True), distinct=True),
-    )
+    ).order_by("sort_order", "pk")
     return render(
         request,
         "talent/award_round.html",
@@ -233,7 +240,7 @@ def award_score(request, pk):
 def subsidies(request):
     funds = FundYear.objects.annotate(
         pending=Sum("subsidies__amount", filter=Q(subsidies__state=Subsidy.State.PENDING))
-    )
+    ).order_by("-year")
     shown = Subsidy.objects.select_related("talent__programme", "fund", "decided_by")
     state = request.GET.get("state", "")
     if state in Subsidy.State.values:
@@ -314,6 +321,7 @@ def star_tree(request, pk):
             "query": _query_without_page(request),
             "show": show,
             "summary": star_tree_summary(tree=tree),
+            "share_percent": percent_text(tree.share),
             "import_form": StarImportForm(),
         },
     )

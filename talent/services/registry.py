@@ -90,7 +90,7 @@ def talent_progress(*, year: int) -> list[ProgrammeProgress]:
             arrived=programme.arrived,
             dropped=programme.dropped,
         )
-        for programme in Programme.objects.annotate(**counts)
+        for programme in Programme.objects.annotate(**counts).order_by("sort_order", "code")
     ]
 
 

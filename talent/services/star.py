@@ -100,7 +100,7 @@ def _bottom_up(children: dict) -> list[StarNode]:
     return order
 
 
-def _percent(value: Decimal) -> str:
+def percent_text(value: Decimal) -> str:
     # Rounded down so that 79.999% never shows as 80% next to a refusal.
     return format((value * 100).quantize(Decimal("0.01"), rounding=ROUND_DOWN).normalize(), "f")
 
@@ -119,8 +119,8 @@ def star_node_reason(*, node: StarNode, share: Decimal) -> str:
         "ten": node.children_ten_star,
         "total": node.children_total,
         "noun": CHILD_NOUNS[node.level].label,
-        "pct": _percent(node.children_share),
-        "need": _percent(share),
+        "pct": percent_text(node.children_share),
+        "need": percent_text(share),
     }
     if node.verdict == StarVerdict.CERTIFIED:
         return _("%(total)s 个%(noun)s中 %(ten)s 个十星，%(pct)s%% ≥ %(need)s%%") % numbers

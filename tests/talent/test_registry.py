@@ -41,7 +41,9 @@ def test_progress_counts_each_programme_of_the_year_by_status(programme, make_ta
         make_talent(status=status)
     make_talent(status="arrived", year=2025)
     make_talent(programme=academician)
-    rows = {row.programme.code: row for row in talent_progress(year=2026)}
+    progress = talent_progress(year=2026)
+    assert [row.programme.code for row in progress] == ["ACAD", "SSBS"]
+    rows = {row.programme.code: row for row in progress}
     masters = rows["SSBS"]
     assert (masters.target, masters.talks, masters.applied, masters.arrived, masters.dropped) == (
         4,

@@ -211,3 +211,15 @@ def test_list_pages_use_a_fixed_number_of_queries(
     with django_assert_max_num_queries(most) as large:
         assert client.get(reverse(name, args=args), query).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_star_reasons_speak_english_on_request(client, leader, star_tree, star_branch):
+    branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
+    star_tree_certify(tree=star_tree)
+    client.force_login(leader)
+    page = client.get(
+        reverse("talent:star_tree", args=[star_tree.pk]),
+        {"node": branch.pk},
+        headers={"accept-language": "en"},
+    ).content.decode()
+    assert "7 of 10 Party member ten-star, 70% &lt; 80%" in page
