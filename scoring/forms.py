@@ -23,5 +23,3 @@ class AdjustmentForm(forms.ModelForm):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("重新开放的理由"), max_length=REOPEN_REASON_MAX)
-
-

@@ -180,9 +180,7 @@ def _changes(records, *, key, show, label) -> list[dict]:
 
 def unverified_by_indicator(*, cycle: Cycle, period: str) -> QuerySet:
     """Return the cycle's indicators with their count of values not yet verified in the period."""
-    unverified = Count(
-        "values", filter=Q(values__period=period, values__verified_at__isnull=True)
-    )
+    unverified = Count("values", filter=Q(values__period=period, values__verified_at__isnull=True))
     return (
         Indicator.objects.filter(cycle=cycle, method__in=VALUE_METHODS)
         .annotate(unverified=unverified)

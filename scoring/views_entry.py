@@ -32,8 +32,8 @@ from scoring.selectors import (
     entry_grid,
     history_of_unit,
     indicators_writable,
-    unverified_by_indicator,
     units_active,
+    unverified_by_indicator,
 )
 from scoring.services import cycles as cycle_services
 from scoring.services.evaluations import VoteCounts, adjustment_create, votes_save
@@ -95,7 +95,9 @@ def _posted_cells(request, *, period, indicators, units):
             raise PermissionDenied(_("您不负责该指标，不能填报"))
         if unit is None:
             raise Http404(_("单位不存在"))
-        cells.append(CellInput(unit=unit, indicator=indicator, period=period, raw=raw, version=version))
+        cells.append(
+            CellInput(unit=unit, indicator=indicator, period=period, raw=raw, version=version)
+        )
         posted[(unit_id, indicator_id, period)] = raw
     return cells, posted
 
@@ -171,8 +173,7 @@ def votes(request):
     stored = {}
     if indicator and unit:
         stored = {
-            vote.rater_group_id: vote
-            for vote in indicator.votes.filter(unit=unit, period=period)
+            vote.rater_group_id: vote for vote in indicator.votes.filter(unit=unit, period=period)
         }
     data = request.POST if request.method == "POST" else None
     forms = [
@@ -206,9 +207,7 @@ def votes(request):
                 _here("entry:votes", cycle, period, indicator=indicator.pk, unit=unit.pk)
             )
     context = _picker_context(request, cycle, period, cycles)
-    context.update(
-        {"indicators": indicators, "indicator": indicator, "units": units, "unit": unit}
-    )
+    context.update({"indicators": indicators, "indicator": indicator, "units": units, "unit": unit})
     context["forms"] = forms
     return render(request, "entry/votes.html", context)
 
@@ -216,7 +215,9 @@ def votes(request):
 def _vote_initial(vote):
     if vote is None:
         return {}
-    return {name: getattr(vote, name) for name in ("excellent", "competent", "basic", "incompetent")}
+    return {
+        name: getattr(vote, name) for name in ("excellent", "competent", "basic", "incompetent")
+    }
 
 
 @role_required(ADMIN)
@@ -292,8 +293,7 @@ def cycle_move(request, pk):
         cycle.refresh_from_db()
         messages.success(
             request,
-            _("%(cycle)s 现为“%(state)s”。")
-            % {"cycle": cycle, "state": cycle.get_state_display()},
+            _("%(cycle)s 现为“%(state)s”。") % {"cycle": cycle, "state": cycle.get_state_display()},
         )
     return redirect("entry:cycles")
 

@@ -16,9 +16,7 @@ from scoring.services.values import SOURCE_CYCLES
 State = Cycle.State
 # The fields of a cycle that are settings of the scoring rules, kept with a snapshot.
 SETTING_FIELDS = [
-    f.name
-    for f in Cycle._meta.get_fields()
-    if getattr(f, "decimal_places", None) is not None
+    f.name for f in Cycle._meta.get_fields() if getattr(f, "decimal_places", None) is not None
 ]
 REOPEN_REASON_MAX = 80
 
@@ -27,7 +25,9 @@ class CycleStateError(ValidationError):
     """The move is not allowed from the cycle's present state."""
 
 
-def _cycle_move(*, cycle: Cycle, by, allowed_from: tuple[str, ...], to: str, note: str = "") -> Cycle:
+def _cycle_move(
+    *, cycle: Cycle, by, allowed_from: tuple[str, ...], to: str, note: str = ""
+) -> Cycle:
     if not user_has_role(by, ADMIN):
         raise PermissionDenied(_("只有考核办可以改变考核周期的状态"))
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
@@ -62,9 +62,7 @@ def cycle_reopen(*, cycle: Cycle, by, reason: str) -> Cycle:
     if not reason:
         raise ValidationError(_("重新开放必须说明理由"))
     if len(reason) > REOPEN_REASON_MAX:
-        raise ValidationError(
-            _("理由最多 %(max)s 个字，请精简") % {"max": REOPEN_REASON_MAX}
-        )
+        raise ValidationError(_("理由最多 %(max)s 个字，请精简") % {"max": REOPEN_REASON_MAX})
     return _cycle_move(
         cycle=cycle,
         by=by,

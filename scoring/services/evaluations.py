@@ -94,7 +94,7 @@ def adjustment_create(
     by,
     source: str,
 ) -> Adjustment:
-    """Record a flexible adjustment of a unit's total, which always names its reason and approver."""
+    """Record a flexible adjustment of a unit's total, with its reason and approver."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     cycle_ensure_editable(cycle=cycle)
     if not reason.strip() or not approved_by.strip():

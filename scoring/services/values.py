@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -122,9 +122,7 @@ class SaveReport:
         return len(self.errors) + len(self.conflicts)
 
 
-def _cell_problem(
-    *, cycle: Cycle, cell: CellInput, categories: dict[int, set[int]]
-) -> str | None:
+def _cell_problem(*, cycle: Cycle, cell: CellInput, categories: dict[int, set[int]]) -> str | None:
     indicator = cell.indicator
     if indicator.cycle_id != cycle.pk:
         return _("指标 %(code)s 不属于 %(cycle)s") % {"code": indicator.code, "cycle": cycle}
@@ -134,9 +132,7 @@ def _cell_problem(
         return _("期间“%(period)s”无效，应为 Q1–Q4 或 Y") % {"period": cell.period}
     annual = indicator.frequency == Indicator.Frequency.ANNUAL
     if annual != (cell.period == Period.YEAR):
-        return (
-            _("年度指标只在全年（Y）填报") if annual else _("季度指标只在 Q1–Q4 填报，不在全年")
-        )
+        return _("年度指标只在全年（Y）填报") if annual else _("季度指标只在 Q1–Q4 填报，不在全年")
     applies_to = categories.get(indicator.pk)
     if applies_to and cell.unit.category_id not in applies_to:
         return _("指标 %(code)s 不适用于%(unit)s") % {"code": indicator.code, "unit": cell.unit}
@@ -210,7 +206,7 @@ def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) ->
         readable = _cells_read(cycle=cycle, cells=cells, report=report)
         stored = _values_stored(readable)
         now = timezone.now()
-        creates, updates = [], []
+        creates, updates, changed = [], [], set()
         for cell, number in readable:
             row = stored.get(cell.key)
             if number is None:
@@ -231,6 +227,7 @@ def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) ->
                         updated_at=now,
                     )
                 )
+                changed.add((cell.unit, cell.period))
             elif row.value == number:
                 report.unchanged += 1
             elif cell.version is not None and cell.version != row.version:
@@ -249,29 +246,33 @@ def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) ->
                 # A changed value has to be checked again.
                 row.verified_by = row.verified_at = None
                 updates.append(row)
+                changed.add((cell.unit, cell.period))
         history = {"batch_size": BATCH_SIZE, "default_user": by, "default_change_reason": source}
         if creates:
             bulk_create_with_history(creates, IndicatorValue, **history)
         if updates:
-            bulk_update_with_history(
-                updates,
-                IndicatorValue,
-                ["value", "version", "entered_by", "updated_at", "verified_by", "verified_at"],
-                **history,
-            )
+            # What every changed row gets alike is one UPDATE; only the values differ per row.
+            for start in range(0, len(updates), BATCH_SIZE):
+                batch = updates[start : start + BATCH_SIZE]
+                IndicatorValue.objects.filter(pk__in=[row.pk for row in batch]).update(
+                    version=F("version") + 1,
+                    entered_by=by,
+                    updated_at=now,
+                    verified_by=None,
+                    verified_at=None,
+                )
+            bulk_update_with_history(updates, IndicatorValue, ["value"], **history)
         report.created, report.updated = len(creates), len(updates)
-        results_refresh_for_changes(
-            cycle=cycle, changes={(row.unit, row.period) for row in (*creates, *updates)}
-        )
+        results_refresh_for_changes(cycle=cycle, changes=changed)
     return report
 
 
 def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:
     """Mark the cycle's unverified values among `values` as verified by `by`; return how many."""
     cycle_ensure_editable(cycle=cycle)
-    return values.filter(
-        indicator__cycle=cycle, verified_at__isnull=True
-    ).update(verified_by=by, verified_at=timezone.now())
+    return values.filter(indicator__cycle=cycle, verified_at__isnull=True).update(
+        verified_by=by, verified_at=timezone.now()
+    )
 
 
 def values_unverified_count(*, cycle: Cycle) -> int:

@@ -5,19 +5,11 @@ from django.core.management import call_command
 
 from scoring.demo import DEMO_PASSWORD
 from scoring.models import Cycle, IndicatorValue
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 GOOD = {"direct": "８", "completion": "1,050", "rank": "66.5", "deduction": "1"}
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
@@ -26,7 +18,7 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     cycle = Cycle.objects.get(year=2026)
     grid_url = f"/entry/?cycle={cycle.pk}&period=Q4"
-    log_in(page, "scorer")
+    log_in(page, "scorer", DEMO_PASSWORD)
     page.goto(grid_url)
     inputs = page.locator("td.cell input")
     total = inputs.count()
@@ -74,7 +66,7 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
 
     admin_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     admin = admin_context.new_page()
-    log_in(admin, "admin")
+    log_in(admin, "admin", DEMO_PASSWORD)
     admin.goto("/entry/cycles/")
     admin.locator("tr", has_text="2026").get_by_role("button", name="关闭").click()
     admin.wait_for_load_state()
@@ -86,6 +78,7 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
     assert page.locator(".locked-banner").is_visible()
     assert page.locator("#save").count() == 0
     assert page.locator("td.cell input:not([disabled])").count() == 0
+    assert "本周期已关闭，数据只能查看" in page.locator(".locked-banner").inner_text()
     screenshot("entry-grid-closed")
 
     unit_code = page.locator("tbody th.unit-col a").first.get_attribute("href").split("/")[3]
@@ -101,3 +94,8 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
     page.wait_for_load_state()
     page.goto(grid_url)
     screenshot("entry-grid-closed-english")
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto(f"/entry/units/{unit_code}/history/?cycle={cycle.pk}")
+    screenshot("entry-history-english-tablet")
+    page.goto(grid_url)
+    screenshot("entry-grid-english-tablet")

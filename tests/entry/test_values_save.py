@@ -65,7 +65,11 @@ def test_a_changed_value_since_the_editor_loaded_it_is_never_overwritten(setup, 
 
 def test_two_people_creating_the_same_cell_conflict_instead_of_overwriting(setup, other_scorer):
     cycle, scorer, (town1, *_), (points, _other) = setup
-    save(cycle, other_scorer, [CellInput(unit=town1, indicator=points, period="Q1", raw="6", version=0)])
+    save(
+        cycle,
+        other_scorer,
+        [CellInput(unit=town1, indicator=points, period="Q1", raw="6", version=0)],
+    )
     report = save(
         cycle, scorer, [CellInput(unit=town1, indicator=points, period="Q1", raw="7", version=0)]
     )
@@ -76,9 +80,16 @@ def test_history_records_who_old_new_and_from_where(setup):
     cycle, scorer, (town1, *_), (points, _other) = setup
     cell = {"unit": town1, "indicator": points, "period": "Q1"}
     save(cycle, scorer, [CellInput(**cell, raw="5", version=0)])
-    save(cycle, scorer, [CellInput(**cell, raw="7", version=None)], source=source_import(file_name="二季度.xlsx"))
+    save(
+        cycle,
+        scorer,
+        [CellInput(**cell, raw="7", version=None)],
+        source=source_import(file_name="二季度.xlsx"),
+    )
     records = list(IndicatorValue.history.order_by("history_id"))
-    assert [(r.value, r.history_user, r.history_change_reason, r.history_type) for r in records] == [
+    assert [
+        (r.value, r.history_user, r.history_change_reason, r.history_type) for r in records
+    ] == [
         (Decimal("5"), scorer, "填报页面", "+"),
         (Decimal("7"), scorer, "导入 二季度.xlsx", "~"),
     ]
