@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("entry/", include("scoring.urls_entry")),
     path("admin/", admin.site.urls),
+    path("talent/", include("talent.urls")),
 ]
