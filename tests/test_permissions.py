@@ -24,6 +24,7 @@ ADMIN_ONLY = expect(200, 403, 403, 403)
 # The admin site sends users who are not staff to its own login page.
 ADMIN_SITE = expect(200, 302, 302, 302)
 ENTRY = expect(200, 200, 403, 403)
+READERS = expect(200, 403, 200, 403)
 
 CASES = [
     ("GET", "/", LOGGED_IN),
@@ -41,6 +42,11 @@ CASES = [
     ("GET", "/entry/verify/?cycle={cycle}", ADMIN_ONLY),
     # A liaison sees their unit's history only once the cycle is published (it is open here).
     ("GET", "/entry/units/{unit}/history/?cycle={cycle}", expect(200, 200, 200, 403)),
+    ("GET", "/talent/", READERS),
+    ("GET", "/talent/registry/", READERS),
+    ("GET", "/talent/awards/", READERS),
+    ("GET", "/talent/subsidies/", READERS),
+    ("GET", "/talent/star/", READERS),
 ]
 
 
