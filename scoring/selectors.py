@@ -114,9 +114,11 @@ def units_active() -> list[Unit]:
     return list(Unit.objects.filter(is_active=True).select_related("category"))
 
 
-def history_of_unit(*, cycle: Cycle, unit: Unit, indicators: QuerySet) -> list[dict]:
-    """Return every recorded change of the unit's values, votes and adjustments in the cycle,
-    newest first: when, who, what, old → new, and from where."""
+def history_of_unit(
+    *, cycle: Cycle, unit: Unit, indicators: QuerySet, with_adjustments: bool
+) -> list[dict]:
+    """Return every recorded change of the unit's values and votes of the indicators (and its
+    adjustments) in the cycle, newest first: when, who, what, old → new, and from where."""
     indicator_names = {i.pk: i for i in indicators}
     events = []
     value_records = (
@@ -143,17 +145,18 @@ def history_of_unit(*, cycle: Cycle, unit: Unit, indicators: QuerySet) -> list[d
             f"{indicator_names[r.indicator_id]} · {Period(r.period).label} · {r.rater_group}"
         ),
     )
-    adjustment_records = (
-        Adjustment.history.filter(unit_id=unit.pk, cycle_id=cycle.pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    events += _changes(
-        adjustment_records,
-        key=lambda r: r.id,
-        show=lambda r: f"{r.points:+} ({r.reason}; {r.approved_by})",
-        label=lambda r: f"{Adjustment._meta.verbose_name} · {Period(r.period).label}",
-    )
+    if with_adjustments:
+        adjustment_records = (
+            Adjustment.history.filter(unit_id=unit.pk, cycle_id=cycle.pk)
+            .select_related("history_user")
+            .order_by("history_date", "history_id")
+        )
+        events += _changes(
+            adjustment_records,
+            key=lambda r: r.id,
+            show=lambda r: f"{r.points:+} ({r.reason}; {r.approved_by})",
+            label=lambda r: f"{Adjustment._meta.verbose_name} · {Period(r.period).label}",
+        )
     events.sort(key=lambda event: event["when"], reverse=True)
     return events
 

@@ -309,7 +309,8 @@ def unit_history(request, code):
     cycle, period, cycles = _cycle_and_period(request)
     user = request.user
     indicators = Indicator.objects.filter(cycle=cycle)
-    if not (user_has_role(user, ADMIN) or user_has_role(user, LEADER)):
+    sees_all = user_has_role(user, ADMIN) or user_has_role(user, LEADER)
+    if not sees_all:
         if user_has_role(user, SCORER):
             indicators = indicators.filter(owners=user)
         elif not (
@@ -318,7 +319,16 @@ def unit_history(request, code):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
     context = _picker_context(request, cycle, period, cycles)
     context.update(
-        {"unit": unit, "events": history_of_unit(cycle=cycle, unit=unit, indicators=indicators)}
+        {
+            "unit": unit,
+            "events": history_of_unit(
+                cycle=cycle,
+                unit=unit,
+                indicators=indicators,
+                # A scorer sees the indicators they own, not the unit's adjustments.
+                with_adjustments=sees_all or not user_has_role(user, SCORER),
+            ),
+        }
     )
     return render(request, "entry/history.html", context)
 

@@ -96,9 +96,9 @@ class CellInput:
 
 @dataclass(frozen=True)
 class CellConflict:
-    """Someone else changed the value after the editor loaded it."""
+    """Someone else changed the value after the editor loaded it (None: it was deleted)."""
 
-    value: Decimal
+    value: Decimal | None
     version: int
     by: str
 

@@ -96,3 +96,20 @@ def test_admins_verify_values_and_see_how_many_remain(
     assert value.verified_by == admin_user
     assert "本周期还有 0 项数据未审核" in client.get(url).content.decode()
     assert value.value == Decimal("7")
+
+
+@pytest.mark.parametrize("changes", [2, 12])
+def test_the_history_page_takes_the_same_queries_for_few_or_many_changes(
+    client, open_cycle, admin_user, unit, make_indicator, changes, django_assert_max_num_queries
+):
+    indicators = [make_indicator(f"X{n:02d}", 10) for n in range(changes)]
+    values_save(
+        cycle=open_cycle,
+        cells=[CellInput(unit=unit, indicator=i, period="Q1", raw="5") for i in indicators],
+        by=admin_user,
+        source="填报页面",
+    )
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(9):
+        page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}")
+    assert page.content.decode().count("填报页面") == changes
