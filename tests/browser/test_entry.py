@@ -41,6 +41,7 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
             cell.fill(GOOD[cell.get_attribute("data-method")])
     assert page.locator("#missing-count").inner_text() == "0"
     assert page.locator("#invalid-count").inner_text() == "1"
+    page.locator("td.bad input").scroll_into_view_if_needed()
     screenshot("entry-grid-typed-with-a-bad-cell")
 
     page.click("#save")
