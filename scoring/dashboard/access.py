@@ -29,9 +29,7 @@ class Audience:
 
 def audience_for(user) -> Audience:
     """Return the audience of a logged-in user, in at most two queries."""
-    if user.is_superuser:
-        return Audience(sees_all=True, own_unit_ids=frozenset())
-    names = set(user.groups.values_list("name", flat=True))
+    names = roles.user_role_names(user)
     if names & {roles.ADMIN, roles.LEADER}:
         return Audience(sees_all=True, own_unit_ids=frozenset())
     if roles.LIAISON in names:

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cadre', '0001_initial'),
-        ('scoring', '0002_history_and_imports'),
+        ('scoring', '0003_result_snapshot'),
     ]
 
     operations = [
