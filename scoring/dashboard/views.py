@@ -1,4 +1,4 @@
-"""The leaders' dashboards: thin views over `scoring.selectors.dashboard`."""
+"""The leaders' dashboards: thin views over `scoring.dashboard.selectors`."""
 
 from dataclasses import dataclass
 
@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cadre.models import Unit, UnitCategory
+from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
 from scoring.models import Cycle, Grade, Indicator, Period
-from scoring.selectors import dashboard as selectors
 from scoring.services.whatif import UnitValueChange, WhatIfChanges, whatif_run
 
 TABS = [

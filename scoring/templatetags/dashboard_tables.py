@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from scoring.dashboard.selectors import RankedRow
 from scoring.models import Grade
-from scoring.selectors.dashboard import RankedRow
 
 register = template.Library()
 
