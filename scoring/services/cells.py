@@ -71,6 +71,9 @@ def cell_decimal(raw) -> Decimal | None:
     """
     if isinstance(raw, bool):
         raise CellError(_("应为数字，实为“%(text)s”") % {"text": raw})
+    if isinstance(raw, float) and raw.is_integer():
+        # calamine reads every number as a float: 250.0 is the 250 the clerk typed.
+        raw = int(raw)
     if isinstance(raw, int | float):
         return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
     text = cell_text(raw).replace(",", "").replace(" ", "")

@@ -63,7 +63,7 @@ class Sheet:
 
 CODE = Column("code", ("代码", "编码"))
 NAME = Column("name", ("名称",))
-UNIT = Column("unit", ("单位", "单位代码"))
+UNIT = Column("unit", ("单位", "单位代码", "所在单位"))
 INDICATOR = Column("indicator", ("指标", "指标代码"))
 PERIOD = Column("period", ("期间",))
 
@@ -220,9 +220,12 @@ class SheetReader:
     def __init__(self, sheet: Sheet, problems: list[CellProblem]):
         self.sheet = sheet
         self.problems = problems
+        self.required = {column.key for column in sheet.columns if column.required}
 
     def problem(self, row: SheetRow, key: str, message: str) -> None:
-        self.problems.append(row.place(self.sheet.name, key, message))
+        # A missing required column is reported once, at the header, not on every row.
+        if key in row.letters or key not in self.required:
+            self.problems.append(row.place(self.sheet.name, key, message))
 
     def text(self, row: SheetRow, key: str, *, required: bool = True, prose=False) -> str:
         """Return the cell's text; prose (names, reasons) keeps its full-width punctuation."""
