@@ -11,14 +11,15 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 
-from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db import connection, transaction
+from django.db.models import CharField, DateTimeField, IntegerField, Model, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
-from simple_history.utils import bulk_create_with_history
 
 from cadre.models import Official, Unit, UnitCategory
 from scoring.models import (
@@ -50,6 +51,12 @@ from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_prob
 from scoring.services.values import CycleLockedError, cycle_ensure_editable, value_problem
 
 BATCH = 5000
+# What a code refers to, in "unknown … code" messages (translated only when one is shown).
+UNIT_WORD = gettext_lazy("单位")
+RATER_GROUP_WORD = gettext_lazy("测评群体")
+OFFICIAL_WORD = gettext_lazy("干部")
+INDICATOR_WORD = gettext_lazy("指标")
+CATEGORY_WORD = gettext_lazy("类别")
 
 
 @dataclass(frozen=True)
@@ -602,7 +609,7 @@ class CellsChecker:
 
     def read(self, row: SheetRow) -> tuple[str, Leaf, str] | None:
         reader = self.reader
-        unit = reader.reference(row, "unit", self.unit_categories, _("单位"))
+        unit = reader.reference(row, "unit", self.unit_categories, UNIT_WORD)
         indicator = reader.text(row, "indicator")
         leaf = self.leaves.get(indicator)
         if indicator and leaf is None:
@@ -664,7 +671,7 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
     seen: dict = {}
     for row in rows:
         place = checker.read(row)
-        group = reader.reference(row, "rater_group", groups, _("测评群体"))
+        group = reader.reference(row, "rater_group", groups, RATER_GROUP_WORD)
         counts = [reader.count(row, key) for key in VOTE_COUNTS]
         if place is None or group is None or None in counts:
             continue
@@ -708,7 +715,7 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
     reader = readers["units"]
     unit_categories = dict(Unit.objects.values_list("code", "category__code"))
     for row, code, name in _coded_rows(rows["units"], reader):
-        category = reader.reference(row, "category", categories, _("类别"))
+        category = reader.reference(row, "category", categories, CATEGORY_WORD)
         if category:
             contents.units.append((code, name, category))
             unit_categories[code] = category
@@ -716,7 +723,7 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
     reader = readers["officials"]
     officials = set(Official.objects.values_list("code", flat=True))
     for row, code, name in _coded_rows(rows["officials"], reader):
-        unit = reader.reference(row, "unit", unit_categories, _("单位"))
+        unit = reader.reference(row, "unit", unit_categories, UNIT_WORD)
         role = reader.choice(row, "role", Official.Role)
         if unit and role:
             contents.officials.append((code, name, unit, role))
@@ -728,8 +735,8 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
     reader = readers["responsibilities"]
     seen: dict = {}
     for row in rows["responsibilities"]:
-        official = reader.reference(row, "official", officials, _("干部"))
-        indicator = reader.reference(row, "indicator", indicator_codes, _("指标"))
+        official = reader.reference(row, "official", officials, OFFICIAL_WORD)
+        indicator = reader.reference(row, "indicator", indicator_codes, INDICATOR_WORD)
         if official and indicator and reader.unique(row, "official", seen, (official, indicator)):
             contents.responsibilities.append((official, indicator))
 
@@ -755,7 +762,7 @@ def _adjustments_read(rows, reader: SheetReader, units: dict, contents: Contents
     periods = set(Period.values)
     points_field = _model_field(Adjustment, "points")
     for row in rows:
-        unit = reader.reference(row, "unit", units, _("单位"))
+        unit = reader.reference(row, "unit", units, UNIT_WORD)
         period = reader.text(row, "period").upper()
         if period and period not in periods:
             reader.problem(
@@ -874,12 +881,8 @@ def _master_data_write(contents: Contents) -> int:
 
 def _cycle_contents_delete(*, cycle: Cycle, reason: str, by) -> None:
     """Delete the cycle's indicators, values, votes, rater groups, adjustments and results."""
-    for queryset in (
-        IndicatorValue.objects.filter(indicator__cycle=cycle),
-        Vote.objects.filter(indicator__cycle=cycle),
-        Adjustment.objects.filter(cycle=cycle),
-    ):
-        _deletion_history_create(queryset=queryset, reason=reason, by=by)
+    for queryset in _inputs_with_history(cycle):
+        history_copy(queryset=queryset, history_type="-", reason=reason, by=by)
         # A plain delete() would send a signal, and so write one history row, per row.
         queryset._raw_delete(queryset.db)
     UnitResult.objects.filter(cycle=cycle).delete()
@@ -888,46 +891,54 @@ def _cycle_contents_delete(*, cycle: Cycle, reason: str, by) -> None:
     RaterGroup.objects.filter(cycle=cycle).delete()
 
 
-def _deletion_history_create(*, queryset: QuerySet, reason: str, by) -> None:
+def _inputs_with_history(cycle: Cycle) -> list[QuerySet]:
+    return [
+        IndicatorValue.objects.filter(indicator__cycle=cycle),
+        Vote.objects.filter(indicator__cycle=cycle),
+        Adjustment.objects.filter(cycle=cycle),
+    ]
+
+
+def history_copy(*, queryset: QuerySet, history_type: str, reason: str, by) -> int:
+    """Write one django-simple-history row per row of the queryset, in one INSERT … SELECT.
+
+    What simple_history's bulk helpers do row by row in Python, the database does at once:
+    at a million values that is minutes saved. Returns the number of history rows written.
+    """
     history = queryset.model.history.model
-    now = timezone.now()
-    batch = []
-    for instance in queryset.iterator(chunk_size=BATCH):
-        batch.append(
-            history(
-                history_date=now,
-                history_user=by,
-                history_change_reason=reason,
-                history_type="-",
-                **{
-                    column.attname: getattr(instance, column.attname)
-                    for column in history.tracked_fields
-                },
-            )
+    tracked = [column.attname for column in history.tracked_fields]
+    select = (
+        queryset.order_by()
+        .annotate(
+            history_date_=Value(timezone.now(), output_field=DateTimeField()),
+            history_change_reason_=Value(reason, output_field=CharField()),
+            history_type_=Value(history_type, output_field=CharField()),
+            history_user_id_=Value(getattr(by, "pk", None), output_field=IntegerField()),
         )
-        if len(batch) == BATCH:
-            history.objects.bulk_create(batch)
-            batch = []
-    history.objects.bulk_create(batch)
-
-
-def _with_history(model: type[Model], instances: Iterable[Model], reason: str, by) -> int:
-    """Bulk create in batches, each with its history rows; return how many were created."""
-    created = 0
-    batch = []
-    for instance in instances:
-        batch.append(instance)
-        if len(batch) == BATCH:
-            created += _history_batch(model, batch, reason, by)
-            batch = []
-    return created + _history_batch(model, batch, reason, by)
-
-
-def _history_batch(model, batch, reason, by) -> int:
-    bulk_create_with_history(
-        batch, model, batch_size=BATCH, default_user=by, default_change_reason=reason
+        .values_list(
+            *tracked, "history_date_", "history_change_reason_", "history_type_", "history_user_id_"
+        )
     )
-    return len(batch)
+    sql, params = select.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = [history._meta.get_field(name).column for name in tracked]
+    columns += ["history_date", "history_change_reason", "history_type", "history_user_id"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))}) {sql}",
+            params,
+        )
+        return cursor.rowcount
+
+
+def _bulk_create(model: type[Model], instances: Iterable[Model]) -> int:
+    """Create the instances in batches without holding them all in memory; return the count."""
+    instances = iter(instances)
+    created = 0
+    while batch := list(islice(instances, BATCH)):
+        model.objects.bulk_create(batch)
+        created += len(batch)
+    return created
 
 
 def _cycle_contents_write(*, cycle: Cycle, contents: Contents, reason: str, by) -> int:
@@ -950,7 +961,7 @@ def _cycle_contents_write(*, cycle: Cycle, contents: Contents, reason: str, by) 
     )
     units = _ids(Unit)
     changed = len(indicators) + len(groups) + len(contents.responsibilities)
-    changed += _with_history(
+    changed += _bulk_create(
         IndicatorValue,
         (
             IndicatorValue(
@@ -962,10 +973,8 @@ def _cycle_contents_write(*, cycle: Cycle, contents: Contents, reason: str, by) 
             )
             for unit, indicator, period, value in contents.values
         ),
-        reason,
-        by,
     )
-    changed += _with_history(
+    changed += _bulk_create(
         Vote,
         (
             Vote(
@@ -977,10 +986,8 @@ def _cycle_contents_write(*, cycle: Cycle, contents: Contents, reason: str, by) 
             )
             for unit, indicator, period, group, *counts in contents.votes
         ),
-        reason,
-        by,
     )
-    changed += _with_history(
+    changed += _bulk_create(
         Adjustment,
         (
             Adjustment(
@@ -994,9 +1001,9 @@ def _cycle_contents_write(*, cycle: Cycle, contents: Contents, reason: str, by) 
             )
             for unit, period, points, text, approved_by in contents.adjustments
         ),
-        reason,
-        by,
     )
+    for queryset in _inputs_with_history(cycle):
+        history_copy(queryset=queryset, history_type="+", reason=reason, by=by)
     return changed
 
 
