@@ -18,43 +18,12 @@ from scoring.models import (
     Responsibility,
     Vote,
 )
-from scoring.services.workbook import workbook_export, workbook_import
+from scoring.services.workbook import SHEETS, workbook_export, workbook_import
 
+# The English headers of the format, lead_department (an optional extra) left out.
 HEADERS = {
-    "settings": ["key", "value"],
-    "categories": ["code", "name"],
-    "units": ["code", "name", "category"],
-    "officials": ["code", "name", "unit", "role"],
-    "indicators": [
-        "code",
-        "name",
-        "parent",
-        "max_points",
-        "method",
-        "frequency",
-        "categories",
-        "target",
-        "floor",
-        "cap",
-        "lower_is_better",
-        "step",
-        "min_share",
-        "per_incident",
-    ],
-    "responsibilities": ["official", "indicator"],
-    "rater_groups": ["code", "name", "weight"],
-    "values": ["unit", "indicator", "period", "value"],
-    "votes": [
-        "unit",
-        "indicator",
-        "period",
-        "rater_group",
-        "excellent",
-        "competent",
-        "basic",
-        "incompetent",
-    ],
-    "adjustments": ["unit", "period", "points", "reason", "approved_by"],
+    sheet.name: [column.key for column in sheet.columns if column.key != "lead_department"]
+    for sheet in SHEETS
 }
 
 

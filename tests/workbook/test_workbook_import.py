@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cadre.models import Official, Unit
 from scoring.models import Adjustment, Cycle, ImportRecord, IndicatorValue, Vote
@@ -208,10 +210,23 @@ def test_demo_district_survives_export_and_import_into_a_fresh_year(tmp_path):
     )
 
 
-def test_small_cycle_sheets_is_a_fresh_copy_each_time():
-    first = small_cycle_sheets()
-    first["values"].clear()
-    assert small_cycle_sheets()["values"]
+def _queries_to_import(units: int, year: int) -> int:
+    sheets = small_cycle_sheets()
+    sheets["settings"][0] = ["year", year]
+    for number in range(units):
+        code = f"ZJ{number + 10:02d}"
+        sheets["units"].append([code, f"第{number}街道", "ZJ"])
+        sheets["officials"].append([f"{code}-01", "王伟", code, "principal"])
+        sheets["values"] += [[code, "A2.1", period, 150] for period in ("Q1", "Q2", "Q3")]
+        sheets["votes"].append([code, "A2.3", "Y", "LD", 3, 2, 1, 0])
+    with CaptureQueriesContext(connection) as queries:
+        import_bytes(xlsx(sheets))
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows():
+    """Codes are looked up once per sheet, rows are written in batches: 3 or 60 units alike."""
+    assert _queries_to_import(3, 2027) == _queries_to_import(60, 2028)
 
 
 @pytest.mark.parametrize(
