@@ -1,7 +1,7 @@
 """Time the interchange workbook on PostgreSQL: write a province-scale file, import, export.
 
     python bench/workbook_bench.py                # 500 units
-    python bench/workbook_bench.py --units 5000   # province scale, about 1.9M values
+    python bench/workbook_bench.py --units 5000   # province scale, about 1.1M values
 
 Uses its own database (kaohe_bench_workbook, dropped, created and migrated at each run;
 override with DATABASE_URL). Prints the figures; asserts nothing about time.
