@@ -53,6 +53,16 @@ def cell_text(raw) -> str:
     return " ".join(text.split())
 
 
+def cell_prose(raw) -> str:
+    """Return free text (a name, a reason) as written, stripped of outer spaces.
+
+    Unlike cell_text it keeps full-width punctuation (，（）), which belongs to Chinese writing.
+    """
+    if isinstance(raw, str):
+        return raw.strip()
+    return cell_text(raw)
+
+
 def cell_decimal(raw) -> Decimal | None:
     """Return the cell as a Decimal, None when blank; raise CellError for text that is no number.
 
@@ -61,6 +71,9 @@ def cell_decimal(raw) -> Decimal | None:
     """
     if isinstance(raw, bool):
         raise CellError(_("应为数字，实为“%(text)s”") % {"text": raw})
+    if isinstance(raw, float) and raw.is_integer():
+        # calamine reads every number as a float: 250.0 is the 250 the clerk typed.
+        raw = int(raw)
     if isinstance(raw, int | float):
         return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
     text = cell_text(raw).replace(",", "").replace(" ", "")
