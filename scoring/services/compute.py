@@ -1,0 +1,493 @@
+"""The scoring service: from indicator values to ranked, graded, stored results.
+
+Each value's points are computed in the database (one statement scores every unit, indicator and
+period of the chosen categories and stages one row per unit and period, with its points map);
+Python then finishes on those per-unit aggregates only: normalisation, bonus cap, adjustments,
+Decimal rounding, ranks, grades, the 优秀 quota and the 重点调整 flag. The number of queries does
+not depend on the number of units.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cadre.models import Official, Unit, UnitCategory
+from scoring.models import (
+    Adjustment,
+    Cycle,
+    Grade,
+    Indicator,
+    IndicatorValue,
+    OfficialScore,
+    Period,
+    RaterGroup,
+    Responsibility,
+    UnitResult,
+    Vote,
+)
+from scoring.services.sql import Dialect, dialect
+
+THOUSAND = Decimal("1000")
+CENT = Decimal("0.01")
+POINT_PLACES = Decimal("0.0001")
+STAGE = "scoring_result_stage"
+BOTTOM_PLACES = 2
+
+
+def points_round(value: Decimal) -> Decimal:
+    """Round points to two places, half up, as every total and score is."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _exact(value) -> Decimal:
+    # SQLite returns floats; every point is stored with four places, so their sums are exact
+    # at four places once the float noise is rounded away.
+    return Decimal(str(value or 0)).quantize(POINT_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _scoring_sql(sql: Dialect, category_ids: list[int]) -> str:
+    """The statement that stages one row per unit and period with its aggregated points."""
+    num = sql.num
+    indicator, value, vote = _table(Indicator), _table(IndicatorValue), _table(Vote)
+    applies_to = _table(Indicator.categories.through)
+    x = num("v.value")
+    ratio = (
+        f"(CASE WHEN ind.lib THEN (CASE WHEN {x} = 0 THEN ind.cap ELSE ind.target / {x} END)"
+        f" ELSE {x} / ind.target END)"
+    )
+    points = f"""CASE
+        WHEN ind.method = 'evaluation' THEN ind.m * COALESCE(e.fraction, 0)
+        WHEN v.value IS NULL THEN 0
+        WHEN ind.method = 'direct' THEN {x}
+        WHEN ind.method = 'completion' THEN
+            CASE WHEN {ratio} < ind.floor THEN 0 ELSE ind.m * {sql.least(ratio, "ind.cap")} END
+        WHEN ind.method = 'rank' THEN
+            CASE WHEN ind.step IS NOT NULL
+                THEN {sql.greatest("ind.m - (r.place - 1) * ind.step", "ind.m * ind.min_share")}
+            WHEN r.ranked = 1 THEN ind.m
+            ELSE ind.m - (r.place - 1) * ind.m * (1 - ind.min_share) / (r.ranked - 1) END
+        WHEN ind.method = 'best_ratio' THEN
+            CASE WHEN ind.lib THEN (CASE WHEN {x} = 0 THEN ind.m ELSE ind.m * r.best / {x} END)
+            WHEN r.best = 0 THEN 0 ELSE ind.m * {x} / r.best END
+        WHEN ind.method = 'deduction' THEN {sql.greatest(f"ind.m - {x} * ind.per_incident", "0")}
+        WHEN ind.method = 'bonus' THEN {sql.least(x, "ind.m")}
+        ELSE 0 END"""
+    categories = ", ".join(f"%(category_{index})s" for index in range(len(category_ids)))
+    counted = "ind.method NOT IN ('bonus', 'veto')"
+    votes = "vo.excellent + vo.competent + vo.basic + vo.incompetent"
+    return f"""
+    CREATE TEMP TABLE {STAGE} AS
+    WITH RECURSIVE
+    tree (id, area_id) AS (
+        SELECT id, id FROM {indicator} WHERE cycle_id = %(cycle)s AND parent_id IS NULL
+        UNION ALL
+        SELECT child.id, tree.area_id FROM {indicator} child JOIN tree ON child.parent_id = tree.id
+    ),
+    ind AS (
+        SELECT i.id, i.code, i.sort_order, i.method, i.frequency, i.lower_is_better AS lib,
+            {num("i.max_points")} AS m, {num("i.target")} AS target, {num("i.floor")} AS floor,
+            {num("i.cap")} AS cap, {num("i.step")} AS step, {num("i.min_share")} AS min_share,
+            {num("i.per_incident")} AS per_incident, area.code AS area_code,
+            area.sort_order AS area_order
+        FROM {indicator} i JOIN tree ON tree.id = i.id JOIN {indicator} area ON area.id = tree.area_id
+        WHERE i.method <> '' AND NOT EXISTS (SELECT 1 FROM {indicator} c WHERE c.parent_id = i.id)
+    ),
+    unit_set AS (
+        SELECT id, category_id FROM {_table(Unit)}
+        WHERE is_active AND category_id IN ({categories})
+    ),
+    app AS (
+        SELECT ind.id AS indicator_id, cat.category_id
+        FROM ind CROSS JOIN (SELECT DISTINCT category_id FROM unit_set) cat
+        WHERE NOT EXISTS (SELECT 1 FROM {applies_to} a WHERE a.indicator_id = ind.id)
+            OR EXISTS (SELECT 1 FROM {applies_to} a
+                       WHERE a.indicator_id = ind.id AND a.unitcategory_id = cat.category_id)
+    ),
+    weights (period, weight) AS (
+        VALUES ('Q1', {num("%(weight_q1)s")}), ('Q2', {num("%(weight_q2)s")}),
+            ('Q3', {num("%(weight_q3)s")}), ('Q4', {num("%(weight_q4)s")})
+    ),
+    slot AS (
+        SELECT u.id AS unit_id, u.category_id, ind.id AS indicator_id, p.period
+        FROM unit_set u JOIN app ON app.category_id = u.category_id
+        JOIN ind ON ind.id = app.indicator_id
+        JOIN (SELECT period FROM weights UNION ALL SELECT 'Y') p
+            ON (p.period = 'Y') = (ind.frequency = 'annual')
+    ),
+    relative AS (
+        SELECT v.unit_id, v.indicator_id, v.period,
+            RANK() OVER (PARTITION BY v.indicator_id, v.period, u.category_id
+                         ORDER BY CASE WHEN ind.lib THEN {x} ELSE -{x} END) AS place,
+            COUNT(*) OVER whole AS ranked,
+            CASE WHEN ind.lib THEN MIN({x}) OVER whole ELSE MAX({x}) OVER whole END AS best
+        FROM {value} v JOIN ind ON ind.id = v.indicator_id
+        JOIN unit_set u ON u.id = v.unit_id
+        JOIN app ON app.indicator_id = v.indicator_id AND app.category_id = u.category_id
+        WHERE ind.method IN ('rank', 'best_ratio')
+            AND (v.period = 'Y') = (ind.frequency = 'annual')
+        WINDOW whole AS (PARTITION BY v.indicator_id, v.period, u.category_id)
+    ),
+    evaluated AS (
+        SELECT vo.unit_id, vo.indicator_id, vo.period,
+            SUM({num("g.weight")} * (vo.excellent * {num("%(vote_excellent)s")}
+                + vo.competent * {num("%(vote_competent)s")} + vo.basic * {num("%(vote_basic)s")}
+                + vo.incompetent * {num("%(vote_incompetent)s")}) / ({votes}))
+            / NULLIF(SUM({num("g.weight")}), 0) AS fraction
+        FROM {vote} vo JOIN ind ON ind.id = vo.indicator_id
+        JOIN unit_set u ON u.id = vo.unit_id
+        JOIN {_table(RaterGroup)} g ON g.id = vo.rater_group_id
+        WHERE ind.method = 'evaluation' AND {votes} > 0
+        GROUP BY vo.unit_id, vo.indicator_id, vo.period
+    ),
+    scored AS (
+        SELECT s.unit_id, s.category_id, s.indicator_id, s.period,
+            ROUND({points}, 4) AS points,
+            CASE WHEN NOT ({counted}) THEN 0
+                WHEN ind.method = 'evaluation' AND e.unit_id IS NULL THEN 1
+                WHEN ind.method <> 'evaluation' AND v.id IS NULL THEN 1 ELSE 0 END AS missing,
+            CASE WHEN ind.method = 'veto' AND {x} = 1 THEN 1 ELSE 0 END AS vetoing
+        FROM slot s JOIN ind ON ind.id = s.indicator_id
+        LEFT JOIN {value} v ON v.unit_id = s.unit_id AND v.indicator_id = s.indicator_id
+            AND v.period = s.period
+        LEFT JOIN relative r ON r.unit_id = s.unit_id AND r.indicator_id = s.indicator_id
+            AND r.period = s.period
+        LEFT JOIN evaluated e ON e.unit_id = s.unit_id AND e.indicator_id = s.indicator_id
+            AND e.period = s.period
+    ),
+    all_rows AS (
+        SELECT unit_id, category_id, indicator_id, period, points, missing, vetoing FROM scored
+        UNION ALL
+        SELECT s.unit_id, s.category_id, s.indicator_id, 'Y',
+            ROUND(SUM(w.weight * s.points), 4), MAX(s.missing), MAX(s.vetoing)
+        FROM scored s JOIN weights w ON w.period = s.period
+        GROUP BY s.unit_id, s.category_id, s.indicator_id
+    ),
+    per_area AS (
+        SELECT a.unit_id, a.category_id, a.period, ind.area_code, MIN(ind.area_order) AS area_order,
+            SUM(CASE WHEN {counted} THEN a.points END) AS earned,
+            SUM(CASE WHEN {counted} THEN ind.m END) AS applicable_max,
+            SUM(CASE WHEN ind.method = 'bonus' THEN a.points END) AS bonus,
+            MAX(a.vetoing) AS vetoing,
+            {sql.join_text(
+                "CASE WHEN ind.method <> 'veto' THEN "
+                f"{sql.json_quote('ind.code')} || ':' || {sql.json_quote(sql.four_places('a.points'))}"
+                " END",
+                "ind.sort_order",
+            )} AS points_text,
+            {sql.join_text(
+                f"CASE WHEN a.missing = 1 THEN {sql.json_quote('ind.code')} END", "ind.sort_order"
+            )} AS missing_text
+        FROM all_rows a JOIN ind ON ind.id = a.indicator_id
+        GROUP BY a.unit_id, a.category_id, a.period, ind.area_code
+    )
+    SELECT unit_id, category_id, period,
+        COALESCE(SUM(earned), 0) AS earned, COALESCE(SUM(applicable_max), 0) AS applicable_max,
+        COALESCE(SUM(bonus), 0) AS bonus, MAX(vetoing) AS vetoed,
+        {sql.join_text("points_text", "area_order")} AS points_text,
+        {sql.join_text("missing_text", "area_order")} AS missing_text,
+        {sql.join_text(
+            f"CASE WHEN earned IS NOT NULL THEN {sql.json_quote('area_code')} || ':' || "
+            f"{sql.json_quote(sql.four_places('earned'))} END",
+            "area_order",
+        )} AS area_text
+    FROM per_area
+    GROUP BY unit_id, category_id, period
+    """
+
+
+@dataclass
+class _Standing:
+    """One unit's result for one period while it is being finished in Python."""
+
+    unit_id: int
+    unit_code: str
+    category_id: int
+    period: str
+    earned: Decimal
+    applicable_max: Decimal
+    bonus: Decimal
+    adjustment: Decimal
+    vetoed: bool
+    total: Decimal = Decimal(0)
+    rank: int = 0
+    grade: str = Grade.POOR
+    needs_adjustment: bool = False
+
+
+def _competition_places(totals: list[Decimal]) -> list[int]:
+    """Places for totals sorted best first: equal totals share the better place (1, 2, 2, 4)."""
+    places = []
+    for index, total in enumerate(totals):
+        places.append(places[-1] if index and total == totals[index - 1] else index + 1)
+    return places
+
+
+def _bottom_unit_ids(standings: list[_Standing]) -> set[int]:
+    """Units with at most two units of their category at or below their total."""
+    by_category = defaultdict(list)
+    for standing in standings:
+        by_category[standing.category_id].append(standing.total)
+    return {
+        standing.unit_id
+        for standing in standings
+        if sum(total <= standing.total for total in by_category[standing.category_id])
+        <= BOTTOM_PLACES
+    }
+
+
+def _grade(*, cycle: Cycle, standing: _Standing, at_or_above: int, size: int) -> str:
+    """优秀 within the quota and not vetoed; a vetoed unit is 一般 at best."""
+    quota = int(size * cycle.excellent_share)  # int() floors: both factors are non-negative
+    total = standing.total
+    if total >= cycle.excellent_min and not standing.vetoed and at_or_above <= quota:
+        return Grade.EXCELLENT
+    if total >= cycle.good_min and not standing.vetoed:
+        return Grade.GOOD
+    if total >= cycle.fair_min:
+        return Grade.FAIR
+    return Grade.POOR
+
+
+def _rank_and_grade(*, cycle: Cycle, standings: list[_Standing]) -> None:
+    groups = defaultdict(list)
+    for standing in standings:
+        groups[standing.category_id, standing.period].append(standing)
+    for group in groups.values():
+        group.sort(key=lambda standing: (-standing.total, standing.unit_code))
+        totals = [standing.total for standing in group]
+        for standing, place in zip(group, _competition_places(totals), strict=True):
+            standing.rank = place
+            at_or_above = sum(total >= standing.total for total in totals)
+            standing.grade = _grade(
+                cycle=cycle, standing=standing, at_or_above=at_or_above, size=len(group)
+            )
+
+
+def _previous_bottom_unit_ids(*, cycle: Cycle) -> set[int]:
+    previous = UnitResult.objects.filter(cycle__year=cycle.year - 1, period=Period.YEAR)
+    standings = [
+        _Standing(
+            unit_id=unit_id,
+            unit_code="",
+            category_id=category_id,
+            period=Period.YEAR,
+            earned=Decimal(0),
+            applicable_max=Decimal(0),
+            bonus=Decimal(0),
+            adjustment=Decimal(0),
+            vetoed=False,
+            total=total,
+        )
+        for unit_id, category_id, total in previous.values_list("unit_id", "category_id", "total")
+    ]
+    return _bottom_unit_ids(standings)
+
+
+def _standings_read(*, cycle: Cycle, cursor) -> list[_Standing]:
+    cursor.execute(
+        f"""SELECT s.unit_id, u.code, s.category_id, s.period, s.earned, s.applicable_max,
+            s.bonus, s.vetoed, COALESCE(adj.points, 0)
+        FROM {STAGE} s JOIN {_table(Unit)} u ON u.id = s.unit_id
+        LEFT JOIN (SELECT unit_id, period, SUM(points) AS points FROM {_table(Adjustment)}
+                   WHERE cycle_id = %(cycle)s GROUP BY unit_id, period) adj
+            ON adj.unit_id = s.unit_id AND adj.period = s.period""",
+        {"cycle": cycle.pk},
+    )
+    return [
+        _Standing(
+            unit_id=unit_id,
+            unit_code=code,
+            category_id=category_id,
+            period=period,
+            earned=_exact(earned),
+            applicable_max=_exact(applicable_max),
+            bonus=min(_exact(bonus), cycle.bonus_cap),
+            adjustment=_exact(adjustment),
+            vetoed=bool(vetoed),
+        )
+        for (
+            unit_id,
+            code,
+            category_id,
+            period,
+            earned,
+            applicable_max,
+            bonus,
+            vetoed,
+            adjustment,
+        ) in cursor.fetchall()
+    ]
+
+
+def _standings_finish(*, cycle: Cycle, standings: list[_Standing]) -> None:
+    for standing in standings:
+        normalised = (
+            standing.earned / standing.applicable_max * THOUSAND
+            if standing.applicable_max
+            else Decimal(0)
+        )
+        standing.total = points_round(normalised + standing.bonus + standing.adjustment)
+    _rank_and_grade(cycle=cycle, standings=standings)
+    year = [standing for standing in standings if standing.period == Period.YEAR]
+    flagged = _bottom_unit_ids(year) & _previous_bottom_unit_ids(cycle=cycle)
+    for standing in year:
+        standing.needs_adjustment = standing.unit_id in flagged
+
+
+def _results_write(*, sql: Dialect, cycle: Cycle, standings: list[_Standing], cursor) -> None:
+    rows = json.dumps(
+        [
+            {
+                "unit_id": standing.unit_id,
+                "period": standing.period,
+                "earned": str(standing.earned),
+                "applicable_max": str(standing.applicable_max),
+                "bonus": str(points_round(standing.bonus)),
+                "adjustment": str(standing.adjustment),
+                "total": str(standing.total),
+                "place": standing.rank,
+                "grade": standing.grade,
+                "needs_adjustment": standing.needs_adjustment,
+            }
+            for standing in standings
+        ]
+    )
+    columns = {
+        "unit_id": "bigint",
+        "period": "text",
+        "earned": "numeric",
+        "applicable_max": "numeric",
+        "bonus": "numeric",
+        "adjustment": "numeric",
+        "total": "numeric",
+        "place": "integer",
+        "grade": "text",
+        "needs_adjustment": "boolean",
+    }
+    cursor.execute(
+        f"""INSERT INTO {_table(UnitResult)} (cycle_id, unit_id, period, category_id, earned,
+            applicable_max, bonus, adjustment, total, rank, grade, vetoed, needs_adjustment,
+            points, area_points, missing, computed_at)
+        SELECT %(cycle)s, s.unit_id, s.period, s.category_id, rows_in.earned,
+            rows_in.applicable_max, rows_in.bonus, rows_in.adjustment, rows_in.total,
+            rows_in.place, rows_in.grade, s.vetoed = 1, rows_in.needs_adjustment,
+            {sql.json_value("'{' || COALESCE(s.points_text, '') || '}'")},
+            {sql.json_value("'{' || COALESCE(s.area_text, '') || '}'")},
+            {sql.json_value("'[' || COALESCE(s.missing_text, '') || ']'")},
+            %(now)s
+        FROM {STAGE} s JOIN {sql.json_rows("rows", columns)}
+            ON rows_in.unit_id = s.unit_id AND rows_in.period = s.period""",
+        {"cycle": cycle.pk, "rows": rows, "now": timezone.now()},
+    )
+
+
+def _official_scores_write(*, sql: Dialect, cycle: Cycle, category_ids: list[int], cursor) -> None:
+    categories = ", ".join(f"%(category_{index})s" for index in range(len(category_ids)))
+    own_points = sql.json_number("r.points", "i.code")
+    cursor.execute(
+        f"""SELECT o.id, o.role, r.total, SUM({own_points}),
+            SUM(CASE WHEN {own_points} IS NOT NULL THEN i.max_points END)
+        FROM {_table(Official)} o
+        JOIN {_table(UnitResult)} r ON r.unit_id = o.unit_id AND r.cycle_id = %(cycle)s
+            AND r.period = 'Y'
+        LEFT JOIN {_table(Responsibility)} re ON re.official_id = o.id
+        LEFT JOIN {_table(Indicator)} i ON i.id = re.indicator_id AND i.cycle_id = %(cycle)s
+            AND i.method NOT IN ('bonus', 'veto')
+        WHERE o.is_active AND r.category_id IN ({categories})
+        GROUP BY o.id, o.role, r.total""",
+        {"cycle": cycle.pk, **_category_params(category_ids)},
+    )
+    scores = []
+    for official_id, role, unit_total, earned, maximum in cursor.fetchall():
+        unit_total = _exact(unit_total)
+        maximum = _exact(maximum)
+        own_part = _exact(earned) / maximum * THOUSAND if maximum else unit_total
+        alpha = cycle.alpha_principal if role == Official.Role.PRINCIPAL else cycle.alpha_member
+        scores.append(
+            OfficialScore(
+                cycle=cycle,
+                official_id=official_id,
+                period=Period.YEAR,
+                unit_total=unit_total,
+                own_part=points_round(own_part),
+                alpha=alpha,
+                score=points_round(alpha * unit_total + (1 - alpha) * own_part),
+            )
+        )
+    OfficialScore.objects.bulk_create(scores, batch_size=5000)
+
+
+def _category_params(category_ids: list[int]) -> dict[str, int]:
+    return {f"category_{index}": pk for index, pk in enumerate(category_ids)}
+
+
+@transaction.atomic
+def results_compute(
+    *,
+    cycle: Cycle,
+    periods: Iterable[str] | None = None,
+    categories: Iterable[UnitCategory] | None = None,
+) -> None:
+    """Recompute and store the results of `cycle` for the given periods and categories.
+
+    Periods default to all five and categories to all of them. The year depends on the
+    quarters, so asking for a quarter recomputes the year of the same categories as well.
+    Officials' personal scores are recomputed whenever the year is.
+    """
+    periods = set(periods or Period.values)
+    periods.add(Period.YEAR)
+    if categories is None:
+        category_ids = list(UnitCategory.objects.values_list("pk", flat=True))
+    else:
+        category_ids = [category.pk for category in categories]
+    UnitResult.objects.filter(cycle=cycle, period__in=periods).filter(
+        Q(category_id__in=category_ids) | Q(unit__category_id__in=category_ids)
+    ).delete()
+    OfficialScore.objects.filter(
+        cycle=cycle, period=Period.YEAR, official__unit__category_id__in=category_ids
+    ).delete()
+    if not category_ids:
+        return
+    sql = dialect()
+    params = {
+        "cycle": cycle.pk,
+        **{f"weight_{period.lower()}": weight for period, weight in cycle.quarter_weights.items()},
+        "vote_excellent": cycle.vote_excellent,
+        "vote_competent": cycle.vote_competent,
+        "vote_basic": cycle.vote_basic,
+        "vote_incompetent": cycle.vote_incompetent,
+        **_category_params(category_ids),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        if sql.is_postgres:
+            # The scoring statement hashes and sorts every value of the chosen categories once.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(_scoring_sql(sql, category_ids), params)
+        cursor.execute(
+            f"DELETE FROM {STAGE} WHERE period NOT IN ({', '.join(['%s'] * len(periods))})",
+            sorted(periods),
+        )
+        if sql.is_postgres:
+            cursor.execute(f"ANALYZE {STAGE}")
+        standings = _standings_read(cycle=cycle, cursor=cursor)
+        _standings_finish(cycle=cycle, standings=standings)
+        _results_write(sql=sql, cycle=cycle, standings=standings, cursor=cursor)
+        cursor.execute(f"DROP TABLE {STAGE}")
+        _official_scores_write(sql=sql, cycle=cycle, category_ids=category_ids, cursor=cursor)
+
+
+def results_recompute_for_change(*, cycle: Cycle, unit: Unit, period: str) -> None:
+    """Recompute what a saved value of `unit` in `period` touches: its category, that period
+    and the year."""
+    results_compute(cycle=cycle, periods=[period], categories=[unit.category])
