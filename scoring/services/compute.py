@@ -55,36 +55,90 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _scoring_sql(sql: Dialect, category_ids: list[int]) -> str:
-    """The statement that stages one row per unit and period with its aggregated points."""
-    num = sql.num
-    indicator, value, vote = _table(Indicator), _table(IndicatorValue), _table(Vote)
-    applies_to = _table(Indicator.categories.through)
-    x = num("v.value")
+PERIOD_COLUMNS = {"Q1": "q1", "Q2": "q2", "Q3": "q3", "Q4": "q4", "Y": "y"}
+QUARTER_COLUMNS = ["q1", "q2", "q3", "q4"]
+RELATIVE_METHODS = "('rank', 'best_ratio')"
+COUNTED = "ind.method NOT IN ('bonus', 'veto')"
+
+
+def _points_expression(sql: Dialect, column: str) -> str:
+    """Points of one value of the period `column` (x_…, place_…, ranked_…, best_… in scope)."""
+    x, place, ranked, best = (f"{name}_{column}" for name in ("x", "place", "ranked", "best"))
     ratio = (
         f"(CASE WHEN ind.lib THEN (CASE WHEN {x} = 0 THEN ind.cap ELSE ind.target / {x} END)"
         f" ELSE {x} / ind.target END)"
     )
-    points = f"""CASE
-        WHEN ind.method = 'evaluation' THEN ind.m * COALESCE(e.fraction, 0)
-        WHEN v.value IS NULL THEN 0
+    return f"""ROUND(CASE
+        WHEN {x} IS NULL THEN 0
         WHEN ind.method = 'direct' THEN {x}
         WHEN ind.method = 'completion' THEN
             CASE WHEN {ratio} < ind.floor THEN 0 ELSE ind.m * {sql.least(ratio, "ind.cap")} END
         WHEN ind.method = 'rank' THEN
             CASE WHEN ind.step IS NOT NULL
-                THEN {sql.greatest("ind.m - (r.place - 1) * ind.step", "ind.m * ind.min_share")}
-            WHEN r.ranked = 1 THEN ind.m
-            ELSE ind.m - (r.place - 1) * ind.m * (1 - ind.min_share) / (r.ranked - 1) END
+                THEN {sql.greatest(f"ind.m - ({place} - 1) * ind.step", "ind.m * ind.min_share")}
+            WHEN {ranked} = 1 THEN ind.m
+            ELSE ind.m - ({place} - 1) * ind.m * (1 - ind.min_share) / ({ranked} - 1) END
         WHEN ind.method = 'best_ratio' THEN
-            CASE WHEN ind.lib THEN (CASE WHEN {x} = 0 THEN ind.m ELSE ind.m * r.best / {x} END)
-            WHEN r.best = 0 THEN 0 ELSE ind.m * {x} / r.best END
+            CASE WHEN ind.lib THEN (CASE WHEN {x} = 0 THEN ind.m ELSE ind.m * {best} / {x} END)
+            WHEN {best} = 0 THEN 0 ELSE ind.m * {x} / {best} END
         WHEN ind.method = 'deduction' THEN {sql.greatest(f"ind.m - {x} * ind.per_incident", "0")}
         WHEN ind.method = 'bonus' THEN {sql.least(x, "ind.m")}
-        ELSE 0 END"""
+        WHEN ind.method = 'evaluation' THEN ind.m * {x}
+        ELSE 0 END, 4)"""
+
+
+def _scoring_sql(sql: Dialect, category_ids: list[int], periods: list[str]) -> str:
+    """The statement that stages one row per unit and period with its aggregated points.
+
+    Values are pivoted to one row per unit and applicable indicator with a column per period,
+    so every later step (ranks, points, the year's weighted sum, aggregation) works on a fifth
+    of the rows; the last step turns the per-unit columns back into one row per period.
+    """
+    num = sql.num
+    indicator, value, vote = _table(Indicator), _table(IndicatorValue), _table(Vote)
+    applies_to = _table(Indicator.categories.through)
     categories = ", ".join(f"%(category_{index})s" for index in range(len(category_ids)))
-    counted = "ind.method NOT IN ('bonus', 'veto')"
+    columns = list(PERIOD_COLUMNS.values())
     votes = "vo.excellent + vo.competent + vo.basic + vo.incompetent"
+
+    def each(template: str, names=columns, separator=",\n") -> str:
+        return separator.join(template.format(p=name) for name in names)
+
+    def window(p: str) -> str:
+        partition = f"PARTITION BY r.indicator_id, r.category_id, (x_{p} IS NULL)"
+        order = f"CASE WHEN ind.lib THEN x_{p} ELSE -x_{p} END"
+        whole = f"OVER (PARTITION BY r.indicator_id, r.category_id)"
+        return (
+            f"RANK() OVER ({partition} ORDER BY {order}) AS place_{p}, "
+            f"COUNT(x_{p}) {whole} AS ranked_{p}, "
+            f"CASE WHEN ind.lib THEN MIN(x_{p}) {whole} ELSE MAX(x_{p}) {whole} END AS best_{p}"
+        )
+
+    def frequency_is(p: str) -> str:
+        return "ind.frequency = " + ("'annual'" if p == "y" else "'quarterly'")
+
+    weighted_year = " + ".join(f"{num(f'%(weight_{p})s')} * points_{p}" for p in QUARTER_COLUMNS)
+    quote = "'\"'"
+    point_fragment = f"ind.point_key || {sql.four_places('points_{p}')} || {quote}"
+    per_area_columns = each(
+        f"SUM(CASE WHEN {COUNTED} THEN points_{{p}} END) AS earned_{{p}}, "
+        f"SUM(CASE WHEN {COUNTED} AND points_{{p}} IS NOT NULL THEN ind.m END) AS max_{{p}}, "
+        "SUM(CASE WHEN ind.method = 'bonus' THEN points_{p} END) AS bonus_{p}, "
+        "MAX(veto_{p}) AS veto_{p}, COUNT(points_{p}) AS scored_{p}, "
+        f"{sql.join_text(point_fragment)} AS points_text_{{p}}, "
+        f"{sql.join_text('CASE WHEN missing_{p} = 1 THEN ind.quoted END')} AS missing_text_{{p}}"
+    )
+    area_fragment = (
+        f"CASE WHEN earned_{{p}} IS NOT NULL THEN {sql.json_quote('area_code')} || ':' || {quote}"
+        f" || {sql.four_places('earned_{p}')} || {quote} END"
+    )
+    per_unit_columns = each(
+        "SUM(earned_{p}) AS earned_{p}, SUM(max_{p}) AS max_{p}, "
+        "SUM(bonus_{p}) AS bonus_{p}, MAX(veto_{p}) AS veto_{p}, SUM(scored_{p}) AS scored_{p}, "
+        f"{sql.join_text('points_text_{p}')} AS points_text_{{p}}, "
+        f"{sql.join_text('missing_text_{p}')} AS missing_text_{{p}}, "
+        f"{sql.join_text(area_fragment)} AS area_text_{{p}}"
+    )
     return f"""
     CREATE TEMP TABLE {STAGE} AS
     WITH RECURSIVE
@@ -94,115 +148,133 @@ def _scoring_sql(sql: Dialect, category_ids: list[int]) -> str:
         SELECT child.id, tree.area_id FROM {indicator} child JOIN tree ON child.parent_id = tree.id
     ),
     ind AS (
-        SELECT i.id, i.code, i.sort_order, i.method, i.frequency, i.lower_is_better AS lib,
+        SELECT i.id, i.method, i.frequency, i.lower_is_better AS lib,
             {num("i.max_points")} AS m, {num("i.target")} AS target, {num("i.floor")} AS floor,
             {num("i.cap")} AS cap, {num("i.step")} AS step, {num("i.min_share")} AS min_share,
             {num("i.per_incident")} AS per_incident, area.code AS area_code,
-            area.sort_order AS area_order
-        FROM {indicator} i JOIN tree ON tree.id = i.id JOIN {indicator} area ON area.id = tree.area_id
+            {sql.json_quote("i.code")} AS quoted,
+            CASE WHEN i.method <> 'veto' THEN {sql.json_quote("i.code")} || ':' || {quote} END
+                AS point_key
+        FROM {indicator} i JOIN tree ON tree.id = i.id JOIN {
+        indicator
+    } area ON area.id = tree.area_id
         WHERE i.method <> '' AND NOT EXISTS (SELECT 1 FROM {indicator} c WHERE c.parent_id = i.id)
     ),
-    unit_set AS (
+    unit_set AS NOT MATERIALIZED (
         SELECT id, category_id FROM {_table(Unit)}
         WHERE is_active AND category_id IN ({categories})
     ),
-    app AS (
-        SELECT ind.id AS indicator_id, cat.category_id
-        FROM ind CROSS JOIN (SELECT DISTINCT category_id FROM unit_set) cat
+    slot AS (
+        SELECT u.id AS unit_id, u.category_id, ind.id AS indicator_id
+        FROM unit_set u CROSS JOIN ind
         WHERE NOT EXISTS (SELECT 1 FROM {applies_to} a WHERE a.indicator_id = ind.id)
             OR EXISTS (SELECT 1 FROM {applies_to} a
-                       WHERE a.indicator_id = ind.id AND a.unitcategory_id = cat.category_id)
+                       WHERE a.indicator_id = ind.id AND a.unitcategory_id = u.category_id)
     ),
-    weights (period, weight) AS (
-        VALUES ('Q1', {num("%(weight_q1)s")}), ('Q2', {num("%(weight_q2)s")}),
-            ('Q3', {num("%(weight_q3)s")}), ('Q4', {num("%(weight_q4)s")})
-    ),
-    slot AS (
-        SELECT u.id AS unit_id, u.category_id, ind.id AS indicator_id, p.period
-        FROM unit_set u JOIN app ON app.category_id = u.category_id
-        JOIN ind ON ind.id = app.indicator_id
-        JOIN (SELECT period FROM weights UNION ALL SELECT 'Y') p
-            ON (p.period = 'Y') = (ind.frequency = 'annual')
-    ),
-    relative AS (
-        SELECT v.unit_id, v.indicator_id, v.period,
-            RANK() OVER (PARTITION BY v.indicator_id, v.period, u.category_id
-                         ORDER BY CASE WHEN ind.lib THEN {x} ELSE -{x} END) AS place,
-            COUNT(*) OVER whole AS ranked,
-            CASE WHEN ind.lib THEN MIN({x}) OVER whole ELSE MAX({x}) OVER whole END AS best
-        FROM {value} v JOIN ind ON ind.id = v.indicator_id
-        JOIN unit_set u ON u.id = v.unit_id
-        JOIN app ON app.indicator_id = v.indicator_id AND app.category_id = u.category_id
-        WHERE ind.method IN ('rank', 'best_ratio')
-            AND (v.period = 'Y') = (ind.frequency = 'annual')
-        WINDOW whole AS (PARTITION BY v.indicator_id, v.period, u.category_id)
-    ),
-    evaluated AS (
+    figures AS (
+        SELECT v.unit_id, v.indicator_id, v.period, {num("v.value")} AS figure
+        FROM {value} v JOIN ind ON ind.id = v.indicator_id JOIN unit_set u ON u.id = v.unit_id
+        WHERE ind.method <> 'evaluation'
+        UNION ALL
         SELECT vo.unit_id, vo.indicator_id, vo.period,
             SUM({num("g.weight")} * (vo.excellent * {num("%(vote_excellent)s")}
                 + vo.competent * {num("%(vote_competent)s")} + vo.basic * {num("%(vote_basic)s")}
                 + vo.incompetent * {num("%(vote_incompetent)s")}) / ({votes}))
-            / NULLIF(SUM({num("g.weight")}), 0) AS fraction
-        FROM {vote} vo JOIN ind ON ind.id = vo.indicator_id
-        JOIN unit_set u ON u.id = vo.unit_id
+            / NULLIF(SUM({num("g.weight")}), 0)
+        FROM {vote} vo JOIN ind ON ind.id = vo.indicator_id JOIN unit_set u ON u.id = vo.unit_id
         JOIN {_table(RaterGroup)} g ON g.id = vo.rater_group_id
         WHERE ind.method = 'evaluation' AND {votes} > 0
         GROUP BY vo.unit_id, vo.indicator_id, vo.period
     ),
-    scored AS (
-        SELECT s.unit_id, s.category_id, s.indicator_id, s.period,
-            ROUND({points}, 4) AS points,
-            CASE WHEN NOT ({counted}) THEN 0
-                WHEN ind.method = 'evaluation' AND e.unit_id IS NULL THEN 1
-                WHEN ind.method <> 'evaluation' AND v.id IS NULL THEN 1 ELSE 0 END AS missing,
-            CASE WHEN ind.method = 'veto' AND {x} = 1 THEN 1 ELSE 0 END AS vetoing
-        FROM slot s JOIN ind ON ind.id = s.indicator_id
-        LEFT JOIN {value} v ON v.unit_id = s.unit_id AND v.indicator_id = s.indicator_id
-            AND v.period = s.period
-        LEFT JOIN relative r ON r.unit_id = s.unit_id AND r.indicator_id = s.indicator_id
-            AND r.period = s.period
-        LEFT JOIN evaluated e ON e.unit_id = s.unit_id AND e.indicator_id = s.indicator_id
-            AND e.period = s.period
+    pivot AS (
+        SELECT unit_id, indicator_id,
+            {
+        ", ".join(
+            f"MAX(CASE WHEN period = '{period}' THEN figure END) AS x_{p}"
+            for period, p in PERIOD_COLUMNS.items()
+        )
+    }
+        FROM figures GROUP BY unit_id, indicator_id
     ),
-    all_rows AS (
-        SELECT unit_id, category_id, indicator_id, period, points, missing, vetoing FROM scored
+    grid AS (
+        SELECT s.unit_id, s.category_id, s.indicator_id, {each("p.x_{p}", separator=", ")}
+        FROM slot s LEFT JOIN pivot p ON p.unit_id = s.unit_id AND p.indicator_id = s.indicator_id
+    ),
+    placed AS (
+        SELECT r.*, {
+        each("NULL AS place_{p}, NULL AS ranked_{p}, NULL AS best_{p}", separator=", ")
+    }
+        FROM grid r JOIN ind ON ind.id = r.indicator_id
+        WHERE ind.method NOT IN {RELATIVE_METHODS}
         UNION ALL
-        SELECT s.unit_id, s.category_id, s.indicator_id, 'Y',
-            ROUND(SUM(w.weight * s.points), 4), MAX(s.missing), MAX(s.vetoing)
-        FROM scored s JOIN weights w ON w.period = s.period
-        GROUP BY s.unit_id, s.category_id, s.indicator_id
+        SELECT r.*, {", ".join(window(p) for p in columns)}
+        FROM grid r JOIN ind ON ind.id = r.indicator_id
+        WHERE ind.method IN {RELATIVE_METHODS}
+    ),
+    scored_by_period AS MATERIALIZED (
+        SELECT r.unit_id, r.category_id, r.indicator_id,
+            {
+        ", ".join(
+            f"CASE WHEN {frequency_is(p)} THEN {_points_expression(sql, p)} END AS points_{p}, "
+            f"CASE WHEN {frequency_is(p)} AND {COUNTED} AND x_{p} IS NULL THEN 1 ELSE 0 END"
+            f" AS missing_{p}, "
+            f"CASE WHEN {frequency_is(p)} AND ind.method = 'veto' AND x_{p} = 1 THEN 1 ELSE 0 END"
+            f" AS veto_{p}"
+            for p in columns
+        )
+    }
+        FROM placed r JOIN ind ON ind.id = r.indicator_id
+    ),
+    scored AS MATERIALIZED (
+        SELECT unit_id, category_id, indicator_id,
+            {each("points_{p}", QUARTER_COLUMNS, ", ")},
+            CASE WHEN points_q1 IS NULL THEN points_y ELSE ROUND({
+        weighted_year
+    }, 4) END AS points_y,
+            {each("missing_{p}", QUARTER_COLUMNS, ", ")},
+            {sql.greatest_of([f"missing_{p}" for p in columns])} AS missing_y,
+            {each("veto_{p}", QUARTER_COLUMNS, ", ")},
+            {sql.greatest_of([f"veto_{p}" for p in columns])} AS veto_y
+        FROM scored_by_period
     ),
     per_area AS (
-        SELECT a.unit_id, a.category_id, a.period, ind.area_code, MIN(ind.area_order) AS area_order,
-            SUM(CASE WHEN {counted} THEN a.points END) AS earned,
-            SUM(CASE WHEN {counted} THEN ind.m END) AS applicable_max,
-            SUM(CASE WHEN ind.method = 'bonus' THEN a.points END) AS bonus,
-            MAX(a.vetoing) AS vetoing,
-            {sql.join_text(
-                "CASE WHEN ind.method <> 'veto' THEN "
-                f"{sql.json_quote('ind.code')} || ':' || {sql.json_quote(sql.four_places('a.points'))}"
-                " END",
-                "ind.sort_order",
-            )} AS points_text,
-            {sql.join_text(
-                f"CASE WHEN a.missing = 1 THEN {sql.json_quote('ind.code')} END", "ind.sort_order"
-            )} AS missing_text
-        FROM all_rows a JOIN ind ON ind.id = a.indicator_id
-        GROUP BY a.unit_id, a.category_id, a.period, ind.area_code
-    )
-    SELECT unit_id, category_id, period,
-        COALESCE(SUM(earned), 0) AS earned, COALESCE(SUM(applicable_max), 0) AS applicable_max,
-        COALESCE(SUM(bonus), 0) AS bonus, MAX(vetoing) AS vetoed,
-        {sql.join_text("points_text", "area_order")} AS points_text,
-        {sql.join_text("missing_text", "area_order")} AS missing_text,
-        {sql.join_text(
-            f"CASE WHEN earned IS NOT NULL THEN {sql.json_quote('area_code')} || ':' || "
-            f"{sql.json_quote(sql.four_places('earned'))} END",
-            "area_order",
-        )} AS area_text
-    FROM per_area
-    GROUP BY unit_id, category_id, period
+        SELECT s.unit_id, s.category_id, ind.area_code,
+            {per_area_columns}
+        FROM scored s JOIN ind ON ind.id = s.indicator_id
+        GROUP BY s.unit_id, s.category_id, ind.area_code
+    ),
+    per_unit AS (
+        SELECT unit_id, category_id,
+            {per_unit_columns}
+        FROM per_area GROUP BY unit_id, category_id
+    ),
+    periods (period) AS (VALUES {", ".join(f"('{period}')" for period in periods)})
+    SELECT * FROM (
+        SELECT unit_id, category_id, period, {
+        ", ".join(
+            f"CASE period {_by_period(column)} END AS {name}"
+            for column, name in STAGE_COLUMNS.items()
+        )
+    }
+        FROM per_unit CROSS JOIN periods
+    ) staged WHERE scored > 0
     """
+
+
+STAGE_COLUMNS = {
+    "earned": "earned",
+    "max": "applicable_max",
+    "bonus": "bonus",
+    "veto": "vetoed",
+    "scored": "scored",
+    "points_text": "points_text",
+    "missing_text": "missing_text",
+    "area_text": "area_text",
+}
+
+
+def _by_period(column: str) -> str:
+    return " ".join(f"WHEN '{period}' THEN {column}_{p}" for period, p in PERIOD_COLUMNS.items())
 
 
 @dataclass
@@ -444,8 +516,7 @@ def results_compute(
     quarters, so asking for a quarter recomputes the year of the same categories as well.
     Officials' personal scores are recomputed whenever the year is.
     """
-    periods = set(periods or Period.values)
-    periods.add(Period.YEAR)
+    periods = {Period(period) for period in periods or Period.values} | {Period.YEAR}
     if categories is None:
         category_ids = list(UnitCategory.objects.values_list("pk", flat=True))
     else:
@@ -471,13 +542,11 @@ def results_compute(
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         if sql.is_postgres:
-            # The scoring statement hashes and sorts every value of the chosen categories once.
+            # One statement hashes every value of the chosen categories: let it do so in memory,
+            # and skip JIT compilation, which costs seconds on a statement this long.
             cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute(_scoring_sql(sql, category_ids), params)
-        cursor.execute(
-            f"DELETE FROM {STAGE} WHERE period NOT IN ({', '.join(['%s'] * len(periods))})",
-            sorted(periods),
-        )
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_scoring_sql(sql, category_ids, sorted(periods)), params)
         if sql.is_postgres:
             cursor.execute(f"ANALYZE {STAGE}")
         standings = _standings_read(cycle=cycle, cursor=cursor)

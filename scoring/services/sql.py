@@ -20,7 +20,10 @@ class Dialect:
 
     def num(self, expression: str) -> str:
         """A number fit for arithmetic: exact numeric, or REAL so that 92 / 100 is not 0."""
-        return f"CAST({expression} AS {'numeric' if self.is_postgres else 'REAL'})"
+        if self.is_postgres:
+            # Columns are numeric already; parameters arrive as numeric literals.
+            return expression
+        return f"CAST({expression} AS REAL)"
 
     def least(self, left: str, right: str) -> str:
         return f"{'LEAST' if self.is_postgres else 'MIN'}({left}, {right})"
@@ -28,10 +31,13 @@ class Dialect:
     def greatest(self, left: str, right: str) -> str:
         return f"{'GREATEST' if self.is_postgres else 'MAX'}({left}, {right})"
 
-    def join_text(self, expression: str, order: str) -> str:
-        """Concatenate non-null texts with commas (ordered where the database can)."""
+    def greatest_of(self, expressions: list[str]) -> str:
+        return f"{'GREATEST' if self.is_postgres else 'MAX'}({', '.join(expressions)})"
+
+    def join_text(self, expression: str) -> str:
+        """Concatenate the non-null texts of a group with commas, in no particular order."""
         if self.is_postgres:
-            return f"string_agg({expression}, ',' ORDER BY {order})"
+            return f"string_agg({expression}, ',')"
         return f"group_concat({expression}, ',')"
 
     def json_quote(self, expression: str) -> str:
@@ -43,7 +49,8 @@ class Dialect:
         """A figure as text with four decimals, e.g. 23.0000."""
         if self.is_postgres:
             return f"CAST(ROUND({expression}, 4) AS text)"
-        return f"printf('%%.4f', {expression})"
+        # printf() turns NULL into 0.0000; NULL must stay NULL so that it is left out.
+        return f"CASE WHEN {expression} IS NOT NULL THEN printf('%%.4f', {expression}) END"
 
     def json_value(self, text: str) -> str:
         return f"CAST({text} AS jsonb)" if self.is_postgres else text
