@@ -303,7 +303,8 @@ def main() -> None:
     def plain_sum():
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT unit_id, period, SUM(value) FROM scoring_indicatorvalue GROUP BY unit_id, period"
+                "SELECT unit_id, period, SUM(value) FROM scoring_indicatorvalue"
+                " GROUP BY unit_id, period"
             )
             cursor.fetchall()
 
@@ -331,7 +332,8 @@ def main() -> None:
         f"{change_queries} queries"
     )
     print(
-        f"peak memory: {rss_after / 1024:.0f} MB (after building the data: {rss_before / 1024:.0f} MB)"
+        f"peak memory: {rss_after / 1024:.0f} MB "
+        f"(after building the data: {rss_before / 1024:.0f} MB)"
     )
 
 

@@ -107,7 +107,7 @@ def _scoring_sql(sql: Dialect, category_ids: list[int], periods: list[str]) -> s
     def window(p: str) -> str:
         partition = f"PARTITION BY r.indicator_id, r.category_id, (x_{p} IS NULL)"
         order = f"CASE WHEN ind.lib THEN x_{p} ELSE -x_{p} END"
-        whole = f"OVER (PARTITION BY r.indicator_id, r.category_id)"
+        whole = "OVER (PARTITION BY r.indicator_id, r.category_id)"
         return (
             f"RANK() OVER ({partition} ORDER BY {order}) AS place_{p}, "
             f"COUNT(x_{p}) {whole} AS ranked_{p}, "
@@ -248,7 +248,16 @@ def _scoring_sql(sql: Dialect, category_ids: list[int], periods: list[str]) -> s
             {per_unit_columns}
         FROM per_area GROUP BY unit_id, category_id
     ),
-    periods (period) AS (VALUES {", ".join(f"('{period}')" for period in periods)})
+    requested (period) AS (VALUES {", ".join(f"('{period}')" for period in periods)}),
+    periods AS (
+        -- A quarter nobody has reported for yet gets no results (the year always does).
+        SELECT period FROM requested
+        WHERE period = 'Y'
+            OR EXISTS (SELECT 1 FROM {value} v JOIN ind ON ind.id = v.indicator_id
+                       WHERE v.period = requested.period)
+            OR EXISTS (SELECT 1 FROM {vote} vo JOIN ind ON ind.id = vo.indicator_id
+                       WHERE vo.period = requested.period)
+    )
     SELECT * FROM (
         SELECT unit_id, category_id, period, {
         ", ".join(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, Max, Min, Window, When
+from django.db.models import Case, Count, F, Max, Min, When, Window
 from django.db.models.functions import Rank
 from django.utils.translation import gettext as _
 
@@ -126,7 +126,8 @@ def _best_ratio_line(indicator: Indicator, value: Decimal, standing: Standing, p
 
 
 def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) -> str:
-    values = dict(zip(("excellent", "competent", "basic", "incompetent"), cycle.vote_values))
+    kinds = ("excellent", "competent", "basic", "incompetent")
+    values = dict(zip(kinds, cycle.vote_values, strict=True))
     parts, weighted, weights = [], ZERO, ZERO
     for code, counts in votes.items():
         cast = sum(counts.values())

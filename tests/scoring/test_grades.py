@@ -1,0 +1,96 @@
+"""Ranks, grades, the 优秀 quota and the 重点调整 flag."""
+
+from decimal import Decimal
+
+import pytest
+
+from scoring.models import Cycle, Grade, Indicator, IndicatorValue
+from scoring.services.compute import results_compute
+
+pytestmark = pytest.mark.django_db
+
+
+def graded(make_units, make_indicator, put, compute, figures, **cycle_settings):
+    units = make_units(len(figures))
+    indicator = make_indicator("A", 100)
+    put(indicator, dict(zip(units, figures, strict=True)))
+    results = compute()
+    return [results[unit.code, "Q1"] for unit in units]
+
+
+def test_competition_ranks_share_the_better_place(make_units, make_indicator, put, compute):
+    results = graded(make_units, make_indicator, put, compute, ["90", "95", "90", "80"])
+    assert [result.rank for result in results] == [2, 1, 2, 4]
+
+
+def test_grades_by_thresholds(make_units, make_indicator, put, compute):
+    figures = ["95", "85", "70", "59.99"] + ["10"] * 6
+    results = graded(make_units, make_indicator, put, compute, figures)
+    assert [result.grade for result in results[:4]] == [
+        Grade.EXCELLENT,
+        Grade.GOOD,
+        Grade.FAIR,
+        Grade.POOR,
+    ]
+
+
+def test_excellent_quota_at_the_boundary(make_units, make_indicator, put, compute):
+    # ten units, 30 %: three may be 优秀; the third and fourth tie, so neither fits the quota
+    results = graded(
+        make_units, make_indicator, put, compute, ["99", "98", "97", "97"] + ["95"] * 6
+    )
+    assert [result.grade for result in results[:4]] == [
+        Grade.EXCELLENT,
+        Grade.EXCELLENT,
+        Grade.GOOD,
+        Grade.GOOD,
+    ]
+
+
+def test_excellent_quota_exactly_filled(make_units, make_indicator, put, compute):
+    results = graded(
+        make_units, make_indicator, put, compute, ["99", "98", "97", "96"] + ["95"] * 6
+    )
+    grades = [result.grade for result in results]
+    assert grades.count(Grade.EXCELLENT) == 3
+    assert grades[3] == Grade.GOOD
+
+
+def test_category_of_one_cannot_reach_the_quota(make_units, make_indicator, put, compute):
+    (result,) = graded(make_units, make_indicator, put, compute, ["100"])
+    assert result.rank == 1
+    assert result.grade == Grade.GOOD  # floor(1 × 0.3) = 0 places for 优秀
+
+
+def test_settings_change_thresholds_and_quota(cycle, make_units, make_indicator, put, compute):
+    cycle.excellent_share, cycle.excellent_min = Decimal("1"), Decimal("950")
+    cycle.save()
+    results = graded(make_units, make_indicator, put, compute, ["96", "94"])
+    assert [result.grade for result in results] == [Grade.EXCELLENT, Grade.GOOD]
+
+
+def test_needs_adjustment_after_two_years_in_the_bottom_two(cycle, make_units):
+    units = make_units(4)
+    previous = Cycle.objects.create(year=cycle.year - 1)
+    for year_cycle, figures in [(previous, [90, 80, 70, 60]), (cycle, [95, 50, 90, 70])]:
+        indicator = Indicator.objects.create(
+            cycle=year_cycle,
+            code="A",
+            name="A",
+            max_points=100,
+            method="direct",
+            frequency="annual",
+        )
+        IndicatorValue.objects.bulk_create(
+            IndicatorValue(indicator=indicator, unit=unit, period="Y", value=figure)
+            for unit, figure in zip(units, figures, strict=True)
+        )
+    results_compute(cycle=previous)
+    results_compute(cycle=cycle)
+    flagged = set(
+        cycle.unit_results.filter(period="Y", needs_adjustment=True).values_list(
+            "unit__code", flat=True
+        )
+    )
+    # bottom two this year: ZJ02, ZJ04; last year: ZJ03, ZJ04
+    assert flagged == {"ZJ04"}
