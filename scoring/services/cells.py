@@ -1,0 +1,149 @@
+"""Reading spreadsheet cells the way clerks write them.
+
+Excel files are messy: numbers stored as text, full-width digits (１２３), stray spaces, trailing
+blank rows, Chinese or English headers. These helpers normalise what can be normalised and say
+exactly where what cannot be is: sheet, row and column, all problems at once.
+"""
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
+
+TRUE_WORDS = {"yes", "y", "true", "t", "1", "是", "对", "√"}
+FALSE_WORDS = {"no", "n", "false", "f", "0", "否", "", "×"}
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """One thing wrong in an uploaded file, placed where a clerk finds it in Excel."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self):
+        place = [_("工作表 %(sheet)s") % {"sheet": self.sheet}]
+        if self.row is not None:
+            place.append(_("第 %(row)s 行") % {"row": self.row})
+        if self.column:
+            place.append(_("%(column)s 列") % {"column": self.column})
+        return f"{' '.join(place)}：{self.message}"
+
+
+class CellError(ValueError):
+    """A cell whose content cannot be read as what its column holds."""
+
+
+def cell_text(raw) -> str:
+    """Return the cell as clean text: full-width forms folded, outer and inner runs of spaces
+    collapsed, whole floats without their `.0` (codes typed as numbers)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, datetime | date):
+        return raw.isoformat()
+    text = unicodedata.normalize("NFKC", str(raw))
+    return " ".join(text.split())
+
+
+def cell_decimal(raw) -> Decimal | None:
+    """Return the cell as a Decimal, None when blank; raise CellError for text that is no number.
+
+    Accepts numbers stored as text, full-width digits and thousands separators. A float read
+    from Excel is taken by its shortest representation, so 0.1 stays 0.1.
+    """
+    if isinstance(raw, bool):
+        raise CellError(_("应为数字，实为“%(text)s”") % {"text": raw})
+    if isinstance(raw, int | float):
+        return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    text = cell_text(raw).replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise CellError(_("应为数字，实为“%(text)s”") % {"text": cell_text(raw)}) from None
+    if not number.is_finite():
+        raise CellError(_("应为数字，实为“%(text)s”") % {"text": cell_text(raw)})
+    return number
+
+
+def cell_bool(raw) -> bool:
+    """Return the cell as a yes/no: yes/no, true/false, 1/0 or 是/否; blank is no."""
+    word = cell_text(raw).lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(_("应为 是/否（yes/no、1/0），实为“%(text)s”") % {"text": cell_text(raw)})
+
+
+def cell_list(raw) -> list[str]:
+    """Return the comma-separated items of a cell (full-width and Chinese commas too)."""
+    text = cell_text(raw).replace("，", ",").replace("、", ",")
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column a sheet may hold, known by its key and the headers people write for it."""
+
+    key: str
+    headers: tuple[str, ...]
+    required: bool = True
+
+
+@dataclass
+class SheetRow:
+    """A non-blank data row: its 1-based row number in Excel and its cells by column key."""
+
+    number: int
+    cells: dict
+    letters: dict
+
+    def place(self, sheet: str, key: str, message: str) -> CellProblem:
+        return CellProblem(sheet, self.number, self.letters.get(key), message)
+
+
+def sheet_rows_read(
+    *, sheet: str, rows: Iterable[Sequence], columns: Sequence[Column], header_row: int = 1
+) -> tuple[list[SheetRow], list[CellProblem]]:
+    """Match the header row against the columns (English or Chinese, any order, extra columns
+    ignored) and return the data rows below it, skipping blank ones, with the problems found."""
+    rows = iter(rows)
+    header = []
+    for _skipped in range(header_row):
+        header = next(rows, [])
+    normalised = [cell_text(cell).lower() for cell in header]
+    positions, letters, problems = {}, {}, []
+    for column in columns:
+        names = {name.lower() for name in (column.key, *column.headers)}
+        found = [index for index, text in enumerate(normalised) if text in names]
+        if found:
+            positions[column.key] = found[0]
+            letters[column.key] = get_column_letter(found[0] + 1)
+        elif column.required:
+            problems.append(
+                CellProblem(
+                    sheet,
+                    header_row,
+                    None,
+                    _("缺少列“%(column)s”") % {"column": " / ".join((column.key, *column.headers))},
+                )
+            )
+    data = []
+    for number, row in enumerate(rows, start=header_row + 1):
+        cells = {
+            key: (row[index] if index < len(row) else None) for key, index in positions.items()
+        }
+        if all(cell_text(value) == "" for value in cells.values()):
+            continue
+        data.append(SheetRow(number=number, cells=cells, letters=letters))
+    return data, problems

@@ -1,0 +1,41 @@
+from decimal import Decimal
+
+import pytest
+
+from scoring.models import Cycle
+from scoring.services.values import CycleLockedError, cycle_ensure_editable, value_problem
+
+
+@pytest.mark.parametrize(
+    "method, params, value, refused",
+    [
+        ("direct", {}, Decimal("10"), False),
+        ("direct", {}, Decimal("10.01"), True),
+        ("direct", {}, Decimal("-1"), True),
+        ("bonus", {}, Decimal("11"), True),
+        ("veto", {}, Decimal("1"), False),
+        ("veto", {}, Decimal("2"), True),
+        ("deduction", {"per_incident": Decimal(2)}, Decimal("3"), False),
+        ("deduction", {"per_incident": Decimal(2)}, Decimal("1.5"), True),
+        ("completion", {"target": Decimal(100)}, Decimal("-5"), True),
+        ("rank", {}, Decimal("-5"), False),
+        ("rank", {}, Decimal("1.00001"), True),
+        ("evaluation", {}, Decimal("1"), True),
+    ],
+)
+def test_value_rules_per_method(make_indicator, method, params, value, refused):
+    indicator = make_indicator("I1", 10, method=method, **params)
+    assert (value_problem(indicator=indicator, value=value) is not None) is refused
+
+
+@pytest.mark.parametrize("state", [Cycle.State.CLOSED, Cycle.State.PUBLISHED])
+def test_closed_and_published_cycles_refuse_changes(cycle, state):
+    cycle.state = state
+    with pytest.raises(CycleLockedError, match="不能再修改"):
+        cycle_ensure_editable(cycle=cycle)
+
+
+@pytest.mark.parametrize("state", [Cycle.State.DRAFT, Cycle.State.OPEN])
+def test_draft_and_open_cycles_accept_changes(cycle, state):
+    cycle.state = state
+    cycle_ensure_editable(cycle=cycle)
