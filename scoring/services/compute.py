@@ -36,7 +36,9 @@ from scoring.services.sql import Dialect, dialect
 THOUSAND = Decimal("1000")
 CENT = Decimal("0.01")
 POINT_PLACES = Decimal("0.0001")
+SCORED = "scoring_scored_stage"
 STAGE = "scoring_result_stage"
+QUOTE = "'\"'"
 BOTTOM_PLACES = 2
 
 
@@ -87,61 +89,10 @@ def _points_expression(sql: Dialect, column: str) -> str:
         ELSE 0 END, 4)"""
 
 
-def _scoring_sql(sql: Dialect, category_ids: list[int], periods: list[str]) -> str:
-    """The statement that stages one row per unit and period with its aggregated points.
-
-    Values are pivoted to one row per unit and applicable indicator with a column per period,
-    so every later step (ranks, points, the year's weighted sum, aggregation) works on a fifth
-    of the rows; the last step turns the per-unit columns back into one row per period.
-    """
-    num = sql.num
-    indicator, value, vote = _table(Indicator), _table(IndicatorValue), _table(Vote)
-    applies_to = _table(Indicator.categories.through)
-    categories = ", ".join(f"%(category_{index})s" for index in range(len(category_ids)))
-    columns = list(PERIOD_COLUMNS.values())
-    votes = "vo.excellent + vo.competent + vo.basic + vo.incompetent"
-
-    def each(template: str, names=columns, separator=",\n") -> str:
-        return separator.join(template.format(p=name) for name in names)
-
-    def window(p: str) -> str:
-        partition = f"PARTITION BY r.indicator_id, r.category_id, (x_{p} IS NULL)"
-        order = f"CASE WHEN ind.lib THEN x_{p} ELSE -x_{p} END"
-        whole = "OVER (PARTITION BY r.indicator_id, r.category_id)"
-        return (
-            f"RANK() OVER ({partition} ORDER BY {order}) AS place_{p}, "
-            f"COUNT(x_{p}) {whole} AS ranked_{p}, "
-            f"CASE WHEN ind.lib THEN MIN(x_{p}) {whole} ELSE MAX(x_{p}) {whole} END AS best_{p}"
-        )
-
-    def frequency_is(p: str) -> str:
-        return "ind.frequency = " + ("'annual'" if p == "y" else "'quarterly'")
-
-    weighted_year = " + ".join(f"{num(f'%(weight_{p})s')} * points_{p}" for p in QUARTER_COLUMNS)
-    quote = "'\"'"
-    point_fragment = f"ind.point_key || {sql.four_places('points_{p}')} || {quote}"
-    per_area_columns = each(
-        f"SUM(CASE WHEN {COUNTED} THEN points_{{p}} END) AS earned_{{p}}, "
-        f"SUM(CASE WHEN {COUNTED} AND points_{{p}} IS NOT NULL THEN ind.m END) AS max_{{p}}, "
-        "SUM(CASE WHEN ind.method = 'bonus' THEN points_{p} END) AS bonus_{p}, "
-        "MAX(veto_{p}) AS veto_{p}, COUNT(points_{p}) AS scored_{p}, "
-        f"{sql.join_text(point_fragment)} AS points_text_{{p}}, "
-        f"{sql.join_text('CASE WHEN missing_{p} = 1 THEN ind.quoted END')} AS missing_text_{{p}}"
-    )
-    area_fragment = (
-        f"CASE WHEN earned_{{p}} IS NOT NULL THEN {sql.json_quote('area_code')} || ':' || {quote}"
-        f" || {sql.four_places('earned_{p}')} || {quote} END"
-    )
-    per_unit_columns = each(
-        "SUM(earned_{p}) AS earned_{p}, SUM(max_{p}) AS max_{p}, "
-        "SUM(bonus_{p}) AS bonus_{p}, MAX(veto_{p}) AS veto_{p}, SUM(scored_{p}) AS scored_{p}, "
-        f"{sql.join_text('points_text_{p}')} AS points_text_{{p}}, "
-        f"{sql.join_text('missing_text_{p}')} AS missing_text_{{p}}, "
-        f"{sql.join_text(area_fragment)} AS area_text_{{p}}"
-    )
+def _indicators_sql(sql: Dialect) -> str:
+    """CTEs `tree` (each node's area) and `ind` (the cycle's leaves with their parameters)."""
+    num, indicator = sql.num, _table(Indicator)
     return f"""
-    CREATE TEMP TABLE {STAGE} AS
-    WITH RECURSIVE
     tree (id, area_id) AS (
         SELECT id, id FROM {indicator} WHERE cycle_id = %(cycle)s AND parent_id IS NULL
         UNION ALL
@@ -153,13 +104,69 @@ def _scoring_sql(sql: Dialect, category_ids: list[int], periods: list[str]) -> s
             {num("i.cap")} AS cap, {num("i.step")} AS step, {num("i.min_share")} AS min_share,
             {num("i.per_incident")} AS per_incident, area.code AS area_code,
             {sql.json_quote("i.code")} AS quoted,
-            CASE WHEN i.method <> 'veto' THEN {sql.json_quote("i.code")} || ':' || {quote} END
+            CASE WHEN i.method <> 'veto' THEN {sql.json_quote("i.code")} || ':' || {QUOTE} END
                 AS point_key
-        FROM {indicator} i JOIN tree ON tree.id = i.id JOIN {
-        indicator
-    } area ON area.id = tree.area_id
+        FROM {indicator} i JOIN tree ON tree.id = i.id
+        JOIN {indicator} area ON area.id = tree.area_id
         WHERE i.method <> '' AND NOT EXISTS (SELECT 1 FROM {indicator} c WHERE c.parent_id = i.id)
-    ),
+    )"""
+
+
+def _each(template: str, names=PERIOD_COLUMNS.values(), separator: str = ", ") -> str:
+    """The template once per period column, {p} standing for q1 … y."""
+    return separator.join(template.format(p=name) for name in names)
+
+
+def _window_sql(p: str) -> str:
+    """Place, count and best value within the category, for the period column `p`."""
+    partition = f"PARTITION BY r.indicator_id, r.category_id, (x_{p} IS NULL)"
+    order = f"CASE WHEN ind.lib THEN x_{p} ELSE -x_{p} END"
+    whole = "OVER (PARTITION BY r.indicator_id, r.category_id)"
+    return (
+        f"RANK() OVER ({partition} ORDER BY {order}) AS place_{p}, "
+        f"COUNT(x_{p}) {whole} AS ranked_{p}, "
+        f"CASE WHEN ind.lib THEN MIN(x_{p}) {whole} ELSE MAX(x_{p}) {whole} END AS best_{p}"
+    )
+
+
+def _period_points_sql(sql: Dialect, p: str) -> str:
+    applies = "ind.frequency = " + ("'annual'" if p == "y" else "'quarterly'")
+    return (
+        f"CASE WHEN {applies} THEN {_points_expression(sql, p)} END AS points_{p}, "
+        f"CASE WHEN {applies} AND {COUNTED} AND x_{p} IS NULL THEN 1 ELSE 0 END AS missing_{p}, "
+        f"CASE WHEN {applies} AND ind.method = 'veto' AND x_{p} = 1 THEN 1 ELSE 0 END AS veto_{p}"
+    )
+
+
+def _scored_sql(sql: Dialect, category_ids: list[int]) -> str:
+    """The statement that stores every unit's points per applicable indicator and period.
+
+    Values are pivoted to one row per unit and applicable indicator with a column per period,
+    so every later step (ranks, points, the year's weighted sum, aggregation) works on a fifth
+    of the rows.
+    """
+    num = sql.num
+    value, vote = _table(IndicatorValue), _table(Vote)
+    applies_to = _table(Indicator.categories.through)
+    categories = ", ".join(f"%(category_{index})s" for index in range(len(category_ids)))
+    votes = "vo.excellent + vo.competent + vo.basic + vo.incompetent"
+    vote_sum = " + ".join(
+        f"vo.{kind} * {num(f'%(vote_{kind})s')}"
+        for kind in ("excellent", "competent", "basic", "incompetent")
+    )
+    pivot_columns = ", ".join(
+        f"MAX(CASE WHEN period = '{period}' THEN figure END) AS x_{p}"
+        for period, p in PERIOD_COLUMNS.items()
+    )
+    no_window = _each("NULL AS place_{p}, NULL AS ranked_{p}, NULL AS best_{p}")
+    windows = ", ".join(_window_sql(p) for p in PERIOD_COLUMNS.values())
+    period_points = ", ".join(_period_points_sql(sql, p) for p in PERIOD_COLUMNS.values())
+    weighted_year = " + ".join(f"{num(f'%(weight_{p})s')} * points_{p}" for p in QUARTER_COLUMNS)
+    any_missing = sql.greatest_of([f"missing_{p}" for p in PERIOD_COLUMNS.values()])
+    any_veto = sql.greatest_of([f"veto_{p}" for p in PERIOD_COLUMNS.values()])
+    return f"""
+    CREATE TEMP TABLE {SCORED} AS
+    WITH RECURSIVE {_indicators_sql(sql)},
     unit_set AS NOT MATERIALIZED (
         SELECT id, category_id FROM {_table(Unit)}
         WHERE is_active AND category_id IN ({categories})
@@ -173,82 +180,90 @@ def _scoring_sql(sql: Dialect, category_ids: list[int], periods: list[str]) -> s
     ),
     figures AS (
         SELECT v.unit_id, v.indicator_id, v.period, {num("v.value")} AS figure
-        FROM {value} v JOIN ind ON ind.id = v.indicator_id JOIN unit_set u ON u.id = v.unit_id
-        WHERE ind.method <> 'evaluation'
+        FROM {value} v
+        WHERE v.indicator_id IN (SELECT id FROM ind WHERE method <> 'evaluation')
+            AND v.unit_id IN (SELECT id FROM unit_set)
         UNION ALL
         SELECT vo.unit_id, vo.indicator_id, vo.period,
-            SUM({num("g.weight")} * (vo.excellent * {num("%(vote_excellent)s")}
-                + vo.competent * {num("%(vote_competent)s")} + vo.basic * {num("%(vote_basic)s")}
-                + vo.incompetent * {num("%(vote_incompetent)s")}) / ({votes}))
-            / NULLIF(SUM({num("g.weight")}), 0)
-        FROM {vote} vo JOIN ind ON ind.id = vo.indicator_id JOIN unit_set u ON u.id = vo.unit_id
-        JOIN {_table(RaterGroup)} g ON g.id = vo.rater_group_id
-        WHERE ind.method = 'evaluation' AND {votes} > 0
+            SUM({num("g.weight")} * ({vote_sum}) / ({votes})) / NULLIF(SUM({num("g.weight")}), 0)
+        FROM {vote} vo JOIN {_table(RaterGroup)} g ON g.id = vo.rater_group_id
+        WHERE vo.indicator_id IN (SELECT id FROM ind WHERE method = 'evaluation')
+            AND vo.unit_id IN (SELECT id FROM unit_set) AND {votes} > 0
         GROUP BY vo.unit_id, vo.indicator_id, vo.period
     ),
     pivot AS (
-        SELECT unit_id, indicator_id,
-            {
-        ", ".join(
-            f"MAX(CASE WHEN period = '{period}' THEN figure END) AS x_{p}"
-            for period, p in PERIOD_COLUMNS.items()
-        )
-    }
+        SELECT unit_id, indicator_id, {pivot_columns}
         FROM figures GROUP BY unit_id, indicator_id
     ),
     grid AS (
-        SELECT s.unit_id, s.category_id, s.indicator_id, {each("p.x_{p}", separator=", ")}
+        SELECT s.unit_id, s.category_id, s.indicator_id, {_each("p.x_{p}")}
         FROM slot s LEFT JOIN pivot p ON p.unit_id = s.unit_id AND p.indicator_id = s.indicator_id
     ),
     placed AS (
-        SELECT r.*, {
-        each("NULL AS place_{p}, NULL AS ranked_{p}, NULL AS best_{p}", separator=", ")
-    }
+        SELECT r.*, {no_window}
         FROM grid r JOIN ind ON ind.id = r.indicator_id
         WHERE ind.method NOT IN {RELATIVE_METHODS}
         UNION ALL
-        SELECT r.*, {", ".join(window(p) for p in columns)}
+        SELECT r.*, {windows}
         FROM grid r JOIN ind ON ind.id = r.indicator_id
         WHERE ind.method IN {RELATIVE_METHODS}
     ),
     scored_by_period AS MATERIALIZED (
-        SELECT r.unit_id, r.category_id, r.indicator_id,
-            {
-        ", ".join(
-            f"CASE WHEN {frequency_is(p)} THEN {_points_expression(sql, p)} END AS points_{p}, "
-            f"CASE WHEN {frequency_is(p)} AND {COUNTED} AND x_{p} IS NULL THEN 1 ELSE 0 END"
-            f" AS missing_{p}, "
-            f"CASE WHEN {frequency_is(p)} AND ind.method = 'veto' AND x_{p} = 1 THEN 1 ELSE 0 END"
-            f" AS veto_{p}"
-            for p in columns
-        )
-    }
+        SELECT r.unit_id, r.category_id, r.indicator_id, {period_points}
         FROM placed r JOIN ind ON ind.id = r.indicator_id
-    ),
-    scored AS MATERIALIZED (
-        SELECT unit_id, category_id, indicator_id,
-            {each("points_{p}", QUARTER_COLUMNS, ", ")},
-            CASE WHEN points_q1 IS NULL THEN points_y ELSE ROUND({
-        weighted_year
-    }, 4) END AS points_y,
-            {each("missing_{p}", QUARTER_COLUMNS, ", ")},
-            {sql.greatest_of([f"missing_{p}" for p in columns])} AS missing_y,
-            {each("veto_{p}", QUARTER_COLUMNS, ", ")},
-            {sql.greatest_of([f"veto_{p}" for p in columns])} AS veto_y
-        FROM scored_by_period
-    ),
+    )
+    SELECT unit_id, category_id, indicator_id, {_each("points_{p}", QUARTER_COLUMNS)},
+        CASE WHEN points_q1 IS NULL THEN points_y ELSE ROUND({weighted_year}, 4) END AS points_y,
+        {_each("missing_{p}", QUARTER_COLUMNS)}, {any_missing} AS missing_y,
+        {_each("veto_{p}", QUARTER_COLUMNS)}, {any_veto} AS veto_y
+    FROM scored_by_period
+    """
+
+
+def _stage_sql(sql: Dialect, periods: list[str]) -> str:
+    """The statement that stages one row per unit and period with its aggregated points.
+
+    It adds up the scored rows per area, then per unit with a column per period, and turns
+    those columns back into one row per period.
+    """
+    value, vote = _table(IndicatorValue), _table(Vote)
+    point_fragment = f"ind.point_key || {sql.four_places('points_{p}')} || {QUOTE}"
+    per_area_columns = _each(
+        f"SUM(CASE WHEN {COUNTED} THEN points_{{p}} END) AS earned_{{p}}, "
+        f"SUM(CASE WHEN {COUNTED} AND points_{{p}} IS NOT NULL THEN ind.m END) AS max_{{p}}, "
+        "SUM(CASE WHEN ind.method = 'bonus' THEN points_{p} END) AS bonus_{p}, "
+        "MAX(veto_{p}) AS veto_{p}, COUNT(points_{p}) AS scored_{p}, "
+        f"{sql.join_text(point_fragment)} AS points_text_{{p}}, "
+        f"{sql.join_text('CASE WHEN missing_{p} = 1 THEN ind.quoted END')} AS missing_text_{{p}}"
+    )
+    area_fragment = (
+        f"CASE WHEN earned_{{p}} IS NOT NULL THEN {sql.json_quote('area_code')} || ':' || {QUOTE}"
+        f" || {sql.four_places('earned_{p}')} || {QUOTE} END"
+    )
+    per_unit_columns = _each(
+        "SUM(earned_{p}) AS earned_{p}, SUM(max_{p}) AS max_{p}, "
+        "SUM(bonus_{p}) AS bonus_{p}, MAX(veto_{p}) AS veto_{p}, SUM(scored_{p}) AS scored_{p}, "
+        f"{sql.join_text('points_text_{p}')} AS points_text_{{p}}, "
+        f"{sql.join_text('missing_text_{p}')} AS missing_text_{{p}}, "
+        f"{sql.join_text(area_fragment)} AS area_text_{{p}}"
+    )
+    requested = ", ".join(f"('{period}')" for period in periods)
+    by_period = ", ".join(
+        f"CASE period {_by_period(column)} END AS {name}" for column, name in STAGE_COLUMNS.items()
+    )
+    return f"""
+    CREATE TEMP TABLE {STAGE} AS
+    WITH RECURSIVE {_indicators_sql(sql)},
     per_area AS (
-        SELECT s.unit_id, s.category_id, ind.area_code,
-            {per_area_columns}
-        FROM scored s JOIN ind ON ind.id = s.indicator_id
+        SELECT s.unit_id, s.category_id, ind.area_code, {per_area_columns}
+        FROM {SCORED} s JOIN ind ON ind.id = s.indicator_id
         GROUP BY s.unit_id, s.category_id, ind.area_code
     ),
     per_unit AS (
-        SELECT unit_id, category_id,
-            {per_unit_columns}
+        SELECT unit_id, category_id, {per_unit_columns}
         FROM per_area GROUP BY unit_id, category_id
     ),
-    requested (period) AS (VALUES {", ".join(f"('{period}')" for period in periods)}),
+    requested (period) AS (VALUES {requested}),
     periods AS (
         -- A quarter nobody has reported for yet gets no results (the year always does).
         SELECT period FROM requested
@@ -259,12 +274,7 @@ def _scoring_sql(sql: Dialect, category_ids: list[int], periods: list[str]) -> s
                        WHERE vo.period = requested.period)
     )
     SELECT * FROM (
-        SELECT unit_id, category_id, period, {
-        ", ".join(
-            f"CASE period {_by_period(column)} END AS {name}"
-            for column, name in STAGE_COLUMNS.items()
-        )
-    }
+        SELECT unit_id, category_id, period, {by_period}
         FROM per_unit CROSS JOIN periods
     ) staged WHERE scored > 0
     """
@@ -472,18 +482,18 @@ def _results_write(*, sql: Dialect, cycle: Cycle, standings: list[_Standing], cu
     )
 
 
-def _official_scores_write(*, sql: Dialect, cycle: Cycle, category_ids: list[int], cursor) -> None:
+def _official_scores_write(*, cycle: Cycle, category_ids: list[int], cursor) -> None:
     categories = ", ".join(f"%(category_{index})s" for index in range(len(category_ids)))
-    own_points = sql.json_number("r.points", "i.code")
     cursor.execute(
-        f"""SELECT o.id, o.role, r.total, SUM({own_points}),
-            SUM(CASE WHEN {own_points} IS NOT NULL THEN i.max_points END)
+        f"""SELECT o.id, o.role, r.total, SUM(s.points_y),
+            SUM(CASE WHEN s.points_y IS NOT NULL THEN i.max_points END)
         FROM {_table(Official)} o
         JOIN {_table(UnitResult)} r ON r.unit_id = o.unit_id AND r.cycle_id = %(cycle)s
             AND r.period = 'Y'
         LEFT JOIN {_table(Responsibility)} re ON re.official_id = o.id
-        LEFT JOIN {_table(Indicator)} i ON i.id = re.indicator_id AND i.cycle_id = %(cycle)s
+        LEFT JOIN {_table(Indicator)} i ON i.id = re.indicator_id
             AND i.method NOT IN ('bonus', 'veto')
+        LEFT JOIN {SCORED} s ON s.unit_id = o.unit_id AND s.indicator_id = i.id
         WHERE o.is_active AND r.category_id IN ({categories})
         GROUP BY o.id, o.role, r.total""",
         {"cycle": cycle.pk, **_category_params(category_ids)},
@@ -549,20 +559,25 @@ def results_compute(
         **_category_params(category_ids),
     }
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        for table in (SCORED, STAGE):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
         if sql.is_postgres:
             # One statement hashes every value of the chosen categories: let it do so in memory,
             # and skip JIT compilation, which costs seconds on a statement this long.
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_scoring_sql(sql, category_ids, sorted(periods)), params)
+        cursor.execute(_scored_sql(sql, category_ids), params)
+        if sql.is_postgres:
+            cursor.execute(f"ANALYZE {SCORED}")
+        cursor.execute(_stage_sql(sql, sorted(periods)), params)
         if sql.is_postgres:
             cursor.execute(f"ANALYZE {STAGE}")
         standings = _standings_read(cycle=cycle, cursor=cursor)
         _standings_finish(cycle=cycle, standings=standings)
         _results_write(sql=sql, cycle=cycle, standings=standings, cursor=cursor)
-        cursor.execute(f"DROP TABLE {STAGE}")
-        _official_scores_write(sql=sql, cycle=cycle, category_ids=category_ids, cursor=cursor)
+        _official_scores_write(cycle=cycle, category_ids=category_ids, cursor=cursor)
+        for table in (SCORED, STAGE):
+            cursor.execute(f"DROP TABLE {table}")
 
 
 def results_recompute_for_change(*, cycle: Cycle, unit: Unit, period: str) -> None:

@@ -55,12 +55,6 @@ class Dialect:
     def json_value(self, text: str) -> str:
         return f"CAST({text} AS jsonb)" if self.is_postgres else text
 
-    def json_number(self, document: str, key: str) -> str:
-        """The number stored as a string under `key` of a JSON object column."""
-        if self.is_postgres:
-            return f"CAST(({document} ->> {key}) AS numeric)"
-        return f"CAST(json_extract({document}, '$.\"' || {key} || '\"') AS REAL)"
-
     def json_rows(self, parameter: str, columns: dict[str, str]) -> str:
         """A table of rows passed as one JSON array of objects; columns map name → SQL type."""
         if self.is_postgres:
