@@ -58,7 +58,8 @@ def _table(model) -> str:
 
 
 PERIOD_COLUMNS = {"Q1": "q1", "Q2": "q2", "Q3": "q3", "Q4": "q4", "Y": "y"}
-QUARTER_COLUMNS = ["q1", "q2", "q3", "q4"]
+QUARTER_COLUMNS = ("q1", "q2", "q3", "q4")
+ALL_COLUMNS = (*QUARTER_COLUMNS, "y")
 RELATIVE_METHODS = "('rank', 'best_ratio')"
 COUNTED = "ind.method NOT IN ('bonus', 'veto')"
 
@@ -112,7 +113,7 @@ def _indicators_sql(sql: Dialect) -> str:
     )"""
 
 
-def _each(template: str, names=PERIOD_COLUMNS.values(), separator: str = ", ") -> str:
+def _each(template: str, names: Iterable[str] = ALL_COLUMNS, separator: str = ", ") -> str:
     """The template once per period column, {p} standing for q1 … y."""
     return separator.join(template.format(p=name) for name in names)
 

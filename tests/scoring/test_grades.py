@@ -10,7 +10,7 @@ from scoring.services.compute import results_compute
 pytestmark = pytest.mark.django_db
 
 
-def graded(make_units, make_indicator, put, compute, figures, **cycle_settings):
+def graded(make_units, make_indicator, put, compute, figures):
     units = make_units(len(figures))
     indicator = make_indicator("A", 100)
     put(indicator, dict(zip(units, figures, strict=True)))
@@ -23,37 +23,25 @@ def test_competition_ranks_share_the_better_place(make_units, make_indicator, pu
     assert [result.rank for result in results] == [2, 1, 2, 4]
 
 
-def test_grades_by_thresholds(make_units, make_indicator, put, compute):
-    figures = ["95", "85", "70", "59.99"] + ["10"] * 6
+E, G, F, P = Grade.EXCELLENT, Grade.GOOD, Grade.FAIR, Grade.POOR
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"),
+    [
+        # thresholds 900 / 800 / 600
+        (["95", "85", "70", "59.99"] + ["10"] * 6, [E, G, F, P]),
+        # ten units, 30 %: three may be 优秀; the third and fourth tie, so neither fits the quota
+        (["99", "98", "97", "97"] + ["95"] * 6, [E, E, G, G]),
+        # the quota exactly filled
+        (["99", "98", "97", "96"] + ["95"] * 6, [E, E, E, G]),
+    ],
+)
+def test_grades_by_thresholds_and_quota(
+    make_units, make_indicator, put, compute, figures, expected
+):
     results = graded(make_units, make_indicator, put, compute, figures)
-    assert [result.grade for result in results[:4]] == [
-        Grade.EXCELLENT,
-        Grade.GOOD,
-        Grade.FAIR,
-        Grade.POOR,
-    ]
-
-
-def test_excellent_quota_at_the_boundary(make_units, make_indicator, put, compute):
-    # ten units, 30 %: three may be 优秀; the third and fourth tie, so neither fits the quota
-    results = graded(
-        make_units, make_indicator, put, compute, ["99", "98", "97", "97"] + ["95"] * 6
-    )
-    assert [result.grade for result in results[:4]] == [
-        Grade.EXCELLENT,
-        Grade.EXCELLENT,
-        Grade.GOOD,
-        Grade.GOOD,
-    ]
-
-
-def test_excellent_quota_exactly_filled(make_units, make_indicator, put, compute):
-    results = graded(
-        make_units, make_indicator, put, compute, ["99", "98", "97", "96"] + ["95"] * 6
-    )
-    grades = [result.grade for result in results]
-    assert grades.count(Grade.EXCELLENT) == 3
-    assert grades[3] == Grade.GOOD
+    assert [result.grade for result in results[:4]] == expected
 
 
 def test_category_of_one_cannot_reach_the_quota(make_units, make_indicator, put, compute):
