@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from cadre.models import Official, Unit, UnitCategory
@@ -324,17 +324,22 @@ def _competition_places(totals: list[Decimal]) -> list[int]:
     return places
 
 
-def _bottom_unit_ids(standings: list[_Standing]) -> set[int]:
-    """Units with at most two units of their category at or below their total."""
+def _bottom_unit_ids(rows: Iterable[tuple[int, int, Decimal]]) -> set[int]:
+    """Units (of rows: unit, category, total) with at most two units of their category at or
+    below their total."""
+    rows = list(rows)
     by_category = defaultdict(list)
-    for standing in standings:
-        by_category[standing.category_id].append(standing.total)
+    for _unit_id, category_id, total in rows:
+        by_category[category_id].append(total)
     return {
-        standing.unit_id
-        for standing in standings
-        if sum(total <= standing.total for total in by_category[standing.category_id])
-        <= BOTTOM_PLACES
+        unit_id
+        for unit_id, category_id, own in rows
+        if sum(total <= own for total in by_category[category_id]) <= BOTTOM_PLACES
     }
+
+
+def _year_results(*, year: int):
+    return UnitResult.objects.filter(cycle__year=year, period=Period.YEAR)
 
 
 def _grade(*, cycle: Cycle, standing: _Standing, at_or_above: int, size: int) -> str:
@@ -363,26 +368,6 @@ def _rank_and_grade(*, cycle: Cycle, standings: list[_Standing]) -> None:
             standing.grade = _grade(
                 cycle=cycle, standing=standing, at_or_above=at_or_above, size=len(group)
             )
-
-
-def _previous_bottom_unit_ids(*, cycle: Cycle) -> set[int]:
-    previous = UnitResult.objects.filter(cycle__year=cycle.year - 1, period=Period.YEAR)
-    standings = [
-        _Standing(
-            unit_id=unit_id,
-            unit_code="",
-            category_id=category_id,
-            period=Period.YEAR,
-            earned=Decimal(0),
-            applicable_max=Decimal(0),
-            bonus=Decimal(0),
-            adjustment=Decimal(0),
-            vetoed=False,
-            total=total,
-        )
-        for unit_id, category_id, total in previous.values_list("unit_id", "category_id", "total")
-    ]
-    return _bottom_unit_ids(standings)
 
 
 def _standings_read(*, cycle: Cycle, cursor) -> list[_Standing]:
@@ -431,9 +416,29 @@ def _standings_finish(*, cycle: Cycle, standings: list[_Standing]) -> None:
         standing.total = points_round(normalised + standing.bonus + standing.adjustment)
     _rank_and_grade(cycle=cycle, standings=standings)
     year = [standing for standing in standings if standing.period == Period.YEAR]
-    flagged = _bottom_unit_ids(year) & _previous_bottom_unit_ids(cycle=cycle)
+    previous = _year_results(year=cycle.year - 1).values_list("unit_id", "category_id", "total")
+    flagged = _bottom_unit_ids(_year_rows(year)) & _bottom_unit_ids(previous)
     for standing in year:
         standing.needs_adjustment = standing.unit_id in flagged
+
+
+def _year_rows(standings: list[_Standing]) -> list[tuple[int, int, Decimal]]:
+    return [
+        (standing.unit_id, standing.category_id, standing.total)
+        for standing in standings
+        if standing.period == Period.YEAR
+    ]
+
+
+def _next_year_flags_refresh(*, cycle: Cycle, standings: list[_Standing]) -> None:
+    """The 重点调整 flag of the following year depends on this year's ranking: refresh it."""
+    following = _year_results(year=cycle.year + 1).filter(
+        category_id__in={standing.category_id for standing in standings}
+    )
+    rows = list(following.values_list("unit_id", "category_id", "total"))
+    if rows:
+        flagged = _bottom_unit_ids(rows) & _bottom_unit_ids(_year_rows(standings))
+        following.update(needs_adjustment=Case(When(unit_id__in=flagged, then=True), default=False))
 
 
 def _results_write(*, sql: Dialect, cycle: Cycle, standings: list[_Standing], cursor) -> None:
@@ -586,6 +591,7 @@ def results_compute(
         _standings_finish(cycle=cycle, standings=standings)
         _results_write(sql=sql, cycle=cycle, standings=standings, cursor=cursor)
         _official_scores_write(cycle=cycle, category_ids=category_ids, cursor=cursor)
+        _next_year_flags_refresh(cycle=cycle, standings=standings)
         for table in (SCORED, STAGE):
             cursor.execute(f"DROP TABLE {table}")
 

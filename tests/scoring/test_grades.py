@@ -57,10 +57,9 @@ def test_settings_change_thresholds_and_quota(cycle, make_units, make_indicator,
     assert [result.grade for result in results] == [Grade.EXCELLENT, Grade.GOOD]
 
 
-def test_needs_adjustment_after_two_years_in_the_bottom_two(cycle, make_units):
-    units = make_units(4)
+def two_years(cycle, units, figures_by_cycle):
     previous = Cycle.objects.create(year=cycle.year - 1)
-    for year_cycle, figures in [(previous, [90, 80, 70, 60]), (cycle, [95, 50, 90, 70])]:
+    for year_cycle, figures in [(previous, figures_by_cycle[0]), (cycle, figures_by_cycle[1])]:
         indicator = Indicator.objects.create(
             cycle=year_cycle,
             code="A",
@@ -73,12 +72,24 @@ def test_needs_adjustment_after_two_years_in_the_bottom_two(cycle, make_units):
             IndicatorValue(indicator=indicator, unit=unit, period="Y", value=figure)
             for unit, figure in zip(units, figures, strict=True)
         )
-    results_compute(cycle=previous)
-    results_compute(cycle=cycle)
-    flagged = set(
+    return previous
+
+
+def flagged(cycle):
+    return set(
         cycle.unit_results.filter(period="Y", needs_adjustment=True).values_list(
             "unit__code", flat=True
         )
     )
-    # bottom two this year: ZJ02, ZJ04; last year: ZJ03, ZJ04
-    assert flagged == {"ZJ04"}
+
+
+@pytest.mark.parametrize("previous_first", [True, False])
+def test_needs_adjustment_after_two_years_in_the_bottom_two(cycle, make_units, previous_first):
+    units = make_units(4)
+    # bottom two last year: ZJ03, ZJ04; this year: ZJ02, ZJ04
+    previous = two_years(cycle, units, [[90, 80, 70, 60], [95, 50, 90, 70]])
+    order = [previous, cycle] if previous_first else [cycle, previous]
+    for year_cycle in order:
+        results_compute(cycle=year_cycle)
+    assert flagged(cycle) == {"ZJ04"}
+    assert flagged(previous) == set()
