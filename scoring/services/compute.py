@@ -521,7 +521,7 @@ def _official_scores_write(*, cycle: Cycle, category_ids: list[int], cursor) -> 
                 score=points_round(alpha * unit_total + (1 - alpha) * own_part),
             )
         )
-    OfficialScore.objects.bulk_create(scores, batch_size=5000)
+    OfficialScore.objects.bulk_create(scores)
 
 
 def _category_params(category_ids: list[int]) -> dict[str, int]:
