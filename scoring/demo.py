@@ -28,6 +28,7 @@ from scoring.models import (
     Responsibility,
     Vote,
 )
+from scoring.services.compute import results_compute
 from scoring.services.tree import indicator_tree_load
 
 STANDARD_TREE = Path(settings.BASE_DIR) / "fixtures" / "standard_tree.csv"
@@ -153,6 +154,7 @@ def demo_district_load() -> list[DemoLogin]:
         )
         if created:
             _cycle_fill(rng, cycle, units, officials, quarters)
+        results_compute(cycle=cycle)
     return logins
 
 

@@ -1,0 +1,352 @@
+"""Explanations of stored results, one line a clerk understands per indicator.
+
+The points come from the stored results (`UnitResult.points`); the figures that explain them
+(the value, the target, the place in the category, the best value, the votes) are read back
+with a fixed number of queries per page.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Case, Count, F, Max, Min, When, Window
+from django.db.models.functions import Rank
+from django.utils.translation import gettext as _
+
+from cadre.models import Unit
+from scoring.models import (
+    QUARTERS,
+    Cycle,
+    Indicator,
+    IndicatorValue,
+    Method,
+    Period,
+    UnitResult,
+    Vote,
+)
+from scoring.services.compute import THOUSAND, points_round
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class IndicatorLine:
+    indicator: Indicator
+    area: Indicator
+    raw_value: Decimal | None
+    votes: dict[str, dict[str, int]] | None
+    points: Decimal
+    explanation: str
+    entered_by: str | None
+    updated_at: datetime | None
+    missing: bool
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a unit's value stands in its category: place k of n and the best value."""
+
+    place: int
+    ranked: int
+    best: Decimal
+
+
+def figure(value: Decimal) -> str:
+    """A figure without trailing zeros: 92, 0.5, 1.25."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def signed(value: Decimal) -> str:
+    """Two places with a sign (− for minus), e.g. −3.00, +5.00."""
+    return f"{points_round(value):+.2f}".replace("-", "−")
+
+
+def _two(value: Decimal) -> str:
+    return f"{points_round(value):.2f}"
+
+
+def _completion_line(indicator: Indicator, value: Decimal, points: Decimal) -> str:
+    target, cap = indicator.target, indicator.cap
+    if indicator.lower_is_better:
+        if value == 0:
+            return _("实际值为 0，按上限 %(cap)s × %(max)s = %(points)s") % {
+                "cap": figure(cap),
+                "max": figure(indicator.max_points),
+                "points": _two(points),
+            }
+        ratio, shown = target / value, f"{figure(target)}/{figure(value)}"
+    else:
+        ratio, shown = value / target, f"{figure(value)}/{figure(target)}"
+    start = _("完成率 %(ratio)s = %(value).2f") % {"ratio": shown, "value": ratio}
+    if ratio < indicator.floor:
+        return start + _("，低于下限 %(floor)s，得 0.00") % {"floor": figure(indicator.floor)}
+    if ratio > cap:
+        start += _("，按上限 %(cap)s 计") % {"cap": figure(cap)}
+    return f"{start} × {figure(indicator.max_points)} = {_two(points)}"
+
+
+def _rank_line(indicator: Indicator, standing: Standing, points: Decimal) -> str:
+    place, ranked, maximum = standing.place, standing.ranked, indicator.max_points
+    start = _("第 %(place)s 名 / 共 %(ranked)s 个单位") % {"place": place, "ranked": ranked}
+    if indicator.step is not None:
+        formula = f"{figure(maximum)} − {place - 1} × {figure(indicator.step)}"
+        if indicator.min_share:
+            formula += _("（不低于 %(floor)s）") % {"floor": figure(maximum * indicator.min_share)}
+    elif ranked == 1:
+        return start + _("，得满分 = %(points)s") % {"points": _two(points)}
+    else:
+        formula = (
+            f"{figure(maximum)} − ({place} − 1)/({ranked} − 1) × {figure(maximum)}"
+            f" × (1 − {figure(indicator.min_share)})"
+        )
+    return f"{start}：{formula} = {_two(points)}"
+
+
+def _best_ratio_line(indicator: Indicator, value: Decimal, standing: Standing, points) -> str:
+    best, maximum = standing.best, figure(indicator.max_points)
+    if indicator.lower_is_better:
+        if value == 0:
+            return _("对标最优：实际值为 0，得满分 = %(points)s") % {"points": _two(points)}
+        return _("对标最优（越低越好） %(best)s/%(value)s × %(max)s = %(points)s") % {
+            "best": figure(best),
+            "value": figure(value),
+            "max": maximum,
+            "points": _two(points),
+        }
+    if best == 0:
+        return _("对标最优：最优值为 0，得 0.00")
+    return _("对标最优 %(value)s/%(best)s × %(max)s = %(points)s") % {
+        "value": figure(value),
+        "best": figure(best),
+        "max": maximum,
+        "points": _two(points),
+    }
+
+
+def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) -> str:
+    kinds = ("excellent", "competent", "basic", "incompetent")
+    values = dict(zip(kinds, cycle.vote_values, strict=True))
+    parts, weighted, weights = [], ZERO, ZERO
+    for code, counts in votes.items():
+        cast = sum(counts.values())
+        if not cast:
+            continue
+        mean = sum(values[kind] * count for kind, count in counts.items()) / cast
+        weight = groups[code].weight
+        weighted, weights = weighted + weight * mean, weights + weight
+        parts.append(f"{groups[code].name} {mean:.4f} × {figure(weight)}")
+    fraction = weighted / weights if weights else ZERO
+    return _("民主测评 %(parts)s，加权平均 %(fraction).4f × %(max)s = %(points)s") % {
+        "parts": " + ".join(parts),
+        "fraction": fraction,
+        "max": figure(indicator.max_points),
+        "points": _two(points),
+    }
+
+
+def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal) -> str:
+    parts = [
+        f"{period} {_two(quarter_points.get(period, ZERO))} × {figure(weight)}"
+        for period, weight in cycle.quarter_weights.items()
+    ]
+    return _("季度加权 %(parts)s = %(points)s") % {
+        "parts": " + ".join(parts),
+        "points": _two(points),
+    }
+
+
+def _value_line(indicator, value, points, standing) -> str:
+    method = indicator.method
+    if method == Method.DIRECT:
+        return _("直接赋分 %(value)s（满分 %(max)s）= %(points)s") % {
+            "value": figure(value),
+            "max": figure(indicator.max_points),
+            "points": _two(points),
+        }
+    if method == Method.COMPLETION:
+        return _completion_line(indicator, value, points)
+    if method == Method.RANK:
+        return _rank_line(indicator, standing, points)
+    if method == Method.BEST_RATIO:
+        return _best_ratio_line(indicator, value, standing, points)
+    if method == Method.DEDUCTION:
+        lost = value * indicator.per_incident
+        return _("扣分 %(count)s 次 × %(each)s = %(lost)s，%(max)s − %(lost)s = %(points)s") % {
+            "count": figure(value),
+            "each": figure(indicator.per_incident),
+            "lost": figure(lost),
+            "max": figure(indicator.max_points),
+            "points": _two(points),
+        }
+    if method == Method.BONUS:
+        return _("加分 %(value)s（上限 %(max)s）= %(points)s") % {
+            "value": figure(value),
+            "max": figure(indicator.max_points),
+            "points": _two(points),
+        }
+    return _("一票否决：已否决") if value == 1 else _("一票否决：未触发")
+
+
+def _applicable_leaves(*, cycle: Cycle, unit: Unit) -> list[tuple[Indicator, Indicator]]:
+    """The unit's scorable indicators in tree order, each with its area."""
+    nodes = list(Indicator.objects.filter(cycle=cycle).prefetch_related("categories"))
+    by_pk = {node.pk: node for node in nodes}
+    parents = {node.parent_id for node in nodes}
+
+    def area_of(node):
+        while node.parent_id is not None:
+            node = by_pk[node.parent_id]
+        return node
+
+    leaves = []
+    for node in nodes:
+        categories = {category.pk for category in node.categories.all()}
+        if node.method and node.pk not in parents:
+            if not categories or unit.category_id in categories:
+                leaves.append((node, area_of(node)))
+    return leaves
+
+
+def category_standings(*, cycle: Cycle, unit: Unit, periods: list[str]) -> dict:
+    """Place, count and best value of the unit in its category, per (indicator pk, period),
+    for the rank and best-ratio indicators, in one query."""
+    partition = [F("indicator"), F("period")]
+    order = Case(When(indicator__lower_is_better=True, then=F("value")), default=-F("value"))
+    rows = (
+        IndicatorValue.objects.filter(
+            indicator__cycle=cycle,
+            indicator__method__in=[Method.RANK, Method.BEST_RATIO],
+            unit__category_id=unit.category_id,
+            unit__is_active=True,
+            period__in=periods,
+        )
+        .annotate(
+            place=Window(Rank(), partition_by=partition, order_by=order.asc()),
+            ranked=Window(Count("pk"), partition_by=partition),
+            high=Window(Max("value"), partition_by=partition),
+            low=Window(Min("value"), partition_by=partition),
+            # A filter on a window result applies after the windows (a plain unit filter would
+            # shrink every partition to this unit alone).
+            is_this_unit=Window(
+                Max(Case(When(unit=unit, then=1), default=0)), partition_by=[F("pk")]
+            ),
+        )
+        .filter(is_this_unit=1)
+        .values_list(
+            "indicator_id", "period", "place", "ranked", "high", "low", "indicator__lower_is_better"
+        )
+    )
+    return {
+        (indicator_id, period): Standing(
+            place=place, ranked=ranked, best=low if lower_is_better else high
+        )
+        for indicator_id, period, place, ranked, high, low, lower_is_better in rows
+    }
+
+
+def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[IndicatorLine]:
+    """Return one explained line per indicator that applies to the unit, in tree order."""
+    leaves = _applicable_leaves(cycle=cycle, unit=unit)
+    results = {
+        result.period: result.points
+        for result in UnitResult.objects.filter(cycle=cycle, unit=unit).only("period", "points")
+    }
+    # The year explains a quarterly veto by the quarters' values.
+    read_periods = [period, *QUARTERS] if period == Period.YEAR else [period]
+    values = {
+        (value.indicator_id, value.period): value
+        for value in IndicatorValue.objects.filter(
+            indicator__cycle=cycle, unit=unit, period__in=read_periods
+        ).select_related("entered_by")
+    }
+    votes = defaultdict(dict)
+    groups = {}
+    for vote in Vote.objects.filter(
+        indicator__cycle=cycle, unit=unit, period=period
+    ).select_related("rater_group"):
+        groups[vote.rater_group.code] = vote.rater_group
+        votes[vote.indicator_id][vote.rater_group.code] = {
+            "excellent": vote.excellent,
+            "competent": vote.competent,
+            "basic": vote.basic,
+            "incompetent": vote.incompetent,
+        }
+    standings = category_standings(cycle=cycle, unit=unit, periods=[period])
+    points_here = results.get(period, {})
+    lines = []
+    for indicator, area in leaves:
+        quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
+        if period != Period.YEAR and not quarterly:
+            continue
+        points = Decimal(points_here.get(indicator.code, "0"))
+        value = values.get((indicator.pk, period))
+        unit_votes = votes.get(indicator.pk)
+        missing = False
+        if period == Period.YEAR and quarterly and indicator.method == Method.VETO:
+            vetoed_in = [
+                str(Period(quarter).label)
+                for quarter in QUARTERS
+                if (found := values.get((indicator.pk, quarter))) and found.value == 1
+            ]
+            explanation = (
+                _("一票否决：%(quarters)s已否决") % {"quarters": "、".join(vetoed_in)}
+                if vetoed_in
+                else _("一票否决：未触发")
+            )
+        elif period == Period.YEAR and quarterly:
+            quarter_points = {
+                quarter: Decimal(results.get(quarter, {}).get(indicator.code, "0"))
+                for quarter in QUARTERS
+            }
+            explanation = _year_line(cycle, quarter_points, points)
+        elif indicator.method == Method.EVALUATION:
+            missing = not unit_votes
+            explanation = (
+                _evaluation_line(indicator, unit_votes, groups, cycle, points)
+                if unit_votes
+                else _("未测评，计 0 分")
+            )
+        elif value is None:
+            missing = not indicator.is_outside_thousand
+            explanation = (
+                _("未报送数据，计 0 分") if missing else _value_line(indicator, ZERO, points, None)
+            )
+        else:
+            standing = standings.get((indicator.pk, period))
+            explanation = _value_line(indicator, value.value, points, standing)
+        lines.append(
+            IndicatorLine(
+                indicator=indicator,
+                area=area,
+                raw_value=value.value if value else None,
+                votes=unit_votes,
+                points=points,
+                explanation=explanation,
+                entered_by=value.entered_by.username if value and value.entered_by else None,
+                updated_at=value.updated_at if value else None,
+                missing=missing,
+            )
+        )
+    return lines
+
+
+def unit_total_explanation(*, result: UnitResult) -> str:
+    """Explain a unit total from its stored parts, e.g.
+    得分 850.50 / 适用满分 900.00 × 1000 = 945.00；加分 10.00；柔性调整 −3.00；总分 952.00"""
+    normalised = result.earned / result.applicable_max * THOUSAND if result.applicable_max else ZERO
+    text = _(
+        "得分 %(earned)s / 适用满分 %(max)s × 1000 = %(normalised)s；加分 %(bonus)s；"
+        "柔性调整 %(adjustment)s；总分 %(total)s"
+    ) % {
+        "earned": _two(result.earned),
+        "max": _two(result.applicable_max),
+        "normalised": _two(normalised),
+        "bonus": _two(result.bonus),
+        "adjustment": signed(result.adjustment) if result.adjustment else "0.00",
+        "total": _two(result.total),
+    }
+    if result.vetoed:
+        text += _("；一票否决，等次最高为一般")
+    return text

@@ -1,0 +1,161 @@
+"""Reports of stored results: the JSON export and the printable workbook for leaders."""
+
+import re
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from cadre.models import UnitCategory
+from scoring.models import Cycle, Grade, Indicator, OfficialScore, Period, UnitResult
+from scoring.services.compute import THOUSAND, points_round
+
+GRADE_FILLS = {
+    Grade.EXCELLENT: "C6EFCE",
+    Grade.GOOD: "DDEBF7",
+    Grade.FAIR: "FFEB9C",
+    Grade.POOR: "FFC7CE",
+}
+FORMULA_STARTS = ("=", "+", "-", "@")
+ADJUST_FLAG = "adjust"
+# The export names grades in Chinese whatever the language of the request.
+GRADE_NAMES = {
+    Grade.EXCELLENT: "优秀",
+    Grade.GOOD: "良好",
+    Grade.FAIR: "一般",
+    Grade.POOR: "较差",
+}
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def text_cell(value: str) -> str:
+    """Text that a spreadsheet shows as typed: a leading =, +, - or @ never starts a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _points(value: Decimal) -> str:
+    return f"{points_round(value):.2f}"
+
+
+def _results(*, cycle: Cycle, period: str):
+    return (
+        UnitResult.objects.filter(cycle=cycle, period=period)
+        .select_related("unit", "category")
+        .order_by("category__sort_order", "category__code", "rank", "unit__code")
+    )
+
+
+def results_export_data(*, cycle: Cycle, period: str) -> dict:
+    """Return the results of one period as plain data (codes and two-decimal strings)."""
+    units = [
+        {
+            "unit": result.unit.code,
+            "category": result.category.code,
+            "total": _points(result.total),
+            "rank": result.rank,
+            "grade": GRADE_NAMES[result.grade],
+            "vetoed": result.vetoed,
+            "flags": [ADJUST_FLAG] if result.needs_adjustment else [],
+            "missing": sorted(result.missing),
+        }
+        for result in _results(cycle=cycle, period=period)
+    ]
+    officials = []
+    if period == Period.YEAR:
+        officials = [
+            {"official": code, "unit": unit_code, "score": _points(score)}
+            for code, unit_code, score in OfficialScore.objects.filter(cycle=cycle, period=period)
+            .order_by("official__unit__code", "official__code")
+            .values_list("official__code", "official__unit__code", "score")
+        ]
+    return {"year": cycle.year, "period": period, "units": units, "officials": officials}
+
+
+def _areas(*, cycle: Cycle) -> list[Indicator]:
+    """Areas that count towards the thousand points, in tree order."""
+    return [
+        area
+        for area in Indicator.objects.filter(cycle=cycle, parent=None)
+        if not area.is_outside_thousand
+    ]
+
+
+def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[UnitResult]):
+    headers = (
+        [_("名次"), _("单位代码"), _("单位名称")]
+        + [text_cell(area.name) for area in areas]
+        + [_("得分"), _("适用满分"), _("千分制得分"), _("加分"), _("柔性调整"), _("总分")]
+        + [_("等次"), _("一票否决"), _("重点调整"), _("缺报指标")]
+    )
+    sheet.append([text_cell(title)])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(headers)
+    thin = Side(style="thin", color="999999")
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.fill = PatternFill("solid", fgColor="D9D9D9")
+    grade_column = len(headers) - 3
+    for result in results:
+        normalised = (
+            result.earned / result.applicable_max * THOUSAND if result.applicable_max else 0
+        )
+        sheet.append(
+            [result.rank, text_cell(result.unit.code), text_cell(result.unit.name)]
+            + [Decimal(result.area_points.get(area.code, "0")) for area in areas]
+            + [
+                points_round(result.earned),
+                points_round(result.applicable_max),
+                points_round(Decimal(normalised)),
+                result.bonus,
+                result.adjustment,
+                result.total,
+                str(Grade(result.grade).label),
+                _("是") if result.vetoed else "",
+                _("是") if result.needs_adjustment else "",
+                text_cell("、".join(sorted(result.missing))),
+            ]
+        )
+        row = sheet.max_row
+        for cell in sheet[row]:
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "0.00"
+        sheet.cell(row=row, column=grade_column).fill = PatternFill(
+            "solid", fgColor=GRADE_FILLS[result.grade]
+        )
+    for index, width in enumerate([6, 10, 18] + [10] * (len(headers) - 3), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "D3"
+    sheet.print_title_rows = "1:2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def results_workbook_build(*, cycle: Cycle, period: str) -> Workbook:
+    """Build the printable results report: one sheet per category, ranked, grades coloured."""
+    by_category = defaultdict(list)
+    for result in _results(cycle=cycle, period=period):
+        by_category[result.category_id].append(result)
+    areas = _areas(cycle=cycle)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    period_label = str(Period(period).label)
+    for category in UnitCategory.objects.filter(pk__in=by_category):
+        sheet = workbook.create_sheet(title=SHEET_TITLE_FORBIDDEN.sub("_", category.name)[:31])
+        title = _("%(cycle)s %(period)s 考核结果 · %(category)s") % {
+            "cycle": cycle,
+            "period": period_label,
+            "category": category.name,
+        }
+        _sheet_write(sheet, title=title, areas=areas, results=by_category[category.pk])
+    if not workbook.worksheets:
+        workbook.create_sheet(title=_("无结果"))
+    return workbook

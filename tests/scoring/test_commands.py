@@ -1,0 +1,107 @@
+"""compute_scores and export_results on the demo district."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from cadre.models import Unit
+from scoring.models import Cycle, Grade, UnitResult
+from scoring.services.reports import results_workbook_build
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_demo_leaves_results_and_compute_scores_recomputes(demo, capsys):
+    assert UnitResult.objects.filter(cycle__year=2025).count() == 40 * 5
+    assert UnitResult.objects.filter(cycle__year=2026, period="Y").count() == 40
+    UnitResult.objects.filter(cycle__year=2026).delete()
+    call_command("compute_scores", "2026")
+    assert UnitResult.objects.filter(cycle__year=2026).count() == 40 * 4  # Q4 has no data yet
+    assert "160" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="2030"):
+        call_command("compute_scores", "2030")
+
+
+def test_export_json(demo, capsys):
+    call_command("export_results", "2025", "--period", "Y", "--format", "json")
+    data = json.loads(capsys.readouterr().out)
+    assert (data["year"], data["period"]) == (2025, "Y")
+    assert len(data["units"]) == 40
+    first = data["units"][0]
+    assert set(first) == {
+        "unit",
+        "category",
+        "total",
+        "rank",
+        "grade",
+        "vetoed",
+        "flags",
+        "missing",
+    }
+    assert (first["category"], first["rank"]) == ("ZJ", 1)
+    assert Decimal(first["total"]).as_tuple().exponent == -2
+    assert {unit["grade"] for unit in data["units"]} <= {"优秀", "良好", "一般", "较差"}
+    vetoed = [unit for unit in data["units"] if unit["vetoed"]]
+    assert [unit["unit"] for unit in vetoed] == ["ZJ10"]
+    assert vetoed[0]["grade"] in {"一般", "较差"}
+    stored = UnitResult.objects.get(cycle__year=2025, period="Y", unit__code=first["unit"])
+    assert first["total"] == f"{stored.total:.2f}"
+    assert len(data["officials"]) > 100
+    assert set(data["officials"][0]) == {"official", "unit", "score"}
+
+
+def test_export_json_to_a_file_and_xlsx(demo, tmp_path):
+    target = tmp_path / "q1.json"
+    call_command("export_results", "2026", "--period", "Q1", "--out", str(target))
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["period"] == "Q1" and data["officials"] == []
+    workbook_path = tmp_path / "report.xlsx"
+    call_command(
+        "export_results",
+        "2025",
+        "--format",
+        "xlsx",
+        "--out",
+        str(workbook_path),
+        stderr=open("/dev/null", "w"),  # noqa: SIM115
+    )
+    workbook = load_workbook(workbook_path)
+    assert workbook.sheetnames == ["镇街", "经济部门", "社会事业部门", "党群部门"]
+    sheet = workbook["镇街"]
+    header = [cell.value for cell in sheet[2]]
+    assert header[:3] == ["名次", "单位代码", "单位名称"]
+    assert "创新发展" in header and "总分" in header and "等次" in header
+    ranks = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert ranks == sorted(ranks) and len(ranks) == 12
+    grade_cell = sheet.cell(row=3, column=header.index("等次") + 1)
+    assert grade_cell.value == "优秀"
+    assert grade_cell.fill.fgColor.rgb.endswith("C6EFCE")
+
+
+def test_report_escapes_text_that_would_run_as_a_formula(
+    cycle, make_units, make_indicator, put, compute
+):
+    (unit,) = make_units(1)
+    Unit.objects.filter(pk=unit.pk).update(name='=HYPERLINK("http://x","点我")')
+    put(make_indicator("A", 100), {unit: "95"})
+    compute()
+    sheet = results_workbook_build(cycle=cycle, period="Q1").active
+    name_cell = sheet.cell(row=3, column=3)
+    assert name_cell.value == '\'=HYPERLINK("http://x","点我")'
+    assert name_cell.data_type == "s"
+    assert sheet.cell(row=3, column=1).value == 1
+
+
+def test_unknown_year_is_refused(db):
+    with pytest.raises(CommandError):
+        call_command("export_results", "1999")
+    assert not Cycle.objects.exists()
+    assert Grade.EXCELLENT == "excellent"

@@ -1,0 +1,95 @@
+"""Ranks, grades, the 优秀 quota and the 重点调整 flag."""
+
+from decimal import Decimal
+
+import pytest
+
+from scoring.models import Cycle, Grade, Indicator, IndicatorValue
+from scoring.services.compute import results_compute
+
+pytestmark = pytest.mark.django_db
+
+
+def graded(make_units, make_indicator, put, compute, figures):
+    units = make_units(len(figures))
+    indicator = make_indicator("A", 100)
+    put(indicator, dict(zip(units, figures, strict=True)))
+    results = compute()
+    return [results[unit.code, "Q1"] for unit in units]
+
+
+def test_competition_ranks_share_the_better_place(make_units, make_indicator, put, compute):
+    results = graded(make_units, make_indicator, put, compute, ["90", "95", "90", "80"])
+    assert [result.rank for result in results] == [2, 1, 2, 4]
+
+
+E, G, F, P = Grade.EXCELLENT, Grade.GOOD, Grade.FAIR, Grade.POOR
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"),
+    [
+        # thresholds 900 / 800 / 600
+        (["95", "85", "70", "59.99"] + ["10"] * 6, [E, G, F, P]),
+        # ten units, 30 %: three may be 优秀; the third and fourth tie, so neither fits the quota
+        (["99", "98", "97", "97"] + ["95"] * 6, [E, E, G, G]),
+        # the quota exactly filled
+        (["99", "98", "97", "96"] + ["95"] * 6, [E, E, E, G]),
+    ],
+)
+def test_grades_by_thresholds_and_quota(
+    make_units, make_indicator, put, compute, figures, expected
+):
+    results = graded(make_units, make_indicator, put, compute, figures)
+    assert [result.grade for result in results[:4]] == expected
+
+
+def test_category_of_one_cannot_reach_the_quota(make_units, make_indicator, put, compute):
+    (result,) = graded(make_units, make_indicator, put, compute, ["100"])
+    assert result.rank == 1
+    assert result.grade == Grade.GOOD  # floor(1 × 0.3) = 0 places for 优秀
+
+
+def test_settings_change_thresholds_and_quota(cycle, make_units, make_indicator, put, compute):
+    cycle.excellent_share, cycle.excellent_min = Decimal("1"), Decimal("950")
+    cycle.save()
+    results = graded(make_units, make_indicator, put, compute, ["96", "94"])
+    assert [result.grade for result in results] == [Grade.EXCELLENT, Grade.GOOD]
+
+
+def two_years(cycle, units, figures_by_cycle):
+    previous = Cycle.objects.create(year=cycle.year - 1)
+    for year_cycle, figures in [(previous, figures_by_cycle[0]), (cycle, figures_by_cycle[1])]:
+        indicator = Indicator.objects.create(
+            cycle=year_cycle,
+            code="A",
+            name="A",
+            max_points=100,
+            method="direct",
+            frequency="annual",
+        )
+        IndicatorValue.objects.bulk_create(
+            IndicatorValue(indicator=indicator, unit=unit, period="Y", value=figure)
+            for unit, figure in zip(units, figures, strict=True)
+        )
+    return previous
+
+
+def flagged(cycle):
+    return set(
+        cycle.unit_results.filter(period="Y", needs_adjustment=True).values_list(
+            "unit__code", flat=True
+        )
+    )
+
+
+@pytest.mark.parametrize("previous_first", [True, False])
+def test_needs_adjustment_after_two_years_in_the_bottom_two(cycle, make_units, previous_first):
+    units = make_units(4)
+    # bottom two last year: ZJ03, ZJ04; this year: ZJ02, ZJ04
+    previous = two_years(cycle, units, [[90, 80, 70, 60], [95, 50, 90, 70]])
+    order = [previous, cycle] if previous_first else [cycle, previous]
+    for year_cycle in order:
+        results_compute(cycle=year_cycle)
+    assert flagged(cycle) == {"ZJ04"}
+    assert flagged(previous) == set()

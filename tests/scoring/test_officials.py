@@ -1,0 +1,47 @@
+"""Personal scores of officials (linked assessment)."""
+
+from decimal import Decimal
+
+import pytest
+
+from cadre.models import Official
+from scoring.models import OfficialScore, Responsibility
+
+pytestmark = pytest.mark.django_db
+
+
+def test_official_scores_link_unit_total_and_own_indicators(
+    make_units, make_indicator, put, compute
+):
+    (unit,) = make_units(1)
+    first, second = (
+        make_indicator("A", 60, frequency="annual"),
+        make_indicator("B", 40, frequency="annual"),
+    )
+    bonus = make_indicator("BON", 10, "bonus", frequency="annual")
+    put(first, {unit: "60"}, "Y")
+    put(second, {unit: "20"}, "Y")
+    put(bonus, {unit: "10"}, "Y")
+    principal = Official.objects.create(code="P", name="书记", unit=unit, role="principal")
+    member = Official.objects.create(code="M", name="副职", unit=unit, role="member")
+    idle = Official.objects.create(code="S", name="科长", unit=unit, role="staff")
+    Official.objects.create(code="X", name="离任", unit=unit, role="member", is_active=False)
+    Responsibility.objects.create(official=principal, indicator=first)
+    Responsibility.objects.create(official=member, indicator=second)
+    Responsibility.objects.create(official=member, indicator=bonus)  # outside the 1000
+    year = compute()[unit.code, "Y"]
+    assert year.total == Decimal("810.00")  # 800 + 10 bonus
+    scores = {
+        score.official.code: score for score in OfficialScore.objects.select_related("official")
+    }
+    assert set(scores) == {"P", "M", "S"}
+    # principal: 0.7 × 810 + 0.3 × 1000
+    assert scores["P"].own_part == Decimal("1000.00")
+    assert scores["P"].score == Decimal("867.00")
+    # member: 0.5 × 810 + 0.5 × (20 / 40 × 1000)
+    assert scores["M"].own_part == Decimal("500.00")
+    assert scores["M"].score == Decimal("655.00")
+    # no indicators of their own: the unit total
+    assert scores["S"].score == Decimal("810.00")
+    assert scores["S"].alpha == Decimal("0.5")
+    assert idle.pk

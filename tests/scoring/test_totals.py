@@ -1,0 +1,91 @@
+"""Unit totals: normalisation, bonus cap, adjustments, veto, missing values and rounding."""
+
+from decimal import Decimal
+
+import pytest
+
+from scoring.models import Adjustment, Grade
+
+pytestmark = pytest.mark.django_db
+
+
+def test_total_normalises_adds_capped_bonus_and_adjustments(
+    cycle, make_units, make_indicator, put, compute
+):
+    (unit,) = make_units(1)
+    first, second = make_indicator("A", 60), make_indicator("B", 40)
+    bonus_one = make_indicator("B1", 40, "bonus")
+    bonus_two = make_indicator("B2", 30, "bonus")
+    put(first, {unit: "51"})
+    put(second, {unit: "34.05"})
+    put(bonus_one, {unit: "45"})  # capped at its maximum 40
+    put(bonus_two, {unit: "20"})  # 40 + 20 = 60, capped per unit at 50
+    Adjustment.objects.create(
+        cycle=cycle, unit=unit, period="Q1", points="-3", reason="政策调整", approved_by="区委"
+    )
+    Adjustment.objects.create(
+        cycle=cycle, unit=unit, period="Q2", points="9", reason="其他季度", approved_by="区委"
+    )
+    result = compute()[unit.code, "Q1"]
+    assert result.earned == Decimal("85.05")
+    assert result.applicable_max == Decimal(100)
+    assert result.bonus == Decimal(50)
+    assert result.adjustment == Decimal(-3)
+    assert result.total == Decimal("897.50")  # 850.50 + 50 − 3
+
+
+def test_half_cent_rounds_up(make_units, make_indicator, put, compute):
+    (unit,) = make_units(1)
+    indicator = make_indicator("A", 8)
+    put(indicator, {unit: "7.561"})  # 7.561 / 8 × 1000 = 945.125
+    assert compute()[unit.code, "Q1"].total == Decimal("945.13")
+
+
+def test_missing_values_score_zero_and_are_listed_but_bonus_and_veto_are_optional(
+    make_units, make_indicator, put, compute
+):
+    units = make_units(2)
+    reported, forgotten = make_indicator("A", 50), make_indicator("B", 50)
+    make_indicator("BON", 10, "bonus")
+    make_indicator("VET", 0, "veto")
+    put(reported, dict.fromkeys(units, "50"))
+    put(forgotten, {units[0]: "50"})
+    results = compute()
+    assert results["ZJ01", "Q1"].missing == []
+    assert results["ZJ02", "Q1"].missing == ["B"]
+    assert results["ZJ02", "Q1"].total == Decimal("500.00")
+    assert results["ZJ02", "Q1"].points["B"] == "0.0000"
+
+
+def test_veto_caps_the_grade_at_fair(make_units, make_indicator, put, compute):
+    units = make_units(10)
+    direct = make_indicator("A", 100)
+    veto = make_indicator("V", 0, "veto")
+    put(direct, dict.fromkeys(units, "100"))
+    put(veto, {units[0]: "1", units[1]: "0"})
+    results = compute()
+    assert results["ZJ01", "Q1"].vetoed
+    assert not results["ZJ02", "Q1"].vetoed
+    assert results["ZJ01", "Q1"].total == Decimal("1000.00")
+    assert results["ZJ01", "Q1"].grade == Grade.FAIR
+    assert "V" not in results["ZJ01", "Q1"].points
+
+
+def test_area_subtotals(make_indicator, make_units, put, compute):
+    (unit,) = make_units(1)
+    area = make_indicator("A1", 100, method="")
+    first = make_indicator("A1.1", 60, parent=area)
+    second = make_indicator("A1.2", 40, parent=area)
+    other = make_indicator("A2", 100)
+    put(first, {unit: "50"})
+    put(second, {unit: "30.5"})
+    put(other, {unit: "10"})
+    result = compute()[unit.code, "Q1"]
+    assert result.area_points == {"A1": "80.5000", "A2": "10.0000"}
+    assert result.points == {"A1.1": "50.0000", "A1.2": "30.5000", "A2": "10.0000"}
+
+
+def test_empty_cycle_and_empty_category_store_nothing(make_units, make_indicator, compute):
+    assert compute() == {}
+    make_indicator("A", 100)
+    assert compute() == {}  # no units
