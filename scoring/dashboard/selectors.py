@@ -16,7 +16,6 @@ from scoring.models import (
     Cycle,
     Grade,
     Indicator,
-    IndicatorValue,
     OfficialScore,
     Period,
     UnitResult,
@@ -213,66 +212,6 @@ def unit_overview(*, cycle: Cycle, unit: Unit, period: str) -> UnitOverview:
     size = sizes.get(period) or 1
     averages = {code: points_round(total / size) for code, total in sums.items()}
     return UnitOverview(results=results, category_sizes=sizes, area_averages=averages)
-
-
-@dataclass
-class IndicatorRow:
-    """One applicable indicator of a unit in a period, from the stored inputs and result."""
-
-    indicator: Indicator
-    area: Indicator
-    value: IndicatorValue | None
-    points: Decimal | None
-    missing: bool
-
-    @property
-    def from_quarters(self) -> bool:
-        """A quarterly indicator's annual points weigh its quarters; it has no annual figure."""
-        return self.value is None and self.indicator.frequency == Indicator.Frequency.QUARTERLY
-
-
-def unit_indicator_rows(*, cycle: Cycle, unit: Unit, result: UnitResult) -> list[IndicatorRow]:
-    """Return the indicators that count for the unit's result, with value and points.
-
-    Indicators of another category and, in a quarter, annual indicators are left out. Four
-    queries: the tree, its categories, the values with who entered them.
-    """
-    nodes = list(
-        Indicator.objects.filter(cycle=cycle).prefetch_related(
-            Prefetch("categories", queryset=UnitCategory.objects.only("pk"))
-        )
-    )
-    by_pk = {node.pk: node for node in nodes}
-    parents = {node.parent_id for node in nodes}
-    values = {
-        value.indicator_id: value
-        for value in IndicatorValue.objects.filter(
-            indicator__cycle=cycle, unit=unit, period=result.period
-        ).select_related("entered_by")
-    }
-    missing = set(result.missing)
-    rows = []
-    for node in nodes:
-        if node.pk in parents or not node.method:
-            continue
-        categories = {category.pk for category in node.categories.all()}
-        if categories and unit.category_id not in categories:
-            continue
-        if result.period != Period.YEAR and node.frequency == Indicator.Frequency.ANNUAL:
-            continue
-        area = node
-        while area.parent_id is not None:
-            area = by_pk[area.parent_id]
-        rows.append(
-            IndicatorRow(
-                indicator=node,
-                area=area,
-                value=values.get(node.pk),
-                points=points_round(result.points.get(node.code)),
-                missing=node.code in missing,
-            )
-        )
-    return rows
 
 
 def unit_official_scores(*, cycle: Cycle, unit: Unit) -> list[OfficialScore]:

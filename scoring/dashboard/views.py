@@ -16,6 +16,8 @@ from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
 from scoring.models import Cycle, Grade, Indicator, Period
+from scoring.services.explain import unit_indicator_lines, unit_total_explanation
+from scoring.services.reports import results_workbook_build
 from scoring.services.whatif import UnitValueChange, WhatIfChanges, whatif_run
 
 TABS = [
@@ -154,7 +156,7 @@ def unit_detail(request, code):
     )
     result = next((r for r in overview.results if r.period == selection.period), None)
     indicator_rows = (
-        selectors.unit_indicator_rows(cycle=selection.cycle, unit=unit, result=result)
+        unit_indicator_lines(cycle=selection.cycle, unit=unit, period=result.period)
         if result
         else []
     )
@@ -184,6 +186,7 @@ def unit_detail(request, code):
             for area in areas
         ],
         indicator_rows=indicator_rows,
+        total_explanation=unit_total_explanation(result=result) if result else "",
         official_scores=selectors.unit_official_scores(cycle=selection.cycle, unit=unit),
         charts={"radar": radar},
     )
@@ -291,8 +294,6 @@ def officials(request):
 
 @dashboard_view()
 def export(request):
-    from scoring.services.reports import results_workbook_build
-
     selection = _selection(request)
     if not selection.period:
         raise Http404(_("该周期还没有考核结果。"))

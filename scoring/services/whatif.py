@@ -12,6 +12,7 @@ from django.db import transaction
 
 from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Indicator, IndicatorValue, Period, UnitResult
+from scoring.services.compute import results_compute
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,6 @@ def whatif_run(
 
     Nothing is kept: the changes and the recomputed results are rolled back before returning.
     """
-    from scoring.services.compute import results_compute
-
     real = {
         result.unit_id: result
         for result in UnitResult.objects.filter(cycle=cycle, period=period, category=category)

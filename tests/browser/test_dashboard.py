@@ -3,26 +3,16 @@
 import pytest
 from django.core.management import call_command
 
-from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, UnitResult
-from tests.dashboard.factories import year_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo_district():
-    """Load the demo district; store results with the test factory where none are stored yet.
-
-    `load_demo` leaves stored results once the scoring service computes them; until then the
-    factory stands in, so the pages have something real-shaped to show.
-    """
+    """Load the demo district, whose results the scoring service computes and stores."""
     call_command("load_demo", verbosity=0)
-    cycle = Cycle.objects.get(year=2025)
-    if not UnitResult.objects.filter(cycle=cycle).exists():
-        for category in UnitCategory.objects.all():
-            year_store(cycle=cycle, units=list(Unit.objects.filter(category=category)))
-    return cycle
+    return Cycle.objects.get(year=2025)
 
 
 def test_a_leader_reads_the_ranked_dashboard_and_a_unit(demo_district, page, login, screenshot):

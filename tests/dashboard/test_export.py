@@ -7,10 +7,6 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-pytest.importorskip(
-    "scoring.services.reports", reason="the results workbook has not landed on this branch"
-)
-
 
 def test_the_dashboard_exports_the_period_as_a_workbook(leader_client, stored_year):
     response = leader_client.get("/dashboard/export/?cycle=2025&period=Y")

@@ -10,7 +10,7 @@ from tests.dashboard.factories import units_make, year_store
 pytestmark = pytest.mark.django_db
 
 # Session, user, groups, cycles, result periods, categories, areas, then the page's own reads.
-MAX_QUERIES = 16
+MAX_QUERIES = 20
 
 
 @pytest.fixture(params=[40, 400], ids=["40-units", "400-units"])

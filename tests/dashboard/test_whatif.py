@@ -5,12 +5,9 @@ from decimal import Decimal
 import pytest
 
 from scoring.models import Indicator, IndicatorValue, UnitResult
+from scoring.services.compute import results_compute
 
 pytestmark = pytest.mark.django_db
-
-compute = pytest.importorskip(
-    "scoring.services.compute", reason="the scoring service has not landed on this branch"
-)
 
 
 @pytest.fixture
@@ -23,7 +20,7 @@ def computed(stored_year, town_units):
                 IndicatorValue.objects.create(
                     indicator=indicator, unit=unit, period=period, value=Decimal(240 - index * 10)
                 )
-    compute.results_compute(cycle=stored_year)
+    results_compute(cycle=stored_year)
     return stored_year
 
 
