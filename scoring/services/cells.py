@@ -61,6 +61,9 @@ def cell_decimal(raw) -> Decimal | None:
     """
     if isinstance(raw, bool):
         raise CellError(_("应为数字，实为“%(text)s”") % {"text": raw})
+    if isinstance(raw, float) and raw.is_integer():
+        # Readers such as calamine give every number as a float: 25.0 is the 25 typed.
+        return Decimal(int(raw))
     if isinstance(raw, int | float):
         return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
     text = cell_text(raw).replace(",", "").replace(" ", "")
@@ -147,3 +150,14 @@ def sheet_rows_read(
             continue
         data.append(SheetRow(number=number, cells=cells, letters=letters))
     return data, problems
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_safe(value):
+    """Return the value ready for an exported cell: text that Excel would run as a formula
+    (starting with =, +, -, @) gets a leading apostrophe, so a unit name never runs."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

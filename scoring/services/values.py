@@ -15,7 +15,7 @@ def cycle_ensure_editable(*, cycle: Cycle) -> None:
     """Raise CycleLockedError when the cycle refuses changes (closed or published)."""
     if cycle.is_locked:
         raise CycleLockedError(
-            _("%(cycle)s 已%(state)s，不能再修改任何数据。")
+            _("%(cycle)s 状态为“%(state)s”，不能再修改任何数据。")
             % {"cycle": cycle, "state": cycle.get_state_display()}
         )
 
