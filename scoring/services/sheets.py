@@ -7,13 +7,14 @@ the confirmation writes exactly the previewed changes in one transaction, set-ba
 history row per value that names the import.
 """
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,6 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadre import roles
 from cadre.models import Unit
@@ -64,7 +64,6 @@ PERIOD_WORDS = {
 }
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 5000
-WRITE_BATCH = 5000
 STORED_PROBLEMS = 1000
 TEMPLATE_FIRST_ROW = 5
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
@@ -640,64 +639,87 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
     except CycleLockedError as error:
         raise ImportRefused(str(error)) from None
     changes = record.changes
-    indicator_ids = sorted({change[1] for change in changes})
-    periods = sorted({change[2] for change in changes})
-    stored = {
-        (value.unit_id, value.indicator_id, value.period): value
-        for value in IndicatorValue.objects.filter(
-            indicator_id__in=indicator_ids, period__in=periods
-        ).only("pk", "unit_id", "indicator_id", "period", "value", "version")
-    }
-    now = timezone.now()
-    creates, updates, stale = [], [], 0
-    for unit_id, indicator_id, period, old, new in changes:
-        existing = stored.get((unit_id, indicator_id, period))
-        if (existing is None) != (old is None) or (
-            existing is not None and existing.value != Decimal(old)
-        ):
-            stale += 1
-        elif existing is None:
-            creates.append(
-                IndicatorValue(
-                    unit_id=unit_id,
-                    indicator_id=indicator_id,
-                    period=period,
-                    value=Decimal(new),
-                    entered_by=by,
-                    updated_at=now,
-                )
-            )
-        else:
-            existing.value = Decimal(new)
-            existing.version += 1
-            existing.entered_by = by
-            existing.updated_at = now
-            updates.append(existing)
+    stale = _stale_count(changes)
     if stale:
         raise ImportRefused(
             _("预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。")
             % {"count": stale}
         )
-    reason = f"导入 {record.file_name} (#{record.pk})"
-    bulk_create_with_history(
-        creates,
-        IndicatorValue,
-        batch_size=WRITE_BATCH,
-        default_user=by,
-        default_change_reason=reason,
-        default_date=now,
-    )
-    bulk_update_with_history(
-        updates,
-        IndicatorValue,
-        ["value", "version", "entered_by", "updated_at"],
-        batch_size=WRITE_BATCH,
-        default_user=by,
-        default_change_reason=reason,
-        default_date=now,
+    now = timezone.now()
+    _values_upsert(
+        changes=changes, by=by, now=now, reason=f"导入 {record.file_name} (#{record.pk})"
     )
     record.status = ImportRecord.Status.IMPORTED
     record.imported_at = now
     record.rows_changed = len(changes)
     record.save(update_fields=["status", "imported_at", "rows_changed"])
     return len(changes)
+
+
+def _stale_count(changes: list[list]) -> int:
+    """Return how many previewed old values differ from what is stored now."""
+    stored = _current_values(
+        sorted({change[1] for change in changes}), sorted({change[2] for change in changes})
+    )
+    return sum(
+        1
+        for unit_id, indicator_id, period, old, _new in changes
+        if stored.get((unit_id, indicator_id, period)) != (None if old is None else Decimal(old))
+    )
+
+
+def _values_upsert(*, changes: list[list], by, now, reason: str) -> None:
+    """Write the changes and one history row each, set-based: the rows go into a scratch
+    table (PostgreSQL COPY), then one upsert and one history insert read from it.
+
+    The ORM's bulk_create spends most of its time building model instances: for 200,000 values
+    it took over a minute where these statements take seconds (bench/import_bench.py).
+    """
+    quote = connection.ops.quote_name
+    values = quote(IndicatorValue._meta.db_table)
+    history_model = IndicatorValue.history.model
+    tracked = ", ".join(quote(field.column) for field in history_model.tracked_fields)
+    from_values = ", ".join(f"v.{quote(field.column)}" for field in history_model.tracked_fields)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sheet_import_rows")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE sheet_import_rows (unit_id bigint, indicator_id bigint, "
+            "period varchar(2), value numeric(20, 4), is_new boolean)"
+        )
+        _scratch_fill(cursor, changes)
+        # WHERE 1 = 1 lets SQLite tell the SELECT from the upsert clause.
+        cursor.execute(
+            f"INSERT INTO {values} (unit_id, indicator_id, period, value, version, "
+            f"entered_by_id, updated_at) "
+            f"SELECT unit_id, indicator_id, period, value, 1, %s, %s FROM sheet_import_rows "
+            f"WHERE 1 = 1 ON CONFLICT (indicator_id, unit_id, period) DO UPDATE SET "
+            f"value = excluded.value, version = {values}.version + 1, "
+            f"entered_by_id = excluded.entered_by_id, updated_at = excluded.updated_at",
+            [by.pk, stamp],
+        )
+        cursor.execute(
+            f"INSERT INTO {quote(history_model._meta.db_table)} ({tracked}, history_date, "
+            f"history_change_reason, history_type, history_user_id) "
+            f"SELECT {from_values}, %s, %s, CASE WHEN r.is_new THEN '+' ELSE '~' END, %s "
+            f"FROM {values} v JOIN sheet_import_rows r ON r.unit_id = v.unit_id "
+            f"AND r.indicator_id = v.indicator_id AND r.period = v.period",
+            [stamp, reason, by.pk],
+        )
+        cursor.execute("DROP TABLE sheet_import_rows")
+
+
+def _scratch_fill(cursor, changes: list[list]) -> None:
+    rows = (
+        (unit_id, indicator_id, period, new, old is None)
+        for unit_id, indicator_id, period, old, new in changes
+    )
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO()
+        buffer.writelines(f"{u}\t{i}\t{p}\t{v}\t{'t' if n else 'f'}\n" for u, i, p, v, n in rows)
+        buffer.seek(0)
+        cursor.cursor.copy_expert("COPY sheet_import_rows FROM STDIN", buffer)
+        # Without statistics the planner guesses a tiny table and may join it row by row.
+        cursor.execute("ANALYZE sheet_import_rows")
+        return
+    cursor.executemany("INSERT INTO sheet_import_rows VALUES (%s, %s, %s, %s, %s)", list(rows))

@@ -31,7 +31,8 @@ def test_confirming_writes_every_previewed_value_and_names_the_import(pending, s
     assert (record.status, record.rows_changed, record.uploaded_by) == ("imported", 4, scorer)
     assert record.imported_at is not None
     history = IndicatorValue.history.filter(history_change_reason=f"导入 q1.xlsx (#{record.pk})")
-    assert history.count() == 4
+    assert sorted(history.values_list("history_type", flat=True)) == ["+", "+", "+", "~"]
+    assert history.get(history_type="~").value == Decimal(18)
     assert set(history.values_list("history_user", flat=True)) == {scorer.pk}
     assert set(IndicatorValue.objects.values_list("entered_by", flat=True)) == {scorer.pk}
 
