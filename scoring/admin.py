@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from scoring.models import (
     Adjustment,
@@ -12,6 +13,8 @@ from scoring.models import (
     UnitResult,
     Vote,
 )
+from scoring.resources import IndicatorResource, ResponsibilityResource
+from scoring.resources_base import safe_resource_for
 from scoring.services.tree import indicator_tree_problems
 
 
@@ -21,7 +24,8 @@ class RaterGroupInline(admin.TabularInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(Cycle)]
     list_display = ["year", "name", "state", "updated_at"]
     list_filter = ["state"]
     search_fields = ["name", "year"]
@@ -51,7 +55,8 @@ class CycleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ImportExportModelAdmin):
+    resource_classes = [IndicatorResource]
     list_display = ["code", "name", "parent", "max_points", "method", "frequency", "cycle"]
     list_filter = ["cycle", "method", "frequency", "categories"]
     list_select_related = ["cycle", "parent"]
@@ -75,7 +80,8 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(admin.ModelAdmin):
+class ResponsibilityAdmin(ImportExportModelAdmin):
+    resource_classes = [ResponsibilityResource]
     list_display = ["official", "indicator"]
     list_select_related = ["official__unit", "indicator"]
     list_filter = ["indicator__cycle"]
@@ -84,7 +90,8 @@ class ResponsibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(IndicatorValue)]
     list_display = [
         "unit",
         "indicator",
@@ -102,7 +109,8 @@ class IndicatorValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(Vote)]
     list_display = [
         "unit",
         "indicator",
@@ -120,7 +128,8 @@ class VoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(admin.ModelAdmin):
+class AdjustmentAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(Adjustment)]
     list_display = ["unit", "cycle", "period", "points", "reason", "approved_by", "created_at"]
     list_filter = ["cycle", "period"]
     list_select_related = ["unit", "cycle"]
@@ -129,7 +138,8 @@ class AdjustmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnitResult)
-class UnitResultAdmin(admin.ModelAdmin):
+class UnitResultAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(UnitResult)]
     list_display = [
         "unit",
         "cycle",
@@ -153,7 +163,8 @@ class UnitResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficialScore)
-class OfficialScoreAdmin(admin.ModelAdmin):
+class OfficialScoreAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(OfficialScore)]
     list_display = ["official", "cycle", "period", "unit_total", "own_part", "alpha", "score"]
     list_filter = ["cycle", "period"]
     list_select_related = ["official__unit", "cycle"]
