@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("entry/sheets/", include("scoring.urls_sheets")),
+    path("talent/", include("talent.urls")),
 ]

@@ -1,0 +1,405 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+SCORE = {"max_digits": 6, "decimal_places": 2}
+SHARE = {"max_digits": 6, "decimal_places": 4}
+
+
+class Programme(models.Model):
+    """A talent programme or tier (院士, 千人计划, 硕博及高技能人才…); admins extend the table."""
+
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("层次"), max_length=32, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("人才计划")
+        verbose_name_plural = _("人才计划")
+
+    def __str__(self):
+        return self.name
+
+
+class TalentStatus(models.TextChoices):
+    TALKS = "talks", _("在谈")
+    APPLIED = "applied", _("申报")
+    ARRIVED = "arrived", _("引进")
+    DROPPED = "dropped", _("放弃")
+
+
+class Talent(models.Model):
+    """A person in the talent registry, counted in the year they are worked on (引才年度)."""
+
+    Status = TalentStatus
+
+    name = models.CharField(_("姓名"), max_length=64)
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="talents", verbose_name=_("人才计划")
+    )
+    year = models.PositiveSmallIntegerField(_("引才年度"))
+    field = models.CharField(_("专业领域"), max_length=64, blank=True)
+    employer = models.CharField(_("工作单位"), max_length=128, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=TalentStatus, default=TalentStatus.TALKS
+    )
+    status_date = models.DateField(_("状态日期"))
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        ordering = ["-year", "programme__sort_order", "name", "pk"]
+        verbose_name = _("人才")
+        verbose_name_plural = _("人才库")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TalentStatus.values), name="talent_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "programme", "status"])]
+
+    def __str__(self):
+        return f"{self.name}（{self.programme}）"
+
+
+class TalentStatusChange(models.Model):
+    """A dated transition of a talent's status (在谈 → 申报 → 引进, or 放弃)."""
+
+    talent = models.ForeignKey(
+        Talent, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("人才")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=TalentStatus)
+    date = models.DateField(_("日期"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["talent", "date", "pk"]
+        verbose_name = _("人才状态变更")
+        verbose_name_plural = _("人才状态变更")
+
+    def __str__(self):
+        return f"{self.talent} {self.get_status_display()} {self.date}"
+
+
+class TalentTarget(models.Model):
+    """How many people of a programme the district means to bring in during a year."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="targets", verbose_name=_("人才计划")
+    )
+    target = models.PositiveIntegerField(_("目标人数"))
+
+    class Meta:
+        ordering = ["-year", "programme__sort_order"]
+        verbose_name = _("年度引才目标")
+        verbose_name_plural = _("年度引才目标")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "programme"], name="talent_target_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.programme} {self.target}"
+
+
+class AwardRound(models.Model):
+    """One biennial talent award (优秀人才评选): nominations, then reviews, then winners."""
+
+    class State(models.TextChoices):
+        NOMINATING = "nominating", _("提名中")
+        REVIEWING = "reviewing", _("评审中")
+        CLOSED = "closed", _("已结束")
+
+    name = models.CharField(_("名称"), max_length=128)
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    state = models.CharField(_("状态"), max_length=16, choices=State, default=State.NOMINATING)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("人才奖评选")
+        verbose_name_plural = _("人才奖评选")
+
+    def __str__(self):
+        return self.name
+
+
+class AwardCategory(models.Model):
+    """A category of an award round (领军人才, 优秀企业家…) with its quota, prize and reviewers."""
+
+    round = models.ForeignKey(
+        AwardRound, on_delete=models.CASCADE, related_name="categories", verbose_name=_("评选")
+    )
+    name = models.CharField(_("奖项"), max_length=64)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    quota = models.PositiveSmallIntegerField(_("名额"))
+    prize = models.DecimalField(_("每人奖金（元）"), **MONEY)
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="award_categories",
+        verbose_name=_("评审专家"),
+    )
+    confirmed_at = models.DateTimeField(_("确定获奖时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("确定人"),
+    )
+
+    class Meta:
+        ordering = ["round", "sort_order", "pk"]
+        verbose_name = _("奖项")
+        verbose_name_plural = _("奖项")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "name"], name="award_category_unique"),
+            models.CheckConstraint(condition=Q(prize__gte=0), name="award_prize_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.round.year} {self.name}"
+
+
+class Nomination(models.Model):
+    """A person nominated for a category of an award round."""
+
+    category = models.ForeignKey(
+        AwardCategory, on_delete=models.CASCADE, related_name="nominations", verbose_name=_("奖项")
+    )
+    nominee = models.CharField(_("被提名人"), max_length=64)
+    employer = models.CharField(_("工作单位"), max_length=128)
+    summary = models.TextField(_("主要事迹"), blank=True)
+    nominated_by = models.CharField(_("推荐单位"), max_length=128, blank=True)
+    is_winner = models.BooleanField(_("获奖"), default=False)
+
+    class Meta:
+        ordering = ["category", "pk"]
+        verbose_name = _("提名")
+        verbose_name_plural = _("提名")
+
+    def __str__(self):
+        return f"{self.nominee}（{self.category.name}）"
+
+
+class ReviewScore(models.Model):
+    """One reviewer's score (0–100) of one nomination."""
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="scores", verbose_name=_("提名")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="award_scores",
+        verbose_name=_("评审专家"),
+    )
+    score = models.DecimalField(_("评分"), **SCORE)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["nomination", "reviewer"]
+        verbose_name = _("评审打分")
+        verbose_name_plural = _("评审打分")
+        constraints = [
+            models.UniqueConstraint(fields=["nomination", "reviewer"], name="review_score_unique"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100), name="review_score_0_to_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.nomination} {self.reviewer} {self.score}"
+
+
+class FundYear(models.Model):
+    """The talent fund's budget for one year and what approvals have committed of it.
+
+    `committed` is a running total kept by the approval service; the database refuses any
+    row where it exceeds the budget, so no code path can overspend.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    budget = models.DecimalField(_("预算（元）"), **MONEY)
+    committed = models.DecimalField(_("已批准（元）"), **MONEY, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("人才专项资金")
+        verbose_name_plural = _("人才专项资金")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & Q(committed__lte=F("budget")),
+                name="fund_year_never_overspent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}"
+
+    @property
+    def available(self) -> Decimal:
+        return self.budget - self.committed
+
+
+class Subsidy(models.Model):
+    """A one-off settle-in or housing subsidy for a talent, paid from a year's fund."""
+
+    class Kind(models.TextChoices):
+        SETTLE_IN = "settle_in", _("一次性安家补贴")
+        HOUSING = "housing", _("购房补贴")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+
+    fund = models.ForeignKey(
+        FundYear, on_delete=models.PROTECT, related_name="subsidies", verbose_name=_("资金年度")
+    )
+    talent = models.ForeignKey(
+        Talent, on_delete=models.PROTECT, related_name="subsidies", verbose_name=_("领取人")
+    )
+    kind = models.CharField(_("补贴类型"), max_length=16, choices=Kind)
+    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    state = models.CharField(_("状态"), max_length=16, choices=State, default=State.PENDING)
+    requested_at = models.DateField(_("申请日期"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("人才补贴")
+        verbose_name_plural = _("人才补贴")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="subsidy_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "approved", "rejected"]),
+                name="subsidy_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.talent.name} {self.get_kind_display()} {self.amount}"
+
+
+class StarTree(models.Model):
+    """A district's star-level certification (星级管理) tree and its threshold."""
+
+    name = models.CharField(_("名称"), max_length=128)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    share = models.DecimalField(
+        _("十星下级比例"),
+        **SHARE,
+        default=Decimal("0.80"),
+        help_text=_("十星节点的直接下级中十星所占的最低比例，例如 0.80。"),
+    )
+    certified_at = models.DateTimeField(_("认证计算时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("星级管理")
+        verbose_name_plural = _("星级管理")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share__gte=0, share__lte=1), name="star_tree_share_is_share"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StarLevel(models.TextChoices):
+    COMMITTEE = "committee", _("社区党委")
+    BRANCH = "branch", _("党支部")
+    MEMBER = "member", _("党员")
+    HOUSEHOLD = "household", _("文明户")
+
+
+STAR_LEVEL_ORDER = [StarLevel.COMMITTEE, StarLevel.BRANCH, StarLevel.MEMBER, StarLevel.HOUSEHOLD]
+
+
+class StarVerdict(models.TextChoices):
+    """Why a node is or is not ten-star after certification."""
+
+    LEAF_RECORD = "leaf_record", _("按本户记录")
+    CERTIFIED = "certified", _("本级十星且下级达标")
+    OWN_RECORD = "own_record", _("本级记录不是十星")
+    SHARE_BELOW = "share_below", _("十星下级比例不足")
+    NO_CHILDREN = "no_children", _("没有下级")
+
+
+class StarNode(models.Model):
+    """A node of the star tree with its recorded star level and its certification result."""
+
+    Level = StarLevel
+    Verdict = StarVerdict
+
+    tree = models.ForeignKey(
+        StarTree, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("星级管理")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级"),
+    )
+    code = models.CharField(_("代码"), max_length=32)
+    name = models.CharField(_("名称"), max_length=128)
+    level = models.CharField(_("层级"), max_length=16, choices=StarLevel)
+    stars = models.PositiveSmallIntegerField(_("记录星级"), default=0)
+    is_ten_star = models.BooleanField(_("认证十星"), null=True, blank=True)
+    verdict = models.CharField(_("认证依据"), max_length=16, choices=StarVerdict, blank=True)
+    children_total = models.PositiveIntegerField(_("下级数"), default=0)
+    children_ten_star = models.PositiveIntegerField(_("十星下级数"), default=0)
+
+    class Meta:
+        ordering = ["tree", "code"]
+        verbose_name = _("星级节点")
+        verbose_name_plural = _("星级节点")
+        constraints = [
+            models.UniqueConstraint(fields=["tree", "code"], name="star_node_code_unique"),
+            models.CheckConstraint(condition=Q(stars__lte=10), name="star_node_stars_0_to_10"),
+            models.CheckConstraint(
+                condition=Q(level="committee", parent__isnull=True)
+                | (~Q(level="committee") & Q(parent__isnull=False)),
+                name="star_node_only_committees_are_roots",
+            ),
+        ]
+        indexes = [models.Index(fields=["tree", "parent"])]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def children_share(self) -> Decimal | None:
+        if not self.children_total:
+            return None
+        return Decimal(self.children_ten_star) / Decimal(self.children_total)

@@ -1,0 +1,180 @@
+from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.widgets import ForeignKeyWidget
+
+from talent.models import (
+    AwardCategory,
+    AwardRound,
+    FundYear,
+    Nomination,
+    Programme,
+    ReviewScore,
+    StarNode,
+    StarTree,
+    Subsidy,
+    Talent,
+    TalentStatusChange,
+    TalentTarget,
+)
+from talent.services.registry import talent_register
+
+
+class ProgrammeResource(resources.ModelResource):
+    class Meta:
+        model = Programme
+        import_id_fields = ["code"]
+        fields = ["code", "name", "level", "sort_order"]
+
+
+class TalentResource(resources.ModelResource):
+    programme = fields.Field(
+        attribute="programme",
+        column_name="programme",
+        widget=ForeignKeyWidget(Programme, field="code"),
+    )
+
+    class Meta:
+        model = Talent
+        fields = [
+            "id",
+            "name",
+            "programme",
+            "year",
+            "field",
+            "employer",
+            "status",
+            "status_date",
+            "phone",
+            "email",
+            "note",
+        ]
+
+
+class TalentTargetResource(resources.ModelResource):
+    programme = fields.Field(
+        attribute="programme",
+        column_name="programme",
+        widget=ForeignKeyWidget(Programme, field="code"),
+    )
+
+    class Meta:
+        model = TalentTarget
+        import_id_fields = ["year", "programme"]
+        fields = ["year", "programme", "target"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(ImportExportModelAdmin):
+    resource_classes = [ProgrammeResource]
+    list_display = ["code", "name", "level", "sort_order"]
+    search_fields = ["code", "name"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = TalentStatusChange
+    extra = 0
+    readonly_fields = ["status", "date", "changed_by", "note"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Talent)
+class TalentAdmin(ImportExportModelAdmin):
+    resource_classes = [TalentResource]
+    list_display = ["name", "programme", "year", "field", "employer", "status", "status_date"]
+    list_filter = ["year", "programme", "status"]
+    list_select_related = ["programme"]
+    search_fields = ["name", "employer", "field"]
+    inlines = [StatusChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Later changes of status go through the registry page, which records each transition.
+        return ["status", "status_date"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            talent_register(talent=obj, by=request.user)
+
+
+@admin.register(TalentTarget)
+class TalentTargetAdmin(ImportExportModelAdmin):
+    resource_classes = [TalentTargetResource]
+    list_display = ["year", "programme", "target"]
+    list_filter = ["year"]
+    list_select_related = ["programme"]
+
+
+class AwardCategoryInline(admin.TabularInline):
+    model = AwardCategory
+    extra = 0
+    fields = ["name", "sort_order", "quota", "prize", "reviewers"]
+    filter_horizontal = ["reviewers"]
+
+
+@admin.register(AwardRound)
+class AwardRoundAdmin(admin.ModelAdmin):
+    list_display = ["name", "year", "state"]
+    inlines = [AwardCategoryInline]
+
+
+@admin.register(AwardCategory)
+class AwardCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "round", "quota", "prize", "confirmed_at"]
+    list_filter = ["round"]
+    list_select_related = ["round"]
+    filter_horizontal = ["reviewers"]
+    search_fields = ["name"]
+
+
+@admin.register(Nomination)
+class NominationAdmin(ExportMixin, admin.ModelAdmin):
+    list_display = ["nominee", "category", "employer", "nominated_by", "is_winner"]
+    list_filter = ["category__round", "category", "is_winner"]
+    list_select_related = ["category__round"]
+    search_fields = ["nominee", "employer"]
+    readonly_fields = ["is_winner"]
+
+
+@admin.register(ReviewScore)
+class ReviewScoreAdmin(ExportMixin, admin.ModelAdmin):
+    list_display = ["nomination", "reviewer", "score", "updated_at"]
+    list_filter = ["nomination__category__round", "reviewer"]
+    list_select_related = ["nomination__category__round", "reviewer"]
+
+
+@admin.register(FundYear)
+class FundYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "budget", "committed"]
+    readonly_fields = ["committed"]
+
+
+@admin.register(Subsidy)
+class SubsidyAdmin(ExportMixin, admin.ModelAdmin):
+    list_display = ["talent", "kind", "amount", "fund", "state", "requested_at", "decided_by"]
+    list_filter = ["fund", "kind", "state"]
+    list_select_related = ["talent", "fund", "decided_by"]
+    search_fields = ["talent__name"]
+    autocomplete_fields = ["talent"]
+    # Approval goes through the subsidies page, which guards the budget.
+    readonly_fields = ["state", "decided_at", "decided_by", "decision_note"]
+
+
+@admin.register(StarTree)
+class StarTreeAdmin(admin.ModelAdmin):
+    list_display = ["name", "year", "share", "certified_at"]
+    readonly_fields = ["certified_at"]
+
+
+@admin.register(StarNode)
+class StarNodeAdmin(ExportMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "level", "stars", "is_ten_star", "verdict", "tree"]
+    list_filter = ["tree", "level", "is_ten_star", "verdict"]
+    list_select_related = ["tree"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["is_ten_star", "verdict", "children_total", "children_ten_star"]

@@ -1,0 +1,47 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from talent.models import Nomination, Programme, TalentStatus
+
+
+class RegistryFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False)
+    programme = forms.ModelChoiceField(
+        label=_("人才计划"), queryset=Programme.objects.all(), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("状态"), choices=[("", _("全部"))] + TalentStatus.choices, required=False
+    )
+    year = forms.IntegerField(label=_("引才年度"), required=False, min_value=2000)
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(label=_("新状态"))
+    on = forms.DateField(
+        label=_("日期"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, next_statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, TalentStatus(s).label) for s in next_statuses]
+
+
+class NominationForm(forms.ModelForm):
+    class Meta:
+        model = Nomination
+        fields = ["category", "nominee", "employer", "nominated_by", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, award_round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = award_round.categories.all()
+
+
+class DecisionNoteForm(forms.Form):
+    note = forms.CharField(label=_("审批意见"), max_length=200, required=False)
+
+
+class StarImportForm(forms.Form):
+    file = forms.FileField(label=_("星级工作簿（.xlsx）"))

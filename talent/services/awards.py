@@ -1,0 +1,172 @@
+"""The biennial talent award: nominations, reviewers' scores, ranking and winners."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from talent.models import AwardCategory, AwardRound, Nomination, ReviewScore
+
+CENT = Decimal("0.01")
+# With this many scores or more, the highest and the lowest are dropped before averaging.
+TRIM_FROM = 5
+SCORE_MAX = Decimal("100")
+
+
+def award_score_mean(*, scores: list[Decimal]) -> Decimal | None:
+    """Return the mean of the middle scores, two places, ROUND_HALF_UP; None without scores.
+
+    With five or more scores one highest and one lowest are dropped first.
+    """
+    if not scores:
+        return None
+    ordered = sorted(scores)
+    if len(ordered) >= TRIM_FROM:
+        ordered = ordered[1:-1]
+    return (sum(ordered, Decimal(0)) / len(ordered)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class RankedNomination:
+    nomination: Nomination
+    scores: list[Decimal]
+    mean: Decimal | None
+    rank: int | None
+
+
+def award_ranking(*, category: AwardCategory) -> list[RankedNomination]:
+    """Return the category's nominations ranked by mean score (1, 2, 2, 4); unscored last.
+
+    Equal means share the better place and are listed in nomination order (2 queries).
+    """
+    nominations = category.nominations.prefetch_related("scores").order_by("pk")
+    rows = [
+        (nomination, scores, award_score_mean(scores=scores))
+        for nomination in nominations
+        for scores in [[score.score for score in nomination.scores.all()]]
+    ]
+    rows.sort(key=lambda row: (row[2] is None, -(row[2] or 0), row[0].pk))
+    ranked, previous_mean, previous_rank = [], None, None
+    for place, (nomination, scores, mean) in enumerate(rows, start=1):
+        if mean is None:
+            rank = None
+        elif mean == previous_mean:
+            rank = previous_rank
+        else:
+            rank, previous_mean, previous_rank = place, mean, place
+        ranked.append(RankedNomination(nomination=nomination, scores=scores, mean=mean, rank=rank))
+    return ranked
+
+
+def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
+    """Add a nomination to a category while its round takes nominations."""
+    if category.round.state != AwardRound.State.NOMINATING:
+        raise ValidationError(_("“%(round)s”已截止提名。") % {"round": category.round})
+    nomination = Nomination(category=category, **fields)
+    nomination.full_clean()
+    nomination.save()
+    return nomination
+
+
+def award_round_start_review(*, award_round: AwardRound) -> None:
+    """Close nominations and open the reviewers' scoring."""
+    if award_round.state != AwardRound.State.NOMINATING:
+        raise ValidationError(_("只有提名中的评选可以开始评审。"))
+    if not Nomination.objects.filter(category__round=award_round).exists():
+        raise ValidationError(_("还没有任何提名，不能开始评审。"))
+    award_round.state = AwardRound.State.REVIEWING
+    award_round.save(update_fields=["state"])
+
+
+def _score_parse(text: str, nominee: str) -> Decimal | None:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        return None
+    try:
+        score = Decimal(cleaned)
+    except ArithmeticError:
+        score = None
+    if score is None or not score.is_finite() or not Decimal(0) <= score <= SCORE_MAX:
+        raise ValidationError(
+            _("%(nominee)s 的评分“%(text)s”无效：应为 0 至 100 之间的数。")
+            % {"nominee": nominee, "text": cleaned}
+        )
+    return score.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def review_scores_save(*, category: AwardCategory, reviewer, scores: dict[int, str]) -> int:
+    """Save a reviewer's scores of a category's nominations; a blank score removes one.
+
+    `scores` maps nomination ids to the text entered. Only reviewers assigned to the category
+    may score it, only while its round is under review and before its winners are confirmed.
+    Every score is checked before anything is written. Return the number of scores saved.
+    """
+    if not category.reviewers.filter(pk=reviewer.pk).exists():
+        raise PermissionDenied(_("您不是“%(category)s”的评审专家。") % {"category": category})
+    if category.round.state != AwardRound.State.REVIEWING or category.confirmed_at:
+        raise ValidationError(_("“%(category)s”当前不接受评分。") % {"category": category})
+    nominations = {n.pk: n for n in category.nominations.all()}
+    unknown = set(scores) - set(nominations)
+    if unknown:
+        raise ValidationError(_("提名 %(ids)s 不属于该奖项。") % {"ids": sorted(unknown)})
+    errors, parsed = [], {}
+    for nomination_id, text in scores.items():
+        try:
+            parsed[nomination_id] = _score_parse(text, nominations[nomination_id].nominee)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    existing = {
+        score.nomination_id: score
+        for score in ReviewScore.objects.filter(reviewer=reviewer, nomination_id__in=list(parsed))
+    }
+    ReviewScore.objects.filter(
+        pk__in=[existing[n].pk for n, s in parsed.items() if s is None and n in existing]
+    ).delete()
+    changed = []
+    for nomination_id, score in parsed.items():
+        if score is not None and nomination_id in existing:
+            existing[nomination_id].score = score
+            changed.append(existing[nomination_id])
+    ReviewScore.objects.bulk_update(changed, ["score", "updated_at"])
+    created = ReviewScore.objects.bulk_create(
+        ReviewScore(nomination_id=nomination_id, reviewer=reviewer, score=score)
+        for nomination_id, score in parsed.items()
+        if score is not None and nomination_id not in existing
+    )
+    return len(changed) + len(created)
+
+
+@transaction.atomic
+def award_winners_confirm(*, category: AwardCategory, nomination_ids: list[int], by) -> None:
+    """Mark the chosen nominations as the category's winners, within its quota, once.
+
+    The round closes when every one of its categories has its winners.
+    """
+    category = AwardCategory.objects.select_for_update().select_related("round").get(pk=category.pk)
+    if category.round.state != AwardRound.State.REVIEWING:
+        raise ValidationError(_("评选不在评审阶段，不能确定获奖人。"))
+    if category.confirmed_at:
+        raise ValidationError(_("“%(category)s”的获奖人已经确定。") % {"category": category})
+    chosen = set(nomination_ids)
+    if len(chosen) > category.quota:
+        raise ValidationError(
+            _("“%(category)s”名额 %(quota)s 人，选择了 %(count)s 人。")
+            % {"category": category, "quota": category.quota, "count": len(chosen)}
+        )
+    scored = {row.nomination.pk for row in award_ranking(category=category) if row.mean is not None}
+    not_scored = chosen - scored
+    if not_scored:
+        raise ValidationError(_("所选提名中有尚未评分的，不能确定为获奖人。"))
+    category.nominations.filter(pk__in=chosen).update(is_winner=True)
+    category.confirmed_at = timezone.now()
+    category.confirmed_by = by
+    category.save(update_fields=["confirmed_at", "confirmed_by"])
+    if not category.round.categories.filter(confirmed_at__isnull=True).exists():
+        category.round.state = AwardRound.State.CLOSED
+        category.round.save(update_fields=["state"])

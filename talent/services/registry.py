@@ -1,0 +1,101 @@
+"""The talent registry: status transitions and yearly progress against targets."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from talent.models import Programme, Talent, TalentStatus, TalentStatusChange, TalentTarget
+
+# Where a talent may go from each status; arrived and dropped are final.
+NEXT_STATUSES = {
+    TalentStatus.TALKS: [TalentStatus.APPLIED, TalentStatus.ARRIVED, TalentStatus.DROPPED],
+    TalentStatus.APPLIED: [TalentStatus.ARRIVED, TalentStatus.DROPPED],
+    TalentStatus.ARRIVED: [],
+    TalentStatus.DROPPED: [],
+}
+
+
+@transaction.atomic
+def talent_status_change(
+    *, talent: Talent, status: str, on: date, by=None, note: str = ""
+) -> TalentStatusChange:
+    """Move a talent to a new status on a date and record the transition."""
+    if status not in NEXT_STATUSES[talent.status]:
+        raise ValidationError(
+            _("%(name)s 当前状态为“%(current)s”，不能改为“%(new)s”。")
+            % {
+                "name": talent.name,
+                "current": talent.get_status_display(),
+                "new": TalentStatus(status).label,
+            }
+        )
+    if on < talent.status_date:
+        raise ValidationError(
+            _("变更日期 %(on)s 早于上一次状态日期 %(last)s。")
+            % {"on": on.isoformat(), "last": talent.status_date.isoformat()}
+        )
+    talent.status = status
+    talent.status_date = on
+    talent.save(update_fields=["status", "status_date"])
+    return TalentStatusChange.objects.create(
+        talent=talent, status=status, date=on, changed_by=by, note=note
+    )
+
+
+@transaction.atomic
+def talent_register(*, talent: Talent, by=None) -> Talent:
+    """Save a new talent and record its first status as its first transition."""
+    talent.full_clean()
+    talent.save()
+    TalentStatusChange.objects.create(
+        talent=talent, status=talent.status, date=talent.status_date, changed_by=by
+    )
+    return talent
+
+
+@dataclass(frozen=True)
+class ProgrammeProgress:
+    programme: Programme
+    target: int | None
+    talks: int
+    applied: int
+    arrived: int
+    dropped: int
+
+    @property
+    def share_arrived(self) -> int | None:
+        """Percentage of the target arrived, whole percent, or None without a target."""
+        if not self.target:
+            return None
+        return self.arrived * 100 // self.target
+
+
+def talent_progress(*, year: int) -> list[ProgrammeProgress]:
+    """Return, per programme, the year's target and its talents counted by status (2 queries)."""
+    counts = {
+        status: Count("talents", filter=Q(talents__year=year, talents__status=status))
+        for status in TalentStatus.values
+    }
+    targets = dict(TalentTarget.objects.filter(year=year).values_list("programme_id", "target"))
+    return [
+        ProgrammeProgress(
+            programme=programme,
+            target=targets.get(programme.pk),
+            talks=programme.talks,
+            applied=programme.applied,
+            arrived=programme.arrived,
+            dropped=programme.dropped,
+        )
+        for programme in Programme.objects.annotate(**counts).order_by("sort_order", "code")
+    ]
+
+
+def talent_years() -> list[int]:
+    """Return every year that has a talent or a target, newest first."""
+    years = set(Talent.objects.values_list("year", flat=True).distinct())
+    years |= set(TalentTarget.objects.values_list("year", flat=True).distinct())
+    return sorted(years, reverse=True)

@@ -1,0 +1,217 @@
+"""The star tree as a workbook: the certification report out, the tree and its levels in."""
+
+import io
+import unicodedata
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
+
+from talent.models import STAR_LEVEL_ORDER, StarLevel, StarNode, StarTree
+from talent.services.star import star_node_reason, star_tree_certify
+
+SHEET = "星级认证"
+# Each column by its English key and its Chinese header; either is accepted on import.
+COLUMNS = {
+    "code": "代码",
+    "name": "名称",
+    "level": "层级",
+    "parent": "上级",
+    "stars": "记录星级",
+}
+REPORT_COLUMNS = {
+    **COLUMNS,
+    "ten_star": "认证十星",
+    "children_total": "下级数",
+    "children_ten_star": "十星下级数",
+    "reason": "认证依据",
+}
+PARENT_LEVEL = {
+    StarLevel.BRANCH: StarLevel.COMMITTEE,
+    StarLevel.MEMBER: StarLevel.BRANCH,
+    StarLevel.HOUSEHOLD: StarLevel.MEMBER,
+}
+
+
+def star_report_xlsx(*, tree: StarTree) -> bytes:
+    """Return the tree with every node's result and reason as an .xlsx (one query)."""
+    nodes = list(StarNode.objects.filter(tree=tree).order_by("code"))
+    codes = {node.pk: node.code for node in nodes}
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(SHEET)
+    sheet.append(list(REPORT_COLUMNS.values()))
+    for node in nodes:
+        sheet.append(
+            [
+                node.code,
+                node.name,
+                node.get_level_display(),
+                codes.get(node.parent_id, ""),
+                node.stars,
+                "" if node.is_ten_star is None else ("是" if node.is_ten_star else "否"),
+                node.children_total,
+                node.children_ten_star,
+                star_node_reason(node=node, share=tree.share),
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class StarRow:
+    line: int
+    code: str
+    name: str
+    level: str
+    parent: str
+    stars: int
+
+
+def _clean(cell) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return unicodedata.normalize("NFKC", str(cell if cell is not None else "")).strip()
+
+
+def _level(text: str) -> str | None:
+    for level in StarLevel:
+        if text in (level.value, str(level.label)):
+            return level.value
+    return None
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    positions = {}
+    for index, title in enumerate(header):
+        for key, chinese in COLUMNS.items():
+            if title.lower() == key or title == chinese:
+                positions[key] = index
+    return positions
+
+
+def _cell_error(sheet: str, line: int, key: str, text: str) -> str:
+    return _("工作表“%(sheet)s”第 %(line)s 行“%(column)s”列：%(text)s") % {
+        "sheet": sheet,
+        "line": line,
+        "column": COLUMNS[key],
+        "text": text,
+    }
+
+
+def _rows_parse(sheet_name: str, table: list[list]) -> tuple[list[StarRow], list[str]]:
+    if not table:
+        return [], [_("工作表“%(sheet)s”是空的。") % {"sheet": sheet_name}]
+    positions = _header_map([_clean(cell) for cell in table[0]])
+    missing = [f"{key}（{chinese}）" for key, chinese in COLUMNS.items() if key not in positions]
+    if missing:
+        return [], [
+            _("工作表“%(sheet)s”缺少列：%(columns)s。")
+            % {"sheet": sheet_name, "columns": "、".join(missing)}
+        ]
+    rows, errors = [], []
+
+    def error(line, key, text):
+        errors.append(_cell_error(sheet_name, line, key, text))
+
+    for line, raw in enumerate(table[1:], start=2):
+        cells = {key: _clean(raw[i]) if i < len(raw) else "" for key, i in positions.items()}
+        if not any(cells.values()):
+            continue
+        errors_before = len(errors)
+        level = _level(cells["level"])
+        stars = int(cells["stars"]) if cells["stars"].isdigit() else None
+        if not cells["code"]:
+            error(line, "code", _("代码不能为空。"))
+        if not cells["name"]:
+            error(line, "name", _("名称不能为空。"))
+        if level is None:
+            error(line, "level", _("“%(text)s”不是有效层级。") % {"text": cells["level"]})
+        if stars is None or stars > 10:
+            error(line, "stars", _("“%(text)s”不是 0 至 10 的整数。") % {"text": cells["stars"]})
+        if len(errors) > errors_before:
+            continue
+        rows.append(StarRow(line, cells["code"], cells["name"], level, cells["parent"], stars))
+    return rows, errors
+
+
+def _tree_problems(sheet_name, rows, existing) -> list[str]:
+    problems, seen = [], {}
+    levels = {code: level for code, (_pk, level) in existing.items()}
+    levels.update({row.code: row.level for row in rows})
+
+    def problem(row, key, text):
+        problems.append(_cell_error(sheet_name, row.line, key, text))
+
+    for row in rows:
+        if row.code in seen:
+            problem(
+                row,
+                "code",
+                _("代码 %(code)s 与第 %(first)s 行重复。")
+                % {"code": row.code, "first": seen[row.code]},
+            )
+        seen.setdefault(row.code, row.line)
+        if row.code in existing and existing[row.code][1] != row.level:
+            problem(row, "level", _("已有节点 %(code)s 的层级不能修改。") % {"code": row.code})
+        wanted = PARENT_LEVEL.get(row.level)
+        if wanted is None and row.parent:
+            problem(row, "parent", _("社区党委没有上级，请留空。"))
+        elif wanted is not None and levels.get(row.parent) != wanted:
+            problem(
+                row,
+                "parent",
+                _("上级“%(parent)s”不存在或不是%(wanted)s。")
+                % {"parent": row.parent, "wanted": StarLevel(wanted).label},
+            )
+    return problems
+
+
+@transaction.atomic
+def star_tree_import(*, tree: StarTree, upload) -> int:
+    """Add or update the tree's nodes from the first sheet of an .xlsx, then certify the tree.
+
+    Nodes are matched by code; nodes absent from the file stay as they are. Every problem is
+    reported at once, naming sheet, row and column, and nothing is written while any remain.
+    Return the number of rows imported.
+    """
+    try:
+        workbook = CalamineWorkbook.from_filelike(upload)
+        sheet_name = workbook.sheet_names[0]
+        table = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as error:  # noqa: BLE001 - any unreadable file gets the same message
+        raise ValidationError(_("无法读取该文件，请上传 .xlsx 工作簿。")) from error
+    existing = {
+        code: (pk, level)
+        for pk, code, level in StarNode.objects.filter(tree=tree).values_list("pk", "code", "level")
+    }
+    rows, errors = _rows_parse(sheet_name, table)
+    errors += _tree_problems(sheet_name, rows, existing)
+    if errors:
+        raise ValidationError(errors)
+    ids = {code: pk for code, (pk, _level) in existing.items()}
+    for level in STAR_LEVEL_ORDER:
+        batch = [row for row in rows if row.level == level]
+        nodes = [
+            StarNode(
+                pk=ids.get(row.code),
+                tree=tree,
+                code=row.code,
+                name=row.name,
+                level=row.level,
+                parent_id=ids.get(row.parent),
+                stars=row.stars,
+            )
+            for row in batch
+        ]
+        StarNode.objects.bulk_update(
+            [node for node in nodes if node.pk], ["name", "parent", "stars"], batch_size=1000
+        )
+        created = StarNode.objects.bulk_create([node for node in nodes if not node.pk])
+        ids.update({node.code: node.pk for node in created})
+    star_tree_certify(tree=tree)
+    return len(rows)

@@ -1,0 +1,81 @@
+"""Subsidies paid from the talent fund, which must never be overspent."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from talent.models import FundYear, Subsidy
+
+
+class BudgetExceeded(ValidationError):
+    """Approving the subsidy would take the year's fund over its budget."""
+
+
+def _budget_exceeded(fund: FundYear, amount: Decimal) -> BudgetExceeded:
+    return BudgetExceeded(
+        _(
+            "预算不足，未批准：%(year)s年度人才专项资金预算 %(budget)s 元，"
+            "已批准 %(committed)s 元，剩余 %(available)s 元，本笔 %(amount)s 元。"
+        )
+        % {
+            "year": fund.year,
+            "budget": f"{fund.budget:,.2f}",
+            "committed": f"{fund.committed:,.2f}",
+            "available": f"{fund.available:,.2f}",
+            "amount": f"{amount:,.2f}",
+        }
+    )
+
+
+def _pending_locked(subsidy: Subsidy) -> tuple[Subsidy, FundYear]:
+    # The fund row is locked first, always in that order, so concurrent approvals of the same
+    # year queue up behind each other instead of both reading the same committed total.
+    fund = FundYear.objects.select_for_update().get(pk=subsidy.fund_id)
+    subsidy = Subsidy.objects.select_for_update().select_related("talent").get(pk=subsidy.pk)
+    if subsidy.state != Subsidy.State.PENDING:
+        raise ValidationError(
+            _("%(subsidy)s 已是“%(state)s”，不能再审批。")
+            % {"subsidy": subsidy, "state": subsidy.get_state_display()}
+        )
+    return subsidy, fund
+
+
+@transaction.atomic
+def subsidy_approve(*, subsidy: Subsidy, by, note: str = "") -> Subsidy:
+    """Approve a pending subsidy and commit its amount against its year's budget.
+
+    Raise BudgetExceeded, writing nothing, when the budget would be overspent.
+    """
+    subsidy, fund = _pending_locked(subsidy)
+    if fund.committed + subsidy.amount > fund.budget:
+        raise _budget_exceeded(fund, subsidy.amount)
+    try:
+        with transaction.atomic():
+            FundYear.objects.filter(pk=fund.pk).update(committed=F("committed") + subsidy.amount)
+    except IntegrityError as error:
+        # The database's own guarantee (fund_year_never_overspent), for any path that did not
+        # take the lock above.
+        raise _budget_exceeded(fund, subsidy.amount) from error
+    return _decide(subsidy, Subsidy.State.APPROVED, by, note)
+
+
+@transaction.atomic
+def subsidy_reject(*, subsidy: Subsidy, by, note: str) -> Subsidy:
+    """Refuse a pending subsidy with a stated reason."""
+    if not note.strip():
+        raise ValidationError(_("不予批准时必须填写审批意见。"))
+    subsidy, _fund = _pending_locked(subsidy)
+    return _decide(subsidy, Subsidy.State.REJECTED, by, note)
+
+
+def _decide(subsidy: Subsidy, state: str, by, note: str) -> Subsidy:
+    subsidy.state = state
+    subsidy.decided_by = by
+    subsidy.decided_at = timezone.now()
+    subsidy.decision_note = note.strip()
+    subsidy.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    return subsidy

@@ -1,0 +1,368 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from talent.access import talent_view
+from talent.forms import (
+    DecisionNoteForm,
+    NominationForm,
+    RegistryFilterForm,
+    StarImportForm,
+    StatusChangeForm,
+)
+from talent.models import (
+    AwardCategory,
+    AwardRound,
+    FundYear,
+    StarNode,
+    StarTree,
+    Subsidy,
+    Talent,
+)
+from talent.services.awards import (
+    award_nominate,
+    award_ranking,
+    award_round_start_review,
+    award_winners_confirm,
+    review_scores_save,
+)
+from talent.services.registry import (
+    NEXT_STATUSES,
+    talent_progress,
+    talent_status_change,
+    talent_years,
+)
+from talent.services.star import (
+    percent_text,
+    star_node_reason,
+    star_tree_certify,
+    star_tree_summary,
+)
+from talent.services.star_xlsx import star_report_xlsx, star_tree_import
+from talent.services.subsidies import subsidy_approve, subsidy_reject
+
+PAGE_SIZE = 50
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+@talent_view()
+def progress(request):
+    years = talent_years()
+    year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    rows = talent_progress(year=year)
+    totals = {
+        key: sum(getattr(row, key) for row in rows)
+        for key in ("talks", "applied", "arrived", "dropped")
+    }
+    return render(
+        request,
+        "talent/progress.html",
+        {"year": year, "years": years, "rows": rows, "totals": totals},
+    )
+
+
+@talent_view()
+def registry(request):
+    form = RegistryFilterForm(request.GET or None)
+    talents = Talent.objects.select_related("programme")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            talents = talents.filter(
+                Q(name__icontains=data["q"])
+                | Q(employer__icontains=data["q"])
+                | Q(field__icontains=data["q"])
+            )
+        if data["programme"]:
+            talents = talents.filter(programme=data["programme"])
+        if data["status"]:
+            talents = talents.filter(status=data["status"])
+        if data["year"]:
+            talents = talents.filter(year=data["year"])
+    page = Paginator(talents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "talent/registry.html",
+        {"form": form, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@talent_view()
+def talent_detail(request, pk):
+    talent = get_object_or_404(Talent.objects.select_related("programme"), pk=pk)
+    next_statuses = NEXT_STATUSES[talent.status]
+    form = StatusChangeForm(request.POST or None, next_statuses=next_statuses)
+    if request.method == "POST" and form.is_valid():
+        try:
+            talent_status_change(
+                talent=talent,
+                status=form.cleaned_data["status"],
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("状态已更新。"))
+            return redirect("talent:talent", pk=talent.pk)
+    changes = talent.status_changes.select_related("changed_by")
+    return render(
+        request,
+        "talent/talent_detail.html",
+        {"talent": talent, "changes": changes, "form": form if next_statuses else None},
+    )
+
+
+@talent_view(reviewers=True)
+def award_rounds(request):
+    categories = AwardCategory.objects.annotate(nominated=Count("nominations")).order_by(
+        "sort_order", "pk"
+    )
+    if not request.talent_reader:
+        categories = categories.filter(reviewers=request.user)
+    rounds = (
+        AwardRound.objects.filter(categories__in=categories)
+        .distinct()
+        .prefetch_related(Prefetch("categories", queryset=categories, to_attr="shown_categories"))
+    )
+    mine = set(request.user.award_categories.values_list("pk", flat=True))
+    return render(request, "talent/award_rounds.html", {"rounds": rounds, "mine": mine})
+
+
+@talent_view()
+def award_round(request, pk):
+    award_round = get_object_or_404(AwardRound, pk=pk)
+    form = NominationForm(request.POST or None, award_round=award_round)
+    if request.method == "POST":
+        try:
+            if "start_review" in request.POST:
+                award_round_start_review(award_round=award_round)
+                messages.success(request, _("已截止提名，评审专家可以开始评分。"))
+                return redirect("talent:award_round", pk=award_round.pk)
+            if form.is_valid():
+                data = dict(form.cleaned_data)
+                award_nominate(category=data.pop("category"), **data)
+                messages.success(request, _("已添加提名：%(name)s。") % {"name": data["nominee"]})
+                return redirect("talent:award_round", pk=award_round.pk)
+        except ValidationError as error:
+            _error_messages(request, error)
+    categories = award_round.categories.annotate(
+        nominated=Count("nominations", distinct=True),
+        reviewer_count=Count("reviewers", distinct=True),
+        winners=Count("nominations", filter=Q(nominations__is_winner=True), distinct=True),
+    ).order_by("sort_order", "pk")
+    return render(
+        request,
+        "talent/award_round.html",
+        {"award_round": award_round, "categories": categories, "form": form},
+    )
+
+
+@talent_view()
+def award_category(request, pk):
+    category = get_object_or_404(AwardCategory.objects.select_related("round"), pk=pk)
+    if request.method == "POST":
+        chosen = [int(value) for value in request.POST.getlist("winner") if value.isdigit()]
+        try:
+            award_winners_confirm(category=category, nomination_ids=chosen, by=request.user)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("获奖人已确定。"))
+            return redirect("talent:award_category", pk=category.pk)
+    ranking = award_ranking(category=category)
+    reviewers = list(category.reviewers.order_by("username"))
+    return render(
+        request,
+        "talent/award_category.html",
+        {
+            "category": category,
+            "ranking": ranking,
+            "reviewers": reviewers,
+            "can_confirm": request.talent_admin
+            and category.round.state == AwardRound.State.REVIEWING
+            and not category.confirmed_at,
+            "prize_total": category.prize * sum(row.nomination.is_winner for row in ranking),
+        },
+    )
+
+
+@talent_view(reviewers=True)
+def award_score(request, pk):
+    category = get_object_or_404(AwardCategory.objects.select_related("round"), pk=pk)
+    if not category.reviewers.filter(pk=request.user.pk).exists():
+        raise PermissionDenied(_("您不是“%(category)s”的评审专家。") % {"category": category})
+    nominations = list(category.nominations.all())
+    if request.method == "POST":
+        entered = {n.pk: request.POST.get(f"score-{n.pk}", "") for n in nominations}
+        try:
+            saved = review_scores_save(category=category, reviewer=request.user, scores=entered)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("已保存 %(count)s 个评分。") % {"count": saved})
+            return redirect("talent:award_score", pk=category.pk)
+    mine = dict(
+        category.nominations.filter(scores__reviewer=request.user).values_list(
+            "pk", "scores__score"
+        )
+    )
+    rows = [(nomination, mine.get(nomination.pk)) for nomination in nominations]
+    return render(
+        request,
+        "talent/award_score.html",
+        {
+            "category": category,
+            "rows": rows,
+            "open": category.round.state == AwardRound.State.REVIEWING
+            and not category.confirmed_at,
+        },
+    )
+
+
+@talent_view()
+def subsidies(request):
+    funds = FundYear.objects.annotate(
+        pending=Sum("subsidies__amount", filter=Q(subsidies__state=Subsidy.State.PENDING))
+    ).order_by("-year")
+    shown = Subsidy.objects.select_related("talent__programme", "fund", "decided_by")
+    state = request.GET.get("state", "")
+    if state in Subsidy.State.values:
+        shown = shown.filter(state=state)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "talent/subsidies.html",
+        {
+            "funds": funds,
+            "page": page,
+            "query": _query_without_page(request),
+            "state": state,
+            "states": Subsidy.State.choices,
+            "note_form": DecisionNoteForm(),
+        },
+    )
+
+
+@talent_view(write=True)
+def subsidy_decide(request, pk):
+    subsidy = get_object_or_404(Subsidy, pk=pk)
+    if request.method != "POST":
+        return redirect("talent:subsidies")
+    note = request.POST.get("note", "")
+    try:
+        if request.POST.get("decision") == "approve":
+            subsidy = subsidy_approve(subsidy=subsidy, by=request.user, note=note)
+            messages.success(request, _("已批准：%(subsidy)s。") % {"subsidy": subsidy})
+        else:
+            subsidy = subsidy_reject(subsidy=subsidy, by=request.user, note=note)
+            messages.warning(request, _("未批准：%(subsidy)s。") % {"subsidy": subsidy})
+    except ValidationError as error:
+        _error_messages(request, error)
+    return redirect(request.POST.get("next") or "talent:subsidies")
+
+
+@talent_view()
+def star_trees(request):
+    tree = StarTree.objects.first()
+    if tree is None:
+        return render(request, "talent/star_tree.html", {"tree": None})
+    return redirect("talent:star_tree", pk=tree.pk)
+
+
+@talent_view()
+def star_tree(request, pk):
+    tree = get_object_or_404(StarTree, pk=pk)
+    node = None
+    if request.GET.get("node", "").isdigit():
+        node = get_object_or_404(
+            StarNode.objects.select_related("parent__parent__parent"),
+            pk=request.GET["node"],
+            tree=tree,
+        )
+    children = StarNode.objects.filter(tree=tree, parent=node).order_by("code")
+    show = request.GET.get("show", "")
+    if show == "refused":
+        children = children.filter(is_ten_star=False)
+    page = Paginator(children, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    for child in page:
+        child.reason = star_node_reason(node=child, share=tree.share)
+    ancestors = []
+    step = node
+    while step is not None:
+        ancestors.insert(0, step)
+        step = step.parent
+    if node is not None:
+        node.reason = star_node_reason(node=node, share=tree.share)
+    return render(
+        request,
+        "talent/star_tree.html",
+        {
+            "tree": tree,
+            "node": node,
+            "ancestors": ancestors,
+            "page": page,
+            "query": _query_without_page(request),
+            "show": show,
+            "summary": star_tree_summary(tree=tree),
+            "share_percent": percent_text(tree.share),
+            "import_form": StarImportForm(),
+        },
+    )
+
+
+@talent_view(write=True)
+def star_certify(request, pk):
+    tree = get_object_or_404(StarTree, pk=pk)
+    if request.method == "POST":
+        counts = star_tree_certify(tree=tree)
+        messages.success(
+            request,
+            _(
+                "认证已完成：十星社区党委 %(committee)s 个，十星党支部 %(branch)s 个，"
+                "十星党员 %(member)s 名，十星文明户 %(household)s 户。"
+            )
+            % counts,
+        )
+    return redirect("talent:star_tree", pk=tree.pk)
+
+
+@talent_view()
+def star_export(request, pk):
+    tree = get_object_or_404(StarTree, pk=pk)
+    response = HttpResponse(
+        star_report_xlsx(tree=tree),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="star-{tree.year}-{tree.pk}.xlsx"'
+    return response
+
+
+@talent_view(write=True)
+def star_import(request, pk):
+    tree = get_object_or_404(StarTree, pk=pk)
+    form = StarImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = star_tree_import(tree=tree, upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("已导入 %(count)s 行并重新认证。") % {"count": count})
+    return redirect("talent:star_tree", pk=tree.pk)

@@ -1,0 +1,149 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from talent.models import AwardRound, Nomination, ReviewScore
+from talent.services.awards import (
+    award_nominate,
+    award_ranking,
+    award_score_mean,
+    award_winners_confirm,
+    review_scores_save,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def scores(*values):
+    return [Decimal(value) for value in values]
+
+
+@pytest.mark.parametrize(
+    ("given", "mean"),
+    [
+        (scores(), None),
+        (scores("80"), Decimal("80.00")),
+        # Four reviewers: nothing is dropped.
+        (scores("60", "70", "80", "100"), Decimal("77.50")),
+        # Five reviewers: 99 and 50 are dropped, (80 + 81 + 82) / 3 = 81.
+        (scores("99", "80", "50", "81", "82"), Decimal("81.00")),
+        # Only one of two equal highest scores is dropped.
+        (scores("90", "90", "70", "80", "60"), Decimal("80.00")),
+        # 245 / 3 = 81.666… rounds half up to 81.67.
+        (scores("100", "81", "82", "82", "10"), Decimal("81.67")),
+        (scores("80.005", "80", "80", "80.005", "0"), Decimal("80.00")),
+    ],
+)
+def test_the_score_is_the_mean_of_the_middle_scores(given, mean):
+    assert award_score_mean(scores=given) == mean
+
+
+@pytest.fixture
+def panel(make_user):
+    return [make_user(f"expert{number}") for number in range(1, 6)]
+
+
+def score_all(category, panel, table):
+    """table: nominee → the five reviewers' scores."""
+    ids = {n.nominee: n.pk for n in category.nominations.all()}
+    for index, reviewer in enumerate(panel):
+        review_scores_save(
+            category=category,
+            reviewer=reviewer,
+            scores={ids[name]: str(row[index]) for name, row in table.items()},
+        )
+
+
+def test_the_ranking_shares_places_on_equal_means_and_puts_unscored_last(make_category, panel):
+    category = make_category(nominees=("甲", "乙", "丙", "丁", "戊"), reviewers=panel)
+    score_all(
+        category,
+        panel,
+        {
+            "甲": [70, 70, 70, 70, 70],
+            "乙": [90, 85, 85, 85, 10],  # trimmed mean 85
+            "丙": [85, 85, 85, 99, 0],  # trimmed mean 85 too
+            "丁": [80, 80, 80, 80, 80],
+        },
+    )
+    ranking = award_ranking(category=category)
+    assert [(r.nomination.nominee, r.rank, r.mean) for r in ranking] == [
+        ("乙", 1, Decimal("85.00")),
+        ("丙", 1, Decimal("85.00")),
+        ("丁", 3, Decimal("80.00")),
+        ("甲", 4, Decimal("70.00")),
+        ("戊", None, None),
+    ]
+
+
+def test_a_reviewer_only_scores_the_categories_assigned_to_them(make_category, panel):
+    mine = make_category(name="领军人才", reviewers=panel[:1])
+    other = make_category(name="优秀企业家", reviewers=panel[1:])
+    nominee = other.nominations.first()
+    with pytest.raises(PermissionDenied, match="不是“2026 优秀企业家”的评审专家"):
+        review_scores_save(category=other, reviewer=panel[0], scores={nominee.pk: "90"})
+    # Nor by passing another category's nomination through their own category.
+    with pytest.raises(ValidationError, match="不属于该奖项"):
+        review_scores_save(category=mine, reviewer=panel[0], scores={nominee.pk: "90"})
+    assert not ReviewScore.objects.exists()
+
+
+def test_every_bad_score_is_named_and_nothing_is_saved(make_category, panel):
+    category = make_category(reviewers=panel)
+    a, b, c = category.nominations.all()
+    with pytest.raises(ValidationError) as error:
+        review_scores_save(
+            category=category, reviewer=panel[0], scores={a.pk: "101", b.pk: "九十", c.pk: "88"}
+        )
+    assert error.value.messages == [
+        "甲 的评分“101”无效：应为 0 至 100 之间的数。",
+        "乙 的评分“九十”无效：应为 0 至 100 之间的数。",
+    ]
+    assert not ReviewScore.objects.exists()
+
+
+def test_a_reviewer_changes_and_clears_their_scores(make_category, panel):
+    category = make_category(reviewers=panel)
+    a, b, _c = category.nominations.all()
+    review_scores_save(category=category, reviewer=panel[0], scores={a.pk: "80", b.pk: "70"})
+    review_scores_save(category=category, reviewer=panel[0], scores={a.pk: "85.5", b.pk: ""})
+    assert list(ReviewScore.objects.values_list("nomination__nominee", "score")) == [
+        ("甲", Decimal("85.50"))
+    ]
+
+
+def test_winners_are_confirmed_within_the_quota_and_close_the_round(
+    make_category, panel, admin_user
+):
+    category = make_category(quota=2, reviewers=panel)
+    score_all(category, panel, {"甲": [90] * 5, "乙": [80] * 5, "丙": [70] * 5})
+    ids = [row.nomination.pk for row in award_ranking(category=category)]
+    with pytest.raises(ValidationError, match="名额 2 人，选择了 3 人"):
+        award_winners_confirm(category=category, nomination_ids=ids, by=admin_user)
+    award_winners_confirm(category=category, nomination_ids=ids[:2], by=admin_user)
+    assert list(Nomination.objects.filter(is_winner=True).values_list("nominee", flat=True)) == [
+        "甲",
+        "乙",
+    ]
+    category.round.refresh_from_db()
+    assert category.round.state == AwardRound.State.CLOSED
+    with pytest.raises(ValidationError):
+        award_winners_confirm(category=category, nomination_ids=ids[2:], by=admin_user)
+
+
+def test_an_unscored_nomination_cannot_win(make_category, panel, admin_user):
+    category = make_category(quota=2, reviewers=panel)
+    unscored = category.nominations.first()
+    with pytest.raises(ValidationError, match="尚未评分"):
+        award_winners_confirm(category=category, nomination_ids=[unscored.pk], by=admin_user)
+
+
+def test_nominations_close_when_the_review_starts(make_category):
+    category = make_category()
+    with pytest.raises(ValidationError, match="已截止提名"):
+        award_nominate(category=category, nominee="新人", employer="某公司")
+    category.round.state = AwardRound.State.NOMINATING
+    category.round.save()
+    award_nominate(category=category, nominee="新人", employer="某公司")
+    assert category.nominations.count() == 4

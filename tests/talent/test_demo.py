@@ -1,0 +1,36 @@
+import pytest
+
+from talent.demo import talent_demo_load
+from talent.models import (
+    AwardCategory,
+    FundYear,
+    Nomination,
+    StarLevel,
+    StarNode,
+    Subsidy,
+    Talent,
+    TalentStatusChange,
+)
+from talent.services.registry import talent_progress
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Talent, TalentStatusChange, AwardCategory, Nomination, FundYear, Subsidy, StarNode]
+
+
+def test_the_talent_demo_is_believable_and_loading_it_twice_changes_nothing():
+    talent_demo_load()
+    first = [model.objects.count() for model in MODELS]
+    talent_demo_load()
+    assert [model.objects.count() for model in MODELS] == first
+    seed_year = {row.programme.code: row for row in talent_progress(year=2025)}
+    assert (seed_year["ACAD"].talks, seed_year["WRJH"].applied) == (4, 16)
+    assert seed_year["SSBS"].arrived + seed_year["GJN"].arrived == 99
+    assert seed_year["BKJC"].arrived > 1800
+    levels = dict(
+        (level, StarNode.objects.filter(level=level).count()) for level in StarLevel.values
+    )
+    assert levels["committee"] >= 3 and 200 <= levels["member"] and 2000 <= levels["household"]
+    assert not StarNode.objects.filter(is_ten_star__isnull=True).exists()
+    fund = FundYear.objects.get(year=2026)
+    assert fund.committed <= fund.budget

@@ -1,0 +1,56 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from talent.models import Programme, Talent, TalentTarget
+from talent.services.registry import talent_progress, talent_register, talent_status_change
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_talent_moves_from_talks_to_applied_to_arrived_with_dated_steps(programme, admin_user):
+    talent = talent_register(
+        talent=Talent(name="李强", programme=programme, year=2026, status_date=date(2026, 1, 10)),
+        by=admin_user,
+    )
+    talent_status_change(talent=talent, status="applied", on=date(2026, 3, 1), by=admin_user)
+    talent_status_change(talent=talent, status="arrived", on=date(2026, 6, 1), by=admin_user)
+    assert list(talent.status_changes.values_list("status", "date")) == [
+        ("talks", date(2026, 1, 10)),
+        ("applied", date(2026, 3, 1)),
+        ("arrived", date(2026, 6, 1)),
+    ]
+
+
+def test_a_talent_cannot_go_back_or_leave_a_final_status(make_talent):
+    talent = make_talent(status=Talent.Status.APPLIED)
+    with pytest.raises(ValidationError, match="当前状态为“申报”，不能改为“在谈”"):
+        talent_status_change(talent=talent, status="talks", on=date(2026, 4, 1))
+    with pytest.raises(ValidationError, match="早于上一次状态日期 2026-03-01"):
+        talent_status_change(talent=talent, status="arrived", on=date(2026, 2, 1))
+    talent_status_change(talent=talent, status="dropped", on=date(2026, 4, 1))
+    with pytest.raises(ValidationError):
+        talent_status_change(talent=talent, status="arrived", on=date(2026, 5, 1))
+
+
+def test_progress_counts_each_programme_of_the_year_by_status(programme, make_talent):
+    academician = Programme.objects.create(code="ACAD", name="院士", sort_order=1)
+    TalentTarget.objects.create(year=2026, programme=programme, target=4)
+    for status in ["talks", "applied", "arrived", "arrived", "dropped"]:
+        make_talent(status=status)
+    make_talent(status="arrived", year=2025)
+    make_talent(programme=academician)
+    progress = talent_progress(year=2026)
+    assert [row.programme.code for row in progress] == ["ACAD", "SSBS"]
+    rows = {row.programme.code: row for row in progress}
+    masters = rows["SSBS"]
+    assert (masters.target, masters.talks, masters.applied, masters.arrived, masters.dropped) == (
+        4,
+        1,
+        1,
+        2,
+        1,
+    )
+    assert masters.share_arrived == 50
+    assert (rows["ACAD"].target, rows["ACAD"].talks, rows["ACAD"].share_arrived) == (None, 1, None)

@@ -1,0 +1,102 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from openpyxl import Workbook, load_workbook
+
+from talent.models import StarNode
+from talent.services.star import star_tree_certify
+from talent.services.star_xlsx import star_report_xlsx, star_tree_import
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["代码", "名称", "层级", "上级", "记录星级"]
+
+
+def workbook(rows, header=HEADER, title="星级"):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_tree_is_imported_from_a_messy_sheet_and_certified(star_tree):
+    upload = workbook(
+        [
+            ["C1", "站前社区党委", "社区党委", "", 10],
+            [" C1-B1 ", "第一党支部", "branch", "C1", "１０"],  # full-width digits, spaces
+            ["C1-B1-M1", "王伟", "党员", "C1-B1", "10"],  # a number stored as text
+            ["C1-B1-M1-H1", "一号户", "文明户", "C1-B1-M1", 10.0],
+            [None, None, None, None, None],  # a trailing blank row
+        ]
+    )
+    assert star_tree_import(tree=star_tree, upload=upload) == 4
+    assert list(StarNode.objects.values_list("code", "is_ten_star")) == [
+        ("C1", True),
+        ("C1-B1", True),
+        ("C1-B1-M1", True),
+        ("C1-B1-M1-H1", True),
+    ]
+
+
+def test_every_problem_is_named_by_sheet_row_and_column_and_nothing_is_written(star_tree):
+    upload = workbook(
+        [
+            ["C1", "站前社区党委", "社区党委", "", 10],
+            ["C1-B1", "第一党支部", "党支部", "C9", 10],
+            ["C1-B1", "重复", "党支部", "C1", 11],
+            ["C1-X", "某户", "居委会", "C1", 10],
+        ]
+    )
+    with pytest.raises(ValidationError) as error:
+        star_tree_import(tree=star_tree, upload=upload)
+    assert error.value.messages == [
+        "工作表“星级”第 4 行“记录星级”列：“11”不是 0 至 10 的整数。",
+        "工作表“星级”第 5 行“层级”列：“居委会”不是有效层级。",
+        "工作表“星级”第 3 行“上级”列：上级“C9”不存在或不是社区党委。",
+    ]
+    assert not StarNode.objects.exists()
+
+
+def test_a_missing_column_is_named(star_tree):
+    upload = workbook([["C1", "站前社区党委", "社区党委"]], header=["代码", "名称", "层级"])
+    with pytest.raises(ValidationError, match="缺少列：parent（上级）、stars（记录星级）"):
+        star_tree_import(tree=star_tree, upload=upload)
+
+
+def test_the_report_lists_every_node_with_its_reason_and_imports_back(star_tree, star_branch):
+    star_branch([(10, [10] * 7 + [9] * 3)])
+    star_tree_certify(tree=star_tree)
+    report = star_report_xlsx(tree=star_tree)
+    sheet = load_workbook(io.BytesIO(report)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == tuple(HEADER)
+    assert rows[3] == (
+        "C1-B1-M01",
+        "党员1",
+        "党员",
+        "C1-B1",
+        10,
+        "否",
+        10,
+        7,
+        "10 个文明户中 7 个十星，70% < 80%",
+    )
+    assert len(rows) == 1 + 13
+    # Raising one household's record and importing the report back updates and re-certifies.
+    changed = Workbook()
+    changed.active.append(list(rows[0]))
+    for row in rows[1:]:
+        changed.active.append(list(row[:4]) + [10 if row[0] == "C1-B1-M01-H0008" else row[4]])
+    buffer = io.BytesIO()
+    changed.save(buffer)
+    buffer.seek(0)
+    assert star_tree_import(tree=star_tree, upload=buffer) == 13
+    assert StarNode.objects.count() == 13
+    assert StarNode.objects.get(code="C1-B1-M01").is_ten_star is True

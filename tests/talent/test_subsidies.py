@@ -1,0 +1,89 @@
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import F
+
+from talent.models import FundYear, Subsidy
+from talent.services.subsidies import BudgetExceeded, subsidy_approve, subsidy_reject
+
+
+@pytest.mark.django_db
+def test_an_approval_commits_its_amount_against_the_budget(fund, make_subsidy, admin_user):
+    subsidy = subsidy_approve(subsidy=make_subsidy("60000"), by=admin_user)
+    fund.refresh_from_db()
+    assert (subsidy.state, subsidy.decided_by, fund.committed) == (
+        Subsidy.State.APPROVED,
+        admin_user,
+        Decimal("60000.00"),
+    )
+
+
+@pytest.mark.django_db
+def test_an_approval_beyond_the_budget_is_refused_and_writes_nothing(
+    fund, make_subsidy, admin_user
+):
+    subsidy_approve(subsidy=make_subsidy("60000"), by=admin_user)
+    too_much = make_subsidy("40000.01")
+    with pytest.raises(BudgetExceeded, match="剩余 40,000.00 元，本笔 40,000.01 元"):
+        subsidy_approve(subsidy=too_much, by=admin_user)
+    fund.refresh_from_db()
+    too_much.refresh_from_db()
+    assert (fund.committed, too_much.state) == (Decimal("60000.00"), Subsidy.State.PENDING)
+    # What is left fits exactly.
+    subsidy_approve(subsidy=make_subsidy("40000"), by=admin_user)
+    fund.refresh_from_db()
+    assert fund.committed == fund.budget
+
+
+@pytest.mark.django_db
+def test_a_subsidy_is_decided_once(make_subsidy, admin_user):
+    subsidy = subsidy_approve(subsidy=make_subsidy("100"), by=admin_user)
+    with pytest.raises(ValidationError, match="已批准"):
+        subsidy_approve(subsidy=subsidy, by=admin_user)
+
+
+@pytest.mark.django_db
+def test_a_refusal_needs_a_reason(make_subsidy, admin_user):
+    subsidy = make_subsidy("100")
+    with pytest.raises(ValidationError, match="必须填写审批意见"):
+        subsidy_reject(subsidy=subsidy, by=admin_user, note=" ")
+    subsidy = subsidy_reject(subsidy=subsidy, by=admin_user, note="不符合急需紧缺类条件")
+    assert subsidy.state == Subsidy.State.REJECTED
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_an_overspent_fund_on_any_path(fund):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundYear.objects.filter(pk=fund.pk).update(committed=F("budget") + Decimal("0.01"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_approvals_never_overspend(fund, make_subsidy, admin_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    subsidies = [make_subsidy("60000"), make_subsidy("60000")]
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def approve(subsidy):
+        try:
+            start.wait()
+            subsidy_approve(subsidy=subsidy, by=admin_user)
+            outcomes.append("approved")
+        except BudgetExceeded:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=approve, args=(s,)) for s in subsidies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    fund.refresh_from_db()
+    assert sorted(outcomes) == ["approved", "refused"]
+    assert fund.committed == Decimal("60000.00")
+    assert Subsidy.objects.filter(state=Subsidy.State.APPROVED).count() == 1

@@ -1,0 +1,225 @@
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from talent.models import AwardRound, Nomination, StarNode, Subsidy, Talent
+from talent.services.awards import review_scores_save
+from talent.services.star import star_tree_certify
+from talent.services.subsidies import subsidy_approve
+
+pytestmark = pytest.mark.django_db
+
+READ_PAGES = [
+    ("talent:progress", []),
+    ("talent:registry", []),
+    ("talent:award_rounds", []),
+    ("talent:subsidies", []),
+    ("talent:star_trees", []),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), READ_PAGES)
+def test_anonymous_users_are_sent_to_login_and_others_get_403(client, make_user, name, args):
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    client.force_login(make_user("liaison1", "单位联络员"))
+    assert client.get(reverse(name, args=args)).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "args"), READ_PAGES)
+def test_leaders_read_every_page(client, leader, star_tree, name, args):
+    client.force_login(leader)
+    assert client.get(reverse(name, args=args), follow=True).status_code == 200
+
+
+def test_leaders_cannot_write(client, leader, make_subsidy, star_tree):
+    client.force_login(leader)
+    subsidy = make_subsidy("100")
+    response = client.post(
+        reverse("talent:subsidy_decide", args=[subsidy.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 403
+    assert client.post(reverse("talent:star_certify", args=[star_tree.pk])).status_code == 403
+    subsidy.refresh_from_db()
+    assert subsidy.state == Subsidy.State.PENDING
+
+
+def test_contact_data_is_shown_to_admins_only(client, admin_user, leader, make_talent):
+    make_talent(phone="13812345678")
+    client.force_login(leader)
+    assert "13812345678" not in client.get(reverse("talent:registry")).content.decode()
+    client.force_login(admin_user)
+    assert "13812345678" in client.get(reverse("talent:registry")).content.decode()
+
+
+def test_the_registry_searches_and_filters(client, leader, make_talent):
+    make_talent(name="王芳", employer="蓝海生物", status="arrived")
+    make_talent(name="李明", employer="智造装备")
+    client.force_login(leader)
+    page = client.get(reverse("talent:registry"), {"q": "蓝海"}).content.decode()
+    assert "王芳" in page and "李明" not in page
+    page = client.get(reverse("talent:registry"), {"status": "talks"}).content.decode()
+    assert "李明" in page and "王芳" not in page
+
+
+def test_an_admin_moves_a_talent_on_from_its_page(client, admin_user, make_talent):
+    talent = make_talent()
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("talent:talent", args=[talent.pk]),
+        {"status": "applied", "on": "2026-04-01", "note": "已报省委组织部"},
+        follow=True,
+    )
+    assert "状态已更新" in response.content.decode()
+    talent.refresh_from_db()
+    assert (talent.status, talent.status_date) == ("applied", date(2026, 4, 1))
+
+
+def test_a_subsidy_over_budget_is_refused_with_a_clear_message(client, admin_user, make_subsidy):
+    subsidy_approve(subsidy=make_subsidy("90000"), by=admin_user)
+    big = make_subsidy("20000")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("talent:subsidy_decide", args=[big.pk]), {"decision": "approve"}, follow=True
+    )
+    assert (
+        "预算不足，未批准：2026年度人才专项资金预算 100,000.00 元，已批准 90,000.00 元，"
+        "剩余 10,000.00 元，本笔 20,000.00 元。"
+    ) in response.content.decode()
+    big.refresh_from_db()
+    assert big.state == Subsidy.State.PENDING
+
+
+def test_a_reviewer_sees_and_scores_only_their_categories(client, make_user, make_category):
+    expert = make_user("expert1")
+    mine = make_category(name="领军人才", reviewers=[expert])
+    other = make_category(name="优秀企业家")
+    client.force_login(expert)
+    assert client.get(reverse("talent:award_score", args=[other.pk])).status_code == 403
+    assert client.get(reverse("talent:award_category", args=[mine.pk])).status_code == 403
+    page = client.get(reverse("talent:award_rounds")).content.decode()
+    assert "<td>领军人才</td>" in page and "<td>优秀企业家</td>" not in page
+    first = mine.nominations.first()
+    client.post(reverse("talent:award_score", args=[mine.pk]), {f"score-{first.pk}": "88"})
+    assert list(first.scores.values_list("score", flat=True)) == [Decimal("88.00")]
+    response = client.post(
+        reverse("talent:award_score", args=[other.pk]),
+        {f"score-{other.nominations.first().pk}": "88"},
+    )
+    assert response.status_code == 403
+
+
+def test_an_admin_confirms_winners_from_the_ranking(client, admin_user, make_user, make_category):
+    experts = [make_user(f"e{n}") for n in range(5)]
+    category = make_category(quota=1, reviewers=experts)
+    a, b, _c = category.nominations.all()
+    for expert in experts:
+        review_scores_save(category=category, reviewer=expert, scores={a.pk: "70", b.pk: "90"})
+    client.force_login(admin_user)
+    url = reverse("talent:award_category", args=[category.pk])
+    response = client.post(url, {"winner": [a.pk, b.pk]}, follow=True)
+    assert "名额 1 人，选择了 2 人" in response.content.decode()
+    client.post(url, {"winner": [b.pk]})
+    assert list(Nomination.objects.filter(is_winner=True)) == [b]
+    assert AwardRound.objects.get().state == AwardRound.State.CLOSED
+
+
+def test_the_star_tree_page_shows_the_reasons(client, leader, star_tree, star_branch):
+    branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
+    star_tree_certify(tree=star_tree)
+    client.force_login(leader)
+    page = client.get(reverse("talent:star_tree", args=[star_tree.pk]), {"node": branch.pk})
+    text = page.content.decode()
+    assert "10 个党员中 7 个十星，70% &lt; 80%" in text
+    assert "10 个文明户中 5 个十星，50% &lt; 80%" in text
+
+
+def test_an_admin_imports_a_star_workbook_and_sees_each_problem(client, admin_user, star_tree):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["code", "name", "level", "parent", "stars"])
+    book.active.append(["C1", "站前社区党委", "committee", "", "ten"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "star.xlsx"
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("talent:star_import", args=[star_tree.pk]), {"file": buffer}, follow=True
+    )
+    assert "第 2 行“记录星级”列：“ten”不是 0 至 10 的整数。" in response.content.decode()
+    assert not StarNode.objects.exists()
+
+
+def test_the_star_report_downloads_as_xlsx(client, leader, star_tree, star_branch):
+    star_branch([(10, [10])])
+    client.force_login(leader)
+    response = client.get(reverse("talent:star_export", args=[star_tree.pk]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.content[:2] == b"PK"
+
+
+def grow(make_talent, make_subsidy, star_branch, make_category, size):
+    for number in range(size):
+        talent = make_talent(name=f"人才{number}", status=Talent.Status.ARRIVED, phone="1")
+        make_subsidy("1", talent=talent)
+    star_branch([(10, [10] * 3)] * size)
+    make_category(name=f"奖项{size}", nominees=[f"提名{n}" for n in range(size)])
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "most"),
+    [
+        ("talent:progress", {}, 8),
+        ("talent:registry", {"q": "人才"}, 9),
+        ("talent:subsidies", {}, 9),
+        ("talent:award_rounds", {}, 8),
+        ("talent:star_tree", {}, 9),
+        ("talent:award_category", {}, 10),
+    ],
+)
+def test_list_pages_use_a_fixed_number_of_queries(
+    client,
+    admin_user,
+    make_talent,
+    make_subsidy,
+    star_tree,
+    star_branch,
+    make_category,
+    django_assert_max_num_queries,
+    name,
+    query,
+    most,
+):
+    client.force_login(admin_user)
+    grow(make_talent, make_subsidy, star_branch, make_category, 3)
+    args = {"talent:star_tree": [star_tree.pk]}.get(name, [])
+    if name == "talent:award_category":
+        args = [make_category(name="大奖", nominees=["甲"]).pk]
+    with django_assert_max_num_queries(most) as small:
+        assert client.get(reverse(name, args=args), query).status_code == 200
+    StarNode.objects.all().delete()
+    grow(make_talent, make_subsidy, star_branch, make_category, 40)
+    Nomination.objects.bulk_create(
+        Nomination(category_id=args[0], nominee=f"乙{n}", employer="某")
+        for n in range(40 if name == "talent:award_category" else 0)
+    )
+    with django_assert_max_num_queries(most) as large:
+        assert client.get(reverse(name, args=args), query).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_star_reasons_speak_english_on_request(client, leader, star_tree, star_branch):
+    branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
+    star_tree_certify(tree=star_tree)
+    client.force_login(leader)
+    page = client.get(
+        reverse("talent:star_tree", args=[star_tree.pk]),
+        {"node": branch.pk},
+        headers={"accept-language": "en"},
+    ).content.decode()
+    assert "7 of 10 Party member ten-star, 70% &lt; 80%" in page
