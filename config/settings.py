@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -134,10 +135,7 @@ X_FRAME_OPTIONS = "DENY"
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_FORMATS = [
-    "import_export.formats.base_formats.XLSX",
-    "import_export.formats.base_formats.CSV",
-]
+IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 
 # Background work (big uploads) runs through Django's task framework with a database queue,
 # so no extra server is needed: `python manage.py db_worker` processes it.

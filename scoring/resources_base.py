@@ -1,6 +1,8 @@
 """What every django-import-export resource of the project shares."""
 
+from django.utils.translation import gettext as _
 from import_export import resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
 
 from scoring.services.cells import cell_safe, cell_text
 
@@ -19,6 +21,7 @@ class BulkResource(SafeResource):
         use_bulk = True
         skip_diff = True
         batch_size = 1000
+        instance_loader_class = CachedInstanceLoader
 
 
 def safe_resource_for(model_class) -> type[SafeResource]:
@@ -34,4 +37,12 @@ class CodeWidget(widgets.CachedForeignKeyWidget):
         super().__init__(model, field=field, **kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        return super().clean(cell_text(value) or None, row, **kwargs)
+        code = cell_text(value) or None
+        try:
+            return super().clean(code, row, **kwargs)
+        except self.model.DoesNotExist:
+            # A ValueError shows in the dry-run preview next to the cell, not as a traceback.
+            raise ValueError(
+                _("未知%(model)s代码“%(code)s”")
+                % {"model": self.model._meta.verbose_name, "code": code}
+            ) from None

@@ -15,7 +15,9 @@ def categories(db):
 
 
 def _units(count):
-    rows = [(f"U{number:04d}", f"单位{number}", "ZJ" if number % 2 else "JJ") for number in range(count)]
+    rows = [
+        (f"U{number:04d}", f"单位{number}", "ZJ" if number % 2 else "JJ") for number in range(count)
+    ]
     return tablib.Dataset(*rows, headers=["code", "name", "category"])
 
 
@@ -23,8 +25,9 @@ def _units(count):
 def test_units_import_in_bulk_with_one_query_for_all_categories(
     categories, count, django_assert_max_num_queries
 ):
-    # savepoint, existing units, categories, bulk insert, release
-    with django_assert_max_num_queries(6):
+    # existing units, categories, the bulk insert (two on SQLite, which splits it at 999
+    # parameters), eight savepoint statements around them
+    with django_assert_max_num_queries(12):
         result = UnitResource().import_data(_units(count), dry_run=False)
     assert not result.has_errors()
     assert Unit.objects.filter(category__code="ZJ").count() == count // 2
@@ -39,16 +42,16 @@ def test_a_dry_run_previews_and_writes_nothing(categories):
 def test_an_unknown_category_is_reported_on_its_row(categories):
     dataset = tablib.Dataset(("U1", "甲", "ZZ"), headers=["code", "name", "category"])
     result = UnitResource().import_data(dataset, dry_run=True)
-    assert result.has_validation_errors()
     assert result.invalid_rows[0].number == 1
+    assert result.invalid_rows[0].error_dict == {"category": ["未知单位类别代码“ZZ”"]}
 
 
 def test_exports_never_carry_a_runnable_formula(categories):
-    Unit.objects.create(code="U1", name="=HYPERLINK(\"http://x\")", category=categories[0])
+    Unit.objects.create(code="U1", name='=HYPERLINK("http://x")', category=categories[0])
     Unit.objects.create(code="U2", name="@SUM(A1)", category=categories[0])
     Official.objects.create(code="O1", name="+张三", unit=Unit.objects.get(code="U1"))
     names = UnitResource().export().dict
-    assert [row["name"] for row in names] == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
+    assert [row["name"] for row in names] == ['\'=HYPERLINK("http://x")', "'@SUM(A1)"]
     assert OfficialResource().export().dict[0]["name"] == "'+张三"
     xlsx = UnitResource().export().export("xlsx")
     assert b"<f>" not in xlsx
