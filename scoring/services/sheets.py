@@ -122,7 +122,7 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{cycle.year}-{period}"
-    labels = [_("单位代码"), _("单位名称"), _("类别")]
+    labels = ["单位代码", "单位名称", "类别"]  # fixed: the upload reads them back
     header = [
         labels,
         ["指标名称", "", ""],
