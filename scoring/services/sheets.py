@@ -379,34 +379,25 @@ def _plain(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
-    header = rows[header_index]
-    header_number = header_index + 1
+def _wide_columns(plan, context, sheet, header, header_number, period):
+    """Return the unit column's position and the (position, indicator) of each value column."""
     unit_names = {name.lower() for name in UNIT_HEADERS}
-    unit_position = None
-    columns: list[tuple[int, Indicator]] = []
-    seen_codes: dict[str, str] = {}
+    unit_position, columns, seen_codes = None, [], {}
     for position, cell in enumerate(header):
-        text = cell_text(cell)
-        letter = get_column_letter(position + 1)
+        text, letter = cell_text(cell), get_column_letter(position + 1)
         if text.lower() in unit_names and unit_position is None:
             unit_position = position
             continue
         if not text or text.lower() in IGNORED_HEADERS:
             continue
-        if text in seen_codes:
-            plan.problems.append(
-                CellProblem(
-                    sheet,
-                    header_number,
-                    letter,
-                    _("指标 %(code)s 重复出现（另见 %(other)s 列）")
-                    % {"code": text, "other": seen_codes[text]},
-                )
-            )
-            continue
-        seen_codes[text] = letter
         indicator, problem = _indicator_problem(context, text, period)
+        if text in seen_codes:
+            indicator = None
+            problem = _("指标 %(code)s 重复出现（另见 %(other)s 列）") % {
+                "code": text,
+                "other": seen_codes[text],
+            }
+        seen_codes.setdefault(text, letter)
         if indicator is None:
             plan.problems.append(CellProblem(sheet, header_number, letter, problem))
         else:
@@ -415,57 +406,53 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
         plan.problems.append(
             CellProblem(sheet, header_number, None, _("表头中没有可导入的指标代码"))
         )
+    return unit_position, columns
+
+
+def _wide_unit_problem(context, code: str, seen_units: dict[str, int]) -> str:
+    if not code:
+        return _("缺少单位代码")
+    if code not in context.units:
+        return _("未知单位代码“%(code)s”") % {"code": code}
+    if code in seen_units:
+        return _("单位 %(code)s 重复（另见第 %(row)s 行）") % {
+            "code": code,
+            "row": seen_units[code],
+        }
+    return ""
+
+
+def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
+    unit_position, columns = _wide_columns(
+        plan, context, sheet, rows[header_index], header_index + 1, period
+    )
+    unit_letter = get_column_letter(unit_position + 1)
     seen_units: dict[str, int] = {}
     seen_values: dict = {}
     for index in range(header_index + 1, len(rows)):
-        row = rows[index]
-        number = index + 1
+        row, number = rows[index], index + 1
         code = cell_text(row[unit_position]) if unit_position < len(row) else ""
-        if code in TEMPLATE_LABELS:
-            continue
-        if not code:
-            if any(cell_text(cell) for cell in row):
-                plan.problems.append(
-                    CellProblem(
-                        sheet, number, get_column_letter(unit_position + 1), _("缺少单位代码")
-                    )
-                )
+        if code in TEMPLATE_LABELS or not any(cell_text(cell) for cell in row):
             continue
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
-        unit = context.units.get(code)
-        unit_letter = get_column_letter(unit_position + 1)
-        if unit is None:
-            plan.problems.append(
-                CellProblem(
-                    sheet, number, unit_letter, _("未知单位代码“%(code)s”") % {"code": code}
-                )
-            )
-            continue
-        if code in seen_units:
-            plan.problems.append(
-                CellProblem(
-                    sheet,
-                    number,
-                    unit_letter,
-                    _("单位 %(code)s 重复（另见第 %(row)s 行）")
-                    % {"code": code, "row": seen_units[code]},
-                )
-            )
+        problem = _wide_unit_problem(context, code, seen_units)
+        if problem:
+            plan.problems.append(CellProblem(sheet, number, unit_letter, problem))
             continue
         seen_units[code] = number
+        unit_id, category_id = context.units[code]
         for position, indicator in columns:
-            raw = row[position] if position < len(row) else None
             letter = get_column_letter(position + 1)
             _value_add(
                 plan,
                 context,
-                unit_id=unit[0],
-                category_id=unit[1],
+                unit_id=unit_id,
+                category_id=category_id,
                 indicator=indicator,
                 period=period,
-                raw=raw,
+                raw=row[position] if position < len(row) else None,
                 place=lambda message, number=number, letter=letter: CellProblem(
                     sheet, number, letter, message
                 ),

@@ -181,3 +181,11 @@ def test_the_downloaded_template_comes_back_unchanged_as_no_change(
     record = _start(district, scorer, upload, period=period)
     assert (record.status, record.changes, record.errors) == ("pending", [], [])
     assert Decimal(15) == IndicatorValue.objects.get().value
+
+
+def test_a_row_with_values_but_no_unit_and_a_repeated_column_are_named(district, scorer, xlsx):
+    upload = xlsx([["unit", "GDP", "GDP"], ["ZJ01", 10, 11], [None, 12, None]])
+    assert _problems(_start(district, scorer, upload)) == [
+        (1, "C", "指标 GDP 重复出现（另见 B 列）"),
+        (3, "A", "缺少单位代码"),
+    ]
