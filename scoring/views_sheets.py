@@ -56,8 +56,8 @@ def _cycle_current() -> Cycle | None:
     return Cycle.objects.filter(state=Cycle.State.OPEN).first() or Cycle.objects.first()
 
 
-def _record_visible(request, pk: int) -> ImportRecord:
-    records = ImportRecord.objects.filter(kind=ImportRecord.Kind.SCORER_SHEET)
+def _record_visible(request, pk: int, *deferred: str) -> ImportRecord:
+    records = ImportRecord.objects.filter(kind=ImportRecord.Kind.SCORER_SHEET).defer(*deferred)
     if not roles.user_has_role(request.user, roles.ADMIN):
         records = records.filter(uploaded_by=request.user)
     return get_object_or_404(records.select_related("cycle", "uploaded_by"), pk=pk)
@@ -141,7 +141,7 @@ def sheet_record(request, pk: int):
 
 @_sheet_user_required
 def sheet_record_progress(request, pk: int):
-    record = _record_visible(request, pk)
+    record = _record_visible(request, pk, "changes", "errors")
     return JsonResponse(
         {
             "status": record.status,
