@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("entry/", include("scoring.urls_entry")),
     path("admin/", admin.site.urls),
     path("entry/sheets/", include("scoring.urls_sheets")),
     path("talent/", include("talent.urls")),

@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from scoring.models import (
     Adjustment,
@@ -10,22 +13,112 @@ from scoring.models import (
     OfficialScore,
     RaterGroup,
     Responsibility,
+    ResultSnapshot,
     UnitResult,
     Vote,
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
 from scoring.resources_base import safe_resource_for
 from scoring.services.tree import indicator_tree_problems
+from scoring.services.values import (
+    SOURCE_ADMIN,
+    CycleLockedError,
+    cycle_ensure_editable,
+    value_problem,
+)
+
+
+class CycleInputForm(forms.ModelForm):
+    """Refuses to save an input of a closed or published cycle, with the service's message."""
+
+    def clean(self):
+        cleaned = super().clean()
+        cycle = self.cycle_of(cleaned)
+        if cycle is not None:
+            try:
+                cycle_ensure_editable(cycle=cycle)
+            except CycleLockedError as error:
+                raise ValidationError(str(error)) from None
+        return cleaned
+
+    def cycle_of(self, cleaned):
+        indicator = cleaned.get("indicator")
+        return cleaned.get("cycle") or (indicator.cycle if indicator else self.instance_cycle())
+
+    def instance_cycle(self):
+        return self.instance.cycle if isinstance(self.instance, Cycle) else None
+
+
+class IndicatorValueForm(CycleInputForm):
+    def clean(self):
+        cleaned = super().clean()
+        indicator, value = cleaned.get("indicator"), cleaned.get("value")
+        if indicator is not None and value is not None:
+            problem = value_problem(indicator=indicator, value=value)
+            if problem:
+                self.add_error("value", problem)
+        return cleaned
+
+
+class LockedCycleAdmin(SimpleHistoryAdmin):
+    """Admin of a cycle's inputs: read-only once the cycle is closed or published; every
+    change is recorded in the history as coming from the admin site."""
+
+    form = CycleInputForm
+    cycle_path = "cycle"
+
+    def cycle_of(self, obj) -> Cycle:
+        for name in filter(None, self.cycle_path.split("__")):
+            obj = getattr(obj, name)
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self.cycle_of(obj).is_locked:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.cycle_of(obj).is_locked:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        cycle_ensure_editable(cycle=self.cycle_of(obj))
+        obj._change_reason = SOURCE_ADMIN
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        cycle_ensure_editable(cycle=self.cycle_of(obj))
+        obj._change_reason = SOURCE_ADMIN
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        state = "__".join(filter(None, [self.cycle_path, "state__in"]))
+        locked = queryset.filter(**{state: [Cycle.State.CLOSED, Cycle.State.PUBLISHED]}).first()
+        if locked is not None:
+            cycle_ensure_editable(cycle=self.cycle_of(locked))
+        super().delete_queryset(request, queryset)
 
 
 class RaterGroupInline(admin.TabularInline):
     model = RaterGroup
     extra = 0
 
+    def has_add_permission(self, request, obj=None):
+        return not (obj and obj.is_locked) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.is_locked) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.is_locked) and super().has_delete_permission(request, obj)
+
 
 @admin.register(Cycle)
-class CycleAdmin(ExportMixin, admin.ModelAdmin):
+class CycleAdmin(ExportMixin, LockedCycleAdmin):
     resource_classes = [safe_resource_for(Cycle)]
+    cycle_path = ""
+    readonly_fields = ["state"]
     list_display = ["year", "name", "state", "updated_at"]
     list_filter = ["state"]
     search_fields = ["name", "year"]
@@ -90,8 +183,10 @@ class ResponsibilityAdmin(ImportExportModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
+class IndicatorValueAdmin(ExportMixin, LockedCycleAdmin):
     resource_classes = [safe_resource_for(IndicatorValue)]
+    form = IndicatorValueForm
+    cycle_path = "indicator__cycle"
     list_display = [
         "unit",
         "indicator",
@@ -107,10 +202,18 @@ class IndicatorValueAdmin(ExportMixin, admin.ModelAdmin):
     autocomplete_fields = ["unit", "indicator"]
     readonly_fields = ["version", "entered_by", "verified_by", "verified_at"]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+            obj.verified_by = obj.verified_at = None
+        obj.entered_by = request.user
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Vote)
-class VoteAdmin(ExportMixin, admin.ModelAdmin):
+class VoteAdmin(ExportMixin, LockedCycleAdmin):
     resource_classes = [safe_resource_for(Vote)]
+    cycle_path = "indicator__cycle"
     list_display = [
         "unit",
         "indicator",
@@ -128,7 +231,7 @@ class VoteAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(ExportMixin, admin.ModelAdmin):
+class AdjustmentAdmin(ExportMixin, LockedCycleAdmin):
     resource_classes = [safe_resource_for(Adjustment)]
     list_display = ["unit", "cycle", "period", "points", "reason", "approved_by", "created_at"]
     list_filter = ["cycle", "period"]
@@ -169,6 +272,21 @@ class OfficialScoreAdmin(ExportMixin, admin.ModelAdmin):
     list_filter = ["cycle", "period"]
     list_select_related = ["official__unit", "cycle"]
     search_fields = ["official__name", "official__unit__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResultSnapshot)
+class ResultSnapshotAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(ResultSnapshot)]
+    list_display = ["cycle", "published_at", "published_by"]
+    list_filter = ["cycle"]
+    list_select_related = ["cycle", "published_by"]
+    readonly_fields = ["cycle", "published_at", "published_by", "cycle_settings", "results"]
 
     def has_add_permission(self, request):
         return False

@@ -552,3 +552,35 @@ class ImportRecord(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class ResultSnapshot(models.Model):
+    """The results of a cycle as published, frozen: later recomputation never changes them.
+
+    `results` holds one entry per unit and period (unit code and name, category, total, rank,
+    grade, veto, bonus, adjustment); `cycle_settings` the settings and rater group weights the
+    results were computed with.
+    """
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("考核周期")
+    )
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
+    cycle_settings = models.JSONField(_("计分设置"), default=dict)
+    results = models.JSONField(_("考核结果"), default=list)
+
+    class Meta:
+        ordering = ["cycle", "-published_at", "-pk"]
+        get_latest_by = ["published_at", "pk"]
+        verbose_name = _("发布结果快照")
+        verbose_name_plural = _("发布结果快照")
+
+    def __str__(self):
+        return f"{self.cycle} @ {self.published_at:%Y-%m-%d %H:%M}"

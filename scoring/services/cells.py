@@ -61,6 +61,16 @@ def _text_clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+def cell_prose(raw) -> str:
+    """Return free text (a name, a reason) as written, stripped of outer spaces.
+
+    Unlike cell_text it keeps full-width punctuation (，（）), which belongs to Chinese writing.
+    """
+    if isinstance(raw, str):
+        return raw.strip()
+    return cell_text(raw)
+
+
 def cell_decimal(raw) -> Decimal | None:
     """Return the cell as a Decimal, None when blank; raise CellError for text that is no number.
 

@@ -1,52 +1,98 @@
 """The thousand-point indicator tree: its rules and how it is loaded."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from scoring.models import Cycle, Indicator
+from scoring.models import Cycle, Indicator, Method
 
 THOUSAND = Decimal("1000")
 
 
-def indicator_tree_problems(*, cycle: Cycle) -> list[str]:
-    """Return one message per broken rule of the cycle's tree; an empty list means it is sound.
+@dataclass(frozen=True)
+class TreeNode:
+    """What the tree rules look at in one node, wherever it comes from (database or a sheet)."""
+
+    code: str
+    parent: str | None
+    max_points: Decimal
+    method: str
+
+    @property
+    def is_outside_thousand(self) -> bool:
+        return self.method in (Method.BONUS, Method.VETO)
+
+
+@dataclass(frozen=True)
+class TreeProblem:
+    """A broken tree rule: the node it concerns (None for the areas' total) and the field."""
+
+    code: str | None
+    field: str
+    message: str
+
+
+def tree_nodes_problems(*, nodes: list[TreeNode]) -> list[TreeProblem]:
+    """Return one problem per broken rule of the tree made of the nodes.
 
     Children add up to their parent and the areas to 1000, bonus and veto indicators aside;
     a node with children carries no scoring method, a leaf needs one.
     """
-    nodes = list(
-        Indicator.objects.filter(cycle=cycle).only(
-            "pk", "code", "parent_id", "max_points", "method"
-        )
-    )
     children = defaultdict(list)
     for node in nodes:
-        children[node.parent_id].append(node)
+        children[node.parent].append(node)
 
     problems = []
     area_total = Decimal(0)
     for node in nodes:
-        counted = [child for child in children[node.pk] if not child.is_outside_thousand]
-        if node.parent_id is None and not node.is_outside_thousand:
+        counted = [child for child in children[node.code] if not child.is_outside_thousand]
+        if node.parent is None and not node.is_outside_thousand:
             area_total += node.max_points
-        if children[node.pk]:
+        if children[node.code]:
             if node.method:
                 problems.append(
-                    _("指标 %(code)s 有下级指标，不应设置计分方法。") % {"code": node.code}
+                    TreeProblem(
+                        node.code,
+                        "method",
+                        _("指标 %(code)s 有下级指标，不应设置计分方法。") % {"code": node.code},
+                    )
                 )
             child_sum = sum((child.max_points for child in counted), Decimal(0))
             if counted and child_sum != node.max_points:
                 problems.append(
-                    _("%(code)s 的下级分值合计 %(sum)s，与其分值 %(max)s 不符。")
-                    % {"code": node.code, "sum": child_sum, "max": node.max_points}
+                    TreeProblem(
+                        node.code,
+                        "max_points",
+                        _("%(code)s 的下级分值合计 %(sum)s，与其分值 %(max)s 不符。")
+                        % {"code": node.code, "sum": child_sum, "max": node.max_points},
+                    )
                 )
         elif not node.method:
-            problems.append(_("末级指标 %(code)s 没有计分方法。") % {"code": node.code})
+            problems.append(
+                TreeProblem(
+                    node.code, "method", _("末级指标 %(code)s 没有计分方法。") % {"code": node.code}
+                )
+            )
     if nodes and area_total != THOUSAND:
-        problems.append(_("一级指标分值合计 %(sum)s，应为 1000。") % {"sum": area_total})
+        problems.append(
+            TreeProblem(
+                None, "max_points", _("一级指标分值合计 %(sum)s，应为 1000。") % {"sum": area_total}
+            )
+        )
     return problems
+
+
+def indicator_tree_problems(*, cycle: Cycle) -> list[str]:
+    """Return one message per broken rule of the cycle's tree; an empty list means it is sound."""
+    rows = list(
+        Indicator.objects.filter(cycle=cycle).values_list(
+            "code", "parent__code", "max_points", "method"
+        )
+    )
+    nodes = [TreeNode(*row) for row in rows]
+    return [problem.message for problem in tree_nodes_problems(nodes=nodes)]
 
 
 def indicator_leaves(*, cycle: Cycle):

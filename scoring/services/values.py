@@ -1,10 +1,19 @@
 """The rules every path that writes an indicator value obeys: entry page, imports, admin, shell."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from scoring.models import Cycle, Indicator
+from cadre.models import Unit
+from scoring.models import Cycle, Indicator, IndicatorValue, Period
+from scoring.services.cells import CellError, cell_decimal
+from scoring.services.refresh import results_refresh_for_changes
 
 
 class CycleLockedError(Exception):
@@ -15,7 +24,7 @@ def cycle_ensure_editable(*, cycle: Cycle) -> None:
     """Raise CycleLockedError when the cycle refuses changes (closed or published)."""
     if cycle.is_locked:
         raise CycleLockedError(
-            _("%(cycle)s 状态为“%(state)s”，不能再修改任何数据。")
+            _("%(cycle)s %(state)s，不能再修改任何数据。")
             % {"cycle": cycle, "state": cycle.get_state_display()}
         )
 
@@ -49,3 +58,223 @@ def value_problem(*, indicator: Indicator, value: Decimal) -> str | None:
     if abs(value) >= Decimal("1e16"):
         return _("数值过大：%(value)s") % {"value": value}
     return None
+
+
+SOURCE_ENTRY = "填报页面"
+SOURCE_ADMIN = "后台"
+SOURCE_CYCLES = "周期管理页面"
+# Rows per INSERT/UPDATE statement for imports of thousands of cells (databases cap parameters).
+BATCH_SIZE = 1000
+
+
+def source_import(*, file_name: str) -> str:
+    """Return the 'from where' of a change brought by an imported file (fits the history field)."""
+    return f"导入 {file_name}"[:100]
+
+
+CellKey = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class CellInput:
+    """One value as typed or read from a file for a unit, an indicator and a period.
+
+    `version` is the version of the stored value the editor saw (0: no value was there);
+    None skips the check, for imports that replace whatever is stored.
+    """
+
+    unit: Unit
+    indicator: Indicator
+    period: str
+    raw: object
+    version: int | None = None
+
+    @property
+    def key(self) -> CellKey:
+        return (self.unit.pk, self.indicator.pk, self.period)
+
+
+@dataclass(frozen=True)
+class CellConflict:
+    """Someone else changed the value after the editor loaded it (None: it was deleted)."""
+
+    value: Decimal | None
+    version: int
+    by: str
+
+
+@dataclass
+class SaveReport:
+    """What a save did: rows written, and the cells refused with the reason for each."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: dict[CellKey, str] = field(default_factory=dict)
+    conflicts: dict[CellKey, CellConflict] = field(default_factory=dict)
+
+    @property
+    def saved(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def refused(self) -> int:
+        return len(self.errors) + len(self.conflicts)
+
+
+def _cell_problem(*, cycle: Cycle, cell: CellInput, categories: dict[int, set[int]]) -> str | None:
+    indicator = cell.indicator
+    if indicator.cycle_id != cycle.pk:
+        return _("指标 %(code)s 不属于 %(cycle)s") % {"code": indicator.code, "cycle": cycle}
+    if not indicator.method:
+        return _("%(code)s 是汇总项，不填报数值") % {"code": indicator.code}
+    if cell.period not in Period.values:
+        return _("期间“%(period)s”无效，应为 Q1–Q4 或 Y") % {"period": cell.period}
+    annual = indicator.frequency == Indicator.Frequency.ANNUAL
+    if annual != (cell.period == Period.YEAR):
+        return _("年度指标只在全年（Y）填报") if annual else _("季度指标只在 Q1–Q4 填报，不在全年")
+    applies_to = categories.get(indicator.pk)
+    if applies_to and cell.unit.category_id not in applies_to:
+        return _("指标 %(code)s 不适用于%(unit)s") % {"code": indicator.code, "unit": cell.unit}
+    return None
+
+
+def _cells_read(*, cycle: Cycle, cells: list[CellInput], report: SaveReport):
+    """Return (cell, Decimal or None) for the readable cells; record the others in the report."""
+    links = Indicator.categories.through.objects.filter(
+        indicator_id__in={cell.indicator.pk for cell in cells}
+    ).values_list("indicator_id", "unitcategory_id")
+    categories: dict[int, set[int]] = {}
+    for indicator_id, category_id in links:
+        categories.setdefault(indicator_id, set()).add(category_id)
+    readable, seen = [], set()
+    for cell in cells:
+        if cell.key in seen:
+            report.errors[cell.key] = _("同一单位、指标、期间出现了两次")
+            continue
+        seen.add(cell.key)
+        problem = _cell_problem(cycle=cycle, cell=cell, categories=categories)
+        if problem is None:
+            try:
+                number = cell_decimal(cell.raw)
+            except CellError as error:
+                problem = str(error)
+            else:
+                if number is not None:
+                    problem = value_problem(indicator=cell.indicator, value=number)
+        if problem:
+            report.errors[cell.key] = problem
+        else:
+            readable.append((cell, number))
+    return readable
+
+
+def _values_stored(readable) -> dict[CellKey, IndicatorValue]:
+    """Read and lock the stored values of the cells in one query."""
+    if not readable:
+        return {}
+    rows = (
+        IndicatorValue.objects.select_for_update(of=("self",))
+        .select_related("entered_by")
+        .filter(
+            indicator_id__in={cell.indicator.pk for cell, _number in readable},
+            unit_id__in={cell.unit.pk for cell, _number in readable},
+            period__in={cell.period for cell, _number in readable},
+        )
+    )
+    return {(row.unit_id, row.indicator_id, row.period): row for row in rows}
+
+
+def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) -> SaveReport:
+    """Store the cells' values, keep the valid ones and report why the others were refused.
+
+    Every path that writes values goes through here: the entry grid, imports, the shell. The
+    cycle must be open to change (CycleLockedError otherwise). A cell is refused when its
+    text is no number, the number breaks the indicator's rules, the indicator does not apply,
+    or someone else changed the stored value since the editor saw it (a conflict: the other
+    person's value is reported, never overwritten). A blank cell stores nothing and cannot
+    clear a stored value. Each change is recorded in the history with the user and `source`.
+    Reads and writes are set-based, in batches, whatever the number of cells.
+    """
+    cells = list(cells)
+    report = SaveReport()
+    with transaction.atomic():
+        # Locking the cycle row makes a concurrent close wait for this save, or this save
+        # see the closed state.
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        cycle_ensure_editable(cycle=cycle)
+        readable = _cells_read(cycle=cycle, cells=cells, report=report)
+        stored = _values_stored(readable)
+        now = timezone.now()
+        creates, updates, changed = [], [], set()
+        for cell, number in readable:
+            row = stored.get(cell.key)
+            if number is None:
+                if row is not None:
+                    report.errors[cell.key] = _("已填报的数值不能清空；需删除请联系考核办")
+                continue
+            if row is None:
+                if cell.version:
+                    report.conflicts[cell.key] = CellConflict(value=None, version=0, by="")
+                    continue
+                creates.append(
+                    IndicatorValue(
+                        indicator=cell.indicator,
+                        unit=cell.unit,
+                        period=cell.period,
+                        value=number,
+                        entered_by=by,
+                        updated_at=now,
+                    )
+                )
+                changed.add((cell.unit, cell.period))
+            elif row.value == number:
+                report.unchanged += 1
+            elif cell.version is not None and cell.version != row.version:
+                report.conflicts[cell.key] = CellConflict(
+                    value=row.value,
+                    version=row.version,
+                    by=row.entered_by.get_username() if row.entered_by else "",
+                )
+            else:
+                row.value, row.version, row.entered_by, row.updated_at = (
+                    number,
+                    row.version + 1,
+                    by,
+                    now,
+                )
+                # A changed value has to be checked again.
+                row.verified_by = row.verified_at = None
+                updates.append(row)
+                changed.add((cell.unit, cell.period))
+        history = {"batch_size": BATCH_SIZE, "default_user": by, "default_change_reason": source}
+        if creates:
+            bulk_create_with_history(creates, IndicatorValue, **history)
+        if updates:
+            # What every changed row gets alike is one UPDATE; only the values differ per row.
+            for start in range(0, len(updates), BATCH_SIZE):
+                batch = updates[start : start + BATCH_SIZE]
+                IndicatorValue.objects.filter(pk__in=[row.pk for row in batch]).update(
+                    version=F("version") + 1,
+                    entered_by=by,
+                    updated_at=now,
+                    verified_by=None,
+                    verified_at=None,
+                )
+            bulk_update_with_history(updates, IndicatorValue, ["value"], **history)
+        report.created, report.updated = len(creates), len(updates)
+        results_refresh_for_changes(cycle=cycle, changes=changed)
+    return report
+
+
+def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:
+    """Mark the cycle's unverified values among `values` as verified by `by`; return how many."""
+    cycle_ensure_editable(cycle=cycle)
+    return values.filter(indicator__cycle=cycle, verified_at__isnull=True).update(
+        verified_by=by, verified_at=timezone.now()
+    )
+
+
+def values_unverified_count(*, cycle: Cycle) -> int:
+    """Return how many of the cycle's values were reported but not verified yet."""
+    return IndicatorValue.objects.filter(indicator__cycle=cycle, verified_at__isnull=True).count()

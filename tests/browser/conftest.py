@@ -49,18 +49,18 @@ def page(browser, live_server):
     context.close()
 
 
+def log_in(page, username, password):
+    """Log in through the login form, as a person would."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+
+
 @pytest.fixture
 def login(page):
-    """Log in through the login form, as a person would."""
-
-    def log_in(username, password):
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
-        page.click("main form button[type=submit]")
-        page.wait_for_load_state()
-
-    return log_in
+    return lambda username, password: log_in(page, username, password)
 
 
 @pytest.fixture

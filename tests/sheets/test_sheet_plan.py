@@ -158,7 +158,7 @@ def test_a_locked_cycle_refuses_the_file(district, scorer, xlsx):
     cycle.save()
     record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", 10]]))
     assert record.status == ImportRecord.Status.FAILED
-    assert record.errors[0]["message"] == "2026年度考核 状态为“已关闭”，不能再修改任何数据。"
+    assert record.errors[0]["message"] == "2026年度考核 已关闭，不能再修改任何数据。"
 
 
 def test_values_equal_to_the_stored_ones_are_no_change(district, scorer, xlsx):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0002_history_and_imports'),
+        ('scoring', '0003_result_snapshot'),
     ]
 
     operations = [

@@ -1,0 +1,25 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from scoring.models import Adjustment
+from scoring.services.cycles import REOPEN_REASON_MAX
+
+
+class VoteCountsForm(forms.Form):
+    """The votes of one rater group for one unit."""
+
+    excellent = forms.IntegerField(label=_("优秀"), min_value=0, initial=0)
+    competent = forms.IntegerField(label=_("称职"), min_value=0, initial=0)
+    basic = forms.IntegerField(label=_("基本称职"), min_value=0, initial=0)
+    incompetent = forms.IntegerField(label=_("不称职"), min_value=0, initial=0)
+
+
+class AdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = Adjustment
+        fields = ["unit", "period", "points", "reason", "approved_by"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 2})}
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("重新开放的理由"), max_length=REOPEN_REASON_MAX)

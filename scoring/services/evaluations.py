@@ -1,0 +1,115 @@
+"""Votes of the comprehensive evaluation (民主测评) and flexible adjustments (柔性考核)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from cadre.models import Unit
+from scoring.models import Adjustment, Cycle, Indicator, RaterGroup, Vote
+from scoring.services.refresh import results_refresh_for_changes
+from scoring.services.values import cycle_ensure_editable
+
+VOTE_FIELDS = ("excellent", "competent", "basic", "incompetent")
+
+
+@dataclass(frozen=True)
+class VoteCounts:
+    """The votes of one rater group: 优秀, 称职, 基本称职, 不称职."""
+
+    rater_group: RaterGroup
+    excellent: int
+    competent: int
+    basic: int
+    incompetent: int
+
+
+@transaction.atomic
+def votes_save(
+    *,
+    cycle: Cycle,
+    indicator: Indicator,
+    unit: Unit,
+    period: str,
+    counts: list[VoteCounts],
+    by,
+    source: str,
+) -> int:
+    """Store the vote counts of each rater group for a unit; return how many groups changed."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle_ensure_editable(cycle=cycle)
+    if indicator.cycle_id != cycle.pk or indicator.method != Indicator.Method.EVALUATION:
+        raise ValidationError(_("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code})
+    stored = {
+        vote.rater_group_id: vote
+        for vote in Vote.objects.select_for_update().filter(
+            indicator=indicator, unit=unit, period=period
+        )
+    }
+    creates, updates = [], []
+    for count in counts:
+        numbers = {name: getattr(count, name) for name in VOTE_FIELDS}
+        if any(number < 0 for number in numbers.values()):
+            raise ValidationError(_("票数不能为负数（%(group)s）") % {"group": count.rater_group})
+        vote = stored.get(count.rater_group.pk)
+        if vote is None:
+            if any(numbers.values()):
+                creates.append(
+                    Vote(
+                        indicator=indicator,
+                        unit=unit,
+                        period=period,
+                        rater_group=count.rater_group,
+                        **numbers,
+                    )
+                )
+        elif any(getattr(vote, name) != number for name, number in numbers.items()):
+            for name, number in numbers.items():
+                setattr(vote, name, number)
+            vote.updated_at = timezone.now()
+            updates.append(vote)
+    history = {"default_user": by, "default_change_reason": source}
+    if creates:
+        bulk_create_with_history(creates, Vote, **history)
+    if updates:
+        bulk_update_with_history(updates, Vote, [*VOTE_FIELDS, "updated_at"], **history)
+    if creates or updates:
+        results_refresh_for_changes(cycle=cycle, changes=[(unit, period)])
+    return len(creates) + len(updates)
+
+
+@transaction.atomic
+def adjustment_create(
+    *,
+    cycle: Cycle,
+    unit: Unit,
+    period: str,
+    points: Decimal,
+    reason: str,
+    approved_by: str,
+    by,
+    source: str,
+) -> Adjustment:
+    """Record a flexible adjustment of a unit's total, with its reason and approver."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle_ensure_editable(cycle=cycle)
+    if not reason.strip() or not approved_by.strip():
+        raise ValidationError(_("柔性考核调整必须写明事由和批准人"))
+    adjustment = Adjustment(
+        cycle=cycle,
+        unit=unit,
+        period=period,
+        points=points,
+        reason=reason.strip(),
+        approved_by=approved_by.strip(),
+        created_by=by,
+    )
+    adjustment._history_user = by
+    adjustment._change_reason = source
+    adjustment.save()
+    results_refresh_for_changes(cycle=cycle, changes=[(unit, period)])
+    return adjustment

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from scoring import views_entry
+
+app_name = "entry"
+urlpatterns = [
+    path("", views_entry.grid, name="grid"),
+    path("votes/", views_entry.votes, name="votes"),
+    path("adjustments/", views_entry.adjustments, name="adjustments"),
+    path("cycles/", views_entry.cycles, name="cycles"),
+    path("cycles/<int:pk>/move/", views_entry.cycle_move, name="cycle_move"),
+    path("units/<str:code>/history/", views_entry.unit_history, name="unit_history"),
+    path("verify/", views_entry.verify, name="verify"),
+]

@@ -1,0 +1,354 @@
+"""Pages of quarterly entry: the grid, votes, adjustments, cycle states, history, verification.
+
+Views stay thin: they check the role, read the request, call a service or selector and render.
+"""
+
+import re
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cadre.models import Unit
+from cadre.permissions import role_required
+from cadre.roles import ADMIN, LEADER, LIAISON, SCORER, user_has_role
+from scoring.forms import AdjustmentForm, ReopenForm, VoteCountsForm
+from scoring.models import (
+    QUARTERS,
+    Cycle,
+    Indicator,
+    IndicatorValue,
+    Period,
+    RaterGroup,
+    ResultSnapshot,
+)
+from scoring.selectors import (
+    entry_grid,
+    history_of_unit,
+    indicators_writable,
+    units_active,
+    unverified_by_indicator,
+)
+from scoring.services import cycles as cycle_services
+from scoring.services.evaluations import VoteCounts, adjustment_create, votes_save
+from scoring.services.values import (
+    SOURCE_ENTRY,
+    CellInput,
+    CycleLockedError,
+    values_save,
+    values_unverified_count,
+    values_verify,
+)
+
+CELL_NAME = re.compile(r"^c-(\d+)-(\d+)-(\d+)$")
+PERIODS = [*QUARTERS, Period.YEAR]
+
+
+def _cycle_and_period(request):
+    """Return the cycle and period picked in the query string (defaults: the newest open
+    cycle, the first quarter) and every cycle for the picker."""
+    cycles = list(Cycle.objects.all())
+    if not cycles:
+        raise Http404(_("还没有考核周期"))
+    chosen = request.GET.get("cycle") or request.POST.get("cycle")
+    cycle = next((c for c in cycles if str(c.pk) == chosen), None)
+    if cycle is None:
+        cycle = next((c for c in cycles if c.state == Cycle.State.OPEN), cycles[0])
+    period = request.GET.get("period") or request.POST.get("period") or Period.Q1
+    if period not in Period.values:
+        period = Period.Q1
+    return cycle, period, cycles
+
+
+def _picker_context(request, cycle, period, cycles):
+    return {
+        "is_admin": user_has_role(request.user, ADMIN),
+        "cycle": cycle,
+        "period": period,
+        "period_label": Period(period).label,
+        "cycles": cycles,
+        "periods": [(p, Period(p).label) for p in PERIODS],
+    }
+
+
+def _here(name, cycle, period, **extra):
+    return f"{reverse(name)}?{urlencode({'cycle': cycle.pk, 'period': period, **extra})}"
+
+
+def _posted_cells(request, *, period, indicators, units):
+    """Read the grid's cells (c-<unit>-<indicator>-<version>) from the POST; a cell of an
+    indicator the user does not own is refused as a whole request."""
+    cells, posted = [], {}
+    for name, raw in request.POST.items():
+        match = CELL_NAME.match(name)
+        if not match:
+            continue
+        unit_id, indicator_id, version = (int(part) for part in match.groups())
+        indicator, unit = indicators.get(indicator_id), units.get(unit_id)
+        if indicator is None:
+            raise PermissionDenied(_("您不负责该指标，不能填报"))
+        if unit is None:
+            raise Http404(_("单位不存在"))
+        cells.append(
+            CellInput(unit=unit, indicator=indicator, period=period, raw=raw, version=version)
+        )
+        posted[(unit_id, indicator_id, period)] = raw
+    return cells, posted
+
+
+@role_required(ADMIN, SCORER)
+def grid(request):
+    """The entry grid: units as rows, the user's indicators as columns, for one period."""
+    cycle, period, cycles = _cycle_and_period(request)
+    indicators = list(indicators_writable(cycle=cycle, user=request.user, period=period))
+    only = request.GET.get("indicator")
+    if only:
+        if not only.isdigit() or int(only) not in {i.pk for i in indicators}:
+            raise PermissionDenied(_("您不负责该指标，不能查看或填报"))
+        indicators = [i for i in indicators if i.pk == int(only)]
+    units = units_active()
+    report = posted = None
+    if request.method == "POST":
+        cells, posted = _posted_cells(
+            request,
+            period=period,
+            indicators={i.pk: i for i in indicators},
+            units={u.pk: u for u in units},
+        )
+        try:
+            report = values_save(cycle=cycle, cells=cells, by=request.user, source=SOURCE_ENTRY)
+        except CycleLockedError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。")
+                % {"saved": report.saved, "created": report.created, "updated": report.updated},
+            )
+            if report.refused:
+                messages.error(
+                    request,
+                    _("%(count)s 项未保存，请查看标红的单元格。") % {"count": report.refused},
+                )
+            else:
+                return redirect(_here("entry:grid", cycle, period))
+    context = _picker_context(request, cycle, period, cycles)
+    context["grid"] = entry_grid(
+        cycle=cycle,
+        period=period,
+        indicators=indicators,
+        units=units,
+        report=report,
+        posted=posted,
+    )
+    return render(request, "entry/grid.html", context)
+
+
+@role_required(ADMIN, SCORER)
+def votes(request):
+    """Vote counts of the comprehensive evaluation for one unit, one row per rater group."""
+    cycle, period, cycles = _cycle_and_period(request)
+    indicators = list(
+        indicators_writable(
+            cycle=cycle,
+            user=request.user,
+            period=period,
+            methods=[Indicator.Method.EVALUATION],
+        )
+    )
+    units = units_active()
+    indicator = next((i for i in indicators if str(i.pk) == request.GET.get("indicator")), None)
+    unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
+    if request.GET.get("indicator") and indicator is None:
+        raise PermissionDenied(_("您不负责该指标，不能查看或填报"))
+    indicator = indicator or (indicators[0] if indicators else None)
+    unit = unit or (units[0] if units else None)
+    groups = list(RaterGroup.objects.filter(cycle=cycle))
+    stored = {}
+    if indicator and unit:
+        stored = {
+            vote.rater_group_id: vote for vote in indicator.votes.filter(unit=unit, period=period)
+        }
+    data = request.POST if request.method == "POST" else None
+    forms = [
+        (
+            group,
+            VoteCountsForm(
+                data,
+                prefix=f"g{group.pk}",
+                initial=_vote_initial(stored.get(group.pk)),
+            ),
+        )
+        for group in groups
+    ]
+    if data is not None and indicator and unit and all(form.is_valid() for _g, form in forms):
+        counts = [VoteCounts(rater_group=group, **form.cleaned_data) for group, form in forms]
+        try:
+            changed = votes_save(
+                cycle=cycle,
+                indicator=indicator,
+                unit=unit,
+                period=period,
+                counts=counts,
+                by=request.user,
+                source=SOURCE_ENTRY,
+            )
+        except (CycleLockedError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("已保存 %(count)s 个测评群体的票数。") % {"count": changed})
+            return redirect(
+                _here("entry:votes", cycle, period, indicator=indicator.pk, unit=unit.pk)
+            )
+    context = _picker_context(request, cycle, period, cycles)
+    context.update({"indicators": indicators, "indicator": indicator, "units": units, "unit": unit})
+    context["forms"] = forms
+    return render(request, "entry/votes.html", context)
+
+
+def _vote_initial(vote):
+    if vote is None:
+        return {}
+    return {
+        name: getattr(vote, name) for name in ("excellent", "competent", "basic", "incompetent")
+    }
+
+
+@role_required(ADMIN)
+def adjustments(request):
+    """Flexible adjustments of the cycle: the list and a form to record a new one."""
+    cycle, period, cycles = _cycle_and_period(request)
+    form = AdjustmentForm(request.POST or None, initial={"period": period})
+    if request.method == "POST" and form.is_valid():
+        try:
+            adjustment_create(
+                cycle=cycle, by=request.user, source=SOURCE_ENTRY, **form.cleaned_data
+            )
+        except (CycleLockedError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("已记录柔性考核调整。"))
+            return redirect(_here("entry:adjustments", cycle, period))
+    context = _picker_context(request, cycle, period, cycles)
+    context["form"] = form
+    context["adjustments"] = cycle.adjustments.select_related("unit", "created_by")
+    return render(request, "entry/adjustments.html", context)
+
+
+@role_required(ADMIN)
+def cycles(request):
+    """Every cycle with its state, the moves allowed from it, and the record of past moves."""
+    all_cycles = Cycle.objects.annotate(
+        unverified=Count(
+            "indicators__values", filter=Q(indicators__values__verified_at__isnull=True)
+        )
+    )
+    records = Cycle.history.select_related("history_user").order_by("history_date", "history_id")
+    moves, last_state = [], {}
+    for record in records:
+        before = last_state.get(record.id)
+        if before is not None and before != record.state:
+            moves.append((record, Cycle.State(before).label, Cycle.State(record.state).label))
+        last_state[record.id] = record.state
+    moves.reverse()
+    latest = {s.cycle_id: s for s in ResultSnapshot.objects.order_by("published_at", "pk")}
+    return render(
+        request,
+        "entry/cycles.html",
+        {
+            "cycles": [(cycle, latest.get(cycle.pk)) for cycle in all_cycles],
+            "moves": moves,
+            "reopen_form": ReopenForm(),
+        },
+    )
+
+
+@require_POST
+@role_required(ADMIN)
+def cycle_move(request, pk):
+    cycle = get_object_or_404(Cycle, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "open":
+            cycle_services.cycle_open(cycle=cycle, by=request.user)
+        elif action == "close":
+            cycle_services.cycle_close(cycle=cycle, by=request.user)
+        elif action == "publish":
+            cycle_services.cycle_publish(cycle=cycle, by=request.user)
+        elif action == "reopen":
+            cycle_services.cycle_reopen(
+                cycle=cycle, by=request.user, reason=request.POST.get("reason", "")
+            )
+        else:
+            raise ValidationError(_("未知的操作"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        cycle.refresh_from_db()
+        messages.success(
+            request,
+            _("%(cycle)s 现为“%(state)s”。") % {"cycle": cycle, "state": cycle.get_state_display()},
+        )
+    return redirect("entry:cycles")
+
+
+@role_required(ADMIN, SCORER, LEADER, LIAISON)
+def unit_history(request, code):
+    """Every change of a unit's values, votes and adjustments in a cycle.
+
+    Admins and leaders see all of it; a scorer the indicators they own; a liaison their own
+    unit once the cycle is published.
+    """
+    unit = get_object_or_404(Unit.objects.select_related("category"), code=code)
+    cycle, period, cycles = _cycle_and_period(request)
+    user = request.user
+    indicators = Indicator.objects.filter(cycle=cycle)
+    sees_all = user_has_role(user, ADMIN) or user_has_role(user, LEADER)
+    if not sees_all:
+        if user_has_role(user, SCORER):
+            indicators = indicators.filter(owners=user)
+        elif not (
+            cycle.state == Cycle.State.PUBLISHED and unit.liaisons.filter(pk=user.pk).exists()
+        ):
+            raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
+    context = _picker_context(request, cycle, period, cycles)
+    context.update(
+        {
+            "unit": unit,
+            "events": history_of_unit(
+                cycle=cycle,
+                unit=unit,
+                indicators=indicators,
+                # A scorer sees the indicators they own, not the unit's adjustments.
+                with_adjustments=sees_all or not user_has_role(user, SCORER),
+            ),
+        }
+    )
+    return render(request, "entry/history.html", context)
+
+
+@role_required(ADMIN)
+def verify(request):
+    """Admins mark reported values verified, an indicator at a time or all at once."""
+    cycle, period, cycles = _cycle_and_period(request)
+    if request.method == "POST":
+        values = IndicatorValue.objects.filter(
+            period=period, indicator_id__in=request.POST.getlist("indicator")
+        )
+        try:
+            count = values_verify(cycle=cycle, values=values, by=request.user)
+        except CycleLockedError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("已审核 %(count)s 项数据。") % {"count": count})
+            return redirect(_here("entry:verify", cycle, period))
+    context = _picker_context(request, cycle, period, cycles)
+    context["indicators"] = unverified_by_indicator(cycle=cycle, period=period)
+    context["unverified"] = values_unverified_count(cycle=cycle)
+    return render(request, "entry/verify.html", context)

@@ -1,0 +1,73 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from cadre import roles
+from cadre.models import Unit, UnitCategory
+from scoring.models import Cycle, Indicator, RaterGroup
+
+
+def user_with_role(username, role=None, **extra):
+    user = get_user_model().objects.create_user(username, password="pw-Kaohe-2026", **extra)
+    if role:
+        user.groups.add(roles.role_groups_ensure()[role])
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return user_with_role("kaoheban", roles.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def scorer(db):
+    return user_with_role("fgj", roles.SCORER)
+
+
+@pytest.fixture
+def other_scorer(db):
+    return user_with_role("tjj", roles.SCORER)
+
+
+@pytest.fixture
+def open_cycle(cycle):
+    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.OPEN)
+    cycle.refresh_from_db()
+    RaterGroup.objects.create(cycle=cycle, code="LD", name="区领导", weight=Decimal("0.5"))
+    return cycle
+
+
+@pytest.fixture
+def district(db):
+    """Make `units` towns and `indicators` direct-points indicators owned by the scorer."""
+
+    def make(*, cycle, owner, units=3, indicators=2, method="direct", max_points="10"):
+        category, _ = UnitCategory.objects.get_or_create(code="ZJ", defaults={"name": "镇街"})
+        made_units = Unit.objects.bulk_create(
+            Unit(code=f"ZJ{n:03d}", name=f"第{n}镇", category=category, sort_order=n)
+            for n in range(1, units + 1)
+        )
+        made = []
+        for n in range(1, indicators + 1):
+            indicator = Indicator.objects.create(
+                cycle=cycle,
+                code=f"X{n:02d}",
+                name=f"指标{n}",
+                max_points=Decimal(max_points),
+                method=method,
+                sort_order=n,
+            )
+            indicator.owners.add(owner)
+            made.append(indicator)
+        return made_units, made
+
+    return make
+
+
+def grid_post(cycle, period, cells):
+    """The form the grid posts: {(unit, indicator, version): text}."""
+    data = {"cycle": cycle.pk, "period": period}
+    for (unit, indicator, version), text in cells.items():
+        data[f"c-{unit.pk}-{indicator.pk}-{version}"] = text
+    return data

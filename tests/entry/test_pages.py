@@ -1,0 +1,115 @@
+from decimal import Decimal
+
+import pytest
+
+from cadre import roles
+from scoring.models import Adjustment, Cycle, IndicatorValue, Vote
+from scoring.services.values import CellInput, values_save
+from tests.entry.conftest import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_votes_are_entered_per_rater_group_and_recorded(
+    client, open_cycle, scorer, unit, make_indicator
+):
+    evaluation = make_indicator("E1", 50, method="evaluation")
+    evaluation.owners.add(scorer)
+    group = open_cycle.rater_groups.get()
+    client.force_login(scorer)
+    url = f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator={evaluation.pk}&unit={unit.pk}"
+    form = {
+        f"g{group.pk}-{name}": count
+        for name, count in [("excellent", 20), ("competent", 5), ("basic", 1), ("incompetent", 0)]
+    }
+    assert client.post(url, {**form, f"g{group.pk}-basic": "-1"}).status_code == 200
+    assert not Vote.objects.exists()
+    assert client.post(url, form).status_code == 302
+    vote = Vote.objects.get()
+    assert (vote.excellent, vote.competent, vote.basic) == (20, 5, 1)
+    assert vote.history.get().history_change_reason == "填报页面"
+    assert 'value="20"' in client.get(url).content.decode()
+
+
+def test_an_adjustment_needs_reason_and_approver_and_is_listed(
+    client, open_cycle, admin_user, unit
+):
+    client.force_login(admin_user)
+    url = f"/entry/adjustments/?cycle={open_cycle.pk}"
+    form = {"unit": unit.pk, "period": "Q2", "points": "-2.5", "reason": "", "approved_by": "区委"}
+    client.post(url, form)
+    assert not Adjustment.objects.exists()
+    assert client.post(url, {**form, "reason": "政策调整"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "政策调整" in page and "-2.50" in page
+    assert Adjustment.history.get().history_user == admin_user
+
+
+@pytest.fixture
+def changed_value(open_cycle, scorer, unit, make_indicator):
+    indicator = make_indicator("X01", 10)
+    indicator.owners.add(scorer)
+    for text, version in [("5", 0), ("7", 1)]:
+        values_save(
+            cycle=open_cycle,
+            cells=[
+                CellInput(unit=unit, indicator=indicator, period="Q1", raw=text, version=version)
+            ],
+            by=scorer,
+            source="填报页面",
+        )
+    return indicator
+
+
+def test_the_history_page_shows_each_change_old_to_new(
+    client, open_cycle, scorer, unit, changed_value
+):
+    client.force_login(scorer)
+    page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}").content.decode()
+    assert '<span class="old">5</span>' in page
+    assert "X01 X01 · 第一季度" in page
+    assert page.count("填报页面") == 2
+
+
+def test_a_liaison_sees_their_own_units_history_only_once_published(
+    client, open_cycle, unit, changed_value
+):
+    liaison = user_with_role("lly", roles.LIAISON)
+    unit.liaisons.add(liaison)
+    client.force_login(liaison)
+    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
+    assert client.get(url).status_code == 403
+    Cycle.objects.filter(pk=open_cycle.pk).update(state=Cycle.State.PUBLISHED)
+    assert client.get(url).status_code == 200
+    unit.liaisons.remove(liaison)
+    assert client.get(url).status_code == 403
+
+
+def test_admins_verify_values_and_see_how_many_remain(
+    client, open_cycle, admin_user, unit, changed_value
+):
+    client.force_login(admin_user)
+    url = f"/entry/verify/?cycle={open_cycle.pk}&period=Q1"
+    assert "本周期还有 1 项数据未审核" in client.get(url).content.decode()
+    assert client.post(url, {"indicator": [changed_value.pk]}).status_code == 302
+    value = IndicatorValue.objects.get()
+    assert value.verified_by == admin_user
+    assert "本周期还有 0 项数据未审核" in client.get(url).content.decode()
+    assert value.value == Decimal("7")
+
+
+@pytest.mark.parametrize("changes", [2, 12])
+def test_the_history_page_takes_the_same_queries_for_few_or_many_changes(
+    client, open_cycle, admin_user, unit, make_indicator, changes, django_assert_max_num_queries
+):
+    indicators = [make_indicator(f"X{n:02d}", 10) for n in range(changes)]
+    values_save(
+        cycle=open_cycle,
+        cells=[CellInput(unit=unit, indicator=i, period="Q1", raw="5") for i in indicators],
+        by=admin_user,
+        source="填报页面",
+    )
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(9):
+        page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}")
+    assert page.content.decode().count("填报页面") == changes
