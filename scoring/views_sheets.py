@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -100,7 +100,7 @@ def sheet_index(request):
 def sheet_template(request, year: int, period: str):
     cycle = get_object_or_404(Cycle, year=year)
     if period not in Period.values:
-        raise PermissionDenied(_("未知期间"))
+        raise Http404(_("未知期间"))
     workbook = sheet_template_build(cycle=cycle, period=period, user=request.user)
     buffer = BytesIO()
     workbook.save(buffer)

@@ -69,6 +69,7 @@ def test_the_template_downloads_as_xlsx(scorer_client, district):
     assert response["Content-Disposition"] == 'attachment; filename="kaohe-2026-Q1.xlsx"'
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet["D1"].value == "GDP"
+    assert scorer_client.get("/entry/sheets/template/2026/Q9.xlsx").status_code == 404
 
 
 def test_others_see_neither_the_pages_nor_someone_elses_import(client, district, scorer, xlsx):
