@@ -120,7 +120,7 @@ def files_write():
             sheet.append(
                 [
                     f"U{unit:04d}",
-                    *[round(_figure(unit, i) + 1, 2) for i in range(1, INDICATORS + 1)],
+                    *[round(_figure(unit, i) / 2 + 1, 2) for i in range(1, INDICATORS + 1)],
                 ]
             )
         workbook.save(WIDE)
