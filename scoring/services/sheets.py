@@ -36,6 +36,7 @@ from scoring.services.cells import (
     cell_text,
     sheet_rows_read,
 )
+from scoring.services.refresh import results_refresh_for_changes
 from scoring.services.uploads import upload_check
 from scoring.services.values import CycleLockedError, cycle_ensure_editable, value_problem
 
@@ -636,6 +637,7 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
     _values_upsert(
         changes=changes, by=by, now=now, reason=f"导入 {record.file_name} (#{record.pk})"
     )
+    _results_refresh(cycle=record.cycle, changes=changes)
     record.status = ImportRecord.Status.IMPORTED
     record.imported_at = now
     record.rows_changed = len(changes)
@@ -710,3 +712,12 @@ def _scratch_fill(cursor, changes: list[list]) -> None:
         cursor.execute("ANALYZE sheet_import_rows")
         return
     cursor.executemany("INSERT INTO sheet_import_rows VALUES (%s, %s, %s, %s, %s)", list(rows))
+
+
+def _results_refresh(*, cycle: Cycle, changes: list[list]) -> None:
+    """Recompute the results of the units and periods the import touched."""
+    touched = {(unit_id, period) for unit_id, _indicator, period, _old, _new in changes}
+    units = Unit.objects.only("pk", "category_id").in_bulk({unit_id for unit_id, _ in touched})
+    results_refresh_for_changes(
+        cycle=cycle, changes=[(units[unit_id], period) for unit_id, period in touched]
+    )

@@ -108,3 +108,15 @@ def test_a_small_file_is_checked_at_once(district, scorer, xlsx, monkeypatch):
     upload = xlsx([["unit", "GDP"], ["ZJ01", 10]])
     record = sheet_import_start(cycle=district["cycle"], user=scorer, period="Q1", upload=upload)
     assert record.status == "pending"
+
+
+def test_confirming_asks_for_the_results_of_every_touched_unit_and_period(
+    pending, scorer, monkeypatch
+):
+    asked = []
+    monkeypatch.setattr(
+        "scoring.services.sheets.results_refresh_for_changes",
+        lambda *, cycle, changes: asked.append(sorted((u.code[:2], p) for u, p in changes)),
+    )
+    sheet_import_commit(record=pending, by=scorer)
+    assert asked == [[("JJ", "Q1"), ("ZJ", "Q1")]], "one pair per unit: ZJ01 and JJ01"
