@@ -4,8 +4,6 @@ from io import BytesIO
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cadre import roles
 from cadre.models import Unit
+from cadre.permissions import role_required
 from scoring.models import Cycle, ImportRecord, Indicator, Period
 from scoring.services.sheets import (
     ImportRefused,
@@ -38,19 +37,6 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
 
 
-def _may_import(user) -> bool:
-    return roles.user_has_role(user, roles.SCORER) or roles.user_has_role(user, roles.ADMIN)
-
-
-def _sheet_user_required(view):
-    def guarded(request, *args, **kwargs):
-        if not _may_import(request.user):
-            raise PermissionDenied(_("只有评分员和考核办可以导入数据。"))
-        return view(request, *args, **kwargs)
-
-    return login_required(guarded)
-
-
 def _cycle_current() -> Cycle | None:
     """Return the cycle taking input (the latest open one), else the latest cycle."""
     return Cycle.objects.filter(state=Cycle.State.OPEN).first() or Cycle.objects.first()
@@ -63,7 +49,7 @@ def _record_visible(request, pk: int, *deferred: str) -> ImportRecord:
     return get_object_or_404(records.select_related("cycle", "uploaded_by"), pk=pk)
 
 
-@_sheet_user_required
+@role_required(roles.SCORER, roles.ADMIN)
 def sheet_index(request):
     cycle = _cycle_current()
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -96,7 +82,7 @@ def sheet_index(request):
     )
 
 
-@_sheet_user_required
+@role_required(roles.SCORER, roles.ADMIN)
 def sheet_template(request, year: int, period: str):
     cycle = get_object_or_404(Cycle, year=year)
     if period not in Period.values:
@@ -109,7 +95,7 @@ def sheet_template(request, year: int, period: str):
     return response
 
 
-@_sheet_user_required
+@role_required(roles.SCORER, roles.ADMIN)
 def sheet_record(request, pk: int):
     record = _record_visible(request, pk)
     shown = record.changes[:PREVIEW_ROWS]
@@ -139,7 +125,7 @@ def sheet_record(request, pk: int):
     )
 
 
-@_sheet_user_required
+@role_required(roles.SCORER, roles.ADMIN)
 def sheet_record_progress(request, pk: int):
     record = _record_visible(request, pk, "changes", "errors")
     return JsonResponse(
@@ -153,7 +139,7 @@ def sheet_record_progress(request, pk: int):
 
 
 @require_POST
-@_sheet_user_required
+@role_required(roles.SCORER, roles.ADMIN)
 def sheet_record_confirm(request, pk: int):
     record = _record_visible(request, pk)
     try:
