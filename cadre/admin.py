@@ -1,16 +1,21 @@
 from django.contrib import admin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
+from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
+from scoring.resources_base import safe_resource_for
 
 
 @admin.register(UnitCategory)
-class UnitCategoryAdmin(admin.ModelAdmin):
+class UnitCategoryAdmin(ImportExportModelAdmin):
+    resource_classes = [UnitCategoryResource]
     list_display = ["code", "name", "sort_order"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ImportExportModelAdmin):
+    resource_classes = [UnitResource]
     list_display = ["code", "name", "category", "is_active"]
     list_filter = ["category", "is_active"]
     list_select_related = ["category"]
@@ -24,7 +29,8 @@ class GrowthRecordInline(admin.TabularInline):
 
 
 @admin.register(Official)
-class OfficialAdmin(admin.ModelAdmin):
+class OfficialAdmin(ImportExportModelAdmin):
+    resource_classes = [OfficialResource]
     list_display = ["code", "name", "unit", "role", "position", "rank_level", "in_young_cadre_pool"]
     list_filter = ["role", "in_young_cadre_pool", "unit__category"]
     list_select_related = ["unit"]
@@ -34,7 +40,8 @@ class OfficialAdmin(admin.ModelAdmin):
 
 
 @admin.register(GrowthRecord)
-class GrowthRecordAdmin(admin.ModelAdmin):
+class GrowthRecordAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(GrowthRecord)]
     list_display = ["official", "date", "kind", "title"]
     list_filter = ["kind"]
     list_select_related = ["official__unit"]

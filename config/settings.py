@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "cadre",
     "scoring",
     "talent",
@@ -132,6 +135,19 @@ X_FRAME_OPTIONS = "DENY"
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_FORMATS = [XLSX, CSV]
+
+# Background work (big uploads) runs through Django's task framework with a database queue,
+# so no extra server is needed: `python manage.py db_worker` processes it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Uploaded spreadsheets: refused before any heavy work when they break one of these limits.
+SCORING_UPLOAD_MAX_BYTES = int(os.environ.get("SCORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+SCORING_UPLOAD_MAX_ROWS = int(os.environ.get("SCORING_UPLOAD_MAX_ROWS", 250_000))
+SCORING_UPLOAD_MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+SCORING_UPLOAD_MAX_RATIO = 200
+# Files with more rows than this are validated in the background with a progress bar.
+SCORING_IMPORT_BACKGROUND_ROWS = int(os.environ.get("SCORING_IMPORT_BACKGROUND_ROWS", 3000))
 
 LOGGING = {
     "version": 1,

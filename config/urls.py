@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("entry/", include("scoring.urls_entry")),
     path("admin/", admin.site.urls),
+    path("entry/sheets/", include("scoring.urls_sheets")),
     path("talent/", include("talent.urls")),
 ]

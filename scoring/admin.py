@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from scoring.models import (
@@ -16,6 +17,8 @@ from scoring.models import (
     UnitResult,
     Vote,
 )
+from scoring.resources import IndicatorResource, ResponsibilityResource
+from scoring.resources_base import safe_resource_for
 from scoring.services.tree import indicator_tree_problems
 from scoring.services.values import (
     SOURCE_ADMIN,
@@ -112,7 +115,8 @@ class RaterGroupInline(admin.TabularInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(LockedCycleAdmin):
+class CycleAdmin(ExportMixin, LockedCycleAdmin):
+    resource_classes = [safe_resource_for(Cycle)]
     cycle_path = ""
     readonly_fields = ["state"]
     list_display = ["year", "name", "state", "updated_at"]
@@ -144,7 +148,8 @@ class CycleAdmin(LockedCycleAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ImportExportModelAdmin):
+    resource_classes = [IndicatorResource]
     list_display = ["code", "name", "parent", "max_points", "method", "frequency", "cycle"]
     list_filter = ["cycle", "method", "frequency", "categories"]
     list_select_related = ["cycle", "parent"]
@@ -168,7 +173,8 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(admin.ModelAdmin):
+class ResponsibilityAdmin(ImportExportModelAdmin):
+    resource_classes = [ResponsibilityResource]
     list_display = ["official", "indicator"]
     list_select_related = ["official__unit", "indicator"]
     list_filter = ["indicator__cycle"]
@@ -177,7 +183,8 @@ class ResponsibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(LockedCycleAdmin):
+class IndicatorValueAdmin(ExportMixin, LockedCycleAdmin):
+    resource_classes = [safe_resource_for(IndicatorValue)]
     form = IndicatorValueForm
     cycle_path = "indicator__cycle"
     list_display = [
@@ -204,7 +211,8 @@ class IndicatorValueAdmin(LockedCycleAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(LockedCycleAdmin):
+class VoteAdmin(ExportMixin, LockedCycleAdmin):
+    resource_classes = [safe_resource_for(Vote)]
     cycle_path = "indicator__cycle"
     list_display = [
         "unit",
@@ -223,7 +231,8 @@ class VoteAdmin(LockedCycleAdmin):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(LockedCycleAdmin):
+class AdjustmentAdmin(ExportMixin, LockedCycleAdmin):
+    resource_classes = [safe_resource_for(Adjustment)]
     list_display = ["unit", "cycle", "period", "points", "reason", "approved_by", "created_at"]
     list_filter = ["cycle", "period"]
     list_select_related = ["unit", "cycle"]
@@ -232,7 +241,8 @@ class AdjustmentAdmin(LockedCycleAdmin):
 
 
 @admin.register(UnitResult)
-class UnitResultAdmin(admin.ModelAdmin):
+class UnitResultAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(UnitResult)]
     list_display = [
         "unit",
         "cycle",
@@ -256,7 +266,8 @@ class UnitResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficialScore)
-class OfficialScoreAdmin(admin.ModelAdmin):
+class OfficialScoreAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(OfficialScore)]
     list_display = ["official", "cycle", "period", "unit_total", "own_part", "alpha", "score"]
     list_filter = ["cycle", "period"]
     list_select_related = ["official__unit", "cycle"]
@@ -270,7 +281,8 @@ class OfficialScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResultSnapshot)
-class ResultSnapshotAdmin(admin.ModelAdmin):
+class ResultSnapshotAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(ResultSnapshot)]
     list_display = ["cycle", "published_at", "published_by"]
     list_filter = ["cycle"]
     list_select_related = ["cycle", "published_by"]

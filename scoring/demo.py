@@ -284,7 +284,7 @@ def _cycle_fill(rng, cycle, units, officials, quarters):
         indicator.pk: {category.code for category in indicator.categories.all()}
         for indicator in leaves
     }
-    strength = {unit.pk: rng.uniform(0.75, 1.1) for unit in units}
+    strength = {unit.pk: rng.uniform(0.86, 1.12) for unit in units}
     values, votes = [], []
     groups = {group.code: group for group in cycle.rater_groups.all()}
     for unit in units:

@@ -540,6 +540,16 @@ class ImportRecord(models.Model):
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     rows_changed = models.PositiveIntegerField(_("变更条数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    upload = models.FileField(_("上传文件"), upload_to="imports/%Y/%m/", blank=True)
+    period = models.CharField(_("期间"), max_length=2, choices=Period, blank=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    changes = models.JSONField(
+        _("预览变更"),
+        default=list,
+        blank=True,
+        help_text=_("预览时确定的变更：[单位ID, 指标ID, 期间, 原值, 新值]，确认时原样写入。"),
+    )
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]

@@ -42,6 +42,10 @@ CASES = [
     ("GET", "/entry/verify/?cycle={cycle}", ADMIN_ONLY),
     # A liaison sees their unit's history only once the cycle is published (it is open here).
     ("GET", "/entry/units/{unit}/history/?cycle={cycle}", expect(200, 200, 200, 403)),
+    ("GET", "/entry/sheets/", ENTRY),
+    ("GET", "/entry/sheets/template/2026/Q1.xlsx", ENTRY),
+    ("GET", "/admin/cadre/unit/import/", ADMIN_SITE),
+    ("GET", "/admin/scoring/indicator/export/", ADMIN_SITE),
     ("GET", "/talent/", READERS),
     ("GET", "/talent/registry/", READERS),
     ("GET", "/talent/awards/", READERS),

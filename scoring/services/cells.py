@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
@@ -45,12 +46,19 @@ def cell_text(raw) -> str:
     collapsed, whole floats without their `.0` (codes typed as numbers)."""
     if raw is None:
         return ""
+    if isinstance(raw, str):
+        return _text_clean(raw)
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, datetime | date):
         return raw.isoformat()
-    text = unicodedata.normalize("NFKC", str(raw))
-    return " ".join(text.split())
+    return _text_clean(str(raw))
+
+
+@lru_cache(maxsize=65536)
+def _text_clean(text: str) -> str:
+    # Cached: a sheet repeats the same codes on every row, and NFKC dominates reading time.
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def cell_prose(raw) -> str:
@@ -67,15 +75,16 @@ def cell_decimal(raw) -> Decimal | None:
     """Return the cell as a Decimal, None when blank; raise CellError for text that is no number.
 
     Accepts numbers stored as text, full-width digits and thousands separators. A float read
-    from Excel is taken by its shortest representation, so 0.1 stays 0.1.
+    from Excel is taken to Excel's 15 significant digits, so 0.1 stays 0.1.
     """
     if isinstance(raw, bool):
         raise CellError(_("应为数字，实为“%(text)s”") % {"text": raw})
-    if isinstance(raw, float) and raw.is_integer():
-        # calamine reads every number as a float: 250.0 is the 250 the clerk typed.
-        raw = int(raw)
-    if isinstance(raw, int | float):
-        return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    if isinstance(raw, float):
+        # Excel keeps 15 significant digits: a computed 4.970000000000001 is the 4.97 shown,
+        # and readers such as calamine give every number, 25 too, as a float.
+        return Decimal(format(raw, ".15g"))
+    if isinstance(raw, int):
+        return Decimal(raw)
     text = cell_text(raw).replace(",", "").replace(" ", "")
     if not text:
         return None
@@ -160,3 +169,14 @@ def sheet_rows_read(
             continue
         data.append(SheetRow(number=number, cells=cells, letters=letters))
     return data, problems
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_safe(value):
+    """Return the value ready for an exported cell: text that Excel would run as a formula
+    (starting with =, +, -, @) gets a leading apostrophe, so a unit name never runs."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from scoring.models import Cycle, Grade, ResultSnapshot, UnitResult
+from scoring.models import Cycle, Grade, IndicatorValue, ResultSnapshot, UnitResult
 from scoring.services.cycles import cycle_close, cycle_open, cycle_publish, cycle_reopen
 
 pytestmark = pytest.mark.django_db
@@ -49,25 +49,18 @@ def test_reopening_needs_a_reason_which_is_recorded(open_cycle, admin_user):
 
 
 def test_the_published_snapshot_is_not_changed_by_a_later_recomputation(
-    open_cycle, admin_user, unit
+    open_cycle, admin_user, unit, make_indicator
 ):
-    result = UnitResult.objects.create(
-        cycle=open_cycle,
-        unit=unit,
-        period="Y",
-        category=unit.category,
-        earned=Decimal("900"),
-        applicable_max=Decimal("1000"),
-        total=Decimal("912.34"),
-        rank=1,
-        grade=Grade.EXCELLENT,
+    indicator = make_indicator("A1", 1000, frequency="annual")
+    IndicatorValue.objects.create(
+        indicator=indicator, unit=unit, period="Y", value=Decimal("912.34")
     )
     open_cycle.bonus_cap = Decimal("40")
     open_cycle.save()
     cycle_close(cycle=open_cycle, by=admin_user)
     snapshot = cycle_publish(cycle=open_cycle, by=admin_user)
     # What a recomputation does to the live results after publication.
-    UnitResult.objects.filter(pk=result.pk).update(total=Decimal("700"), grade=Grade.FAIR)
+    UnitResult.objects.filter(cycle=open_cycle).update(total=Decimal("700"), grade=Grade.FAIR)
     Cycle.objects.filter(pk=open_cycle.pk).update(bonus_cap=Decimal("10"))
     frozen = ResultSnapshot.objects.get(pk=snapshot.pk)
     assert frozen.results == [
@@ -78,7 +71,7 @@ def test_the_published_snapshot_is_not_changed_by_a_later_recomputation(
             "period": "Y",
             "total": "912.34",
             "rank": 1,
-            "grade": "excellent",
+            "grade": "good",
             "vetoed": False,
             "bonus": "0.00",
             "adjustment": "0.00",

@@ -18,6 +18,8 @@ from scoring.services.cells import (
     [
         (12, Decimal(12)),
         (0.1, Decimal("0.1")),
+        (25.0, Decimal("25")),
+        (4.970000000000001, Decimal("4.97")),
         ("  23.5 ", Decimal("23.5")),
         ("１２３．５", Decimal("123.5")),
         ("1,234.5", Decimal("1234.5")),

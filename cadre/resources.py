@@ -1,0 +1,43 @@
+"""Import and export of the cadre master data in the admin (xlsx and csv)."""
+
+from import_export import fields
+
+from cadre.models import Official, Unit, UnitCategory
+from scoring.resources_base import BulkResource, CodeWidget
+
+
+class UnitCategoryResource(BulkResource):
+    class Meta(BulkResource.Meta):
+        model = UnitCategory
+        import_id_fields = ["code"]
+        fields = ["code", "name", "sort_order"]
+
+
+class UnitResource(BulkResource):
+    category = fields.Field("category", "category", CodeWidget(UnitCategory))
+
+    class Meta(BulkResource.Meta):
+        model = Unit
+        import_id_fields = ["code"]
+        fields = ["code", "name", "category", "sort_order", "is_active"]
+
+
+class OfficialResource(BulkResource):
+    unit = fields.Field("unit", "unit", CodeWidget(Unit))
+
+    class Meta(BulkResource.Meta):
+        model = Official
+        import_id_fields = ["code"]
+        fields = [
+            "code",
+            "name",
+            "unit",
+            "role",
+            "position",
+            "rank_level",
+            "gender",
+            "birth_date",
+            "in_young_cadre_pool",
+            "young_cadre_since",
+            "is_active",
+        ]

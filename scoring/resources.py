@@ -1,0 +1,79 @@
+"""Import and export of the indicator tree and responsibilities in the admin (xlsx and csv)."""
+
+from django.db.models import F
+from import_export import fields, widgets
+
+from cadre.models import Official, UnitCategory
+from scoring.models import Cycle, Indicator, Responsibility
+from scoring.resources_base import BulkResource, CodeWidget, SafeResource
+from scoring.services.cells import cell_text
+
+
+class CycleIndicatorWidget(CodeWidget):
+    """An indicator given by its code within the row's cycle (codes repeat across years)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Indicator, **kwargs)
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return Indicator.objects.annotate(cycle_year=F("cycle__year"))
+
+    def get_lookup_kwargs(self, value, row, **kwargs):
+        return {"code": value, "cycle_year": cell_text(row["cycle"])}
+
+
+class CategoriesWidget(widgets.ManyToManyWidget):
+    """Comma-separated category codes, every category loaded once for the whole file."""
+
+    def __init__(self):
+        super().__init__(UnitCategory, field="code")
+        self._by_code = None
+
+    def clean(self, value, row=None, **kwargs):
+        if self._by_code is None:
+            self._by_code = {category.code: category for category in UnitCategory.objects.all()}
+        codes = [code.strip() for code in cell_text(value).replace("，", ",").split(",")]
+        return [self._by_code[code] for code in codes if code]
+
+
+class IndicatorResource(SafeResource):
+    """The tree: parents are rows above their children; the diff preview stays (a tree is
+    small and every change matters), so no bulk mode here."""
+
+    cycle = fields.Field("cycle", "cycle", CodeWidget(Cycle, field="year"))
+    parent = fields.Field("parent", "parent", CycleIndicatorWidget())
+    categories = fields.Field("categories", "categories", CategoriesWidget())
+
+    class Meta:
+        model = Indicator
+        import_id_fields = ["cycle", "code"]
+        fields = [
+            "cycle",
+            "code",
+            "name",
+            "parent",
+            "sort_order",
+            "max_points",
+            "method",
+            "frequency",
+            "categories",
+            "target",
+            "floor",
+            "cap",
+            "lower_is_better",
+            "step",
+            "min_share",
+            "per_incident",
+            "lead_department",
+        ]
+
+
+class ResponsibilityResource(BulkResource):
+    official = fields.Field("official", "official", CodeWidget(Official))
+    cycle = fields.Field("cycle", "indicator__cycle__year", readonly=True)
+    indicator = fields.Field("indicator", "indicator", CycleIndicatorWidget())
+
+    class Meta(BulkResource.Meta):
+        model = Responsibility
+        import_id_fields = ["official", "indicator"]
+        fields = ["official", "cycle", "indicator"]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from scoring import views_sheets
+
+app_name = "sheets"
+
+urlpatterns = [
+    path("", views_sheets.sheet_index, name="index"),
+    path("template/<int:year>/<str:period>.xlsx", views_sheets.sheet_template, name="template"),
+    path("imports/<int:pk>/", views_sheets.sheet_record, name="record"),
+    path("imports/<int:pk>/progress/", views_sheets.sheet_record_progress, name="record_progress"),
+    path("imports/<int:pk>/confirm/", views_sheets.sheet_record_confirm, name="record_confirm"),
+]

@@ -1,0 +1,155 @@
+"""Pages of the scorer's spreadsheet: template download, upload, preview, confirm, history."""
+
+from io import BytesIO
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cadre import roles
+from cadre.models import Unit
+from cadre.permissions import role_required
+from scoring.models import Cycle, ImportRecord, Indicator, Period
+from scoring.services.sheets import (
+    ImportRefused,
+    sheet_import_commit,
+    sheet_import_start,
+    sheet_template_build,
+)
+from scoring.services.uploads import UploadRefused
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_ROWS = 1000
+HISTORY_ROWS = 50
+
+
+class UploadForm(forms.Form):
+    period = forms.ChoiceField(
+        label=gettext_lazy("期间（宽表）"),
+        choices=Period.choices,
+        help_text=gettext_lazy("长表每行自带期间，忽略此项。"),
+    )
+    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
+
+
+def _cycle_current() -> Cycle | None:
+    """Return the cycle taking input (the latest open one), else the latest cycle."""
+    return Cycle.objects.filter(state=Cycle.State.OPEN).first() or Cycle.objects.first()
+
+
+def _record_visible(request, pk: int, *deferred: str) -> ImportRecord:
+    records = ImportRecord.objects.filter(kind=ImportRecord.Kind.SCORER_SHEET).defer(*deferred)
+    if not roles.user_has_role(request.user, roles.ADMIN):
+        records = records.filter(uploaded_by=request.user)
+    return get_object_or_404(records.select_related("cycle", "uploaded_by"), pk=pk)
+
+
+@role_required(roles.SCORER, roles.ADMIN)
+def sheet_index(request):
+    cycle = _cycle_current()
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and cycle is not None:
+        try:
+            record = sheet_import_start(
+                cycle=cycle,
+                user=request.user,
+                period=form.cleaned_data["period"],
+                upload=form.cleaned_data["file"],
+            )
+        except UploadRefused as error:
+            form.add_error("file", str(error))
+        else:
+            return redirect("sheets:record", pk=record.pk)
+    history = ImportRecord.objects.filter(kind=ImportRecord.Kind.SCORER_SHEET).select_related(
+        "uploaded_by", "cycle"
+    )
+    if not roles.user_has_role(request.user, roles.ADMIN):
+        history = history.filter(uploaded_by=request.user)
+    return render(
+        request,
+        "sheets/index.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "periods": Period.choices,
+            "history": history.defer("changes", "errors")[:HISTORY_ROWS],
+        },
+    )
+
+
+@role_required(roles.SCORER, roles.ADMIN)
+def sheet_template(request, year: int, period: str):
+    cycle = get_object_or_404(Cycle, year=year)
+    if period not in Period.values:
+        raise Http404(_("未知期间"))
+    workbook = sheet_template_build(cycle=cycle, period=period, user=request.user)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="kaohe-{year}-{period}.xlsx"'
+    return response
+
+
+@role_required(roles.SCORER, roles.ADMIN)
+def sheet_record(request, pk: int):
+    record = _record_visible(request, pk)
+    shown = record.changes[:PREVIEW_ROWS]
+    units = Unit.objects.in_bulk({change[0] for change in shown})
+    indicators = Indicator.objects.in_bulk({change[1] for change in shown})
+    rows = [
+        {
+            "unit": units.get(unit_id),
+            "indicator": indicators.get(indicator_id),
+            "period": period,
+            "old": old,
+            "new": new,
+        }
+        for unit_id, indicator_id, period, old, new in shown
+    ]
+    return render(
+        request,
+        "sheets/record.html",
+        {
+            "record": record,
+            "rows": rows,
+            "hidden": len(record.changes) - len(shown),
+            "can_confirm": record.status == ImportRecord.Status.PENDING
+            and record.uploaded_by_id == request.user.pk
+            and bool(record.changes),
+        },
+    )
+
+
+@role_required(roles.SCORER, roles.ADMIN)
+def sheet_record_progress(request, pk: int):
+    record = _record_visible(request, pk, "changes", "errors")
+    return JsonResponse(
+        {
+            "status": record.status,
+            "total_rows": record.total_rows,
+            "processed_rows": record.processed_rows,
+            "url": reverse("sheets:record", args=[record.pk]),
+        }
+    )
+
+
+@require_POST
+@role_required(roles.SCORER, roles.ADMIN)
+def sheet_record_confirm(request, pk: int):
+    record = _record_visible(request, pk)
+    try:
+        count = sheet_import_commit(record=record, by=request.user)
+    except ImportRefused as error:
+        messages.error(request, str(error))
+        return redirect("sheets:record", pk=record.pk)
+    messages.success(
+        request,
+        _("已导入“%(name)s”：%(count)s 个数值已更新。")
+        % {"name": record.file_name, "count": count},
+    )
+    return redirect("sheets:index")

@@ -1,0 +1,66 @@
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from cadre import roles
+from cadre.models import Unit, UnitCategory
+from scoring.models import IndicatorValue
+
+
+@pytest.fixture
+def scorer(db):
+    user = get_user_model().objects.create_user("stats", password="Kaohe@2026")
+    user.groups.add(roles.role_groups_ensure()[roles.SCORER])
+    return user
+
+
+@pytest.fixture
+def district(cycle, make_indicator, scorer):
+    """Two categories, three units, the scorer's four indicators and one of someone else."""
+    cycle.state = cycle.State.OPEN
+    cycle.save()
+    towns = UnitCategory.objects.create(code="ZJ", name="镇街", sort_order=1)
+    offices = UnitCategory.objects.create(code="JJ", name="经济部门", sort_order=2)
+    units = {
+        "ZJ01": Unit.objects.create(code="ZJ01", name="城关街道", category=towns, sort_order=1),
+        "ZJ02": Unit.objects.create(code="ZJ02", name="=东城街道", category=towns, sort_order=2),
+        "JJ01": Unit.objects.create(code="JJ01", name="区发改局", category=offices, sort_order=1),
+    }
+    area = make_indicator("A", 1000, method="")
+    indicators = {
+        "GDP": make_indicator("GDP", 20, parent=area),
+        "SAFE": make_indicator(
+            "SAFE", 10, method="deduction", parent=area, per_incident=Decimal("2")
+        ),
+        "VETO": make_indicator("VETO", 0, method="veto", parent=area),
+        "TAX": make_indicator("TAX", 30, method="completion", parent=area, target=Decimal(100)),
+        "EDU": make_indicator("EDU", 40, parent=area),
+    }
+    indicators["TAX"].categories.add(towns)
+    for code in ("GDP", "SAFE", "VETO", "TAX"):
+        indicators[code].owners.add(scorer)
+    IndicatorValue.objects.create(
+        indicator=indicators["GDP"], unit=units["ZJ01"], period="Q1", value=Decimal("15")
+    )
+    return {"cycle": cycle, "units": units, "indicators": indicators}
+
+
+@pytest.fixture
+def xlsx(tmp_path):
+    """Write rows to a real .xlsx with openpyxl; return it as an uploaded file."""
+
+    def make(rows, name="sheet.xlsx", title="Sheet1"):
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = title
+        for row in rows:
+            sheet.append(row)
+        path = Path(tmp_path) / name
+        workbook.save(path)
+        return SimpleUploadedFile(name, path.read_bytes())
+
+    return make

@@ -1,0 +1,83 @@
+from decimal import Decimal
+
+import pytest
+import tablib
+
+from cadre.models import Official, Unit, UnitCategory
+from cadre.resources import OfficialResource, UnitResource
+from scoring.models import Indicator, Responsibility
+from scoring.resources import IndicatorResource, ResponsibilityResource
+
+
+@pytest.fixture
+def categories(db):
+    return [UnitCategory.objects.create(code=code, name=code) for code in ("ZJ", "JJ")]
+
+
+def _units(count):
+    rows = [
+        (f"U{number:04d}", f"单位{number}", "ZJ" if number % 2 else "JJ") for number in range(count)
+    ]
+    return tablib.Dataset(*rows, headers=["code", "name", "category"])
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_units_import_in_bulk_with_one_query_for_all_categories(
+    categories, count, django_assert_max_num_queries
+):
+    # existing units, categories, the bulk insert (two on SQLite, which splits it at 999
+    # parameters), eight savepoint statements around them
+    with django_assert_max_num_queries(12):
+        result = UnitResource().import_data(_units(count), dry_run=False)
+    assert not result.has_errors()
+    assert Unit.objects.filter(category__code="ZJ").count() == count // 2
+
+
+def test_a_dry_run_previews_and_writes_nothing(categories):
+    result = UnitResource().import_data(_units(3), dry_run=True)
+    assert result.totals["new"] == 3
+    assert not Unit.objects.exists()
+
+
+def test_an_unknown_category_is_reported_on_its_row(categories):
+    dataset = tablib.Dataset(("U1", "甲", "ZZ"), headers=["code", "name", "category"])
+    result = UnitResource().import_data(dataset, dry_run=True)
+    assert result.invalid_rows[0].number == 1
+    assert result.invalid_rows[0].error_dict == {"category": ["未知单位类别代码“ZZ”"]}
+
+
+def test_exports_never_carry_a_runnable_formula(categories):
+    Unit.objects.create(code="U1", name='=HYPERLINK("http://x")', category=categories[0])
+    Unit.objects.create(code="U2", name="@SUM(A1)", category=categories[0])
+    Official.objects.create(code="O1", name="+张三", unit=Unit.objects.get(code="U1"))
+    names = UnitResource().export().dict
+    assert [row["name"] for row in names] == ['\'=HYPERLINK("http://x")', "'@SUM(A1)"]
+    assert OfficialResource().export().dict[0]["name"] == "'+张三"
+    xlsx = UnitResource().export().export("xlsx")
+    assert b"<f>" not in xlsx
+
+
+def test_the_indicator_tree_and_responsibilities_round_trip(cycle, make_indicator, categories):
+    area = make_indicator("A", 1000, method="")
+    make_indicator("A1", 1000, parent=area).categories.add(categories[0])
+    unit = Unit.objects.create(code="U1", name="甲", category=categories[0])
+    official = Official.objects.create(code="O1", name="张三", unit=unit)
+    exported = IndicatorResource().export()
+    assert exported.dict[1]["parent"] == "A" and exported.dict[1]["categories"] == "ZJ"
+    Indicator.objects.all().delete()
+    result = IndicatorResource().import_data(exported, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    child = Indicator.objects.get(code="A1")
+    assert (child.parent.code, child.max_points) == ("A", Decimal("1000.00"))
+    assert list(child.categories.values_list("code", flat=True)) == ["ZJ"]
+    dataset = tablib.Dataset(("O1", 2026, "A1"), headers=["official", "cycle", "indicator"])
+    result = ResponsibilityResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors()
+    assert Responsibility.objects.get().official == official
+
+
+def test_the_admin_offers_xlsx_and_csv_import_and_export(admin_client, categories):
+    page = admin_client.get("/admin/cadre/unit/import/").content.decode()
+    assert "xlsx" in page and "csv" in page
+    response = admin_client.get("/admin/scoring/indicatorvalue/export/")
+    assert response.status_code == 200

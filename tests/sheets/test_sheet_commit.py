@@ -1,0 +1,122 @@
+from decimal import Decimal
+
+import pytest
+
+from scoring.models import ImportRecord, IndicatorValue
+from scoring.services.sheets import ImportRefused, sheet_import_commit, sheet_import_start
+
+
+@pytest.fixture
+def pending(district, scorer, xlsx):
+    upload = xlsx([["unit", "GDP", "SAFE"], ["ZJ01", 18, 1], ["JJ01", 12.5, 0]], name="q1.xlsx")
+    return sheet_import_start(cycle=district["cycle"], user=scorer, period="Q1", upload=upload)
+
+
+def _stored():
+    return {
+        (value.unit.code, value.indicator.code, value.period): (value.value, value.version)
+        for value in IndicatorValue.objects.select_related("unit", "indicator")
+    }
+
+
+def test_confirming_writes_every_previewed_value_and_names_the_import(pending, scorer):
+    assert sheet_import_commit(record=pending, by=scorer) == 4
+    assert _stored() == {
+        ("ZJ01", "GDP", "Q1"): (Decimal(18), 2),
+        ("ZJ01", "SAFE", "Q1"): (Decimal(1), 1),
+        ("JJ01", "GDP", "Q1"): (Decimal("12.5"), 1),
+        ("JJ01", "SAFE", "Q1"): (Decimal(0), 1),
+    }
+    record = ImportRecord.objects.get()
+    assert (record.status, record.rows_changed, record.uploaded_by) == ("imported", 4, scorer)
+    assert record.imported_at is not None
+    history = IndicatorValue.history.filter(history_change_reason=f"导入 q1.xlsx (#{record.pk})")
+    assert sorted(history.values_list("history_type", flat=True)) == ["+", "+", "+", "~"]
+    assert history.get(history_type="~").value == Decimal(18)
+    assert set(history.values_list("history_user", flat=True)) == {scorer.pk}
+    assert set(IndicatorValue.objects.values_list("entered_by", flat=True)) == {scorer.pk}
+
+
+def test_a_value_changed_after_the_preview_refuses_the_whole_import(pending, scorer):
+    IndicatorValue.objects.filter(unit__code="ZJ01").update(value=Decimal(3))
+    with pytest.raises(ImportRefused, match="预览之后有 1 个数值已被修改"):
+        sheet_import_commit(record=pending, by=scorer)
+    assert len(_stored()) == 1
+    assert ImportRecord.objects.get().status == "pending"
+
+
+def test_an_import_is_confirmed_once_and_only_by_its_uploader(pending, scorer, admin_user):
+    with pytest.raises(ImportRefused, match="只有上传文件的人"):
+        sheet_import_commit(record=pending, by=admin_user)
+    sheet_import_commit(record=pending, by=scorer)
+    with pytest.raises(ImportRefused, match="已导入"):
+        sheet_import_commit(record=pending, by=scorer)
+
+
+def test_a_cycle_locked_after_the_preview_refuses_the_import(pending, scorer, district):
+    district["cycle"].state = "published"
+    district["cycle"].save()
+    with pytest.raises(ImportRefused, match="不能再修改任何数据"):
+        sheet_import_commit(record=pending, by=scorer)
+    assert len(_stored()) == 1
+
+
+def test_a_failed_file_cannot_be_confirmed(district, scorer, xlsx):
+    upload = xlsx([["unit", "GDP"], ["ZJ01", 99]])
+    record = sheet_import_start(cycle=district["cycle"], user=scorer, period="Q1", upload=upload)
+    with pytest.raises(ImportRefused, match="有错误"):
+        sheet_import_commit(record=record, by=scorer)
+
+
+def test_a_big_file_goes_through_the_background_task_with_progress(
+    district, scorer, xlsx, settings, monkeypatch
+):
+    settings.SCORING_IMPORT_BACKGROUND_ROWS = 2
+    monkeypatch.setattr("scoring.services.sheets.PROGRESS_EVERY", 1)
+    from scoring import tasks
+    from scoring.services import sheets
+
+    tasked, progress_seen = [], []
+    real_prepare, real_plan = tasks.sheet_import_prepare, sheets.sheet_changes_plan
+
+    def prepare(*, record):
+        tasked.append(record.pk)
+        return real_prepare(record=record)
+
+    def plan(**kwargs):
+        def progress(rows):
+            kwargs_progress(rows)
+            progress_seen.append(ImportRecord.objects.values_list("status", "processed_rows")[0])
+
+        kwargs_progress = kwargs.pop("progress")
+        return real_plan(progress=progress, **kwargs)
+
+    monkeypatch.setattr(tasks, "sheet_import_prepare", prepare)
+    monkeypatch.setattr(sheets, "sheet_changes_plan", plan)
+    upload = xlsx([["unit", "GDP"], ["ZJ01", 10], ["ZJ02", 11], ["JJ01", 12]])
+    record = sheet_import_start(cycle=district["cycle"], user=scorer, period="Q1", upload=upload)
+    assert tasked == [record.pk], "the file went through the task"
+    assert progress_seen == [("processing", 1), ("processing", 2), ("processing", 3)]
+    assert (record.status, record.total_rows, record.processed_rows) == ("pending", 4, 3)
+    assert record.rows_changed == 3
+
+
+def test_a_small_file_is_checked_at_once(district, scorer, xlsx, monkeypatch):
+    from scoring import tasks
+
+    monkeypatch.setattr(tasks, "sheet_import_prepare", None)
+    upload = xlsx([["unit", "GDP"], ["ZJ01", 10]])
+    record = sheet_import_start(cycle=district["cycle"], user=scorer, period="Q1", upload=upload)
+    assert record.status == "pending"
+
+
+def test_confirming_asks_for_the_results_of_every_touched_unit_and_period(
+    pending, scorer, monkeypatch
+):
+    asked = []
+    monkeypatch.setattr(
+        "scoring.services.sheets.results_refresh_for_changes",
+        lambda *, cycle, changes: asked.append(sorted((u.code[:2], p) for u, p in changes)),
+    )
+    sheet_import_commit(record=pending, by=scorer)
+    assert asked == [[("JJ", "Q1"), ("ZJ", "Q1")]], "one pair per unit: ZJ01 and JJ01"

@@ -1,0 +1,191 @@
+"""Uploads of every shape and every messy case of DOMAIN.md, as real .xlsx files."""
+
+from decimal import Decimal
+
+import pytest
+
+from scoring.models import ImportRecord, IndicatorValue
+from scoring.services.sheets import sheet_import_start
+
+
+def _start(district, scorer, upload, period="Q1"):
+    return sheet_import_start(cycle=district["cycle"], user=scorer, period=period, upload=upload)
+
+
+def _changes(record, district):
+    units = {unit.pk: code for code, unit in district["units"].items()}
+    indicators = {indicator.pk: code for code, indicator in district["indicators"].items()}
+    return {
+        (units[unit], indicators[indicator], period): (old, new)
+        for unit, indicator, period, old, new in record.changes
+    }
+
+
+def _problems(record):
+    return [(error["row"], error["column"], error["message"]) for error in record.errors]
+
+
+def test_a_wide_sheet_with_chinese_headers_previews_old_and_new(district, scorer, xlsx):
+    upload = xlsx(
+        [
+            ["单位代码", "单位名称", "GDP", "SAFE"],
+            ["ZJ01", "城关街道", 18, 1],
+            ["JJ01", "区发改局", 12.5, None],
+        ]
+    )
+    record = _start(district, scorer, upload)
+    assert record.status == ImportRecord.Status.PENDING
+    assert record.errors == []
+    assert _changes(record, district) == {
+        ("ZJ01", "GDP", "Q1"): ("15", "18"),
+        ("ZJ01", "SAFE", "Q1"): (None, "1"),
+        ("JJ01", "GDP", "Q1"): (None, "12.5"),
+    }
+    assert IndicatorValue.objects.count() == 1, "nothing is written before confirmation"
+
+
+def test_the_long_sheet_in_english_carries_its_own_periods(district, scorer, xlsx):
+    upload = xlsx(
+        [
+            ["unit", "indicator", "period", "value"],
+            ["ZJ01", "GDP", "Q2", 19],
+            ["ZJ02", "TAX", "q3", "85.5"],
+            ["ZJ02", "VETO", "第一季度", 1],
+        ]
+    )
+    record = _start(district, scorer, upload, period="Q4")
+    assert _changes(record, district) == {
+        ("ZJ01", "GDP", "Q2"): (None, "19"),
+        ("ZJ02", "TAX", "Q3"): (None, "85.5"),
+        ("ZJ02", "VETO", "Q1"): (None, "1"),
+    }
+
+
+def test_the_long_sheet_in_chinese_below_a_title_row(district, scorer, xlsx):
+    upload = xlsx(
+        [
+            ["2026年一季度 统计局报送"],
+            ["单位代码", "指标代码", "期间", "数值"],
+            ["ZJ01", "GDP", "Q1", 20],
+        ]
+    )
+    record = _start(district, scorer, upload)
+    assert _changes(record, district) == {("ZJ01", "GDP", "Q1"): ("15", "20")}
+
+
+def test_messy_but_readable_cells_are_normalised(district, scorer, xlsx):
+    upload = xlsx(
+        [
+            [" 单位代码 ", "GDP", "TAX"],
+            ["ＺＪ０１", "１７．５", " 90 "],
+            [" ZJ02 ", "1,9", 15],
+            [None, None, None],
+            ["", "  ", None],
+        ]
+    )
+    record = _start(district, scorer, upload)
+    assert record.errors == []
+    assert _changes(record, district) == {
+        ("ZJ01", "GDP", "Q1"): ("15", "17.5"),
+        ("ZJ01", "TAX", "Q1"): (None, "90"),
+        ("ZJ02", "GDP", "Q1"): (None, "19"),
+        ("ZJ02", "TAX", "Q1"): (None, "15"),
+    }
+
+
+def test_every_problem_is_placed_and_nothing_is_kept(district, scorer, xlsx):
+    upload = xlsx(
+        [
+            ["单位代码", "GDP", "SAFE", "NOPE", "EDU"],
+            ["ZJ01", 25, 1.5, None, None],
+            ["XX99", 10, 1, None, None],
+            ["ZJ02", "八十", 2, None, None],
+            ["ZJ02", 10, 2, None, None],
+            ["JJ01", 10, -1, None, None],
+        ],
+        title="统计局",
+    )
+    record = _start(district, scorer, upload)
+    assert record.status == ImportRecord.Status.FAILED
+    assert record.changes == []
+    problems = _problems(record)
+    assert (1, "D", "未知指标代码“NOPE”") in problems
+    assert (1, "E", "您不是指标 EDU 的评分账号，不能导入它的数据") in problems
+    assert (2, "B", "分值应在 0 到 20.00 之间，实为 25") in problems
+    assert (2, "C", "扣分指标填发生次数（非负整数），实为 1.5") in problems
+    assert (3, "A", "未知单位代码“XX99”") in problems
+    assert (4, "B", "应为数字，实为“八十”") in problems
+    assert (5, "A", "单位 ZJ02 重复（另见第 4 行）") in problems
+    assert (6, "C", "扣分指标填发生次数（非负整数），实为 -1") in problems
+    assert len(problems) == 8
+    assert all(error["sheet"] == "统计局" for error in record.errors)
+
+
+def test_long_sheet_problems_duplicates_periods_and_applicability(district, scorer, xlsx):
+    upload = xlsx(
+        [
+            ["单位代码", "指标代码", "期间", "数值"],
+            ["ZJ01", "GDP", "Q1", 10],
+            ["ZJ01", "GDP", "一季度", 11],
+            ["JJ01", "TAX", "Q1", 80],
+            ["ZJ01", "GDP", "Q5", 1],
+            ["ZJ01", "GDP", "Y", 1],
+            ["ZJ01", "SAFE", "Q1", None],
+        ]
+    )
+    problems = _problems(_start(district, scorer, upload))
+    assert problems == [
+        (3, "D", "重复：与第 2 行的单位、指标、期间相同"),
+        (4, "D", "指标 TAX 不适用于该单位的类别"),
+        (5, "C", "期间应为 Q1、Q2、Q3、Q4 或 Y，实为“Q5”"),
+        (6, "B", "指标 GDP 按季度，不能填在期间 Y"),
+        (7, "D", "缺少数值"),
+    ]
+
+
+def test_a_missing_column_is_named(district, scorer, xlsx):
+    upload = xlsx([["单位代码", "指标代码", "数值"], ["ZJ01", "GDP", 10]])
+    assert _problems(_start(district, scorer, upload)) == [
+        (1, None, "缺少列“period / 期间 / 季度”")
+    ]
+    upload = xlsx([["单位名称", "GDP"], ["城关街道", 10]])
+    assert "找不到表头" in _problems(_start(district, scorer, upload))[0][2]
+
+
+def test_a_locked_cycle_refuses_the_file(district, scorer, xlsx):
+    cycle = district["cycle"]
+    cycle.state = cycle.State.CLOSED
+    cycle.save()
+    record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", 10]]))
+    assert record.status == ImportRecord.Status.FAILED
+    assert record.errors[0]["message"] == "2026年度考核 已关闭，不能再修改任何数据。"
+
+
+def test_values_equal_to_the_stored_ones_are_no_change(district, scorer, xlsx):
+    record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", "15.00"]]))
+    assert record.status == ImportRecord.Status.PENDING
+    assert record.changes == []
+
+
+@pytest.mark.parametrize("period", ["Q1", "Q3"])
+def test_the_downloaded_template_comes_back_unchanged_as_no_change(
+    district, scorer, xlsx, tmp_path, period
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring.services.sheets import sheet_template_build
+
+    path = tmp_path / "template.xlsx"
+    sheet_template_build(cycle=district["cycle"], period=period, user=scorer).save(path)
+    upload = SimpleUploadedFile("template.xlsx", path.read_bytes())
+    record = _start(district, scorer, upload, period=period)
+    assert (record.status, record.changes, record.errors) == ("pending", [], [])
+    assert Decimal(15) == IndicatorValue.objects.get().value
+
+
+def test_a_row_with_values_but_no_unit_and_a_repeated_column_are_named(district, scorer, xlsx):
+    upload = xlsx([["unit", "GDP", "GDP"], ["ZJ01", 10, 11], [None, 12, None]])
+    assert _problems(_start(district, scorer, upload)) == [
+        (1, "C", "指标 GDP 重复出现（另见 B 列）"),
+        (3, "A", "缺少单位代码"),
+    ]

@@ -1,0 +1,85 @@
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+
+from cadre import roles
+from scoring.models import ImportRecord, IndicatorValue
+
+INDEX = "/entry/sheets/"
+
+
+@pytest.fixture
+def scorer_client(client, scorer):
+    client.force_login(scorer)
+    return client
+
+
+def _records(scorer, count):
+    ImportRecord.objects.bulk_create(
+        ImportRecord(
+            kind=ImportRecord.Kind.SCORER_SHEET,
+            file_name=f"f{number}.xlsx",
+            size=1,
+            sha256="0" * 64,
+            uploaded_by=scorer,
+        )
+        for number in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_history_page_costs_the_same_queries_whatever_its_length(
+    scorer_client, scorer, district, count, django_assert_max_num_queries
+):
+    _records(scorer, count)
+    # session, user, role check, current cycle, history
+    with django_assert_max_num_queries(6):
+        response = scorer_client.get(INDEX)
+    assert response.content.decode().count("f1.xlsx") == 1
+    assert response.content.decode().count(".xlsx</a>") == count
+
+
+def test_upload_preview_confirm_through_the_pages(scorer_client, district, xlsx):
+    upload = xlsx([["unit", "GDP"], ["ZJ01", 19]], name="统计局一季度.xlsx")
+    response = scorer_client.post(INDEX, {"period": "Q1", "file": upload}, follow=True)
+    page = response.content.decode()
+    assert "预览：将变更 1 个数值" in page
+    assert "→ 19" in page
+    record = ImportRecord.objects.get()
+    progress = scorer_client.get(f"/entry/sheets/imports/{record.pk}/progress/").json()
+    assert progress["status"] == "pending"
+    response = scorer_client.post(f"/entry/sheets/imports/{record.pk}/confirm/", follow=True)
+    assert "已导入“统计局一季度.xlsx”：1 个数值已更新。" in response.content.decode()
+    assert IndicatorValue.objects.get(unit__code="ZJ01").value == 19
+
+
+def test_a_refused_upload_says_why_on_the_form(scorer_client, district):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("values.csv", b"unit,GDP\nZJ01,1")
+    response = scorer_client.post(INDEX, {"period": "Q1", "file": upload})
+    assert "只接受 Excel 工作簿（.xlsx）" in response.content.decode()
+    assert not ImportRecord.objects.exists()
+
+
+def test_the_template_downloads_as_xlsx(scorer_client, district):
+    response = scorer_client.get("/entry/sheets/template/2026/Q1.xlsx")
+    assert response["Content-Disposition"] == 'attachment; filename="kaohe-2026-Q1.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet["D1"].value == "GDP"
+    assert scorer_client.get("/entry/sheets/template/2026/Q9.xlsx").status_code == 404
+
+
+def test_others_see_neither_the_pages_nor_someone_elses_import(client, district, scorer, xlsx):
+    leader = get_user_model().objects.create_user("leader")
+    leader.groups.add(roles.role_groups_ensure()[roles.LEADER])
+    client.force_login(leader)
+    assert client.get(INDEX).status_code == 403
+    _records(scorer, 1)
+    other = get_user_model().objects.create_user("other")
+    other.groups.add(roles.role_groups_ensure()[roles.SCORER])
+    client.force_login(other)
+    record = ImportRecord.objects.get()
+    assert client.get(f"/entry/sheets/imports/{record.pk}/").status_code == 404

@@ -1,0 +1,48 @@
+from decimal import Decimal
+from io import BytesIO
+
+import openpyxl
+
+from scoring.services.sheets import sheet_template_build
+
+
+def _saved(workbook):
+    buffer = BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return openpyxl.load_workbook(buffer)
+
+
+def test_the_template_lists_the_scorers_indicators_and_every_unit_with_current_values(
+    district, scorer
+):
+    sheet = _saved(sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert sheet.title == "2026-Q1"
+    assert rows[0] == ("单位代码", "单位名称", "类别", "GDP", "SAFE", "TAX", "VETO")
+    assert rows[1][0] == "指标名称"
+    assert rows[2][3:] == (20, 10, 30, 0)
+    assert rows[3][3:] == ("直接赋分", "扣分", "目标完成率", "一票否决")
+    assert [row[0] for row in rows[4:]] == ["ZJ01", "ZJ02", "JJ01"]
+    assert Decimal(str(rows[4][3])) == Decimal(15)
+    assert rows[5][1] == "'=东城街道", "a unit name must never run as a formula"
+
+
+def test_the_template_guards_its_headers_and_ranges(district, scorer):
+    sheet = _saved(sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)).active
+    assert sheet.protection.sheet
+    assert sheet.freeze_panes == "D5"
+    assert sheet["A1"].protection.locked
+    assert not sheet["D5"].protection.locked
+    assert sheet["F7"].protection.locked, "TAX does not apply to a department"
+    rules = {str(rule.sqref): rule for rule in sheet.data_validations.dataValidation}
+    assert (rules["D5:D7"].type, rules["D5:D7"].formula2) == ("decimal", "20.00")
+    assert rules["E5:E7"].type == "whole"
+    assert rules["G5:G7"].formula1 == '"0,1"'
+
+
+def test_an_admin_gets_every_indicator_and_the_year_template_only_annual_ones(district, admin_user):
+    sheet = sheet_template_build(cycle=district["cycle"], period="Q1", user=admin_user).active
+    assert [cell.value for cell in sheet[1]][3:] == ["EDU", "GDP", "SAFE", "TAX", "VETO"]
+    sheet = sheet_template_build(cycle=district["cycle"], period="Y", user=admin_user).active
+    assert [cell.value for cell in sheet[1]] == ["单位代码", "单位名称", "类别"]
