@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cadre', '0001_initial'),
-        ('scoring', '0003_result_snapshot'),
+        ('scoring', '0004_import_progress_and_preview'),
     ]
 
     operations = [
