@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+
+admin.site.site_header = _("千分制干部综合考核 · 后台管理")
+admin.site.site_title = _("千分制考核后台")
+admin.site.index_title = _("考核数据管理")
 
 urlpatterns = [
     path("", login_required(TemplateView.as_view(template_name="home.html")), name="home"),
@@ -10,8 +15,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("entry/sheets/", include("scoring.urls_sheets")),
     path("entry/", include("scoring.urls_entry")),
     path("admin/", admin.site.urls),
-    path("entry/sheets/", include("scoring.urls_sheets")),
     path("talent/", include("talent.urls")),
 ]

@@ -17,6 +17,7 @@ def test_login_page_speaks_chinese(client):
     response = client.get("/admin/login/")
     assert response.status_code == 200
     assert "登录" in response.content.decode()
+    assert "千分制干部综合考核 · 后台管理" in response.content.decode()
 
 
 def test_login_page_speaks_english_on_request(client):
