@@ -57,6 +57,17 @@ def result_periods(*, cycle: Cycle) -> list[str]:
     return [period for period in PERIOD_ORDER if period in stored]
 
 
+def default_period(*, cycle: Cycle, periods: list[str]) -> str | None:
+    """Return the period a page opens on: the year once the cycle is closed, before that the
+    latest quarter with results, because a year still being filled scores its empty quarters 0."""
+    if not periods:
+        return None
+    quarters = [period for period in periods if period != Period.YEAR]
+    if cycle.is_locked or not quarters:
+        return Period.YEAR if Period.YEAR in periods else periods[-1]
+    return quarters[-1]
+
+
 def previous_period(*, cycle: Cycle, period: str) -> tuple[int, str] | None:
     """Return (year, period) of the period a rank change is measured against.
 

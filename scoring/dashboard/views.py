@@ -64,7 +64,7 @@ def _selection(request) -> Selection:
     periods = selectors.result_periods(cycle=cycle)
     period = request.GET.get("period")
     if period not in periods:
-        period = Period.YEAR if Period.YEAR in periods else (periods[-1] if periods else None)
+        period = selectors.default_period(cycle=cycle, periods=periods)
     categories = list(UnitCategory.objects.all())
     code = request.GET.get("category", "")
     category = next((c for c in categories if c.code == code), next(iter(categories), None))

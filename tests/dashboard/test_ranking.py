@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring.models import Period, UnitResult
+from scoring.models import Cycle, Period, UnitResult
 from tests.dashboard.factories import embedded_charts, results_store
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,17 @@ def test_the_year_is_shown_by_default_with_every_area_as_a_column(leader_client,
     for area in ("创新发展", "协调发展", "绿色发展", "开放发展"):
         assert f">{area}</th>" in html
     assert "237.50" in html  # 950 shared by four areas
+
+
+def test_a_cycle_still_open_opens_on_its_latest_quarter_not_its_provisional_year(
+    leader_client, stored_year
+):
+    stored_year.state = Cycle.State.OPEN
+    stored_year.save()
+    UnitResult.objects.filter(cycle=stored_year, period="Q4").delete()
+    response = leader_client.get("/dashboard/")
+    assert response.context["selection"].period == Period.Q3
+    assert leader_client.get("/dashboard/?period=Y").context["selection"].period == Period.YEAR
 
 
 def test_rank_changes_show_an_arrow_against_the_previous_quarter(
