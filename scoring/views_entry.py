@@ -321,6 +321,8 @@ def unit_history(request, code):
     context.update(
         {
             "unit": unit,
+            "may_enter": user_has_role(user, ADMIN) or user_has_role(user, SCORER),
+            "sees_results": sees_all or not user_has_role(user, SCORER),
             "events": history_of_unit(
                 cycle=cycle,
                 unit=unit,

@@ -75,6 +75,7 @@ def sheet_index(request):
         "sheets/index.html",
         {
             "cycle": cycle,
+            "is_admin": roles.user_has_role(request.user, roles.ADMIN),
             "form": form,
             "periods": Period.choices,
             "history": history.defer("changes", "errors")[:HISTORY_ROWS],

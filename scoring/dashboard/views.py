@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cadre.models import Unit, UnitCategory
 from scoring.dashboard import selectors
@@ -25,7 +25,7 @@ TABS = [
     ("dashboard:distance", gettext_lazy("晋位差距")),
     ("dashboard:compare", gettext_lazy("单位对比")),
     ("dashboard:whatif", gettext_lazy("模拟测算")),
-    ("dashboard:officials", gettext_lazy("干部")),
+    ("dashboard:officials", pgettext_lazy("list of officials", "干部")),
 ]
 
 

@@ -46,6 +46,7 @@ def test_a_unit_page_lists_officials_personal_scores_and_parts(
     html = leader_client.get(f"/dashboard/unit/{unit.code}/").content.decode()
     assert "王伟" in html and "935.00" in html and "900.00" in html
     assert "0.7 × 950.00 + (1 − 0.7) × 900.00" in html
+    assert f'href="/entry/units/{unit.code}/history/?cycle={stored_year.pk}"' in html
 
 
 def test_compare_puts_two_to_five_units_side_by_side(leader_client, stored_year, town_units):
@@ -86,6 +87,8 @@ def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
     assert [o.name for o in pool.context["page"]] == ["李静"]
     html = pool.content.decode()
     assert "915.00" in html and "中青年干部培训班" in html and "grade-excellent" in html
+    # Personal scores are annual: the page says so and offers no quarter to pick.
+    assert "个人得分（年度）" in html and 'name="period"' not in html
 
 
 def test_weights_that_do_not_add_up_are_refused_with_a_message(leader_client, stored_year):

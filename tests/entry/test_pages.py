@@ -69,6 +69,9 @@ def test_the_history_page_shows_each_change_old_to_new(
     assert '<span class="old">5</span>' in page
     assert "X01 X01 · 第一季度" in page
     assert page.count("填报页面") == 2
+    # A scorer goes back to the grid; the unit's results are not theirs to read.
+    assert f'href="/entry/?cycle={open_cycle.pk}"' in page
+    assert f'href="/dashboard/unit/{unit.code}/' not in page
 
 
 def test_a_liaison_sees_their_own_units_history_only_once_published(
@@ -80,7 +83,9 @@ def test_a_liaison_sees_their_own_units_history_only_once_published(
     url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
     assert client.get(url).status_code == 403
     Cycle.objects.filter(pk=open_cycle.pk).update(state=Cycle.State.PUBLISHED)
-    assert client.get(url).status_code == 200
+    page = client.get(url).content.decode()
+    assert f'href="/dashboard/unit/{unit.code}/?cycle={open_cycle.year}"' in page
+    assert 'href="/entry/?' not in page
     unit.liaisons.remove(liaison)
     assert client.get(url).status_code == 403
 

@@ -48,6 +48,9 @@ def test_upload_preview_confirm_through_the_pages(scorer_client, district, xlsx)
     assert "预览：将变更 1 个数值" in page
     assert "→ 19" in page
     record = ImportRecord.objects.get()
+    index = scorer_client.get(INDEX).content.decode()
+    assert 'href="/entry/?cycle=' in index  # the way back to the grid
+    assert f"{record.size} 字节" not in index and "KB" in index
     progress = scorer_client.get(f"/entry/sheets/imports/{record.pk}/progress/").json()
     assert progress["status"] == "pending"
     response = scorer_client.post(f"/entry/sheets/imports/{record.pk}/confirm/", follow=True)

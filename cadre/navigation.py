@@ -1,0 +1,57 @@
+"""The sections of the application a user may open, for the top bar and the home page.
+
+Pages check access on the server whatever this says; the point here is that nobody is shown
+a link that ends on "403 Forbidden".
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from cadre import roles
+
+
+@dataclass(frozen=True)
+class Section:
+    url: str
+    label: str
+    description: str
+
+
+def user_sections(user) -> list[Section]:
+    """Return the sections the user's roles open, in the order of the top bar."""
+    names = roles.user_role_names(user)
+    sections = []
+    reads_all = bool(names & {roles.ADMIN, roles.LEADER})
+    if reads_all:
+        description = _("排名、等次、趋势与每一分的来由。")
+    elif roles.LIAISON in names and user.liaison_units.exists():
+        description = _("本单位已发布的得分、名次和每一分的来由。")
+    else:
+        description = None
+    if description:
+        sections.append(Section(reverse("dashboard:ranking"), _("考核结果"), description))
+    if names & {roles.ADMIN, roles.SCORER}:
+        sections.append(
+            Section(reverse("entry:grid"), _("数据填报"), _("按季度填报或导入指标数据。"))
+        )
+    if reads_all:
+        sections.append(
+            Section(
+                reverse("talent:progress"),
+                _("人才工作"),
+                _("人才库、人才奖评选、人才补贴与星级管理。"),
+            )
+        )
+    elif user.is_authenticated and user.award_categories.exists():
+        sections.append(
+            Section(reverse("talent:award_rounds"), _("人才奖评审"), _("为分配给您的奖项打分。"))
+        )
+    return sections
+
+
+def navigation(request):
+    """Context processor: `sections`, read only when a template uses it."""
+    return {"sections": SimpleLazyObject(lambda: user_sections(request.user))}
