@@ -279,8 +279,9 @@ def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
 
 
 def personal_grade(*, cycle: Cycle, score: Decimal | None) -> str | None:
-    """Return the grade the score's thresholds give (no quota applies to persons)."""
-    if score is None:
+    """Return the grade the score's thresholds give (no quota applies to persons), or None
+    while the cycle is still open: its annual score counts the quarters not yet filled as 0."""
+    if score is None or not cycle.is_locked:
         return None
     for grade, threshold in (
         (Grade.EXCELLENT, cycle.excellent_min),

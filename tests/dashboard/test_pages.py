@@ -89,6 +89,12 @@ def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
     assert "915.00" in html and "中青年干部培训班" in html and "grade-excellent" in html
     # Personal scores are annual: the page says so and offers no quarter to pick.
     assert "个人得分（年度）" in html and 'name="period"' not in html
+    assert "个人得分为截至目前的临时结果" not in html
+    stored_year.state = stored_year.State.OPEN
+    stored_year.save()
+    provisional = leader_client.get("/dashboard/officials/?young=1").content.decode()
+    assert "915.00" in provisional and "grade-excellent" not in provisional
+    assert "个人得分为截至目前的临时结果" in provisional
 
 
 def test_weights_that_do_not_add_up_are_refused_with_a_message(leader_client, stored_year):

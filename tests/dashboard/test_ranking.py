@@ -148,3 +148,14 @@ def test_a_unit_past_the_excellent_line_but_over_the_quota_is_marked(
     # Six units, 30% quota: one 优秀, the other five are past 900 but held at 良好.
     assert len(held) == 5
     assert "已过线，受优秀比例限制" in leader_client.get("/dashboard/distance/").content.decode()
+
+
+def test_the_year_of_an_open_cycle_is_marked_provisional(leader_client, stored_year):
+    assert 'id="provisional-year"' not in leader_client.get("/dashboard/?period=Y").content.decode()
+    stored_year.state = Cycle.State.OPEN
+    stored_year.save()
+    page = leader_client.get("/dashboard/?period=Y").content.decode()
+    assert "全年结果为临时结果" in page
+    assert (
+        'id="provisional-year"' not in leader_client.get("/dashboard/?period=Q3").content.decode()
+    )
