@@ -595,13 +595,14 @@ def results_compute(
         for table in (SCORED, STAGE):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         if sql.is_postgres:
-            # One statement hashes every value of the chosen categories: let it do so in memory,
-            # and skip JIT compilation, which costs seconds on a statement this long.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("SET LOCAL jit = off")
-            # A unit's points map is a few kilobytes, so PostgreSQL compresses it on insert:
-            # lz4 does so several times faster than the default pglz (reads are transparent).
-            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
+            # For this transaction only: one statement hashes every value of the chosen
+            # categories, so let it do so in memory; skip JIT compilation, which costs seconds on
+            # a statement this long; and compress the points maps (a few kilobytes each, so
+            # PostgreSQL compresses them on insert) with lz4, several times faster than pglz.
+            cursor.execute(
+                "SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true),"
+                " set_config('default_toast_compression', 'lz4', true)"
+            )
         cursor.execute(_scored_sql(sql, category_ids), params)
         if sql.is_postgres:
             # Statistics of the join keys only: enough for the planner, a fraction of the cost.
