@@ -19,6 +19,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -112,7 +113,7 @@ def indicator_plan(count: int) -> list[dict]:
     return plan
 
 
-def build(units: int, indicators: int) -> tuple[Cycle, int]:
+def build(units: int, indicators: int, every_period: bool) -> tuple[Cycle, int]:
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -198,7 +199,11 @@ def build(units: int, indicators: int) -> tuple[Cycle, int]:
                     or item["method"] == "evaluation"
                 ):
                     continue
-                periods = QUARTERS if item["frequency"] == "quarterly" else ["Y"]
+                if every_period:
+                    # Figures outside an indicator's frequency are read and then ignored.
+                    periods = [*QUARTERS, "Y"]
+                else:
+                    periods = QUARTERS if item["frequency"] == "quarterly" else ["Y"]
                 for period in periods:
                     if item["method"] == "veto":
                         figure = 1 if rng.random() < 0.002 else 0
@@ -267,6 +272,33 @@ def build(units: int, indicators: int) -> tuple[Cycle, int]:
     return cycle, values
 
 
+def statement_profile(action) -> list[tuple[float, float, str]]:
+    """Run `action`; return each slower statement's wall time, the server process's CPU time
+    (wall time alone misleads on a shared machine) and its first words."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def server_cpu() -> float:
+        # Fields 14 and 15 of /proc/PID/stat (after the command in parentheses): user, system.
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    steps = []
+
+    def measure(execute, sql, params, many, context):
+        cpu, started = server_cpu(), time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            steps.append((time.perf_counter() - started, server_cpu() - cpu, " ".join(sql.split())))
+
+    with connection.execute_wrapper(measure):
+        action()
+    return [step for step in steps if step[0] >= 0.02]
+
+
 def timed(action) -> tuple[float, int]:
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
@@ -280,8 +312,17 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--indicators", type=int, default=120)
     parser.add_argument(
+        "--every-period",
+        action="store_true",
+        help="value every indicator in all four quarters and the year (about 3 million values)",
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="time the cycle already built by an earlier run"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="also print each statement of one full compute"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="full computes to time")
     arguments = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit(
@@ -293,7 +334,7 @@ def main() -> None:
         cycle, values = Cycle.objects.get(year=2026), IndicatorValue.objects.count()
         arguments.units = Unit.objects.count()
     else:
-        cycle, values = build(arguments.units, arguments.indicators)
+        cycle, values = build(arguments.units, arguments.indicators, arguments.every_period)
     print(
         f"built {arguments.units} units, {arguments.indicators} indicators, {values:,} values "
         f"in {time.perf_counter() - started:.1f} s"
@@ -309,9 +350,11 @@ def main() -> None:
             cursor.fetchall()
 
     plain_sum()  # warm the cache the same way for both
-    baseline, _ = timed(plain_sum)
-    full, full_queries = timed(lambda: results_compute(cycle=cycle))
-    full_again, _ = timed(lambda: results_compute(cycle=cycle))
+    # Medians: other work on the machine makes single timings swing by half.
+    baselines = [timed(plain_sum)[0] for _ in range(arguments.repeat)]
+    computes = [timed(lambda: results_compute(cycle=cycle)) for _ in range(arguments.repeat)]
+    baseline = median(baselines)
+    full, full_queries = median(elapsed for elapsed, _ in computes), computes[0][1]
     unit = Unit.objects.select_related("category").first()
     change, change_queries = timed(
         lambda: results_recompute_for_change(cycle=cycle, unit=unit, period="Q2")
@@ -320,12 +363,13 @@ def main() -> None:
     results = UnitResult.objects.filter(cycle=cycle).count()
 
     print(
-        f"results_compute (whole cycle): {full:.2f} s, again {full_again:.2f} s, "
+        f"results_compute (whole cycle): median {full:.2f} s of "
+        f"{', '.join(f'{elapsed:.2f}' for elapsed, _ in computes)}; "
         f"{full_queries} queries, {results:,} unit results"
     )
     print(
-        f"plain SUM … GROUP BY over the values: {baseline:.2f} s; "
-        f"ratio {min(full, full_again) / baseline:.1f}×"
+        f"plain SUM … GROUP BY over the values: median {baseline:.2f} s; "
+        f"ratio {full / baseline:.1f}×"
     )
     print(
         f"recompute after one saved value (one category, Q2 and Y): {change:.2f} s, "
@@ -335,6 +379,10 @@ def main() -> None:
         f"peak memory: {rss_after / 1024:.0f} MB "
         f"(after building the data: {rss_before / 1024:.0f} MB)"
     )
+    if arguments.profile:
+        print("statements of one full compute (wall s, server CPU s):")
+        for wall, cpu, sql in statement_profile(lambda: results_compute(cycle=cycle)):
+            print(f"  {wall:6.2f} {cpu:6.2f}  {sql[:90]}")
 
 
 if __name__ == "__main__":

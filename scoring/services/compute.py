@@ -8,6 +8,7 @@ not depend on the number of units.
 """
 
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -331,10 +332,12 @@ def _bottom_unit_ids(rows: Iterable[tuple[int, int, Decimal]]) -> set[int]:
     by_category = defaultdict(list)
     for _unit_id, category_id, total in rows:
         by_category[category_id].append(total)
+    for totals in by_category.values():
+        totals.sort()
     return {
         unit_id
         for unit_id, category_id, own in rows
-        if sum(total <= own for total in by_category[category_id]) <= BOTTOM_PLACES
+        if bisect_right(by_category[category_id], own) <= BOTTOM_PLACES
     }
 
 
@@ -362,9 +365,11 @@ def _rank_and_grade(*, cycle: Cycle, standings: list[_Standing]) -> None:
     for group in groups.values():
         group.sort(key=lambda standing: (-standing.total, standing.unit_code))
         totals = [standing.total for standing in group]
+        # Ascending, so that bisection counts the totals at or above each one.
+        negated = [-total for total in totals]
         for standing, place in zip(group, _competition_places(totals), strict=True):
             standing.rank = place
-            at_or_above = sum(total >= standing.total for total in totals)
+            at_or_above = bisect_right(negated, -standing.total)
             standing.grade = _grade(
                 cycle=cycle, standing=standing, at_or_above=at_or_above, size=len(group)
             )
@@ -488,7 +493,7 @@ def _results_write(*, sql: Dialect, cycle: Cycle, standings: list[_Standing], cu
     )
 
 
-def _official_scores_write(*, cycle: Cycle, category_ids: list[int], cursor) -> None:
+def _official_scores_write(*, sql: Dialect, cycle: Cycle, category_ids: list[int], cursor) -> None:
     categories = ", ".join(f"%(category_{index})s" for index in range(len(category_ids)))
     cursor.execute(
         f"""SELECT o.id, o.role, r.total, SUM(s.points_y),
@@ -511,17 +516,31 @@ def _official_scores_write(*, cycle: Cycle, category_ids: list[int], cursor) -> 
         own_part = _exact(earned) / maximum * THOUSAND if maximum else unit_total
         alpha = cycle.alpha_principal if role == Official.Role.PRINCIPAL else cycle.alpha_member
         scores.append(
-            OfficialScore(
-                cycle=cycle,
-                official_id=official_id,
-                period=Period.YEAR,
-                unit_total=unit_total,
-                own_part=points_round(own_part),
-                alpha=alpha,
-                score=points_round(alpha * unit_total + (1 - alpha) * own_part),
-            )
+            {
+                "official_id": official_id,
+                "unit_total": str(unit_total),
+                "own_part": str(points_round(own_part)),
+                "alpha": str(alpha),
+                "score": str(points_round(alpha * unit_total + (1 - alpha) * own_part)),
+            }
         )
-    OfficialScore.objects.bulk_create(scores)
+    # One statement from one JSON parameter: a province has some 20,000 officials, and
+    # building as many model instances costs more than the scores themselves.
+    columns = {
+        "official_id": "bigint",
+        "unit_total": "numeric",
+        "own_part": "numeric",
+        "alpha": "numeric",
+        "score": "numeric",
+    }
+    cursor.execute(
+        f"""INSERT INTO {_table(OfficialScore)} (cycle_id, official_id, period, unit_total,
+            own_part, alpha, score, computed_at)
+        SELECT %(cycle)s, rows_in.official_id, %(year)s, rows_in.unit_total, rows_in.own_part,
+            rows_in.alpha, rows_in.score, %(now)s
+        FROM {sql.json_rows("rows", columns)}""",
+        {"cycle": cycle.pk, "year": Period.YEAR, "rows": json.dumps(scores), "now": timezone.now()},
+    )
 
 
 def _category_params(category_ids: list[int]) -> dict[str, int]:
@@ -576,10 +595,14 @@ def results_compute(
         for table in (SCORED, STAGE):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         if sql.is_postgres:
-            # One statement hashes every value of the chosen categories: let it do so in memory,
-            # and skip JIT compilation, which costs seconds on a statement this long.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("SET LOCAL jit = off")
+            # For this transaction only: one statement hashes every value of the chosen
+            # categories, so let it do so in memory; skip JIT compilation, which costs seconds on
+            # a statement this long; and compress the points maps (a few kilobytes each, so
+            # PostgreSQL compresses them on insert) with lz4, several times faster than pglz.
+            cursor.execute(
+                "SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true),"
+                " set_config('default_toast_compression', 'lz4', true)"
+            )
         cursor.execute(_scored_sql(sql, category_ids), params)
         if sql.is_postgres:
             # Statistics of the join keys only: enough for the planner, a fraction of the cost.
@@ -590,7 +613,7 @@ def results_compute(
         standings = _standings_read(cycle=cycle, cursor=cursor)
         _standings_finish(cycle=cycle, standings=standings)
         _results_write(sql=sql, cycle=cycle, standings=standings, cursor=cursor)
-        _official_scores_write(cycle=cycle, category_ids=category_ids, cursor=cursor)
+        _official_scores_write(sql=sql, cycle=cycle, category_ids=category_ids, cursor=cursor)
         _next_year_flags_refresh(cycle=cycle, standings=standings)
         for table in (SCORED, STAGE):
             cursor.execute(f"DROP TABLE {table}")

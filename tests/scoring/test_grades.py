@@ -93,3 +93,20 @@ def test_needs_adjustment_after_two_years_in_the_bottom_two(cycle, make_units, p
         results_compute(cycle=year_cycle)
     assert flagged(cycle) == {"ZJ04"}
     assert flagged(previous) == set()
+
+
+@pytest.mark.parametrize(
+    ("this_year", "expected"),
+    [
+        # two units tie for last: two units at or below each, both in the bottom two
+        ([90, 80, 60, 60], {"ZJ03", "ZJ04"}),
+        # three tie for last: three at or below each, so none is in the bottom two
+        ([90, 60, 60, 60], set()),
+    ],
+)
+def test_needs_adjustment_with_ties_at_the_bottom(cycle, make_units, this_year, expected):
+    units = make_units(4)
+    previous = two_years(cycle, units, [[90, 90, 40, 40], this_year])
+    results_compute(cycle=previous)
+    results_compute(cycle=cycle)
+    assert flagged(cycle) == expected
