@@ -18,6 +18,7 @@ from talent.models import (
     TalentTarget,
 )
 from talent.services.registry import talent_register
+from talent.services.star import star_tree_certify
 
 
 class ProgrammeResource(resources.ModelResource):
@@ -169,6 +170,12 @@ class StarTreeAdmin(admin.ModelAdmin):
     list_display = ["name", "year", "share", "certified_at"]
     readonly_fields = ["certified_at"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The threshold decides every verdict of the tree.
+        if change and "share" in form.changed_data:
+            star_tree_certify(tree=obj)
+
 
 @admin.register(StarNode)
 class StarNodeAdmin(ExportMixin, admin.ModelAdmin):
@@ -178,3 +185,19 @@ class StarNodeAdmin(ExportMixin, admin.ModelAdmin):
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
     readonly_fields = ["is_ten_star", "verdict", "children_total", "children_ten_star"]
+
+    # A node's stars or place decide its ancestors' verdicts: certify its tree again after
+    # every change, so that the pages never show a verdict computed from older records.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        star_tree_certify(tree=obj.tree)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        star_tree_certify(tree=obj.tree)
+
+    def delete_queryset(self, request, queryset):
+        trees = list(StarTree.objects.filter(nodes__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for tree in trees:
+            star_tree_certify(tree=tree)
