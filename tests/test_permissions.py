@@ -10,15 +10,20 @@ an award category.
 
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 from urllib.parse import urlsplit
 
+import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, ImportRecord, Indicator, IndicatorValue, RaterGroup
+from scoring.services.sheets import sheet_template_build
 from talent.models import (
     AwardCategory,
     AwardRound,
@@ -331,33 +336,64 @@ def world(db):
     }
 
 
-def _rows():
-    for method, path, table, *form in CASES:
-        for role in ROLES:
-            yield pytest.param(
-                method,
-                path,
-                form[0] if form else {},
-                role,
-                table[role],
-                id=f"{method} {path} {role}",
-            )
+def _status(client, world, role, method, url, form) -> int | str:
+    """Send the request as the role and undo whatever it wrote, so that every role meets the
+    same world; a redirect of an anonymous user anywhere but to the login page is shown."""
+    with transaction.atomic():
+        client.logout()
+        if role != "anonymous":
+            client.force_login(world["users"][role])
+        response = client.get(url) if method == "GET" else client.post(url, form)
+        transaction.set_rollback(True)
+    if role == "anonymous" and response.status_code == 302 and "/login/" not in response.url:
+        return f"302 to {response.url}"
+    return response.status_code
 
 
-@pytest.mark.parametrize(("method", "path", "form", "role", "status"), _rows())
-def test_each_role_gets_the_expected_status(client, world, method, path, form, role, status):
-    if role != "anonymous":
-        client.force_login(world["users"][role])
+@pytest.mark.parametrize(
+    ("method", "path", "form", "table"),
+    [
+        pytest.param(method, path, form[0] if form else {}, table, id=f"{method} {path}")
+        for method, path, table, *form in CASES
+    ],
+)
+def test_each_role_gets_the_expected_status(client, world, method, path, form, table):
     names = world["names"]
     url = path.format(**names)
-    if method == "GET":
-        response = client.get(url)
-    else:
-        data = {key.format(**names): value.format(**names) for key, value in form.items()}
-        response = client.post(url, data)
-    assert response.status_code == status
-    if role == "anonymous" and status == 302:
-        assert "/login/" in response.url
+    data = {key.format(**names): value.format(**names) for key, value in form.items()}
+    statuses = {role: _status(client, world, role, method, url, data) for role in ROLES}
+    assert statuses == table
+
+
+def test_a_scorer_never_sees_nor_imports_an_indicator_they_do_not_own(client, world):
+    """The sheet and history pages take no indicator in their URL: they leave the others'
+    indicators out, and an uploaded file that holds one is refused cell by cell (the preview
+    names the sheet, row and column) with nothing written."""
+    names = world["names"]
+    admin, scorer = world["users"]["admin"], world["users"]["scorer"]
+    other = Indicator.objects.get(pk=names["other"])
+    IndicatorValue.objects.create(indicator=other, unit_id=names["unit_id"], period="Q1", value=7)
+    client.force_login(scorer)
+    template = openpyxl.load_workbook(
+        BytesIO(client.get("/entry/sheets/template/2026/Q1.xlsx").content)
+    ).active
+    assert [cell.value for cell in template[1]] == ["单位代码", "单位名称", "类别", "OWN"]
+    history = client.get(f"/entry/units/{names['unit']}/history/?cycle={names['cycle']}")
+    assert "OWN" in history.content.decode() and "OTHER" not in history.content.decode()
+
+    # The admin's template has both columns; the scorer fills it in and uploads it.
+    workbook = sheet_template_build(cycle=other.cycle, period="Q1", user=admin)
+    sheet = workbook.active
+    assert [cell.value for cell in sheet[1]][3:] == ["OTHER", "OWN"]
+    sheet["D5"] = 9
+    buffer = BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile("mixed.xlsx", buffer.getvalue())
+    response = client.post("/entry/sheets/", {"period": "Q1", "file": upload}, follow=True)
+    assert "您不是指标 OTHER 的评分账号，不能导入它的数据" in response.content.decode()
+    record = ImportRecord.objects.get(file_name="mixed.xlsx")
+    assert record.status == ImportRecord.Status.FAILED
+    assert IndicatorValue.objects.get(indicator=other).value == Decimal(7)
 
 
 def url_patterns(resolver=None, prefix=""):
