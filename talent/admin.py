@@ -3,6 +3,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 
+from talent.forms import TALENT_FIELDS
 from talent.models import (
     AwardCategory,
     AwardRound,
@@ -37,19 +38,7 @@ class TalentResource(resources.ModelResource):
 
     class Meta:
         model = Talent
-        fields = [
-            "id",
-            "name",
-            "programme",
-            "year",
-            "field",
-            "employer",
-            "status",
-            "status_date",
-            "phone",
-            "email",
-            "note",
-        ]
+        fields = ["id", *TALENT_FIELDS]
 
 
 class TalentTargetResource(resources.ModelResource):

@@ -4,6 +4,21 @@ from django.utils.translation import gettext_lazy as _
 
 from talent.models import Nomination, Programme, Subsidy, Talent, TalentStatus
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# What an admin records about a talent, on the page and in the admin's spreadsheets alike.
+TALENT_FIELDS = [
+    "name",
+    "programme",
+    "year",
+    "field",
+    "employer",
+    "status",
+    "status_date",
+    "phone",
+    "email",
+    "note",
+]
+
 
 class RegistryFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False)
@@ -18,9 +33,7 @@ class RegistryFilterForm(forms.Form):
 
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(label=_("新状态"))
-    on = forms.DateField(
-        label=_("日期"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label=_("日期"), initial=timezone.localdate, widget=DATE_INPUT)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args, next_statuses, **kwargs):
@@ -47,24 +60,10 @@ class StarImportForm(forms.Form):
     file = forms.FileField(label=_("星级工作簿（.xlsx）"))
 
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
-
-
 class TalentForm(forms.ModelForm):
     class Meta:
         model = Talent
-        fields = [
-            "name",
-            "programme",
-            "year",
-            "field",
-            "employer",
-            "status",
-            "status_date",
-            "phone",
-            "email",
-            "note",
-        ]
+        fields = TALENT_FIELDS
         widgets = {"status_date": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2})}
 
     def clean_year(self):
