@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
@@ -60,9 +61,23 @@ class IndicatorValueForm(CycleInputForm):
         return cleaned
 
 
-class LockedCycleAdmin(SimpleHistoryAdmin):
-    """Admin of a cycle's inputs: read-only once the cycle is closed or published; every
-    change is recorded in the history as coming from the admin site."""
+def delete_selected_unless_locked(modeladmin, request, queryset):
+    """Django's bulk delete, refused with the service's message when a row is in a locked
+    cycle (Django would otherwise answer with its permission error page)."""
+    state = "__".join(filter(None, [modeladmin.cycle_path, "state__in"]))
+    locked = queryset.filter(**{state: [Cycle.State.CLOSED, Cycle.State.PUBLISHED]}).first()
+    if locked is not None:
+        try:
+            cycle_ensure_editable(cycle=modeladmin.cycle_of(locked))
+        except CycleLockedError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+    return delete_selected(modeladmin, request, queryset)
+
+
+class CycleLockMixin:
+    """Admin of rows that belong to a cycle: read-only once the cycle is closed or published,
+    from the change form, the delete page and the bulk delete action alike."""
 
     form = CycleInputForm
     cycle_path = "cycle"
@@ -82,22 +97,33 @@ class LockedCycleAdmin(SimpleHistoryAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _function, name, description = actions["delete_selected"]
+            actions[name] = (delete_selected_unless_locked, name, description)
+        return actions
+
     def save_model(self, request, obj, form, change):
         cycle_ensure_editable(cycle=self.cycle_of(obj))
-        obj._change_reason = SOURCE_ADMIN
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
         cycle_ensure_editable(cycle=self.cycle_of(obj))
-        obj._change_reason = SOURCE_ADMIN
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):
-        state = "__".join(filter(None, [self.cycle_path, "state__in"]))
-        locked = queryset.filter(**{state: [Cycle.State.CLOSED, Cycle.State.PUBLISHED]}).first()
-        if locked is not None:
-            cycle_ensure_editable(cycle=self.cycle_of(locked))
-        super().delete_queryset(request, queryset)
+
+class LockedCycleAdmin(CycleLockMixin, SimpleHistoryAdmin):
+    """Admin of a cycle's inputs, locked with their cycle; every change is recorded in the
+    history as coming from the admin site."""
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = SOURCE_ADMIN
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = SOURCE_ADMIN
+        super().delete_model(request, obj)
 
 
 class RaterGroupInline(admin.TabularInline):
@@ -148,7 +174,7 @@ class CycleAdmin(ExportMixin, LockedCycleAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ImportExportModelAdmin):
+class IndicatorAdmin(CycleLockMixin, ImportExportModelAdmin):
     resource_classes = [IndicatorResource]
     list_display = ["code", "name", "parent", "max_points", "method", "frequency", "cycle"]
     list_filter = ["cycle", "method", "frequency", "categories"]
@@ -173,8 +199,9 @@ class IndicatorAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(ImportExportModelAdmin):
+class ResponsibilityAdmin(CycleLockMixin, ImportExportModelAdmin):
     resource_classes = [ResponsibilityResource]
+    cycle_path = "indicator__cycle"
     list_display = ["official", "indicator"]
     list_select_related = ["official__unit", "indicator"]
     list_filter = ["indicator__cycle"]

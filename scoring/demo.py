@@ -29,6 +29,7 @@ from scoring.models import (
     Vote,
 )
 from scoring.services.compute import results_compute
+from scoring.services.cycles import cycle_close, cycle_publish
 from scoring.services.tree import indicator_tree_load
 
 STANDARD_TREE = Path(settings.BASE_DIR) / "fixtures" / "standard_tree.csv"
@@ -150,11 +151,18 @@ def demo_district_load() -> list[DemoLogin]:
         (2026, Cycle.State.OPEN, QUARTERS[:3]),
     ]:
         cycle, created = Cycle.objects.get_or_create(
-            year=year, defaults={"name": f"{year}年度领导班子综合考核", "state": state}
+            year=year, defaults={"name": f"{year}年度领导班子综合考核", "state": Cycle.State.OPEN}
         )
         if created:
             _cycle_fill(rng, cycle, units, officials, quarters)
-        results_compute(cycle=cycle)
+        if created and state == Cycle.State.PUBLISHED:
+            # Through the services, as an admin would: the moves are in the cycle's history and
+            # publishing computes the results and freezes them in a snapshot.
+            admin = get_user_model().objects.get(username="admin")
+            cycle_close(cycle=cycle, by=admin)
+            cycle_publish(cycle=cycle, by=admin)
+        else:
+            results_compute(cycle=cycle)
     return logins
 
 

@@ -1,5 +1,8 @@
 """Import and export of the indicator tree and responsibilities in the admin (xlsx and csv)."""
 
+from functools import reduce
+
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from import_export import fields, widgets
 
@@ -7,6 +10,7 @@ from cadre.models import Official, UnitCategory
 from scoring.models import Cycle, Indicator, Responsibility
 from scoring.resources_base import BulkResource, CodeWidget, SafeResource
 from scoring.services.cells import cell_text
+from scoring.services.values import CycleLockedError, cycle_ensure_editable
 
 
 class CycleIndicatorWidget(CodeWidget):
@@ -36,7 +40,30 @@ class CategoriesWidget(widgets.ManyToManyWidget):
         return [self._by_code[code] for code in codes if code]
 
 
-class IndicatorResource(SafeResource):
+class CycleLockedRowsRefused:
+    """Refuse, row by row in the dry-run preview, a row of a closed or published cycle."""
+
+    cycle_path = "cycle"
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        *path, last = self.cycle_path.split("__")
+        owner = reduce(getattr, path, instance)
+        cycle = self._locked_cycles().get(getattr(owner, f"{last}_id"))
+        if cycle is not None:
+            try:
+                cycle_ensure_editable(cycle=cycle)
+            except CycleLockedError as error:
+                raise ValidationError(str(error)) from None
+
+    def _locked_cycles(self) -> dict[int, Cycle]:
+        if not hasattr(self, "_locked"):
+            locked = Cycle.objects.filter(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED])
+            self._locked = {cycle.pk: cycle for cycle in locked}
+        return self._locked
+
+
+class IndicatorResource(CycleLockedRowsRefused, SafeResource):
     """The tree: parents are rows above their children; the diff preview stays (a tree is
     small and every change matters), so no bulk mode here."""
 
@@ -68,7 +95,9 @@ class IndicatorResource(SafeResource):
         ]
 
 
-class ResponsibilityResource(BulkResource):
+class ResponsibilityResource(CycleLockedRowsRefused, BulkResource):
+    cycle_path = "indicator__cycle"
+
     official = fields.Field("official", "official", CodeWidget(Official))
     cycle = fields.Field("cycle", "indicator__cycle__year", readonly=True)
     indicator = fields.Field("indicator", "indicator", CycleIndicatorWidget())

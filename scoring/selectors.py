@@ -114,6 +114,15 @@ def units_active() -> list[Unit]:
     return list(Unit.objects.filter(is_active=True).select_related("category"))
 
 
+def units_applicable(*, indicator: Indicator, units: list[Unit]) -> list[Unit]:
+    """Return the units the indicator applies to: those of its categories, or all when it
+    names none. Reads the indicator's categories once (prefetched by `indicators_writable`)."""
+    categories = {category.pk for category in indicator.categories.all()}
+    if not categories:
+        return units
+    return [unit for unit in units if unit.category_id in categories]
+
+
 def history_of_unit(
     *, cycle: Cycle, unit: Unit, indicators: QuerySet, with_adjustments: bool
 ) -> list[dict]:

@@ -33,6 +33,7 @@ from scoring.selectors import (
     history_of_unit,
     indicators_writable,
     units_active,
+    units_applicable,
     unverified_by_indicator,
 )
 from scoring.services import cycles as cycle_services
@@ -162,12 +163,15 @@ def votes(request):
             methods=[Indicator.Method.EVALUATION],
         )
     )
-    units = units_active()
     indicator = next((i for i in indicators if str(i.pk) == request.GET.get("indicator")), None)
-    unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
     if request.GET.get("indicator") and indicator is None:
         raise PermissionDenied(_("您不负责该指标，不能查看或填报"))
     indicator = indicator or (indicators[0] if indicators else None)
+    units = units_applicable(indicator=indicator, units=units_active()) if indicator else []
+    unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
+    if request.method == "POST" and request.GET.get("unit") and unit is None:
+        raise Http404(_("该指标不适用于所选单位"))
+    # Another indicator picked in the form may not apply to the unit shown: show its first unit.
     unit = unit or (units[0] if units else None)
     groups = list(RaterGroup.objects.filter(cycle=cycle))
     stored = {}

@@ -3,6 +3,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 
+from talent.forms import TALENT_FIELDS
 from talent.models import (
     AwardCategory,
     AwardRound,
@@ -18,6 +19,7 @@ from talent.models import (
     TalentTarget,
 )
 from talent.services.registry import talent_register
+from talent.services.star import star_tree_certify
 
 
 class ProgrammeResource(resources.ModelResource):
@@ -36,19 +38,7 @@ class TalentResource(resources.ModelResource):
 
     class Meta:
         model = Talent
-        fields = [
-            "id",
-            "name",
-            "programme",
-            "year",
-            "field",
-            "employer",
-            "status",
-            "status_date",
-            "phone",
-            "email",
-            "note",
-        ]
+        fields = ["id", *TALENT_FIELDS]
 
 
 class TalentTargetResource(resources.ModelResource):
@@ -169,6 +159,12 @@ class StarTreeAdmin(admin.ModelAdmin):
     list_display = ["name", "year", "share", "certified_at"]
     readonly_fields = ["certified_at"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The threshold decides every verdict of the tree.
+        if change and "share" in form.changed_data:
+            star_tree_certify(tree=obj)
+
 
 @admin.register(StarNode)
 class StarNodeAdmin(ExportMixin, admin.ModelAdmin):
@@ -178,3 +174,19 @@ class StarNodeAdmin(ExportMixin, admin.ModelAdmin):
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
     readonly_fields = ["is_ten_star", "verdict", "children_total", "children_ten_star"]
+
+    # A node's stars or place decide its ancestors' verdicts: certify its tree again after
+    # every change, so that the pages never show a verdict computed from older records.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        star_tree_certify(tree=obj.tree)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        star_tree_certify(tree=obj.tree)
+
+    def delete_queryset(self, request, queryset):
+        trees = list(StarTree.objects.filter(nodes__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for tree in trees:
+            star_tree_certify(tree=tree)

@@ -2,7 +2,22 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from talent.models import Nomination, Programme, TalentStatus
+from talent.models import Nomination, Programme, Subsidy, Talent, TalentStatus
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# What an admin records about a talent, on the page and in the admin's spreadsheets alike.
+TALENT_FIELDS = [
+    "name",
+    "programme",
+    "year",
+    "field",
+    "employer",
+    "status",
+    "status_date",
+    "phone",
+    "email",
+    "note",
+]
 
 
 class RegistryFilterForm(forms.Form):
@@ -18,9 +33,7 @@ class RegistryFilterForm(forms.Form):
 
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(label=_("新状态"))
-    on = forms.DateField(
-        label=_("日期"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label=_("日期"), initial=timezone.localdate, widget=DATE_INPUT)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args, next_statuses, **kwargs):
@@ -45,3 +58,36 @@ class DecisionNoteForm(forms.Form):
 
 class StarImportForm(forms.Form):
     file = forms.FileField(label=_("星级工作簿（.xlsx）"))
+
+
+class TalentForm(forms.ModelForm):
+    class Meta:
+        model = Talent
+        fields = TALENT_FIELDS
+        widgets = {"status_date": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year < 2000:
+            raise forms.ValidationError(_("引才年度应不早于 2000 年"))
+        return year
+
+
+class SubsidyRequestForm(forms.ModelForm):
+    class Meta:
+        model = Subsidy
+        fields = ["fund", "talent", "kind", "amount", "requested_at"]
+        widgets = {"requested_at": DATE_INPUT}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["talent"].queryset = Talent.objects.filter(
+            status=TalentStatus.ARRIVED
+        ).select_related("programme")
+        self.fields["requested_at"].initial = timezone.localdate
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError(_("金额应大于 0"))
+        return amount

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,8 @@ from talent.forms import (
     RegistryFilterForm,
     StarImportForm,
     StatusChangeForm,
+    SubsidyRequestForm,
+    TalentForm,
 )
 from talent.models import (
     AwardCategory,
@@ -34,6 +37,7 @@ from talent.services.awards import (
 from talent.services.registry import (
     NEXT_STATUSES,
     talent_progress,
+    talent_register,
     talent_status_change,
     talent_years,
 )
@@ -44,7 +48,7 @@ from talent.services.star import (
     star_tree_summary,
 )
 from talent.services.star_xlsx import star_report_xlsx, star_tree_import
-from talent.services.subsidies import subsidy_approve, subsidy_reject
+from talent.services.subsidies import subsidy_approve, subsidy_reject, subsidy_request
 
 PAGE_SIZE = 50
 
@@ -99,6 +103,22 @@ def registry(request):
         request,
         "talent/registry.html",
         {"form": form, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@talent_view(write=True)
+def talent_create(request):
+    form = TalentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            talent = talent_register(talent=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("已登记人才：%(name)s。") % {"name": talent.name})
+            return redirect("talent:talent", pk=talent.pk)
+    return render(
+        request, "talent/create.html", {"form": form, "title": _("登记人才"), "back": "registry"}
     )
 
 
@@ -257,6 +277,24 @@ def subsidies(request):
             "states": Subsidy.State.choices,
             "note_form": DecisionNoteForm(),
         },
+    )
+
+
+@talent_view(write=True)
+def subsidy_create(request):
+    form = SubsidyRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            subsidy = subsidy_request(**form.cleaned_data)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("已登记补贴申请：%(subsidy)s。") % {"subsidy": subsidy})
+            return redirect(f"{reverse('talent:subsidies')}?state=pending")
+    return render(
+        request,
+        "talent/create.html",
+        {"form": form, "title": _("登记补贴申请"), "back": "subsidies"},
     )
 
 

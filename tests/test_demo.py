@@ -5,7 +5,15 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from cadre.models import Official, Unit, UnitCategory
-from scoring.models import Adjustment, Cycle, Indicator, IndicatorValue, Vote
+from scoring.models import (
+    Adjustment,
+    Cycle,
+    Indicator,
+    IndicatorValue,
+    ResultSnapshot,
+    UnitResult,
+    Vote,
+)
 from scoring.services.tree import indicator_tree_problems
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +45,14 @@ def test_load_demo_builds_a_district_and_is_idempotent(capsys):
     output = capsys.readouterr().out
     for username in ("admin", "scorer", "leader", "liaison"):
         assert username in output
+    # 2025 was published through the cycle service, once: its moves and its snapshot.
+    published = Cycle.objects.get(year=2025)
+    assert published.state == Cycle.State.PUBLISHED
+    snapshot = ResultSnapshot.objects.get()
+    assert (snapshot.cycle, snapshot.published_by.username) == (published, "admin")
+    assert len(snapshot.results) == UnitResult.objects.filter(cycle=published).count() > 0
+    states = list(published.history.order_by("history_date").values_list("state", flat=True))
+    assert states == ["open", "closed", "published"]
 
 
 def test_demo_tree_adds_up_and_uses_every_method():

@@ -9,9 +9,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 
 from cadre import roles
 from scoring.models import Cycle
+
+READ_METHODS = ["GET", "HEAD"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ def audience_for(user) -> Audience:
 def dashboard_view(*, liaisons: bool = False):
     """Guard a view: login first; then leaders and admins, and liaisons where `liaisons` is set.
 
+    Other methods than GET and HEAD get 405 once the user may see the page.
     The view receives the audience as `request.audience`; views open to liaisons must still
     check each unit with `Audience.may_see_unit`.
     """
@@ -53,6 +57,9 @@ def dashboard_view(*, liaisons: bool = False):
             audience = audience_for(request.user)
             if not (audience.sees_all or (liaisons and audience.own_unit_ids)):
                 raise PermissionDenied
+            # Dashboards only read; what-if runs from a GET and never writes.
+            if request.method not in READ_METHODS:
+                return HttpResponseNotAllowed(READ_METHODS)
             request.audience = audience
             return view(request, *args, **kwargs)
 

@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from talent.models import FundYear, Subsidy
+from talent.models import FundYear, Subsidy, Talent, TalentStatus
 
 
 class BudgetExceeded(ValidationError):
@@ -42,6 +42,39 @@ def _pending_locked(subsidy: Subsidy) -> tuple[Subsidy, FundYear]:
             % {"subsidy": subsidy, "state": subsidy.get_state_display()}
         )
     return subsidy, fund
+
+
+@transaction.atomic
+def subsidy_request(
+    *, fund: FundYear, talent: Talent, kind: str, amount: Decimal, requested_at
+) -> Subsidy:
+    """Record a pending subsidy request of a talent who has arrived.
+
+    Each subsidy is paid once: a talent may not ask again for a kind already pending or
+    approved (a refused one may be asked for again).
+    """
+    talent = Talent.objects.select_for_update().get(pk=talent.pk)
+    if talent.status != TalentStatus.ARRIVED:
+        raise ValidationError(
+            _("%(name)s 当前状态为“%(status)s”，引进到岗后才能申请补贴。")
+            % {"name": talent.name, "status": talent.get_status_display()}
+        )
+    taken = talent.subsidies.filter(
+        kind=kind, state__in=[Subsidy.State.PENDING, Subsidy.State.APPROVED]
+    ).first()
+    if taken is not None:
+        raise ValidationError(
+            _("%(name)s 已有一笔“%(kind)s”（%(state)s），一次性补贴不能重复申请。")
+            % {
+                "name": talent.name,
+                "kind": taken.get_kind_display(),
+                "state": taken.get_state_display(),
+            }
+        )
+    subsidy = Subsidy(fund=fund, talent=talent, kind=kind, amount=amount, requested_at=requested_at)
+    subsidy.full_clean()
+    subsidy.save()
+    return subsidy
 
 
 @transaction.atomic

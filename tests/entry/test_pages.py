@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from cadre import roles
+from cadre.models import Unit, UnitCategory
 from scoring.models import Adjustment, Cycle, IndicatorValue, Vote
 from scoring.services.values import CellInput, values_save
 from tests.entry.conftest import user_with_role
@@ -29,6 +30,30 @@ def test_votes_are_entered_per_rater_group_and_recorded(
     assert (vote.excellent, vote.competent, vote.basic) == (20, 5, 1)
     assert vote.history.get().history_change_reason == "填报页面"
     assert 'value="20"' in client.get(url).content.decode()
+
+
+def test_the_vote_form_lists_only_the_units_the_indicator_applies_to(
+    client, open_cycle, scorer, unit, make_indicator
+):
+    bureaus = UnitCategory.objects.create(code="JJ", name="经济部门")
+    bureau = Unit.objects.create(code="JJ01", name="区发改局", category=bureaus)
+    for_towns = make_indicator("E1", 50, method="evaluation")
+    for_towns.categories.add(unit.category)
+    for_all = make_indicator("E2", 50, method="evaluation")
+    for indicator in (for_towns, for_all):
+        indicator.owners.add(scorer)
+    client.force_login(scorer)
+    url = f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator="
+    page = client.get(f"{url}{for_towns.pk}&unit={bureau.pk}").content.decode()
+    assert "城关街道" in page and "区发改局" not in page
+    page = client.get(f"{url}{for_all.pk}").content.decode()
+    assert "城关街道" in page and "区发改局" in page
+    group = open_cycle.rater_groups.get()
+    form = {
+        f"g{group.pk}-{name}": "1" for name in ("excellent", "competent", "basic", "incompetent")
+    }
+    assert client.post(f"{url}{for_towns.pk}&unit={bureau.pk}", form).status_code == 404
+    assert not Vote.objects.exists()
 
 
 def test_an_adjustment_needs_reason_and_approver_and_is_listed(

@@ -3,6 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from talent.models import AwardRound, Nomination, StarNode, Subsidy, Talent
@@ -223,3 +224,62 @@ def test_the_star_reasons_speak_english_on_request(client, leader, star_tree, st
         headers={"accept-language": "en"},
     ).content.decode()
     assert "7 of 10 Party member ten-star, 70% &lt; 80%" in page
+
+
+def test_an_admin_registers_a_talent_from_the_registry(client, admin_user, programme):
+    client.force_login(admin_user)
+    url = reverse("talent:talent_create")
+    form = {
+        "name": "李娜",
+        "programme": programme.pk,
+        "year": "2026",
+        "status": "applied",
+        "status_date": "2026-03-02",
+        "email": "not-an-address",
+    }
+    page = client.post(url, form).content.decode()
+    assert "输入一个有效的 Email 地址。" in page
+    page = client.post(url, {**form, "year": "1999", "email": ""}).content.decode()
+    assert "引才年度应不早于 2000 年" in page
+    assert not Talent.objects.exists()
+    response = client.post(url, {**form, "email": "lina@example.cn"})
+    talent = Talent.objects.get()
+    assert response.url == reverse("talent:talent", args=[talent.pk])
+    assert talent.status_changes.get().status == "applied"
+    assert "登记人才" in client.get(reverse("talent:registry")).content.decode()
+
+
+def test_an_admin_records_a_subsidy_request_once_per_kind(client, admin_user, fund, make_talent):
+    client.force_login(admin_user)
+    arrived = make_talent(name="王芳", status=Talent.Status.ARRIVED)
+    in_talks = make_talent(name="李明")
+    url = reverse("talent:subsidy_create")
+    form = {
+        "fund": fund.pk,
+        "talent": arrived.pk,
+        "kind": "housing",
+        "amount": "0",
+        "requested_at": "2026-05-01",
+    }
+    assert "金额应大于 0" in client.post(url, form).content.decode()
+    page = client.post(url, {**form, "talent": in_talks.pk, "amount": "100"}).content.decode()
+    assert "李明" not in page.split('name="talent"')[1].split("</select>")[0]
+    assert client.post(url, {**form, "amount": "80000.50"}).status_code == 302
+    subsidy = Subsidy.objects.get()
+    assert (subsidy.amount, subsidy.state) == (Decimal("80000.50"), Subsidy.State.PENDING)
+    page = client.post(url, {**form, "amount": "100"}, follow=True).content.decode()
+    assert "一次性补贴不能重复申请" in page
+    assert Subsidy.objects.count() == 1
+
+
+def test_a_subsidy_is_asked_for_an_arrived_talent_only(fund, make_talent):
+    from talent.services.subsidies import subsidy_request
+
+    with pytest.raises(ValidationError, match="引进到岗后才能申请补贴"):
+        subsidy_request(
+            fund=fund,
+            talent=make_talent(),
+            kind="housing",
+            amount=Decimal("100"),
+            requested_at=date(2026, 5, 1),
+        )

@@ -1,0 +1,68 @@
+from decimal import Decimal
+
+import pytest
+
+from talent.models import StarNode
+from talent.services.star import star_tree_certify
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site_admin(client, admin_user):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    return client
+
+
+def node(code):
+    return StarNode.objects.get(code=code)
+
+
+def test_editing_a_star_node_in_the_admin_certifies_the_tree_again(site_admin, star_branch):
+    branch = star_branch([(10, [10]), (10, [10])])
+    star_tree_certify(tree=branch.tree)
+    assert node("C1-B1").is_ten_star
+    household = node("C1-B1-M01-H0001")
+    form = {
+        "tree": household.tree_id,
+        "parent": household.parent_id,
+        "code": household.code,
+        "name": household.name,
+        "level": household.level,
+        "stars": "6",
+    }
+    response = site_admin.post(f"/admin/talent/starnode/{household.pk}/change/", form)
+    assert response.status_code == 302
+    assert (node("C1-B1-M01").is_ten_star, node("C1-B1").is_ten_star) == (False, False)
+    assert node("C1-B1").children_ten_star == 1
+
+    member = node("C1-B1-M01")
+    site_admin.post(f"/admin/talent/starnode/{member.pk}/delete/", {"post": "yes"})
+    assert node("C1-B1").is_ten_star
+    assert node("C1-B1").children_total == 1
+
+
+def test_bulk_deleting_star_nodes_certifies_the_tree_again(site_admin, star_branch):
+    branch = star_branch([(10, [10]), (10, [4])])
+    star_tree_certify(tree=branch.tree)
+    assert not node("C1-B1").is_ten_star
+    fallen = node("C1-B1-M02")
+    site_admin.post(
+        "/admin/talent/starnode/",
+        {"action": "delete_selected", "_selected_action": [fallen.pk], "post": "yes"},
+    )
+    assert node("C1-B1").is_ten_star
+
+
+def test_changing_the_threshold_in_the_admin_certifies_the_tree_again(site_admin, star_branch):
+    branch = star_branch([(10, [10])] * 3 + [(10, [4])])
+    tree = branch.tree
+    star_tree_certify(tree=tree)
+    assert not node("C1-B1").is_ten_star  # 3 of 4 is 75% < 80%
+    form = {"name": tree.name, "year": tree.year, "share": "0.7"}
+    assert site_admin.post(f"/admin/talent/startree/{tree.pk}/change/", form).status_code == 302
+    tree.refresh_from_db()
+    assert tree.share == Decimal("0.7")
+    assert node("C1-B1").is_ten_star
