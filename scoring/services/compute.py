@@ -8,6 +8,7 @@ not depend on the number of units.
 """
 
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -331,10 +332,14 @@ def _bottom_unit_ids(rows: Iterable[tuple[int, int, Decimal]]) -> set[int]:
     by_category = defaultdict(list)
     for _unit_id, category_id, total in rows:
         by_category[category_id].append(total)
+    for totals in by_category.values():
+        totals.sort()
+    # A binary search in the sorted totals counts those at or below: a category of thousands
+    # of units would take seconds with a count per unit.
     return {
         unit_id
         for unit_id, category_id, own in rows
-        if sum(total <= own for total in by_category[category_id]) <= BOTTOM_PLACES
+        if bisect_right(by_category[category_id], own) <= BOTTOM_PLACES
     }
 
 
@@ -362,9 +367,11 @@ def _rank_and_grade(*, cycle: Cycle, standings: list[_Standing]) -> None:
     for group in groups.values():
         group.sort(key=lambda standing: (-standing.total, standing.unit_code))
         totals = [standing.total for standing in group]
+        # Ascending negated totals: a binary search counts the totals at or above each one.
+        negated = [-total for total in totals]
         for standing, place in zip(group, _competition_places(totals), strict=True):
             standing.rank = place
-            at_or_above = sum(total >= standing.total for total in totals)
+            at_or_above = bisect_right(negated, -standing.total)
             standing.grade = _grade(
                 cycle=cycle, standing=standing, at_or_above=at_or_above, size=len(group)
             )
