@@ -189,3 +189,20 @@ def test_a_row_with_values_but_no_unit_and_a_repeated_column_are_named(district,
         (1, "C", "指标 GDP 重复出现（另见 B 列）"),
         (3, "A", "缺少单位代码"),
     ]
+
+
+def test_a_figure_repeated_across_columns_is_checked_against_each_indicator(district, scorer, xlsx):
+    upload = xlsx(
+        [
+            ["unit", "GDP", "SAFE"],
+            ["ZJ01", 1.5, 1.5],
+            ["ZJ02", True, 1],
+            ["JJ01", 1, True],
+        ]
+    )
+    record = _start(district, scorer, upload)
+    assert _problems(record) == [
+        (2, "C", "扣分指标填发生次数（非负整数），实为 1.5"),
+        (3, "B", "应为数字，实为“True”"),
+        (4, "C", "应为数字，实为“True”"),
+    ]
