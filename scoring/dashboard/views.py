@@ -18,6 +18,7 @@ from scoring.dashboard.forms import CompareForm, WhatIfForm
 from scoring.models import Cycle, Grade, Indicator, Period
 from scoring.services.explain import unit_indicator_lines, unit_total_explanation
 from scoring.services.reports import results_workbook_build
+from scoring.services.values import values_unverified_count
 from scoring.services.whatif import UnitValueChange, WhatIfChanges, whatif_run
 
 TABS = [
@@ -124,6 +125,7 @@ def ranking(request):
         rows=rows,
         distribution=distribution,
         charts=charts,
+        unverified=values_unverified_count(cycle=selection.cycle),
     )
 
 

@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from scoring.models import Cycle, Period, UnitResult
+from scoring.models import Cycle, IndicatorValue, Period, UnitResult
 from tests.dashboard.factories import embedded_charts, results_store
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +160,15 @@ def test_the_year_of_an_open_cycle_is_marked_provisional(leader_client, stored_y
     assert (
         'id="provisional-year"' not in leader_client.get("/dashboard/?period=Q3").content.decode()
     )
+
+
+def test_the_results_page_counts_the_values_still_unverified(
+    leader_client, stored_year, town_units
+):
+    indicator = stored_year.indicators.exclude(method="").first()
+    assert 'id="unverified-count"' not in leader_client.get("/dashboard/").content.decode()
+    for unit in town_units[:2]:
+        IndicatorValue.objects.create(indicator=indicator, unit=unit, period="Q1", value=5)
+    IndicatorValue.objects.filter(unit=town_units[0]).update(verified_at=timezone.now())
+    page = leader_client.get("/dashboard/").content.decode()
+    assert "本周期尚有 1 项数据未经考核办审核。" in page
