@@ -112,7 +112,6 @@ def unit_ranking_list(
     results = list(
         UnitResult.objects.filter(cycle=cycle, period=period, category=category)
         .select_related("unit")
-        .defer("points")
         .order_by("rank", "-total", "unit__sort_order", "unit__code")
     )
     before = previous_period(cycle=cycle, period=period)

@@ -1,6 +1,6 @@
 """Explanations of stored results, one line a clerk understands per indicator.
 
-The points come from the stored results (`UnitResult.points`); the figures that explain them
+The points come from the stored results (`CategoryPoints`); the figures that explain them
 (the value, the target, the place in the category, the best value, the votes) are read back
 with a fixed number of queries per page.
 """
@@ -26,6 +26,7 @@ from scoring.models import (
     Vote,
 )
 from scoring.services.compute import THOUSAND, points_round
+from scoring.services.points import unit_points
 
 ZERO = Decimal(0)
 
@@ -249,10 +250,7 @@ def category_standings(*, cycle: Cycle, unit: Unit, periods: list[str]) -> dict:
 def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[IndicatorLine]:
     """Return one explained line per indicator that applies to the unit, in tree order."""
     leaves = _applicable_leaves(cycle=cycle, unit=unit)
-    results = {
-        result.period: result.points
-        for result in UnitResult.objects.filter(cycle=cycle, unit=unit).only("period", "points")
-    }
+    results = unit_points(cycle=cycle, unit=unit)
     # The year explains a quarterly veto by the quarters' values.
     read_periods = [period, *QUARTERS] if period == Period.YEAR else [period]
     values = {

@@ -1,68 +1,63 @@
-"""The few SQL spellings that differ between PostgreSQL and SQLite, in one place.
+"""Writing many rows at once, the fast way each database offers."""
 
-The scoring queries are written once; these helpers fill in the functions whose names or types
-differ. SQLite keeps decimals as floats (or integers, which divide as integers), so every figure
-is cast to REAL there; PostgreSQL computes in exact numerics.
-"""
+import io
 
-from dataclasses import dataclass
-
+import numpy as np
 from django.db import connection
 
-
-@dataclass(frozen=True)
-class Dialect:
-    vendor: str
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.vendor == "postgresql"
-
-    def num(self, expression: str) -> str:
-        """A number fit for arithmetic: exact numeric, or REAL so that 92 / 100 is not 0."""
-        if self.is_postgres:
-            # Columns are numeric already; parameters arrive as numeric literals.
-            return expression
-        return f"CAST({expression} AS REAL)"
-
-    def least(self, left: str, right: str) -> str:
-        return f"{'LEAST' if self.is_postgres else 'MIN'}({left}, {right})"
-
-    def greatest(self, left: str, right: str) -> str:
-        return f"{'GREATEST' if self.is_postgres else 'MAX'}({left}, {right})"
-
-    def greatest_of(self, expressions: list[str]) -> str:
-        return f"{'GREATEST' if self.is_postgres else 'MAX'}({', '.join(expressions)})"
-
-    def join_text(self, expression: str) -> str:
-        """Concatenate the non-null texts of a group with commas, in no particular order."""
-        if self.is_postgres:
-            return f"string_agg({expression}, ',')"
-        return f"group_concat({expression}, ',')"
-
-    def json_quote(self, expression: str) -> str:
-        if self.is_postgres:
-            return f"to_json(CAST({expression} AS text))::text"
-        return f"json_quote({expression})"
-
-    def four_places(self, expression: str) -> str:
-        """A figure as text with four decimals, e.g. 23.0000."""
-        if self.is_postgres:
-            return f"CAST(ROUND({expression}, 4) AS text)"
-        # printf() turns NULL into 0.0000; NULL must stay NULL so that it is left out.
-        return f"CASE WHEN {expression} IS NOT NULL THEN printf('%%.4f', {expression}) END"
-
-    def json_value(self, text: str) -> str:
-        return f"CAST({text} AS jsonb)" if self.is_postgres else text
-
-    def json_rows(self, parameter: str, columns: dict[str, str]) -> str:
-        """A table of rows passed as one JSON array of objects; columns map name → SQL type."""
-        if self.is_postgres:
-            typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-            return f"json_to_recordset(CAST(%({parameter})s AS json)) AS rows_in({typed})"
-        picked = ", ".join(f"json_extract(value, '$.{name}') AS {name}" for name in columns)
-        return f"(SELECT {picked} FROM json_each(%({parameter})s)) AS rows_in"
+# COPY's text format: these characters of a text field are written as escapes.
+# A binary COPY's signature, flags and header extension length; its trailer.
+COPY_HEADER, COPY_TRAILER = 19, 2
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def dialect() -> Dialect:
-    return Dialect(vendor=connection.vendor)
+def _copy_text(value) -> str:
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    if value is None:
+        return "\\N"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    return str(value)
+
+
+def rows_insert(cursor, model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows (tuples in the order of `columns`) into the model's table in one go:
+    one COPY on PostgreSQL, one executemany elsewhere."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO()
+        buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+        buffer.seek(0)
+        cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
+        return
+    placeholders = ", ".join(["%s"] * len(columns))
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+
+def integer_columns(cursor, select: str, count: int) -> list[np.ndarray]:
+    """The `count` columns of a query (64-bit integers, never null) as NumPy arrays: on
+    PostgreSQL through one binary COPY, several times faster than fetching rows."""
+    if connection.vendor != "postgresql":
+        cursor.execute(select)
+        rows = cursor.fetchall()
+        return [np.array(column, dtype=np.int64) for column in zip(*rows, strict=True)] or [
+            np.zeros(0, dtype=np.int64) for _ in range(count)
+        ]
+    buffer = io.BytesIO()
+    cursor.cursor.copy_expert(f"COPY ({select}) TO STDOUT (FORMAT binary)", buffer)
+    data = buffer.getbuffer()
+    # Each row: a field count, then each field's length and value, big-endian.
+    row = np.dtype(
+        [("fields", ">i2")]
+        + [
+            field
+            for index in range(count)
+            for field in ((f"length{index}", ">i4"), (f"value{index}", ">i8"))
+        ]
+    )
+    table = np.frombuffer(data[COPY_HEADER : len(data) - COPY_TRAILER], dtype=row)
+    return [table[f"value{index}"].astype(np.int64) for index in range(count)]

@@ -91,7 +91,6 @@ def results_store(
                 ),
                 vetoed=unit in vetoed,
                 needs_adjustment=unit in needs_adjustment,
-                points={f"{code}.1": str(share) for code, _name in AREAS},
                 area_points={code: str(share) for code, _name in AREAS},
                 missing=(missing or {}).get(unit, []),
             )

@@ -5,6 +5,7 @@ import pytest
 from cadre.models import Unit, UnitCategory
 from scoring.models import IndicatorValue, UnitResult
 from scoring.services.compute import results_compute
+from scoring.services.points import unit_points
 
 
 @pytest.fixture
@@ -50,5 +51,10 @@ def compute(cycle):
     return run
 
 
+def stored_points(result) -> dict[str, Decimal]:
+    """Indicator code → points of a stored result, as its unit's page reads them."""
+    return unit_points(cycle=result.cycle, unit=result.unit).get(result.period, {})
+
+
 def points(result, code):
-    return Decimal(result.points[code])
+    return stored_points(result)[code]

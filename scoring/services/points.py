@@ -1,0 +1,464 @@
+"""Every indicator's points for every unit and period of a cycle, exactly and all at once.
+
+The values of the chosen categories are read once (on PostgreSQL with one binary COPY) into
+integer arrays (NumPy) of ten-thousandths: every figure, parameter and weight has at most four
+decimals, so integers hold them exactly. Each method is computed indicator by indicator over all
+units with integer arithmetic, rounding half away from zero to four places as Decimal's
+ROUND_HALF_UP does. An indicator whose figures are so large that a product could pass 64 bits is
+computed with Python integers instead: slower, and just as exact.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from django.db import connection
+
+from cadre.models import Unit
+from scoring.models import (
+    QUARTERS,
+    CategoryPoints,
+    Cycle,
+    Indicator,
+    IndicatorValue,
+    Method,
+    Period,
+    RaterGroup,
+    Vote,
+)
+from scoring.services.sql import integer_columns
+
+SCALE = 10_000
+PERIODS = (*QUARTERS, Period.YEAR)
+ROW = {period: row for row, period in enumerate(PERIODS)}
+YEAR = ROW[Period.YEAR]
+# Below this bound every product of two figures fits in a signed 64-bit integer.
+SAFE_FACTOR = 3_000_000_000
+UNCOUNTED = (Method.BONUS, Method.VETO)
+INDICATOR_BITS, KEY_UNIT_SHIFT = 29, 32
+COPY_HEADER, COPY_TRAILER = 19, 2
+
+
+def scaled(value: Decimal | None) -> int | None:
+    """A figure with at most four decimals as an integer of ten-thousandths."""
+    return None if value is None else int(value * SCALE)
+
+
+def points_decimal(points: int) -> Decimal:
+    """Ten-thousandths of a point as the Decimal points, e.g. 230000 → 23.0000."""
+    return Decimal(int(points)).scaleb(-4)
+
+
+def points_text(points: int) -> str:
+    """Ten-thousandths of a point as text with four decimals, e.g. 230000 → 23.0000."""
+    if abs(points) < 2**53:
+        # Exact: the float is within far less than half a ten-thousandth of the points, so
+        # four decimals give them back; and several times faster than a Decimal.
+        return f"{points / SCALE:.4f}"
+    return str(points_decimal(points))
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A scored indicator of the cycle with its parameters in ten-thousandths."""
+
+    pk: int
+    code: str
+    method: str
+    quarterly: bool
+    lower_is_better: bool
+    area_code: str
+    categories: frozenset[int]
+    max_points: int
+    target: int | None
+    floor: int
+    cap: int
+    step: int | None
+    min_share: int
+    per_incident: int | None
+
+    @property
+    def counted(self) -> bool:
+        """Whether its points count towards the earned points and the applicable maximum."""
+        return self.method not in UNCOUNTED
+
+    @property
+    def rows(self) -> list[int]:
+        return [ROW[quarter] for quarter in QUARTERS] if self.quarterly else [YEAR]
+
+
+def leaves_load(*, cycle: Cycle) -> list[Leaf]:
+    """The cycle's scored indicators (leaves with a method), each with its area's code."""
+    nodes = {
+        node["pk"]: node
+        for node in Indicator.objects.filter(cycle=cycle).values(
+            "pk",
+            "parent_id",
+            "code",
+            "method",
+            "frequency",
+            "lower_is_better",
+            "max_points",
+            "target",
+            "floor",
+            "cap",
+            "step",
+            "min_share",
+            "per_incident",
+        )
+    }
+    parents = {node["parent_id"] for node in nodes.values()}
+    categories: dict[int, set[int]] = {}
+    for indicator_id, category_id in Indicator.categories.through.objects.filter(
+        indicator__cycle=cycle
+    ).values_list("indicator_id", "unitcategory_id"):
+        categories.setdefault(indicator_id, set()).add(category_id)
+
+    def area_code(node: dict) -> str:
+        while node["parent_id"] is not None:
+            node = nodes[node["parent_id"]]
+        return node["code"]
+
+    return [
+        Leaf(
+            pk=pk,
+            code=node["code"],
+            method=node["method"],
+            quarterly=node["frequency"] == Indicator.Frequency.QUARTERLY,
+            lower_is_better=node["lower_is_better"],
+            area_code=area_code(node),
+            categories=frozenset(categories.get(pk, ())),
+            max_points=scaled(node["max_points"]),
+            target=scaled(node["target"]),
+            floor=scaled(node["floor"]),
+            cap=scaled(node["cap"]),
+            step=scaled(node["step"]),
+            min_share=scaled(node["min_share"]),
+            per_incident=scaled(node["per_incident"]),
+        )
+        for pk, node in sorted(nodes.items())
+        if node["method"] and pk not in parents
+    ]
+
+
+@dataclass
+class CyclePoints:
+    """Points of every leaf, period row (Q1–Q4, Y) and unit, with what the results need.
+
+    Arrays are indexed [leaf, row, unit]; `applies` is where a leaf has points (it applies to
+    the unit's category in that period; the year of a quarterly leaf is its weighted quarters).
+    """
+
+    leaves: list[Leaf]
+    unit_ids: np.ndarray
+    unit_codes: list[str]
+    unit_categories: np.ndarray
+    points: np.ndarray
+    applies: np.ndarray
+    missing: np.ndarray
+    vetoed: np.ndarray
+
+
+def cycle_points(*, cycle: Cycle, category_ids: list[int], every_category: bool) -> CyclePoints:
+    """Score every value of the cycle's active units in the given categories (all of them when
+    `every_category`, which spares the database a filter)."""
+    leaves = leaves_load(cycle=cycle)
+    units = list(
+        Unit.objects.filter(is_active=True, category_id__in=category_ids)
+        .order_by("pk")
+        .values_list("pk", "code", "category_id")
+    )
+    unit_ids = np.array([pk for pk, _code, _category in units], dtype=np.int64)
+    unit_categories = np.array([category for _pk, _code, category in units], dtype=np.int64)
+    shape = (len(leaves), len(PERIODS), len(units))
+    figures = np.zeros(shape, dtype=np.int64)
+    present = np.zeros(shape, dtype=bool)
+    value_leaves = [leaf for leaf in leaves if leaf.method != Method.EVALUATION]
+    unit_rows, leaf_rows, period_rows, values = _values_read(
+        leaf_ids=[leaf.pk for leaf in value_leaves],
+        category_ids=None if every_category else category_ids,
+    )
+    leaf_index = np.array([leaves.index(leaf) for leaf in value_leaves], dtype=np.int64)
+    value_leaf_ids = np.array([leaf.pk for leaf in value_leaves], dtype=np.int64)
+    unit_positions, unit_known = positions_in(unit_ids, unit_rows)
+    leaf_positions, leaf_known = positions_in(value_leaf_ids, leaf_rows)
+    known = unit_known & leaf_known
+    where = (leaf_index[leaf_positions[known]], period_rows[known], unit_positions[known])
+    figures[where] = values[known]
+    present[where] = True
+
+    applies = np.zeros(shape, dtype=bool)
+    for index, leaf in enumerate(leaves):
+        in_category = (
+            np.isin(unit_categories, list(leaf.categories))
+            if leaf.categories
+            else np.ones(len(units), dtype=bool)
+        )
+        applies[index, leaf.rows] = in_category
+    present &= applies
+
+    points = np.zeros(shape, dtype=np.int64)
+    vetoed = np.zeros(shape, dtype=bool)
+    evaluated = _evaluation_points(
+        cycle=cycle, leaves=leaves, unit_ids=unit_ids, category_ids=category_ids
+    )
+    for index, leaf in enumerate(leaves):
+        rows = leaf.rows
+        if leaf.method == Method.EVALUATION:
+            points[index], present[index] = evaluated[index]
+            present[index] &= applies[index]
+            points[index] *= present[index]
+            continue
+        if leaf.method == Method.VETO:
+            vetoed[index, rows] = present[index, rows] & (figures[index, rows] == SCALE)
+            continue
+        points[index, rows] = _method_points(
+            leaf, figures[index, rows], present[index, rows], unit_categories
+        )
+    missing = applies & ~present
+    missing[[index for index, leaf in enumerate(leaves) if not leaf.counted]] = False
+    _year_roll_up(cycle=cycle, leaves=leaves, points=points, applies=applies)
+    return CyclePoints(
+        leaves=leaves,
+        unit_ids=unit_ids,
+        unit_codes=[code for _pk, code, _category in units],
+        unit_categories=unit_categories,
+        points=points,
+        applies=applies,
+        missing=missing,
+        vetoed=vetoed,
+    )
+
+
+def positions_in(known_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `ids` is in the sorted `known_ids`, and whether it is there at all."""
+    positions = np.searchsorted(known_ids, ids)
+    positions[positions == len(known_ids)] = 0
+    found = known_ids[positions] == ids if len(known_ids) else np.zeros(len(ids), dtype=bool)
+    return positions, found
+
+
+def _values_read(*, leaf_ids: list[int], category_ids: list[int] | None):
+    """(unit ids, indicator ids, period rows, figures in ten-thousandths) of the leaves' values,
+    of units of the categories (None: of every unit)."""
+    if not leaf_ids:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    if max(leaf_ids) >= 2**INDICATOR_BITS:
+        raise ValueError(f"indicator ids of {INDICATOR_BITS} bits at most can be scored")
+    value_table = connection.ops.quote_name(IndicatorValue._meta.db_table)
+    unit_table = connection.ops.quote_name(Unit._meta.db_table)
+    rows = " ".join(f"WHEN '{period}' THEN {row}" for period, row in ROW.items())
+    # One key per value (unit, indicator and period packed in 64 bits): COPY's cost is mostly
+    # per field, and this halves the fields.
+    key = f"(v.unit_id * {2**KEY_UNIT_SHIFT} + v.indicator_id * 8 + CASE v.period {rows} END)"
+    select = (
+        # SQLite keeps decimals as floats: rounding recovers the four places entered.
+        f"SELECT {key}, CAST(ROUND(v.value * {SCALE}) AS bigint) FROM {value_table} v "
+        f"WHERE v.indicator_id IN ({', '.join(str(int(pk)) for pk in leaf_ids)})"
+    )
+    if category_ids is not None:
+        categories = ", ".join(str(int(pk)) for pk in category_ids)
+        select += (
+            f" AND v.unit_id IN (SELECT id FROM {unit_table} WHERE category_id IN ({categories}))"
+        )
+    with connection.cursor() as cursor:
+        keys, figures = integer_columns(cursor, select, 2)
+    return keys >> KEY_UNIT_SHIFT, (keys >> 3) & (2**INDICATOR_BITS - 1), keys & 7, figures
+
+
+def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_ids):
+    """Points and presence [row, unit] of each evaluation leaf, from the weighted votes.
+
+    A unit's figure is the rater groups' weighted mean of their vote averages. It is kept as an
+    exact fraction of integers until the points are rounded (a unit has a few rater groups, so
+    the products stay small).
+    """
+    evaluation = {
+        leaf.pk: index for index, leaf in enumerate(leaves) if leaf.method == Method.EVALUATION
+    }
+    result = {
+        index: (
+            np.zeros((len(PERIODS), len(unit_ids)), dtype=np.int64),
+            np.zeros((len(PERIODS), len(unit_ids)), dtype=bool),
+        )
+        for index in evaluation.values()
+    }
+    if not evaluation:
+        return result
+    scores = [scaled(score) for score in cycle.vote_values]
+    quote = connection.ops.quote_name
+    kinds = ("excellent", "competent", "basic", "incompetent")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT vo.unit_id, vo.indicator_id, vo.period, "
+            f"CAST(ROUND(g.weight * {SCALE}) AS bigint), {', '.join(f'vo.{k}' for k in kinds)} "
+            f"FROM {quote(Vote._meta.db_table)} vo "
+            f"JOIN {quote(RaterGroup._meta.db_table)} g ON g.id = vo.rater_group_id "
+            f"WHERE vo.indicator_id IN ({', '.join(str(int(pk)) for pk in evaluation)}) "
+            f"AND vo.unit_id IN (SELECT id FROM {quote(Unit._meta.db_table)} "
+            f"WHERE category_id IN ({', '.join(str(int(pk)) for pk in category_ids)}))"
+        )
+        votes = cursor.fetchall()
+    # Per unit, indicator and period: Σ weight × average as numerator / denominator, and Σ weight.
+    sums: dict[tuple[int, int, str], list[int]] = {}
+    for unit_id, indicator_id, period, weight, *counts in votes:
+        voters = sum(counts)
+        if not voters:
+            continue
+        points = sum(count * score for count, score in zip(counts, scores, strict=True))
+        numerator, denominator, weights = sums.get((indicator_id, period, unit_id), (0, 1, 0))
+        sums[indicator_id, period, unit_id] = [
+            numerator * voters + int(weight) * points * denominator,
+            denominator * voters,
+            weights + int(weight),
+        ]
+    unit_position = {int(unit_id): position for position, unit_id in enumerate(unit_ids)}
+    scored = [
+        (evaluation[indicator_id], ROW[period], unit_position[unit_id], sums_here)
+        for (indicator_id, period, unit_id), sums_here in sums.items()
+        if sums_here[2] and unit_id in unit_position
+    ]
+    # numerator / denominator is Σ weight × average score, both in ten-thousandths: the points
+    # are max points × that / Σ weight, rounded once, exactly (Python integers).
+    rounded = rounded_division(
+        np.array(
+            [leaves[index].max_points * numerator for index, _, _, (numerator, _, _) in scored],
+            dtype=object,
+        ),
+        np.array(
+            [denominator * weights * SCALE for _, _, _, (_, denominator, weights) in scored],
+            dtype=object,
+        ),
+    )
+    for (index, row, position, _sums), points in zip(scored, rounded, strict=True):
+        result[index][0][row, position] = points
+        result[index][1][row, position] = True
+    return result
+
+
+def rounded_division(numerator, denominator):
+    """numerator / denominator rounded half away from zero to whole ten-thousandths."""
+    numerator = np.where(denominator < 0, -numerator, numerator)
+    denominator = np.abs(denominator)
+    magnitude = np.abs(numerator)
+    quotient = magnitude // denominator  # divmod has no loop for Python integers
+    quotient = quotient + (2 * (magnitude - quotient * denominator) >= denominator)
+    return np.where(numerator < 0, -quotient, quotient)
+
+
+def _method_points(leaf: Leaf, figures: np.ndarray, present: np.ndarray, categories) -> np.ndarray:
+    """Points [row, unit] of a leaf's figures by its method; absent figures score 0."""
+    widest = max(
+        int(np.abs(figures).max(initial=0)),
+        *(abs(parameter) for parameter in (leaf.max_points, leaf.target or 0, leaf.cap)),
+        abs(leaf.step or 0),
+        abs(leaf.per_incident or 0),
+    )
+    x = figures if widest < SAFE_FACTOR else figures.astype(object)
+    m = leaf.max_points
+    if leaf.method == Method.DIRECT:
+        points = x
+    elif leaf.method == Method.BONUS:
+        points = np.minimum(x, m)
+    elif leaf.method == Method.DEDUCTION:
+        points = rounded_division(np.maximum(m * SCALE - x * leaf.per_incident, 0), SCALE)
+    elif leaf.method == Method.COMPLETION:
+        points = _completion_points(leaf, x)
+    elif leaf.method in (Method.RANK, Method.BEST_RATIO):
+        points = np.zeros(x.shape, dtype=x.dtype)
+        for row in range(x.shape[0]):
+            here = present[row]
+            points[row, here] = _relative_points(leaf, x[row, here], categories[here])
+    else:
+        raise ValueError(f"unknown scoring method {leaf.method!r} of {leaf.code}")
+    return np.where(present, points, 0).astype(np.int64)
+
+
+def _completion_points(leaf: Leaf, x: np.ndarray) -> np.ndarray:
+    """完成率: m × min(ratio, cap), none below the floor ratio; lower-is-better inverts it."""
+    m, target, floor, cap = leaf.max_points, leaf.target, leaf.floor, leaf.cap
+    full = rounded_division(np.asarray(m * cap), SCALE)
+    if leaf.lower_is_better:
+        positive = x > 0
+        divisor = np.where(positive, x, 1)
+        below = ~positive | (target * SCALE < floor * divisor)
+        capped = positive & (target * SCALE >= cap * divisor)
+        earned = np.where(below, 0, np.where(capped, full, rounded_division(m * target, divisor)))
+        return np.where(x == 0, full, earned)
+    below = x * SCALE < floor * target
+    capped = x * SCALE >= cap * target
+    return np.where(below, 0, np.where(capped, full, rounded_division(m * x, target)))
+
+
+def _relative_points(leaf: Leaf, x: np.ndarray, categories: np.ndarray) -> np.ndarray:
+    """Points of the present figures of one period, relative to the unit's category."""
+    m = leaf.max_points
+    key = np.asarray(x if leaf.lower_is_better else -x, dtype=np.int64)
+    places, ranked, best = _standings(categories, key)
+    best = x[best]
+    if leaf.method == Method.BEST_RATIO:
+        if leaf.lower_is_better:
+            divisor = np.where(x == 0, 1, x)
+            return np.where(x == 0, m, rounded_division(m * best, divisor))
+        divisor = np.where(best == 0, 1, best)
+        return np.where(best == 0, 0, rounded_division(m * x, divisor))
+    if leaf.step is not None:
+        stepped = (m - (places - 1) * leaf.step) * SCALE
+        return rounded_division(np.maximum(stepped, m * leaf.min_share), SCALE)
+    gaps = np.maximum(ranked - 1, 1)
+    lost = (places - 1) * m * (SCALE - leaf.min_share)
+    return np.where(ranked == 1, m, rounded_division(m * SCALE * gaps - lost, SCALE * gaps))
+
+
+def _standings(categories: np.ndarray, key: np.ndarray):
+    """For each figure: its competition place (1, 2, 2, 4) by `key` (smaller is better) within
+    its category, how many are ranked there, and the position of the category's best figure."""
+    count = len(key)
+    order = np.lexsort((key, categories))
+    sorted_categories, sorted_keys = categories[order], key[order]
+    index = np.arange(count)
+    new_category = np.ones(count, dtype=bool)
+    new_category[1:] = sorted_categories[1:] != sorted_categories[:-1]
+    new_key = new_category.copy()
+    new_key[1:] |= sorted_keys[1:] != sorted_keys[:-1]
+    category_start = np.maximum.accumulate(np.where(new_category, index, 0))
+    key_start = np.maximum.accumulate(np.where(new_key, index, 0))
+    places = np.empty(count, dtype=np.int64)
+    places[order] = key_start - category_start + 1
+    best = np.empty(count, dtype=np.int64)
+    best[order] = order[category_start]
+    _labels, inverse, sizes = np.unique(categories, return_inverse=True, return_counts=True)
+    return places, sizes[inverse], best
+
+
+def _year_roll_up(*, cycle: Cycle, leaves: list[Leaf], points: np.ndarray, applies) -> None:
+    """The year's points of a quarterly leaf: its quarters' points weighted by the cycle."""
+    weights = [scaled(weight) for weight in cycle.quarter_weights.values()]
+    quarters = [ROW[quarter] for quarter in QUARTERS]
+    for index, leaf in enumerate(leaves):
+        if not leaf.quarterly:
+            continue
+        quarter_points = points[index, quarters]
+        if np.abs(quarter_points).max(initial=0) >= SAFE_FACTOR:
+            quarter_points = quarter_points.astype(object)
+        weighted = sum(weight * row for weight, row in zip(weights, quarter_points, strict=True))
+        points[index, YEAR] = np.asarray(rounded_division(weighted, SCALE), dtype=np.int64)
+        applies[index, YEAR] = applies[index, quarters[0]]
+
+
+def unit_points(*, cycle: Cycle, unit: Unit) -> dict[str, dict[str, Decimal]]:
+    """The stored points of one unit: period → indicator code → points."""
+    stored = {}
+    for matrix in CategoryPoints.objects.filter(cycle=cycle, category_id=unit.category_id):
+        if unit.pk not in matrix.unit_ids:
+            continue
+        codes, data = matrix.indicator_codes, bytes(matrix.points)
+        cells = len(matrix.unit_ids) * len(codes)
+        width = len(data) // cells if cells else 8
+        table = np.frombuffer(data, dtype=f"<i{width}").reshape(len(matrix.unit_ids), len(codes))
+        row = table[matrix.unit_ids.index(unit.pk)]
+        stored[matrix.period] = {
+            code: points_decimal(points) for code, points in zip(codes, row.tolist(), strict=True)
+        }
+    return stored
