@@ -11,14 +11,16 @@ from scoring.services import compute
 def results_refresh_for_changes(*, cycle: Cycle, changes: Iterable[tuple[Unit, str]]) -> None:
     """Recompute the results that changed inputs of (unit, period) touch.
 
-    Ranks and grades are per category, so one recomputation per category and period covers
-    every unit of it, however many cells changed.
+    Ranks and grades are per category, so recomputing the touched categories covers every unit
+    of them, however many cells changed: one pass over those categories and periods (and the
+    year), which reads their values once.
     """
-    representatives: dict[tuple[int, str], Unit] = {}
+    categories, periods = {}, set()
     for unit, period in changes:
-        representatives.setdefault((unit.category_id, period), unit)
-    for (_category, period), unit in representatives.items():
-        compute.results_recompute_for_change(cycle=cycle, unit=unit, period=period)
+        categories.setdefault(unit.category_id, unit.category)
+        periods.add(period)
+    if categories:
+        compute.results_compute(cycle=cycle, periods=periods, categories=categories.values())
 
 
 def results_refresh_all(*, cycle: Cycle) -> None:
