@@ -272,9 +272,11 @@ def build(units: int, indicators: int, every_period: bool) -> tuple[Cycle, int]:
     return cycle, values
 
 
-def statement_profile(action) -> list[tuple[float, float, str]]:
+def statement_profile(action):
     """Run `action`; return each slower statement's wall time, the server process's CPU time
-    (wall time alone misleads on a shared machine) and its first words."""
+    (wall time alone misleads on a shared machine) and its first words (COPY statements run
+    outside Django's execute wrappers, so they are only in the whole), and the whole's wall
+    time, server CPU time and this process's CPU time."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
@@ -294,9 +296,11 @@ def statement_profile(action) -> list[tuple[float, float, str]]:
         finally:
             steps.append((time.perf_counter() - started, server_cpu() - cpu, " ".join(sql.split())))
 
+    cpu, own_cpu, started = server_cpu(), time.process_time(), time.perf_counter()
     with connection.execute_wrapper(measure):
         action()
-    return [step for step in steps if step[0] >= 0.02]
+    whole = (time.perf_counter() - started, server_cpu() - cpu, time.process_time() - own_cpu)
+    return [step for step in steps if step[0] >= 0.02], whole
 
 
 def timed(action) -> tuple[float, int]:
@@ -380,8 +384,12 @@ def main() -> None:
         f"(after building the data: {rss_before / 1024:.0f} MB)"
     )
     if arguments.profile:
-        print("statements of one full compute (wall s, server CPU s):")
-        for wall, cpu, sql in statement_profile(lambda: results_compute(cycle=cycle)):
+        statements, (wall, server, own) = statement_profile(lambda: results_compute(cycle=cycle))
+        print(
+            f"one full compute: {wall:.2f} s wall, PostgreSQL CPU {server:.2f} s, "
+            f"Python CPU {own:.2f} s; its slower statements besides COPY (wall s, server CPU s):"
+        )
+        for wall, cpu, sql in statements:
             print(f"  {wall:6.2f} {cpu:6.2f}  {sql[:90]}")
 
 

@@ -1,6 +1,7 @@
 """Writing many rows at once, the fast way each database offers."""
 
 import io
+from contextlib import nullcontext
 
 import numpy as np
 from django.db import connection
@@ -32,7 +33,7 @@ def rows_insert(cursor, model, columns: list[str], rows: list[tuple]) -> None:
         buffer = io.StringIO()
         buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
         buffer.seek(0)
-        cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
+        _copy(cursor, f"COPY {table} ({names}) FROM STDIN", buffer)
         return
     placeholders = ", ".join(["%s"] * len(columns))
     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
@@ -48,7 +49,7 @@ def integer_columns(cursor, select: str, count: int) -> list[np.ndarray]:
             np.zeros(0, dtype=np.int64) for _ in range(count)
         ]
     buffer = io.BytesIO()
-    cursor.cursor.copy_expert(f"COPY ({select}) TO STDOUT (FORMAT binary)", buffer)
+    _copy(cursor, f"COPY ({select}) TO STDOUT (FORMAT binary)", buffer)
     data = buffer.getbuffer()
     # Each row: a field count, then each field's length and value, big-endian.
     row = np.dtype(
@@ -61,3 +62,11 @@ def integer_columns(cursor, select: str, count: int) -> list[np.ndarray]:
     )
     table = np.frombuffer(data[COPY_HEADER : len(data) - COPY_TRAILER], dtype=row)
     return [table[f"value{index}"].astype(np.int64) for index in range(count)]
+
+
+def _copy(cursor, statement: str, buffer) -> None:
+    """Run a COPY, logged like any query when queries are logged (tests, benchmarks), so that
+    query counts include it."""
+    logged = getattr(cursor, "debug_sql", None)
+    with logged(statement) if logged else nullcontext():
+        cursor.cursor.copy_expert(statement, buffer)
