@@ -475,14 +475,19 @@ def quote(model) -> str:
 
 
 def _stale_results_delete(*, cycle: Cycle, periods: set[str], category_ids: list[int]) -> None:
+    # Units by a subquery rather than a join, so that PostgreSQL deletes in one plain
+    # statement instead of collecting the ids first.
+    units = Unit.objects.filter(category_id__in=category_ids).values("pk")
     UnitResult.objects.filter(cycle=cycle, period__in=periods).filter(
-        Q(category_id__in=category_ids) | Q(unit__category_id__in=category_ids)
+        Q(category_id__in=category_ids) | Q(unit_id__in=units)
     ).delete()
     CategoryPoints.objects.filter(
         cycle=cycle, period__in=periods, category_id__in=category_ids
     ).delete()
     OfficialScore.objects.filter(
-        cycle=cycle, period=Period.YEAR, official__unit__category_id__in=category_ids
+        cycle=cycle,
+        period=Period.YEAR,
+        official_id__in=Official.objects.filter(unit_id__in=units).values("pk"),
     ).delete()
 
 
