@@ -34,11 +34,16 @@ from scoring.services.cells import (
     cell_decimal,
     cell_safe,
     cell_text,
-    sheet_rows_read,
+    sheet_columns_find,
 )
 from scoring.services.refresh import results_refresh_for_changes
 from scoring.services.uploads import upload_check
-from scoring.services.values import CycleLockedError, cycle_ensure_editable, value_problem
+from scoring.services.values import (
+    CycleLockedError,
+    cycle_ensure_editable,
+    value_figure_problem,
+    value_method_problem,
+)
 
 UNIT_HEADERS = ("unit", "unit_code", "单位代码", "单位")
 IGNORED_HEADERS = {"name", "unit_name", "单位名称", "category", "类别", "单位类别"}
@@ -84,6 +89,11 @@ class SheetPlan:
     rows: int = 0
 
 
+# A cell read as a value: the number (None when blank), its plain digits and the problem of its
+# digits whatever the indicator; or why it is no number.
+Reading = tuple[Decimal | None, str, str | None] | CellError
+
+
 @dataclass
 class _Context:
     """Everything a row is checked against, loaded in a fixed number of queries."""
@@ -93,9 +103,7 @@ class _Context:
     units: dict[str, tuple[int, int]]
     applies: dict[int, set[int]]
     current: dict[tuple[int, int, str], Decimal]
-    readings: dict[tuple[type, object], tuple[Decimal | None, str] | CellError] = field(
-        default_factory=dict
-    )
+    readings: dict[tuple[type, object], Reading] = field(default_factory=dict)
 
 
 def sheet_indicators(*, cycle: Cycle, user) -> QuerySet:
@@ -332,67 +340,65 @@ def _indicator_problem(context: _Context, code: str, period: str) -> tuple[Indic
     return indicator, ""
 
 
-def _value_add(
-    plan: SheetPlan,
-    context: _Context,
-    seen: dict,
-    *,
-    unit: tuple[int, int],
-    indicator: Indicator,
-    period: str,
-    raw,
-    sheet: str,
-    row: int,
-    column: str | None,
-) -> None:
+def _value_add(plan, context, seen, unit, indicator, period, raw, sheet, row, column) -> None:
     """Check one value of `unit` (id, category id) and add it to the plan as a change (or a
-    problem placed at sheet, row and column)."""
+    problem placed at sheet, row and column).
+
+    Called once per value, 200,000 times for a big sheet: positional arguments and no helper
+    calls on the common path keep it to a few dictionary lookups.
+    """
     unit_id, category_id = unit
-    key = (unit_id, indicator.pk, period)
-    if key in seen:
-        message = _("重复：与第 %(row)s 行的单位、指标、期间相同") % {"row": seen[key]}
+    indicator_id = indicator.id
+    key = (unit_id, indicator_id, period)
+    other = seen.get(key)
+    if other is not None:
+        message = _("重复：与第 %(row)s 行的单位、指标、期间相同") % {"row": other}
         plan.problems.append(CellProblem(sheet, row, column, message))
         return
     seen[key] = row
-    reading = _reading(context, raw)
+    reading = context.readings.get((raw.__class__, raw)) or _reading(context, raw)
     if isinstance(reading, CellError):
         plan.problems.append(CellProblem(sheet, row, column, str(reading)))
         return
-    value, text = reading
+    value, text, figure_problem = reading
     if value is None:
         return
-    if not _applies(context.applies, indicator.pk, category_id):
+    categories = context.applies.get(indicator_id)
+    if categories is not None and category_id not in categories:
         message = _("指标 %(code)s 不适用于该单位的类别") % {"code": indicator.code}
         plan.problems.append(CellProblem(sheet, row, column, message))
         return
-    problem = value_problem(indicator=indicator, value=value)
+    problem = value_method_problem(indicator=indicator, value=value) or figure_problem
     if problem:
         plan.problems.append(CellProblem(sheet, row, column, problem))
         return
     old = context.current.get(key)
-    if old is not None and old == value:
-        return
-    plan.changes.append([unit_id, indicator.pk, period, None if old is None else _plain(old), text])
+    if old is None:
+        plan.changes.append([unit_id, indicator_id, period, None, text])
+    elif old != value:
+        plan.changes.append([unit_id, indicator_id, period, _plain(old), text])
 
 
-def _reading(context: _Context, raw) -> tuple[Decimal | None, str] | CellError:
-    """Return the cell as a number and its plain digits (None when blank), or why it is none.
+def _reading(context: _Context, raw) -> Reading:
+    """Read the cell as a number, its plain digits and why it fits no value column whatever the
+    indicator (the number None when blank), or why it is no number, into the cache that
+    _value_add looks in first.
 
     Cached by type and content: a sheet repeats the same figures (0, full marks, round scores)
-    in thousands of cells, and reading a float to Excel's digits and back to plain text is a
-    fifth of a cell's cost. The type is part of the key because True == 1 hashes alike, yet a
-    TRUE cell is no number.
+    in thousands of cells, and reading a float to Excel's digits and back to plain text, then
+    checking those digits, is a large share of a cell's cost. The type is part of the key because
+    True == 1 hashes alike, yet a TRUE cell is no number.
     """
-    key = (raw.__class__, raw)
-    reading = context.readings.get(key)
-    if reading is None:
-        try:
-            value = cell_decimal(raw)
-        except CellError as error:
-            reading = error
+    try:
+        value = cell_decimal(raw)
+    except CellError as error:
+        reading = error
+    else:
+        if value is None:
+            reading = (None, "", None)
         else:
-            reading = (value, None if value is None else _plain(value))
-        context.readings[key] = reading
+            reading = (value, _plain(value), value_figure_problem(value))
+    context.readings[raw.__class__, raw] = reading
     return reading
 
 
@@ -469,82 +475,59 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
         unit = context.units[code]
         width = len(row)
         for position, letter, indicator in columns:
+            raw = row[position] if position < width else None
             _value_add(
-                plan,
-                context,
-                seen_values,
-                unit=unit,
-                indicator=indicator,
-                period=period,
-                raw=row[position] if position < width else None,
-                sheet=sheet,
-                row=number,
-                column=letter,
+                plan, context, seen_values, unit, indicator, period, raw, sheet, number, letter
             )
 
 
 def _long_plan(plan, context, sheet, rows, header_index, progress):
-    data, problems = sheet_rows_read(
-        sheet=sheet, rows=rows[header_index:], columns=LONG_COLUMNS, header_row=1
+    positions, letters, problems = sheet_columns_find(
+        sheet=sheet, header=rows[header_index], columns=LONG_COLUMNS, header_row=header_index + 1
     )
-    plan.problems += [
-        CellProblem(sheet, header_index + 1, problem.column, problem.message)
-        for problem in problems
-    ]
+    plan.problems += problems
     if problems:
         return
+    # The rows are read in place, by position: a row object per row was a third of the check.
+    unit_at, indicator_at, period_at, value_at = (positions[column.key] for column in LONG_COLUMNS)
+    width = max(positions.values()) + 1
     seen: dict = {}
     # A sheet names the same few indicators and periods on every row: check each pair once.
     indicator_checks: dict[tuple[str, str], tuple[Indicator | None, str]] = {}
-    for row in data:
-        row.number += header_index
+    for index in range(header_index + 1, len(rows)):
+        row, number = rows[index], index + 1
+        if len(row) < width:
+            row = [*row, *[None] * (width - len(row))]
+        code, raw = cell_text(row[unit_at]), row[value_at]
+        period_text = cell_text(row[period_at])
+        if not (code or period_text or cell_text(row[indicator_at]) or cell_text(raw)):
+            continue
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
-        cells = row.cells
-        unit = context.units.get(cell_text(cells["unit"]))
+        unit = context.units.get(code)
         if unit is None:
-            plan.problems.append(
-                row.place(
-                    sheet,
-                    "unit",
-                    _("未知单位代码“%(code)s”") % {"code": cell_text(cells["unit"])},
-                )
-            )
+            message = _("未知单位代码“%(code)s”") % {"code": code}
+            plan.problems.append(CellProblem(sheet, number, letters["unit"], message))
             continue
-        period = PERIOD_WORDS.get(cell_text(cells["period"]).lower())
+        period = PERIOD_WORDS.get(period_text.lower())
         if period is None:
-            plan.problems.append(
-                row.place(
-                    sheet,
-                    "period",
-                    _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”")
-                    % {"text": cell_text(cells["period"])},
-                )
-            )
+            message = _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": period_text}
+            plan.problems.append(CellProblem(sheet, number, letters["period"], message))
             continue
-        pair = (cell_text(cells["indicator"]), period)
-        if pair not in indicator_checks:
-            indicator_checks[pair] = _indicator_problem(context, *pair)
-        indicator, problem = indicator_checks[pair]
+        pair = (cell_text(row[indicator_at]), period)
+        checked = indicator_checks.get(pair)
+        if checked is None:
+            checked = indicator_checks[pair] = _indicator_problem(context, *pair)
+        indicator, problem = checked
         if indicator is None:
-            plan.problems.append(row.place(sheet, "indicator", problem))
+            plan.problems.append(CellProblem(sheet, number, letters["indicator"], problem))
             continue
-        raw = cells["value"]
         if raw is None or (isinstance(raw, str) and not cell_text(raw)):
-            plan.problems.append(row.place(sheet, "value", _("缺少数值")))
+            plan.problems.append(CellProblem(sheet, number, letters["value"], _("缺少数值")))
             continue
         _value_add(
-            plan,
-            context,
-            seen,
-            unit=unit,
-            indicator=indicator,
-            period=period,
-            raw=raw,
-            sheet=sheet,
-            row=row.number,
-            column=row.letters.get("value"),
+            plan, context, seen, unit, indicator, period, raw, sheet, number, letters["value"]
         )
 
 
