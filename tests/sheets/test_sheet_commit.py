@@ -45,6 +45,18 @@ def test_a_value_changed_after_the_preview_refuses_the_whole_import(pending, sco
     assert ImportRecord.objects.get().status == "pending"
 
 
+def test_a_value_entered_or_removed_after_the_preview_refuses_the_import(pending, scorer, district):
+    units, indicators = district["units"], district["indicators"]
+    IndicatorValue.objects.filter(unit__code="ZJ01").delete()
+    # Entered by someone else as the sheet has it: the preview said "new", so it is stale too.
+    IndicatorValue.objects.create(
+        unit=units["JJ01"], indicator=indicators["GDP"], period="Q1", value=Decimal("12.5")
+    )
+    with pytest.raises(ImportRefused, match="预览之后有 2 个数值已被修改"):
+        sheet_import_commit(record=pending, by=scorer)
+    assert _stored() == {("JJ01", "GDP", "Q1"): (Decimal("12.5"), 1)}
+
+
 def test_an_import_is_confirmed_once_and_only_by_its_uploader(pending, scorer, admin_user):
     with pytest.raises(ImportRefused, match="只有上传文件的人"):
         sheet_import_commit(record=pending, by=admin_user)
