@@ -182,8 +182,9 @@ def measure_copy(path: Path) -> dict:
 STEPS = {
     "sheet_upload_read": "check: calamine read",
     "sheet_changes_plan": "check: validate + diff",
+    "_scratch_fill": "commit: changes to scratch table",
     "_stale_count": "commit: stale check",
-    "_values_upsert": "commit: upsert + history",
+    "_values_write": "commit: values + history",
     "_results_refresh": "commit: results recompute",
 }
 
@@ -229,7 +230,8 @@ def measure_ours(path: Path, period: str) -> dict:
         steps.get(name, 0) for name in ("sheet_upload_read", "sheet_changes_plan")
     )
     steps["commit: COMMIT (deferred FK checks) + rest"] = commit_seconds - sum(
-        steps.get(name, 0) for name in ("_stale_count", "_values_upsert", "_results_refresh")
+        steps.get(name, 0)
+        for name in ("_scratch_fill", "_stale_count", "_values_write", "_results_refresh")
     )
     return {
         "seconds": done - started,

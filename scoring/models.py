@@ -290,8 +290,14 @@ class IndicatorValue(models.Model):
     a count of incidents, 0/1 for a veto.
     """
 
+    # No index of its own: value_unique_per_period starts with the indicator and serves its
+    # lookups and cascades, while a second index would cost every imported row a write.
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("指标")
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="values",
+        verbose_name=_("指标"),
+        db_index=False,
     )
     unit = models.ForeignKey(
         Unit, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("单位")
@@ -308,6 +314,8 @@ class IndicatorValue(models.Model):
         verbose_name=_("填报人"),
     )
     updated_at = models.DateTimeField(_("填报时间"), auto_now=True)
+    # Indexed only where set (see Meta.indexes): a value enters unverified, so an import's
+    # rows skip the index, and deleting a user still finds the values they verified.
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -315,14 +323,25 @@ class IndicatorValue(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("审核人"),
+        db_index=False,
     )
     verified_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    # History is read by value (id), by unit (history_of_unit) and by user (SET NULL when a
+    # user is deleted); its copies of these foreign keys have no constraint, so nothing looks
+    # them up, and an index on each would cost every imported value three more writes.
+    history = HistoricalRecords(no_db_index=["indicator", "entered_by", "verified_by"])
 
     class Meta:
         verbose_name = _("指标数据")
         verbose_name_plural = _("指标数据")
+        indexes = [
+            models.Index(
+                fields=["verified_by"],
+                condition=Q(verified_by__isnull=False),
+                name="value_verified_by",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period"], name="value_unique_per_period"

@@ -134,15 +134,11 @@ class SheetRow:
         return CellProblem(sheet, self.number, self.letters.get(key), message)
 
 
-def sheet_rows_read(
-    *, sheet: str, rows: Iterable[Sequence], columns: Sequence[Column], header_row: int = 1
-) -> tuple[list[SheetRow], list[CellProblem]]:
-    """Match the header row against the columns (English or Chinese, any order, extra columns
-    ignored) and return the data rows below it, skipping blank ones, with the problems found."""
-    rows = iter(rows)
-    header = []
-    for _skipped in range(header_row):
-        header = next(rows, [])
+def sheet_columns_find(
+    *, sheet: str, header: Sequence, columns: Sequence[Column], header_row: int = 1
+) -> tuple[dict[str, int], dict[str, str], list[CellProblem]]:
+    """Match a header row against the columns (English or Chinese, any order, extra columns
+    ignored); return each found column's position and letter, and a problem per missing one."""
     normalised = [cell_text(cell).lower() for cell in header]
     positions, letters, problems = {}, {}, []
     for column in columns:
@@ -160,6 +156,21 @@ def sheet_rows_read(
                     _("缺少列“%(column)s”") % {"column": " / ".join((column.key, *column.headers))},
                 )
             )
+    return positions, letters, problems
+
+
+def sheet_rows_read(
+    *, sheet: str, rows: Iterable[Sequence], columns: Sequence[Column], header_row: int = 1
+) -> tuple[list[SheetRow], list[CellProblem]]:
+    """Match the header row against the columns (see sheet_columns_find) and return the data
+    rows below it, skipping blank ones, with the problems found."""
+    rows = iter(rows)
+    header = []
+    for _skipped in range(header_row):
+        header = next(rows, [])
+    positions, letters, problems = sheet_columns_find(
+        sheet=sheet, header=header, columns=columns, header_row=header_row
+    )
     data = []
     for number, row in enumerate(rows, start=header_row + 1):
         cells = {

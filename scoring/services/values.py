@@ -33,8 +33,13 @@ def value_problem(*, indicator: Indicator, value: Decimal) -> str | None:
     """Return why the value cannot be stored for the indicator, or None when it can.
 
     What a value means depends on the method: points for direct and bonus, a count of incidents
-    for deduction, 0 or 1 for veto, a figure for the others.
+    for deduction, 0 or 1 for veto, a figure for the others. Any value must also fit the column.
     """
+    return value_method_problem(indicator=indicator, value=value) or value_figure_problem(value)
+
+
+def value_method_problem(*, indicator: Indicator, value: Decimal) -> str | None:
+    """Return why the value means nothing under the indicator's method, or None."""
     method = indicator.method
     if method == Indicator.Method.EVALUATION:
         return _("综合评价指标按测评票数计分，请录入票数。")
@@ -52,6 +57,12 @@ def value_problem(*, indicator: Indicator, value: Decimal) -> str | None:
             return _("扣分指标填发生次数（非负整数），实为 %(value)s") % {"value": value}
     elif method == Indicator.Method.COMPLETION and value < 0:
         return _("完成值不能为负数，实为 %(value)s") % {"value": value}
+    return None
+
+
+def value_figure_problem(value: Decimal) -> str | None:
+    """Return why the value does not fit the value column (digits, size), whatever the
+    indicator, or None; a sheet import checks each distinct figure once."""
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -4:
         return _("最多保留 4 位小数，实为 %(value)s") % {"value": value}

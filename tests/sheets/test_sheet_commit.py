@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from scoring.models import ImportRecord, IndicatorValue
+from scoring.services import sheets
 from scoring.services.sheets import ImportRefused, sheet_import_commit, sheet_import_start
 
 
@@ -42,6 +43,53 @@ def test_a_value_changed_after_the_preview_refuses_the_whole_import(pending, sco
     with pytest.raises(ImportRefused, match="预览之后有 1 个数值已被修改"):
         sheet_import_commit(record=pending, by=scorer)
     assert len(_stored()) == 1
+    assert ImportRecord.objects.get().status == "pending"
+
+
+def test_a_value_entered_or_removed_after_the_preview_refuses_the_import(pending, scorer, district):
+    units, indicators = district["units"], district["indicators"]
+    IndicatorValue.objects.filter(unit__code="ZJ01").delete()
+    # Entered by someone else as the sheet has it: the preview said "new", so it is stale too.
+    IndicatorValue.objects.create(
+        unit=units["JJ01"], indicator=indicators["GDP"], period="Q1", value=Decimal("12.5")
+    )
+    with pytest.raises(ImportRefused, match="预览之后有 2 个数值已被修改"):
+        sheet_import_commit(record=pending, by=scorer)
+    assert _stored() == {("JJ01", "GDP", "Q1"): (Decimal("12.5"), 1)}
+
+
+@pytest.fixture
+def check_blind_once(monkeypatch):
+    """The stale check misses what is saved meanwhile once: a value saved by someone else
+    between the check and the write."""
+    check = sheets._stale_count
+    calls = []
+
+    def blind_once(cursor):
+        calls.append(cursor)
+        return 0 if len(calls) == 1 else check(cursor)
+
+    monkeypatch.setattr(sheets, "_stale_count", blind_once)
+
+
+@pytest.mark.usefixtures("check_blind_once")
+def test_a_value_changed_during_the_commit_is_not_overwritten(pending, scorer):
+    IndicatorValue.objects.filter(unit__code="ZJ01").update(value=Decimal(3))
+    with pytest.raises(ImportRefused, match="预览之后有 1 个数值已被修改"):
+        sheet_import_commit(record=pending, by=scorer)
+    assert _stored() == {("ZJ01", "GDP", "Q1"): (Decimal(3), 1)}
+    assert not IndicatorValue.history.filter(history_change_reason__startswith="导入").exists()
+
+
+@pytest.mark.usefixtures("check_blind_once")
+def test_a_value_entered_during_the_commit_refuses_the_import(pending, scorer, district):
+    units, indicators = district["units"], district["indicators"]
+    IndicatorValue.objects.create(
+        unit=units["JJ01"], indicator=indicators["SAFE"], period="Q1", value=Decimal(4)
+    )
+    with pytest.raises(ImportRefused, match="预览之后有 1 个数值已被修改"):
+        sheet_import_commit(record=pending, by=scorer)
+    assert len(_stored()) == 2
     assert ImportRecord.objects.get().status == "pending"
 
 
