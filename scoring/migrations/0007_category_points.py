@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cadre', '0002_role_groups'),
-        ('scoring', '0005_unit_result_ranking_index'),
+        ('scoring', '0006_value_write_indexes'),
     ]
 
     operations = [
