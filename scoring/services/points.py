@@ -170,6 +170,8 @@ def cycle_points(*, cycle: Cycle, category_ids: list[int], every_category: bool)
     )
     unit_ids = np.array([pk for pk, _code, _category in units], dtype=np.int64)
     unit_categories = np.array([category for _pk, _code, category in units], dtype=np.int64)
+    if unit_ids.size and unit_ids.max() >= 2 ** (63 - KEY_UNIT_SHIFT):
+        raise ValueError(f"unit ids of {63 - KEY_UNIT_SHIFT} bits at most can be scored")
     shape = (len(leaves), len(PERIODS), len(units))
     figures = np.zeros(shape, dtype=np.int64)
     present = np.zeros(shape, dtype=bool)
