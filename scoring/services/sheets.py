@@ -101,7 +101,8 @@ class _Context:
     owned: set[int] | None
     units: dict[str, tuple[int, int]]
     applies: dict[int, set[int]]
-    current: dict[tuple[int, int, str], Decimal]
+    # The stored values of the sheet's periods only (see _current_load).
+    current: dict[tuple[int, int, str], Decimal] = field(default_factory=dict)
     readings: dict[tuple[type, object], Reading] = field(default_factory=dict)
 
 
@@ -284,14 +285,19 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
             "code", "pk", "category_id"
         )
     }
-    leaves = list(indicators.values())
     return _Context(
         indicators=indicators,
         owned=owned,
         units=units,
-        applies=_applicability(leaves),
-        current=_current_values([leaf.pk for leaf in leaves], Period.values),
+        applies=_applicability(list(indicators.values())),
     )
+
+
+def _current_load(context: _Context, periods: set[str]) -> None:
+    """Load the stored values of the periods the sheet holds: by the fourth quarter a cycle's
+    other periods hold three times as many values, each a Decimal to build."""
+    leaves = [indicator.pk for indicator in context.indicators.values()]
+    context.current = _current_values(leaves, sorted(periods))
 
 
 def _applicability(indicators: Sequence[Indicator]) -> dict[int, set[int]]:
@@ -343,8 +349,8 @@ def _value_add(plan, context, seen, unit, indicator, period, raw, sheet, row, co
     """Check one value of `unit` (id, category id) and add it to the plan as a change (or a
     problem placed at sheet, row and column).
 
-    Called once per value, 200,000 times for a big sheet: positional arguments and no helper
-    calls on the common path keep it to a few dictionary lookups.
+    Called once per value, 200,000 times for a big sheet: positional arguments, the cached
+    reading and inlined lookups keep it to a few dictionary lookups and the method's rule.
     """
     unit_id, category_id = unit
     indicator_id = indicator.id
@@ -456,6 +462,7 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
         plan, context, sheet, rows[header_index], header_index + 1, period
     )
     unit_letter = get_column_letter(unit_position + 1)
+    _current_load(context, {period})
     seen_units: dict[str, int] = {}
     seen_values: dict = {}
     for index in range(header_index + 1, len(rows)):
@@ -490,6 +497,12 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
     # The rows are read in place, by position: a row object per row was a third of the check.
     unit_at, indicator_at, period_at, value_at = (positions[column.key] for column in LONG_COLUMNS)
     width = max(positions.values()) + 1
+    words = {
+        cell_text(row[period_at]).lower()
+        for row in rows[header_index + 1 :]
+        if period_at < len(row)
+    }
+    _current_load(context, {PERIOD_WORDS[word] for word in words if word in PERIOD_WORDS})
     seen: dict = {}
     # A sheet names the same few indicators and periods on every row: check each pair once.
     indicator_checks: dict[tuple[str, str], tuple[Indicator | None, str]] = {}
@@ -760,7 +773,8 @@ def _values_write(cursor, *, by, now, reason: str) -> int:
             [by.pk, stamp, by.pk, stamp, stamp, reason, "~", by.pk, stamp, reason, "+", by.pk],
         )
         return cursor.rowcount
-    # SQLite has no INSERT inside WITH: the history joins the written rows back.
+    # SQLite has no INSERT inside WITH: the history joins back the rows written, those that
+    # bear this import's user and time (an update skipped as stale does not).
     cursor.execute(update, [by.pk, stamp])
     cursor.execute(insert, [by.pk, stamp])
     cursor.execute(

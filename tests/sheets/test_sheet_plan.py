@@ -51,6 +51,7 @@ def test_the_long_sheet_in_english_carries_its_own_periods(district, scorer, xls
             ["ZJ01", "GDP", "Q2", 19],
             ["ZJ02", "TAX", "q3", "85.5"],
             ["ZJ02", "VETO", "第一季度", 1],
+            ["ZJ01", "GDP", "一季度", 15],  # as stored: no change
         ]
     )
     record = _start(district, scorer, upload, period="Q4")
