@@ -2,7 +2,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -23,6 +24,12 @@ class Period(models.TextChoices):
 
 QUARTERS = [Period.Q1, Period.Q2, Period.Q3, Period.Q4]
 VALID_PERIOD = Q(period__in=Period.values)
+# Figures, parameters and points have at most four decimals: the scoring service computes in
+# integers of ten-thousandths.
+FIGURE_SCALE = 10_000
+# A value's scoring key packs its unit, indicator and period row (Q1…Q4, Y: 0…4) in 64 bits.
+KEY_UNIT_SHIFT, KEY_INDICATOR_BITS = 32, 29
+PERIOD_ROW = {period: row for row, period in enumerate(Period.values)}
 
 
 class Cycle(models.Model):
@@ -326,11 +333,30 @@ class IndicatorValue(models.Model):
         db_index=False,
     )
     verified_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # Kept by the database beside each value so that the scoring service reads two plain
+    # integers per value (one COPY of millions of rows) instead of computing them: that took
+    # PostgreSQL 0.4 s of a province's 2 million values. SQLite keeps decimals as floats, so
+    # the figure is rounded to recover the four places entered.
+    score_key = models.GeneratedField(
+        expression=F("unit_id") * 2**KEY_UNIT_SHIFT
+        + F("indicator_id") * 8
+        + Case(*(When(period=period, then=Value(row)) for period, row in PERIOD_ROW.items())),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
+    ten_thousandths = models.GeneratedField(
+        expression=Cast(Round(F("value") * FIGURE_SCALE), models.BigIntegerField()),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
 
     # History is read by value (id), by unit (history_of_unit) and by user (SET NULL when a
     # user is deleted); its copies of these foreign keys have no constraint, so nothing looks
     # them up, and an index on each would cost every imported value three more writes.
-    history = HistoricalRecords(no_db_index=["indicator", "entered_by", "verified_by"])
+    history = HistoricalRecords(
+        no_db_index=["indicator", "entered_by", "verified_by"],
+        excluded_fields=["score_key", "ten_thousandths"],
+    )
 
     class Meta:
         verbose_name = _("指标数据")

@@ -16,6 +16,10 @@ from django.db import connection
 
 from cadre.models import Unit
 from scoring.models import (
+    FIGURE_SCALE,
+    KEY_INDICATOR_BITS,
+    KEY_UNIT_SHIFT,
+    PERIOD_ROW,
     QUARTERS,
     CategoryPoints,
     Cycle,
@@ -28,14 +32,13 @@ from scoring.models import (
 )
 from scoring.services.sql import integer_columns
 
-SCALE = 10_000
-PERIODS = (*QUARTERS, Period.YEAR)
-ROW = {period: row for row, period in enumerate(PERIODS)}
+SCALE = FIGURE_SCALE
+PERIODS = tuple(PERIOD_ROW)
+ROW = PERIOD_ROW
 YEAR = ROW[Period.YEAR]
 # Below this bound every product of two figures fits in a signed 64-bit integer.
 SAFE_FACTOR = 3_000_000_000
 UNCOUNTED = (Method.BONUS, Method.VETO)
-INDICATOR_BITS, KEY_UNIT_SHIFT = 29, 32
 COPY_HEADER, COPY_TRAILER = 19, 2
 
 
@@ -184,10 +187,12 @@ def cycle_points(*, cycle: Cycle, category_ids: list[int], every_category: bool)
     value_leaf_ids = np.array([leaf.pk for leaf in value_leaves], dtype=np.int64)
     unit_positions, unit_known = positions_in(unit_ids, unit_rows)
     leaf_positions, leaf_known = positions_in(value_leaf_ids, leaf_rows)
+    cells = (leaf_index[leaf_positions] * len(PERIODS) + period_rows) * len(units) + unit_positions
     known = unit_known & leaf_known
-    where = (leaf_index[leaf_positions[known]], period_rows[known], unit_positions[known])
-    figures[where] = values[known]
-    present[where] = True
+    if not known.all():  # values of inactive units, say
+        cells, values = cells[known], values[known]
+    figures.reshape(-1)[cells] = values
+    present.reshape(-1)[cells] = True
 
     applies = np.zeros(shape, dtype=bool)
     for index, leaf in enumerate(leaves):
@@ -246,17 +251,14 @@ def _values_read(*, leaf_ids: list[int], category_ids: list[int] | None):
     if not leaf_ids:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, empty
-    if max(leaf_ids) >= 2**INDICATOR_BITS:
-        raise ValueError(f"indicator ids of {INDICATOR_BITS} bits at most can be scored")
+    if max(leaf_ids) >= 2**KEY_INDICATOR_BITS:
+        raise ValueError(f"indicator ids of {KEY_INDICATOR_BITS} bits at most can be scored")
     value_table = connection.ops.quote_name(IndicatorValue._meta.db_table)
     unit_table = connection.ops.quote_name(Unit._meta.db_table)
-    rows = " ".join(f"WHEN '{period}' THEN {row}" for period, row in ROW.items())
-    # One key per value (unit, indicator and period packed in 64 bits): COPY's cost is mostly
-    # per field, and this halves the fields.
-    key = f"(v.unit_id * {2**KEY_UNIT_SHIFT} + v.indicator_id * 8 + CASE v.period {rows} END)"
+    # One packed key per value and the figure in ten-thousandths, both kept by the database:
+    # COPY's cost is per field and per computed expression.
     select = (
-        # SQLite keeps decimals as floats: rounding recovers the four places entered.
-        f"SELECT {key}, CAST(ROUND(v.value * {SCALE}) AS bigint) FROM {value_table} v "
+        f"SELECT v.score_key, v.ten_thousandths FROM {value_table} v "
         f"WHERE v.indicator_id IN ({', '.join(str(int(pk)) for pk in leaf_ids)})"
     )
     if category_ids is not None:
@@ -266,7 +268,7 @@ def _values_read(*, leaf_ids: list[int], category_ids: list[int] | None):
         )
     with connection.cursor() as cursor:
         keys, figures = integer_columns(cursor, select, 2)
-    return keys >> KEY_UNIT_SHIFT, (keys >> 3) & (2**INDICATOR_BITS - 1), keys & 7, figures
+    return keys >> KEY_UNIT_SHIFT, (keys >> 3) & (2**KEY_INDICATOR_BITS - 1), keys & 7, figures
 
 
 def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_ids):
@@ -288,54 +290,63 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
     }
     if not evaluation:
         return result
-    scores = [scaled(score) for score in cycle.vote_values]
     quote = connection.ops.quote_name
     kinds = ("excellent", "competent", "basic", "incompetent")
+    vote_points = " + ".join(
+        f"vo.{kind} * {scaled(score)}" for kind, score in zip(kinds, cycle.vote_values, strict=True)
+    )
+    voters = " + ".join(f"vo.{kind}" for kind in kinds)
+    rows = " ".join(f"WHEN '{period}' THEN {row}" for period, row in ROW.items())
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT vo.unit_id, vo.indicator_id, vo.period, "
-            f"CAST(ROUND(g.weight * {SCALE}) AS bigint), {', '.join(f'vo.{k}' for k in kinds)} "
+        unit_rows, indicator_rows, period_rows, weights, vote_sums, voter_counts = integer_columns(
+            cursor,
+            f"SELECT vo.unit_id, vo.indicator_id, CAST(CASE vo.period {rows} END AS bigint), "
+            f"CAST(ROUND(g.weight * {SCALE}) AS bigint), CAST({vote_points} AS bigint), "
+            f"CAST({voters} AS bigint) "
             f"FROM {quote(Vote._meta.db_table)} vo "
             f"JOIN {quote(RaterGroup._meta.db_table)} g ON g.id = vo.rater_group_id "
             f"WHERE vo.indicator_id IN ({', '.join(str(int(pk)) for pk in evaluation)}) "
-            f"AND vo.unit_id IN (SELECT id FROM {quote(Unit._meta.db_table)} "
-            f"WHERE category_id IN ({', '.join(str(int(pk)) for pk in category_ids)}))"
+            f"AND {voters} > 0 AND vo.unit_id IN (SELECT id FROM {quote(Unit._meta.db_table)} "
+            f"WHERE category_id IN ({', '.join(str(int(pk)) for pk in category_ids)}))",
+            6,
         )
-        votes = cursor.fetchall()
-    # Per unit, indicator and period: Σ weight × average as numerator / denominator, and Σ weight.
-    sums: dict[tuple[int, int, str], list[int]] = {}
-    for unit_id, indicator_id, period, weight, *counts in votes:
-        voters = sum(counts)
-        if not voters:
-            continue
-        points = sum(count * score for count, score in zip(counts, scores, strict=True))
-        numerator, denominator, weights = sums.get((indicator_id, period, unit_id), (0, 1, 0))
-        sums[indicator_id, period, unit_id] = [
-            numerator * voters + int(weight) * points * denominator,
-            denominator * voters,
-            weights + int(weight),
-        ]
-    unit_position = {int(unit_id): position for position, unit_id in enumerate(unit_ids)}
-    scored = [
-        (evaluation[indicator_id], ROW[period], unit_position[unit_id], sums_here)
-        for (indicator_id, period, unit_id), sums_here in sums.items()
-        if sums_here[2] and unit_id in unit_position
-    ]
-    # numerator / denominator is Σ weight × average score, both in ten-thousandths: the points
-    # are max points × that / Σ weight, rounded once, exactly (Python integers).
-    rounded = rounded_division(
-        np.array(
-            [leaves[index].max_points * numerator for index, _, _, (numerator, _, _) in scored],
-            dtype=object,
-        ),
-        np.array(
-            [denominator * weights * SCALE for _, _, _, (_, denominator, weights) in scored],
-            dtype=object,
-        ),
+    positions, known = positions_in(unit_ids, unit_rows)
+    evaluation_ids = np.array(sorted(evaluation), dtype=np.int64)
+    leaf_numbers = np.array([evaluation[pk] for pk in evaluation_ids.tolist()], dtype=np.int64)
+    leaf_positions, _found = positions_in(evaluation_ids, indicator_rows)
+    # One group per leaf, period and unit: its rater groups' rows are adjacent once sorted.
+    group = (leaf_numbers[leaf_positions] * len(PERIODS) + period_rows) * len(unit_ids) + positions
+    order = np.argsort(np.where(known, group, -1), kind="stable")[np.count_nonzero(~known) :]
+    group, weights = group[order], weights[order]
+    if not len(group):
+        return result
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    members = np.cumsum(np.r_[False, group[1:] != group[:-1]])
+    # Σ weight × (vote points / voters) over a group's rows, over a common denominator (the
+    # product of their voter counts), in Python integers: exact, whatever the counts.
+    counts = voter_counts[order].astype(object)
+    denominators = np.multiply.reduceat(counts, starts)
+    numerators = np.add.reduceat(
+        (weights * vote_sums[order]).astype(object) * (denominators[members] // counts), starts
     )
-    for (index, row, position, _sums), points in zip(scored, rounded, strict=True):
-        result[index][0][row, position] = points
-        result[index][1][row, position] = True
+    weight_sums = np.add.reduceat(weights, starts)
+    index, rest = np.divmod(group[starts], len(PERIODS) * len(unit_ids))
+    row, position = np.divmod(rest, len(unit_ids))
+    maxima = np.array([leaf.max_points for leaf in leaves], dtype=object)[index]
+    weighed = weight_sums > 0
+    points = rounded_division(
+        maxima[weighed] * numerators[weighed],
+        denominators[weighed] * weight_sums[weighed].astype(object) * SCALE,
+    )
+    for leaf_index, period_row, unit_position, earned in zip(
+        index[weighed].tolist(),
+        row[weighed].tolist(),
+        position[weighed].tolist(),
+        points.tolist(),
+        strict=True,
+    ):
+        result[leaf_index][0][period_row, unit_position] = earned
+        result[leaf_index][1][period_row, unit_position] = True
     return result
 
 

@@ -2,6 +2,8 @@
 
 import io
 from contextlib import nullcontext
+from datetime import datetime
+from decimal import Decimal
 
 import numpy as np
 from django.db import connection
@@ -9,6 +11,7 @@ from django.db import connection
 # COPY's text format: these characters of a text field are written as escapes.
 # A binary COPY's signature, flags and header extension length; its trailer.
 COPY_HEADER, COPY_TRAILER = 19, 2
+PLAIN_TYPES = frozenset({int, bool, Decimal, datetime})
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -30,9 +33,15 @@ def rows_insert(cursor, model, columns: list[str], rows: list[tuple]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
-        buffer.seek(0)
+        # Column by column: a column of numbers, Decimals or dates needs no escaping, and
+        # str() over it runs in C instead of a Python call per field.
+        columns_text = [
+            map(str, column)
+            if PLAIN_TYPES.issuperset(map(type, column))
+            else map(_copy_text, column)
+            for column in zip(*rows, strict=True)
+        ]
+        buffer = io.StringIO("\n".join(map("\t".join, zip(*columns_text, strict=True))) + "\n")
         _copy(cursor, f"COPY {table} ({names}) FROM STDIN", buffer)
         return
     placeholders = ", ".join(["%s"] * len(columns))
