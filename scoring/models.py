@@ -30,6 +30,10 @@ FIGURE_SCALE = 10_000
 # A value's scoring key packs its unit, indicator and period row (Q1…Q4, Y: 0…4) in 64 bits.
 KEY_UNIT_SHIFT, KEY_INDICATOR_BITS = 32, 29
 PERIOD_ROW = {period: row for row, period in enumerate(Period.values)}
+# Keys of the rows the scoring service derives and rewrites wholesale, in the transaction that
+# reads the rows they point to: the database does not check them (a province's compute writes
+# 115,000 such keys, 0.4 s of checks at COMMIT); Django's on_delete still cascades and protects.
+DERIVED_KEY = {"db_constraint": False}
 
 
 class Cycle(models.Model):
@@ -468,14 +472,29 @@ class UnitResult(models.Model):
     """
 
     cycle = models.ForeignKey(
-        Cycle, on_delete=models.CASCADE, related_name="unit_results", verbose_name=_("考核周期")
+        Cycle,
+        on_delete=models.CASCADE,
+        related_name="unit_results",
+        verbose_name=_("考核周期"),
+        # The unique constraint starts with the cycle and serves its lookups; a second index
+        # would cost each of a province's tens of thousands of rows a write per compute.
+        db_index=False,
+        **DERIVED_KEY,
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="results", verbose_name=_("单位")
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="results",
+        verbose_name=_("单位"),
+        **DERIVED_KEY,
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period)
     category = models.ForeignKey(
-        UnitCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("类别")
+        UnitCategory,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("类别"),
+        **DERIVED_KEY,
     )
     earned = models.DecimalField(_("得分"), max_digits=14, decimal_places=4)
     applicable_max = models.DecimalField(_("适用满分"), max_digits=14, decimal_places=4)
@@ -525,10 +544,21 @@ class CategoryPoints(models.Model):
     """
 
     cycle = models.ForeignKey(
-        Cycle, on_delete=models.CASCADE, related_name="category_points", verbose_name=_("考核周期")
+        Cycle,
+        on_delete=models.CASCADE,
+        related_name="category_points",
+        verbose_name=_("考核周期"),
+        # The unique constraint starts with the cycle and serves its lookups; a second index
+        # would cost each of a province's tens of thousands of rows a write per compute.
+        db_index=False,
+        **DERIVED_KEY,
     )
     category = models.ForeignKey(
-        UnitCategory, on_delete=models.CASCADE, related_name="+", verbose_name=_("类别")
+        UnitCategory,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("类别"),
+        **DERIVED_KEY,
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period)
     unit_ids = models.JSONField(_("单位"), default=list)
@@ -554,10 +584,21 @@ class OfficialScore(models.Model):
     """An official's personal score (linked assessment): α × unit total + (1 − α) × own part."""
 
     cycle = models.ForeignKey(
-        Cycle, on_delete=models.CASCADE, related_name="official_scores", verbose_name=_("考核周期")
+        Cycle,
+        on_delete=models.CASCADE,
+        related_name="official_scores",
+        verbose_name=_("考核周期"),
+        # The unique constraint starts with the cycle and serves its lookups; a second index
+        # would cost each of a province's tens of thousands of rows a write per compute.
+        db_index=False,
+        **DERIVED_KEY,
     )
     official = models.ForeignKey(
-        Official, on_delete=models.CASCADE, related_name="scores", verbose_name=_("干部")
+        Official,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        verbose_name=_("干部"),
+        **DERIVED_KEY,
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period, default=Period.YEAR)
     unit_total = models.DecimalField(_("单位总分"), **POINTS)

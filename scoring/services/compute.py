@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cadre.models import Official, Unit, UnitCategory
 from scoring.models import (
+    KEY_UNIT_SHIFT,
     QUARTERS,
     Adjustment,
     CategoryPoints,
@@ -36,12 +37,16 @@ from scoring.models import (
 from scoring.services.points import (
     PERIODS,
     ROW,
+    SCALE,
     YEAR,
     CyclePoints,
     cycle_points,
+    packable,
     points_decimal,
     points_text,
     positions_in,
+    rounded_division,
+    scaled,
 )
 from scoring.services.sql import integer_columns, rows_insert
 
@@ -199,7 +204,8 @@ def _sums(scored: CyclePoints) -> _Sums:
     missing[:, YEAR] |= quarterly[:, None] & scored.missing[:, quarter_rows].any(axis=1)
     vetoed = scored.vetoed.any(axis=0)
     vetoed[YEAR] |= vetoed[quarter_rows].any(axis=0)
-    maxima = np.array([leaves[index].max_points for index in counted], dtype=object)
+    # At most 10^12 ten-thousandths each (numeric(10, 2)): their sums fit 64 bits.
+    maxima = np.array([leaves[index].max_points for index in counted], dtype=np.int64)
     areas = {}
     for area_code in dict.fromkeys(leaf.area_code for leaf in leaves):
         members = [index for index in counted if leaves[index].area_code == area_code]
@@ -210,7 +216,7 @@ def _sums(scored: CyclePoints) -> _Sums:
             )
     return _Sums(
         earned=_summed(scored.points[counted]),
-        applicable_max=np.tensordot(maxima, scored.applies[counted], axes=(0, 0)),
+        applicable_max=np.tensordot(maxima, scored.applies[counted].astype(np.int64), axes=(0, 0)),
         bonus=_summed(scored.points[bonus]),
         vetoed=vetoed,
         scored=scored.applies.any(axis=0),
@@ -242,23 +248,26 @@ def _standings_build(
         cycle=cycle, period__in=periods
     ).values_list("unit_id", "period", "points"):
         adjustments[unit_id, period] += points
+    unit_ids, categories = scored.unit_ids.tolist(), scored.unit_categories.tolist()
     standings = []
     for period in periods:
         row = ROW[period]
+        earned, maxima = sums.earned[row].tolist(), sums.applicable_max[row].tolist()
+        bonus, vetoed = sums.bonus[row].tolist(), sums.vetoed[row].tolist()
         for position in np.flatnonzero(sums.scored[row]).tolist():
-            unit_id = int(scored.unit_ids[position])
+            unit_id = unit_ids[position]
             standings.append(
                 _Standing(
                     unit_id=unit_id,
                     unit_code=scored.unit_codes[position],
-                    category_id=int(scored.unit_categories[position]),
+                    category_id=categories[position],
                     period=period,
                     position=position,
-                    earned=points_decimal(sums.earned[row, position]),
-                    applicable_max=points_decimal(sums.applicable_max[row, position]),
-                    bonus=min(points_decimal(sums.bonus[row, position]), cycle.bonus_cap),
+                    earned=points_decimal(earned[position]),
+                    applicable_max=points_decimal(maxima[position]),
+                    bonus=min(points_decimal(bonus[position]), cycle.bonus_cap),
                     adjustment=adjustments[unit_id, period],
-                    vetoed=bool(sums.vetoed[row, position]),
+                    vetoed=vetoed[position],
                 )
             )
     return standings
@@ -404,29 +413,33 @@ def _official_scores_write(
         unit_positions=np.array([position for _, position, _ in officials], dtype=np.int64),
         cursor=cursor,
     )
+    totals = [year_totals[position] for _, position, _ in officials]
+    alphas = [
+        cycle.alpha_principal if role == Official.Role.PRINCIPAL else cycle.alpha_member
+        for _, _, role in officials
+    ]
+    own_parts, scores = _linked_scores(
+        unit_cents=np.array([int(total * 100) for total in totals], dtype=object),
+        alphas=np.array([scaled(alpha) for alpha in alphas], dtype=object),
+        earned=earned.astype(object),
+        maximum=maximum.astype(object),
+    )
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = []
-    for number, (official_id, position, role) in enumerate(officials):
-        unit_total = year_totals[position]
-        own_part = (
-            points_decimal(earned[number]) / points_decimal(maximum[number]) * THOUSAND
-            if maximum[number]
-            else unit_total
+    rows = [
+        (
+            cycle.pk,
+            official_id,
+            Period.YEAR,
+            total,
+            Decimal(own_part).scaleb(-2),
+            alpha,
+            Decimal(score).scaleb(-2),
+            stamp,
         )
-        alpha = cycle.alpha_principal if role == Official.Role.PRINCIPAL else cycle.alpha_member
-        score = points_round(alpha * unit_total + (1 - alpha) * own_part)
-        rows.append(
-            (
-                cycle.pk,
-                official_id,
-                Period.YEAR,
-                unit_total,
-                points_round(own_part),
-                alpha,
-                score,
-                stamp,
-            )
+        for (official_id, _, _), total, alpha, own_part, score in zip(
+            officials, totals, alphas, own_parts.tolist(), scores.tolist(), strict=True
         )
+    ]
     rows_insert(
         cursor,
         OfficialScore,
@@ -444,20 +457,41 @@ def _official_scores_write(
     )
 
 
+def _linked_scores(*, unit_cents, alphas, earned, maximum):
+    """Own parts and personal scores in cents, exactly: the own part is earned / maximum ×
+    1000 (the unit total when the official answers for nothing that applies), the score
+    α × unit total + (1 − α) × own part, each rounded half up once. Arguments are Python
+    integer arrays: cents, α and points in ten-thousandths."""
+    answers = maximum > 0
+    divisor = np.where(answers, maximum, 1)
+    own_parts = np.where(answers, rounded_division(earned * 100_000, divisor), unit_cents)
+    scores = np.where(
+        answers,
+        rounded_division(
+            alphas * unit_cents * divisor + (SCALE - alphas) * earned * 100_000, SCALE * divisor
+        ),
+        unit_cents,
+    )
+    return own_parts, scores
+
+
 def _own_points(*, scored: CyclePoints, official_ids: np.ndarray, unit_positions, cursor):
     """Year points and their maximum per official (of the sorted `official_ids`, whose units
     are at `unit_positions`), over the indicators each answers for that apply to the unit."""
     earned = np.zeros(len(official_ids), dtype=np.int64)
     maximum = np.zeros(len(official_ids), dtype=np.int64)
     counted = [index for index, leaf in enumerate(scored.leaves) if leaf.counted]
+    packable(official_ids, 63 - KEY_UNIT_SHIFT, "official")
     if counted and len(official_ids):
         counted_ids = np.array([scored.leaves[index].pk for index in counted], dtype=np.int64)
-        duty_officials, duty_indicators = integer_columns(
+        # One packed column: COPY's cost is per field, and there are a province's 500,000.
+        (duties,) = integer_columns(
             cursor,
-            f"SELECT official_id, indicator_id FROM {quote(Responsibility)} "
+            f"SELECT official_id * {2**KEY_UNIT_SHIFT} + indicator_id FROM {quote(Responsibility)} "
             f"WHERE indicator_id IN ({', '.join(map(str, counted_ids.tolist()))})",
-            2,
+            1,
         )
+        duty_officials, duty_indicators = duties >> KEY_UNIT_SHIFT, duties & (2**KEY_UNIT_SHIFT - 1)
         numbers, known_official = positions_in(official_ids, duty_officials)
         leaves, known_leaf = positions_in(counted_ids, duty_indicators)
         known = known_official & known_leaf
@@ -467,7 +501,7 @@ def _own_points(*, scored: CyclePoints, official_ids: np.ndarray, unit_positions
         maxima = np.array([leaf.max_points for leaf in scored.leaves], dtype=np.int64)
         np.add.at(earned, numbers[applies], scored.points[leaves, YEAR, units][applies])
         np.add.at(maximum, numbers[applies], maxima[leaves][applies])
-    return earned.tolist(), maximum.tolist()
+    return earned, maximum
 
 
 def quote(model) -> str:

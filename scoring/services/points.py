@@ -36,6 +36,8 @@ SCALE = FIGURE_SCALE
 PERIODS = tuple(PERIOD_ROW)
 ROW = PERIOD_ROW
 YEAR = ROW[Period.YEAR]
+# Ids below this are looked up in a table of that many entries (8 bytes each) at most.
+LOOKUP_LIMIT = 10_000_000
 # Below this bound every product of two figures fits in a signed 64-bit integer.
 SAFE_FACTOR = 3_000_000_000
 UNCOUNTED = (Method.BONUS, Method.VETO)
@@ -173,8 +175,8 @@ def cycle_points(*, cycle: Cycle, category_ids: list[int], every_category: bool)
     )
     unit_ids = np.array([pk for pk, _code, _category in units], dtype=np.int64)
     unit_categories = np.array([category for _pk, _code, category in units], dtype=np.int64)
-    if unit_ids.size and unit_ids.max() >= 2 ** (63 - KEY_UNIT_SHIFT):
-        raise ValueError(f"unit ids of {63 - KEY_UNIT_SHIFT} bits at most can be scored")
+    packable(unit_ids, 63 - KEY_UNIT_SHIFT, "unit")
+    packable([leaf.pk for leaf in leaves], KEY_INDICATOR_BITS, "indicator")
     shape = (len(leaves), len(PERIODS), len(units))
     figures = np.zeros(shape, dtype=np.int64)
     present = np.zeros(shape, dtype=bool)
@@ -237,12 +239,26 @@ def cycle_points(*, cycle: Cycle, category_ids: list[int], every_category: bool)
     )
 
 
+def packable(ids, bits: int, what: str) -> None:
+    """Refuse ids too wide for the packed keys the database hands over (see score_key)."""
+    if len(ids) and max(ids) >= 2**bits:
+        raise ValueError(f"{what} ids of {bits} bits at most can be scored")
+
+
 def positions_in(known_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each of `ids` is in the sorted `known_ids`, and whether it is there at all."""
+    if not len(known_ids):
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    if known_ids[-1] < LOOKUP_LIMIT and (not len(ids) or ids.max() < LOOKUP_LIMIT):
+        # A table indexed by id: one gather, several times faster than a binary search per id.
+        table = np.full(max(int(known_ids[-1]), int(ids.max(initial=0))) + 1, -1, dtype=np.int64)
+        table[known_ids] = np.arange(len(known_ids))
+        positions = table[ids]
+        found = positions >= 0
+        return np.where(found, positions, 0), found
     positions = np.searchsorted(known_ids, ids)
     positions[positions == len(known_ids)] = 0
-    found = known_ids[positions] == ids if len(known_ids) else np.zeros(len(ids), dtype=bool)
-    return positions, found
+    return positions, known_ids[positions] == ids
 
 
 def _values_read(*, leaf_ids: list[int], category_ids: list[int] | None):
@@ -251,8 +267,6 @@ def _values_read(*, leaf_ids: list[int], category_ids: list[int] | None):
     if not leaf_ids:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, empty
-    if max(leaf_ids) >= 2**KEY_INDICATOR_BITS:
-        raise ValueError(f"indicator ids of {KEY_INDICATOR_BITS} bits at most can be scored")
     value_table = connection.ops.quote_name(IndicatorValue._meta.db_table)
     unit_table = connection.ops.quote_name(Unit._meta.db_table)
     # One packed key per value and the figure in ten-thousandths, both kept by the database:
