@@ -273,6 +273,14 @@ def _standings_build(
     return standings
 
 
+def _points_texts(points: np.ndarray) -> list[list[str]]:
+    """Each cell of a [row, unit] array of ten-thousandths as text with four decimals."""
+    if np.abs(points).max(initial=0) < 2**53:
+        # As points_text does, without a call per cell.
+        return [[f"{value:.4f}" for value in row] for row in (points / SCALE).tolist()]
+    return [[points_text(value) for value in row] for row in points.tolist()]
+
+
 def _results_write(
     *, cycle: Cycle, scored: CyclePoints, sums: _Sums, standings: list[_Standing], cursor
 ) -> None:
@@ -282,7 +290,7 @@ def _results_write(
         missing[row, position].append(quoted[index])
     # JSON text built directly: 25,000 results, each with its area subtotals.
     areas = [
-        (json.dumps(area_code, ensure_ascii=False), earned.tolist(), has.tolist())
+        (json.dumps(area_code, ensure_ascii=False), _points_texts(earned), has.tolist())
         for area_code, (earned, has) in sums.areas.items()
     ]
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -290,9 +298,7 @@ def _results_write(
     for standing in standings:
         row, position = ROW[standing.period], standing.position
         area_points = ",".join(
-            f'{code}:"{points_text(earned[row][position])}"'
-            for code, earned, has in areas
-            if has[row][position]
+            [f'{code}:"{texts[row][position]}"' for code, texts, has in areas if has[row][position]]
         )
         rows.append(
             (

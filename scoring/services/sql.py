@@ -1,9 +1,11 @@
 """Writing many rows at once, the fast way each database offers."""
 
 import io
+from collections.abc import Iterable
 from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
+from itertools import repeat
 
 import numpy as np
 from django.db import connection
@@ -25,6 +27,17 @@ def _copy_text(value) -> str:
     return str(value)
 
 
+def _column_text(column: tuple) -> Iterable[str]:
+    """A column's values as COPY text, column by column: a column of one repeated value (the
+    cycle, the time) is converted once, and one of numbers, Decimals or dates needs no
+    escaping, so str() runs over it in C instead of a Python call per field."""
+    if column.count(column[0]) == len(column):
+        return repeat(_copy_text(column[0]), len(column))
+    if PLAIN_TYPES.issuperset(map(type, column)):
+        return map(str, column)
+    return map(_copy_text, column)
+
+
 def rows_insert(cursor, model, columns: list[str], rows: list[tuple]) -> None:
     """Insert rows (tuples in the order of `columns`) into the model's table in one go:
     one COPY on PostgreSQL, one executemany elsewhere."""
@@ -33,14 +46,7 @@ def rows_insert(cursor, model, columns: list[str], rows: list[tuple]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     if connection.vendor == "postgresql":
-        # Column by column: a column of numbers, Decimals or dates needs no escaping, and
-        # str() over it runs in C instead of a Python call per field.
-        columns_text = [
-            map(str, column)
-            if PLAIN_TYPES.issuperset(map(type, column))
-            else map(_copy_text, column)
-            for column in zip(*rows, strict=True)
-        ]
+        columns_text = [_column_text(column) for column in zip(*rows, strict=True)]
         buffer = io.StringIO("\n".join(map("\t".join, zip(*columns_text, strict=True))) + "\n")
         _copy(cursor, f"COPY {table} ({names}) FROM STDIN", buffer)
         return
