@@ -3,7 +3,7 @@ states all call these, so results never go stale."""
 
 from collections.abc import Iterable
 
-from cadre.models import Unit
+from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle
 from scoring.services import compute
 
@@ -15,12 +15,16 @@ def results_refresh_for_changes(*, cycle: Cycle, changes: Iterable[tuple[Unit, s
     of them, however many cells changed: one pass over those categories and periods (and the
     year), which reads their values once.
     """
-    categories, periods = {}, set()
+    category_ids, periods = set(), set()
     for unit, period in changes:
-        categories.setdefault(unit.category_id, unit.category)
+        category_ids.add(unit.category_id)
         periods.add(period)
-    if categories:
-        compute.results_compute(cycle=cycle, periods=periods, categories=categories.values())
+    if category_ids:
+        compute.results_compute(
+            cycle=cycle,
+            periods=periods,
+            categories=UnitCategory.objects.filter(pk__in=category_ids),
+        )
 
 
 def results_refresh_all(*, cycle: Cycle) -> None:
