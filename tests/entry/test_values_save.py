@@ -162,3 +162,12 @@ def test_a_changed_value_must_be_verified_again(setup, admin_user):
     assert values_unverified_count(cycle=cycle) == 0
     save(cycle, scorer, [CellInput(unit=town1, indicator=points, period="Q1", raw="4", version=1)])
     assert values_unverified_count(cycle=cycle) == 1
+
+
+def test_deleting_a_user_keeps_the_history_of_their_values(setup):
+    cycle, scorer, (town1, *_), (points, _other) = setup
+    save(cycle, scorer, [CellInput(unit=town1, indicator=points, period="Q1", raw="5", version=0)])
+    scorer.delete()
+    (record,) = IndicatorValue.history.all()
+    assert (record.value, record.history_user_id) == (Decimal("5"), None)
+    assert IndicatorValue.objects.get().entered_by is None
