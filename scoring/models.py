@@ -468,6 +468,20 @@ class Grade(models.TextChoices):
     POOR = "poor", _("较差")
 
 
+def derived_cycle_key(*, related_name: str) -> models.ForeignKey:
+    """The cycle of a derived result row. Not indexed on its own: the table's unique
+    constraint starts with the cycle and serves its lookups, while a second index would cost
+    each of a province's tens of thousands of rows a write per compute."""
+    return models.ForeignKey(
+        Cycle,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        verbose_name=_("考核周期"),
+        db_index=False,
+        **DERIVED_KEY,
+    )
+
+
 class UnitResult(models.Model):
     """The stored result of one unit for one period, written by the scoring service.
 
@@ -475,16 +489,7 @@ class UnitResult(models.Model):
     indicators without a value. Each indicator's points are in `CategoryPoints`.
     """
 
-    cycle = models.ForeignKey(
-        Cycle,
-        on_delete=models.CASCADE,
-        related_name="unit_results",
-        verbose_name=_("考核周期"),
-        # The unique constraint starts with the cycle and serves its lookups; a second index
-        # would cost each of a province's tens of thousands of rows a write per compute.
-        db_index=False,
-        **DERIVED_KEY,
-    )
+    cycle = derived_cycle_key(related_name="unit_results")
     unit = models.ForeignKey(
         Unit,
         on_delete=models.CASCADE,
@@ -547,16 +552,7 @@ class CategoryPoints(models.Model):
     took 1.7 s to store a province's 25,000 maps of 120 points, and 0.2 s to store these.
     """
 
-    cycle = models.ForeignKey(
-        Cycle,
-        on_delete=models.CASCADE,
-        related_name="category_points",
-        verbose_name=_("考核周期"),
-        # The unique constraint starts with the cycle and serves its lookups; a second index
-        # would cost each of a province's tens of thousands of rows a write per compute.
-        db_index=False,
-        **DERIVED_KEY,
-    )
+    cycle = derived_cycle_key(related_name="category_points")
     category = models.ForeignKey(
         UnitCategory,
         on_delete=models.CASCADE,
@@ -587,16 +583,7 @@ class CategoryPoints(models.Model):
 class OfficialScore(models.Model):
     """An official's personal score (linked assessment): α × unit total + (1 − α) × own part."""
 
-    cycle = models.ForeignKey(
-        Cycle,
-        on_delete=models.CASCADE,
-        related_name="official_scores",
-        verbose_name=_("考核周期"),
-        # The unique constraint starts with the cycle and serves its lookups; a second index
-        # would cost each of a province's tens of thousands of rows a write per compute.
-        db_index=False,
-        **DERIVED_KEY,
-    )
+    cycle = derived_cycle_key(related_name="official_scores")
     official = models.ForeignKey(
         Official,
         on_delete=models.CASCADE,
