@@ -45,10 +45,8 @@ from scoring.models import (  # noqa: E402
     UnitResult,
     Vote,
 )
-from scoring.services.compute import (  # noqa: E402
-    results_compute,
-    results_recompute_for_change,
-)
+from scoring.services.compute import results_compute  # noqa: E402
+from scoring.services.refresh import results_refresh_for_changes  # noqa: E402
 
 UNITS_PER_CATEGORY = 500
 QUARTERS = ["Q1", "Q2", "Q3", "Q4"]
@@ -377,7 +375,7 @@ def main() -> None:
     full, full_queries = median(elapsed for elapsed, _ in computes), computes[0][1]
     unit = Unit.objects.select_related("category").first()
     change, change_queries = timed(
-        lambda: results_recompute_for_change(cycle=cycle, unit=unit, period="Q2")
+        lambda: results_refresh_for_changes(cycle=cycle, changes=[(unit, "Q2")])
     )
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     results = UnitResult.objects.filter(cycle=cycle).count()

@@ -146,6 +146,12 @@ class Method(models.TextChoices):
     EVALUATION = "evaluation", _("综合评价")
 
 
+THOUSAND = Decimal("1000")
+# Bonus and veto indicators stand outside the 1000 points: they count neither in the earned
+# points nor in the applicable maximum.
+OUTSIDE_THOUSAND = (Method.BONUS, Method.VETO)
+
+
 class Indicator(models.Model):
     """A node of the thousand-point tree: an area (一级), a work item (二级) or an indicator (三级).
 
@@ -246,8 +252,7 @@ class Indicator(models.Model):
 
     @property
     def is_outside_thousand(self) -> bool:
-        """Bonus and veto indicators stand outside the 1000 points."""
-        return self.method in (self.Method.BONUS, self.Method.VETO)
+        return self.method in OUTSIDE_THOUSAND
 
 
 class Responsibility(models.Model):

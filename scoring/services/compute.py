@@ -23,6 +23,7 @@ from cadre.models import Official, Unit, UnitCategory
 from scoring.models import (
     KEY_UNIT_SHIFT,
     QUARTERS,
+    THOUSAND,
     Adjustment,
     CategoryPoints,
     Cycle,
@@ -35,6 +36,7 @@ from scoring.models import (
     Vote,
 )
 from scoring.services.points import (
+    FLOAT_EXACT,
     PERIODS,
     ROW,
     SCALE,
@@ -48,9 +50,8 @@ from scoring.services.points import (
     rounded_division,
     scaled,
 )
-from scoring.services.sql import integer_columns, rows_insert
+from scoring.services.sql import integer_columns, rows_insert, table_name
 
-THOUSAND = Decimal("1000")
 CENT = Decimal("0.01")
 BOTTOM_PLACES = 2
 INT64_MAX = 2**63 - 1
@@ -59,6 +60,16 @@ INT64_MAX = 2**63 - 1
 def points_round(value: Decimal) -> Decimal:
     """Round points to two places, half up, as every total and score is."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def two_places(value: Decimal) -> str:
+    """Points as shown to people: two places, half up, e.g. 23.00."""
+    return f"{points_round(value):.2f}"
+
+
+def normalised(*, earned: Decimal, applicable_max: Decimal) -> Decimal:
+    """The 千分制 score before bonus and adjustments: earned / applicable maximum × 1000."""
+    return earned / applicable_max * THOUSAND if applicable_max else Decimal(0)
 
 
 @dataclass
@@ -141,18 +152,13 @@ def _rank_and_grade(*, cycle: Cycle, standings: list[_Standing]) -> None:
 
 def _standings_finish(*, cycle: Cycle, standings: list[_Standing]) -> None:
     for standing in standings:
-        normalised = (
-            standing.earned / standing.applicable_max * THOUSAND
-            if standing.applicable_max
-            else Decimal(0)
-        )
-        standing.total = points_round(normalised + standing.bonus + standing.adjustment)
+        thousand = normalised(earned=standing.earned, applicable_max=standing.applicable_max)
+        standing.total = points_round(thousand + standing.bonus + standing.adjustment)
     _rank_and_grade(cycle=cycle, standings=standings)
-    year = [standing for standing in standings if standing.period == Period.YEAR]
     previous = _year_results(year=cycle.year - 1).values_list("unit_id", "category_id", "total")
-    flagged = _bottom_unit_ids(_year_rows(year)) & _bottom_unit_ids(previous)
-    for standing in year:
-        standing.needs_adjustment = standing.unit_id in flagged
+    flagged = _bottom_unit_ids(_year_rows(standings)) & _bottom_unit_ids(previous)
+    for standing in standings:
+        standing.needs_adjustment = standing.period == Period.YEAR and standing.unit_id in flagged
 
 
 def _year_rows(standings: list[_Standing]) -> list[tuple[int, int, Decimal]]:
@@ -227,7 +233,8 @@ def _sums(scored: CyclePoints) -> _Sums:
 
 def _reported_periods(*, cycle: Cycle, periods: set[str]) -> list[str]:
     """The requested periods that have results: a quarter nobody has reported for yet gets
-    none (the year always does)."""
+    none (the year always does). One EXISTS per quarter stops at its first row, where a
+    DISTINCT over the periods would read every value of the cycle."""
     return [
         period
         for period in PERIODS
@@ -275,7 +282,7 @@ def _standings_build(
 
 def _points_texts(points: np.ndarray) -> list[list[str]]:
     """Each cell of a [row, unit] array of ten-thousandths as text with four decimals."""
-    if np.abs(points).max(initial=0) < 2**53:
+    if np.abs(points).max(initial=0) < FLOAT_EXACT:
         # As points_text does, without a call per cell.
         return [[f"{value:.4f}" for value in row] for row in (points / SCALE).tolist()]
     return [[points_text(value) for value in row] for row in points.tolist()]
@@ -493,7 +500,8 @@ def _own_points(*, scored: CyclePoints, official_ids: np.ndarray, unit_positions
         # One packed column: COPY's cost is per field, and there are a province's 500,000.
         (duties,) = integer_columns(
             cursor,
-            f"SELECT official_id * {2**KEY_UNIT_SHIFT} + indicator_id FROM {quote(Responsibility)} "
+            f"SELECT official_id * {2**KEY_UNIT_SHIFT} + indicator_id "
+            f"FROM {table_name(Responsibility)} "
             f"WHERE indicator_id IN ({', '.join(map(str, counted_ids.tolist()))})",
             1,
         )
@@ -508,10 +516,6 @@ def _own_points(*, scored: CyclePoints, official_ids: np.ndarray, unit_positions
         np.add.at(earned, numbers[applies], scored.points[leaves, YEAR, units][applies])
         np.add.at(maximum, numbers[applies], maxima[leaves][applies])
     return earned, maximum
-
-
-def quote(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _stale_results_delete(*, cycle: Cycle, periods: set[str], category_ids: list[int]) -> None:
@@ -572,9 +576,3 @@ def results_compute(
             cursor=cursor,
         )
     _next_year_flags_refresh(cycle=cycle, standings=standings)
-
-
-def results_recompute_for_change(*, cycle: Cycle, unit: Unit, period: str) -> None:
-    """Recompute what a saved value of `unit` in `period` touches: its category, that period
-    and the year."""
-    results_compute(cycle=cycle, periods=[period], categories=[unit.category])

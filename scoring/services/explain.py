@@ -25,7 +25,7 @@ from scoring.models import (
     UnitResult,
     Vote,
 )
-from scoring.services.compute import THOUSAND, points_round
+from scoring.services.compute import normalised, points_round, two_places
 from scoring.services.points import unit_points
 
 ZERO = Decimal(0)
@@ -64,10 +64,6 @@ def signed(value: Decimal) -> str:
     return f"{points_round(value):+.2f}".replace("-", "−")
 
 
-def _two(value: Decimal) -> str:
-    return f"{points_round(value):.2f}"
-
-
 def _completion_line(indicator: Indicator, value: Decimal, points: Decimal) -> str:
     target, cap = indicator.target, indicator.cap
     if indicator.lower_is_better:
@@ -75,7 +71,7 @@ def _completion_line(indicator: Indicator, value: Decimal, points: Decimal) -> s
             return _("实际值为 0，按上限 %(cap)s × %(max)s = %(points)s") % {
                 "cap": figure(cap),
                 "max": figure(indicator.max_points),
-                "points": _two(points),
+                "points": two_places(points),
             }
         ratio, shown = target / value, f"{figure(target)}/{figure(value)}"
     else:
@@ -85,7 +81,7 @@ def _completion_line(indicator: Indicator, value: Decimal, points: Decimal) -> s
         return start + _("，低于下限 %(floor)s，得 0.00") % {"floor": figure(indicator.floor)}
     if ratio > cap:
         start += _("，按上限 %(cap)s 计") % {"cap": figure(cap)}
-    return f"{start} × {figure(indicator.max_points)} = {_two(points)}"
+    return f"{start} × {figure(indicator.max_points)} = {two_places(points)}"
 
 
 def _rank_line(indicator: Indicator, standing: Standing, points: Decimal) -> str:
@@ -96,25 +92,25 @@ def _rank_line(indicator: Indicator, standing: Standing, points: Decimal) -> str
         if indicator.min_share:
             formula += _("（不低于 %(floor)s）") % {"floor": figure(maximum * indicator.min_share)}
     elif ranked == 1:
-        return start + _("，得满分 = %(points)s") % {"points": _two(points)}
+        return start + _("，得满分 = %(points)s") % {"points": two_places(points)}
     else:
         formula = (
             f"{figure(maximum)} − ({place} − 1)/({ranked} − 1) × {figure(maximum)}"
             f" × (1 − {figure(indicator.min_share)})"
         )
-    return f"{start}：{formula} = {_two(points)}"
+    return f"{start}：{formula} = {two_places(points)}"
 
 
 def _best_ratio_line(indicator: Indicator, value: Decimal, standing: Standing, points) -> str:
     best, maximum = standing.best, figure(indicator.max_points)
     if indicator.lower_is_better:
         if value == 0:
-            return _("对标最优：实际值为 0，得满分 = %(points)s") % {"points": _two(points)}
+            return _("对标最优：实际值为 0，得满分 = %(points)s") % {"points": two_places(points)}
         return _("对标最优（越低越好） %(best)s/%(value)s × %(max)s = %(points)s") % {
             "best": figure(best),
             "value": figure(value),
             "max": maximum,
-            "points": _two(points),
+            "points": two_places(points),
         }
     if best == 0:
         return _("对标最优：最优值为 0，得 0.00")
@@ -122,7 +118,7 @@ def _best_ratio_line(indicator: Indicator, value: Decimal, standing: Standing, p
         "value": figure(value),
         "best": figure(best),
         "max": maximum,
-        "points": _two(points),
+        "points": two_places(points),
     }
 
 
@@ -143,18 +139,18 @@ def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) ->
         "parts": " + ".join(parts),
         "fraction": fraction,
         "max": figure(indicator.max_points),
-        "points": _two(points),
+        "points": two_places(points),
     }
 
 
 def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal) -> str:
     parts = [
-        f"{period} {_two(quarter_points.get(period, ZERO))} × {figure(weight)}"
+        f"{period} {two_places(quarter_points.get(period, ZERO))} × {figure(weight)}"
         for period, weight in cycle.quarter_weights.items()
     ]
     return _("季度加权 %(parts)s = %(points)s") % {
         "parts": " + ".join(parts),
-        "points": _two(points),
+        "points": two_places(points),
     }
 
 
@@ -164,7 +160,7 @@ def _value_line(indicator, value, points, standing) -> str:
         return _("直接赋分 %(value)s（满分 %(max)s）= %(points)s") % {
             "value": figure(value),
             "max": figure(indicator.max_points),
-            "points": _two(points),
+            "points": two_places(points),
         }
     if method == Method.COMPLETION:
         return _completion_line(indicator, value, points)
@@ -179,13 +175,13 @@ def _value_line(indicator, value, points, standing) -> str:
             "each": figure(indicator.per_incident),
             "lost": figure(lost),
             "max": figure(indicator.max_points),
-            "points": _two(points),
+            "points": two_places(points),
         }
     if method == Method.BONUS:
         return _("加分 %(value)s（上限 %(max)s）= %(points)s") % {
             "value": figure(value),
             "max": figure(indicator.max_points),
-            "points": _two(points),
+            "points": two_places(points),
         }
     return _("一票否决：已否决") if value == 1 else _("一票否决：未触发")
 
@@ -278,7 +274,7 @@ def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[Indic
         quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
         if period != Period.YEAR and not quarterly:
             continue
-        points = Decimal(points_here.get(indicator.code, "0"))
+        points = points_here.get(indicator.code, ZERO)
         value = values.get((indicator.pk, period))
         unit_votes = votes.get(indicator.pk)
         missing = False
@@ -295,7 +291,7 @@ def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[Indic
             )
         elif period == Period.YEAR and quarterly:
             quarter_points = {
-                quarter: Decimal(results.get(quarter, {}).get(indicator.code, "0"))
+                quarter: results.get(quarter, {}).get(indicator.code, ZERO)
                 for quarter in QUARTERS
             }
             explanation = _year_line(cycle, quarter_points, points)
@@ -333,17 +329,18 @@ def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[Indic
 def unit_total_explanation(*, result: UnitResult) -> str:
     """Explain a unit total from its stored parts, e.g.
     得分 850.50 / 适用满分 900.00 × 1000 = 945.00；加分 10.00；柔性调整 −3.00；总分 952.00"""
-    normalised = result.earned / result.applicable_max * THOUSAND if result.applicable_max else ZERO
     text = _(
         "得分 %(earned)s / 适用满分 %(max)s × 1000 = %(normalised)s；加分 %(bonus)s；"
         "柔性调整 %(adjustment)s；总分 %(total)s"
     ) % {
-        "earned": _two(result.earned),
-        "max": _two(result.applicable_max),
-        "normalised": _two(normalised),
-        "bonus": _two(result.bonus),
+        "earned": two_places(result.earned),
+        "max": two_places(result.applicable_max),
+        "normalised": two_places(
+            normalised(earned=result.earned, applicable_max=result.applicable_max)
+        ),
+        "bonus": two_places(result.bonus),
         "adjustment": signed(result.adjustment) if result.adjustment else "0.00",
-        "total": _two(result.total),
+        "total": two_places(result.total),
     }
     if result.vetoed:
         text += _("；一票否决，等次最高为一般")

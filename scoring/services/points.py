@@ -19,6 +19,7 @@ from scoring.models import (
     FIGURE_SCALE,
     KEY_INDICATOR_BITS,
     KEY_UNIT_SHIFT,
+    OUTSIDE_THOUSAND,
     PERIOD_ROW,
     QUARTERS,
     CategoryPoints,
@@ -30,18 +31,20 @@ from scoring.models import (
     RaterGroup,
     Vote,
 )
-from scoring.services.sql import integer_columns
+from scoring.services.sql import integer_columns, table_name
 
 SCALE = FIGURE_SCALE
 PERIODS = tuple(PERIOD_ROW)
 ROW = PERIOD_ROW
 YEAR = ROW[Period.YEAR]
+# Below this many ten-thousandths, points / SCALE as a float is within half a ten-thousandth of
+# the points (its rounding error is at most 2^-53 of it), so four decimals of it give them back
+# exactly, several times faster than a Decimal.
+FLOAT_EXACT = 2**52
 # Ids below this are looked up in a table of that many entries (8 bytes each) at most.
 LOOKUP_LIMIT = 10_000_000
 # Below this bound every product of two figures fits in a signed 64-bit integer.
 SAFE_FACTOR = 3_000_000_000
-UNCOUNTED = (Method.BONUS, Method.VETO)
-COPY_HEADER, COPY_TRAILER = 19, 2
 
 
 def scaled(value: Decimal | None) -> int | None:
@@ -56,9 +59,7 @@ def points_decimal(points: int) -> Decimal:
 
 def points_text(points: int) -> str:
     """Ten-thousandths of a point as text with four decimals, e.g. 230000 → 23.0000."""
-    if abs(points) < 2**53:
-        # Exact: the float is within far less than half a ten-thousandth of the points, so
-        # four decimals give them back; and several times faster than a Decimal.
+    if abs(points) < FLOAT_EXACT:
         return f"{points / SCALE:.4f}"
     return str(points_decimal(points))
 
@@ -85,7 +86,7 @@ class Leaf:
     @property
     def counted(self) -> bool:
         """Whether its points count towards the earned points and the applicable maximum."""
-        return self.method not in UNCOUNTED
+        return self.method not in OUTSIDE_THOUSAND
 
     @property
     def rows(self) -> list[int]:
@@ -267,18 +268,17 @@ def _values_read(*, leaf_ids: list[int], category_ids: list[int] | None):
     if not leaf_ids:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, empty
-    value_table = connection.ops.quote_name(IndicatorValue._meta.db_table)
-    unit_table = connection.ops.quote_name(Unit._meta.db_table)
     # One packed key per value and the figure in ten-thousandths, both kept by the database:
     # COPY's cost is per field and per computed expression.
     select = (
-        f"SELECT v.score_key, v.ten_thousandths FROM {value_table} v "
+        f"SELECT v.score_key, v.ten_thousandths FROM {table_name(IndicatorValue)} v "
         f"WHERE v.indicator_id IN ({', '.join(str(int(pk)) for pk in leaf_ids)})"
     )
     if category_ids is not None:
         categories = ", ".join(str(int(pk)) for pk in category_ids)
         select += (
-            f" AND v.unit_id IN (SELECT id FROM {unit_table} WHERE category_id IN ({categories}))"
+            f" AND v.unit_id IN (SELECT id FROM {table_name(Unit)} "
+            f"WHERE category_id IN ({categories}))"
         )
     with connection.cursor() as cursor:
         keys, figures = integer_columns(cursor, select, 2)
@@ -304,7 +304,6 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
     }
     if not evaluation:
         return result
-    quote = connection.ops.quote_name
     kinds = ("excellent", "competent", "basic", "incompetent")
     vote_points = " + ".join(
         f"vo.{kind} * {scaled(score)}" for kind, score in zip(kinds, cycle.vote_values, strict=True)
@@ -317,10 +316,10 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
             f"SELECT vo.unit_id, vo.indicator_id, CAST(CASE vo.period {rows} END AS bigint), "
             f"CAST(ROUND(g.weight * {SCALE}) AS bigint), CAST({vote_points} AS bigint), "
             f"CAST({voters} AS bigint) "
-            f"FROM {quote(Vote._meta.db_table)} vo "
-            f"JOIN {quote(RaterGroup._meta.db_table)} g ON g.id = vo.rater_group_id "
+            f"FROM {table_name(Vote)} vo "
+            f"JOIN {table_name(RaterGroup)} g ON g.id = vo.rater_group_id "
             f"WHERE vo.indicator_id IN ({', '.join(str(int(pk)) for pk in evaluation)}) "
-            f"AND {voters} > 0 AND vo.unit_id IN (SELECT id FROM {quote(Unit._meta.db_table)} "
+            f"AND {voters} > 0 AND vo.unit_id IN (SELECT id FROM {table_name(Unit)} "
             f"WHERE category_id IN ({', '.join(str(int(pk)) for pk in category_ids)}))",
             6,
         )

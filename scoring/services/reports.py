@@ -11,7 +11,8 @@ from openpyxl.utils import get_column_letter
 
 from cadre.models import UnitCategory
 from scoring.models import Cycle, Grade, Indicator, OfficialScore, Period, UnitResult
-from scoring.services.compute import THOUSAND, points_round
+from scoring.services.cells import cell_safe
+from scoring.services.compute import normalised, points_round, two_places
 
 GRADE_FILLS = {
     Grade.EXCELLENT: "C6EFCE",
@@ -19,7 +20,6 @@ GRADE_FILLS = {
     Grade.FAIR: "FFEB9C",
     Grade.POOR: "FFC7CE",
 }
-FORMULA_STARTS = ("=", "+", "-", "@")
 ADJUST_FLAG = "adjust"
 # The export names grades in Chinese whatever the language of the request.
 GRADE_NAMES = {
@@ -29,15 +29,6 @@ GRADE_NAMES = {
     Grade.POOR: "较差",
 }
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def text_cell(value: str) -> str:
-    """Text that a spreadsheet shows as typed: a leading =, +, - or @ never starts a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _points(value: Decimal) -> str:
-    return f"{points_round(value):.2f}"
 
 
 def _results(*, cycle: Cycle, period: str):
@@ -54,7 +45,7 @@ def results_export_data(*, cycle: Cycle, period: str) -> dict:
         {
             "unit": result.unit.code,
             "category": result.category.code,
-            "total": _points(result.total),
+            "total": two_places(result.total),
             "rank": result.rank,
             "grade": GRADE_NAMES[result.grade],
             "vetoed": result.vetoed,
@@ -66,7 +57,7 @@ def results_export_data(*, cycle: Cycle, period: str) -> dict:
     officials = []
     if period == Period.YEAR:
         officials = [
-            {"official": code, "unit": unit_code, "score": _points(score)}
+            {"official": code, "unit": unit_code, "score": two_places(score)}
             for code, unit_code, score in OfficialScore.objects.filter(cycle=cycle, period=period)
             .order_by("official__unit__code", "official__code")
             .values_list("official__code", "official__unit__code", "score")
@@ -86,11 +77,11 @@ def _areas(*, cycle: Cycle) -> list[Indicator]:
 def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[UnitResult]):
     headers = (
         [_("名次"), _("单位代码"), _("单位名称")]
-        + [text_cell(area.name) for area in areas]
+        + [cell_safe(area.name) for area in areas]
         + [_("得分"), _("适用满分"), _("千分制得分"), _("加分"), _("柔性调整"), _("总分")]
         + [_("等次"), _("一票否决"), _("重点调整"), _("缺报指标")]
     )
-    sheet.append([text_cell(title)])
+    sheet.append([cell_safe(title)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
@@ -102,23 +93,21 @@ def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[Uni
         cell.fill = PatternFill("solid", fgColor="D9D9D9")
     grade_column = len(headers) - 3
     for result in results:
-        normalised = (
-            result.earned / result.applicable_max * THOUSAND if result.applicable_max else 0
-        )
+        thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)
         sheet.append(
-            [result.rank, text_cell(result.unit.code), text_cell(result.unit.name)]
+            [result.rank, cell_safe(result.unit.code), cell_safe(result.unit.name)]
             + [Decimal(result.area_points.get(area.code, "0")) for area in areas]
             + [
                 points_round(result.earned),
                 points_round(result.applicable_max),
-                points_round(Decimal(normalised)),
+                points_round(thousand),
                 result.bonus,
                 result.adjustment,
                 result.total,
                 str(Grade(result.grade).label),
                 _("是") if result.vetoed else "",
                 _("是") if result.needs_adjustment else "",
-                text_cell("、".join(sorted(result.missing))),
+                cell_safe("、".join(sorted(result.missing))),
             ]
         )
         row = sheet.max_row

@@ -10,10 +10,11 @@ from itertools import repeat
 import numpy as np
 from django.db import connection
 
-# COPY's text format: these characters of a text field are written as escapes.
 # A binary COPY's signature, flags and header extension length; its trailer.
 COPY_HEADER, COPY_TRAILER = 19, 2
+# Values whose text needs no escaping in COPY's text format.
 PLAIN_TYPES = frozenset({int, bool, Decimal, datetime})
+# COPY's text format: these characters of a text field are written as escapes.
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -25,6 +26,11 @@ def _copy_text(value) -> str:
     if isinstance(value, bytes):
         return "\\\\x" + value.hex()
     return str(value)
+
+
+def table_name(model) -> str:
+    """The model's table, quoted for raw SQL."""
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _column_text(column: tuple) -> Iterable[str]:
@@ -43,7 +49,7 @@ def rows_insert(cursor, model, columns: list[str], rows: list[tuple]) -> None:
     one COPY on PostgreSQL, one executemany elsewhere."""
     if not rows:
         return
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = table_name(model)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     if connection.vendor == "postgresql":
         columns_text = [_column_text(column) for column in zip(*rows, strict=True)]

@@ -6,9 +6,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from scoring.models import Cycle, Indicator, Method
-
-THOUSAND = Decimal("1000")
+from cadre.models import UnitCategory
+from scoring.models import OUTSIDE_THOUSAND, THOUSAND, Cycle, Indicator
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class TreeNode:
 
     @property
     def is_outside_thousand(self) -> bool:
-        return self.method in (Method.BONUS, Method.VETO)
+        return self.method in OUTSIDE_THOUSAND
 
 
 @dataclass(frozen=True)
@@ -95,19 +94,12 @@ def indicator_tree_problems(*, cycle: Cycle) -> list[str]:
     return [problem.message for problem in tree_nodes_problems(nodes=nodes)]
 
 
-def indicator_leaves(*, cycle: Cycle):
-    """Return the cycle's scorable indicators (nodes without children)."""
-    return Indicator.objects.filter(cycle=cycle, children__isnull=True).exclude(method="")
-
-
 def indicator_tree_load(*, cycle: Cycle, rows: list[dict]) -> list[Indicator]:
     """Create the cycle's indicator tree from rows shaped like the `indicators` sheet.
 
     Rows are dicts of already-clean cells (codes, Decimals or None, booleans); parents come
     before their children. Returns the created indicators in row order.
     """
-    from cadre.models import UnitCategory
-
     categories = {category.code: category for category in UnitCategory.objects.all()}
     created: dict[str, Indicator] = {}
     applicability = []

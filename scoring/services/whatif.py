@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from cadre.models import Unit, UnitCategory
-from scoring.models import Cycle, Indicator, IndicatorValue, Period, UnitResult
+from scoring.models import Cycle, Indicator, IndicatorValue, UnitResult
 from scoring.services.compute import results_compute
 
 
@@ -64,10 +64,9 @@ def whatif_run(
     }
     with transaction.atomic():
         _changes_apply(cycle=cycle, changes=changes)
-        # Quarter weights and quarterly figures also move the year.
-        periods = sorted({period, Period.YEAR}) if period != Period.YEAR else [Period.YEAR]
+        # results_compute redoes the year with any quarter: weights and figures move it too.
         changed_cycle = Cycle.objects.get(pk=cycle.pk)
-        results_compute(cycle=changed_cycle, periods=periods, categories=[category])
+        results_compute(cycle=changed_cycle, periods=[period], categories=[category])
         sandbox = list(
             UnitResult.objects.filter(cycle=cycle, period=period, category=category)
             .select_related("unit")

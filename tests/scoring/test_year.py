@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from scoring.models import Adjustment, UnitResult
-from scoring.services.compute import results_compute, results_recompute_for_change
+from scoring.services.compute import results_compute
+from scoring.services.refresh import results_refresh_for_changes
 from tests.scoring.conftest import points
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def test_recompute_for_change_touches_only_the_category_period_and_year(
     results_compute(cycle=cycle)
     indicator.values.filter(unit=town, period="Q3").update(value=Decimal(80))
     UnitResult.objects.filter(cycle=cycle).update(total=Decimal(1))
-    results_recompute_for_change(cycle=cycle, unit=town, period="Q3")
+    results_refresh_for_changes(cycle=cycle, changes=[(town, "Q3")])
     totals = {
         (unit_code, period): total
         for unit_code, period, total in UnitResult.objects.values_list(
