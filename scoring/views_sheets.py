@@ -19,6 +19,7 @@ from scoring.services.sheets import (
     ImportRefused,
     sheet_import_commit,
     sheet_import_start,
+    sheet_records_visible,
     sheet_template_build,
 )
 from scoring.services.uploads import UploadRefused
@@ -43,10 +44,7 @@ def _cycle_current() -> Cycle | None:
 
 
 def _record_visible(request, pk: int, *deferred: str) -> ImportRecord:
-    records = ImportRecord.objects.filter(kind=ImportRecord.Kind.SCORER_SHEET).defer(*deferred)
-    if not roles.user_has_role(request.user, roles.ADMIN):
-        records = records.filter(uploaded_by=request.user)
-    return get_object_or_404(records.select_related("cycle", "uploaded_by"), pk=pk)
+    return get_object_or_404(sheet_records_visible(user=request.user).defer(*deferred), pk=pk)
 
 
 @role_required(roles.SCORER, roles.ADMIN)
@@ -65,11 +63,7 @@ def sheet_index(request):
             form.add_error("file", str(error))
         else:
             return redirect("sheets:record", pk=record.pk)
-    history = ImportRecord.objects.filter(kind=ImportRecord.Kind.SCORER_SHEET).select_related(
-        "uploaded_by", "cycle"
-    )
-    if not roles.user_has_role(request.user, roles.ADMIN):
-        history = history.filter(uploaded_by=request.user)
+    history = sheet_records_visible(user=request.user)
     return render(
         request,
         "sheets/index.html",

@@ -12,11 +12,28 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
+from scoring.models import Period
+
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "是", "对", "√"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "否", "", "×"}
+# How people name the periods besides their codes (Q1…Y) and labels (第一季度…全年).
+PERIOD_WORDS = {
+    "一季度": Period.Q1,
+    "二季度": Period.Q2,
+    "三季度": Period.Q3,
+    "四季度": Period.Q4,
+    "第一季度": Period.Q1,
+    "第二季度": Period.Q2,
+    "第三季度": Period.Q3,
+    "第四季度": Period.Q4,
+    "全年": Period.YEAR,
+    "年度": Period.YEAR,
+    "year": Period.YEAR,
+}
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,45 @@ def cell_decimal(raw) -> Decimal | None:
     if not number.is_finite():
         raise CellError(_("应为数字，实为“%(text)s”") % {"text": cell_text(raw)})
     return number
+
+
+def decimal_plain(value: Decimal) -> str:
+    """Return the Decimal as plain digits without trailing zeros: 80.5000 → 80.5, 10, never
+    1E+1."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def decimal_fit_problem(*, value: Decimal, model_field) -> str | None:
+    """Return why the Decimal does not fit the model's DecimalField, or None when it does.
+
+    Trailing zeros are no digits: 80.00000 fits four decimal places.
+    """
+    places = model_field.decimal_places
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        return _("最多保留 %(places)s 位小数，实为 %(value)s") % {"places": places, "value": value}
+    if abs(value) >= Decimal(10) ** (model_field.max_digits - places):
+        return _("数值过大：%(value)s") % {"value": value}
+    return None
+
+
+def cell_period(raw) -> str | None:
+    """Return the period code the cell names, None when it names none.
+
+    Accepts the codes in any case (q1, Y), the labels in the current language (第一季度, 全年)
+    and the words clerks write (一季度, 年度, year).
+    """
+    return _period_words(get_language()).get(cell_text(raw).lower())
+
+
+@lru_cache(maxsize=8)
+def _period_words(language: str | None) -> dict[str, str]:
+    # Per language: the labels are translated, and reading them on every row costs.
+    words = {period.lower(): str(period) for period in Period.values}
+    words |= {word: str(period) for word, period in PERIOD_WORDS.items()}
+    words |= {str(label).lower(): str(period) for period, label in Period.choices}
+    return words
 
 
 def cell_bool(raw) -> bool:

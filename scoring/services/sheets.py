@@ -31,8 +31,10 @@ from scoring.services.cells import (
     CellProblem,
     Column,
     cell_decimal,
+    cell_period,
     cell_safe,
     cell_text,
+    decimal_plain,
     sheet_columns_find,
 )
 from scoring.services.refresh import results_refresh_for_changes
@@ -40,33 +42,24 @@ from scoring.services.uploads import upload_check
 from scoring.services.values import (
     CycleLockedError,
     cycle_ensure_editable,
+    indicator_categories,
+    period_fits_frequency,
+    source_import,
     value_figure_problem,
     value_method_problem,
 )
+from scoring.services.workbook import history_copy
 
 UNIT_HEADERS = ("unit", "unit_code", "单位代码", "单位")
 IGNORED_HEADERS = {"name", "unit_name", "单位名称", "category", "类别", "单位类别"}
-TEMPLATE_LABELS = {"指标名称": "name", "满分": "max", "计分方法": "method"}
+# The template's header rows below the codes, skipped when it comes back.
+TEMPLATE_LABELS = frozenset({"指标名称", "满分", "计分方法"})
 LONG_COLUMNS = (
     Column("unit", UNIT_HEADERS[1:]),
     Column("indicator", ("indicator_code", "指标代码", "指标")),
     Column("period", ("期间", "季度")),
     Column("value", ("数值", "值", "得分")),
 )
-PERIOD_WORDS = {
-    **{period.value.lower(): period.value for period in Period},
-    "一季度": "Q1",
-    "第一季度": "Q1",
-    "二季度": "Q2",
-    "第二季度": "Q2",
-    "三季度": "Q3",
-    "第三季度": "Q3",
-    "四季度": "Q4",
-    "第四季度": "Q4",
-    "全年": "Y",
-    "年度": "Y",
-    "year": "Y",
-}
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 5000
 STORED_PROBLEMS = 1000
@@ -122,13 +115,21 @@ def sheet_indicators(*, cycle: Cycle, user) -> QuerySet:
     return leaves
 
 
+def sheet_records_visible(*, user) -> QuerySet:
+    """Return the sheet imports the user may see: their own, every one for the 考核办."""
+    records = ImportRecord.objects.filter(kind=ImportRecord.Kind.SCORER_SHEET)
+    if not roles.user_has_role(user, roles.ADMIN):
+        records = records.filter(uploaded_by=user)
+    return records.select_related("cycle", "uploaded_by")
+
+
 def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     """Return the wide template of a period: the user's indicators as columns, every active unit
     as a row filled with its current values, each value cell validated, the headers protected."""
     frequency = Indicator.Frequency.ANNUAL if period == Period.YEAR else "quarterly"
     indicators = list(sheet_indicators(cycle=cycle, user=user).filter(frequency=frequency))
     units = list(Unit.objects.filter(is_active=True).select_related("category"))
-    applies = _applicability(indicators)
+    applies = indicator_categories(indicator.pk for indicator in indicators)
     current = _current_values([indicator.pk for indicator in indicators], [period])
 
     workbook = Workbook()
@@ -289,7 +290,7 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
         indicators=indicators,
         owned=owned,
         units=units,
-        applies=_applicability(list(indicators.values())),
+        applies=indicator_categories(indicator.pk for indicator in indicators.values()),
     )
 
 
@@ -298,17 +299,6 @@ def _current_load(context: _Context, periods: set[str]) -> None:
     other periods hold three times as many values, each a Decimal to build."""
     leaves = [indicator.pk for indicator in context.indicators.values()]
     context.current = _current_values(leaves, sorted(periods))
-
-
-def _applicability(indicators: Sequence[Indicator]) -> dict[int, set[int]]:
-    """Return the categories each indicator applies to; an indicator absent applies to all."""
-    applies: dict[int, set[int]] = {}
-    links = Indicator.categories.through.objects.filter(
-        indicator_id__in=[indicator.pk for indicator in indicators]
-    ).values_list("indicator_id", "unitcategory_id")
-    for indicator_id, category_id in links:
-        applies.setdefault(indicator_id, set()).add(category_id)
-    return applies
 
 
 def _applies(applies: dict[int, set[int]], indicator_id: int, category_id: int) -> bool:
@@ -335,8 +325,7 @@ def _indicator_problem(context: _Context, code: str, period: str) -> tuple[Indic
         return None, _("%(code)s 是综合评价指标，按测评票数计分，不能导入数值") % {"code": code}
     if context.owned is not None and indicator.pk not in context.owned:
         return None, _("您不是指标 %(code)s 的评分账号，不能导入它的数据") % {"code": code}
-    annual = indicator.frequency == Indicator.Frequency.ANNUAL
-    if annual != (period == Period.YEAR):
+    if not period_fits_frequency(frequency=indicator.frequency, period=period):
         return None, _("指标 %(code)s %(frequency)s，不能填在期间 %(period)s") % {
             "code": code,
             "frequency": indicator.get_frequency_display(),
@@ -381,7 +370,7 @@ def _value_add(plan, context, seen, unit, indicator, period, raw, sheet, row, co
     if old is None:
         plan.changes.append([unit_id, indicator_id, period, None, text])
     elif old != value:
-        plan.changes.append([unit_id, indicator_id, period, _plain(old), text])
+        plan.changes.append([unit_id, indicator_id, period, decimal_plain(old), text])
 
 
 def _reading(context: _Context, raw) -> Reading:
@@ -402,15 +391,9 @@ def _reading(context: _Context, raw) -> Reading:
         if value is None:
             reading = (None, "", None)
         else:
-            reading = (value, _plain(value), value_figure_problem(value))
+            reading = (value, decimal_plain(value), value_figure_problem(value))
     context.readings[raw.__class__, raw] = reading
     return reading
-
-
-def _plain(value: Decimal) -> str:
-    """Return the Decimal as plain digits without trailing zeros (80.5000 → 80.5)."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _wide_columns(plan, context, sheet, header, header_number, period):
@@ -497,12 +480,10 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
     # The rows are read in place, by position: a row object per row was a third of the check.
     unit_at, indicator_at, period_at, value_at = (positions[column.key] for column in LONG_COLUMNS)
     width = max(positions.values()) + 1
-    words = {
-        cell_text(row[period_at]).lower()
-        for row in rows[header_index + 1 :]
-        if period_at < len(row)
-    }
-    _current_load(context, {PERIOD_WORDS[word] for word in words if word in PERIOD_WORDS})
+    # Read each distinct period text once: a sheet writes the same few on every row.
+    texts = {cell_text(row[period_at]) for row in rows[header_index + 1 :] if period_at < len(row)}
+    periods = {text: cell_period(text) for text in texts}
+    _current_load(context, {period for period in periods.values() if period})
     seen: dict = {}
     # A sheet names the same few indicators and periods on every row: check each pair once.
     indicator_checks: dict[tuple[str, str], tuple[Indicator | None, str]] = {}
@@ -522,7 +503,7 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
             message = _("未知单位代码“%(code)s”") % {"code": code}
             plan.problems.append(CellProblem(sheet, number, letters["unit"], message))
             continue
-        period = PERIOD_WORDS.get(period_text.lower())
+        period = periods.get(period_text)
         if period is None:
             message = _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": period_text}
             plan.problems.append(CellProblem(sheet, number, letters["period"], message))
@@ -656,7 +637,7 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
     now = timezone.now()
     with connection.cursor() as cursor:
         count = _scratch_fill(cursor, record)
-        reason = f"导入 {record.file_name} (#{record.pk})"
+        reason = source_import(file_name=record.file_name, record_id=record.pk)
         stale = _stale_count(cursor)
         if not stale and not _values_write_all(cursor, count=count, by=by, now=now, reason=reason):
             stale = _stale_count(cursor)  # saved by someone else since the check: say how many
@@ -741,12 +722,12 @@ def _values_write(cursor, *, by, now, reason: str) -> int:
     """
     quote = connection.ops.quote_name
     values = quote(IndicatorValue._meta.db_table)
-    history_model = IndicatorValue.history.model
-    columns = [quote(field.column) for field in history_model.tracked_fields]
     stamp = connection.ops.adapt_datetimefield_value(now)
+    # A changed value has to be verified again.
     update = (
         f"UPDATE {values} SET value = r.value, version = {values}.version + 1, "
-        f"entered_by_id = %s, updated_at = %s FROM sheet_import_rows r "
+        f"entered_by_id = %s, updated_at = %s, verified_by_id = NULL, verified_at = NULL "
+        f"FROM sheet_import_rows r "
         f"WHERE r.old IS NOT NULL AND {values}.indicator_id = r.indicator_id "
         f"AND {values}.unit_id = r.unit_id AND {values}.period = r.period "
         f"AND {values}.value = r.old"
@@ -757,35 +738,35 @@ def _values_write(cursor, *, by, now, reason: str) -> int:
         f"SELECT unit_id, indicator_id, period, value, 1, %s, %s FROM sheet_import_rows "
         f"WHERE old IS NULL"
     )
-    history = (
-        f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(columns)}, "
-        f"history_date, history_change_reason, history_type, history_user_id) "
-    )
-    written = f"SELECT {', '.join(columns)}, %s, %s, %s, %s FROM"
     if connection.vendor == "postgresql":
         # One statement: the history reads the written rows as RETURNING hands them over,
         # instead of joining 200,000 of them back from the values table (a second off).
+        history_model = IndicatorValue.history.model
+        columns = [quote(field.column) for field in history_model.tracked_fields]
         returned = ", ".join(f"{values}.{column}" for column in columns)
+        written = f"SELECT {', '.join(columns)}, %s, %s, %s, %s FROM"
         cursor.execute(
             f"WITH updated AS ({update} RETURNING {returned}), "
             f"inserted AS ({insert} RETURNING {', '.join(columns)}) "
-            f"{history} {written} updated UNION ALL {written} inserted",
+            f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(columns)}, "
+            f"history_date, history_change_reason, history_type, history_user_id) "
+            f"{written} updated UNION ALL {written} inserted",
             [by.pk, stamp, by.pk, stamp, stamp, reason, "~", by.pk, stamp, reason, "+", by.pk],
         )
         return cursor.rowcount
-    # SQLite has no INSERT inside WITH: the history joins back the rows written, those that
-    # bear this import's user and time (an update skipped as stale does not).
+    # SQLite has no INSERT inside WITH: the history copies the rows written, those that bear
+    # this import's user and time (an update skipped as stale does not), a new one at its
+    # first version.
     cursor.execute(update, [by.pk, stamp])
     cursor.execute(insert, [by.pk, stamp])
-    cursor.execute(
-        f"{history} SELECT {', '.join(f'v.{column}' for column in columns)}, %s, %s, "
-        f"CASE WHEN r.old IS NULL THEN '+' ELSE '~' END, %s "
-        f"FROM {values} v JOIN sheet_import_rows r ON r.unit_id = v.unit_id "
-        f"AND r.indicator_id = v.indicator_id AND r.period = v.period "
-        f"WHERE v.entered_by_id = %s AND v.updated_at = %s",
-        [stamp, reason, by.pk, by.pk, stamp],
+    written = IndicatorValue.objects.filter(entered_by=by, updated_at=now)
+    return sum(
+        history_copy(queryset=rows, history_type=history_type, reason=reason, by=by)
+        for history_type, rows in (
+            ("+", written.filter(version=1)),
+            ("~", written.filter(version__gt=1)),
+        )
     )
-    return cursor.rowcount
 
 
 def _results_refresh(*, cycle: Cycle, touched: list[tuple[int, str]]) -> None:

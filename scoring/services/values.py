@@ -1,4 +1,10 @@
-"""The rules every path that writes an indicator value obeys: entry page, imports, admin, shell."""
+"""The rules an indicator value obeys, whichever path writes it, and the save of typed values.
+
+The entry page and the shell save through values_save. The admin, the sheet import and the
+workbook import check each value with these rules (value_problem, period_fits_frequency) but
+write on their own: the admin one row, the imports thousands at once in set-based SQL. Every
+path clears the verification of a value it changes, because a changed value is checked again.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,7 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadre.models import Unit
 from scoring.models import Cycle, Indicator, IndicatorValue, Period
-from scoring.services.cells import CellError, cell_decimal
+from scoring.services.cells import CellError, cell_decimal, decimal_fit_problem
 from scoring.services.refresh import results_refresh_for_changes
 
 
@@ -57,18 +63,35 @@ def value_method_problem(*, indicator: Indicator, value: Decimal) -> str | None:
             return _("扣分指标填发生次数（非负整数），实为 %(value)s") % {"value": value}
     elif method == Indicator.Method.COMPLETION and value < 0:
         return _("完成值不能为负数，实为 %(value)s") % {"value": value}
+    elif method == Indicator.Method.BEST_RATIO and value < 0:
+        # Points are value/best (or best/value) of the maximum: a negative figure would give
+        # more than the maximum or negative points.
+        return _("对标最优指标的实际值不能为负数，实为 %(value)s") % {"value": value}
     return None
 
 
 def value_figure_problem(value: Decimal) -> str | None:
     """Return why the value does not fit the value column (digits, size), whatever the
     indicator, or None; a sheet import checks each distinct figure once."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -4:
-        return _("最多保留 4 位小数，实为 %(value)s") % {"value": value}
-    if abs(value) >= Decimal("1e16"):
-        return _("数值过大：%(value)s") % {"value": value}
-    return None
+    return decimal_fit_problem(value=value, model_field=IndicatorValue._meta.get_field("value"))
+
+
+def period_fits_frequency(*, frequency: str, period: str) -> bool:
+    """Return whether a value of an indicator of `frequency` may be entered for `period`:
+    an annual indicator's for the year only, a quarterly one's for the quarters only."""
+    return (frequency == Indicator.Frequency.ANNUAL) == (period == Period.YEAR)
+
+
+def indicator_categories(indicator_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Return the unit categories each indicator applies to; an indicator absent from the
+    result applies to every category."""
+    categories: dict[int, set[int]] = {}
+    links = Indicator.categories.through.objects.filter(
+        indicator_id__in=list(indicator_ids)
+    ).values_list("indicator_id", "unitcategory_id")
+    for indicator_id, category_id in links:
+        categories.setdefault(indicator_id, set()).add(category_id)
+    return categories
 
 
 SOURCE_ENTRY = "填报页面"
@@ -78,9 +101,12 @@ SOURCE_CYCLES = "周期管理页面"
 BATCH_SIZE = 1000
 
 
-def source_import(*, file_name: str) -> str:
-    """Return the 'from where' of a change brought by an imported file (fits the history field)."""
-    return f"导入 {file_name}"[:100]
+def source_import(*, file_name: str, record_id: int | None = None) -> str:
+    """Return the 'from where' of a change brought by an imported file, and the import record's
+    number when given; a long file name is cut so that the whole fits the history field."""
+    length = IndicatorValue.history.model._meta.get_field("history_change_reason").max_length
+    head, suffix = "导入 ", f" (#{record_id})" if record_id is not None else ""
+    return head + file_name[: length - len(head) - len(suffix)] + suffix
 
 
 CellKey = tuple[int, int, str]
@@ -141,9 +167,10 @@ def _cell_problem(*, cycle: Cycle, cell: CellInput, categories: dict[int, set[in
         return _("%(code)s 是汇总项，不填报数值") % {"code": indicator.code}
     if cell.period not in Period.values:
         return _("期间“%(period)s”无效，应为 Q1–Q4 或 Y") % {"period": cell.period}
-    annual = indicator.frequency == Indicator.Frequency.ANNUAL
-    if annual != (cell.period == Period.YEAR):
-        return _("年度指标只在全年（Y）填报") if annual else _("季度指标只在 Q1–Q4 填报，不在全年")
+    if not period_fits_frequency(frequency=indicator.frequency, period=cell.period):
+        if indicator.frequency == Indicator.Frequency.ANNUAL:
+            return _("年度指标只在全年（Y）填报")
+        return _("季度指标只在 Q1–Q4 填报，不在全年")
     applies_to = categories.get(indicator.pk)
     if applies_to and cell.unit.category_id not in applies_to:
         return _("指标 %(code)s 不适用于%(unit)s") % {"code": indicator.code, "unit": cell.unit}
@@ -152,12 +179,7 @@ def _cell_problem(*, cycle: Cycle, cell: CellInput, categories: dict[int, set[in
 
 def _cells_read(*, cycle: Cycle, cells: list[CellInput], report: SaveReport):
     """Return (cell, Decimal or None) for the readable cells; record the others in the report."""
-    links = Indicator.categories.through.objects.filter(
-        indicator_id__in={cell.indicator.pk for cell in cells}
-    ).values_list("indicator_id", "unitcategory_id")
-    categories: dict[int, set[int]] = {}
-    for indicator_id, category_id in links:
-        categories.setdefault(indicator_id, set()).add(category_id)
+    categories = indicator_categories({cell.indicator.pk for cell in cells})
     readable, seen = [], set()
     for cell in cells:
         if cell.key in seen:
@@ -199,13 +221,14 @@ def _values_stored(readable) -> dict[CellKey, IndicatorValue]:
 def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) -> SaveReport:
     """Store the cells' values, keep the valid ones and report why the others were refused.
 
-    Every path that writes values goes through here: the entry grid, imports, the shell. The
-    cycle must be open to change (CycleLockedError otherwise). A cell is refused when its
-    text is no number, the number breaks the indicator's rules, the indicator does not apply,
-    or someone else changed the stored value since the editor saw it (a conflict: the other
-    person's value is reported, never overwritten). A blank cell stores nothing and cannot
-    clear a stored value. Each change is recorded in the history with the user and `source`.
-    Reads and writes are set-based, in batches, whatever the number of cells.
+    The entry grid and the shell save through here; the admin and the imports apply the same
+    rules in their own writes (see the module's docstring). The cycle must be open to change
+    (CycleLockedError otherwise). A cell is refused when its text is no number, the number
+    breaks the indicator's rules, the indicator does not apply, or someone else changed the
+    stored value since the editor saw it (a conflict: the other person's value is reported,
+    never overwritten). A blank cell stores nothing and cannot clear a stored value. Each
+    change is recorded in the history with the user and `source`. Reads and writes are
+    set-based, in batches, whatever the number of cells.
     """
     cells = list(cells)
     report = SaveReport()

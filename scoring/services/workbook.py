@@ -29,7 +29,6 @@ from scoring.models import (
     Indicator,
     IndicatorValue,
     OfficialScore,
-    Period,
     RaterGroup,
     Responsibility,
     UnitResult,
@@ -43,12 +42,22 @@ from scoring.services.cells import (
     cell_bool,
     cell_decimal,
     cell_list,
+    cell_period,
     cell_prose,
     cell_text,
+    decimal_fit_problem,
+    decimal_plain,
     sheet_rows_read,
 )
+from scoring.services.refresh import results_refresh_all
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
-from scoring.services.values import CycleLockedError, cycle_ensure_editable, value_problem
+from scoring.services.values import (
+    CycleLockedError,
+    cycle_ensure_editable,
+    period_fits_frequency,
+    source_import,
+    value_problem,
+)
 
 BATCH = 5000
 # What a code refers to, in "unknown … code" messages (translated only when one is shown).
@@ -318,17 +327,6 @@ class SheetReader:
             return False
         seen[identity] = row.number
         return True
-
-
-def decimal_fit_problem(*, value: Decimal, model_field) -> str | None:
-    """Return why the Decimal does not fit the model's DecimalField, or None when it does."""
-    places = model_field.decimal_places
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -places:
-        return _("最多保留 %(places)s 位小数，实为 %(value)s") % {"places": places, "value": value}
-    if abs(value) >= Decimal(10) ** (model_field.max_digits - places):
-        return _("数值过大：%(value)s") % {"value": value}
-    return None
 
 
 def _model_field(model: type[Model], name: str):
@@ -604,8 +602,6 @@ class CellsChecker:
         self.unit_categories = unit_categories
         self.leaves = leaves
         self.codes = codes
-        self.periods = {period.lower(): period for period in Period.values}
-        self.periods |= {str(label): value for value, label in Period.choices}
 
     def read(self, row: SheetRow) -> tuple[str, Leaf, str] | None:
         reader = self.reader
@@ -634,13 +630,13 @@ class CellsChecker:
 
     def _period(self, row: SheetRow, leaf: Leaf | None) -> str | None:
         text = cell_text(row.cells.get("period"))
-        period = self.periods.get(text.lower()) or self.periods.get(text)
+        period = cell_period(text)
         if period is None:
             self.reader.problem(
                 row, "period", _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": text}
             )
             return None
-        if leaf and (period == Period.YEAR) != (leaf.frequency == Indicator.Frequency.ANNUAL):
+        if leaf and not period_fits_frequency(frequency=leaf.frequency, period=period):
             self.reader.problem(
                 row,
                 "period",
@@ -759,19 +755,19 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
 
 
 def _adjustments_read(rows, reader: SheetReader, units: dict, contents: Contents) -> None:
-    periods = set(Period.values)
     points_field = _model_field(Adjustment, "points")
     for row in rows:
         unit = reader.reference(row, "unit", units, UNIT_WORD)
-        period = reader.text(row, "period").upper()
-        if period and period not in periods:
+        text = reader.text(row, "period")
+        period = cell_period(text)
+        if text and period is None:
             reader.problem(
-                row, "period", _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": period}
+                row, "period", _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": text}
             )
         points = reader.number(row, "points", required=True, model_field=points_field)
         reason = reader.text(row, "reason", prose=True)
         approved_by = reader.text(row, "approved_by", prose=True)
-        if unit and period in periods and points is not None and reason and approved_by:
+        if unit and period and points is not None and reason and approved_by:
             contents.adjustments.append((unit, period, points, reason, approved_by))
 
 
@@ -789,7 +785,7 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
     contents, cycle, problems = workbook_contents_read(data=data)
     if problems:
         raise WorkbookInvalid(problems)
-    reason = _("导入 %(file)s") % {"file": file_name}
+    reason = source_import(file_name=file_name)
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().filter(year=contents.year).first()
         created = cycle is None
@@ -811,6 +807,8 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
         cycle.save()
         changed = _master_data_write(contents)
         changed += _cycle_contents_write(cycle=cycle, contents=contents, reason=reason, by=by)
+        # The old results were deleted with the old contents.
+        results_refresh_all(cycle=cycle)
         record = ImportRecord.objects.create(
             cycle=cycle,
             kind=ImportRecord.Kind.WORKBOOK,
@@ -1017,13 +1015,8 @@ def cell_number(value: Decimal | None):
         return None
     as_float = float(value)
     if Decimal(repr(as_float)) != value:
-        return plain(value)
+        return decimal_plain(value)
     return int(value) if value == value.to_integral_value() else as_float
-
-
-def plain(value: Decimal) -> str:
-    """Return the Decimal as plain text without trailing zeros: 0.25, 10, never 1E+1."""
-    return format(value.normalize(), "f")
 
 
 def workbook_export(*, cycle: Cycle) -> Workbook:
@@ -1055,7 +1048,8 @@ def _settings_rows(cycle: Cycle) -> Iterator[list]:
         if key == "name":
             continue
         numbers = [getattr(cycle, name) for name in names]
-        yield [key, ",".join(map(plain, numbers)) if len(names) > 1 else cell_number(numbers[0])]
+        cell = ",".join(map(decimal_plain, numbers)) if len(names) > 1 else cell_number(numbers[0])
+        yield [key, cell]
 
 
 def _official_rows():

@@ -171,3 +171,39 @@ def test_deleting_a_user_keeps_the_history_of_their_values(setup):
     (record,) = IndicatorValue.history.all()
     assert (record.value, record.history_user_id) == (Decimal("5"), None)
     assert IndicatorValue.objects.get().entered_by is None
+
+
+def test_trailing_zeros_are_no_extra_decimal_places(setup):
+    cycle, scorer, (town1, town2, _town3), (points, _other) = setup
+    report = save(
+        cycle,
+        scorer,
+        [
+            CellInput(unit=town1, indicator=points, period="Q1", raw="8.00000"),
+            CellInput(unit=town2, indicator=points, period="Q1", raw="8.00001"),
+        ],
+    )
+    assert report.errors == {(town2.pk, points.pk, "Q1"): "最多保留 4 位小数，实为 8.00001"}
+    assert IndicatorValue.objects.get().value == Decimal(8)
+
+
+def test_a_negative_figure_under_best_ratio_is_refused(setup, make_indicator):
+    cycle, scorer, (town1, town2, _town3), _indicators = setup
+    best = make_indicator("BR", 10, "best_ratio")
+    report = save(
+        cycle,
+        scorer,
+        [
+            CellInput(unit=town1, indicator=best, period="Q1", raw="-5"),
+            CellInput(unit=town2, indicator=best, period="Q1", raw="0"),
+        ],
+    )
+    assert report.errors == {(town1.pk, best.pk, "Q1"): "对标最优指标的实际值不能为负数，实为 -5"}
+    assert report.created == 1
+
+
+def test_an_import_source_cuts_the_file_name_and_keeps_the_import_number():
+    source = source_import(file_name="统计局" * 60 + ".xlsx", record_id=12345)
+    assert len(source) == 100
+    assert source.startswith("导入 统计局统计局") and source.endswith("统 (#12345)")
+    assert source_import(file_name="二季度.xlsx", record_id=7) == "导入 二季度.xlsx (#7)"

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from scoring.models import ImportRecord, IndicatorValue
 from scoring.services import sheets
@@ -168,3 +169,33 @@ def test_confirming_asks_for_the_results_of_every_touched_unit_and_period(
     )
     sheet_import_commit(record=pending, by=scorer)
     assert asked == [[("JJ", "Q1"), ("ZJ", "Q1")]], "one pair per unit: ZJ01 and JJ01"
+
+
+def test_a_value_the_import_changes_must_be_verified_again(pending, scorer, admin_user, district):
+    units, indicators = district["units"], district["indicators"]
+    IndicatorValue.objects.create(
+        unit=units["ZJ02"], indicator=indicators["GDP"], period="Q1", value=Decimal(7)
+    )
+    IndicatorValue.objects.update(verified_by=admin_user, verified_at=timezone.now())
+    sheet_import_commit(record=pending, by=scorer)
+    verified = dict(
+        IndicatorValue.objects.filter(indicator__code="GDP").values_list(
+            "unit__code", "verified_by"
+        )
+    )
+    assert verified == {"ZJ01": None, "ZJ02": admin_user.pk, "JJ01": None}
+    assert not IndicatorValue.objects.filter(unit__code="ZJ01", verified_at__isnull=False)
+    changed = IndicatorValue.history.get(history_type="~", unit__code="ZJ01")
+    assert (changed.value, changed.verified_by_id, changed.verified_at) == (Decimal(18), None, None)
+
+
+def test_a_long_file_name_is_cut_in_the_history_but_the_import_number_kept(district, scorer, xlsx):
+    # 200 characters: the file name column takes 255, the history's reason 100.
+    upload = xlsx([["unit", "GDP"], ["ZJ01", 18]], name="q" * 195 + ".xlsx")
+    record = sheet_import_start(cycle=district["cycle"], user=scorer, period="Q1", upload=upload)
+    assert sheet_import_commit(record=record, by=scorer) == 1
+    (reason,) = IndicatorValue.history.filter(history_type="~").values_list(
+        "history_change_reason", flat=True
+    )
+    assert len(reason) == 100
+    assert reason.startswith("导入 qq") and reason.endswith(f"q (#{record.pk})")

@@ -207,3 +207,15 @@ def test_a_figure_repeated_across_columns_is_checked_against_each_indicator(dist
         (3, "B", "应为数字，实为“True”"),
         (4, "C", "应为数字，实为“True”"),
     ]
+
+
+def test_a_negative_figure_under_best_ratio_is_refused(district, scorer, xlsx, make_indicator):
+    best = make_indicator("BEST", 10, method="best_ratio")
+    best.owners.add(scorer)
+    record = _start(district, scorer, xlsx([["unit", "BEST"], ["ZJ01", -3], ["JJ01", 0]]))
+    assert _problems(record) == [(2, "B", "对标最优指标的实际值不能为负数，实为 -3")]
+
+
+def test_trailing_zeros_are_no_extra_decimal_places(district, scorer, xlsx):
+    record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", "15.000000"]]))
+    assert (record.status, record.errors, record.changes) == (ImportRecord.Status.PENDING, [], [])

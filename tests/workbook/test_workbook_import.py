@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cadre.models import Official, Unit
-from scoring.models import Adjustment, Cycle, ImportRecord, IndicatorValue, Vote
+from scoring.models import Adjustment, Cycle, ImportRecord, IndicatorValue, UnitResult, Vote
 from scoring.services.workbook import WorkbookInvalid
 from tests.workbook.conftest import (
     database_snapshot,
@@ -246,3 +246,43 @@ def test_decimals_are_written_as_plain_numbers_or_as_text_that_keeps_every_digit
     from scoring.services.workbook import cell_number
 
     assert cell_number(value) == cell and type(cell_number(value)) is type(cell)
+
+
+def test_an_import_computes_the_results_of_the_cycle(small_sheets):
+    import_bytes(xlsx(small_sheets))
+    cycle = Cycle.objects.get(year=2027)
+    assert UnitResult.objects.filter(cycle=cycle, unit__code="ZJ01", period="Q1").exists()
+    small_sheets["values"] = [["ZJ02", "A2.1", "Q2", 150]]
+    import_bytes(xlsx(small_sheets), file_name="second.xlsx")
+    result = UnitResult.objects.get(cycle=cycle, unit__code="ZJ02", period="Q2")
+    assert result.total > 0
+
+
+def test_a_long_file_name_is_cut_to_fit_the_history(small_sheets):
+    # 200 characters: the import record takes 255, the history's reason 100.
+    import_bytes(xlsx(small_sheets), file_name="w" * 195 + ".xlsx")
+    reasons = {
+        *IndicatorValue.history.values_list("history_change_reason", flat=True),
+        *Cycle.history.values_list("history_change_reason", flat=True),
+    }
+    assert reasons == {"导入 " + "w" * 97}
+
+
+def test_a_value_the_import_replaces_must_be_verified_again(small_sheets, admin_user):
+    import_bytes(xlsx(small_sheets))
+    IndicatorValue.objects.update(verified_by=admin_user)
+    small_sheets["values"][0][3] = 9
+    import_bytes(xlsx(small_sheets), file_name="second.xlsx")
+    changed = IndicatorValue.objects.get(unit__code="ZJ01", indicator__code="A1.1", period="Q1")
+    assert (changed.value, changed.verified_by, changed.verified_at) == (Decimal(9), None, None)
+
+
+def test_periods_are_read_as_clerks_write_them(small_sheets):
+    small_sheets["values"][0][2] = "一季度"
+    small_sheets["values"][5][2] = "年度"
+    small_sheets["values"][7][2] = "第二季度"
+    small_sheets["adjustments"][0][1] = "第一季度"
+    import_bytes(xlsx(small_sheets))
+    periods = set(IndicatorValue.objects.values_list("unit__code", "indicator__code", "period"))
+    assert {("ZJ01", "A1.1", "Q1"), ("ZJ01", "A2.2", "Y"), ("ZJ02", "V1", "Q2")} <= periods
+    assert Adjustment.objects.get().period == "Q1"
