@@ -1,8 +1,8 @@
 from django.contrib import admin
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin, ImportExportModelAdmin
-from import_export.widgets import ForeignKeyWidget
 
+from scoring.resources_base import CodeWidget, SafeResource, safe_resource_for
 from talent.forms import TALENT_FIELDS
 from talent.models import (
     AwardCategory,
@@ -22,31 +22,23 @@ from talent.services.registry import talent_register
 from talent.services.star import star_tree_certify
 
 
-class ProgrammeResource(resources.ModelResource):
+class ProgrammeResource(SafeResource):
     class Meta:
         model = Programme
         import_id_fields = ["code"]
         fields = ["code", "name", "level", "sort_order"]
 
 
-class TalentResource(resources.ModelResource):
-    programme = fields.Field(
-        attribute="programme",
-        column_name="programme",
-        widget=ForeignKeyWidget(Programme, field="code"),
-    )
+class TalentResource(SafeResource):
+    programme = fields.Field("programme", "programme", CodeWidget(Programme))
 
     class Meta:
         model = Talent
         fields = ["id", *TALENT_FIELDS]
 
 
-class TalentTargetResource(resources.ModelResource):
-    programme = fields.Field(
-        attribute="programme",
-        column_name="programme",
-        widget=ForeignKeyWidget(Programme, field="code"),
-    )
+class TalentTargetResource(SafeResource):
+    programme = fields.Field("programme", "programme", CodeWidget(Programme))
 
     class Meta:
         model = TalentTarget
@@ -123,6 +115,7 @@ class AwardCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Nomination)
 class NominationAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(Nomination)]
     list_display = ["nominee", "category", "employer", "nominated_by", "is_winner"]
     list_filter = ["category__round", "category", "is_winner"]
     list_select_related = ["category__round"]
@@ -132,6 +125,7 @@ class NominationAdmin(ExportMixin, admin.ModelAdmin):
 
 @admin.register(ReviewScore)
 class ReviewScoreAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(ReviewScore)]
     list_display = ["nomination", "reviewer", "score", "updated_at"]
     list_filter = ["nomination__category__round", "reviewer"]
     list_select_related = ["nomination__category__round", "reviewer"]
@@ -145,6 +139,7 @@ class FundYearAdmin(admin.ModelAdmin):
 
 @admin.register(Subsidy)
 class SubsidyAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(Subsidy)]
     list_display = ["talent", "kind", "amount", "fund", "state", "requested_at", "decided_by"]
     list_filter = ["fund", "kind", "state"]
     list_select_related = ["talent", "fund", "decided_by"]
@@ -168,6 +163,7 @@ class StarTreeAdmin(admin.ModelAdmin):
 
 @admin.register(StarNode)
 class StarNodeAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(StarNode)]
     list_display = ["code", "name", "level", "stars", "is_ten_star", "verdict", "tree"]
     list_filter = ["tree", "level", "is_ten_star", "verdict"]
     list_select_related = ["tree"]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
+from scoring.services.cells import cell_safe
 from talent.models import STAR_LEVEL_ORDER, StarLevel, StarNode, StarTree
 from talent.services.star import star_node_reason, star_tree_certify
 
@@ -46,10 +47,10 @@ def star_report_xlsx(*, tree: StarTree) -> bytes:
     for node in nodes:
         sheet.append(
             [
-                node.code,
-                node.name,
+                cell_safe(node.code),
+                cell_safe(node.name),
                 node.get_level_display(),
-                codes.get(node.parent_id, ""),
+                cell_safe(codes.get(node.parent_id, "")),
                 node.stars,
                 "" if node.is_ten_star is None else ("是" if node.is_ten_star else "否"),
                 node.children_total,

@@ -1,6 +1,8 @@
+import io
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from talent.models import StarNode
 from talent.services.star import star_tree_certify
@@ -66,3 +68,15 @@ def test_changing_the_threshold_in_the_admin_certifies_the_tree_again(site_admin
     tree.refresh_from_db()
     assert tree.share == Decimal("0.7")
     assert node("C1-B1").is_ten_star
+
+
+def test_the_admin_exports_a_nominee_named_like_a_formula_as_text(site_admin, make_category):
+    category = make_category(nominees=['=HYPERLINK("http://evil")'])
+    fields = ["id", "category", "nominee", "employer", "summary", "nominated_by", "is_winner"]
+    form = {"format": "0", "resource": "0"} | {f"nominationresource_{f}": "on" for f in fields}
+    response = site_admin.post("/admin/talent/nomination/export/", form)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][2] == '\'=HYPERLINK("http://evil")'
+    assert category.nominations.get().nominee.startswith("=")
