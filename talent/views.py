@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from talent.access import talent_view
@@ -313,7 +314,12 @@ def subsidy_decide(request, pk):
             messages.warning(request, _("未批准：%(subsidy)s。") % {"subsidy": subsidy})
     except ValidationError as error:
         _error_messages(request, error)
-    return redirect(request.POST.get("next") or "talent:subsidies")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, {request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "talent:subsidies"
+    return redirect(back)
 
 
 @talent_view()

@@ -283,3 +283,15 @@ def test_a_subsidy_is_asked_for_an_arrived_talent_only(fund, make_talent):
             amount=Decimal("100"),
             requested_at=date(2026, 5, 1),
         )
+
+
+def test_a_decision_goes_back_to_the_page_it_came_from_on_this_site_only(
+    client, admin_user, make_subsidy
+):
+    client.force_login(admin_user)
+    url = reverse("talent:subsidy_decide", args=[make_subsidy("100").pk])
+    back = f"{reverse('talent:subsidies')}?state=pending"
+    assert client.post(url, {"decision": "reject", "next": back}).url == back
+    for outside in ["https://evil.example/", "//evil.example/", "https:evil.example"]:
+        response = client.post(url, {"decision": "reject", "next": outside})
+        assert response.url == reverse("talent:subsidies")
