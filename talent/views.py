@@ -68,7 +68,11 @@ def _error_messages(request, error: ValidationError) -> None:
 @talent_view()
 def progress(request):
     years = talent_years()
-    year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    asked = request.GET.get("year", "")
+    if asked.isascii() and asked.isdigit():
+        year = int(asked)
+    else:
+        year = years[0] if years else timezone.localdate().year
     rows = talent_progress(year=year)
     totals = {
         key: sum(getattr(row, key) for row in rows)

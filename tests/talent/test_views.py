@@ -295,3 +295,18 @@ def test_a_decision_goes_back_to_the_page_it_came_from_on_this_site_only(
     for outside in ["https://evil.example/", "//evil.example/", "https:evil.example"]:
         response = client.post(url, {"decision": "reject", "next": outside})
         assert response.url == reverse("talent:subsidies")
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [("abc", 2025), ("２０２６x", 2025), ("²", 2025), ("-1", 2025), ("2031", 2031)]
+    + [("9" * 20, 10**20 - 1)],
+)
+def test_the_progress_page_takes_a_year_of_digits_and_else_shows_the_latest(
+    client, leader, make_talent, asked, shown
+):
+    make_talent(year=2025)
+    client.force_login(leader)
+    response = client.get(reverse("talent:progress"), {"year": asked})
+    assert response.status_code == 200
+    assert response.context["year"] == shown
