@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
@@ -21,6 +23,8 @@ from talent.models import (
 from talent.services.registry import talent_register
 from talent.services.star import star_tree_certify
 
+STATUS_FIELDS = ["status", "status_date"]
+
 
 class ProgrammeResource(SafeResource):
     class Meta:
@@ -30,11 +34,36 @@ class ProgrammeResource(SafeResource):
 
 
 class TalentResource(SafeResource):
+    """Talents in and out of the admin's spreadsheets, under the registry's rules: a new talent's
+    first status is recorded as its first change, and an existing talent's status changes only
+    on its page, where each transition is checked and recorded."""
+
     programme = fields.Field("programme", "programme", CodeWidget(Programme))
 
     class Meta:
         model = Talent
         fields = ["id", *TALENT_FIELDS]
+
+    def import_instance(self, instance, row, **kwargs):
+        recorded = {name: getattr(instance, name) for name in STATUS_FIELDS}
+        super().import_instance(instance, row, **kwargs)
+        if instance._state.adding:
+            return
+        # Compared as the model stores them: a date typed in Excel arrives as a datetime.
+        imported = {
+            name: Talent._meta.get_field(name).to_python(getattr(instance, name))
+            for name in STATUS_FIELDS
+        }
+        changed = [name for name in STATUS_FIELDS if imported[name] != recorded[name]]
+        if changed:
+            refusal = _("已登记人才的状态不能通过导入修改，请在人才页面变更。")
+            raise ValidationError(dict.fromkeys(changed, refusal))
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if is_create:
+            talent_register(talent=instance, by=kwargs.get("user"))
+        else:
+            super().save_instance(instance, is_create, row, **kwargs)
 
 
 class TalentTargetResource(SafeResource):
