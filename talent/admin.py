@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields
+from import_export import fields, widgets
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 
 from scoring.resources_base import CodeWidget, SafeResource, safe_resource_for
@@ -39,6 +39,8 @@ class TalentResource(SafeResource):
     on its page, where each transition is checked and recorded."""
 
     programme = fields.Field("programme", "programme", CodeWidget(Programme))
+    # A blank cell reads as None; import-export turns it into "" for CharFields only.
+    note = fields.Field("note", "note", widgets.CharWidget(allow_blank=True))
 
     class Meta:
         model = Talent

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 import tablib
+from import_export.formats.base_formats import XLSX
 from openpyxl import load_workbook
 
 from talent.admin import TalentResource
@@ -131,3 +132,13 @@ def test_an_import_cannot_change_an_existing_talents_status(admin_user, make_tal
         date(2026, 3, 1),
     )
     assert not talent.status_changes.exists()
+
+
+def test_the_admins_talent_spreadsheet_imports_back_unchanged(admin_user, make_talent):
+    make_talent(name="张伟")
+    xlsx = XLSX().export_data(TalentResource().export())
+    result = TalentResource().import_data(
+        XLSX().create_dataset(xlsx), dry_run=False, user=admin_user
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Talent.objects.get().note == ""
