@@ -1,7 +1,6 @@
 """The star tree as a workbook: the certification report out, the tree and its levels in."""
 
 import io
-import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -10,7 +9,14 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
-from scoring.services.cells import cell_safe
+from scoring.services.cells import (
+    Column,
+    cell_prose,
+    cell_safe,
+    cell_text,
+    sheet_columns_find,
+    sheet_rows_read,
+)
 from talent.models import STAR_LEVEL_ORDER, StarLevel, StarNode, StarTree
 from talent.services.star import star_node_reason, star_tree_certify
 
@@ -23,6 +29,7 @@ COLUMNS = {
     "parent": "上级",
     "stars": "记录星级",
 }
+SHEET_COLUMNS = [Column(key, (chinese,)) for key, chinese in COLUMNS.items()]
 REPORT_COLUMNS = {
     **COLUMNS,
     "ten_star": "认证十星",
@@ -73,26 +80,11 @@ class StarRow:
     stars: int
 
 
-def _clean(cell) -> str:
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
-    return unicodedata.normalize("NFKC", str(cell if cell is not None else "")).strip()
-
-
 def _level(text: str) -> str | None:
     for level in StarLevel:
         if text in (level.value, str(level.label)):
             return level.value
     return None
-
-
-def _header_map(header: list[str]) -> dict[str, int]:
-    positions = {}
-    for index, title in enumerate(header):
-        for key, chinese in COLUMNS.items():
-            if title.lower() == key or title == chinese:
-                positions[key] = index
-    return positions
 
 
 def _cell_error(sheet: str, line: int, key: str, text: str) -> str:
@@ -107,9 +99,13 @@ def _cell_error(sheet: str, line: int, key: str, text: str) -> str:
 def _rows_parse(sheet_name: str, table: list[list]) -> tuple[list[StarRow], list[str]]:
     if not table:
         return [], [_("工作表“%(sheet)s”是空的。") % {"sheet": sheet_name}]
-    positions = _header_map([_clean(cell) for cell in table[0]])
-    missing = [f"{key}（{chinese}）" for key, chinese in COLUMNS.items() if key not in positions]
-    if missing:
+    found, missing_columns = sheet_rows_read(sheet=sheet_name, rows=table, columns=SHEET_COLUMNS)
+    if missing_columns:
+        # Said in one line with each column's key and header; the problems give neither alone.
+        positions = sheet_columns_find(sheet=sheet_name, header=table[0], columns=SHEET_COLUMNS)[0]
+        missing = [
+            f"{key}（{chinese}）" for key, chinese in COLUMNS.items() if key not in positions
+        ]
         return [], [
             _("工作表“%(sheet)s”缺少列：%(columns)s。")
             % {"sheet": sheet_name, "columns": "、".join(missing)}
@@ -119,10 +115,11 @@ def _rows_parse(sheet_name: str, table: list[list]) -> tuple[list[StarRow], list
     def error(line, key, text):
         errors.append(_cell_error(sheet_name, line, key, text))
 
-    for line, raw in enumerate(table[1:], start=2):
-        cells = {key: _clean(raw[i]) if i < len(raw) else "" for key, i in positions.items()}
-        if not any(cells.values()):
-            continue
+    for row in found:
+        line = row.number
+        cells = {key: cell_text(raw) for key, raw in row.cells.items()}
+        # A name keeps its full-width punctuation, which belongs to Chinese writing.
+        cells["name"] = cell_prose(row.cells["name"])
         errors_before = len(errors)
         level = _level(cells["level"])
         stars = int(cells["stars"]) if cells["stars"].isdigit() else None

@@ -111,3 +111,9 @@ def test_the_report_writes_names_and_codes_like_formulas_as_text(star_tree, star
     assert rows["C1"][1] == "'=1+1"
     assert rows["'@SUM(A1)"][1] == "第3楼栋党支部"
     assert rows["C1-B1-M01"][3] == "'@SUM(A1)"
+
+
+def test_a_name_keeps_its_chinese_punctuation_and_a_code_its_ascii_form(star_tree):
+    upload = workbook([["Ｃ１", " 站前社区（东区）党委 ", "社区党委", "", 10]])
+    assert star_tree_import(tree=star_tree, upload=upload) == 1
+    assert StarNode.objects.values_list("code", "name").get() == ("C1", "站前社区（东区）党委")
