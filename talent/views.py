@@ -29,7 +29,9 @@ from talent.models import (
     Talent,
 )
 from talent.services.awards import (
+    award_category_open,
     award_nominate,
+    award_prize_total,
     award_ranking,
     award_round_start_review,
     award_winners_confirm,
@@ -220,10 +222,8 @@ def award_category(request, pk):
             "category": category,
             "ranking": ranking,
             "reviewers": reviewers,
-            "can_confirm": request.talent_admin
-            and category.round.state == AwardRound.State.REVIEWING
-            and not category.confirmed_at,
-            "prize_total": category.prize * sum(row.nomination.is_winner for row in ranking),
+            "can_confirm": request.talent_admin and award_category_open(category=category),
+            "prize_total": award_prize_total(category=category, ranking=ranking),
         },
     )
 
@@ -255,8 +255,7 @@ def award_score(request, pk):
         {
             "category": category,
             "rows": rows,
-            "open": category.round.state == AwardRound.State.REVIEWING
-            and not category.confirmed_at,
+            "open": award_category_open(category=category),
         },
     )
 
