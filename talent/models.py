@@ -341,9 +341,6 @@ class StarLevel(models.TextChoices):
     HOUSEHOLD = "household", _("文明户")
 
 
-STAR_LEVEL_ORDER = [StarLevel.COMMITTEE, StarLevel.BRANCH, StarLevel.MEMBER, StarLevel.HOUSEHOLD]
-
-
 class StarVerdict(models.TextChoices):
     """Why a node is or is not ten-star after certification."""
 
@@ -356,9 +353,6 @@ class StarVerdict(models.TextChoices):
 
 class StarNode(models.Model):
     """A node of the star tree with its recorded star level and its certification result."""
-
-    Level = StarLevel
-    Verdict = StarVerdict
 
     tree = models.ForeignKey(
         StarTree, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("星级管理")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from scoring.views_sheets import XLSX
 from talent.access import talent_view
 from talent.forms import (
     DecisionNoteForm,
@@ -393,10 +394,7 @@ def star_certify(request, pk):
 @talent_view()
 def star_export(request, pk):
     tree = get_object_or_404(StarTree, pk=pk)
-    response = HttpResponse(
-        star_report_xlsx(tree=tree),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(star_report_xlsx(tree=tree), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="star-{tree.year}-{tree.pk}.xlsx"'
     return response
 

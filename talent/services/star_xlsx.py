@@ -17,8 +17,8 @@ from scoring.services.cells import (
     sheet_columns_find,
     sheet_rows_read,
 )
-from talent.models import STAR_LEVEL_ORDER, StarLevel, StarNode, StarTree
-from talent.services.star import star_node_reason, star_tree_certify
+from talent.models import StarLevel, StarNode, StarTree
+from talent.services.star import CHILD_LEVEL, star_node_reason, star_tree_certify
 
 SHEET = "星级认证"
 # Each column by its English key and its Chinese header; either is accepted on import.
@@ -37,11 +37,7 @@ REPORT_COLUMNS = {
     "children_ten_star": "十星下级数",
     "reason": "认证依据",
 }
-PARENT_LEVEL = {
-    StarLevel.BRANCH: StarLevel.COMMITTEE,
-    StarLevel.MEMBER: StarLevel.BRANCH,
-    StarLevel.HOUSEHOLD: StarLevel.MEMBER,
-}
+PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
 
 
 def star_report_xlsx(*, tree: StarTree) -> bytes:
@@ -192,7 +188,8 @@ def star_tree_import(*, tree: StarTree, upload) -> int:
     if errors:
         raise ValidationError(errors)
     ids = {code: pk for code, (pk, _level) in existing.items()}
-    for level in STAR_LEVEL_ORDER:
+    # StarLevel lists the levels top-down, so every parent is written before its children.
+    for level in StarLevel:
         batch = [row for row in rows if row.level == level]
         nodes = [
             StarNode(
