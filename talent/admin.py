@@ -1,8 +1,10 @@
 from django.contrib import admin
-from import_export import fields, resources
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, widgets
 from import_export.admin import ExportMixin, ImportExportModelAdmin
-from import_export.widgets import ForeignKeyWidget
 
+from scoring.resources_base import CodeWidget, SafeResource, safe_resource_for
 from talent.forms import TALENT_FIELDS
 from talent.models import (
     AwardCategory,
@@ -21,32 +23,53 @@ from talent.models import (
 from talent.services.registry import talent_register
 from talent.services.star import star_tree_certify
 
+STATUS_FIELDS = ["status", "status_date"]
 
-class ProgrammeResource(resources.ModelResource):
+
+class ProgrammeResource(SafeResource):
     class Meta:
         model = Programme
         import_id_fields = ["code"]
         fields = ["code", "name", "level", "sort_order"]
 
 
-class TalentResource(resources.ModelResource):
-    programme = fields.Field(
-        attribute="programme",
-        column_name="programme",
-        widget=ForeignKeyWidget(Programme, field="code"),
-    )
+class TalentResource(SafeResource):
+    """Talents in and out of the admin's spreadsheets, under the registry's rules: a new talent's
+    first status is recorded as its first change, and an existing talent's status changes only
+    on its page, where each transition is checked and recorded."""
+
+    programme = fields.Field("programme", "programme", CodeWidget(Programme))
+    # A blank cell reads as None; import-export turns it into "" for CharFields only.
+    note = fields.Field("note", "note", widgets.CharWidget(allow_blank=True))
 
     class Meta:
         model = Talent
         fields = ["id", *TALENT_FIELDS]
 
+    def import_instance(self, instance, row, **kwargs):
+        recorded = {name: getattr(instance, name) for name in STATUS_FIELDS}
+        super().import_instance(instance, row, **kwargs)
+        if instance._state.adding:
+            return
+        # Compared as the model stores them: a date typed in Excel arrives as a datetime.
+        imported = {
+            name: Talent._meta.get_field(name).to_python(getattr(instance, name))
+            for name in STATUS_FIELDS
+        }
+        changed = [name for name in STATUS_FIELDS if imported[name] != recorded[name]]
+        if changed:
+            refusal = _("已登记人才的状态不能通过导入修改，请在人才页面变更。")
+            raise ValidationError(dict.fromkeys(changed, refusal))
 
-class TalentTargetResource(resources.ModelResource):
-    programme = fields.Field(
-        attribute="programme",
-        column_name="programme",
-        widget=ForeignKeyWidget(Programme, field="code"),
-    )
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if is_create:
+            talent_register(talent=instance, by=kwargs.get("user"))
+        else:
+            super().save_instance(instance, is_create, row, **kwargs)
+
+
+class TalentTargetResource(SafeResource):
+    programme = fields.Field("programme", "programme", CodeWidget(Programme))
 
     class Meta:
         model = TalentTarget
@@ -123,6 +146,7 @@ class AwardCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Nomination)
 class NominationAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(Nomination)]
     list_display = ["nominee", "category", "employer", "nominated_by", "is_winner"]
     list_filter = ["category__round", "category", "is_winner"]
     list_select_related = ["category__round"]
@@ -132,6 +156,7 @@ class NominationAdmin(ExportMixin, admin.ModelAdmin):
 
 @admin.register(ReviewScore)
 class ReviewScoreAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(ReviewScore)]
     list_display = ["nomination", "reviewer", "score", "updated_at"]
     list_filter = ["nomination__category__round", "reviewer"]
     list_select_related = ["nomination__category__round", "reviewer"]
@@ -145,6 +170,7 @@ class FundYearAdmin(admin.ModelAdmin):
 
 @admin.register(Subsidy)
 class SubsidyAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(Subsidy)]
     list_display = ["talent", "kind", "amount", "fund", "state", "requested_at", "decided_by"]
     list_filter = ["fund", "kind", "state"]
     list_select_related = ["talent", "fund", "decided_by"]
@@ -168,6 +194,7 @@ class StarTreeAdmin(admin.ModelAdmin):
 
 @admin.register(StarNode)
 class StarNodeAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(StarNode)]
     list_display = ["code", "name", "level", "stars", "is_ten_star", "verdict", "tree"]
     list_filter = ["tree", "level", "is_ten_star", "verdict"]
     list_select_related = ["tree"]

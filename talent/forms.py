@@ -2,7 +2,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from talent.models import Nomination, Programme, Subsidy, Talent, TalentStatus
+from talent.models import (
+    FIRST_TALENT_YEAR,
+    Nomination,
+    Programme,
+    Subsidy,
+    Talent,
+    TalentStatus,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 # What an admin records about a talent, on the page and in the admin's spreadsheets alike.
@@ -28,7 +35,7 @@ class RegistryFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("状态"), choices=[("", _("全部"))] + TalentStatus.choices, required=False
     )
-    year = forms.IntegerField(label=_("引才年度"), required=False, min_value=2000)
+    year = forms.IntegerField(label=_("引才年度"), required=False, min_value=FIRST_TALENT_YEAR)
 
 
 class StatusChangeForm(forms.Form):
@@ -65,12 +72,6 @@ class TalentForm(forms.ModelForm):
         model = Talent
         fields = TALENT_FIELDS
         widgets = {"status_date": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2})}
-
-    def clean_year(self):
-        year = self.cleaned_data["year"]
-        if year < 2000:
-            raise forms.ValidationError(_("引才年度应不早于 2000 年"))
-        return year
 
 
 class SubsidyRequestForm(forms.ModelForm):

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 MONEY = {"max_digits": 14, "decimal_places": 2}
 SCORE = {"max_digits": 6, "decimal_places": 2}
 SHARE = {"max_digits": 6, "decimal_places": 4}
+# The registry starts with the district's talent programmes; no talent is counted before.
+FIRST_TALENT_YEAR = 2000
 
 
 class Programme(models.Model):
@@ -43,7 +46,10 @@ class Talent(models.Model):
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="talents", verbose_name=_("人才计划")
     )
-    year = models.PositiveSmallIntegerField(_("引才年度"))
+    year = models.PositiveSmallIntegerField(
+        _("引才年度"),
+        validators=[MinValueValidator(FIRST_TALENT_YEAR, _("引才年度应不早于 %(limit_value)s 年"))],
+    )
     field = models.CharField(_("专业领域"), max_length=64, blank=True)
     employer = models.CharField(_("工作单位"), max_length=128, blank=True)
     status = models.CharField(
@@ -341,9 +347,6 @@ class StarLevel(models.TextChoices):
     HOUSEHOLD = "household", _("文明户")
 
 
-STAR_LEVEL_ORDER = [StarLevel.COMMITTEE, StarLevel.BRANCH, StarLevel.MEMBER, StarLevel.HOUSEHOLD]
-
-
 class StarVerdict(models.TextChoices):
     """Why a node is or is not ten-star after certification."""
 
@@ -356,9 +359,6 @@ class StarVerdict(models.TextChoices):
 
 class StarNode(models.Model):
     """A node of the star tree with its recorded star level and its certification result."""
-
-    Level = StarLevel
-    Verdict = StarVerdict
 
     tree = models.ForeignKey(
         StarTree, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("星级管理")

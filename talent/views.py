@@ -6,8 +6,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from scoring.views_sheets import XLSX
 from talent.access import talent_view
 from talent.forms import (
     DecisionNoteForm,
@@ -28,7 +30,9 @@ from talent.models import (
     Talent,
 )
 from talent.services.awards import (
+    award_category_open,
     award_nominate,
+    award_prize_total,
     award_ranking,
     award_round_start_review,
     award_winners_confirm,
@@ -67,7 +71,11 @@ def _error_messages(request, error: ValidationError) -> None:
 @talent_view()
 def progress(request):
     years = talent_years()
-    year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    asked = request.GET.get("year", "")
+    if asked.isascii() and asked.isdigit():
+        year = int(asked)
+    else:
+        year = years[0] if years else timezone.localdate().year
     rows = talent_progress(year=year)
     totals = {
         key: sum(getattr(row, key) for row in rows)
@@ -215,10 +223,8 @@ def award_category(request, pk):
             "category": category,
             "ranking": ranking,
             "reviewers": reviewers,
-            "can_confirm": request.talent_admin
-            and category.round.state == AwardRound.State.REVIEWING
-            and not category.confirmed_at,
-            "prize_total": category.prize * sum(row.nomination.is_winner for row in ranking),
+            "can_confirm": request.talent_admin and award_category_open(category=category),
+            "prize_total": award_prize_total(category=category, ranking=ranking),
         },
     )
 
@@ -250,8 +256,7 @@ def award_score(request, pk):
         {
             "category": category,
             "rows": rows,
-            "open": category.round.state == AwardRound.State.REVIEWING
-            and not category.confirmed_at,
+            "open": award_category_open(category=category),
         },
     )
 
@@ -313,7 +318,12 @@ def subsidy_decide(request, pk):
             messages.warning(request, _("未批准：%(subsidy)s。") % {"subsidy": subsidy})
     except ValidationError as error:
         _error_messages(request, error)
-    return redirect(request.POST.get("next") or "talent:subsidies")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, {request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "talent:subsidies"
+    return redirect(back)
 
 
 @talent_view()
@@ -384,10 +394,7 @@ def star_certify(request, pk):
 @talent_view()
 def star_export(request, pk):
     tree = get_object_or_404(StarTree, pk=pk)
-    response = HttpResponse(
-        star_report_xlsx(tree=tree),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(star_report_xlsx(tree=tree), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="star-{tree.year}-{tree.pk}.xlsx"'
     return response
 

@@ -61,6 +61,17 @@ def award_ranking(*, category: AwardCategory) -> list[RankedNomination]:
     return ranked
 
 
+def award_category_open(*, category: AwardCategory) -> bool:
+    """Whether the category takes scores and its winners may be confirmed: its round is under
+    review and its winners are not confirmed yet."""
+    return category.round.state == AwardRound.State.REVIEWING and not category.confirmed_at
+
+
+def award_prize_total(*, category: AwardCategory, ranking: list[RankedNomination]) -> Decimal:
+    """Return what the category's winners are paid together."""
+    return category.prize * sum(row.nomination.is_winner for row in ranking)
+
+
 def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
     """Add a nomination to a category while its round takes nominations."""
     if category.round.state != AwardRound.State.NOMINATING:
@@ -107,7 +118,7 @@ def review_scores_save(*, category: AwardCategory, reviewer, scores: dict[int, s
     """
     if not category.reviewers.filter(pk=reviewer.pk).exists():
         raise PermissionDenied(_("您不是“%(category)s”的评审专家。") % {"category": category})
-    if category.round.state != AwardRound.State.REVIEWING or category.confirmed_at:
+    if not award_category_open(category=category):
         raise ValidationError(_("“%(category)s”当前不接受评分。") % {"category": category})
     nominations = {n.pk: n for n in category.nominations.all()}
     unknown = set(scores) - set(nominations)
@@ -159,9 +170,12 @@ def award_winners_confirm(*, category: AwardCategory, nomination_ids: list[int],
             _("“%(category)s”名额 %(quota)s 人，选择了 %(count)s 人。")
             % {"category": category, "quota": category.quota, "count": len(chosen)}
         )
-    scored = {row.nomination.pk for row in award_ranking(category=category) if row.mean is not None}
-    not_scored = chosen - scored
-    if not_scored:
+    scored = set(
+        ReviewScore.objects.filter(nomination__category=category, nomination_id__in=chosen)
+        .values_list("nomination_id", flat=True)
+        .distinct()
+    )
+    if chosen - scored:
         raise ValidationError(_("所选提名中有尚未评分的，不能确定为获奖人。"))
     category.nominations.filter(pk__in=chosen).update(is_winner=True)
     category.confirmed_at = timezone.now()

@@ -19,7 +19,8 @@ from talent.models import StarLevel, StarNode, StarTree, StarVerdict
 TEN = 10
 WRITE_BATCH = 2000
 RESULT_FIELDS = ["is_ten_star", "verdict", "children_total", "children_ten_star"]
-CHILD_NOUNS = {
+# The level of a node's children; households have none.
+CHILD_LEVEL = {
     StarLevel.COMMITTEE: StarLevel.BRANCH,
     StarLevel.BRANCH: StarLevel.MEMBER,
     StarLevel.MEMBER: StarLevel.HOUSEHOLD,
@@ -118,7 +119,7 @@ def star_node_reason(*, node: StarNode, share: Decimal) -> str:
     numbers = {
         "ten": node.children_ten_star,
         "total": node.children_total,
-        "noun": CHILD_NOUNS[node.level].label,
+        "noun": CHILD_LEVEL[node.level].label,
         "pct": percent_text(node.children_share),
         "need": percent_text(share),
     }

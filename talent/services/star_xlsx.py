@@ -1,7 +1,6 @@
 """The star tree as a workbook: the certification report out, the tree and its levels in."""
 
 import io
-import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -10,8 +9,16 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
-from talent.models import STAR_LEVEL_ORDER, StarLevel, StarNode, StarTree
-from talent.services.star import star_node_reason, star_tree_certify
+from scoring.services.cells import (
+    Column,
+    cell_prose,
+    cell_safe,
+    cell_text,
+    sheet_columns_find,
+    sheet_rows_read,
+)
+from talent.models import StarLevel, StarNode, StarTree
+from talent.services.star import CHILD_LEVEL, star_node_reason, star_tree_certify
 
 SHEET = "星级认证"
 # Each column by its English key and its Chinese header; either is accepted on import.
@@ -22,6 +29,7 @@ COLUMNS = {
     "parent": "上级",
     "stars": "记录星级",
 }
+SHEET_COLUMNS = [Column(key, (chinese,)) for key, chinese in COLUMNS.items()]
 REPORT_COLUMNS = {
     **COLUMNS,
     "ten_star": "认证十星",
@@ -29,11 +37,7 @@ REPORT_COLUMNS = {
     "children_ten_star": "十星下级数",
     "reason": "认证依据",
 }
-PARENT_LEVEL = {
-    StarLevel.BRANCH: StarLevel.COMMITTEE,
-    StarLevel.MEMBER: StarLevel.BRANCH,
-    StarLevel.HOUSEHOLD: StarLevel.MEMBER,
-}
+PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
 
 
 def star_report_xlsx(*, tree: StarTree) -> bytes:
@@ -46,10 +50,10 @@ def star_report_xlsx(*, tree: StarTree) -> bytes:
     for node in nodes:
         sheet.append(
             [
-                node.code,
-                node.name,
+                cell_safe(node.code),
+                cell_safe(node.name),
                 node.get_level_display(),
-                codes.get(node.parent_id, ""),
+                cell_safe(codes.get(node.parent_id, "")),
                 node.stars,
                 "" if node.is_ten_star is None else ("是" if node.is_ten_star else "否"),
                 node.children_total,
@@ -72,26 +76,11 @@ class StarRow:
     stars: int
 
 
-def _clean(cell) -> str:
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
-    return unicodedata.normalize("NFKC", str(cell if cell is not None else "")).strip()
-
-
 def _level(text: str) -> str | None:
     for level in StarLevel:
         if text in (level.value, str(level.label)):
             return level.value
     return None
-
-
-def _header_map(header: list[str]) -> dict[str, int]:
-    positions = {}
-    for index, title in enumerate(header):
-        for key, chinese in COLUMNS.items():
-            if title.lower() == key or title == chinese:
-                positions[key] = index
-    return positions
 
 
 def _cell_error(sheet: str, line: int, key: str, text: str) -> str:
@@ -106,9 +95,13 @@ def _cell_error(sheet: str, line: int, key: str, text: str) -> str:
 def _rows_parse(sheet_name: str, table: list[list]) -> tuple[list[StarRow], list[str]]:
     if not table:
         return [], [_("工作表“%(sheet)s”是空的。") % {"sheet": sheet_name}]
-    positions = _header_map([_clean(cell) for cell in table[0]])
-    missing = [f"{key}（{chinese}）" for key, chinese in COLUMNS.items() if key not in positions]
-    if missing:
+    found, missing_columns = sheet_rows_read(sheet=sheet_name, rows=table, columns=SHEET_COLUMNS)
+    if missing_columns:
+        # Said in one line with each column's key and header; the problems give neither alone.
+        positions = sheet_columns_find(sheet=sheet_name, header=table[0], columns=SHEET_COLUMNS)[0]
+        missing = [
+            f"{key}（{chinese}）" for key, chinese in COLUMNS.items() if key not in positions
+        ]
         return [], [
             _("工作表“%(sheet)s”缺少列：%(columns)s。")
             % {"sheet": sheet_name, "columns": "、".join(missing)}
@@ -118,10 +111,11 @@ def _rows_parse(sheet_name: str, table: list[list]) -> tuple[list[StarRow], list
     def error(line, key, text):
         errors.append(_cell_error(sheet_name, line, key, text))
 
-    for line, raw in enumerate(table[1:], start=2):
-        cells = {key: _clean(raw[i]) if i < len(raw) else "" for key, i in positions.items()}
-        if not any(cells.values()):
-            continue
+    for row in found:
+        line = row.number
+        cells = {key: cell_text(raw) for key, raw in row.cells.items()}
+        # A name keeps its full-width punctuation, which belongs to Chinese writing.
+        cells["name"] = cell_prose(row.cells["name"])
         errors_before = len(errors)
         level = _level(cells["level"])
         stars = int(cells["stars"]) if cells["stars"].isdigit() else None
@@ -194,7 +188,8 @@ def star_tree_import(*, tree: StarTree, upload) -> int:
     if errors:
         raise ValidationError(errors)
     ids = {code: pk for code, (pk, _level) in existing.items()}
-    for level in STAR_LEVEL_ORDER:
+    # StarLevel lists the levels top-down, so every parent is written before its children.
+    for level in StarLevel:
         batch = [row for row in rows if row.level == level]
         nodes = [
             StarNode(

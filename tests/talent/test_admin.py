@@ -1,8 +1,14 @@
+import io
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+import tablib
+from import_export.formats.base_formats import XLSX
+from openpyxl import load_workbook
 
-from talent.models import StarNode
+from talent.admin import TalentResource
+from talent.models import StarNode, Talent
 from talent.services.star import star_tree_certify
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +72,73 @@ def test_changing_the_threshold_in_the_admin_certifies_the_tree_again(site_admin
     tree.refresh_from_db()
     assert tree.share == Decimal("0.7")
     assert node("C1-B1").is_ten_star
+
+
+def test_the_admin_exports_a_nominee_named_like_a_formula_as_text(site_admin, make_category):
+    category = make_category(nominees=['=HYPERLINK("http://evil")'])
+    fields = ["id", "category", "nominee", "employer", "summary", "nominated_by", "is_winner"]
+    form = {"format": "0", "resource": "0"} | {f"nominationresource_{f}": "on" for f in fields}
+    response = site_admin.post("/admin/talent/nomination/export/", form)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][2] == '\'=HYPERLINK("http://evil")'
+    assert category.nominations.get().nominee.startswith("=")
+
+
+def talent_rows(*rows):
+    headers = ["id", "name", "programme", "year", "employer", "status", "status_date"]
+    return tablib.Dataset(*rows, headers=headers)
+
+
+def test_an_imported_talent_gets_its_first_status_change_recorded(admin_user, programme):
+    rows = talent_rows(("", "李娜", "SSBS", 2026, "蓝海生物", "applied", "2026-03-02"))
+    result = TalentResource().import_data(rows, dry_run=False, user=admin_user)
+    assert not result.has_errors() and not result.has_validation_errors()
+    change = Talent.objects.get(name="李娜").status_changes.get()
+    assert (change.status, change.date, change.changed_by) == (
+        "applied",
+        date(2026, 3, 2),
+        admin_user,
+    )
+
+
+def test_an_import_cannot_change_an_existing_talents_status(admin_user, make_talent):
+    talent = make_talent(name="张伟", employer="旧单位")
+    unchanged = ("talks", datetime(2026, 3, 1))  # a date typed in Excel
+    result = TalentResource().import_data(
+        talent_rows(
+            (talent.pk, "张伟", "SSBS", 2026, "蓝海生物", *unchanged),
+            (talent.pk, "张伟", "SSBS", 2026, "蓝海生物", "arrived", "2026-03-01"),
+            (talent.pk, "张伟", "SSBS", 2026, "蓝海生物", "talks", "2026-05-01"),
+        ),
+        dry_run=True,
+        user=admin_user,
+    )
+    invalid = {row.number: row.error_dict for row in result.invalid_rows}
+    assert list(invalid) == [2, 3]
+    assert list(invalid[2]) == ["status"] and list(invalid[3]) == ["status_date"]
+    assert "请在人才页面变更" in invalid[2]["status"][0]
+    result = TalentResource().import_data(
+        talent_rows((talent.pk, "张伟", "SSBS", 2026, "蓝海生物", *unchanged)),
+        dry_run=False,
+        user=admin_user,
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    talent.refresh_from_db()
+    assert (talent.employer, talent.status, talent.status_date) == (
+        "蓝海生物",
+        "talks",
+        date(2026, 3, 1),
+    )
+    assert not talent.status_changes.exists()
+
+
+def test_the_admins_talent_spreadsheet_imports_back_unchanged(admin_user, make_talent):
+    make_talent(name="张伟")
+    xlsx = XLSX().export_data(TalentResource().export())
+    result = TalentResource().import_data(
+        XLSX().create_dataset(xlsx), dry_run=False, user=admin_user
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Talent.objects.get().note == ""

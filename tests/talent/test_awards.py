@@ -2,9 +2,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from talent.models import AwardRound, Nomination, ReviewScore
 from talent.services.awards import (
+    award_category_open,
     award_nominate,
     award_ranking,
     award_score_mean,
@@ -147,3 +149,24 @@ def test_nominations_close_when_the_review_starts(make_category):
     category.round.save()
     award_nominate(category=category, nominee="新人", employer="某公司")
     assert category.nominations.count() == 4
+
+
+def test_a_scored_nomination_of_another_category_cannot_win(make_category, panel, admin_user):
+    category = make_category(quota=2, reviewers=panel)
+    other = make_category(name="优秀企业家", reviewers=panel)
+    score_all(other, panel, {"甲": [90] * 5})
+    stranger = other.nominations.get(nominee="甲")
+    with pytest.raises(ValidationError, match="尚未评分"):
+        award_winners_confirm(category=category, nomination_ids=[stranger.pk], by=admin_user)
+
+
+def test_a_category_is_open_while_its_round_is_reviewed_and_its_winners_unconfirmed(
+    make_category,
+):
+    category = make_category()
+    assert award_category_open(category=category)
+    category.round.state = AwardRound.State.NOMINATING
+    assert not award_category_open(category=category)
+    category.round.state = AwardRound.State.REVIEWING
+    category.confirmed_at = timezone.now()
+    assert not award_category_open(category=category)

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 import pytest
+from django.db.models import Sum
 
 from talent.demo import talent_demo_load
 from talent.models import (
@@ -32,5 +35,7 @@ def test_the_talent_demo_is_believable_and_loading_it_twice_changes_nothing():
     )
     assert levels["committee"] >= 3 and 200 <= levels["member"] and 2000 <= levels["household"]
     assert not StarNode.objects.filter(is_ten_star__isnull=True).exists()
+    # 28 arrived talents are each approved a 200,000 settle-in and a 150,000 housing subsidy.
     fund = FundYear.objects.get(year=2026)
-    assert fund.committed <= fund.budget
+    approved = fund.subsidies.filter(state=Subsidy.State.APPROVED).aggregate(total=Sum("amount"))
+    assert fund.committed == approved["total"] == Decimal("9800000")

@@ -54,3 +54,11 @@ def test_progress_counts_each_programme_of_the_year_by_status(programme, make_ta
     )
     assert masters.share_arrived == 50
     assert (rows["ACAD"].target, rows["ACAD"].talks, rows["ACAD"].share_arrived) == (None, 1, None)
+
+
+def test_a_talent_is_counted_from_2000_on_whichever_way_it_is_registered(programme):
+    talent = Talent(name="李娜", programme=programme, year=1999, status_date=date(1999, 3, 1))
+    with pytest.raises(ValidationError) as error:
+        talent_register(talent=talent)
+    assert error.value.message_dict == {"year": ["引才年度应不早于 2000 年"]}
+    assert not Talent.objects.exists()

@@ -100,3 +100,20 @@ def test_the_report_lists_every_node_with_its_reason_and_imports_back(star_tree,
     assert star_tree_import(tree=star_tree, upload=buffer) == 13
     assert StarNode.objects.count() == 13
     assert StarNode.objects.get(code="C1-B1-M01").is_ten_star is True
+
+
+def test_the_report_writes_names_and_codes_like_formulas_as_text(star_tree, star_branch):
+    star_branch([(10, [10])])
+    StarNode.objects.filter(code="C1").update(name="=1+1")
+    StarNode.objects.filter(code="C1-B1").update(code="@SUM(A1)")
+    sheet = load_workbook(io.BytesIO(star_report_xlsx(tree=star_tree))).active
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["C1"][1] == "'=1+1"
+    assert rows["'@SUM(A1)"][1] == "第3楼栋党支部"
+    assert rows["C1-B1-M01"][3] == "'@SUM(A1)"
+
+
+def test_a_name_keeps_its_chinese_punctuation_and_a_code_its_ascii_form(star_tree):
+    upload = workbook([["Ｃ１", " 站前社区（东区）党委 ", "社区党委", "", 10]])
+    assert star_tree_import(tree=star_tree, upload=upload) == 1
+    assert StarNode.objects.values_list("code", "name").get() == ("C1", "站前社区（东区）党委")
