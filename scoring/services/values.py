@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -289,3 +290,21 @@ def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:
 def values_unverified_count(*, cycle: Cycle) -> int:
     """Return how many of the cycle's values were reported but not verified yet."""
     return IndicatorValue.objects.filter(indicator__cycle=cycle, verified_at__isnull=True).count()
+
+
+def value_cell_problem(*, cell: CellInput) -> str | None:
+    """Return why `values_save` would refuse the cell (a conflict aside), or None: for a form
+    that checks one value before it is saved."""
+    report = SaveReport()
+    _cells_read(cycle=cell.indicator.cycle, cells=[cell], report=report)
+    return next(iter(report.errors.values()), None)
+
+
+def value_save(*, cell: CellInput, by, source: str) -> IndicatorValue:
+    """Store one value through `values_save` (a value that did not change keeps its version and
+    verification) and return the stored row; raise ValidationError when it is refused."""
+    report = values_save(cycle=cell.indicator.cycle, cells=[cell], by=by, source=source)
+    problem = next(iter(report.errors.values()), None)
+    if problem:
+        raise ValidationError(problem)
+    return IndicatorValue.objects.get(unit=cell.unit, indicator=cell.indicator, period=cell.period)
