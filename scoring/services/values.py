@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadre.models import Unit
@@ -72,9 +73,12 @@ def value_figure_problem(value: Decimal) -> str | None:
     return None
 
 
-SOURCE_ENTRY = "填报页面"
-SOURCE_ADMIN = "后台"
-SOURCE_CYCLES = "周期管理页面"
+# Stored untranslated in the history (the record outlives the language of whoever wrote it);
+# `source_label` translates them for the reader.
+SOURCE_ENTRY = gettext_noop("填报页面")
+SOURCE_ADMIN = gettext_noop("后台")
+SOURCE_CYCLES = gettext_noop("周期管理页面")
+SOURCES = {SOURCE_ENTRY, SOURCE_ADMIN, SOURCE_CYCLES}
 # Rows per INSERT/UPDATE statement for imports of thousands of cells (databases cap parameters).
 BATCH_SIZE = 1000
 
@@ -290,6 +294,22 @@ def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:
 def values_unverified_count(*, cycle: Cycle) -> int:
     """Return how many of the cycle's values were reported but not verified yet."""
     return IndicatorValue.objects.filter(indicator__cycle=cycle, verified_at__isnull=True).count()
+
+
+def source_label(reason: str | None) -> str:
+    """Return a stored history reason in the reader's language.
+
+    The fixed sources and the prefix of an import ("导入 <file>…") are translated; a file name
+    or the reason typed after "<source>：" is shown as written.
+    """
+    if not reason:
+        return ""
+    if reason.startswith("导入 "):
+        return _("导入 %(file)s") % {"file": reason.removeprefix("导入 ")}
+    source, separator, note = reason.partition("：")
+    if separator and source in SOURCES:
+        return _("%(source)s：%(reason)s") % {"source": _(source), "reason": note}
+    return _(reason) if reason in SOURCES else reason
 
 
 def value_cell_problem(*, cell: CellInput) -> str | None:

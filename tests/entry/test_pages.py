@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
 from scoring.models import Adjustment, Cycle, IndicatorValue, Vote
-from scoring.services.values import CellInput, values_save
+from scoring.services.values import CellInput, source_label, values_save
 from tests.entry.conftest import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,36 @@ def test_the_history_page_shows_each_change_old_to_new(
     # A scorer goes back to the grid; the unit's results are not theirs to read.
     assert f'href="/entry/?cycle={open_cycle.pk}"' in page
     assert f'href="/dashboard/unit/{unit.code}/' not in page
+
+
+def test_the_history_page_names_the_source_in_the_readers_language(
+    client, open_cycle, scorer, unit, changed_value
+):
+    IndicatorValue.history.filter(history_type="~").update(
+        history_change_reason="导入 季度数据.xlsx (#3)"
+    )
+    client.force_login(scorer)
+    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
+    page = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert page.count("Entry page") == 1
+    assert "Imported 季度数据.xlsx (#3)" in page
+    assert "填报页面" not in page and "导入" not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("后台", "Admin site"),
+        ("周期管理页面：重新开放：理由", "Cycles page: 重新开放：理由"),
+        ("导入 a：b.xlsx", "Imported a：b.xlsx"),
+        ("后台管理", "后台管理"),
+        ("别处：理由", "别处：理由"),
+        (None, ""),
+    ],
+)
+def test_a_source_is_translated_and_what_was_typed_is_kept(stored, shown):
+    with translation.override("en"):
+        assert source_label(stored) == shown
 
 
 def test_a_liaison_sees_their_own_units_history_only_once_published(
