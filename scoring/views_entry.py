@@ -7,7 +7,6 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,9 +25,11 @@ from scoring.models import (
     IndicatorValue,
     Period,
     RaterGroup,
-    ResultSnapshot,
 )
 from scoring.selectors import (
+    cycle_state_moves,
+    cycles_last_published,
+    cycles_with_unverified,
     entry_grid,
     history_of_unit,
     indicators_writable,
@@ -248,26 +249,13 @@ def adjustments(request):
 @role_required(ADMIN)
 def cycles(request):
     """Every cycle with its state, the moves allowed from it, and the record of past moves."""
-    all_cycles = Cycle.objects.annotate(
-        unverified=Count(
-            "indicators__values", filter=Q(indicators__values__verified_at__isnull=True)
-        )
-    )
-    records = Cycle.history.select_related("history_user").order_by("history_date", "history_id")
-    moves, last_state = [], {}
-    for record in records:
-        before = last_state.get(record.id)
-        if before is not None and before != record.state:
-            moves.append((record, Cycle.State(before).label, Cycle.State(record.state).label))
-        last_state[record.id] = record.state
-    moves.reverse()
-    latest = {s.cycle_id: s for s in ResultSnapshot.objects.order_by("published_at", "pk")}
+    published = cycles_last_published()
     return render(
         request,
         "entry/cycles.html",
         {
-            "cycles": [(cycle, latest.get(cycle.pk)) for cycle in all_cycles],
-            "moves": moves,
+            "cycles": [(cycle, published.get(cycle.pk)) for cycle in cycles_with_unverified()],
+            "moves": cycle_state_moves(),
             "reopen_form": ReopenForm(),
         },
     )
