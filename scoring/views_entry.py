@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cadre.models import Unit
 from cadre.permissions import role_required
 from cadre.roles import ADMIN, LEADER, LIAISON, SCORER, user_has_role
+from scoring.dashboard.access import audience_for
 from scoring.forms import AdjustmentForm, ReopenForm, VoteCountsForm
 from scoring.models import (
     QUARTERS,
@@ -301,26 +302,20 @@ def unit_history(request, code):
     cycle, period, cycles = _cycle_and_period(request)
     user = request.user
     indicators = Indicator.objects.filter(cycle=cycle)
-    sees_all = user_has_role(user, ADMIN) or user_has_role(user, LEADER)
-    if not sees_all:
-        if user_has_role(user, SCORER):
-            indicators = indicators.filter(owners=user)
-        elif not (
-            cycle.state == Cycle.State.PUBLISHED and unit.liaisons.filter(pk=user.pk).exists()
-        ):
+    # Whoever may read the unit's results reads all of its history, adjustments included.
+    sees_results = audience_for(user).may_see_unit(unit_id=unit.pk, cycle=cycle)
+    if not sees_results:
+        if not user_has_role(user, SCORER):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
+        indicators = indicators.filter(owners=user)
     context = _picker_context(request, cycle, period, cycles)
     context.update(
         {
             "unit": unit,
             "may_enter": user_has_role(user, ADMIN) or user_has_role(user, SCORER),
-            "sees_results": sees_all or not user_has_role(user, SCORER),
+            "sees_results": sees_results,
             "events": history_of_unit(
-                cycle=cycle,
-                unit=unit,
-                indicators=indicators,
-                # A scorer sees the indicators they own, not the unit's adjustments.
-                with_adjustments=sees_all or not user_has_role(user, SCORER),
+                cycle=cycle, unit=unit, indicators=indicators, with_adjustments=sees_results
             ),
         }
     )

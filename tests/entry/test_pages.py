@@ -5,7 +5,7 @@ from django.utils import translation
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
-from scoring.models import Adjustment, Cycle, IndicatorValue, Vote
+from scoring.models import Adjustment, Cycle, Indicator, IndicatorValue, Vote
 from scoring.services.values import CellInput, source_label, values_save
 from tests.entry.conftest import user_with_role
 
@@ -144,6 +144,33 @@ def test_a_liaison_sees_their_own_units_history_only_once_published(
     assert 'href="/entry/?' not in page
     unit.liaisons.remove(liaison)
     assert client.get(url).status_code == 403
+
+
+def test_a_scorer_who_is_the_units_liaison_reads_its_published_history_whole(
+    client, open_cycle, scorer, unit, changed_value, admin_user
+):
+    Adjustment.objects.create(
+        cycle=open_cycle, unit=unit, period="Q1", points=2, reason="抗洪", approved_by="区委"
+    )
+    other = Indicator.objects.create(
+        cycle=open_cycle, code="X02", name="他人指标", max_points=10, method="direct"
+    )
+    values_save(
+        cycle=open_cycle,
+        cells=[CellInput(unit=unit, indicator=other, period="Q1", raw="3")],
+        by=admin_user,
+        source="后台",
+    )
+    unit.liaisons.add(scorer)
+    scorer.groups.add(roles.role_groups_ensure()[roles.LIAISON])
+    client.force_login(scorer)
+    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
+    page = client.get(url).content.decode()
+    assert "他人指标" not in page and "抗洪" not in page
+    Cycle.objects.filter(pk=open_cycle.pk).update(state=Cycle.State.PUBLISHED)
+    page = client.get(url).content.decode()
+    assert "他人指标" in page and "抗洪" in page
+    assert f'href="/dashboard/unit/{unit.code}/?cycle={open_cycle.year}"' in page
 
 
 def test_admins_verify_values_and_see_how_many_remain(
