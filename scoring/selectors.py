@@ -20,6 +20,15 @@ from scoring.services.values import CellConflict, SaveReport, source_label
 VALUE_METHODS = [m for m in Indicator.Method.values if m != Indicator.Method.EVALUATION]
 
 
+def cycle_picked(*, cycles: list[Cycle], picked: str | None) -> Cycle | None:
+    """Return the cycle whose id was picked, else the one taking input (the latest open one),
+    else the latest; None when there is no cycle."""
+    cycle = next((c for c in cycles if str(c.pk) == picked), None)
+    if cycle is None:
+        cycle = next((c for c in cycles if c.state == Cycle.State.OPEN), None)
+    return cycle or next(iter(cycles), None)
+
+
 def indicators_writable(*, cycle: Cycle, user, period: str, methods=VALUE_METHODS) -> QuerySet:
     """Return the cycle's indicators the user may enter in the period: all of them for an
     admin, the ones the user owns for a scorer."""

@@ -7,6 +7,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import model_to_dict
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +29,7 @@ from scoring.models import (
     RaterGroup,
 )
 from scoring.selectors import (
+    cycle_picked,
     cycle_state_moves,
     cycles_last_published,
     cycles_with_unverified,
@@ -57,12 +59,11 @@ def _cycle_and_period(request):
     """Return the cycle and period picked in the query string (defaults: the newest open
     cycle, the first quarter) and every cycle for the picker."""
     cycles = list(Cycle.objects.all())
-    if not cycles:
-        raise Http404(_("还没有考核周期"))
-    chosen = request.GET.get("cycle") or request.POST.get("cycle")
-    cycle = next((c for c in cycles if str(c.pk) == chosen), None)
+    cycle = cycle_picked(
+        cycles=cycles, picked=request.GET.get("cycle") or request.POST.get("cycle")
+    )
     if cycle is None:
-        cycle = next((c for c in cycles if c.state == Cycle.State.OPEN), cycles[0])
+        raise Http404(_("还没有考核周期"))
     period = request.GET.get("period") or request.POST.get("period") or Period.Q1
     if period not in Period.values:
         period = Period.Q1
@@ -219,11 +220,7 @@ def votes(request):
 
 
 def _vote_initial(vote):
-    if vote is None:
-        return {}
-    return {
-        name: getattr(vote, name) for name in ("excellent", "competent", "basic", "incompetent")
-    }
+    return model_to_dict(vote, fields=list(VoteCountsForm.base_fields)) if vote else {}
 
 
 @role_required(ADMIN)

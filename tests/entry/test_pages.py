@@ -201,3 +201,14 @@ def test_the_history_page_takes_the_same_queries_for_few_or_many_changes(
     with django_assert_max_num_queries(9):
         page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}")
     assert page.content.decode().count("填报页面") == changes
+
+
+def test_the_import_page_opens_on_the_cycle_picked_in_the_entry_navigation(
+    client, open_cycle, admin_user
+):
+    older = Cycle.objects.create(year=2025)
+    client.force_login(admin_user)
+    grid = client.get(f"/entry/?cycle={older.pk}").content.decode()
+    assert f'href="/entry/sheets/?cycle={older.pk}"' in grid
+    assert client.get(f"/entry/sheets/?cycle={older.pk}").context["cycle"] == older
+    assert client.get("/entry/sheets/").context["cycle"] == open_cycle
