@@ -20,12 +20,15 @@ from scoring.models import (
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
 from scoring.resources_base import safe_resource_for
+from scoring.services.refresh import results_refresh_all, results_refresh_for_changes
 from scoring.services.tree import indicator_tree_problems
 from scoring.services.values import (
     SOURCE_ADMIN,
+    CellInput,
     CycleLockedError,
     cycle_ensure_editable,
-    value_problem,
+    value_cell_problem,
+    value_save,
 )
 
 
@@ -42,23 +45,36 @@ class CycleInputForm(forms.ModelForm):
                 raise ValidationError(str(error)) from None
         return cleaned
 
-    def cycle_of(self, cleaned):
-        indicator = cleaned.get("indicator")
-        return cleaned.get("cycle") or (indicator.cycle if indicator else self.instance_cycle())
-
-    def instance_cycle(self):
-        return self.instance.cycle if isinstance(self.instance, Cycle) else None
+    def cycle_of(self, cleaned) -> Cycle | None:
+        if isinstance(self.instance, Cycle):
+            return self.instance
+        # The fields that place a row in its cycle are read-only on a change form, so they come
+        # from the stored row there.
+        indicator = cleaned.get("indicator") or getattr(self.instance, "indicator", None)
+        cycle = cleaned.get("cycle") or getattr(self.instance, "cycle", None)
+        return cycle or (indicator.cycle if indicator else None)
 
 
 class IndicatorValueForm(CycleInputForm):
+    """Checks the value with the rules `values_save` applies, which then stores it."""
+
     def clean(self):
         cleaned = super().clean()
-        indicator, value = cleaned.get("indicator"), cleaned.get("value")
-        if indicator is not None and value is not None:
-            problem = value_problem(indicator=indicator, value=value)
+        cell = self.cell(cleaned)
+        if cell is not None:
+            problem = value_cell_problem(cell=cell)
             if problem:
                 self.add_error("value", problem)
         return cleaned
+
+    def cell(self, cleaned) -> CellInput | None:
+        key = {
+            name: cleaned.get(name) or getattr(self.instance, name, None)
+            for name in ("unit", "indicator", "period")
+        }
+        if not all(key.values()) or cleaned.get("value") is None:
+            return None
+        return CellInput(**key, raw=cleaned["value"])
 
 
 def delete_selected_unless_locked(modeladmin, request, queryset):
@@ -77,15 +93,23 @@ def delete_selected_unless_locked(modeladmin, request, queryset):
 
 class CycleLockMixin:
     """Admin of rows that belong to a cycle: read-only once the cycle is closed or published,
-    from the change form, the delete page and the bulk delete action alike."""
+    from the change form, the delete page and the bulk delete action alike; every save and
+    delete recomputes the results the rows feed, as the entry pages do."""
 
     form = CycleInputForm
     cycle_path = "cycle"
+    # Fields that place a row in its cycle and in the results it feeds: moving a row elsewhere
+    # is deleting it and adding another, so that both places are recomputed.
+    placing_fields: list[str] = []
 
     def cycle_of(self, obj) -> Cycle:
         for name in filter(None, self.cycle_path.split("__")):
             obj = getattr(obj, name)
         return obj
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, *self.placing_fields] if obj is not None else fields
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and self.cycle_of(obj).is_locked:
@@ -108,9 +132,31 @@ class CycleLockMixin:
         cycle_ensure_editable(cycle=self.cycle_of(obj))
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        # After the many-to-many fields and inlines, which count too (categories, rater groups).
+        super().save_related(request, form, formsets, change)
+        self.results_refresh([form.instance])
+
     def delete_model(self, request, obj):
         cycle_ensure_editable(cycle=self.cycle_of(obj))
         super().delete_model(request, obj)
+        self.results_refresh_after_delete([obj])
+
+    def delete_queryset(self, request, queryset):
+        rows = list(queryset.select_related(*self.refresh_related()))
+        super().delete_queryset(request, queryset)
+        self.results_refresh_after_delete(rows)
+
+    def results_refresh_after_delete(self, rows) -> None:
+        self.results_refresh(rows)
+
+    def refresh_related(self) -> list[str]:
+        return [self.cycle_path] if self.cycle_path else []
+
+    def results_refresh(self, rows) -> None:
+        """Recompute every result of the rows' cycles: the tree and the settings weigh on all."""
+        for cycle in {self.cycle_of(row) for row in rows}:
+            results_refresh_all(cycle=cycle)
 
 
 class LockedCycleAdmin(CycleLockMixin, SimpleHistoryAdmin):
@@ -124,6 +170,27 @@ class LockedCycleAdmin(CycleLockMixin, SimpleHistoryAdmin):
     def delete_model(self, request, obj):
         obj._change_reason = SOURCE_ADMIN
         super().delete_model(request, obj)
+
+
+class UnitInputAdmin(LockedCycleAdmin):
+    """Admin of a unit's input for a period (value, votes, adjustment): a change recomputes
+    only the results of the unit's category for that period, as the entry pages do."""
+
+    def refresh_related(self) -> list[str]:
+        return [*super().refresh_related(), "unit"]
+
+    def results_refresh(self, rows) -> None:
+        changes: dict[Cycle, list] = {}
+        for row in rows:
+            changes.setdefault(self.cycle_of(row), []).append((row.unit, row.period))
+        for cycle, touched in changes.items():
+            results_refresh_for_changes(cycle=cycle, changes=touched)
+
+
+def tree_problems_warn(request, cycle: Cycle) -> None:
+    """Show the admin what is wrong with the cycle's indicator tree (it may be mid-edit)."""
+    for problem in indicator_tree_problems(cycle=cycle):
+        messages.warning(request, problem)
 
 
 class RaterGroupInline(admin.TabularInline):
@@ -168,14 +235,17 @@ class CycleAdmin(ExportMixin, LockedCycleAdmin):
         if request.method == "GET" and object_id:
             cycle = self.get_object(request, object_id)
             if cycle is not None:
-                for problem in indicator_tree_problems(cycle=cycle):
-                    messages.warning(request, problem)
+                tree_problems_warn(request, cycle)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def results_refresh_after_delete(self, rows) -> None:
+        """A deleted cycle's results are deleted with it: nothing is left to recompute."""
 
 
 @admin.register(Indicator)
 class IndicatorAdmin(CycleLockMixin, ImportExportModelAdmin):
     resource_classes = [IndicatorResource]
+    placing_fields = ["cycle"]
     list_display = ["code", "name", "parent", "max_points", "method", "frequency", "cycle"]
     list_filter = ["cycle", "method", "frequency", "categories"]
     list_select_related = ["cycle", "parent"]
@@ -188,20 +258,19 @@ class IndicatorAdmin(CycleLockMixin, ImportExportModelAdmin):
         if request.method == "GET" and cycle_id:
             cycle = Cycle.objects.filter(pk=cycle_id).first()
             if cycle is not None:
-                for problem in indicator_tree_problems(cycle=cycle):
-                    messages.warning(request, problem)
+                tree_problems_warn(request, cycle)
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        for problem in indicator_tree_problems(cycle=obj.cycle):
-            messages.warning(request, problem)
+        tree_problems_warn(request, obj.cycle)
 
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(CycleLockMixin, ImportExportModelAdmin):
     resource_classes = [ResponsibilityResource]
     cycle_path = "indicator__cycle"
+    placing_fields = ["indicator"]
     list_display = ["official", "indicator"]
     list_select_related = ["official__unit", "indicator"]
     list_filter = ["indicator__cycle"]
@@ -210,10 +279,11 @@ class ResponsibilityAdmin(CycleLockMixin, ImportExportModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ExportMixin, LockedCycleAdmin):
+class IndicatorValueAdmin(ExportMixin, UnitInputAdmin):
     resource_classes = [safe_resource_for(IndicatorValue)]
     form = IndicatorValueForm
     cycle_path = "indicator__cycle"
+    placing_fields = ["unit", "indicator", "period"]
     list_display = [
         "unit",
         "indicator",
@@ -230,17 +300,21 @@ class IndicatorValueAdmin(ExportMixin, LockedCycleAdmin):
     readonly_fields = ["version", "entered_by", "verified_by", "verified_at"]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
-            obj.verified_by = obj.verified_at = None
-        obj.entered_by = request.user
-        super().save_model(request, obj, form, change)
+        # The service stores the value as every other path does (version, verification,
+        # history, results); the form checked it already.
+        cell = CellInput(unit=obj.unit, indicator=obj.indicator, period=obj.period, raw=obj.value)
+        obj.pk = value_save(cell=cell, by=request.user, source=SOURCE_ADMIN).pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        """`value_save` recomputed the results already; a value has nothing related to save."""
 
 
 @admin.register(Vote)
-class VoteAdmin(ExportMixin, LockedCycleAdmin):
+class VoteAdmin(ExportMixin, UnitInputAdmin):
     resource_classes = [safe_resource_for(Vote)]
     cycle_path = "indicator__cycle"
+    placing_fields = ["unit", "indicator", "period"]
     list_display = [
         "unit",
         "indicator",
@@ -258,8 +332,9 @@ class VoteAdmin(ExportMixin, LockedCycleAdmin):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(ExportMixin, LockedCycleAdmin):
+class AdjustmentAdmin(ExportMixin, UnitInputAdmin):
     resource_classes = [safe_resource_for(Adjustment)]
+    placing_fields = ["cycle", "unit", "period"]
     list_display = ["unit", "cycle", "period", "points", "reason", "approved_by", "created_at"]
     list_filter = ["cycle", "period"]
     list_select_related = ["unit", "cycle"]

@@ -22,4 +22,20 @@ class AdjustmentForm(forms.ModelForm):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("重新开放的理由"), max_length=REOPEN_REASON_MAX)
+    """The reason field beside each locked cycle's buttons on the cycles page."""
+
+    # The field shares a form with the publish button, which needs no reason; the service
+    # refuses a reopening without one.
+    use_required_attribute = False
+
+    reason = forms.CharField(
+        label=_("重新开放的理由"),
+        max_length=REOPEN_REASON_MAX,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("重新开放的理由"), "aria-label": _("重新开放的理由")}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Shown once per locked cycle on one page: no id, which would repeat.
+        super().__init__(*args, auto_id=False, **kwargs)

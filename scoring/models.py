@@ -134,6 +134,15 @@ class Cycle(models.Model):
         """Closed and published cycles accept no change to any input."""
         return self.state in (self.State.CLOSED, self.State.PUBLISHED)
 
+    @property
+    def grade_thresholds(self) -> dict["Grade", Decimal]:
+        """Return the lowest total of each grade above 较差, best grade first."""
+        return {
+            Grade.EXCELLENT: self.excellent_min,
+            Grade.GOOD: self.good_min,
+            Grade.FAIR: self.fair_min,
+        }
+
 
 class Method(models.TextChoices):
     DIRECT = "direct", _("直接赋分")

@@ -2,14 +2,31 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from cadre.models import Unit
 from cadre.roles import ADMIN, user_has_role
-from scoring.models import Adjustment, Cycle, Indicator, IndicatorValue, Period, Vote
-from scoring.services.values import CellConflict, SaveReport
+from scoring.models import (
+    Adjustment,
+    Cycle,
+    Indicator,
+    IndicatorValue,
+    Period,
+    ResultSnapshot,
+    Vote,
+)
+from scoring.services.values import CellConflict, SaveReport, source_label
 
 VALUE_METHODS = [m for m in Indicator.Method.values if m != Indicator.Method.EVALUATION]
+
+
+def cycle_picked(*, cycles: list[Cycle], picked: str | None) -> Cycle | None:
+    """Return the cycle whose id was picked, else the one taking input (the latest open one),
+    else the latest; None when there is no cycle."""
+    cycle = next((c for c in cycles if str(c.pk) == picked), None)
+    if cycle is None:
+        cycle = next((c for c in cycles if c.state == Cycle.State.OPEN), None)
+    return cycle or next(iter(cycles), None)
 
 
 def indicators_writable(*, cycle: Cycle, user, period: str, methods=VALUE_METHODS) -> QuerySet:
@@ -183,7 +200,7 @@ def _changes(records, *, key, show, label) -> list[dict]:
                 "old": "" if before is None or record.history_type == "+" else before,
                 "new": "" if record.history_type == "-" else shown,
                 "kind": record.get_history_type_display(),
-                "source": record.history_change_reason or "",
+                "source": source_label(record.history_change_reason),
             }
         )
         previous[key(record)] = shown
@@ -199,3 +216,44 @@ def unverified_by_indicator(*, cycle: Cycle, period: str) -> QuerySet:
         .filter(unverified__gt=0)
         .order_by("sort_order", "code")
     )
+
+
+def cycles_with_unverified() -> QuerySet:
+    """Return every cycle with its count of values not yet verified (`unverified`)."""
+    return Cycle.objects.annotate(
+        unverified=Count(
+            "indicators__values", filter=Q(indicators__values__verified_at__isnull=True)
+        )
+    )
+
+
+def cycles_last_published() -> dict[int, object]:
+    """Return {cycle id: when its results were last published}, without the snapshots."""
+    return dict(
+        ResultSnapshot.objects.values("cycle_id")
+        .annotate(latest=Max("published_at"))
+        .values_list("cycle_id", "latest")
+    )
+
+
+def cycle_state_moves() -> list[dict]:
+    """Return every change of a cycle's state, newest first: when, which cycle, from and to
+    which state, who, and from where (with the reason given for a reopening)."""
+    records = Cycle.history.select_related("history_user").order_by("history_date", "history_id")
+    moves, last_state = [], {}
+    for record in records:
+        before = last_state.get(record.id)
+        if before is not None and before != record.state:
+            moves.append(
+                {
+                    "when": record.history_date,
+                    "cycle": record.name or record.year,
+                    "before": Cycle.State(before).label,
+                    "after": Cycle.State(record.state).label,
+                    "who": record.history_user,
+                    "source": source_label(record.history_change_reason),
+                }
+            )
+        last_state[record.id] = record.state
+    moves.reverse()
+    return moves

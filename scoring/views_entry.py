@@ -7,7 +7,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.forms.models import model_to_dict
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cadre.models import Unit
 from cadre.permissions import role_required
 from cadre.roles import ADMIN, LEADER, LIAISON, SCORER, user_has_role
+from scoring.dashboard.access import audience_for
 from scoring.forms import AdjustmentForm, ReopenForm, VoteCountsForm
 from scoring.models import (
     QUARTERS,
@@ -26,9 +27,12 @@ from scoring.models import (
     IndicatorValue,
     Period,
     RaterGroup,
-    ResultSnapshot,
 )
 from scoring.selectors import (
+    cycle_picked,
+    cycle_state_moves,
+    cycles_last_published,
+    cycles_with_unverified,
     entry_grid,
     history_of_unit,
     indicators_writable,
@@ -55,12 +59,11 @@ def _cycle_and_period(request):
     """Return the cycle and period picked in the query string (defaults: the newest open
     cycle, the first quarter) and every cycle for the picker."""
     cycles = list(Cycle.objects.all())
-    if not cycles:
-        raise Http404(_("还没有考核周期"))
-    chosen = request.GET.get("cycle") or request.POST.get("cycle")
-    cycle = next((c for c in cycles if str(c.pk) == chosen), None)
+    cycle = cycle_picked(
+        cycles=cycles, picked=request.GET.get("cycle") or request.POST.get("cycle")
+    )
     if cycle is None:
-        cycle = next((c for c in cycles if c.state == Cycle.State.OPEN), cycles[0])
+        raise Http404(_("还没有考核周期"))
     period = request.GET.get("period") or request.POST.get("period") or Period.Q1
     if period not in Period.values:
         period = Period.Q1
@@ -217,11 +220,7 @@ def votes(request):
 
 
 def _vote_initial(vote):
-    if vote is None:
-        return {}
-    return {
-        name: getattr(vote, name) for name in ("excellent", "competent", "basic", "incompetent")
-    }
+    return model_to_dict(vote, fields=list(VoteCountsForm.base_fields)) if vote else {}
 
 
 @role_required(ADMIN)
@@ -248,26 +247,13 @@ def adjustments(request):
 @role_required(ADMIN)
 def cycles(request):
     """Every cycle with its state, the moves allowed from it, and the record of past moves."""
-    all_cycles = Cycle.objects.annotate(
-        unverified=Count(
-            "indicators__values", filter=Q(indicators__values__verified_at__isnull=True)
-        )
-    )
-    records = Cycle.history.select_related("history_user").order_by("history_date", "history_id")
-    moves, last_state = [], {}
-    for record in records:
-        before = last_state.get(record.id)
-        if before is not None and before != record.state:
-            moves.append((record, Cycle.State(before).label, Cycle.State(record.state).label))
-        last_state[record.id] = record.state
-    moves.reverse()
-    latest = {s.cycle_id: s for s in ResultSnapshot.objects.order_by("published_at", "pk")}
+    published = cycles_last_published()
     return render(
         request,
         "entry/cycles.html",
         {
-            "cycles": [(cycle, latest.get(cycle.pk)) for cycle in all_cycles],
-            "moves": moves,
+            "cycles": [(cycle, published.get(cycle.pk)) for cycle in cycles_with_unverified()],
+            "moves": cycle_state_moves(),
             "reopen_form": ReopenForm(),
         },
     )
@@ -313,26 +299,20 @@ def unit_history(request, code):
     cycle, period, cycles = _cycle_and_period(request)
     user = request.user
     indicators = Indicator.objects.filter(cycle=cycle)
-    sees_all = user_has_role(user, ADMIN) or user_has_role(user, LEADER)
-    if not sees_all:
-        if user_has_role(user, SCORER):
-            indicators = indicators.filter(owners=user)
-        elif not (
-            cycle.state == Cycle.State.PUBLISHED and unit.liaisons.filter(pk=user.pk).exists()
-        ):
+    # Whoever may read the unit's results reads all of its history, adjustments included.
+    sees_results = audience_for(user).may_see_unit(unit_id=unit.pk, cycle=cycle)
+    if not sees_results:
+        if not user_has_role(user, SCORER):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
+        indicators = indicators.filter(owners=user)
     context = _picker_context(request, cycle, period, cycles)
     context.update(
         {
             "unit": unit,
             "may_enter": user_has_role(user, ADMIN) or user_has_role(user, SCORER),
-            "sees_results": sees_all or not user_has_role(user, SCORER),
+            "sees_results": sees_results,
             "events": history_of_unit(
-                cycle=cycle,
-                unit=unit,
-                indicators=indicators,
-                # A scorer sees the indicators they own, not the unit's adjustments.
-                with_adjustments=sees_all or not user_has_role(user, SCORER),
+                cycle=cycle, unit=unit, indicators=indicators, with_adjustments=sees_results
             ),
         }
     )

@@ -15,6 +15,7 @@ from cadre import roles
 from cadre.models import Unit
 from cadre.permissions import role_required
 from scoring.models import Cycle, ImportRecord, Indicator, Period
+from scoring.selectors import cycle_picked
 from scoring.services.sheets import (
     ImportRefused,
     sheet_import_commit,
@@ -38,18 +39,14 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
 
 
-def _cycle_current() -> Cycle | None:
-    """Return the cycle taking input (the latest open one), else the latest cycle."""
-    return Cycle.objects.filter(state=Cycle.State.OPEN).first() or Cycle.objects.first()
-
-
 def _record_visible(request, pk: int, *deferred: str) -> ImportRecord:
     return get_object_or_404(sheet_records_visible(user=request.user).defer(*deferred), pk=pk)
 
 
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_index(request):
-    cycle = _cycle_current()
+    # The cycle picked in the entry navigation, else the one taking input.
+    cycle = cycle_picked(cycles=list(Cycle.objects.all()), picked=request.GET.get("cycle"))
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and cycle is not None:
         try:

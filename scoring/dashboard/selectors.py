@@ -91,7 +91,7 @@ class RankedRow:
     rank_change: int | None = None
     above: UnitResult | None = None
     gap_to_above: Decimal | None = None
-    next_grade: str | None = None
+    next_grade: Grade | None = None
     gap_to_next_grade: Decimal | None = None
     held_by_quota: bool = False
 
@@ -146,11 +146,6 @@ def _next_grade_fill(row: RankedRow, cycle: Cycle) -> None:
     quota is marked as held by the quota.
     """
     result = row.result
-    thresholds = {
-        Grade.FAIR: cycle.fair_min,
-        Grade.GOOD: cycle.good_min,
-        Grade.EXCELLENT: cycle.excellent_min,
-    }
     position = GRADE_ORDER.index(result.grade)
     if position + 1 >= len(GRADE_ORDER):
         return
@@ -158,7 +153,7 @@ def _next_grade_fill(row: RankedRow, cycle: Cycle) -> None:
     if result.vetoed and target in (Grade.GOOD, Grade.EXCELLENT):
         return
     row.next_grade = target
-    row.gap_to_next_grade = max(thresholds[target] - result.total, Decimal(0))
+    row.gap_to_next_grade = max(cycle.grade_thresholds[target] - result.total, Decimal(0))
     row.held_by_quota = row.gap_to_next_grade == 0
 
 
@@ -169,23 +164,21 @@ def grade_distribution(rows: list[RankedRow]) -> list[tuple[str, str, int]]:
 
 
 def category_trend(*, cycle: Cycle, category: UnitCategory) -> dict:
-    """Return the quarterly totals and ranks of each unit of the category, in one query."""
+    """Return the quarterly ranks of each unit of the category, in one query."""
     by_unit: dict[int, dict] = {}
     stored = (
         UnitResult.objects.filter(cycle=cycle, category=category, period__in=QUARTERS)
         .order_by("unit__sort_order", "unit__code")
-        .values_list("unit_id", "unit__name", "period", "total", "rank")
+        .values_list("unit_id", "unit__name", "period", "rank")
     )
-    for unit_id, name, period, total, rank in stored:
-        line = by_unit.setdefault(unit_id, {"name": name, "totals": {}, "ranks": {}})
-        line["totals"][period] = str(total)
+    for unit_id, name, period, rank in stored:
+        line = by_unit.setdefault(unit_id, {"name": name, "ranks": {}})
         line["ranks"][period] = rank
     return {
         "periods": [str(period.label) for period in QUARTERS],
         "series": [
             {
                 "name": line["name"],
-                "totals": [line["totals"].get(period) for period in QUARTERS],
                 "ranks": [line["ranks"].get(period) for period in QUARTERS],
             }
             for line in by_unit.values()
@@ -277,16 +270,12 @@ def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
     return officials
 
 
-def personal_grade(*, cycle: Cycle, score: Decimal | None) -> str | None:
+def personal_grade(*, cycle: Cycle, score: Decimal | None) -> Grade | None:
     """Return the grade the score's thresholds give (no quota applies to persons), or None
     while the cycle is still open: its annual score counts the quarters not yet filled as 0."""
     if score is None or not cycle.is_locked:
         return None
-    for grade, threshold in (
-        (Grade.EXCELLENT, cycle.excellent_min),
-        (Grade.GOOD, cycle.good_min),
-        (Grade.FAIR, cycle.fair_min),
-    ):
+    for grade, threshold in cycle.grade_thresholds.items():
         if score >= threshold:
             return grade
     return Grade.POOR

@@ -15,7 +15,8 @@ from cadre.models import Unit, UnitCategory
 from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
-from scoring.models import Cycle, Grade, Indicator, Period
+from scoring.models import Cycle, Indicator, Period
+from scoring.selectors import units_active
 from scoring.services.explain import unit_indicator_lines, unit_total_explanation
 from scoring.services.reports import results_workbook_build
 from scoring.services.values import values_unverified_count
@@ -43,6 +44,10 @@ class Selection:
 
     def period_choices(self):
         return [(period, Period(period).label) for period in self.periods]
+
+    @property
+    def period_label(self) -> str:
+        return Period(self.period).label if self.period else ""
 
     def query(self) -> str:
         parts = [f"cycle={self.cycle.year}"]
@@ -75,9 +80,7 @@ def _selection(request) -> Selection:
 def _page(request, template, selection, **context):
     current = request.resolver_match.view_name
     tabs = [(reverse(name), label, name == current) for name, label in TABS]
-    return render(
-        request, template, {"selection": selection, "tabs": tabs, "grades": Grade, **context}
-    )
+    return render(request, template, {"selection": selection, "tabs": tabs, **context})
 
 
 def _radar(areas, series):
@@ -197,7 +200,7 @@ def unit_detail(request, code):
 @dashboard_view()
 def compare(request):
     selection = _selection(request)
-    units = list(Unit.objects.filter(is_active=True).select_related("category"))
+    units = units_active()
     form = CompareForm(
         request.GET if "units" in request.GET else None,
         unit_choices=[(unit.code, f"{unit.category.name} · {unit.name}") for unit in units],

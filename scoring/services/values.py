@@ -10,10 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadre.models import Unit
@@ -94,9 +96,12 @@ def indicator_categories(indicator_ids: Iterable[int]) -> dict[int, set[int]]:
     return categories
 
 
-SOURCE_ENTRY = "填报页面"
-SOURCE_ADMIN = "后台"
-SOURCE_CYCLES = "周期管理页面"
+# Stored untranslated in the history (the record outlives the language of whoever wrote it);
+# `source_label` translates them for the reader.
+SOURCE_ENTRY = gettext_noop("填报页面")
+SOURCE_ADMIN = gettext_noop("后台")
+SOURCE_CYCLES = gettext_noop("周期管理页面")
+SOURCES = {SOURCE_ENTRY, SOURCE_ADMIN, SOURCE_CYCLES}
 # Rows per INSERT/UPDATE statement for imports of thousands of cells (databases cap parameters).
 BATCH_SIZE = 1000
 
@@ -312,3 +317,37 @@ def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:
 def values_unverified_count(*, cycle: Cycle) -> int:
     """Return how many of the cycle's values were reported but not verified yet."""
     return IndicatorValue.objects.filter(indicator__cycle=cycle, verified_at__isnull=True).count()
+
+
+def source_label(reason: str | None) -> str:
+    """Return a stored history reason in the reader's language.
+
+    The fixed sources and the prefix of an import ("导入 <file>…") are translated; a file name
+    or the reason typed after "<source>：" is shown as written.
+    """
+    if not reason:
+        return ""
+    if reason.startswith("导入 "):
+        return _("导入 %(file)s") % {"file": reason.removeprefix("导入 ")}
+    source, separator, note = reason.partition("：")
+    if separator and source in SOURCES:
+        return _("%(source)s：%(reason)s") % {"source": _(source), "reason": note}
+    return _(reason) if reason in SOURCES else reason
+
+
+def value_cell_problem(*, cell: CellInput) -> str | None:
+    """Return why `values_save` would refuse the cell (a conflict aside), or None: for a form
+    that checks one value before it is saved."""
+    report = SaveReport()
+    _cells_read(cycle=cell.indicator.cycle, cells=[cell], report=report)
+    return next(iter(report.errors.values()), None)
+
+
+def value_save(*, cell: CellInput, by, source: str) -> IndicatorValue:
+    """Store one value through `values_save` (a value that did not change keeps its version and
+    verification) and return the stored row; raise ValidationError when it is refused."""
+    report = values_save(cycle=cell.indicator.cycle, cells=[cell], by=by, source=source)
+    problem = next(iter(report.errors.values()), None)
+    if problem:
+        raise ValidationError(problem)
+    return IndicatorValue.objects.get(unit=cell.unit, indicator=cell.indicator, period=cell.period)

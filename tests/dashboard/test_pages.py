@@ -86,7 +86,8 @@ def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
     pool = leader_client.get("/dashboard/officials/?young=1")
     assert [o.name for o in pool.context["page"]] == ["李静"]
     html = pool.content.decode()
-    assert "915.00" in html and "中青年干部培训班" in html and "grade-excellent" in html
+    assert "915.00" in html and "中青年干部培训班" in html
+    assert '<span class="grade grade-excellent">优秀</span>' in html
     # Personal scores are annual: the page says so and offers no quarter to pick.
     assert "个人得分（年度）" in html and 'name="period"' not in html
     assert "个人得分为截至目前的临时结果" not in html

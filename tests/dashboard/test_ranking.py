@@ -35,6 +35,9 @@ def test_the_ranked_table_matches_the_stored_results(leader_client, stored_year)
     assert charts["totals"] == [str(total) for _rank, _code, total in stored]
     assert [line["name"] for line in charts["trend"]["series"]][:1] == ["镇街单位1"]
     assert len(charts["trend"]["series"][0]["ranks"]) == 4
+    # The trend chart draws ranks only.
+    assert set(charts["trend"]["series"][0]) == {"name", "ranks"}
+    assert "<h1>2025年度考核 · 镇街 · 第三季度</h1>" in html
 
 
 def test_the_year_is_shown_by_default_with_every_area_as_a_column(leader_client, stored_year):
@@ -133,7 +136,9 @@ def test_distance_lists_the_units_closest_to_a_boundary_first(
     assert by_unit[vetoed].next_grade is None
     assert by_unit[far].gap_to_above == Decimal("50.01")
     assert by_unit[top].gap_to_above is None and by_unit[top].next_grade is None
-    assert "一票否决，最高一般" in response.content.decode()
+    html = response.content.decode()
+    assert "一票否决，最高一般" in html
+    assert html.count("<td>良好</td>") == 2
 
 
 def test_a_unit_past_the_excellent_line_but_over_the_quota_is_marked(

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import pytest
 import tablib
+from django.utils import timezone
 
-from cadre.models import Official
+from cadre.models import Official, UnitCategory
 from scoring.models import (
     Adjustment,
     Cycle,
@@ -11,8 +12,11 @@ from scoring.models import (
     IndicatorValue,
     RaterGroup,
     Responsibility,
+    UnitResult,
+    Vote,
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
+from scoring.services.refresh import results_refresh_all
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +156,119 @@ def test_the_admin_import_refuses_tree_rows_of_a_locked_cycle(locked_tree):
     assert result.invalid_rows
     indicator.refresh_from_db()
     assert indicator.name == "X01"
+
+
+def quarter_total(unit, period="Q1"):
+    return UnitResult.objects.get(unit=unit, period=period).total
+
+
+def test_an_admin_value_change_recomputes_the_units_result(admin_client, value):
+    results_refresh_all(cycle=value.indicator.cycle)
+    assert quarter_total(value.unit) == Decimal("500")
+    url = f"/admin/scoring/indicatorvalue/{value.pk}/change/"
+    assert admin_client.post(url, {"value": "8"}).status_code == 302
+    assert quarter_total(value.unit) == Decimal("800")
+
+
+def test_an_unchanged_value_saved_in_the_admin_keeps_its_version_and_verification(
+    admin_client, value, admin_user
+):
+    IndicatorValue.objects.filter(pk=value.pk).update(
+        verified_by=admin_user, verified_at=timezone.now()
+    )
+    url = f"/admin/scoring/indicatorvalue/{value.pk}/change/"
+    assert admin_client.post(url, {"value": "5.00"}).status_code == 302
+    value.refresh_from_db()
+    assert (value.version, value.verified_by) == (1, admin_user)
+    assert value.history.count() == 1
+
+
+def test_a_value_added_in_the_admin_is_stored_by_the_service_and_counted(admin_client, value):
+    form = {"indicator": value.indicator_id, "unit": value.unit_id, "period": "Q2", "value": "6"}
+    response = admin_client.post("/admin/scoring/indicatorvalue/add/", form)
+    assert response.status_code == 302
+    added = IndicatorValue.objects.get(period="Q2")
+    assert response["Location"].endswith("/admin/scoring/indicatorvalue/")
+    assert added.history.latest().history_change_reason == "后台"
+    assert quarter_total(value.unit, "Q2") == Decimal("600")
+
+
+def test_the_admin_refuses_a_value_the_service_refuses(admin_client, value, make_indicator):
+    annual = make_indicator("X09", 10, frequency=Indicator.Frequency.ANNUAL)
+    form = {"indicator": annual.pk, "unit": value.unit_id, "period": "Q1", "value": "6"}
+    page = admin_client.post("/admin/scoring/indicatorvalue/add/", form).content.decode()
+    assert "年度指标只在全年（Y）填报" in page
+    assert not IndicatorValue.objects.filter(indicator=annual).exists()
+
+
+@pytest.mark.parametrize("how", ["page", "action"])
+def test_deleting_an_input_in_the_admin_recomputes_the_result(admin_client, value, unit, how):
+    cycle = value.indicator.cycle
+    adjustment = Adjustment.objects.create(
+        cycle=cycle, unit=unit, period="Q1", points=3, reason="抗洪", approved_by="区委常委会"
+    )
+    results_refresh_all(cycle=cycle)
+    assert quarter_total(unit) == Decimal("503")
+    if how == "page":
+        admin_client.post(f"/admin/scoring/adjustment/{adjustment.pk}/delete/", {"post": "yes"})
+    else:
+        admin_client.post(
+            "/admin/scoring/adjustment/",
+            {"action": "delete_selected", "_selected_action": [adjustment.pk], "post": "yes"},
+        )
+    assert not Adjustment.objects.exists()
+    assert quarter_total(unit) == Decimal("500")
+
+
+def test_an_admin_vote_change_recomputes_the_result(admin_client, value, make_indicator):
+    cycle = value.indicator.cycle
+    group = RaterGroup.objects.create(cycle=cycle, code="QZ", name="群众", weight=Decimal(1))
+    evaluation = make_indicator("P01", 10, method="evaluation")
+    vote = Vote.objects.create(
+        indicator=evaluation, unit=value.unit, period="Q1", rater_group=group, excellent=1
+    )
+    results_refresh_all(cycle=cycle)
+    assert quarter_total(value.unit) == Decimal("750")
+    url = f"/admin/scoring/vote/{vote.pk}/change/"
+    form = {"rater_group": group.pk, "excellent": 0, "competent": 0, "basic": 0, "incompetent": 1}
+    assert admin_client.post(url, form).status_code == 302
+    assert quarter_total(value.unit) == Decimal("250")
+
+
+def change_form_data(client, url) -> dict:
+    """The change form's fields as the admin page fills them, inlines included."""
+    context = client.get(url).context
+    forms = [context["adminform"].form]
+    data = {}
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += formset.forms
+        forms.append(formset.management_form)
+    for form in forms:
+        for name in form.fields:
+            shown = form[name].value()
+            if shown is not None and shown is not False:
+                data[form[name].html_name] = shown
+    return data
+
+
+def test_a_cycle_change_in_the_admin_recomputes_the_results(admin_client, value):
+    cycle = value.indicator.cycle
+    results_refresh_all(cycle=cycle)
+    assert quarter_total(value.unit, "Y") == Decimal("125")
+    url = f"/admin/scoring/cycle/{cycle.pk}/change/"
+    weights = {"weight_q1": "1", "weight_q2": "0", "weight_q3": "0", "weight_q4": "0"}
+    form = {**change_form_data(admin_client, url), **weights}
+    assert admin_client.post(url, form).status_code == 302
+    assert quarter_total(value.unit, "Y") == Decimal("500")
+
+
+def test_an_indicator_change_in_the_admin_recomputes_the_results(admin_client, value):
+    indicator = value.indicator
+    results_refresh_all(cycle=indicator.cycle)
+    assert quarter_total(value.unit) == Decimal("500")
+    other = UnitCategory.objects.create(code="BM", name="部门")
+    url = f"/admin/scoring/indicator/{indicator.pk}/change/"
+    form = {**change_form_data(admin_client, url), "categories": [other.pk]}
+    assert admin_client.post(url, form).status_code == 302
+    assert not UnitResult.objects.filter(unit=value.unit, period="Q1", total__gt=0).exists()

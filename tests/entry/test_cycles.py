@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -92,3 +93,37 @@ def test_the_cycles_page_moves_a_cycle_and_lists_the_moves(client, open_cycle, a
     client.post(f"/entry/cycles/{open_cycle.pk}/move/", {"action": "reopen", "reason": ""})
     open_cycle.refresh_from_db()
     assert open_cycle.state == Cycle.State.CLOSED
+
+
+def test_the_cycles_page_opens_before_any_cycle_exists(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/entry/cycles/")
+    assert response.status_code == 200
+    assert "暂无" in response.content.decode()
+
+
+def test_the_cycles_page_shows_the_last_publication_and_the_reason_field(
+    client, open_cycle, admin_user
+):
+    cycle_close(cycle=open_cycle, by=admin_user)
+    cycle_publish(cycle=open_cycle, by=admin_user)
+    latest = ResultSnapshot.objects.create(cycle=open_cycle, published_by=admin_user)
+    ResultSnapshot.objects.filter(pk=latest.pk).update(
+        published_at=datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
+    )
+    client.force_login(admin_user)
+    page = client.get("/entry/cycles/").content.decode()
+    assert "2030-01-02" in page
+    assert '<input type="text" name="reason" placeholder="重新开放的理由"' in page
+    assert 'maxlength="80">' in page
+    assert 'id="id_reason"' not in page
+
+
+def test_the_cycles_page_names_the_source_of_a_move_in_english(client, open_cycle, admin_user):
+    cycle_close(cycle=open_cycle, by=admin_user)
+    cycle_reopen(cycle=open_cycle, by=admin_user, reason="统计局更正三季度数据")
+    client.force_login(admin_user)
+    page = client.get("/entry/cycles/", headers={"accept-language": "en"}).content.decode()
+    assert "Cycles page: " in page
+    assert "统计局更正三季度数据" in page
+    assert "周期管理页面" not in page

@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
-from scoring.models import Adjustment, Cycle, IndicatorValue, Vote
-from scoring.services.values import CellInput, values_save
+from scoring.models import Adjustment, Cycle, Indicator, IndicatorValue, Vote
+from scoring.services.values import CellInput, source_label, values_save
 from tests.entry.conftest import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,36 @@ def test_the_history_page_shows_each_change_old_to_new(
     assert f'href="/dashboard/unit/{unit.code}/' not in page
 
 
+def test_the_history_page_names_the_source_in_the_readers_language(
+    client, open_cycle, scorer, unit, changed_value
+):
+    IndicatorValue.history.filter(history_type="~").update(
+        history_change_reason="导入 季度数据.xlsx (#3)"
+    )
+    client.force_login(scorer)
+    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
+    page = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert page.count("Entry page") == 1
+    assert "Imported 季度数据.xlsx (#3)" in page
+    assert "填报页面" not in page and "导入" not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("后台", "Admin site"),
+        ("周期管理页面：重新开放：理由", "Cycles page: 重新开放：理由"),
+        ("导入 a：b.xlsx", "Imported a：b.xlsx"),
+        ("后台管理", "后台管理"),
+        ("别处：理由", "别处：理由"),
+        (None, ""),
+    ],
+)
+def test_a_source_is_translated_and_what_was_typed_is_kept(stored, shown):
+    with translation.override("en"):
+        assert source_label(stored) == shown
+
+
 def test_a_liaison_sees_their_own_units_history_only_once_published(
     client, open_cycle, unit, changed_value
 ):
@@ -113,6 +144,33 @@ def test_a_liaison_sees_their_own_units_history_only_once_published(
     assert 'href="/entry/?' not in page
     unit.liaisons.remove(liaison)
     assert client.get(url).status_code == 403
+
+
+def test_a_scorer_who_is_the_units_liaison_reads_its_published_history_whole(
+    client, open_cycle, scorer, unit, changed_value, admin_user
+):
+    Adjustment.objects.create(
+        cycle=open_cycle, unit=unit, period="Q1", points=2, reason="抗洪", approved_by="区委"
+    )
+    other = Indicator.objects.create(
+        cycle=open_cycle, code="X02", name="他人指标", max_points=10, method="direct"
+    )
+    values_save(
+        cycle=open_cycle,
+        cells=[CellInput(unit=unit, indicator=other, period="Q1", raw="3")],
+        by=admin_user,
+        source="后台",
+    )
+    unit.liaisons.add(scorer)
+    scorer.groups.add(roles.role_groups_ensure()[roles.LIAISON])
+    client.force_login(scorer)
+    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
+    page = client.get(url).content.decode()
+    assert "他人指标" not in page and "抗洪" not in page
+    Cycle.objects.filter(pk=open_cycle.pk).update(state=Cycle.State.PUBLISHED)
+    page = client.get(url).content.decode()
+    assert "他人指标" in page and "抗洪" in page
+    assert f'href="/dashboard/unit/{unit.code}/?cycle={open_cycle.year}"' in page
 
 
 def test_admins_verify_values_and_see_how_many_remain(
@@ -143,3 +201,14 @@ def test_the_history_page_takes_the_same_queries_for_few_or_many_changes(
     with django_assert_max_num_queries(9):
         page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}")
     assert page.content.decode().count("填报页面") == changes
+
+
+def test_the_import_page_opens_on_the_cycle_picked_in_the_entry_navigation(
+    client, open_cycle, admin_user
+):
+    older = Cycle.objects.create(year=2025)
+    client.force_login(admin_user)
+    grid = client.get(f"/entry/?cycle={older.pk}").content.decode()
+    assert f'href="/entry/sheets/?cycle={older.pk}"' in grid
+    assert client.get(f"/entry/sheets/?cycle={older.pk}").context["cycle"] == older
+    assert client.get("/entry/sheets/").context["cycle"] == open_cycle
