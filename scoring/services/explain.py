@@ -291,8 +291,7 @@ def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[Indic
             )
         elif period == Period.YEAR and quarterly:
             quarter_points = {
-                quarter: results.get(quarter, {}).get(indicator.code, ZERO)
-                for quarter in QUARTERS
+                quarter: results.get(quarter, {}).get(indicator.code, ZERO) for quarter in QUARTERS
             }
             explanation = _year_line(cycle, quarter_points, points)
         elif indicator.method == Method.EVALUATION:
