@@ -10,6 +10,7 @@ from cadre.models import Official, UnitCategory
 from scoring.models import Cycle, Indicator, Responsibility
 from scoring.resources_base import BulkResource, CodeWidget, SafeResource
 from scoring.services.cells import cell_text
+from scoring.services.refresh import results_refresh_all
 from scoring.services.values import CycleLockedError, cycle_ensure_editable
 
 
@@ -40,8 +41,10 @@ class CategoriesWidget(widgets.ManyToManyWidget):
         return [self._by_code[code] for code in codes if code]
 
 
-class CycleLockedRowsRefused:
-    """Refuse, row by row in the dry-run preview, a row of a closed or published cycle."""
+class CycleRowsResource:
+    """Rows that belong to a cycle: a row of a closed or published cycle is refused, row by row
+    in the dry-run preview; a real import recomputes the results of the cycles it touched, as
+    the admin's own change form does (the tree and responsibilities weigh on every result)."""
 
     cycle_path = "cycle"
 
@@ -49,12 +52,26 @@ class CycleLockedRowsRefused:
         super().import_instance(instance, row, **kwargs)
         *path, last = self.cycle_path.split("__")
         owner = reduce(getattr, path, instance)
-        cycle = self._locked_cycles().get(getattr(owner, f"{last}_id"))
+        cycle_id = getattr(owner, f"{last}_id")
+        self._touched_cycle_ids().add(cycle_id)
+        cycle = self._locked_cycles().get(cycle_id)
         if cycle is not None:
             try:
                 cycle_ensure_editable(cycle=cycle)
             except CycleLockedError as error:
                 raise ValidationError(str(error)) from None
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+            return
+        for cycle in Cycle.objects.filter(pk__in=self._touched_cycle_ids()):
+            results_refresh_all(cycle=cycle)
+
+    def _touched_cycle_ids(self) -> set[int]:
+        if not hasattr(self, "_touched"):
+            self._touched = set()
+        return self._touched
 
     def _locked_cycles(self) -> dict[int, Cycle]:
         if not hasattr(self, "_locked"):
@@ -63,7 +80,7 @@ class CycleLockedRowsRefused:
         return self._locked
 
 
-class IndicatorResource(CycleLockedRowsRefused, SafeResource):
+class IndicatorResource(CycleRowsResource, SafeResource):
     """The tree: parents are rows above their children; the diff preview stays (a tree is
     small and every change matters), so no bulk mode here."""
 
@@ -95,7 +112,7 @@ class IndicatorResource(CycleLockedRowsRefused, SafeResource):
         ]
 
 
-class ResponsibilityResource(CycleLockedRowsRefused, BulkResource):
+class ResponsibilityResource(CycleRowsResource, BulkResource):
     cycle_path = "indicator__cycle"
 
     official = fields.Field("official", "official", CodeWidget(Official))

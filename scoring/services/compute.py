@@ -288,13 +288,27 @@ def _points_texts(points: np.ndarray) -> list[list[str]]:
     return [[points_text(value) for value in row] for row in points.tolist()]
 
 
+def _missing_texts(*, scored: CyclePoints, sums: _Sums, rows: set[int]) -> dict[int, list[str]]:
+    """Per period row, each unit's JSON list of the indicators it has no value for.
+
+    Built once per distinct pattern: units share a few (all reported, nothing yet for a quarter
+    to come), and a cell-by-cell walk over the five periods took 0.4 s for 5,000 units."""
+    quoted = [json.dumps(leaf.code, ensure_ascii=False) for leaf in scored.leaves]
+    texts = {}
+    for row in rows:
+        patterns, inverse = np.unique(sums.missing[:, row, :].T, axis=0, return_inverse=True)
+        pattern_texts = [
+            f"[{','.join(code for code, absent in zip(quoted, pattern, strict=True) if absent)}]"
+            for pattern in patterns.tolist()
+        ]
+        texts[row] = [pattern_texts[index] for index in inverse.reshape(-1).tolist()]
+    return texts
+
+
 def _results_write(
     *, cycle: Cycle, scored: CyclePoints, sums: _Sums, standings: list[_Standing], cursor
 ) -> None:
-    quoted = [json.dumps(leaf.code, ensure_ascii=False) for leaf in scored.leaves]
-    missing = defaultdict(list)
-    for index, row, position in zip(*np.nonzero(sums.missing), strict=True):
-        missing[row, position].append(quoted[index])
+    missing = _missing_texts(scored=scored, sums=sums, rows={ROW[s.period] for s in standings})
     # JSON text built directly: 25,000 results, each with its area subtotals.
     areas = [
         (json.dumps(area_code, ensure_ascii=False), _points_texts(earned), has.tolist())
@@ -323,7 +337,7 @@ def _results_write(
                 standing.vetoed,
                 standing.needs_adjustment,
                 f"{{{area_points}}}",
-                f"[{','.join(missing[row, position])}]",
+                missing[row][position],
                 stamp,
             )
         )

@@ -19,6 +19,14 @@ def results_refresh_for_changes(*, cycle: Cycle, changes: Iterable[tuple[Unit, s
     for unit, period in changes:
         category_ids.add(unit.category_id)
         periods.add(period)
+    results_refresh_for_categories(cycle=cycle, category_ids=category_ids, periods=periods)
+
+
+def results_refresh_for_categories(
+    *, cycle: Cycle, category_ids: Iterable[int], periods: Iterable[str]
+) -> None:
+    """Recompute the results of the given unit categories for the periods (and the year)."""
+    category_ids = list(category_ids)
     if category_ids:
         compute.results_compute(
             cycle=cycle,

@@ -37,7 +37,7 @@ from scoring.services.cells import (
     decimal_plain,
     sheet_columns_find,
 )
-from scoring.services.refresh import results_refresh_for_changes
+from scoring.services.refresh import results_refresh_for_categories
 from scoring.services.uploads import upload_check
 from scoring.services.values import (
     CycleLockedError,
@@ -646,7 +646,11 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
                 _("预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。")
                 % {"count": stale}
             )
-        cursor.execute("SELECT DISTINCT unit_id, period FROM sheet_import_rows")
+        # What the refresh needs is categories, not 5,000 unit instances to read them from.
+        cursor.execute(
+            f"SELECT DISTINCT u.category_id, r.period FROM sheet_import_rows r "
+            f"JOIN {connection.ops.quote_name(Unit._meta.db_table)} u ON u.id = r.unit_id"
+        )
         touched = cursor.fetchall()
         cursor.execute("DROP TABLE sheet_import_rows")
     _results_refresh(cycle=record.cycle, touched=touched)
@@ -770,8 +774,10 @@ def _values_write(cursor, *, by, now, reason: str) -> int:
 
 
 def _results_refresh(*, cycle: Cycle, touched: list[tuple[int, str]]) -> None:
-    """Recompute the results of the units and periods (unit id, period) the import touched."""
-    units = Unit.objects.only("pk", "category_id").in_bulk({unit_id for unit_id, _ in touched})
-    results_refresh_for_changes(
-        cycle=cycle, changes=[(units[unit_id], period) for unit_id, period in touched]
+    """Recompute the results of the categories and periods (category id, period) the import
+    touched."""
+    results_refresh_for_categories(
+        cycle=cycle,
+        category_ids={category_id for category_id, _ in touched},
+        periods={period for _, period in touched},
     )

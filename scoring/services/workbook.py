@@ -8,6 +8,7 @@ gives the same cell values.
 
 import hashlib
 import io
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -796,8 +797,10 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
                 raise WorkbookInvalid(
                     [CellProblem(SETTINGS.name, None, None, str(error))]
                 ) from None
+            verifications = _verifications_read(cycle=cycle)
             _cycle_contents_delete(cycle=cycle, reason=reason, by=by)
         else:
+            verifications = {}
             cycle = Cycle(year=contents.year)
         for name, value in contents.settings.items():
             setattr(cycle, name, value)
@@ -806,7 +809,9 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
             cycle._history_user = by
         cycle.save()
         changed = _master_data_write(contents)
-        changed += _cycle_contents_write(cycle=cycle, contents=contents, reason=reason, by=by)
+        changed += _cycle_contents_write(
+            cycle=cycle, contents=contents, reason=reason, by=by, verifications=verifications
+        )
         # The old results were deleted with the old contents.
         results_refresh_all(cycle=cycle)
         record = ImportRecord.objects.create(
@@ -939,7 +944,45 @@ def _bulk_create(model: type[Model], instances: Iterable[Model]) -> int:
     return created
 
 
-def _cycle_contents_write(*, cycle: Cycle, contents: Contents, reason: str, by) -> int:
+# A verified value by (unit id, indicator code, period, figure): who verified it and when.
+Verifications = dict[tuple[int, str, str, Decimal], tuple[int, object]]
+
+
+def _verifications_read(*, cycle: Cycle) -> Verifications:
+    """The cycle's verified values, read before a re-import replaces them."""
+    verified = IndicatorValue.objects.filter(indicator__cycle=cycle, verified_by__isnull=False)
+    return {
+        (unit_id, code, period, value): (verified_by_id, verified_at)
+        for unit_id, code, period, value, verified_by_id, verified_at in verified.values_list(
+            "unit_id", "indicator__code", "period", "value", "verified_by_id", "verified_at"
+        )
+    }
+
+
+def _verifications_restore(*, cycle: Cycle, verifications: Verifications) -> None:
+    """Keep the verification of every value the re-import left as it was: re-importing the
+    same workbook must not undo the 考核办's review. A changed value is checked again."""
+    if not verifications:
+        return
+    verified = defaultdict(list)
+    for pk, *key in (
+        IndicatorValue.objects.filter(indicator__cycle=cycle)
+        .values_list("pk", "unit_id", "indicator__code", "period", "value")
+        .iterator(chunk_size=BATCH)
+    ):
+        verification = verifications.get(tuple(key))
+        if verification is not None:
+            verified[verification].append(pk)
+    for (verified_by_id, verified_at), pks in verified.items():
+        for start in range(0, len(pks), BATCH):
+            IndicatorValue.objects.filter(pk__in=pks[start : start + BATCH]).update(
+                verified_by_id=verified_by_id, verified_at=verified_at
+            )
+
+
+def _cycle_contents_write(
+    *, cycle: Cycle, contents: Contents, reason: str, by, verifications: Verifications
+) -> int:
     indicators = {
         indicator.code: indicator.pk
         for indicator in indicator_tree_load(cycle=cycle, rows=contents.indicators)
@@ -1000,6 +1043,7 @@ def _cycle_contents_write(*, cycle: Cycle, contents: Contents, reason: str, by) 
             for unit, period, points, text, approved_by in contents.adjustments
         ),
     )
+    _verifications_restore(cycle=cycle, verifications=verifications)
     for queryset in _inputs_with_history(cycle):
         history_copy(queryset=queryset, history_type="+", reason=reason, by=by)
     return changed

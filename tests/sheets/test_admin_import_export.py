@@ -5,8 +5,9 @@ import tablib
 
 from cadre.models import Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitResource
-from scoring.models import Indicator, Responsibility
+from scoring.models import Indicator, IndicatorValue, Responsibility, UnitResult
 from scoring.resources import IndicatorResource, ResponsibilityResource
+from scoring.services.refresh import results_refresh_all
 
 
 @pytest.fixture
@@ -81,3 +82,25 @@ def test_the_admin_offers_xlsx_and_csv_import_and_export(admin_client, categorie
     assert "xlsx" in page and "csv" in page
     response = admin_client.get("/admin/scoring/indicatorvalue/export/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_importing_the_tree_recomputes_results_only_for_real(
+    cycle, make_indicator, categories, dry_run
+):
+    area = make_indicator("A", 1000, method="")
+    leaf = make_indicator("A1", 100, method="completion", parent=area, target=Decimal(50))
+    leaf.categories.add(categories[0])
+    unit = Unit.objects.create(code="U1", name="甲", category=categories[0])
+    IndicatorValue.objects.create(unit=unit, indicator=leaf, period="Q1", value=Decimal(25))
+    results_refresh_all(cycle=cycle)
+    assert UnitResult.objects.get(unit=unit, period="Q1").earned == Decimal("50.0000")
+    exported = IndicatorResource().export()
+    exported[1] = tuple(
+        "200" if header == "max_points" else cell
+        for header, cell in zip(exported.headers, exported[1], strict=True)
+    )
+    result = IndicatorResource().import_data(exported, dry_run=dry_run)
+    assert not result.has_errors() and not result.has_validation_errors()
+    earned = UnitResult.objects.get(unit=unit, period="Q1").earned
+    assert earned == (Decimal("50.0000") if dry_run else Decimal("100.0000"))

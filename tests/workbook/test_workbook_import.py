@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cadre.models import Official, Unit
 from scoring.models import Adjustment, Cycle, ImportRecord, IndicatorValue, UnitResult, Vote
@@ -268,13 +269,21 @@ def test_a_long_file_name_is_cut_to_fit_the_history(small_sheets):
     assert reasons == {"导入 " + "w" * 97}
 
 
-def test_a_value_the_import_replaces_must_be_verified_again(small_sheets, admin_user):
+def test_a_reimport_keeps_the_review_of_values_it_leaves_as_they_were(small_sheets, admin_user):
     import_bytes(xlsx(small_sheets))
-    IndicatorValue.objects.update(verified_by=admin_user)
+    verified_at = timezone.now()
+    IndicatorValue.objects.update(verified_by=admin_user, verified_at=verified_at)
     small_sheets["values"][0][3] = 9
     import_bytes(xlsx(small_sheets), file_name="second.xlsx")
     changed = IndicatorValue.objects.get(unit__code="ZJ01", indicator__code="A1.1", period="Q1")
     assert (changed.value, changed.verified_by, changed.verified_at) == (Decimal(9), None, None)
+    kept = IndicatorValue.objects.exclude(pk=changed.pk)
+    assert kept.count() == len(small_sheets["values"]) - 1
+    assert set(kept.values_list("verified_by", "verified_at")) == {(admin_user.pk, verified_at)}
+    latest = IndicatorValue.history.filter(
+        history_change_reason="导入 second.xlsx", history_type="+"
+    )
+    assert latest.filter(verified_by=admin_user).count() == kept.count(), "the history says so too"
 
 
 def test_periods_are_read_as_clerks_write_them(small_sheets):
