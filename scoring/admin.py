@@ -320,10 +320,7 @@ class VoteAdmin(ExportMixin, UnitInputAdmin):
         "indicator",
         "period",
         "rater_group",
-        "excellent",
-        "competent",
-        "basic",
-        "incompetent",
+        *Vote.KINDS,
     ]
     list_filter = ["indicator__cycle", "period", "rater_group"]
     list_select_related = ["unit", "indicator", "rater_group"]

@@ -127,6 +127,7 @@ class Cycle(models.Model):
 
     @property
     def vote_values(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """What one vote of each kind (Vote.KINDS) is worth."""
         return (self.vote_excellent, self.vote_competent, self.vote_basic, self.vote_incompetent)
 
     @property
@@ -418,6 +419,9 @@ class Vote(models.Model):
     rater_group = models.ForeignKey(
         RaterGroup, on_delete=models.CASCADE, related_name="votes", verbose_name=_("测评群体")
     )
+    # The four kinds of vote, best first: the count fields here and the cycle's vote_<kind>.
+    KINDS = ("excellent", "competent", "basic", "incompetent")
+
     excellent = models.PositiveIntegerField(_("优秀"), default=0)
     competent = models.PositiveIntegerField(_("称职"), default=0)
     basic = models.PositiveIntegerField(_("基本称职"), default=0)

@@ -166,7 +166,7 @@ def history_of_unit(
     events += _changes(
         vote_records,
         key=lambda r: r.id,
-        show=lambda r: f"{r.excellent}/{r.competent}/{r.basic}/{r.incompetent}",
+        show=lambda r: "/".join(str(getattr(r, kind)) for kind in Vote.KINDS),
         label=lambda r: (
             f"{indicator_names[r.indicator_id]} · {Period(r.period).label} · {r.rater_group}"
         ),

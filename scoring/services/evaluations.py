@@ -14,8 +14,6 @@ from scoring.models import Adjustment, Cycle, Indicator, RaterGroup, Vote
 from scoring.services.refresh import results_refresh_for_changes
 from scoring.services.values import cycle_ensure_editable
 
-VOTE_FIELDS = ("excellent", "competent", "basic", "incompetent")
-
 
 @dataclass(frozen=True)
 class VoteCounts:
@@ -52,7 +50,7 @@ def votes_save(
     }
     creates, updates = [], []
     for count in counts:
-        numbers = {name: getattr(count, name) for name in VOTE_FIELDS}
+        numbers = {name: getattr(count, name) for name in Vote.KINDS}
         if any(number < 0 for number in numbers.values()):
             raise ValidationError(_("票数不能为负数（%(group)s）") % {"group": count.rater_group})
         vote = stored.get(count.rater_group.pk)
@@ -76,7 +74,7 @@ def votes_save(
     if creates:
         bulk_create_with_history(creates, Vote, **history)
     if updates:
-        bulk_update_with_history(updates, Vote, [*VOTE_FIELDS, "updated_at"], **history)
+        bulk_update_with_history(updates, Vote, [*Vote.KINDS, "updated_at"], **history)
     if creates or updates:
         results_refresh_for_changes(cycle=cycle, changes=[(unit, period)])
     return len(creates) + len(updates)

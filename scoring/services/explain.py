@@ -123,8 +123,7 @@ def _best_ratio_line(indicator: Indicator, value: Decimal, standing: Standing, p
 
 
 def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) -> str:
-    kinds = ("excellent", "competent", "basic", "incompetent")
-    values = dict(zip(kinds, cycle.vote_values, strict=True))
+    values = dict(zip(Vote.KINDS, cycle.vote_values, strict=True))
     parts, weighted, weights = [], ZERO, ZERO
     for code, counts in votes.items():
         cast = sum(counts.values())
@@ -262,10 +261,7 @@ def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[Indic
     ).select_related("rater_group"):
         groups[vote.rater_group.code] = vote.rater_group
         votes[vote.indicator_id][vote.rater_group.code] = {
-            "excellent": vote.excellent,
-            "competent": vote.competent,
-            "basic": vote.basic,
-            "incompetent": vote.incompetent,
+            kind: getattr(vote, kind) for kind in Vote.KINDS
         }
     standings = category_standings(cycle=cycle, unit=unit, periods=[period])
     points_here = results.get(period, {})

@@ -304,11 +304,11 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
     }
     if not evaluation:
         return result
-    kinds = ("excellent", "competent", "basic", "incompetent")
     vote_points = " + ".join(
-        f"vo.{kind} * {scaled(score)}" for kind, score in zip(kinds, cycle.vote_values, strict=True)
+        f"vo.{kind} * {scaled(score)}"
+        for kind, score in zip(Vote.KINDS, cycle.vote_values, strict=True)
     )
-    voters = " + ".join(f"vo.{kind}" for kind in kinds)
+    voters = " + ".join(f"vo.{kind}" for kind in Vote.KINDS)
     rows = " ".join(f"WHEN '{period}' THEN {row}" for period, row in ROW.items())
     with connection.cursor() as cursor:
         unit_rows, indicator_rows, period_rows, weights, vote_sums, voter_counts = integer_columns(

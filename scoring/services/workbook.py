@@ -126,7 +126,6 @@ RATER_GROUPS = Sheet("rater_groups", ("测评群体",), (CODE, NAME, Column("wei
 VALUES = Sheet(
     "values", ("指标数据", "数据"), (UNIT, INDICATOR, PERIOD, Column("value", ("数值", "值")))
 )
-VOTE_COUNTS = ("excellent", "competent", "basic", "incompetent")
 VOTES = Sheet(
     "votes",
     ("测评票数", "票数"),
@@ -669,7 +668,7 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
     for row in rows:
         place = checker.read(row)
         group = reader.reference(row, "rater_group", groups, RATER_GROUP_WORD)
-        counts = [reader.count(row, key) for key in VOTE_COUNTS]
+        counts = [reader.count(row, key) for key in Vote.KINDS]
         if place is None or group is None or None in counts:
             continue
         unit, leaf, period = place
@@ -1023,7 +1022,7 @@ def _cycle_contents_write(
                 unit_id=units[unit],
                 period=period,
                 rater_group_id=group_ids[group],
-                **dict(zip(VOTE_COUNTS, counts, strict=True)),
+                **dict(zip(Vote.KINDS, counts, strict=True)),
             )
             for unit, indicator, period, group, *counts in contents.votes
         ),
@@ -1166,7 +1165,7 @@ def _vote_rows(cycle: Cycle):
         .order_by(
             "unit__code", "indicator__sort_order", "indicator__code", "period", "rater_group__code"
         )
-        .values_list("unit__code", "indicator__code", "period", "rater_group__code", *VOTE_COUNTS)
+        .values_list("unit__code", "indicator__code", "period", "rater_group__code", *Vote.KINDS)
         .iterator(chunk_size=BATCH)
     )
 
