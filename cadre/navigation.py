@@ -6,6 +6,8 @@ a link that ends on "403 Forbidden".
 
 from dataclasses import dataclass
 
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
@@ -55,3 +57,12 @@ def user_sections(user) -> list[Section]:
 def navigation(request):
     """Context processor: `sections`, read only when a template uses it."""
     return {"sections": SimpleLazyObject(lambda: user_sections(request.user))}
+
+
+@login_required
+def home(request):
+    """The sections a user may open; a user with only one (a scorer, a reviewer) goes there."""
+    sections = user_sections(request.user)
+    if len(sections) == 1:
+        return redirect(sections[0].url)
+    return render(request, "home.html", {"sections": sections})

@@ -1,16 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+
+from cadre import navigation
 
 admin.site.site_header = _("千分制干部综合考核 · 后台管理")
 admin.site.site_title = _("千分制考核后台")
 admin.site.index_title = _("考核数据管理")
 
 urlpatterns = [
-    path("", login_required(TemplateView.as_view(template_name="home.html")), name="home"),
+    path("", navigation.home, name="home"),
     path("dashboard/", include("scoring.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -25,19 +25,28 @@ def section_links(html: str, block: str) -> set[str]:
     [
         (roles.ADMIN, {"/dashboard/", "/entry/", "/talent/"}),
         (roles.LEADER, {"/dashboard/", "/talent/"}),
-        (roles.SCORER, {"/entry/"}),
-        (roles.LIAISON, {"/dashboard/"}),
     ],
 )
 def test_home_and_top_bar_offer_only_the_sections_of_the_role(client, unit, role, expected):
-    user = user_with_role("someone", role)
-    user.liaison_units.add(unit)
-    client.force_login(user)
+    client.force_login(user_with_role("someone", role))
     html = client.get("/").content.decode()
     assert section_links(html, "main") == expected
     assert section_links(html, "nav") == expected
     for url in expected:
         assert client.get(url).status_code in (200, 302, 404), url
+
+
+@pytest.mark.parametrize(
+    ("role", "section"), [(roles.SCORER, "/entry/"), (roles.LIAISON, "/dashboard/")]
+)
+def test_a_user_with_one_section_goes_straight_there(client, unit, role, section):
+    user = user_with_role("someone", role)
+    user.liaison_units.add(unit)
+    client.force_login(user)
+    response = client.get("/")
+    assert response.status_code == 302 and response.url == section
+    html = client.get(section, follow=True).content.decode()
+    assert section_links(html, "nav") == {section}
 
 
 def test_an_award_reviewer_without_a_role_is_sent_to_the_awards(client):
@@ -50,10 +59,9 @@ def test_an_award_reviewer_without_a_role_is_sent_to_the_awards(client):
     )
     category.reviewers.add(expert)
     client.force_login(expert)
-    html = client.get("/").content.decode()
-    assert section_links(html, "main") == {"/talent/awards/"}
-    assert "人才奖评审" in html
-    assert client.get("/talent/awards/").status_code == 200
+    response = client.get("/", follow=True)
+    assert response.redirect_chain == [("/talent/awards/", 302)]
+    assert "人才奖评审" in response.content.decode()
 
 
 @pytest.mark.parametrize("role", [None, roles.LIAISON])

@@ -291,17 +291,22 @@ def _points_texts(points: np.ndarray) -> list[list[str]]:
 def _missing_texts(*, scored: CyclePoints, sums: _Sums, rows: set[int]) -> dict[int, list[str]]:
     """Per period row, each unit's JSON list of the indicators it has no value for.
 
-    Built once per distinct pattern: units share a few (all reported, nothing yet for a quarter
-    to come), and a cell-by-cell walk over the five periods took 0.4 s for 5,000 units."""
+    Built once per distinct pattern of missing cells: where much is missing (nothing yet for
+    the quarters to come) units share a few, and walking every missing cell of the five
+    periods took 0.4 s for 5,000 units."""
     quoted = [json.dumps(leaf.code, ensure_ascii=False) for leaf in scored.leaves]
     texts = {}
     for row in rows:
-        patterns, inverse = np.unique(sums.missing[:, row, :].T, axis=0, return_inverse=True)
-        pattern_texts = [
-            f"[{','.join(code for code, absent in zip(quoted, pattern, strict=True) if absent)}]"
-            for pattern in patterns.tolist()
-        ]
-        texts[row] = [pattern_texts[index] for index in inverse.reshape(-1).tolist()]
+        cells = sums.missing[:, row, :].T
+        known: dict[bytes, str] = {}
+        texts[row] = row_texts = []
+        for position, packed in enumerate(np.packbits(cells, axis=1)):
+            key = packed.tobytes()
+            text = known.get(key)
+            if text is None:
+                absent = np.flatnonzero(cells[position]).tolist()
+                text = known[key] = f"[{','.join(quoted[index] for index in absent)}]"
+            row_texts.append(text)
     return texts
 
 

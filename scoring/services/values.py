@@ -102,6 +102,8 @@ SOURCE_ENTRY = gettext_noop("填报页面")
 SOURCE_ADMIN = gettext_noop("后台")
 SOURCE_CYCLES = gettext_noop("周期管理页面")
 SOURCES = {SOURCE_ENTRY, SOURCE_ADMIN, SOURCE_CYCLES}
+# An imported file's changes: this, then the file name.
+SOURCE_IMPORT_PREFIX = "导入 "
 # Rows per INSERT/UPDATE statement for imports of thousands of cells (databases cap parameters).
 BATCH_SIZE = 1000
 
@@ -110,7 +112,7 @@ def source_import(*, file_name: str, record_id: int | None = None) -> str:
     """Return the 'from where' of a change brought by an imported file, and the import record's
     number when given; a long file name is cut so that the whole fits the history field."""
     length = IndicatorValue.history.model._meta.get_field("history_change_reason").max_length
-    head, suffix = "导入 ", f" (#{record_id})" if record_id is not None else ""
+    head, suffix = SOURCE_IMPORT_PREFIX, f" (#{record_id})" if record_id is not None else ""
     return head + file_name[: length - len(head) - len(suffix)] + suffix
 
 
@@ -327,8 +329,8 @@ def source_label(reason: str | None) -> str:
     """
     if not reason:
         return ""
-    if reason.startswith("导入 "):
-        return _("导入 %(file)s") % {"file": reason.removeprefix("导入 ")}
+    if reason.startswith(SOURCE_IMPORT_PREFIX):
+        return _("导入 %(file)s") % {"file": reason.removeprefix(SOURCE_IMPORT_PREFIX)}
     source, separator, note = reason.partition("：")
     if separator and source in SOURCES:
         return _("%(source)s：%(reason)s") % {"source": _(source), "reason": note}
