@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_tasks",
-    "django_tasks_db",
+    "config.apps.BackgroundTasksConfig",
     "cadre",
     "scoring",
     "talent",

@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
+from scoring.tasks import sheet_import_prepare_task
+
 pytestmark = pytest.mark.django_db
 
 
@@ -52,3 +54,12 @@ def test_tree_problems_are_shown_to_the_admin(admin_client, make_indicator):
         reverse("admin:scoring_cycle_change", args=[area.cycle.pk]), follow=True
     )
     assert "一级指标分值合计 900.00，应为 1000。" in response.content.decode()
+
+
+def test_the_background_tasks_admin_speaks_chinese(admin_client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    sheet_import_prepare_task.enqueue(record_id=1)
+    index = admin_client.get("/admin/").content.decode()
+    assert "后台任务" in index and "Tasks Database Backend" not in index
+    tasks = admin_client.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
+    assert "状态" in tasks and "排队时间" in tasks and "等待运行" in tasks

@@ -49,7 +49,8 @@ def expect(admin, scorer, leader, liaison, *, reviewer=403, anonymous=302):
 
 
 EVERYONE = expect(200, 200, 200, 200, reviewer=200, anonymous=200)
-LOGGED_IN = expect(200, 200, 200, 200, reviewer=200)
+# A user with one section (scorer, liaison, award reviewer) is sent there from the home page.
+HOME = expect(200, 302, 200, 302, reviewer=302)
 ADMIN_ONLY = expect(200, 403, 403, 403)
 # The admin site sends users who are not staff to its own login page.
 ADMIN_SITE = expect(200, 302, 302, 302, reviewer=302)
@@ -64,7 +65,7 @@ TALENT_WRITE = expect(302, 403, 403, 403)
 VOTES = {f"g{{group}}-{name}": "1" for name in ("excellent", "competent", "basic", "incompetent")}
 
 CASES = [
-    ("GET", "/", LOGGED_IN),
+    ("GET", "/", HOME),
     ("GET", "/accounts/login/", EVERYONE),
     ("POST", "/accounts/logout/", EVERYONE),
     ("GET", "/admin/", ADMIN_SITE),
