@@ -8,7 +8,6 @@ gives the same cell values.
 
 import hashlib
 import io
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -51,6 +50,7 @@ from scoring.services.cells import (
     sheet_rows_read,
 )
 from scoring.services.refresh import results_refresh_all
+from scoring.services.sql import table_name
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
 from scoring.services.values import (
     CycleLockedError,
@@ -796,10 +796,9 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
                 raise WorkbookInvalid(
                     [CellProblem(SETTINGS.name, None, None, str(error))]
                 ) from None
-            verifications = _verifications_read(cycle=cycle)
+            _verifications_keep(cycle=cycle)
             _cycle_contents_delete(cycle=cycle, reason=reason, by=by)
         else:
-            verifications = {}
             cycle = Cycle(year=contents.year)
         for name, value in contents.settings.items():
             setattr(cycle, name, value)
@@ -809,7 +808,7 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
         cycle.save()
         changed = _master_data_write(contents)
         changed += _cycle_contents_write(
-            cycle=cycle, contents=contents, reason=reason, by=by, verifications=verifications
+            cycle=cycle, contents=contents, reason=reason, by=by, replaced=not created
         )
         # The old results were deleted with the old contents.
         results_refresh_all(cycle=cycle)
@@ -943,44 +942,39 @@ def _bulk_create(model: type[Model], instances: Iterable[Model]) -> int:
     return created
 
 
-# A verified value by (unit id, indicator code, period, figure): who verified it and when.
-Verifications = dict[tuple[int, str, str, Decimal], tuple[int, object]]
-
-
-def _verifications_read(*, cycle: Cycle) -> Verifications:
-    """The cycle's verified values, read before a re-import replaces them."""
-    verified = IndicatorValue.objects.filter(indicator__cycle=cycle, verified_by__isnull=False)
-    return {
-        (unit_id, code, period, value): (verified_by_id, verified_at)
-        for unit_id, code, period, value, verified_by_id, verified_at in verified.values_list(
-            "unit_id", "indicator__code", "period", "value", "verified_by_id", "verified_at"
+def _verifications_keep(*, cycle: Cycle) -> None:
+    """Keep who verified each of the cycle's values, and when, by unit, indicator code, period
+    and figure, in the scratch table kept_verifications, before a re-import replaces them."""
+    values, indicators = table_name(IndicatorValue), table_name(Indicator)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS kept_verifications")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE kept_verifications AS "
+            f"SELECT v.unit_id, i.code, v.period, v.value, v.verified_by_id, v.verified_at "
+            f"FROM {values} v JOIN {indicators} i ON i.id = v.indicator_id "
+            f"WHERE i.cycle_id = %s AND v.verified_by_id IS NOT NULL",
+            [cycle.pk],
         )
-    }
 
 
-def _verifications_restore(*, cycle: Cycle, verifications: Verifications) -> None:
-    """Keep the verification of every value the re-import left as it was: re-importing the
-    same workbook must not undo the 考核办's review. A changed value is checked again."""
-    if not verifications:
-        return
-    verified = defaultdict(list)
-    for pk, *key in (
-        IndicatorValue.objects.filter(indicator__cycle=cycle)
-        .values_list("pk", "unit_id", "indicator__code", "period", "value")
-        .iterator(chunk_size=BATCH)
-    ):
-        verification = verifications.get(tuple(key))
-        if verification is not None:
-            verified[verification].append(pk)
-    for (verified_by_id, verified_at), pks in verified.items():
-        for start in range(0, len(pks), BATCH):
-            IndicatorValue.objects.filter(pk__in=pks[start : start + BATCH]).update(
-                verified_by_id=verified_by_id, verified_at=verified_at
-            )
+def _verifications_restore(*, cycle: Cycle) -> None:
+    """Give back the verification of every value the re-import left as it was: re-importing
+    the same workbook must not undo the 考核办's review. A changed value is checked again."""
+    values, indicators = table_name(IndicatorValue), table_name(Indicator)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {values} SET verified_by_id = k.verified_by_id, verified_at = k.verified_at "
+            f"FROM kept_verifications k, {indicators} i "
+            f"WHERE i.id = {values}.indicator_id AND i.cycle_id = %s AND i.code = k.code "
+            f"AND {values}.unit_id = k.unit_id AND {values}.period = k.period "
+            f"AND {values}.value = k.value",
+            [cycle.pk],
+        )
+        cursor.execute("DROP TABLE kept_verifications")
 
 
 def _cycle_contents_write(
-    *, cycle: Cycle, contents: Contents, reason: str, by, verifications: Verifications
+    *, cycle: Cycle, contents: Contents, reason: str, by, replaced: bool
 ) -> int:
     indicators = {
         indicator.code: indicator.pk
@@ -1042,7 +1036,8 @@ def _cycle_contents_write(
             for unit, period, points, text, approved_by in contents.adjustments
         ),
     )
-    _verifications_restore(cycle=cycle, verifications=verifications)
+    if replaced:
+        _verifications_restore(cycle=cycle)
     for queryset in _inputs_with_history(cycle):
         history_copy(queryset=queryset, history_type="+", reason=reason, by=by)
     return changed
