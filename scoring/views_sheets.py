@@ -18,6 +18,7 @@ from scoring.models import Cycle, ImportRecord, Indicator, Period
 from scoring.selectors import cycle_picked
 from scoring.services.sheets import (
     ImportRefused,
+    sheet_changes_first,
     sheet_import_commit,
     sheet_import_start,
     sheet_records_visible,
@@ -89,8 +90,8 @@ def sheet_template(request, year: int, period: str):
 
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_record(request, pk: int):
-    record = _record_visible(request, pk)
-    shown = record.changes[:PREVIEW_ROWS]
+    record = _record_visible(request, pk, "changes")
+    shown, total = sheet_changes_first(record=record, limit=PREVIEW_ROWS)
     units = Unit.objects.in_bulk({change[0] for change in shown})
     indicators = Indicator.objects.in_bulk({change[1] for change in shown})
     rows = [
@@ -109,10 +110,10 @@ def sheet_record(request, pk: int):
         {
             "record": record,
             "rows": rows,
-            "hidden": len(record.changes) - len(shown),
+            "hidden": total - len(shown),
             "can_confirm": record.status == ImportRecord.Status.PENDING
             and record.uploaded_by_id == request.user.pk
-            and bool(record.changes),
+            and total > 0,
         },
     )
 

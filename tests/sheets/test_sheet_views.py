@@ -86,3 +86,37 @@ def test_others_see_neither_the_pages_nor_someone_elses_import(client, district,
     client.force_login(other)
     record = ImportRecord.objects.get()
     assert client.get(f"/entry/sheets/imports/{record.pk}/").status_code == 404
+
+
+def test_a_big_preview_shows_its_first_changes_and_counts_the_rest(
+    scorer_client, scorer, district, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr("scoring.views_sheets.PREVIEW_ROWS", 2)
+    units, indicators = district["units"], district["indicators"]
+    changes = [
+        [units[code].pk, indicators[indicator].pk, "Q2", None, figure]
+        for code, indicator, figure in [
+            ("ZJ01", "GDP", "11"),
+            ("ZJ02", "GDP", "12"),
+            ("JJ01", "GDP", "13"),
+        ]
+    ]
+    record = ImportRecord.objects.create(
+        kind=ImportRecord.Kind.SCORER_SHEET,
+        status=ImportRecord.Status.PENDING,
+        cycle=district["cycle"],
+        file_name="big.xlsx",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=scorer,
+        rows_changed=len(changes),
+        changes=changes,
+    )
+    # session, user, role check, record, its first changes, their units, their indicators,
+    # the navigation's reviewer check
+    with django_assert_max_num_queries(8):
+        page = scorer_client.get(f"/entry/sheets/imports/{record.pk}/").content.decode()
+    assert page.index("→ 11") < page.index("→ 12")
+    assert "→ 13" not in page
+    assert "另有 1 条变更未显示。" in page
+    assert "确认导入" in page
