@@ -141,14 +141,15 @@ def measure_parse(path: Path) -> dict:
     from scoring.services.sheets import sheet_upload_read
 
     started = time.perf_counter()
-    _, rows = sheet_upload_read(path=path)
-    return {"seconds": time.perf_counter() - started, "rows": len(rows), "peak_mb": _peak_mb()}
+    upload = sheet_upload_read(path=path)
+    rows = sum(len(rows) for _sheet, rows in upload.sheets)
+    return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mb": _peak_mb()}
 
 
 def _long_rows(path: Path) -> list[tuple]:
     from scoring.services.sheets import sheet_upload_read
 
-    _, rows = sheet_upload_read(path=path)
+    [(_sheet, rows)] = sheet_upload_read(path=path).sheets
     if rows[0][0] == "unit":
         return [tuple(row) for row in rows[1:]]
     codes = rows[0][1:]

@@ -4,6 +4,7 @@ from import_export.admin import ExportMixin, ImportExportModelAdmin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.resources_base import safe_resource_for
+from scoring.services.refresh import results_refresh_unlocked
 
 
 @admin.register(UnitCategory)
@@ -21,6 +22,11 @@ class UnitAdmin(ImportExportModelAdmin):
     list_select_related = ["category"]
     search_fields = ["code", "name"]
     filter_horizontal = ["liaisons"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or {"category", "is_active"} & set(form.changed_data):
+            results_refresh_unlocked()
 
 
 class GrowthRecordInline(admin.TabularInline):

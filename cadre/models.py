@@ -80,6 +80,7 @@ class Official(models.Model):
             models.CheckConstraint(
                 condition=Q(in_young_cadre_pool=True) | Q(young_cadre_since__isnull=True),
                 name="official_pool_date_only_in_pool",
+                violation_error_message=_("只有优秀年轻干部库中的干部才有入库日期。"),
             ),
         ]
 

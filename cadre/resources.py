@@ -4,6 +4,7 @@ from import_export import fields
 
 from cadre.models import Official, Unit, UnitCategory
 from scoring.resources_base import BulkResource, CodeWidget
+from scoring.services.refresh import results_refresh_unlocked
 
 
 class UnitCategoryResource(BulkResource):
@@ -20,6 +21,11 @@ class UnitResource(BulkResource):
         model = Unit
         import_id_fields = ["code"]
         fields = ["code", "name", "category", "sort_order", "is_active"]
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if not (kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors()):
+            results_refresh_unlocked()
 
 
 class OfficialResource(BulkResource):

@@ -1,7 +1,8 @@
 """Settings for the 考核 application.
 
 Everything that differs between a laptop and production comes from the environment:
-DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, DJANGO_SECURE_SSL.
+DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, DJANGO_SECURE_SSL,
+DJANGO_MEDIA_ROOT.
 """
 
 import os
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
+
+from scoring.csv_format import ExcelCSV
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,6 +97,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A write transaction takes SQLite's lock when it begins: begun as a reader and upgraded
+    # later, two at once (two confirmations of one import) failed at once with "database is
+    # locked" instead of the second waiting for the first.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -119,7 +127,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "media"
+# Uploaded spreadsheets, which the background worker reads: a folder every app server and
+# worker shares.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
 # Production hardening; behind a TLS-terminating proxy set DJANGO_SECURE_SSL=1 (the default
 # when DEBUG is off) and forward X-Forwarded-Proto.
@@ -136,7 +146,7 @@ X_FRAME_OPTIONS = "DENY"
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_FORMATS = [XLSX, CSV]
+IMPORT_EXPORT_FORMATS = [XLSX, ExcelCSV]
 
 # Background work (big uploads) runs through Django's task framework with a database queue,
 # so no extra server is needed: `python manage.py db_worker` processes it.

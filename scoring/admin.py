@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -163,6 +164,12 @@ class LockedCycleAdmin(CycleLockMixin, SimpleHistoryAdmin):
     """Admin of a cycle's inputs, locked with their cycle; every change is recorded in the
     history as coming from the admin site."""
 
+    def history_view(self, request, object_id, extra_context=None):
+        # simple_history looks the row up without checking the id, and fails on "abc".
+        if not object_id.isdigit():
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
     def save_model(self, request, obj, form, change):
         obj._change_reason = SOURCE_ADMIN
         super().save_model(request, obj, form, change)
@@ -254,8 +261,9 @@ class IndicatorAdmin(CycleLockMixin, ImportExportModelAdmin):
     filter_horizontal = ["categories", "owners"]
 
     def changelist_view(self, request, extra_context=None):
-        cycle_id = request.GET.get("cycle__id__exact")
-        if request.method == "GET" and cycle_id:
+        cycle_id = request.GET.get("cycle__id__exact", "")
+        # A malformed id is left to the changelist, which answers it with its own message.
+        if request.method == "GET" and cycle_id.isdigit():
             cycle = Cycle.objects.filter(pk=cycle_id).first()
             if cycle is not None:
                 tree_problems_warn(request, cycle)

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Round
@@ -225,40 +226,55 @@ class Indicator(models.Model):
                 fields=["cycle", "code"], name="indicator_code_unique_in_cycle"
             ),
             models.CheckConstraint(
-                condition=Q(max_points__gte=0), name="indicator_max_non_negative"
+                condition=Q(max_points__gte=0),
+                name="indicator_max_non_negative",
+                violation_error_message=_("分值不能为负数。"),
             ),
             models.CheckConstraint(
                 condition=Q(floor__gte=0) & Q(cap__gte=F("floor")),
                 name="indicator_floor_below_cap",
+                violation_error_message=_("完成率下限不能为负数，且不能高于完成率上限。"),
             ),
             models.CheckConstraint(
                 condition=Q(min_share__gte=0, min_share__lte=1),
                 name="indicator_min_share_is_share",
+                violation_error_message=_("末位得分比例应在 0 到 1 之间。"),
             ),
             models.CheckConstraint(
                 condition=Q(step__isnull=True) | Q(step__gte=0),
                 name="indicator_step_non_negative",
+                violation_error_message=_("每名次扣分不能为负数。"),
             ),
             models.CheckConstraint(
                 condition=Q(per_incident__isnull=True) | Q(per_incident__gte=0),
                 name="indicator_per_incident_non_negative",
+                violation_error_message=_("每次扣分不能为负数。"),
             ),
             models.CheckConstraint(
                 condition=~Q(method="completion") | Q(target__isnull=False, target__gt=0),
                 name="indicator_completion_has_target",
+                violation_error_message=_("目标完成率指标须填写大于 0 的目标值。"),
             ),
             models.CheckConstraint(
                 condition=~Q(method="deduction") | Q(per_incident__isnull=False),
                 name="indicator_deduction_has_per_incident",
+                violation_error_message=_("扣分指标须填写每次扣分。"),
             ),
             models.CheckConstraint(
                 condition=Q(method="") | Q(method__in=Method.values),
                 name="indicator_method_valid",
+                violation_error_message=_("计分方法无效。"),
             ),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        from scoring.services.tree import PARENT_LOOP, tree_parent_loops
+
+        if tree_parent_loops(node=self):
+            raise ValidationError({"parent": PARENT_LOOP})
 
     @property
     def is_outside_thousand(self) -> bool:
@@ -648,6 +664,8 @@ class ImportRecord(models.Model):
         PROCESSING = "processing", _("处理中")
         FAILED = "failed", _("有错误")
         IMPORTED = "imported", _("已导入")
+        UNCHANGED = "unchanged", _("无变更")
+        DISCARDED = "discarded", _("已放弃")
 
     cycle = models.ForeignKey(
         Cycle,
@@ -674,6 +692,13 @@ class ImportRecord(models.Model):
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     rows_changed = models.PositiveIntegerField(_("变更条数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    problem_count = models.PositiveIntegerField(_("问题数"), default=0)
+    notices = models.JSONField(
+        _("提示"),
+        default=list,
+        blank=True,
+        help_text=_("预览时值得导入人知道、但不妨碍导入的情况，如跳过的工作表、保留的新值。"),
+    )
     upload = models.FileField(_("上传文件"), upload_to="imports/%Y/%m/", blank=True)
     period = models.CharField(_("期间"), max_length=2, choices=Period, blank=True)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)

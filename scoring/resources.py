@@ -24,7 +24,7 @@ class CycleIndicatorWidget(CodeWidget):
         return Indicator.objects.annotate(cycle_year=F("cycle__year"))
 
     def get_lookup_kwargs(self, value, row, **kwargs):
-        return {"code": value, "cycle_year": cell_text(row["cycle"])}
+        return {"code": value, "cycle_year": cell_text(row.get("cycle"))}
 
 
 class CategoriesWidget(widgets.ManyToManyWidget):
@@ -116,10 +116,14 @@ class ResponsibilityResource(CycleRowsResource, BulkResource):
     cycle_path = "indicator__cycle"
 
     official = fields.Field("official", "official", CodeWidget(Official))
-    cycle = fields.Field("cycle", "indicator__cycle__year", readonly=True)
+    cycle = fields.Field(attribute="indicator__cycle__year", column_name="cycle", readonly=True)
     indicator = fields.Field("indicator", "indicator", CycleIndicatorWidget())
 
     class Meta(BulkResource.Meta):
         model = Responsibility
         import_id_fields = ["official", "indicator"]
         fields = ["official", "cycle", "indicator"]
+
+    def duplicate_key_fields(self) -> list[str]:
+        # Indicator codes repeat across years.
+        return ["official", "cycle", "indicator"]

@@ -13,6 +13,7 @@ from scoring.models import (
     IndicatorValue,
     Period,
     ResultSnapshot,
+    UnitResult,
     Vote,
 )
 from scoring.services.values import CellConflict, SaveReport, source_label
@@ -218,13 +219,25 @@ def unverified_by_indicator(*, cycle: Cycle, period: str) -> QuerySet:
     )
 
 
-def cycles_with_unverified() -> QuerySet:
-    """Return every cycle with its count of values not yet verified (`unverified`)."""
-    return Cycle.objects.annotate(
-        unverified=Count(
-            "indicators__values", filter=Q(indicators__values__verified_at__isnull=True)
+def cycles_with_gaps() -> list[Cycle]:
+    """Return every cycle with its count of values not yet verified (`unverified`) and of
+    values still missing in its annual results (`missing`), what publishing would leave
+    behind (2 queries)."""
+    cycles = list(
+        Cycle.objects.annotate(
+            unverified=Count(
+                "indicators__values", filter=Q(indicators__values__verified_at__isnull=True)
+            )
         )
     )
+    missing: dict[int, int] = {}
+    # The year's list names every applicable indicator missing in any quarter or the year.
+    annual = UnitResult.objects.filter(period=Period.YEAR).values_list("cycle_id", "missing")
+    for cycle_id, codes in annual:
+        missing[cycle_id] = missing.get(cycle_id, 0) + len(codes)
+    for cycle in cycles:
+        cycle.missing = missing.get(cycle.pk, 0)
+    return cycles
 
 
 def cycles_last_published() -> dict[int, object]:

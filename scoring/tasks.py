@@ -1,5 +1,7 @@
 """Background work, run by `python manage.py db_worker` (Django's task framework)."""
 
+from django.conf import settings
+from django.utils.translation import override
 from django_tasks import task
 
 from scoring.models import ImportRecord
@@ -7,7 +9,10 @@ from scoring.services.sheets import sheet_import_prepare
 
 
 @task()
-def sheet_import_prepare_task(*, record_id: int) -> int:
-    """Check a big upload in the background; return how many values it would change."""
-    record = sheet_import_prepare(record=ImportRecord.objects.get(pk=record_id))
+def sheet_import_prepare_task(*, record_id: int, language: str = settings.LANGUAGE_CODE) -> int:
+    """Check a big upload in the background, its problems and notices written in the language
+    of the page it was uploaded from (tasks queued before that was passed: the default one);
+    return how many values it would change."""
+    with override(language):
+        record = sheet_import_prepare(record=ImportRecord.objects.get(pk=record_id))
     return record.rows_changed

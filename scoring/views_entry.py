@@ -32,7 +32,7 @@ from scoring.selectors import (
     cycle_picked,
     cycle_state_moves,
     cycles_last_published,
-    cycles_with_unverified,
+    cycles_with_gaps,
     entry_grid,
     history_of_unit,
     indicators_writable,
@@ -55,10 +55,10 @@ CELL_NAME = re.compile(r"^c-(\d+)-(\d+)-(\d+)$")
 PERIODS = [*QUARTERS, Period.YEAR]
 
 
-def _cycle_and_period(request):
+def _cycle_and_period(request, cycles=None):
     """Return the cycle and period picked in the query string (defaults: the newest open
-    cycle, the first quarter) and every cycle for the picker."""
-    cycles = list(Cycle.objects.all())
+    cycle, the first quarter) and the cycles for the picker (by default every cycle)."""
+    cycles = list(Cycle.objects.all() if cycles is None else cycles)
     cycle = cycle_picked(
         cycles=cycles, picked=request.GET.get("cycle") or request.POST.get("cycle")
     )
@@ -190,6 +190,7 @@ def votes(request):
                 data,
                 prefix=f"g{group.pk}",
                 initial=_vote_initial(stored.get(group.pk)),
+                locked=cycle.is_locked,
             ),
         )
         for group in groups
@@ -252,7 +253,7 @@ def cycles(request):
         request,
         "entry/cycles.html",
         {
-            "cycles": [(cycle, published.get(cycle.pk)) for cycle in cycles_with_unverified()],
+            "cycles": [(cycle, published.get(cycle.pk)) for cycle in cycles_with_gaps()],
             "moves": cycle_state_moves(),
             "reopen_form": ReopenForm(),
         },
@@ -296,11 +297,19 @@ def unit_history(request, code):
     unit once the cycle is published.
     """
     unit = get_object_or_404(Unit.objects.select_related("category"), code=code)
-    cycle, period, cycles = _cycle_and_period(request)
     user = request.user
+    audience = audience_for(user)
+    readable = None
+    if not audience.sees_all and not user_has_role(user, SCORER):
+        # A liaison reads published cycles only: offer those, and the latest by default.
+        readable = list(Cycle.objects.filter(state=Cycle.State.PUBLISHED))
+        picked = request.GET.get("cycle")
+        if not readable or (picked and picked not in {str(c.pk) for c in readable}):
+            raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
+    cycle, period, cycles = _cycle_and_period(request, readable)
     indicators = Indicator.objects.filter(cycle=cycle)
     # Whoever may read the unit's results reads all of its history, adjustments included.
-    sees_results = audience_for(user).may_see_unit(unit_id=unit.pk, cycle=cycle)
+    sees_results = audience.may_see_unit(unit_id=unit.pk, cycle=cycle)
     if not sees_results:
         if not user_has_role(user, SCORER):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
@@ -324,8 +333,12 @@ def verify(request):
     """Admins mark reported values verified, an indicator at a time or all at once."""
     cycle, period, cycles = _cycle_and_period(request)
     if request.method == "POST":
+        # Ids that are no number, or of another cycle's indicators, select nothing.
+        picked = [
+            int(pk) for pk in request.POST.getlist("indicator") if pk.isascii() and pk.isdigit()
+        ]
         values = IndicatorValue.objects.filter(
-            period=period, indicator_id__in=request.POST.getlist("indicator")
+            period=period, indicator__cycle=cycle, indicator_id__in=picked
         )
         try:
             count = values_verify(cycle=cycle, values=values, by=request.user)

@@ -20,6 +20,7 @@ from scoring.services.sheets import (
     ImportRefused,
     sheet_changes_first,
     sheet_import_commit,
+    sheet_import_discard,
     sheet_import_start,
     sheet_records_visible,
     sheet_template_build,
@@ -34,8 +35,11 @@ HISTORY_ROWS = 50
 class UploadForm(forms.Form):
     period = forms.ChoiceField(
         label=gettext_lazy("期间（宽表）"),
-        choices=Period.choices,
-        help_text=gettext_lazy("长表每行自带期间，忽略此项。"),
+        choices=[("", gettext_lazy("按文件（模板自带期间）")), *Period.choices],
+        required=False,
+        help_text=gettext_lazy(
+            "本系统下载的模板自带期间，不必选择；自制的宽表请选择期间。长表每行自带期间。"
+        ),
     )
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
 
@@ -62,6 +66,7 @@ def sheet_index(request):
         else:
             return redirect("sheets:record", pk=record.pk)
     history = sheet_records_visible(user=request.user)
+    period = request.GET.get("period")
     return render(
         request,
         "sheets/index.html",
@@ -70,6 +75,7 @@ def sheet_index(request):
             "is_admin": roles.user_has_role(request.user, roles.ADMIN),
             "form": form,
             "periods": Period.choices,
+            "period": period if period in Period.values else Period.Q1,
             "history": history.defer("changes", "errors")[:HISTORY_ROWS],
         },
     )
@@ -111,9 +117,8 @@ def sheet_record(request, pk: int):
             "record": record,
             "rows": rows,
             "hidden": total - len(shown),
-            "can_confirm": record.status == ImportRecord.Status.PENDING
-            and record.uploaded_by_id == request.user.pk
-            and total > 0,
+            "unlisted": record.problem_count - len(record.errors),
+            "is_uploader": record.uploaded_by_id == request.user.pk,
         },
     )
 
@@ -146,5 +151,20 @@ def sheet_record_confirm(request, pk: int):
         request,
         _("已导入“%(name)s”：%(count)s 个数值已更新。")
         % {"name": record.file_name, "count": count},
+    )
+    return redirect("sheets:index")
+
+
+@require_POST
+@role_required(roles.SCORER, roles.ADMIN)
+def sheet_record_discard(request, pk: int):
+    record = _record_visible(request, pk, "changes", "errors")
+    try:
+        sheet_import_discard(record=record, by=request.user)
+    except ImportRefused as error:
+        messages.error(request, str(error))
+        return redirect("sheets:record", pk=record.pk)
+    messages.success(
+        request, _("已放弃“%(name)s”，没有写入任何数据。") % {"name": record.file_name}
     )
     return redirect("sheets:index")

@@ -11,7 +11,9 @@ from talent.models import (
     TalentStatus,
 )
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# A date input reads and shows only ISO dates (YYYY-MM-DD); the Chinese locale's own format
+# (2026/11/22) would leave it blank.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # What an admin records about a talent, on the page and in the admin's spreadsheets alike.
 TALENT_FIELDS = [
     "name",

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -169,6 +170,8 @@ class AwardCategory(models.Model):
         related_name="+",
         verbose_name=_("确定人"),
     )
+    # Why nobody won, or why a nominee scoring higher than a winner was passed over.
+    decision_reason = models.CharField(_("确定理由"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["round", "sort_order", "pk"]
@@ -253,11 +256,23 @@ class FundYear(models.Model):
             models.CheckConstraint(
                 condition=Q(committed__gte=0) & Q(committed__lte=F("budget")),
                 name="fund_year_never_overspent",
+                violation_error_message=_("预算不能少于已批准的金额，已批准金额不能为负数。"),
             ),
         ]
 
     def __str__(self):
         return f"{self.year}"
+
+    def clean(self):
+        # The approvals' total is read-only on the admin's form, so the database's own check
+        # would only answer with an error page.
+        if self.committed is not None and self.budget is not None and self.budget < self.committed:
+            raise ValidationError(
+                {
+                    "budget": _("预算不能少于已批准的金额 %(committed)s 元。")
+                    % {"committed": self.committed}
+                }
+            )
 
     @property
     def available(self) -> Decimal:
@@ -397,6 +412,12 @@ class StarNode(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        from scoring.services.tree import PARENT_LOOP, tree_parent_loops
+
+        if tree_parent_loops(node=self):
+            raise ValidationError({"parent": PARENT_LOOP})
 
     @property
     def children_share(self) -> Decimal | None:

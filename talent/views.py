@@ -30,6 +30,7 @@ from talent.models import (
     Talent,
 )
 from talent.services.awards import (
+    AWARD_REASON_MAX,
     award_category_open,
     award_nominate,
     award_prize_total,
@@ -208,7 +209,13 @@ def award_category(request, pk):
     if request.method == "POST":
         chosen = [int(value) for value in request.POST.getlist("winner") if value.isdigit()]
         try:
-            award_winners_confirm(category=category, nomination_ids=chosen, by=request.user)
+            award_winners_confirm(
+                category=category,
+                nomination_ids=chosen,
+                by=request.user,
+                no_winner=request.POST.get("no_winner") == "1",
+                reason=request.POST.get("reason", ""),
+            )
         except ValidationError as error:
             _error_messages(request, error)
         else:
@@ -225,6 +232,7 @@ def award_category(request, pk):
             "reviewers": reviewers,
             "can_confirm": request.talent_admin and award_category_open(category=category),
             "prize_total": award_prize_total(category=category, ranking=ranking),
+            "reason_max": AWARD_REASON_MAX,
         },
     )
 

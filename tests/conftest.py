@@ -1,9 +1,18 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Indicator
+
+
+@pytest.fixture(autouse=True)
+def language_restored():
+    """A request activates its language in this thread; later tests must not inherit it."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
 
 
 @pytest.fixture

@@ -142,6 +142,8 @@ CASES = [
     ("GET", "/entry/sheets/imports/{admin_record}/progress/", expect(200, 404, 403, 403)),
     ("POST", "/entry/sheets/imports/{record}/confirm/", expect(302, 302, 403, 403)),
     ("POST", "/entry/sheets/imports/{admin_record}/confirm/", expect(302, 404, 403, 403)),
+    ("POST", "/entry/sheets/imports/{record}/discard/", expect(302, 302, 403, 403)),
+    ("POST", "/entry/sheets/imports/{admin_record}/discard/", expect(302, 404, 403, 403)),
     (
         "GET",
         "/entry/sheets/imports/{record}/confirm/",

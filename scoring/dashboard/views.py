@@ -20,7 +20,12 @@ from scoring.selectors import units_active
 from scoring.services.explain import unit_indicator_lines, unit_total_explanation
 from scoring.services.reports import results_workbook_build
 from scoring.services.values import values_unverified_count
-from scoring.services.whatif import UnitValueChange, WhatIfChanges, whatif_run
+from scoring.services.whatif import (
+    UnitValueChange,
+    WhatIfChanges,
+    whatif_changes_problems,
+    whatif_run,
+)
 
 TABS = [
     ("dashboard:ranking", gettext_lazy("排名")),
@@ -245,13 +250,14 @@ def whatif(request):
     )
     rows = None
     if form.is_valid() and selection.period:
-        rows = whatif_run(
-            cycle=cycle,
-            period=selection.period,
-            category=selection.category,
-            changes=_whatif_changes(form, leaves, units),
-        )
-    elif form.is_bound:
+        changes = _whatif_changes(form, leaves, units)
+        for problem in whatif_changes_problems(changes=changes):
+            form.add_error("value", problem)
+        if not form.errors:
+            rows = whatif_run(
+                cycle=cycle, period=selection.period, category=selection.category, changes=changes
+            )
+    if form.errors:
         messages.error(request, _("请更正下面标出的问题后再测算。"))
     return _page(request, "dashboard/whatif.html", selection, form=form, rows=rows)
 
@@ -302,6 +308,16 @@ def export(request):
     selection = _selection(request)
     if not selection.period:
         raise Http404(_("该周期还没有考核结果。"))
+    asked = request.GET.get("period")
+    if asked and asked != selection.period:
+        # Never hand over another period's workbook under the one asked for.
+        label = Period(asked).label if asked in Period.values else asked
+        messages.error(
+            request,
+            _("%(cycle)s %(period)s 还没有考核结果，不能导出。")
+            % {"cycle": selection.cycle, "period": label},
+        )
+        return redirect(f"{reverse('dashboard:ranking')}?{selection.query()}")
     workbook = results_workbook_build(cycle=selection.cycle, period=selection.period)
     response = HttpResponse(
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -5,6 +5,7 @@ blank rows, Chinese or English headers. These helpers normalise what can be norm
 exactly where what cannot be is: sheet, row and column, all problems at once.
 """
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,12 @@ def _text_clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+def header_key(raw) -> str:
+    """Return a header cell as headers are matched: clean text in lower case, spaces and hyphens
+    as underscores, so that "Unit Code", "unit-code" and unit_code are one header."""
+    return cell_text(raw).lower().replace(" ", "_").replace("-", "_")
+
+
 def cell_prose(raw) -> str:
     """Return free text (a name, a reason) as written, stripped of outer spaces.
 
@@ -95,7 +102,8 @@ def cell_decimal(raw) -> Decimal | None:
     from Excel is taken to Excel's 15 significant digits, so 0.1 stays 0.1.
     """
     if isinstance(raw, bool):
-        raise CellError(_("应为数字，实为“%(text)s”") % {"text": raw})
+        # Spelled as Excel shows it.
+        raise CellError(_("应为数字，实为“%(text)s”") % {"text": str(raw).upper()})
     if isinstance(raw, float):
         # Excel keeps 15 significant digits: a computed 4.970000000000001 is the 4.97 shown,
         # and readers such as calamine give every number, 25 too, as a float.
@@ -129,9 +137,12 @@ def decimal_fit_problem(*, value: Decimal, model_field) -> str | None:
     places = model_field.decimal_places
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
-        return _("最多保留 %(places)s 位小数，实为 %(value)s") % {"places": places, "value": value}
+        return _("最多保留 %(places)s 位小数，实为 %(value)s") % {
+            "places": places,
+            "value": decimal_plain(value),
+        }
     if abs(value) >= Decimal(10) ** (model_field.max_digits - places):
-        return _("数值过大：%(value)s") % {"value": value}
+        return _("数值过大：%(value)s") % {"value": decimal_plain(value)}
     return None
 
 
@@ -195,10 +206,10 @@ def sheet_columns_find(
 ) -> tuple[dict[str, int], dict[str, str], list[CellProblem]]:
     """Match a header row against the columns (English or Chinese, any order, extra columns
     ignored); return each found column's position and letter, and a problem per missing one."""
-    normalised = [cell_text(cell).lower() for cell in header]
+    normalised = [header_key(cell) for cell in header]
     positions, letters, problems = {}, {}, []
     for column in columns:
-        names = {name.lower() for name in (column.key, *column.headers)}
+        names = {header_key(name) for name in (column.key, *column.headers)}
         found = [index for index, text in enumerate(normalised) if text in names]
         if found:
             positions[column.key] = found[0]
@@ -239,11 +250,29 @@ def sheet_rows_read(
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def cell_safe(value):
     """Return the value ready for an exported cell: text that Excel would run as a formula
-    (starting with =, +, -, @) gets a leading apostrophe, so a unit name never runs."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    (starting with =, +, -, @) gets a leading apostrophe, so a unit name never runs.
+
+    Text already starting with apostrophes before such a character gets one more, so that
+    cell_unescape gives back exactly what was exported; a number written as text (-3.00)
+    runs nothing and stays a number in Excel."""
+    if isinstance(value, str) and _runs_as_formula(value.lstrip("'")):
         return "'" + value
     return value
+
+
+def cell_unescape(value):
+    """Return an imported cell without the apostrophe that cell_safe added, and only that one:
+    a name exported and imported again is the name it was."""
+    if isinstance(value, str) and value.startswith("'"):
+        if _runs_as_formula(value[1:].lstrip("'")):
+            return value[1:]
+    return value
+
+
+def _runs_as_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text.strip())

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from cadre.roles import ADMIN, user_has_role
 from scoring.models import Cycle, RaterGroup, ResultSnapshot, UnitResult
 from scoring.services.refresh import results_refresh_all
-from scoring.services.values import SOURCE_CYCLES
+from scoring.services.values import NOTE_REOPEN_PREFIX, SOURCE_CYCLES
 
 State = Cycle.State
 # The fields of a cycle that are settings of the scoring rules, kept with a snapshot.
@@ -68,7 +68,8 @@ def cycle_reopen(*, cycle: Cycle, by, reason: str) -> Cycle:
         by=by,
         allowed_from=(State.CLOSED, State.PUBLISHED),
         to=State.OPEN,
-        note=_("重新开放：%(reason)s") % {"reason": reason},
+        # Stored untranslated, like the source: `source_label` translates it for the reader.
+        note=f"{NOTE_REOPEN_PREFIX}{reason}",
     )
 
 

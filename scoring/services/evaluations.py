@@ -14,6 +14,12 @@ from scoring.models import Adjustment, Cycle, Indicator, RaterGroup, Vote
 from scoring.services.refresh import results_refresh_for_changes
 from scoring.services.values import cycle_ensure_editable
 
+# More votes than a district has people in any rater group is a typing slip.
+VOTE_COUNT_MAX = 100_000
+# A flexible adjustment answers an objective cause (a disaster, a policy change): a tenth of the
+# 1000 points either way is already a large one; beyond that it is a typing slip (1e3).
+ADJUSTMENT_POINTS_MAX = Decimal(100)
+
 
 @dataclass(frozen=True)
 class VoteCounts:
@@ -53,6 +59,11 @@ def votes_save(
         numbers = {name: getattr(count, name) for name in Vote.KINDS}
         if any(number < 0 for number in numbers.values()):
             raise ValidationError(_("票数不能为负数（%(group)s）") % {"group": count.rater_group})
+        if any(number > VOTE_COUNT_MAX for number in numbers.values()):
+            raise ValidationError(
+                _("票数每项最多 %(max)s（%(group)s）")
+                % {"max": VOTE_COUNT_MAX, "group": count.rater_group}
+            )
         vote = stored.get(count.rater_group.pk)
         if vote is None:
             if any(numbers.values()):
@@ -92,18 +103,32 @@ def adjustment_create(
     by,
     source: str,
 ) -> Adjustment:
-    """Record a flexible adjustment of a unit's total, with its reason and approver."""
+    """Record a flexible adjustment of a unit's total, with its reason and approver.
+
+    The points are not 0 and at most ADJUSTMENT_POINTS_MAX either way. An adjustment equal to
+    one already recorded (unit, period, points and reason) is refused: it is the same form
+    sent twice, and counting it twice would move the unit's total twice.
+    """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     cycle_ensure_editable(cycle=cycle)
-    if not reason.strip() or not approved_by.strip():
+    reason, approved_by = reason.strip(), approved_by.strip()
+    if not reason or not approved_by:
         raise ValidationError(_("柔性考核调整必须写明事由和批准人"))
+    problem = adjustment_points_problem(points=points)
+    if problem:
+        raise ValidationError(problem)
+    # The cycle row is locked: a second copy sent at the same moment waits here and sees this one.
+    if Adjustment.objects.filter(
+        cycle=cycle, unit=unit, period=period, points=points, reason=reason
+    ).exists():
+        raise ValidationError(_("已记录过同一单位、期间、分值和事由的调整，未重复记录。"))
     adjustment = Adjustment(
         cycle=cycle,
         unit=unit,
         period=period,
         points=points,
-        reason=reason.strip(),
-        approved_by=approved_by.strip(),
+        reason=reason,
+        approved_by=approved_by,
         created_by=by,
     )
     adjustment._history_user = by
@@ -111,3 +136,15 @@ def adjustment_create(
     adjustment.save()
     results_refresh_for_changes(cycle=cycle, changes=[(unit, period)])
     return adjustment
+
+
+def adjustment_points_problem(*, points: Decimal) -> str | None:
+    """Return why an adjustment of `points` cannot be recorded, or None when it can."""
+    if points == 0:
+        return _("调整分值不能为 0")
+    if abs(points) > ADJUSTMENT_POINTS_MAX:
+        return _("柔性考核调整每项最多 ±%(max)s 分，实为 %(points)s") % {
+            "max": ADJUSTMENT_POINTS_MAX,
+            "points": points,
+        }
+    return None

@@ -38,3 +38,13 @@ def results_refresh_for_categories(
 def results_refresh_all(*, cycle: Cycle) -> None:
     """Recompute every result of the cycle (before results are published)."""
     compute.results_compute(cycle=cycle)
+
+
+def results_refresh_unlocked() -> None:
+    """Recompute every result of the cycles still taking input, after the units changed (a unit
+    moved to another category, stopped or started being assessed): every ranking may move.
+
+    Closed and published cycles keep the results they were closed with.
+    """
+    for cycle in Cycle.objects.exclude(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]):
+        results_refresh_all(cycle=cycle)

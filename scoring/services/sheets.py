@@ -10,19 +10,23 @@ history row per value that names the import.
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language, gettext_lazy, ngettext, override
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from cadre import roles
 from cadre.models import Unit
@@ -36,6 +40,7 @@ from scoring.services.cells import (
     cell_safe,
     cell_text,
     decimal_plain,
+    header_key,
     sheet_columns_find,
 )
 from scoring.services.refresh import results_refresh_for_categories
@@ -52,15 +57,43 @@ from scoring.services.values import (
 from scoring.services.workbook import history_copy
 
 UNIT_HEADERS = ("unit", "unit_code", "单位代码", "单位")
-IGNORED_HEADERS = {"name", "unit_name", "单位名称", "category", "类别", "单位类别"}
-# The template's header rows below the codes, skipped when it comes back.
-TEMPLATE_LABELS = frozenset({"指标名称", "满分", "计分方法"})
+# Columns a clerk's wide sheet carries beside the figures: read past, never taken for indicators.
+IGNORED_HEADERS = {
+    "name",
+    "unit_name",
+    "单位名称",
+    "category",
+    "类别",
+    "单位类别",
+    "no",
+    "no.",
+    "序号",
+    "编号",
+    "remark",
+    "remarks",
+    "note",
+    "notes",
+    "备注",
+    "说明",
+}
+# The template's labels: the first beside the indicator codes, the others on the header rows
+# below them, which are skipped when it comes back (in whichever language it was made).
+TEMPLATE_LABELS = (
+    gettext_lazy("单位代码"),
+    gettext_lazy("指标名称"),
+    gettext_lazy("满分"),
+    gettext_lazy("计分方法"),
+)
 LONG_COLUMNS = (
     Column("unit", UNIT_HEADERS[1:]),
     Column("indicator", ("indicator_code", "指标代码", "指标")),
-    Column("period", ("期间", "季度")),
-    Column("value", ("数值", "值", "得分")),
+    Column("period", ("quarter", "期间", "季度")),
+    Column("value", ("score", "数值", "值", "得分")),
 )
+# A very hidden sheet of the template saying which cycle and period it holds and when it was
+# made, so that an upload needs no period picked and cannot undo what others saved since.
+TEMPLATE_INFO_SHEET = "kaohe"
+FIGURE_PLACES = Decimal("0.0001")
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 5000
 STORED_PROBLEMS = 1000
@@ -80,11 +113,35 @@ class SheetPlan:
     changes: list[list] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
     rows: int = 0
+    periods: set[str] = field(default_factory=set)
+    skipped_sheets: list[str] = field(default_factory=list)
+    # Cells still holding what the template was filled with, where someone has saved another
+    # value since: the newer value stays.
+    kept: int = 0
+    # Excel numbers with more than four decimal places (a formula's result), rounded to four.
+    rounded: int = 0
 
 
-# A cell read as a value: the number (None when blank), its plain digits and the problem of its
-# digits whatever the indicator; or why it is no number.
-Reading = tuple[Decimal | None, str, str | None] | CellError
+@dataclass(frozen=True)
+class TemplateInfo:
+    """What a downloaded template says of itself (each None when the file does not say)."""
+
+    year: int | None
+    period: str | None
+    made_at: datetime | None
+
+
+@dataclass
+class Upload:
+    """The visible sheets of an uploaded workbook, in order, and its template's information."""
+
+    sheets: list[tuple[str, list[list]]]
+    template: TemplateInfo | None = None
+
+
+# A cell read as a value: the number (None when blank), its plain digits, the problem of its
+# digits whatever the indicator and whether it was rounded to four places; or why it is no number.
+Reading = tuple[Decimal | None, str, str | None, bool] | CellError
 
 
 @dataclass
@@ -97,6 +154,11 @@ class _Context:
     applies: dict[int, set[int]]
     # The stored values of the sheet's periods only (see _current_load).
     current: dict[tuple[int, int, str], Decimal] = field(default_factory=dict)
+    current_periods: set[str] = field(default_factory=set)
+    # Values saved since the template was made: what each held then (None: no value).
+    downloaded: dict[tuple[int, int, str], Decimal | None] = field(default_factory=dict)
+    # The sheet and row where each (unit, indicator, period) was met first, across sheets.
+    seen: dict[tuple[int, int, str], tuple[str, int]] = field(default_factory=dict)
     readings: dict[tuple[type, object], Reading] = field(default_factory=dict)
 
 
@@ -131,18 +193,15 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     indicators = list(sheet_indicators(cycle=cycle, user=user).filter(frequency=frequency))
     units = list(Unit.objects.filter(is_active=True).select_related("category"))
     applies = indicator_categories(indicator.pk for indicator in indicators)
+    # Stamped before the values are read: a value saved meanwhile counts as saved after.
+    made_at = timezone.now()
     current = _current_values([indicator.pk for indicator in indicators], [period])
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{cycle.year}-{period}"
-    labels = ["单位代码", "单位名称", "类别"]  # fixed: the upload reads them back
-    header = [
-        labels,
-        ["指标名称", "", ""],
-        ["满分", "", ""],
-        ["计分方法", "", ""],
-    ]
+    unit_label, *row_labels = (str(label) for label in TEMPLATE_LABELS)
+    header = [[unit_label, _("单位名称"), _("类别")], *([label, "", ""] for label in row_labels)]
     for indicator in indicators:
         header[0].append(indicator.code)
         header[1].append(cell_safe(indicator.name))
@@ -181,6 +240,10 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     sheet.freeze_panes = f"D{TEMPLATE_FIRST_ROW}"
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False
+    info = workbook.create_sheet(TEMPLATE_INFO_SHEET)
+    for row in (["year", cycle.year], ["period", period], ["made_at", made_at.isoformat()]):
+        info.append(row)
+    info.sheet_state = "veryHidden"
     return workbook
 
 
@@ -197,25 +260,52 @@ def _validation(indicator: Indicator) -> DataValidation:
     elif method == Indicator.Method.VETO:
         validation = DataValidation(type="list", formula1='"0,1"')
         rule = _("请填 0 或 1")
+    elif method == Indicator.Method.RANK:
+        # A ranked figure may be below zero (a growth rate): any number.
+        validation = DataValidation(
+            type="decimal", operator="between", formula1="-1E+15", formula2="1E+15"
+        )
+        rule = _("请填数值")
     else:
         validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
         rule = _("请填非负数")
     validation.error = rule
     validation.errorTitle = indicator.code
     validation.prompt = rule
+    validation.promptTitle = indicator.code
+    validation.showInputMessage = True
     validation.showErrorMessage = True
     validation.allow_blank = True
     return validation
 
 
-def sheet_upload_read(*, path) -> tuple[str, list[list]]:
-    """Return the first sheet's name and its rows, read with calamine."""
+def sheet_upload_read(*, path) -> Upload:
+    """Return the workbook's visible sheets (name and rows, read with calamine) and what its
+    template information sheet says, if it has one."""
     workbook = CalamineWorkbook.from_path(str(path))
     try:
-        sheet = workbook.get_sheet_by_index(0)
-        return sheet.name, sheet.to_python(skip_empty_area=False)
+        upload = Upload(sheets=[])
+        for sheet in workbook.sheets_metadata:
+            if sheet.name == TEMPLATE_INFO_SHEET:
+                rows = workbook.get_sheet_by_name(sheet.name).to_python()
+                upload.template = _template_info(rows)
+            elif sheet.typ == SheetTypeEnum.WorkSheet and sheet.visible == SheetVisibleEnum.Visible:
+                rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+                upload.sheets.append((sheet.name, rows))
+        return upload
     finally:
         workbook.close()
+
+
+def _template_info(rows: Sequence[Sequence]) -> TemplateInfo:
+    said = {cell_text(row[0]): row[1] for row in rows if len(row) >= 2}
+    year = cell_text(said.get("year"))
+    made_at = said.get("made_at")
+    return TemplateInfo(
+        year=int(year) if year.isdigit() else None,
+        period=cell_text(said.get("period")) if said.get("period") in Period.values else None,
+        made_at=parse_datetime(made_at) if isinstance(made_at, str) else None,
+    )
 
 
 def sheet_changes_plan(
@@ -223,52 +313,102 @@ def sheet_changes_plan(
     cycle: Cycle,
     user,
     period: str,
-    sheet: str,
-    rows: Sequence[Sequence],
+    upload: Upload,
     progress: Callable[[int], None] | None = None,
 ) -> SheetPlan:
-    """Check every row of an uploaded sheet and return the changes it would make.
+    """Check every row of an uploaded workbook's sheets and return the changes they would make.
 
-    Accepts the wide sheet (unit code column, indicator codes as headers, values of `period`)
-    and the long sheet (unit, indicator, period, value), English or Chinese headers. Each problem
-    is placed by sheet, row and column; a value equal to the stored one is no change.
+    Accepts wide sheets (unit code column, indicator codes as headers, values of one period:
+    the template's, the one the sheet's name says, else `period`) and long sheets (unit,
+    indicator, period, value), English or Chinese headers. Each problem is placed by sheet, row
+    and column; a value equal to the stored one is no change, and so is a template cell still
+    holding what the template was filled with where someone has saved another value since.
+    Sheets without a unit column (instructions, lists) are skipped and named.
     """
     plan = SheetPlan()
     try:
         cycle_ensure_editable(cycle=cycle)
     except CycleLockedError as error:
-        plan.problems.append(CellProblem(sheet, None, None, str(error)))
+        plan.problems.append(CellProblem("", None, None, str(error)))
         return plan
-    header_index = _header_row_find(rows)
-    if header_index is None:
-        plan.problems.append(
-            CellProblem(
-                sheet,
-                None,
-                None,
-                _(
-                    "找不到表头：需要“单位代码”（unit）列，可以是宽表（指标代码作列名）"
-                    "或长表（单位代码、指标代码、期间、数值）。"
-                ),
-            )
-        )
-        return plan
-    header = {cell_text(cell).lower() for cell in rows[header_index]}
-    long_names = {name.lower() for name in ("indicator", *LONG_COLUMNS[1].headers)}
     context = _context_load(cycle=cycle, user=user)
-    if header & long_names:
-        _long_plan(plan, context, sheet, rows, header_index, progress)
-    else:
-        _wide_plan(plan, context, sheet, rows, header_index, period, progress)
+    read = []
+    for sheet, rows in upload.sheets:
+        header_index = _header_row_find(rows)
+        if header_index is None:
+            if any(cell_text(cell) for row in rows for cell in row):
+                plan.skipped_sheets.append(sheet)
+            continue
+        read.append(sheet)
+        header = {header_key(cell) for cell in rows[header_index]}
+        if header & {header_key(name) for name in ("indicator", *LONG_COLUMNS[1].headers)}:
+            _long_plan(plan, context, sheet, rows, header_index, progress)
+            continue
+        sheet_period = _wide_period(plan, cycle, upload.template, sheet, period)
+        if sheet_period:
+            _downloaded_load(context, sheet_period, upload.template)
+            _wide_plan(plan, context, sheet, rows, header_index, sheet_period, progress)
+    if not read:
+        first = upload.sheets[0][0] if upload.sheets else ""
+        message = _(
+            "找不到表头：需要“单位代码”（unit）列，可以是宽表（指标代码作列名）"
+            "或长表（单位代码、指标代码、期间、数值）。"
+        )
+        plan.problems.append(CellProblem(first, None, None, message))
     return plan
 
 
 def _header_row_find(rows: Sequence[Sequence]) -> int | None:
-    names = {name.lower() for name in UNIT_HEADERS}
+    names = {header_key(name) for name in UNIT_HEADERS} | _template_labels()[0]
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(cell_text(cell).lower() in names for cell in row):
+        if any(header_key(cell) in names for cell in row):
             return index
     return None
+
+
+@lru_cache(maxsize=1)
+def _template_labels() -> tuple[frozenset[str], frozenset[str]]:
+    """Return the template's unit column label and its header rows' labels (TEMPLATE_LABELS),
+    each in every language, as header keys."""
+    unit, rows = set(), set()
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            first, *others = (header_key(label) for label in TEMPLATE_LABELS)
+        unit.add(first)
+        rows.update(others)
+    return frozenset(unit), frozenset(rows)
+
+
+def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, picked: str):
+    """Return the period of a wide sheet, or None with the problem added: the template's, else
+    the one the sheet's name says ("Q2", "二季度", "2026-Q2"), else the one picked at upload;
+    a period picked that differs from the file's is a mistake, not a choice."""
+    if template and template.year not in (None, cycle.year):
+        message = _(
+            "这是 %(file)s 年考核的模板，当前导入的是 %(year)s 年的考核：请切换到 %(file)s 年，"
+            "或下载 %(year)s 年的模板。"
+        ) % {"file": template.year, "year": cycle.year}
+        plan.problems.append(CellProblem(sheet, None, None, message))
+        return None
+    named = (template and template.period) or _title_period(sheet)
+    if named and picked and named != picked:
+        message = _(
+            "工作表“%(sheet)s”是%(named)s的数据，上传时选择的是%(picked)s：请改选%(named)s，"
+            "或选“按文件”。"
+        ) % {"sheet": sheet, "named": Period(named).label, "picked": Period(picked).label}
+        plan.problems.append(CellProblem(sheet, None, None, message))
+        return None
+    if not (named or picked):
+        message = _("宽表需要期间：请在上传时选择期间（本系统下载的模板自带期间）。")
+        plan.problems.append(CellProblem(sheet, None, None, message))
+        return None
+    return named or picked
+
+
+def _title_period(title: str) -> str | None:
+    text = cell_text(title)
+    year, _dash, rest = text.partition("-")
+    return cell_period(rest if year.isdigit() and rest else text)
 
 
 def _context_load(*, cycle: Cycle, user) -> _Context:
@@ -296,10 +436,36 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
 
 
 def _current_load(context: _Context, periods: set[str]) -> None:
-    """Load the stored values of the periods the sheet holds: by the fourth quarter a cycle's
+    """Load the stored values of the periods the sheets hold: by the fourth quarter a cycle's
     other periods hold three times as many values, each a Decimal to build."""
-    leaves = [indicator.pk for indicator in context.indicators.values()]
-    context.current = _current_values(leaves, sorted(periods))
+    periods = periods - context.current_periods
+    if periods:
+        leaves = [indicator.pk for indicator in context.indicators.values()]
+        context.current.update(_current_values(leaves, sorted(periods)))
+        context.current_periods |= periods
+
+
+def _downloaded_load(context: _Context, period: str, template: TemplateInfo | None) -> None:
+    """Load what each value of the period saved since the template was made held then."""
+    if template is None or template.made_at is None:
+        return
+    history = IndicatorValue.history.model
+    then = (
+        history.objects.filter(id=OuterRef("pk"), history_date__lte=template.made_at)
+        .order_by("-history_date", "-history_id")
+        .values("value")[:1]
+    )
+    saved_since = IndicatorValue.objects.filter(
+        indicator_id__in=[indicator.pk for indicator in context.indicators.values()],
+        period=period,
+        updated_at__gt=template.made_at,
+    ).annotate(then=Subquery(then))
+    context.downloaded.update(
+        ((unit_id, indicator_id, period), value)
+        for unit_id, indicator_id, value in saved_since.values_list(
+            "unit_id", "indicator_id", "then"
+        )
+    )
 
 
 def _applies(applies: dict[int, set[int]], indicator_id: int, category_id: int) -> bool:
@@ -335,7 +501,7 @@ def _indicator_problem(context: _Context, code: str, period: str) -> tuple[Indic
     return indicator, ""
 
 
-def _value_add(plan, context, seen, unit, indicator, period, raw, sheet, row, column) -> None:
+def _value_add(plan, context, unit, indicator, period, raw, sheet, row, column) -> None:
     """Check one value of `unit` (id, category id) and add it to the plan as a change (or a
     problem placed at sheet, row and column).
 
@@ -345,19 +511,40 @@ def _value_add(plan, context, seen, unit, indicator, period, raw, sheet, row, co
     unit_id, category_id = unit
     indicator_id = indicator.id
     key = (unit_id, indicator_id, period)
-    other = seen.get(key)
+    other = context.seen.get(key)
     if other is not None:
-        message = _("重复：与第 %(row)s 行的单位、指标、期间相同") % {"row": other}
+        if other[0] == sheet:
+            message = _("重复：与第 %(row)s 行的单位、指标、期间相同") % {"row": other[1]}
+        else:
+            message = _("重复：与工作表 %(sheet)s 第 %(row)s 行的单位、指标、期间相同") % {
+                "sheet": other[0],
+                "row": other[1],
+            }
         plan.problems.append(CellProblem(sheet, row, column, message))
         return
-    seen[key] = row
+    context.seen[key] = (sheet, row)
     reading = context.readings.get((raw.__class__, raw)) or _reading(context, raw)
     if isinstance(reading, CellError):
         plan.problems.append(CellProblem(sheet, row, column, str(reading)))
         return
-    value, text, figure_problem = reading
+    value, text, figure_problem, rounded = reading
     if value is None:
         return
+    old = context.current.get(key)
+    if context.downloaded and key in context.downloaded:
+        then = context.downloaded[key]
+        if value == then:
+            plan.kept += 1
+            return
+        if value != old:
+            message = _(
+                "下载模板后，此值已被他人由 %(then)s 改为 %(now)s：请核对后重新填写，或下载新的模板"
+            ) % {
+                "then": _("空白") if then is None else decimal_plain(then),
+                "now": _("空白") if old is None else decimal_plain(old),
+            }
+            plan.problems.append(CellProblem(sheet, row, column, message))
+            return
     categories = context.applies.get(indicator_id)
     if categories is not None and category_id not in categories:
         message = _("指标 %(code)s 不适用于该单位的类别") % {"code": indicator.code}
@@ -367,7 +554,7 @@ def _value_add(plan, context, seen, unit, indicator, period, raw, sheet, row, co
     if problem:
         plan.problems.append(CellProblem(sheet, row, column, problem))
         return
-    old = context.current.get(key)
+    plan.rounded += rounded
     if old is None:
         plan.changes.append([unit_id, indicator_id, period, None, text])
     elif old != value:
@@ -375,9 +562,13 @@ def _value_add(plan, context, seen, unit, indicator, period, raw, sheet, row, co
 
 
 def _reading(context: _Context, raw) -> Reading:
-    """Read the cell as a number, its plain digits and why it fits no value column whatever the
-    indicator (the number None when blank), or why it is no number, into the cache that
-    _value_add looks in first.
+    """Read the cell as a number, its plain digits, why it fits no value column whatever the
+    indicator (the number None when blank) and whether it was rounded, or why it is no number,
+    into the cache that _value_add looks in first.
+
+    An Excel number with more than four decimal places is a formula's result (=100/3 shows as
+    33.33): it is rounded half up to the four places a value keeps. Typed text keeps its digits
+    and is refused instead, since nobody computed it.
 
     Cached by type and content: a sheet repeats the same figures (0, full marks, round scores)
     in thousands of cells, and reading a float to Excel's digits and back to plain text, then
@@ -390,9 +581,12 @@ def _reading(context: _Context, raw) -> Reading:
         reading = error
     else:
         if value is None:
-            reading = (None, "", None)
+            reading = (None, "", None, False)
         else:
-            reading = (value, decimal_plain(value), value_figure_problem(value))
+            rounded = isinstance(raw, float) and value != value.quantize(FIGURE_PLACES)
+            if rounded:
+                value = value.quantize(FIGURE_PLACES, rounding=ROUND_HALF_UP)
+            reading = (value, decimal_plain(value), value_figure_problem(value), rounded)
     context.readings[raw.__class__, raw] = reading
     return reading
 
@@ -400,14 +594,15 @@ def _reading(context: _Context, raw) -> Reading:
 def _wide_columns(plan, context, sheet, header, header_number, period):
     """Return the unit column's position and the (position, letter, indicator) of each value
     column."""
-    unit_names = {name.lower() for name in UNIT_HEADERS}
+    unit_names = {header_key(name) for name in UNIT_HEADERS} | _template_labels()[0]
+    ignored = {header_key(name) for name in IGNORED_HEADERS}
     unit_position, columns, seen_codes = None, [], {}
     for position, cell in enumerate(header):
         text, letter = cell_text(cell), get_column_letter(position + 1)
-        if text.lower() in unit_names and unit_position is None:
+        if header_key(cell) in unit_names and unit_position is None:
             unit_position = position
             continue
-        if not text or text.lower() in IGNORED_HEADERS:
+        if not text or header_key(cell) in ignored:
             continue
         indicator, problem = _indicator_problem(context, text, period)
         if text in seen_codes:
@@ -447,12 +642,13 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
     )
     unit_letter = get_column_letter(unit_position + 1)
     _current_load(context, {period})
+    plan.periods.add(period)
+    labels = _template_labels()[1]
     seen_units: dict[str, int] = {}
-    seen_values: dict = {}
     for index in range(header_index + 1, len(rows)):
         row, number = rows[index], index + 1
         code = cell_text(row[unit_position]) if unit_position < len(row) else ""
-        if code in TEMPLATE_LABELS or not any(cell_text(cell) for cell in row):
+        if header_key(code) in labels or not any(cell_text(cell) for cell in row):
             continue
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
@@ -466,9 +662,7 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
         width = len(row)
         for position, letter, indicator in columns:
             raw = row[position] if position < width else None
-            _value_add(
-                plan, context, seen_values, unit, indicator, period, raw, sheet, number, letter
-            )
+            _value_add(plan, context, unit, indicator, period, raw, sheet, number, letter)
 
 
 def _long_plan(plan, context, sheet, rows, header_index, progress):
@@ -485,7 +679,6 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
     texts = {cell_text(row[period_at]) for row in rows[header_index + 1 :] if period_at < len(row)}
     periods = {text: cell_period(text) for text in texts}
     _current_load(context, {period for period in periods.values() if period})
-    seen: dict = {}
     # A sheet names the same few indicators and periods on every row: check each pair once.
     indicator_checks: dict[tuple[str, str], tuple[Indicator | None, str]] = {}
     for index in range(header_index + 1, len(rows)):
@@ -509,6 +702,7 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
             message = _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": period_text}
             plan.problems.append(CellProblem(sheet, number, letters["period"], message))
             continue
+        plan.periods.add(period)
         pair = (cell_text(row[indicator_at]), period)
         checked = indicator_checks.get(pair)
         if checked is None:
@@ -520,9 +714,7 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
         if raw is None or (isinstance(raw, str) and not cell_text(raw)):
             plan.problems.append(CellProblem(sheet, number, letters["value"], _("缺少数值")))
             continue
-        _value_add(
-            plan, context, seen, unit, indicator, period, raw, sheet, number, letters["value"]
-        )
+        _value_add(plan, context, unit, indicator, period, raw, sheet, number, letters["value"])
 
 
 def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile) -> ImportRecord:
@@ -547,14 +739,15 @@ def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile)
         upload=upload,
     )
     if info.rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
-        sheet_import_prepare_task.enqueue(record_id=record.pk)
+        sheet_import_prepare_task.enqueue(record_id=record.pk, language=get_language())
         record.refresh_from_db()
         return record
     return sheet_import_prepare(record=record)
 
 
 def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
-    """Read the record's stored upload, check it and store the preview (changes or problems).
+    """Read the record's stored upload, check it and store the preview (changes or problems,
+    and notices worth knowing that do not stop the import).
 
     Progress is written to the record as rows are checked, for the progress bar of big files.
     """
@@ -563,45 +756,99 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
         ImportRecord.objects.filter(pk=record.pk).update(processed_rows=rows)
 
     try:
-        sheet, rows = sheet_upload_read(path=record.upload.path)
-    except Exception as error:  # calamine raises its own error types for unreadable files
-        plan = SheetPlan(problems=[CellProblem("", None, None, _("无法读取文件：%s") % error)])
+        upload = sheet_upload_read(path=record.upload.path)
+    except Exception:  # calamine raises its own error types for unreadable files
+        message = _(
+            "无法读取文件：它已损坏，或不是 Excel / WPS 保存的工作簿。请在 Excel 中打开后"
+            "另存为 .xlsx 再上传。"
+        )
+        plan = SheetPlan(problems=[CellProblem("", None, None, message)])
     else:
         plan = sheet_changes_plan(
             cycle=record.cycle,
             user=record.uploaded_by,
             period=record.period,
-            sheet=sheet,
-            rows=rows,
+            upload=upload,
             progress=progress,
         )
     record.processed_rows = plan.rows
     record.total_rows = max(record.total_rows, plan.rows)
     record.errors = [_problem_json(problem) for problem in plan.problems[:STORED_PROBLEMS]]
-    if len(plan.problems) > STORED_PROBLEMS:
-        record.errors.append(
-            {
-                "sheet": "",
-                "row": None,
-                "column": None,
-                "message": _("另有 %(count)s 个问题未列出")
-                % {"count": len(plan.problems) - STORED_PROBLEMS},
-            }
-        )
+    record.problem_count = len(plan.problems)
+    record.notices = _notices(record, plan)
     record.changes = [] if plan.problems else plan.changes
     record.rows_changed = len(record.changes)
-    record.status = ImportRecord.Status.FAILED if plan.problems else ImportRecord.Status.PENDING
+    record.period = next(iter(plan.periods)) if len(plan.periods) == 1 else ""
+    if plan.problems:
+        record.status = ImportRecord.Status.FAILED
+    elif record.changes:
+        record.status = ImportRecord.Status.PENDING
+    else:
+        record.status = ImportRecord.Status.UNCHANGED
     record.save(
         update_fields=[
             "processed_rows",
             "total_rows",
             "errors",
+            "problem_count",
+            "notices",
             "changes",
             "rows_changed",
+            "period",
             "status",
         ]
     )
     return record
+
+
+def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
+    """Return what the uploader should know of the file that does not stop its import."""
+    notices = []
+    if plan.skipped_sheets:
+        notices.append(
+            _("未读取的工作表（没有“单位代码”列）：%(sheets)s")
+            % {"sheets": "、".join(plan.skipped_sheets)}
+        )
+    if plan.kept:
+        notices.append(
+            ngettext(
+                "%(count)s 个单元格在您下载模板后已被他人修改，文件中仍是下载时的值："
+                "保留了新值，不列入变更。",
+                "%(count)s 个单元格在您下载模板后已被他人修改，文件中仍是下载时的值："
+                "保留了新值，不列入变更。",
+                plan.kept,
+            )
+            % {"count": plan.kept}
+        )
+    if plan.rounded:
+        notices.append(
+            ngettext(
+                "%(count)s 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。",
+                "%(count)s 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。",
+                plan.rounded,
+            )
+            % {"count": plan.rounded}
+        )
+    earlier = (
+        ImportRecord.objects.filter(
+            kind=record.kind,
+            cycle=record.cycle,
+            sha256=record.sha256,
+            status=ImportRecord.Status.IMPORTED,
+        )
+        .exclude(pk=record.pk)
+        .order_by("-imported_at")
+        .first()
+    )
+    if earlier is not None:
+        notices.append(
+            _("同一文件（SHA-256 相同）已于 %(when)s 导入过（导入记录 #%(id)s）。")
+            % {
+                "when": timezone.localtime(earlier.imported_at).strftime("%Y-%m-%d %H:%M"),
+                "id": earlier.pk,
+            }
+        )
+    return notices
 
 
 def sheet_changes_first(*, record: ImportRecord, limit: int) -> tuple[list[list], int]:
@@ -637,16 +884,40 @@ def _problem_json(problem: CellProblem) -> dict:
     }
 
 
-@transaction.atomic
 def sheet_import_commit(*, record: ImportRecord, by) -> int:
     """Write the previewed changes of a pending import, all or none; return how many.
 
-    Refuses when the cycle was locked meanwhile or when any value changed since the preview
-    (someone else saved it): the scorer uploads again and sees the new preview.
+    Refuses when the cycle was locked meanwhile. When any value changed since the preview
+    (someone else saved it) nothing is written and the import fails for good, naming the values:
+    the scorer uploads again and sees the new preview.
+    """
+    try:
+        return _import_write(record=record, by=by)
+    except ImportStale as stale:
+        ImportRecord.objects.filter(pk=record.pk).update(
+            status=ImportRecord.Status.FAILED,
+            errors=[_problem_json(problem) for problem in stale.problems],
+            problem_count=stale.count,
+        )
+        raise ImportRefused(
+            _("预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。")
+            % {"count": stale.count}
+        ) from None
 
-    The changes never come into Python: the database unpacks the stored preview into a scratch
-    table, checks it against the stored values and writes it, set-based. Decoding 200,000
-    changes, then sending them back with COPY, took over half a second of the commit.
+
+class ImportStale(Exception):
+    """Values changed since the preview: how many, and the first of them as problems."""
+
+    def __init__(self, count: int, problems: list[CellProblem]):
+        super().__init__(count)
+        self.count, self.problems = count, problems
+
+
+@transaction.atomic
+def _import_write(*, record: ImportRecord, by) -> int:
+    """The changes never come into Python: the database unpacks the stored preview into a
+    scratch table, checks it against the stored values and writes it, set-based. Decoding
+    200,000 changes, then sending them back with COPY, took over half a second of the commit.
     """
     record = ImportRecord.objects.select_for_update().defer("changes", "errors").get(pk=record.pk)
     if record.status != ImportRecord.Status.PENDING:
@@ -667,10 +938,7 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
         if not stale and not _values_write_all(cursor, count=count, by=by, now=now, reason=reason):
             stale = _stale_count(cursor)  # saved by someone else since the check: say how many
         if stale:
-            raise ImportRefused(
-                _("预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。")
-                % {"count": stale}
-            )
+            raise ImportStale(stale, _stale_problems(cursor))
         # What the refresh needs is categories, not 5,000 unit instances to read them from.
         cursor.execute(
             f"SELECT DISTINCT u.category_id, r.period FROM sheet_import_rows r "
@@ -684,6 +952,19 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
     record.rows_changed = count
     record.save(update_fields=["status", "imported_at", "rows_changed"])
     return count
+
+
+def sheet_import_discard(*, record: ImportRecord, by) -> None:
+    """Set a pending import aside unwritten, for its uploader who decided against it."""
+    if record.uploaded_by_id != by.pk:
+        raise ImportRefused(_("只有上传文件的人可以放弃这次导入。"))
+    discarded = ImportRecord.objects.filter(
+        pk=record.pk, status=ImportRecord.Status.PENDING
+    ).update(status=ImportRecord.Status.DISCARDED)
+    if not discarded:
+        raise ImportRefused(
+            _("这次导入的状态是“%(status)s”，不能放弃。") % {"status": record.get_status_display()}
+        )
 
 
 def _scratch_fill(cursor, record: ImportRecord) -> int:
@@ -714,16 +995,51 @@ def _scratch_fill(cursor, record: ImportRecord) -> int:
     return count
 
 
+# The previewed changes whose old value differs from what is stored now (a value stored where
+# none was, or gone where one was, too).
+STALE_ROWS = (
+    "FROM sheet_import_rows r LEFT JOIN {values} v ON v.indicator_id = r.indicator_id "
+    "AND v.unit_id = r.unit_id AND v.period = r.period {joins}"
+    "WHERE v.value IS DISTINCT FROM r.old"
+)
+
+
 def _stale_count(cursor) -> int:
-    """Return how many previewed old values differ from what is stored now (a value stored
-    where none was, or gone where one was, counts too)."""
-    cursor.execute(
-        f"SELECT count(*) FROM sheet_import_rows r "
-        f"LEFT JOIN {connection.ops.quote_name(IndicatorValue._meta.db_table)} v "
-        f"ON v.indicator_id = r.indicator_id AND v.unit_id = r.unit_id AND v.period = r.period "
-        f"WHERE v.value IS DISTINCT FROM r.old"
-    )
+    """Return how many previewed old values differ from what is stored now."""
+    values = connection.ops.quote_name(IndicatorValue._meta.db_table)
+    cursor.execute(f"SELECT count(*) {STALE_ROWS.format(values=values, joins='')}")
     return cursor.fetchone()[0]
+
+
+def _stale_problems(cursor) -> list[CellProblem]:
+    """Return the first changed values as problems naming unit, indicator, period, the value
+    previewed over and the one stored now."""
+    quote = connection.ops.quote_name
+    rows = STALE_ROWS.format(
+        values=quote(IndicatorValue._meta.db_table),
+        joins=f"JOIN {quote(Unit._meta.db_table)} u ON u.id = r.unit_id "
+        f"JOIN {quote(Indicator._meta.db_table)} i ON i.id = r.indicator_id ",
+    )
+    cursor.execute(
+        f"SELECT u.code, i.code, r.period, r.old, v.value {rows} "
+        f"ORDER BY u.code, i.code, r.period LIMIT {STORED_PROBLEMS}"
+    )
+    return [
+        CellProblem(
+            "",
+            None,
+            None,
+            _("单位 %(unit)s 指标 %(indicator)s %(period)s：预览后被他人由 %(then)s 改为 %(now)s")
+            % {
+                "unit": unit,
+                "indicator": indicator,
+                "period": period,
+                "then": _("空白") if old is None else decimal_plain(Decimal(str(old))),
+                "now": _("空白") if now is None else decimal_plain(Decimal(str(now))),
+            },
+        )
+        for unit, indicator, period, old, now in cursor.fetchall()
+    ]
 
 
 def _values_write_all(cursor, *, count: int, **write) -> bool:

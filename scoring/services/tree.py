@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cadre.models import UnitCategory
 from scoring.models import OUTSIDE_THOUSAND, THOUSAND, Cycle, Indicator
@@ -31,6 +32,25 @@ class TreeProblem:
     code: str | None
     field: str
     message: str
+
+
+def tree_parent_loops(*, node) -> bool:
+    """Return whether the node's parent is the node itself or one of its descendants: saved,
+    such a node would hang outside its tree and every walk up the tree would never end."""
+    if node.pk is None:
+        return False
+    seen = {node.pk}
+    parent = node.parent
+    while parent is not None:
+        if parent.pk in seen:
+            return True
+        seen.add(parent.pk)
+        parent = parent.parent
+    return False
+
+
+# Lazy: model clean() methods read it in the language of the request.
+PARENT_LOOP = gettext_lazy("上级不能是本身或其下级。")
 
 
 def tree_nodes_problems(*, nodes: list[TreeNode]) -> list[TreeProblem]:

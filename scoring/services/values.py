@@ -102,6 +102,8 @@ SOURCE_ENTRY = gettext_noop("填报页面")
 SOURCE_ADMIN = gettext_noop("后台")
 SOURCE_CYCLES = gettext_noop("周期管理页面")
 SOURCES = {SOURCE_ENTRY, SOURCE_ADMIN, SOURCE_CYCLES}
+# A reopening's note after its source: this, then the reason as typed.
+NOTE_REOPEN_PREFIX = "重新开放："
 # An imported file's changes: this, then the file name.
 SOURCE_IMPORT_PREFIX = "导入 "
 # Rows per INSERT/UPDATE statement for imports of thousands of cells (databases cap parameters).
@@ -324,8 +326,8 @@ def values_unverified_count(*, cycle: Cycle) -> int:
 def source_label(reason: str | None) -> str:
     """Return a stored history reason in the reader's language.
 
-    The fixed sources and the prefix of an import ("导入 <file>…") are translated; a file name
-    or the reason typed after "<source>：" is shown as written.
+    The fixed sources, the prefix of an import ("导入 <file>…") and of a reopening's note are
+    translated; a file name or the reason typed is shown as written.
     """
     if not reason:
         return ""
@@ -333,6 +335,8 @@ def source_label(reason: str | None) -> str:
         return _("导入 %(file)s") % {"file": reason.removeprefix(SOURCE_IMPORT_PREFIX)}
     source, separator, note = reason.partition("：")
     if separator and source in SOURCES:
+        if note.startswith(NOTE_REOPEN_PREFIX):
+            note = _("重新开放：%(reason)s") % {"reason": note.removeprefix(NOTE_REOPEN_PREFIX)}
         return _("%(source)s：%(reason)s") % {"source": _(source), "reason": note}
     return _(reason) if reason in SOURCES else reason
 

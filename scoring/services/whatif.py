@@ -5,14 +5,17 @@ affected periods, reads the results and rolls everything back, so it can never d
 the real scoring rules.
 """
 
+import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Indicator, IndicatorValue, UnitResult
 from scoring.services.compute import results_compute
+from scoring.services.values import CellInput, value_cell_problem
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,31 @@ class WhatIfRow:
     @property
     def grade_changed(self) -> bool:
         return self.real is None or self.real.grade != self.sandbox.grade
+
+
+def whatif_changes_problems(*, changes: WhatIfChanges) -> list[str]:
+    """Return why entry would refuse each changed unit value, naming unit and indicator.
+
+    The sandbox tries only what could really be entered: the same rules as the entry page
+    (the method's range, the indicator's frequency, the unit's category), checked against the
+    indicator's maximum as changed in the sandbox.
+    """
+    problems = []
+    for change in changes.unit_values:
+        indicator = change.indicator
+        if indicator in changes.indicator_max:
+            indicator = copy.copy(indicator)
+            indicator.max_points = changes.indicator_max[change.indicator]
+        cell = CellInput(
+            unit=change.unit, indicator=indicator, period=change.period, raw=change.value
+        )
+        problem = value_cell_problem(cell=cell)
+        if problem:
+            problems.append(
+                _("%(unit)s %(code)s：%(problem)s")
+                % {"unit": change.unit.name, "code": indicator.code, "problem": problem}
+            )
+    return problems
 
 
 def whatif_run(

@@ -8,13 +8,22 @@ gives the same cell values.
 
 import hashlib
 import io
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, IntegerField, Model, QuerySet, Value
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    IntegerField,
+    Max,
+    Model,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,7 +53,9 @@ from scoring.services.cells import (
     cell_list,
     cell_period,
     cell_prose,
+    cell_safe,
     cell_text,
+    cell_unescape,
     decimal_fit_problem,
     decimal_plain,
     sheet_rows_read,
@@ -373,6 +384,9 @@ def _rows(sheet: Sheet, sheets: dict, problems: list[CellProblem]) -> list[Sheet
         sheet=sheet.name, rows=sheets[sheet.name], columns=sheet.columns
     )
     problems += header_problems
+    # The export escapes text Excel would run as a formula; the import takes the escape back.
+    for row in rows:
+        row.cells = {key: cell_unescape(value) for key, value in row.cells.items()}
     return rows
 
 
@@ -797,9 +811,11 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
                     [CellProblem(SETTINGS.name, None, None, str(error))]
                 ) from None
             _verifications_keep(cycle=cycle)
+            owners = _owners_by_code(cycle=cycle)
             _cycle_contents_delete(cycle=cycle, reason=reason, by=by)
         else:
             cycle = Cycle(year=contents.year)
+            owners = {}
         for name, value in contents.settings.items():
             setattr(cycle, name, value)
         cycle._change_reason = reason
@@ -810,6 +826,7 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
         changed += _cycle_contents_write(
             cycle=cycle, contents=contents, reason=reason, by=by, replaced=not created
         )
+        _owners_restore(cycle=cycle, owners=owners)
         # The old results were deleted with the old contents.
         results_refresh_all(cycle=cycle)
         record = ImportRecord.objects.create(
@@ -826,12 +843,42 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
     return ImportReport(cycle=cycle, created=created, rows_changed=changed, record=record)
 
 
+def _owners_by_code(*, cycle: Cycle) -> dict[str, list[int]]:
+    """Return the scorer accounts of the cycle's indicators by indicator code: the workbook
+    does not carry them, and a re-import must not take an indicator from its scorers."""
+    owners = defaultdict(list)
+    links = Indicator.owners.through.objects.filter(indicator__cycle=cycle)
+    for code, user_id in links.values_list("indicator__code", "user_id"):
+        owners[code].append(user_id)
+    return owners
+
+
+def _owners_restore(*, cycle: Cycle, owners: dict[str, list[int]]) -> None:
+    """Give the scorers back the indicators the re-import kept (by code)."""
+    through = Indicator.owners.through
+    indicators = _ids(Indicator, owners, cycle=cycle)
+    through.objects.bulk_create(
+        through(indicator_id=indicators[code], user_id=user_id)
+        for code, user_ids in owners.items()
+        if code in indicators
+        for user_id in user_ids
+    )
+
+
 def _upsert(model: type[Model], rows: list[dict], fields: list[str]) -> int:
-    """Create or update rows by code; return how many were created or changed."""
+    """Create or update rows by code; return how many were created or changed.
+
+    The workbook has no sort-order column: a stored row keeps its place, a new one comes after
+    the stored ones in the file's order."""
     existing = model.objects.in_bulk([row["code"] for row in rows], field_name="code")
+    ordered = "sort_order" in fields
+    last = model.objects.aggregate(last=Max("sort_order"))["last"] or 0 if ordered else 0
     new, changed = [], []
     for row in rows:
         instance = existing.get(row["code"])
+        if ordered:
+            kept = instance.sort_order if instance else last + row["sort_order"]
+            row = {**row, "sort_order": kept}
         if instance is None:
             new.append(model(**row))
         elif any(getattr(instance, name) != row[name] for name in fields):
@@ -1075,7 +1122,7 @@ def workbook_export(*, cycle: Cycle) -> Workbook:
         worksheet = book.create_sheet(sheet.name)
         worksheet.append([column.key for column in sheet.columns])
         for row in rows:
-            worksheet.append(list(row))
+            worksheet.append([cell_safe(value) for value in row])
     return book
 
 

@@ -14,6 +14,7 @@ CENT = Decimal("0.01")
 # With this many scores or more, the highest and the lowest are dropped before averaging.
 TRIM_FROM = 5
 SCORE_MAX = Decimal("100")
+AWARD_REASON_MAX = AwardCategory._meta.get_field("decision_reason").max_length
 
 
 def award_score_mean(*, scores: list[Decimal]) -> Decimal | None:
@@ -72,12 +73,31 @@ def award_prize_total(*, category: AwardCategory, ranking: list[RankedNomination
     return category.prize * sum(row.nomination.is_winner for row in ranking)
 
 
+@transaction.atomic
 def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
-    """Add a nomination to a category while its round takes nominations."""
+    """Add a nomination to a category while its round takes nominations, once per person:
+    the same nominee of the same employer is refused a second time in the category."""
+    category = AwardCategory.objects.select_for_update().select_related("round").get(pk=category.pk)
     if category.round.state != AwardRound.State.NOMINATING:
         raise ValidationError(_("“%(round)s”已截止提名。") % {"round": category.round})
     nomination = Nomination(category=category, **fields)
+    nomination.nominee, nomination.employer = (
+        " ".join(nomination.nominee.split()),
+        " ".join(nomination.employer.split()),
+    )
     nomination.full_clean()
+    # The category row is locked: the same form sent twice at once waits here and is refused.
+    if category.nominations.filter(
+        nominee__iexact=nomination.nominee, employer__iexact=nomination.employer
+    ).exists():
+        raise ValidationError(
+            _("%(nominee)s（%(employer)s）已被提名为“%(category)s”，不能重复提名。")
+            % {
+                "nominee": nomination.nominee,
+                "employer": nomination.employer,
+                "category": category,
+            }
+        )
     nomination.save()
     return nomination
 
@@ -153,10 +173,57 @@ def review_scores_save(*, category: AwardCategory, reviewer, scores: dict[int, s
     return len(changed) + len(created)
 
 
+def _scores_missing(*, category: AwardCategory) -> list[str]:
+    """Return, per assigned reviewer who has not scored every nomination, who and whom (2
+    queries)."""
+    nominations = list(category.nominations.order_by("pk"))
+    scored = set(
+        ReviewScore.objects.filter(nomination__category=category).values_list(
+            "reviewer_id", "nomination_id"
+        )
+    )
+    missing = []
+    for reviewer in category.reviewers.order_by("username"):
+        names = [n.nominee for n in nominations if (reviewer.pk, n.pk) not in scored]
+        if names:
+            missing.append(
+                _("%(reviewer)s 尚未评分：%(nominees)s")
+                % {
+                    "reviewer": reviewer.get_full_name() or reviewer.get_username(),
+                    "nominees": "、".join(names),
+                }
+            )
+    return missing
+
+
+def _passed_over(*, ranking: list[RankedNomination], chosen: set[int]) -> list[str]:
+    """Return the nominees not chosen who score higher than the lowest-scoring one chosen
+    (every scored nominee when nobody is chosen)."""
+    means = [row.mean for row in ranking if row.nomination.pk in chosen]
+    lowest = min(means) if means else None
+    return [
+        row.nomination.nominee
+        for row in ranking
+        if row.nomination.pk not in chosen
+        and row.mean is not None
+        and (lowest is None or row.mean > lowest)
+    ]
+
+
 @transaction.atomic
-def award_winners_confirm(*, category: AwardCategory, nomination_ids: list[int], by) -> None:
+def award_winners_confirm(
+    *,
+    category: AwardCategory,
+    nomination_ids: list[int],
+    by,
+    no_winner: bool = False,
+    reason: str = "",
+) -> None:
     """Mark the chosen nominations as the category's winners, within its quota, once.
 
+    Every assigned reviewer must have scored every nomination first. Choosing nobody is an
+    explicit decision (`no_winner`). Passing over a nominee who scores higher than one chosen,
+    or choosing nobody, needs a reason, which is recorded with who confirmed and when.
     The round closes when every one of its categories has its winners.
     """
     category = AwardCategory.objects.select_for_update().select_related("round").get(pk=category.pk)
@@ -165,22 +232,38 @@ def award_winners_confirm(*, category: AwardCategory, nomination_ids: list[int],
     if category.confirmed_at:
         raise ValidationError(_("“%(category)s”的获奖人已经确定。") % {"category": category})
     chosen = set(nomination_ids)
+    if not chosen and not no_winner:
+        raise ValidationError(_("请勾选获奖人；本奖项不评出获奖人时，请勾选“本奖项空缺”。"))
+    if chosen and no_winner:
+        raise ValidationError(_("勾选了获奖人，又选择了“本奖项空缺”，请只选其一。"))
     if len(chosen) > category.quota:
         raise ValidationError(
             _("“%(category)s”名额 %(quota)s 人，选择了 %(count)s 人。")
             % {"category": category, "quota": category.quota, "count": len(chosen)}
         )
-    scored = set(
-        ReviewScore.objects.filter(nomination__category=category, nomination_id__in=chosen)
-        .values_list("nomination_id", flat=True)
-        .distinct()
-    )
+    missing = _scores_missing(category=category)
+    if missing:
+        raise ValidationError([_("评审尚未完成，不能确定获奖人。"), *missing])
+    ranking = award_ranking(category=category)
+    scored = {row.nomination.pk for row in ranking if row.mean is not None}
     if chosen - scored:
         raise ValidationError(_("所选提名中有尚未评分的，不能确定为获奖人。"))
+    reason = " ".join(reason.split())
+    passed_over = _passed_over(ranking=ranking, chosen=chosen)
+    if passed_over and not reason:
+        if no_winner:
+            raise ValidationError(_("本奖项空缺须说明理由。"))
+        raise ValidationError(
+            _("%(nominees)s 得分高于所选获奖人，须说明不按排名确定的理由。")
+            % {"nominees": "、".join(passed_over)}
+        )
+    if len(reason) > AWARD_REASON_MAX:
+        raise ValidationError(_("理由最多 %(max)s 个字，请精简") % {"max": AWARD_REASON_MAX})
     category.nominations.filter(pk__in=chosen).update(is_winner=True)
     category.confirmed_at = timezone.now()
     category.confirmed_by = by
-    category.save(update_fields=["confirmed_at", "confirmed_by"])
+    category.decision_reason = reason
+    category.save(update_fields=["confirmed_at", "confirmed_by", "decision_reason"])
     if not category.round.categories.filter(confirmed_at__isnull=True).exists():
         category.round.state = AwardRound.State.CLOSED
         category.round.save(update_fields=["state"])

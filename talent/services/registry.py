@@ -6,6 +6,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from talent.models import Programme, Talent, TalentStatus, TalentStatusChange, TalentTarget
@@ -23,7 +24,7 @@ NEXT_STATUSES = {
 def talent_status_change(
     *, talent: Talent, status: str, on: date, by=None, note: str = ""
 ) -> TalentStatusChange:
-    """Move a talent to a new status on a date and record the transition."""
+    """Move a talent to a new status on a date, today or earlier, and record the transition."""
     if status not in NEXT_STATUSES[talent.status]:
         raise ValidationError(
             _("%(name)s 当前状态为“%(current)s”，不能改为“%(new)s”。")
@@ -32,6 +33,10 @@ def talent_status_change(
                 "current": talent.get_status_display(),
                 "new": TalentStatus(status).label,
             }
+        )
+    if on > timezone.localdate():
+        raise ValidationError(
+            _("变更日期 %(on)s 晚于今天：只能记录已经发生的状态变更。") % {"on": on.isoformat()}
         )
     if on < talent.status_date:
         raise ValidationError(

@@ -67,6 +67,8 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
 
     admin_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     admin = admin_context.new_page()
+    # Closing asks first; the admin answers yes.
+    admin.on("dialog", lambda dialog: dialog.accept())
     log_in(admin, "admin", DEMO_PASSWORD)
     admin.goto("/entry/cycles/")
     admin.locator("tr", has_text="2026").get_by_role("button", name="关闭").click()

@@ -18,6 +18,8 @@ def demo(db):
 def test_talent_work_from_progress_to_award_winners_subsidies_and_stars(
     demo, page, login, screenshot
 ):
+    # Closing nominations and confirming winners ask first; the admin answers yes.
+    page.on("dialog", lambda dialog: dialog.accept())
     login("leader", PASSWORD)
     page.goto("/talent/?year=2025")
     screenshot("talent-1-progress")

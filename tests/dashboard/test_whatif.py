@@ -40,3 +40,50 @@ def test_a_changed_value_moves_the_unit_in_the_sandbox_only(leader_client, compu
         == before
     )
     assert IndicatorValue.objects.get(unit=last, indicator__code="A1.1", period="Q2").value == 190
+
+
+WHATIF = (
+    "/dashboard/whatif/?cycle=2025&period=Q2&category=ZJ&run=1"
+    "&weight_q1=0.25&weight_q2=0.25&weight_q3=0.25&weight_q4=0.25"
+)
+
+
+@pytest.mark.parametrize(
+    ("period", "value", "problem"),
+    [
+        ("Q2", "1000", "分值应在 0 到 250.00 之间，实为 1000"),
+        ("Q2", "-50", "分值应在 0 到 250.00 之间，实为 -50"),
+        ("Y", "100", "季度指标只在 Q1–Q4 填报，不在全年"),
+    ],
+)
+def test_the_sandbox_refuses_a_value_entry_would_refuse_and_says_why(
+    leader_client, computed, town_units, period, value, problem
+):
+    unit = town_units[0]
+    response = leader_client.get(
+        f"{WHATIF}&unit={unit.code}&value_indicator=A1.1&value_period={period}&value={value}"
+    )
+    assert response.context["rows"] is None
+    assert f"{unit.name} A1.1：{problem}" in response.content.decode()
+
+
+def test_a_veto_of_5_is_refused_in_the_sandbox(leader_client, computed, town_units):
+    Indicator.objects.create(
+        cycle=computed, code="V1", name="否决", max_points=0, method="veto", sort_order=99
+    )
+    unit = town_units[0]
+    response = leader_client.get(
+        f"{WHATIF}&unit={unit.code}&value_indicator=V1&value_period=Q2&value=5"
+    )
+    assert response.context["rows"] is None
+    assert "一票否决指标只能填 0 或 1，实为 5" in response.content.decode()
+
+
+def test_the_sandbox_checks_a_value_against_the_maximum_it_changes(
+    leader_client, computed, town_units
+):
+    response = leader_client.get(
+        f"{WHATIF}&indicator=A1.1&max_points=300"
+        f"&unit={town_units[0].code}&value_indicator=A1.1&value_period=Q2&value=280"
+    )
+    assert response.context["rows"] is not None

@@ -118,7 +118,7 @@ def test_the_history_page_names_the_source_in_the_readers_language(
     ("stored", "shown"),
     [
         ("后台", "Admin site"),
-        ("周期管理页面：重新开放：理由", "Cycles page: 重新开放：理由"),
+        ("周期管理页面：重新开放：理由", "Cycles page: Reopened: 理由"),
         ("导入 a：b.xlsx", "Imported a：b.xlsx"),
         ("后台管理", "后台管理"),
         ("别处：理由", "别处：理由"),
@@ -208,7 +208,40 @@ def test_the_import_page_opens_on_the_cycle_picked_in_the_entry_navigation(
 ):
     older = Cycle.objects.create(year=2025)
     client.force_login(admin_user)
-    grid = client.get(f"/entry/?cycle={older.pk}").content.decode()
-    assert f'href="/entry/sheets/?cycle={older.pk}"' in grid
+    grid = client.get(f"/entry/?cycle={older.pk}&period=Q3").content.decode()
+    assert f'href="/entry/sheets/?cycle={older.pk}&amp;period=Q3"' in grid
     assert client.get(f"/entry/sheets/?cycle={older.pk}").context["cycle"] == older
     assert client.get("/entry/sheets/").context["cycle"] == open_cycle
+
+
+def test_a_liaison_is_offered_and_shown_published_cycles_only(
+    client, open_cycle, unit, changed_value
+):
+    published = Cycle.objects.create(year=2025, state=Cycle.State.PUBLISHED)
+    liaison = user_with_role("lly", roles.LIAISON)
+    unit.liaisons.add(liaison)
+    client.force_login(liaison)
+    response = client.get(f"/entry/units/{unit.code}/history/")
+    assert response.status_code == 200
+    assert response.context["cycle"] == published
+    assert response.context["cycles"] == [published]
+
+
+@pytest.mark.parametrize("picked", ["abc", "１", "-1"])
+def test_a_verification_with_an_indicator_that_is_no_id_verifies_nothing(
+    client, open_cycle, admin_user, changed_value, picked
+):
+    client.force_login(admin_user)
+    url = f"/entry/verify/?cycle={open_cycle.pk}&period=Q1"
+    assert client.post(url, {"indicator": [picked]}).status_code == 302
+    assert IndicatorValue.objects.get().verified_at is None
+
+
+def test_a_verification_leaves_other_cycles_values_alone(
+    client, open_cycle, admin_user, changed_value
+):
+    other = Cycle.objects.create(year=2025, state=Cycle.State.OPEN)
+    client.force_login(admin_user)
+    url = f"/entry/verify/?cycle={other.pk}&period=Q1"
+    client.post(url, {"indicator": [changed_value.pk]})
+    assert IndicatorValue.objects.get().verified_at is None

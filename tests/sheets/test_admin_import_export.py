@@ -27,8 +27,8 @@ def test_units_import_in_bulk_with_one_query_for_all_categories(
     categories, count, django_assert_max_num_queries
 ):
     # existing units, categories, the bulk insert (two on SQLite, which splits it at 999
-    # parameters), eight savepoint statements around them
-    with django_assert_max_num_queries(12):
+    # parameters), eight savepoint statements around them, the cycles whose results to redo
+    with django_assert_max_num_queries(13):
         result = UnitResource().import_data(_units(count), dry_run=False)
     assert not result.has_errors()
     assert Unit.objects.filter(category__code="ZJ").count() == count // 2
@@ -104,3 +104,62 @@ def test_importing_the_tree_recomputes_results_only_for_real(
     assert not result.has_errors() and not result.has_validation_errors()
     earned = UnitResult.objects.get(unit=unit, period="Q1").earned
     assert earned == (Decimal("50.0000") if dry_run else Decimal("100.0000"))
+
+
+@pytest.fixture
+def ranked(cycle, make_indicator, categories):
+    """U1 and U2, both towns, with results in the open cycle and in a published one."""
+    from scoring.models import Cycle
+
+    area = make_indicator("A", 1000, method="")
+    leaf = make_indicator("A1", 100, parent=area)
+    units = [
+        Unit.objects.create(code=f"U{number}", name=f"单位{number}", category=categories[0])
+        for number in (1, 2)
+    ]
+    for unit, figure in zip(units, (80, 60), strict=True):
+        IndicatorValue.objects.create(unit=unit, indicator=leaf, period="Q1", value=figure)
+    results_refresh_all(cycle=cycle)
+    published = Cycle.objects.create(year=cycle.year - 1)
+    area = Indicator.objects.create(cycle=published, code="B", name="B", max_points=1000)
+    old = Indicator.objects.create(
+        cycle=published, code="B1", name="B1", max_points=100, method="direct", parent=area
+    )
+    IndicatorValue.objects.create(unit=units[1], indicator=old, period="Q1", value=50)
+    results_refresh_all(cycle=published)
+    Cycle.objects.filter(pk=published.pk).update(state=Cycle.State.PUBLISHED)
+    return units
+
+
+def _categories_of_results(cycle):
+    return dict(
+        UnitResult.objects.filter(cycle=cycle, period="Q1").values_list(
+            "unit__code", "category__code"
+        )
+    )
+
+
+def test_moving_a_unit_by_import_reranks_the_open_cycle_only(cycle, ranked, categories):
+    published_before = _categories_of_results(cycle.__class__.objects.get(year=cycle.year - 1))
+    assert published_before == {"U1": "ZJ", "U2": "ZJ"}
+    dataset = tablib.Dataset(("U2", "单位2", "JJ"), headers=["code", "name", "category"])
+    assert not UnitResource().import_data(dataset, dry_run=True).has_errors()
+    assert _categories_of_results(cycle) == {"U1": "ZJ", "U2": "ZJ"}
+    UnitResource().import_data(dataset, dry_run=False)
+    assert _categories_of_results(cycle) == {"U1": "ZJ", "U2": "JJ"}
+    assert UnitResult.objects.get(cycle=cycle, unit__code="U2", period="Q1").rank == 1
+    published = cycle.__class__.objects.get(year=cycle.year - 1)
+    assert _categories_of_results(published) == published_before
+
+
+def test_moving_or_retiring_a_unit_in_its_change_form_reranks(admin_client, cycle, ranked):
+    unit = ranked[1]
+    form = {"code": unit.code, "name": unit.name, "category": unit.category_id, "sort_order": 0}
+    form["category"] = UnitCategory.objects.get(code="JJ").pk
+    response = admin_client.post(
+        f"/admin/cadre/unit/{unit.pk}/change/", {**form, "is_active": "on"}
+    )
+    assert response.status_code == 302
+    assert _categories_of_results(cycle) == {"U1": "ZJ", "U2": "JJ"}
+    admin_client.post(f"/admin/cadre/unit/{unit.pk}/change/", form)
+    assert _categories_of_results(cycle) == {"U1": "ZJ"}

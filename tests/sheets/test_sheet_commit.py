@@ -39,12 +39,29 @@ def test_confirming_writes_every_previewed_value_and_names_the_import(pending, s
     assert set(IndicatorValue.objects.values_list("entered_by", flat=True)) == {scorer.pk}
 
 
-def test_a_value_changed_after_the_preview_refuses_the_whole_import(pending, scorer):
+def test_a_value_changed_after_the_preview_fails_the_whole_import_naming_it(pending, scorer):
     IndicatorValue.objects.filter(unit__code="ZJ01").update(value=Decimal(3))
     with pytest.raises(ImportRefused, match="预览之后有 1 个数值已被修改"):
         sheet_import_commit(record=pending, by=scorer)
     assert len(_stored()) == 1
-    assert ImportRecord.objects.get().status == "pending"
+    record = ImportRecord.objects.get()
+    # It can never be confirmed now: it fails for good, saying which value moved.
+    assert (record.status, record.problem_count) == ("failed", 1)
+    assert [error["message"] for error in record.errors] == [
+        "单位 ZJ01 指标 GDP Q1：预览后被他人由 15 改为 3"
+    ]
+    with pytest.raises(ImportRefused, match="有错误"):
+        sheet_import_commit(record=record, by=scorer)
+
+
+def test_the_uploader_can_discard_a_pending_import_and_nobody_else(pending, scorer, admin_user):
+    with pytest.raises(ImportRefused, match="只有上传文件的人"):
+        sheets.sheet_import_discard(record=pending, by=admin_user)
+    sheets.sheet_import_discard(record=pending, by=scorer)
+    assert ImportRecord.objects.get().status == "discarded"
+    with pytest.raises(ImportRefused, match="已放弃"):
+        sheet_import_commit(record=pending, by=scorer)
+    assert len(_stored()) == 1
 
 
 def test_a_value_entered_or_removed_after_the_preview_refuses_the_import(pending, scorer, district):
@@ -91,7 +108,9 @@ def test_a_value_entered_during_the_commit_refuses_the_import(pending, scorer, d
     with pytest.raises(ImportRefused, match="预览之后有 1 个数值已被修改"):
         sheet_import_commit(record=pending, by=scorer)
     assert len(_stored()) == 2
-    assert ImportRecord.objects.get().status == "pending"
+    assert ImportRecord.objects.get().errors[0]["message"] == (
+        "单位 JJ01 指标 SAFE Q1：预览后被他人由 空白 改为 4"
+    )
 
 
 def test_an_import_is_confirmed_once_and_only_by_its_uploader(pending, scorer, admin_user):

@@ -147,7 +147,7 @@ def test_long_sheet_problems_duplicates_periods_and_applicability(district, scor
 def test_a_missing_column_is_named(district, scorer, xlsx):
     upload = xlsx([["单位代码", "指标代码", "数值"], ["ZJ01", "GDP", 10]])
     assert _problems(_start(district, scorer, upload)) == [
-        (1, None, "缺少列“period / 期间 / 季度”")
+        (1, None, "缺少列“period / quarter / 期间 / 季度”")
     ]
     upload = xlsx([["单位名称", "GDP"], ["城关街道", 10]])
     assert "找不到表头" in _problems(_start(district, scorer, upload))[0][2]
@@ -164,7 +164,7 @@ def test_a_locked_cycle_refuses_the_file(district, scorer, xlsx):
 
 def test_values_equal_to_the_stored_ones_are_no_change(district, scorer, xlsx):
     record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", "15.00"]]))
-    assert record.status == ImportRecord.Status.PENDING
+    assert record.status == ImportRecord.Status.UNCHANGED
     assert record.changes == []
 
 
@@ -180,7 +180,7 @@ def test_the_downloaded_template_comes_back_unchanged_as_no_change(
     sheet_template_build(cycle=district["cycle"], period=period, user=scorer).save(path)
     upload = SimpleUploadedFile("template.xlsx", path.read_bytes())
     record = _start(district, scorer, upload, period=period)
-    assert (record.status, record.changes, record.errors) == ("pending", [], [])
+    assert (record.status, record.changes, record.errors) == ("unchanged", [], [])
     assert Decimal(15) == IndicatorValue.objects.get().value
 
 
@@ -204,8 +204,8 @@ def test_a_figure_repeated_across_columns_is_checked_against_each_indicator(dist
     record = _start(district, scorer, upload)
     assert _problems(record) == [
         (2, "C", "扣分指标填发生次数（非负整数），实为 1.5"),
-        (3, "B", "应为数字，实为“True”"),
-        (4, "C", "应为数字，实为“True”"),
+        (3, "B", "应为数字，实为“TRUE”"),
+        (4, "C", "应为数字，实为“TRUE”"),
     ]
 
 
@@ -218,4 +218,64 @@ def test_a_negative_figure_under_best_ratio_is_refused(district, scorer, xlsx, m
 
 def test_trailing_zeros_are_no_extra_decimal_places(district, scorer, xlsx):
     record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", "15.000000"]]))
-    assert (record.status, record.errors, record.changes) == (ImportRecord.Status.PENDING, [], [])
+    assert (record.status, record.errors, record.changes) == (ImportRecord.Status.UNCHANGED, [], [])
+
+
+def test_sheets_on_two_tabs_come_in_together_and_instructions_are_skipped(
+    district, scorer, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "填表说明"
+    workbook.active.append(["请按单位填写"])
+    for title, rows in (
+        ("Q1", [["unit", "GDP"], ["ZJ01", 18]]),
+        ("Q1-续", [["unit", "SAFE"], ["ZJ02", 2]]),
+    ):
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    path = tmp_path / "two.xlsx"
+    workbook.save(path)
+    record = _start(district, scorer, SimpleUploadedFile("two.xlsx", path.read_bytes()))
+    assert _changes(record, district) == {
+        ("ZJ01", "GDP", "Q1"): ("15", "18"),
+        ("ZJ02", "SAFE", "Q1"): (None, "2"),
+    }
+    assert record.notices == ["未读取的工作表（没有“单位代码”列）：填表说明"]
+    workbook["Q1-续"].append(["ZJ01", None])
+    workbook["Q1-续"]["C1"] = "GDP"
+    workbook["Q1-续"]["C3"] = 19
+    workbook.create_sheet("hidden").append(["unit", "GDP"])
+    workbook["hidden"].append(["JJ01", 1])
+    workbook["hidden"].sheet_state = "hidden"
+    workbook.save(path)
+    record = _start(district, scorer, SimpleUploadedFile("two.xlsx", path.read_bytes()))
+    assert _problems(record) == [(3, "C", "重复：与工作表 Q1 第 2 行的单位、指标、期间相同")]
+
+
+def test_a_clerks_usual_extra_columns_and_english_header_variants_are_read(district, scorer, xlsx):
+    wide = xlsx([["序号", "Unit Code", "单位名称", "GDP", "备注"], [1, "ZJ02", "东城", 7, "已核"]])
+    assert _changes(_start(district, scorer, wide), district) == {
+        ("ZJ02", "GDP", "Q1"): (None, "7")
+    }
+    long = xlsx([["Unit Code", "Indicator Code", "Quarter", "Score"], ["ZJ02", "GDP", "Q2", 8]])
+    assert _changes(_start(district, scorer, long), district) == {
+        ("ZJ02", "GDP", "Q2"): (None, "8")
+    }
+
+
+def test_a_formulas_long_decimals_are_rounded_and_typed_ones_refused(district, scorer, xlsx):
+    record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", 10 / 3]]))
+    assert _changes(record, district) == {("ZJ02", "GDP", "Q1"): (None, "3.3333")}
+    assert record.notices == ["1 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。"]
+    typed = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", "3.333333"]]))
+    assert _problems(typed) == [(2, "B", "最多保留 4 位小数，实为 3.333333")]
+
+
+def test_more_problems_than_are_listed_are_counted(district, scorer, xlsx, monkeypatch):
+    monkeypatch.setattr("scoring.services.sheets.STORED_PROBLEMS", 2)
+    record = _start(district, scorer, xlsx([["unit", "GDP"], *[["NOPE", 1]] * 5]))
+    assert (record.problem_count, len(record.errors)) == (5, 2)

@@ -120,3 +120,43 @@ def test_a_big_preview_shows_its_first_changes_and_counts_the_rest(
     assert "→ 13" not in page
     assert "另有 1 条变更未显示。" in page
     assert "确认导入" in page
+
+
+def test_the_uploader_discards_a_preview_and_the_admin_is_told_who_may(
+    scorer_client, admin_client, district, xlsx
+):
+    upload = xlsx([["unit", "GDP"], ["ZJ02", 7]], name="q1.xlsx")
+    scorer_client.post(INDEX, {"period": "Q1", "file": upload})
+    record = ImportRecord.objects.get()
+    page = admin_client.get(f"/entry/sheets/imports/{record.pk}/").content.decode()
+    assert "只有上传文件的 stats 可以确认或放弃这次导入。" in page
+    assert "确认导入" not in page
+    response = scorer_client.post(f"/entry/sheets/imports/{record.pk}/discard/", follow=True)
+    assert "已放弃“q1.xlsx”，没有写入任何数据。" in response.content.decode()
+    page = scorer_client.get(f"/entry/sheets/imports/{record.pk}/").content.decode()
+    assert "已放弃，1 个变更没有写入" in page and "确认导入" not in page
+    assert not IndicatorValue.objects.filter(unit__code="ZJ02").exists()
+
+
+def test_the_preview_shows_its_notices_and_a_file_with_no_change_says_so(
+    scorer_client, district, xlsx
+):
+    upload = xlsx([["unit", "GDP"], ["ZJ01", 15.00001]], title="Q1")
+    response = scorer_client.post(INDEX, {"period": "", "file": upload}, follow=True)
+    page = response.content.decode()
+    assert "1 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。" in page
+    assert "没有需要导入的变更" in page
+    assert "确认导入" not in page
+
+
+def test_a_locked_cycle_offers_no_upload(scorer_client, district):
+    district["cycle"].state = "closed"
+    district["cycle"].save()
+    page = scorer_client.get(INDEX).content.decode()
+    assert "2026年度考核已关闭，不再接受导入。" in page
+    assert "上传并预览" not in page
+
+
+def test_the_entry_tabs_keep_the_period_picked(scorer_client, district):
+    page = scorer_client.get(f"{INDEX}?period=Q3").content.decode()
+    assert 'href="/entry/sheets/template/2026/Q3.xlsx"' in page

@@ -170,3 +170,75 @@ def test_a_category_is_open_while_its_round_is_reviewed_and_its_winners_unconfir
     category.round.state = AwardRound.State.REVIEWING
     category.confirmed_at = timezone.now()
     assert not award_category_open(category=category)
+
+
+def _ids(category):
+    return {n.nominee: n.pk for n in category.nominations.all()}
+
+
+def test_winners_wait_until_every_reviewer_has_scored_every_nominee(
+    make_category, panel, admin_user
+):
+    category = make_category(quota=1, reviewers=panel)
+    score_all(category, panel[:4], {"甲": [90] * 4, "乙": [80] * 4, "丙": [70] * 4})
+    review_scores_save(category=category, reviewer=panel[4], scores={_ids(category)["甲"]: "90"})
+    with pytest.raises(ValidationError) as error:
+        award_winners_confirm(
+            category=category, nomination_ids=[_ids(category)["甲"]], by=admin_user
+        )
+    assert error.value.messages == ["评审尚未完成，不能确定获奖人。", "expert5 尚未评分：乙、丙"]
+    assert not Nomination.objects.filter(is_winner=True).exists()
+
+
+def test_no_winner_is_an_explicit_choice_with_a_reason(make_category, panel, admin_user):
+    category = make_category(quota=1, reviewers=panel)
+    score_all(category, panel, {"甲": [90] * 5, "乙": [80] * 5, "丙": [70] * 5})
+    with pytest.raises(ValidationError, match="请勾选获奖人；本奖项不评出获奖人时"):
+        award_winners_confirm(category=category, nomination_ids=[], by=admin_user)
+    with pytest.raises(ValidationError, match="本奖项空缺须说明理由"):
+        award_winners_confirm(category=category, nomination_ids=[], by=admin_user, no_winner=True)
+    award_winners_confirm(
+        category=category, nomination_ids=[], by=admin_user, no_winner=True, reason="均未达标"
+    )
+    category.refresh_from_db()
+    assert category.confirmed_at is not None
+    category.refresh_from_db()
+    assert category.decision_reason == "均未达标"
+
+
+def test_passing_over_a_higher_scored_nominee_needs_a_reason_which_is_kept(
+    make_category, panel, admin_user
+):
+    category = make_category(quota=2, reviewers=panel)
+    score_all(category, panel, {"甲": [90] * 5, "乙": [80] * 5, "丙": [70] * 5})
+    ids = _ids(category)
+    with pytest.raises(ValidationError, match="乙 得分高于所选获奖人，须说明不按排名确定的理由"):
+        award_winners_confirm(
+            category=category, nomination_ids=[ids["甲"], ids["丙"]], by=admin_user
+        )
+    award_winners_confirm(
+        category=category,
+        nomination_ids=[ids["甲"], ids["丙"]],
+        by=admin_user,
+        reason="乙 已获省级同类奖项",
+    )
+    category.refresh_from_db()
+    assert category.decision_reason == "乙 已获省级同类奖项"
+
+
+def test_the_top_nominees_win_without_a_reason(make_category, panel, admin_user):
+    category = make_category(quota=2, reviewers=panel)
+    score_all(category, panel, {"甲": [90] * 5, "乙": [80] * 5, "丙": [70] * 5})
+    award_winners_confirm(category=category, nomination_ids=[_ids(category)["甲"]], by=admin_user)
+    category.refresh_from_db()
+    assert category.decision_reason == ""
+
+
+def test_the_same_person_is_nominated_once_per_category(make_category):
+    category = make_category()
+    category.round.state = AwardRound.State.NOMINATING
+    category.round.save()
+    award_nominate(category=category, nominee="周海洋", employer="蓝海生物")
+    with pytest.raises(ValidationError, match="周海洋（蓝海生物）已被提名为“2026 领军人才”"):
+        award_nominate(category=category, nominee=" 周海洋", employer="蓝海生物 ")
+    assert category.nominations.filter(nominee__contains="周海洋").count() == 1

@@ -94,9 +94,11 @@ def test_a_reviewer_sees_and_scores_only_their_categories(client, make_user, mak
 def test_an_admin_confirms_winners_from_the_ranking(client, admin_user, make_user, make_category):
     experts = [make_user(f"e{n}") for n in range(5)]
     category = make_category(quota=1, reviewers=experts)
-    a, b, _c = category.nominations.all()
+    a, b, c = category.nominations.all()
     for expert in experts:
-        review_scores_save(category=category, reviewer=expert, scores={a.pk: "70", b.pk: "90"})
+        review_scores_save(
+            category=category, reviewer=expert, scores={a.pk: "70", b.pk: "90", c.pk: "60"}
+        )
     client.force_login(admin_user)
     url = reverse("talent:award_category", args=[category.pk])
     response = client.post(url, {"winner": [a.pk, b.pk]}, follow=True)

@@ -1,0 +1,51 @@
+"""The cycles page in the browser: Enter in the reason box reopens; publishing asks first."""
+
+import pytest
+
+from scoring.models import Cycle
+from tests.entry.conftest import user_with_role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "pw-Kaohe-2026"
+
+
+@pytest.fixture
+def closed_cycle(db):
+    from cadre import roles
+
+    user_with_role("kaoheban", roles.ADMIN, is_staff=True)
+    return Cycle.objects.create(year=2026, state=Cycle.State.CLOSED)
+
+
+def test_enter_in_the_reason_box_reopens_and_never_publishes(closed_cycle, page, login):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    login("kaoheban", PASSWORD)
+    page.goto("/entry/cycles/")
+    page.fill("input[name=reason]", "统计局更正四季度数据")
+    page.press("input[name=reason]", "Enter")
+    page.wait_for_load_state()
+    closed_cycle.refresh_from_db()
+    assert closed_cycle.state == Cycle.State.OPEN
+    assert dialogs == []
+
+
+def test_publishing_waits_for_a_yes(closed_cycle, page, login):
+    answers = iter([False, True])
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.accept() if next(answers) else dialog.dismiss()
+
+    page.on("dialog", answer)
+    login("kaoheban", PASSWORD)
+    page.goto("/entry/cycles/")
+    page.click("button[value=publish]")
+    closed_cycle.refresh_from_db()
+    assert closed_cycle.state == Cycle.State.CLOSED
+    page.click("button[value=publish]")
+    page.wait_for_load_state()
+    closed_cycle.refresh_from_db()
+    assert closed_cycle.state == Cycle.State.PUBLISHED
+    assert "确定发布？" in questions[0]

@@ -1,0 +1,65 @@
+"""The cycles page: one form per action, and a question before an irreversible one."""
+
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+
+from scoring.models import IndicatorValue
+from scoring.services.compute import results_compute
+from scoring.services.cycles import cycle_close
+
+pytestmark = pytest.mark.django_db
+
+
+class _Forms(HTMLParser):
+    """Collect each form's data-confirm text, its submit buttons' actions and input names."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"confirm": attrs.get("data-confirm"), "actions": [], "inputs": []})
+        elif tag == "button" and self.forms:
+            self.forms[-1]["actions"].append(attrs.get("value"))
+        elif tag == "input" and self.forms and attrs.get("type") != "hidden":
+            self.forms[-1]["inputs"].append(attrs.get("name"))
+
+
+def _cycle_forms(client):
+    parser = _Forms()
+    parser.feed(client.get("/entry/cycles/").content.decode())
+    return [form for form in parser.forms if any(form["actions"])]
+
+
+def test_the_reopen_reason_is_alone_with_the_reopen_button_so_enter_cannot_publish(
+    client, open_cycle, admin_user
+):
+    cycle_close(cycle=open_cycle, by=admin_user)
+    client.force_login(admin_user)
+    forms = _cycle_forms(client)
+    with_reason = [form for form in forms if "reason" in form["inputs"]]
+    assert [form["actions"] for form in with_reason] == [["reopen"]]
+    assert ["publish"] in [form["actions"] for form in forms]
+
+
+def test_closing_and_publishing_ask_first_and_publishing_names_what_is_left(
+    client, open_cycle, admin_user, unit, make_indicator
+):
+    indicator = make_indicator("A1", 600, frequency="annual")
+    make_indicator("A2", 400, frequency="annual")
+    IndicatorValue.objects.create(indicator=indicator, unit=unit, period="Y", value=Decimal(500))
+    results_compute(cycle=open_cycle)
+    client.force_login(admin_user)
+    close = next(form for form in _cycle_forms(client) if form["actions"] == ["close"])
+    assert close["confirm"] == (
+        "关闭 2026年度考核 后，任何途径都不能再修改它的数据；重新开放须说明理由并留痕。确定关闭？"
+    )
+    client.post(f"/entry/cycles/{open_cycle.pk}/move/", {"action": "close"})
+    publish = next(form for form in _cycle_forms(client) if form["actions"] == ["publish"])
+    assert publish["confirm"] == (
+        "发布后，各单位即可查看 2026年度考核 的结果。仍有 1 项指标缺报、1 项数据未审核。确定发布？"
+    )

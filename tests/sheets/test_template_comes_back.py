@@ -1,0 +1,178 @@
+"""A downloaded template knows its cycle, period and the time it was made: its upload needs no
+period picked and cannot undo what others saved after the download."""
+
+from decimal import Decimal
+from io import BytesIO
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
+from scoring.models import Cycle, ImportRecord, IndicatorValue
+from scoring.services.sheets import sheet_import_start, sheet_template_build
+from scoring.services.values import SOURCE_ENTRY, CellInput, value_save
+
+# The template's first unit row: ZJ01, ZJ02, JJ01 follow; GDP is column D.
+ZJ01_GDP, ZJ02_GDP = "D5", "D6"
+
+
+def _downloaded(district, user, period):
+    buffer = BytesIO()
+    sheet_template_build(cycle=district["cycle"], period=period, user=user).save(buffer)
+    buffer.seek(0)
+    return openpyxl.load_workbook(buffer)
+
+
+def _upload(workbook, name="template.xlsx"):
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def _start(district, user, workbook, period=""):
+    return sheet_import_start(
+        cycle=district["cycle"], user=user, period=period, upload=_upload(workbook)
+    )
+
+
+def _start_file(district, user, upload, period=""):
+    return sheet_import_start(cycle=district["cycle"], user=user, period=period, upload=upload)
+
+
+def _changes(record):
+    return [(old, new) for _unit, _indicator, _period, old, new in record.changes]
+
+
+def _changes_of(record):
+    return [tuple(change[2:]) for change in record.changes]
+
+
+def _saved_by_someone_else(district, admin_user, unit, figure):
+    cell = CellInput(
+        unit=district["units"][unit],
+        indicator=district["indicators"]["GDP"],
+        period="Q1",
+        raw=figure,
+    )
+    value_save(cell=cell, by=admin_user, source=SOURCE_ENTRY)
+
+
+def test_the_template_says_its_period_so_none_need_be_picked(district, scorer):
+    workbook = _downloaded(district, scorer, "Q2")
+    workbook.active[ZJ02_GDP] = 7
+    record = _start(district, scorer, workbook)
+    assert (record.status, record.period, record.errors) == ("pending", "Q2", [])
+    assert record.changes[0][2:] == ["Q2", None, "7"]
+
+
+def test_a_period_picked_that_differs_from_the_templates_is_refused(district, scorer):
+    workbook = _downloaded(district, scorer, "Q2")
+    workbook.active[ZJ02_GDP] = 7
+    record = _start(district, scorer, workbook, period="Q1")
+    assert record.status == "failed"
+    assert record.errors[0]["message"] == (
+        "工作表“2026-Q2”是第二季度的数据，上传时选择的是第一季度：请改选第二季度，或选“按文件”。"
+    )
+    assert not IndicatorValue.objects.filter(period="Q2").exists()
+
+
+def test_a_sheet_of_its_own_making_needs_a_period_unless_its_name_says_one(district, scorer, xlsx):
+    record = _start_file(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", 7]]))
+    assert record.errors[0]["message"].startswith("宽表需要期间")
+    named = xlsx([["unit", "GDP"], ["ZJ02", 7]], title="三季度")
+    assert _changes_of(_start_file(district, scorer, named)) == [("Q3", None, "7")]
+
+
+def test_a_template_of_another_years_cycle_is_refused(district, scorer):
+    workbook = _downloaded(district, scorer, "Q1")
+    workbook.active[ZJ02_GDP] = 7
+    other = Cycle.objects.create(year=2027, name="2027年度考核", state=Cycle.State.OPEN)
+    record = sheet_import_start(cycle=other, user=scorer, period="", upload=_upload(workbook))
+    assert record.errors[0]["message"].startswith("这是 2026 年考核的模板，当前导入的是 2027 年")
+
+
+def test_a_value_saved_by_someone_else_after_the_download_is_not_undone(
+    district, scorer, admin_user
+):
+    workbook = _downloaded(district, scorer, "Q1")  # ZJ01's GDP is 15 in it
+    _saved_by_someone_else(district, admin_user, "ZJ01", 16)
+    workbook.active[ZJ02_GDP] = 7
+    record = _start(district, scorer, workbook)
+    assert (record.status, _changes(record)) == ("pending", [(None, "7")])
+    assert record.notices == [
+        "1 个单元格在您下载模板后已被他人修改，文件中仍是下载时的值：保留了新值，不列入变更。"
+    ]
+
+
+def test_a_cell_changed_by_both_the_scorer_and_someone_else_is_refused_naming_both(
+    district, scorer, admin_user
+):
+    workbook = _downloaded(district, scorer, "Q1")
+    _saved_by_someone_else(district, admin_user, "ZJ01", 16)
+    _saved_by_someone_else(district, admin_user, "ZJ02", 5)  # blank in the template
+    workbook.active[ZJ01_GDP] = 17
+    workbook.active[ZJ02_GDP] = 5  # the same as saved meanwhile: no conflict, no change
+    record = _start(district, scorer, workbook)
+    assert [(error["row"], error["column"], error["message"]) for error in record.errors] == [
+        (5, "D", "下载模板后，此值已被他人由 15 改为 16：请核对后重新填写，或下载新的模板")
+    ]
+    assert IndicatorValue.objects.get(unit__code="ZJ01").value == Decimal(16)
+
+
+def test_the_english_template_comes_back_in_either_language(district, scorer):
+    with translation.override("en"):
+        workbook = _downloaded(district, scorer, "Q1")
+    assert [row[0].value for row in workbook.active.iter_rows(max_row=4)] == [
+        "Unit code",
+        "Indicator name",
+        "Max",
+        "Scoring method",
+    ]
+    workbook.active[ZJ02_GDP] = 7
+    assert _changes(_start(district, scorer, workbook)) == [(None, "7")]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_big_file_is_checked_in_the_language_it_was_uploaded_in(
+    district, scorer, xlsx, settings, language
+):
+    settings.SCORING_IMPORT_BACKGROUND_ROWS = 1
+    upload = xlsx([["unit", "GDP"], ["ZJ01", 10], ["NOPE", 11]], title="Q1")
+    with translation.override(language):
+        record = _start_file(district, scorer, upload)
+    record.refresh_from_db()
+    assert (
+        record.errors[0]["message"]
+        == {
+            "zh-hans": "未知单位代码“NOPE”",
+            "en": "Unknown unit code “NOPE”",
+        }[language]
+    )
+
+
+def test_the_templates_cells_prompt_their_rule_and_ranked_figures_may_be_negative(
+    district, scorer, make_indicator
+):
+    ranked = make_indicator("RANK", 10, method="rank", parent=district["indicators"]["GDP"].parent)
+    ranked.owners.add(scorer)
+    sheet = _downloaded(district, scorer, "Q1").active
+    rules = {str(rule.sqref): rule for rule in sheet.data_validations.dataValidation}
+    assert all(rule.showInputMessage for rule in rules.values())
+    column = next(cell.column_letter for cell in sheet[1] if cell.value == "RANK")
+    rule = rules[f"{column}5:{column}7"]
+    assert (rule.type, rule.formula1) == ("decimal", "-1E+15")
+
+
+def test_the_same_file_again_after_its_import_says_so(district, scorer):
+    from scoring.services.sheets import sheet_import_commit
+
+    workbook = _downloaded(district, scorer, "Q1")
+    workbook.active[ZJ02_GDP] = 7
+    upload = _upload(workbook)
+    first = _start_file(district, scorer, upload)
+    sheet_import_commit(record=first, by=scorer)
+    upload.seek(0)
+    again = _start_file(district, scorer, SimpleUploadedFile(upload.name, upload.read()))
+    assert again.status == ImportRecord.Status.UNCHANGED
+    assert f"（导入记录 #{first.pk}）" in again.notices[-1]

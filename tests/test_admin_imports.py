@@ -1,0 +1,274 @@
+"""Import and export of master data in the admin, as the 考核办 uses it: real .xlsx and .csv
+files, a preview that names the row and column of every problem, and nothing half written."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
+
+from cadre.models import Official, Unit, UnitCategory
+from scoring.models import Adjustment, Indicator, Responsibility
+from talent.models import FundYear
+
+XLSX, CSV = "0", "1"  # the format choices, in settings.IMPORT_EXPORT_FORMATS order
+
+
+def xlsx(headers, *rows) -> bytes:
+    book = Workbook()
+    book.active.append(headers)
+    for row in rows:
+        book.active.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def preview(client, path, data, fmt=XLSX, name="upload.xlsx"):
+    file = SimpleUploadedFile(name, data)
+    response = client.post(
+        f"/admin/{path}/import/", {"format": fmt, "import_file": file, "resource": "0"}
+    )
+    assert response.status_code == 200
+    return response.content.decode(), response.context
+
+
+def confirm(client, path, context):
+    form = context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data["resource"] = data.get("resource") or "0"
+    return client.post(f"/admin/{path}/process_import/", data, follow=True)
+
+
+def export(client, path, fmt=XLSX, query=""):
+    form = client.get(f"/admin/{path}/export/{query}").context["form"]
+    fields = {
+        name: "on" for name in form.fields if name not in ("format", "resource", "export_items")
+    }
+    response = client.post(
+        f"/admin/{path}/export/{query}", {"format": fmt, "resource": "0", **fields}
+    )
+    assert response.status_code == 200
+    return response.content
+
+
+@pytest.fixture
+def units(db):
+    category = UnitCategory.objects.create(code="ZJ", name="镇街")
+    first = Unit.objects.create(code="ZJ01", name="城关街道", category=category, sort_order=1)
+    Unit.objects.create(code="ZJ02", name="东城街道", category=category, sort_order=2)
+    return first
+
+
+@pytest.fixture
+def responsibilities(units, cycle, make_indicator):
+    area = make_indicator("A1", 1000, method="")
+    first, second = (
+        make_indicator("A1.1", 500, parent=area),
+        make_indicator("A1.2", 500, parent=area),
+    )
+    official = Official.objects.create(code="ZJ01-01", name="王伟", unit=units)
+    Responsibility.objects.create(official=official, indicator=first)
+    return official, second
+
+
+def test_the_responsibilities_export_imports_again_unchanged(admin_client, responsibilities):
+    exported = export(admin_client, "scoring/responsibility")
+    assert str(load_workbook(io.BytesIO(exported)).active["B2"].value) == "2026"
+    page, context = preview(admin_client, "scoring/responsibility", exported)
+    assert context["confirm_form"] is not None, page
+    confirm(admin_client, "scoring/responsibility", context)
+    assert Responsibility.objects.count() == 1
+
+
+def test_an_officials_second_responsibility_is_added_not_taken_for_the_first(
+    admin_client, responsibilities
+):
+    data = xlsx(["official", "cycle", "indicator"], ["ZJ01-01", 2026, "A1.2"])
+    _page, context = preview(admin_client, "scoring/responsibility", data)
+    confirm(admin_client, "scoring/responsibility", context)
+    assert sorted(Responsibility.objects.values_list("indicator__code", flat=True)) == [
+        "A1.1",
+        "A1.2",
+    ]
+
+
+def test_an_unknown_official_is_an_error_on_its_row(admin_client, responsibilities):
+    data = xlsx(["official", "cycle", "indicator"], ["NOBODY", 2026, "A1.1"])
+    page, context = preview(admin_client, "scoring/responsibility", data)
+    assert "未知干部代码“NOBODY”" in page
+    assert context.get("confirm_form") is None
+
+
+@pytest.mark.parametrize(
+    "path, headers, row, column, message",
+    [
+        ("cadre/unit", ["code", "name", "category"], ["ZJ03", "", "ZJ"], "name", "不能为空"),
+        ("cadre/unit", ["code", "name", "category"], ["ZJ03", "甲" * 200, "ZJ"], "name", "128"),
+        (
+            "cadre/official",
+            ["code", "name", "unit", "role"],
+            ["O9", "张三", "ZJ01", "boss"],
+            "role",
+            "boss",
+        ),
+        (
+            "cadre/official",
+            ["code", "name", "unit", "in_young_cadre_pool", "young_cadre_since"],
+            ["O9", "张三", "ZJ01", "0", "2020-01-01"],
+            "in_young_cadre_pool",
+            "只有优秀年轻干部库中的干部才有入库日期。",
+        ),
+        (
+            "scoring/indicator",
+            ["cycle", "code", "name", "max_points", "method", "frequency"],
+            [2026, "B1", "乙", 10, "direct", "weekly"],
+            "frequency",
+            "weekly",
+        ),
+        (
+            "scoring/indicator",
+            ["cycle", "code", "name", "max_points", "method"],
+            [2026, "B1", "乙", "abc", "direct"],
+            "max_points",
+            "应为数字，实为“abc”",
+        ),
+        (
+            "scoring/indicator",
+            ["cycle", "code", "name", "max_points", "method"],
+            [2026, "B1", "乙", 10, "completion"],
+            "method",
+            "目标完成率指标须填写大于 0 的目标值。",
+        ),
+    ],
+)
+def test_a_row_the_model_refuses_is_reported_and_nothing_is_written(
+    admin_client, units, cycle, path, headers, row, column, message
+):
+    _page, context = preview(admin_client, path, xlsx(headers, row))
+    (invalid,) = context["result"].invalid_rows
+    assert invalid.number == 1
+    assert message in " ".join(invalid.error_dict[column])
+    assert context.get("confirm_form") is None
+    assert not Official.objects.exists() and not Indicator.objects.exists()
+    assert Unit.objects.count() == 2
+
+
+@pytest.mark.parametrize("code", ["ZJ01", "ZJ09"])
+def test_a_code_twice_in_one_file_is_an_error(admin_client, units, code):
+    data = xlsx(["code", "name", "category"], [code, "甲", "ZJ"], [code, "乙", "ZJ"])
+    page, context = preview(admin_client, "cadre/unit", data)
+    assert "与第 1 行重复" in page
+    assert context.get("confirm_form") is None
+
+
+def test_a_formula_like_name_comes_back_as_it_was(admin_client, units):
+    Unit.objects.filter(code="ZJ01").update(name='=HYPERLINK("http://x")')
+    for fmt in (XLSX, CSV):
+        exported = export(admin_client, "cadre/unit", fmt)
+        _page, context = preview(admin_client, "cadre/unit", exported, fmt, name="units.csv")
+        confirm(admin_client, "cadre/unit", context)
+        assert Unit.objects.get(code="ZJ01").name == '=HYPERLINK("http://x")'
+
+
+def test_a_csv_export_opens_in_excel_with_chinese_and_numbers_intact(admin_client, units, cycle):
+    Adjustment.objects.create(
+        cycle=cycle, unit=units, period="Q1", points=-3, reason="违规", approved_by="区委"
+    )
+    exported = export(admin_client, "scoring/adjustment", CSV)
+    assert exported.startswith(b"\xef\xbb\xbf")
+    assert ",-3.00," in exported.decode("utf-8-sig")
+
+
+def test_a_csv_saved_by_chinese_excel_in_gbk_imports(admin_client, units):
+    data = "code,name,category\r\nZJ03,西城街道,ZJ\r\n".encode("gbk")
+    _page, context = preview(admin_client, "cadre/unit", data, CSV, name="units.csv")
+    confirm(admin_client, "cadre/unit", context)
+    assert Unit.objects.get(code="ZJ03").name == "西城街道"
+
+
+def test_an_indicator_cannot_be_its_own_parent(admin_client, cycle, make_indicator):
+    area = make_indicator("A1", 1000, method="")
+    data = xlsx(["cycle", "code", "name", "parent", "max_points"], [2026, "A1", "甲", "A1", 1000])
+    page, context = preview(admin_client, "scoring/indicator", data)
+    assert "上级不能是本身或其下级。" in page
+    assert context.get("confirm_form") is None
+    area.refresh_from_db()
+    assert area.parent is None
+
+
+def test_a_budget_below_what_was_approved_is_a_form_error(admin_client, db):
+    fund = FundYear.objects.create(year=2026, budget=1000, committed=800)
+    response = admin_client.post(
+        f"/admin/talent/fundyear/{fund.pk}/change/", {"year": 2026, "budget": 500}
+    )
+    assert response.status_code == 200
+    assert "预算不能少于已批准的金额" in response.content.decode()
+    fund.refresh_from_db()
+    assert fund.budget == 1000
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/scoring/indicator/?cycle__id__exact=abc",
+        "/admin/scoring/cycle/abc/history/",
+        "/admin/scoring/adjustment/abc/history/",
+    ],
+)
+def test_a_malformed_address_is_no_error_page(admin_client, url):
+    assert admin_client.get(url).status_code in (200, 302, 404)
+
+
+def _database_holds(constraint, instance) -> bool:
+    from django.core.exceptions import ValidationError
+
+    try:
+        constraint.validate(type(instance), instance)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"max_points": -1},
+        {"floor": 2, "cap": 1},
+        {"floor": None},
+        {"min_share": 2},
+        {"step": -1},
+        {"step": None},
+        {"method": "completion", "target": None},
+        {"method": "completion", "target": 0},
+        {"method": "deduction", "per_incident": None},
+        {"method": "nonsense"},
+        {"method": ""},
+    ],
+)
+def test_an_imports_checks_judge_a_row_as_the_database_does(cycle, changes):
+    from django.db import models
+
+    from scoring.resources_base import condition_holds
+
+    indicator = Indicator(cycle=cycle, code="X", name="X", max_points=10, method="direct")
+    for name, value in changes.items():
+        setattr(indicator, name, value)
+    checks = [c for c in Indicator._meta.constraints if isinstance(c, models.CheckConstraint)]
+    judged = [condition_holds(check.condition, indicator) is not False for check in checks]
+    assert judged == [_database_holds(check, indicator) for check in checks]
+
+
+def test_officials_import_in_a_fixed_number_of_queries(
+    admin_client, units, django_assert_max_num_queries
+):
+    def rows(count):
+        return [(f"G{number:04d}", f"干部{number}", "ZJ01", "member") for number in range(count)]
+
+    headers = ["code", "name", "unit", "role"]
+    with django_assert_max_num_queries(40) as few:
+        preview(admin_client, "cadre/official", xlsx(headers, *rows(5)))
+    # The same, but for the bulk insert that SQLite's limit on parameters splits in batches.
+    with django_assert_max_num_queries(len(few.captured_queries) + 4):
+        preview(admin_client, "cadre/official", xlsx(headers, *rows(200)))
