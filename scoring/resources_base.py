@@ -2,15 +2,52 @@
 
 import operator
 from decimal import InvalidOperation
+from functools import cached_property
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 from import_export import resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
+from import_export.results import Error
 
-from scoring.services.cells import cell_safe, cell_text, cell_unescape
+from scoring.services.cells import (
+    CellError,
+    cell_bool,
+    cell_safe,
+    cell_text,
+    cell_unescape,
+    header_key,
+)
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    """A yes/no cell as clerks write it (yes/no, true/false, 1/0, 是/否); anything else is an
+    error on its cell, where the library's own widget takes it silently for "no"."""
+
+    def clean(self, value, row=None, **kwargs):
+        if cell_text(value) == "":
+            return None
+        try:
+            return cell_bool(value)
+        except CellError as error:
+            raise ValueError(str(error)) from None
+
+
+class ColumnsMissing(ValueError):
+    """The file lacks a column every row needs; the message names it in a clerk's words."""
+
+
+class ImportProblem(Error):
+    """A problem of the whole file: the message alone for a refusal written for a clerk, the
+    traceback as well for anything unforeseen."""
+
+    @cached_property
+    def traceback(self):
+        return "" if isinstance(self.error, ColumnsMissing) else Error.traceback.func(self)
 
 
 class SafeResource(resources.ModelResource):
@@ -23,12 +60,52 @@ class SafeResource(resources.ModelResource):
     to be refused there with an error page.
     """
 
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        if isinstance(f, models.BooleanField):
+            return YesNoWidget
+        return super().widget_from_django_field(f, default)
+
     def export_field(self, field, instance, **kwargs):
         return cell_safe(super().export_field(field, instance, **kwargs))
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self._first_row_of_key = {}
+        if dataset.headers:
+            names = self._column_names()
+            dataset.headers = [names.get(header_key(header), header) for header in dataset.headers]
+
+    def _column_names(self) -> dict[str, str]:
+        """Return each column's name by the names a clerk may head it with: its own, and the
+        model field's label in every language ("代码", "Code" and code are one column)."""
+        names = {}
+        for field in self.get_import_fields():
+            names[header_key(field.column_name)] = field.column_name
+            try:
+                label = self._meta.model._meta.get_field(field.attribute).verbose_name
+            except (FieldDoesNotExist, TypeError):
+                continue
+            for language, _name in settings.LANGUAGES:
+                with override(language):
+                    names.setdefault(header_key(str(label)), field.column_name)
+        return names
+
+    def _check_import_id_fields(self, headers):
+        missing = [
+            self.fields[name].column_name
+            for name in self.get_import_id_fields()
+            if name in self.fields and self.fields[name].column_name not in (headers or [])
+        ]
+        if missing:
+            raise ColumnsMissing(
+                _("文件缺少列：%(columns)s。表头可以写字段名（如 code）或中文名称（如 代码）。")
+                % {"columns": "、".join(missing)}
+            )
+        super()._check_import_id_fields(headers)
+
+    def get_error_result_class(self):
+        return ImportProblem
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)

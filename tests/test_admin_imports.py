@@ -120,6 +120,13 @@ def test_an_unknown_official_is_an_error_on_its_row(admin_client, responsibiliti
             "只有优秀年轻干部库中的干部才有入库日期。",
         ),
         (
+            "cadre/unit",
+            ["code", "name", "category", "is_active"],
+            ["ZJ09", "新镇", "ZJ", "maybe"],
+            "is_active",
+            "应为 是/否（yes/no、1/0），实为“maybe”",
+        ),
+        (
             "scoring/indicator",
             ["cycle", "code", "name", "max_points", "method", "frequency"],
             [2026, "B1", "乙", 10, "direct", "weekly"],
@@ -272,3 +279,25 @@ def test_officials_import_in_a_fixed_number_of_queries(
     # The same, but for the bulk insert that SQLite's limit on parameters splits in batches.
     with django_assert_max_num_queries(len(few.captured_queries) + 4):
         preview(admin_client, "cadre/official", xlsx(headers, *rows(200)))
+
+
+def test_yes_and_no_as_clerks_write_them_are_read(admin_client, units):
+    Unit.objects.filter(code="ZJ01").update(is_active=False)
+    rows = [["ZJ01", "城关", "ZJ", "是"], ["ZJ02", "东城", "ZJ", "否"]]
+    _page, context = preview(
+        admin_client, "cadre/unit", xlsx(["code", "name", "category", "is_active"], *rows)
+    )
+    confirm(admin_client, "cadre/unit", context)
+    assert dict(Unit.objects.values_list("code", "is_active")) == {"ZJ01": True, "ZJ02": False}
+
+
+def test_chinese_field_names_head_the_columns_and_a_missing_key_is_said_plainly(
+    admin_client, units
+):
+    data = xlsx(["代码", "名称", "类别"], ["ZJ09", "新镇", "ZJ"])
+    _page, context = preview(admin_client, "cadre/unit", data)
+    confirm(admin_client, "cadre/unit", context)
+    assert Unit.objects.get(code="ZJ09").name == "新镇"
+    page, _context = preview(admin_client, "cadre/unit", xlsx(["单位", "名称"], ["ZJ10", "乙"]))
+    assert "文件缺少列：code。表头可以写字段名（如 code）或中文名称（如 代码）。" in page
+    assert "Traceback" not in page
