@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from import_export import resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
-from import_export.results import Error
+from import_export.results import Error, Result
 
 from scoring.services.cells import (
     CellError,
@@ -48,6 +48,17 @@ class ImportProblem(Error):
     @cached_property
     def traceback(self):
         return "" if isinstance(self.error, ColumnsMissing) else Error.traceback.func(self)
+
+
+class SheetResult(Result):
+    """An import's result with rows numbered as Excel numbers them: the header is row 1, so the
+    first data row is row 2 (the library counts data rows from 1)."""
+
+    def row_errors(self):
+        return [(number + 1, errors) for number, errors in super().row_errors()]
+
+    def append_invalid_row(self, number, row, validation_error):
+        super().append_invalid_row(number + 1, row, validation_error)
 
 
 class SafeResource(resources.ModelResource):
@@ -107,12 +118,15 @@ class SafeResource(resources.ModelResource):
     def get_error_result_class(self):
         return ImportProblem
 
+    def get_result_class(self):
+        return SheetResult
+
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)
         # Take back exactly the apostrophe the export put before a formula-like text.
         for column, value in row.items():
             row[column] = cell_unescape(value)
-        self._duplicate_refuse(row, kwargs["row_number"])
+        self._duplicate_refuse(row, kwargs["row_number"] + 1)  # as Excel numbers it
 
     def get_instance(self, instance_loader, row):
         try:

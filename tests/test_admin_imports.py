@@ -154,7 +154,7 @@ def test_a_row_the_model_refuses_is_reported_and_nothing_is_written(
 ):
     _page, context = preview(admin_client, path, xlsx(headers, row))
     (invalid,) = context["result"].invalid_rows
-    assert invalid.number == 1
+    assert invalid.number == 2  # Excel's row: the header is row 1
     assert message in " ".join(invalid.error_dict[column])
     assert context.get("confirm_form") is None
     assert not Official.objects.exists() and not Indicator.objects.exists()
@@ -165,7 +165,7 @@ def test_a_row_the_model_refuses_is_reported_and_nothing_is_written(
 def test_a_code_twice_in_one_file_is_an_error(admin_client, units, code):
     data = xlsx(["code", "name", "category"], [code, "甲", "ZJ"], [code, "乙", "ZJ"])
     page, context = preview(admin_client, "cadre/unit", data)
-    assert "与第 1 行重复" in page
+    assert "与第 2 行重复" in page
     assert context.get("confirm_form") is None
 
 

@@ -43,7 +43,7 @@ def test_a_dry_run_previews_and_writes_nothing(categories):
 def test_an_unknown_category_is_reported_on_its_row(categories):
     dataset = tablib.Dataset(("U1", "甲", "ZZ"), headers=["code", "name", "category"])
     result = UnitResource().import_data(dataset, dry_run=True)
-    assert result.invalid_rows[0].number == 1
+    assert result.invalid_rows[0].number == 2
     assert result.invalid_rows[0].error_dict == {"category": ["未知单位类别代码“ZZ”"]}
 
 
