@@ -1,6 +1,7 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.admin import ImportExportModelAdmin
 
+from cadre.admin_export import LocalDateExportMixin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.resources_base import safe_resource_for
@@ -8,14 +9,14 @@ from scoring.services.refresh import results_refresh_unlocked
 
 
 @admin.register(UnitCategory)
-class UnitCategoryAdmin(ImportExportModelAdmin):
+class UnitCategoryAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [UnitCategoryResource]
     list_display = ["code", "name", "sort_order"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Unit)
-class UnitAdmin(ImportExportModelAdmin):
+class UnitAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [UnitResource]
     list_display = ["code", "name", "category", "is_active"]
     list_filter = ["category", "is_active"]
@@ -35,7 +36,7 @@ class GrowthRecordInline(admin.TabularInline):
 
 
 @admin.register(Official)
-class OfficialAdmin(ImportExportModelAdmin):
+class OfficialAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [OfficialResource]
     list_display = ["code", "name", "unit", "role", "position", "rank_level", "in_young_cadre_pool"]
     list_filter = ["role", "in_young_cadre_pool", "unit__category"]
@@ -46,7 +47,7 @@ class OfficialAdmin(ImportExportModelAdmin):
 
 
 @admin.register(GrowthRecord)
-class GrowthRecordAdmin(ExportMixin, admin.ModelAdmin):
+class GrowthRecordAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(GrowthRecord)]
     list_display = ["official", "date", "kind", "title"]
     list_filter = ["kind"]

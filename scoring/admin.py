@@ -4,9 +4,10 @@ from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cadre.admin_export import LocalDateExportMixin
 from scoring.models import (
     Adjustment,
     Cycle,
@@ -215,7 +216,7 @@ class RaterGroupInline(admin.TabularInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(ExportMixin, LockedCycleAdmin):
+class CycleAdmin(LocalDateExportMixin, LockedCycleAdmin):
     resource_classes = [safe_resource_for(Cycle)]
     cycle_path = ""
     readonly_fields = ["state"]
@@ -250,7 +251,7 @@ class CycleAdmin(ExportMixin, LockedCycleAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(CycleLockMixin, ImportExportModelAdmin):
+class IndicatorAdmin(LocalDateExportMixin, CycleLockMixin, ImportExportModelAdmin):
     resource_classes = [IndicatorResource]
     placing_fields = ["cycle"]
     list_display = ["code", "name", "parent", "max_points", "method", "frequency", "cycle"]
@@ -275,7 +276,7 @@ class IndicatorAdmin(CycleLockMixin, ImportExportModelAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(CycleLockMixin, ImportExportModelAdmin):
+class ResponsibilityAdmin(LocalDateExportMixin, CycleLockMixin, ImportExportModelAdmin):
     resource_classes = [ResponsibilityResource]
     cycle_path = "indicator__cycle"
     placing_fields = ["indicator"]
@@ -287,7 +288,7 @@ class ResponsibilityAdmin(CycleLockMixin, ImportExportModelAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ExportMixin, UnitInputAdmin):
+class IndicatorValueAdmin(LocalDateExportMixin, UnitInputAdmin):
     resource_classes = [safe_resource_for(IndicatorValue)]
     form = IndicatorValueForm
     cycle_path = "indicator__cycle"
@@ -319,7 +320,7 @@ class IndicatorValueAdmin(ExportMixin, UnitInputAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(ExportMixin, UnitInputAdmin):
+class VoteAdmin(LocalDateExportMixin, UnitInputAdmin):
     resource_classes = [safe_resource_for(Vote)]
     cycle_path = "indicator__cycle"
     placing_fields = ["unit", "indicator", "period"]
@@ -337,7 +338,7 @@ class VoteAdmin(ExportMixin, UnitInputAdmin):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(ExportMixin, UnitInputAdmin):
+class AdjustmentAdmin(LocalDateExportMixin, UnitInputAdmin):
     resource_classes = [safe_resource_for(Adjustment)]
     placing_fields = ["cycle", "unit", "period"]
     list_display = ["unit", "cycle", "period", "points", "reason", "approved_by", "created_at"]
@@ -348,7 +349,7 @@ class AdjustmentAdmin(ExportMixin, UnitInputAdmin):
 
 
 @admin.register(UnitResult)
-class UnitResultAdmin(ExportMixin, admin.ModelAdmin):
+class UnitResultAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(UnitResult)]
     list_display = [
         "unit",
@@ -373,7 +374,7 @@ class UnitResultAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(OfficialScore)
-class OfficialScoreAdmin(ExportMixin, admin.ModelAdmin):
+class OfficialScoreAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(OfficialScore)]
     list_display = ["official", "cycle", "period", "unit_total", "own_part", "alpha", "score"]
     list_filter = ["cycle", "period"]
@@ -388,7 +389,7 @@ class OfficialScoreAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ResultSnapshot)
-class ResultSnapshotAdmin(ExportMixin, admin.ModelAdmin):
+class ResultSnapshotAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(ResultSnapshot)]
     list_display = ["cycle", "published_at", "published_by"]
     list_filter = ["cycle"]

@@ -31,6 +31,8 @@ from scoring.models import (
 from scoring.services.compute import results_compute
 from scoring.services.cycles import cycle_close, cycle_publish
 from scoring.services.tree import indicator_tree_load
+from scoring.services.values import SOURCE_DEMO
+from scoring.services.workbook import history_copy
 
 STANDARD_TREE = Path(settings.BASE_DIR) / "fixtures" / "standard_tree.csv"
 DEMO_PASSWORD = "Kaohe@2026"
@@ -321,9 +323,19 @@ def _cycle_fill(rng, cycle, units, officials, quarters):
             and value.indicator.method == Indicator.Method.COMPLETION
         )
     ]
+    values.append(_demo_veto(cycle, units, leaves, quarters))
     IndicatorValue.objects.bulk_create(values, batch_size=2000, ignore_conflicts=True)
     Vote.objects.bulk_create(votes, batch_size=2000, ignore_conflicts=True)
-    _demo_vetoes_and_adjustments(cycle, units, leaves, quarters)
+    # bulk_create sends no signals, so simple_history records nothing: without a first record
+    # the history page would show no old value for a demo figure's first change.
+    for model in (IndicatorValue, Vote):
+        history_copy(
+            queryset=model.objects.filter(indicator__cycle=cycle),
+            history_type="+",
+            reason=SOURCE_DEMO,
+            by=None,
+        )
+    _demo_adjustments(cycle, units, quarters)
     _demo_responsibilities(officials, leaves, applicable)
 
 
@@ -379,14 +391,15 @@ def _demo_votes(rng, indicator, unit, period, groups, strength):
     return votes
 
 
-def _demo_vetoes_and_adjustments(cycle, units, leaves, quarters):
+def _demo_veto(cycle, units, leaves, quarters) -> IndicatorValue:
     veto = next(
         i for i in leaves if i.method == Indicator.Method.VETO and i.frequency == "quarterly"
     )
     vetoed_unit = units[9] if cycle.year == 2025 else units[10]
-    IndicatorValue.objects.get_or_create(
-        indicator=veto, unit=vetoed_unit, period=quarters[0], defaults={"value": Decimal(1)}
-    )
+    return IndicatorValue(indicator=veto, unit=vetoed_unit, period=quarters[0], value=Decimal(1))
+
+
+def _demo_adjustments(cycle, units, quarters):
     for unit, period, points, reason in [
         (units[3], quarters[-1], Decimal("5.00"), "汛期抗洪抢险任务繁重，经区委常委会研究给予加分"),
         (units[15], quarters[0], Decimal("-3.00"), "重点项目因上级政策调整暂缓，按规定酌情扣减"),

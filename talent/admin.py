@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
-from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.admin import ImportExportModelAdmin
 
+from cadre.admin_export import LocalDateExportMixin
 from scoring.resources_base import CodeWidget, SafeResource, safe_resource_for
 from talent.forms import TALENT_FIELDS
 from talent.models import (
@@ -78,7 +79,7 @@ class TalentTargetResource(SafeResource):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(ImportExportModelAdmin):
+class ProgrammeAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [ProgrammeResource]
     list_display = ["code", "name", "level", "sort_order"]
     search_fields = ["code", "name"]
@@ -95,7 +96,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Talent)
-class TalentAdmin(ImportExportModelAdmin):
+class TalentAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [TalentResource]
     list_display = ["name", "programme", "year", "field", "employer", "status", "status_date"]
     list_filter = ["year", "programme", "status"]
@@ -115,7 +116,7 @@ class TalentAdmin(ImportExportModelAdmin):
 
 
 @admin.register(TalentTarget)
-class TalentTargetAdmin(ImportExportModelAdmin):
+class TalentTargetAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [TalentTargetResource]
     list_display = ["year", "programme", "target"]
     list_filter = ["year"]
@@ -145,7 +146,7 @@ class AwardCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Nomination)
-class NominationAdmin(ExportMixin, admin.ModelAdmin):
+class NominationAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(Nomination)]
     list_display = ["nominee", "category", "employer", "nominated_by", "is_winner"]
     list_filter = ["category__round", "category", "is_winner"]
@@ -155,7 +156,7 @@ class NominationAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewScore)
-class ReviewScoreAdmin(ExportMixin, admin.ModelAdmin):
+class ReviewScoreAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(ReviewScore)]
     list_display = ["nomination", "reviewer", "score", "updated_at"]
     list_filter = ["nomination__category__round", "reviewer"]
@@ -169,11 +170,12 @@ class FundYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subsidy)
-class SubsidyAdmin(ExportMixin, admin.ModelAdmin):
+class SubsidyAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(Subsidy)]
     list_display = ["talent", "kind", "amount", "fund", "state", "requested_at", "decided_by"]
     list_filter = ["fund", "kind", "state"]
-    list_select_related = ["talent", "fund", "decided_by"]
+    # A talent is shown with its programme (Talent.__str__).
+    list_select_related = ["talent__programme", "fund", "decided_by"]
     search_fields = ["talent__name"]
     autocomplete_fields = ["talent"]
     # Approval goes through the subsidies page, which guards the budget.
@@ -193,7 +195,7 @@ class StarTreeAdmin(admin.ModelAdmin):
 
 
 @admin.register(StarNode)
-class StarNodeAdmin(ExportMixin, admin.ModelAdmin):
+class StarNodeAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(StarNode)]
     list_display = ["code", "name", "level", "stars", "is_ten_star", "verdict", "tree"]
     list_filter = ["tree", "level", "is_ten_star", "verdict"]

@@ -10,6 +10,7 @@ from talent.models import (
     Talent,
     TalentStatus,
 )
+from talent.services.subsidies import subsidy_recipient_find, subsidy_recipient_labels
 
 # A date input reads and shows only ISO dates (YYYY-MM-DD); the Chinese locale's own format
 # (2026/11/22) would leave it blank.
@@ -76,7 +77,33 @@ class TalentForm(forms.ModelForm):
         widgets = {"status_date": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2})}
 
 
+class DatalistInput(forms.TextInput):
+    """A text input that offers `options()` in a <datalist>: the browser narrows them down as
+    one types, with no script; the text sent back is checked by the form."""
+
+    template_name = "talent/widgets/datalist_input.html"
+
+    def __init__(self, *, options, attrs=None):
+        super().__init__(attrs={"autocomplete": "off", **(attrs or {})})
+        self.options = options
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["attrs"]["list"] = f"{widget['attrs'].get('id', name)}-options"
+        # Read when the page is drawn, not when the form is built: a valid POST needs none.
+        widget["options"] = self.options()
+        return context
+
+
 class SubsidyRequestForm(forms.ModelForm):
+    # Thousands of talents arrive over the years: a text input to search beats a <select>.
+    talent = forms.CharField(
+        label=Subsidy._meta.get_field("talent").verbose_name,
+        widget=DatalistInput(options=subsidy_recipient_labels),
+        help_text=_("输入姓名或单位查找"),
+    )
+
     class Meta:
         model = Subsidy
         fields = ["fund", "talent", "kind", "amount", "requested_at"]
@@ -84,10 +111,10 @@ class SubsidyRequestForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["talent"].queryset = Talent.objects.filter(
-            status=TalentStatus.ARRIVED
-        ).select_related("programme")
         self.fields["requested_at"].initial = timezone.localdate
+
+    def clean_talent(self):
+        return subsidy_recipient_find(text=self.cleaned_data["talent"])
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]

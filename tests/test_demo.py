@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Sum
 
@@ -15,6 +16,7 @@ from scoring.models import (
     Vote,
 )
 from scoring.services.tree import indicator_tree_problems
+from scoring.services.values import SOURCE_DEMO, SOURCE_ENTRY, CellInput, values_save
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +72,29 @@ def test_demo_has_a_veto_and_adjustments():
     call_command("load_demo")
     assert IndicatorValue.objects.filter(indicator__method="veto", value=1).count() == 2
     assert Adjustment.objects.filter(cycle__year=2026).exists()
+
+
+def test_demo_values_and_votes_start_their_history_once_as_demo_data():
+    call_command("load_demo")
+    for model in (IndicatorValue, Vote):
+        records = model.history.values_list("history_type", "history_change_reason")
+        assert records.count() == model.objects.count()
+        assert set(records.distinct()) == {("+", SOURCE_DEMO)}
+    call_command("load_demo")
+    assert IndicatorValue.history.count() == IndicatorValue.objects.count()
+
+
+def test_the_first_change_of_a_demo_value_shows_the_demo_figure_as_old(client):
+    call_command("load_demo")
+    demo = IndicatorValue.objects.filter(
+        indicator__cycle__year=2026, indicator__method=Indicator.Method.DIRECT, unit__code="ZJ01"
+    ).first()
+    admin = get_user_model().objects.get(username="admin")
+    cell = CellInput(unit=demo.unit, indicator=demo.indicator, period=demo.period, raw="0.5")
+    values_save(cycle=demo.indicator.cycle, cells=[cell], by=admin, source=SOURCE_ENTRY)
+    client.force_login(admin)
+    url = f"/entry/units/ZJ01/history/?cycle={demo.indicator.cycle_id}"
+    page = client.get(url).content.decode()
+    changed = next(row for row in page.split("<tr>") if "填报页面" in row)
+    assert f'<span class="old">{demo.value.normalize():f}</span>' in changed
+    assert "演示数据" in page

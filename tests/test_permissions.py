@@ -209,7 +209,7 @@ CASES = [
         expect(302, 403, 403, 403),
         {
             "fund": "{fund}",
-            "talent": "{arrived}",
+            "talent": "{arrived_name}",
             "kind": "settle_in",
             "amount": "5000",
             "requested_at": "2026-05-01",
@@ -328,6 +328,7 @@ def world(db):
             "programme": programme.pk,
             "talent": talent.pk,
             "arrived": arrived.pk,
+            "arrived_name": arrived.name,
             "round": award_round.pk,
             "category": category.pk,
             "nomination": nomination.pk,

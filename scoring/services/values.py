@@ -101,7 +101,8 @@ def indicator_categories(indicator_ids: Iterable[int]) -> dict[int, set[int]]:
 SOURCE_ENTRY = gettext_noop("填报页面")
 SOURCE_ADMIN = gettext_noop("后台")
 SOURCE_CYCLES = gettext_noop("周期管理页面")
-SOURCES = {SOURCE_ENTRY, SOURCE_ADMIN, SOURCE_CYCLES}
+SOURCE_DEMO = gettext_noop("演示数据")
+SOURCES = {SOURCE_ENTRY, SOURCE_ADMIN, SOURCE_CYCLES, SOURCE_DEMO}
 # A reopening's note after its source: this, then the reason as typed.
 NOTE_REOPEN_PREFIX = "重新开放："
 # An imported file's changes: this, then the file name.

@@ -1,5 +1,6 @@
 """Subsidies paid from the talent fund, which must never be overspent."""
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -42,6 +43,53 @@ def _pending_locked(subsidy: Subsidy) -> tuple[Subsidy, FundYear]:
             % {"subsidy": subsidy, "state": subsidy.get_state_display()}
         )
     return subsidy, fund
+
+
+# A recipient is picked as "name（employer）#id": the number tells two arrived talents of the
+# same name apart; a name typed alone is enough when one arrived talent bears it.
+RECIPIENT_NUMBER = re.compile(r"#(\d+)$")
+
+
+def _recipient_label(*, pk: int, name: str, employer: str, programme: str) -> str:
+    return f"{name}（{employer or programme}）#{pk}"
+
+
+def subsidy_recipient_labels() -> list[str]:
+    """Return the arrived talents, who may receive a subsidy, as `subsidy_recipient_find`
+    reads them back, by name."""
+    rows = (
+        Talent.objects.filter(status=TalentStatus.ARRIVED)
+        .order_by("name", "pk")
+        .values_list("pk", "name", "employer", "programme__name")
+    )
+    return [
+        _recipient_label(pk=pk, name=name, employer=employer, programme=programme)
+        for pk, name, employer, programme in rows
+    ]
+
+
+def subsidy_recipient_find(*, text: str) -> Talent:
+    """Return the arrived talent the text names: one of `subsidy_recipient_labels`, or a name
+    only one arrived talent bears. Raise ValidationError when it names none or several."""
+    text = text.strip()
+    arrived = Talent.objects.filter(status=TalentStatus.ARRIVED)
+    number = RECIPIENT_NUMBER.search(text)
+    if number is not None:
+        talent = arrived.filter(pk=number[1]).first()
+        # The name guards against a mistyped number; the employer may have changed since.
+        if talent is not None and text.startswith(f"{talent.name}（"):
+            return talent
+    named = list(arrived.filter(name=text))
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ValidationError(
+            _("有 %(count)s 位已到岗人才名为“%(name)s”，请从列表中选择带编号的一项。")
+            % {"count": len(named), "name": text}
+        )
+    raise ValidationError(
+        _("没有找到已到岗人才“%(text)s”，请输入姓名并从列表中选择。") % {"text": text}
+    )
 
 
 @transaction.atomic

@@ -140,3 +140,18 @@ def test_the_admins_talent_spreadsheet_imports_back_unchanged(admin_user, make_t
     )
     assert not result.has_errors() and not result.has_validation_errors()
     assert Talent.objects.get().note == ""
+
+
+def test_the_subsidy_list_runs_the_same_queries_for_3_and_40_subsidies(
+    site_admin, make_talent, make_subsidy, django_assert_max_num_queries
+):
+    counts, made = [], 0
+    for size in (3, 40):
+        for number in range(made, size):
+            make_subsidy("1", talent=make_talent(name=f"人才{number}", status="arrived"))
+        made = size
+        # Each row names its talent with the talent's programme.
+        with django_assert_max_num_queries(8) as page:
+            assert site_admin.get("/admin/talent/subsidy/").status_code == 200
+        counts.append(len(page.captured_queries))
+    assert counts[0] == counts[1]

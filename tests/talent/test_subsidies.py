@@ -6,8 +6,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F
 
-from talent.models import FundYear, Subsidy
-from talent.services.subsidies import BudgetExceeded, subsidy_approve, subsidy_reject
+from talent.models import FundYear, Subsidy, Talent
+from talent.services.subsidies import (
+    BudgetExceeded,
+    subsidy_approve,
+    subsidy_recipient_find,
+    subsidy_recipient_labels,
+    subsidy_reject,
+)
+
+NAMES_NONE = "没有找到已到岗人才"
+NAMES_SEVERAL = "有 2 位已到岗人才名为“王芳”，请从列表中选择带编号的一项。"
 
 
 @pytest.mark.django_db
@@ -87,3 +96,51 @@ def test_two_concurrent_approvals_never_overspend(fund, make_subsidy, admin_user
     assert sorted(outcomes) == ["approved", "refused"]
     assert fund.committed == Decimal("60000.00")
     assert Subsidy.objects.filter(state=Subsidy.State.APPROVED).count() == 1
+
+
+@pytest.fixture
+def recipients(make_talent):
+    """Two arrived talents named 王芳, one 李娜 without an employer, one 张伟 still in talks."""
+    arrived = Talent.Status.ARRIVED
+    return {
+        "王芳 蓝海": make_talent(name="王芳", status=arrived, employer="蓝海生物"),
+        "王芳 城投": make_talent(name="王芳", status=arrived, employer="城投集团"),
+        "李娜": make_talent(name="李娜", status=arrived),
+        "张伟": make_talent(name="张伟", employer="蓝海生物"),
+    }
+
+
+@pytest.mark.django_db
+def test_each_arrived_talent_is_offered_once_with_a_key_that_finds_them(recipients):
+    labels = subsidy_recipient_labels()
+    expected = {
+        f"王芳（蓝海生物）#{recipients['王芳 蓝海'].pk}": recipients["王芳 蓝海"],
+        f"王芳（城投集团）#{recipients['王芳 城投'].pk}": recipients["王芳 城投"],
+        f"李娜（硕士博士）#{recipients['李娜'].pk}": recipients["李娜"],
+    }
+    assert sorted(labels) == sorted(expected)
+    for label, talent in expected.items():
+        assert subsidy_recipient_find(text=f" {label} ") == talent
+
+
+@pytest.mark.django_db
+def test_a_name_alone_finds_the_one_arrived_talent_who_bears_it(recipients):
+    assert subsidy_recipient_find(text="李娜") == recipients["李娜"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("王芳", NAMES_SEVERAL),
+        ("张伟", NAMES_NONE),  # in talks, not arrived
+        ("赵六", NAMES_NONE),
+        ("李娜（硕士博士）#{王芳 蓝海}", NAMES_NONE),  # a number that names someone else
+        ("张伟（蓝海生物）#{张伟}", NAMES_NONE),
+        ("王芳（蓝海生物）#99999999999999999999", NAMES_NONE),  # beyond any key
+    ],
+)
+def test_a_recipient_named_by_none_or_several_talents_is_refused(recipients, text, refusal):
+    text = text.format(**{key: talent.pk for key, talent in recipients.items()})
+    with pytest.raises(ValidationError, match=refusal):
+        subsidy_recipient_find(text=text)

@@ -160,6 +160,7 @@ def grow(make_talent, make_subsidy, star_branch, make_category, size):
         ("talent:progress", {}, 8),
         ("talent:registry", {"q": "人才"}, 9),
         ("talent:subsidies", {}, 9),
+        ("talent:subsidy_create", {}, 8),
         ("talent:award_rounds", {}, 8),
         ("talent:star_tree", {}, 9),
         ("talent:star_tree", {"node": "the branch"}, 10),
@@ -243,20 +244,37 @@ def test_an_admin_records_a_subsidy_request_once_per_kind(client, admin_user, fu
     url = reverse("talent:subsidy_create")
     form = {
         "fund": fund.pk,
-        "talent": arrived.pk,
+        "talent": f"王芳（硕士博士）#{arrived.pk}",
         "kind": "housing",
         "amount": "0",
         "requested_at": "2026-05-01",
     }
     assert "金额应大于 0" in client.post(url, form).content.decode()
-    page = client.post(url, {**form, "talent": in_talks.pk, "amount": "100"}).content.decode()
-    assert "李明" not in page.split('name="talent"')[1].split("</select>")[0]
+    page = client.post(url, {**form, "talent": in_talks.name, "amount": "100"}).content.decode()
+    assert "没有找到已到岗人才“李明”" in page
     assert client.post(url, {**form, "amount": "80000.50"}).status_code == 302
     subsidy = Subsidy.objects.get()
-    assert (subsidy.amount, subsidy.state) == (Decimal("80000.50"), Subsidy.State.PENDING)
+    assert (subsidy.talent, subsidy.amount, subsidy.state) == (
+        arrived,
+        Decimal("80000.50"),
+        Subsidy.State.PENDING,
+    )
     page = client.post(url, {**form, "amount": "100"}, follow=True).content.decode()
     assert "一次性补贴不能重复申请" in page
     assert Subsidy.objects.count() == 1
+
+
+def test_the_subsidy_form_offers_arrived_talents_to_search_without_a_script(
+    client, admin_user, fund, make_talent
+):
+    client.force_login(admin_user)
+    arrived = make_talent(name="王芳", status=Talent.Status.ARRIVED, employer="蓝海生物")
+    make_talent(name="李明")
+    page = client.get(reverse("talent:subsidy_create")).content.decode()
+    assert '<select name="talent"' not in page
+    assert 'name="talent" autocomplete="off"' in page and 'list="id_talent-options"' in page
+    datalist = page.split('<datalist id="id_talent-options">')[1].split("</datalist>")[0]
+    assert datalist == f'<option value="王芳（蓝海生物）#{arrived.pk}">'
 
 
 def test_a_subsidy_is_asked_for_an_arrived_talent_only(fund, make_talent):
