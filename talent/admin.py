@@ -5,7 +5,7 @@ from import_export import fields, widgets
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_export import LocalDateExportMixin
-from scoring.resources_base import CodeWidget, SafeResource, safe_resource_for
+from scoring.resources_base import CodeWidget, KeyedInstanceLoader, SafeResource, safe_resource_for
 from talent.forms import TALENT_FIELDS
 from talent.models import (
     AwardCategory,
@@ -46,6 +46,14 @@ class TalentResource(SafeResource):
     class Meta:
         model = Talent
         fields = ["id", *TALENT_FIELDS]
+        # The stored talents of the whole file in one query, with their programmes (the preview
+        # compares each row with its talent's programme): two queries a row before.
+        instance_loader_class = KeyedInstanceLoader
+        # A row the same as its stored talent is left alone instead of written again.
+        skip_unchanged = True
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("programme")
 
     def import_instance(self, instance, row, **kwargs):
         recorded = {name: getattr(instance, name) for name in STATUS_FIELDS}

@@ -155,3 +155,22 @@ def test_the_subsidy_list_runs_the_same_queries_for_3_and_40_subsidies(
             assert site_admin.get("/admin/talent/subsidy/").status_code == 200
         counts.append(len(page.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_re_importing_talents_reads_them_in_a_fixed_number_of_queries(
+    admin_user, make_talent, count
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(count):
+        make_talent(name=f"人才{number}")
+    exported = TalentResource().export()
+    with CaptureQueriesContext(connection) as queries:
+        result = TalentResource().import_data(exported, dry_run=True, user=admin_user)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["skip"] == count, "an unchanged talent is not written again"
+    # The talents with their programmes, and the programmes: one query each, not one a row.
+    reads = [query for query in queries.captured_queries if query["sql"].startswith("SELECT")]
+    assert len(reads) == 2
