@@ -693,6 +693,9 @@ class ImportRecord(models.Model):
     rows_changed = models.PositiveIntegerField(_("变更条数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
     problem_count = models.PositiveIntegerField(_("问题数"), default=0)
+    # When the template the file was filled in was made: later imports of the same template by
+    # the same scorer are theirs, not changes by others since the download.
+    template_made_at = models.DateTimeField(_("模板生成时间"), null=True, blank=True)
     notices = models.JSONField(
         _("提示"),
         default=list,

@@ -346,7 +346,7 @@ def sheet_changes_plan(
             continue
         sheet_period = _wide_period(plan, cycle, upload.template, sheet, period)
         if sheet_period:
-            _downloaded_load(context, sheet_period, upload.template)
+            _downloaded_load(context, sheet_period, upload.template, user)
             _wide_plan(plan, context, sheet, rows, header_index, sheet_period, progress)
     if not read:
         first = upload.sheets[0][0] if upload.sheets else ""
@@ -380,17 +380,20 @@ def _template_labels() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, picked: str):
-    """Return the period of a wide sheet, or None with the problem added: the template's, else
-    the one the sheet's name says ("Q2", "二季度", "2026-Q2"), else the one picked at upload;
-    a period picked that differs from the file's is a mistake, not a choice."""
-    if template and template.year not in (None, cycle.year):
+    """Return the period of a wide sheet, or None with the problem added: the one the sheet's
+    name says ("Q2", "二季度", "2026-Q2"), else the template's, else the one picked at upload;
+    a period picked that differs from the file's is a mistake, not a choice, and so is another
+    year than the cycle's."""
+    title_year, title_period = _title_period(sheet)
+    year = title_year or (template and template.year)
+    if year not in (None, cycle.year):
         message = _(
-            "这是 %(file)s 年考核的模板，当前导入的是 %(year)s 年的考核：请切换到 %(file)s 年，"
+            "这是 %(file)s 年考核的数据，当前导入的是 %(year)s 年的考核：请切换到 %(file)s 年，"
             "或下载 %(year)s 年的模板。"
-        ) % {"file": template.year, "year": cycle.year}
+        ) % {"file": year, "year": cycle.year}
         plan.problems.append(CellProblem(sheet, None, None, message))
         return None
-    named = (template and template.period) or _title_period(sheet)
+    named = title_period or (template and template.period)
     if named and picked and named != picked:
         message = _(
             "工作表“%(sheet)s”是%(named)s的数据，上传时选择的是%(picked)s：请改选%(named)s，"
@@ -405,10 +408,14 @@ def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, 
     return named or picked
 
 
-def _title_period(title: str) -> str | None:
+def _title_period(title: str) -> tuple[int | None, str | None]:
+    """Return the year and the period a sheet's name says ("2026-Q2", "二季度"), each None
+    when it says none."""
     text = cell_text(title)
     year, _dash, rest = text.partition("-")
-    return cell_period(rest if year.isdigit() and rest else text)
+    if year.isdigit() and rest and cell_period(rest):
+        return int(year), cell_period(rest)
+    return None, cell_period(text)
 
 
 def _context_load(*, cycle: Cycle, user) -> _Context:
@@ -445,27 +452,42 @@ def _current_load(context: _Context, periods: set[str]) -> None:
         context.current_periods |= periods
 
 
-def _downloaded_load(context: _Context, period: str, template: TemplateInfo | None) -> None:
-    """Load what each value of the period saved since the template was made held then."""
+def _downloaded_load(context: _Context, period: str, template: TemplateInfo | None, user) -> None:
+    """Load, for each value of the period that others saved or deleted since the template was
+    made, what it held then (None: no value).
+
+    A value this scorer saved by importing a file of the same template is theirs, not another's:
+    uploading the corrected template again must change it again.
+    """
     if template is None or template.made_at is None:
         return
-    history = IndicatorValue.history.model
-    then = (
-        history.objects.filter(id=OuterRef("pk"), history_date__lte=template.made_at)
-        .order_by("-history_date", "-history_id")
-        .values("value")[:1]
+    made_at, history = template.made_at, IndicatorValue.history.model
+    leaves = [indicator.pk for indicator in context.indicators.values()]
+    own_imports = ImportRecord.objects.filter(
+        uploaded_by=user, template_made_at=made_at, status=ImportRecord.Status.IMPORTED
+    ).values("imported_at")
+    saved = IndicatorValue.objects.filter(
+        indicator_id__in=leaves, period=period, updated_at__gt=made_at
+    ).exclude(updated_at__in=own_imports)
+    deleted = history.objects.filter(
+        indicator_id__in=leaves, period=period, history_date__gt=made_at, history_type="-"
     )
-    saved_since = IndicatorValue.objects.filter(
-        indicator_id__in=[indicator.pk for indicator in context.indicators.values()],
+    # By unit, indicator and period, not by row: a workbook import recreates its rows.
+    then = history.objects.filter(
+        unit_id=OuterRef("unit_id"),
+        indicator_id=OuterRef("indicator_id"),
         period=period,
-        updated_at__gt=template.made_at,
-    ).annotate(then=Subquery(then))
-    context.downloaded.update(
-        ((unit_id, indicator_id, period), value)
-        for unit_id, indicator_id, value in saved_since.values_list(
-            "unit_id", "indicator_id", "then"
+        history_date__lte=made_at,
+    ).order_by("-history_date", "-history_id")
+    for changed in (deleted, saved):  # a value deleted, then saved again: saved
+        rows = changed.annotate(
+            then=Subquery(then.values("value")[:1]),
+            then_type=Subquery(then.values("history_type")[:1]),
+        ).values_list("unit_id", "indicator_id", "then", "then_type")
+        context.downloaded.update(
+            ((unit_id, indicator_id, period), None if kind == "-" else value)
+            for unit_id, indicator_id, value, kind in rows
         )
-    )
 
 
 def _applies(applies: dict[int, set[int]], indicator_id: int, category_id: int) -> bool:
@@ -771,6 +793,7 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
             upload=upload,
             progress=progress,
         )
+        record.template_made_at = upload.template and upload.template.made_at
     record.processed_rows = plan.rows
     record.total_rows = max(record.total_rows, plan.rows)
     record.errors = [_problem_json(problem) for problem in plan.problems[:STORED_PROBLEMS]]
@@ -795,6 +818,7 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
             "changes",
             "rows_changed",
             "period",
+            "template_made_at",
             "status",
         ]
     )
@@ -900,7 +924,11 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
             problem_count=stale.count,
         )
         raise ImportRefused(
-            _("预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。")
+            ngettext(
+                "预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。",
+                "预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。",
+                stale.count,
+            )
             % {"count": stale.count}
         ) from None
 
@@ -926,8 +954,10 @@ def _import_write(*, record: ImportRecord, by) -> int:
         )
     if record.uploaded_by_id != by.pk:
         raise ImportRefused(_("只有上传文件的人可以确认这次导入。"))
+    # Locked as values_save locks it: a cycle closed meanwhile waits for this import or refuses it.
+    cycle = Cycle.objects.select_for_update().get(pk=record.cycle_id)
     try:
-        cycle_ensure_editable(cycle=record.cycle)
+        cycle_ensure_editable(cycle=cycle)
     except CycleLockedError as error:
         raise ImportRefused(str(error)) from None
     now = timezone.now()

@@ -89,7 +89,7 @@ def test_a_template_of_another_years_cycle_is_refused(district, scorer):
     workbook.active[ZJ02_GDP] = 7
     other = Cycle.objects.create(year=2027, name="2027年度考核", state=Cycle.State.OPEN)
     record = sheet_import_start(cycle=other, user=scorer, period="", upload=_upload(workbook))
-    assert record.errors[0]["message"].startswith("这是 2026 年考核的模板，当前导入的是 2027 年")
+    assert record.errors[0]["message"].startswith("这是 2026 年考核的数据，当前导入的是 2027 年")
 
 
 def test_a_value_saved_by_someone_else_after_the_download_is_not_undone(
@@ -176,3 +176,39 @@ def test_the_same_file_again_after_its_import_says_so(district, scorer):
     again = _start_file(district, scorer, SimpleUploadedFile(upload.name, upload.read()))
     assert again.status == ImportRecord.Status.UNCHANGED
     assert f"（导入记录 #{first.pk}）" in again.notices[-1]
+
+
+def test_the_same_template_corrected_and_uploaded_again_changes_the_scorers_own_import(
+    district, scorer
+):
+    from scoring.services.sheets import sheet_import_commit
+
+    workbook = _downloaded(district, scorer, "Q1")
+    workbook.active[ZJ02_GDP] = 7
+    sheet_import_commit(record=_start(district, scorer, workbook), by=scorer)
+    workbook.active[ZJ02_GDP] = 8  # the scorer's own mistake, corrected in the same file
+    record = _start(district, scorer, workbook)
+    assert (record.status, _changes(record), record.notices) == ("pending", [("7", "8")], [])
+
+
+def test_a_value_deleted_by_someone_else_after_the_download_is_not_put_back(district, scorer):
+    workbook = _downloaded(district, scorer, "Q1")  # ZJ01's GDP is 15 in it
+    IndicatorValue.objects.get(unit__code="ZJ01").delete()
+    workbook.active[ZJ02_GDP] = 7
+    record = _start(district, scorer, workbook)
+    assert (record.status, _changes(record)) == ("pending", [(None, "7")])
+    assert record.notices[0].startswith("1 个单元格在您下载模板后已被他人修改")
+
+
+def test_a_sheet_names_its_own_period_and_year_even_inside_a_template(district, scorer, xlsx):
+    workbook = _downloaded(district, scorer, "Q1")
+    extra = workbook.create_sheet("Q3")
+    extra.append(["unit", "GDP"])
+    extra.append(["ZJ02", 5])
+    assert _changes_of(_start(district, scorer, workbook)) == [("Q3", None, "5")]
+    other_year = xlsx([["unit", "GDP"], ["ZJ02", 5]], title="2025-Q3")
+    assert (
+        _start_file(district, scorer, other_year)
+        .errors[0]["message"]
+        .startswith("这是 2025 年考核的数据，当前导入的是 2026 年的考核")
+    )
