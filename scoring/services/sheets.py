@@ -605,7 +605,10 @@ def _reading(context: _Context, raw) -> Reading:
         if value is None:
             reading = (None, "", None, False)
         else:
-            rounded = isinstance(raw, float) and value != value.quantize(FIGURE_PLACES)
+            # Compared by exponent, not by quantizing: a huge figure (1E+25) cannot be
+            # quantized, and is refused as too large below.
+            places = FIGURE_PLACES.as_tuple().exponent
+            rounded = isinstance(raw, float) and value.as_tuple().exponent < places
             if rounded:
                 value = value.quantize(FIGURE_PLACES, rounding=ROUND_HALF_UP)
             reading = (value, decimal_plain(value), value_figure_problem(value), rounded)

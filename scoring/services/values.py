@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadre.models import Unit
 from scoring.models import Cycle, Indicator, IndicatorValue, Period
-from scoring.services.cells import CellError, cell_decimal, decimal_fit_problem
+from scoring.services.cells import CellError, cell_decimal, decimal_fit_problem, decimal_plain
 from scoring.services.refresh import results_refresh_for_changes
 
 
@@ -47,7 +47,8 @@ def value_problem(*, indicator: Indicator, value: Decimal) -> str | None:
 
 
 def value_method_problem(*, indicator: Indicator, value: Decimal) -> str | None:
-    """Return why the value means nothing under the indicator's method, or None."""
+    """Return why the value means nothing under the indicator's method, or None (the value in
+    plain digits, never 1E+25)."""
     method = indicator.method
     if method == Indicator.Method.EVALUATION:
         return _("综合评价指标按测评票数计分，请录入票数。")
@@ -55,20 +56,22 @@ def value_method_problem(*, indicator: Indicator, value: Decimal) -> str | None:
         if value < 0 or value > indicator.max_points:
             return _("分值应在 0 到 %(max)s 之间，实为 %(value)s") % {
                 "max": indicator.max_points,
-                "value": value,
+                "value": decimal_plain(value),
             }
     elif method == Indicator.Method.VETO:
         if value not in (0, 1):
-            return _("一票否决指标只能填 0 或 1，实为 %(value)s") % {"value": value}
+            return _("一票否决指标只能填 0 或 1，实为 %(value)s") % {"value": decimal_plain(value)}
     elif method == Indicator.Method.DEDUCTION:
         if value < 0 or value != value.to_integral_value():
-            return _("扣分指标填发生次数（非负整数），实为 %(value)s") % {"value": value}
+            return _("扣分指标填发生次数（非负整数），实为 %(value)s") % {
+                "value": decimal_plain(value)
+            }
     elif method == Indicator.Method.COMPLETION and value < 0:
-        return _("完成值不能为负数，实为 %(value)s") % {"value": value}
+        return _("完成值不能为负数，实为 %(value)s") % {"value": decimal_plain(value)}
     elif method == Indicator.Method.BEST_RATIO and value < 0:
         # Points are value/best (or best/value) of the maximum: a negative figure would give
         # more than the maximum or negative points.
-        return _("对标最优指标的实际值不能为负数，实为 %(value)s") % {"value": value}
+        return _("对标最优指标的实际值不能为负数，实为 %(value)s") % {"value": decimal_plain(value)}
     return None
 
 

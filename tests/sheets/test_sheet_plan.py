@@ -273,6 +273,11 @@ def test_a_formulas_long_decimals_are_rounded_and_typed_ones_refused(district, s
     assert record.notices == ["1 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。"]
     typed = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", "3.333333"]]))
     assert _problems(typed) == [(2, "B", "最多保留 4 位小数，实为 3.333333")]
+    huge = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", 1e25], ["JJ01", 2.5e-7]]))
+    assert _problems(huge) == [
+        (2, "B", "分值应在 0 到 20.00 之间，实为 10000000000000000000000000"),
+    ]
+    assert huge.problem_count == 1
 
 
 def test_more_problems_than_are_listed_are_counted(district, scorer, xlsx, monkeypatch):
