@@ -148,6 +148,7 @@ Reading = tuple[Decimal | None, str, str | None, bool] | CellError
 class _Context:
     """Everything a row is checked against, loaded in a fixed number of queries."""
 
+    year: int
     indicators: dict[str, Indicator]
     owned: set[int] | None
     units: dict[str, tuple[int, int]]
@@ -418,6 +419,13 @@ def _title_period(title: str) -> tuple[int | None, str | None]:
     return None, cell_period(text)
 
 
+def _cell_period_of_year(text: str, year: int) -> str | None:
+    """Return the period a long sheet's cell names ("Q2", "二季度", or "2026-Q2" in the cycle's
+    year), None when it names none of this cycle's."""
+    named_year, period = _title_period(text)
+    return period if named_year in (None, year) else None
+
+
 def _context_load(*, cycle: Cycle, user) -> _Context:
     indicators = {
         indicator.code: indicator
@@ -435,6 +443,7 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
         )
     }
     return _Context(
+        year=cycle.year,
         indicators=indicators,
         owned=owned,
         units=units,
@@ -702,7 +711,7 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
     width = max(positions.values()) + 1
     # Read each distinct period text once: a sheet writes the same few on every row.
     texts = {cell_text(row[period_at]) for row in rows[header_index + 1 :] if period_at < len(row)}
-    periods = {text: cell_period(text) for text in texts}
+    periods = {text: _cell_period_of_year(text, context.year) for text in texts}
     _current_load(context, {period for period in periods.values() if period})
     # A sheet names the same few indicators and periods on every row: check each pair once.
     indicator_checks: dict[tuple[str, str], tuple[Indicator | None, str]] = {}

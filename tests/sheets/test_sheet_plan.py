@@ -284,3 +284,12 @@ def test_more_problems_than_are_listed_are_counted(district, scorer, xlsx, monke
     monkeypatch.setattr("scoring.services.sheets.STORED_PROBLEMS", 2)
     record = _start(district, scorer, xlsx([["unit", "GDP"], *[["NOPE", 1]] * 5]))
     assert (record.problem_count, len(record.errors)) == (5, 2)
+
+
+def test_a_long_sheets_period_may_carry_the_cycles_year(district, scorer, xlsx):
+    rows = [["unit", "indicator", "period", "value"], ["ZJ02", "GDP", "2026-Q2", 7]]
+    record = _start(district, scorer, xlsx([*rows, ["JJ01", "GDP", "2025-Q2", 8]]))
+    assert _problems(record) == [(3, "C", "期间应为 Q1、Q2、Q3、Q4 或 Y，实为“2025-Q2”")]
+    assert _changes(_start(district, scorer, xlsx(rows)), district) == {
+        ("ZJ02", "GDP", "Q2"): (None, "7")
+    }
