@@ -287,7 +287,7 @@ def sheet_upload_read(*, path) -> Upload:
     try:
         upload = Upload(sheets=[])
         for sheet in workbook.sheets_metadata:
-            if sheet.name == TEMPLATE_INFO_SHEET:
+            if sheet.name == TEMPLATE_INFO_SHEET and sheet.visible != SheetVisibleEnum.Visible:
                 rows = workbook.get_sheet_by_name(sheet.name).to_python()
                 upload.template = _template_info(rows)
             elif sheet.typ == SheetTypeEnum.WorkSheet and sheet.visible == SheetVisibleEnum.Visible:
@@ -392,6 +392,18 @@ def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, 
             "这是 %(file)s 年考核的数据，当前导入的是 %(year)s 年的考核：请切换到 %(file)s 年，"
             "或下载 %(year)s 年的模板。"
         ) % {"file": year, "year": cycle.year}
+        plan.problems.append(CellProblem(sheet, None, None, message))
+        return None
+    if template and template.period and title_period and title_period != template.period:
+        # A renamed template sheet, or another period's sheet pasted in: which is meant?
+        message = _(
+            "工作表“%(sheet)s”的名称是%(named)s，而这个文件是%(template)s的模板：请把这些数据"
+            "放进%(named)s的模板，或把工作表名称改回。"
+        ) % {
+            "sheet": sheet,
+            "named": Period(title_period).label,
+            "template": Period(template.period).label,
+        }
         plan.problems.append(CellProblem(sheet, None, None, message))
         return None
     named = title_period or (template and template.period)
@@ -859,8 +871,8 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
     if plan.rounded:
         notices.append(
             ngettext(
-                "%(count)s 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。",
-                "%(count)s 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。",
+                "%(count)s 个数值超过 4 位小数（如公式的计算结果），已四舍五入保留 4 位。",
+                "%(count)s 个数值超过 4 位小数（如公式的计算结果），已四舍五入保留 4 位。",
                 plan.rounded,
             )
             % {"count": plan.rounded}

@@ -270,7 +270,7 @@ def test_a_clerks_usual_extra_columns_and_english_header_variants_are_read(distr
 def test_a_formulas_long_decimals_are_rounded_and_typed_ones_refused(district, scorer, xlsx):
     record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", 10 / 3]]))
     assert _changes(record, district) == {("ZJ02", "GDP", "Q1"): (None, "3.3333")}
-    assert record.notices == ["1 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。"]
+    assert record.notices == ["1 个数值超过 4 位小数（如公式的计算结果），已四舍五入保留 4 位。"]
     typed = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", "3.333333"]]))
     assert _problems(typed) == [(2, "B", "最多保留 4 位小数，实为 3.333333")]
     huge = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", 1e25], ["JJ01", 2.5e-7]]))
@@ -293,3 +293,8 @@ def test_a_long_sheets_period_may_carry_the_cycles_year(district, scorer, xlsx):
     assert _changes(_start(district, scorer, xlsx(rows)), district) == {
         ("ZJ02", "GDP", "Q2"): (None, "7")
     }
+
+
+def test_a_visible_sheet_that_happens_to_be_named_kaohe_is_data(district, scorer, xlsx):
+    record = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", 7]], title="kaohe"))
+    assert _changes(record, district) == {("ZJ02", "GDP", "Q1"): (None, "7")}

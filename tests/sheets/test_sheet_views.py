@@ -144,7 +144,7 @@ def test_the_preview_shows_its_notices_and_a_file_with_no_change_says_so(
     upload = xlsx([["unit", "GDP"], ["ZJ01", 15.00001]], title="Q1")
     response = scorer_client.post(INDEX, {"period": "", "file": upload}, follow=True)
     page = response.content.decode()
-    assert "1 个数值超过 4 位小数（公式计算的结果），已四舍五入保留 4 位。" in page
+    assert "1 个数值超过 4 位小数（如公式的计算结果），已四舍五入保留 4 位。" in page
     assert "没有需要导入的变更" in page
     assert "确认导入" not in page
 
@@ -160,3 +160,13 @@ def test_a_locked_cycle_offers_no_upload(scorer_client, district):
 def test_the_entry_tabs_keep_the_period_picked(scorer_client, district):
     page = scorer_client.get(f"{INDEX}?period=Q3").content.decode()
     assert 'href="/entry/sheets/template/2026/Q3.xlsx"' in page
+
+
+def test_a_preview_whose_cycle_closed_offers_discarding_only(scorer_client, district, xlsx):
+    scorer_client.post(INDEX, {"period": "Q1", "file": xlsx([["unit", "GDP"], ["ZJ02", 7]])})
+    record = ImportRecord.objects.get()
+    district["cycle"].state = "closed"
+    district["cycle"].save()
+    page = scorer_client.get(f"/entry/sheets/imports/{record.pk}/").content.decode()
+    assert "2026年度考核已关闭，这次导入不能再确认，可以放弃。" in page
+    assert "确认导入" not in page and "放弃</button>" in page

@@ -200,12 +200,19 @@ def test_a_value_deleted_by_someone_else_after_the_download_is_not_put_back(dist
     assert record.notices[0].startswith("1 个单元格在您下载模板后已被他人修改")
 
 
-def test_a_sheet_names_its_own_period_and_year_even_inside_a_template(district, scorer, xlsx):
-    workbook = _downloaded(district, scorer, "Q1")
+def test_a_sheet_named_for_another_period_than_its_templates_is_refused(district, scorer, xlsx):
+    workbook = _downloaded(district, scorer, "Q2")
+    workbook.active.title = "一季度"  # renamed: are these Q1's figures or the template's Q2?
+    record = _start(district, scorer, workbook)
+    assert record.errors[0]["message"] == (
+        "工作表“一季度”的名称是第一季度，而这个文件是第二季度的模板：请把这些数据放进第一季度的"
+        "模板，或把工作表名称改回。"
+    )
+    workbook.active.title = "2026-Q2"
     extra = workbook.create_sheet("Q3")
     extra.append(["unit", "GDP"])
     extra.append(["ZJ02", 5])
-    assert _changes_of(_start(district, scorer, workbook)) == [("Q3", None, "5")]
+    assert _start(district, scorer, workbook).errors[0]["sheet"] == "Q3"
     other_year = xlsx([["unit", "GDP"], ["ZJ02", 5]], title="2025-Q3")
     assert (
         _start_file(district, scorer, other_year)
