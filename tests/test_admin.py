@@ -123,3 +123,10 @@ def test_the_background_tasks_admin_speaks_chinese(admin_client, settings):
     assert "后台任务" in index and "Tasks Database Backend" not in index
     tasks = admin_client.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
     assert "状态" in tasks and "排队时间" in tasks and "等待运行" in tasks
+
+
+def test_the_import_libraries_garbled_chinese_is_corrected():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("Some rows failed to validate") == "部分行未通过校验"
