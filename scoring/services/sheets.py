@@ -581,7 +581,7 @@ def _value_add(plan, context, unit, indicator, period, raw, sheet, row, column) 
             return
         if value != old:
             message = _(
-                "下载模板后，此值已被他人由 %(then)s 改为 %(now)s：请核对后重新填写，或下载新的模板"
+                "下载模板后，此值已在别处由 %(then)s 改为 %(now)s：请核对后重新填写，或下载新的模板"
             ) % {
                 "then": _("空白") if then is None else decimal_plain(then),
                 "now": _("空白") if old is None else decimal_plain(old),
@@ -860,9 +860,9 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
     if plan.kept:
         notices.append(
             ngettext(
-                "%(count)s 个单元格在您下载模板后已被他人修改，文件中仍是下载时的值："
+                "%(count)s 个单元格在您下载模板后已在别处被修改，文件中仍是下载时的值："
                 "保留了新值，不列入变更。",
-                "%(count)s 个单元格在您下载模板后已被他人修改，文件中仍是下载时的值："
+                "%(count)s 个单元格在您下载模板后已在别处被修改，文件中仍是下载时的值："
                 "保留了新值，不列入变更。",
                 plan.kept,
             )
@@ -1083,7 +1083,7 @@ def _stale_problems(cursor) -> list[CellProblem]:
             "",
             None,
             None,
-            _("单位 %(unit)s 指标 %(indicator)s %(period)s：预览后被他人由 %(then)s 改为 %(now)s")
+            _("单位 %(unit)s 指标 %(indicator)s %(period)s：预览后已在别处由 %(then)s 改为 %(now)s")
             % {
                 "unit": unit,
                 "indicator": indicator,

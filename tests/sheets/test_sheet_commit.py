@@ -48,7 +48,7 @@ def test_a_value_changed_after_the_preview_fails_the_whole_import_naming_it(pend
     # It can never be confirmed now: it fails for good, saying which value moved.
     assert (record.status, record.problem_count) == ("failed", 1)
     assert [error["message"] for error in record.errors] == [
-        "单位 ZJ01 指标 GDP Q1：预览后被他人由 15 改为 3"
+        "单位 ZJ01 指标 GDP Q1：预览后已在别处由 15 改为 3"
     ]
     with pytest.raises(ImportRefused, match="有错误"):
         sheet_import_commit(record=record, by=scorer)
@@ -109,7 +109,7 @@ def test_a_value_entered_during_the_commit_refuses_the_import(pending, scorer, d
         sheet_import_commit(record=pending, by=scorer)
     assert len(_stored()) == 2
     assert ImportRecord.objects.get().errors[0]["message"] == (
-        "单位 JJ01 指标 SAFE Q1：预览后被他人由 空白 改为 4"
+        "单位 JJ01 指标 SAFE Q1：预览后已在别处由 空白 改为 4"
     )
 
 

@@ -101,7 +101,7 @@ def test_a_value_saved_by_someone_else_after_the_download_is_not_undone(
     record = _start(district, scorer, workbook)
     assert (record.status, _changes(record)) == ("pending", [(None, "7")])
     assert record.notices == [
-        "1 个单元格在您下载模板后已被他人修改，文件中仍是下载时的值：保留了新值，不列入变更。"
+        "1 个单元格在您下载模板后已在别处被修改，文件中仍是下载时的值：保留了新值，不列入变更。"
     ]
 
 
@@ -115,7 +115,7 @@ def test_a_cell_changed_by_both_the_scorer_and_someone_else_is_refused_naming_bo
     workbook.active[ZJ02_GDP] = 5  # the same as saved meanwhile: no conflict, no change
     record = _start(district, scorer, workbook)
     assert [(error["row"], error["column"], error["message"]) for error in record.errors] == [
-        (5, "D", "下载模板后，此值已被他人由 15 改为 16：请核对后重新填写，或下载新的模板")
+        (5, "D", "下载模板后，此值已在别处由 15 改为 16：请核对后重新填写，或下载新的模板")
     ]
     assert IndicatorValue.objects.get(unit__code="ZJ01").value == Decimal(16)
 
@@ -197,7 +197,7 @@ def test_a_value_deleted_by_someone_else_after_the_download_is_not_put_back(dist
     workbook.active[ZJ02_GDP] = 7
     record = _start(district, scorer, workbook)
     assert (record.status, _changes(record)) == ("pending", [(None, "7")])
-    assert record.notices[0].startswith("1 个单元格在您下载模板后已被他人修改")
+    assert record.notices[0].startswith("1 个单元格在您下载模板后已在别处被修改")
 
 
 def test_a_sheet_named_for_another_period_than_its_templates_is_refused(district, scorer, xlsx):
