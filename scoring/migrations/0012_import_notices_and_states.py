@@ -28,11 +28,6 @@ class Migration(migrations.Migration):
             name='problem_count',
             field=models.PositiveIntegerField(default=0, verbose_name='问题数'),
         ),
-        migrations.AddField(
-            model_name='importrecord',
-            name='template_made_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='模板生成时间'),
-        ),
         migrations.AlterField(
             model_name='importrecord',
             name='status',
