@@ -301,8 +301,8 @@ def unit_history(request, code):
     audience = audience_for(user)
     readable = None
     if not audience.sees_all and not user_has_role(user, SCORER):
-        # A liaison reads published cycles only: offer those, and the latest by default.
-        readable = list(Cycle.objects.filter(state=Cycle.State.PUBLISHED))
+        # A liaison is offered the cycles they may read, the latest by default.
+        readable = list(audience.readable_cycles(Cycle.objects.all()))
         picked = request.GET.get("cycle")
         if not readable or (picked and picked not in {str(c.pk) for c in readable}):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))

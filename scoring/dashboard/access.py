@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpResponseNotAllowed
 
 from cadre import roles
@@ -28,6 +29,10 @@ class Audience:
         if self.sees_all:
             return True
         return unit_id in self.own_unit_ids and cycle.state == Cycle.State.PUBLISHED
+
+    def readable_cycles(self, cycles: QuerySet) -> QuerySet:
+        """Return the cycles whose results this audience may read: all, or the published."""
+        return cycles if self.sees_all else cycles.filter(state=Cycle.State.PUBLISHED)
 
 
 def audience_for(user) -> Audience:

@@ -65,9 +65,7 @@ class Selection:
 
 def _selection(request) -> Selection:
     """Read the cycle, period and category from the query string; fall back to the latest."""
-    cycles = list(Cycle.objects.all())
-    if not request.audience.sees_all:
-        cycles = [cycle for cycle in cycles if cycle.state == Cycle.State.PUBLISHED]
+    cycles = list(request.audience.readable_cycles(Cycle.objects.all()))
     if not cycles:
         raise Http404(_("还没有可查看的考核周期。"))
     year = request.GET.get("cycle", "")
