@@ -543,7 +543,8 @@ class UnitResult(models.Model):
         verbose_name=_("类别"),
         **DERIVED_KEY,
     )
-    earned = models.DecimalField(_("得分"), max_digits=14, decimal_places=4)
+    # Ten places, as the scoring service keeps points (see scoring.services.points).
+    earned = models.DecimalField(_("得分"), max_digits=20, decimal_places=10)
     applicable_max = models.DecimalField(_("适用满分"), max_digits=14, decimal_places=4)
     bonus = models.DecimalField(_("加分"), **POINTS, default=Decimal("0"))
     adjustment = models.DecimalField(_("柔性调整"), **POINTS, default=Decimal("0"))
@@ -583,7 +584,7 @@ class CategoryPoints(models.Model):
     """Every indicator's points for every unit of one category in one period, as the scoring
     service computed them, so that a unit's page explains each point without recomputing.
 
-    `points` is a matrix of ten-thousandths of a point, little-endian integers (32-bit when
+    `points` is a matrix of points in units of 10⁻¹⁰, little-endian integers (32-bit when
     every cell fits, else 64-bit), with a row per unit of `unit_ids` and a column per indicator
     of `indicator_codes` (the indicators that apply to the category in the period, vetoes
     aside). One binary matrix per category rather than a JSON map per unit result: PostgreSQL

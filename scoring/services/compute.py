@@ -36,13 +36,15 @@ from scoring.models import (
     Vote,
 )
 from scoring.services.points import (
-    FLOAT_EXACT,
+    INT64_MAX,
     PERIODS,
+    POINTS_PER_FIGURE,
     ROW,
     SCALE,
     YEAR,
     CyclePoints,
     cycle_points,
+    figure_decimal,
     packable,
     points_decimal,
     points_text,
@@ -54,7 +56,6 @@ from scoring.services.sql import integer_columns, rows_insert, table_name
 
 CENT = Decimal("0.01")
 BOTTOM_PLACES = 2
-INT64_MAX = 2**63 - 1
 
 
 def points_round(value: Decimal) -> Decimal:
@@ -271,7 +272,7 @@ def _standings_build(
                     period=period,
                     position=position,
                     earned=points_decimal(earned[position]),
-                    applicable_max=points_decimal(maxima[position]),
+                    applicable_max=figure_decimal(maxima[position]),
                     bonus=min(points_decimal(bonus[position]), cycle.bonus_cap),
                     adjustment=adjustments[unit_id, period],
                     vetoed=vetoed[position],
@@ -281,10 +282,7 @@ def _standings_build(
 
 
 def _points_texts(points: np.ndarray) -> list[list[str]]:
-    """Each cell of a [row, unit] array of ten-thousandths as text with four decimals."""
-    if np.abs(points).max(initial=0) < FLOAT_EXACT:
-        # As points_text does, without a call per cell.
-        return [[f"{value:.4f}" for value in row] for row in (points / SCALE).tolist()]
+    """Each cell of a [row, unit] array of points as exact text (see `points_text`)."""
     return [[points_text(value) for value in row] for row in points.tolist()]
 
 
@@ -493,7 +491,7 @@ def _linked_scores(*, unit_cents, alphas, earned, maximum):
     """Own parts and personal scores in cents, exactly: the own part is earned / maximum ×
     1000 (the unit total when the official answers for nothing that applies), the score
     α × unit total + (1 − α) × own part, each rounded half up once. Arguments are Python
-    integer arrays: cents, α and points in ten-thousandths."""
+    integer arrays: cents, α in ten-thousandths, points in units of 10⁻¹⁰."""
     answers = maximum > 0
     divisor = np.where(answers, maximum, 1)
     own_parts = np.where(answers, rounded_division(earned * 100_000, divisor), unit_cents)
@@ -531,7 +529,9 @@ def _own_points(*, scored: CyclePoints, official_ids: np.ndarray, unit_positions
         numbers, leaves = numbers[known], np.array(counted, dtype=np.int64)[leaves[known]]
         units = unit_positions[numbers]
         applies = scored.applies[leaves, YEAR, units]
-        maxima = np.array([leaf.max_points for leaf in scored.leaves], dtype=np.int64)
+        maxima = np.array(
+            [leaf.max_points * POINTS_PER_FIGURE for leaf in scored.leaves], dtype=np.int64
+        )
         np.add.at(earned, numbers[applies], scored.points[leaves, YEAR, units][applies])
         np.add.at(maximum, numbers[applies], maxima[leaves][applies])
     return earned, maximum

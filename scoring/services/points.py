@@ -3,9 +3,12 @@
 The values of the chosen categories are read once (on PostgreSQL with one binary COPY) into
 integer arrays (NumPy) of ten-thousandths: every figure, parameter and weight has at most four
 decimals, so integers hold them exactly. Each method is computed indicator by indicator over all
-units with integer arithmetic, rounding half away from zero to four places as Decimal's
-ROUND_HALF_UP does. An indicator whose figures are so large that a product could pass 64 bits is
-computed with Python integers instead: slower, and just as exact.
+units with integer arithmetic. Points are kept in units of 10⁻¹⁰ (`POINT_SCALE`), rounded half
+away from zero as Decimal's ROUND_HALF_UP does: DOMAIN.md carries points unrounded until a
+unit's total is rounded to the cent, and kept to four places they moved 3 of about 400 demo
+totals by a cent; at ten, a hundred indicators' rounding stays below a millionth of a cent.
+An indicator whose figures are so large that a product could pass 64 bits is computed with
+Python integers instead: slower, and just as exact.
 """
 
 from dataclasses import dataclass
@@ -34,17 +37,18 @@ from scoring.models import (
 from scoring.services.sql import integer_columns, table_name
 
 SCALE = FIGURE_SCALE
+POINT_SCALE = 10**10
+# Points per ten-thousandth: a figure-scaled number times this is in points' units.
+POINTS_PER_FIGURE = POINT_SCALE // SCALE
+POINT_PLACES = 10
 PERIODS = tuple(PERIOD_ROW)
 ROW = PERIOD_ROW
 YEAR = ROW[Period.YEAR]
-# Below this many ten-thousandths, points / SCALE as a float is within half a ten-thousandth of
-# the points (its rounding error is at most 2^-53 of it), so four decimals of it give them back
-# exactly, several times faster than a Decimal.
-FLOAT_EXACT = 2**52
 # Ids below this are looked up in a table of that many entries (8 bytes each) at most.
 LOOKUP_LIMIT = 10_000_000
 # Below this bound every product of two figures fits in a signed 64-bit integer.
 SAFE_FACTOR = 3_000_000_000
+INT64_MAX = 2**63 - 1
 
 
 def scaled(value: Decimal | None) -> int | None:
@@ -52,16 +56,20 @@ def scaled(value: Decimal | None) -> int | None:
     return None if value is None else int(value * SCALE)
 
 
+def figure_decimal(figure: int) -> Decimal:
+    """Ten-thousandths as the Decimal figure, e.g. 230000 → 23.0000."""
+    return Decimal(int(figure)).scaleb(-4)
+
+
 def points_decimal(points: int) -> Decimal:
-    """Ten-thousandths of a point as the Decimal points, e.g. 230000 → 23.0000."""
-    return Decimal(int(points)).scaleb(-4)
+    """Points in units of 10⁻¹⁰ as the Decimal points, e.g. 230000000000 → 23.0000000000."""
+    return Decimal(int(points)).scaleb(-POINT_PLACES)
 
 
 def points_text(points: int) -> str:
-    """Ten-thousandths of a point as text with four decimals, e.g. 230000 → 23.0000."""
-    if abs(points) < FLOAT_EXACT:
-        return f"{points / SCALE:.4f}"
-    return str(points_decimal(points))
+    """Points in units of 10⁻¹⁰ as text with ten decimals, e.g. 230000000000 → 23.0000000000."""
+    whole, fraction = divmod(abs(int(points)), POINT_SCALE)
+    return f"{'-' if points < 0 else ''}{whole}.{fraction:010d}"
 
 
 @dataclass(frozen=True)
@@ -350,6 +358,7 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
     points = rounded_division(
         maxima[weighed] * numerators[weighed],
         denominators[weighed] * weight_sums[weighed].astype(object) * SCALE,
+        shift=POINTS_PER_FIGURE,
     )
     for leaf_index, period_row, unit_position, earned in zip(
         index[weighed].tolist(),
@@ -363,13 +372,20 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
     return result
 
 
-def rounded_division(numerator, denominator):
-    """numerator / denominator rounded half away from zero to whole ten-thousandths."""
+def rounded_division(numerator, denominator, *, shift: int = 1):
+    """numerator × shift / denominator rounded half away from zero to a whole number.
+
+    Long division, so that the product with `shift` (a point scale) never has to fit 64 bits:
+    only the remainder, below the denominator, is multiplied by it."""
     numerator = np.where(denominator < 0, -numerator, numerator)
     denominator = np.abs(denominator)
     magnitude = np.abs(numerator)
-    quotient = magnitude // denominator  # divmod has no loop for Python integers
-    quotient = quotient + (2 * (magnitude - quotient * denominator) >= denominator)
+    if magnitude.dtype != object and int(np.max(denominator, initial=0)) * shift > INT64_MAX:
+        magnitude, denominator = magnitude.astype(object), np.asarray(denominator).astype(object)
+    whole = magnitude // denominator  # divmod has no loop for Python integers
+    rest = (magnitude - whole * denominator) * shift
+    fraction = rest // denominator
+    quotient = whole * shift + fraction + (2 * (rest - fraction * denominator) >= denominator)
     return np.where(numerator < 0, -quotient, quotient)
 
 
@@ -384,11 +400,13 @@ def _method_points(leaf: Leaf, figures: np.ndarray, present: np.ndarray, categor
     x = figures if widest < SAFE_FACTOR else figures.astype(object)
     m = leaf.max_points
     if leaf.method == Method.DIRECT:
-        points = x
+        points = x * POINTS_PER_FIGURE
     elif leaf.method == Method.BONUS:
-        points = np.minimum(x, m)
+        points = np.minimum(x, m) * POINTS_PER_FIGURE
     elif leaf.method == Method.DEDUCTION:
-        points = rounded_division(np.maximum(m * SCALE - x * leaf.per_incident, 0), SCALE)
+        points = rounded_division(
+            np.maximum(m * SCALE - x * leaf.per_incident, 0), SCALE, shift=POINTS_PER_FIGURE
+        )
     elif leaf.method == Method.COMPLETION:
         points = _completion_points(leaf, x)
     elif leaf.method in (Method.RANK, Method.BEST_RATIO):
@@ -404,17 +422,18 @@ def _method_points(leaf: Leaf, figures: np.ndarray, present: np.ndarray, categor
 def _completion_points(leaf: Leaf, x: np.ndarray) -> np.ndarray:
     """完成率: m × min(ratio, cap), none below the floor ratio; lower-is-better inverts it."""
     m, target, floor, cap = leaf.max_points, leaf.target, leaf.floor, leaf.cap
-    full = rounded_division(np.asarray(m * cap), SCALE)
+    full = rounded_division(np.asarray(m * cap), SCALE, shift=POINTS_PER_FIGURE)
     if leaf.lower_is_better:
         positive = x > 0
         divisor = np.where(positive, x, 1)
         below = ~positive | (target * SCALE < floor * divisor)
         capped = positive & (target * SCALE >= cap * divisor)
-        earned = np.where(below, 0, np.where(capped, full, rounded_division(m * target, divisor)))
-        return np.where(x == 0, full, earned)
+        earned = rounded_division(m * target, divisor, shift=POINTS_PER_FIGURE)
+        return np.where(x == 0, full, np.where(below, 0, np.where(capped, full, earned)))
     below = x * SCALE < floor * target
     capped = x * SCALE >= cap * target
-    return np.where(below, 0, np.where(capped, full, rounded_division(m * x, target)))
+    earned = rounded_division(m * x, target, shift=POINTS_PER_FIGURE)
+    return np.where(below, 0, np.where(capped, full, earned))
 
 
 def _relative_points(leaf: Leaf, x: np.ndarray, categories: np.ndarray) -> np.ndarray:
@@ -426,15 +445,18 @@ def _relative_points(leaf: Leaf, x: np.ndarray, categories: np.ndarray) -> np.nd
     if leaf.method == Method.BEST_RATIO:
         if leaf.lower_is_better:
             divisor = np.where(x == 0, 1, x)
-            return np.where(x == 0, m, rounded_division(m * best, divisor))
+            ratio = rounded_division(m * best, divisor, shift=POINTS_PER_FIGURE)
+            return np.where(x == 0, m * POINTS_PER_FIGURE, ratio)
         divisor = np.where(best == 0, 1, best)
-        return np.where(best == 0, 0, rounded_division(m * x, divisor))
+        return np.where(best == 0, 0, rounded_division(m * x, divisor, shift=POINTS_PER_FIGURE))
     if leaf.step is not None:
         stepped = (m - (places - 1) * leaf.step) * SCALE
-        return rounded_division(np.maximum(stepped, m * leaf.min_share), SCALE)
+        floor = m * leaf.min_share
+        return rounded_division(np.maximum(stepped, floor), SCALE, shift=POINTS_PER_FIGURE)
     gaps = np.maximum(ranked - 1, 1)
     lost = (places - 1) * m * (SCALE - leaf.min_share)
-    return np.where(ranked == 1, m, rounded_division(m * SCALE * gaps - lost, SCALE * gaps))
+    linear = rounded_division(m * SCALE * gaps - lost, SCALE * gaps, shift=POINTS_PER_FIGURE)
+    return np.where(ranked == 1, m * POINTS_PER_FIGURE, linear)
 
 
 def _standings(categories: np.ndarray, key: np.ndarray):
@@ -461,12 +483,14 @@ def _standings(categories: np.ndarray, key: np.ndarray):
 def _year_roll_up(*, cycle: Cycle, leaves: list[Leaf], points: np.ndarray, applies) -> None:
     """The year's points of a quarterly leaf: its quarters' points weighted by the cycle."""
     weights = [scaled(weight) for weight in cycle.quarter_weights.values()]
+    # Below this, the weighted sum of a leaf's quarters fits 64 bits.
+    safe_points = INT64_MAX // max(sum(abs(weight) for weight in weights), 1)
     quarters = [ROW[quarter] for quarter in QUARTERS]
     for index, leaf in enumerate(leaves):
         if not leaf.quarterly:
             continue
         quarter_points = points[index, quarters]
-        if np.abs(quarter_points).max(initial=0) >= SAFE_FACTOR:
+        if np.abs(quarter_points).max(initial=0) >= safe_points:
             quarter_points = quarter_points.astype(object)
         weighted = sum(weight * row for weight, row in zip(weights, quarter_points, strict=True))
         points[index, YEAR] = np.asarray(rounded_division(weighted, SCALE), dtype=np.int64)

@@ -96,7 +96,7 @@ def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[Uni
         thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)
         sheet.append(
             [result.rank, cell_safe(result.unit.code), cell_safe(result.unit.name)]
-            + [Decimal(result.area_points.get(area.code, "0")) for area in areas]
+            + [points_round(Decimal(result.area_points.get(area.code, "0"))) for area in areas]
             + [
                 points_round(result.earned),
                 points_round(result.applicable_max),

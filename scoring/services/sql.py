@@ -53,7 +53,10 @@ def rows_insert(cursor, model, columns: list[str], rows: list[tuple]) -> None:
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     if connection.vendor == "postgresql":
         columns_text = [_column_text(column) for column in zip(*rows, strict=True)]
-        buffer = io.StringIO("\n".join(map("\t".join, zip(*columns_text, strict=True))) + "\n")
+        text = "\n".join(map("\t".join, zip(*columns_text, strict=True))) + "\n"
+        # Bytes: a StringIO holds four bytes per character, and a points matrix's hex is large.
+        buffer = io.BytesIO(text.encode())
+        del text
         _copy(cursor, f"COPY {table} ({names}) FROM STDIN", buffer)
         return
     placeholders = ", ".join(["%s"] * len(columns))

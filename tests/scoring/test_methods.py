@@ -40,14 +40,14 @@ def test_completion_ratio(make_units, make_indicator, put, compute, params, valu
     assert points(compute()[unit.code, "Q1"], "C") == Decimal(expected)
 
 
-def test_completion_rounds_the_exact_product_half_up(make_units, make_indicator, put, compute):
-    """82.4601 / 90 × 15 is exactly 13.74335: half up gives 13.7434. Dividing first with a
-    finite number of digits (0.916223333… × 15 = 13.743349999…) would give 13.7433, a cent
-    short on a unit's year total (seen on the demo district)."""
+def test_completion_keeps_the_exact_product(make_units, make_indicator, put, compute):
+    """82.4601 / 90 × 15 is exactly 13.74335. Dividing first with a finite number of digits
+    (0.916223333… × 15 = 13.743349999…) would lose the last half, a cent on a unit's year
+    total (seen on the demo district)."""
     (unit,) = make_units(1)
     indicator = make_indicator("C", 15, "completion", target=Decimal(90))
     put(indicator, {unit: "82.4601"})
-    assert points(compute()[unit.code, "Q1"], "C") == Decimal("13.7434")
+    assert points(compute()[unit.code, "Q1"], "C") == Decimal("13.74335")
 
 
 def test_rank_with_step_shares_places_on_ties(make_units, make_indicator, put, compute):

@@ -42,6 +42,19 @@ def test_half_cent_rounds_up(make_units, make_indicator, put, compute):
     assert compute()[unit.code, "Q1"].total == Decimal("945.13")
 
 
+def test_points_are_carried_unrounded_to_the_total(make_units, make_indicator, put, compute):
+    """DOMAIN.md rounds the total only: 83.3338 + 10 × 2/3 = 90.000466…, so 900.00. Points
+    rounded to four places first (6.6667) would have made it 900.005 and 900.01."""
+    (unit,) = make_units(1)
+    direct = make_indicator("A", 90)
+    completion = make_indicator("C", 10, "completion", target=Decimal(3))
+    put(direct, {unit: "83.3338"})
+    put(completion, {unit: "2"})
+    result = compute()[unit.code, "Q1"]
+    assert result.total == Decimal("900.00")
+    assert result.earned == Decimal("90.0004666667")
+
+
 def test_missing_values_score_zero_and_are_listed_but_bonus_and_veto_are_optional(
     make_units, make_indicator, put, compute
 ):
@@ -82,7 +95,10 @@ def test_area_subtotals(make_indicator, make_units, put, compute):
     put(second, {unit: "30.5"})
     put(other, {unit: "10"})
     result = compute()[unit.code, "Q1"]
-    assert result.area_points == {"A1": "80.5000", "A2": "10.0000"}
+    assert {area: Decimal(points) for area, points in result.area_points.items()} == {
+        "A1": Decimal("80.5"),
+        "A2": Decimal("10"),
+    }
     assert stored_points(result) == {
         "A1.1": Decimal("50.0000"),
         "A1.2": Decimal("30.5000"),
