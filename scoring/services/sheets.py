@@ -8,6 +8,7 @@ history row per value that names the import.
 """
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -153,6 +154,8 @@ class _Context:
     owned: set[int] | None
     units: dict[str, tuple[int, int]]
     applies: dict[int, set[int]]
+    # Codes in any case, where that names one unit only: a clerk types zj04 for ZJ04.
+    units_by_folded_code: dict[str, tuple[int, int]] = field(default_factory=dict)
     # The stored values of the sheet's periods only (see _current_load).
     current: dict[tuple[int, int, str], Decimal] = field(default_factory=dict)
     current_periods: set[str] = field(default_factory=set)
@@ -454,13 +457,22 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
             "code", "pk", "category_id"
         )
     }
+    folded = Counter(code.casefold() for code in units)
     return _Context(
         year=cycle.year,
         indicators=indicators,
         owned=owned,
         units=units,
         applies=indicator_categories(indicator.pk for indicator in indicators.values()),
+        units_by_folded_code={
+            code.casefold(): unit for code, unit in units.items() if folded[code.casefold()] == 1
+        },
     )
+
+
+def _unit_find(context: _Context, code: str) -> tuple[int, int] | None:
+    """(pk, category) of the active unit with the code, as typed or in another case."""
+    return context.units.get(code) or context.units_by_folded_code.get(code.casefold())
 
 
 def _current_load(context: _Context, periods: set[str]) -> None:
@@ -669,15 +681,15 @@ def _wide_columns(plan, context, sheet, header, header_number, period):
     return unit_position, columns
 
 
-def _wide_unit_problem(context, code: str, seen_units: dict[str, int]) -> str:
+def _wide_unit_problem(code: str, unit, seen_units: dict[int, int]) -> str:
     if not code:
         return _("缺少单位代码")
-    if code not in context.units:
+    if unit is None:
         return _("未知单位代码“%(code)s”") % {"code": code}
-    if code in seen_units:
+    if unit[0] in seen_units:
         return _("单位 %(code)s 重复（另见第 %(row)s 行）") % {
             "code": code,
-            "row": seen_units[code],
+            "row": seen_units[unit[0]],
         }
     return ""
 
@@ -690,7 +702,7 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
     _current_load(context, {period})
     plan.periods.add(period)
     labels = _template_labels()[1]
-    seen_units: dict[str, int] = {}
+    seen_units: dict[int, int] = {}
     for index in range(header_index + 1, len(rows)):
         row, number = rows[index], index + 1
         code = cell_text(row[unit_position]) if unit_position < len(row) else ""
@@ -699,12 +711,12 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
-        problem = _wide_unit_problem(context, code, seen_units)
+        unit = _unit_find(context, code)
+        problem = _wide_unit_problem(code, unit, seen_units)
         if problem:
             plan.problems.append(CellProblem(sheet, number, unit_letter, problem))
             continue
-        seen_units[code] = number
-        unit = context.units[code]
+        seen_units[unit[0]] = number
         width = len(row)
         for position, letter, indicator in columns:
             raw = row[position] if position < width else None
@@ -738,7 +750,7 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
-        unit = context.units.get(code)
+        unit = _unit_find(context, code)
         if unit is None:
             message = _("未知单位代码“%(code)s”") % {"code": code}
             plan.problems.append(CellProblem(sheet, number, letters["unit"], message))

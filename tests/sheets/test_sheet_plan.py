@@ -94,6 +94,24 @@ def test_messy_but_readable_cells_are_normalised(district, scorer, xlsx):
     }
 
 
+def test_unit_codes_typed_in_another_case_are_read(district, scorer, xlsx):
+    long_sheet = xlsx(
+        [
+            ["unit", "indicator", "period", "value"],
+            ["zj01", "GDP", "Q1", 20],
+            ["Zj02", "GDP", "Q1", 9],
+        ]
+    )
+    assert _changes(_start(district, scorer, long_sheet), district) == {
+        ("ZJ01", "GDP", "Q1"): ("15", "20"),
+        ("ZJ02", "GDP", "Q1"): (None, "9"),
+    }
+    wide_sheet = xlsx([["单位代码", "GDP"], ["zj01", 20], ["ZJ01", 21]])
+    assert _problems(_start(district, scorer, wide_sheet)) == [
+        (3, "A", "单位 ZJ01 重复（另见第 2 行）")
+    ]
+
+
 def test_every_problem_is_placed_and_nothing_is_kept(district, scorer, xlsx):
     upload = xlsx(
         [
