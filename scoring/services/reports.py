@@ -21,6 +21,7 @@ GRADE_FILLS = {
     Grade.POOR: "FFC7CE",
 }
 ADJUST_FLAG = "adjust"
+NOT_APPLICABLE = "—"
 # The export names grades in Chinese whatever the language of the request.
 GRADE_NAMES = {
     Grade.EXCELLENT: "优秀",
@@ -74,6 +75,13 @@ def _areas(*, cycle: Cycle) -> list[Indicator]:
     ]
 
 
+def _area_cell(result: UnitResult, area: Indicator) -> Decimal | str:
+    """An area's subtotal; "—" where none of its indicators applies to the unit, as the
+    dashboard shows it, rather than a 0 that reads as scored."""
+    points = result.area_points.get(area.code)
+    return NOT_APPLICABLE if points is None else points_round(Decimal(points))
+
+
 def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[UnitResult]):
     headers = (
         [_("名次"), _("单位代码"), _("单位名称")]
@@ -96,7 +104,7 @@ def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[Uni
         thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)
         sheet.append(
             [result.rank, cell_safe(result.unit.code), cell_safe(result.unit.name)]
-            + [points_round(Decimal(result.area_points.get(area.code, "0"))) for area in areas]
+            + [_area_cell(result, area) for area in areas]
             + [
                 points_round(result.earned),
                 points_round(result.applicable_max),

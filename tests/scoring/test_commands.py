@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from cadre.models import Unit
+from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Grade, UnitResult
 from scoring.services.reports import results_workbook_build
 
@@ -98,6 +98,21 @@ def test_report_escapes_text_that_would_run_as_a_formula(
     assert name_cell.value == '\'=HYPERLINK("http://x","点我")'
     assert name_cell.data_type == "s"
     assert sheet.cell(row=3, column=1).value == 1
+
+
+def test_report_marks_an_area_that_does_not_apply_to_the_unit(
+    cycle, make_units, make_indicator, put, compute
+):
+    (unit,) = make_units(1)
+    put(make_indicator("A", 100), {unit: "95.125"})
+    other_category = UnitCategory.objects.create(code="BM", name="部门")
+    make_indicator("B", 100).categories.set([other_category])
+    compute()
+    sheet = results_workbook_build(cycle=cycle, period="Q1").active
+    header = [cell.value for cell in sheet[2]]
+    row = [cell.value for cell in sheet[3]]
+    assert row[header.index("A")] == Decimal("95.13")
+    assert row[header.index("B")] == "—"
 
 
 def test_unknown_year_is_refused(db):
