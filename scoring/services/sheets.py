@@ -8,6 +8,7 @@ history row per value that names the import.
 """
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,7 +97,10 @@ LONG_COLUMNS = (
 TEMPLATE_INFO_SHEET = "kaohe"
 FIGURE_PLACES = Decimal("0.0001")
 HEADER_SEARCH_ROWS = 10
-PROGRESS_EVERY = 5000
+PROGRESS_EVERY = 500
+# The record's progress is written at most this often (seconds): every row count would be a
+# write per 500 rows.
+PROGRESS_WRITE_INTERVAL = 0.5
 STORED_PROBLEMS = 1000
 TEMPLATE_FIRST_ROW = 5
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
@@ -810,8 +814,13 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
     Progress is written to the record as rows are checked, for the progress bar of big files.
     """
 
+    written_at = time.monotonic()
+
     def progress(rows: int) -> None:
-        ImportRecord.objects.filter(pk=record.pk).update(processed_rows=rows)
+        nonlocal written_at
+        if time.monotonic() - written_at >= PROGRESS_WRITE_INTERVAL:
+            ImportRecord.objects.filter(pk=record.pk).update(processed_rows=rows)
+            written_at = time.monotonic()
 
     try:
         upload = sheet_upload_read(path=record.upload.path)

@@ -141,6 +141,7 @@ def test_a_big_file_goes_through_the_background_task_with_progress(
 ):
     settings.SCORING_IMPORT_BACKGROUND_ROWS = 2
     monkeypatch.setattr("scoring.services.sheets.PROGRESS_EVERY", 1)
+    monkeypatch.setattr("scoring.services.sheets.PROGRESS_WRITE_INTERVAL", 0)
     from scoring import tasks
     from scoring.services import sheets
 
