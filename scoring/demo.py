@@ -410,13 +410,18 @@ def _demo_adjustments(cycle, units, quarters):
             "承担全市疫情防控专项任务",
         ),
     ]:
-        Adjustment.objects.get_or_create(
+        if Adjustment.objects.filter(cycle=cycle, unit=unit, period=period, reason=reason).exists():
+            continue
+        adjustment = Adjustment(
             cycle=cycle,
             unit=unit,
             period=period,
             reason=reason,
-            defaults={"points": points, "approved_by": "区委常委会"},
+            points=points,
+            approved_by="区委常委会",
         )
+        adjustment._change_reason = SOURCE_DEMO  # its history's first row names where it came from
+        adjustment.save()
 
 
 def _demo_responsibilities(officials, leaves, applicable):

@@ -74,14 +74,15 @@ def test_demo_has_a_veto_and_adjustments():
     assert Adjustment.objects.filter(cycle__year=2026).exists()
 
 
-def test_demo_values_and_votes_start_their_history_once_as_demo_data():
+def test_demo_values_votes_and_adjustments_start_their_history_once_as_demo_data():
     call_command("load_demo")
-    for model in (IndicatorValue, Vote):
+    for model in (IndicatorValue, Vote, Adjustment):
         records = model.history.values_list("history_type", "history_change_reason")
         assert records.count() == model.objects.count()
         assert set(records.distinct()) == {("+", SOURCE_DEMO)}
     call_command("load_demo")
     assert IndicatorValue.history.count() == IndicatorValue.objects.count()
+    assert Adjustment.history.count() == Adjustment.objects.count()
 
 
 def test_the_first_change_of_a_demo_value_shows_the_demo_figure_as_old(client):
