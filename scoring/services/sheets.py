@@ -41,6 +41,7 @@ from scoring.services.cells import (
     cell_period,
     cell_safe,
     cell_text,
+    cell_unescape,
     decimal_plain,
     header_key,
     sheet_columns_find,
@@ -86,6 +87,7 @@ TEMPLATE_LABELS = (
     gettext_lazy("满分"),
     gettext_lazy("计分方法"),
 )
+TEMPLATE_ROW_FIELDS = ("name", "max_points", "method")
 LONG_COLUMNS = (
     Column("unit", UNIT_HEADERS[1:]),
     Column("indicator", ("indicator_code", "指标代码", "指标")),
@@ -102,6 +104,7 @@ PROGRESS_EVERY = 500
 # write per 500 rows.
 PROGRESS_WRITE_INTERVAL = 0.5
 STORED_PROBLEMS = 1000
+LABEL_EDITS_NAMED = 10
 TEMPLATE_FIRST_ROW = 5
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="D9D9D9")
@@ -125,6 +128,8 @@ class SheetPlan:
     kept: int = 0
     # Excel numbers with more than four decimal places (a formula's result), rounded to four.
     rounded: int = 0
+    # Cells of the template's label rows (name, maximum, method) typed over: they import nothing.
+    label_edits: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -375,16 +380,35 @@ def _header_row_find(rows: Sequence[Sequence]) -> int | None:
 
 
 @lru_cache(maxsize=1)
-def _template_labels() -> tuple[frozenset[str], frozenset[str]]:
+def _template_labels() -> tuple[frozenset[str], dict[str, str]]:
     """Return the template's unit column label and its header rows' labels (TEMPLATE_LABELS),
-    each in every language, as header keys."""
-    unit, rows = set(), set()
+    each in every language, as header keys; a row label maps to what its row shows."""
+    unit, rows = set(), {}
     for language, _name in settings.LANGUAGES:
         with override(language):
             first, *others = (header_key(label) for label in TEMPLATE_LABELS)
         unit.add(first)
-        rows.update(others)
-    return frozenset(unit), frozenset(rows)
+        rows |= dict(zip(others, TEMPLATE_ROW_FIELDS, strict=True))
+    return frozenset(unit), rows
+
+
+def _label_cell_edited(indicator: Indicator, shown: str, raw) -> bool:
+    """Whether a label row's cell says something other than what the template wrote there."""
+    if not cell_text(raw):
+        return False
+    if shown == "name":
+        return cell_text(cell_unescape(raw)) != cell_text(indicator.name)
+    if shown == "max_points":
+        try:
+            return cell_decimal(raw) != indicator.max_points
+        except CellError:
+            return True
+    method = Indicator.Method(indicator.method)
+    labels = set()
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            labels.add(header_key(method.label))
+    return header_key(raw) not in labels
 
 
 def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, picked: str):
@@ -710,7 +734,15 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
     for index in range(header_index + 1, len(rows)):
         row, number = rows[index], index + 1
         code = cell_text(row[unit_position]) if unit_position < len(row) else ""
-        if header_key(code) in labels or not any(cell_text(cell) for cell in row):
+        shown = labels.get(header_key(code))
+        if shown:
+            plan.label_edits += [
+                f"{sheet}!{letter}{number}"
+                for position, letter, indicator in columns
+                if position < len(row) and _label_cell_edited(indicator, shown, row[position])
+            ]
+            continue
+        if not any(cell_text(cell) for cell in row):
             continue
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
@@ -888,6 +920,17 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
                 plan.kept,
             )
             % {"count": plan.kept}
+        )
+    if plan.label_edits:
+        shown = "、".join(plan.label_edits[:LABEL_EDITS_NAMED])
+        if len(plan.label_edits) > LABEL_EDITS_NAMED:
+            shown += _(" 等 %(count)s 处") % {"count": len(plan.label_edits)}
+        notices.append(
+            _(
+                "表头的指标名称、满分和计分方法只供参考，改动不会导入（%(cells)s）："
+                "指标由考核办在指标体系中维护。"
+            )
+            % {"cells": shown}
         )
     if plan.rounded:
         notices.append(

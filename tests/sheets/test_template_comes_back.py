@@ -219,3 +219,22 @@ def test_a_sheet_named_for_another_period_than_its_templates_is_refused(district
         .errors[0]["message"]
         .startswith("这是 2025 年考核的数据，当前导入的是 2026 年的考核")
     )
+
+
+def test_label_rows_typed_over_import_nothing_and_say_so(district, scorer):
+    """A clerk who raises 满分 in the template has changed no indicator: the upload says so,
+    naming the cells; the label rows as downloaded, in either language, say nothing."""
+    with translation.override("en"):
+        workbook = _downloaded(district, scorer, "Q1")
+    sheet = workbook.active
+    record = _start(district, scorer, workbook)
+    assert record.notices == [] and record.status == ImportRecord.Status.UNCHANGED
+    sheet["D2"] = "地区生产总值（修订）"
+    sheet["D3"] = 50
+    sheet[ZJ02_GDP] = 7
+    record = _start(district, scorer, workbook)
+    assert _changes(record) == [(None, "7")]
+    assert record.notices == [
+        f"表头的指标名称、满分和计分方法只供参考，改动不会导入（{sheet.title}!D2、"
+        f"{sheet.title}!D3）：指标由考核办在指标体系中维护。"
+    ]
