@@ -3,7 +3,8 @@
 The engine (scoring.services.points and .compute) scores in scaled integers for speed. This
 module recomputes every result from the stored inputs with nothing but `decimal.Decimal` in its
 default context (28 significant digits), formula by formula as DOMAIN.md states them, and
-compares total, rank, grade and veto of every result the engine stored, in both demo cycles.
+compares total, rank, grade and veto of every result the engine stored, in both demo cycles,
+and the year's personal score of every official (unit total, α, own part, score).
 Only `results_compute` is taken from the engine, to run it; the arithmetic here is written from
 DOMAIN.md alone, so that a shared mistake cannot hide.
 """
@@ -16,14 +17,16 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.core.management import call_command
 
-from cadre.models import Unit
+from cadre.models import Official, Unit
 from scoring.models import (
     Adjustment,
     Cycle,
     Grade,
     Indicator,
     IndicatorValue,
+    OfficialScore,
     RaterGroup,
+    Responsibility,
     UnitResult,
     Vote,
 )
@@ -369,8 +372,11 @@ def grade_of(cycle: Cycle, result: Reference, category_totals: list[Decimal]) ->
     return Grade.POOR.value
 
 
-def reference_results(inputs: CycleInputs) -> dict[tuple[int, str], Reference]:
-    cycle, points = inputs.cycle, leaf_points(inputs)
+def reference_results(
+    inputs: CycleInputs, points: dict[tuple[int, str], dict[int, Decimal]] | None = None
+) -> dict[tuple[int, str], Reference]:
+    cycle = inputs.cycle
+    points = leaf_points(inputs) if points is None else points
     results = {}
     for period in sorted(inputs.reported_quarters) + [YEAR]:
         # A quarter's total uses the quarterly indicators only; the year uses all of them.
@@ -414,6 +420,80 @@ def reference_results(inputs: CycleInputs) -> dict[tuple[int, str], Reference]:
             result.rank = 1 + sum(1 for total in totals if total > result.total)
             result.grade = grade_of(cycle, result, totals)
     return results
+
+
+# --- Personal scores of officials (year) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonalReference:
+    official: int
+    code: str
+    unit_total: Decimal
+    alpha: Decimal
+    own_part: Decimal
+    score: Decimal
+
+
+def personal_score(
+    *, alpha: Decimal, unit_total: Decimal, earned: Decimal, maximum: Decimal
+) -> tuple[Decimal, Decimal]:
+    """(own part, score): own part = earned / max × 1000 (the unit total when max is 0), score
+    = α × unit total + (1 − α) × own part; each rounded half up once, from the exact figures."""
+    own_part = earned / maximum * THOUSAND if maximum else unit_total
+    score = alpha * unit_total + (1 - alpha) * own_part
+    return (
+        own_part.quantize(CENT, rounding=ROUND_HALF_UP),
+        score.quantize(CENT, rounding=ROUND_HALF_UP),
+    )
+
+
+def reference_official_scores(
+    inputs: CycleInputs,
+    results: dict[tuple[int, str], Reference],
+    points: dict[tuple[int, str], dict[int, Decimal]],
+) -> dict[int, PersonalReference]:
+    """Official → year personal score, for active officials of active units with a year result.
+
+    Own indicators are the official's responsibilities in this cycle that are scored leaves
+    inside the 1000 (not bonus, not veto) applying to the unit's category, at their year points."""
+    cycle = inputs.cycle
+    leaves = {leaf.pk: leaf for leaf in inputs.leaves}
+    answers_for = defaultdict(set)
+    for official, indicator in Responsibility.objects.filter(indicator__cycle=cycle).values_list(
+        "official_id", "indicator_id"
+    ):
+        answers_for[official].add(indicator)
+    scores = {}
+    for official, code, unit, role in Official.objects.filter(
+        is_active=True, unit__is_active=True
+    ).values_list("pk", "code", "unit_id", "role"):
+        year = results.get((unit, YEAR))
+        if year is None:
+            continue
+        own = [
+            leaves[indicator]
+            for indicator in answers_for[official]
+            if indicator in leaves
+            and leaves[indicator].inside_thousand
+            and leaves[indicator].applies_to(year.category)
+        ]
+        alpha = cycle.alpha_principal if role == Official.Role.PRINCIPAL else cycle.alpha_member
+        own_part, score = personal_score(
+            alpha=alpha,
+            unit_total=year.total,
+            earned=sum((points[leaf.pk, YEAR].get(unit, ZERO) for leaf in own), ZERO),
+            maximum=sum((leaf.max_points for leaf in own), ZERO),
+        )
+        scores[official] = PersonalReference(
+            official=official,
+            code=code,
+            unit_total=year.total,
+            alpha=alpha,
+            own_part=own_part,
+            score=score,
+        )
+    return scores
 
 
 # --- The comparison -------------------------------------------------------------------------
@@ -465,6 +545,48 @@ def test_engine_matches_the_reference_on_the_demo_district(demo):
     assert vetoed >= 2
 
 
+def test_official_scores_match_the_reference_on_the_demo_district(demo):
+    compared, differences, missing_or_extra, roles, answering = 0, [], [], set(), 0
+    for cycle in Cycle.objects.order_by("year"):
+        results_compute(cycle=cycle)
+        inputs = inputs_read(cycle)
+        points = leaf_points(inputs)
+        expected = reference_official_scores(
+            inputs, reference_results(inputs, points=points), points
+        )
+        stored = {
+            score.official_id: score
+            for score in OfficialScore.objects.filter(cycle=cycle, period=YEAR).select_related(
+                "official"
+            )
+        }
+        for official in sorted(set(expected) ^ set(stored)):
+            if official in expected:
+                code, side = expected[official].code, "reference only"
+            else:
+                code, side = stored[official].official.code, "engine only"
+            missing_or_extra.append(f"{cycle.year} {code}: {side}")
+        for official in sorted(set(expected) & set(stored)):
+            engine, reference = stored[official], expected[official]
+            compared += 1
+            roles.add(engine.official.role)
+            answering += reference.own_part != reference.unit_total
+            got = (engine.unit_total, engine.alpha, engine.own_part, engine.score)
+            want = (reference.unit_total, reference.alpha, reference.own_part, reference.score)
+            if got != want:
+                differences.append(
+                    f"{cycle.year} {reference.code}: engine (unit total, α, own part, score) "
+                    f"{got}, reference {want}"
+                )
+    print(f"{compared} official scores compared, {len(differences)} differ")
+    assert compared > 50
+    assert missing_or_extra == [], "\n".join(missing_or_extra)
+    assert differences == [], "\n".join(differences)
+    # Both α occur, and own parts are actually computed, not just the unit total passed on.
+    assert {Official.Role.PRINCIPAL, Official.Role.MEMBER} <= roles
+    assert answering > 20
+
+
 def test_reference_methods_follow_domain_examples():
     """Hand-checked cases, so that the reference itself is tested, not just its agreement."""
     leaf = Leaf(
@@ -503,3 +625,15 @@ def test_reference_methods_follow_domain_examples():
     # Group means 0.9 and 0.3, weights 0.4 and 0.3: (0.36 + 0.09) / 0.7 × 10.
     got = evaluation_points(leaf, votes, (Decimal(1), Decimal("0.8"), Decimal("0.6"), ZERO))
     assert got.quantize(Decimal("0.0001")) == Decimal("6.4286")
+    # Own part 2 / 3 × 1000 = 666.666…; score 0.5 × 801.34 + 0.5 × 666.666… = 734.00333…
+    # → 734.00, where rounding the own part first (666.67) would give 734.005 → 734.01.
+    assert personal_score(
+        alpha=Decimal("0.5"), unit_total=Decimal("801.34"), earned=Decimal(2), maximum=Decimal(3)
+    ) == (Decimal("666.67"), Decimal("734.00"))
+    # 0.7 × 800.01 + 0.3 × 1000 = 860.007 → 860.01 (half up).
+    assert personal_score(
+        alpha=Decimal("0.7"), unit_total=Decimal("800.01"), earned=Decimal(1), maximum=Decimal(1)
+    ) == (Decimal("1000.00"), Decimal("860.01"))
+    assert personal_score(
+        alpha=Decimal("0.5"), unit_total=Decimal("812.34"), earned=ZERO, maximum=ZERO
+    ) == (Decimal("812.34"), Decimal("812.34"))  # answers for nothing: the unit total
