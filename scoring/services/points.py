@@ -355,10 +355,9 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
     row, position = np.divmod(rest, len(unit_ids))
     maxima = np.array([leaf.max_points for leaf in leaves], dtype=object)[index]
     weighed = weight_sums > 0
-    points = rounded_division(
+    points = points_quotient(
         maxima[weighed] * numerators[weighed],
         denominators[weighed] * weight_sums[weighed].astype(object) * SCALE,
-        shift=POINTS_PER_FIGURE,
     )
     for leaf_index, period_row, unit_position, earned in zip(
         index[weighed].tolist(),
@@ -372,21 +371,27 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
     return result
 
 
-def rounded_division(numerator, denominator, *, shift: int = 1):
-    """numerator × shift / denominator rounded half away from zero to a whole number.
+def rounded_division(numerator, denominator, *, factor: int = 1):
+    """numerator × factor / denominator rounded half away from zero to a whole number.
 
-    Long division, so that the product with `shift` (a point scale) never has to fit 64 bits:
-    only the remainder, below the denominator, is multiplied by it."""
+    Long division, so that the product with `factor` never has to fit 64 bits: only the
+    remainder, below the denominator, is multiplied by it."""
     numerator = np.where(denominator < 0, -numerator, numerator)
     denominator = np.abs(denominator)
     magnitude = np.abs(numerator)
-    if magnitude.dtype != object and int(np.max(denominator, initial=0)) * shift > INT64_MAX:
+    if magnitude.dtype != object and int(np.max(denominator, initial=0)) * factor > INT64_MAX:
         magnitude, denominator = magnitude.astype(object), np.asarray(denominator).astype(object)
     whole = magnitude // denominator  # divmod has no loop for Python integers
-    rest = (magnitude - whole * denominator) * shift
+    rest = (magnitude - whole * denominator) * factor
     fraction = rest // denominator
-    quotient = whole * shift + fraction + (2 * (rest - fraction * denominator) >= denominator)
+    quotient = whole * factor + fraction + (2 * (rest - fraction * denominator) >= denominator)
     return np.where(numerator < 0, -quotient, quotient)
+
+
+def points_quotient(numerator, denominator):
+    """numerator / denominator, a quotient in ten-thousandths (figure scale), as points in
+    units of 10⁻¹⁰, rounded half away from zero."""
+    return rounded_division(numerator, denominator, factor=POINTS_PER_FIGURE)
 
 
 def _method_points(leaf: Leaf, figures: np.ndarray, present: np.ndarray, categories) -> np.ndarray:
@@ -404,9 +409,7 @@ def _method_points(leaf: Leaf, figures: np.ndarray, present: np.ndarray, categor
     elif leaf.method == Method.BONUS:
         points = np.minimum(x, m) * POINTS_PER_FIGURE
     elif leaf.method == Method.DEDUCTION:
-        points = rounded_division(
-            np.maximum(m * SCALE - x * leaf.per_incident, 0), SCALE, shift=POINTS_PER_FIGURE
-        )
+        points = points_quotient(np.maximum(m * SCALE - x * leaf.per_incident, 0), SCALE)
     elif leaf.method == Method.COMPLETION:
         points = _completion_points(leaf, x)
     elif leaf.method in (Method.RANK, Method.BEST_RATIO):
@@ -422,17 +425,17 @@ def _method_points(leaf: Leaf, figures: np.ndarray, present: np.ndarray, categor
 def _completion_points(leaf: Leaf, x: np.ndarray) -> np.ndarray:
     """完成率: m × min(ratio, cap), none below the floor ratio; lower-is-better inverts it."""
     m, target, floor, cap = leaf.max_points, leaf.target, leaf.floor, leaf.cap
-    full = rounded_division(np.asarray(m * cap), SCALE, shift=POINTS_PER_FIGURE)
+    full = points_quotient(np.asarray(m * cap), SCALE)
     if leaf.lower_is_better:
         positive = x > 0
         divisor = np.where(positive, x, 1)
         below = ~positive | (target * SCALE < floor * divisor)
         capped = positive & (target * SCALE >= cap * divisor)
-        earned = rounded_division(m * target, divisor, shift=POINTS_PER_FIGURE)
+        earned = points_quotient(m * target, divisor)
         return np.where(x == 0, full, np.where(below, 0, np.where(capped, full, earned)))
     below = x * SCALE < floor * target
     capped = x * SCALE >= cap * target
-    earned = rounded_division(m * x, target, shift=POINTS_PER_FIGURE)
+    earned = points_quotient(m * x, target)
     return np.where(below, 0, np.where(capped, full, earned))
 
 
@@ -445,17 +448,17 @@ def _relative_points(leaf: Leaf, x: np.ndarray, categories: np.ndarray) -> np.nd
     if leaf.method == Method.BEST_RATIO:
         if leaf.lower_is_better:
             divisor = np.where(x == 0, 1, x)
-            ratio = rounded_division(m * best, divisor, shift=POINTS_PER_FIGURE)
+            ratio = points_quotient(m * best, divisor)
             return np.where(x == 0, m * POINTS_PER_FIGURE, ratio)
         divisor = np.where(best == 0, 1, best)
-        return np.where(best == 0, 0, rounded_division(m * x, divisor, shift=POINTS_PER_FIGURE))
+        return np.where(best == 0, 0, points_quotient(m * x, divisor))
     if leaf.step is not None:
         stepped = (m - (places - 1) * leaf.step) * SCALE
         floor = m * leaf.min_share
-        return rounded_division(np.maximum(stepped, floor), SCALE, shift=POINTS_PER_FIGURE)
+        return points_quotient(np.maximum(stepped, floor), SCALE)
     gaps = np.maximum(ranked - 1, 1)
     lost = (places - 1) * m * (SCALE - leaf.min_share)
-    linear = rounded_division(m * SCALE * gaps - lost, SCALE * gaps, shift=POINTS_PER_FIGURE)
+    linear = points_quotient(m * SCALE * gaps - lost, SCALE * gaps)
     return np.where(ranked == 1, m * POINTS_PER_FIGURE, linear)
 
 
