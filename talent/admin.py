@@ -139,13 +139,15 @@ class AwardCategoryInline(admin.TabularInline):
 
 
 @admin.register(AwardRound)
-class AwardRoundAdmin(admin.ModelAdmin):
+class AwardRoundAdmin(LocalDateExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(AwardRound)]
     list_display = ["name", "year", "state"]
     inlines = [AwardCategoryInline]
 
 
 @admin.register(AwardCategory)
-class AwardCategoryAdmin(admin.ModelAdmin):
+class AwardCategoryAdmin(LocalDateExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(AwardCategory)]
     list_display = ["name", "round", "quota", "prize", "confirmed_at"]
     list_filter = ["round"]
     list_select_related = ["round"]
@@ -172,7 +174,8 @@ class ReviewScoreAdmin(LocalDateExportMixin, admin.ModelAdmin):
 
 
 @admin.register(FundYear)
-class FundYearAdmin(admin.ModelAdmin):
+class FundYearAdmin(LocalDateExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(FundYear)]
     list_display = ["year", "budget", "committed"]
     readonly_fields = ["committed"]
 
@@ -191,7 +194,8 @@ class SubsidyAdmin(LocalDateExportMixin, admin.ModelAdmin):
 
 
 @admin.register(StarTree)
-class StarTreeAdmin(admin.ModelAdmin):
+class StarTreeAdmin(LocalDateExportMixin, admin.ModelAdmin):
+    resource_classes = [safe_resource_for(StarTree)]
     list_display = ["name", "year", "share", "certified_at"]
     readonly_fields = ["certified_at"]
 
