@@ -630,6 +630,16 @@ class OfficialScore(models.Model):
         verbose_name=_("干部"),
         **DERIVED_KEY,
     )
+    # The unit whose total the score links to: an official transferred later keeps this
+    # score at the unit it was computed for, where that unit's liaison reads it.
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="official_scores",
+        verbose_name=_("单位"),
+        db_index=False,
+        **DERIVED_KEY,
+    )
     period = models.CharField(_("期间"), max_length=2, choices=Period, default=Period.YEAR)
     unit_total = models.DecimalField(_("单位总分"), **POINTS)
     own_part = models.DecimalField(_("个人指标得分"), **POINTS)
@@ -638,7 +648,7 @@ class OfficialScore(models.Model):
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
     class Meta:
-        ordering = ["cycle", "official__unit__code", "-score"]
+        ordering = ["cycle", "unit__code", "-score"]
         verbose_name = _("干部个人得分")
         verbose_name_plural = _("干部个人得分")
         constraints = [

@@ -218,9 +218,10 @@ def unit_overview(*, cycle: Cycle, unit: Unit, period: str) -> UnitOverview:
 
 
 def unit_official_scores(*, cycle: Cycle, unit: Unit) -> list[OfficialScore]:
-    """Return the personal scores of the unit's officials for the year, highest first."""
+    """Return the personal scores computed at the unit for the year, highest first (those of
+    officials who have moved away since too: their score links to this unit's total)."""
     return list(
-        OfficialScore.objects.filter(cycle=cycle, official__unit=unit, period=Period.YEAR)
+        OfficialScore.objects.filter(cycle=cycle, unit=unit, period=Period.YEAR)
         .select_related("official")
         .order_by("-score", "official__code")
     )

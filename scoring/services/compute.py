@@ -459,6 +459,7 @@ def _official_scores_write(
         (
             cycle.pk,
             official_id,
+            int(scored.unit_ids[position]),
             Period.YEAR,
             total,
             Decimal(own_part).scaleb(-2),
@@ -466,7 +467,7 @@ def _official_scores_write(
             Decimal(score).scaleb(-2),
             stamp,
         )
-        for (official_id, _, _), total, alpha, own_part, score in zip(
+        for (official_id, position, _), total, alpha, own_part, score in zip(
             officials, totals, alphas, own_parts.tolist(), scores.tolist(), strict=True
         )
     ]
@@ -476,6 +477,7 @@ def _official_scores_write(
         [
             "cycle_id",
             "official_id",
+            "unit_id",
             "period",
             "unit_total",
             "own_part",
@@ -547,10 +549,11 @@ def _stale_results_delete(*, cycle: Cycle, periods: set[str], category_ids: list
     CategoryPoints.objects.filter(
         cycle=cycle, period__in=periods, category_id__in=category_ids
     ).delete()
-    OfficialScore.objects.filter(
-        cycle=cycle,
-        period=Period.YEAR,
-        official_id__in=Official.objects.filter(unit_id__in=units).values("pk"),
+    # An official who moved into one of these units since has a score at their old unit,
+    # which their new one replaces.
+    OfficialScore.objects.filter(cycle=cycle, period=Period.YEAR).filter(
+        Q(unit_id__in=units)
+        | Q(official_id__in=Official.objects.filter(unit_id__in=units).values("pk"))
     ).delete()
 
 

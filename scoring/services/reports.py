@@ -60,8 +60,8 @@ def results_export_data(*, cycle: Cycle, period: str) -> dict:
         officials = [
             {"official": code, "unit": unit_code, "score": two_places(score)}
             for code, unit_code, score in OfficialScore.objects.filter(cycle=cycle, period=period)
-            .order_by("official__unit__code", "official__code")
-            .values_list("official__code", "official__unit__code", "score")
+            .order_by("unit__code", "official__code")
+            .values_list("official__code", "unit__code", "score")
         ]
     return {"year": cycle.year, "period": period, "units": units, "officials": officials}
 

@@ -134,6 +134,7 @@ def official_score_store(*, cycle: Cycle, official, unit_total: str, own_part: s
     return OfficialScore.objects.create(
         cycle=cycle,
         official=official,
+        unit=official.unit,
         unit_total=Decimal(unit_total),
         own_part=Decimal(own_part),
         alpha=alpha_share,

@@ -105,3 +105,17 @@ def test_weights_that_do_not_add_up_are_refused_with_a_message(leader_client, st
     )
     assert response.context["rows"] is None
     assert "四个季度的权重之和应为1，现在是1.25。" in response.content.decode()
+
+
+def test_an_official_who_moved_keeps_their_score_on_the_page_of_the_unit_it_linked_to(
+    leader_client, stored_year, town_units
+):
+    old_unit, new_unit = town_units[:2]
+    official = Official.objects.create(code="P1", name="王伟", unit=old_unit, role="principal")
+    official_score_store(
+        cycle=stored_year, official=official, unit_total="950.00", own_part="900.00", alpha="0.7"
+    )
+    official.unit = new_unit
+    official.save()
+    assert "王伟" in leader_client.get(f"/dashboard/unit/{old_unit.code}/").content.decode()
+    assert "王伟" not in leader_client.get(f"/dashboard/unit/{new_unit.code}/").content.decode()

@@ -44,3 +44,20 @@ def test_official_scores_link_unit_total_and_own_indicators(
     # no indicators of their own: the unit total
     assert scores["S"].score == Decimal("810.00")
     assert scores["S"].alpha == Decimal("0.5")
+
+
+def test_a_score_stays_with_the_unit_it_was_computed_at_until_computed_again(
+    make_units, make_indicator, put, compute
+):
+    first, second = make_units(2)
+    indicator = make_indicator("A", 100, frequency="annual")
+    put(indicator, {first: "90", second: "50"}, "Y")
+    official = Official.objects.create(code="P", name="书记", unit=first, role="principal")
+    compute()
+    official.unit = second
+    official.save()
+    (score,) = OfficialScore.objects.all()
+    assert (score.unit, score.unit_total) == (first, Decimal("900.00"))
+    compute()
+    (score,) = OfficialScore.objects.all()
+    assert (score.unit, score.unit_total) == (second, Decimal("500.00"))
