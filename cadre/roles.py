@@ -20,7 +20,8 @@ APPS = ("cadre", "scoring", "talent")
 
 # Model permissions of each role, as (app label, codename); a codename of None stands for
 # every permission of the app. Pages check roles; these let the admin site and shell users
-# see the same boundaries.
+# see the same boundaries. A scorer may read values and votes there but not write them: the
+# admin site cannot tell whose indicator a value is, the entry pages check it.
 ROLE_PERMISSIONS = {
     ADMIN: [(app, None) for app in APPS],
     SCORER: [
@@ -30,11 +31,7 @@ ROLE_PERMISSIONS = {
         ("scoring", "view_indicator"),
         ("scoring", "view_ratergroup"),
         ("scoring", "view_indicatorvalue"),
-        ("scoring", "add_indicatorvalue"),
-        ("scoring", "change_indicatorvalue"),
         ("scoring", "view_vote"),
-        ("scoring", "add_vote"),
-        ("scoring", "change_vote"),
     ],
     LEADER: [
         ("cadre", "view_unit"),

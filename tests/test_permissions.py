@@ -427,12 +427,32 @@ def test_the_resolver_walk_finds_the_nested_pages():
     assert not any(route.startswith("admin/") for route in routes)
 
 
+def test_a_scorer_made_staff_cannot_change_values_on_the_admin_site(client, world):
+    scorer = world["users"]["scorer"]
+    scorer.is_staff = True
+    scorer.save()
+    client.force_login(scorer)
+    names = world["names"]
+    value = IndicatorValue.objects.create(
+        indicator_id=names["other"], unit_id=names["unit_id"], period="Q1", value=Decimal(5)
+    )
+    url = f"/admin/scoring/indicatorvalue/{value.pk}/change/"
+    assert client.post(url, {"value": "9"}).status_code == 403
+    assert client.get("/admin/scoring/indicatorvalue/add/").status_code == 403
+    value.refresh_from_db()
+    assert value.value == Decimal(5)
+
+
 def test_the_migration_gives_each_role_group_its_model_permissions(db):
     from django.contrib.auth.models import Group
 
     scorer = Group.objects.get(name=roles.SCORER)
     codenames = set(scorer.permissions.values_list("codename", flat=True))
-    assert {"add_indicatorvalue", "change_indicatorvalue", "view_indicator"} <= codenames
+    assert {"view_indicatorvalue", "view_vote", "view_indicator"} <= codenames
+    # The admin site cannot tell whose indicator a value is: scorers write on the entry pages.
+    assert (
+        not {"add_indicatorvalue", "change_indicatorvalue", "add_vote", "change_vote"} & codenames
+    )
     assert "change_cycle" not in codenames
     leader = Group.objects.get(name=roles.LEADER)
     assert not leader.permissions.exclude(codename__startswith="view_").exists()
