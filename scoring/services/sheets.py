@@ -1005,6 +1005,13 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
     """
     try:
         return _import_write(record=record, by=by)
+    except ImportOutdated as outdated:
+        ImportRecord.objects.filter(pk=record.pk).update(
+            status=ImportRecord.Status.FAILED,
+            errors=[_problem_json(CellProblem("", None, None, str(outdated)))],
+            problem_count=1,
+        )
+        raise
     except ImportStale as stale:
         ImportRecord.objects.filter(pk=record.pk).update(
             status=ImportRecord.Status.FAILED,
@@ -1019,6 +1026,10 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
             )
             % {"count": stale.count}
         ) from None
+
+
+class ImportOutdated(ImportRefused):
+    """The units or indicators the preview named are gone: the import can never be written."""
 
 
 class ImportStale(Exception):
@@ -1051,6 +1062,7 @@ def _import_write(*, record: ImportRecord, by) -> int:
     now = timezone.now()
     with connection.cursor() as cursor:
         count = _scratch_fill(cursor, record)
+        _targets_ensure(cursor, cycle=cycle, by=by)
         reason = source_import(file_name=record.file_name, record_id=record.pk)
         stale = _stale_count(cursor)
         if not stale and not _values_write_all(cursor, count=count, by=by, now=now, reason=reason):
@@ -1082,6 +1094,37 @@ def sheet_import_discard(*, record: ImportRecord, by) -> None:
     if not discarded:
         raise ImportRefused(
             _("这次导入的状态是“%(status)s”，不能放弃。") % {"status": record.get_status_display()}
+        )
+
+
+def _targets_ensure(cursor, *, cycle: Cycle, by) -> None:
+    """Refuse the import when a unit or indicator of the scratch table is gone (deleted, or
+    the tree imported again since the preview) or the user no longer owns an indicator (the
+    考核办 may have given it to another scorer)."""
+    quote = connection.ops.quote_name
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM sheet_import_rows r WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {quote(Unit._meta.db_table)} u WHERE u.id = r.unit_id))"
+    )
+    [(units_gone,)] = cursor.fetchall()
+    cursor.execute("SELECT DISTINCT indicator_id FROM sheet_import_rows")
+    brought = {indicator_id for (indicator_id,) in cursor.fetchall()}
+    existing = dict(Indicator.objects.filter(cycle=cycle, pk__in=brought).values_list("pk", "code"))
+    if units_gone or len(existing) < len(brought):
+        raise ImportOutdated(
+            _(
+                "预览之后有单位或指标已被删除或重新导入，这次导入已失效："
+                "请重新下载模板，填好后重新上传。"
+            )
+        )
+    owned = set(sheet_indicators(cycle=cycle, user=by).values_list("pk", flat=True))
+    if lost := sorted(code for pk, code in existing.items() if pk not in owned):
+        raise ImportRefused(
+            _(
+                "预览之后您已不再负责指标 %(codes)s，不能确认这次导入："
+                "请放弃它，或请考核办重新分配指标。"
+            )
+            % {"codes": "、".join(lost)}
         )
 
 

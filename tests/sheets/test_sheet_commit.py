@@ -216,3 +216,29 @@ def test_a_long_file_name_is_cut_in_the_history_but_the_import_number_kept(distr
     )
     assert len(reason) == 100
     assert reason.startswith("导入 qq") and reason.endswith(f"q (#{record.pk})")
+
+
+def test_an_indicator_given_to_another_scorer_after_the_preview_stops_the_import(
+    pending, scorer, district
+):
+    district["indicators"]["SAFE"].owners.remove(scorer)
+    with pytest.raises(ImportRefused, match="不再负责指标 SAFE"):
+        sheet_import_commit(record=pending, by=scorer)
+    assert len(_stored()) == 1
+    assert ImportRecord.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize("gone", ["indicator", "unit"])
+def test_an_import_whose_unit_or_indicator_was_deleted_after_the_preview_fails_for_good(
+    pending, scorer, district, gone
+):
+    if gone == "indicator":
+        district["indicators"]["SAFE"].delete()
+    else:
+        district["units"]["JJ01"].delete()
+    with pytest.raises(ImportRefused, match="已被删除或重新导入"):
+        sheet_import_commit(record=pending, by=scorer)
+    record = ImportRecord.objects.get()
+    assert record.status == "failed"
+    assert "重新下载模板" in record.errors[0]["message"]
+    assert len(_stored()) == 1
