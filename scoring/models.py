@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Round
@@ -11,7 +12,14 @@ from simple_history.models import HistoricalRecords
 from cadre.models import Official, Unit, UnitCategory
 
 POINTS = {"max_digits": 10, "decimal_places": 2}
-FIGURE = {"max_digits": 20, "decimal_places": 4}
+# The scoring service reads a figure as a 64-bit integer of ten-thousandths, which holds a
+# little over 9 × 10^14: figures stay below 10^14, which no district's statistic reaches.
+FIGURE_LIMIT = Decimal(10) ** 14 - Decimal("0.0001")
+FIGURE = {
+    "max_digits": 20,
+    "decimal_places": 4,
+    "validators": [MinValueValidator(-FIGURE_LIMIT), MaxValueValidator(FIGURE_LIMIT)],
+}
 SHARE = {"max_digits": 6, "decimal_places": 4}
 
 

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
@@ -141,9 +142,24 @@ def decimal_fit_problem(*, value: Decimal, model_field) -> str | None:
             "places": places,
             "value": decimal_plain(value),
         }
-    if abs(value) >= Decimal(10) ** (model_field.max_digits - places):
+    if abs(value) > _largest_magnitude(model_field):
         return _("数值过大：%(value)s") % {"value": decimal_plain(value)}
     return None
+
+
+@cache
+def _largest_magnitude(model_field) -> Decimal:
+    """The largest magnitude the field takes: what its digits hold, less where a range
+    validator bounds it (a figure the scoring service can read)."""
+    places = model_field.decimal_places
+    largest = Decimal(10) ** (model_field.max_digits - places) - Decimal(1).scaleb(-places)
+    for validator in model_field.validators:
+        bounds_magnitude = (
+            isinstance(validator, MaxValueValidator) and validator.limit_value > 0
+        ) or (isinstance(validator, MinValueValidator) and validator.limit_value < 0)
+        if bounds_magnitude:
+            largest = min(largest, abs(validator.limit_value))
+    return largest
 
 
 def cell_period(raw) -> str | None:

@@ -312,11 +312,13 @@ def _evaluation_points(*, cycle: Cycle, leaves: list[Leaf], unit_ids, category_i
     }
     if not evaluation:
         return result
+    # The counts are 32-bit columns: PostgreSQL would multiply and add them in 32 bits, which
+    # 100,000 votes of 1.0000 already overflow.
     vote_points = " + ".join(
-        f"vo.{kind} * {scaled(score)}"
+        f"CAST(vo.{kind} AS bigint) * {scaled(score)}"
         for kind, score in zip(Vote.KINDS, cycle.vote_values, strict=True)
     )
-    voters = " + ".join(f"vo.{kind}" for kind in Vote.KINDS)
+    voters = " + ".join(f"CAST(vo.{kind} AS bigint)" for kind in Vote.KINDS)
     rows = " ".join(f"WHEN '{period}' THEN {row}" for period, row in ROW.items())
     with connection.cursor() as cursor:
         unit_rows, indicator_rows, period_rows, weights, vote_sums, voter_counts = integer_columns(

@@ -380,13 +380,13 @@ def reference_results(
     results = {}
     for period in sorted(inputs.reported_quarters) + [YEAR]:
         # A quarter's total uses the quarterly indicators only; the year uses all of them.
-        in_period = [
-            leaf
-            for leaf in inputs.leaves
-            if leaf.method != "veto" and (leaf.quarterly or period == YEAR)
-        ]
+        in_period = [leaf for leaf in inputs.leaves if leaf.quarterly or period == YEAR]
         for unit, category in inputs.unit_category.items():
             applicable = [leaf for leaf in in_period if leaf.applies_to(category)]
+            if not applicable:
+                # Nothing to score the unit by in the period (DOMAIN.md is silent): no result,
+                # rather than a 0 ranked and graded 较差.
+                continue
 
             def earned_of(leaf, unit=unit, period=period):
                 return points[leaf.pk, period].get(unit, ZERO)
