@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -6,7 +7,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_export import LocalDateExportMixin
 from scoring.resources_base import CodeWidget, KeyedInstanceLoader, SafeResource, safe_resource_for
-from talent.forms import TALENT_FIELDS
+from talent.forms import TALENT_FIELDS, TalentForm
 from talent.models import (
     AwardCategory,
     AwardRound,
@@ -21,8 +22,19 @@ from talent.models import (
     TalentStatusChange,
     TalentTarget,
 )
+from talent.services.awards import CONFIRMED_FIXED_FIELDS
 from talent.services.registry import talent_register
 from talent.services.star import star_tree_certify
+from talent.services.subsidies import (
+    SUBSIDY_MONEY_FIELDS,
+    fund_year_budget_set,
+    fund_year_locked,
+    subsidy_deletable,
+    subsidy_delete,
+    subsidy_request,
+    subsidy_request_check,
+    subsidy_request_update,
+)
 
 STATUS_FIELDS = ["status", "status_date"]
 
@@ -102,6 +114,10 @@ class StatusChangeInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # Each row names who changed it and, in its title, its talent with the programme.
+        return super().get_queryset(request).select_related("changed_by", "talent__programme")
+
 
 @admin.register(Talent)
 class TalentAdmin(LocalDateExportMixin, ImportExportModelAdmin):
@@ -111,6 +127,8 @@ class TalentAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     list_select_related = ["programme"]
     search_fields = ["name", "employer", "field"]
     inlines = [StatusChangeInline]
+    # The registry page's form: a new talent's status may not be dated after today.
+    form = TalentForm
 
     def get_readonly_fields(self, request, obj=None):
         # Later changes of status go through the registry page, which records each transition.
@@ -131,17 +149,39 @@ class TalentTargetAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     list_select_related = ["programme"]
 
 
+class AwardCategoryInlineForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.confirmed_at:
+            for name in CONFIRMED_FIXED_FIELDS:
+                self.fields[name].disabled = True
+
+
 class AwardCategoryInline(admin.TabularInline):
     model = AwardCategory
+    form = AwardCategoryInlineForm
     extra = 0
     fields = ["name", "sort_order", "quota", "prize", "reviewers"]
     filter_horizontal = ["reviewers"]
+
+    def get_queryset(self, request):
+        # Each row is titled with its round's year and shows its reviewers.
+        return super().get_queryset(request).select_related("round").prefetch_related("reviewers")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        # The users to pick from, read once for the page rather than once per category (iter():
+        # list() would count them first with a query of its own).
+        field.choices = list(iter(field.choices))
+        return field
 
 
 @admin.register(AwardRound)
 class AwardRoundAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(AwardRound)]
     list_display = ["name", "year", "state"]
+    # A round moves on through the award pages only: starting the review, then the winners.
+    readonly_fields = ["state"]
     inlines = [AwardCategoryInline]
 
 
@@ -154,43 +194,132 @@ class AwardCategoryAdmin(LocalDateExportMixin, admin.ModelAdmin):
     filter_horizontal = ["reviewers"]
     search_fields = ["name"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The decision is taken on the category's page, which checks and records it.
+        decision = ["confirmed_at", "confirmed_by", "decision_reason"]
+        return [*decision, *CONFIRMED_FIXED_FIELDS] if obj and obj.confirmed_at else decision
+
+
+class CategoryListFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        # Each category is named with its round's year.
+        categories = AwardCategory.objects.select_related("round")
+        return [(category.pk, str(category)) for category in categories]
+
+
+class ReadOnlyAdminMixin:
+    """Shown and exported only: these rows are written through the award pages, which check
+    the round's stage, the category's reviewers and its confirmed winners."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Nomination)
-class NominationAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class NominationAdmin(ReadOnlyAdminMixin, LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(Nomination)]
     list_display = ["nominee", "category", "employer", "nominated_by", "is_winner"]
-    list_filter = ["category__round", "category", "is_winner"]
+    list_filter = ["category__round", ("category", CategoryListFilter), "is_winner"]
     list_select_related = ["category__round"]
     search_fields = ["nominee", "employer"]
-    readonly_fields = ["is_winner"]
 
 
 @admin.register(ReviewScore)
-class ReviewScoreAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class ReviewScoreAdmin(ReadOnlyAdminMixin, LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(ReviewScore)]
     list_display = ["nomination", "reviewer", "score", "updated_at"]
     list_filter = ["nomination__category__round", "reviewer"]
     list_select_related = ["nomination__category__round", "reviewer"]
 
 
+class FundYearForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            # FundYear.clean checks the budget against the committed total read under the
+            # row's lock, held to the end of the admin's transaction: no approval can commit
+            # more between this check and the save.
+            self.instance.committed = fund_year_locked(fund_id=self.instance.pk).committed
+        return cleaned
+
+
 @admin.register(FundYear)
 class FundYearAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(FundYear)]
+    form = FundYearForm
     list_display = ["year", "budget", "committed"]
-    readonly_fields = ["committed"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Approvals keep the committed total; a year's approved subsidies stay in their year.
+        return ["year", "committed"] if obj else ["committed"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            fund_year_budget_set(fund=obj, budget=obj.budget)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+class SubsidyForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and cleaned.get("talent") and cleaned.get("kind"):
+            # The subsidies page's rule, checked again when subsidy_request saves.
+            subsidy_request_check(talent=cleaned["talent"], kind=cleaned["kind"])
+        return cleaned
 
 
 @admin.register(Subsidy)
 class SubsidyAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(Subsidy)]
+    form = SubsidyForm
     list_display = ["talent", "kind", "amount", "fund", "state", "requested_at", "decided_by"]
     list_filter = ["fund", "kind", "state"]
     # A talent is shown with its programme (Talent.__str__).
     list_select_related = ["talent__programme", "fund", "decided_by"]
     search_fields = ["talent__name"]
     autocomplete_fields = ["talent"]
-    # Approval goes through the subsidies page, which guards the budget.
-    readonly_fields = ["state", "decided_at", "decided_by", "decision_note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Approval goes through the subsidies page, which guards the budget.
+        decision = ["state", "decided_at", "decided_by", "decision_note"]
+        if obj is None:
+            return decision
+        # Each talent asks once per kind: another talent or kind is another request. Once
+        # decided, the amount and the year's fund are what was approved or refused.
+        request = [*decision, "talent", "kind"]
+        return request if obj.state == Subsidy.State.PENDING else [*request, *SUBSIDY_MONEY_FIELDS]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not subsidy_deletable(subsidy=obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            subsidy_request_update(subsidy=obj, fields=form.changed_data)
+            return
+        obj.pk = subsidy_request(
+            fund=obj.fund,
+            talent=obj.talent,
+            kind=obj.kind,
+            amount=obj.amount,
+            requested_at=obj.requested_at,
+        ).pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        subsidy_delete(subsidy=obj)
+
+    def delete_queryset(self, request, queryset):
+        for subsidy in queryset:
+            subsidy_delete(subsidy=subsidy)
 
 
 @admin.register(StarTree)

@@ -10,6 +10,7 @@ from talent.models import (
     Talent,
     TalentStatus,
 )
+from talent.services.registry import talent_status_date_check
 from talent.services.subsidies import subsidy_recipient_find, subsidy_recipient_labels
 
 # A date input reads and shows only ISO dates (YYYY-MM-DD); the Chinese locale's own format
@@ -71,10 +72,19 @@ class StarImportForm(forms.Form):
 
 
 class TalentForm(forms.ModelForm):
+    """A new talent on the registry page and in the admin; an existing one's status is not
+    on the form."""
+
     class Meta:
         model = Talent
         fields = TALENT_FIELDS
         widgets = {"status_date": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status_date"):
+            talent_status_date_check(on=cleaned["status_date"])
+        return cleaned
 
 
 class DatalistInput(forms.TextInput):

@@ -415,9 +415,22 @@ class StarNode(models.Model):
 
     def clean(self):
         from scoring.services.tree import PARENT_LOOP, tree_parent_loops
+        from talent.services.star import star_parent_problem
 
         if tree_parent_loops(node=self):
             raise ValidationError({"parent": PARENT_LOOP})
+        if self.level not in StarLevel.values:
+            return
+        parent = self.parent
+        # The workbook's rule: a parent of another tree is not in this node's tree at all.
+        in_tree = parent is not None and parent.tree_id == self.tree_id
+        problem = star_parent_problem(
+            level=self.level,
+            parent=parent.code if parent else "",
+            parent_level=parent.level if in_tree else None,
+        )
+        if problem:
+            raise ValidationError({"parent": problem})
 
     @property
     def children_share(self) -> Decimal | None:

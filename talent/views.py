@@ -163,12 +163,14 @@ def award_rounds(request):
     categories = AwardCategory.objects.annotate(nominated=Count("nominations")).order_by(
         "sort_order", "pk"
     )
+    rounds = AwardRound.objects.all()
+    # Readers see every round, one still without categories too; a reviewer only the rounds
+    # of the categories they review.
     if not request.talent_reader:
         categories = categories.filter(reviewers=request.user)
-    rounds = (
-        AwardRound.objects.filter(categories__in=categories)
-        .distinct()
-        .prefetch_related(Prefetch("categories", queryset=categories, to_attr="shown_categories"))
+        rounds = rounds.filter(categories__in=categories).distinct()
+    rounds = rounds.prefetch_related(
+        Prefetch("categories", queryset=categories, to_attr="shown_categories")
     )
     mine = set(request.user.award_categories.values_list("pk", flat=True))
     return render(request, "talent/award_rounds.html", {"rounds": rounds, "mine": mine})

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,9 @@ CENT = Decimal("0.01")
 TRIM_FROM = 5
 SCORE_MAX = Decimal("100")
 AWARD_REASON_MAX = AwardCategory._meta.get_field("decision_reason").max_length
+# Once the winners are confirmed, the quota they were chosen within, the prize they are paid
+# and the panel whose scores ranked them stay as they were.
+CONFIRMED_FIXED_FIELDS = ["quota", "prize", "reviewers"]
 
 
 def award_score_mean(*, scores: list[Decimal]) -> Decimal | None:
@@ -41,9 +45,14 @@ class RankedNomination:
 def award_ranking(*, category: AwardCategory) -> list[RankedNomination]:
     """Return the category's nominations ranked by mean score (1, 2, 2, 4); unscored last.
 
-    Equal means share the better place and are listed in nomination order (2 queries).
+    Only the scores of the category's current reviewers count: a reviewer taken off the panel
+    takes their scores along. Equal means share the better place and are listed in nomination
+    order (2 queries).
     """
-    nominations = category.nominations.prefetch_related("scores").order_by("pk")
+    panel_scores = ReviewScore.objects.filter(reviewer__in=category.reviewers.all())
+    nominations = category.nominations.prefetch_related(
+        Prefetch("scores", queryset=panel_scores)
+    ).order_by("pk")
     rows = [
         (nomination, scores, award_score_mean(scores=scores))
         for nomination in nominations
@@ -103,11 +112,20 @@ def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
 
 
 def award_round_start_review(*, award_round: AwardRound) -> None:
-    """Close nominations and open the reviewers' scoring."""
+    """Close nominations and open the reviewers' scoring; every category with nominations
+    needs its reviewers first, or its nominees could never be scored."""
     if award_round.state != AwardRound.State.NOMINATING:
         raise ValidationError(_("只有提名中的评选可以开始评审。"))
     if not Nomination.objects.filter(category__round=award_round).exists():
         raise ValidationError(_("还没有任何提名，不能开始评审。"))
+    unreviewed = award_round.categories.filter(
+        nominations__isnull=False, reviewers__isnull=True
+    ).distinct()
+    if unreviewed:
+        raise ValidationError(
+            _("%(categories)s 有提名但还没有评审专家，请先指定评审专家再开始评审。")
+            % {"categories": "、".join(f"“{category.name}”" for category in unreviewed)}
+        )
     award_round.state = AwardRound.State.REVIEWING
     award_round.save(update_fields=["state"])
 
@@ -136,6 +154,9 @@ def review_scores_save(*, category: AwardCategory, reviewer, scores: dict[int, s
     may score it, only while its round is under review and before its winners are confirmed.
     Every score is checked before anything is written. Return the number of scores saved.
     """
+    # Locked as confirming the winners locks it: scores saved at once (the same form sent
+    # twice) are written one after the other, and none after the winners are confirmed.
+    category = AwardCategory.objects.select_for_update().select_related("round").get(pk=category.pk)
     if not category.reviewers.filter(pk=reviewer.pk).exists():
         raise PermissionDenied(_("您不是“%(category)s”的评审专家。") % {"category": category})
     if not award_category_open(category=category):
@@ -197,8 +218,9 @@ def _scores_missing(*, category: AwardCategory) -> list[str]:
 
 
 def _passed_over(*, ranking: list[RankedNomination], chosen: set[int]) -> list[str]:
-    """Return the nominees not chosen who score higher than the lowest-scoring one chosen
-    (every scored nominee when nobody is chosen)."""
+    """Return the nominees not chosen who score at least as high as the lowest-scoring one
+    chosen (every scored nominee when nobody is chosen): a tie at the quota's line is settled
+    by a stated reason, not silently."""
     means = [row.mean for row in ranking if row.nomination.pk in chosen]
     lowest = min(means) if means else None
     return [
@@ -206,7 +228,7 @@ def _passed_over(*, ranking: list[RankedNomination], chosen: set[int]) -> list[s
         for row in ranking
         if row.nomination.pk not in chosen
         and row.mean is not None
-        and (lowest is None or row.mean > lowest)
+        and (lowest is None or row.mean >= lowest)
     ]
 
 
@@ -222,9 +244,9 @@ def award_winners_confirm(
     """Mark the chosen nominations as the category's winners, within its quota, once.
 
     Every assigned reviewer must have scored every nomination first. Choosing nobody is an
-    explicit decision (`no_winner`). Passing over a nominee who scores higher than one chosen,
-    or choosing nobody, needs a reason, which is recorded with who confirmed and when.
-    The round closes when every one of its categories has its winners.
+    explicit decision (`no_winner`). Passing over a nominee who scores as high as one chosen,
+    or choosing nobody among nominees, needs a reason, which is recorded with who confirmed
+    and when. The round closes when every one of its categories has its winners.
     """
     category = AwardCategory.objects.select_for_update().select_related("round").get(pk=category.pk)
     if category.round.state != AwardRound.State.REVIEWING:
@@ -250,11 +272,12 @@ def award_winners_confirm(
         raise ValidationError(_("所选提名中有尚未评分的，不能确定为获奖人。"))
     reason = " ".join(reason.split())
     passed_over = _passed_over(ranking=ranking, chosen=chosen)
+    # Nominees left without a prize are told why, scored or not.
+    if no_winner and ranking and not reason:
+        raise ValidationError(_("本奖项空缺须说明理由。"))
     if passed_over and not reason:
-        if no_winner:
-            raise ValidationError(_("本奖项空缺须说明理由。"))
         raise ValidationError(
-            _("%(nominees)s 得分高于所选获奖人，须说明不按排名确定的理由。")
+            _("%(nominees)s 得分不低于所选获奖人，须说明不按排名确定的理由。")
             % {"nominees": "、".join(passed_over)}
         )
     if len(reason) > AWARD_REASON_MAX:

@@ -25,6 +25,9 @@ def talent_status_change(
     *, talent: Talent, status: str, on: date, by=None, note: str = ""
 ) -> TalentStatusChange:
     """Move a talent to a new status on a date, today or earlier, and record the transition."""
+    # Checked against the stored status, locked: of two changes sent at once, the second
+    # waits and starts from where the first left the talent.
+    talent = Talent.objects.select_for_update().get(pk=talent.pk)
     if status not in NEXT_STATUSES[talent.status]:
         raise ValidationError(
             _("%(name)s 当前状态为“%(current)s”，不能改为“%(new)s”。")
@@ -51,10 +54,24 @@ def talent_status_change(
     )
 
 
+def talent_status_date_check(*, on: date) -> None:
+    """Raise ValidationError when a new talent's status is dated after today (the district's
+    day): a later status change could not be dated before it, nor after today."""
+    if on > timezone.localdate():
+        raise ValidationError(
+            {
+                "status_date": _("状态日期 %(on)s 晚于今天：只能登记已经发生的状态。")
+                % {"on": on.isoformat()}
+            }
+        )
+
+
 @transaction.atomic
 def talent_register(*, talent: Talent, by=None) -> Talent:
-    """Save a new talent and record its first status as its first transition."""
+    """Save a new talent, its status dated today or earlier, and record that status as its
+    first transition."""
     talent.full_clean()
+    talent_status_date_check(on=talent.status_date)
     talent.save()
     TalentStatusChange.objects.create(
         talent=talent, status=talent.status, date=talent.status_date, changed_by=by

@@ -25,6 +25,23 @@ CHILD_LEVEL = {
     StarLevel.BRANCH: StarLevel.MEMBER,
     StarLevel.MEMBER: StarLevel.HOUSEHOLD,
 }
+PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
+
+
+def star_parent_problem(*, level: str, parent: str, parent_level: str | None) -> str | None:
+    """Return why a node of the level cannot sit under the parent named by its code ("" for
+    none), whose level in the node's own tree is `parent_level` (None when the tree has no
+    such node); None when it can. A committee has no parent; any other node sits under a node
+    of the level just above its own."""
+    wanted = PARENT_LEVEL.get(level)
+    if wanted is None and parent:
+        return _("社区党委没有上级，请留空。")
+    if wanted is not None and parent_level != wanted:
+        return _("上级“%(parent)s”不存在或不是%(wanted)s。") % {
+            "parent": parent,
+            "wanted": StarLevel(wanted).label,
+        }
+    return None
 
 
 def star_node_judge(*, node: StarNode, children: list[StarNode], share: Decimal) -> None:

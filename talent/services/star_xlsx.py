@@ -18,7 +18,7 @@ from scoring.services.cells import (
     sheet_rows_read,
 )
 from talent.models import StarLevel, StarNode, StarTree
-from talent.services.star import CHILD_LEVEL, star_node_reason, star_tree_certify
+from talent.services.star import star_node_reason, star_parent_problem, star_tree_certify
 
 SHEET = "星级认证"
 # Each column by its English key and its Chinese header; either is accepted on import.
@@ -37,7 +37,6 @@ REPORT_COLUMNS = {
     "children_ten_star": "十星下级数",
     "reason": "认证依据",
 }
-PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
 
 
 def star_report_xlsx(*, tree: StarTree) -> bytes:
@@ -152,16 +151,11 @@ def _tree_problems(sheet_name, rows, existing) -> list[str]:
         seen.setdefault(row.code, row.line)
         if row.code in existing and existing[row.code][1] != row.level:
             problem(row, "level", _("已有节点 %(code)s 的层级不能修改。") % {"code": row.code})
-        wanted = PARENT_LEVEL.get(row.level)
-        if wanted is None and row.parent:
-            problem(row, "parent", _("社区党委没有上级，请留空。"))
-        elif wanted is not None and levels.get(row.parent) != wanted:
-            problem(
-                row,
-                "parent",
-                _("上级“%(parent)s”不存在或不是%(wanted)s。")
-                % {"parent": row.parent, "wanted": StarLevel(wanted).label},
-            )
+        refusal = star_parent_problem(
+            level=row.level, parent=row.parent, parent_level=levels.get(row.parent)
+        )
+        if refusal:
+            problem(row, "parent", refusal)
     return problems
 
 

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 
 from talent.models import FundYear, Subsidy, Talent, TalentStatus
 
+# What an approval commits: which year's fund pays, and how much.
+SUBSIDY_MONEY_FIELDS = ["fund", "amount"]
+
 
 class BudgetExceeded(ValidationError):
     """Approving the subsidy would take the year's fund over its budget."""
@@ -32,10 +35,34 @@ def _budget_exceeded(fund: FundYear, amount: Decimal) -> BudgetExceeded:
     )
 
 
+def fund_year_locked(*, fund_id: int) -> FundYear:
+    """Return the fund's row locked to the end of the transaction: approvals of its year and
+    changes of its budget queue up behind each other instead of reading the same total.
+
+    The lock leaves the row's key alone (FOR NO KEY UPDATE), so that a subsidy requested from
+    the fund meanwhile, which only checks that the row exists, does not wait for it.
+    """
+    return FundYear.objects.select_for_update(no_key=True).get(pk=fund_id)
+
+
+@transaction.atomic
+def fund_year_budget_set(*, fund: FundYear, budget: Decimal) -> FundYear:
+    """Set a year's budget, never below what approvals have committed of it.
+
+    Only the budget is written: the committed total belongs to the approvals, and a copy read
+    before one of them would take its amount off the books.
+    """
+    fund = fund_year_locked(fund_id=fund.pk)
+    fund.budget = budget
+    fund.clean()
+    fund.save(update_fields=["budget"])
+    return fund
+
+
 def _pending_locked(subsidy: Subsidy) -> tuple[Subsidy, FundYear]:
     # The fund row is locked first, always in that order, so concurrent approvals of the same
     # year queue up behind each other instead of both reading the same committed total.
-    fund = FundYear.objects.select_for_update().get(pk=subsidy.fund_id)
+    fund = fund_year_locked(fund_id=subsidy.fund_id)
     subsidy = Subsidy.objects.select_for_update().select_related("talent").get(pk=subsidy.pk)
     if subsidy.state != Subsidy.State.PENDING:
         raise ValidationError(
@@ -92,24 +119,13 @@ def subsidy_recipient_find(*, text: str) -> Talent:
     )
 
 
-@transaction.atomic
-def subsidy_request(
-    *, fund: FundYear, talent: Talent, kind: str, amount: Decimal, requested_at
-) -> Subsidy:
-    """Record a pending subsidy request of a talent who has arrived.
-
-    Each subsidy is paid once: a talent may not ask again for a kind already pending or
-    approved (a refused one may be asked for again).
-    """
-    talent = Talent.objects.select_for_update().get(pk=talent.pk)
+def _payable_check(talent: Talent, kind: str, taken_states: list[str]) -> None:
     if talent.status != TalentStatus.ARRIVED:
         raise ValidationError(
             _("%(name)s 当前状态为“%(status)s”，引进到岗后才能申请补贴。")
             % {"name": talent.name, "status": talent.get_status_display()}
         )
-    taken = talent.subsidies.filter(
-        kind=kind, state__in=[Subsidy.State.PENDING, Subsidy.State.APPROVED]
-    ).first()
+    taken = talent.subsidies.filter(kind=kind, state__in=taken_states).first()
     if taken is not None:
         raise ValidationError(
             _("%(name)s 已有一笔“%(kind)s”（%(state)s），一次性补贴不能重复申请。")
@@ -119,6 +135,22 @@ def subsidy_request(
                 "state": taken.get_state_display(),
             }
         )
+
+
+def subsidy_request_check(*, talent: Talent, kind: str) -> None:
+    """Raise ValidationError unless the talent may ask for a subsidy of the kind: they have
+    arrived, and each subsidy is paid once, so none of the kind may be pending or approved
+    (a refused one may be asked for again)."""
+    _payable_check(talent, kind, [Subsidy.State.PENDING, Subsidy.State.APPROVED])
+
+
+@transaction.atomic
+def subsidy_request(
+    *, fund: FundYear, talent: Talent, kind: str, amount: Decimal, requested_at
+) -> Subsidy:
+    """Record a pending subsidy request of a talent who may ask for it (`subsidy_request_check`)."""
+    talent = Talent.objects.select_for_update().get(pk=talent.pk)
+    subsidy_request_check(talent=talent, kind=kind)
     subsidy = Subsidy(fund=fund, talent=talent, kind=kind, amount=amount, requested_at=requested_at)
     subsidy.full_clean()
     subsidy.save()
@@ -129,9 +161,15 @@ def subsidy_request(
 def subsidy_approve(*, subsidy: Subsidy, by, note: str = "") -> Subsidy:
     """Approve a pending subsidy and commit its amount against its year's budget.
 
-    Raise BudgetExceeded, writing nothing, when the budget would be overspent.
+    The talent is checked again: they must have arrived and have no subsidy of the kind
+    approved, whichever way the request was recorded. Raise BudgetExceeded, writing nothing,
+    when the budget would be overspent.
     """
     subsidy, fund = _pending_locked(subsidy)
+    # The talent is locked too: two requests of one kind paid from two years' funds hold
+    # different fund locks, and would otherwise both be approved.
+    talent = Talent.objects.select_for_update().get(pk=subsidy.talent_id)
+    _payable_check(talent, subsidy.kind, [Subsidy.State.APPROVED])
     if fund.committed + subsidy.amount > fund.budget:
         raise _budget_exceeded(fund, subsidy.amount)
     try:
@@ -151,6 +189,45 @@ def subsidy_reject(*, subsidy: Subsidy, by, note: str) -> Subsidy:
         raise ValidationError(_("不予批准时必须填写审批意见。"))
     subsidy, _fund = _pending_locked(subsidy)
     return _decide(subsidy, Subsidy.State.REJECTED, by, note)
+
+
+@transaction.atomic
+def subsidy_request_update(*, subsidy: Subsidy, fields: list[str]) -> Subsidy:
+    """Save the named fields of a subsidy as changed in the admin: its fund and amount only
+    while it is pending, since approving commits that amount against that fund.
+
+    Only these fields are written, under the row's lock: a copy read before an approval never
+    puts back the state it had.
+    """
+    stored = Subsidy.objects.select_for_update().select_related("talent").get(pk=subsidy.pk)
+    if stored.state != Subsidy.State.PENDING and set(SUBSIDY_MONEY_FIELDS) & set(fields):
+        raise ValidationError(
+            _("%(subsidy)s 已是“%(state)s”，资金年度和金额不能再修改。")
+            % {"subsidy": stored, "state": stored.get_state_display()}
+        )
+    subsidy.save(update_fields=fields)
+    return subsidy
+
+
+def subsidy_deletable(*, subsidy: Subsidy) -> bool:
+    """Whether the subsidy may be deleted: an approved one is money committed from the fund,
+    and stays on the books with it."""
+    return subsidy.state != Subsidy.State.APPROVED
+
+
+@transaction.atomic
+def subsidy_delete(*, subsidy: Subsidy) -> None:
+    """Delete a subsidy that is not approved.
+
+    The row is locked first, so that an approval running meanwhile either finishes before and
+    the subsidy is refused here, or finds it gone.
+    """
+    subsidy = Subsidy.objects.select_for_update().get(pk=subsidy.pk)
+    if not subsidy_deletable(subsidy=subsidy):
+        raise ValidationError(
+            _("%(subsidy)s 已批准，已计入人才专项资金，不能删除。") % {"subsidy": subsidy}
+        )
+    subsidy.delete()
 
 
 def _decide(subsidy: Subsidy, state: str, by, note: str) -> Subsidy:

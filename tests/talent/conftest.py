@@ -37,6 +37,15 @@ def admin_user(make_user):
 
 
 @pytest.fixture
+def site_admin(client, admin_user):
+    """A client logged in to the admin site as the talent office's admin."""
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def leader(make_user):
     return make_user("leader", roles.LEADER)
 

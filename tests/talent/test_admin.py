@@ -4,22 +4,28 @@ from decimal import Decimal
 
 import pytest
 import tablib
+from django.core.exceptions import ValidationError
 from import_export.formats.base_formats import XLSX
 from openpyxl import load_workbook
 
 from talent.admin import TalentResource
-from talent.models import StarNode, Talent
+from talent.models import (
+    AwardCategory,
+    AwardRound,
+    FundYear,
+    Nomination,
+    ReviewScore,
+    StarNode,
+    StarTree,
+    Subsidy,
+    Talent,
+    TalentStatusChange,
+)
+from talent.services.awards import award_winners_confirm, review_scores_save
 from talent.services.star import star_tree_certify
+from talent.services.subsidies import subsidy_approve
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def site_admin(client, admin_user):
-    admin_user.is_staff = admin_user.is_superuser = True
-    admin_user.save()
-    client.force_login(admin_user)
-    return client
 
 
 def node(code):
@@ -174,3 +180,268 @@ def test_re_importing_talents_reads_them_in_a_fixed_number_of_queries(
     # The talents with their programmes, and the programmes: one query each, not one a row.
     reads = [query for query in queries.captured_queries if query["sql"].startswith("SELECT")]
     assert len(reads) == 2
+
+
+def subsidy_form(subsidy, **changes):
+    fields = {
+        "fund": subsidy.fund_id,
+        "talent": subsidy.talent_id,
+        "kind": subsidy.kind,
+        "amount": str(subsidy.amount),
+        "requested_at": subsidy.requested_at.isoformat(),
+    }
+    return fields | changes
+
+
+def test_an_approved_subsidy_keeps_its_amount_and_fund_in_the_admin(
+    site_admin, fund, make_subsidy, admin_user
+):
+    subsidy = subsidy_approve(subsidy=make_subsidy("60000"), by=admin_user)
+    last_year = FundYear.objects.create(year=2025, budget=Decimal("100000.00"))
+    response = site_admin.post(
+        f"/admin/talent/subsidy/{subsidy.pk}/change/",
+        subsidy_form(subsidy, amount="9999999.99", fund=last_year.pk),
+    )
+    assert response.status_code == 302
+    subsidy.refresh_from_db()
+    fund.refresh_from_db()
+    assert (subsidy.amount, subsidy.fund, fund.committed) == (
+        Decimal("60000.00"),
+        fund,
+        Decimal("60000.00"),
+    )
+    # A request still pending may be corrected.
+    pending = make_subsidy("100")
+    url = f"/admin/talent/subsidy/{pending.pk}/change/"
+    assert site_admin.post(url, subsidy_form(pending, amount="200")).status_code == 302
+    pending.refresh_from_db()
+    assert (pending.amount, pending.state) == (Decimal("200.00"), Subsidy.State.PENDING)
+
+
+def test_an_approved_subsidy_cannot_be_deleted_in_the_admin(
+    site_admin, fund, make_subsidy, admin_user
+):
+    approved = subsidy_approve(subsidy=make_subsidy("60000"), by=admin_user)
+    pending = make_subsidy("100")
+    delete = f"/admin/talent/subsidy/{approved.pk}/delete/"
+    assert site_admin.post(delete, {"post": "yes"}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [approved.pk, pending.pk]}
+    assert site_admin.post("/admin/talent/subsidy/", bulk | {"post": "yes"}).status_code == 403
+    assert Subsidy.objects.count() == 2
+    # A request not approved may go.
+    site_admin.post(f"/admin/talent/subsidy/{pending.pk}/delete/", {"post": "yes"})
+    assert list(Subsidy.objects.all()) == [approved]
+    fund.refresh_from_db()
+    assert fund.committed == Decimal("60000.00")
+
+
+def test_a_subsidy_added_in_the_admin_follows_the_subsidies_pages_rules(
+    site_admin, fund, make_talent, make_subsidy, admin_user
+):
+    paid = subsidy_approve(subsidy=make_subsidy("100"), by=admin_user)
+    form = {"fund": fund.pk, "kind": "settle_in", "amount": "50000", "requested_at": "2026-05-01"}
+    add = "/admin/talent/subsidy/add/"
+    page = site_admin.post(add, form | {"talent": make_talent(name="李明").pk}).content.decode()
+    assert "李明 当前状态为“在谈”，引进到岗后才能申请补贴。" in page
+    page = site_admin.post(add, form | {"talent": paid.talent_id}).content.decode()
+    assert "已有一笔“一次性安家补贴”（已批准），一次性补贴不能重复申请。" in page
+    assert Subsidy.objects.count() == 1
+    arrived = make_talent(name="王芳", status=Talent.Status.ARRIVED)
+    assert site_admin.post(add, form | {"talent": arrived.pk}).status_code == 302
+    assert arrived.subsidies.get().state == Subsidy.State.PENDING
+
+
+@pytest.fixture
+def confirmed(make_category, make_user, admin_user):
+    """A category of quota 1 whose winner, 甲, is confirmed, in a round still under review."""
+    expert = make_user("expert1")
+    category = make_category(quota=1, reviewers=[expert])
+    make_category(name="优秀企业家", reviewers=[expert])
+    ids = {nomination.nominee: nomination.pk for nomination in category.nominations.all()}
+    review_scores_save(
+        category=category,
+        reviewer=expert,
+        scores={ids["甲"]: "90", ids["乙"]: "80", ids["丙"]: "70"},
+    )
+    award_winners_confirm(category=category, nomination_ids=[ids["甲"]], by=admin_user)
+    category.refresh_from_db()
+    return category
+
+
+def category_form(category, **changes):
+    fields = {
+        "round": category.round_id,
+        "name": category.name,
+        "sort_order": category.sort_order,
+        "quota": category.quota,
+        "prize": str(category.prize),
+        "reviewers": [user.pk for user in category.reviewers.all()],
+    }
+    return fields | changes
+
+
+def test_a_confirmed_award_decision_cannot_be_rewritten_in_the_admin(
+    site_admin, confirmed, make_user
+):
+    reopened = {"confirmed_at_0": "", "confirmed_at_1": "", "confirmed_by": ""}
+    form = category_form(confirmed, quota="3", prize="1.00", reviewers=[make_user("e9").pk])
+    url = f"/admin/talent/awardcategory/{confirmed.pk}/change/"
+    assert site_admin.post(url, form | reopened | {"decision_reason": "改"}).status_code == 302
+    category = AwardCategory.objects.get(pk=confirmed.pk)
+    assert (category.confirmed_at, category.confirmed_by, category.decision_reason) == (
+        confirmed.confirmed_at,
+        confirmed.confirmed_by,
+        "",
+    )
+    assert (category.quota, category.prize) == (1, Decimal("100000.00"))
+    assert [user.username for user in category.reviewers.all()] == ["expert1"]
+    with pytest.raises(ValidationError, match="获奖人已经确定"):
+        award_winners_confirm(category=category, nomination_ids=[], by=None, no_winner=True)
+
+
+def test_an_open_categorys_quota_changes_in_the_admin_but_not_its_decision(
+    site_admin, make_category
+):
+    category = make_category(quota=1)
+    decided = {"confirmed_at_0": "2026-11-01", "confirmed_at_1": "10:00:00", "decision_reason": "x"}
+    url = f"/admin/talent/awardcategory/{category.pk}/change/"
+    assert site_admin.post(url, category_form(category, quota="2") | decided).status_code == 302
+    category.refresh_from_db()
+    assert (category.quota, category.confirmed_at, category.decision_reason) == (2, None, "")
+
+
+def test_the_rounds_admin_page_changes_neither_its_state_nor_a_confirmed_quota(
+    site_admin, confirmed
+):
+    award_round = confirmed.round
+    categories = list(award_round.categories.all())
+    form = {
+        "name": award_round.name,
+        "year": award_round.year,
+        "state": AwardRound.State.NOMINATING,
+        "categories-TOTAL_FORMS": len(categories),
+        "categories-INITIAL_FORMS": len(categories),
+    }
+    for index, category in enumerate(categories):
+        fields = category_form(category, quota="5") | {"id": category.pk}
+        form |= {f"categories-{index}-{name}": value for name, value in fields.items()}
+    response = site_admin.post(f"/admin/talent/awardround/{award_round.pk}/change/", form)
+    assert response.status_code == 302
+    assert AwardRound.objects.get().state == AwardRound.State.REVIEWING
+    # The open category's quota may still change.
+    assert dict(AwardCategory.objects.values_list("name", "quota")) == {
+        "领军人才": 1,
+        "优秀企业家": 5,
+    }
+
+
+def test_nominations_and_scores_are_only_shown_and_exported_in_the_admin(
+    site_admin, confirmed, admin_user
+):
+    nomination = confirmed.nominations.get(nominee="丙")
+    score = nomination.scores.get()
+    nominated = {"category": confirmed.pk, "nominee": "丁", "employer": "某公司"}
+    scored = {"nomination": nomination.pk, "reviewer": admin_user.pk, "score": "100"}
+    for url, form in [
+        ("/admin/talent/nomination/add/", nominated),
+        (f"/admin/talent/nomination/{nomination.pk}/change/", nominated),
+        (f"/admin/talent/nomination/{nomination.pk}/delete/", {"post": "yes"}),
+        ("/admin/talent/reviewscore/add/", scored),
+        (f"/admin/talent/reviewscore/{score.pk}/change/", scored),
+        (f"/admin/talent/reviewscore/{score.pk}/delete/", {"post": "yes"}),
+    ]:
+        assert site_admin.post(url, form).status_code == 403, url
+    assert list(confirmed.nominations.values_list("nominee", flat=True)) == ["甲", "乙", "丙"]
+    assert list(ReviewScore.objects.values_list("score", flat=True)) == [
+        Decimal("90.00"),
+        Decimal("80.00"),
+        Decimal("70.00"),
+    ]
+    for url in [
+        "/admin/talent/nomination/",
+        f"/admin/talent/nomination/{nomination.pk}/change/",
+        "/admin/talent/reviewscore/",
+        f"/admin/talent/reviewscore/{score.pk}/change/",
+    ]:
+        assert site_admin.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("level", "parent", "refusal"),
+    [
+        ("household", "C1", "上级“C1”不存在或不是党员。"),
+        ("member", "C1-B1-M01-H0001", "上级“C1-B1-M01-H0001”不存在或不是党支部。"),
+        ("branch", "another tree's C1", "上级“C1”不存在或不是社区党委。"),
+    ],
+    ids=["household under a committee", "member under a household", "parent in another tree"],
+)
+def test_the_admin_places_a_star_node_only_under_the_level_above_in_its_tree(
+    site_admin, star_branch, level, parent, refusal
+):
+    tree = star_branch([(10, [10])]).tree
+    elsewhere = StarTree.objects.create(name="另一棵星级树", year=2027)
+    if parent == "another tree's C1":
+        tree, parent = elsewhere, "C1"
+    form = {
+        "tree": tree.pk,
+        "parent": node(parent).pk,
+        "code": "NEW",
+        "name": "新节点",
+        "level": level,
+        "stars": "10",
+    }
+    response = site_admin.post("/admin/talent/starnode/add/", form)
+    assert response.status_code == 200
+    assert refusal in response.content.decode()
+    assert not StarNode.objects.filter(code="NEW").exists()
+
+
+def admin_rows_grown(talent, award_round, make_user, size):
+    """Give the talent `size` status changes and the round `size` categories, each change by
+    and each category reviewed by a user of its own, each category with a scored nominee."""
+    made = talent.status_changes.count()
+    for number in range(made, size):
+        user = make_user(f"user{number}")
+        TalentStatusChange.objects.create(
+            talent=talent, status="talks", date=talent.status_date, changed_by=user
+        )
+        category = AwardCategory.objects.create(
+            round=award_round, name=f"奖项{number}", quota=1, prize=Decimal("1000")
+        )
+        category.reviewers.add(user)
+        nomination = Nomination.objects.create(category=category, nominee="甲", employer="某")
+        ReviewScore.objects.create(nomination=nomination, reviewer=user, score=80)
+
+
+# Each page's queries, the session and the user first; none is read per row.
+ADMIN_PAGES_QUERIES = [
+    # The talent; its status changes with who made them; the programmes to pick from (twice).
+    ("/admin/talent/talent/{talent}/change/", 6),
+    # The round; the users to pick reviewers from, once; its categories; their reviewers.
+    ("/admin/talent/awardround/{round}/change/", 6),
+    # The score; its nomination, category and reviewer, shown as text.
+    ("/admin/talent/reviewscore/{score}/change/", 6),
+    # The rounds and the categories to filter by; the counts (twice); the page's nominations.
+    ("/admin/talent/nomination/", 7),
+    # The nomination; its category with its round, shown as text.
+    ("/admin/talent/nomination/{nomination}/change/", 5),
+]
+
+
+@pytest.mark.parametrize(("path", "most"), ADMIN_PAGES_QUERIES)
+def test_the_talent_and_award_admin_pages_run_the_same_queries_for_3_and_30_rows(
+    site_admin, make_talent, award_round, make_user, django_assert_max_num_queries, path, most
+):
+    talent = make_talent()
+    counts = []
+    for size in (3, 30):
+        admin_rows_grown(talent, award_round, make_user, size)
+        score = ReviewScore.objects.first()
+        url = path.format(
+            talent=talent.pk, round=award_round.pk, score=score.pk, nomination=score.nomination_id
+        )
+        site_admin.get(url)  # the first visit fills Django's caches (content types)
+        with django_assert_max_num_queries(most) as page:
+            assert site_admin.get(url).status_code == 200
+        counts.append(len(page.captured_queries))
+    assert counts[0] == counts[1]

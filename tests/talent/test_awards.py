@@ -1,7 +1,10 @@
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
+from django.urls import reverse
 from django.utils import timezone
 
 from talent.models import AwardRound, Nomination, ReviewScore
@@ -9,6 +12,7 @@ from talent.services.awards import (
     award_category_open,
     award_nominate,
     award_ranking,
+    award_round_start_review,
     award_score_mean,
     award_winners_confirm,
     review_scores_save,
@@ -212,7 +216,7 @@ def test_passing_over_a_higher_scored_nominee_needs_a_reason_which_is_kept(
     category = make_category(quota=2, reviewers=panel)
     score_all(category, panel, {"甲": [90] * 5, "乙": [80] * 5, "丙": [70] * 5})
     ids = _ids(category)
-    with pytest.raises(ValidationError, match="乙 得分高于所选获奖人，须说明不按排名确定的理由"):
+    with pytest.raises(ValidationError, match="乙 得分不低于所选获奖人，须说明不按排名确定的理由"):
         award_winners_confirm(
             category=category, nomination_ids=[ids["甲"], ids["丙"]], by=admin_user
         )
@@ -242,3 +246,89 @@ def test_the_same_person_is_nominated_once_per_category(make_category):
     with pytest.raises(ValidationError, match="周海洋（蓝海生物）已被提名为“2026 领军人才”"):
         award_nominate(category=category, nominee=" 周海洋", employer="蓝海生物 ")
     assert category.nominations.filter(nominee__contains="周海洋").count() == 1
+
+
+def test_a_reviewer_taken_off_the_panel_takes_their_scores_along(
+    client, leader, make_category, panel
+):
+    category = make_category(quota=1, reviewers=panel)
+    # With all five, 30 and one 90 are dropped: 甲's mean is 80.
+    score_all(category, panel, {"甲": [90, 90, 90, 60, 30], "乙": [80] * 5, "丙": [70] * 5})
+    category.reviewers.remove(panel[4])
+    ranking = award_ranking(category=category)
+    assert [(row.nomination.nominee, len(row.scores), row.mean) for row in ranking] == [
+        ("甲", 4, Decimal("82.50")),
+        ("乙", 4, Decimal("80.00")),
+        ("丙", 4, Decimal("70.00")),
+    ]
+    client.force_login(leader)
+    page = client.get(reverse("talent:award_category", args=[category.pk])).content.decode()
+    assert '<td class="num">4/4</td>' in page and "5/4" not in page
+
+
+def test_the_review_waits_for_every_nominated_category_to_have_reviewers(make_category, panel):
+    make_category(name="领军人才", reviewers=panel)
+    make_category(name="优秀企业家")
+    make_category(name="优秀专家", nominees=())  # nobody to review
+    award_round = AwardRound.objects.get()
+    award_round.state = AwardRound.State.NOMINATING
+    award_round.save()
+    with pytest.raises(ValidationError, match="“优秀企业家” 有提名但还没有评审专家"):
+        award_round_start_review(award_round=award_round)
+    award_round.refresh_from_db()
+    assert award_round.state == AwardRound.State.NOMINATING
+
+
+def test_a_vacancy_among_unscored_nominees_needs_a_reason(make_category, admin_user):
+    category = make_category(quota=1)  # nominees, no reviewers, so no scores
+    with pytest.raises(ValidationError, match="本奖项空缺须说明理由"):
+        award_winners_confirm(category=category, nomination_ids=[], by=admin_user, no_winner=True)
+    category.refresh_from_db()
+    assert category.confirmed_at is None
+    empty = make_category(name="优秀企业家", nominees=())
+    award_winners_confirm(category=empty, nomination_ids=[], by=admin_user, no_winner=True)
+    empty.refresh_from_db()
+    assert empty.confirmed_at is not None
+
+
+def test_a_tie_at_the_quota_line_is_settled_with_a_reason(make_category, panel, admin_user):
+    category = make_category(quota=1, reviewers=panel)
+    score_all(category, panel, {"甲": [90] * 5, "乙": [90] * 5, "丙": [70] * 5})
+    ids = _ids(category)
+    with pytest.raises(ValidationError, match="^\\['乙 得分不低于所选获奖人"):
+        award_winners_confirm(category=category, nomination_ids=[ids["甲"]], by=admin_user)
+    assert not category.nominations.filter(is_winner=True).exists()
+    award_winners_confirm(
+        category=category, nomination_ids=[ids["甲"]], by=admin_user, reason="甲 获省级奖项"
+    )
+    category.refresh_from_db()
+    assert category.decision_reason == "甲 获省级奖项"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_first_scores_saved_twice_at_once_are_saved_once(make_category, panel):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    category = make_category(reviewers=panel)
+    entered = {nomination.pk: "88" for nomination in category.nominations.all()}
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def save():
+        try:
+            start.wait()
+            outcomes.append(
+                review_scores_save(category=category, reviewer=panel[0], scores=entered)
+            )
+        except Exception as error:  # noqa: BLE001 - the outcome names whatever went wrong
+            outcomes.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == [3, 3]
+    assert list(ReviewScore.objects.values_list("score", flat=True)) == [Decimal("88.00")] * 3

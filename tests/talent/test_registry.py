@@ -1,7 +1,9 @@
+import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 
 from talent.models import Programme, Talent, TalentTarget
 from talent.services.registry import talent_progress, talent_register, talent_status_change
@@ -62,3 +64,34 @@ def test_a_talent_is_counted_from_2000_on_whichever_way_it_is_registered(program
         talent_register(talent=talent)
     assert error.value.message_dict == {"year": ["引才年度应不早于 2000 年"]}
     assert not Talent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_status_changes_sent_at_once_are_made_one_after_the_other(make_talent):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    talent = make_talent()
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def change(status):
+        try:
+            # Each request reads the talent, still in talks, before either changes it.
+            read = Talent.objects.get(pk=talent.pk)
+            start.wait()
+            talent_status_change(talent=read, status=status, on=date(2026, 4, 1))
+            outcomes.append(status)
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    # Both final: whichever comes second finds the talent gone from talks.
+    threads = [threading.Thread(target=change, args=(s,)) for s in ("arrived", "dropped")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    talent.refresh_from_db()
+    assert sorted(outcomes) == sorted([talent.status, "refused"])
+    assert list(talent.status_changes.values_list("status", flat=True)) == [talent.status]

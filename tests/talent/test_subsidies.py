@@ -1,10 +1,13 @@
+import contextlib
 import threading
+import time
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 
 from talent.models import FundYear, Subsidy, Talent
 from talent.services.subsidies import (
@@ -13,6 +16,7 @@ from talent.services.subsidies import (
     subsidy_recipient_find,
     subsidy_recipient_labels,
     subsidy_reject,
+    subsidy_request_update,
 )
 
 NAMES_NONE = "没有找到已到岗人才"
@@ -144,3 +148,86 @@ def test_a_recipient_named_by_none_or_several_talents_is_refused(recipients, tex
     text = text.format(**{key: talent.pk for key, talent in recipients.items()})
     with pytest.raises(ValidationError, match=refusal):
         subsidy_recipient_find(text=text)
+
+
+@pytest.mark.django_db
+def test_an_approval_checks_again_that_the_talent_may_be_paid(
+    fund, make_talent, make_subsidy, admin_user
+):
+    # Both recorded without subsidy_request, as the admin's add form did.
+    in_talks = make_subsidy("100", talent=make_talent(name="李明"))
+    with pytest.raises(ValidationError, match="当前状态为“在谈”，引进到岗后才能申请补贴"):
+        subsidy_approve(subsidy=in_talks, by=admin_user)
+    arrived = make_talent(name="王芳", status=Talent.Status.ARRIVED)
+    first, second = make_subsidy("100", talent=arrived), make_subsidy("100", talent=arrived)
+    subsidy_approve(subsidy=first, by=admin_user)
+    with pytest.raises(ValidationError, match="已有一笔“一次性安家补贴”（已批准）"):
+        subsidy_approve(subsidy=second, by=admin_user)
+    fund.refresh_from_db()
+    assert fund.committed == Decimal("100.00")
+    assert list(Subsidy.objects.order_by("pk").values_list("state", flat=True)) == [
+        Subsidy.State.PENDING,
+        Subsidy.State.APPROVED,
+        Subsidy.State.PENDING,
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_budget_saved_in_the_admin_during_an_approval_keeps_the_books(
+    client, fund, make_subsidy, admin_user, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    subsidy_approve(subsidy=make_subsidy("50000"), by=admin_user)
+    pending = make_subsidy("40000")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    checked = threading.Event()
+    budget_check = FundYear.clean
+
+    def budget_check_then_wait(self):
+        budget_check(self)
+        checked.set()
+        time.sleep(0.5)  # the approval runs now, unless the admin holds the fund's row
+
+    monkeypatch.setattr(FundYear, "clean", budget_check_then_wait)
+
+    def save_budget():
+        try:
+            form = {"year": fund.year, "budget": "60000.00"}
+            client.post(f"/admin/talent/fundyear/{fund.pk}/change/", form)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=save_budget)
+    thread.start()
+    checked.wait(timeout=10)
+    with contextlib.suppress(BudgetExceeded):
+        subsidy_approve(subsidy=pending, by=admin_user)
+    thread.join(timeout=30)
+    fund.refresh_from_db()
+    approved = Subsidy.objects.filter(state=Subsidy.State.APPROVED).aggregate(total=Sum("amount"))
+    assert fund.committed == approved["total"] <= fund.budget
+
+
+@pytest.mark.django_db
+def test_a_subsidy_changed_from_a_copy_read_before_its_approval_stays_approved(
+    fund, make_subsidy, admin_user
+):
+    subsidy = make_subsidy("60000")
+    copy = Subsidy.objects.get(pk=subsidy.pk)  # as the admin's change form read it
+    subsidy_approve(subsidy=subsidy, by=admin_user)
+    copy.amount = Decimal("1")
+    with pytest.raises(ValidationError, match="已是“已批准”，资金年度和金额不能再修改"):
+        subsidy_request_update(subsidy=copy, fields=["amount"])
+    copy.requested_at = date(2026, 5, 2)
+    subsidy_request_update(subsidy=copy, fields=["requested_at"])
+    subsidy.refresh_from_db()
+    fund.refresh_from_db()
+    assert (subsidy.state, subsidy.amount, subsidy.requested_at, fund.committed) == (
+        Subsidy.State.APPROVED,
+        Decimal("60000.00"),
+        date(2026, 5, 2),
+        Decimal("60000.00"),
+    )

@@ -315,3 +315,18 @@ def test_the_progress_page_takes_a_year_of_digits_and_else_shows_the_latest(
     response = client.get(reverse("talent:progress"), {"year": asked})
     assert response.status_code == 200
     assert response.context["year"] == shown
+
+
+def test_readers_see_every_award_round_and_reviewers_only_theirs(
+    client, admin_user, leader, make_user, make_category
+):
+    expert = make_user("expert1")
+    make_category(reviewers=[expert])
+    AwardRound.objects.create(name="2027—2028年度优秀人才评选", year=2028)
+    for reader in (admin_user, leader):
+        client.force_login(reader)
+        page = client.get(reverse("talent:award_rounds")).content.decode()
+        assert "2025—2026年度优秀人才评选" in page and "2027—2028年度优秀人才评选" in page
+    client.force_login(expert)
+    page = client.get(reverse("talent:award_rounds")).content.decode()
+    assert "2025—2026年度优秀人才评选" in page and "2027—2028年度优秀人才评选" not in page
