@@ -6,6 +6,7 @@ Views stay thin: they check the role, read the request, call a service or select
 import re
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
 from django.http import Http404
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cadre.models import Unit
@@ -130,17 +132,8 @@ def grid(request):
         except CycleLockedError as error:
             messages.error(request, str(error))
         else:
-            messages.success(
-                request,
-                _("已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。")
-                % {"saved": report.saved, "created": report.created, "updated": report.updated},
-            )
-            if report.refused:
-                messages.error(
-                    request,
-                    _("%(count)s 项未保存，请查看标红的单元格。") % {"count": report.refused},
-                )
-            else:
+            _grid_save_reported(request, report)
+            if not report.refused:
                 return redirect(_here("entry:grid", cycle, period))
     context = _picker_context(request, cycle, period, cycles)
     context["grid"] = entry_grid(
@@ -152,6 +145,36 @@ def grid(request):
         posted=posted,
     )
     return render(request, "entry/grid.html", context)
+
+
+def _grid_save_reported(request, report):
+    """Say what a grid save did: what was stored, that nothing changed, what was refused."""
+    if report.saved:
+        messages.success(
+            request,
+            ngettext(
+                "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。",
+                "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。",
+                report.saved,
+            )
+            % {
+                "saved": intcomma(report.saved),
+                "created": intcomma(report.created),
+                "updated": intcomma(report.updated),
+            },
+        )
+    elif not report.refused:
+        messages.info(request, _("没有改动，未保存任何数据。"))
+    if report.refused:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)s 项未保存，请查看标红的单元格。",
+                "%(count)s 项未保存，请查看标红的单元格。",
+                report.refused,
+            )
+            % {"count": intcomma(report.refused)},
+        )
 
 
 @role_required(ADMIN, SCORER)
@@ -210,7 +233,18 @@ def votes(request):
         except (CycleLockedError, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
-            messages.success(request, _("已保存 %(count)s 个测评群体的票数。") % {"count": changed})
+            if changed:
+                messages.success(
+                    request,
+                    ngettext(
+                        "已保存 %(count)s 个测评群体的票数。",
+                        "已保存 %(count)s 个测评群体的票数。",
+                        changed,
+                    )
+                    % {"count": intcomma(changed)},
+                )
+            else:
+                messages.info(request, _("没有改动，未保存任何数据。"))
             return redirect(
                 _here("entry:votes", cycle, period, indicator=indicator.pk, unit=unit.pk)
             )
@@ -337,6 +371,9 @@ def verify(request):
         picked = [
             int(pk) for pk in request.POST.getlist("indicator") if pk.isascii() and pk.isdigit()
         ]
+        if not picked:
+            messages.warning(request, _("请至少勾选一项指标。"))
+            return redirect(_here("entry:verify", cycle, period))
         values = IndicatorValue.objects.filter(
             period=period, indicator__cycle=cycle, indicator_id__in=picked
         )
@@ -345,7 +382,14 @@ def verify(request):
         except CycleLockedError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("已审核 %(count)s 项数据。") % {"count": count})
+            if count:
+                messages.success(
+                    request,
+                    ngettext("已审核 %(count)s 项数据。", "已审核 %(count)s 项数据。", count)
+                    % {"count": intcomma(count)},
+                )
+            else:
+                messages.info(request, _("所选指标没有待审核的数据。"))
             return redirect(_here("entry:verify", cycle, period))
     context = _picker_context(request, cycle, period, cycles)
     context["indicators"] = unverified_by_indicator(cycle=cycle, period=period)

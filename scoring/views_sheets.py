@@ -4,11 +4,12 @@ from io import BytesIO
 
 from django import forms
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from cadre import roles
@@ -104,7 +105,7 @@ def sheet_record(request, pk: int):
         {
             "unit": units.get(unit_id),
             "indicator": indicators.get(indicator_id),
-            "period": period,
+            "period": Period(period).label,
             "old": old,
             "new": new,
         }
@@ -131,6 +132,8 @@ def sheet_record_progress(request, pk: int):
             "status": record.status,
             "total_rows": record.total_rows,
             "processed_rows": record.processed_rows,
+            # As the page shows it, grouped the reader's way.
+            "processed_text": intcomma(record.processed_rows),
             "url": reverse("sheets:record", args=[record.pk]),
         }
     )
@@ -149,8 +152,12 @@ def sheet_record_confirm(request, pk: int):
         return redirect("sheets:record", pk=record.pk)
     messages.success(
         request,
-        _("已导入“%(name)s”：%(count)s 个数值已更新。")
-        % {"name": record.file_name, "count": count},
+        ngettext(
+            "已导入“%(name)s”：%(count)s 个数值已更新。",
+            "已导入“%(name)s”：%(count)s 个数值已更新。",
+            count,
+        )
+        % {"name": record.file_name, "count": intcomma(count)},
     )
     return redirect("sheets:index")
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from cadre import roles
 from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Indicator, RaterGroup
+from tests.entry.english import english_catalog_use, in_english
 
 
 def user_with_role(username, role=None, **extra):
@@ -71,3 +72,11 @@ def grid_post(cycle, period, cells):
     for (unit, indicator, version), text in cells.items():
         data[f"c-{unit.pk}-{indicator.pk}-{version}"] = text
     return data
+
+
+@pytest.fixture
+def english(client, settings, tmp_path):
+    """The client reads the pages in English, new msgids included (tests/entry/english.py)."""
+    english_catalog_use(settings=settings, folder=tmp_path / "locale")
+    in_english(client)
+    return client
