@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from talent.models import (
     FIRST_TALENT_YEAR,
@@ -29,15 +30,23 @@ TALENT_FIELDS = [
     "email",
     "note",
 ]
+# A talent's 状态 is its "Status" in English wherever it is shown (list, filter, form); the
+# award round's and the subsidy's 状态 are a "State".
+TALENT_STATUS_LABEL = pgettext_lazy("talent status", "状态")
 
 
 class RegistryFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False)
     programme = forms.ModelChoiceField(
-        label=_("人才计划"), queryset=Programme.objects.all(), required=False
+        label=_("人才计划"),
+        queryset=Programme.objects.all(),
+        required=False,
+        empty_label=_("全部"),
     )
     status = forms.ChoiceField(
-        label=_("状态"), choices=[("", _("全部"))] + TalentStatus.choices, required=False
+        label=TALENT_STATUS_LABEL,
+        choices=[("", _("全部"))] + TalentStatus.choices,
+        required=False,
     )
     year = forms.IntegerField(label=_("引才年度"), required=False, min_value=FIRST_TALENT_YEAR)
 
@@ -78,6 +87,7 @@ class TalentForm(forms.ModelForm):
     class Meta:
         model = Talent
         fields = TALENT_FIELDS
+        labels = {"status": TALENT_STATUS_LABEL}
         widgets = {"status_date": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2})}
 
     def clean(self):

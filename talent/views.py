@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from scoring.views_sheets import XLSX
 from talent.access import talent_view
@@ -56,6 +57,9 @@ from talent.services.star_xlsx import star_report_xlsx, star_tree_import
 from talent.services.subsidies import subsidy_approve, subsidy_reject, subsidy_request
 
 PAGE_SIZE = 50
+# A page lists this many problems at most and counts the rest: a workbook wrong on every row
+# would otherwise bury the page under thousands of messages.
+MESSAGES_SHOWN = 20
 
 
 def _query_without_page(request) -> str:
@@ -65,8 +69,16 @@ def _query_without_page(request) -> str:
 
 
 def _error_messages(request, error: ValidationError) -> None:
-    for text in error.messages:
+    texts = error.messages
+    for text in texts[:MESSAGES_SHOWN]:
         messages.error(request, text)
+    hidden = len(texts) - MESSAGES_SHOWN
+    if hidden > 0:
+        messages.error(
+            request,
+            ngettext("另有 %(count)s 个问题未列出。", "另有 %(count)s 个问题未列出。", hidden)
+            % {"count": hidden},
+        )
 
 
 @talent_view()
@@ -169,10 +181,16 @@ def award_rounds(request):
     if not request.talent_reader:
         categories = categories.filter(reviewers=request.user)
         rounds = rounds.filter(categories__in=categories).distinct()
-    rounds = rounds.prefetch_related(
-        Prefetch("categories", queryset=categories, to_attr="shown_categories")
+    rounds = list(
+        rounds.prefetch_related(
+            Prefetch("categories", queryset=categories, to_attr="shown_categories")
+        )
     )
     mine = set(request.user.award_categories.values_list("pk", flat=True))
+    for award_round in rounds:
+        for category in award_round.shown_categories:
+            # A reviewer is offered to score only what takes scores now.
+            category.takes_scores = award_category_open(category=category)
     return render(request, "talent/award_rounds.html", {"rounds": rounds, "mine": mine})
 
 
@@ -245,21 +263,41 @@ def award_score(request, pk):
     if not category.reviewers.filter(pk=request.user.pk).exists():
         raise PermissionDenied(_("您不是“%(category)s”的评审专家。") % {"category": category})
     nominations = list(category.nominations.all())
+    entered, problems = None, {}
     if request.method == "POST":
         entered = {n.pk: request.POST.get(f"score-{n.pk}", "") for n in nominations}
         try:
             saved = review_scores_save(category=category, reviewer=request.user, scores=entered)
         except ValidationError as error:
-            _error_messages(request, error)
+            if hasattr(error, "error_dict"):
+                # One message per bad score, shown in its row; the page says nothing was saved.
+                problems = {pk: texts[0] for pk, texts in error.message_dict.items()}
+                messages.error(
+                    request,
+                    ngettext(
+                        "%(count)s 个评分无效，本次评分均未保存；请修改标出的评分后重新保存。",
+                        "%(count)s 个评分无效，本次评分均未保存；请修改标出的评分后重新保存。",
+                        len(problems),
+                    )
+                    % {"count": len(problems)},
+                )
+            else:
+                _error_messages(request, error)
         else:
-            messages.success(request, _("已保存 %(count)s 个评分。") % {"count": saved})
+            messages.success(
+                request,
+                ngettext("已保存 %(count)s 个评分。", "已保存 %(count)s 个评分。", saved)
+                % {"count": saved},
+            )
             return redirect("talent:award_score", pk=category.pk)
-    mine = dict(
-        category.nominations.filter(scores__reviewer=request.user).values_list(
-            "pk", "scores__score"
+    if entered is None:
+        entered = dict(
+            category.nominations.filter(scores__reviewer=request.user).values_list(
+                "pk", "scores__score"
+            )
         )
-    )
-    rows = [(nomination, mine.get(nomination.pk)) for nomination in nominations]
+    # What was typed comes back as typed, so that a bad score is corrected, not retyped.
+    rows = [(n, entered.get(n.pk), problems.get(n.pk)) for n in nominations]
     return render(
         request,
         "talent/award_score.html",
@@ -419,5 +457,11 @@ def star_import(request, pk):
         except ValidationError as error:
             _error_messages(request, error)
         else:
-            messages.success(request, _("已导入 %(count)s 行并重新认证。") % {"count": count})
+            messages.success(
+                request,
+                ngettext(
+                    "已导入 %(count)s 行并重新认证。", "已导入 %(count)s 行并重新认证。", count
+                )
+                % {"count": count},
+            )
     return redirect("talent:star_tree", pk=tree.pk)

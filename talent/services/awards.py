@@ -152,7 +152,9 @@ def review_scores_save(*, category: AwardCategory, reviewer, scores: dict[int, s
 
     `scores` maps nomination ids to the text entered. Only reviewers assigned to the category
     may score it, only while its round is under review and before its winners are confirmed.
-    Every score is checked before anything is written. Return the number of scores saved.
+    Every score is checked before anything is written; the bad ones are refused together,
+    each message keyed by its nomination's id (`ValidationError.message_dict`). Return the
+    number of scores saved.
     """
     # Locked as confirming the winners locks it: scores saved at once (the same form sent
     # twice) are written one after the other, and none after the winners are confirmed.
@@ -165,12 +167,12 @@ def review_scores_save(*, category: AwardCategory, reviewer, scores: dict[int, s
     unknown = set(scores) - set(nominations)
     if unknown:
         raise ValidationError(_("提名 %(ids)s 不属于该奖项。") % {"ids": sorted(unknown)})
-    errors, parsed = [], {}
+    errors, parsed = {}, {}
     for nomination_id, text in scores.items():
         try:
             parsed[nomination_id] = _score_parse(text, nominations[nomination_id].nominee)
         except ValidationError as error:
-            errors.extend(error.messages)
+            errors[nomination_id] = error.messages
     if errors:
         raise ValidationError(errors)
     existing = {

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from talent.models import StarLevel, StarNode, StarTree, StarVerdict
 
@@ -26,6 +27,13 @@ CHILD_LEVEL = {
     StarLevel.MEMBER: StarLevel.HOUSEHOLD,
 }
 PARENT_LEVEL = {child: parent for parent, child in CHILD_LEVEL.items()}
+# Why a node cannot sit under a parent, per level the parent must have: a level's label is a
+# heading ("Party branch"), so each sentence names its level in its own words.
+PARENT_MISSING = {
+    StarLevel.COMMITTEE: gettext_lazy("上级“%(parent)s”不存在或不是社区党委。"),
+    StarLevel.BRANCH: gettext_lazy("上级“%(parent)s”不存在或不是党支部。"),
+    StarLevel.MEMBER: gettext_lazy("上级“%(parent)s”不存在或不是党员。"),
+}
 
 
 def star_parent_problem(*, level: str, parent: str, parent_level: str | None) -> str | None:
@@ -37,10 +45,7 @@ def star_parent_problem(*, level: str, parent: str, parent_level: str | None) ->
     if wanted is None and parent:
         return _("社区党委没有上级，请留空。")
     if wanted is not None and parent_level != wanted:
-        return _("上级“%(parent)s”不存在或不是%(wanted)s。") % {
-            "parent": parent,
-            "wanted": StarLevel(wanted).label,
-        }
+        return PARENT_MISSING[wanted] % {"parent": parent}
     return None
 
 
@@ -133,16 +138,43 @@ def star_node_reason(*, node: StarNode, share: Decimal) -> str:
         return _("没有下级，不能认证为十星")
     if node.verdict == StarVerdict.OWN_RECORD:
         return _("本级记录 %(stars)s 星，不是十星") % {"stars": node.stars}
+    counted = _children_counted(
+        level=CHILD_LEVEL[node.level], ten=node.children_ten_star, total=node.children_total
+    )
     numbers = {
-        "ten": node.children_ten_star,
-        "total": node.children_total,
-        "noun": CHILD_LEVEL[node.level].label,
+        "counted": counted,
         "pct": percent_text(node.children_share),
         "need": percent_text(share),
     }
     if node.verdict == StarVerdict.CERTIFIED:
-        return _("%(total)s 个%(noun)s中 %(ten)s 个十星，%(pct)s%% ≥ %(need)s%%") % numbers
-    return _("%(total)s 个%(noun)s中 %(ten)s 个十星，%(pct)s%% < %(need)s%%") % numbers
+        return _("%(counted)s，%(pct)s%% ≥ %(need)s%%") % numbers
+    return _("%(counted)s，%(pct)s%% < %(need)s%%") % numbers
+
+
+def _children_counted(*, level: str, ten: int, total: int) -> str:
+    """Say how many of a node's children, all of the level, are ten-star ("5 of 5 party
+    branches ten-star"), the level's noun agreeing with the number of children."""
+    numbers = {"ten": ten, "total": total}
+    if level == StarLevel.BRANCH:
+        return (
+            ngettext(
+                "%(total)s 个党支部中 %(ten)s 个十星", "%(total)s 个党支部中 %(ten)s 个十星", total
+            )
+            % numbers
+        )
+    if level == StarLevel.MEMBER:
+        return (
+            ngettext(
+                "%(total)s 个党员中 %(ten)s 个十星", "%(total)s 个党员中 %(ten)s 个十星", total
+            )
+            % numbers
+        )
+    return (
+        ngettext(
+            "%(total)s 个文明户中 %(ten)s 个十星", "%(total)s 个文明户中 %(ten)s 个十星", total
+        )
+        % numbers
+    )
 
 
 def star_tree_summary(*, tree: StarTree) -> list[dict]:

@@ -3,9 +3,11 @@
 import io
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
@@ -14,38 +16,70 @@ from scoring.services.cells import (
     cell_prose,
     cell_safe,
     cell_text,
+    cell_unescape,
     sheet_columns_find,
     sheet_rows_read,
 )
 from talent.models import StarLevel, StarNode, StarTree
 from talent.services.star import star_node_reason, star_parent_problem, star_tree_certify
 
-SHEET = "星级认证"
-# Each column by its English key and its Chinese header; either is accepted on import.
+SHEET = gettext_lazy("星级认证")
+# Each column by its English key and its header, which the report writes in the page's
+# language; on import the key and the header in any language are accepted.
 COLUMNS = {
-    "code": "代码",
-    "name": "名称",
-    "level": "层级",
-    "parent": "上级",
-    "stars": "记录星级",
+    "code": gettext_lazy("代码"),
+    "name": gettext_lazy("名称"),
+    "level": gettext_lazy("层级"),
+    "parent": gettext_lazy("上级"),
+    "stars": gettext_lazy("记录星级"),
 }
-SHEET_COLUMNS = [Column(key, (chinese,)) for key, chinese in COLUMNS.items()]
 REPORT_COLUMNS = {
     **COLUMNS,
-    "ten_star": "认证十星",
-    "children_total": "下级数",
-    "children_ten_star": "十星下级数",
-    "reason": "认证依据",
+    "ten_star": gettext_lazy("认证十星"),
+    "children_total": gettext_lazy("下级数"),
+    "children_ten_star": gettext_lazy("十星下级数"),
+    "reason": gettext_lazy("认证依据"),
 }
+
+
+def _in_every_language(text) -> list[str]:
+    """Return the lazily translated text in each of the site's languages."""
+    spelled = []
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            spelled.append(str(text))
+    return spelled
+
+
+def _sheet_columns() -> list[Column]:
+    return [Column(key, tuple(_in_every_language(header))) for key, header in COLUMNS.items()]
+
+
+def _level_words() -> dict[str, str]:
+    """Return each level by the words a sheet may name it with, in lower case: its stored value
+    and its label in every language, so that a report exported in either language imports
+    back in either."""
+    words = {}
+    for level in StarLevel:
+        for word in (level.value, *_in_every_language(level.label)):
+            words[cell_text(word).lower()] = level.value
+    return words
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return _("是") if value else _("否")
 
 
 def star_report_xlsx(*, tree: StarTree) -> bytes:
-    """Return the tree with every node's result and reason as an .xlsx (one query)."""
+    """Return the tree with every node's result and reason as an .xlsx (one query), all in the
+    current language: sheet name, headers, levels, yes/no and reasons."""
     nodes = list(StarNode.objects.filter(tree=tree).order_by("code"))
     codes = {node.pk: node.code for node in nodes}
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET)
-    sheet.append(list(REPORT_COLUMNS.values()))
+    sheet = workbook.create_sheet(str(SHEET))
+    sheet.append([str(header) for header in REPORT_COLUMNS.values()])
     for node in nodes:
         sheet.append(
             [
@@ -54,7 +88,7 @@ def star_report_xlsx(*, tree: StarTree) -> bytes:
                 node.get_level_display(),
                 cell_safe(codes.get(node.parent_id, "")),
                 node.stars,
-                "" if node.is_ten_star is None else ("是" if node.is_ten_star else "否"),
+                _yes_no(node.is_ten_star),
                 node.children_total,
                 node.children_ten_star,
                 star_node_reason(node=node, share=tree.share),
@@ -75,48 +109,58 @@ class StarRow:
     stars: int
 
 
-def _level(text: str) -> str | None:
-    for level in StarLevel:
-        if text in (level.value, str(level.label)):
-            return level.value
-    return None
-
-
-def _cell_error(sheet: str, line: int, key: str, text: str) -> str:
+def _cell_error(sheet: str, line: int, column: str, text: str) -> str:
     return _("工作表“%(sheet)s”第 %(line)s 行“%(column)s”列：%(text)s") % {
         "sheet": sheet,
         "line": line,
-        "column": COLUMNS[key],
+        "column": column,
         "text": text,
     }
 
 
-def _rows_parse(sheet_name: str, table: list[list]) -> tuple[list[StarRow], list[str]]:
+def _rows_parse(
+    sheet_name: str, table: list[list]
+) -> tuple[list[StarRow], list[str], dict[str, str]]:
+    """Return the sheet's valid rows, the problems of the others and each column's header as
+    the file writes it (what the problems name)."""
     if not table:
-        return [], [_("工作表“%(sheet)s”是空的。") % {"sheet": sheet_name}]
-    found, missing_columns = sheet_rows_read(sheet=sheet_name, rows=table, columns=SHEET_COLUMNS)
+        return [], [_("工作表“%(sheet)s”是空的。") % {"sheet": sheet_name}], {}
+    columns = _sheet_columns()
+    found, missing_columns = sheet_rows_read(sheet=sheet_name, rows=table, columns=columns)
+    positions = sheet_columns_find(sheet=sheet_name, header=table[0], columns=columns)[0]
     if missing_columns:
-        # Said in one line with each column's key and header; the problems give neither alone.
-        positions = sheet_columns_find(sheet=sheet_name, header=table[0], columns=SHEET_COLUMNS)[0]
+        # Said in one line with each column's key and Chinese header (its first language's);
+        # the problems give neither alone.
         missing = [
-            f"{key}（{chinese}）" for key, chinese in COLUMNS.items() if key not in positions
+            f"{key}（{column.headers[0]}）"
+            for key, column in zip(COLUMNS, columns, strict=True)
+            if key not in positions
         ]
-        return [], [
-            _("工作表“%(sheet)s”缺少列：%(columns)s。")
-            % {"sheet": sheet_name, "columns": "、".join(missing)}
-        ]
+        return (
+            [],
+            [
+                _("工作表“%(sheet)s”缺少列：%(columns)s。")
+                % {"sheet": sheet_name, "columns": "、".join(missing)}
+            ],
+            {},
+        )
+    headers = {key: cell_text(table[0][index]) for key, index in positions.items()}
+    levels = _level_words()
     rows, errors = [], []
 
     def error(line, key, text):
-        errors.append(_cell_error(sheet_name, line, key, text))
+        errors.append(_cell_error(sheet_name, line, headers[key], text))
 
     for row in found:
         line = row.number
-        cells = {key: cell_text(raw) for key, raw in row.cells.items()}
+        # A cell the report wrote with an apostrophe (a name like a formula) reads back as
+        # it was.
+        raws = {key: cell_unescape(raw) for key, raw in row.cells.items()}
+        cells = {key: cell_text(raw) for key, raw in raws.items()}
         # A name keeps its full-width punctuation, which belongs to Chinese writing.
-        cells["name"] = cell_prose(row.cells["name"])
+        cells["name"] = cell_prose(raws["name"])
         errors_before = len(errors)
-        level = _level(cells["level"])
+        level = levels.get(cells["level"].lower())
         stars = int(cells["stars"]) if cells["stars"].isdigit() else None
         if not cells["code"]:
             error(line, "code", _("代码不能为空。"))
@@ -129,16 +173,16 @@ def _rows_parse(sheet_name: str, table: list[list]) -> tuple[list[StarRow], list
         if len(errors) > errors_before:
             continue
         rows.append(StarRow(line, cells["code"], cells["name"], level, cells["parent"], stars))
-    return rows, errors
+    return rows, errors, headers
 
 
-def _tree_problems(sheet_name, rows, existing) -> list[str]:
+def _tree_problems(sheet_name, rows, existing, headers) -> list[str]:
     problems, seen = [], {}
     levels = {code: level for code, (_pk, level) in existing.items()}
     levels.update({row.code: row.level for row in rows})
 
     def problem(row, key, text):
-        problems.append(_cell_error(sheet_name, row.line, key, text))
+        problems.append(_cell_error(sheet_name, row.line, headers[key], text))
 
     for row in rows:
         if row.code in seen:
@@ -177,8 +221,8 @@ def star_tree_import(*, tree: StarTree, upload) -> int:
         code: (pk, level)
         for pk, code, level in StarNode.objects.filter(tree=tree).values_list("pk", "code", "level")
     }
-    rows, errors = _rows_parse(sheet_name, table)
-    errors += _tree_problems(sheet_name, rows, existing)
+    rows, errors, headers = _rows_parse(sheet_name, table)
+    errors += _tree_problems(sheet_name, rows, existing, headers)
     if errors:
         raise ValidationError(errors)
     ids = {code: pk for code, (pk, _level) in existing.items()}

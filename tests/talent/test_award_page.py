@@ -2,8 +2,9 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from talent.models import AwardRound
+from talent.models import AwardRound, ReviewScore
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +28,109 @@ def test_the_english_ranking_calls_the_mean_a_score(client, admin_user, make_cat
     page = client.get(url, headers={"accept-language": "en"}).content.decode()
     assert '<th class="num">Score</th>' in page
     assert "Earned" not in page and "得分" not in page
+
+
+def score_inputs(page, nominations):
+    """Return each score input's value, whether it is marked invalid and the message said
+    under its row, by nominee."""
+    rows = {}
+    for nomination in nominations:
+        field = page.split(f'id="score-{nomination.pk}"')[1].split(">")[0]
+        value = field.split('value="')[1].split('"')[0]
+        error = page.split(f'id="score-{nomination.pk}-error">')
+        rows[nomination.nominee] = (
+            value,
+            'aria-invalid="true"' in field,
+            error[1].split("<")[0] if len(error) > 1 else None,
+        )
+    return rows
+
+
+def test_bad_scores_are_marked_in_their_rows_and_every_typed_value_stays(
+    client, make_user, make_category, english_catalog
+):
+    expert = make_user("expert1")
+    category = make_category(reviewers=[expert])
+    a, b, c = category.nominations.order_by("pk")
+    client.force_login(expert)
+    url = reverse("talent:award_score", args=[category.pk])
+    typed = {f"score-{a.pk}": "105", f"score-{b.pk}": "abc", f"score-{c.pk}": "88.5"}
+    response = client.post(url, typed, headers={"accept-language": "en"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert score_inputs(page, (a, b, c)) == {
+        "甲": ("105", True, "The score “105” for 甲 is invalid: enter a number from 0 to 100."),
+        "乙": ("abc", True, "The score “abc” for 乙 is invalid: enter a number from 0 to 100."),
+        "丙": ("88.5", False, None),
+    }
+    messages = page.split('<ul class="messages">')[1].split("</ul>")[0]
+    assert messages.count("<li") == 1
+    assert (
+        "2 scores are invalid, so none were saved; correct the marked scores and save again."
+        in messages
+    )
+    assert not ReviewScore.objects.exists()
+    page = client.post(
+        url, {**typed, f"score-{b.pk}": "90"}, headers={"accept-language": "en"}
+    ).content.decode()
+    assert "1 score is invalid, so none were saved; correct the marked score and save again." in (
+        page
+    )
+    response = client.post(url, {f"score-{a.pk}": "95"}, headers={"accept-language": "en"})
+    page = client.get(response.url, headers={"accept-language": "en"}).content.decode()
+    assert "1 score saved." in page
+    assert score_inputs(page, (a,))["甲"] == ("95.00", False, None)
+
+
+@pytest.mark.parametrize(
+    ("state", "confirmed", "shown"),
+    [
+        (AwardRound.State.NOMINATING, False, "Nominating"),
+        (AwardRound.State.REVIEWING, True, "Winners confirmed"),
+        (AwardRound.State.CLOSED, True, "Winners confirmed"),
+    ],
+)
+def test_a_reviewer_is_offered_to_score_only_while_the_category_takes_scores(
+    client, make_user, make_category, state, confirmed, shown
+):
+    expert = make_user("expert1")
+    category = make_category(reviewers=[expert])
+    client.force_login(expert)
+    score_button = f'href="{reverse("talent:award_score", args=[category.pk])}"'
+    page = client.get(reverse("talent:award_rounds"), headers={"accept-language": "en"})
+    assert score_button in page.content.decode()
+    category.round.state = state
+    category.round.save()
+    if confirmed:
+        category.confirmed_at = timezone.now()
+        category.save()
+    page = client.get(reverse("talent:award_rounds"), headers={"accept-language": "en"})
+    text = page.content.decode()
+    assert score_button not in text
+    assert f'<span class="muted">{shown}</span>' in text
+
+
+def test_the_round_page_scrolls_its_table_and_counts_winners(
+    client, admin_user, make_category, english_catalog
+):
+    category = make_category()
+    client.force_login(admin_user)
+    page = client.get(
+        reverse("talent:award_round", args=[category.round.pk]), headers={"accept-language": "en"}
+    ).content.decode()
+    assert '<div class="table-wrap">\n<table class="data" id="categories">' in page
+    assert '<th class="num">Winners</th>' in page
+
+
+def test_the_winner_question_is_asked_only_when_something_is_chosen(
+    client, admin_user, make_category
+):
+    # The page's script drops the question while nothing is ticked (tests/browser check it
+    # in Chromium); without a script the server refuses an empty choice and says what to do.
+    category = make_category()
+    client.force_login(admin_user)
+    url = reverse("talent:award_category", args=[category.pk])
+    page = client.get(url).content.decode()
+    assert "input[name=winner]:checked, input[name=no_winner]:checked" in page
+    response = client.post(url, {"reason": ""}, follow=True)
+    assert "请勾选获奖人；本奖项不评出获奖人时，请勾选“本奖项空缺”。" in response.content.decode()

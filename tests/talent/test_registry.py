@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.urls import reverse
 
 from talent.models import Programme, Talent, TalentTarget
 from talent.services.registry import talent_progress, talent_register, talent_status_change
@@ -95,3 +96,25 @@ def test_two_status_changes_sent_at_once_are_made_one_after_the_other(make_talen
     talent.refresh_from_db()
     assert sorted(outcomes) == sorted([talent.status, "refused"])
     assert list(talent.status_changes.values_list("status", flat=True)) == [talent.status]
+
+
+def test_the_registry_filters_offer_all_and_call_a_talents_status_one_word_in_english(
+    client, admin_user, make_talent, english_catalog
+):
+    talent = make_talent()
+    client.force_login(admin_user)
+    english = {"accept-language": "en"}
+    page = client.get(reverse("talent:registry"), headers=english).content.decode()
+    filters = page.split('<form method="get" class="filters">')[1].split("</form>")[0]
+    programme = filters.split('name="programme"')[1].split("</select>")[0]
+    assert '<option value="" selected>All</option>' in programme
+    assert "---------" not in filters
+    assert "Status <select" in filters and "State" not in filters
+    assert "<th>Status</th>" in page and "<th>State</th>" not in page
+    form = client.get(reverse("talent:talent_create"), headers=english).content.decode()
+    assert '<label for="id_status">Status *</label>' in form and "State" not in form
+    detail = client.get(reverse("talent:talent", args=[talent.pk]), headers=english)
+    assert "<th>Status</th>" in detail.content.decode()
+    # The Chinese pages keep 状态.
+    page = client.get(reverse("talent:registry")).content.decode()
+    assert "<th>状态</th>" in page and '<option value="" selected>全部</option>' in page

@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from talent.models import StarNode
@@ -117,3 +118,118 @@ def test_a_name_keeps_its_chinese_punctuation_and_a_code_its_ascii_form(star_tre
     upload = workbook([["Ｃ１", " 站前社区（东区）党委 ", "社区党委", "", 10]])
     assert star_tree_import(tree=star_tree, upload=upload) == 1
     assert StarNode.objects.values_list("code", "name").get() == ("C1", "站前社区（东区）党委")
+
+
+def _report_rows(tree, language):
+    with translation.override(language):
+        book = load_workbook(io.BytesIO(star_report_xlsx(tree=tree)))
+    return book.active.title, list(book.active.iter_rows(values_only=True))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_levels_are_read_by_their_value_and_their_label_in_either_language(star_tree, language):
+    upload = workbook(
+        [
+            ["C1", "站前社区党委", "Community party committee", "", 10],
+            ["C1-B1", "第一党支部", "党支部", "C1", 10],
+            ["C1-B1-M1", "王伟", "PARTY MEMBER", "C1-B1", 10],
+            ["C1-B1-M1-H1", "一号户", "household", "C1-B1-M1", 10],
+            ["C1-B1-M1-H2", "二号户", "文明户", "C1-B1-M1", 10],
+        ]
+    )
+    with translation.override(language):
+        assert star_tree_import(tree=star_tree, upload=upload) == 5
+    assert list(StarNode.objects.values_list("level", flat=True)) == [
+        "committee",
+        "branch",
+        "member",
+        "household",
+        "household",
+    ]
+
+
+def test_the_english_report_is_english_throughout(star_tree, star_branch, english_catalog):
+    star_branch([(10, [10] * 7 + [9] * 3), (10, [])])
+    star_tree_certify(tree=star_tree)
+    title, rows = _report_rows(star_tree, "en")
+    assert title == "Star certification"
+    assert rows[0] == (
+        "Code",
+        "Name",
+        "Level",
+        "Parent",
+        "Recorded stars",
+        "Certified ten-star",
+        "Children",
+        "Ten-star children",
+        "Reason",
+    )
+    by_code = {row[0]: row for row in rows[1:]}
+    assert by_code["C1-B1"][2:] == (
+        "Party branch",
+        "C1",
+        10,
+        "No",
+        2,
+        0,
+        "0 of 2 party members ten-star, 0% < 80%",
+    )
+    assert by_code["C1-B1-M01"][5:] == (
+        "No",
+        10,
+        7,
+        "7 of 10 households ten-star, 70% < 80%",
+    )
+    assert by_code["C1-B1-M01-H0001"][2] == "Household"
+    assert by_code["C1-B1-M01-H0001"][5] == "Yes"
+    assert by_code["C1-B1-M02"][8] == "No children: cannot be certified ten-star"
+    # Nothing Chinese is left but the names the district gave its nodes.
+    labels = [cell for row in rows for index, cell in enumerate(row) if index != 1]
+    assert not [cell for cell in labels if isinstance(cell, str) and not cell.isascii()]
+
+
+@pytest.mark.parametrize("exported", ["zh-hans", "en"])
+@pytest.mark.parametrize("imported", ["zh-hans", "en"])
+def test_a_report_imports_back_from_either_language_into_either(
+    star_tree, star_branch, english_catalog, exported, imported
+):
+    star_branch([(10, [10] * 7 + [9] * 3)])
+    StarNode.objects.filter(code="C1").update(name="=1+1 社区")
+    star_tree_certify(tree=star_tree)
+    _title, rows = _report_rows(star_tree, exported)
+    changed = Workbook()
+    for row in rows:
+        # Raising one household's record turns its member ten-star.
+        raised = row[0] == "C1-B1-M01-H0008"
+        changed.active.append([*row[:4], 10 if raised else row[4], *row[5:]])
+    buffer = io.BytesIO()
+    changed.save(buffer)
+    buffer.seek(0)
+    with translation.override(imported):
+        assert star_tree_import(tree=star_tree, upload=buffer) == 13
+    assert StarNode.objects.count() == 13
+    assert StarNode.objects.get(code="C1-B1-M01").is_ten_star is True
+    # A name the report wrote as text, not as a formula, comes back as it was.
+    assert StarNode.objects.get(code="C1").name == "=1+1 社区"
+
+
+def test_a_wrong_parent_is_named_with_its_level_in_the_sentence(star_tree, english_catalog):
+    upload = workbook(
+        [
+            ["C1", "站前社区党委", "committee", "", 10],
+            ["C1-B1", "第一党支部", "branch", "C9", 10],
+            ["C1-B1-M1", "王伟", "member", "C1", 10],
+            ["C1-B1-M1-H1", "一号户", "household", "C1", 10],
+        ],
+        header=["code", "name", "level", "parent", "stars"],
+    )
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        star_tree_import(tree=star_tree, upload=upload)
+    assert error.value.messages == [
+        "Sheet “星级”, row 3, column “parent”: The parent “C9” does not exist or is not a "
+        "community party committee.",
+        "Sheet “星级”, row 4, column “parent”: The parent “C1” does not exist or is not a "
+        "party branch.",
+        "Sheet “星级”, row 5, column “parent”: The parent “C1” does not exist or is not a "
+        "party member.",
+    ]

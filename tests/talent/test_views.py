@@ -132,7 +132,8 @@ def test_an_admin_imports_a_star_workbook_and_sees_each_problem(client, admin_us
     response = client.post(
         reverse("talent:star_import", args=[star_tree.pk]), {"file": buffer}, follow=True
     )
-    assert "第 2 行“记录星级”列：“ten”不是 0 至 10 的整数。" in response.content.decode()
+    # The column is named as the file heads it.
+    assert "第 2 行“stars”列：“ten”不是 0 至 10 的整数。" in response.content.decode()
     assert not StarNode.objects.exists()
 
 
@@ -202,7 +203,9 @@ def test_list_pages_use_a_fixed_number_of_queries(
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
-def test_the_star_reasons_speak_english_on_request(client, leader, star_tree, star_branch):
+def test_the_star_reasons_speak_english_on_request(
+    client, leader, star_tree, star_branch, english_catalog
+):
     branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
     star_tree_certify(tree=star_tree)
     client.force_login(leader)
@@ -211,7 +214,7 @@ def test_the_star_reasons_speak_english_on_request(client, leader, star_tree, st
         {"node": branch.pk},
         headers={"accept-language": "en"},
     ).content.decode()
-    assert "7 of 10 Party member ten-star, 70% &lt; 80%" in page
+    assert "7 of 10 party members ten-star, 70% &lt; 80%" in page
 
 
 def test_an_admin_registers_a_talent_from_the_registry(client, admin_user, programme):

@@ -1,0 +1,143 @@
+"""The talent pages in Chromium: they fit a tablet, keep what a reviewer typed, ask only when
+there is something to confirm."""
+
+import pytest
+from django.core.management import call_command
+
+from talent.models import AwardCategory, AwardRound, ReviewScore, StarTree
+from tests.browser.conftest import ARTIFACTS, log_in
+from tests.talent.english import english_catalog_add
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "Kaohe@2026"
+TABLET = {"width": 768, "height": 1024}
+
+
+@pytest.fixture
+def demo(db, monkeypatch):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    english_catalog_add(monkeypatch)
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open a page in a browser asking for the language, at the viewport's size."""
+    contexts = []
+
+    def open_(language="en-US", viewport=TABLET):
+        context = browser.new_context(base_url=live_server.url, locale=language, viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name):
+    """Save the page's screenshot under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def overflow(page) -> int:
+    """Return by how many pixels the page is wider than the window (0 when it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_every_talent_page_fits_a_tablet(demo, open_page, language):
+    award_round = AwardRound.objects.get()
+    category = AwardCategory.objects.order_by("sort_order").first()
+    paths = [
+        "/talent/",
+        "/talent/registry/",
+        "/talent/registry/new/",
+        "/talent/awards/",
+        f"/talent/awards/{award_round.pk}/",
+        f"/talent/awards/category/{category.pk}/",
+        "/talent/subsidies/",
+        "/talent/subsidies/new/",
+        f"/talent/star/{StarTree.objects.get().pk}/",
+    ]
+    page = open_page(language)
+    log_in(page, "admin", PASSWORD)
+    too_wide = {}
+    for path in paths:
+        page.goto(path)
+        if overflow(page) > 0:
+            too_wide[path] = overflow(page)
+    page.goto(f"/talent/awards/{award_round.pk}/")
+    screenshot(page, f"talent-round-tablet-{language}")
+    assert too_wide == {}
+    if language == "en-US":
+        assert "Winners" in page.locator("#categories thead").inner_text()
+
+
+def test_a_reviewer_keeps_what_they_typed_and_sees_each_bad_score_in_its_row(demo, open_page):
+    award_round = AwardRound.objects.get()
+    page = open_page()
+    log_in(page, "expert1", PASSWORD)
+    # While the round takes nominations there is nothing to score, and no button says so.
+    page.goto("/talent/awards/")
+    assert page.locator("a.button", has_text="Score").count() == 0
+    assert "Nominating" in page.locator("table.data").first.inner_text()
+    award_round.state = AwardRound.State.REVIEWING
+    award_round.save()
+    page.reload()
+    page.locator("a.button", has_text="Score").first.click()
+    inputs = page.locator("#scores input[name^=score-]")
+    for index, typed in enumerate(["105", "abc", "88.5"]):
+        inputs.nth(index).fill(typed)
+    page.click("#scores button")
+    screenshot(page, "talent-scores-refused-en")
+    assert [inputs.nth(index).input_value() for index in range(3)] == ["105", "abc", "88.5"]
+    # Each bad score's message is the row right under it, and the page still fits.
+    rows = page.locator("#scores tbody tr")
+    assert "“105”" in rows.nth(1).inner_text() and "“abc”" in rows.nth(3).inner_text()
+    assert rows.locator(".error").count() == 2
+    assert inputs.nth(0).get_attribute("aria-invalid") == "true"
+    assert inputs.nth(2).get_attribute("aria-invalid") is None
+    assert overflow(page) == 0
+    assert "2 scores are invalid, so none were saved" in page.locator(".messages").inner_text()
+    assert not ReviewScore.objects.exists()
+    inputs.nth(0).fill("95")
+    inputs.nth(1).fill("")
+    page.click("#scores button")
+    assert "2 scores saved." in page.locator(".messages").inner_text()
+    assert ReviewScore.objects.count() == 2
+
+
+def test_confirming_winners_asks_only_when_something_would_be_confirmed(demo, open_page):
+    category = AwardCategory.objects.order_by("sort_order").first()
+    AwardRound.objects.update(state=AwardRound.State.REVIEWING)
+    page = open_page()
+    asked, agree = [], []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        if agree:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", answer)
+    log_in(page, "admin", PASSWORD)
+    page.goto(f"/talent/awards/category/{category.pk}/")
+    page.click("#confirm-winners")
+    assert asked == []
+    assert "Tick the winners" in page.locator(".messages").inner_text()
+    page.check("input[name=no_winner]")
+    page.click("#confirm-winners")
+    assert asked == ["Winners cannot be changed once confirmed. Confirm?"]
+    # Dismissed: nothing was sent, the page still says what the first click got.
+    assert "Tick the winners" in page.locator(".messages").inner_text()
+    assert AwardCategory.objects.get(pk=category.pk).confirmed_at is None
+    agree.append(True)
+    page.click("#confirm-winners")
+    assert len(asked) == 2
+    # Agreed: the form went to the server, which checks the rest.
+    assert "The review is not finished" in page.locator(".messages").inner_text()
+    screenshot(page, "talent-winners-asked-en")

@@ -1,0 +1,107 @@
+"""The star pages as a reader of either language sees them."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook
+
+from talent.models import StarNode
+from talent.services.star import star_tree_certify
+from talent.views import MESSAGES_SHOWN
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(rows, header=("代码", "名称", "层级", "上级", "记录星级")):
+    book = Workbook()
+    book.active.title = "星级认证"
+    book.active.append(list(header))
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "star.xlsx"
+    return buffer
+
+
+def import_page(client, tree, rows, language):
+    response = client.post(
+        reverse("talent:star_import", args=[tree.pk]),
+        {"file": upload(rows)},
+        headers={"accept-language": language},
+        follow=True,
+    )
+    return response.content.decode()
+
+
+def test_an_english_page_imports_the_chinese_workbook_its_help_describes(
+    client, admin_user, star_tree, english_catalog
+):
+    client.force_login(admin_user)
+    rows = [
+        ["C1", "站前社区党委", "社区党委", "", 10],
+        ["C1-B1", "第一党支部", "党支部", "C1", 10],
+        ["C1-B1-M1", "王伟", "党员", "C1-B1", 10],
+        ["C1-B1-M1-H1", "一号户", "文明户", "C1-B1-M1", 10],
+    ]
+    page = import_page(client, star_tree, rows, "en")
+    assert "4 rows imported and the tree certified again." in page
+    assert "is not a level" not in page
+    assert StarNode.objects.filter(is_ten_star=True).count() == 4
+
+
+def test_a_workbook_wrong_on_every_row_lists_a_few_problems_and_counts_the_rest(
+    client, admin_user, star_tree, english_catalog
+):
+    client.force_login(admin_user)
+    rows = [[f"H{number}", f"{number}号户", "居委会", "", 10] for number in range(100)]
+    page = import_page(client, star_tree, rows, "en")
+    assert page.count('<li class="msg-error">') == MESSAGES_SHOWN + 1
+    assert "row 2, column “层级”: “居委会” is not a level." in page
+    assert "row 21, column" in page and "row 22, column" not in page
+    assert "And 80 more problems." in page
+    page = import_page(client, star_tree, rows[: MESSAGES_SHOWN + 1], "en")
+    assert "And 1 more problem." in page
+    page = import_page(client, star_tree, rows[: MESSAGES_SHOWN + 1], "zh-hans")
+    assert "另有 1 个问题未列出。" in page
+    assert not StarNode.objects.exists()
+
+
+def test_a_nodes_verdict_reads_as_one_sentence_in_english(
+    client, leader, star_tree, star_branch, english_catalog
+):
+    branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
+    star_tree_certify(tree=star_tree)
+    client.force_login(leader)
+    url = reverse("talent:star_tree", args=[star_tree.pk])
+    page = client.get(url, {"node": branch.pk}, headers={"accept-language": "en"}).content.decode()
+    card = page.split('id="node-reason">')[1].split("</div>")[0].strip()
+    assert card == (
+        "<strong>Party branch 第3楼栋党支部</strong>: not ten-star — "
+        "7 of 10 party members ten-star, 70% &lt; 80%"
+    )
+    member = StarNode.objects.get(code="C1-B1-M01")
+    page = client.get(url, {"node": member.pk}, headers={"accept-language": "en"}).content.decode()
+    card = page.split('id="node-reason">')[1].split("</div>")[0].strip()
+    assert card == (
+        "<strong>Party member 党员1</strong>: ten-star — 10 of 10 households ten-star, 100% ≥ 80%"
+    )
+    page = client.get(url, {"node": branch.pk}).content.decode()
+    card = page.split('id="node-reason">')[1].split("</div>")[0].strip()
+    assert card == (
+        "<strong>党支部 第3楼栋党支部</strong>：不是十星 — 10 个党员中 7 个十星，70% &lt; 80%"
+    )
+
+
+def test_a_committee_with_one_branch_names_it_in_the_singular(
+    client, leader, star_tree, star_branch, english_catalog
+):
+    star_branch([(10, [10])])
+    star_tree_certify(tree=star_tree)
+    client.force_login(leader)
+    page = client.get(
+        reverse("talent:star_tree", args=[star_tree.pk]), headers={"accept-language": "en"}
+    ).content.decode()
+    assert "1 of 1 party branch ten-star, 100% ≥ 80%" in page
