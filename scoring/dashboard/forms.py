@@ -2,10 +2,14 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-from scoring.models import QUARTERS, Period
+from cadre.models import Unit
+from scoring.models import QUARTERS, Cycle, Indicator, Period
+from scoring.services.explain import figure
 
 POINTS_FIELD = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal(0)}
+BLANK = [("", "—")]
 
 
 class CompareForm(forms.Form):
@@ -19,14 +23,22 @@ class CompareForm(forms.Form):
         units = self.cleaned_data["units"]
         if not 2 <= len(units) <= 5:
             raise forms.ValidationError(
-                _("请选择2至5个单位进行对比，当前选择了%(count)d个。"),
+                ngettext_lazy(
+                    "请选择2至5个单位进行对比，当前选择了%(count)d个。",
+                    "请选择2至5个单位进行对比，当前选择了%(count)d个。",
+                    "count",
+                ),
                 params={"count": len(units)},
             )
         return units
 
 
 class WhatIfForm(forms.Form):
-    """The inputs a leader may change in the sandbox; every group of fields is optional."""
+    """The inputs a leader may change in the sandbox; every group of fields is optional.
+
+    Every choice starts blank, so that a leader who changes only the weights (or only an
+    indicator's points) sends no unit change.
+    """
 
     indicator = forms.ChoiceField(label=_("调整分值的指标"), required=False)
     max_points = forms.DecimalField(label=_("新的分值"), required=False, **POINTS_FIELD)
@@ -36,15 +48,32 @@ class WhatIfForm(forms.Form):
     weight_q4 = forms.DecimalField(label=_("四季度权重"), decimal_places=4, min_value=0)
     unit = forms.ChoiceField(label=_("调整数据的单位"), required=False)
     value_indicator = forms.ChoiceField(label=_("指标"), required=False)
-    value_period = forms.ChoiceField(label=_("期间"), choices=Period.choices, required=False)
+    value_period = forms.ChoiceField(
+        label=_("期间"), choices=BLANK + Period.choices, required=False
+    )
     value = forms.DecimalField(label=_("新的数值"), required=False, decimal_places=4)
 
-    def __init__(self, *args, indicator_choices, unit_choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        blank = [("", "—")]
-        self.fields["indicator"].choices = blank + indicator_choices
-        self.fields["value_indicator"].choices = blank + indicator_choices
-        self.fields["unit"].choices = blank + unit_choices
+    def __init__(
+        self, *args, cycle: Cycle, indicators: list[Indicator], units: list[Unit], **kwargs
+    ):
+        # Weights as a person writes them: 0.25, not the column's 0.2500.
+        initial = {f"weight_{p.lower()}": figure(w) for p, w in cycle.quarter_weights.items()}
+        super().__init__(*args, initial=initial, **kwargs)
+        indicator_choices = [
+            (
+                indicator.code,
+                _("%(code)s %(name)s（满分 %(max)s）")
+                % {
+                    "code": indicator.code,
+                    "name": indicator.name,
+                    "max": figure(indicator.max_points),
+                },
+            )
+            for indicator in indicators
+        ]
+        self.fields["indicator"].choices = BLANK + indicator_choices
+        self.fields["value_indicator"].choices = BLANK + indicator_choices
+        self.fields["unit"].choices = BLANK + [(unit.code, unit.name) for unit in units]
 
     def clean(self):
         data = super().clean()
@@ -58,7 +87,7 @@ class WhatIfForm(forms.Form):
         if None not in weights and sum(weights) != Decimal(1):
             self.add_error(
                 "weight_q4",
-                _("四个季度的权重之和应为1，现在是%(sum)s。") % {"sum": sum(weights)},
+                _("四个季度的权重之和应为1，现在是%(sum)s。") % {"sum": figure(sum(weights))},
             )
         return data
 

@@ -241,10 +241,7 @@ def whatif(request):
     )
     units = list(Unit.objects.filter(category=selection.category, is_active=True))
     form = WhatIfForm(
-        request.GET if "run" in request.GET else None,
-        initial={f"weight_{p.lower()}": w for p, w in cycle.quarter_weights.items()},
-        indicator_choices=[(i.code, f"{i.code} {i.name}（{i.max_points}）") for i in leaves],
-        unit_choices=[(unit.code, unit.name) for unit in units],
+        request.GET if "run" in request.GET else None, cycle=cycle, indicators=leaves, units=units
     )
     rows = None
     if form.is_valid() and selection.period:

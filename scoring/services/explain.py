@@ -8,11 +8,12 @@ with a fixed number of queries per page.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, F, Max, Min, When, Window
 from django.db.models.functions import Rank
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from cadre.models import Unit
 from scoring.models import (
@@ -29,6 +30,8 @@ from scoring.services.compute import normalised, points_round, two_places
 from scoring.services.points import unit_points
 
 ZERO = Decimal(0)
+# Points are carried to ten places: no ratio needs more to reproduce them.
+RATIO_PLACES_MAX = 10
 
 
 @dataclass
@@ -64,41 +67,71 @@ def signed(value: Decimal) -> str:
     return f"{points_round(value):+.2f}".replace("-", "−")
 
 
+def ratio_text(ratio: Decimal, *, floor: Decimal, cap: Decimal, maximum, points) -> str:
+    """The completion ratio with the fewest places, four at least, that keep its line true,
+    trailing zeros trimmed: below the floor stays below it, above the cap stays above it, and
+    between them ratio × maximum gives the points shown (1.0042 × 10 = 10.04, where two
+    places, 1.00 × 10, would not)."""
+    for places in range(4, RATIO_PLACES_MAX + 1):
+        shown = ratio.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if ratio < floor:
+            true = shown < floor
+        elif ratio > cap:
+            true = shown > cap
+        else:
+            true = two_places(maximum * shown) == two_places(points)
+        if true:
+            break
+    return figure(shown)
+
+
 def _completion_line(indicator: Indicator, value: Decimal, points: Decimal) -> str:
-    target, cap = indicator.target, indicator.cap
+    target, cap, floor = indicator.target, indicator.cap, indicator.floor
+    maximum = indicator.max_points
     if indicator.lower_is_better:
         if value == 0:
             return _("实际值为 0，按上限 %(cap)s × %(max)s = %(points)s") % {
                 "cap": figure(cap),
-                "max": figure(indicator.max_points),
+                "max": figure(maximum),
                 "points": two_places(points),
             }
         ratio, shown = target / value, f"{figure(target)}/{figure(value)}"
     else:
         ratio, shown = value / target, f"{figure(value)}/{figure(target)}"
-    start = _("完成率 %(ratio)s = %(value).2f") % {"ratio": shown, "value": ratio}
-    if ratio < indicator.floor:
-        return start + _("，低于下限 %(floor)s，得 0.00") % {"floor": figure(indicator.floor)}
+    start = _("完成率 %(ratio)s = %(value)s") % {
+        "ratio": shown,
+        "value": ratio_text(ratio, floor=floor, cap=cap, maximum=maximum, points=points),
+    }
+    if ratio < floor:
+        return start + _("，低于下限 %(floor)s，得 0.00") % {"floor": figure(floor)}
     if ratio > cap:
         start += _("，按上限 %(cap)s 计") % {"cap": figure(cap)}
-    return f"{start} × {figure(indicator.max_points)} = {two_places(points)}"
+    return f"{start} × {figure(maximum)} = {two_places(points)}"
 
 
 def _rank_line(indicator: Indicator, standing: Standing, points: Decimal) -> str:
     place, ranked, maximum = standing.place, standing.ranked, indicator.max_points
-    start = _("第 %(place)s 名 / 共 %(ranked)s 个单位") % {"place": place, "ranked": ranked}
     if indicator.step is not None:
         formula = f"{figure(maximum)} − {place - 1} × {figure(indicator.step)}"
-        if indicator.min_share:
-            formula += _("（不低于 %(floor)s）") % {"floor": figure(maximum * indicator.min_share)}
+        least = maximum * (indicator.min_share or ZERO)
+        if indicator.min_share or maximum - (place - 1) * indicator.step < least:
+            formula += _("（不低于 %(floor)s）") % {"floor": figure(least)}
     elif ranked == 1:
-        return start + _("，得满分 = %(points)s") % {"points": two_places(points)}
+        return ngettext(
+            "第 %(place)s 名 / 共 %(ranked)s 个单位，得满分 = %(points)s",
+            "第 %(place)s 名 / 共 %(ranked)s 个单位，得满分 = %(points)s",
+            ranked,
+        ) % {"place": place, "ranked": ranked, "points": two_places(points)}
     else:
         formula = (
             f"{figure(maximum)} − ({place} − 1)/({ranked} − 1) × {figure(maximum)}"
             f" × (1 − {figure(indicator.min_share)})"
         )
-    return f"{start}：{formula} = {two_places(points)}"
+    return ngettext(
+        "第 %(place)s 名 / 共 %(ranked)s 个单位：%(formula)s = %(points)s",
+        "第 %(place)s 名 / 共 %(ranked)s 个单位：%(formula)s = %(points)s",
+        ranked,
+    ) % {"place": place, "ranked": ranked, "formula": formula, "points": two_places(points)}
 
 
 def _best_ratio_line(indicator: Indicator, value: Decimal, standing: Standing, points) -> str:
@@ -169,13 +202,30 @@ def _value_line(indicator, value, points, standing) -> str:
         return _best_ratio_line(indicator, value, standing, points)
     if method == Method.DEDUCTION:
         lost = value * indicator.per_incident
-        return _("扣分 %(count)s 次 × %(each)s = %(lost)s，%(max)s − %(lost)s = %(points)s") % {
+        parts = {
             "count": figure(value),
             "each": figure(indicator.per_incident),
             "lost": figure(lost),
             "max": figure(indicator.max_points),
             "points": two_places(points),
         }
+        if lost > indicator.max_points:
+            return (
+                ngettext(
+                    "扣分 %(count)s 次 × %(each)s = %(lost)s，超过满分 %(max)s，得 0.00",
+                    "扣分 %(count)s 次 × %(each)s = %(lost)s，超过满分 %(max)s，得 0.00",
+                    int(value),
+                )
+                % parts
+            )
+        return (
+            ngettext(
+                "扣分 %(count)s 次 × %(each)s = %(lost)s，%(max)s − %(lost)s = %(points)s",
+                "扣分 %(count)s 次 × %(each)s = %(lost)s，%(max)s − %(lost)s = %(points)s",
+                int(value),
+            )
+            % parts
+        )
     if method == Method.BONUS:
         return _("加分 %(value)s（上限 %(max)s）= %(points)s") % {
             "value": figure(value),
@@ -281,7 +331,8 @@ def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[Indic
                 if (found := values.get((indicator.pk, quarter))) and found.value == 1
             ]
             explanation = (
-                _("一票否决：%(quarters)s已否决") % {"quarters": "、".join(vetoed_in)}
+                _("一票否决：%(quarters)s已否决")
+                % {"quarters": pgettext("between items of a list", "、").join(vetoed_in)}
                 if vetoed_in
                 else _("一票否决：未触发")
             )

@@ -5,6 +5,7 @@ format_html, whose lazy-string checks dominate at that size) cost more than the 
 take, so the rows are formatted here in one pass with the standard library's escaping.
 """
 
+import re
 from html import escape
 
 from django import template
@@ -17,18 +18,23 @@ from scoring.models import Grade
 
 register = template.Library()
 
+# Rank and unit stay pinned while the table scrolls sideways; what decides a unit's standing
+# (total, grade, bonus, adjustment, marks, missing) comes before the areas, so that a tablet
+# shows it without scrolling.
 ROW = (
-    '<tr data-unit="{code}"><td class="num rank">{rank}</td><td class="change">{change}</td>'
-    '<td><a href="{url}">{name}</a></td><td class="num total"><strong>{total}</strong></td>'
-    '{areas}<td class="num">{bonus}</td><td class="num">{adjustment}</td>'
+    '<tr data-unit="{code}"><td class="num rank pin pin-rank">{rank}</td>'
+    '<td class="change">{change}</td><td class="pin pin-unit"><a href="{url}">{name}</a></td>'
+    '<td class="num total"><strong>{total}</strong></td>'
     '<td class="grade-cell"><span class="grade grade-{grade}">{grade_label}</span></td>'
-    '<td>{marks}</td><td class="num">{missing}</td></tr>'
+    '<td class="num">{bonus}</td><td class="num">{adjustment}</td>'
+    '<td>{marks}</td><td class="num">{missing}</td>{areas}</tr>'
 )
 
 
 @register.simple_tag
 def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
-    """Return the <tr> of every ranked row: rank, change, unit, total, areas, marks."""
+    """Return the <tr> of every ranked row: rank, change, unit, total, grade, bonus,
+    adjustment, marks, missing, then the areas."""
     changes = {
         "up": '<span class="up" title="' + escape(_("上升")) + '">▲{}</span>',
         "down": '<span class="down" title="' + escape(_("下降")) + '">▼{}</span>',
@@ -66,7 +72,10 @@ def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
                 url=f"{unit_url}{code}/?{query}",
                 name=escape(result.unit.name),
                 total=result.total,
-                areas="".join(f'<td class="num">{points or "—"}</td>' for points in row.areas),
+                areas="".join(
+                    f'<td class="num area">{"—" if points is None else points}</td>'
+                    for points in row.areas
+                ),
                 bonus=result.bonus,
                 adjustment=result.adjustment,
                 grade=escape(result.grade),
@@ -76,3 +85,17 @@ def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
             )
         )
     return mark_safe("".join(html))
+
+
+NBSP = "\u00a0"
+BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
+OPERATOR = re.compile(r" ([=×−+/]) ")
+
+
+@register.filter
+def formula_breaks(text: str) -> str:
+    """Return an explanation that a narrow cell wraps only before an operator: a bracketed
+    term stays whole and an operator stays with the figure after it, so that
+    `10 − (6 − 1)/(12 − 1) × 10 × (1 − 0.6) = 8.18` never breaks inside `(1 − 0.6)`."""
+    text = BRACKETED.sub(lambda match: match.group().replace(" ", NBSP), str(text))
+    return OPERATOR.sub(lambda match: f" {match.group(1)}{NBSP}", text)

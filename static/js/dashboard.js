@@ -1,5 +1,6 @@
 /* Draws the dashboards' charts with ECharts from the JSON each page embeds (json_script).
-   Each chart is a <div data-chart="KIND" data-source="ID">; when drawn it gets data-rendered. */
+   Each chart is a <div data-chart="KIND" data-source="ID">; when drawn it gets data-rendered.
+   Tables that scroll sideways get a hint of the side with more to see. */
 (function () {
   "use strict";
   var css = getComputedStyle(document.documentElement);
@@ -19,7 +20,9 @@
         grid: { left: 48, right: 16, top: 16, bottom: 90 },
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: data.units, axisLabel: { rotate: 45, interval: 0 } },
-        yAxis: { type: "value", scale: true },
+        // Bars start at 0 (or below it, for a total an adjustment made negative): a zoomed
+        // axis would make the gaps between totals look many times larger than they are.
+        yAxis: { type: "value", min: function (extent) { return Math.min(0, extent.min); } },
         series: [{
           type: "bar",
           data: numbers(data.totals).map(function (total, index) {
@@ -85,9 +88,29 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
+  /* Mark each sideways-scrolling table with the side that has more to see (more-left,
+     more-right); dashboard.css fades or shadows that side. */
+  function scrollHints() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      function update() {
+        var hidden = wrap.scrollWidth - wrap.clientWidth;
+        wrap.classList.toggle("more-left", wrap.scrollLeft > 1);
+        wrap.classList.toggle("more-right", wrap.scrollLeft < hidden - 1);
+      }
+      wrap.addEventListener("scroll", update, { passive: true });
+      window.addEventListener("resize", update);
+      update();
+    });
+  }
+
+  function start() {
+    scrollHints();
     draw();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

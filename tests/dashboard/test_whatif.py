@@ -1,11 +1,14 @@
 """The what-if sandbox runs the real scoring service and changes nothing real."""
 
 from decimal import Decimal
+from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 
 from scoring.models import Indicator, IndicatorValue, UnitResult
 from scoring.services.compute import results_compute
+from tests.dashboard.translations import english_with_new_msgids
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +90,79 @@ def test_the_sandbox_checks_a_value_against_the_maximum_it_changes(
         f"&unit={town_units[0].code}&value_indicator=A1.1&value_period=Q2&value=280"
     )
     assert response.context["rows"] is not None
+
+
+class BrowserForm(HTMLParser):
+    """What a browser sends from the page's what-if form as it stands: every input's value,
+    every select's selected option (or its first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self.options, self.select, self.inside = {}, {}, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "whatif-form" in attrs.get("class", ""):
+            self.inside = True
+        elif not self.inside:
+            return
+        elif tag == "input":
+            self.fields[attrs["name"]] = attrs.get("value", "")
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select:
+            self.options.setdefault(self.select, attrs.get("value", ""))
+            if "selected" in attrs:
+                self.options[self.select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.inside = False
+
+    @classmethod
+    def defaults(cls, html: str) -> dict[str, str]:
+        parser = cls()
+        parser.feed(html)
+        return {**parser.fields, **parser.options}
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"indicator": "A1.1", "max_points": "300"},
+        {"weight_q1": "0.4", "weight_q2": "0.2", "weight_q3": "0.2", "weight_q4": "0.2"},
+    ],
+    ids=["points", "weights"],
+)
+def test_changing_only_points_or_weights_runs_the_sandbox(leader_client, computed, changed):
+    page = "/dashboard/whatif/?cycle=2025&period=Q2&category=ZJ"
+    sent = {**BrowserForm.defaults(leader_client.get(page).content.decode()), **changed}
+    assert sent["value_period"] == ""
+    response = leader_client.get(page, {**sent, "run": "1"})
+    assert response.context["form"].errors == {}
+    assert response.context["rows"] is not None
+    assert "调整单位数据时" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{"unit": "ZJ0001"}, {"value_period": "Q2"}, {"value_indicator": "A1.1", "value": "5"}],
+)
+def test_a_unit_change_given_in_part_is_refused(leader_client, computed, given):
+    response = leader_client.get(f"{WHATIF}&{urlencode(given)}")
+    assert response.context["rows"] is None
+    assert "调整单位数据时，单位、指标、期间和新的数值都要填写。" in response.content.decode()
+
+
+def test_weights_and_maximum_points_are_shown_as_people_write_them(
+    leader_client, computed, monkeypatch
+):
+    html = leader_client.get("/dashboard/whatif/?cycle=2025&period=Q2").content.decode()
+    assert 'name="weight_q1" value="0.25"' in html
+    assert ">A1.1 创新发展指标（满分 250）</option>" in html
+    english_with_new_msgids(monkeypatch)
+    leader_client.cookies["django_language"] = "en"
+    html = leader_client.get("/dashboard/whatif/?cycle=2025&period=Q2").content.decode()
+    assert ">A1.1 创新发展指标 (max 250)</option>" in html

@@ -1,0 +1,124 @@
+"""Explanation lines whose arithmetic a reader can check, in Chinese and in English."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from scoring.services.explain import unit_indicator_lines
+from tests.dashboard.translations import english_with_new_msgids
+
+pytestmark = pytest.mark.django_db
+
+FULL_WIDTH = re.compile("[：（）、，；　]")
+
+
+@pytest.fixture
+def english(monkeypatch):
+    english_with_new_msgids(monkeypatch)
+
+
+def line(cycle, unit, code, period="Q1"):
+    lines = unit_indicator_lines(cycle=cycle, unit=unit, period=period)
+    return next(found for found in lines if found.indicator.code == code)
+
+
+def completion_check(explanation: str) -> None:
+    """Assert that ratio × maximum, rounded to two places, gives the points the line shows."""
+    ratio, maximum, points = re.search(r"= ([\d.]+) × ([\d.]+) = ([\d.]+)$", explanation).groups()
+    product = (Decimal(ratio) * Decimal(maximum)).quantize(Decimal("0.01"))
+    assert product == Decimal(points), explanation
+
+
+@pytest.mark.parametrize(
+    ("value", "cap", "expected"),
+    [
+        ("3.0127", "1.2", "完成率 3.0127/3 = 1.0042 × 10 = 10.04"),
+        ("2.9850", "1", "完成率 2.985/3 = 0.995 × 10 = 9.95"),
+        # Two places would show 1.00: the cap applies because the ratio is above it.
+        ("3.009", "1", "完成率 3.009/3 = 1.003，按上限 1 计 × 10 = 10.00"),
+    ],
+)
+def test_a_completion_ratio_is_shown_with_the_places_its_points_need(
+    cycle, make_units, make_indicator, put, compute, value, cap, expected
+):
+    (unit,) = make_units(1)
+    indicator = make_indicator("C", 10, "completion", target=Decimal(3), cap=Decimal(cap))
+    put(indicator, {unit: value})
+    compute()
+    explanation = line(cycle, unit, "C").explanation
+    assert explanation == expected
+    if "按上限" not in explanation:
+        completion_check(explanation)
+
+
+def test_a_ratio_of_99_501_percent_is_not_shown_as_1(
+    cycle, make_units, make_indicator, put, compute
+):
+    (unit,) = make_units(1)
+    indicator = make_indicator("C", 10, "completion", target=Decimal(100))
+    put(indicator, {unit: "99.501"})
+    compute()
+    explanation = line(cycle, unit, "C").explanation
+    assert explanation == "完成率 99.501/100 = 0.995 × 10 = 9.95"
+    completion_check(explanation)
+
+
+def test_a_ratio_just_below_the_floor_is_not_shown_at_the_floor(
+    cycle, make_units, make_indicator, put, compute
+):
+    (unit,) = make_units(1)
+    indicator = make_indicator("C", 10, "completion", target=Decimal(100), floor=Decimal("0.5"))
+    put(indicator, {unit: "49.9999"})
+    compute()
+    assert line(cycle, unit, "C").explanation == (
+        "完成率 49.9999/100 = 0.499999，低于下限 0.5，得 0.00"
+    )
+
+
+def test_rank_points_that_reach_zero_say_so(cycle, make_units, make_indicator, put, compute):
+    units = make_units(4)
+    indicator = make_indicator("R", 10, "rank", step=Decimal(4))
+    put(indicator, dict(zip(units, ["9", "7", "5", "3"], strict=True)))
+    compute()
+    assert line(cycle, units[1], "R").explanation == "第 2 名 / 共 4 个单位：10 − 1 × 4 = 6.00"
+    assert line(cycle, units[3], "R").explanation == (
+        "第 4 名 / 共 4 个单位：10 − 3 × 4（不低于 0） = 0.00"
+    )
+
+
+def test_more_deductions_than_the_maximum_say_the_points_stop_at_zero(
+    cycle, make_units, make_indicator, put, compute
+):
+    (unit,) = make_units(1)
+    indicator = make_indicator("D", 5, "deduction", per_incident=Decimal(2))
+    put(indicator, {unit: "3"})
+    compute()
+    assert line(cycle, unit, "D").explanation == "扣分 3 次 × 2 = 6，超过满分 5，得 0.00"
+
+
+def test_english_lines_take_their_punctuation_and_plurals_from_the_translation(
+    cycle, make_units, make_indicator, put, compute, english
+):
+    units = make_units(3)
+    rank = make_indicator("R", 10, "rank", min_share=Decimal("0.6"))
+    single = make_indicator("S", 10, "rank", step=Decimal(2))
+    deduction = make_indicator("D", 15, "deduction", per_incident=Decimal(1))
+    many = make_indicator("M", 15, "deduction", per_incident=Decimal(1))
+    veto = make_indicator("V", 0, "veto")
+    put(rank, dict(zip(units, ["9", "7", "5"], strict=True)))
+    put(single, {units[0]: "1"})
+    put(deduction, {units[0]: "1"})
+    put(many, {units[0]: "2"})
+    for period in ("Q1", "Q2", "Q3"):
+        put(veto, {units[0]: "1" if period != "Q3" else "0"}, period)
+    compute()
+    assert line(cycle, units[0], "R", "Q1").explanation.startswith("Place 1 of 3 units: 10 − ")
+    assert line(cycle, units[0], "S").explanation == "Place 1 of 1 unit: 10 − 0 × 2 = 10.00"
+    assert line(cycle, units[0], "D").explanation == "1 incident × 1 = 1, 15 − 1 = 14.00"
+    assert line(cycle, units[0], "M").explanation == "2 incidents × 1 = 2, 15 − 2 = 13.00"
+    vetoed = line(cycle, units[0], "V", "Y").explanation
+    assert vetoed == "Veto: vetoed in Q1, Q2"
+    for code in ("R", "S", "D", "M"):
+        assert not FULL_WIDTH.search(line(cycle, units[0], code).explanation)
+    assert not FULL_WIDTH.search(vetoed)
