@@ -22,20 +22,15 @@ from scoring.models import Period
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "是", "对", "√"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "否", "", "×"}
-# How people name the periods besides their codes (Q1…Y) and labels (第一季度…全年).
-PERIOD_WORDS = {
-    "一季度": Period.Q1,
-    "二季度": Period.Q2,
-    "三季度": Period.Q3,
-    "四季度": Period.Q4,
-    "第一季度": Period.Q1,
-    "第二季度": Period.Q2,
-    "第三季度": Period.Q3,
-    "第四季度": Period.Q4,
-    "全年": Period.YEAR,
-    "年度": Period.YEAR,
-    "year": Period.YEAR,
-}
+# How people name the periods besides their codes (Q1…Y) and labels (第一季度…全年): the
+# quarters as 一季度, 第1季度, 3季 (see _period_words), the year as below.
+YEAR_WORDS = ("全年", "年度", "year")
+QUARTER_NUMERALS = {"1": "一", "2": "二", "3": "三", "4": "四"}
+# A period that names its year: 2026-Q1, 2026Q1, 2026 Q1, 2026年一季度, 2026年度 (the 年 of
+# 年度 belongs to the period word).
+YEAR_AND_PERIOD = re.compile(r"(\d{4})[-/_.]?(?:年(?!度))?(.+)")
+# Text echoed in a message is cut to this many characters: a cell may hold a whole essay.
+ECHO_LENGTH = 50
 
 
 @dataclass(frozen=True)
@@ -60,6 +55,31 @@ class CellError(ValueError):
     """A cell whose content cannot be read as what its column holds."""
 
 
+class ExcelError(str):
+    """An Excel error value (#DIV/0!, #N/A, #VALUE!…): a cell whose formula failed.
+
+    calamine reads such a cell as blank; scoring.services.excel_errors puts it back into the rows
+    as this type, so that the cell is refused instead of skipped. As text it is the error's name.
+    """
+
+
+def excel_error_message(error: str) -> str:
+    """Return what a clerk is told about a cell holding an Excel error value."""
+    return _("单元格是 Excel 错误值 %(error)s（公式没有算出结果）") % {"error": error}
+
+
+def cell_message(raw, message: str) -> str:
+    """Return the message about the cell, or, when it holds an Excel error, that its formula
+    failed: that is what is wrong with it, not the error's name read as a code or a number."""
+    return excel_error_message(raw) if isinstance(raw, ExcelError) else message
+
+
+def cell_echo(text: str) -> str:
+    """Return the text as a message quotes it: cut to ECHO_LENGTH characters with an ellipsis,
+    so that a long text typed into a cell does not become a problem as long."""
+    return text if len(text) <= ECHO_LENGTH else text[:ECHO_LENGTH] + "…"
+
+
 def cell_text(raw) -> str:
     """Return the cell as clean text: full-width forms folded, outer and inner runs of spaces
     collapsed, whole floats without their `.0` (codes typed as numbers)."""
@@ -77,7 +97,13 @@ def cell_text(raw) -> str:
 @lru_cache(maxsize=65536)
 def _text_clean(text: str) -> str:
     # Cached: a sheet repeats the same codes on every row, and NFKC dominates reading time.
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        # Format characters (Unicode category Cf: zero-width spaces and joiners, the word joiner,
+        # the BOM a CSV's first header keeps) come with text pasted from web pages and Word.
+        # NFKC keeps them and Excel does not show them: ZJ01 with one is not a code.
+        text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return " ".join(text.split())
 
 
 def header_key(raw) -> str:
@@ -117,9 +143,10 @@ def cell_decimal(raw) -> Decimal | None:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise CellError(_("应为数字，实为“%(text)s”") % {"text": cell_text(raw)}) from None
-    if not number.is_finite():
-        raise CellError(_("应为数字，实为“%(text)s”") % {"text": cell_text(raw)})
+        number = None
+    if number is None or not number.is_finite():
+        message = _("应为数字，实为“%(text)s”") % {"text": cell_echo(cell_text(raw))}
+        raise CellError(cell_message(raw, message))
     return number
 
 
@@ -162,21 +189,52 @@ def _largest_magnitude(model_field) -> Decimal:
     return largest
 
 
-def cell_period(raw) -> str | None:
-    """Return the period code the cell names, None when it names none.
+def cell_period(raw, *, year: int | None = None) -> str:
+    """Return the period code (Q1…Q4, Y) the cell names; raise CellError when it names none
+    (blank too) or names a year other than `year`.
 
-    Accepts the codes in any case (q1, Y), the labels in the current language (第一季度, 全年)
-    and the words clerks write (一季度, 年度, year).
+    Accepts the codes in any case (q1, Y), the labels in the current language (第一季度, 全年),
+    the words clerks write (一季度, 第1季度, 1季度, 年度, year), each also after its year
+    (2026-Q1, 2026Q1, 2026 Q1, 2026年一季度, 2026年度).
     """
-    return _period_words(get_language()).get(cell_text(raw).lower())
+    named = period_parse(raw)
+    if named is None:
+        message = _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {
+            "text": cell_echo(cell_text(raw))
+        }
+        raise CellError(cell_message(raw, message))
+    named_year, period = named
+    if year is not None and named_year not in (None, year):
+        raise CellError(
+            _("“%(text)s”是 %(named)s 年的期间，这里导入的是 %(year)s 年的考核")
+            % {"text": cell_echo(cell_text(raw)), "named": named_year, "year": year}
+        )
+    return period
+
+
+def period_parse(raw) -> tuple[int | None, str] | None:
+    """Return the year the cell or sheet name says (None when it says none) and the period code
+    it names, or None when it names no period; see cell_period for what is read."""
+    text = cell_text(raw).lower().replace(" ", "")
+    words = _period_words(get_language())
+    if text in words:
+        return None, words[text]
+    match = YEAR_AND_PERIOD.fullmatch(text)
+    if match and match[2] in words:
+        return int(match[1]), words[match[2]]
+    return None
 
 
 @lru_cache(maxsize=8)
 def _period_words(language: str | None) -> dict[str, str]:
     # Per language: the labels are translated, and reading them on every row costs.
     words = {period.lower(): str(period) for period in Period.values}
-    words |= {word: str(period) for word, period in PERIOD_WORDS.items()}
-    words |= {str(label).lower(): str(period) for period, label in Period.choices}
+    for digit, numeral in QUARTER_NUMERALS.items():
+        for number in (digit, numeral):
+            for spelled in (f"{number}季度", f"第{number}季度", f"{number}季", f"第{number}季"):
+                words[spelled] = f"Q{digit}"
+    words |= {word: str(Period.YEAR) for word in YEAR_WORDS}
+    words |= {str(label).lower().replace(" ", ""): str(period) for period, label in Period.choices}
     return words
 
 
@@ -187,7 +245,8 @@ def cell_bool(raw) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise CellError(_("应为 是/否（yes/no、1/0），实为“%(text)s”") % {"text": cell_text(raw)})
+    message = _("应为 是/否（yes/no、1/0），实为“%(text)s”") % {"text": cell_echo(cell_text(raw))}
+    raise CellError(cell_message(raw, message))
 
 
 def cell_list(raw) -> list[str]:
@@ -198,7 +257,8 @@ def cell_list(raw) -> list[str]:
 
 @dataclass(frozen=True)
 class Column:
-    """A column a sheet may hold, known by its key and the headers people write for it."""
+    """A column a sheet may hold, known by its key and the headers people write for it, the
+    most specific first (单位代码 before 单位): a header row naming several takes the first."""
 
     key: str
     headers: tuple[str, ...]
@@ -221,15 +281,21 @@ def sheet_columns_find(
     *, sheet: str, header: Sequence, columns: Sequence[Column], header_row: int = 1
 ) -> tuple[dict[str, int], dict[str, str], list[CellProblem]]:
     """Match a header row against the columns (English or Chinese, any order, extra columns
-    ignored); return each found column's position and letter, and a problem per missing one."""
-    normalised = [header_key(cell) for cell in header]
+    ignored); return each found column's position and letter, and a problem per missing one.
+
+    A column's names are tried in order, its key first: where a row has both 单位 (which may
+    hold the units' names) and 单位代码, the codes are read.
+    """
+    named_at: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        named_at.setdefault(header_key(cell), index)
     positions, letters, problems = {}, {}, []
     for column in columns:
-        names = {header_key(name) for name in (column.key, *column.headers)}
-        found = [index for index, text in enumerate(normalised) if text in names]
-        if found:
-            positions[column.key] = found[0]
-            letters[column.key] = get_column_letter(found[0] + 1)
+        names = (header_key(name) for name in (column.key, *column.headers))
+        found = next((named_at[name] for name in names if name in named_at), None)
+        if found is not None:
+            positions[column.key] = found
+            letters[column.key] = get_column_letter(found + 1)
         elif column.required:
             problems.append(
                 CellProblem(
@@ -263,6 +329,16 @@ def sheet_rows_read(
             continue
         data.append(SheetRow(number=number, cells=cells, letters=letters))
     return data, problems
+
+
+def sheet_rows_error_problems(*, sheet: str, rows: Iterable[SheetRow]) -> list[CellProblem]:
+    """Return a problem for each read cell that holds an Excel error (see ExcelError)."""
+    return [
+        row.place(sheet, key, excel_error_message(value))
+        for row in rows
+        for key, value in row.cells.items()
+        if isinstance(value, ExcelError)
+    ]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -38,14 +38,18 @@ from scoring.services.cells import (
     CellProblem,
     Column,
     cell_decimal,
+    cell_echo,
+    cell_message,
     cell_period,
     cell_safe,
     cell_text,
     cell_unescape,
     decimal_plain,
     header_key,
+    period_parse,
     sheet_columns_find,
 )
+from scoring.services.excel_errors import excel_errors_place, excel_errors_read
 from scoring.services.refresh import results_refresh_for_categories
 from scoring.services.uploads import upload_check
 from scoring.services.values import (
@@ -57,8 +61,10 @@ from scoring.services.values import (
     value_figure_problem,
     value_method_problem,
 )
-from scoring.services.workbook import history_copy
+from scoring.services.workbook import cell_number, history_copy
 
+# The most specific first: a row with both 单位代码 and 单位 (the units' names, often) has its codes
+# in 单位代码.
 UNIT_HEADERS = ("unit", "unit_code", "单位代码", "单位")
 # Columns a clerk's wide sheet carries beside the figures: read past, never taken for indicators.
 IGNORED_HEADERS = {
@@ -123,6 +129,9 @@ class SheetPlan:
     rows: int = 0
     periods: set[str] = field(default_factory=set)
     skipped_sheets: list[str] = field(default_factory=list)
+    # Sheets with a unit column but no indicator of the cycle (a list of units, instructions),
+    # skipped where another sheet has data.
+    skipped_without_indicators: list[str] = field(default_factory=list)
     # Cells still holding what the template was filled with, where someone has saved another
     # value since: the newer value stays.
     kept: int = 0
@@ -154,6 +163,17 @@ class Upload:
 Reading = tuple[Decimal | None, str, str | None, bool] | CellError
 
 
+@dataclass(frozen=True)
+class _HeadedSheet:
+    """A sheet whose header row names a unit column, and what else that row names."""
+
+    name: str
+    rows: list[list]
+    header_index: int
+    long: bool
+    names_indicators: bool
+
+
 @dataclass
 class _Context:
     """Everything a row is checked against, loaded in a fixed number of queries."""
@@ -170,6 +190,8 @@ class _Context:
     current_periods: set[str] = field(default_factory=set)
     # Values saved since the template was made: what each held then (None: no value).
     downloaded: dict[tuple[int, int, str], Decimal | None] = field(default_factory=dict)
+    # The header keys of the indicators' codes: a header naming one is a data sheet's.
+    indicator_headers: frozenset[str] = frozenset()
     # The sheet and row where each (unit, indicator, period) was met first, across sheets.
     seen: dict[tuple[int, int, str], tuple[str, int]] = field(default_factory=dict)
     readings: dict[tuple[type, object], Reading] = field(default_factory=dict)
@@ -223,8 +245,9 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     for row in header:
         sheet.append(row)
     for unit in units:
+        # More digits than Excel's fifteen are written as text, which reads back as it was.
         values = [
-            current.get((unit.pk, indicator.pk, period))
+            cell_number(current.get((unit.pk, indicator.pk, period)))
             if _applies(applies, indicator.pk, unit.category_id)
             else None
             for indicator in indicators
@@ -293,8 +316,8 @@ def _validation(indicator: Indicator) -> DataValidation:
 
 
 def sheet_upload_read(*, path) -> Upload:
-    """Return the workbook's visible sheets (name and rows, read with calamine) and what its
-    template information sheet says, if it has one."""
+    """Return the workbook's visible sheets (name and rows, read with calamine, Excel error
+    values as ExcelError) and what its template information sheet says, if it has one."""
     workbook = CalamineWorkbook.from_path(str(path))
     try:
         upload = Upload(sheets=[])
@@ -305,9 +328,18 @@ def sheet_upload_read(*, path) -> Upload:
             elif sheet.typ == SheetTypeEnum.WorkSheet and sheet.visible == SheetVisibleEnum.Visible:
                 rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
                 upload.sheets.append((sheet.name, rows))
-        return upload
     finally:
         workbook.close()
+    # calamine reads an error cell as a blank inside the sheet's range: a sheet without a blank
+    # cell holds none, and its XML (43 MB for 200,000 rows) need not be unpacked again.
+    with_blanks = {name for name, rows in upload.sheets if any("" in row for row in rows)}
+    if with_blanks:
+        errors = excel_errors_read(path, sheets=with_blanks)
+        upload.sheets = [
+            (name, list(excel_errors_place(rows, errors[name])) if name in errors else rows)
+            for name, rows in upload.sheets
+        ]
+    return upload
 
 
 def _template_info(rows: Sequence[Sequence]) -> TemplateInfo:
@@ -336,7 +368,8 @@ def sheet_changes_plan(
     indicator, period, value), English or Chinese headers. Each problem is placed by sheet, row
     and column; a value equal to the stored one is no change, and so is a template cell still
     holding what the template was filled with where someone has saved another value since.
-    Sheets without a unit column (instructions, lists) are skipped and named.
+    Sheets without a unit column (instructions) are skipped and named, and so are sheets whose
+    header names no indicator (a list of units) where another sheet has data.
     """
     plan = SheetPlan()
     try:
@@ -345,38 +378,99 @@ def sheet_changes_plan(
         plan.problems.append(CellProblem("", None, None, str(error)))
         return plan
     context = _context_load(cycle=cycle, user=user)
-    read = []
+    headed = []
     for sheet, rows in upload.sheets:
-        header_index = _header_row_find(rows)
-        if header_index is None:
-            if any(cell_text(cell) for row in rows for cell in row):
-                plan.skipped_sheets.append(sheet)
-            continue
-        read.append(sheet)
-        header = {header_key(cell) for cell in rows[header_index]}
-        if header & {header_key(name) for name in ("indicator", *LONG_COLUMNS[1].headers)}:
-            _long_plan(plan, context, sheet, rows, header_index, progress)
-            continue
-        sheet_period = _wide_period(plan, cycle, upload.template, sheet, period)
-        if sheet_period:
-            _downloaded_load(context, sheet_period, upload.template, user)
-            _wide_plan(plan, context, sheet, rows, header_index, sheet_period, progress)
-    if not read:
+        header_index = _header_row_find(rows, context.indicator_headers)
+        if header_index is not None:
+            headed.append(_sheet_headed(context, sheet, rows, header_index))
+        elif any(cell_text(cell) for row in rows for cell in row):
+            plan.skipped_sheets.append(sheet)
+    data = [sheet for sheet in headed if sheet.names_indicators]
+    if not headed:
         first = upload.sheets[0][0] if upload.sheets else ""
         message = _(
             "找不到表头：需要“单位代码”（unit）列，可以是宽表（指标代码作列名）"
             "或长表（单位代码、指标代码、期间、数值）。"
         )
         plan.problems.append(CellProblem(first, None, None, message))
+    elif not data:
+        # Nothing in the file is importable: a file of another year's cycle names none of this
+        # cycle's indicators, and says so; else each header lacks them.
+        message = _("表头中没有可导入的指标代码")
+        plan.problems += [
+            _other_year_problem(cycle, upload.template, sheet.name)
+            or CellProblem(sheet.name, sheet.header_index + 1, None, message)
+            for sheet in headed
+        ]
+    else:
+        plan.skipped_without_indicators = [
+            sheet.name for sheet in headed if not sheet.names_indicators
+        ]
+    for sheet in data:
+        if sheet.long:
+            _long_plan(plan, context, sheet.name, sheet.rows, sheet.header_index, progress)
+            continue
+        sheet_period = _wide_period(plan, cycle, upload.template, sheet.name, period)
+        if sheet_period:
+            _downloaded_load(context, sheet_period, upload.template, user)
+            _wide_plan(
+                plan, context, sheet.name, sheet.rows, sheet.header_index, sheet_period, progress
+            )
     return plan
 
 
-def _header_row_find(rows: Sequence[Sequence]) -> int | None:
-    names = {header_key(name) for name in UNIT_HEADERS} | _template_labels()[0]
+def _sheet_headed(context: _Context, name: str, rows: list[list], index: int) -> _HeadedSheet:
+    """Return what the sheet's header row names: a long sheet's indicator column, or the codes
+    of indicators as a wide sheet's columns. A sheet naming neither (a list of units,
+    instructions) holds nothing to import."""
+    keys = {header_key(cell) for cell in rows[index]}
+    long = bool(keys & _long_indicator_headers())
+    return _HeadedSheet(
+        name=name,
+        rows=rows,
+        header_index=index,
+        long=long,
+        names_indicators=long or bool(keys & context.indicator_headers),
+    )
+
+
+def _header_row_find(rows: Sequence[Sequence], indicator_headers: frozenset[str]) -> int | None:
+    """Return the index of the header row: of the first rows, the one that names a unit column
+    and the most columns a sheet may have (the first of equals), None when none names a unit
+    column. A title or a line of measurement units above the header may say 单位 too
+    ("填报单位：区发改局 … 单位 万元").
+    """
+    unit_names = set(_unit_headers())
+    expected = _sheet_headers() | indicator_headers
+    found, most = None, 0
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(header_key(cell) in names for cell in row):
-            return index
-    return None
+        keys = {header_key(cell) for cell in row}
+        if keys & unit_names and len(keys & expected) > most:
+            found, most = index, len(keys & expected)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _unit_headers() -> tuple[str, ...]:
+    """Return the headers of the unit column as header keys, the most specific first, the
+    template's label (in every language) last."""
+    names = [header_key(name) for name in UNIT_HEADERS]
+    names += sorted(_template_labels()[0] - set(names))
+    return tuple(names)
+
+
+@lru_cache(maxsize=1)
+def _long_indicator_headers() -> frozenset[str]:
+    indicator = LONG_COLUMNS[1]
+    return frozenset(header_key(name) for name in (indicator.key, *indicator.headers))
+
+
+@lru_cache(maxsize=1)
+def _sheet_headers() -> frozenset[str]:
+    """Return the header keys of the columns a sheet may have besides the indicators' codes."""
+    names = {header_key(name) for column in LONG_COLUMNS for name in (column.key, *column.headers)}
+    names |= {header_key(name) for name in IGNORED_HEADERS}
+    return frozenset(names | set(_unit_headers()))
 
 
 @lru_cache(maxsize=1)
@@ -416,15 +510,11 @@ def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, 
     name says ("Q2", "二季度", "2026-Q2"), else the template's, else the one picked at upload;
     a period picked that differs from the file's is a mistake, not a choice, and so is another
     year than the cycle's."""
-    title_year, title_period = _title_period(sheet)
-    year = title_year or (template and template.year)
-    if year not in (None, cycle.year):
-        message = _(
-            "这是 %(file)s 年考核的数据，当前导入的是 %(year)s 年的考核：请切换到 %(file)s 年，"
-            "或下载 %(year)s 年的模板。"
-        ) % {"file": year, "year": cycle.year}
-        plan.problems.append(CellProblem(sheet, None, None, message))
+    other_year = _other_year_problem(cycle, template, sheet)
+    if other_year:
+        plan.problems.append(other_year)
         return None
+    title_period = _title_period(sheet)[1]
     if template and template.period and title_period and title_period != template.period:
         # A renamed template sheet, or another period's sheet pasted in: which is meant?
         message = _(
@@ -452,21 +542,26 @@ def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, 
     return named or picked
 
 
+def _other_year_problem(
+    cycle: Cycle, template: TemplateInfo | None, sheet: str
+) -> CellProblem | None:
+    """Return the problem of a sheet whose name or template says another year than the
+    cycle's, None when it says the cycle's or none."""
+    title_year = _title_period(sheet)[0]
+    year = title_year or (template and template.year)
+    if year in (None, cycle.year):
+        return None
+    message = _(
+        "这是 %(file)s 年考核的数据，当前导入的是 %(year)s 年的考核：请切换到 %(file)s 年，"
+        "或下载 %(year)s 年的模板。"
+    ) % {"file": year, "year": cycle.year}
+    return CellProblem(sheet, None, None, message)
+
+
 def _title_period(title: str) -> tuple[int | None, str | None]:
     """Return the year and the period a sheet's name says ("2026-Q2", "二季度"), each None
     when it says none."""
-    text = cell_text(title)
-    year, _dash, rest = text.partition("-")
-    if year.isdigit() and rest and cell_period(rest):
-        return int(year), cell_period(rest)
-    return None, cell_period(text)
-
-
-def _cell_period_of_year(text: str, year: int) -> str | None:
-    """Return the period a long sheet's cell names ("Q2", "二季度", or "2026-Q2" in the cycle's
-    year), None when it names none of this cycle's."""
-    named_year, period = _title_period(text)
-    return period if named_year in (None, year) else None
+    return period_parse(title) or (None, None)
 
 
 def _context_load(*, cycle: Cycle, user) -> _Context:
@@ -489,6 +584,7 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
     return _Context(
         year=cycle.year,
         indicators=indicators,
+        indicator_headers=frozenset(header_key(code) for code in indicators),
         owned=owned,
         units=units,
         applies=indicator_categories(indicator.pk for indicator in indicators.values()),
@@ -567,15 +663,19 @@ def _current_values(
     }
 
 
-def _indicator_problem(context: _Context, code: str, period: str) -> tuple[Indicator | None, str]:
+def _indicator_problem(
+    context: _Context, code: str, period: str | None
+) -> tuple[Indicator | None, str]:
+    """Return the indicator of the code if values of the period may be imported for it, else
+    None and why not; with the period unknown, whether they may be for some period."""
     indicator = context.indicators.get(code)
     if indicator is None:
-        return None, _("未知指标代码“%(code)s”") % {"code": code}
+        return None, _("未知指标代码“%(code)s”") % {"code": cell_echo(code)}
     if indicator.method == Indicator.Method.EVALUATION:
         return None, _("%(code)s 是综合评价指标，按测评票数计分，不能导入数值") % {"code": code}
     if context.owned is not None and indicator.pk not in context.owned:
         return None, _("您不是指标 %(code)s 的评分账号，不能导入它的数据") % {"code": code}
-    if not period_fits_frequency(frequency=indicator.frequency, period=period):
+    if period and not period_fits_frequency(frequency=indicator.frequency, period=period):
         return None, _("指标 %(code)s %(frequency)s，不能填在期间 %(period)s") % {
             "code": code,
             "frequency": indicator.get_frequency_display(),
@@ -679,16 +779,19 @@ def _reading(context: _Context, raw) -> Reading:
 
 def _wide_columns(plan, context, sheet, header, header_number, period):
     """Return the unit column's position and the (position, letter, indicator) of each value
-    column."""
-    unit_names = {header_key(name) for name in UNIT_HEADERS} | _template_labels()[0]
-    ignored = {header_key(name) for name in IGNORED_HEADERS}
-    unit_position, columns, seen_codes = None, [], {}
+    column.
+
+    The unit column is the most specific the row names (单位代码 before 单位); other unit
+    columns, such as 单位 beside 单位代码 holding the names, are read past.
+    """
+    keys = [header_key(cell) for cell in header]
+    unit_names = _unit_headers()
+    unit_position = next(keys.index(name) for name in unit_names if name in keys)
+    ignored = {header_key(name) for name in IGNORED_HEADERS} | set(unit_names)
+    columns, seen_codes = [], {}
     for position, cell in enumerate(header):
         text, letter = cell_text(cell), get_column_letter(position + 1)
-        if header_key(cell) in unit_names and unit_position is None:
-            unit_position = position
-            continue
-        if not text or header_key(cell) in ignored:
+        if position == unit_position or not text or keys[position] in ignored:
             continue
         indicator, problem = _indicator_problem(context, text, period)
         if text in seen_codes:
@@ -702,10 +805,6 @@ def _wide_columns(plan, context, sheet, header, header_number, period):
             plan.problems.append(CellProblem(sheet, header_number, letter, problem))
         else:
             columns.append((position, letter, indicator))
-    if not columns and not plan.problems:
-        plan.problems.append(
-            CellProblem(sheet, header_number, None, _("表头中没有可导入的指标代码"))
-        )
     return unit_position, columns
 
 
@@ -713,7 +812,7 @@ def _wide_unit_problem(code: str, unit, seen_units: dict[int, int]) -> str:
     if not code:
         return _("缺少单位代码")
     if unit is None:
-        return _("未知单位代码“%(code)s”") % {"code": code}
+        return _("未知单位代码“%(code)s”") % {"code": cell_echo(code)}
     if unit[0] in seen_units:
         return _("单位 %(code)s 重复（另见第 %(row)s 行）") % {
             "code": code,
@@ -747,16 +846,22 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
+        width = len(row)
         unit = _unit_find(context, code)
         problem = _wide_unit_problem(code, unit, seen_units)
         if problem:
-            plan.problems.append(CellProblem(sheet, number, unit_letter, problem))
-            continue
-        seen_units[unit[0]] = number
-        width = len(row)
+            raw = row[unit_position] if unit_position < width else None
+            plan.problems.append(
+                CellProblem(sheet, number, unit_letter, cell_message(raw, problem))
+            )
+        else:
+            seen_units[unit[0]] = number
         for position, letter, indicator in columns:
             raw = row[position] if position < width else None
-            _value_add(plan, context, unit, indicator, period, raw, sheet, number, letter)
+            if problem:  # the row's figures are checked all the same: every problem at once
+                _value_alone_check(plan, context, indicator, raw, sheet, number, letter)
+            else:
+                _value_add(plan, context, unit, indicator, period, raw, sheet, number, letter)
 
 
 def _long_plan(plan, context, sheet, rows, header_index, progress):
@@ -770,11 +875,14 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
     unit_at, indicator_at, period_at, value_at = (positions[column.key] for column in LONG_COLUMNS)
     width = max(positions.values()) + 1
     # Read each distinct period text once: a sheet writes the same few on every row.
-    texts = {cell_text(row[period_at]) for row in rows[header_index + 1 :] if period_at < len(row)}
-    periods = {text: _cell_period_of_year(text, context.year) for text in texts}
-    _current_load(context, {period for period in periods.values() if period})
+    texts = {
+        cell_text(row[period_at]) if period_at < len(row) else ""
+        for row in rows[header_index + 1 :]
+    }
+    periods = {text: _period_read(text, context.year) for text in texts}
+    _current_load(context, {period for period in periods.values() if isinstance(period, str)})
     # A sheet names the same few indicators and periods on every row: check each pair once.
-    indicator_checks: dict[tuple[str, str], tuple[Indicator | None, str]] = {}
+    indicator_checks: dict[tuple[str, str | None], tuple[Indicator | None, str]] = {}
     for index in range(header_index + 1, len(rows)):
         row, number = rows[index], index + 1
         if len(row) < width:
@@ -786,29 +894,57 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
+        # Each cell is checked whatever is wrong with the others: every problem is said at once.
         unit = _unit_find(context, code)
         if unit is None:
-            message = _("未知单位代码“%(code)s”") % {"code": code}
-            plan.problems.append(CellProblem(sheet, number, letters["unit"], message))
-            continue
-        period = periods.get(period_text)
-        if period is None:
-            message = _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": period_text}
+            message = _("未知单位代码“%(code)s”") % {"code": cell_echo(code)}
+            plan.problems.append(
+                CellProblem(sheet, number, letters["unit"], cell_message(row[unit_at], message))
+            )
+        period = periods[period_text]
+        if isinstance(period, CellError):
+            message = cell_message(row[period_at], str(period))
             plan.problems.append(CellProblem(sheet, number, letters["period"], message))
-            continue
-        plan.periods.add(period)
+            period = None
+        else:
+            plan.periods.add(period)
         pair = (cell_text(row[indicator_at]), period)
         checked = indicator_checks.get(pair)
         if checked is None:
             checked = indicator_checks[pair] = _indicator_problem(context, *pair)
         indicator, problem = checked
         if indicator is None:
-            plan.problems.append(CellProblem(sheet, number, letters["indicator"], problem))
-            continue
+            message = cell_message(row[indicator_at], problem)
+            plan.problems.append(CellProblem(sheet, number, letters["indicator"], message))
         if raw is None or (isinstance(raw, str) and not cell_text(raw)):
             plan.problems.append(CellProblem(sheet, number, letters["value"], _("缺少数值")))
-            continue
-        _value_add(plan, context, unit, indicator, period, raw, sheet, number, letters["value"])
+        elif unit is None or period is None or indicator is None:
+            _value_alone_check(plan, context, indicator, raw, sheet, number, letters["value"])
+        else:
+            _value_add(plan, context, unit, indicator, period, raw, sheet, number, letters["value"])
+
+
+def _period_read(text: str, year: int) -> str | CellError:
+    """Return the period a long sheet's cell names, or why it names none of the cycle's."""
+    try:
+        return cell_period(text, year=year)
+    except CellError as error:
+        return error
+
+
+def _value_alone_check(plan, context, indicator, raw, sheet, row, column) -> None:
+    """Check a value whose row has its unit, period or indicator wrong: whether it is a number,
+    and one its indicator (when known) can take."""
+    reading = context.readings.get((raw.__class__, raw)) or _reading(context, raw)
+    if isinstance(reading, CellError):
+        plan.problems.append(CellProblem(sheet, row, column, str(reading)))
+        return
+    value, _text, figure_problem, _rounded = reading
+    if value is None:
+        return
+    method_problem = indicator and value_method_problem(indicator=indicator, value=value)
+    if method_problem or figure_problem:
+        plan.problems.append(CellProblem(sheet, row, column, method_problem or figure_problem))
 
 
 def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile) -> ImportRecord:
@@ -909,6 +1045,11 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
         notices.append(
             _("未读取的工作表（没有“单位代码”列）：%(sheets)s")
             % {"sheets": "、".join(plan.skipped_sheets)}
+        )
+    if plan.skipped_without_indicators:
+        notices.append(
+            _("未读取的工作表（表头中没有可导入的指标代码）：%(sheets)s")
+            % {"sheets": "、".join(plan.skipped_without_indicators)}
         )
     if plan.kept:
         notices.append(

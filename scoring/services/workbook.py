@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
+from xml.etree import ElementTree
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -47,9 +48,11 @@ from scoring.services.cells import (
     CellError,
     CellProblem,
     Column,
+    ExcelError,
     SheetRow,
     cell_bool,
     cell_decimal,
+    cell_echo,
     cell_list,
     cell_period,
     cell_prose,
@@ -58,8 +61,10 @@ from scoring.services.cells import (
     cell_unescape,
     decimal_fit_problem,
     decimal_plain,
+    sheet_rows_error_problems,
     sheet_rows_read,
 )
+from scoring.services.excel_errors import excel_errors_place, excel_errors_read
 from scoring.services.refresh import results_refresh_all
 from scoring.services.sql import table_name
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
@@ -91,8 +96,8 @@ class Sheet:
 
 CODE = Column("code", ("代码", "编码"))
 NAME = Column("name", ("名称",))
-UNIT = Column("unit", ("单位", "单位代码", "所在单位"))
-INDICATOR = Column("indicator", ("指标", "指标代码"))
+UNIT = Column("unit", ("单位代码", "单位", "所在单位"))
+INDICATOR = Column("indicator", ("指标代码", "指标"))
 PERIOD = Column("period", ("期间",))
 
 SETTINGS = Sheet(
@@ -250,7 +255,10 @@ class SheetReader:
         self.required = {column.key for column in sheet.columns if column.required}
 
     def problem(self, row: SheetRow, key: str, message: str) -> None:
-        # A missing required column is reported once, at the header, not on every row.
+        # A missing required column is reported once, at the header, not on every row; a cell
+        # holding an Excel error once, as such, where the rows were read (see _rows).
+        if isinstance(row.cells.get(key), ExcelError):
+            return
         if key in row.letters or key not in self.required:
             self.problems.append(row.place(self.sheet.name, key, message))
 
@@ -319,7 +327,7 @@ class SheetReader:
             row,
             key,
             _("应为 %(choices)s 之一，实为“%(text)s”")
-            % {"choices": " / ".join(choices.values), "text": text},
+            % {"choices": " / ".join(choices.values), "text": cell_echo(text)},
         )
         return None
 
@@ -327,7 +335,11 @@ class SheetReader:
         """Return the code in the cell when it is known, note the problem otherwise."""
         code = self.text(row, key)
         if code and code not in known:
-            self.problem(row, key, _("未知的%(what)s代码“%(code)s”") % {"what": what, "code": code})
+            self.problem(
+                row,
+                key,
+                _("未知的%(what)s代码“%(code)s”") % {"what": what, "code": cell_echo(code)},
+            )
             return None
         return code or None
 
@@ -347,11 +359,13 @@ def _model_field(model: type[Model], name: str):
 # --- reading -------------------------------------------------------------------------------
 
 
-def _sheets_read(data: bytes, problems: list[CellProblem]) -> dict[str, Iterator[list]]:
-    """Return each sheet's rows by its English name, noting the sheets that are missing."""
+def _sheets_read(data: bytes, problems: list[CellProblem]) -> dict[str, tuple[Iterator, bool]]:
+    """Return each sheet's rows by its English name, and whether any of its cells holds an Excel
+    error, noting the sheets that are missing."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (CalamineError, ValueError, OSError) as error:
+        errors = excel_errors_read(data)
+    except (CalamineError, ValueError, OSError, KeyError, ElementTree.ParseError) as error:
         raise WorkbookInvalid(
             [CellProblem("-", None, None, _("无法读取 .xlsx 文件：%(error)s") % {"error": error})]
         ) from error
@@ -372,21 +386,30 @@ def _sheets_read(data: bytes, problems: list[CellProblem]) -> dict[str, Iterator
                     % {"sheet": " / ".join((sheet.name, *sheet.aliases))},
                 )
             )
-        else:
-            sheets[sheet.name] = book.get_sheet_by_name(found).iter_rows()
+            continue
+        worksheet = book.get_sheet_by_name(found)
+        rows = worksheet.iter_rows()
+        first_column = worksheet.start[1] if worksheet.start else 0
+        sheet_errors = errors.get(found, {})
+        if first_column or sheet_errors:
+            # iter_rows starts each row at the first used column: counted from A instead, a
+            # problem names the column Excel shows.
+            rows = excel_errors_place(rows, sheet_errors, first_column=first_column)
+        sheets[sheet.name] = (rows, bool(sheet_errors))
     return sheets
 
 
 def _rows(sheet: Sheet, sheets: dict, problems: list[CellProblem]) -> list[SheetRow]:
     if sheet.name not in sheets:
         return []
-    rows, header_problems = sheet_rows_read(
-        sheet=sheet.name, rows=sheets[sheet.name], columns=sheet.columns
-    )
+    source, has_errors = sheets[sheet.name]
+    rows, header_problems = sheet_rows_read(sheet=sheet.name, rows=source, columns=sheet.columns)
     problems += header_problems
     # The export escapes text Excel would run as a formula; the import takes the escape back.
     for row in rows:
         row.cells = {key: cell_unescape(value) for key, value in row.cells.items()}
+    if has_errors:
+        problems += sheet_rows_error_problems(sheet=sheet.name, rows=rows)
     return rows
 
 
@@ -415,7 +438,7 @@ def _settings_read(
         elif key in SETTING_FIELDS:
             _setting_read(row, reader, key, contents.settings)
         else:
-            reader.problem(row, "key", _("未知的设置项“%(key)s”") % {"key": key})
+            reader.problem(row, "key", _("未知的设置项“%(key)s”") % {"key": cell_echo(key)})
     if "year" not in keys:
         reader.problems.append(CellProblem(SETTINGS.name, None, None, _("缺少设置项 year（年度）")))
     return keys
@@ -440,7 +463,7 @@ def _setting_read(row: SheetRow, reader: SheetReader, key: str, settings: dict) 
             row,
             "value",
             _("应为 %(count)s 个以逗号分隔的数字，实为“%(text)s”")
-            % {"count": len(names), "text": cell_text(row.cells.get("value"))},
+            % {"count": len(names), "text": cell_echo(cell_text(row.cells.get("value")))},
         )
         return
     for name, item in zip(names, items, strict=True):
@@ -516,7 +539,7 @@ def _indicators_read(
                 _("上级指标“%(code)s”应排在其下级之前")
                 if parent in all_codes
                 else _("未知的上级指标代码“%(code)s”")
-            ) % {"code": parent}
+            ) % {"code": cell_echo(parent)}
             reader.problem(row, "parent", message)
         indicator = {
             "code": code,
@@ -568,7 +591,9 @@ def _categories_cell(row: SheetRow, reader: SheetReader, categories: set[str]) -
     unknown = [code for code in codes if code not in categories]
     if unknown:
         reader.problem(
-            row, "categories", _("未知的类别代码“%(code)s”") % {"code": "、".join(unknown)}
+            row,
+            "categories",
+            _("未知的类别代码“%(code)s”") % {"code": cell_echo("、".join(unknown))},
         )
     return [code for code in codes if code in categories]
 
@@ -611,11 +636,14 @@ def _leaves(contents: Contents) -> tuple[dict[str, Leaf], set[str]]:
 class CellsChecker:
     """Checks the (unit, indicator, period) cells shared by the values and votes sheets."""
 
-    def __init__(self, reader: SheetReader, unit_categories: dict, leaves: dict, codes: set):
+    def __init__(
+        self, reader: SheetReader, unit_categories: dict, leaves: dict, codes: set, year: int | None
+    ):
         self.reader = reader
         self.unit_categories = unit_categories
         self.leaves = leaves
         self.codes = codes
+        self.year = year
 
     def read(self, row: SheetRow) -> tuple[str, Leaf, str] | None:
         reader = self.reader
@@ -628,7 +656,7 @@ class CellsChecker:
                 if indicator in self.codes
                 else _("未知的指标代码“%(code)s”")
             )
-            reader.problem(row, "indicator", message % {"code": indicator})
+            reader.problem(row, "indicator", message % {"code": cell_echo(indicator)})
         period = self._period(row, leaf)
         if unit and leaf and leaf.categories and self.unit_categories[unit] not in leaf.categories:
             reader.problem(
@@ -643,12 +671,10 @@ class CellsChecker:
         return None
 
     def _period(self, row: SheetRow, leaf: Leaf | None) -> str | None:
-        text = cell_text(row.cells.get("period"))
-        period = cell_period(text)
-        if period is None:
-            self.reader.problem(
-                row, "period", _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": text}
-            )
+        try:
+            period = cell_period(row.cells.get("period"), year=self.year)
+        except CellError as error:
+            self.reader.problem(row, "period", str(error))
             return None
         if leaf and not period_fits_frequency(frequency=leaf.frequency, period=period):
             self.reader.problem(
@@ -760,9 +786,13 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
             contents.rater_groups.append((code, name, weight))
     groups = {code for code, _name, _weight in contents.rater_groups}
 
-    checker = CellsChecker(readers["values"], unit_categories, leaves, indicator_codes)
+    checker = CellsChecker(
+        readers["values"], unit_categories, leaves, indicator_codes, contents.year
+    )
     _values_read(rows["values"], checker, contents)
-    checker = CellsChecker(readers["votes"], unit_categories, leaves, indicator_codes)
+    checker = CellsChecker(
+        readers["votes"], unit_categories, leaves, indicator_codes, contents.year
+    )
     _votes_read(rows["votes"], checker, groups, contents)
     _adjustments_read(rows["adjustments"], readers["adjustments"], unit_categories, contents)
     return contents, cycle, problems
@@ -772,12 +802,12 @@ def _adjustments_read(rows, reader: SheetReader, units: dict, contents: Contents
     points_field = _model_field(Adjustment, "points")
     for row in rows:
         unit = reader.reference(row, "unit", units, UNIT_WORD)
-        text = reader.text(row, "period")
-        period = cell_period(text)
-        if text and period is None:
-            reader.problem(
-                row, "period", _("期间应为 Q1、Q2、Q3、Q4 或 Y，实为“%(text)s”") % {"text": text}
-            )
+        period = None
+        if reader.text(row, "period"):
+            try:
+                period = cell_period(row.cells.get("period"), year=contents.year)
+            except CellError as error:
+                reader.problem(row, "period", str(error))
         points = reader.number(row, "points", required=True, model_field=points_field)
         reason = reader.text(row, "reason", prose=True)
         approved_by = reader.text(row, "approved_by", prose=True)
@@ -1095,11 +1125,15 @@ def _cycle_contents_write(
 
 def cell_number(value: Decimal | None):
     """Return a Decimal as the cell Excel should hold: an int or float when that keeps every
-    digit, else plain text (never an exponent such as 1E+1), None when blank."""
+    digit, else plain text (never an exponent such as 1E+1), None when blank.
+
+    Every digit means within Excel's fifteen significant digits, to which cell_decimal reads a
+    number back: 123456789012.3456 is a float, but would come back as 123456789012.346.
+    """
     if value is None:
         return None
     as_float = float(value)
-    if Decimal(repr(as_float)) != value:
+    if Decimal(format(as_float, ".15g")) != value:
         return decimal_plain(value)
     return int(value) if value == value.to_integral_value() else as_float
 

@@ -108,7 +108,8 @@ def test_unit_codes_typed_in_another_case_are_read(district, scorer, xlsx):
     }
     wide_sheet = xlsx([["单位代码", "GDP"], ["zj01", 20], ["ZJ01", 21]])
     assert _problems(_start(district, scorer, wide_sheet)) == [
-        (3, "A", "单位 ZJ01 重复（另见第 2 行）")
+        (3, "A", "单位 ZJ01 重复（另见第 2 行）"),
+        (3, "B", "分值应在 0 到 20.00 之间，实为 21"),  # the repeated row's figures are checked too
     ]
 
 
@@ -307,7 +308,7 @@ def test_more_problems_than_are_listed_are_counted(district, scorer, xlsx, monke
 def test_a_long_sheets_period_may_carry_the_cycles_year(district, scorer, xlsx):
     rows = [["unit", "indicator", "period", "value"], ["ZJ02", "GDP", "2026-Q2", 7]]
     record = _start(district, scorer, xlsx([*rows, ["JJ01", "GDP", "2025-Q2", 8]]))
-    assert _problems(record) == [(3, "C", "期间应为 Q1、Q2、Q3、Q4 或 Y，实为“2025-Q2”")]
+    assert _problems(record) == [(3, "C", "“2025-Q2”是 2025 年的期间，这里导入的是 2026 年的考核")]
     assert _changes(_start(district, scorer, xlsx(rows)), district) == {
         ("ZJ02", "GDP", "Q2"): (None, "7")
     }

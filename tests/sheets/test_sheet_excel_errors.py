@@ -1,0 +1,143 @@
+"""Excel error values (#DIV/0!, #N/A…) are refused where they stand, never read as blanks."""
+
+import io
+import re
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from scoring.models import ImportRecord, IndicatorValue
+from scoring.services.sheets import sheet_import_start, sheet_template_build
+from tests.sheets.excel_error_cells import error_cells_write, part_rewrite
+
+DIV0 = "单元格是 Excel 错误值 #DIV/0!（公式没有算出结果）"
+NA = "单元格是 Excel 错误值 #N/A（公式没有算出结果）"
+
+
+def _saved(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _book(rows, title="Sheet1") -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active.title = title
+    for row in rows:
+        workbook.active.append(row)
+    return _saved(workbook)
+
+
+def _start(district, scorer, data: bytes, period="Q1"):
+    upload = SimpleUploadedFile("sheet.xlsx", data)
+    return sheet_import_start(cycle=district["cycle"], user=scorer, period=period, upload=upload)
+
+
+def _problems(record):
+    return [
+        (error["sheet"], error["row"], error["column"], error["message"]) for error in record.errors
+    ]
+
+
+def _refused(record):
+    return record.status == ImportRecord.Status.FAILED and record.changes == []
+
+
+def test_an_error_in_the_templates_value_cell_is_named_not_skipped(district, scorer):
+    workbook = sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)
+    workbook.active["E5"] = 0  # ZJ01's SAFE, to be a failed formula
+    workbook.active["D6"] = 9  # ZJ02's GDP, a real change
+    data = error_cells_write(_saved(workbook), {"E5": "#DIV/0!"})
+    record = _start(district, scorer, data, period="")
+    assert _problems(record) == [("2026-Q1", 5, "E", DIV0)]
+    assert _refused(record)
+    assert IndicatorValue.objects.count() == 1
+
+
+def test_an_error_in_a_long_sheets_value_is_no_missing_value(district, scorer):
+    data = error_cells_write(
+        _book([["单位代码", "指标代码", "期间", "数值"], ["ZJ01", "GDP", "Q1", 0]]),
+        {"D2": "#DIV/0!"},
+    )
+    record = _start(district, scorer, data)
+    assert _problems(record) == [("Sheet1", 2, "D", DIV0)]
+    assert _refused(record)
+
+
+def test_an_error_in_a_code_cell_says_the_formula_failed(district, scorer):
+    long = error_cells_write(
+        _book([["单位代码", "指标代码", "期间", "数值"], ["ZJ01", "GDP", "Q1", 3]]),
+        {"A2": "#N/A", "B2": "#N/A", "C2": "#N/A"},
+    )
+    assert _problems(_start(district, scorer, long)) == [
+        ("Sheet1", 2, "A", NA),
+        ("Sheet1", 2, "C", NA),
+        ("Sheet1", 2, "B", NA),
+    ]
+    wide = error_cells_write(_book([["单位代码", "GDP"], ["ZJ01", 3]]), {"A2": "#N/A"})
+    assert _problems(_start(district, scorer, wide)) == [("Sheet1", 2, "A", NA)]
+
+
+def test_an_error_beside_the_read_columns_is_no_problem(district, scorer):
+    # 单位名称 filled by a VLOOKUP that found nothing: the column is not read.
+    data = error_cells_write(
+        _book([["单位代码", "单位名称", "GDP"], ["ZJ02", "东城", 7]]), {"B2": "#N/A"}
+    )
+    record = _start(district, scorer, data)
+    assert (record.errors, record.rows_changed) == ([], 1)
+
+
+def test_an_error_is_placed_in_a_sheet_whose_data_starts_at_b3(district, scorer):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["B3"], sheet["C3"], sheet["D3"] = "单位代码", "GDP", "SAFE"
+    sheet["B4"], sheet["C4"], sheet["D4"] = "ZJ01", 18, 1
+    sheet["B5"], sheet["C5"], sheet["D5"] = "ZJ02", 9, 0
+    data = error_cells_write(_saved(workbook), {"D5": "#VALUE!"})
+    record = _start(district, scorer, data)
+    assert _problems(record) == [
+        ("Sheet", 5, "D", "单元格是 Excel 错误值 #VALUE!（公式没有算出结果）")
+    ]
+
+
+def test_the_error_reader_takes_a_path_bytes_or_a_file_left_where_it_was(tmp_path):
+    from scoring.services.excel_errors import excel_errors_read
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "R&D <一>"
+    workbook.active.append(["单位代码", "GDP"])
+    workbook.active.append(["ZJ01", 1])
+    workbook.create_sheet("clean").append(["x"])
+    data = error_cells_write(_saved(workbook), {"B2": "#REF!"})
+
+    def relative_targets(relations: str) -> str:
+        # openpyxl names the sheet parts by an absolute path; Excel by one relative to xl/.
+        assert 'Target="/xl/worksheets/sheet1.xml"' in relations
+        return relations.replace('"/xl/worksheets/', '"worksheets/')
+
+    relative = part_rewrite(data, "xl/_rels/workbook.xml.rels", relative_targets)
+    path = tmp_path / "errors.xlsx"
+    path.write_bytes(relative)
+    expected = {"R&D <一>": {(1, 1): "#REF!"}}
+    assert excel_errors_read(data) == expected
+    assert excel_errors_read(path) == expected
+    assert excel_errors_read(str(path)) == expected
+    stream = io.BytesIO(relative)
+    stream.seek(7)
+    assert excel_errors_read(stream) == expected
+    assert stream.tell() == 7
+    assert excel_errors_read(data, sheets={"clean"}) == {}
+
+
+def test_error_cells_that_do_not_say_where_they_are_are_placed_by_counting():
+    from scoring.services.excel_errors import excel_errors_read
+
+    data = _book([["单位代码", "GDP", "SAFE"], ["ZJ01", 1, 2], ["ZJ02", 3, 4]])
+
+    def without_references(sheet: str) -> str:
+        # r is optional on rows and cells: B3 becomes the second cell of the third row.
+        sheet = sheet.replace('<row r="3">', "<row>")
+        return re.sub(r'<c r="B3"[^>]*>.*?</c>', '<c t="e"><f>1/0</f><v>#DIV/0!</v></c>', sheet)
+
+    data = part_rewrite(data, "xl/worksheets/sheet1.xml", without_references)
+    assert excel_errors_read(data) == {"Sheet1": {(2, 1): "#DIV/0!"}}
