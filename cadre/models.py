@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UnitCategory(models.Model):
@@ -13,8 +14,8 @@ class UnitCategory(models.Model):
 
     class Meta:
         ordering = ["sort_order", "code"]
-        verbose_name = _("单位类别")
-        verbose_name_plural = _("单位类别")
+        verbose_name = pgettext_lazy("model name", "单位类别")
+        verbose_name_plural = pgettext_lazy("model name, plural", "单位类别")
 
     def __str__(self):
         return self.name
@@ -39,8 +40,8 @@ class Unit(models.Model):
 
     class Meta:
         ordering = ["category__sort_order", "sort_order", "code"]
-        verbose_name = _("考核单位")
-        verbose_name_plural = _("考核单位")
+        verbose_name = pgettext_lazy("model name", "考核单位")
+        verbose_name_plural = pgettext_lazy("model name, plural", "考核单位")
 
     def __str__(self):
         return self.name
@@ -65,7 +66,9 @@ class Official(models.Model):
     )
     role = models.CharField(_("班子角色"), max_length=16, choices=Role, default=Role.MEMBER)
     position = models.CharField(_("职务"), max_length=128, blank=True)
-    rank_level = models.CharField(_("职级"), max_length=64, blank=True)
+    rank_level = models.CharField(
+        pgettext_lazy("civil-service rank", "职级"), max_length=64, blank=True
+    )
     gender = models.CharField(_("性别"), max_length=1, choices=Gender, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     in_young_cadre_pool = models.BooleanField(_("优秀年轻干部"), default=False)
@@ -74,8 +77,8 @@ class Official(models.Model):
 
     class Meta:
         ordering = ["unit__sort_order", "unit__code", "role", "code"]
-        verbose_name = _("干部")
-        verbose_name_plural = _("干部")
+        verbose_name = pgettext_lazy("model name", "干部")
+        verbose_name_plural = pgettext_lazy("model name, plural", "干部")
         constraints = [
             models.CheckConstraint(
                 condition=Q(in_young_cadre_pool=True) | Q(young_cadre_since__isnull=True),
@@ -112,8 +115,8 @@ class GrowthRecord(models.Model):
 
     class Meta:
         ordering = ["official", "-date", "-pk"]
-        verbose_name = _("成长纪实")
-        verbose_name_plural = _("成长纪实")
+        verbose_name = pgettext_lazy("model name", "成长纪实")
+        verbose_name_plural = pgettext_lazy("model name, plural", "成长纪实")
 
     def __str__(self):
         return f"{self.date} {self.title}"

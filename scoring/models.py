@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadre.models import Official, Unit, UnitCategory
@@ -82,8 +83,8 @@ class Cycle(models.Model):
 
     class Meta:
         ordering = ["-year"]
-        verbose_name = _("考核周期")
-        verbose_name_plural = _("考核周期")
+        verbose_name = pgettext_lazy("model name", "考核周期")
+        verbose_name_plural = pgettext_lazy("model name, plural", "考核周期")
         constraints = [
             models.CheckConstraint(
                 condition=Q(weight_q1__gte=0, weight_q2__gte=0, weight_q3__gte=0, weight_q4__gte=0)
@@ -227,8 +228,8 @@ class Indicator(models.Model):
 
     class Meta:
         ordering = ["cycle", "sort_order", "code"]
-        verbose_name = _("考核指标")
-        verbose_name_plural = _("考核指标")
+        verbose_name = pgettext_lazy("model name", "考核指标")
+        verbose_name_plural = pgettext_lazy("model name, plural", "考核指标")
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "code"], name="indicator_code_unique_in_cycle"
@@ -300,8 +301,8 @@ class Responsibility(models.Model):
     )
 
     class Meta:
-        verbose_name = _("指标责任人")
-        verbose_name_plural = _("指标责任人")
+        verbose_name = pgettext_lazy("model name", "指标责任人")
+        verbose_name_plural = pgettext_lazy("model name, plural", "指标责任人")
         constraints = [
             models.UniqueConstraint(fields=["official", "indicator"], name="responsibility_unique"),
         ]
@@ -322,8 +323,8 @@ class RaterGroup(models.Model):
 
     class Meta:
         ordering = ["cycle", "code"]
-        verbose_name = _("测评群体")
-        verbose_name_plural = _("测评群体")
+        verbose_name = pgettext_lazy("model name", "测评群体")
+        verbose_name_plural = pgettext_lazy("model name, plural", "测评群体")
         constraints = [
             models.UniqueConstraint(fields=["cycle", "code"], name="rater_group_code_unique"),
             models.CheckConstraint(condition=Q(weight__gte=0), name="rater_group_weight_positive"),
@@ -410,8 +411,8 @@ class IndicatorValue(models.Model):
     )
 
     class Meta:
-        verbose_name = _("指标数据")
-        verbose_name_plural = _("指标数据")
+        verbose_name = pgettext_lazy("model name", "指标数据")
+        verbose_name_plural = pgettext_lazy("model name, plural", "指标数据")
         indexes = [
             models.Index(
                 fields=["verified_by"],
@@ -455,8 +456,8 @@ class Vote(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("测评票数")
-        verbose_name_plural = _("测评票数")
+        verbose_name = pgettext_lazy("model name", "测评票数")
+        verbose_name_plural = pgettext_lazy("model name, plural", "测评票数")
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period", "rater_group"], name="vote_unique"
@@ -495,8 +496,8 @@ class Adjustment(models.Model):
 
     class Meta:
         ordering = ["cycle", "unit", "period", "pk"]
-        verbose_name = _("柔性考核调整")
-        verbose_name_plural = _("柔性考核调整")
+        verbose_name = pgettext_lazy("model name", "柔性考核调整")
+        verbose_name_plural = pgettext_lazy("model name, plural", "柔性考核调整")
         constraints = [
             models.CheckConstraint(condition=VALID_PERIOD, name="adjustment_period_valid"),
             models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
@@ -573,8 +574,8 @@ class UnitResult(models.Model):
                 fields=["cycle", "period", "category", "rank"], name="unit_result_ranking"
             ),
         ]
-        verbose_name = _("单位考核结果")
-        verbose_name_plural = _("单位考核结果")
+        verbose_name = pgettext_lazy("model name", "单位考核结果")
+        verbose_name_plural = pgettext_lazy("model name, plural", "单位考核结果")
         constraints = [
             models.UniqueConstraint(fields=["cycle", "unit", "period"], name="unit_result_unique"),
             models.CheckConstraint(condition=VALID_PERIOD, name="unit_result_period_valid"),
@@ -614,8 +615,8 @@ class CategoryPoints(models.Model):
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
     class Meta:
-        verbose_name = _("指标得分")
-        verbose_name_plural = _("指标得分")
+        verbose_name = pgettext_lazy("model name", "指标得分")
+        verbose_name_plural = pgettext_lazy("model name, plural", "指标得分")
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "category", "period"], name="category_points_unique"
@@ -657,8 +658,8 @@ class OfficialScore(models.Model):
 
     class Meta:
         ordering = ["cycle", "unit__code", "-score"]
-        verbose_name = _("干部个人得分")
-        verbose_name_plural = _("干部个人得分")
+        verbose_name = pgettext_lazy("model name", "干部个人得分")
+        verbose_name_plural = pgettext_lazy("model name, plural", "干部个人得分")
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "official", "period"], name="official_score_unique"
@@ -734,8 +735,8 @@ class ImportRecord(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
-        verbose_name = _("导入记录")
-        verbose_name_plural = _("导入记录")
+        verbose_name = pgettext_lazy("model name", "导入记录")
+        verbose_name_plural = pgettext_lazy("model name, plural", "导入记录")
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"
@@ -766,8 +767,8 @@ class ResultSnapshot(models.Model):
     class Meta:
         ordering = ["cycle", "-published_at", "-pk"]
         get_latest_by = ["published_at", "pk"]
-        verbose_name = _("发布结果快照")
-        verbose_name_plural = _("发布结果快照")
+        verbose_name = pgettext_lazy("model name", "发布结果快照")
+        verbose_name_plural = pgettext_lazy("model name, plural", "发布结果快照")
 
     def __str__(self):
         return f"{self.cycle} @ {self.published_at:%Y-%m-%d %H:%M}"

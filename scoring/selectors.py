@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils.text import capfirst
 
 from cadre.models import Unit
 from cadre.roles import ADMIN, user_has_role
@@ -182,7 +183,7 @@ def history_of_unit(
             adjustment_records,
             key=lambda r: r.id,
             show=lambda r: f"{r.points:+} ({r.reason}; {r.approved_by})",
-            label=lambda r: f"{Adjustment._meta.verbose_name} · {Period(r.period).label}",
+            label=lambda r: f"{capfirst(Adjustment._meta.verbose_name)} · {Period(r.period).label}",
         )
     events.sort(key=lambda event: event["when"], reverse=True)
     return events

@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 SCORE = {"max_digits": 6, "decimal_places": 2}
@@ -24,8 +25,8 @@ class Programme(models.Model):
 
     class Meta:
         ordering = ["sort_order", "code"]
-        verbose_name = _("人才计划")
-        verbose_name_plural = _("人才计划")
+        verbose_name = pgettext_lazy("model name", "人才计划")
+        verbose_name_plural = pgettext_lazy("model name, plural", "人才计划")
 
     def __str__(self):
         return self.name
@@ -54,7 +55,10 @@ class Talent(models.Model):
     field = models.CharField(_("专业领域"), max_length=64, blank=True)
     employer = models.CharField(_("工作单位"), max_length=128, blank=True)
     status = models.CharField(
-        _("状态"), max_length=16, choices=TalentStatus, default=TalentStatus.TALKS
+        pgettext_lazy("talent status", "状态"),
+        max_length=16,
+        choices=TalentStatus,
+        default=TalentStatus.TALKS,
     )
     status_date = models.DateField(_("状态日期"))
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
@@ -63,8 +67,8 @@ class Talent(models.Model):
 
     class Meta:
         ordering = ["-year", "programme__sort_order", "name", "pk"]
-        verbose_name = _("人才")
-        verbose_name_plural = _("人才库")
+        verbose_name = pgettext_lazy("model name", "人才")
+        verbose_name_plural = pgettext_lazy("model name, plural", "人才库")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=TalentStatus.values), name="talent_status_valid"
@@ -82,7 +86,9 @@ class TalentStatusChange(models.Model):
     talent = models.ForeignKey(
         Talent, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("人才")
     )
-    status = models.CharField(_("状态"), max_length=16, choices=TalentStatus)
+    status = models.CharField(
+        pgettext_lazy("talent status", "状态"), max_length=16, choices=TalentStatus
+    )
     date = models.DateField(_("日期"))
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -96,8 +102,8 @@ class TalentStatusChange(models.Model):
 
     class Meta:
         ordering = ["talent", "date", "pk"]
-        verbose_name = _("人才状态变更")
-        verbose_name_plural = _("人才状态变更")
+        verbose_name = pgettext_lazy("model name", "人才状态变更")
+        verbose_name_plural = pgettext_lazy("model name, plural", "人才状态变更")
 
     def __str__(self):
         return f"{self.talent} {self.get_status_display()} {self.date}"
@@ -114,8 +120,8 @@ class TalentTarget(models.Model):
 
     class Meta:
         ordering = ["-year", "programme__sort_order"]
-        verbose_name = _("年度引才目标")
-        verbose_name_plural = _("年度引才目标")
+        verbose_name = pgettext_lazy("model name", "年度引才目标")
+        verbose_name_plural = pgettext_lazy("model name, plural", "年度引才目标")
         constraints = [
             models.UniqueConstraint(fields=["year", "programme"], name="talent_target_unique"),
         ]
@@ -138,8 +144,8 @@ class AwardRound(models.Model):
 
     class Meta:
         ordering = ["-year"]
-        verbose_name = _("人才奖评选")
-        verbose_name_plural = _("人才奖评选")
+        verbose_name = pgettext_lazy("model name", "人才奖评选")
+        verbose_name_plural = pgettext_lazy("model name, plural", "人才奖评选")
 
     def __str__(self):
         return self.name
@@ -175,8 +181,8 @@ class AwardCategory(models.Model):
 
     class Meta:
         ordering = ["round", "sort_order", "pk"]
-        verbose_name = _("奖项")
-        verbose_name_plural = _("奖项")
+        verbose_name = pgettext_lazy("model name", "奖项")
+        verbose_name_plural = pgettext_lazy("model name, plural", "奖项")
         constraints = [
             models.UniqueConstraint(fields=["round", "name"], name="award_category_unique"),
             models.CheckConstraint(condition=Q(prize__gte=0), name="award_prize_non_negative"),
@@ -200,8 +206,8 @@ class Nomination(models.Model):
 
     class Meta:
         ordering = ["category", "pk"]
-        verbose_name = _("提名")
-        verbose_name_plural = _("提名")
+        verbose_name = pgettext_lazy("model name", "提名")
+        verbose_name_plural = pgettext_lazy("model name, plural", "提名")
 
     def __str__(self):
         return f"{self.nominee}（{self.category.name}）"
@@ -224,8 +230,8 @@ class ReviewScore(models.Model):
 
     class Meta:
         ordering = ["nomination", "reviewer"]
-        verbose_name = _("评审打分")
-        verbose_name_plural = _("评审打分")
+        verbose_name = pgettext_lazy("model name", "评审打分")
+        verbose_name_plural = pgettext_lazy("model name, plural", "评审打分")
         constraints = [
             models.UniqueConstraint(fields=["nomination", "reviewer"], name="review_score_unique"),
             models.CheckConstraint(
@@ -250,8 +256,8 @@ class FundYear(models.Model):
 
     class Meta:
         ordering = ["-year"]
-        verbose_name = _("人才专项资金")
-        verbose_name_plural = _("人才专项资金")
+        verbose_name = pgettext_lazy("model name", "人才专项资金")
+        verbose_name_plural = pgettext_lazy("model name, plural", "人才专项资金")
         constraints = [
             models.CheckConstraint(
                 condition=Q(committed__gte=0) & Q(committed__lte=F("budget")),
@@ -314,8 +320,8 @@ class Subsidy(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
-        verbose_name = _("人才补贴")
-        verbose_name_plural = _("人才补贴")
+        verbose_name = pgettext_lazy("model name", "人才补贴")
+        verbose_name_plural = pgettext_lazy("model name, plural", "人才补贴")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="subsidy_amount_positive"),
             models.CheckConstraint(
@@ -343,8 +349,8 @@ class StarTree(models.Model):
 
     class Meta:
         ordering = ["-year", "name"]
-        verbose_name = _("星级管理")
-        verbose_name_plural = _("星级管理")
+        verbose_name = pgettext_lazy("model name", "星级管理")
+        verbose_name_plural = pgettext_lazy("model name, plural", "星级管理")
         constraints = [
             models.CheckConstraint(
                 condition=Q(share__gte=0, share__lte=1), name="star_tree_share_is_share"
@@ -397,8 +403,8 @@ class StarNode(models.Model):
 
     class Meta:
         ordering = ["tree", "code"]
-        verbose_name = _("星级节点")
-        verbose_name_plural = _("星级节点")
+        verbose_name = pgettext_lazy("model name", "星级节点")
+        verbose_name_plural = pgettext_lazy("model name, plural", "星级节点")
         constraints = [
             models.UniqueConstraint(fields=["tree", "code"], name="star_node_code_unique"),
             models.CheckConstraint(condition=Q(stars__lte=10), name="star_node_stars_0_to_10"),
