@@ -55,7 +55,7 @@ def value_method_problem(*, indicator: Indicator, value: Decimal) -> str | None:
     if method in (Indicator.Method.DIRECT, Indicator.Method.BONUS):
         if value < 0 or value > indicator.max_points:
             return _("分值应在 0 到 %(max)s 之间，实为 %(value)s") % {
-                "max": indicator.max_points,
+                "max": decimal_plain(indicator.max_points),
                 "value": decimal_plain(value),
             }
     elif method == Indicator.Method.VETO:

@@ -6,7 +6,6 @@ from django.core.management import call_command
 
 from talent.models import AwardCategory, AwardRound, ReviewScore, StarTree
 from tests.browser.conftest import ARTIFACTS, log_in
-from tests.talent.english import english_catalog_add
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Kaohe@2026"
@@ -14,9 +13,8 @@ TABLET = {"width": 768, "height": 1024}
 
 
 @pytest.fixture
-def demo(db, monkeypatch):
+def demo(db):
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    english_catalog_add(monkeypatch)
 
 
 @pytest.fixture

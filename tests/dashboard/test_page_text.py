@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from cadre.models import GrowthRecord, Official
 from scoring.models import Cycle, Indicator, IndicatorValue, UnitResult
 from scoring.templatetags.dashboard_tables import formula_breaks
-from tests.dashboard.translations import english_with_new_msgids
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +18,7 @@ FULL_WIDTH = re.compile("[：（）、，；　]")
 
 
 @pytest.fixture
-def english(leader_client, monkeypatch):
-    english_with_new_msgids(monkeypatch)
+def english(leader_client):
     leader_client.cookies["django_language"] = "en"
     return leader_client
 

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from cadre import roles
 from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Indicator, RaterGroup
-from tests.entry.english import english_catalog_use, in_english
 
 
 def user_with_role(username, role=None, **extra):
@@ -75,8 +74,7 @@ def grid_post(cycle, period, cells):
 
 
 @pytest.fixture
-def english(client, settings, tmp_path):
-    """The client reads the pages in English, new msgids included (tests/entry/english.py)."""
-    english_catalog_use(settings=settings, folder=tmp_path / "locale")
-    in_english(client)
+def english(client):
+    """The client reads the pages in English, as the language switch makes it."""
+    client.cookies["django_language"] = "en"
     return client

@@ -39,7 +39,7 @@ def test_an_admin_change_is_checked_versioned_and_recorded_as_from_the_admin(adm
     url = f"/admin/scoring/indicatorvalue/{value.pk}/change/"
     form = {"indicator": value.indicator_id, "unit": value.unit_id, "period": "Q1", "value": "12"}
     page = admin_client.post(url, form).content.decode()
-    assert "分值应在 0 到 10.00 之间，实为 12" in page
+    assert "分值应在 0 到 10 之间，实为 12" in page
     assert admin_client.post(url, {**form, "value": "7"}).status_code == 302
     value.refresh_from_db()
     assert (value.value, value.version) == (Decimal("7"), 2)

@@ -40,7 +40,7 @@ def test_saving_keeps_valid_cells_marks_invalid_ones_and_counts_what_is_missing(
     page = scorer_client.post(grid_url(open_cycle), data).content.decode()
     assert "已保存 1 项" in page
     assert "1 项未保存" in page
-    assert "分值应在 0 到 10.00 之间，实为 11" in page
+    assert "分值应在 0 到 10 之间，实为 11" in page
     assert 'value="11"' in page  # what was typed stays, to be corrected
     assert '<strong id="missing-count">2</strong>' in page  # the refused one is typed
     assert IndicatorValue.objects.get().value == Decimal("7")

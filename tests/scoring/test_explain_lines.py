@@ -4,9 +4,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from scoring.services.explain import unit_indicator_lines
-from tests.dashboard.translations import english_with_new_msgids
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +14,9 @@ FULL_WIDTH = re.compile("[：（）、，；　]")
 
 
 @pytest.fixture
-def english(monkeypatch):
-    english_with_new_msgids(monkeypatch)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def line(cycle, unit, code, period="Q1"):

@@ -6,16 +6,14 @@ import re
 import pytest
 
 from scoring.models import Cycle, ImportRecord
-from tests.entry.english import english_catalog_use, in_english
 
 INDEX = "/entry/sheets/"
 MESSAGE = re.compile(r'<li class="msg-(\w+)">(.*?)</li>')
 
 
 @pytest.fixture
-def english(client, settings, tmp_path):
-    english_catalog_use(settings=settings, folder=tmp_path / "locale")
-    in_english(client)
+def english(client):
+    client.cookies["django_language"] = "en"
     return client
 
 

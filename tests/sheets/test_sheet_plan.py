@@ -109,7 +109,7 @@ def test_unit_codes_typed_in_another_case_are_read(district, scorer, xlsx):
     wide_sheet = xlsx([["单位代码", "GDP"], ["zj01", 20], ["ZJ01", 21]])
     assert _problems(_start(district, scorer, wide_sheet)) == [
         (3, "A", "单位 ZJ01 重复（另见第 2 行）"),
-        (3, "B", "分值应在 0 到 20.00 之间，实为 21"),  # the repeated row's figures are checked too
+        (3, "B", "分值应在 0 到 20 之间，实为 21"),  # the repeated row's figures are checked too
     ]
 
 
@@ -131,7 +131,7 @@ def test_every_problem_is_placed_and_nothing_is_kept(district, scorer, xlsx):
     problems = _problems(record)
     assert (1, "D", "未知指标代码“NOPE”") in problems
     assert (1, "E", "您不是指标 EDU 的评分账号，不能导入它的数据") in problems
-    assert (2, "B", "分值应在 0 到 20.00 之间，实为 25") in problems
+    assert (2, "B", "分值应在 0 到 20 之间，实为 25") in problems
     assert (2, "C", "扣分指标填发生次数（非负整数），实为 1.5") in problems
     assert (3, "A", "未知单位代码“XX99”") in problems
     assert (4, "B", "应为数字，实为“八十”") in problems
@@ -294,7 +294,7 @@ def test_a_formulas_long_decimals_are_rounded_and_typed_ones_refused(district, s
     assert _problems(typed) == [(2, "B", "最多保留 4 位小数，实为 3.333333")]
     huge = _start(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", 1e25], ["JJ01", 2.5e-7]]))
     assert _problems(huge) == [
-        (2, "B", "分值应在 0 到 20.00 之间，实为 10000000000000000000000000"),
+        (2, "B", "分值应在 0 到 20 之间，实为 10000000000000000000000000"),
     ]
     assert huge.problem_count == 1
 

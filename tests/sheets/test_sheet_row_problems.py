@@ -35,9 +35,9 @@ def test_a_long_rows_figure_is_checked_against_its_indicator_whatever_its_unit(
     )
     assert _problems(district, scorer, upload) == [
         (2, "A", "未知单位代码“ZJ99”"),
-        (2, "D", "分值应在 0 到 20.00 之间，实为 25"),
+        (2, "D", "分值应在 0 到 20 之间，实为 25"),
         (3, "C", "期间应为 Q1、Q2、Q3、Q4 或 Y，实为“Q9”"),
-        (3, "D", "分值应在 0 到 20.00 之间，实为 25"),
+        (3, "D", "分值应在 0 到 20 之间，实为 25"),
         (4, "B", "您不是指标 EDU 的评分账号，不能导入它的数据"),
         (5, "D", "缺少数值"),
     ]

@@ -18,7 +18,6 @@ from talent.models import (
     Subsidy,
     Talent,
 )
-from tests.talent.english import english_catalog_add
 
 
 @pytest.fixture
@@ -167,9 +166,3 @@ def star_branch(star_tree):
         return branch
 
     return build
-
-
-@pytest.fixture
-def english_catalog(monkeypatch):
-    """The English catalog with the talent pages' translations still to be added to locale/."""
-    english_catalog_add(monkeypatch)

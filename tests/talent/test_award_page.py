@@ -47,7 +47,7 @@ def score_inputs(page, nominations):
 
 
 def test_bad_scores_are_marked_in_their_rows_and_every_typed_value_stays(
-    client, make_user, make_category, english_catalog
+    client, make_user, make_category
 ):
     expert = make_user("expert1")
     category = make_category(reviewers=[expert])
@@ -110,9 +110,7 @@ def test_a_reviewer_is_offered_to_score_only_while_the_category_takes_scores(
     assert f'<span class="muted">{shown}</span>' in text
 
 
-def test_the_round_page_scrolls_its_table_and_counts_winners(
-    client, admin_user, make_category, english_catalog
-):
+def test_the_round_page_scrolls_its_table_and_counts_winners(client, admin_user, make_category):
     category = make_category()
     client.force_login(admin_user)
     page = client.get(

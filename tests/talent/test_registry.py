@@ -99,7 +99,7 @@ def test_two_status_changes_sent_at_once_are_made_one_after_the_other(make_talen
 
 
 def test_the_registry_filters_offer_all_and_call_a_talents_status_one_word_in_english(
-    client, admin_user, make_talent, english_catalog
+    client, admin_user, make_talent
 ):
     talent = make_talent()
     client.force_login(admin_user)

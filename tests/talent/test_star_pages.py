@@ -37,7 +37,7 @@ def import_page(client, tree, rows, language):
 
 
 def test_an_english_page_imports_the_chinese_workbook_its_help_describes(
-    client, admin_user, star_tree, english_catalog
+    client, admin_user, star_tree
 ):
     client.force_login(admin_user)
     rows = [
@@ -53,7 +53,7 @@ def test_an_english_page_imports_the_chinese_workbook_its_help_describes(
 
 
 def test_a_workbook_wrong_on_every_row_lists_a_few_problems_and_counts_the_rest(
-    client, admin_user, star_tree, english_catalog
+    client, admin_user, star_tree
 ):
     client.force_login(admin_user)
     rows = [[f"H{number}", f"{number}号户", "居委会", "", 10] for number in range(100)]
@@ -69,9 +69,7 @@ def test_a_workbook_wrong_on_every_row_lists_a_few_problems_and_counts_the_rest(
     assert not StarNode.objects.exists()
 
 
-def test_a_nodes_verdict_reads_as_one_sentence_in_english(
-    client, leader, star_tree, star_branch, english_catalog
-):
+def test_a_nodes_verdict_reads_as_one_sentence_in_english(client, leader, star_tree, star_branch):
     branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
     star_tree_certify(tree=star_tree)
     client.force_login(leader)
@@ -96,7 +94,7 @@ def test_a_nodes_verdict_reads_as_one_sentence_in_english(
 
 
 def test_a_committee_with_one_branch_names_it_in_the_singular(
-    client, leader, star_tree, star_branch, english_catalog
+    client, leader, star_tree, star_branch
 ):
     star_branch([(10, [10])])
     star_tree_certify(tree=star_tree)

@@ -148,7 +148,7 @@ def test_levels_are_read_by_their_value_and_their_label_in_either_language(star_
     ]
 
 
-def test_the_english_report_is_english_throughout(star_tree, star_branch, english_catalog):
+def test_the_english_report_is_english_throughout(star_tree, star_branch):
     star_branch([(10, [10] * 7 + [9] * 3), (10, [])])
     star_tree_certify(tree=star_tree)
     title, rows = _report_rows(star_tree, "en")
@@ -191,7 +191,7 @@ def test_the_english_report_is_english_throughout(star_tree, star_branch, englis
 @pytest.mark.parametrize("exported", ["zh-hans", "en"])
 @pytest.mark.parametrize("imported", ["zh-hans", "en"])
 def test_a_report_imports_back_from_either_language_into_either(
-    star_tree, star_branch, english_catalog, exported, imported
+    star_tree, star_branch, exported, imported
 ):
     star_branch([(10, [10] * 7 + [9] * 3)])
     StarNode.objects.filter(code="C1").update(name="=1+1 社区")
@@ -213,7 +213,7 @@ def test_a_report_imports_back_from_either_language_into_either(
     assert StarNode.objects.get(code="C1").name == "=1+1 社区"
 
 
-def test_a_wrong_parent_is_named_with_its_level_in_the_sentence(star_tree, english_catalog):
+def test_a_wrong_parent_is_named_with_its_level_in_the_sentence(star_tree):
     upload = workbook(
         [
             ["C1", "站前社区党委", "committee", "", 10],

@@ -203,9 +203,7 @@ def test_list_pages_use_a_fixed_number_of_queries(
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
-def test_the_star_reasons_speak_english_on_request(
-    client, leader, star_tree, star_branch, english_catalog
-):
+def test_the_star_reasons_speak_english_on_request(client, leader, star_tree, star_branch):
     branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
     star_tree_certify(tree=star_tree)
     client.force_login(leader)
