@@ -706,9 +706,8 @@ def _value_add(plan, context, unit, indicator, period, raw, sheet, row, column) 
         plan.problems.append(CellProblem(sheet, row, column, message))
         return
     context.seen[key] = (sheet, row)
-    reading = context.readings.get((raw.__class__, raw)) or _reading(context, raw)
-    if isinstance(reading, CellError):
-        plan.problems.append(CellProblem(sheet, row, column, str(reading)))
+    reading = _figure_read(plan, context, raw, sheet, row, column)
+    if reading is None:
         return
     value, text, figure_problem, rounded = reading
     if value is None:
@@ -932,12 +931,21 @@ def _period_read(text: str, year: int) -> str | CellError:
         return error
 
 
-def _value_alone_check(plan, context, indicator, raw, sheet, row, column) -> None:
-    """Check a value whose row has its unit, period or indicator wrong: whether it is a number,
-    and one its indicator (when known) can take."""
+def _figure_read(plan, context, raw, sheet, row, column) -> tuple | None:
+    """Return the cell's reading (value, text, figure problem, rounded), read once per distinct
+    cell, or None with the problem noted when the cell holds no number."""
     reading = context.readings.get((raw.__class__, raw)) or _reading(context, raw)
     if isinstance(reading, CellError):
         plan.problems.append(CellProblem(sheet, row, column, str(reading)))
+        return None
+    return reading
+
+
+def _value_alone_check(plan, context, indicator, raw, sheet, row, column) -> None:
+    """Check a value whose row has its unit, period or indicator wrong: whether it is a number,
+    and one its indicator (when known) can take."""
+    reading = _figure_read(plan, context, raw, sheet, row, column)
+    if reading is None:
         return
     value, _text, figure_problem, _rounded = reading
     if value is None:

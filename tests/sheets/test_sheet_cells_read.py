@@ -5,24 +5,7 @@ from django.utils import translation
 
 from scoring.models import ImportRecord
 from scoring.services.cells import CellError, cell_period
-from scoring.services.sheets import sheet_import_start
-
-
-def _start(district, scorer, upload, period="Q1"):
-    return sheet_import_start(cycle=district["cycle"], user=scorer, period=period, upload=upload)
-
-
-def _changes(record, district):
-    units = {unit.pk: code for code, unit in district["units"].items()}
-    indicators = {indicator.pk: code for code, indicator in district["indicators"].items()}
-    return {
-        (units[unit], indicators[indicator], period): (old, new)
-        for unit, indicator, period, old, new in record.changes
-    }
-
-
-def _problems(record):
-    return [(error["row"], error["column"], error["message"]) for error in record.errors]
+from tests.sheets.records import import_start, record_changes, record_problems
 
 
 def test_zero_width_characters_and_the_bom_are_read_past(district, scorer, xlsx):
@@ -33,9 +16,9 @@ def test_zero_width_characters_and_the_bom_are_read_past(district, scorer, xlsx)
             ["ZJ02", "\u200b8.5", "\ufeff2"],
         ]
     )
-    record = _start(district, scorer, upload)
+    record = import_start(district, scorer, upload)
     assert record.errors == []
-    assert _changes(record, district) == {
+    assert record_changes(record, district) == {
         ("ZJ01", "GDP", "Q1"): ("15", "8"),
         ("ZJ01", "SAFE", "Q1"): (None, "1"),
         ("ZJ02", "GDP", "Q1"): (None, "8.5"),
@@ -46,9 +29,9 @@ def test_zero_width_characters_and_the_bom_are_read_past(district, scorer, xlsx)
 def test_a_long_text_is_quoted_cut_short(district, scorer, xlsx):
     essay = "情况说明" * 1250  # 5,000 characters where a figure belongs
     upload = xlsx([["单位代码", "GDP"], ["ZJ01", essay], ["Z" * 300, 1]])
-    record = _start(district, scorer, upload)
+    record = import_start(district, scorer, upload)
     assert record.status == ImportRecord.Status.FAILED
-    assert _problems(record) == [
+    assert record_problems(record) == [
         (2, "B", f"应为数字，实为“{essay[:50]}…”"),
         (3, "A", f"未知单位代码“{'Z' * 50}…”"),
     ]
@@ -75,9 +58,9 @@ PERIOD_SPELLINGS = [
 @pytest.mark.parametrize("spelling", PERIOD_SPELLINGS)
 def test_a_long_sheet_reads_every_spelling_of_a_quarter(district, scorer, xlsx, spelling):
     upload = xlsx([["单位代码", "指标代码", "期间", "数值"], ["ZJ02", "GDP", spelling, 7]])
-    record = _start(district, scorer, upload, period="")
+    record = import_start(district, scorer, upload, period="")
     assert record.errors == []
-    assert _changes(record, district) == {("ZJ02", "GDP", "Q1"): (None, "7")}
+    assert record_changes(record, district) == {("ZJ02", "GDP", "Q1"): (None, "7")}
 
 
 def test_a_period_of_another_year_is_said_to_be_so(district, scorer, xlsx):
@@ -89,7 +72,7 @@ def test_a_period_of_another_year_is_said_to_be_so(district, scorer, xlsx):
             ["ZJ02", "GDP", "第五季度", 7],
         ]
     )
-    assert _problems(_start(district, scorer, upload)) == [
+    assert record_problems(import_start(district, scorer, upload)) == [
         (2, "C", "“2025-Q1”是 2025 年的期间，这里导入的是 2026 年的考核"),
         (3, "C", "“2025年二季度”是 2025 年的期间，这里导入的是 2026 年的考核"),
         (4, "C", "期间应为 Q1、Q2、Q3、Q4 或 Y，实为“第五季度”"),

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from scoring.models import ImportRecord, IndicatorValue
 from scoring.services.sheets import sheet_import_start, sheet_template_build
 from tests.sheets.excel_error_cells import error_cells_write, part_rewrite
+from tests.sheets.records import record_problems
 
 DIV0 = "单元格是 Excel 错误值 #DIV/0!（公式没有算出结果）"
 NA = "单元格是 Excel 错误值 #N/A（公式没有算出结果）"
@@ -33,12 +34,6 @@ def _start(district, scorer, data: bytes, period="Q1"):
     return sheet_import_start(cycle=district["cycle"], user=scorer, period=period, upload=upload)
 
 
-def _problems(record):
-    return [
-        (error["sheet"], error["row"], error["column"], error["message"]) for error in record.errors
-    ]
-
-
 def _refused(record):
     return record.status == ImportRecord.Status.FAILED and record.changes == []
 
@@ -49,7 +44,7 @@ def test_an_error_in_the_templates_value_cell_is_named_not_skipped(district, sco
     workbook.active["D6"] = 9  # ZJ02's GDP, a real change
     data = error_cells_write(_saved(workbook), {"E5": "#DIV/0!"})
     record = _start(district, scorer, data, period="")
-    assert _problems(record) == [("2026-Q1", 5, "E", DIV0)]
+    assert record_problems(record, with_sheet=True) == [("2026-Q1", 5, "E", DIV0)]
     assert _refused(record)
     assert IndicatorValue.objects.count() == 1
 
@@ -60,7 +55,7 @@ def test_an_error_in_a_long_sheets_value_is_no_missing_value(district, scorer):
         {"D2": "#DIV/0!"},
     )
     record = _start(district, scorer, data)
-    assert _problems(record) == [("Sheet1", 2, "D", DIV0)]
+    assert record_problems(record, with_sheet=True) == [("Sheet1", 2, "D", DIV0)]
     assert _refused(record)
 
 
@@ -69,13 +64,15 @@ def test_an_error_in_a_code_cell_says_the_formula_failed(district, scorer):
         _book([["单位代码", "指标代码", "期间", "数值"], ["ZJ01", "GDP", "Q1", 3]]),
         {"A2": "#N/A", "B2": "#N/A", "C2": "#N/A"},
     )
-    assert _problems(_start(district, scorer, long)) == [
+    assert record_problems(_start(district, scorer, long), with_sheet=True) == [
         ("Sheet1", 2, "A", NA),
         ("Sheet1", 2, "C", NA),
         ("Sheet1", 2, "B", NA),
     ]
     wide = error_cells_write(_book([["单位代码", "GDP"], ["ZJ01", 3]]), {"A2": "#N/A"})
-    assert _problems(_start(district, scorer, wide)) == [("Sheet1", 2, "A", NA)]
+    assert record_problems(_start(district, scorer, wide), with_sheet=True) == [
+        ("Sheet1", 2, "A", NA)
+    ]
 
 
 def test_an_error_beside_the_read_columns_is_no_problem(district, scorer):
@@ -95,7 +92,7 @@ def test_an_error_is_placed_in_a_sheet_whose_data_starts_at_b3(district, scorer)
     sheet["B5"], sheet["C5"], sheet["D5"] = "ZJ02", 9, 0
     data = error_cells_write(_saved(workbook), {"D5": "#VALUE!"})
     record = _start(district, scorer, data)
-    assert _problems(record) == [
+    assert record_problems(record, with_sheet=True) == [
         ("Sheet", 5, "D", "单元格是 Excel 错误值 #VALUE!（公式没有算出结果）")
     ]
 

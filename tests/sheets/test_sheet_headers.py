@@ -4,26 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from scoring.models import ImportRecord, IndicatorValue
-from scoring.services.sheets import sheet_import_start
-
-
-def _start(district, scorer, upload, period="Q1"):
-    return sheet_import_start(cycle=district["cycle"], user=scorer, period=period, upload=upload)
-
-
-def _changes(record, district):
-    units = {unit.pk: code for code, unit in district["units"].items()}
-    indicators = {indicator.pk: code for code, indicator in district["indicators"].items()}
-    return {
-        (units[unit], indicators[indicator], period): (old, new)
-        for unit, indicator, period, old, new in record.changes
-    }
-
-
-def _problems(record):
-    return [
-        (error["sheet"], error["row"], error["column"], error["message"]) for error in record.errors
-    ]
+from tests.sheets.records import import_start, record_changes, record_problems
 
 
 def _workbook(tmp_path, sheets: dict[str, list[list]]) -> SimpleUploadedFile:
@@ -40,9 +21,9 @@ def _workbook(tmp_path, sheets: dict[str, list[list]]) -> SimpleUploadedFile:
 
 def test_a_wide_sheet_reads_the_codes_of_单位代码_beside_单位_holding_names(district, scorer, xlsx):
     upload = xlsx([["序号", "单位", "单位代码", "GDP"], [1, "城关街道", "ZJ01", 8]])
-    record = _start(district, scorer, upload)
+    record = import_start(district, scorer, upload)
     assert record.errors == []
-    assert _changes(record, district) == {("ZJ01", "GDP", "Q1"): ("15", "8")}
+    assert record_changes(record, district) == {("ZJ01", "GDP", "Q1"): ("15", "8")}
 
 
 def test_a_long_sheet_reads_the_code_columns_beside_the_name_columns(district, scorer, xlsx):
@@ -52,13 +33,13 @@ def test_a_long_sheet_reads_the_code_columns_beside_the_name_columns(district, s
             [1, "城关街道", "ZJ01", "GDP", "Q1", 8],
         ]
     )
-    assert _changes(_start(district, scorer, units), district) == {
+    assert record_changes(import_start(district, scorer, units), district) == {
         ("ZJ01", "GDP", "Q1"): ("15", "8")
     }
     indicators = xlsx(
         [["单位代码", "指标", "指标代码", "期间", "数值"], ["ZJ02", "地区生产总值", "GDP", "Q1", 8]]
     )
-    assert _changes(_start(district, scorer, indicators), district) == {
+    assert record_changes(import_start(district, scorer, indicators), district) == {
         ("ZJ02", "GDP", "Q1"): (None, "8")
     }
 
@@ -74,9 +55,9 @@ def test_a_title_and_a_line_of_measurement_units_above_the_header_are_read_past(
             ["ZJ01", "城关街道", 8, 1],
         ]
     )
-    record = _start(district, scorer, upload)
+    record = import_start(district, scorer, upload)
     assert record.errors == []
-    assert _changes(record, district) == {
+    assert record_changes(record, district) == {
         ("ZJ01", "GDP", "Q1"): ("15", "8"),
         ("ZJ01", "SAFE", "Q1"): (None, "1"),
     }
@@ -88,14 +69,14 @@ def test_a_list_of_units_beside_the_data_is_skipped_whichever_comes_first(
     units = [["单位代码", "单位名称", "类别"], ["ZJ01", "城关街道", "镇街"]]
     for data in ([["单位代码", "单位名称", "GDP"], ["ZJ01", "城关街道", 8]], [["单位代码", "GDP"]]):
         for sheets in ({"单位列表": units, "数据": data}, {"数据": data, "单位列表": units}):
-            record = _start(district, scorer, _workbook(tmp_path, sheets))
+            record = import_start(district, scorer, _workbook(tmp_path, sheets))
             assert record.notices == ["未读取的工作表（表头中没有可导入的指标代码）：单位列表"]
             assert all(error["sheet"] != "单位列表" for error in record.errors)
     # And when the data sheet has problems of its own, they are its only ones.
     data = [["单位代码", "单位名称", "GDP"], ["ZJ99", "城关街道", 8]]
     for sheets in ({"单位列表": units, "数据": data}, {"数据": data, "单位列表": units}):
-        record = _start(district, scorer, _workbook(tmp_path, sheets))
-        assert _problems(record) == [("数据", 2, "A", "未知单位代码“ZJ99”")]
+        record = import_start(district, scorer, _workbook(tmp_path, sheets))
+        assert record_problems(record, with_sheet=True) == [("数据", 2, "A", "未知单位代码“ZJ99”")]
         assert record.notices == ["未读取的工作表（表头中没有可导入的指标代码）：单位列表"]
 
 
@@ -109,10 +90,10 @@ def test_an_instructions_sheet_naming_the_columns_is_skipped(district, scorer, t
             ["GDP", "地区生产总值得分，0–20 分"],
         ],
     }
-    record = _start(district, scorer, _workbook(tmp_path, sheets))
+    record = import_start(district, scorer, _workbook(tmp_path, sheets))
     assert record.errors == []
     assert record.notices == ["未读取的工作表（表头中没有可导入的指标代码）：填表说明"]
-    assert _changes(record, district) == {("ZJ01", "GDP", "Q1"): ("15", "8")}
+    assert record_changes(record, district) == {("ZJ01", "GDP", "Q1"): ("15", "8")}
 
 
 def test_a_file_with_nothing_to_import_says_so(district, scorer, tmp_path):
@@ -120,8 +101,10 @@ def test_a_file_with_nothing_to_import_says_so(district, scorer, tmp_path):
         "填表说明": [["请按单位填写"]],
         "单位列表": [["单位代码", "单位名称", "类别"], ["ZJ01", "城关街道", "镇街"]],
     }
-    record = _start(district, scorer, _workbook(tmp_path, sheets))
+    record = import_start(district, scorer, _workbook(tmp_path, sheets))
     assert record.status == ImportRecord.Status.FAILED
-    assert _problems(record) == [("单位列表", 1, None, "表头中没有可导入的指标代码")]
+    assert record_problems(record, with_sheet=True) == [
+        ("单位列表", 1, None, "表头中没有可导入的指标代码")
+    ]
     assert record.notices == ["未读取的工作表（没有“单位代码”列）：填表说明"]
     assert IndicatorValue.objects.count() == 1
