@@ -177,3 +177,14 @@ def test_the_results_page_counts_the_values_still_unverified(
     IndicatorValue.objects.filter(unit=town_units[0]).update(verified_at=timezone.now())
     page = leader_client.get("/dashboard/").content.decode()
     assert "本周期尚有 1 项数据未经考核办审核。" in page
+
+
+def test_the_unverified_count_is_grouped_by_thousands_in_english(
+    leader_client, stored_year, town_units, monkeypatch
+):
+    from scoring.dashboard import views
+
+    monkeypatch.setattr(views, "values_unverified_count", lambda cycle: 6224)
+    leader_client.cookies["django_language"] = "en"
+    page = leader_client.get("/dashboard/").content.decode()
+    assert "6,224 values of this cycle are not yet verified by the assessment office." in page
