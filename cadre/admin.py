@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_export import LocalDateExportMixin
@@ -33,6 +35,11 @@ class UnitAdmin(LocalDateExportMixin, ImportExportModelAdmin):
 class GrowthRecordInline(admin.TabularInline):
     model = GrowthRecord
     extra = 0
+    # The detail in a plain, narrower box: the admin's own text area is 48em wide whatever its
+    # cols, which made the official's page ~1,600 px wide; this one fits a 1366 px window.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 30})},
+    }
 
 
 @admin.register(Official)

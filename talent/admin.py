@@ -157,15 +157,18 @@ class AwardCategoryInlineForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
 
-class AwardCategoryInline(admin.TabularInline):
+class AwardCategoryInline(admin.StackedInline):
+    """Stacked, not a table: a row holding the reviewer picker made the round's page ~1,600 px
+    wide; stacked, the picker takes the page's width and the page fits a 1366 px window."""
+
     model = AwardCategory
     form = AwardCategoryInlineForm
     extra = 0
-    fields = ["name", "sort_order", "quota", "prize", "reviewers"]
+    fields = ["name", ("sort_order", "quota", "prize"), "reviewers"]
     filter_horizontal = ["reviewers"]
 
     def get_queryset(self, request):
-        # Each row is titled with its round's year and shows its reviewers.
+        # Each category is titled with its round's year and shows its reviewers.
         return super().get_queryset(request).select_related("round").prefetch_related("reviewers")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
