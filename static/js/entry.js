@@ -54,14 +54,36 @@
     }
   }
 
+  /* A count as the page's language writes it, the way Django's intcomma does (the server
+     passes its separator and group sizes): "6,224" in English, "6224" in Chinese. */
+  var SEPARATOR = msg.thousandSeparator || "";
+  var GROUPS = (msg.numberGrouping || "0").split(" ").map(Number);
+
+  function grouped(count) {
+    var digits = String(Math.abs(count));
+    var sign = count < 0 ? "-" : "";
+    if (!SEPARATOR || !GROUPS[0]) return sign + digits;
+    var sizes = GROUPS.slice(), size = sizes.shift(), out = "", run = 0;
+    for (var i = digits.length - 1; i >= 0; i -= 1) {
+      if (run && run === size) {
+        if (sizes.length) size = sizes.shift() || size;
+        out = SEPARATOR + out;
+        run = 0;
+      }
+      out = digits[i] + out;
+      run += 1;
+    }
+    return sign + out;
+  }
+
   function recount() {
     var missing = 0, invalid = 0;
     inputs.forEach(function (input) {
       if (normalise(input.value) === "") missing += 1;
       if (input.getAttribute("aria-invalid") === "true") invalid += 1;
     });
-    document.getElementById("missing-count").textContent = missing;
-    document.getElementById("invalid-count").textContent = invalid;
+    document.getElementById("missing-count").textContent = grouped(missing);
+    document.getElementById("invalid-count").textContent = grouped(invalid);
     document.getElementById("invalid-note").hidden = invalid === 0;
   }
 
