@@ -1,40 +1,124 @@
-"""Excel error values (#DIV/0!, #N/A, #VALUE!, #REF!…) of an .xlsx file, which calamine reads
-as blank cells.
+"""Cells of an .xlsx file that calamine reads otherwise than Excel shows them: error values
+(#DIV/0!, #N/A, #VALUE!, #REF!…), which it reads as blank cells, and numbers in a percent
+format, which it reads as the fraction stored (0.85 for a cell showing 85%).
 
 A failed formula is no blank: an import that took it for one would drop a figure without a
 word. Excel stores such a cell as `<c r="F5" t="e"><f>G5/0</f><v>#DIV/0!</v></c>`; these
 functions find those cells in the sheets' XML and put them back into the rows calamine read, as
 ExcelError values that the readers refuse.
+
+A number in a percent format is stored as `<c r="C2" s="1"><v>0.85</v></c>`, where style 1 of
+xl/styles.xml's cellXfs has the number format 9 (0%), 10 (0.00%) or a custom one showing a
+percent sign. The value is what the file holds, and some indicators do take fractions, so these
+cells are only found, for the import to say which they are.
+
+Both are found by scanning a sheet's XML in chunks for the markers of the cells sought (an
+error's type, a percent style's index), and only when a cell may be there: a sheet of 200,000
+rows is not parsed whole for one failed formula, nor unpacked at all in a workbook without a
+percent format.
 """
 
+import contextlib
 import io
 import posixpath
 import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.etree import ElementTree
 
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 
 from scoring.services.cells import ExcelError
 
 WORKBOOK_PART = "xl/workbook.xml"
 WORKBOOK_RELATIONS_PART = "xl/_rels/workbook.xml.rels"
+# The styles' part, found by its relationship's type (transitional or strict, both ending so),
+# else at its usual place.
+STYLES_RELATION_TYPE_END = "/styles"
+STYLES_PART = "xl/styles.xml"
 # An error cell's type attribute, as Excel and WPS write it and as other writers may.
 ERROR_TYPE_MARKERS = (b't="e"', b"t='e'")
 # A cell element (any namespace prefix), its start tag's attributes and its content.
-ERROR_CELL = re.compile(
+CELL = re.compile(
     rb"<(?:[\w.-]+:)?c\b(?P<attributes>[^>]*?)(?<!/)>(?P<content>.*?)</(?:[\w.-]+:)?c>", re.S
 )
-CELL_REFERENCE = re.compile(rb"""\br=["']([A-Z]+[0-9]+)["']""")
+# A cell's start tag, its attributes and whether it closes itself (a cell without a value).
+CELL_START = re.compile(rb"<(?:[\w.-]+:)?c\b(?P<attributes>[^>]*?)(?P<empty>/?)>")
+CELL_REFERENCE = re.compile(rb"""\br=["']([A-Z]+)([0-9]+)["']""")
+CELL_TYPE = re.compile(rb"""\bt=["']([^"']*)["']""")
+# What comes before an attribute's name.
+ATTRIBUTE_SPACE = b" \t\r\n"
 CELL_VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)<")
 CHUNK_BYTES = 1024 * 1024
 # More than a cell element takes (a formula has at most 8,192 characters).
 CELL_BYTES_MAX = 64 * 1024
+# Excel's built-in number formats that show a percentage: 0% and 0.00%.
+PERCENT_FORMATS_BUILTIN = frozenset({9, 10})
+# What a number format shows as written, not as an operator: quoted text, an escaped character,
+# a space as wide as a character (_x), a fill character (*x), a colour, condition or locale in
+# brackets. A % left over multiplies the number by 100.
+FORMAT_LITERALS = re.compile(r'"[^"]*"?|\\.|_.|\*.|\[[^\]]*\]?')
 
 # A sheet's error cells: (row, column) counted from A1 at 0 → the error's name.
 ErrorCells = dict[tuple[int, int], str]
+# A sheet's number cells in a percent format: (row, column) counted from A1 at 0, in order.
+PercentCells = list[tuple[int, int]]
+# The cells a scan found: (row, column) counted from A1 at 0 → the cell's type (t: "e" for an
+# error, "n" for a number) and an error's name.
+_Found = dict[tuple[int, int], tuple[str, str]]
+
+
+@dataclass
+class MarkedCells:
+    """A workbook's cells that calamine reads otherwise than Excel shows them, by sheet name
+    (sheets that have none left out)."""
+
+    errors: dict[str, ErrorCells] = field(default_factory=dict)
+    percent: dict[str, PercentCells] = field(default_factory=dict)
+
+
+def excel_cells_read(
+    source,
+    *,
+    errors: Collection[str] | None = None,
+    percent: Collection[str] | None = None,
+) -> MarkedCells:
+    """Return the error cells of the worksheets named in `errors` and the number cells in a
+    percent format of those named in `percent` (of every worksheet when None, of none when
+    empty).
+
+    `source` is a path, the file's bytes or a binary file object, which is left where it was.
+    Each sheet's XML is read once, and only where a sought cell may be: for error cells when it
+    is named in `errors`, for percent cells when it is named in `percent` and the workbook's
+    styles have a percent format.
+    """
+    marked = MarkedCells()
+    with _archive_open(source) as archive:
+        relations = _relations(archive)
+        styles = _percent_styles(archive, relations) if percent is None or percent else frozenset()
+        if not styles and errors is not None and not errors:
+            return marked
+        for name, part in _worksheet_parts(archive, relations).items():
+            sheet_errors = errors is None or name in errors
+            sheet_styles = styles if percent is None or name in percent else frozenset()
+            if not sheet_errors and not sheet_styles:
+                continue
+            error_cells, percent_cells = {}, []
+            for position, (kind, value) in _cells_find(
+                archive, part, errors=sheet_errors, styles=sheet_styles
+            ).items():
+                if kind == "e":
+                    error_cells[position] = value
+                else:
+                    percent_cells.append(position)
+            if error_cells:
+                marked.errors[name] = error_cells
+            if percent_cells:
+                marked.percent[name] = sorted(percent_cells)
+    return marked
 
 
 def excel_errors_read(source, *, sheets: Collection[str] | None = None) -> dict[str, ErrorCells]:
@@ -43,20 +127,7 @@ def excel_errors_read(source, *, sheets: Collection[str] | None = None) -> dict[
 
     `source` is a path, the file's bytes or a binary file object, which is left where it was.
     """
-    if isinstance(source, bytes | bytearray):
-        source = io.BytesIO(source)
-    position = source.tell() if hasattr(source, "tell") else None
-    try:
-        with zipfile.ZipFile(source) as archive:
-            errors = {}
-            for name, part in _worksheet_parts(archive).items():
-                if sheets is None or name in sheets:
-                    if cells := _error_cells(archive, part):
-                        errors[name] = cells
-            return errors
-    finally:
-        if position is not None:
-            source.seek(position)
+    return excel_cells_read(source, errors=sheets, percent=()).errors
 
 
 def excel_errors_place(
@@ -83,14 +154,38 @@ def excel_errors_place(
         yield row
 
 
-def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Return the zip entry of each sheet by its name, through the workbook's relationships."""
-    relations = ElementTree.fromstring(archive.read(WORKBOOK_RELATIONS_PART))
-    targets = {
-        relation.get("Id"): _part_path(relation.get("Target", ""))
+@contextlib.contextmanager
+def _archive_open(source) -> Iterator[zipfile.ZipFile]:
+    if isinstance(source, bytes | bytearray):
+        source = io.BytesIO(source)
+    position = source.tell() if hasattr(source, "tell") else None
+    try:
+        with zipfile.ZipFile(source) as archive:
+            yield archive
+    finally:
+        if position is not None:
+            source.seek(position)
+
+
+def _relations(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """Return the (id, type, zip entry) of each of the workbook's relationships (none when the
+    file has no relationships part)."""
+    try:
+        relations = ElementTree.fromstring(archive.read(WORKBOOK_RELATIONS_PART))
+    except KeyError:
+        return []
+    return [
+        (relation.get("Id"), relation.get("Type", ""), _part_path(relation.get("Target", "")))
         for relation in relations
         if _local_name(relation.tag) == "Relationship"
-    }
+    ]
+
+
+def _worksheet_parts(
+    archive: zipfile.ZipFile, relations: list[tuple[str, str, str]]
+) -> dict[str, str]:
+    """Return the zip entry of each sheet by its name, through the workbook's relationships."""
+    targets = {relation: target for relation, _type, target in relations}
     entries = set(archive.namelist())
     parts = {}
     for element in ElementTree.fromstring(archive.read(WORKBOOK_PART)).iter():
@@ -112,39 +207,115 @@ def _part_path(target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(WORKBOOK_PART), target))
 
 
-def _error_cells(archive: zipfile.ZipFile, part: str) -> ErrorCells:
-    """Return the sheet's error cells, found where its XML, read in chunks, holds an error
-    cell's type: a sheet of 200,000 rows is not parsed whole for one failed formula."""
-    cells: ErrorCells = {}
+def _percent_styles(
+    archive: zipfile.ZipFile, relations: list[tuple[str, str, str]]
+) -> frozenset[int]:
+    """Return the indices of the cell styles (cellXfs, a cell's s) whose number format shows a
+    percentage: built-in 9 (0%) and 10 (0.00%), or a custom format with a % outside quotes."""
+    entries = set(archive.namelist())
+    part = next(
+        (
+            target
+            for _id, kind, target in relations
+            if kind.endswith(STYLES_RELATION_TYPE_END) and target in entries
+        ),
+        STYLES_PART,
+    )
+    if part not in entries:
+        return frozenset()
+    formats = set(PERCENT_FORMATS_BUILTIN)
+    styles = set()
+    for element in ElementTree.fromstring(archive.read(part)):
+        name = _local_name(element.tag)
+        if name == "numFmts":
+            # Only these: the numFmt of a conditional format (dxfs) is no cell style's.
+            for number_format in element:
+                identifier = _number(number_format.get("numFmtId"))
+                if _local_name(number_format.tag) != "numFmt" or identifier is None:
+                    continue
+                if _format_shows_percent(number_format.get("formatCode", "")):
+                    formats.add(identifier)
+                else:  # a custom code given to a built-in id replaces it
+                    formats.discard(identifier)
+        elif name == "cellXfs":
+            cell_styles = (style for style in element if _local_name(style.tag) == "xf")
+            for index, style in enumerate(cell_styles):
+                if (_number(style.get("numFmtId")) or 0) in formats:
+                    styles.add(index)
+    return frozenset(styles)
+
+
+def _format_shows_percent(code: str) -> bool:
+    """Whether a number format code multiplies by 100: 0.0% does, 0.0"%" and 0.0\\% do not."""
+    return "%" in FORMAT_LITERALS.sub("", code)
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.strip().isdigit() else None
+
+
+def _cells_find(
+    archive: zipfile.ZipFile, part: str, *, errors: bool, styles: frozenset[int]
+) -> _Found:
+    """Return the sheet's error cells (when `errors`) and number cells of the `styles`, found
+    where its XML, read in chunks, holds an error cell's type or a style's index.
+
+    A column formatted as a percentage puts a style's index on every one of its cells (200,000
+    of a long sheet): for those only the start tag is read, each cell's value being calamine's.
+    """
+    markers = [(marker, True) for marker in ERROR_TYPE_MARKERS] if errors else []
+    markers += [
+        (marker, False)
+        for style in sorted(styles)
+        for marker in (b's="%d"' % style, b"s='%d'" % style)
+    ]
+    cells: _Found = {}
     overlap = b""
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK_BYTES):
             window = overlap + chunk
-            for marker in ERROR_TYPE_MARKERS:
+            for marker, error in markers:
                 position = window.find(marker)
                 while position >= 0:
                     # The element whose start tag holds the marker (a tag holds no <); one
-                    # whose start is in the last window was read there.
+                    # whose start is in the last window was read there. A row's style (s on
+                    # <row>) and a marker's text inside another attribute match no cell here.
                     start = window.rfind(b"<", 0, position)
-                    cell = ERROR_CELL.match(window, start) if start >= 0 else None
-                    if cell:
-                        reference = CELL_REFERENCE.search(cell["attributes"])
+                    tag = CELL_START.match(window, start) if start >= 0 else None
+                    if tag and tag.end() > position and window[position - 1] in ATTRIBUTE_SPACE:
+                        attributes = tag["attributes"]
+                        reference = CELL_REFERENCE.search(attributes)
                         if reference is None:  # r is optional: place the cells by counting
-                            return _error_cells_counted(archive, part)
-                        value = CELL_VALUE.search(cell["content"])
-                        if value and value[1].strip():
-                            row, column = coordinate_to_tuple(reference[1].decode())
-                            cells[row - 1, column - 1] = value[1].strip().decode()
+                            return _cells_counted(archive, part, errors=errors, styles=styles)
+                        kind = CELL_TYPE.search(attributes)
+                        kind = kind[1].decode() if kind else "n"
+                        found = None
+                        if error:
+                            cell = CELL.match(window, start)
+                            value = cell and CELL_VALUE.search(cell["content"])
+                            if kind == "e" and value and value[1].strip():
+                                found = (kind, value[1].strip().decode())
+                        elif kind == "n" and not tag["empty"]:
+                            found = (kind, "")
+                        if found:
+                            cells[int(reference[2]) - 1, _column_index(reference[1]) - 1] = found
                     position = window.find(marker, position + 1)
             # A cell cut by the chunk's end is read whole in the next window.
             overlap = window[-CELL_BYTES_MAX:]
     return cells
 
 
-def _error_cells_counted(archive: zipfile.ZipFile, part: str) -> ErrorCells:
-    """Return the sheet's error cells, parsing its XML whole to count the rows and cells that do
-    not say where they are."""
-    cells: ErrorCells = {}
+@lru_cache(maxsize=4096)
+def _column_index(letters: bytes) -> int:
+    return column_index_from_string(letters.decode())
+
+
+def _cells_counted(
+    archive: zipfile.ZipFile, part: str, *, errors: bool, styles: frozenset[int]
+) -> _Found:
+    """Return what _cells_find does, parsing the sheet's XML whole to count the rows and cells
+    that do not say where they are."""
+    cells: _Found = {}
     row = column = -1
     sheet_data = None
     with archive.open(part) as stream:
@@ -162,10 +333,13 @@ def _error_cells_counted(archive: zipfile.ZipFile, part: str) -> ErrorCells:
                     else:
                         column += 1
             elif name == "c":
-                if element.get("t") == "e":
-                    values = [child.text for child in element if _local_name(child.tag) == "v"]
-                    if values and values[0] and values[0].strip():
-                        cells[row, column] = values[0].strip()
+                kind = element.get("t", "n")
+                values = [child.text for child in element if _local_name(child.tag) == "v"]
+                value = (values[0] or "").strip() if values else ""
+                if kind == "e" and errors and value:
+                    cells[row, column] = (kind, value)
+                elif kind == "n" and values and (_number(element.get("s")) or 0) in styles:
+                    cells[row, column] = (kind, "")
                 element.clear()
             elif name == "row" and sheet_data is not None:
                 # Dropped as read: a sheet of a million rows is not kept in memory.

@@ -49,7 +49,7 @@ from scoring.services.cells import (
     period_parse,
     sheet_columns_find,
 )
-from scoring.services.excel_errors import excel_errors_place, excel_errors_read
+from scoring.services.excel_errors import PercentCells, excel_cells_read, excel_errors_place
 from scoring.services.refresh import results_refresh_for_categories
 from scoring.services.uploads import upload_check
 from scoring.services.values import (
@@ -111,6 +111,7 @@ PROGRESS_EVERY = 500
 PROGRESS_WRITE_INTERVAL = 0.5
 STORED_PROBLEMS = 1000
 LABEL_EDITS_NAMED = 10
+PERCENT_CELLS_NAMED = 10
 TEMPLATE_FIRST_ROW = 5
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="D9D9D9")
@@ -139,6 +140,10 @@ class SheetPlan:
     rounded: int = 0
     # Cells of the template's label rows (name, maximum, method) typed over: they import nothing.
     label_edits: list[str] = field(default_factory=list)
+    # Figures read from cells in a percent format, which hold the fraction (0.85 shown as 85%):
+    # how many, and the sheet, reference (C2) and value read of the first PERCENT_CELLS_NAMED.
+    percent_count: int = 0
+    percent_cells: list[tuple[str, str, Decimal]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -152,10 +157,12 @@ class TemplateInfo:
 
 @dataclass
 class Upload:
-    """The visible sheets of an uploaded workbook, in order, and its template's information."""
+    """The visible sheets of an uploaded workbook, in order, its template's information and its
+    number cells in a percent format by sheet."""
 
     sheets: list[tuple[str, list[list]]]
     template: TemplateInfo | None = None
+    percent_cells: dict[str, PercentCells] = field(default_factory=dict)
 
 
 # A cell read as a value: the number (None when blank), its plain digits, the problem of its
@@ -317,7 +324,8 @@ def _validation(indicator: Indicator) -> DataValidation:
 
 def sheet_upload_read(*, path) -> Upload:
     """Return the workbook's visible sheets (name and rows, read with calamine, Excel error
-    values as ExcelError) and what its template information sheet says, if it has one."""
+    values as ExcelError), what its template information sheet says, if it has one, and where
+    its numbers in a percent format are (calamine reads them as the fraction stored)."""
     workbook = CalamineWorkbook.from_path(str(path))
     try:
         upload = Upload(sheets=[])
@@ -331,14 +339,20 @@ def sheet_upload_read(*, path) -> Upload:
     finally:
         workbook.close()
     # calamine reads an error cell as a blank inside the sheet's range: a sheet without a blank
-    # cell holds none, and its XML (43 MB for 200,000 rows) need not be unpacked again.
+    # cell holds none, and its XML (43 MB for 200,000 rows) need not be unpacked again, nor for
+    # percent cells where the workbook's styles have no percent format.
     with_blanks = {name for name, rows in upload.sheets if any("" in row for row in rows)}
-    if with_blanks:
-        errors = excel_errors_read(path, sheets=with_blanks)
-        upload.sheets = [
-            (name, list(excel_errors_place(rows, errors[name])) if name in errors else rows)
-            for name, rows in upload.sheets
-        ]
+    if upload.sheets:
+        marked = excel_cells_read(
+            path, errors=with_blanks, percent=[name for name, _rows in upload.sheets]
+        )
+        errors = marked.errors
+        if errors:
+            upload.sheets = [
+                (name, list(excel_errors_place(rows, errors[name])) if name in errors else rows)
+                for name, rows in upload.sheets
+            ]
+        upload.percent_cells = marked.percent
     return upload
 
 
@@ -409,14 +423,58 @@ def sheet_changes_plan(
     for sheet in data:
         if sheet.long:
             _long_plan(plan, context, sheet.name, sheet.rows, sheet.header_index, progress)
-            continue
-        sheet_period = _wide_period(plan, cycle, upload.template, sheet.name, period)
-        if sheet_period:
+        else:
+            sheet_period = _wide_period(plan, cycle, upload.template, sheet.name, period)
+            if not sheet_period:
+                continue
             _downloaded_load(context, sheet_period, upload.template, user)
             _wide_plan(
                 plan, context, sheet.name, sheet.rows, sheet.header_index, sheet_period, progress
             )
+        if sheet.name in upload.percent_cells:
+            _percent_figures_add(plan, context, sheet, upload.percent_cells[sheet.name])
     return plan
+
+
+def _percent_figures_add(
+    plan: SheetPlan, context: _Context, sheet: _HeadedSheet, cells: PercentCells
+) -> None:
+    """Count in the plan those of the sheet's cells in a percent format that hold a figure (a
+    number in the value column of a long sheet, in an indicator's column of a wide one, below
+    the header and not on the template's label rows), keeping the first few with the value read.
+    A zero reads the same either way and is left out.
+    """
+    header = sheet.rows[sheet.header_index]
+    keys = [header_key(cell) for cell in header]
+    label_rows, unit_position = {}, None
+    if sheet.long:
+        positions, _letters, problems = sheet_columns_find(
+            sheet=sheet.name, header=header, columns=LONG_COLUMNS
+        )
+        columns = set() if problems else {positions["value"]}
+    else:
+        unit_position = next(keys.index(name) for name in _unit_headers() if name in keys)
+        columns = {
+            position
+            for position, key in enumerate(keys)
+            if key in context.indicator_headers and position != unit_position
+        }
+        label_rows = _template_labels()[1]
+    for row, column in cells:
+        if row <= sheet.header_index or column not in columns or row >= len(sheet.rows):
+            continue
+        cells_of_row = sheet.rows[row]
+        if unit_position is not None and unit_position < len(cells_of_row):
+            if header_key(cells_of_row[unit_position]) in label_rows:
+                continue
+        raw = cells_of_row[column] if column < len(cells_of_row) else None
+        if not isinstance(raw, int | float) or isinstance(raw, bool) or not raw:
+            continue
+        plan.percent_count += 1
+        if len(plan.percent_cells) < PERCENT_CELLS_NAMED:
+            reading = context.readings.get((raw.__class__, raw)) or _reading(context, raw)
+            reference = f"{get_column_letter(column + 1)}{row + 1}"
+            plan.percent_cells.append((sheet.name, reference, reading[0]))
 
 
 def _sheet_headed(context: _Context, name: str, rows: list[list], index: int) -> _HeadedSheet:
@@ -1081,6 +1139,8 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
             )
             % {"cells": shown}
         )
+    if plan.percent_count:
+        notices.append(_percent_notice(plan.percent_cells, plan.percent_count))
     if plan.rounded:
         notices.append(
             ngettext(
@@ -1110,6 +1170,33 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
             }
         )
     return notices
+
+
+def _percent_notice(cells: list[tuple[str, str, Decimal]], count: int) -> str:
+    """Say which figures were read from cells in a percent format: the fraction stored, not the
+    percentage Excel shows (the first cell's for example). Each sheet is named before its first
+    cell (Sheet1!C2、C3、Q2!D5)."""
+    named, sheet_named = [], None
+    for sheet, reference, _value in cells:
+        named.append(reference if sheet == sheet_named else f"{sheet}!{reference}")
+        sheet_named = sheet
+    shown = "、".join(named)
+    if count > len(cells):
+        shown += _(" 等 %(count)s 处") % {"count": count}
+    value = cells[0][2]
+    return ngettext(
+        "%(cells)s 设置了百分比格式：导入的是单元格中存储的小数（如 %(stored)s），"
+        "而不是显示的百分数（%(shown)s）。若该指标应填百分数，"
+        "请将单元格改为“常规”格式后重新填写。",
+        "%(cells)s 设置了百分比格式：导入的是单元格中存储的小数（如 %(stored)s），"
+        "而不是显示的百分数（%(shown)s）。若该指标应填百分数，"
+        "请将单元格改为“常规”格式后重新填写。",
+        count,
+    ) % {
+        "cells": shown,
+        "stored": decimal_plain(value),
+        "shown": decimal_plain(value * 100),
+    }
 
 
 def sheet_changes_first(*, record: ImportRecord, limit: int) -> tuple[list[list], int]:
