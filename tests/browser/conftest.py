@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
 # thread with a running loop unless told that this is intended.
@@ -72,3 +73,23 @@ def screenshot(page):
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def demo_district():
+    """The demo district: 2026 open with Q1–Q3 computed, 2025 published, officials with their
+    growth records."""
+    call_command("load_demo", verbosity=0)
+
+
+@pytest.fixture
+def leader_in(page, login, live_server):
+    """Log the demo leader in, reading the pages in a language ("en", "zh-hans")."""
+
+    def open_as_leader(language):
+        page.context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        login("leader", "Kaohe@2026")
+
+    return open_as_leader

@@ -1,7 +1,6 @@
 """The dashboard's wide tables on a tablet (768 px) and a laptop (1366 px), in Chromium."""
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -9,23 +8,6 @@ RANKING = "/dashboard/?cycle=2026&period=Q3&category=ZJ"
 UNIT = "/dashboard/unit/ZJ01/?cycle=2026&period=Q3"
 # What decides a unit's standing must be readable without scrolling sideways.
 STANDING = ["Rank", "Change", "Unit", "Total", "Grade", "Bonus", "Adjustment", "Marks", "Missing"]
-
-
-@pytest.fixture
-def demo_district():
-    """The demo district: 2026 is open with Q1–Q3 computed."""
-    call_command("load_demo", verbosity=0)
-
-
-@pytest.fixture
-def leader_in(page, login, live_server):
-    def open_as_leader(language):
-        page.context.add_cookies(
-            [{"name": "django_language", "value": language, "url": live_server.url}]
-        )
-        login("leader", "Kaohe@2026")
-
-    return open_as_leader
 
 
 def header_right_edges(page, table) -> dict[str, float]:

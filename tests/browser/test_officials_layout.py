@@ -1,28 +1,10 @@
 """The dashboard's officials table on a tablet (768 px) and a laptop (1366 px), in Chromium."""
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OFFICIALS = "/dashboard/officials/?cycle=2026"
-
-
-@pytest.fixture
-def demo_district():
-    """The demo district: officials with growth records (成长纪实)."""
-    call_command("load_demo", verbosity=0)
-
-
-@pytest.fixture
-def leader_in(page, login, live_server):
-    def open_as_leader(language):
-        page.context.add_cookies(
-            [{"name": "django_language", "value": language, "url": live_server.url}]
-        )
-        login("leader", "Kaohe@2026")
-
-    return open_as_leader
 
 
 # Growth records of the table that a person cannot see: cut off by the viewport's right edge,
