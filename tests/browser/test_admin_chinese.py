@@ -2,7 +2,6 @@
 Chinese throughout, and the change pages with wide inlines fit the window."""
 
 import pytest
-from django.core.management import call_command
 
 from cadre.models import Official
 from talent.models import AwardCategory, AwardRound
@@ -14,12 +13,7 @@ LAPTOP = {"width": 1366, "height": 900}
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-
-@pytest.fixture
-def admin_page(browser, live_server, demo):
+def admin_page(browser, live_server, demo_district):
     """The demo's admin logged in, in a Chinese browser on a 1366×900 window."""
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport=LAPTOP)
     page = context.new_page()

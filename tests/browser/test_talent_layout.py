@@ -2,7 +2,6 @@
 there is something to confirm."""
 
 import pytest
-from django.core.management import call_command
 
 from talent.models import AwardCategory, AwardRound, ReviewScore, StarTree
 from tests.browser.conftest import ARTIFACTS, log_in
@@ -10,11 +9,6 @@ from tests.browser.conftest import ARTIFACTS, log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Kaohe@2026"
 TABLET = {"width": 768, "height": 1024}
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 @pytest.fixture
@@ -46,7 +40,7 @@ def overflow(page) -> int:
 
 
 @pytest.mark.parametrize("language", ["en-US", "zh-CN"])
-def test_every_talent_page_fits_a_tablet(demo, open_page, language):
+def test_every_talent_page_fits_a_tablet(demo_district, open_page, language):
     award_round = AwardRound.objects.get()
     category = AwardCategory.objects.order_by("sort_order").first()
     paths = [
@@ -74,7 +68,9 @@ def test_every_talent_page_fits_a_tablet(demo, open_page, language):
         assert "Winners" in page.locator("#categories thead").inner_text()
 
 
-def test_a_reviewer_keeps_what_they_typed_and_sees_each_bad_score_in_its_row(demo, open_page):
+def test_a_reviewer_keeps_what_they_typed_and_sees_each_bad_score_in_its_row(
+    demo_district, open_page
+):
     award_round = AwardRound.objects.get()
     page = open_page()
     log_in(page, "expert1", PASSWORD)
@@ -108,7 +104,7 @@ def test_a_reviewer_keeps_what_they_typed_and_sees_each_bad_score_in_its_row(dem
     assert ReviewScore.objects.count() == 2
 
 
-def test_confirming_winners_asks_only_when_something_would_be_confirmed(demo, open_page):
+def test_confirming_winners_asks_only_when_something_would_be_confirmed(demo_district, open_page):
     category = AwardCategory.objects.order_by("sort_order").first()
     AwardRound.objects.update(state=AwardRound.State.REVIEWING)
     page = open_page()
