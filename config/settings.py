@@ -152,6 +152,12 @@ IMPORT_EXPORT_FORMATS = [XLSX, ExcelCSV]
 # so no extra server is needed: `python manage.py db_worker` processes it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# The entry grid posts every cell a scorer changed as one form field: 60 units × 40 indicators
+# is 2,400 fields, past Django's default of 1,000, which answers 400 and loses the typing. A
+# province's grid (5,000 units) pasted whole stays under these.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 250_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
 # Uploaded spreadsheets: refused before any heavy work when they break one of these limits.
 SCORING_UPLOAD_MAX_BYTES = int(os.environ.get("SCORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 SCORING_UPLOAD_MAX_ROWS = int(os.environ.get("SCORING_UPLOAD_MAX_ROWS", 250_000))

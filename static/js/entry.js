@@ -1,6 +1,7 @@
 /* The entry grid: checks each cell as it is typed (the server checks again on save), keeps
-   the count of cells still empty, moves with Enter like a spreadsheet, and posts only the
-   cells that changed so that an untouched cell never overwrites someone else's value. */
+   the count of cells still empty, moves with Enter like a spreadsheet, takes a block pasted
+   from Excel, warns before leaving with unsaved cells, and posts only the cells that changed
+   so that an untouched cell never overwrites someone else's value. */
 (function () {
   "use strict";
   var form = document.getElementById("entry-grid");
@@ -112,11 +113,102 @@
     });
   });
 
-  form.addEventListener("submit", function () {
-    inputs.forEach(function (input) {
-      var changed = input.value !== input.defaultValue || input.dataset.dirty === "1";
-      if (!changed) input.disabled = true;
+  /* Pasting a block copied from Excel (cells split by tabs, rows by line breaks) fills the
+     grid from the cell pasted into, rightwards and downwards, as a spreadsheet does. When the
+     block's first column names units of the grid (by name or code), each row goes to its own
+     unit whatever the order of the clerk's sheet, and rows naming no unit (titles, headers)
+     are left out. A blank in the block leaves its cell as it is, as a blank save would. */
+  var rows = Array.prototype.slice.call(form.querySelectorAll("tbody tr"));
+  var rowOfUnit = {};
+
+  function unitKey(text) {
+    return (text || "").normalize("NFKC").replace(/\s+/g, "").toUpperCase();
+  }
+
+  rows.forEach(function (row) {
+    rowOfUnit[unitKey(row.dataset.unitName)] = row;
+    rowOfUnit[unitKey(row.dataset.unitCode)] = row;
+  });
+
+  function blockRead(text) {
+    var lines = text.replace(/\r\n?/g, "\n").split("\n");
+    if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
+    return lines.map(function (line) { return line.split("\t"); });
+  }
+
+  function blockPaste(start, block) {
+    var startRow = rows.indexOf(start.closest("tr"));
+    var startColumn = Array.prototype.indexOf.call(start.closest("tr").children, start.closest("td"));
+    var byUnit = block.some(function (cells) {
+      return cells.length > 1 && rowOfUnit.hasOwnProperty(unitKey(cells[0]));
     });
+    var counts = { pasted: 0, blank: 0, notApplicable: 0, outside: 0, noUnit: 0 };
+    form.querySelectorAll("td.pasted").forEach(function (cell) { cell.classList.remove("pasted"); });
+    block.forEach(function (cells, offset) {
+      var row = byUnit ? rowOfUnit[unitKey(cells[0])] : rows[startRow + offset];
+      var values = byUnit ? cells.slice(1) : cells;
+      if (byUnit && !row) {
+        if (cells.join("").trim()) counts.noUnit += 1;
+        return;
+      }
+      values.forEach(function (text, column) {
+        if (!text.trim()) { counts.blank += 1; return; }
+        var cell = row && row.children[startColumn + column];
+        var input = cell && cell.querySelector("input");
+        if (!input || input.disabled) {
+          counts[cell ? "notApplicable" : "outside"] += 1;
+          return;
+        }
+        input.value = text.trim();
+        cell.classList.add("pasted");
+        check(input);
+        counts.pasted += 1;
+      });
+    });
+    recount();
+    pasteSaid(counts, byUnit);
+  }
+
+  function pasteSaid(counts, byUnit) {
+    var parts = [msg.msgPasted.replace("{count}", grouped(counts.pasted))];
+    if (byUnit) parts.push(msg.msgPastedByUnit);
+    if (counts.noUnit) parts.push(msg.msgPastedNoUnit.replace("{count}", grouped(counts.noUnit)));
+    if (counts.notApplicable) {
+      parts.push(msg.msgPastedNotApplicable.replace("{count}", grouped(counts.notApplicable)));
+    }
+    if (counts.outside) parts.push(msg.msgPastedOutside.replace("{count}", grouped(counts.outside)));
+    if (counts.blank) parts.push(msg.msgPastedBlank.replace("{count}", grouped(counts.blank)));
+    var note = document.getElementById("paste-note");
+    // Chinese sentences run on after their 。; English ones take a space.
+    note.textContent = parts.join(/^zh/i.test(document.documentElement.lang) ? "" : " ");
+    note.hidden = false;
+  }
+
+  inputs.forEach(function (input) {
+    input.addEventListener("paste", function (event) {
+      var text = (event.clipboardData || window.clipboardData).getData("text");
+      if (!/[\t\n]/.test(text.replace(/[\r\n]+$/, ""))) return;
+      event.preventDefault();
+      blockPaste(input, blockRead(text));
+    });
+  });
+
+  function unsaved(input) {
+    return input.value !== input.defaultValue || input.dataset.dirty === "1";
+  }
+
+  var saving = false;
+  form.addEventListener("submit", function () {
+    saving = true;
+    inputs.forEach(function (input) {
+      if (!unsaved(input)) input.disabled = true;
+    });
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (saving || !inputs.some(unsaved)) return;
+    event.preventDefault();
+    event.returnValue = "";
   });
 
   recount();

@@ -124,3 +124,17 @@ def test_a_full_grid_of_15_indicators_saves_in_one_request_with_fixed_queries(
     with django_assert_max_num_queries(12):
         page = scorer_client.get(grid_url(open_cycle))
     assert page.content.decode().count('value="6"') == units * 15
+
+
+def test_a_districts_whole_grid_of_2400_cells_saves_in_one_request(
+    scorer_client, open_cycle, scorer, district
+):
+    # 60 units × 40 indicators, typed or pasted in one go: more fields than Django's default
+    # limit of 1,000, which would answer 400 and lose the scorer's work.
+    made_units, indicators = district(cycle=open_cycle, owner=scorer, units=60, indicators=40)
+    response = scorer_client.post(
+        grid_url(open_cycle),
+        grid_post(open_cycle, "Q1", {(u, i, 0): "5" for u in made_units for i in indicators}),
+    )
+    assert response.status_code == 302
+    assert IndicatorValue.objects.count() == 2400
