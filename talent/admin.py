@@ -1,6 +1,7 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 from import_export.admin import ImportExportModelAdmin
@@ -22,7 +23,7 @@ from talent.models import (
     TalentStatusChange,
     TalentTarget,
 )
-from talent.services.awards import CONFIRMED_FIXED_FIELDS
+from talent.services.awards import CONFIRMED_FIXED_FIELDS, award_deletion_refusals
 from talent.services.registry import talent_register
 from talent.services.star import star_tree_certify
 from talent.services.subsidies import (
@@ -157,12 +158,24 @@ class AwardCategoryInlineForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
 
+class AwardCategoryFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        # A form ticked for deletion is not validated: the refusal is the formset's, said before
+        # the admin's own list of the nominations that would go along.
+        deleted = [form.instance.pk for form in self.deleted_forms]
+        refusals = award_deletion_refusals(categories=AwardCategory.objects.filter(pk__in=deleted))
+        if refusals:
+            raise ValidationError(refusals)
+        super().clean()
+
+
 class AwardCategoryInline(admin.StackedInline):
     """Stacked, not a table: a row holding the reviewer picker made the round's page ~1,600 px
     wide; stacked, the picker takes the page's width and the page fits a 1366 px window."""
 
     model = AwardCategory
     form = AwardCategoryInlineForm
+    formset = AwardCategoryFormSet
     extra = 0
     fields = ["name", ("sort_order", "quota", "prize"), "reviewers"]
     filter_horizontal = ["reviewers"]
@@ -179,17 +192,35 @@ class AwardCategoryInline(admin.StackedInline):
         return field
 
 
+class ConfirmedAwardsKeptMixin:
+    """The deletion pages refuse, saying why, to delete confirmed award categories or what would
+    take them along (`award_categories_of(objs)`: the categories that deleting `objs` deletes);
+    the models refuse it on every other path too."""
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = award_deletion_refusals(categories=self.award_categories_of(objs))
+        if not refusals:
+            return to_delete, model_count, perms_needed, protected
+        # The pages say either the permissions lacking (nominations are deleted by no one) or
+        # the protected rows: the refusal is what the admin must read.
+        return to_delete, model_count, set(), [*refusals, *protected]
+
+
 @admin.register(AwardRound)
-class AwardRoundAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class AwardRoundAdmin(ConfirmedAwardsKeptMixin, LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(AwardRound)]
     list_display = ["name", "year", "state"]
     # A round moves on through the award pages only: starting the review, then the winners.
     readonly_fields = ["state"]
     inlines = [AwardCategoryInline]
 
+    def award_categories_of(self, rounds):
+        return AwardCategory.objects.filter(round__in=rounds)
+
 
 @admin.register(AwardCategory)
-class AwardCategoryAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class AwardCategoryAdmin(ConfirmedAwardsKeptMixin, LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(AwardCategory)]
     list_display = ["name", "round", "quota", "prize", "confirmed_at"]
     list_filter = ["round"]
@@ -201,6 +232,9 @@ class AwardCategoryAdmin(LocalDateExportMixin, admin.ModelAdmin):
         # The decision is taken on the category's page, which checks and records it.
         decision = ["confirmed_at", "confirmed_by", "decision_reason"]
         return [*decision, *CONFIRMED_FIXED_FIELDS] if obj and obj.confirmed_at else decision
+
+    def award_categories_of(self, categories):
+        return AwardCategory.objects.filter(pk__in=[category.pk for category in categories])
 
 
 class CategoryListFilter(admin.RelatedFieldListFilter):
@@ -303,6 +337,20 @@ class SubsidyAdmin(LocalDateExportMixin, admin.ModelAdmin):
         if obj is not None and not subsidy_deletable(subsidy=obj):
             return False
         return super().has_delete_permission(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refusal:
+            # The form's own errors are shown on it: this is the service refusing the save, the
+            # subsidy or its talent having changed since the form was checked (approved, asked
+            # for again). The admin's transaction is rolled back; the form comes back as it now
+            # stands, saying why.
+            message = _("保存前数据已在别处变更，本次未保存：%(reason)s") % {
+                "reason": " ".join(refusal.messages)
+            }
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -130,6 +130,33 @@ class TalentTarget(models.Model):
         return f"{self.year} {self.programme} {self.target}"
 
 
+def confirmed_categories_protect(collector, field, sub_objs, using):
+    """Delete a round's categories with it, unless a category's winners are confirmed: its
+    decision is the record of who won prize money, and no deletion takes it along."""
+    _cascade_unless_confirmed(
+        collector, field, sub_objs, using, sub_objs.filter(confirmed_at__isnull=False)
+    )
+
+
+def confirmed_nominations_protect(collector, field, sub_objs, using):
+    """Delete a category's nominations with it, unless its winners are confirmed: the
+    nominations say who won and who was passed over."""
+    _cascade_unless_confirmed(
+        collector, field, sub_objs, using, sub_objs.filter(category__confirmed_at__isnull=False)
+    )
+
+
+def _cascade_unless_confirmed(collector, field, sub_objs, using, confirmed) -> None:
+    # PROTECT for the rows of confirmed categories, CASCADE for the others: the admin's deletion
+    # pages list the protected rows and delete nothing, as for models.PROTECT.
+    protected = list(confirmed)
+    if protected:
+        raise models.ProtectedError(
+            f"Confirmed award decisions are kept: {field.model.__name__}.{field.name}", protected
+        )
+    models.CASCADE(collector, field, sub_objs, using)
+
+
 class AwardRound(models.Model):
     """One biennial talent award (优秀人才评选): nominations, then reviews, then winners."""
 
@@ -155,7 +182,10 @@ class AwardCategory(models.Model):
     """A category of an award round (领军人才, 优秀企业家…) with its quota, prize and reviewers."""
 
     round = models.ForeignKey(
-        AwardRound, on_delete=models.CASCADE, related_name="categories", verbose_name=_("评选")
+        AwardRound,
+        on_delete=confirmed_categories_protect,
+        related_name="categories",
+        verbose_name=_("评选"),
     )
     name = models.CharField(_("奖项"), max_length=64)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -196,7 +226,10 @@ class Nomination(models.Model):
     """A person nominated for a category of an award round."""
 
     category = models.ForeignKey(
-        AwardCategory, on_delete=models.CASCADE, related_name="nominations", verbose_name=_("奖项")
+        AwardCategory,
+        on_delete=confirmed_nominations_protect,
+        related_name="nominations",
+        verbose_name=_("奖项"),
     )
     nominee = models.CharField(_("被提名人"), max_length=64)
     employer = models.CharField(_("工作单位"), max_length=128)

@@ -8,6 +8,7 @@ history row per value that names the import.
 """
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -104,6 +105,11 @@ LONG_COLUMNS = (
 # made, so that an upload needs no period picked and cannot undo what others saved since.
 TEMPLATE_INFO_SHEET = "kaohe"
 FIGURE_PLACES = Decimal("0.0001")
+# An indicator code as clerks write one: Latin letters first, then letters and digits, in parts
+# joined by dots, hyphens or underscores (A1.1.1, GDP, B01). A header cell written so names an
+# indicator column even when the cycle has no such indicator (a typo, an old code), which is then
+# refused by name; text (联系人, 考核单位的代码，如 ZJ01) and numbers name none.
+INDICATOR_CODE_WRITING = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*")
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 500
 # The record's progress is written at most this often (seconds): every row count would be a
@@ -130,8 +136,8 @@ class SheetPlan:
     rows: int = 0
     periods: set[str] = field(default_factory=set)
     skipped_sheets: list[str] = field(default_factory=list)
-    # Sheets with a unit column but no indicator of the cycle (a list of units, instructions),
-    # skipped where another sheet has data.
+    # Sheets with a unit column but no indicator code in their header, of the cycle or written
+    # as one (a list of units, instructions), skipped where another sheet has data.
     skipped_without_indicators: list[str] = field(default_factory=list)
     # Cells still holding what the template was filled with, where someone has saved another
     # value since: the newer value stays.
@@ -383,7 +389,8 @@ def sheet_changes_plan(
     and column; a value equal to the stored one is no change, and so is a template cell still
     holding what the template was filled with where someone has saved another value since.
     Sheets without a unit column (instructions) are skipped and named, and so are sheets whose
-    header names no indicator (a list of units) where another sheet has data.
+    header names no indicator code (a list of units) where another sheet has data; a code the
+    cycle does not have is refused by name, not skipped.
     """
     plan = SheetPlan()
     try:
@@ -478,9 +485,9 @@ def _percent_figures_add(
 
 
 def _sheet_headed(context: _Context, name: str, rows: list[list], index: int) -> _HeadedSheet:
-    """Return what the sheet's header row names: a long sheet's indicator column, or the codes
-    of indicators as a wide sheet's columns. A sheet naming neither (a list of units,
-    instructions) holds nothing to import."""
+    """Return what the sheet's header row names: a long sheet's indicator column, or indicator
+    codes as a wide sheet's columns. A sheet naming neither (a list of units, instructions)
+    holds nothing to import."""
     keys = {header_key(cell) for cell in rows[index]}
     long = bool(keys & _long_indicator_headers())
     return _HeadedSheet(
@@ -488,23 +495,40 @@ def _sheet_headed(context: _Context, name: str, rows: list[list], index: int) ->
         rows=rows,
         header_index=index,
         long=long,
-        names_indicators=long or bool(keys & context.indicator_headers),
+        names_indicators=long or bool(_indicator_keys(rows[index], context.indicator_headers)),
     )
+
+
+def _indicator_keys(row: Sequence, indicator_headers: frozenset[str]) -> set[str]:
+    """Return the header keys of the row's cells that name indicator columns: the cycle's codes,
+    and the cells written as a code (INDICATOR_CODE_WRITING) that name no other column a sheet
+    may have. A code the cycle lacks is a wide sheet's column all the same, refused by name when
+    the sheet is read: a clerk who mistyped every code must be told which."""
+    keys = set()
+    for cell in row:
+        key = header_key(cell)
+        if key in indicator_headers or (
+            key not in _sheet_headers() and INDICATOR_CODE_WRITING.fullmatch(cell_text(cell))
+        ):
+            keys.add(key)
+    return keys
 
 
 def _header_row_find(rows: Sequence[Sequence], indicator_headers: frozenset[str]) -> int | None:
     """Return the index of the header row: of the first rows, the one that names a unit column
-    and the most columns a sheet may have (the first of equals), None when none names a unit
-    column. A title or a line of measurement units above the header may say 单位 too
-    ("填报单位：区发改局 … 单位 万元").
+    and the most columns a sheet may have, indicator codes included (the first of equals), None
+    when none names a unit column. A title or a line of measurement units above the header may
+    say 单位 too ("填报单位：区发改局 … 单位 万元").
     """
     unit_names = set(_unit_headers())
-    expected = _sheet_headers() | indicator_headers
     found, most = None, 0
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         keys = {header_key(cell) for cell in row}
-        if keys & unit_names and len(keys & expected) > most:
-            found, most = index, len(keys & expected)
+        if not keys & unit_names:
+            continue
+        named = len((keys & _sheet_headers()) | _indicator_keys(row, indicator_headers))
+        if named > most:
+            found, most = index, named
     return found
 
 

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,6 +75,17 @@ def award_category_open(*, category: AwardCategory) -> bool:
     """Whether the category takes scores and its winners may be confirmed: its round is under
     review and its winners are not confirmed yet."""
     return category.round.state == AwardRound.State.REVIEWING and not category.confirmed_at
+
+
+def award_deletion_refusals(*, categories: QuerySet[AwardCategory]) -> list[str]:
+    """Return why each confirmed category among `categories` may not be deleted, none when none
+    is confirmed. The models refuse such a deletion on every path
+    (talent.models.confirmed_categories_protect); this says why, for the admin's pages."""
+    confirmed = categories.filter(confirmed_at__isnull=False).select_related("round")
+    return [
+        _("“%(category)s”的获奖结果已经确定，是发放奖金的依据，不能删除。") % {"category": category}
+        for category in confirmed
+    ]
 
 
 def award_prize_total(*, category: AwardCategory, ranking: list[RankedNomination]) -> Decimal:

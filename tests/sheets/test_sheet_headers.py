@@ -108,3 +108,45 @@ def test_a_file_with_nothing_to_import_says_so(district, scorer, tmp_path):
     ]
     assert record.notices == ["未读取的工作表（没有“单位代码”列）：填表说明"]
     assert IndicatorValue.objects.count() == 1
+
+
+def test_a_wide_sheet_naming_only_unknown_codes_names_each_of_them(district, scorer, tmp_path):
+    mistyped = [["单位代码", "NOPE", "NOPE2"], ["ZJ01", 8, 1]]
+    record = import_start(district, scorer, _workbook(tmp_path, {"统计局": mistyped}))
+    assert record.status == ImportRecord.Status.FAILED
+    assert record_problems(record, with_sheet=True) == [
+        ("统计局", 1, "B", "未知指标代码“NOPE”"),
+        ("统计局", 1, "C", "未知指标代码“NOPE2”"),
+    ]
+    assert record.notices == []
+    # Beside a sheet of good data and a list of units, it is refused all the same, and the
+    # list, whose columns are no codes, is still skipped.
+    sheets = {
+        "数据": [["单位代码", "GDP"], ["ZJ02", 8]],
+        "错码": mistyped,
+        "单位列表": [["单位代码", "单位名称", "联系人", "电话"], ["ZJ01", "城关街道", "李明", 123]],
+    }
+    record = import_start(district, scorer, _workbook(tmp_path, sheets))
+    assert (record.status, record.changes) == (ImportRecord.Status.FAILED, [])
+    assert record_problems(record, with_sheet=True) == [
+        ("错码", 1, "B", "未知指标代码“NOPE”"),
+        ("错码", 1, "C", "未知指标代码“NOPE2”"),
+    ]
+    assert record.notices == ["未读取的工作表（表头中没有可导入的指标代码）：单位列表"]
+    assert IndicatorValue.objects.count() == 1
+
+
+def test_a_header_of_unknown_codes_below_a_title_saying_单位_is_the_header(district, scorer, xlsx):
+    upload = xlsx(
+        [
+            ["2026年第一季度重点项目统计表"],
+            ["填报单位：区发改局", None, "单位", "万元"],
+            ["单位代码", "GDPP", "SAFE2"],
+            ["ZJ01", 8, 1],
+        ]
+    )
+    record = import_start(district, scorer, upload)
+    assert record_problems(record) == [
+        (3, "B", "未知指标代码“GDPP”"),
+        (3, "C", "未知指标代码“SAFE2”"),
+    ]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from import_export.formats.base_formats import XLSX
 from openpyxl import load_workbook
 
-from talent.admin import TalentResource
+from talent.admin import SubsidyAdmin, TalentResource
 from talent.models import (
     AwardCategory,
     AwardRound,
@@ -218,6 +218,57 @@ def test_an_approved_subsidy_keeps_its_amount_and_fund_in_the_admin(
     assert (pending.amount, pending.state) == (Decimal("200.00"), Subsidy.State.PENDING)
 
 
+CHANGED_ELSEWHERE = "保存前数据已在别处变更，本次未保存："
+
+
+def test_a_subsidy_approved_between_the_admins_check_and_save_comes_back_unsaved(
+    site_admin, make_subsidy, admin_user, monkeypatch
+):
+    """The approval runs on the admin's own connection, the only one SQLite has, so the refusal
+    rolls it back with the form; test_subsidies commits one from another connection."""
+    pending = make_subsidy("100")
+    url = f"/admin/talent/subsidy/{pending.pk}/change/"
+    save_form = SubsidyAdmin.save_form
+
+    def approved_meanwhile(self, request, form, change):
+        subsidy_approve(subsidy=pending, by=admin_user)
+        return save_form(self, request, form, change)
+
+    monkeypatch.setattr(SubsidyAdmin, "save_form", approved_meanwhile)
+    response = site_admin.post(url, subsidy_form(pending, amount="200"), follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert (
+        f"{CHANGED_ELSEWHERE}张伟 一次性安家补贴 100.00 已是“已批准”，资金年度和金额不能再修改。"
+        in response.content.decode()
+    )
+    pending.refresh_from_db()
+    assert pending.amount == Decimal("100.00")
+
+
+def test_a_subsidy_asked_for_twice_at_once_in_the_admin_comes_back_unsaved(
+    site_admin, fund, make_talent, monkeypatch
+):
+    talent = make_talent(name="王芳", status=Talent.Status.ARRIVED)
+    form = {"fund": fund.pk, "kind": "settle_in", "amount": "500", "requested_at": "2026-05-01"}
+    save_form = SubsidyAdmin.save_form
+
+    def asked_meanwhile(self, request, form, change):
+        Subsidy.objects.create(
+            fund=fund, talent=talent, kind="settle_in", amount=1, requested_at=date(2026, 5, 1)
+        )
+        return save_form(self, request, form, change)
+
+    monkeypatch.setattr(SubsidyAdmin, "save_form", asked_meanwhile)
+    add = "/admin/talent/subsidy/add/"
+    response = site_admin.post(add, form | {"talent": talent.pk}, follow=True)
+    assert response.redirect_chain == [(add, 302)]
+    assert (
+        f"{CHANGED_ELSEWHERE}王芳 已有一笔“一次性安家补贴”（待审批），一次性补贴不能重复申请。"
+        in response.content.decode()
+    )
+    assert not Subsidy.objects.exists()
+
+
 def test_an_approved_subsidy_cannot_be_deleted_in_the_admin(
     site_admin, fund, make_subsidy, admin_user
 ):
@@ -333,6 +384,70 @@ def test_the_rounds_admin_page_changes_neither_its_state_nor_a_confirmed_quota(
         "领军人才": 1,
         "优秀企业家": 5,
     }
+
+
+CONFIRMED_KEPT = "“2026 领军人才”的获奖结果已经确定，是发放奖金的依据，不能删除。"
+
+
+def round_form(award_round, **deleted):
+    """The round's change form as sent back unchanged, with `deleted` (a category's name →
+    True) ticked for deletion."""
+    categories = list(award_round.categories.all())
+    form = {
+        "name": award_round.name,
+        "year": award_round.year,
+        "categories-TOTAL_FORMS": len(categories),
+        "categories-INITIAL_FORMS": len(categories),
+    }
+    for index, category in enumerate(categories):
+        fields = category_form(category) | {"id": category.pk, "round": award_round.pk}
+        if deleted.get(category.name):
+            fields["DELETE"] = "on"
+        form |= {f"categories-{index}-{name}": value for name, value in fields.items()}
+    return form
+
+
+def test_a_confirmed_category_cannot_be_deleted_in_the_admin_nor_its_round(
+    site_admin, confirmed, make_category, admin_user
+):
+    award_round, other = confirmed.round, AwardCategory.objects.get(name="优秀企业家")
+    # Confirmed without winners, among no nominees: kept all the same.
+    vacant = make_category(name="专业拔尖人才", nominees=())
+    award_winners_confirm(category=vacant, nomination_ids=[], by=admin_user, no_winner=True)
+    vacant_kept = CONFIRMED_KEPT.replace("领军人才", "专业拔尖人才")
+    for url, form, refusals in [
+        (f"/admin/talent/awardcategory/{confirmed.pk}/delete/", {"post": "yes"}, [CONFIRMED_KEPT]),
+        (f"/admin/talent/awardcategory/{vacant.pk}/delete/", {"post": "yes"}, [vacant_kept]),
+        (
+            "/admin/talent/awardcategory/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [confirmed.pk, other.pk, vacant.pk],
+                "post": "yes",
+            },
+            [CONFIRMED_KEPT, vacant_kept],
+        ),
+        (
+            f"/admin/talent/awardround/{award_round.pk}/delete/",
+            {"post": "yes"},
+            [CONFIRMED_KEPT, vacant_kept],
+        ),
+        (
+            f"/admin/talent/awardround/{award_round.pk}/change/",
+            round_form(award_round, 领军人才=True, 专业拔尖人才=True),
+            [CONFIRMED_KEPT, vacant_kept],
+        ),
+    ]:
+        page = site_admin.post(url, form)
+        assert page.status_code == 200, url
+        assert all(refusal in page.content.decode() for refusal in refusals), url
+    assert list(AwardCategory.objects.order_by("pk")) == [confirmed, other, vacant]
+    assert Nomination.objects.count() == 6
+    # A category whose winners are not confirmed yet may go.
+    fresh = make_category(name="优秀专家", nominees=())
+    response = site_admin.post(f"/admin/talent/awardcategory/{fresh.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert list(AwardCategory.objects.order_by("pk")) == [confirmed, other, vacant]
 
 
 def test_nominations_and_scores_are_only_shown_and_exported_in_the_admin(

@@ -4,10 +4,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from talent.models import AwardRound, Nomination, ReviewScore
+from talent.models import AwardCategory, AwardRound, Nomination, ReviewScore
 from talent.services.awards import (
     award_category_open,
     award_nominate,
@@ -332,3 +333,26 @@ def test_the_same_first_scores_saved_twice_at_once_are_saved_once(make_category,
         thread.join(timeout=30)
     assert outcomes == [3, 3]
     assert list(ReviewScore.objects.values_list("score", flat=True)) == [Decimal("88.00")] * 3
+
+
+def test_a_confirmed_category_is_kept_whatever_deletes_it(make_category, panel, admin_user):
+    category = make_category(quota=1, reviewers=panel)
+    score_all(category, panel, {"甲": [90] * 5, "乙": [80] * 5, "丙": [70] * 5})
+    winner = category.nominations.get(nominee="甲")
+    award_winners_confirm(category=category, nomination_ids=[winner.pk], by=admin_user)
+    unconfirmed = make_category(name="优秀企业家")
+    for delete in [
+        category.delete,
+        AwardCategory.objects.all().delete,
+        category.round.delete,
+        AwardRound.objects.all().delete,
+    ]:
+        with pytest.raises(ProtectedError):
+            delete()
+    assert AwardCategory.objects.count() == 2
+    assert Nomination.objects.filter(category=category).count() == 3
+    assert Nomination.objects.get(is_winner=True) == winner
+    # A category whose winners are not confirmed goes with its nominations.
+    unconfirmed.delete()
+    assert list(AwardCategory.objects.all()) == [category]
+    assert Nomination.objects.count() == 3

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F, Sum
 
+from talent.admin import SubsidyAdmin
 from talent.models import FundYear, Subsidy, Talent
 from talent.services.subsidies import (
     BudgetExceeded,
@@ -209,6 +210,53 @@ def test_a_budget_saved_in_the_admin_during_an_approval_keeps_the_books(
     fund.refresh_from_db()
     approved = Subsidy.objects.filter(state=Subsidy.State.APPROVED).aggregate(total=Sum("amount"))
     assert fund.committed == approved["total"] <= fund.budget
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_committed_while_the_admin_saves_a_subsidy_is_kept_and_named(
+    client, fund, make_subsidy, admin_user, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    pending = make_subsidy("60000")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    save_form = SubsidyAdmin.save_form
+
+    def approved_meanwhile(self, request, form, change):
+        # Another approver, on another connection, between the form's check and its save.
+        def approve():
+            try:
+                subsidy_approve(subsidy=pending, by=admin_user)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=approve)
+        thread.start()
+        thread.join(timeout=30)
+        return save_form(self, request, form, change)
+
+    monkeypatch.setattr(SubsidyAdmin, "save_form", approved_meanwhile)
+    url = f"/admin/talent/subsidy/{pending.pk}/change/"
+    form = {
+        "fund": fund.pk,
+        "talent": pending.talent_id,
+        "kind": pending.kind,
+        "amount": "1.00",
+        "requested_at": "2026-05-02",
+    }
+    response = client.post(url, form, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "保存前数据已在别处变更，本次未保存：" in response.content.decode()
+    pending.refresh_from_db()
+    fund.refresh_from_db()
+    assert (pending.state, pending.amount, pending.requested_at, fund.committed) == (
+        Subsidy.State.APPROVED,
+        Decimal("60000.00"),
+        date(2026, 5, 1),
+        Decimal("60000.00"),
+    )
 
 
 @pytest.mark.django_db
