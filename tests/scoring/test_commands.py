@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Grade, UnitResult
 from scoring.services.reports import results_workbook_build
+from tests.locked_years import district_make, year_scored
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,10 @@ def test_export_json_to_a_file_and_xlsx(demo, tmp_path):
     grade_cell = sheet.cell(row=3, column=header.index("等次") + 1)
     assert grade_cell.value == "优秀"
     assert grade_cell.fill.fgColor.rgb.endswith("C6EFCE")
+    last_row = sheet[sheet.max_row]
+    assert all(cell.border.bottom.style == "thin" for cell in last_row)
+    total_cell = last_row[header.index("总分")]
+    assert total_cell.number_format == "0.00" and total_cell.value > 0
 
 
 def test_report_escapes_text_that_would_run_as_a_formula(
@@ -120,3 +125,59 @@ def test_unknown_year_is_refused(db):
         call_command("export_results", "1999")
     assert not Cycle.objects.exists()
     assert Grade.EXCELLENT == "excellent"
+
+
+@pytest.fixture
+def locked_after_a_move(db):
+    """2025 scored while open, then a unit moved and another retired: recomputing it now gives
+    other results. The tests lock it as they need."""
+    units = district_make()
+    cycle = year_scored(year=2025, state=Cycle.State.OPEN, units=units)
+    Unit.objects.filter(code="ZJ02").update(category=UnitCategory.objects.get(code="JJ"))
+    Unit.objects.filter(code="ZJ03").update(is_active=False)
+    return cycle
+
+
+def results_of(cycle):
+    return sorted(
+        UnitResult.objects.filter(cycle=cycle).values_list(
+            "unit__code", "period", "category__code", "total", "rank", "grade"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "label"), [(Cycle.State.CLOSED, "已关闭"), (Cycle.State.PUBLISHED, "已发布")]
+)
+def test_compute_scores_refuses_a_locked_cycle_and_names_the_way(locked_after_a_move, state, label):
+    cycle = locked_after_a_move
+    Cycle.objects.filter(pk=cycle.pk).update(state=state)
+    before = results_of(cycle)
+    with pytest.raises(CommandError) as refused:
+        call_command("compute_scores", "2025")
+    message = str(refused.value)
+    assert f"2025年度考核 当前为“{label}”，结果已锁定，不能重新计算" in message
+    assert "请先重新开放该周期" in message and "--force-locked" in message
+    assert results_of(cycle) == before
+    with pytest.raises(CommandError, match="必须说明理由"):
+        call_command("compute_scores", "2025", "--force-locked", "--reason", "  ")
+    assert results_of(cycle) == before
+
+
+def test_compute_scores_forced_on_a_locked_cycle_records_the_reason(locked_after_a_move, capsys):
+    cycle = locked_after_a_move
+    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.PUBLISHED)
+    before = results_of(cycle)
+    call_command("compute_scores", "2025", "--force-locked", "--reason", "市委要求按新分类重算")
+    assert results_of(cycle) != before
+    assert "2025年度考核" in capsys.readouterr().out
+    latest = cycle.history.latest()
+    assert latest.state == Cycle.State.PUBLISHED
+    assert latest.history_change_reason == "强制重新计算：市委要求按新分类重算"
+
+
+def test_compute_scores_recomputes_an_open_cycle_as_before(locked_after_a_move):
+    cycle = locked_after_a_move
+    call_command("compute_scores", "2025")
+    assert ("ZJ02", "Y", "JJ") in {row[:3] for row in results_of(cycle)}
+    assert not cycle.history.exclude(history_change_reason=None).exists()
