@@ -20,8 +20,11 @@ from scoring.selectors import cycle_picked
 from scoring.services.sheets import (
     ImportRefused,
     sheet_changes_first,
+    sheet_changes_summary,
+    sheet_changes_workbook,
     sheet_import_commit,
     sheet_import_discard,
+    sheet_import_outdated,
     sheet_import_start,
     sheet_records_visible,
     sheet_template_build,
@@ -30,16 +33,19 @@ from scoring.services.uploads import UploadRefused
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 1000
+# Fewer changes than this are read at a glance: no summary above them.
+SUMMARY_FROM = 20
 HISTORY_ROWS = 50
 
 
 class UploadForm(forms.Form):
     period = forms.ChoiceField(
-        label=gettext_lazy("期间（宽表）"),
+        label=gettext_lazy("期间（每行一个单位的表）"),
         choices=[("", gettext_lazy("按文件（模板自带期间）")), *Period.choices],
         required=False,
         help_text=gettext_lazy(
-            "本系统下载的模板自带期间，不必选择；自制的宽表请选择期间。长表每行自带期间。"
+            "本系统下载的模板自带期间，不必选择；自制的表每行一个单位时请选择期间，"
+            "每行一个数值时期间写在每行中。"
         ),
     )
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
@@ -97,6 +103,8 @@ def sheet_template(request, year: int, period: str):
 
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_record(request, pk: int):
+    if request.GET.get("as") == "xlsx":
+        return _record_changes_download(request, pk)
     record = _record_visible(request, pk, "changes")
     shown, total = sheet_changes_first(record=record, limit=PREVIEW_ROWS)
     units = Unit.objects.in_bulk({change[0] for change in shown})
@@ -111,17 +119,35 @@ def sheet_record(request, pk: int):
         }
         for unit_id, indicator_id, period, old, new in shown
     ]
+    hidden = total - len(shown)
+    # A long list needs its sums first: how many values are new, how many overwritten.
+    summary = sheet_changes_summary(record=record) if total > SUMMARY_FROM else []
     return render(
         request,
         "sheets/record.html",
         {
             "record": record,
             "rows": rows,
-            "hidden": total - len(shown),
+            "hidden": hidden,
+            "summary": summary,
+            "summary_new": sum(line.new for line in summary),
+            "summary_overwritten": sum(line.overwritten for line in summary),
             "unlisted": record.problem_count - len(record.errors),
+            "outdated": sheet_import_outdated(record=record),
             "is_uploader": record.uploaded_by_id == request.user.pk,
         },
     )
+
+
+def _record_changes_download(request, pk: int) -> HttpResponse:
+    """Every previewed change of the record as an .xlsx file: the page lists the first
+    PREVIEW_ROWS only."""
+    record = _record_visible(request, pk, "changes", "errors")
+    buffer = BytesIO()
+    sheet_changes_workbook(record=record).save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="kaohe-import-{record.pk}.xlsx"'
+    return response
 
 
 @role_required(roles.SCORER, roles.ADMIN)

@@ -12,10 +12,15 @@ xl/styles.xml's cellXfs has the number format 9 (0%), 10 (0.00%) or a custom one
 percent sign. The value is what the file holds, and some indicators do take fractions, so these
 cells are only found, for the import to say which they are.
 
-Both are found by scanning a sheet's XML in chunks for the markers of the cells sought (an
-error's type, a percent style's index), and only when a cell may be there: a sheet of 200,000
-rows is not parsed whole for one failed formula, nor unpacked at all in a workbook without a
-percent format.
+The same scan finds where a sheet's layout makes Excel show other than what is imported: merged
+ranges (`<mergeCell ref="F10:F11"/>`: Excel shows one value across them, the top-left cell's,
+and the others are read as blanks) and hidden rows and columns (`<row r="13" hidden="1">`,
+`<col min="7" max="7" hidden="1"/>`), whose values are imported although nobody sees them.
+
+All are found by scanning a sheet's XML in chunks for the markers of what is sought (an error's
+type, a percent style's index, a hidden flag, a merged range), and only when it may be there: a
+sheet of 200,000 rows is not parsed whole for one failed formula, nor unpacked at all in a
+workbook without a percent format.
 """
 
 import contextlib
@@ -45,6 +50,13 @@ ERROR_TYPE_MARKERS = (b't="e"', b"t='e'")
 CELL = re.compile(
     rb"<(?:[\w.-]+:)?c\b(?P<attributes>[^>]*?)(?<!/)>(?P<content>.*?)</(?:[\w.-]+:)?c>", re.S
 )
+# The start tag of a row or a column's format (in <cols>), its attributes; of a merged range.
+LAYOUT_TAG = re.compile(rb"<(?:[\w.-]+:)?(?P<name>row|col|mergeCell)\b(?P<attributes>[^>]*)>")
+HIDDEN_MARKERS = (b'hidden="1"', b"hidden='1'", b'hidden="true"', b"hidden='true'")
+MERGE_MARKER = b"mergeCell "
+ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
+COLUMN_SPAN = (re.compile(rb"""\bmin=["'](\d+)["']"""), re.compile(rb"""\bmax=["'](\d+)["']"""))
+RANGE_REFERENCE = re.compile(rb"""\bref=["']([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?["']""")
 # A cell's start tag, its attributes and whether it closes itself (a cell without a value).
 CELL_START = re.compile(rb"<(?:[\w.-]+:)?c\b(?P<attributes>[^>]*?)(?P<empty>/?)>")
 CELL_REFERENCE = re.compile(rb"""\br=["']([A-Z]+)([0-9]+)["']""")
@@ -72,12 +84,26 @@ _Found = dict[tuple[int, int], tuple[str, str]]
 
 
 @dataclass
+class SheetLayout:
+    """A sheet's merged ranges (first row, first column, last row, last column) and hidden rows
+    and columns, each counted from A1 at 0."""
+
+    merged: set[tuple[int, int, int, int]] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
+
+    def __bool__(self):
+        return bool(self.merged or self.hidden_rows or self.hidden_columns)
+
+
+@dataclass
 class MarkedCells:
-    """A workbook's cells that calamine reads otherwise than Excel shows them, by sheet name
-    (sheets that have none left out)."""
+    """A workbook's cells that calamine reads otherwise than Excel shows them, and its sheets'
+    layouts, by sheet name (sheets that have none left out)."""
 
     errors: dict[str, ErrorCells] = field(default_factory=dict)
     percent: dict[str, PercentCells] = field(default_factory=dict)
+    layout: dict[str, SheetLayout] = field(default_factory=dict)
 
 
 def excel_cells_read(
@@ -85,31 +111,36 @@ def excel_cells_read(
     *,
     errors: Collection[str] | None = None,
     percent: Collection[str] | None = None,
+    layout: Collection[str] | None = (),
 ) -> MarkedCells:
-    """Return the error cells of the worksheets named in `errors` and the number cells in a
-    percent format of those named in `percent` (of every worksheet when None, of none when
-    empty).
+    """Return the error cells of the worksheets named in `errors`, the number cells in a
+    percent format of those named in `percent` and the merged ranges and hidden rows and
+    columns of those named in `layout` (of every worksheet when None, of none when empty).
 
     `source` is a path, the file's bytes or a binary file object, which is left where it was.
-    Each sheet's XML is read once, and only where a sought cell may be: for error cells when it
-    is named in `errors`, for percent cells when it is named in `percent` and the workbook's
-    styles have a percent format.
+    Each sheet's XML is read once, and only where something sought may be: for error cells when
+    it is named in `errors`, for percent cells when it is named in `percent` and the workbook's
+    styles have a percent format, for its layout when it is named in `layout`.
     """
     marked = MarkedCells()
     with _archive_open(source) as archive:
         relations = _relations(archive)
         styles = _percent_styles(archive, relations) if percent is None or percent else frozenset()
-        if not styles and errors is not None and not errors:
+        if not styles and errors is not None and not errors and layout is not None and not layout:
             return marked
         for name, part in _worksheet_parts(archive, relations).items():
             sheet_errors = errors is None or name in errors
             sheet_styles = styles if percent is None or name in percent else frozenset()
-            if not sheet_errors and not sheet_styles:
+            sheet_layout = layout is None or name in layout
+            if not sheet_errors and not sheet_styles and not sheet_layout:
                 continue
             error_cells, percent_cells = {}, []
-            for position, (kind, value) in _cells_find(
-                archive, part, errors=sheet_errors, styles=sheet_styles
-            ).items():
+            found, found_layout = _cells_find(
+                archive, part, errors=sheet_errors, styles=sheet_styles, layout=sheet_layout
+            )
+            if found_layout:
+                marked.layout[name] = found_layout
+            for position, (kind, value) in found.items():
                 if kind == "e":
                     error_cells[position] = value
                 else:
@@ -255,28 +286,39 @@ def _number(text: str | None) -> int | None:
 
 
 def _cells_find(
-    archive: zipfile.ZipFile, part: str, *, errors: bool, styles: frozenset[int]
-) -> _Found:
+    archive: zipfile.ZipFile, part: str, *, errors: bool, styles: frozenset[int], layout: bool
+) -> tuple[_Found, SheetLayout]:
     """Return the sheet's error cells (when `errors`) and number cells of the `styles`, found
-    where its XML, read in chunks, holds an error cell's type or a style's index.
+    where its XML, read in chunks, holds an error cell's type or a style's index, and (when
+    `layout`) its merged ranges and hidden rows and columns.
 
     A column formatted as a percentage puts a style's index on every one of its cells (200,000
     of a long sheet): for those only the start tag is read, each cell's value being calamine's.
     """
-    markers = [(marker, True) for marker in ERROR_TYPE_MARKERS] if errors else []
+    markers = [(marker, "error") for marker in ERROR_TYPE_MARKERS] if errors else []
     markers += [
-        (marker, False)
+        (marker, "percent")
         for style in sorted(styles)
         for marker in (b's="%d"' % style, b"s='%d'" % style)
     ]
+    if layout:
+        markers += [(marker, "layout") for marker in (*HIDDEN_MARKERS, MERGE_MARKER)]
     cells: _Found = {}
+    found_layout = SheetLayout()
     overlap = b""
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK_BYTES):
             window = overlap + chunk
-            for marker, error in markers:
+            for marker, sought in markers:
                 position = window.find(marker)
                 while position >= 0:
+                    if sought == "layout":
+                        if not _layout_add(found_layout, window, position):
+                            return _cells_counted(
+                                archive, part, errors=errors, styles=styles, layout=layout
+                            )
+                        position = window.find(marker, position + 1)
+                        continue
                     # The element whose start tag holds the marker (a tag holds no <); one
                     # whose start is in the last window was read there. A row's style (s on
                     # <row>) and a marker's text inside another attribute match no cell here.
@@ -286,11 +328,13 @@ def _cells_find(
                         attributes = tag["attributes"]
                         reference = CELL_REFERENCE.search(attributes)
                         if reference is None:  # r is optional: place the cells by counting
-                            return _cells_counted(archive, part, errors=errors, styles=styles)
+                            return _cells_counted(
+                                archive, part, errors=errors, styles=styles, layout=layout
+                            )
                         kind = CELL_TYPE.search(attributes)
                         kind = kind[1].decode() if kind else "n"
                         found = None
-                        if error:
+                        if sought == "error":
                             cell = CELL.match(window, start)
                             value = cell and CELL_VALUE.search(cell["content"])
                             if kind == "e" and value and value[1].strip():
@@ -302,7 +346,41 @@ def _cells_find(
                     position = window.find(marker, position + 1)
             # A cell cut by the chunk's end is read whole in the next window.
             overlap = window[-CELL_BYTES_MAX:]
-    return cells
+    return cells, found_layout
+
+
+def _layout_add(layout: SheetLayout, window: bytes, position: int) -> bool:
+    """Add to the layout what the start tag holding the marker at `position` says: a hidden row
+    or columns, a merged range. Return False when a hidden row does not say its number (r is
+    optional), which only counting the rows tells."""
+    start = window.rfind(b"<", 0, position)
+    tag = LAYOUT_TAG.match(window, start) if start >= 0 else None
+    if tag is None or tag.end() <= position:
+        return True  # the marker's text in another element or attribute
+    attributes = tag["attributes"]
+    if tag["name"] == b"mergeCell":
+        reference = RANGE_REFERENCE.search(attributes)
+        if reference:
+            layout.merged.add(_range(reference[1], reference[2] or reference[1]))
+    elif window[position - 1] not in ATTRIBUTE_SPACE:
+        return True  # another attribute whose name ends in "hidden"
+    elif tag["name"] == b"row":
+        number = ROW_NUMBER.search(attributes)
+        if number is None:
+            return False
+        layout.hidden_rows.add(int(number[1]) - 1)
+    else:
+        first, last = (span.search(attributes) for span in COLUMN_SPAN)
+        if first:
+            end = int(last[1]) if last else int(first[1])
+            layout.hidden_columns.update(range(int(first[1]) - 1, end))
+    return True
+
+
+def _range(first: bytes, last: bytes) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of a range such as F10:F11, from 0."""
+    (top, left), (bottom, right) = (coordinate_to_tuple(cell.decode()) for cell in (first, last))
+    return top - 1, left - 1, bottom - 1, right - 1
 
 
 @lru_cache(maxsize=4096)
@@ -311,11 +389,12 @@ def _column_index(letters: bytes) -> int:
 
 
 def _cells_counted(
-    archive: zipfile.ZipFile, part: str, *, errors: bool, styles: frozenset[int]
-) -> _Found:
+    archive: zipfile.ZipFile, part: str, *, errors: bool, styles: frozenset[int], layout: bool
+) -> tuple[_Found, SheetLayout]:
     """Return what _cells_find does, parsing the sheet's XML whole to count the rows and cells
     that do not say where they are."""
     cells: _Found = {}
+    found_layout = SheetLayout()
     row = column = -1
     sheet_data = None
     with archive.open(part) as stream:
@@ -326,6 +405,16 @@ def _cells_counted(
                     sheet_data = element
                 elif name == "row":
                     row, column = int(element.get("r") or row + 2) - 1, -1
+                    if layout and element.get("hidden") in ("1", "true"):
+                        found_layout.hidden_rows.add(row)
+                elif layout and name == "col" and element.get("hidden") in ("1", "true"):
+                    first = _number(element.get("min"))
+                    if first is not None:
+                        last = _number(element.get("max")) or first
+                        found_layout.hidden_columns.update(range(first - 1, last))
+                elif layout and name == "mergeCell" and element.get("ref"):
+                    first, _colon, last = element.get("ref").partition(":")
+                    found_layout.merged.add(_range(first.encode(), (last or first).encode()))
                 elif name == "c":
                     reference = element.get("r")
                     if reference:
@@ -344,7 +433,7 @@ def _cells_counted(
             elif name == "row" and sheet_data is not None:
                 # Dropped as read: a sheet of a million rows is not kept in memory.
                 sheet_data.remove(element)
-    return cells
+    return cells, found_layout
 
 
 def _local_name(tag: str) -> str:

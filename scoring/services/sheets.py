@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -38,6 +38,7 @@ from scoring.services.cells import (
     CellError,
     CellProblem,
     Column,
+    ExcelError,
     cell_decimal,
     cell_echo,
     cell_message,
@@ -50,15 +51,22 @@ from scoring.services.cells import (
     period_parse,
     sheet_columns_find,
 )
-from scoring.services.excel_errors import PercentCells, excel_cells_read, excel_errors_place
+from scoring.services.excel_errors import (
+    PercentCells,
+    SheetLayout,
+    excel_cells_read,
+    excel_errors_place,
+)
 from scoring.services.refresh import results_refresh_for_categories
-from scoring.services.uploads import upload_check
+from scoring.services.uploads import UploadRefused, upload_check, upload_rows_check
 from scoring.services.values import (
+    SOURCE_IMPORT_PREFIX,
     CycleLockedError,
     cycle_ensure_editable,
     indicator_categories,
     period_fits_frequency,
     source_import,
+    source_label,
     value_figure_problem,
     value_method_problem,
 )
@@ -66,7 +74,8 @@ from scoring.services.workbook import cell_number, history_copy
 
 # The most specific first: a row with both 单位代码 and 单位 (the units' names, often) has its codes
 # in 单位代码.
-UNIT_HEADERS = ("unit", "unit_code", "单位代码", "单位")
+# The units' names last: a clerk's own sheet may name its units so (see _unit_find).
+UNIT_HEADERS = ("unit", "unit_code", "单位代码", "单位", "单位名称", "unit_name")
 # Columns a clerk's wide sheet carries beside the figures: read past, never taken for indicators.
 IGNORED_HEADERS = {
     "name",
@@ -101,6 +110,12 @@ LONG_COLUMNS = (
     Column("period", ("quarter", "期间", "季度")),
     Column("value", ("score", "数值", "值", "得分")),
 )
+LONG_LABELS = {
+    "unit": gettext_lazy("单位代码"),
+    "indicator": gettext_lazy("指标代码"),
+    "period": gettext_lazy("期间"),
+    "value": gettext_lazy("数值"),
+}
 # A very hidden sheet of the template saying which cycle and period it holds and when it was
 # made, so that an upload needs no period picked and cannot undo what others saved since.
 TEMPLATE_INFO_SHEET = "kaohe"
@@ -111,12 +126,22 @@ FIGURE_PLACES = Decimal("0.0001")
 # refused by name; text (联系人, 考核单位的代码，如 ZJ01) and numbers name none.
 INDICATOR_CODE_WRITING = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*")
 HEADER_SEARCH_ROWS = 10
+# What a clerk writes in the unit column of a row summing the others.
+TOTAL_WORDS = frozenset({"合计", "总计", "小计", "total", "subtotal"})
+# What clerks write for "no data" where the cell should be blank.
+NO_DATA_MARKS = frozenset({"-", "--", "—", "——", "–", "/", "\\", "空", "无", "暂无", "n/a", "na"})
+# A unit of measure under an indicator's name in a clerk's own sheet: （分）, (万元), 万元, %.
+MEASURE_BRACKETED = re.compile(r"[（(\[【][^）)\]】\d]{1,10}[）)\]】]")
+MEASURE_WORDS = frozenset({"分", "元", "万元", "亿元", "个", "项", "次", "人", "户", "家", "%"})
+# A history reason naming an import record (see values.source_import).
+IMPORT_REASON = re.compile(re.escape(SOURCE_IMPORT_PREFIX) + r".*\(#(?P<id>\d+)\)", re.S)
 PROGRESS_EVERY = 500
 # The record's progress is written at most this often (seconds): every row count would be a
 # write per 500 rows.
 PROGRESS_WRITE_INTERVAL = 0.5
 STORED_PROBLEMS = 1000
 LABEL_EDITS_NAMED = 10
+PLACES_NAMED = 10
 PERCENT_CELLS_NAMED = 10
 TEMPLATE_FIRST_ROW = 5
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
@@ -146,10 +171,16 @@ class SheetPlan:
     rounded: int = 0
     # Cells of the template's label rows (name, maximum, method) typed over: they import nothing.
     label_edits: list[str] = field(default_factory=list)
+    # Rows summing the others (合计), skipped: (sheet, row number).
+    total_rows: list[tuple[str, int]] = field(default_factory=list)
     # Figures read from cells in a percent format, which hold the fraction (0.85 shown as 85%):
     # how many, and the sheet, reference (C2) and value read of the first PERCENT_CELLS_NAMED.
     percent_count: int = 0
     percent_cells: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    # Merged ranges reaching into the cells read (sheet, ["F10:F11"]), and hidden rows and
+    # columns holding values read (sheet, [13], ["G"]): Excel shows them otherwise.
+    merged_ranges: list[tuple[str, list[str]]] = field(default_factory=list)
+    hidden: list[tuple[str, list[int], list[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -163,12 +194,14 @@ class TemplateInfo:
 
 @dataclass
 class Upload:
-    """The visible sheets of an uploaded workbook, in order, its template's information and its
-    number cells in a percent format by sheet."""
+    """The visible sheets of an uploaded workbook, in order, its template's information, its
+    number cells in a percent format and its sheets' layouts, by sheet."""
 
     sheets: list[tuple[str, list[list]]]
     template: TemplateInfo | None = None
     percent_cells: dict[str, PercentCells] = field(default_factory=dict)
+    # Merged ranges and hidden rows and columns, by sheet (see sheet_upload_read).
+    layout: dict[str, SheetLayout] = field(default_factory=dict)
 
 
 # A cell read as a value: the number (None when blank), its plain digits, the problem of its
@@ -186,6 +219,33 @@ class _HeadedSheet:
     long: bool
     names_indicators: bool
 
+    def data_row(self, index: int) -> bool:
+        """Whether the row at `index` is below the header and none of the template's label
+        rows (名称, 满分, 计分方法), which import nothing."""
+        return self.header_index < index < len(self.rows) and index not in self._label_rows
+
+    @cached_property
+    def _label_rows(self) -> frozenset[int]:
+        if self.long:
+            return frozenset()
+        unit_position = _unit_position([_code_key(cell) for cell in self.rows[self.header_index]])
+        labels = _template_labels()[1]
+        return frozenset(
+            index
+            for index in range(self.header_index + 1, len(self.rows))
+            if unit_position < len(self.rows[index])
+            and header_key(self.rows[index][unit_position]) in labels
+        )
+
+
+@dataclass
+class _Repeated:
+    """The problems of a sheet's values met before in another sheet (or the same), and how many
+    of them differ from the value met first."""
+
+    problems: list[CellProblem] = field(default_factory=list)
+    differing: int = 0
+
 
 @dataclass
 class _Context:
@@ -198,6 +258,11 @@ class _Context:
     applies: dict[int, set[int]]
     # Codes in any case, where that names one unit only: a clerk types zj04 for ZJ04.
     units_by_folded_code: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The names clerks write in their own sheets: of one active unit only, and each name's codes.
+    units_by_name: dict[str, tuple[int, int]] = field(default_factory=dict)
+    unit_codes_by_name: dict[str, list[str]] = field(default_factory=dict)
+    indicators_by_folded_code: dict[str, Indicator] = field(default_factory=dict)
+    indicators_by_name: dict[str, list[Indicator]] = field(default_factory=dict)
     # The stored values of the sheet's periods only (see _current_load).
     current: dict[tuple[int, int, str], Decimal] = field(default_factory=dict)
     current_periods: set[str] = field(default_factory=set)
@@ -205,8 +270,15 @@ class _Context:
     downloaded: dict[tuple[int, int, str], Decimal | None] = field(default_factory=dict)
     # The header keys of the indicators' codes: a header naming one is a data sheet's.
     indicator_headers: frozenset[str] = frozenset()
-    # The sheet and row where each (unit, indicator, period) was met first, across sheets.
-    seen: dict[tuple[int, int, str], tuple[str, int]] = field(default_factory=dict)
+    # The sheet, row and reading where each (unit, indicator, period) was met first, across
+    # sheets.
+    seen: dict[tuple[int, int, str], tuple[str, int, Reading]] = field(default_factory=dict)
+    # Values met again: by (sheet, sheet met first in).
+    repeated: dict[tuple[str, str], _Repeated] = field(default_factory=dict)
+    # The sheet where a wide sheet's row of each (unit, period) was met first, and how many
+    # such rows each sheet has.
+    rows_first: dict[tuple[int, str], str] = field(default_factory=dict)
+    own_rows: Counter = field(default_factory=Counter)
     readings: dict[tuple[type, object], Reading] = field(default_factory=dict)
 
 
@@ -251,7 +323,9 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     unit_label, *row_labels = (str(label) for label in TEMPLATE_LABELS)
     header = [[unit_label, _("单位名称"), _("类别")], *([label, "", ""] for label in row_labels)]
     for indicator in indicators:
-        header[0].append(indicator.code)
+        # Codes too: one written as =1+2 (allowed before codes were checked, or imported) would
+        # run in the scorer's Excel. The reader takes the apostrophe off again (_code_text).
+        header[0].append(cell_safe(indicator.code))
         header[1].append(cell_safe(indicator.name))
         header[2].append(indicator.max_points)
         header[3].append(str(indicator.get_method_display()))
@@ -265,7 +339,9 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
             else None
             for indicator in indicators
         ]
-        sheet.append([unit.code, cell_safe(unit.name), cell_safe(unit.category.name), *values])
+        sheet.append(
+            [cell_safe(unit.code), cell_safe(unit.name), cell_safe(unit.category.name), *values]
+        )
 
     last_row = TEMPLATE_FIRST_ROW + len(units) - 1
     for row in sheet.iter_rows(min_row=1, max_row=TEMPLATE_FIRST_ROW - 1):
@@ -331,27 +407,45 @@ def _validation(indicator: Indicator) -> DataValidation:
 def sheet_upload_read(*, path) -> Upload:
     """Return the workbook's visible sheets (name and rows, read with calamine, Excel error
     values as ExcelError), what its template information sheet says, if it has one, and where
-    its numbers in a percent format are (calamine reads them as the fraction stored)."""
+    its numbers in a percent format are (calamine reads them as the fraction stored).
+
+    Raises UploadRefused when the sheets hold more rows than SCORING_UPLOAD_MAX_ROWS.
+    """
     workbook = CalamineWorkbook.from_path(str(path))
     try:
         upload = Upload(sheets=[])
+        rows_read = 0
         for sheet in workbook.sheets_metadata:
             if sheet.name == TEMPLATE_INFO_SHEET and sheet.visible != SheetVisibleEnum.Visible:
                 rows = workbook.get_sheet_by_name(sheet.name).to_python()
                 upload.template = _template_info(rows)
             elif sheet.typ == SheetTypeEnum.WorkSheet and sheet.visible == SheetVisibleEnum.Visible:
-                rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
-                upload.sheets.append((sheet.name, rows))
+                read = workbook.get_sheet_by_name(sheet.name)
+                # Counted before the rows become Python objects, the costly part: the upload
+                # counted at most the background threshold's rows (see uploads._sheet_rows).
+                rows_read += read.end[0] + 1 if read.end else 0
+                upload_rows_check(rows=rows_read, sheets=len(upload.sheets) + 1)
+                upload.sheets.append((sheet.name, read.to_python(skip_empty_area=False)))
     finally:
         workbook.close()
     # calamine reads an error cell as a blank inside the sheet's range: a sheet without a blank
     # cell holds none, and its XML (43 MB for 200,000 rows) need not be unpacked again, nor for
-    # percent cells where the workbook's styles have no percent format.
+    # percent cells where the workbook's styles have no percent format. Merged ranges and hidden
+    # rows and columns are sought in the same scan, and in every sheet as small as those checked
+    # in the request: a big sheet without a blank (a merged range leaves some) is not unpacked
+    # again for hidden rows alone.
     with_blanks = {name for name, rows in upload.sheets if any("" in row for row in rows)}
+    small = {
+        name for name, rows in upload.sheets if len(rows) <= settings.SCORING_IMPORT_BACKGROUND_ROWS
+    }
     if upload.sheets:
         marked = excel_cells_read(
-            path, errors=with_blanks, percent=[name for name, _rows in upload.sheets]
+            path,
+            errors=with_blanks,
+            percent=[name for name, _rows in upload.sheets],
+            layout=with_blanks | small,
         )
+        upload.layout = marked.layout
         errors = marked.errors
         if errors:
             upload.sheets = [
@@ -410,8 +504,8 @@ def sheet_changes_plan(
     if not headed:
         first = upload.sheets[0][0] if upload.sheets else ""
         message = _(
-            "找不到表头：需要“单位代码”（unit）列，可以是宽表（指标代码作列名）"
-            "或长表（单位代码、指标代码、期间、数值）。"
+            "找不到表头：需要“单位代码”列。表格可以每行一个单位（指标代码作列名），"
+            "也可以每行一个数值（单位代码、指标代码、期间、数值四列）。"
         )
         plan.problems.append(CellProblem(first, None, None, message))
     elif not data:
@@ -428,6 +522,7 @@ def sheet_changes_plan(
             sheet.name for sheet in headed if not sheet.names_indicators
         ]
     for sheet in data:
+        start, keys_seen = len(plan.problems), len(context.seen)
         if sheet.long:
             _long_plan(plan, context, sheet.name, sheet.rows, sheet.header_index, progress)
         else:
@@ -438,8 +533,14 @@ def sheet_changes_plan(
             _wide_plan(
                 plan, context, sheet.name, sheet.rows, sheet.header_index, sheet_period, progress
             )
+        own_values = len(context.seen) - keys_seen
+        # No row of its own: each of a long sheet's rows is a value, a wide sheet's a unit.
+        if not (own_values if sheet.long else context.own_rows[sheet.name]):
+            _sheet_copy_fold(plan, context, sheet.name, start, own_values)
         if sheet.name in upload.percent_cells:
             _percent_figures_add(plan, context, sheet, upload.percent_cells[sheet.name])
+        if sheet.name in upload.layout:
+            _layout_notes_add(plan, context, sheet, upload.layout[sheet.name])
     return plan
 
 
@@ -451,29 +552,11 @@ def _percent_figures_add(
     the header and not on the template's label rows), keeping the first few with the value read.
     A zero reads the same either way and is left out.
     """
-    header = sheet.rows[sheet.header_index]
-    keys = [header_key(cell) for cell in header]
-    label_rows, unit_position = {}, None
-    if sheet.long:
-        positions, _letters, problems = sheet_columns_find(
-            sheet=sheet.name, header=header, columns=LONG_COLUMNS
-        )
-        columns = set() if problems else {positions["value"]}
-    else:
-        unit_position = next(keys.index(name) for name in _unit_headers() if name in keys)
-        columns = {
-            position
-            for position, key in enumerate(keys)
-            if key in context.indicator_headers and position != unit_position
-        }
-        label_rows = _template_labels()[1]
+    columns, _others = _columns_read(context, sheet)
     for row, column in cells:
-        if row <= sheet.header_index or column not in columns or row >= len(sheet.rows):
+        if column not in columns or not sheet.data_row(row):
             continue
         cells_of_row = sheet.rows[row]
-        if unit_position is not None and unit_position < len(cells_of_row):
-            if header_key(cells_of_row[unit_position]) in label_rows:
-                continue
         raw = cells_of_row[column] if column < len(cells_of_row) else None
         if not isinstance(raw, int | float) or isinstance(raw, bool) or not raw:
             continue
@@ -484,11 +567,75 @@ def _percent_figures_add(
             plan.percent_cells.append((sheet.name, reference, reading[0]))
 
 
+def _columns_read(context: _Context, sheet: _HeadedSheet) -> tuple[set[int], set[int]]:
+    """Return the positions of the sheet's columns read for figures (a long sheet's value
+    column, a wide sheet's indicator columns) and of the others read (unit, indicator, period)."""
+    header = sheet.rows[sheet.header_index]
+    if sheet.long:
+        positions, _letters, problems = sheet_columns_find(
+            sheet=sheet.name, header=header, columns=LONG_COLUMNS
+        )
+        if problems:
+            return set(), set()
+        return {positions["value"]}, {positions[column.key] for column in LONG_COLUMNS[:3]}
+    keys = [_code_key(cell) for cell in header]
+    unit_position = _unit_position(keys)
+    figures = {
+        position
+        for position, key in enumerate(keys)
+        if key in context.indicator_headers and position != unit_position
+    }
+    return figures, {unit_position}
+
+
+def _unit_position(keys: Sequence[str]) -> int:
+    """Return the position of the unit column among a wide sheet's header keys: the most
+    specific the row names (单位代码 before 单位)."""
+    return next(keys.index(name) for name in _unit_headers() if name in keys)
+
+
+def _layout_notes_add(
+    plan: SheetPlan, context: _Context, sheet: _HeadedSheet, layout: SheetLayout
+) -> None:
+    """Note in the plan the sheet's merged ranges that reach into the cells read and its hidden
+    rows and columns that hold values read: Excel shows them otherwise than they are imported
+    (a merged range's value in its top-left cell only, the others blank; hidden values not at
+    all)."""
+    figures, others = _columns_read(context, sheet)
+    read = figures | others
+
+    def holds_value(index: int, columns) -> bool:
+        row = sheet.rows[index]
+        return any(column < len(row) and cell_text(row[column]) for column in columns)
+
+    data_rows = [index for index in range(len(sheet.rows)) if sheet.data_row(index)]
+    merged = [
+        f"{get_column_letter(left + 1)}{top + 1}:{get_column_letter(right + 1)}{bottom + 1}"
+        for top, left, bottom, right in sorted(layout.merged)
+        if any(left <= column <= right for column in read)
+        and any(sheet.data_row(index) for index in range(top, bottom + 1))
+    ]
+    rows = [
+        index + 1
+        for index in sorted(layout.hidden_rows)
+        if sheet.data_row(index) and holds_value(index, read)
+    ]
+    columns = [
+        get_column_letter(column + 1)
+        for column in sorted(layout.hidden_columns & read)
+        if any(holds_value(index, [column]) for index in data_rows)
+    ]
+    if merged:
+        plan.merged_ranges.append((sheet.name, merged))
+    if rows or columns:
+        plan.hidden.append((sheet.name, rows, columns))
+
+
 def _sheet_headed(context: _Context, name: str, rows: list[list], index: int) -> _HeadedSheet:
     """Return what the sheet's header row names: a long sheet's indicator column, or indicator
     codes as a wide sheet's columns. A sheet naming neither (a list of units, instructions)
     holds nothing to import."""
-    keys = {header_key(cell) for cell in rows[index]}
+    keys = {_code_key(cell) for cell in rows[index]}
     long = bool(keys & _long_indicator_headers())
     return _HeadedSheet(
         name=name,
@@ -506,9 +653,9 @@ def _indicator_keys(row: Sequence, indicator_headers: frozenset[str]) -> set[str
     the sheet is read: a clerk who mistyped every code must be told which."""
     keys = set()
     for cell in row:
-        key = header_key(cell)
+        key = _code_key(cell)
         if key in indicator_headers or (
-            key not in _sheet_headers() and INDICATOR_CODE_WRITING.fullmatch(cell_text(cell))
+            key not in _sheet_headers() and INDICATOR_CODE_WRITING.fullmatch(_code_text(cell))
         ):
             keys.add(key)
     return keys
@@ -523,13 +670,24 @@ def _header_row_find(rows: Sequence[Sequence], indicator_headers: frozenset[str]
     unit_names = set(_unit_headers())
     found, most = None, 0
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        keys = {header_key(cell) for cell in row}
+        keys = {_code_key(cell) for cell in row}
         if not keys & unit_names:
             continue
         named = len((keys & _sheet_headers()) | _indicator_keys(row, indicator_headers))
         if named > most:
             found, most = index, named
     return found
+
+
+def _code_text(raw) -> str:
+    """Return a cell holding a code (a unit's, an indicator's in a header) as clean text,
+    without the apostrophe the template writes before a code Excel would run as a formula."""
+    return cell_unescape(cell_text(raw))
+
+
+def _code_key(raw) -> str:
+    """Return a header cell as headers are matched (header_key), its code unescaped."""
+    return header_key(_code_text(raw))
 
 
 @lru_cache(maxsize=1)
@@ -618,7 +776,7 @@ def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, 
         plan.problems.append(CellProblem(sheet, None, None, message))
         return None
     if not (named or picked):
-        message = _("宽表需要期间：请在上传时选择期间（本系统下载的模板自带期间）。")
+        message = _("每行一个单位的表需要期间：请在上传时选择期间（本系统下载的模板自带期间）。")
         plan.problems.append(CellProblem(sheet, None, None, message))
         return None
     return named or picked
@@ -656,29 +814,69 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
     owned = None
     if not roles.user_has_role(user, roles.ADMIN):
         owned = set(sheet_indicators(cycle=cycle, user=user).values_list("pk", flat=True))
-    units = {
-        code: (pk, category_id)
-        for code, pk, category_id in Unit.objects.filter(is_active=True).values_list(
-            "code", "pk", "category_id"
-        )
-    }
-    folded = Counter(code.casefold() for code in units)
+    units, units_named = {}, {}
+    for code, pk, category_id, name in Unit.objects.filter(is_active=True).values_list(
+        "code", "pk", "category_id", "name"
+    ):
+        units[code] = (pk, category_id)
+        units_named.setdefault(cell_text(name), []).append(code)
+    indicators_named = {}
+    for indicator in indicators.values():
+        indicators_named.setdefault(cell_text(indicator.name), []).append(indicator)
+    # A name that is a column a sheet may have (备注) names no indicator's column.
+    names = {name for name in indicators_named if header_key(name) not in _sheet_headers()}
     return _Context(
         year=cycle.year,
         indicators=indicators,
-        indicator_headers=frozenset(header_key(code) for code in indicators),
+        indicator_headers=frozenset(header_key(text) for text in (*indicators, *names)),
         owned=owned,
         units=units,
         applies=indicator_categories(indicator.pk for indicator in indicators.values()),
-        units_by_folded_code={
-            code.casefold(): unit for code, unit in units.items() if folded[code.casefold()] == 1
+        units_by_folded_code=_unique_folded(units),
+        units_by_name={
+            name: units[codes[0]]
+            for name, codes in units_named.items()
+            if len(codes) == 1 and name not in units
         },
+        unit_codes_by_name=units_named,
+        indicators_by_folded_code=_unique_folded(indicators),
+        indicators_by_name=indicators_named,
     )
 
 
+def _unique_folded(by_code: dict) -> dict:
+    """Return the values by their code in lower case where that names one only: a clerk types
+    zj04 for ZJ04, a2.2.3 for A2.2.3."""
+    folded = Counter(code.casefold() for code in by_code)
+    return {code.casefold(): item for code, item in by_code.items() if folded[code.casefold()] == 1}
+
+
 def _unit_find(context: _Context, code: str) -> tuple[int, int] | None:
-    """(pk, category) of the active unit with the code, as typed or in another case."""
-    return context.units.get(code) or context.units_by_folded_code.get(code.casefold())
+    """(pk, category) of the active unit with the code, as typed or in another case, or with the
+    name, where no other active unit has it."""
+    return (
+        context.units.get(code)
+        or context.units_by_folded_code.get(code.casefold())
+        or context.units_by_name.get(code)
+    )
+
+
+def _unit_problem(context: _Context, text: str) -> str:
+    """Say why the cell names no unit, and what to type instead."""
+    if not text:
+        return _("缺少单位代码")
+    codes = context.unit_codes_by_name.get(text)
+    if codes:
+        return _("“%(name)s”是 %(count)s 个单位的名称（%(codes)s），请填单位代码") % {
+            "name": text,
+            "count": len(codes),
+            "codes": "、".join(sorted(codes)),
+        }
+    if not INDICATOR_CODE_WRITING.fullmatch(text):  # a name, not a code mistyped
+        return _("找不到名为“%(name)s”的单位：请填单位代码，或单位的全称") % {
+            "name": cell_echo(text)
+        }
+    return _("未知单位代码“%(code)s”") % {"code": cell_echo(text)}
 
 
 def _current_load(context: _Context, periods: set[str]) -> None:
@@ -746,24 +944,61 @@ def _current_values(
 
 
 def _indicator_problem(
-    context: _Context, code: str, period: str | None
-) -> tuple[Indicator | None, str]:
-    """Return the indicator of the code if values of the period may be imported for it, else
-    None and why not; with the period unknown, whether they may be for some period."""
-    indicator = context.indicators.get(code)
+    context: _Context, text: str, period: str | None
+) -> tuple[Indicator | None, str, bool]:
+    """Return the indicator the cell names (see _indicator_find) if values of the period may be
+    imported for it, else None, why not and whether the period is what is wrong; with the
+    period unknown, whether they may be for some period."""
+    indicator, problem = _indicator_find(context, text)
     if indicator is None:
-        return None, _("未知指标代码“%(code)s”") % {"code": cell_echo(code)}
+        return None, problem, False
+    code = indicator.code
     if indicator.method == Indicator.Method.EVALUATION:
-        return None, _("%(code)s 是综合评价指标，按测评票数计分，不能导入数值") % {"code": code}
-    if context.owned is not None and indicator.pk not in context.owned:
-        return None, _("您不是指标 %(code)s 的评分账号，不能导入它的数据") % {"code": code}
+        message = _("%(code)s 是综合评价指标，按测评票数计分，不能导入数值") % {"code": code}
+        return None, message, False
+    if not _importable(context, indicator):
+        message = _("您不是指标 %(code)s 的评分账号，不能导入它的数据") % {"code": code}
+        return None, message, False
     if period and not period_fits_frequency(frequency=indicator.frequency, period=period):
-        return None, _("指标 %(code)s %(frequency)s，不能填在期间 %(period)s") % {
+        message = _("指标 %(code)s %(frequency)s，不能填在期间 %(period)s") % {
             "code": code,
             "frequency": indicator.get_frequency_display(),
             "period": period,
         }
-    return indicator, ""
+        return None, message, True
+    return indicator, "", False
+
+
+def _indicator_find(context: _Context, text: str) -> tuple[Indicator | None, str]:
+    """Return the indicator the cell names, or None and what to type instead: its code as
+    written or in another case (where that names one), or its name, where that names one the
+    user may import (else one of the cycle, for the checks to say why it may not be)."""
+    indicator = context.indicators.get(text) or context.indicators_by_folded_code.get(
+        text.casefold()
+    )
+    if indicator is not None:
+        return indicator, ""
+    named = context.indicators_by_name.get(text, [])
+    importable = [indicator for indicator in named if _importable(context, indicator)]
+    if len(importable) == 1 or len(named) == 1:
+        return (importable or named)[0], ""
+    if named:
+        codes = "、".join(sorted(indicator.code for indicator in importable or named))
+        message = _("“%(name)s”是 %(count)s 个指标的名称（%(codes)s），请填指标代码")
+        return None, message % {"name": text, "count": len(importable or named), "codes": codes}
+    if not text:
+        return None, _("缺少指标代码")
+    if not INDICATOR_CODE_WRITING.fullmatch(text):  # a name, not a code mistyped
+        message = _("找不到名为“%(name)s”的指标：请填指标代码，或您可导入的指标的全称")
+        return None, message % {"name": cell_echo(text)}
+    return None, _("未知指标代码“%(code)s”") % {"code": cell_echo(text)}
+
+
+def _importable(context: _Context, indicator: Indicator) -> bool:
+    """Whether the user may import values of the indicator (evaluations are votes, not values)."""
+    return indicator.method != Indicator.Method.EVALUATION and (
+        context.owned is None or indicator.pk in context.owned
+    )
 
 
 def _value_add(plan, context, unit, indicator, period, raw, sheet, row, column) -> None:
@@ -776,24 +1011,19 @@ def _value_add(plan, context, unit, indicator, period, raw, sheet, row, column) 
     unit_id, category_id = unit
     indicator_id = indicator.id
     key = (unit_id, indicator_id, period)
+    reading = context.readings.get((raw.__class__, raw)) or _reading(context, raw)
+    unreadable = isinstance(reading, CellError)
+    if not unreadable and reading[0] is None:
+        return  # a blank cell brings nothing, so it repeats nothing either
     other = context.seen.get(key)
     if other is not None:
-        if other[0] == sheet:
-            message = _("重复：与第 %(row)s 行的单位、指标、期间相同") % {"row": other[1]}
-        else:
-            message = _("重复：与工作表 %(sheet)s 第 %(row)s 行的单位、指标、期间相同") % {
-                "sheet": other[0],
-                "row": other[1],
-            }
-        plan.problems.append(CellProblem(sheet, row, column, message))
+        _duplicate_add(plan, context, (sheet, row, column), other, reading)
         return
-    context.seen[key] = (sheet, row)
-    reading = _figure_read(plan, context, raw, sheet, row, column)
-    if reading is None:
+    context.seen[key] = (sheet, row, reading)
+    if unreadable:
+        plan.problems.append(CellProblem(sheet, row, column, str(reading)))
         return
     value, text, figure_problem, rounded = reading
-    if value is None:
-        return
     old = context.current.get(key)
     if context.downloaded and key in context.downloaded:
         then = context.downloaded[key]
@@ -825,6 +1055,76 @@ def _value_add(plan, context, unit, indicator, period, raw, sheet, row, column) 
         plan.changes.append([unit_id, indicator_id, period, decimal_plain(old), text])
 
 
+def _duplicate_add(plan, context, place: tuple, other: tuple, reading: Reading) -> None:
+    """Add the problem of a value at `place` (sheet, row, column) whose unit, indicator and
+    period the sheet and row of `other` had, counting it against the pair of sheets."""
+    sheet, row, column = place
+    other_sheet, other_row, other_reading = other
+    if other_sheet == sheet:
+        message = _("重复：与第 %(row)s 行的单位、指标、期间相同") % {"row": other_row}
+    else:
+        message = _("重复：与工作表 %(sheet)s 第 %(row)s 行的单位、指标、期间相同") % {
+            "sheet": other_sheet,
+            "row": other_row,
+        }
+    problem = CellProblem(sheet, row, column, message)
+    plan.problems.append(problem)
+    repeated = context.repeated.setdefault((sheet, other_sheet), _Repeated())
+    repeated.problems.append(problem)
+    # Readings are cached by cell content: the same content is the same reading.
+    same = reading is other_reading or (
+        not isinstance(reading, CellError)
+        and not isinstance(other_reading, CellError)
+        and reading[0] == other_reading[0]
+    )
+    repeated.differing += not same
+
+
+def _sheet_copy_fold(
+    plan: SheetPlan, context: _Context, sheet: str, start: int, own_values: int
+) -> None:
+    """Say in one line that the sheet repeats another, where each of its rows repeats one of
+    that sheet's (Excel's copy of a sheet, "2026-Q4 (2)"), instead of a problem per cell: the
+    problems from `start` on, the sheet's, lose those of each repeated value and those that
+    the other sheet has at the same place. The values that differ are counted, its
+    `own_values` (where the other sheet's cell is blank) too, which must be fewer than those
+    repeated."""
+    pairs = [pair for pair in context.repeated if pair[0] == sheet]
+    if len(pairs) != 1 or pairs[0][1] == sheet:
+        return
+    original = pairs[0][1]
+    repeated = context.repeated[pairs[0]]
+    if len(repeated.problems) <= own_values:
+        return  # as much its own as repeated: a sheet of other indicators for the same units
+    differing = repeated.differing + own_values
+    if differing:
+        message = ngettext(
+            "工作表“%(copy)s”与“%(sheet)s”内容重复，其中 %(count)s 个数值不同："
+            "请核对后删除其中一张",
+            "工作表“%(copy)s”与“%(sheet)s”内容重复，其中 %(count)s 个数值不同："
+            "请核对后删除其中一张",
+            differing,
+        )
+    else:
+        message = _("工作表“%(copy)s”与“%(sheet)s”内容重复，请删除其中一张")
+    message %= {"copy": sheet, "sheet": original, "count": differing}
+    shown_there = {
+        (problem.row, problem.column, problem.message)
+        for problem in plan.problems[:start]
+        if problem.sheet == original
+    }
+    folded = {id(problem) for problem in repeated.problems}
+    plan.problems[start:] = [
+        CellProblem(sheet, None, None, message),
+        *(
+            problem
+            for problem in plan.problems[start:]
+            if id(problem) not in folded
+            and (problem.row, problem.column, problem.message) not in shown_there
+        ),
+    ]
+
+
 def _reading(context: _Context, raw) -> Reading:
     """Read the cell as a number, its plain digits, why it fits no value column whatever the
     indicator (the number None when blank) and whether it was rounded, or why it is no number,
@@ -842,7 +1142,7 @@ def _reading(context: _Context, raw) -> Reading:
     try:
         value = cell_decimal(raw)
     except CellError as error:
-        reading = error
+        reading = _no_data_mark(raw) or error
     else:
         if value is None:
             reading = (None, "", None, False)
@@ -858,6 +1158,15 @@ def _reading(context: _Context, raw) -> Reading:
     return reading
 
 
+def _no_data_mark(raw) -> CellError | None:
+    """Return what to do with a clerk's mark for "nothing to report" (-, /, 无): leave the cell
+    blank; None for other text."""
+    text = cell_text(raw)
+    if text.casefold() in NO_DATA_MARKS and not isinstance(raw, ExcelError):
+        return CellError(_("“%(text)s”不是数值：无数据请留空") % {"text": text})
+    return None
+
+
 def _wide_columns(plan, context, sheet, header, header_number, period):
     """Return the unit column's position and the (position, letter, indicator) of each value
     column.
@@ -865,23 +1174,25 @@ def _wide_columns(plan, context, sheet, header, header_number, period):
     The unit column is the most specific the row names (单位代码 before 单位); other unit
     columns, such as 单位 beside 单位代码 holding the names, are read past.
     """
-    keys = [header_key(cell) for cell in header]
+    keys = [_code_key(cell) for cell in header]
     unit_names = _unit_headers()
-    unit_position = next(keys.index(name) for name in unit_names if name in keys)
+    unit_position = _unit_position(keys)
     ignored = {header_key(name) for name in IGNORED_HEADERS} | set(unit_names)
     columns, seen_codes = [], {}
     for position, cell in enumerate(header):
-        text, letter = cell_text(cell), get_column_letter(position + 1)
+        text, letter = _code_text(cell), get_column_letter(position + 1)
         if position == unit_position or not text or keys[position] in ignored:
             continue
-        indicator, problem = _indicator_problem(context, text, period)
-        if text in seen_codes:
+        indicator, problem, _period_wrong = _indicator_problem(context, text, period)
+        # By indicator: a column headed by its code and another by its name repeat it too.
+        seen = indicator.code if indicator else text
+        if seen in seen_codes:
             indicator = None
             problem = _("指标 %(code)s 重复出现（另见 %(other)s 列）") % {
-                "code": text,
-                "other": seen_codes[text],
+                "code": seen,
+                "other": seen_codes[seen],
             }
-        seen_codes.setdefault(text, letter)
+        seen_codes.setdefault(seen, letter)
         if indicator is None:
             plan.problems.append(CellProblem(sheet, header_number, letter, problem))
         else:
@@ -889,11 +1200,9 @@ def _wide_columns(plan, context, sheet, header, header_number, period):
     return unit_position, columns
 
 
-def _wide_unit_problem(code: str, unit, seen_units: dict[int, int]) -> str:
-    if not code:
-        return _("缺少单位代码")
+def _wide_unit_problem(context: _Context, code: str, unit, seen_units: dict[int, int]) -> str:
     if unit is None:
-        return _("未知单位代码“%(code)s”") % {"code": cell_echo(code)}
+        return _unit_problem(context, code)
     if unit[0] in seen_units:
         return _("单位 %(code)s 重复（另见第 %(row)s 行）") % {
             "code": code,
@@ -913,7 +1222,7 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
     seen_units: dict[int, int] = {}
     for index in range(header_index + 1, len(rows)):
         row, number = rows[index], index + 1
-        code = cell_text(row[unit_position]) if unit_position < len(row) else ""
+        code = _code_text(row[unit_position]) if unit_position < len(row) else ""
         shown = labels.get(header_key(code))
         if shown:
             plan.label_edits += [
@@ -924,12 +1233,17 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
             continue
         if not any(cell_text(cell) for cell in row):
             continue
+        unit = _unit_find(context, code)
+        if unit is None and _total_row(code, row):
+            plan.total_rows.append((sheet, number))
+            continue
+        if unit is None and not code and not seen_units and _measure_line(row, columns):
+            continue
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
         width = len(row)
-        unit = _unit_find(context, code)
-        problem = _wide_unit_problem(code, unit, seen_units)
+        problem = _wide_unit_problem(context, code, unit, seen_units)
         if problem:
             raw = row[unit_position] if unit_position < width else None
             plan.problems.append(
@@ -937,6 +1251,8 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
             )
         else:
             seen_units[unit[0]] = number
+            if context.rows_first.setdefault((unit[0], period), sheet) == sheet:
+                context.own_rows[sheet] += 1
         for position, letter, indicator in columns:
             raw = row[position] if position < width else None
             if problem:  # the row's figures are checked all the same: every problem at once
@@ -945,12 +1261,34 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
                 _value_add(plan, context, unit, indicator, period, raw, sheet, number, letter)
 
 
+def _total_row(code: str, row: Sequence) -> bool:
+    """Whether the row is a total (合计, 总计, 小计 in its unit cell or, that being blank, in its
+    first cell written), which sums the units' rows and imports nothing."""
+    text = code or next((cell_text(cell) for cell in row if cell_text(cell)), "")
+    return text.replace(" ", "").casefold() in TOTAL_WORDS
+
+
+def _measure_line(row: Sequence, columns: list[tuple[int, str, Indicator]]) -> bool:
+    """Whether a row without a unit holds only units of measure ("（分）", "万元") under the
+    indicators' names: a line of the clerk's own sheet below its header, before any unit."""
+    texts = [cell_text(row[position]) for position, _letter, _indicator in columns]
+    texts = [text for text in texts if text]
+    return bool(texts) and all(
+        MEASURE_BRACKETED.fullmatch(text) or text in MEASURE_WORDS for text in texts
+    )
+
+
 def _long_plan(plan, context, sheet, rows, header_index, progress):
     positions, letters, problems = sheet_columns_find(
         sheet=sheet, header=rows[header_index], columns=LONG_COLUMNS, header_row=header_index + 1
     )
-    plan.problems += problems
     if problems:
+        # Named as the clerk's header would name it, without the English keys also read.
+        plan.problems += [
+            CellProblem(sheet, header_index + 1, None, _("缺少“%(column)s”列") % {"column": label})
+            for (key, label) in LONG_LABELS.items()
+            if key not in positions
+        ]
         return
     # The rows are read in place, by position: a row object per row was a third of the check.
     unit_at, indicator_at, period_at, value_at = (positions[column.key] for column in LONG_COLUMNS)
@@ -963,40 +1301,43 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
     periods = {text: _period_read(text, context.year) for text in texts}
     _current_load(context, {period for period in periods.values() if isinstance(period, str)})
     # A sheet names the same few indicators and periods on every row: check each pair once.
-    indicator_checks: dict[tuple[str, str | None], tuple[Indicator | None, str]] = {}
+    indicator_checks: dict[tuple[str, str | None], tuple[Indicator | None, str, bool]] = {}
     for index in range(header_index + 1, len(rows)):
         row, number = rows[index], index + 1
         if len(row) < width:
             row = [*row, *[None] * (width - len(row))]
-        code, raw = cell_text(row[unit_at]), row[value_at]
+        code, raw = _code_text(row[unit_at]), row[value_at]
         period_text = cell_text(row[period_at])
         if not (code or period_text or cell_text(row[indicator_at]) or cell_text(raw)):
+            continue
+        unit = _unit_find(context, code)
+        if unit is None and _total_row(code, row):
+            plan.total_rows.append((sheet, number))
             continue
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
         # Each cell is checked whatever is wrong with the others: every problem is said at once.
-        unit = _unit_find(context, code)
         if unit is None:
-            message = _("未知单位代码“%(code)s”") % {"code": cell_echo(code)}
-            plan.problems.append(
-                CellProblem(sheet, number, letters["unit"], cell_message(row[unit_at], message))
-            )
-        period = periods[period_text]
+            message = cell_message(row[unit_at], _unit_problem(context, code))
+            plan.problems.append(CellProblem(sheet, number, letters["unit"], message))
+        period = periods[period_text] if period_text else CellError(_("缺少期间"))
         if isinstance(period, CellError):
             message = cell_message(row[period_at], str(period))
             plan.problems.append(CellProblem(sheet, number, letters["period"], message))
             period = None
         else:
             plan.periods.add(period)
-        pair = (cell_text(row[indicator_at]), period)
+        pair = (_code_text(row[indicator_at]), period)
         checked = indicator_checks.get(pair)
         if checked is None:
             checked = indicator_checks[pair] = _indicator_problem(context, *pair)
-        indicator, problem = checked
+        indicator, problem, period_wrong = checked
         if indicator is None:
+            # An indicator of the year in a quarter's row: the period is what to change.
+            letter = letters["period" if period_wrong else "indicator"]
             message = cell_message(row[indicator_at], problem)
-            plan.problems.append(CellProblem(sheet, number, letters["indicator"], message))
+            plan.problems.append(CellProblem(sheet, number, letter, message))
         if raw is None or (isinstance(raw, str) and not cell_text(raw)):
             plan.problems.append(CellProblem(sheet, number, letters["value"], _("缺少数值")))
         elif unit is None or period is None or indicator is None:
@@ -1082,6 +1423,8 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
 
     try:
         upload = sheet_upload_read(path=record.upload.path)
+    except UploadRefused as refused:
+        plan = SheetPlan(problems=[CellProblem("", None, None, str(refused))])
     except Exception:  # calamine raises its own error types for unreadable files
         message = _(
             "无法读取文件：它已损坏，或不是 Excel / WPS 保存的工作簿。请在 Excel 中打开后"
@@ -1163,8 +1506,37 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
             )
             % {"cells": shown}
         )
+    if plan.total_rows:
+        by_sheet: dict[str, list[int]] = {}
+        for sheet, number in plan.total_rows:
+            by_sheet.setdefault(sheet, []).append(number)
+        places = [
+            _("工作表“%(sheet)s”第 %(rows)s 行")
+            % {"sheet": sheet, "rows": _places_named(_runs(numbers))}
+            for sheet, numbers in by_sheet.items()
+        ]
+        notices.append(_("合计行不导入，已跳过：%(places)s") % {"places": "；".join(places)})
     if plan.percent_count:
         notices.append(_percent_notice(plan.percent_cells, plan.percent_count))
+    for sheet, ranges in plan.merged_ranges:
+        notices.append(
+            _(
+                "工作表“%(sheet)s”的 %(ranges)s 是合并单元格：只有左上角的单元格有值，"
+                "其余单元格按空白导入。请取消合并，每格分别填写。"
+            )
+            % {"sheet": sheet, "ranges": _places_named(ranges)}
+        )
+    for sheet, rows, columns in plan.hidden:
+        places = [_("第 %(row)s 行") % {"row": _places_named(_runs(rows))}] if rows else []
+        if columns:
+            places.append(_("%(column)s 列") % {"column": _places_named(columns)})
+        notices.append(
+            _(
+                "工作表“%(sheet)s”中隐藏的行或列有数据（%(places)s），也会导入："
+                "请在 Excel 中取消隐藏后核对。"
+            )
+            % {"sheet": sheet, "places": "、".join(places)}
+        )
     if plan.rounded:
         notices.append(
             ngettext(
@@ -1187,13 +1559,55 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
     )
     if earlier is not None:
         notices.append(
-            _("同一文件（SHA-256 相同）已于 %(when)s 导入过（导入记录 #%(id)s）。")
-            % {
-                "when": timezone.localtime(earlier.imported_at).strftime("%Y-%m-%d %H:%M"),
-                "id": earlier.pk,
-            }
+            _("同一文件已于 %(when)s 导入过（导入记录 #%(id)s）。")
+            % {"when": _when(earlier.imported_at), "id": earlier.pk}
+        )
+    pending = (
+        ImportRecord.objects.filter(
+            kind=record.kind,
+            cycle=record.cycle,
+            uploaded_by=record.uploaded_by,
+            status=ImportRecord.Status.PENDING,
+            period__in=plan.periods,
+        )
+        .exclude(pk=record.pk)
+        .order_by("-uploaded_at", "-pk")
+        .first()
+    )
+    if pending is not None:
+        # Both change the same values: the one confirmed second would find them changed.
+        notices.append(
+            _(
+                "您在 %(when)s 上传的“%(name)s”（导入记录 #%(id)s）也是这一期间的数据，"
+                "还没有确认：请只确认其中一次，放弃另一次。"
+            )
+            % {"when": _when(pending.uploaded_at), "name": pending.file_name, "id": pending.pk}
         )
     return notices
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _places_named(places: list[str]) -> str:
+    """Return the first places (cells, ranges, rows) joined as a list, saying how many there
+    are when not all are named."""
+    shown = "、".join(places[:PLACES_NAMED])
+    if len(places) > PLACES_NAMED:
+        shown += _(" 等 %(count)s 处") % {"count": len(places)}
+    return shown
+
+
+def _runs(numbers: list[int]) -> list[str]:
+    """Return sorted row numbers as runs: [13, 15, 16, 17] → ["13", "15–17"]."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return [f"{first}–{last}" if last > first else str(first) for first, last in runs]
 
 
 def _percent_notice(cells: list[tuple[str, str, Decimal]], count: int) -> str:
@@ -1247,6 +1661,77 @@ def sheet_changes_first(*, record: ImportRecord, limit: int) -> tuple[list[list]
     return json.loads(shown), total
 
 
+@dataclass(frozen=True)
+class ChangesSummary:
+    """How many of an import's changes give an indicator its first value, and how many
+    overwrite one."""
+
+    indicator: Indicator
+    new: int
+    overwritten: int
+
+
+def sheet_changes_summary(*, record: ImportRecord) -> list[ChangesSummary]:
+    """Return, per indicator in the tree's order, how many of the record's changes are new
+    values and how many overwrite stored ones; counted by the database over all of them."""
+    elements, item = _changes_unpacked()
+    records = connection.ops.quote_name(ImportRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {item.format(1)}, SUM(CASE WHEN {item.format(3)} IS NULL THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {item.format(3)} IS NULL THEN 0 ELSE 1 END) "
+            f"FROM {records}, {elements} WHERE {records}.id = %s GROUP BY 1",
+            [record.pk],
+        )
+        counts = {int(indicator): (new, overwritten) for indicator, new, overwritten in cursor}
+    indicators = Indicator.objects.filter(pk__in=counts).order_by("sort_order", "code")
+    return [ChangesSummary(indicator, *counts[indicator.pk]) for indicator in indicators]
+
+
+def sheet_changes_workbook(*, record: ImportRecord) -> Workbook:
+    """Return every previewed change of the record as a worksheet (unit, indicator, period, old
+    and new value), for the scorer to read beyond what the page lists."""
+    changes = ImportRecord.objects.values_list("changes", flat=True).get(pk=record.pk)
+    units = Unit.objects.in_bulk({change[0] for change in changes})
+    indicators = Indicator.objects.in_bulk({change[1] for change in changes})
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("变更"))
+    sheet.append(
+        [
+            _("单位代码"),
+            _("单位名称"),
+            _("指标代码"),
+            _("指标名称"),
+            _("期间"),
+            _("原值"),
+            _("新值"),
+        ]
+    )
+    for unit_id, indicator_id, period, old, new in changes:
+        unit, indicator = units.get(unit_id), indicators.get(indicator_id)
+        texts = (
+            (unit.code, unit.name) if unit else ("", ""),
+            (indicator.code, indicator.name) if indicator else ("", ""),
+        )
+        sheet.append(
+            [
+                *(cell_safe(text) for pair in texts for text in pair),
+                str(Period(period).label),
+                None if old is None else cell_number(Decimal(old)),
+                cell_number(Decimal(new)),
+            ]
+        )
+    return workbook
+
+
+def sheet_import_outdated(*, record: ImportRecord) -> bool:
+    """Whether the import failed because the data changed between its preview and its
+    confirmation, not because of anything in its file."""
+    return record.status == ImportRecord.Status.FAILED and any(
+        error.get("outdated") for error in record.errors[:1]
+    )
+
+
 def _problem_json(problem: CellProblem) -> dict:
     return {
         "sheet": problem.sheet,
@@ -1268,14 +1753,14 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
     except ImportOutdated as outdated:
         ImportRecord.objects.filter(pk=record.pk).update(
             status=ImportRecord.Status.FAILED,
-            errors=[_problem_json(CellProblem("", None, None, str(outdated)))],
+            errors=[_problem_json(CellProblem("", None, None, str(outdated))) | OUTDATED],
             problem_count=1,
         )
         raise
     except ImportStale as stale:
         ImportRecord.objects.filter(pk=record.pk).update(
             status=ImportRecord.Status.FAILED,
-            errors=[_problem_json(problem) for problem in stale.problems],
+            errors=stale.problems,
             problem_count=stale.count,
         )
         raise ImportRefused(
@@ -1293,11 +1778,18 @@ class ImportOutdated(ImportRefused):
 
 
 class ImportStale(Exception):
-    """Values changed since the preview: how many, and the first of them as problems."""
+    """Values changed since the preview: how many, and the first of them as stored problems
+    (see _stale_problems)."""
 
-    def __init__(self, count: int, problems: list[CellProblem]):
+    def __init__(self, count: int, problems: list[dict]):
         super().__init__(count)
         self.count, self.problems = count, problems
+
+
+# What the stored problems of an import that went out of date between its preview and its
+# confirmation say of themselves: the file is not wrong, the data changed (see sheet_record).
+OUTDATED = {"outdated": True}
+WRITE_ATTEMPTS = 2
 
 
 @transaction.atomic
@@ -1324,9 +1816,18 @@ def _import_write(*, record: ImportRecord, by) -> int:
         count = _scratch_fill(cursor, record)
         _targets_ensure(cursor, cycle=cycle, by=by)
         reason = source_import(file_name=record.file_name, record_id=record.pk)
-        stale = _stale_count(cursor)
-        if not stale and not _values_write_all(cursor, count=count, by=by, now=now, reason=reason):
-            stale = _stale_count(cursor)  # saved by someone else since the check: say how many
+        for _attempt in range(WRITE_ATTEMPTS):
+            stale = _stale_count(cursor)
+            if stale:
+                count -= _stored_as_in_file_drop(cursor)
+                stale = _stale_count(cursor)
+            # Not written: someone saved a value between the check and the write. The check
+            # again says which, or finds it saved as the file has it, and the write is tried
+            # once more without it.
+            if stale or _values_write_all(cursor, count=count, by=by, now=now, reason=reason):
+                break
+        else:
+            stale = max(_stale_count(cursor), 1)
         if stale:
             raise ImportStale(stale, _stale_problems(cursor))
         # What the refresh needs is categories, not 5,000 unit instances to read them from.
@@ -1388,14 +1889,20 @@ def _targets_ensure(cursor, *, cycle: Cycle, by) -> None:
         )
 
 
+def _changes_unpacked() -> tuple[str, str]:
+    """Return the SQL that makes each of a record's stored changes a row (`change`), and the
+    expression of a change's item by its index ({}), SQL NULL for a JSON null."""
+    if connection.vendor == "postgresql":
+        return "jsonb_array_elements(changes) AS change", "change ->> {}"
+    # SQLite: json_each's rows also have an id column, hence the qualified record id below.
+    return "json_each(changes) AS change", "json_extract(change.value, '$[{}]')"
+
+
 def _scratch_fill(cursor, record: ImportRecord) -> int:
     """Unpack the record's previewed changes into the scratch table sheet_import_rows (one row
     per change: unit, indicator, period, old and new value); return how many there are."""
     quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":
-        elements, item = "jsonb_array_elements(changes) AS change", "change ->> {}"
-    else:  # SQLite: json_each's rows also have an id column, hence the qualified record id.
-        elements, item = "json_each(changes) AS change", "json_extract(change.value, '$[{}]')"
+    elements, item = _changes_unpacked()
     records = quote(ImportRecord._meta.db_table)
     cursor.execute("DROP TABLE IF EXISTS sheet_import_rows")
     cursor.execute(
@@ -1432,35 +1939,87 @@ def _stale_count(cursor) -> int:
     return cursor.fetchone()[0]
 
 
-def _stale_problems(cursor) -> list[CellProblem]:
-    """Return the first changed values as problems naming unit, indicator, period, the value
-    previewed over and the one stored now."""
+def _stored_as_in_file_drop(cursor) -> int:
+    """Leave out the changes whose new value is stored already (saved since the preview as the
+    file has it, often by another import of the same file): no conflict, and nothing to write.
+    Return how many."""
+    values = connection.ops.quote_name(IndicatorValue._meta.db_table)
+    cursor.execute(
+        f"DELETE FROM sheet_import_rows WHERE EXISTS (SELECT 1 FROM {values} v "
+        f"WHERE v.indicator_id = sheet_import_rows.indicator_id "
+        f"AND v.unit_id = sheet_import_rows.unit_id AND v.period = sheet_import_rows.period "
+        f"AND v.value = sheet_import_rows.value)"
+    )
+    return cursor.rowcount
+
+
+def _stale_problems(cursor) -> list[dict]:
+    """Return the first values changed since the preview as stored problems, each naming the
+    unit and the indicator (name and code), the period, the value previewed, the one stored
+    now, the file's, and who changed it where (the entry grid, an import by its record)."""
     quote = connection.ops.quote_name
+    history = IndicatorValue.history.model
     rows = STALE_ROWS.format(
         values=quote(IndicatorValue._meta.db_table),
         joins=f"JOIN {quote(Unit._meta.db_table)} u ON u.id = r.unit_id "
         f"JOIN {quote(Indicator._meta.db_table)} i ON i.id = r.indicator_id ",
     )
-    cursor.execute(
-        f"SELECT u.code, i.code, r.period, r.old, v.value {rows} "
-        f"ORDER BY u.code, i.code, r.period LIMIT {STORED_PROBLEMS}"
+    # The value's last history row says who changed it (found through the unit's index).
+    last_change = (
+        f"SELECT h.history_id FROM {quote(history._meta.db_table)} h "
+        f"WHERE h.unit_id = r.unit_id AND h.indicator_id = r.indicator_id "
+        f"AND h.period = r.period ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1"
     )
-    return [
-        CellProblem(
-            "",
-            None,
-            None,
-            _("单位 %(unit)s 指标 %(indicator)s %(period)s：预览后已在别处由 %(then)s 改为 %(now)s")
-            % {
-                "unit": unit,
-                "indicator": indicator,
-                "period": period,
-                "then": _("空白") if old is None else decimal_plain(Decimal(str(old))),
-                "now": _("空白") if now is None else decimal_plain(Decimal(str(now))),
-            },
+    cursor.execute(
+        f"SELECT u.code, u.name, i.code, i.name, r.period, r.old, v.value, r.value, "
+        f"({last_change}) {rows} ORDER BY u.code, i.code, r.period LIMIT {STORED_PROBLEMS}"
+    )
+    found = cursor.fetchall()
+    changes = history.objects.select_related("history_user").in_bulk(
+        [row[-1] for row in found if row[-1] is not None]
+    )
+    return [_stale_problem(row[:-1], changes.get(row[-1])) for row in found]
+
+
+def _stale_problem(row: tuple, change) -> dict:
+    unit_code, unit_name, code, name, period, old, now, new = row
+    shown = {
+        "unit": _("%(name)s（%(code)s）") % {"name": unit_name, "code": unit_code},
+        "indicator": f"{code} {name}",
+        "period": str(Period(period).label),
+        "then": _figure_shown(old),
+        "now": _figure_shown(now),
+        "file": _figure_shown(new),
+        "by": _change_source(change),
+    }
+    message = (
+        _(
+            "%(unit)s %(indicator)s %(period)s：预览时为 %(then)s，现为 %(now)s（%(by)s），"
+            "文件中为 %(file)s"
         )
-        for unit, indicator, period, old, now in cursor.fetchall()
-    ]
+        % shown
+    )
+    return _problem_json(CellProblem("", None, None, message)) | OUTDATED | {"changed": shown}
+
+
+def _figure_shown(figure) -> str:
+    """A stored figure as a page shows it: plain digits, 空白 when there is none."""
+    return _("空白") if figure is None else decimal_plain(Decimal(str(figure)))
+
+
+def _change_source(change) -> str:
+    """Say who changed a value and where, from its history row: an import by its record."""
+    if change is None:
+        return _("来源不明")
+    imported = IMPORT_REASON.fullmatch(change.history_change_reason or "")
+    if imported:
+        where = _("导入记录 #%(id)s") % {"id": imported["id"]}
+    else:
+        where = source_label(change.history_change_reason)
+    who = str(change.history_user or "")
+    if who and where:
+        return _("%(who)s，%(where)s") % {"who": who, "where": where}
+    return who or where or _("来源不明")
 
 
 def _values_write_all(cursor, *, count: int, **write) -> bool:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from scoring.models import ImportRecord, IndicatorValue, UnitResult
 from scoring.services import sheets
 from scoring.services.sheets import ImportRefused, sheet_import_commit, sheet_import_start
+from scoring.services.values import SOURCE_ENTRY, CellInput, value_save
 
 
 @pytest.fixture
@@ -39,16 +40,24 @@ def test_confirming_writes_every_previewed_value_and_names_the_import(pending, s
     assert set(IndicatorValue.objects.values_list("entered_by", flat=True)) == {scorer.pk}
 
 
-def test_a_value_changed_after_the_preview_fails_the_whole_import_naming_it(pending, scorer):
-    IndicatorValue.objects.filter(unit__code="ZJ01").update(value=Decimal(3))
+def test_a_value_changed_after_the_preview_fails_the_whole_import_naming_it(
+    pending, scorer, district, admin_user
+):
+    cell = CellInput(
+        unit=district["units"]["ZJ01"],
+        indicator=district["indicators"]["GDP"],
+        period="Q1",
+        raw="3",
+    )
+    value_save(cell=cell, by=admin_user, source=SOURCE_ENTRY)
     with pytest.raises(ImportRefused, match="预览之后有 1 个数值已被修改"):
         sheet_import_commit(record=pending, by=scorer)
     assert len(_stored()) == 1
     record = ImportRecord.objects.get()
-    # It can never be confirmed now: it fails for good, saying which value moved.
+    # It can never be confirmed now: it fails for good, saying which value moved and who moved it.
     assert (record.status, record.problem_count) == ("failed", 1)
     assert [error["message"] for error in record.errors] == [
-        "单位 ZJ01 指标 GDP Q1：预览后已在别处由 15 改为 3"
+        "城关街道（ZJ01） GDP GDP 第一季度：预览时为 15，现为 3（admin，填报页面），文件中为 18"
     ]
     with pytest.raises(ImportRefused, match="有错误"):
         sheet_import_commit(record=record, by=scorer)
@@ -67,13 +76,12 @@ def test_the_uploader_can_discard_a_pending_import_and_nobody_else(pending, scor
 def test_a_value_entered_or_removed_after_the_preview_refuses_the_import(pending, scorer, district):
     units, indicators = district["units"], district["indicators"]
     IndicatorValue.objects.filter(unit__code="ZJ01").delete()
-    # Entered by someone else as the sheet has it: the preview said "new", so it is stale too.
     IndicatorValue.objects.create(
-        unit=units["JJ01"], indicator=indicators["GDP"], period="Q1", value=Decimal("12.5")
+        unit=units["JJ01"], indicator=indicators["SAFE"], period="Q1", value=Decimal(4)
     )
     with pytest.raises(ImportRefused, match="预览之后有 2 个数值已被修改"):
         sheet_import_commit(record=pending, by=scorer)
-    assert _stored() == {("JJ01", "GDP", "Q1"): (Decimal("12.5"), 1)}
+    assert _stored() == {("JJ01", "SAFE", "Q1"): (Decimal(4), 1)}
 
 
 @pytest.fixture
@@ -109,7 +117,7 @@ def test_a_value_entered_during_the_commit_refuses_the_import(pending, scorer, d
         sheet_import_commit(record=pending, by=scorer)
     assert len(_stored()) == 2
     assert ImportRecord.objects.get().errors[0]["message"] == (
-        "单位 JJ01 指标 SAFE Q1：预览后已在别处由 空白 改为 4"
+        "区发改局（JJ01） SAFE SAFE 第一季度：预览时为 空白，现为 4（来源不明），文件中为 0"
     )
 
 

@@ -141,17 +141,17 @@ def test_long_sheet_problems_duplicates_periods_and_applicability(district, scor
         (3, "D", "重复：与第 2 行的单位、指标、期间相同"),
         (4, "D", "指标 TAX 不适用于该单位的类别"),
         (5, "C", "期间应为 Q1、Q2、Q3、Q4 或 Y，实为“Q5”"),
-        (6, "B", "指标 GDP 按季度，不能填在期间 Y"),
+        # The period is what to change: pointed at.
+        (6, "C", "指标 GDP 按季度，不能填在期间 Y"),
         (7, "D", "缺少数值"),
     ]
 
 
 def test_a_missing_column_is_named(district, scorer, xlsx):
     upload = xlsx([["单位代码", "指标代码", "数值"], ["ZJ01", "GDP", 10]])
-    assert record_problems(import_start(district, scorer, upload)) == [
-        (1, None, "缺少列“period / quarter / 期间 / 季度”")
-    ]
-    upload = xlsx([["单位名称", "GDP"], ["城关街道", 10]])
+    # In the clerk's words: no English keys inside the Chinese.
+    assert record_problems(import_start(district, scorer, upload)) == [(1, None, "缺少“期间”列")]
+    upload = xlsx([["类别", "GDP"], ["镇街", 10]])
     assert "找不到表头" in record_problems(import_start(district, scorer, upload))[0][2]
 
 

@@ -1,8 +1,10 @@
 import io
+import re
 
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cadre import roles
 from scoring.models import ImportRecord, IndicatorValue
@@ -170,3 +172,69 @@ def test_a_preview_whose_cycle_closed_offers_discarding_only(scorer_client, dist
     page = scorer_client.get(f"/entry/sheets/imports/{record.pk}/").content.decode()
     assert "2026年度考核已关闭，这次导入不能再确认，可以放弃。" in page
     assert "确认导入" not in page and "放弃</button>" in page
+
+
+def test_a_failed_import_shows_its_notices_beside_its_problems(scorer_client, district):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["unit", "GDP", "SAFE"])
+    sheet.append(["ZJ01", 0.85, "三"])
+    sheet["B2"].number_format = "0%"
+    workbook.create_sheet("说明").append(["本表由统计局填写"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile("q1.xlsx", buffer.getvalue())
+    response = scorer_client.post(INDEX, {"period": "Q1", "file": upload}, follow=True)
+    page = response.content.decode()
+    assert "发现 1 个问题" in page and "应为数字，实为“三”" in page
+    assert "B2 设置了百分比格式" in page
+    assert "未读取的工作表（没有“单位代码”列）：说明" in page
+
+
+def test_a_long_preview_sums_up_marks_overwrites_and_can_be_read_whole(
+    scorer_client, scorer, district, monkeypatch
+):
+    monkeypatch.setattr("scoring.views_sheets.PREVIEW_ROWS", 20)
+    units, indicators = district["units"], district["indicators"]
+    unit, gdp, safe = units["ZJ02"].pk, indicators["GDP"].pk, indicators["SAFE"].pk
+    changes = [[units["ZJ01"].pk, gdp, "Q1", "15", "16"]]
+    changes += [[unit, gdp, period, None, "8"] for period in ("Q2", "Q3", "Q4")]
+    changes += [[unit, safe, "Q1", None, str(count)] for count in range(21)]
+    record = ImportRecord.objects.create(
+        kind=ImportRecord.Kind.SCORER_SHEET,
+        status=ImportRecord.Status.PENDING,
+        cycle=district["cycle"],
+        file_name="big.xlsx",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=scorer,
+        rows_changed=len(changes),
+        changes=changes,
+    )
+    page = scorer_client.get(f"/entry/sheets/imports/{record.pk}/").content.decode()
+    summary = page[page.index('class="data import-summary"') : page.index("</table>")]
+    # Per indicator, then the totals: new values, overwritten ones.
+    assert re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", summary)[3:] == [
+        *("GDP GDP", "3", "1"),
+        *("SAFE SAFE", "21", "0"),
+        *("合计", "24", "1"),
+    ]
+    assert page.count('<tr class="overwrite">') == 1
+    assert page.count('class="primary confirm-import"') == 2  # above the list and below it
+    assert "另有 5 条变更未显示。" in page
+
+    assert f'href="/entry/sheets/imports/{record.pk}/?as=xlsx"' in page
+    download = scorer_client.get(f"/entry/sheets/imports/{record.pk}/?as=xlsx")
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(download.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("单位代码", "单位名称", "指标代码", "指标名称", "期间", "原值", "新值")
+    assert rows[1] == ("ZJ01", "城关街道", "GDP", "GDP", "第一季度", 15, 16)
+    # Escaped as every export is: the unit's name starts with =.
+    assert rows[-1] == ("ZJ02", "'=东城街道", "SAFE", "SAFE", "第一季度", None, 20)
+    assert len(rows) == 1 + len(changes)
+    # As the page: another scorer's import is not theirs to read.
+    other = get_user_model().objects.create_user("other", password="Kaohe@2026")
+    other.groups.add(roles.role_groups_ensure()[roles.SCORER])
+    scorer_client.force_login(other)
+    assert scorer_client.get(f"/entry/sheets/imports/{record.pk}/?as=xlsx").status_code == 404

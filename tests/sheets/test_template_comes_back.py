@@ -79,7 +79,7 @@ def test_a_period_picked_that_differs_from_the_templates_is_refused(district, sc
 
 def test_a_sheet_of_its_own_making_needs_a_period_unless_its_name_says_one(district, scorer, xlsx):
     record = _start_file(district, scorer, xlsx([["unit", "GDP"], ["ZJ02", 7]]))
-    assert record.errors[0]["message"].startswith("宽表需要期间")
+    assert record.errors[0]["message"].startswith("每行一个单位的表需要期间")
     named = xlsx([["unit", "GDP"], ["ZJ02", 7]], title="三季度")
     assert _changes_of(_start_file(district, scorer, named)) == [("Q3", None, "7")]
 
