@@ -1,13 +1,19 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from cadre.admin_export import LocalDateExportMixin
+from cadre.models import Unit
+from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
     Adjustment,
     Cycle,
@@ -22,6 +28,12 @@ from scoring.models import (
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
 from scoring.resources_base import safe_resource_for
+from scoring.services.indicators import (
+    indicator_change_validate,
+    indicator_owner_choices,
+    indicator_owners_add,
+    indicator_owners_problem,
+)
 from scoring.services.refresh import results_refresh_all, results_refresh_for_changes
 from scoring.services.tree import indicator_tree_problems
 from scoring.services.values import (
@@ -250,16 +262,109 @@ class CycleAdmin(LocalDateExportMixin, LockedCycleAdmin):
         """A deleted cycle's results are deleted with it: nothing is left to recompute."""
 
 
+def indicator_with_year(indicator: Indicator) -> str:
+    """Name a node in a picker that may list several years' trees, where codes repeat."""
+    return _("%(indicator)s（%(year)s年度）") % {
+        "indicator": indicator,
+        "year": indicator.cycle.year,
+    }
+
+
+class IndicatorForm(CycleInputForm):
+    """An indicator's form: parents from the indicator's cycle, named with their year; scorer
+    accounts from the scorer group; and no change that would leave stored values scored
+    wrongly (`indicator_change_validate`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "parent" in self.fields:
+            parents = Indicator.objects.select_related("cycle")
+            # The stored cycle, or the one an add page was opened for (?cycle=<id>); else every
+            # year's nodes, which Indicator.clean then holds to the chosen cycle.
+            cycle_id = str(self.instance.cycle_id or self.initial.get("cycle") or "")
+            if cycle_id.isdigit():
+                parents = parents.filter(cycle_id=cycle_id)
+            self.fields["parent"].queryset = parents.exclude(pk=self.instance.pk)
+            self.fields["parent"].label_from_instance = indicator_with_year
+        if "owners" in self.fields:
+            self.fields["owners"].queryset = indicator_owner_choices(indicator=self.instance)
+            self.fields["owners"].label_from_instance = account_label
+
+    def clean_owners(self):
+        owners = self.cleaned_data["owners"]
+        problem = indicator_owners_problem(users=owners)
+        if problem:
+            raise ValidationError(problem)
+        return owners
+
+    def _post_clean(self):
+        super()._post_clean()
+        # Here, not in clean(): the instance now carries the values typed, as it will be saved.
+        if not self.errors:
+            try:
+                indicator_change_validate(indicator=self.instance)
+            except ValidationError as error:
+                self.add_error(None, error)
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(LocalDateExportMixin, CycleLockMixin, ImportExportModelAdmin):
     resource_classes = [IndicatorResource]
+    form = IndicatorForm
     placing_fields = ["cycle"]
     list_display = ["code", "name", "parent", "max_points", "method", "frequency", "cycle"]
     list_filter = ["cycle", "method", "frequency", "categories"]
     list_select_related = ["cycle", "parent"]
     search_fields = ["code", "name", "lead_department"]
-    autocomplete_fields = ["parent"]
     filter_horizontal = ["categories", "owners"]
+    actions = ["owners_assign"]
+
+    @admin.action(description=_("指定评分账号…"), permissions=["change"])
+    def owners_assign(self, request, queryset):
+        """Add scorer accounts to the selected indicators, on a page that picks them."""
+        form = IndicatorOwnersForm(request.POST if "apply" in request.POST else None)
+        indicators = list(queryset.select_related("cycle"))
+        if form.is_bound and form.is_valid():
+            owners = form.cleaned_data["owners"]
+            try:
+                count = indicator_owners_add(indicators=indicators, users=owners)
+            except (CycleLockedError, ValidationError) as error:
+                problem = " ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, problem, messages.ERROR)
+                return None
+            names = "、".join(owner.get_username() for owner in owners)
+            self.message_user(
+                request,
+                _("已为 %(count)s 个末级指标增加评分账号：%(names)s。")
+                % {"count": count, "names": names},
+                messages.SUCCESS,
+            )
+            skipped = len(indicators) - count
+            if skipped:
+                self.message_user(
+                    request,
+                    _("所选的 %(count)s 个汇总项没有计分方法，不需要评分账号，已跳过。")
+                    % {"count": skipped},
+                    messages.WARNING,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("指定评分账号"),
+            "opts": self.model._meta,
+            "form": form,
+            "indicators": indicators,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/scoring/indicator/owners_assign.html", context)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # The responsibility's picker offers what Responsibility.clean accepts: leaves.
+        source = (request.GET.get("model_name"), request.GET.get("field_name"))
+        if source == ("responsibility", "indicator"):
+            queryset = queryset.exclude(method="")
+        return queryset, may_have_duplicates
 
     def changelist_view(self, request, extra_context=None):
         cycle_id = request.GET.get("cycle__id__exact", "")
@@ -294,7 +399,7 @@ class IndicatorValueAdmin(LocalDateExportMixin, UnitInputAdmin):
     cycle_path = "indicator__cycle"
     placing_fields = ["unit", "indicator", "period"]
     list_display = [
-        "unit",
+        "unit_shown",
         "indicator",
         "period",
         "value",
@@ -304,9 +409,34 @@ class IndicatorValueAdmin(LocalDateExportMixin, UnitInputAdmin):
     ]
     list_filter = ["indicator__cycle", "period", "unit__category"]
     list_select_related = ["unit", "indicator", "entered_by"]
+    # What the search box matches; get_search_results reads the units and indicators first.
     search_fields = ["unit__name", "unit__code", "indicator__code", "indicator__name"]
     autocomplete_fields = ["unit", "indicator"]
     readonly_fields = ["version", "entered_by", "verified_by", "verified_at"]
+
+    # Sorted by the unit's id (indexed), not by Unit.Meta.ordering, which sorts every value
+    # joined to its unit and category: millions of rows at province scale.
+    @admin.display(
+        description=IndicatorValue._meta.get_field("unit").verbose_name, ordering="unit_id"
+    )
+    def unit_shown(self, obj):
+        return obj.unit
+
+    def get_search_results(self, request, queryset, search_term):
+        """Match each word of the term against the units' codes and names and the indicators'
+        codes and names, then keep the values of those ids: LIKE '%…%' ORed across the joins
+        walks every value (2 M at province scale), the units and indicators are a few
+        thousand rows and the ids are indexed. Two queries a word."""
+        for word in smart_split(search_term):
+            if word[0] in "\"'" and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            units = Unit.objects.filter(Q(code__icontains=word) | Q(name__icontains=word))
+            indicators = Indicator.objects.filter(Q(code__icontains=word) | Q(name__icontains=word))
+            queryset = queryset.filter(
+                Q(unit_id__in=list(units.values_list("pk", flat=True)))
+                | Q(indicator_id__in=list(indicators.values_list("pk", flat=True)))
+            )
+        return queryset, False
 
     def save_model(self, request, obj, form, change):
         # The service stores the value as every other path does (version, verification,
@@ -348,8 +478,24 @@ class AdjustmentAdmin(LocalDateExportMixin, UnitInputAdmin):
     autocomplete_fields = ["unit"]
 
 
+class StoredResultsAdmin(CycleLockMixin, admin.ModelAdmin):
+    """Admin of what the scoring service stores: never added or changed by hand, and never
+    deleted once the cycle is closed or published (the delete page and the bulk delete alike,
+    with `CycleLockMixin`'s lock), so that a locked year keeps showing what was computed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def results_refresh_after_delete(self, rows) -> None:
+        """Deleting a result of an open cycle recomputes nothing: the next change to the
+        cycle's inputs writes it again."""
+
+
 @admin.register(UnitResult)
-class UnitResultAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class UnitResultAdmin(LocalDateExportMixin, StoredResultsAdmin):
     resource_classes = [safe_resource_for(UnitResult)]
     list_display = [
         "unit",
@@ -366,26 +512,24 @@ class UnitResultAdmin(LocalDateExportMixin, admin.ModelAdmin):
     list_select_related = ["unit", "cycle", "category"]
     search_fields = ["unit__name", "unit__code"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OfficialScore)
-class OfficialScoreAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class OfficialScoreAdmin(LocalDateExportMixin, StoredResultsAdmin):
     resource_classes = [safe_resource_for(OfficialScore)]
-    list_display = ["official", "cycle", "period", "unit_total", "own_part", "alpha", "score"]
+    # The unit the score was computed at, which an official transferred since has left.
+    list_display = [
+        "official",
+        "unit",
+        "cycle",
+        "period",
+        "unit_total",
+        "own_part",
+        "alpha",
+        "score",
+    ]
     list_filter = ["cycle", "period"]
-    list_select_related = ["official__unit", "cycle"]
+    list_select_related = ["official__unit", "unit", "cycle"]
     search_fields = ["official__name", "official__unit__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ResultSnapshot)
@@ -400,4 +544,9 @@ class ResultSnapshotAdmin(LocalDateExportMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        """A publication is a record of what units were told: never deleted, whatever the
+        cycle's state (Django then offers no bulk delete either)."""
         return False

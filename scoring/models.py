@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadre.models import Official, Unit, UnitCategory
+from cadre.validators import validate_code
 
 POINTS = {"max_digits": 10, "decimal_places": 2}
 # The scoring service reads a figure as a 64-bit integer of ten-thousandths, which holds a
@@ -34,6 +35,7 @@ class Period(models.TextChoices):
 
 QUARTERS = [Period.Q1, Period.Q2, Period.Q3, Period.Q4]
 VALID_PERIOD = Q(period__in=Period.values)
+PERIOD_INVALID = _("期间应为 Q1–Q4 或 Y。")
 # Figures, parameters and points have at most four decimals: the scoring service computes in
 # integers of ten-thousandths.
 FIGURE_SCALE = 10_000
@@ -44,6 +46,11 @@ PERIOD_ROW = {period: row for row, period in enumerate(Period.values)}
 # reads the rows they point to: the database does not check them (a province's compute writes
 # 115,000 such keys, 0.4 s of checks at COMMIT); Django's on_delete still cascades and protects.
 DERIVED_KEY = {"db_constraint": False}
+
+
+# The settings a cycle's checks (Meta.constraints) and clean() read together.
+CYCLE_WEIGHTS = ["weight_q1", "weight_q2", "weight_q3", "weight_q4"]
+CYCLE_SHARES = ["excellent_share", "star_share", "alpha_principal", "alpha_member"]
 
 
 class Cycle(models.Model):
@@ -102,6 +109,7 @@ class Cycle(models.Model):
                     - F("weight_q4")
                 ),
                 name="cycle_quarter_weights_sum_to_one",
+                violation_error_message=_("季度权重不能为负数，且合计应为 1。"),
             ),
             models.CheckConstraint(
                 condition=Q(excellent_share__gte=0, excellent_share__lte=1)
@@ -109,6 +117,7 @@ class Cycle(models.Model):
                 & Q(alpha_principal__gte=0, alpha_principal__lte=1)
                 & Q(alpha_member__gte=0, alpha_member__lte=1),
                 name="cycle_shares_between_zero_and_one",
+                violation_error_message=_("优秀比例、十星级子节点比例和关联系数应在 0 到 1 之间。"),
             ),
             models.CheckConstraint(
                 condition=Q(bonus_cap__gte=0)
@@ -116,15 +125,56 @@ class Cycle(models.Model):
                 & Q(good_min__gte=F("fair_min"))
                 & Q(fair_min__gte=0),
                 name="cycle_grade_thresholds_ordered",
+                violation_error_message=_(
+                    "加分上限和分数线不能为负数，且分数线应满足 优秀 ≥ 良好 ≥ 一般。"
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(state__in=["draft", "open", "closed", "published"]),
                 name="cycle_state_valid",
+                violation_error_message=_("考核周期状态无效。"),
             ),
         ]
 
     def __str__(self):
         return self.name or f"{self.year}年度考核"
+
+    def clean(self):
+        """Name the setting that breaks a rule of the checks in Meta, with its value, which a
+        check's own message cannot show. Each problem is on a field, so that the form leaves
+        out the check's message, which would say the same again without the values."""
+        from scoring.services.cells import decimal_plain
+
+        errors = {}
+
+        def refuse(name, message, **values):
+            label = self._meta.get_field(name).verbose_name
+            plain = {key: decimal_plain(value) for key, value in values.items()}
+            errors.setdefault(name, []).append(message % {"field": label, **plain})
+
+        for name in CYCLE_SHARES:
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1:
+                refuse(name, _("%(field)s应在 0 到 1 之间，实为 %(value)s"), value=value)
+        for name in [*CYCLE_WEIGHTS, "bonus_cap", "fair_min"]:
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                refuse(name, _("%(field)s不能为负数，实为 %(value)s"), value=value)
+        weights = [getattr(self, name) for name in CYCLE_WEIGHTS]
+        if None not in weights and sum(weights) != 1:
+            # On the first weight, at the top of the weights' fieldset.
+            refuse(CYCLE_WEIGHTS[0], _("季度权重合计应为 1，实为 %(sum)s"), sum=sum(weights))
+        thresholds = [self.excellent_min, self.good_min, self.fair_min]
+        if None not in thresholds and not self.excellent_min >= self.good_min >= self.fair_min:
+            refuse(
+                "good_min",
+                _("分数线应满足 优秀 ≥ 良好 ≥ 一般，实为 %(excellent)s、%(good)s、%(fair)s"),
+                excellent=self.excellent_min,
+                good=self.good_min,
+                fair=self.fair_min,
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def quarter_weights(self) -> dict[str, Decimal]:
@@ -188,7 +238,7 @@ class Indicator(models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("考核周期")
     )
-    code = models.CharField(_("代码"), max_length=32)
+    code = models.CharField(_("代码"), max_length=32, validators=[validate_code])
     name = models.CharField(_("名称"), max_length=200)
     parent = models.ForeignKey(
         "self",
@@ -282,6 +332,15 @@ class Indicator(models.Model):
     def clean(self):
         from scoring.services.tree import PARENT_LOOP, tree_parent_loops
 
+        if self.parent_id is not None and self.cycle_id is not None:
+            # A node under another year's tree would be scored in neither.
+            if self.parent.cycle_id != self.cycle_id:
+                raise ValidationError(
+                    {
+                        "parent": _("上级指标须属于同一考核周期：%(parent)s 属于%(cycle)s。")
+                        % {"parent": self.parent, "cycle": self.parent.cycle}
+                    }
+                )
         if tree_parent_loops(node=self):
             raise ValidationError({"parent": PARENT_LOOP})
 
@@ -310,6 +369,26 @@ class Responsibility(models.Model):
     def __str__(self):
         return f"{self.official} → {self.indicator}"
 
+    def clean(self):
+        """Refuse what the official's own part would silently leave out: a summary node (no
+        method, no points of its own) or an indicator that does not apply to their unit's
+        category. Not keyed on a field: the admin shows the indicator read-only once saved."""
+        if self.indicator_id is None or self.official_id is None:
+            return
+        indicator, unit = self.indicator, self.official.unit
+        if not indicator.method:
+            raise ValidationError(
+                _("%(indicator)s 是汇总项，没有计分方法：责任人只能对应末级指标。")
+                % {"indicator": indicator}
+            )
+        # Read through all(), which an import prefetched for the whole file.
+        applies_to = {category.pk for category in indicator.categories.all()}
+        if applies_to and unit.category_id not in applies_to:
+            raise ValidationError(
+                _("指标 %(code)s 不适用于%(official)s所在单位的类别（%(category)s）。")
+                % {"code": indicator.code, "official": self.official, "category": unit.category}
+            )
+
 
 class RaterGroup(models.Model):
     """A group of raters in the comprehensive evaluation (民主测评), with its weight."""
@@ -317,7 +396,7 @@ class RaterGroup(models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="rater_groups", verbose_name=_("考核周期")
     )
-    code = models.CharField(_("代码"), max_length=32)
+    code = models.CharField(_("代码"), max_length=32, validators=[validate_code])
     name = models.CharField(_("名称"), max_length=64)
     weight = models.DecimalField(_("权重"), **SHARE)
 
@@ -327,7 +406,11 @@ class RaterGroup(models.Model):
         verbose_name_plural = pgettext_lazy("model name, plural", "测评群体")
         constraints = [
             models.UniqueConstraint(fields=["cycle", "code"], name="rater_group_code_unique"),
-            models.CheckConstraint(condition=Q(weight__gte=0), name="rater_group_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0),
+                name="rater_group_weight_positive",
+                violation_error_message=_("测评群体权重不能为负数。"),
+            ),
         ]
 
     def __str__(self):
@@ -342,10 +425,12 @@ class IndicatorValue(models.Model):
     """
 
     # No index of its own: value_unique_per_period starts with the indicator and serves its
-    # lookups and cascades, while a second index would cost every imported row a write.
+    # lookups, while a second index would cost every imported row a write. Protected: values
+    # are the record of what scorers entered, so an indicator that has some is not deleted
+    # with them (a path replacing a whole cycle deletes its values first, with history).
     indicator = models.ForeignKey(
         Indicator,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="values",
         verbose_name=_("指标"),
         db_index=False,
@@ -424,7 +509,11 @@ class IndicatorValue(models.Model):
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period"], name="value_unique_per_period"
             ),
-            models.CheckConstraint(condition=VALID_PERIOD, name="value_period_valid"),
+            models.CheckConstraint(
+                condition=VALID_PERIOD,
+                name="value_period_valid",
+                violation_error_message=PERIOD_INVALID,
+            ),
         ]
 
     def __str__(self):
@@ -434,8 +523,9 @@ class IndicatorValue(models.Model):
 class Vote(models.Model):
     """Vote counts of one rater group for one unit in a comprehensive evaluation indicator."""
 
+    # Protected, as IndicatorValue.indicator: votes are an evaluation indicator's values.
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="votes", verbose_name=_("指标")
+        Indicator, on_delete=models.PROTECT, related_name="votes", verbose_name=_("指标")
     )
     unit = models.ForeignKey(
         Unit, on_delete=models.CASCADE, related_name="votes", verbose_name=_("单位")
@@ -451,6 +541,10 @@ class Vote(models.Model):
     competent = models.PositiveIntegerField(_("称职"), default=0)
     basic = models.PositiveIntegerField(_("基本称职"), default=0)
     incompetent = models.PositiveIntegerField(_("不称职"), default=0)
+    # As IndicatorValue.version: the votes page posts the version it showed, so that a row
+    # changed by someone else since is refused instead of overwritten. Not a form field: only
+    # votes_save moves it.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
@@ -462,7 +556,11 @@ class Vote(models.Model):
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period", "rater_group"], name="vote_unique"
             ),
-            models.CheckConstraint(condition=VALID_PERIOD, name="vote_period_valid"),
+            models.CheckConstraint(
+                condition=VALID_PERIOD,
+                name="vote_period_valid",
+                violation_error_message=PERIOD_INVALID,
+            ),
         ]
 
     def __str__(self):
@@ -499,9 +597,21 @@ class Adjustment(models.Model):
         verbose_name = pgettext_lazy("model name", "柔性考核调整")
         verbose_name_plural = pgettext_lazy("model name, plural", "柔性考核调整")
         constraints = [
-            models.CheckConstraint(condition=VALID_PERIOD, name="adjustment_period_valid"),
-            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
-            models.CheckConstraint(condition=~Q(approved_by=""), name="adjustment_has_approver"),
+            models.CheckConstraint(
+                condition=VALID_PERIOD,
+                name="adjustment_period_valid",
+                violation_error_message=PERIOD_INVALID,
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="adjustment_has_reason",
+                violation_error_message=_("请填写调整事由。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(approved_by=""),
+                name="adjustment_has_approver",
+                violation_error_message=_("请填写批准人。"),
+            ),
         ]
 
     def __str__(self):
@@ -578,10 +688,15 @@ class UnitResult(models.Model):
         verbose_name_plural = pgettext_lazy("model name, plural", "单位考核结果")
         constraints = [
             models.UniqueConstraint(fields=["cycle", "unit", "period"], name="unit_result_unique"),
-            models.CheckConstraint(condition=VALID_PERIOD, name="unit_result_period_valid"),
+            models.CheckConstraint(
+                condition=VALID_PERIOD,
+                name="unit_result_period_valid",
+                violation_error_message=PERIOD_INVALID,
+            ),
             models.CheckConstraint(
                 condition=Q(earned__gte=0) & Q(applicable_max__gte=0) & Q(bonus__gte=0),
                 name="unit_result_points_non_negative",
+                violation_error_message=_("得分、适用满分和加分不能为负数。"),
             ),
         ]
 
@@ -621,7 +736,11 @@ class CategoryPoints(models.Model):
             models.UniqueConstraint(
                 fields=["cycle", "category", "period"], name="category_points_unique"
             ),
-            models.CheckConstraint(condition=VALID_PERIOD, name="category_points_period_valid"),
+            models.CheckConstraint(
+                condition=VALID_PERIOD,
+                name="category_points_period_valid",
+                violation_error_message=PERIOD_INVALID,
+            ),
         ]
 
     def __str__(self):
@@ -664,7 +783,11 @@ class OfficialScore(models.Model):
             models.UniqueConstraint(
                 fields=["cycle", "official", "period"], name="official_score_unique"
             ),
-            models.CheckConstraint(condition=VALID_PERIOD, name="official_score_period_valid"),
+            models.CheckConstraint(
+                condition=VALID_PERIOD,
+                name="official_score_period_valid",
+                violation_error_message=PERIOD_INVALID,
+            ),
         ]
 
     def __str__(self):

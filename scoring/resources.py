@@ -2,29 +2,58 @@
 
 from functools import reduce
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from cadre.models import Official, UnitCategory
 from scoring.models import Cycle, Indicator, Responsibility
 from scoring.resources_base import BulkResource, CodeWidget, SafeResource
-from scoring.services.cells import cell_text
+from scoring.services.cells import cell_list, cell_text
+from scoring.services.indicators import indicator_change_validate, owners_refusal, scorer_accounts
 from scoring.services.refresh import results_refresh_all
 from scoring.services.values import CycleLockedError, cycle_ensure_editable
 
 
-class CycleIndicatorWidget(CodeWidget):
-    """An indicator given by its code within the row's cycle (codes repeat across years)."""
+def unknown_code(model, code: str) -> str:
+    return _("未知%(model)s代码“%(code)s”") % {"model": model._meta.verbose_name, "code": code}
 
-    def __init__(self, **kwargs):
-        super().__init__(Indicator, **kwargs)
 
-    def get_queryset(self, value, row, *args, **kwargs):
-        return Indicator.objects.annotate(cycle_year=F("cycle__year"))
+class CycleIndicatorWidget(widgets.ForeignKeyWidget):
+    """An indicator given by its code within the row's cycle (codes repeat across years).
 
-    def get_lookup_kwargs(self, value, row, **kwargs):
-        return {"code": value, "cycle_year": cell_text(row.get("cycle"))}
+    A cycle's indicators, with their categories, are read in one query the first time a row
+    names the cycle; an indicator created by a row of the file is added (`remember`), so that
+    the rows below find it as their parent.
+    """
+
+    def __init__(self):
+        super().__init__(Indicator, field="code")
+        self._by_year: dict[str, dict[str, Indicator]] = {}
+
+    def clean(self, value, row=None, **kwargs):
+        code = cell_text(value)
+        if not code:
+            return None
+        indicator = self._of_cycle(cell_text(row.get("cycle"))).get(code)
+        if indicator is None:
+            # A ValueError shows in the dry-run preview next to the cell, not as a traceback.
+            raise ValueError(unknown_code(Indicator, code))
+        return indicator
+
+    def remember(self, indicator: Indicator) -> None:
+        self._of_cycle(str(indicator.cycle.year))[indicator.code] = indicator
+
+    def _of_cycle(self, year: str) -> dict[str, Indicator]:
+        if year not in self._by_year:
+            indicators = Indicator.objects.none()
+            if year.isdigit():
+                indicators = Indicator.objects.filter(cycle__year=year)
+            self._by_year[year] = {
+                indicator.code: indicator for indicator in indicators.prefetch_related("categories")
+            }
+        return self._by_year[year]
 
 
 class CategoriesWidget(widgets.ManyToManyWidget):
@@ -37,8 +66,45 @@ class CategoriesWidget(widgets.ManyToManyWidget):
     def clean(self, value, row=None, **kwargs):
         if self._by_code is None:
             self._by_code = {category.code: category for category in UnitCategory.objects.all()}
-        codes = [code.strip() for code in cell_text(value).replace("，", ",").split(",")]
-        return [self._by_code[code] for code in codes if code]
+        codes = cell_list(value)
+        unknown = [code for code in codes if code not in self._by_code]
+        if unknown:
+            raise ValueError(unknown_code(UnitCategory, unknown[0]))
+        return [self._by_code[code] for code in codes]
+
+
+class OwnersWidget(widgets.ManyToManyWidget):
+    """The scorer accounts of an indicator by login name, comma-separated; only users of the
+    scorer group, loaded once for the whole file."""
+
+    def __init__(self):
+        super().__init__(get_user_model(), field="username")
+        self._by_name = None
+
+    def clean(self, value, row=None, **kwargs):
+        if self._by_name is None:
+            self._by_name = {user.get_username(): user for user in scorer_accounts()}
+        names = cell_list(value)
+        outside = [name for name in names if name not in self._by_name]
+        if outside:
+            raise ValueError(owners_refusal(usernames=outside))
+        return [self._by_name[name] for name in names]
+
+    def render(self, value, obj=None, **kwargs):
+        # In login order, so that an export compares line by line with the last one.
+        if value is None:
+            return ""
+        return ",".join(sorted(user.get_username() for user in value.all()))
+
+
+class OfficialWidget(CodeWidget):
+    """An official by code, with their unit: a responsibility's check reads its category."""
+
+    def __init__(self):
+        super().__init__(Official)
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return Official.objects.select_related("unit")
 
 
 class CycleRowsResource:
@@ -87,6 +153,7 @@ class IndicatorResource(CycleRowsResource, SafeResource):
     cycle = fields.Field("cycle", "cycle", CodeWidget(Cycle, field="year"))
     parent = fields.Field("parent", "parent", CycleIndicatorWidget())
     categories = fields.Field("categories", "categories", CategoriesWidget())
+    owners = fields.Field("owners", "owners", OwnersWidget())
 
     class Meta:
         model = Indicator
@@ -109,13 +176,38 @@ class IndicatorResource(CycleRowsResource, SafeResource):
             "min_share",
             "per_incident",
             "lead_department",
+            "owners",
         ]
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # The library reads the many-to-many cells only once the row is saved, where a bad
+        # code would end the import with an error page: read here, a problem is on its cell.
+        for field in (self.fields["categories"], self.fields["owners"]):
+            if field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors.setdefault(field.attribute, []).append(str(error))
+        # A stored indicator changed by the file is checked as the admin's form checks it.
+        if not errors and instance.pk is not None:
+            indicator_change_validate(indicator=instance)
+        if errors:
+            raise ValidationError(errors)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        self.fields["parent"].widget.remember(instance)
 
 
 class ResponsibilityResource(CycleRowsResource, BulkResource):
     cycle_path = "indicator__cycle"
 
-    official = fields.Field("official", "official", CodeWidget(Official))
+    official = fields.Field("official", "official", OfficialWidget())
     cycle = fields.Field(attribute="indicator__cycle__year", column_name="cycle", readonly=True)
     indicator = fields.Field("indicator", "indicator", CycleIndicatorWidget())
 

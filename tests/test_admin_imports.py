@@ -301,3 +301,128 @@ def test_chinese_field_names_head_the_columns_and_a_missing_key_is_said_plainly(
     page, _context = preview(admin_client, "cadre/unit", xlsx(["单位", "名称"], ["ZJ10", "乙"]))
     assert "文件缺少列：code。表头可以写字段名（如 code）或中文名称（如 代码）。" in page
     assert "Traceback" not in page
+
+
+@pytest.fixture
+def scorer(db):
+    from django.contrib.auth import get_user_model
+
+    from cadre.roles import SCORER, role_groups_ensure
+
+    user = get_user_model().objects.create_user("scorer", password="pw-long-enough")
+    user.groups.add(role_groups_ensure()[SCORER])
+    return user
+
+
+def tree_of(cycle) -> list[tuple]:
+    """The cycle's tree as rows: code, parent, points, method, categories, scorers."""
+    return [
+        (
+            node.code,
+            node.parent.code if node.parent else None,
+            node.max_points,
+            node.method,
+            sorted(node.categories.values_list("code", flat=True)),
+            sorted(node.owners.values_list("username", flat=True)),
+        )
+        for node in Indicator.objects.filter(cycle=cycle).select_related("parent")
+    ]
+
+
+def with_year(data: bytes, year: int) -> bytes:
+    """The exported file with its cycle column changed, as a clerk does for the next year."""
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.active
+    (column,) = [cell.column for cell in sheet[1] if cell.value == "cycle"]
+    for row in range(2, sheet.max_row + 1):
+        sheet.cell(row=row, column=column, value=year)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_years_tree_exported_imports_into_the_next_year_whole(
+    admin_client, units, cycle, make_indicator, scorer
+):
+    from scoring.models import Cycle
+
+    area = make_indicator("A1", 1000, method="")
+    item = make_indicator("A1.1", 1000, method="", parent=area)
+    leaf = make_indicator("A1.1.1", 600, parent=item)
+    leaf.categories.add(UnitCategory.objects.get(code="ZJ"))
+    leaf.owners.add(scorer)
+    make_indicator("A1.1.2", 400, method="rank", parent=item)
+    later = Cycle.objects.create(year=2027)
+
+    exported = export(admin_client, "scoring/indicator", query=f"?cycle__id__exact={cycle.pk}")
+    page, context = preview(admin_client, "scoring/indicator", with_year(exported, 2027))
+    assert not context["result"].has_validation_errors(), page
+    assert context["confirm_form"] is not None
+    confirm(admin_client, "scoring/indicator", context)
+
+    assert tree_of(later) == tree_of(cycle)
+    assert len(tree_of(later)) == 4
+    assert Indicator.objects.get(cycle=later, code="A1.1.1").parent.cycle == later
+
+
+def test_scorers_named_in_the_file_must_be_scorers(admin_client, cycle, make_indicator, scorer):
+    make_indicator("A1", 1000)
+    data = xlsx(
+        ["cycle", "code", "name", "max_points", "owners"],
+        [2026, "A1", "甲", 1000, "scorer，nobody"],
+    )
+    _page, context = preview(admin_client, "scoring/indicator", data)
+    (invalid,) = context["result"].invalid_rows
+    assert invalid.error_dict["owners"] == [
+        "只有评分员组的账号可以评分，以下账号不是评分员：nobody"
+    ]
+    data = xlsx(
+        ["cycle", "code", "name", "max_points", "owners"], [2026, "A1", "甲", 1000, "scorer"]
+    )
+    _page, context = preview(admin_client, "scoring/indicator", data)
+    confirm(admin_client, "scoring/indicator", context)
+    assert list(Indicator.objects.get(code="A1").owners.all()) == [scorer]
+
+
+def test_an_unknown_category_is_an_error_on_its_cell(admin_client, cycle):
+    data = xlsx(
+        ["cycle", "code", "name", "max_points", "categories"], [2026, "A1", "甲", 1000, "ZZ"]
+    )
+    _page, context = preview(admin_client, "scoring/indicator", data)
+    (invalid,) = context["result"].invalid_rows
+    assert invalid.error_dict == {"categories": ["未知单位类别代码“ZZ”"]}
+
+
+def test_a_file_lowering_a_maximum_below_entered_values_is_refused(
+    admin_client, units, cycle, make_indicator
+):
+    from scoring.models import IndicatorValue
+
+    leaf = make_indicator("A1", 1000)
+    IndicatorValue.objects.create(indicator=leaf, unit=units, period="Q1", value=800)
+    data = xlsx(["cycle", "code", "name", "max_points"], [2026, "A1", "甲", 500])
+    _page, context = preview(admin_client, "scoring/indicator", data)
+    (invalid,) = context["result"].invalid_rows
+    assert invalid.number == 2
+    assert invalid.error_dict["max_points"] == [
+        "分值改为 500 后，以下 1 个已填数值超出范围：城关街道 第一季度 800；请先修改这些数值。"
+    ]
+    assert context.get("confirm_form") is None
+
+
+def test_responsibilities_for_summary_nodes_or_other_categories_are_refused_by_row(
+    admin_client, responsibilities
+):
+    official, leaf = responsibilities
+    department = UnitCategory.objects.create(code="SH", name="社会事业部门")
+    leaf.categories.add(department)
+    data = xlsx(
+        ["official", "cycle", "indicator"], ["ZJ01-01", 2026, "A1"], ["ZJ01-01", 2026, "A1.2"]
+    )
+    _page, context = preview(admin_client, "scoring/responsibility", data)
+    rows = {row.number: row.error_dict for row in context["result"].invalid_rows}
+    assert rows == {
+        2: {"__all__": ["A1 A1 是汇总项，没有计分方法：责任人只能对应末级指标。"]},
+        3: {"__all__": ["指标 A1.2 不适用于王伟（城关街道）所在单位的类别（镇街）。"]},
+    }
+    assert Responsibility.objects.count() == 1

@@ -1,5 +1,9 @@
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
+
+from scoring.models import Cycle, Indicator
 from scoring.services.tree import indicator_tree_problems
 
 
@@ -33,3 +37,16 @@ def test_leaf_without_method_and_parent_with_method_are_named(make_indicator):
     problems = indicator_tree_problems(cycle=area.cycle)
     assert "指标 A1 有下级指标，不应设置计分方法。" in problems
     assert "末级指标 A1.1 没有计分方法。" in problems
+
+
+def test_a_parent_from_another_cycle_is_refused(make_indicator):
+    area = make_indicator("A1", 1000, method="")
+    later = Cycle.objects.create(year=2027)
+    child = Indicator(cycle=later, code="A1.1", name="科技创新", max_points=1000, parent=area)
+    with pytest.raises(ValidationError) as refused:
+        child.full_clean()
+    assert refused.value.message_dict == {
+        "parent": ["上级指标须属于同一考核周期：A1 A1 属于2026年度考核。"]
+    }
+    child.parent = Indicator.objects.create(cycle=later, code="A1", name="A1", max_points=1000)
+    child.full_clean()

@@ -32,6 +32,7 @@ from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
 from cadre.models import Official, Unit, UnitCategory
+from cadre.validators import code_problem
 from scoring.models import (
     Adjustment,
     Cycle,
@@ -268,6 +269,15 @@ class SheetReader:
         if required and not text:
             self.problem(row, key, _("不能为空"))
         return text
+
+    def code(self, row: SheetRow, key: str = "code") -> str:
+        """Return the cell's code, noting a problem for one the models' code rule refuses (a
+        "/" would break the unit's pages, a leading "=" would run in Excel)."""
+        code = self.text(row, key)
+        problem = code and code_problem(code)
+        if problem:
+            self.problem(row, key, problem)
+        return code
 
     def number(
         self,
@@ -518,7 +528,7 @@ def _coded_rows(rows: list[SheetRow], reader: SheetReader) -> Iterator[tuple[She
     """Yield the rows whose code is present and unique, with their code and name."""
     seen: dict = {}
     for row in rows:
-        code = reader.text(row, "code")
+        code = reader.code(row)
         name = reader.text(row, "name", prose=True)
         if code and reader.unique(row, "code", seen, code):
             yield row, code, name
@@ -532,7 +542,7 @@ def _indicators_read(
     seen: dict = {}
     all_codes = {cell_text(row.cells.get("code")) for row in rows}
     for row in rows:
-        code = reader.text(row, "code")
+        code = reader.code(row)
         parent = cell_text(row.cells.get("parent")) or None
         if parent and parent not in by_code:
             message = (

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy, override
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
+from cadre.upload_limits import upload_check_in_request
+from cadre.validators import code_problem
 from scoring.services.cells import (
     Column,
     cell_prose,
@@ -20,6 +22,7 @@ from scoring.services.cells import (
     sheet_columns_find,
     sheet_rows_read,
 )
+from scoring.services.uploads import UploadRefused
 from talent.models import StarLevel, StarNode, StarTree
 from talent.services.star import star_node_reason, star_parent_problem, star_tree_certify
 
@@ -164,6 +167,8 @@ def _rows_parse(
         stars = int(cells["stars"]) if cells["stars"].isdigit() else None
         if not cells["code"]:
             error(line, "code", _("代码不能为空。"))
+        elif refusal := code_problem(cells["code"]):
+            error(line, "code", refusal)
         if not cells["name"]:
             error(line, "name", _("名称不能为空。"))
         if level is None:
@@ -208,9 +213,11 @@ def star_tree_import(*, tree: StarTree, upload) -> int:
     """Add or update the tree's nodes from the first sheet of an .xlsx, then certify the tree.
 
     Nodes are matched by code; nodes absent from the file stay as they are. Every problem is
-    reported at once, naming sheet, row and column, and nothing is written while any remain.
+    reported at once, naming sheet, row and column, and nothing is written while any remain;
+    a file the scorer's sheet upload would refuse (size, zip bomb, rows) is refused unread.
     Return the number of rows imported.
     """
+    _upload_check(upload)
     try:
         workbook = CalamineWorkbook.from_filelike(upload)
         sheet_name = workbook.sheet_names[0]
@@ -248,3 +255,16 @@ def star_tree_import(*, tree: StarTree, upload) -> int:
         ids.update({node.code: node.pk for node in created})
     star_tree_certify(tree=tree)
     return len(rows)
+
+
+def _upload_check(upload) -> None:
+    """Refuse, before calamine reads it, a file the scorer's sheet upload would refuse: not an
+    .xlsx, too big, a zip bomb or too many rows (scoring.services.uploads)."""
+    size = getattr(upload, "size", None)
+    if size is None:  # a file object of a script or a test, not an upload
+        size = upload.seek(0, io.SEEK_END)
+    name = getattr(upload, "name", None) or "upload.xlsx"
+    try:
+        upload_check_in_request(name=name, file=upload, size=size)
+    except UploadRefused as refusal:
+        raise ValidationError(str(refusal)) from None

@@ -66,6 +66,14 @@ CASES = {
         _set("values", 5, 2, "Q2"),
         ("values", 7, "C", "按年度指标只填 Y"),
     ),
+    "unit code with a slash": (
+        _append("units", ["ZJ/99", "新镇", "ZJ"]),
+        ("units", 5, "A", "代码只能由字母、数字和 . _ - 组成"),
+    ),
+    "indicator code that would run as a formula": (
+        _set("indicators", 7, 0, "@B1"),
+        ("indicators", 9, "A", "须以字母或数字开头"),
+    ),
     "unknown category": (
         _set("units", 2, 2, "XX"),
         ("units", 4, "C", "未知的类别代码“XX”"),
