@@ -1,13 +1,35 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_export import LocalDateExportMixin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
+from scoring.models import Cycle
 from scoring.resources_base import safe_resource_for
 from scoring.services.refresh import results_refresh_unlocked
+
+
+def results_refresh_unlocked_reported(request) -> None:
+    """Recompute the results of the cycles still taking input after a unit or an official
+    changed (see `results_refresh_unlocked`) and tell the admin which were recomputed, and that
+    closed and published cycles keep theirs."""
+    recomputed = [str(cycle) for cycle in Cycle.objects.order_by("year") if not cycle.is_locked]
+    results_refresh_unlocked()
+    if recomputed:
+        cycles = pgettext("between items of a list", "、").join(recomputed)
+        messages.info(
+            request,
+            _("已重新计算 %(cycles)s 的考核结果；已关闭或已发布的周期保持原结果。")
+            % {"cycles": cycles},
+        )
+    else:
+        messages.info(
+            request, _("没有正在填报的考核周期，无需重新计算；已关闭或已发布的周期保持原结果。")
+        )
 
 
 @admin.register(UnitCategory)
@@ -29,7 +51,7 @@ class UnitAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change or {"category", "is_active"} & set(form.changed_data):
-            results_refresh_unlocked()
+            results_refresh_unlocked_reported(request)
 
 
 class GrowthRecordInline(admin.TabularInline):
@@ -51,6 +73,13 @@ class OfficialAdmin(LocalDateExportMixin, ImportExportModelAdmin):
     search_fields = ["code", "name", "unit__name", "position"]
     autocomplete_fields = ["unit"]
     inlines = [GrowthRecordInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A transfer moves the personal score to the new unit's total, a new role changes its
+        # weight (α), and one no longer in office has none: recompute at once, as for a unit.
+        if not change or {"unit", "role", "is_active"} & set(form.changed_data):
+            results_refresh_unlocked_reported(request)
 
 
 @admin.register(GrowthRecord)

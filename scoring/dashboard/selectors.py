@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, FilteredRelation, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from scoring.models import (
@@ -20,6 +21,7 @@ from scoring.models import (
     Period,
     UnitResult,
 )
+from scoring.services.explain import ranked_together
 
 CENT = Decimal("0.01")
 PERIOD_ORDER = [*QUARTERS, Period.YEAR]
@@ -51,9 +53,23 @@ def result_areas(*, cycle: Cycle) -> list[Area]:
     ]
 
 
+def previous_year_pending(*, cycle: Cycle) -> bool:
+    """Return whether the year before the cycle is still taking input: the 重点调整 flag
+    (bottom two in both years) waits for its ranking to be final, so none is set yet."""
+    previous = Cycle.objects.filter(year=cycle.year - 1).first()
+    return previous is not None and not previous.is_locked
+
+
 def result_periods(*, cycle: Cycle) -> list[str]:
     """Return the periods of the cycle that have stored results, quarters first, then Y."""
-    stored = set(UnitResult.objects.filter(cycle=cycle).values_list("period", flat=True).distinct())
+    # order_by(): the model's ordering would add its joined columns to the DISTINCT and sort
+    # every result row of the cycle (25,000 at province scale) for a handful of periods.
+    stored = set(
+        UnitResult.objects.filter(cycle=cycle)
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
     return [period for period in PERIOD_ORDER if period in stored]
 
 
@@ -188,33 +204,58 @@ def category_trend(*, cycle: Cycle, category: UnitCategory) -> dict:
 
 @dataclass
 class UnitOverview:
-    """A unit's stored results across the periods of a cycle and its category's averages."""
+    """A unit's stored results across the periods of a cycle, the period's result, the
+    category it was ranked in and that category's averages.
+
+    `category_sizes` is, per period, the number of units ranked with the unit that period.
+    """
 
     results: list[UnitResult]
+    result: UnitResult | None
+    category: UnitCategory
     category_sizes: dict[str, int]
     area_averages: dict[str, Decimal] = field(default_factory=dict)
 
 
 def unit_overview(*, cycle: Cycle, unit: Unit, period: str) -> UnitOverview:
-    """Return the unit's result per period and the category's area averages for the period."""
-    results = list(UnitResult.objects.filter(cycle=cycle, unit=unit).select_related("category"))
-    results.sort(key=lambda result: PERIOD_ORDER.index(result.period))
-    sizes = dict(
-        UnitResult.objects.filter(cycle=cycle, category_id=unit.category_id)
-        .values("period")
+    """Return the unit's result per period and the area averages of the category it was
+    ranked in for the period, as the cycle's results stored them (see `ranked_together`), in
+    two queries."""
+    ranked_count = (
+        ranked_together(
+            cycle=OuterRef("cycle"), period=OuterRef("period"), category=OuterRef("category")
+        )
+        .order_by()
+        .values("category")
         .annotate(size=Count("pk"))
-        .values_list("period", "size")
+        .values("size")
     )
-    sums: Counter = Counter()
-    area_points = UnitResult.objects.filter(
-        cycle=cycle, category_id=unit.category_id, period=period
-    ).values_list("area_points", flat=True)
-    for points in area_points:
-        for code, value in points.items():
-            sums[code] += Decimal(value)
-    size = sizes.get(period) or 1
-    averages = {code: points_round(total / size) for code, total in sums.items()}
-    return UnitOverview(results=results, category_sizes=sizes, area_averages=averages)
+    results = list(
+        UnitResult.objects.filter(cycle=cycle, unit=unit)
+        .select_related("cycle", "category")
+        .annotate(ranked_count=Subquery(ranked_count))
+    )
+    results.sort(key=lambda result: PERIOD_ORDER.index(result.period))
+    result = next((result for result in results if result.period == period), None)
+    averages = {}
+    if result is not None:
+        sums: Counter = Counter()
+        area_points = ranked_together(
+            cycle=cycle, period=period, category=result.category_id
+        ).values_list("area_points", flat=True)
+        for points in area_points:
+            for code, value in points.items():
+                sums[code] += Decimal(value)
+        averages = {code: points_round(total / result.ranked_count) for code, total in sums.items()}
+    return UnitOverview(
+        results=results,
+        result=result,
+        # Without a result for the period, the category of its other results in the cycle,
+        # and without any, its present one.
+        category=(result or (results[-1] if results else unit)).category,
+        category_sizes={result.period: result.ranked_count for result in results},
+        area_averages=averages,
+    )
 
 
 def unit_official_scores(*, cycle: Cycle, unit: Unit) -> list[OfficialScore]:
@@ -238,37 +279,67 @@ def units_compare(*, cycle: Cycle, period: str, unit_codes: list[str]) -> list[U
     return [results[code] for code in unit_codes if code in results]
 
 
-def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
-    """Return active officials with their annual personal score and growth record.
+def units_ranked(*, cycle: Cycle, period: str) -> list[tuple[str, str, str]]:
+    """Return (code, name, category name) of the units with a result for the period, in the
+    order of their categories, as the results stored them: a unit retired or moved since
+    stays where it was ranked."""
+    return list(
+        UnitResult.objects.filter(cycle=cycle, period=period)
+        .order_by("category__sort_order", "category__code", "unit__sort_order", "unit__code")
+        .values_list("unit__code", "unit__name", "category__name")
+    )
 
-    The queryset annotates `personal_score` and prefetches the growth records, so a page of
-    it costs three queries (count, page, records).
+
+def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
+    """Return the officials with their annual personal score of the cycle, the unit that score
+    was computed at, and their growth record.
+
+    An official transferred since is listed at the unit their score links to (its total is in
+    the score), and one no longer in office still shows the score they had. Each official
+    carries `personal_score` and its unit (see `official_score_unit`); the records are
+    prefetched, so a page costs three queries (count, page, records).
     """
+    score_unit = "year_score__unit"
     officials = (
-        Official.objects.filter(is_active=True)
-        .select_related("unit")
+        Official.objects.annotate(
+            year_score=FilteredRelation(
+                "scores", condition=Q(scores__cycle=cycle, scores__period=Period.YEAR)
+            ),
+            personal_score=F("year_score__score"),
+            score_unit_name=Coalesce(f"{score_unit}__name", "unit__name"),
+        )
+        .filter(Q(is_active=True) | Q(personal_score__isnull=False))
+        .select_related("unit", score_unit)
         .prefetch_related(
             Prefetch("growth_records", queryset=GrowthRecord.objects.order_by("-date", "-pk"))
         )
-        .annotate(
-            personal_score=Subquery(
-                OfficialScore.objects.filter(
-                    cycle=cycle, period=Period.YEAR, official=OuterRef("pk")
-                ).values("score")[:1]
-            )
+        .order_by(
+            *(
+                Coalesce(f"{score_unit}__{field}", f"unit__{field}")
+                for field in ("category__sort_order", "sort_order", "code")
+            ),
+            "role",
+            "code",
         )
-        .order_by("unit__category__sort_order", "unit__sort_order", "unit__code", "role", "code")
     )
     if search:
         officials = officials.filter(
             Q(name__icontains=search)
             | Q(code__icontains=search)
-            | Q(unit__name__icontains=search)
+            | Q(score_unit_name__icontains=search)
             | Q(position__icontains=search)
         )
     if young_only:
         officials = officials.filter(in_young_cadre_pool=True)
     return officials
+
+
+def official_score_unit(official: Official) -> Unit:
+    """Return the unit an official of `official_list` is shown at: where their score of the
+    cycle was computed, or their present unit when they have none."""
+    # Django sets the filtered relation only where it matched a row.
+    score = getattr(official, "year_score", None)
+    return score.unit if score is not None else official.unit
 
 
 def personal_grade(*, cycle: Cycle, score: Decimal | None) -> Grade | None:

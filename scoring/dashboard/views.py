@@ -16,7 +16,6 @@ from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
 from scoring.models import Cycle, Indicator, Period
-from scoring.selectors import units_active
 from scoring.services.explain import unit_indicator_lines, unit_total_explanation
 from scoring.services.reports import results_workbook_build
 from scoring.services.values import values_unverified_count
@@ -132,6 +131,8 @@ def ranking(request):
         distribution=distribution,
         charts=charts,
         unverified=values_unverified_count(cycle=selection.cycle),
+        previous_year_pending=selection.period == Period.YEAR
+        and selectors.previous_year_pending(cycle=selection.cycle),
     )
 
 
@@ -154,6 +155,8 @@ def distance(request):
 
 @dashboard_view(liaisons=True)
 def unit_detail(request, code):
+    if "\x00" in code:  # no code holds a NUL, which PostgreSQL refuses in a query
+        raise Http404
     unit = get_object_or_404(Unit.objects.select_related("category"), code=code)
     selection = _selection(request)
     if not request.audience.may_see_unit(unit_id=unit.pk, cycle=selection.cycle):
@@ -162,12 +165,8 @@ def unit_detail(request, code):
     overview = selectors.unit_overview(
         cycle=selection.cycle, unit=unit, period=selection.period or Period.YEAR
     )
-    result = next((r for r in overview.results if r.period == selection.period), None)
-    indicator_rows = (
-        unit_indicator_lines(cycle=selection.cycle, unit=unit, period=result.period)
-        if result
-        else []
-    )
+    result = overview.result
+    indicator_rows = unit_indicator_lines(result=result) if result else []
     radar = _radar(
         areas,
         [
@@ -180,6 +179,8 @@ def unit_detail(request, code):
         "dashboard/unit.html",
         selection,
         unit=unit,
+        category=overview.category,
+        previous_year_pending=selectors.previous_year_pending(cycle=selection.cycle),
         overview=[
             (r, overview.category_sizes.get(r.period), r.period == selection.period)
             for r in overview.results
@@ -203,10 +204,14 @@ def unit_detail(request, code):
 @dashboard_view()
 def compare(request):
     selection = _selection(request)
-    units = units_active()
+    units = (
+        selectors.units_ranked(cycle=selection.cycle, period=selection.period)
+        if selection.period
+        else []
+    )
     form = CompareForm(
         request.GET if "units" in request.GET else None,
-        unit_choices=[(unit.code, f"{unit.category.name} · {unit.name}") for unit in units],
+        unit_choices=[(code, f"{category} · {name}") for code, name, category in units],
     )
     areas = selectors.result_areas(cycle=selection.cycle)
     results = []
@@ -283,8 +288,11 @@ def officials(request):
     search = request.GET.get("q", "").strip()
     young_only = request.GET.get("young") == "1"
     queryset = selectors.official_list(cycle=selection.cycle, search=search, young_only=young_only)
+    if "\x00" in search:  # no name holds a NUL, which PostgreSQL refuses in a query
+        queryset = queryset.none()
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     for official in page:
+        official.score_unit = selectors.official_score_unit(official)
         official.personal_grade = selectors.personal_grade(
             cycle=selection.cycle, score=official.personal_score
         )

@@ -56,6 +56,8 @@ from scoring.services.sql import integer_columns, rows_insert, table_name
 
 CENT = Decimal("0.01")
 BOTTOM_PLACES = 2
+# The states whose results are final (`Cycle.is_locked`), as a query needs them.
+FINAL_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
 
 
 def points_round(value: Decimal) -> Decimal:
@@ -121,6 +123,13 @@ def _year_results(*, year: int):
     return UnitResult.objects.filter(cycle__year=year, period=Period.YEAR)
 
 
+def _final_year_results(*, year: int):
+    """The year's annual results once they are final: the 重点调整 flag compares two years'
+    rankings, and a year still taking input (or not there at all) has no ranking to compare
+    with yet, only a provisional one that counts its unfilled quarters as 0."""
+    return _year_results(year=year).filter(cycle__state__in=FINAL_STATES)
+
+
 def _grade(*, cycle: Cycle, standing: _Standing, at_or_above: int, size: int) -> str:
     """优秀 within the quota and not vetoed; a vetoed unit is 一般 at best."""
     quota = int(size * cycle.excellent_share)  # int() floors: both factors are non-negative
@@ -156,7 +165,9 @@ def _standings_finish(*, cycle: Cycle, standings: list[_Standing]) -> None:
         thousand = normalised(earned=standing.earned, applicable_max=standing.applicable_max)
         standing.total = points_round(thousand + standing.bonus + standing.adjustment)
     _rank_and_grade(cycle=cycle, standings=standings)
-    previous = _year_results(year=cycle.year - 1).values_list("unit_id", "category_id", "total")
+    previous = _final_year_results(year=cycle.year - 1).values_list(
+        "unit_id", "category_id", "total"
+    )
     flagged = _bottom_unit_ids(_year_rows(standings)) & _bottom_unit_ids(previous)
     for standing in standings:
         standing.needs_adjustment = standing.period == Period.YEAR and standing.unit_id in flagged
@@ -170,15 +181,30 @@ def _year_rows(standings: list[_Standing]) -> list[tuple[int, int, Decimal]]:
     ]
 
 
-def _next_year_flags_refresh(*, cycle: Cycle, standings: list[_Standing]) -> None:
-    """The 重点调整 flag of the following year depends on this year's ranking: refresh it."""
-    following = _year_results(year=cycle.year + 1).filter(
-        category_id__in={standing.category_id for standing in standings}
-    )
-    rows = list(following.values_list("unit_id", "category_id", "total"))
-    if rows:
-        flagged = _bottom_unit_ids(rows) & _bottom_unit_ids(_year_rows(standings))
-        following.update(needs_adjustment=Case(When(unit_id__in=flagged, then=True), default=False))
+def _next_year_flags_refresh(
+    *, cycle: Cycle, rows: list[tuple[int, int, Decimal]], category_ids: set[int] | None = None
+) -> None:
+    """The 重点调整 flag of the following year depends on this year's annual results (`rows`:
+    unit, category, total) once they are final: refresh it, in the given categories (all when
+    None). A closed or published following year keeps the flags it was closed with."""
+    following_cycle = Cycle.objects.filter(year=cycle.year + 1).first()
+    if following_cycle is None or following_cycle.is_locked:
+        return
+    following = UnitResult.objects.filter(cycle=following_cycle, period=Period.YEAR)
+    if category_ids is not None:
+        following = following.filter(category_id__in=category_ids)
+    flagged = set()
+    if cycle.is_locked:
+        following_rows = list(following.values_list("unit_id", "category_id", "total"))
+        flagged = _bottom_unit_ids(following_rows) & _bottom_unit_ids(rows)
+    following.update(needs_adjustment=Case(When(unit_id__in=flagged, then=True), default=False))
+
+
+def following_year_flags_refresh(*, cycle: Cycle) -> None:
+    """Refresh the following year's 重点调整 flags after the cycle's state changed: they are
+    set once this year is closed or published, and cleared again when it is reopened."""
+    rows = list(_year_results(year=cycle.year).values_list("unit_id", "category_id", "total"))
+    _next_year_flags_refresh(cycle=cycle, rows=rows)
 
 
 @dataclass
@@ -597,4 +623,8 @@ def results_compute(
             category_ids=category_ids,
             cursor=cursor,
         )
-    _next_year_flags_refresh(cycle=cycle, standings=standings)
+    _next_year_flags_refresh(
+        cycle=cycle,
+        rows=_year_rows(standings),
+        category_ids={standing.category_id for standing in standings},
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, F, Max, Min, When, Window
+from django.db.models import Case, Count, F, Max, Min, QuerySet, When, Window
 from django.db.models.functions import Rank
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -235,8 +235,20 @@ def _value_line(indicator, value, points, standing) -> str:
     return _("一票否决：已否决") if value == 1 else _("一票否决：未触发")
 
 
-def _applicable_leaves(*, cycle: Cycle, unit: Unit) -> list[tuple[Indicator, Indicator]]:
-    """The unit's scorable indicators in tree order, each with its area."""
+def ranked_together(*, cycle, period, category) -> QuerySet[UnitResult]:
+    """Return the stored results ranked together in a category and period of a cycle.
+
+    This is what a past result's facts are read against (its place of n, its category's
+    averages, the best value of the category): the units and categories as that cycle's
+    results were computed, whatever the units' categories or active flags are now. An open
+    cycle is recomputed whenever those change, so its stored results are current as well.
+    The arguments may be values or `OuterRef` expressions.
+    """
+    return UnitResult.objects.filter(cycle=cycle, period=period, category=category)
+
+
+def _applicable_leaves(*, cycle: Cycle, category_id: int) -> list[tuple[Indicator, Indicator]]:
+    """The category's scorable indicators in tree order, each with its area."""
     nodes = list(Indicator.objects.filter(cycle=cycle).prefetch_related("categories"))
     by_pk = {node.pk: node for node in nodes}
     parents = {node.parent_id for node in nodes}
@@ -250,70 +262,72 @@ def _applicable_leaves(*, cycle: Cycle, unit: Unit) -> list[tuple[Indicator, Ind
     for node in nodes:
         categories = {category.pk for category in node.categories.all()}
         if node.method and node.pk not in parents:
-            if not categories or unit.category_id in categories:
+            if not categories or category_id in categories:
                 leaves.append((node, area_of(node)))
     return leaves
 
 
-def category_standings(*, cycle: Cycle, unit: Unit, periods: list[str]) -> dict:
-    """Place, count and best value of the unit in its category, per (indicator pk, period),
-    for the rank and best-ratio indicators, in one query."""
-    partition = [F("indicator"), F("period")]
+def category_standings(*, result: UnitResult) -> dict[int, Standing]:
+    """Place, count and best value of the result's unit among the units ranked with it, per
+    indicator pk, for the rank and best-ratio indicators of its period, in one query."""
     order = Case(When(indicator__lower_is_better=True, then=F("value")), default=-F("value"))
+    ranked = ranked_together(
+        cycle=result.cycle_id, period=result.period, category=result.category_id
+    )
     rows = (
         IndicatorValue.objects.filter(
-            indicator__cycle=cycle,
+            indicator__cycle=result.cycle_id,
             indicator__method__in=[Method.RANK, Method.BEST_RATIO],
-            unit__category_id=unit.category_id,
-            unit__is_active=True,
-            period__in=periods,
+            unit__in=ranked.values("unit"),
+            period=result.period,
         )
         .annotate(
-            place=Window(Rank(), partition_by=partition, order_by=order.asc()),
-            ranked=Window(Count("pk"), partition_by=partition),
-            high=Window(Max("value"), partition_by=partition),
-            low=Window(Min("value"), partition_by=partition),
+            place=Window(Rank(), partition_by=[F("indicator")], order_by=order.asc()),
+            ranked=Window(Count("pk"), partition_by=[F("indicator")]),
+            high=Window(Max("value"), partition_by=[F("indicator")]),
+            low=Window(Min("value"), partition_by=[F("indicator")]),
             # A filter on a window result applies after the windows (a plain unit filter would
             # shrink every partition to this unit alone).
             is_this_unit=Window(
-                Max(Case(When(unit=unit, then=1), default=0)), partition_by=[F("pk")]
+                Max(Case(When(unit=result.unit_id, then=1), default=0)), partition_by=[F("pk")]
             ),
         )
         .filter(is_this_unit=1)
-        .values_list(
-            "indicator_id", "period", "place", "ranked", "high", "low", "indicator__lower_is_better"
-        )
+        .values_list("indicator_id", "place", "ranked", "high", "low", "indicator__lower_is_better")
     )
     return {
-        (indicator_id, period): Standing(
-            place=place, ranked=ranked, best=low if lower_is_better else high
-        )
-        for indicator_id, period, place, ranked, high, low, lower_is_better in rows
+        indicator_id: Standing(place=place, ranked=ranked, best=low if lower_is_better else high)
+        for indicator_id, place, ranked, high, low, lower_is_better in rows
     }
 
 
-def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[IndicatorLine]:
-    """Return one explained line per indicator that applies to the unit, in tree order."""
-    leaves = _applicable_leaves(cycle=cycle, unit=unit)
-    results = unit_points(cycle=cycle, unit=unit)
+def unit_indicator_lines(*, result: UnitResult) -> list[IndicatorLine]:
+    """Return one explained line per indicator that applies to the result's unit, in tree
+    order, as the result was computed: in the category it was ranked in, among the units
+    ranked with it."""
+    cycle, period = result.cycle, result.period
+    leaves = _applicable_leaves(cycle=cycle, category_id=result.category_id)
+    # The stored points are kept per category: read the one the result was ranked in, which a
+    # unit moved since no longer names.
+    results = unit_points(cycle=cycle, unit=Unit(pk=result.unit_id, category_id=result.category_id))
     # The year explains a quarterly veto by the quarters' values.
     read_periods = [period, *QUARTERS] if period == Period.YEAR else [period]
     values = {
         (value.indicator_id, value.period): value
         for value in IndicatorValue.objects.filter(
-            indicator__cycle=cycle, unit=unit, period__in=read_periods
+            indicator__cycle=cycle, unit=result.unit_id, period__in=read_periods
         ).select_related("entered_by")
     }
     votes = defaultdict(dict)
     groups = {}
     for vote in Vote.objects.filter(
-        indicator__cycle=cycle, unit=unit, period=period
+        indicator__cycle=cycle, unit=result.unit_id, period=period
     ).select_related("rater_group"):
         groups[vote.rater_group.code] = vote.rater_group
         votes[vote.indicator_id][vote.rater_group.code] = {
             kind: getattr(vote, kind) for kind in Vote.KINDS
         }
-    standings = category_standings(cycle=cycle, unit=unit, periods=[period])
+    standings = category_standings(result=result)
     points_here = results.get(period, {})
     lines = []
     for indicator, area in leaves:
@@ -354,7 +368,7 @@ def unit_indicator_lines(*, cycle: Cycle, unit: Unit, period: str) -> list[Indic
                 _("未报送数据，计 0 分") if missing else _value_line(indicator, ZERO, points, None)
             )
         else:
-            standing = standings.get((indicator.pk, period))
+            standing = standings.get(indicator.pk)
             explanation = _value_line(indicator, value.value, points, standing)
         lines.append(
             IndicatorLine(

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from cadre.models import GrowthRecord, Official
+from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from tests.dashboard.factories import units_make, year_store
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +45,19 @@ def test_pages_run_a_fixed_number_of_queries(
     with django_assert_max_num_queries(MAX_QUERIES):
         response = leader_client.get(url)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/dashboard/unit/ZJ0001/?period=Q2", "/dashboard/unit/ZJ0002/?period=Y"]
+)
+def test_a_moved_or_retired_units_past_page_runs_as_many_queries(
+    leader_client, district, url, django_assert_max_num_queries
+):
+    """Its page reads the category it was ranked in from its results, not from the unit."""
+    elsewhere = UnitCategory.objects.create(code="JJ", name="经济部门")
+    Unit.objects.filter(code="ZJ0001").update(category=elsewhere)
+    Unit.objects.filter(code="ZJ0002").update(is_active=False)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = leader_client.get(url)
+    assert '<span class="muted">镇街 · ' in response.content.decode()
+    assert {size for _result, size, _current in response.context["overview"]} == {len(district)}

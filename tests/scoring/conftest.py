@@ -51,6 +51,11 @@ def compute(cycle):
     return run
 
 
+def result_of(cycle, unit, period="Q1") -> UnitResult:
+    """The stored result of the unit for the period, as a unit's page reads it."""
+    return UnitResult.objects.select_related("cycle").get(cycle=cycle, unit=unit, period=period)
+
+
 def stored_points(result) -> dict[str, Decimal]:
     """Indicator code → points of a stored result, as its unit's page reads them."""
     return unit_points(cycle=result.cycle, unit=result.unit).get(result.period, {})

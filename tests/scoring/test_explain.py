@@ -7,6 +7,7 @@ import pytest
 from cadre.models import Unit
 from scoring.models import RaterGroup, UnitResult, Vote
 from scoring.services.explain import unit_indicator_lines, unit_total_explanation
+from tests.scoring.conftest import result_of
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def lines_by_code(cycle, unit, period="Q1"):
     return {
         line.indicator.code: line
-        for line in unit_indicator_lines(cycle=cycle, unit=unit, period=period)
+        for line in unit_indicator_lines(result=result_of(cycle, unit, period))
     }
 
 
@@ -95,8 +96,8 @@ def test_lines_take_a_fixed_number_of_queries(
         indicator = make_indicator(f"R{number}", 10, "rank")
         put(indicator, {unit: str(index) for index, unit in enumerate(units)})
     compute()
-    unit = Unit.objects.get(code="ZJ01")
-    # tree, its categories, results, values, votes, category standings
+    result = result_of(cycle, Unit.objects.get(code="ZJ01"))
+    # tree, its categories, stored points, values, votes, category standings
     with django_assert_num_queries(6):
-        lines = unit_indicator_lines(cycle=cycle, unit=unit, period="Q1")
+        lines = unit_indicator_lines(result=result)
     assert len(lines) == size

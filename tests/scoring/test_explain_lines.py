@@ -7,6 +7,7 @@ import pytest
 from django.utils import translation
 
 from scoring.services.explain import unit_indicator_lines
+from tests.scoring.conftest import result_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def english():
 
 
 def line(cycle, unit, code, period="Q1"):
-    lines = unit_indicator_lines(cycle=cycle, unit=unit, period=period)
+    lines = unit_indicator_lines(result=result_of(cycle, unit, period))
     return next(found for found in lines if found.indicator.code == code)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from scoring.models import Cycle, Grade, Indicator, IndicatorValue
 from scoring.services.compute import results_compute
+from scoring.services.cycles import cycle_close, cycle_reopen
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +58,8 @@ def test_settings_change_thresholds_and_quota(cycle, make_units, make_indicator,
     assert [result.grade for result in results] == [Grade.EXCELLENT, Grade.GOOD]
 
 
-def two_years(cycle, units, figures_by_cycle):
-    previous = Cycle.objects.create(year=cycle.year - 1)
+def two_years(cycle, units, figures_by_cycle, previous_state=Cycle.State.PUBLISHED):
+    previous = Cycle.objects.create(year=cycle.year - 1, state=previous_state)
     for year_cycle, figures in [(previous, figures_by_cycle[0]), (cycle, figures_by_cycle[1])]:
         indicator = Indicator.objects.create(
             cycle=year_cycle,
@@ -110,3 +111,43 @@ def test_needs_adjustment_with_ties_at_the_bottom(cycle, make_units, this_year, 
     results_compute(cycle=previous)
     results_compute(cycle=cycle)
     assert flagged(cycle) == expected
+
+
+@pytest.mark.parametrize("previous_state", [Cycle.State.DRAFT, Cycle.State.OPEN])
+@pytest.mark.parametrize("previous_first", [True, False])
+def test_no_flag_against_a_previous_year_still_taking_input(
+    cycle, make_units, previous_state, previous_first
+):
+    """Its ranking is provisional (its unfilled quarters count 0): nothing to compare with."""
+    units = make_units(4)
+    previous = two_years(cycle, units, [[90, 80, 70, 60], [95, 50, 90, 70]], previous_state)
+    for year_cycle in [previous, cycle] if previous_first else [cycle, previous]:
+        results_compute(cycle=year_cycle)
+    assert flagged(cycle) == set()
+
+
+def test_no_flag_without_a_previous_year(cycle, make_units, make_indicator, put, compute):
+    units = make_units(4)
+    indicator = make_indicator("A", 100, frequency="annual")
+    put(indicator, dict(zip(units, [90, 80, 70, 60], strict=True)), "Y")
+    compute()
+    assert flagged(cycle) == set()
+
+
+def test_the_flag_follows_the_previous_years_state(cycle, make_units, admin_user):
+    """Closing the previous year sets this year's flags at once; reopening it clears them; a
+    closed or published year keeps the flags it was closed with."""
+    units = make_units(4)
+    previous = two_years(cycle, units, [[90, 80, 70, 60], [95, 50, 90, 70]], Cycle.State.OPEN)
+    results_compute(cycle=previous)
+    results_compute(cycle=cycle)
+    assert flagged(cycle) == set()
+    cycle_close(cycle=previous, by=admin_user)
+    assert flagged(cycle) == {"ZJ04"}
+    cycle_reopen(cycle=previous, by=admin_user, reason="更正数据")
+    assert flagged(cycle) == set()
+    cycle_close(cycle=previous, by=admin_user)
+    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.CLOSED)
+    cycle_reopen(cycle=previous, by=admin_user, reason="再次更正")
+    results_compute(cycle=previous)
+    assert flagged(cycle) == {"ZJ04"}
