@@ -1,38 +1,82 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
-from scoring.models import Adjustment
+from scoring.models import Adjustment, Vote
 from scoring.services.cycles import REOPEN_REASON_MAX
-from scoring.services.evaluations import VOTE_COUNT_MAX
+from scoring.services.evaluations import VOTE_COUNT_MAX, WITHDRAW_REASON_MAX
+from scoring.services.indicators import scorer_accounts
+
+
+def _vote_count_field(label):
+    # Not required: a row not entered yet stays blank, as 0 votes is an answer.
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=VOTE_COUNT_MAX,
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": _("未填")}),
+    )
 
 
 class VoteCountsForm(forms.Form):
-    """The votes of one rater group for one unit; read-only when `locked`."""
+    """The votes of one rater group for one unit, starting from its stored `vote` (None: not
+    entered yet); read-only when `locked`. `version` is the stored row's version when the page
+    was drawn (0: none), hidden."""
 
-    excellent = forms.IntegerField(
-        label=_("优秀"), min_value=0, max_value=VOTE_COUNT_MAX, initial=0
-    )
-    competent = forms.IntegerField(
-        label=_("称职"), min_value=0, max_value=VOTE_COUNT_MAX, initial=0
-    )
-    basic = forms.IntegerField(
-        label=_("基本称职"), min_value=0, max_value=VOTE_COUNT_MAX, initial=0
-    )
-    incompetent = forms.IntegerField(
-        label=_("不称职"), min_value=0, max_value=VOTE_COUNT_MAX, initial=0
-    )
+    excellent = _vote_count_field(_("优秀"))
+    competent = _vote_count_field(_("称职"))
+    basic = _vote_count_field(_("基本称职"))
+    incompetent = _vote_count_field(_("不称职"))
+    version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, locked=False, **kwargs):
+    # Why the row was not saved (a conflict, a refusal), set by the page after a save.
+    refusal = ""
+
+    def __init__(self, *args, vote=None, locked=False, **kwargs):
+        if vote is not None:
+            kwargs["initial"] = {**model_to_dict(vote, fields=Vote.KINDS), "version": vote.version}
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.disabled = locked
+        self.vote = vote
+        for name in Vote.KINDS:
+            self.fields[name].disabled = locked
+
+    def clean_version(self):
+        # A page drawn before rows had versions posts none: it saw no row, as a blank one.
+        return self.cleaned_data["version"] or 0
 
 
 class AdjustmentForm(forms.ModelForm):
     class Meta:
         model = Adjustment
         fields = ["unit", "period", "points", "reason", "approved_by"]
-        widgets = {"reason": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            # Text, not a number input: a browser's number input turns "1,5" into 15 and drops
+            # "分" unseen; the server reads what was typed and refuses what is no number.
+            "points": forms.TextInput(attrs={"autocomplete": "off"}),
+            "reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "points": {"invalid": _("请填数字，如 1.5 或 -2：小数点用“.”，不带“分”等文字")}
+        }
+
+
+class AdjustmentWithdrawForm(forms.Form):
+    """The reason beside each adjustment on the adjustments page, to withdraw it."""
+
+    # The service's message says why a withdrawal needs a reason.
+    use_required_attribute = False
+
+    reason = forms.CharField(
+        label=_("撤销理由"),
+        max_length=WITHDRAW_REASON_MAX,
+        widget=forms.TextInput(attrs={"placeholder": _("撤销理由"), "aria-label": _("撤销理由")}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Shown once per adjustment on one page: no id, which would repeat.
+        super().__init__(*args, auto_id=False, **kwargs)
 
 
 class ReopenForm(forms.Form):
@@ -53,3 +97,25 @@ class ReopenForm(forms.Form):
     def __init__(self, *args, **kwargs):
         # Shown once per locked cycle on one page: no id, which would repeat.
         super().__init__(*args, auto_id=False, **kwargs)
+
+
+class IndicatorOwnersForm(forms.Form):
+    """The scorer accounts the admin's action "指定评分账号…" adds to the selected indicators."""
+
+    owners = forms.ModelMultipleChoiceField(
+        label=_("评分账号"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read per form: accounts join and leave the scorer group.
+        self.fields["owners"].queryset = scorer_accounts().filter(is_active=True)
+        self.fields["owners"].label_from_instance = account_label
+
+
+def account_label(user) -> str:
+    """Return a login name with the person's name, as a picker of accounts shows them."""
+    full_name = user.get_full_name()
+    return f"{user.get_username()}（{full_name}）" if full_name else user.get_username()

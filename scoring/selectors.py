@@ -1,13 +1,15 @@
 """Reads for the entry pages: each a fixed number of queries whatever the number of rows."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.text import capfirst
 
-from cadre.models import Unit
+from cadre.models import Unit, UnitCategory
 from cadre.roles import ADMIN, user_has_role
 from scoring.models import (
+    QUARTERS,
     Adjustment,
     Cycle,
     Indicator,
@@ -17,9 +19,18 @@ from scoring.models import (
     UnitResult,
     Vote,
 )
-from scoring.services.values import CellConflict, SaveReport, source_label
+from scoring.services.cells import CellError, cell_decimal
+from scoring.services.values import (
+    CellConflict,
+    CellInput,
+    SaveReport,
+    period_fits_frequency,
+    source_label,
+    value_entry_hint,
+)
 
 VALUE_METHODS = [m for m in Indicator.Method.values if m != Indicator.Method.EVALUATION]
+PERIODS = [*QUARTERS, Period.YEAR]
 
 
 def cycle_picked(*, cycles: list[Cycle], picked: str | None) -> Cycle | None:
@@ -37,10 +48,68 @@ def indicators_writable(*, cycle: Cycle, user, period: str, methods=VALUE_METHOD
     frequency = (
         Indicator.Frequency.ANNUAL if period == Period.YEAR else Indicator.Frequency.QUARTERLY
     )
-    indicators = Indicator.objects.filter(cycle=cycle, method__in=methods, frequency=frequency)
+    return _indicators_entered_by(cycle=cycle, user=user, methods=methods).filter(
+        frequency=frequency
+    )
+
+
+def _indicators_entered_by(*, cycle: Cycle, user, methods) -> QuerySet:
+    indicators = Indicator.objects.filter(cycle=cycle, method__in=methods)
     if not user_has_role(user, ADMIN):
         indicators = indicators.filter(owners=user)
     return indicators.prefetch_related("categories").order_by("sort_order", "code")
+
+
+def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE_METHODS) -> str:
+    """Return the period an entry page opens on: the first of Q1…Q4, Y in which the user's
+    indicators of `methods` still have an empty cell for one of the units (the active ones)
+    they apply to; when every cell is filled, the last period in which the user has
+    indicators (the year when they have none).
+
+    A cell is filled by a value, or for an evaluation indicator by vote counts. Three queries
+    whatever the size: the indicators, their categories, and the filled cells counted per
+    indicator, category and period.
+    """
+    indicators = {i.pk: i for i in _indicators_entered_by(cycle=cycle, user=user, methods=methods)}
+    units_of_category = Counter(unit.category_id for unit in units)
+    applies = {
+        pk: {category.pk for category in indicator.categories.all()} or set(units_of_category)
+        for pk, indicator in indicators.items()
+    }
+    missing: Counter[str] = Counter()
+    for pk, indicator in indicators.items():
+        for period in _periods_of(indicator):
+            missing[period] += sum(units_of_category[category] for category in applies[pk])
+    for indicator_id, category_id, period, filled in _cells_filled(indicators.values()):
+        if category_id in applies[indicator_id] and period in _periods_of(indicators[indicator_id]):
+            missing[period] -= filled
+    periods = [period for period in PERIODS if period in missing]
+    return next(
+        (period for period in periods if missing[period] > 0),
+        periods[-1] if periods else Period.YEAR,
+    )
+
+
+def _periods_of(indicator: Indicator) -> list[str]:
+    return [p for p in PERIODS if period_fits_frequency(frequency=indicator.frequency, period=p)]
+
+
+def _cells_filled(indicators) -> QuerySet:
+    """Count the active units with a value, or for an evaluation indicator with vote counts,
+    per indicator, unit category and period (one query)."""
+    by_votes = [i.pk for i in indicators if i.method == Indicator.Method.EVALUATION]
+    by_values = [i.pk for i in indicators if i.method != Indicator.Method.EVALUATION]
+
+    def filled(model, indicator_ids):
+        return (
+            model.objects.filter(indicator_id__in=indicator_ids, unit__is_active=True)
+            .order_by()
+            .values_list("indicator_id", "unit__category_id", "period")
+            # Distinct: a unit has one vote row per rater group.
+            .annotate(filled=Count("unit", distinct=True))
+        )
+
+    return filled(IndicatorValue, by_values).union(filled(Vote, by_votes), all=True)
 
 
 @dataclass
@@ -54,6 +123,9 @@ class GridCell:
     conflict: CellConflict | None = None
     conflict_text: str = ""
     attempted: str = ""
+    # What the editor typed that differs from the stored value, when the cycle was locked
+    # before their save ("—": they had emptied the cell); "" when nothing is unsaved.
+    unsaved_text: str = ""
 
     @property
     def is_missing(self) -> bool:
@@ -75,6 +147,10 @@ class EntryGrid:
     def missing(self) -> int:
         return sum(cell.is_missing for _unit, cells in self.rows for cell in cells)
 
+    @property
+    def unsaved(self) -> int:
+        return sum(bool(cell.unsaved_text) for _unit, cells in self.rows for cell in cells)
+
 
 def value_text(value) -> str:
     """Show a stored figure without trailing zeros: 12.5000 → 12.5."""
@@ -91,9 +167,15 @@ def entry_grid(
     units: list[Unit],
     report: SaveReport | None = None,
     posted: dict | None = None,
+    unsaved: list[CellInput] | None = None,
 ) -> EntryGrid:
     """Build the grid of units × indicators with the stored values (one query), and, after a
-    save, the refused cells with what was typed and why."""
+    save, the refused cells with what was typed and why; after a save refused as a whole (the
+    cycle was locked meanwhile), the `unsaved` cells typed otherwise than stored, so that the
+    editor can still read them. Each indicator gets its `entry_hint` (what to type)."""
+    for indicator in indicators:
+        indicator.entry_hint = value_entry_hint(indicator=indicator)
+    typed = {cell.key: cell for cell in unsaved or ()}
     stored = {
         (row.unit_id, row.indicator_id): row
         for row in IndicatorValue.objects.filter(
@@ -121,11 +203,121 @@ def entry_grid(
             if report is not None and key in report.conflicts:
                 cell.conflict = report.conflicts[key]
                 cell.conflict_text = value_text(cell.conflict.value) or "—"
-                cell.attempted = (posted or {}).get(key, "")
+                # A blank: they emptied the cell.
+                cell.attempted = (posted or {}).get(key, "").strip() or "—"
+            if key in typed:
+                cell.unsaved_text = _unsaved_text(typed[key], row)
             cells.append(cell)
         if any(cell.applies for cell in cells):
             grid.rows.append((unit, cells))
     return grid
+
+
+# The grid shows one category (分类考核 ranks within a category) a page of units at a time:
+# at province scale (5,000 units × 40 indicators) the whole grid is 83 MB of HTML. A district
+# whose whole grid is small sees every category at once, as before; 全部类别 may be picked
+# while the grid stays at most GRID_ALL_CELLS_MAX cells, past which it is as slow to load as
+# to type in.
+GRID_PAGE_UNITS = 100
+GRID_ONE_VIEW_CELLS = 5_000
+GRID_ALL_CELLS_MAX = 20_000
+
+
+@dataclass
+class GridScope:
+    """The categories the grid offers (each with `active`, its active units), the one shown
+    (None: all of them) and whether showing all of them is allowed."""
+
+    categories: list[UnitCategory]
+    category: UnitCategory | None
+    all_allowed: bool
+    # True when 全部类别 was asked for but the grid is too big for it.
+    all_refused: bool = False
+
+
+def entry_grid_scope(*, indicators: list[Indicator], picked: str | None) -> GridScope:
+    """Return which categories the grid of `indicators` offers and shows for the `picked`
+    category code ("all": every category; None or unknown: the default). One query: the
+    categories with their active units counted."""
+    named = [{c.pk for c in indicator.categories.all()} for indicator in indicators]
+    categories = [
+        category
+        for category in UnitCategory.objects.annotate(
+            active=Count("units", filter=Q(units__is_active=True))
+        )
+        .filter(active__gt=0)
+        # Explicit: a model's Meta.ordering is not applied to a query with GROUP BY.
+        .order_by("sort_order", "code")
+        if any(not applies or category.pk in applies for applies in named)
+    ]
+    cells = sum(category.active for category in categories) * len(indicators)
+    all_allowed = cells <= GRID_ALL_CELLS_MAX
+    category = next((c for c in categories if c.code == picked), None)
+    if picked == "all" and all_allowed or category is None and cells <= GRID_ONE_VIEW_CELLS:
+        category = None
+    elif category is None:
+        category = next(iter(categories), None)
+    return GridScope(
+        categories=categories,
+        category=category,
+        all_allowed=all_allowed,
+        all_refused=picked == "all" and not all_allowed,
+    )
+
+
+def entry_grid_units(*, scope: GridScope) -> list[tuple[int, str, str]]:
+    """Return (id, name, code) of the active units the grid shows, in the order of their
+    categories (one query): the grid pages them and the paste matches names against them."""
+    categories = [scope.category] if scope.category else scope.categories
+    return list(
+        Unit.objects.filter(is_active=True, category__in=categories).values_list(
+            "pk", "name", "code"
+        )
+    )
+
+
+def units_by_ids(ids: list[int]) -> list[Unit]:
+    """Return the units of `ids` with their categories, in the order of `ids` (one query)."""
+    units = Unit.objects.select_related("category").in_bulk(ids)
+    return [units[pk] for pk in ids if pk in units]
+
+
+def entry_grid_missing(*, indicators: list[Indicator], period: str, scope: GridScope) -> int:
+    """Return how many cells of the indicators the units of the scope's category (or of all its
+    categories) still miss in the period: the applicable cells, counted from the categories'
+    sizes, less the stored values, counted per indicator and category in one query."""
+    categories = {
+        c.pk: c.active for c in ([scope.category] if scope.category else scope.categories)
+    }
+    applies = {i.pk: {c.pk for c in i.categories.all()} or set(categories) for i in indicators}
+    cells = sum(size for i in indicators for pk, size in categories.items() if pk in applies[i.pk])
+    filled = (
+        IndicatorValue.objects.filter(
+            indicator__in=indicators,
+            period=period,
+            unit__is_active=True,
+            unit__category_id__in=list(categories),
+        )
+        .order_by()
+        .values_list("indicator_id", "unit__category_id")
+        .annotate(filled=Count("pk"))
+    )
+    return cells - sum(
+        n for indicator_id, category_id, n in filled if category_id in applies[indicator_id]
+    )
+
+
+def _unsaved_text(cell: CellInput, row: IndicatorValue | None) -> str:
+    """Return what the editor typed into the cell when it differs from the stored row ("—" for
+    a cell they emptied), "" when it does not."""
+    try:
+        number = cell_decimal(cell.raw)
+    except CellError:
+        return str(cell.raw).strip()
+    if number is None:
+        # A cell blank when loaded (version 0) was not emptied by them (see values_save).
+        return "—" if row is not None and cell.version else ""
+    return "" if row is not None and row.value == number else str(cell.raw).strip()
 
 
 def units_active() -> list[Unit]:
@@ -194,6 +386,10 @@ def _changes(records, *, key, show, label) -> list[dict]:
     for record in records:
         before = previous.get(key(record))
         shown = show(record)
+        if record.history_type == "-":
+            # A removal records the row as it was: its own figure is the old one, even where
+            # the history of its creation is missing (values loaded before history was kept).
+            before = shown
         events.append(
             {
                 "when": record.history_date,

@@ -8,7 +8,7 @@ import re
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms.models import model_to_dict
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,9 +22,8 @@ from cadre.models import Unit
 from cadre.permissions import role_required
 from cadre.roles import ADMIN, LEADER, LIAISON, SCORER, user_has_role
 from scoring.dashboard.access import audience_for
-from scoring.forms import AdjustmentForm, ReopenForm, VoteCountsForm
+from scoring.forms import AdjustmentForm, AdjustmentWithdrawForm, ReopenForm, VoteCountsForm
 from scoring.models import (
-    QUARTERS,
     Cycle,
     Indicator,
     IndicatorValue,
@@ -32,19 +31,36 @@ from scoring.models import (
     RaterGroup,
 )
 from scoring.selectors import (
+    GRID_ALL_CELLS_MAX,
+    GRID_ONE_VIEW_CELLS,
+    GRID_PAGE_UNITS,
+    PERIODS,
+    VALUE_METHODS,
     cycle_picked,
     cycle_state_moves,
     cycles_last_published,
     cycles_with_gaps,
     entry_grid,
+    entry_grid_missing,
+    entry_grid_scope,
+    entry_grid_units,
     history_of_unit,
     indicators_writable,
+    period_needing_entry,
     units_active,
     units_applicable,
+    units_by_ids,
     unverified_by_indicator,
 )
 from scoring.services import cycles as cycle_services
-from scoring.services.evaluations import VoteCounts, adjustment_create, votes_save
+from scoring.services.evaluations import (
+    VoteCounts,
+    adjustment_create,
+    adjustment_withdraw,
+    adjustments_withdrawn,
+    vote_counts_text,
+    votes_save,
+)
 from scoring.services.values import (
     SOURCE_ENTRY,
     CellInput,
@@ -55,22 +71,41 @@ from scoring.services.values import (
 )
 
 CELL_NAME = re.compile(r"^c-(\d+)-(\d+)-(\d+)$")
-PERIODS = [*QUARTERS, Period.YEAR]
+# A unit's history runs to hundreds of changes a year: shown a page at a time.
+HISTORY_PAGE_SIZE = 50
 
 
-def _cycle_and_period(request, cycles=None):
+def _cycle_and_period(request, cycles=None, *, fallback=None):
     """Return the cycle and period picked in the query string (defaults: the newest open
-    cycle, the first quarter) and the cycles for the picker (by default every cycle)."""
+    cycle, and `fallback(cycle)`'s period, else the first quarter) and the cycles for the
+    picker (by default every cycle)."""
     cycles = list(Cycle.objects.all() if cycles is None else cycles)
     cycle = cycle_picked(
         cycles=cycles, picked=request.GET.get("cycle") or request.POST.get("cycle")
     )
     if cycle is None:
         raise Http404(_("还没有考核周期"))
-    period = request.GET.get("period") or request.POST.get("period") or Period.Q1
-    if period not in Period.values:
-        period = Period.Q1
+    period = _period_picked(request)
+    if period is None:
+        period = fallback(cycle) if fallback else Period.Q1
     return cycle, period, cycles
+
+
+def _period_picked(request) -> str | None:
+    period = request.GET.get("period") or request.POST.get("period")
+    return period if period in Period.values else None
+
+
+def _period_needing_entry(request, units=None, methods=VALUE_METHODS):
+    """The fallback of an entry page's period: the first one where the user's cells are still
+    to fill (see period_needing_entry), not a quarter done long ago. Without `units`, the
+    active units, read only when the period has to be found."""
+    return lambda cycle: period_needing_entry(
+        cycle=cycle,
+        user=request.user,
+        units=units_active() if units is None else units,
+        methods=methods,
+    )
 
 
 def _picker_context(request, cycle, period, cycles):
@@ -88,10 +123,13 @@ def _here(name, cycle, period, **extra):
     return f"{reverse(name)}?{urlencode({'cycle': cycle.pk, 'period': period, **extra})}"
 
 
-def _posted_cells(request, *, period, indicators, units):
+def _posted_cells(request, *, period, indicators):
     """Read the grid's cells (c-<unit>-<indicator>-<version>) from the POST; a cell of an
-    indicator the user does not own is refused as a whole request."""
+    indicator the user does not own is refused as a whole request. The units are read by the
+    ids posted (one query): a page of the grid posts its own units only."""
     cells, posted = [], {}
+    ids = {int(m.group(1)) for m in map(CELL_NAME.match, request.POST) if m}
+    units = Unit.objects.filter(is_active=True, pk__in=ids).select_related("category").in_bulk()
     for name, raw in request.POST.items():
         match = CELL_NAME.match(name)
         if not match:
@@ -111,42 +149,98 @@ def _posted_cells(request, *, period, indicators, units):
 
 @role_required(ADMIN, SCORER)
 def grid(request):
-    """The entry grid: units as rows, the user's indicators as columns, for one period."""
-    cycle, period, cycles = _cycle_and_period(request)
+    """The entry grid: units as rows, the user's indicators as columns, for one period (by
+    default the first with cells still to fill) and one category (see entry_grid_scope), a
+    page of units at a time."""
+    cycle, period, cycles = _cycle_and_period(request, fallback=_period_needing_entry(request))
     indicators = list(indicators_writable(cycle=cycle, user=request.user, period=period))
     only = request.GET.get("indicator")
     if only:
         if not only.isdigit() or int(only) not in {i.pk for i in indicators}:
             raise PermissionDenied(_("您不负责该指标，不能查看或填报"))
         indicators = [i for i in indicators if i.pk == int(only)]
-    units = units_active()
-    report = posted = None
+    report = posted = unsaved = None
     if request.method == "POST":
         cells, posted = _posted_cells(
-            request,
-            period=period,
-            indicators={i.pk: i for i in indicators},
-            units={u.pk: u for u in units},
+            request, period=period, indicators={i.pk: i for i in indicators}
         )
         try:
-            report = values_save(cycle=cycle, cells=cells, by=request.user, source=SOURCE_ENTRY)
+            # Emptying a cell in the grid removes its value (an import's blank never does).
+            report = values_save(
+                cycle=cycle, cells=cells, by=request.user, source=SOURCE_ENTRY, blank_clears=True
+            )
         except CycleLockedError as error:
             messages.error(request, str(error))
+            # Locked while they typed: the grid is read-only now and shows what they typed,
+            # for them to pass on to 考核办.
+            cycle.refresh_from_db()
+            unsaved = cells
         else:
             _grid_save_reported(request, report)
             if not report.refused:
-                return redirect(_here("entry:grid", cycle, period))
+                # Back to the same category and page the clerk saved from.
+                return redirect(_here("entry:grid", cycle, period, **_grid_place(request)))
+    scope = entry_grid_scope(indicators=indicators, picked=request.GET.get("category"))
+    if scope.all_refused:
+        messages.info(
+            request,
+            _("全部类别超过 %(cells)s 个单元格，请选择一个类别填报。")
+            % {"cells": intcomma(GRID_ALL_CELLS_MAX)},
+        )
+    shown = entry_grid_units(scope=scope)
+    page = Paginator(shown, GRID_PAGE_UNITS).get_page(request.GET.get("page"))
     context = _picker_context(request, cycle, period, cycles)
-    context["grid"] = entry_grid(
+    context["grid"] = table = entry_grid(
         cycle=cycle,
         period=period,
         indicators=indicators,
-        units=units,
+        units=units_by_ids([pk for pk, _name, _code in page.object_list]),
         report=report,
         posted=posted,
+        unsaved=unsaved,
     )
+    if table.unsaved:
+        _grid_unsaved_reported(request, table.unsaved)
+    context.update(_grid_pages_context(request, cycle, period, indicators, scope, page))
     context["digit_grouping"] = _digit_grouping()
+    # The unit's history link keeps the period, for the way back (see unit_history).
+    context["grid_query"] = urlencode({"cycle": cycle.pk, "period": period})
     return render(request, "entry/grid.html", context)
+
+
+def _grid_place(request):
+    """The grid's category, page and indicator in the query string, for links and redirects
+    that come back to the same place."""
+    return {
+        key: request.GET[key] for key in ("category", "page", "indicator") if request.GET.get(key)
+    }
+
+
+def _grid_pages_context(request, cycle, period, indicators, scope, page):
+    """The category picker, the pager (its links keep cycle, period, category and indicator),
+    the units of the other pages for the paste to name, and the cells the category still
+    misses when it spans more than this page."""
+    category = scope.category.code if scope.category else "all"
+    kept = {"cycle": cycle.pk, "period": period, "category": category}
+    if request.GET.get("indicator"):
+        kept["indicator"] = request.GET["indicator"]
+    on_page = {pk for pk, _name, _code in page.object_list}
+    paged = page.paginator.num_pages > 1
+    return {
+        "scope": scope,
+        "category_code": category,
+        "page": page,
+        "page_query": urlencode(kept),
+        "grid_page_units": GRID_PAGE_UNITS,
+        "grid_one_view_cells": GRID_ONE_VIEW_CELLS,
+        "grid_all_cells_max": GRID_ALL_CELLS_MAX,
+        "other_page_units": [
+            [name, code] for pk, name, code in page.paginator.object_list if pk not in on_page
+        ],
+        "category_missing": (
+            entry_grid_missing(indicators=indicators, period=period, scope=scope) if paged else None
+        ),
+    }
 
 
 def _digit_grouping():
@@ -162,22 +256,41 @@ def _digit_grouping():
     }
 
 
+def _grid_unsaved_reported(request, count):
+    """Say how many typed values a save refused as a whole (the cycle was locked) left out."""
+    messages.warning(
+        request,
+        ngettext(
+            "您填的 %(count)s 个数值未保存，已在表中标出：请抄下交给考核办。",
+            "您填的 %(count)s 个数值未保存，已在表中标出：请抄下交给考核办。",
+            count,
+        )
+        % {"count": intcomma(count)},
+    )
+
+
 def _grid_save_reported(request, report):
     """Say what a grid save did: what was stored, that nothing changed, what was refused."""
     if report.saved:
-        messages.success(
-            request,
-            ngettext(
+        counts = {
+            "saved": intcomma(report.saved),
+            "created": intcomma(report.created),
+            "updated": intcomma(report.updated),
+            "deleted": intcomma(report.deleted),
+        }
+        if report.deleted:
+            saved = ngettext(
+                "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s，清除 %(deleted)s）。",
+                "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s，清除 %(deleted)s）。",
+                report.saved,
+            )
+        else:
+            saved = ngettext(
                 "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。",
                 "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。",
                 report.saved,
             )
-            % {
-                "saved": intcomma(report.saved),
-                "created": intcomma(report.created),
-                "updated": intcomma(report.updated),
-            },
-        )
+        messages.success(request, saved % counts)
     elif not report.refused:
         messages.info(request, _("没有改动，未保存任何数据。"))
     if report.refused:
@@ -195,7 +308,11 @@ def _grid_save_reported(request, report):
 @role_required(ADMIN, SCORER)
 def votes(request):
     """Vote counts of the comprehensive evaluation for one unit, one row per rater group."""
-    cycle, period, cycles = _cycle_and_period(request)
+    active = units_active()
+    cycle, period, cycles = _cycle_and_period(
+        request,
+        fallback=_period_needing_entry(request, active, [Indicator.Method.EVALUATION]),
+    )
     indicators = list(
         indicators_writable(
             cycle=cycle,
@@ -208,35 +325,18 @@ def votes(request):
     if request.GET.get("indicator") and indicator is None:
         raise PermissionDenied(_("您不负责该指标，不能查看或填报"))
     indicator = indicator or (indicators[0] if indicators else None)
-    units = units_applicable(indicator=indicator, units=units_active()) if indicator else []
+    units = units_applicable(indicator=indicator, units=active) if indicator else []
     unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
     if request.method == "POST" and request.GET.get("unit") and unit is None:
         raise Http404(_("该指标不适用于所选单位"))
     # Another indicator picked in the form may not apply to the unit shown: show its first unit.
     unit = unit or (units[0] if units else None)
-    groups = list(RaterGroup.objects.filter(cycle=cycle))
-    stored = {}
-    if indicator and unit:
-        stored = {
-            vote.rater_group_id: vote for vote in indicator.votes.filter(unit=unit, period=period)
-        }
     data = request.POST if request.method == "POST" else None
-    forms = [
-        (
-            group,
-            VoteCountsForm(
-                data,
-                prefix=f"g{group.pk}",
-                initial=_vote_initial(stored.get(group.pk)),
-                locked=cycle.is_locked,
-            ),
-        )
-        for group in groups
-    ]
+    forms = _vote_forms(data, cycle=cycle, period=period, indicator=indicator, unit=unit)
     if data is not None and indicator and unit and all(form.is_valid() for _g, form in forms):
         counts = [VoteCounts(rater_group=group, **form.cleaned_data) for group, form in forms]
         try:
-            changed = votes_save(
+            report = votes_save(
                 cycle=cycle,
                 indicator=indicator,
                 unit=unit,
@@ -248,35 +348,114 @@ def votes(request):
         except (CycleLockedError, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
-            if changed:
-                messages.success(
-                    request,
-                    ngettext(
-                        "已保存 %(count)s 个测评群体的票数。",
-                        "已保存 %(count)s 个测评群体的票数。",
-                        changed,
-                    )
-                    % {"count": intcomma(changed)},
-                )
-            else:
-                messages.info(request, _("没有改动，未保存任何数据。"))
-            return redirect(
-                _here("entry:votes", cycle, period, indicator=indicator.pk, unit=unit.pk)
-            )
+            _votes_save_reported(request, report)
+            if not report.refused:
+                return redirect(_votes_after_save(request, cycle, period, indicator, unit, units))
+            # Refused rows show the votes stored now, with what was typed and why beside them.
+            forms = _vote_forms(None, cycle=cycle, period=period, indicator=indicator, unit=unit)
+            _vote_refusals_show(forms, report=report, counts=counts)
     context = _picker_context(request, cycle, period, cycles)
     context.update({"indicators": indicators, "indicator": indicator, "units": units, "unit": unit})
     context["forms"] = forms
+    context.update(_votes_progress(request, cycle, period, indicator, units))
     return render(request, "entry/votes.html", context)
 
 
-def _vote_initial(vote):
-    return model_to_dict(vote, fields=list(VoteCountsForm.base_fields)) if vote else {}
+def _vote_forms(data, *, cycle, period, indicator, unit):
+    """One form per rater group of the cycle, filled with the unit's stored votes."""
+    groups = RaterGroup.objects.filter(cycle=cycle)
+    stored = {}
+    if indicator and unit:
+        stored = {
+            vote.rater_group_id: vote for vote in indicator.votes.filter(unit=unit, period=period)
+        }
+    return [
+        (
+            group,
+            VoteCountsForm(
+                data, prefix=f"g{group.pk}", vote=stored.get(group.pk), locked=cycle.is_locked
+            ),
+        )
+        for group in groups
+    ]
+
+
+def _votes_save_reported(request, report):
+    """Say what a votes save did: the rows stored, that nothing changed, the rows refused."""
+    if report.saved:
+        messages.success(
+            request,
+            ngettext(
+                "已保存 %(count)s 个测评群体的票数。",
+                "已保存 %(count)s 个测评群体的票数。",
+                report.saved,
+            )
+            % {"count": intcomma(report.saved)},
+        )
+    elif not report.refused:
+        messages.info(request, _("没有改动，未保存任何数据。"))
+    if report.refused:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)s 个测评群体的票数未保存，原因见该行。",
+                "%(count)s 个测评群体的票数未保存，原因见该行。",
+                report.refused,
+            )
+            % {"count": intcomma(report.refused)},
+        )
+
+
+def _vote_refusals_show(forms, *, report, counts):
+    """Put on each refused row why: the refusal, or for a conflict what was typed, who
+    changed the row since and to what (as the grid says it of a cell)."""
+    typed = {count.rater_group.pk: count for count in counts}
+    for group, form in forms:
+        if group.pk in report.errors:
+            form.refusal = report.errors[group.pk]
+        elif group.pk in report.conflicts:
+            form.refusal = _("您填的 %(mine)s 未保存：%(who)s 已改为 %(theirs)s") % {
+                "mine": vote_counts_text(typed[group.pk]),
+                "who": report.conflicts[group.pk].by or "?",
+                "theirs": vote_counts_text(form.vote) if form.vote else "—",
+            }
+
+
+def _votes_after_save(request, cycle, period, indicator, unit, units):
+    """Return where a save of votes goes: the same unit, or after 保存并下一单位 the next unit
+    the indicator applies to (the last one stays, and says so)."""
+    if "next" in request.POST:
+        following = units[units.index(unit) + 1 :]
+        if following:
+            unit = following[0]
+        else:
+            messages.info(request, _("这是本指标的最后一个单位。"))
+    return _here("entry:votes", cycle, period, indicator=indicator.pk, unit=unit.pk)
+
+
+def _votes_progress(request, cycle, period, indicator, units):
+    """Return the units of the indicator whose votes are in (`done_units`), or, when the period
+    has no evaluation indicator for the user but the year has, the year's page (`year_url`)."""
+    if indicator:
+        # A unit is done once any rater group's votes are in: a group may not have voted.
+        done = set(indicator.votes.filter(period=period).values_list("unit_id", flat=True))
+        return {"done_units": {unit.pk for unit in units if unit.pk in done}}
+    if period == Period.YEAR:
+        return {}
+    # The evaluation indicators are annual: a quarter has none to enter.
+    in_year = indicators_writable(
+        cycle=cycle, user=request.user, period=Period.YEAR, methods=[Indicator.Method.EVALUATION]
+    )
+    return {"year_url": _here("entry:votes", cycle, Period.YEAR)} if in_year.exists() else {}
 
 
 @role_required(ADMIN)
 def adjustments(request):
-    """Flexible adjustments of the cycle: the list and a form to record a new one."""
+    """Flexible adjustments of the cycle: the list, a form to record a new one, and beside
+    each one a reason to withdraw it; the withdrawn ones are listed struck through."""
     cycle, period, cycles = _cycle_and_period(request)
+    if request.method == "POST" and "withdraw" in request.POST:
+        return _adjustment_withdrawn(request, cycle, period)
     form = AdjustmentForm(request.POST or None, initial={"period": period})
     if request.method == "POST" and form.is_valid():
         try:
@@ -291,7 +470,29 @@ def adjustments(request):
     context = _picker_context(request, cycle, period, cycles)
     context["form"] = form
     context["adjustments"] = cycle.adjustments.select_related("unit", "created_by")
+    context["withdrawn"] = adjustments_withdrawn(cycle=cycle)
+    context["withdraw_form"] = AdjustmentWithdrawForm()
     return render(request, "entry/adjustments.html", context)
+
+
+def _adjustment_withdrawn(request, cycle, period):
+    """Withdraw the adjustment whose id is posted as `withdraw`, for the reason typed beside it."""
+    picked = request.POST["withdraw"]
+    if not (picked.isascii() and picked.isdigit()):
+        raise Http404(_("调整不存在"))
+    try:
+        adjustment_withdraw(
+            cycle=cycle,
+            adjustment_id=int(picked),
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+            source=SOURCE_ENTRY,
+        )
+    except (CycleLockedError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("已撤销该调整，不再计入得分。"))
+    return redirect(_here("entry:adjustments", cycle, period))
 
 
 @role_required(ADMIN)
@@ -345,6 +546,8 @@ def unit_history(request, code):
     Admins and leaders see all of it; a scorer the indicators they own; a liaison their own
     unit once the cycle is published.
     """
+    if "\x00" in code:  # no code holds a NUL, which PostgreSQL refuses in a query
+        raise Http404
     unit = get_object_or_404(Unit.objects.select_related("category"), code=code)
     user = request.user
     audience = audience_for(user)
@@ -363,18 +566,48 @@ def unit_history(request, code):
         if not user_has_role(user, SCORER):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
         indicators = indicators.filter(owners=user)
+    shown, picked = _history_indicator_picked(request, indicators)
+    events = history_of_unit(
+        cycle=cycle,
+        unit=unit,
+        indicators=shown,
+        # An adjustment belongs to no indicator: a list of one indicator's changes leaves it out.
+        with_adjustments=sees_results and picked is None,
+    )
+    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = _picker_context(request, cycle, period, cycles)
     context.update(
         {
+            # Read once: the history reads the same rows unless one indicator is picked.
+            "indicator_choices": [indicator for indicator in indicators if indicator.method],
+            "indicator_picked": picked,
+            "page": page,
+            "page_query": query.urlencode(),
             "unit": unit,
             "may_enter": user_has_role(user, ADMIN) or user_has_role(user, SCORER),
-            "sees_results": sees_results,
-            "events": history_of_unit(
-                cycle=cycle, unit=unit, indicators=indicators, with_adjustments=sees_results
+            # Back to the period the grid showed; without one, the grid picks its own.
+            "grid_url": (
+                _here("entry:grid", cycle, period)
+                if _period_picked(request)
+                else f"{reverse('entry:grid')}?{urlencode({'cycle': cycle.pk})}"
             ),
+            "sees_results": sees_results,
+            "events": page.object_list,
         }
     )
     return render(request, "entry/history.html", context)
+
+
+def _history_indicator_picked(request, indicators):
+    """Return the indicators whose changes the history lists and the id picked in the query
+    string (None: all of them); a pick that is none of `indicators` lists nothing."""
+    picked = request.GET.get("indicator", "")
+    if not picked:
+        return indicators, None
+    picked = int(picked) if picked.isascii() and picked.isdigit() else 0
+    return indicators.filter(pk=picked), picked
 
 
 @role_required(ADMIN)
@@ -407,6 +640,8 @@ def verify(request):
                 messages.info(request, _("所选指标没有待审核的数据。"))
             return redirect(_here("entry:verify", cycle, period))
     context = _picker_context(request, cycle, period, cycles)
-    context["indicators"] = unverified_by_indicator(cycle=cycle, period=period)
+    context["indicators"] = list(unverified_by_indicator(cycle=cycle, period=period))
+    # What ticking them all would verify, said before it is done.
+    context["unverified_listed"] = sum(i.unverified for i in context["indicators"])
     context["unverified"] = values_unverified_count(cycle=cycle)
     return render(request, "entry/verify.html", context)

@@ -31,6 +31,9 @@ QUARTER_NUMERALS = {"1": "一", "2": "二", "3": "三", "4": "四"}
 YEAR_AND_PERIOD = re.compile(r"(\d{4})[-/_.]?(?:年(?!度))?(.+)")
 # Text echoed in a message is cut to this many characters: a cell may hold a whole essay.
 ECHO_LENGTH = 50
+# Two digits with a space between them, in a cell's clean text (cell_text makes every run of
+# white space, full-width and non-breaking ones too, one plain space).
+DIGITS_SPLIT = re.compile(r"[0-9] [0-9]")
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,13 @@ def cell_prose(raw) -> str:
 def cell_decimal(raw) -> Decimal | None:
     """Return the cell as a Decimal, None when blank; raise CellError for text that is no number.
 
-    Accepts numbers stored as text, full-width digits and thousands separators. A float read
-    from Excel is taken to Excel's 15 significant digits, so 0.1 stays 0.1.
+    Accepts numbers stored as text, full-width digits, thousands separators and the ideographic
+    full stop as a decimal point (7。5). Refuses digits split by a space (1 0) and a trailing
+    percent sign (85%), each with what to type instead. A float read from Excel is taken to
+    Excel's 15 significant digits, so 0.1 stays 0.1.
+
+    The entry grid's script (static/js/entry.js) checks typed cells with the same rules and
+    messages: change both together.
     """
     if isinstance(raw, bool):
         # Spelled as Excel shows it.
@@ -137,9 +145,20 @@ def cell_decimal(raw) -> Decimal | None:
         return Decimal(format(raw, ".15g"))
     if isinstance(raw, int):
         return Decimal(raw)
-    text = cell_text(raw).replace(",", "").replace(" ", "")
+    text = cell_text(raw)
     if not text:
         return None
+    if text.endswith("%"):
+        # A clerk copying from a report types 85% where the figure is 85: reading it as 0.85
+        # or 85 would be a guess either way.
+        # %% as the grid's template writes it (Django escapes % in a template's msgid), so
+        # that the script and this share one msgid.
+        raise CellError(cell_message(raw, _("不要带 %%：如 85%% 请填 85") % {}))
+    if DIGITS_SPLIT.search(text):
+        # "1 0" is a typo (a digit lost or one too many), not ten.
+        raise CellError(cell_message(raw, _("数字中间不能有空格")))
+    # NFKC folds the full-width ． but not the ideographic 。 that a Chinese input method types.
+    text = text.replace("。", ".").replace(",", "").replace(" ", "")
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -367,4 +386,7 @@ def cell_unescape(value):
 
 
 def _runs_as_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text.strip())
+    # Blanks before the = do not stop every spreadsheet (" =7+8"); a leading tab or carriage
+    # return is itself a start CSV injection uses.
+    starts = text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
+    return starts and not PLAIN_NUMBER.fullmatch(text.strip())

@@ -12,24 +12,47 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from cadre.models import Unit
 from scoring.models import Adjustment, Cycle, Indicator, RaterGroup, Vote
 from scoring.services.refresh import results_refresh_for_changes
-from scoring.services.values import cycle_ensure_editable
+from scoring.services.values import CellConflict, SaveReport, cycle_ensure_editable
 
 # More votes than a district has people in any rater group is a typing slip.
 VOTE_COUNT_MAX = 100_000
 # A flexible adjustment answers an objective cause (a disaster, a policy change): a tenth of the
 # 1000 points either way is already a large one; beyond that it is a typing slip (1e3).
 ADJUSTMENT_POINTS_MAX = Decimal(100)
+# A withdrawal's note after its source in the adjustment's history: this, then the reason as
+# typed, which is kept short enough for the whole to fit the history field (100 characters).
+NOTE_WITHDRAW_PREFIX = "撤销："
+WITHDRAW_REASON_MAX = 80
 
 
 @dataclass(frozen=True)
 class VoteCounts:
-    """The votes of one rater group: 优秀, 称职, 基本称职, 不称职."""
+    """The votes of one rater group as typed: 优秀, 称职, 基本称职, 不称职 (None: left blank).
+
+    `version` is the version of the stored row the editor saw, as in CellInput: 0 when no row
+    was there, None to skip the check.
+    """
 
     rater_group: RaterGroup
-    excellent: int
-    competent: int
-    basic: int
-    incompetent: int
+    excellent: int | None
+    competent: int | None
+    basic: int | None
+    incompetent: int | None
+    version: int | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        return all(getattr(self, kind) is None for kind in Vote.KINDS)
+
+
+def vote_counts_text(votes) -> str:
+    """Return the four counts of a Vote or VoteCounts as one text, best first: 30/10/0/0."""
+    return "/".join("—" if (n := getattr(votes, kind)) is None else str(n) for kind in Vote.KINDS)
+
+
+def _user_name(user) -> str:
+    """Return how a person is named to others: their full name, else their login name."""
+    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 @transaction.atomic
@@ -42,53 +65,104 @@ def votes_save(
     counts: list[VoteCounts],
     by,
     source: str,
-) -> int:
-    """Store the vote counts of each rater group for a unit; return how many groups changed."""
+) -> SaveReport:
+    """Store the vote counts of each rater group for a unit, keep the valid rows and report
+    why the others were refused, keyed by rater group id.
+
+    Rows obey what values_save applies to values: a row left blank stores nothing and cannot
+    clear a stored one (a count left blank beside others is 0); a row someone else changed
+    since the editor loaded it is refused as a conflict naming who, never overwritten (the
+    page then shows the row as stored now). A count that is negative or beyond VOTE_COUNT_MAX
+    refuses the whole save.
+    """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     cycle_ensure_editable(cycle=cycle)
     if indicator.cycle_id != cycle.pk or indicator.method != Indicator.Method.EVALUATION:
         raise ValidationError(_("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code})
+    for count in counts:
+        _vote_counts_check(count)
     stored = {
         vote.rater_group_id: vote
         for vote in Vote.objects.select_for_update().filter(
             indicator=indicator, unit=unit, period=period
         )
     }
+    report, stale = SaveReport(), {}
     creates, updates = [], []
     for count in counts:
-        numbers = {name: getattr(count, name) for name in Vote.KINDS}
-        if any(number < 0 for number in numbers.values()):
-            raise ValidationError(_("票数不能为负数（%(group)s）") % {"group": count.rater_group})
-        if any(number > VOTE_COUNT_MAX for number in numbers.values()):
-            raise ValidationError(
-                _("票数每项最多 %(max)s（%(group)s）")
-                % {"max": VOTE_COUNT_MAX, "group": count.rater_group}
-            )
-        vote = stored.get(count.rater_group.pk)
+        key, vote = count.rater_group.pk, stored.get(count.rater_group.pk)
+        if count.is_blank:
+            if vote is not None and count.version:
+                report.errors[key] = _("已填报的票数不能清空；该群体未投票请填 0")
+            continue
+        numbers = {name: getattr(count, name) or 0 for name in Vote.KINDS}
         if vote is None:
-            if any(numbers.values()):
-                creates.append(
-                    Vote(
-                        indicator=indicator,
-                        unit=unit,
-                        period=period,
-                        rater_group=count.rater_group,
-                        **numbers,
-                    )
+            if count.version:
+                # Deleted since the editor loaded it (a workbook import replaces the cycle).
+                report.conflicts[key] = CellConflict(value=None, version=0, by="")
+                continue
+            creates.append(
+                Vote(
+                    indicator=indicator,
+                    unit=unit,
+                    period=period,
+                    rater_group=count.rater_group,
+                    **numbers,
                 )
-        elif any(getattr(vote, name) != number for name, number in numbers.items()):
+            )
+        elif all(getattr(vote, name) == number for name, number in numbers.items()):
+            report.unchanged += 1
+        elif count.version is not None and count.version != vote.version:
+            stale[key] = vote
+        else:
             for name, number in numbers.items():
                 setattr(vote, name, number)
+            vote.version += 1
             vote.updated_at = timezone.now()
             updates.append(vote)
+    # A row has no single value: the conflict names who saved it and its version, and the
+    # page shows its counts as stored now.
+    changed_by = _votes_last_changed_by(stale.values())
+    for key, vote in stale.items():
+        report.conflicts[key] = CellConflict(
+            value=None, version=vote.version, by=changed_by.get(vote.pk, "")
+        )
     history = {"default_user": by, "default_change_reason": source}
     if creates:
         bulk_create_with_history(creates, Vote, **history)
     if updates:
-        bulk_update_with_history(updates, Vote, [*Vote.KINDS, "updated_at"], **history)
+        fields = [*Vote.KINDS, "version", "updated_at"]
+        bulk_update_with_history(updates, Vote, fields, **history)
+    report.created, report.updated = len(creates), len(updates)
     if creates or updates:
         results_refresh_for_changes(cycle=cycle, changes=[(unit, period)])
-    return len(creates) + len(updates)
+    return report
+
+
+def _vote_counts_check(count: VoteCounts) -> None:
+    numbers = [n for n in (getattr(count, name) for name in Vote.KINDS) if n is not None]
+    if any(number < 0 for number in numbers):
+        raise ValidationError(_("票数不能为负数（%(group)s）") % {"group": count.rater_group})
+    if any(number > VOTE_COUNT_MAX for number in numbers):
+        raise ValidationError(
+            _("票数每项最多 %(max)s（%(group)s）")
+            % {"max": VOTE_COUNT_MAX, "group": count.rater_group}
+        )
+
+
+def _votes_last_changed_by(votes) -> dict[int, str]:
+    """Return {vote id: who saved it last} from the votes' history, in one query (none when no
+    vote is given): a vote keeps no author of its own."""
+    ids = [vote.pk for vote in votes]
+    if not ids:
+        return {}
+    records = (
+        Vote.history.filter(id__in=ids)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    # The newest record of each vote comes last and wins.
+    return {record.id: _user_name(record.history_user) for record in records}
 
 
 @transaction.atomic
@@ -148,3 +222,46 @@ def adjustment_points_problem(*, points: Decimal) -> str | None:
             "points": points,
         }
     return None
+
+
+@transaction.atomic
+def adjustment_withdraw(*, cycle: Cycle, adjustment_id: int, reason: str, by, source: str) -> None:
+    """Withdraw an adjustment recorded by mistake, for a reason that is recorded.
+
+    It no longer counts: the row goes, and so every reader of adjustments (the results, the
+    workbook, the dashboards) leaves it out, while its history keeps it with who withdrew it,
+    when and why (`adjustments_withdrawn`). The unit's results of the period are refreshed.
+    """
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle_ensure_editable(cycle=cycle)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(_("撤销调整须说明理由"))
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise ValidationError(_("理由最多 %(max)s 个字，请精简") % {"max": WITHDRAW_REASON_MAX})
+    # The cycle row is locked: an adjustment withdrawn at the same moment by someone else is
+    # gone when this one looks.
+    adjustment = Adjustment.objects.filter(pk=adjustment_id, cycle=cycle).first()
+    if adjustment is None:
+        raise ValidationError(_("该调整已被撤销或删除"))
+    adjustment._history_user = by
+    adjustment._change_reason = f"{source}：{NOTE_WITHDRAW_PREFIX}{reason}"
+    adjustment.delete()
+    results_refresh_for_changes(cycle=cycle, changes=[(adjustment.unit, adjustment.period)])
+
+
+def adjustments_withdrawn(*, cycle: Cycle) -> list:
+    """Return the cycle's withdrawn adjustments, newest first (one query): their history rows,
+    which name who withdrew each one (`history_user`) and when (`history_date`), with the
+    reason given in `withdrawal_reason`."""
+    note = f"：{NOTE_WITHDRAW_PREFIX}"
+    records = list(
+        Adjustment.history.filter(
+            cycle_id=cycle.pk, history_type="-", history_change_reason__contains=note
+        )
+        .select_related("unit", "created_by", "history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    for record in records:
+        record.withdrawal_reason = record.history_change_reason.partition(note)[2]
+    return records

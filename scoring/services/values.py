@@ -75,6 +75,42 @@ def value_method_problem(*, indicator: Indicator, value: Decimal) -> str | None:
     return None
 
 
+def value_entry_hint(*, indicator: Indicator) -> str:
+    """Return in one short line what to type for the indicator, by its method: the grid's
+    column header and the spreadsheet template's say it alike. Empty for an evaluation
+    indicator, entered as vote counts elsewhere."""
+    method = indicator.method
+    lower_is_better = indicator.lower_is_better
+    if method == Indicator.Method.DIRECT:
+        return _("填得分 0–%(max)s") % {"max": decimal_plain(indicator.max_points)}
+    if method == Indicator.Method.BONUS:
+        return _("填加分 0–%(max)s") % {"max": decimal_plain(indicator.max_points)}
+    if method == Indicator.Method.COMPLETION:
+        hint = (
+            _("填实际值（目标 %(target)s，越低越好）")
+            if lower_is_better
+            else _("填实际值（目标 %(target)s）")
+        )
+        return hint % {"target": decimal_plain(indicator.target)}
+    if method == Indicator.Method.RANK:
+        return (
+            _("填原始数值，按排名计分（越低越好）")
+            if lower_is_better
+            else _("填原始数值，按排名计分")
+        )
+    if method == Indicator.Method.BEST_RATIO:
+        return (
+            _("填原始数值，与最优比（越低越好）") if lower_is_better else _("填原始数值，与最优比")
+        )
+    if method == Indicator.Method.DEDUCTION:
+        return _("填次数（每次扣 %(points)s 分）") % {
+            "points": decimal_plain(indicator.per_incident)
+        }
+    if method == Indicator.Method.VETO:
+        return _("填 0 或 1（1 = 否决）")
+    return ""
+
+
 def value_figure_problem(value: Decimal) -> str | None:
     """Return why the value does not fit the value column (digits, size), whatever the
     indicator, or None; a sheet import checks each distinct figure once."""
@@ -159,13 +195,14 @@ class SaveReport:
 
     created: int = 0
     updated: int = 0
+    deleted: int = 0
     unchanged: int = 0
     errors: dict[CellKey, str] = field(default_factory=dict)
     conflicts: dict[CellKey, CellConflict] = field(default_factory=dict)
 
     @property
     def saved(self) -> int:
-        return self.created + self.updated
+        return self.created + self.updated + self.deleted
 
     @property
     def refused(self) -> int:
@@ -231,7 +268,9 @@ def _values_stored(readable) -> dict[CellKey, IndicatorValue]:
     return {(row.unit_id, row.indicator_id, row.period): row for row in rows}
 
 
-def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) -> SaveReport:
+def values_save(
+    *, cycle: Cycle, cells: Iterable[CellInput], by, source: str, blank_clears: bool = False
+) -> SaveReport:
     """Store the cells' values, keep the valid ones and report why the others were refused.
 
     The entry grid and the shell save through here; the admin and the imports apply the same
@@ -239,9 +278,12 @@ def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) ->
     (CycleLockedError otherwise). A cell is refused when its text is no number, the number
     breaks the indicator's rules, the indicator does not apply, or someone else changed the
     stored value since the editor saw it (a conflict: the other person's value is reported,
-    never overwritten). A blank cell stores nothing and cannot clear a stored value. Each
-    change is recorded in the history with the user and `source`. Reads and writes are
-    set-based, in batches, whatever the number of cells.
+    never overwritten). A blank cell stores nothing. It clears the stored value only with
+    `blank_clears`, which the entry grid passes, where a clerk empties a cell on purpose; never
+    for a spreadsheet, where a blank cell is one nobody filled. A cell that was blank when the
+    editor loaded it (version 0) clears nothing. Each change and removal is recorded in the
+    history with the user and `source`. Reads and writes are set-based, in batches, whatever
+    the number of cells.
     """
     cells = list(cells)
     report = SaveReport()
@@ -253,12 +295,21 @@ def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) ->
         readable = _cells_read(cycle=cycle, cells=cells, report=report)
         stored = _values_stored(readable)
         now = timezone.now()
-        creates, updates, changed = [], [], set()
+        creates, updates, deletes, changed = [], [], [], set()
         for cell, number in readable:
             row = stored.get(cell.key)
             if number is None:
-                if row is not None:
+                if row is None or cell.version == 0:
+                    # Nothing to clear, or nothing was there when the editor loaded the cell:
+                    # a value saved since by someone else is not theirs to remove.
+                    continue
+                if not blank_clears:
                     report.errors[cell.key] = _("已填报的数值不能清空；需删除请联系考核办")
+                elif cell.version is not None and cell.version != row.version:
+                    report.conflicts[cell.key] = _conflict(row)
+                else:
+                    deletes.append(row)
+                    changed.add((cell.unit, cell.period))
                 continue
             if row is None:
                 if cell.version:
@@ -278,11 +329,7 @@ def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) ->
             elif row.value == number:
                 report.unchanged += 1
             elif cell.version is not None and cell.version != row.version:
-                report.conflicts[cell.key] = CellConflict(
-                    value=row.value,
-                    version=row.version,
-                    by=row.entered_by.get_username() if row.entered_by else "",
-                )
+                report.conflicts[cell.key] = _conflict(row)
             else:
                 row.value, row.version, row.entered_by, row.updated_at = (
                     number,
@@ -309,9 +356,45 @@ def values_save(*, cycle: Cycle, cells: Iterable[CellInput], by, source: str) ->
                     verified_at=None,
                 )
             bulk_update_with_history(updates, IndicatorValue, ["value"], **history)
-        report.created, report.updated = len(creates), len(updates)
+        if deletes:
+            _values_delete(deletes, by=by, source=source, when=now)
+        report.created, report.updated, report.deleted = len(creates), len(updates), len(deletes)
         results_refresh_for_changes(cycle=cycle, changes=changed)
     return report
+
+
+def _conflict(row: IndicatorValue) -> CellConflict:
+    """The stored value someone else saved since the editor loaded the cell."""
+    return CellConflict(
+        value=row.value,
+        version=row.version,
+        by=row.entered_by.get_username() if row.entered_by else "",
+    )
+
+
+def _values_delete(rows: list[IndicatorValue], *, by, source: str, when) -> None:
+    """Delete the stored rows, each with the history row simple_history writes for a delete
+    (type "-", the value as it was), in batches."""
+    history = IndicatorValue.history.model
+    history.objects.bulk_create(
+        (
+            history(
+                history_date=when,
+                history_user=by,
+                history_change_reason=source,
+                history_type="-",
+                **{field.attname: getattr(row, field.attname) for field in history.tracked_fields},
+            )
+            for row in rows
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    for start in range(0, len(rows), BATCH_SIZE):
+        batch = IndicatorValue.objects.filter(
+            pk__in=[row.pk for row in rows[start : start + BATCH_SIZE]]
+        )
+        # A plain delete() would send a signal, and so write one history row, per row.
+        batch._raw_delete(batch.db)
 
 
 def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:

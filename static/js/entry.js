@@ -1,24 +1,47 @@
 /* The entry grid: checks each cell as it is typed (the server checks again on save), keeps
-   the count of cells still empty, moves with Enter like a spreadsheet, takes a block pasted
-   from Excel, warns before leaving with unsaved cells, and posts only the cells that changed
-   so that an untouched cell never overwrites someone else's value. */
+   the count of cells still empty, behaves like a spreadsheet (a click selects the cell, Esc
+   undoes it, Enter moves down, Ctrl+S saves), takes a block pasted from Excel, keeps unsaved
+   cells in the tab's sessionStorage so that a lost session or a closed page does not lose
+   them, leads to the cells a save refused, and posts only the cells that changed so that an
+   untouched cell never overwrites someone else's value. Leaving with unsaved cells asks
+   first (unsaved.js, through the form's data-warn-unsaved). */
 (function () {
   "use strict";
   var form = document.getElementById("entry-grid");
   if (!form) return;
   var inputs = Array.prototype.slice.call(form.querySelectorAll("td.cell input"));
   var msg = form.dataset;
+  var unsaved = window.unsavedChanges.fieldUnsaved;
   var NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
-  /* The same folding as cell_decimal on the server: full-width forms, thousands separators
-     and spaces. */
+  /* A cell's text as cell_text cleans it on the server: full-width forms folded (NFKC),
+     format characters (zero-width spaces, a byte-order mark) dropped, outer spaces trimmed. */
+  function cleaned(text) {
+    return text.normalize("NFKC").replace(/\p{Cf}/gu, "").trim();
+  }
+
+  /* The number in it as cell_decimal reads it: the ideographic full stop that a Chinese input
+     method types is the decimal point (NFKC leaves 。 alone); thousands separators and spaces
+     go. */
   function normalise(text) {
-    return text.normalize("NFKC").replace(/[,\s]/g, "");
+    return cleaned(text).replace(/。/g, ".").replace(/[,\s]/g, "");
+  }
+
+  /* What cell_decimal refuses before reading a number, in its words and order: 85% (the clerk
+     means 85; 0.85 would be a guess as well) and digits split by a space (1 0 is a typo, not
+     ten). */
+  function shapeProblem(value) {
+    var text = cleaned(value);
+    if (/%$/.test(text)) return msg.msgPercent;
+    if (/[0-9]\s+[0-9]/.test(text)) return msg.msgSpace;
+    return "";
   }
 
   function problem(input) {
     var text = normalise(input.value);
     if (text === "") return "";
+    var shape = shapeProblem(input.value);
+    if (shape) return shape;
     if (!NUMBER.test(text)) return msg.msgNumber;
     var value = Number(text);
     var max = Number(input.dataset.max);
@@ -77,15 +100,171 @@
     return sign + out;
   }
 
+  /* The status counts are kept running: each input remembers whether it counted as missing
+     and as invalid, and a change adjusts the totals by its own difference, so that a keystroke
+     costs the same on a grid of 40 cells as on one of 4,000 (walking every input on each
+     keystroke froze a large grid for a second). The category's total, when the grid spans
+     several pages, moves by the same difference as this page's. */
+  var tally = { missing: 0, invalid: 0, conflicts: form.querySelectorAll("td.conflict").length };
+  var counted = new WeakMap();
+  var categoryCount = document.getElementById("category-missing-count");
+  var categoryBase = categoryCount ? Number(categoryCount.dataset.count) : 0;
+  var pageBase = 0;
+
+  function tallied(input) {
+    var now = {
+      missing: normalise(input.value) === "" ? 1 : 0,
+      invalid: input.getAttribute("aria-invalid") === "true" ? 1 : 0,
+    };
+    var before = counted.get(input) || { missing: 0, invalid: 0 };
+    tally.missing += now.missing - before.missing;
+    tally.invalid += now.invalid - before.invalid;
+    counted.set(input, now);
+  }
+
   function recount() {
-    var missing = 0, invalid = 0;
-    inputs.forEach(function (input) {
-      if (normalise(input.value) === "") missing += 1;
-      if (input.getAttribute("aria-invalid") === "true") invalid += 1;
+    document.getElementById("missing-count").textContent = grouped(tally.missing);
+    if (categoryCount) {
+      categoryCount.textContent = grouped(categoryBase + tally.missing - pageBase);
+    }
+    document.getElementById("invalid-count").textContent = grouped(tally.invalid);
+    document.getElementById("invalid-note").hidden = tally.invalid === 0;
+    nextButton.hidden = tally.invalid === 0 && tally.conflicts === 0;
+  }
+
+  /* A cell changed by typing, a paste, Esc or a restored draft is checked and kept in the
+     draft alike; cellsChanged follows once per change, however many cells it touched. */
+  function cellChanged(input) {
+    check(input);
+    tallied(input);
+    draftNote(input);
+  }
+
+  function cellsChanged() {
+    recount();
+    draftWrite();
+  }
+
+  /* The grid's note under the status bar: what a paste did, what was restored. */
+  var note = document.getElementById("paste-note");
+
+  function noteShow(text, action) {
+    note.textContent = text;
+    if (action) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = action.label;
+      button.addEventListener("click", action.run);
+      note.appendChild(document.createTextNode(" "));
+      note.appendChild(button);
+    }
+    note.hidden = false;
+  }
+
+  /* Unsaved cells are kept in the tab's sessionStorage as they are typed, pasted or undone,
+     under the user, cycle, period (and the one indicator shown, if so). A save that meets a
+     lost session (it lands on the login page) or an expired page (403), a reload or a link
+     followed by mistake then loses nothing: the grid puts them back when it opens again. A
+     stored cell goes back only into an input of the very same name: the name carries the
+     version of the value, so a cell saved since, by this clerk's save that went through or by
+     someone else, does not take the older typing. */
+  var DRAFT_KEY = "kaohe.grid." + msg.draftKey;
+  var draft = {};
+
+  function draftRead() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(DRAFT_KEY)) || {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function draftWrite() {
+    try {
+      if (Object.keys(draft).length) {
+        window.sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+      } else {
+        window.sessionStorage.removeItem(DRAFT_KEY);
+      }
+    } catch (error) {
+      // Storage full or switched off: the grid works on without this safety net.
+    }
+  }
+
+  function draftNote(input) {
+    if (unsaved(input)) draft[input.name] = input.value;
+    else delete draft[input.name];
+  }
+
+  function gridInput(element) {
+    return element instanceof HTMLInputElement && element.closest("td.cell") ? element : null;
+  }
+
+  function draftRestore() {
+    var stored = draftRead();
+    var restored = [];
+    Object.keys(stored).forEach(function (name) {
+      var input = gridInput(form.elements.namedItem(name));
+      var text = String(stored[name]);
+      if (!input || input.disabled || input.value === text) return;
+      restored.push({ input: input, shown: input.value });
+      input.value = text;
+      input.closest("td").classList.add("restored");
+      check(input);
+      tallied(input);
     });
-    document.getElementById("missing-count").textContent = grouped(missing);
-    document.getElementById("invalid-count").textContent = grouped(invalid);
-    document.getElementById("invalid-note").hidden = invalid === 0;
+    inputs.forEach(draftNote);
+    if (restored.length) {
+      noteShow(msg.msgRestored.replace("{count}", grouped(restored.length)), {
+        label: msg.msgRestoredDiscard,
+        run: function () { draftDiscard(restored); },
+      });
+    }
+  }
+
+  function draftDiscard(restored) {
+    restored.forEach(function (entry) {
+      entry.input.value = entry.shown;
+      entry.input.closest("td").classList.remove("restored");
+      cellChanged(entry.input);
+    });
+    cellsChanged();
+    note.hidden = true;
+  }
+
+  /* A click selects the whole cell, as Tab and Enter do, so that typing replaces the value as
+     in Excel (clicking into 10 and typing 7 gave 710); a second click places the caret. Esc
+     puts back what the cell held when it got the focus. */
+  var valueAtFocus = "";
+  var lastCell = null;
+
+  form.addEventListener("focusin", function (event) {
+    var input = gridInput(event.target);
+    if (!input) return;
+    valueAtFocus = input.value;
+    lastCell = input.closest("td");
+    input.select();
+    uncover(input);
+  });
+
+  function undo(input) {
+    input.value = valueAtFocus;
+    cellChanged(input);
+    cellsChanged();
+    input.select();
+  }
+
+  /* The unit column and the header row stay put while the grid scrolls under them: a cell
+     reached by Tab, Shift+Tab or a click is scrolled out from beneath them. */
+  var wrap = form.querySelector(".grid-wrap");
+
+  function uncover(input) {
+    var cell = input.closest("td").getBoundingClientRect();
+    var unit = input.closest("tr").firstElementChild.getBoundingClientRect();
+    var head = wrap.querySelector("thead").getBoundingClientRect();
+    if (cell.left < unit.right) wrap.scrollLeft -= unit.right - cell.left;
+    if (cell.top < head.bottom) wrap.scrollTop -= head.bottom - cell.top;
   }
 
   /* Enter moves down a row in the same column, Shift+Enter up; it never submits. */
@@ -101,17 +280,64 @@
     }
   }
 
-  inputs.forEach(function (input) {
-    input.addEventListener("input", function () { check(input); recount(); });
-    input.addEventListener("keydown", function (event) {
-      var down = event.key === "Enter" || event.key === "ArrowDown";
-      var up = (event.key === "Enter" && event.shiftKey) || event.key === "ArrowUp";
-      if (!down && !up) return;
+  function cellKeyDown(input, event) {
+    if (event.key === "Escape") {
       event.preventDefault();
-      var next = neighbour(input, up ? -1 : 1);
-      if (next) { next.focus(); next.select(); }
+      undo(input);
+      return;
+    }
+    var down = event.key === "Enter" || event.key === "ArrowDown";
+    var up = (event.key === "Enter" && event.shiftKey) || event.key === "ArrowUp";
+    if (!down && !up) return;
+    event.preventDefault();
+    var next = neighbour(input, up ? -1 : 1);
+    if (next) next.focus();
+  }
+
+  inputs.forEach(function (input) {
+    input.addEventListener("input", function () {
+      cellChanged(input);
+      cellsChanged();
     });
+    input.addEventListener("keydown", function (event) { cellKeyDown(input, event); });
   });
+
+  /* Ctrl+S (Cmd+S on a Mac) saves the grid, as in Excel, instead of opening the browser's
+     "save page as" dialog. */
+  var saveButton = document.getElementById("save");
+
+  document.addEventListener("keydown", function (event) {
+    // Chrome's autofill sends keydown events without a key.
+    var key = (event.key || "").toLowerCase();
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || key !== "s") return;
+    event.preventDefault();
+    if (saveButton && !event.repeat) form.requestSubmit(saveButton);
+  });
+
+  /* After a save that refused cells, the first of them gets the focus, and the status bar a
+     button to the next one: with 40 units and more a refused cell is rarely on screen. */
+  var nextButton = document.getElementById("next-problem");
+
+  function problemCells() {
+    return form.querySelectorAll("td.bad, td.conflict");
+  }
+
+  function problemNext() {
+    var cells = Array.prototype.slice.call(problemCells());
+    var after = cells.filter(function (cell) {
+      return lastCell && lastCell.compareDocumentPosition(cell) & Node.DOCUMENT_POSITION_FOLLOWING;
+    });
+    var cell = after[0] || cells[0];
+    if (!cell) return;
+    cell.querySelector("input").focus({ preventScroll: true });
+    cell.scrollIntoView({ block: "center", inline: "center" });
+  }
+
+  function refusedShow() {
+    if (form.querySelector("td.cell small.why:not(.live)")) problemNext();
+  }
+
+  nextButton.addEventListener("click", problemNext);
 
   /* Pasting a block copied from Excel (cells split by tabs, rows by line breaks) fills the
      grid from the cell pasted into, rightwards and downwards, as a spreadsheet does. When the
@@ -130,6 +356,23 @@
     rowOfUnit[unitKey(row.dataset.unitCode)] = row;
   });
 
+  /* The units of the grid's other pages (name, code), when it spans several: a block naming
+     them is still pasted by unit, and its rows for units not on this page are counted apart,
+     so that the clerk turns to their page rather than taking them for titles. */
+  var otherPage = {};
+  var otherUnits = document.getElementById("other-page-units");
+  if (otherUnits) {
+    JSON.parse(otherUnits.textContent).forEach(function (unit) {
+      otherPage[unitKey(unit[0])] = true;
+      otherPage[unitKey(unit[1])] = true;
+    });
+  }
+
+  function namesUnit(text) {
+    var key = unitKey(text);
+    return rowOfUnit.hasOwnProperty(key) || otherPage.hasOwnProperty(key);
+  }
+
   function blockRead(text) {
     var lines = text.replace(/\r\n?/g, "\n").split("\n");
     if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
@@ -140,15 +383,16 @@
     var startRow = rows.indexOf(start.closest("tr"));
     var startColumn = Array.prototype.indexOf.call(start.closest("tr").children, start.closest("td"));
     var byUnit = block.some(function (cells) {
-      return cells.length > 1 && rowOfUnit.hasOwnProperty(unitKey(cells[0]));
+      return cells.length > 1 && namesUnit(cells[0]);
     });
-    var counts = { pasted: 0, blank: 0, notApplicable: 0, outside: 0, noUnit: 0 };
+    var counts = { pasted: 0, blank: 0, notApplicable: 0, outside: 0, noUnit: 0, otherPage: 0 };
     form.querySelectorAll("td.pasted").forEach(function (cell) { cell.classList.remove("pasted"); });
     block.forEach(function (cells, offset) {
       var row = byUnit ? rowOfUnit[unitKey(cells[0])] : rows[startRow + offset];
       var values = byUnit ? cells.slice(1) : cells;
       if (byUnit && !row) {
-        if (cells.join("").trim()) counts.noUnit += 1;
+        if (otherPage.hasOwnProperty(unitKey(cells[0]))) counts.otherPage += 1;
+        else if (cells.join("").trim()) counts.noUnit += 1;
         return;
       }
       values.forEach(function (text, column) {
@@ -161,27 +405,28 @@
         }
         input.value = text.trim();
         cell.classList.add("pasted");
-        check(input);
+        cellChanged(input);
         counts.pasted += 1;
       });
     });
-    recount();
+    cellsChanged();
     pasteSaid(counts, byUnit);
   }
 
   function pasteSaid(counts, byUnit) {
     var parts = [msg.msgPasted.replace("{count}", grouped(counts.pasted))];
     if (byUnit) parts.push(msg.msgPastedByUnit);
+    if (counts.otherPage) {
+      parts.push(msg.msgPastedOtherPage.replace("{count}", grouped(counts.otherPage)));
+    }
     if (counts.noUnit) parts.push(msg.msgPastedNoUnit.replace("{count}", grouped(counts.noUnit)));
     if (counts.notApplicable) {
       parts.push(msg.msgPastedNotApplicable.replace("{count}", grouped(counts.notApplicable)));
     }
     if (counts.outside) parts.push(msg.msgPastedOutside.replace("{count}", grouped(counts.outside)));
     if (counts.blank) parts.push(msg.msgPastedBlank.replace("{count}", grouped(counts.blank)));
-    var note = document.getElementById("paste-note");
     // Chinese sentences run on after their 。; English ones take a space.
-    note.textContent = parts.join(/^zh/i.test(document.documentElement.lang) ? "" : " ");
-    note.hidden = false;
+    noteShow(parts.join(/^zh/i.test(document.documentElement.lang) ? "" : " "));
   }
 
   inputs.forEach(function (input) {
@@ -193,23 +438,26 @@
     });
   });
 
-  function unsaved(input) {
-    return input.value !== input.defaultValue || input.dataset.dirty === "1";
-  }
+  /* Only the cells that changed are posted: an untouched cell never overwrites someone
+     else's value. */
+  var heldBack = [];
 
-  var saving = false;
   form.addEventListener("submit", function () {
-    saving = true;
-    inputs.forEach(function (input) {
-      if (!unsaved(input)) input.disabled = true;
-    });
+    heldBack = inputs.filter(function (input) { return !input.disabled && !unsaved(input); });
+    heldBack.forEach(function (input) { input.disabled = true; });
   });
 
-  window.addEventListener("beforeunload", function (event) {
-    if (saving || !inputs.some(unsaved)) return;
-    event.preventDefault();
-    event.returnValue = "";
+  // Back to this page from the browser's cache after a save that did not go through (an
+  // expired page, a lost connection): its cells must take typing again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    heldBack.forEach(function (input) { input.disabled = false; });
+    heldBack = [];
   });
 
-  recount();
+  inputs.forEach(tallied);
+  pageBase = tally.missing;
+  draftRestore();
+  cellsChanged();
+  refusedShow();
 })();

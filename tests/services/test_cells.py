@@ -24,6 +24,11 @@ from scoring.services.cells import (
         ("１２３．５", Decimal("123.5")),
         ("1,234.5", Decimal("1234.5")),
         ("　８０　", Decimal(80)),
+        # A Chinese input method types 。 for the decimal point; NFKC leaves it as it is.
+        ("7。5", Decimal("7.5")),
+        ("７｡５", Decimal("7.5")),
+        ("1, 234.5", Decimal("1234.5")),
+        ("-5", Decimal(-5)),
         ("", None),
         (None, None),
     ],
@@ -35,6 +40,18 @@ def test_numbers_as_clerks_type_them_are_read(raw, expected):
 @pytest.mark.parametrize("raw", ["八十", "12a", "NaN", "Infinity", True])
 def test_text_where_a_number_belongs_is_refused(raw):
     with pytest.raises(CellError, match="应为数字"):
+        cell_decimal(raw)
+
+
+@pytest.mark.parametrize("raw", ["1 0", "1 234", "８ ５", "1\u00a00", "1　0", "12.5 0"])
+def test_digits_split_by_a_space_are_refused_not_joined(raw):
+    with pytest.raises(CellError, match="^数字中间不能有空格$"):
+        cell_decimal(raw)
+
+
+@pytest.mark.parametrize("raw", ["85%", "85 %", "８５％", "0.5%"])
+def test_a_trailing_percent_sign_is_refused_saying_what_to_type(raw):
+    with pytest.raises(CellError, match="^不要带 %：如 85% 请填 85$"):
         cell_decimal(raw)
 
 

@@ -1,0 +1,107 @@
+"""Report C3: the grid opens on the period that still needs work, not always on Q1."""
+
+from decimal import Decimal
+
+import pytest
+
+from cadre.models import Unit, UnitCategory
+from cadre.roles import user_role_names
+from scoring.models import Indicator, IndicatorValue, Vote
+from scoring.selectors import period_needing_entry, units_active
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(units, indicators, periods):
+    IndicatorValue.objects.bulk_create(
+        IndicatorValue(indicator=i, unit=u, period=p, value=Decimal(5))
+        for u in units
+        for i in indicators
+        for p in periods
+    )
+
+
+def opened_on(client, cycle, query=""):
+    return client.get(f"/entry/?cycle={cycle.pk}{query}").context["period"]
+
+
+def test_the_grid_opens_on_the_first_quarter_with_empty_cells(client, open_cycle, scorer, district):
+    units, indicators = district(cycle=open_cycle, owner=scorer, units=2, indicators=2)
+    fill(units, indicators, ["Q1", "Q2"])
+    fill(units[:1], indicators, ["Q3"])  # one town still to fill in Q3
+    client.force_login(scorer)
+    assert opened_on(client, open_cycle) == "Q3"
+    # A period picked still wins.
+    assert opened_on(client, open_cycle, "&period=Q1") == "Q1"
+
+
+def test_only_the_users_own_applicable_cells_of_active_units_count(
+    client, open_cycle, scorer, other_scorer, district, make_indicator
+):
+    units, indicators = district(cycle=open_cycle, owner=scorer, units=2, indicators=1)
+    fill(units, indicators, ["Q1"])
+    # Someone else's empty indicator, one that applies to departments only, and a retired town
+    # with a value of its own: none of them leaves the scorer work in Q1.
+    make_indicator("NOT-MINE", 10).owners.add(other_scorer)
+    departments = UnitCategory.objects.create(code="BM", name="区直部门")
+    elsewhere = make_indicator("DEPT", 10)
+    elsewhere.categories.add(departments)
+    elsewhere.owners.add(scorer)
+    retired = Unit.objects.create(
+        code="OLD", name="旧镇", category=units[0].category, is_active=False
+    )
+    fill([retired], indicators, ["Q2"])
+    client.force_login(scorer)
+    assert opened_on(client, open_cycle) == "Q2"
+
+
+def test_when_every_cell_is_filled_the_grid_opens_on_the_last_period_with_indicators(
+    client, open_cycle, scorer, district, make_indicator
+):
+    units, indicators = district(cycle=open_cycle, owner=scorer, units=2, indicators=1)
+    fill(units, indicators, ["Q1", "Q2", "Q3", "Q4"])
+    client.force_login(scorer)
+    assert opened_on(client, open_cycle) == "Q4"
+    annual = make_indicator("ANNUAL", 10, frequency=Indicator.Frequency.ANNUAL)
+    annual.owners.add(scorer)
+    assert opened_on(client, open_cycle) == "Y"
+    fill(units, [annual], ["Y"])
+    assert opened_on(client, open_cycle) == "Y"
+
+
+def test_the_period_is_found_in_a_fixed_number_of_queries(
+    open_cycle, scorer, district, make_indicator, django_assert_num_queries
+):
+    units, indicators = district(cycle=open_cycle, owner=scorer, units=30, indicators=12)
+    fill(units, indicators, ["Q1"])
+    for code in ("Y1", "Y2"):
+        make_indicator(code, 10, frequency=Indicator.Frequency.ANNUAL).owners.add(scorer)
+    units = units_active()
+    user_role_names(scorer)  # read once per request, by the page's role check
+    # The indicators, their categories, the filled cells per indicator, category and period.
+    with django_assert_num_queries(3):
+        assert period_needing_entry(cycle=open_cycle, user=scorer, units=units) == "Q2"
+    fill(units, indicators, ["Q2", "Q3", "Q4"])
+    with django_assert_num_queries(3):
+        assert period_needing_entry(cycle=open_cycle, user=scorer, units=units) == "Y"
+
+
+def test_evaluation_cells_are_filled_by_vote_counts_of_any_rater_group(
+    open_cycle, admin_user, district, make_indicator
+):
+    units, _indicators = district(cycle=open_cycle, owner=admin_user, units=2, indicators=1)
+    evaluation = make_indicator("EVAL", 10, "evaluation")
+    leaders = open_cycle.rater_groups.get()
+    peers = open_cycle.rater_groups.create(code="PEER", name="同级部门", weight=Decimal("0.5"))
+    for unit, period, group in [
+        (units[0], "Q1", leaders),
+        (units[1], "Q1", peers),
+        # Two groups' rows for one town leave the other town's cell empty.
+        (units[0], "Q2", leaders),
+        (units[0], "Q2", peers),
+    ]:
+        Vote.objects.create(indicator=evaluation, unit=unit, period=period, rater_group=group)
+    picked = {"cycle": open_cycle, "user": admin_user, "units": units_active()}
+    assert period_needing_entry(**picked, methods=[Indicator.Method.EVALUATION]) == "Q2"
+    # The admin's value indicator is still empty in Q1.
+    assert period_needing_entry(**picked) == "Q1"
