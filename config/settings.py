@@ -2,7 +2,7 @@
 
 Everything that differs between a laptop and production comes from the environment:
 DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, DJANGO_SECURE_SSL,
-DJANGO_MEDIA_ROOT.
+DJANGO_MEDIA_ROOT, DJANGO_PROXY_COUNT.
 """
 
 import os
@@ -112,6 +112,28 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+# Sessions end when the browser closes (shared office and meeting-room PCs) and after a working
+# day at most.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 10 * 60 * 60
+# Login throttling (cadre/login_throttle.py) counts failures per client address, which it reads
+# from X-Forwarded-For: each proxy in front of gunicorn (the README's nginx is one) adds the
+# address it saw, and the client's is the one the outermost proxy added.
+LOGIN_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+
+# Failed logins are counted in a database table (migration cadre 0006 creates it, as
+# `createcachetable` would), which every gunicorn worker and server shares: no Redis or
+# memcached runs where the app is installed. Nothing else uses a cache.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "logins": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kaohe_login_failures",
+        # Culling beyond MAX_ENTRIES would forget a lockout: far more than any district's
+        # usernames and addresses.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -169,6 +191,7 @@ SCORING_IMPORT_BACKGROUND_ROWS = int(os.environ.get("SCORING_IMPORT_BACKGROUND_R
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"timed": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "timed"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -17,3 +17,6 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "kaohe-test-media"
+# Tests load the demo district beside rows they made first (a superuser of their own), which
+# `load_demo` refuses on a real database; tests/test_demo.py checks that refusal with this off.
+DEMO_LOAD_BESIDE_OTHER_DATA = True

@@ -4,17 +4,34 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from cadre import navigation
+from cadre.forms import AdminLoginForm, LoginForm
 
 admin.site.site_header = _("千分制干部综合考核 · 后台管理")
 admin.site.site_title = _("千分制考核后台")
 admin.site.index_title = _("考核数据管理")
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", navigation.home, name="home"),
     path("dashboard/", include("scoring.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Not Django's default template names, which the admin's own password pages use.
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_changed.html"
+        ),
+        name="password_change_done",
+    ),
     path("entry/sheets/", include("scoring.urls_sheets")),
     path("entry/", include("scoring.urls_entry")),
     path("admin/", admin.site.urls),

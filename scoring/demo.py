@@ -1,7 +1,9 @@
 """A believable demo district: four categories, forty units, two cycles of data, one login per role.
 
 Everything is keyed on codes and written with get_or_create / ignore_conflicts, so loading it
-twice changes nothing. Figures come from a seeded random generator: every run is the same.
+twice adds nothing; a demo account gets its password, flags and role only when it is created,
+so a second run never resets them. Figures come from a seeded random generator: every run is
+the same.
 """
 
 import csv
@@ -38,6 +40,8 @@ STANDARD_TREE = Path(settings.BASE_DIR) / "fixtures" / "standard_tree.csv"
 DEMO_PASSWORD = "Kaohe@2026"
 CENT = Decimal("0.01")
 
+DEMO_YEARS = (2025, 2026)
+DEMO_USERNAMES = ("admin", "scorer", "leader", "liaison")  # the logins of _logins
 CATEGORIES = [("ZJ", "镇街"), ("JJ", "经济部门"), ("SH", "社会事业部门"), ("DQ", "党群部门")]
 UNITS = {
     "ZJ": [
@@ -149,8 +153,8 @@ def demo_district_load() -> list[DemoLogin]:
     officials = _officials(rng, units)
     logins = _logins(units)
     for year, state, quarters in [
-        (2025, Cycle.State.PUBLISHED, QUARTERS),
-        (2026, Cycle.State.OPEN, QUARTERS[:3]),
+        (DEMO_YEARS[0], Cycle.State.PUBLISHED, QUARTERS),
+        (DEMO_YEARS[1], Cycle.State.OPEN, QUARTERS[:3]),
     ]:
         cycle, created = Cycle.objects.get_or_create(
             year=year, defaults={"name": f"{year}年度领导班子综合考核", "state": Cycle.State.OPEN}
@@ -166,6 +170,29 @@ def demo_district_load() -> list[DemoLogin]:
         else:
             results_compute(cycle=cycle)
     return logins
+
+
+def demo_other_data(*, usernames: list[str]) -> list[str]:
+    """Return what the database holds beyond the demo district (categories, units, cycles and
+    users other than the demo's, a few of each), empty when it holds the demo or nothing."""
+    unit_codes = [
+        f"{category}{number:02d}"
+        for category, names in UNITS.items()
+        for number in range(1, len(names) + 1)
+    ]
+    category_codes = [code for code, _name in CATEGORIES]
+    found = [
+        ("categories", UnitCategory.objects.exclude(code__in=category_codes), "code"),
+        ("units", Unit.objects.exclude(code__in=unit_codes), "code"),
+        ("cycles", Cycle.objects.exclude(year__in=DEMO_YEARS), "year"),
+        ("users", get_user_model().objects.exclude(username__in=usernames), "username"),
+    ]
+    other = []
+    for kind, queryset, field in found:
+        shown = [str(value) for value in queryset.order_by(field).values_list(field, flat=True)[:6]]
+        if shown:
+            other.append(f"{kind} {', '.join(shown[:5])}{', …' if len(shown) > 5 else ''}")
+    return other
 
 
 def _categories() -> dict[str, UnitCategory]:
@@ -268,14 +295,18 @@ def _logins(units) -> list[DemoLogin]:
     ]
     logins = []
     for username, role, note, is_admin in plan:
-        user, _ = user_model.objects.get_or_create(username=username)
-        user.is_staff = is_admin
-        user.is_superuser = is_admin
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        user.groups.add(groups[role])
+        user, created = user_model.objects.get_or_create(username=username)
+        if created:
+            # Never on an account that exists: a second run must not give back the public
+            # password, or the superuser flag, to an account someone has since secured.
+            user.is_staff = is_admin
+            user.is_superuser = is_admin
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.add(groups[role])
+            if role == roles.LIAISON:
+                user.liaison_units.add(liaison_unit)
         logins.append(DemoLogin(username=username, role=role, note=note))
-    user_model.objects.get(username="liaison").liaison_units.add(liaison_unit)
     return logins
 
 

@@ -91,6 +91,7 @@ AWARD_CATEGORIES = [
 FUND_BUDGET = Decimal("10000000")
 STAR_SEED = 4
 COMMUNITIES = ["站前社区党委", "东升社区党委", "盼盼路社区党委", "财富街社区党委"]
+EXPERT_USERNAMES = tuple(f"expert{number}" for number in range(1, 8))
 
 
 @transaction.atomic
@@ -161,8 +162,8 @@ def _registry(rng, programmes):
 def _experts() -> list:
     user_model = get_user_model()
     experts = []
-    for number in range(1, 8):
-        user, created = user_model.objects.get_or_create(username=f"expert{number}")
+    for number, username in enumerate(EXPERT_USERNAMES, start=1):
+        user, created = user_model.objects.get_or_create(username=username)
         if created:
             user.first_name = f"评审专家{number}"
             user.set_password(DEMO_PASSWORD)

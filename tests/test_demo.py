@@ -1,11 +1,13 @@
+import io
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
 from cadre.models import Official, Unit, UnitCategory
+from scoring.demo import DEMO_PASSWORD
 from scoring.models import (
     Adjustment,
     Cycle,
@@ -37,7 +39,13 @@ def counts():
     ]
 
 
-def test_load_demo_builds_a_district_and_is_idempotent(capsys):
+@pytest.fixture
+def guarded(settings):
+    """load_demo as on a real installation: the test settings' waiver off."""
+    settings.DEMO_LOAD_BESIDE_OTHER_DATA = False
+
+
+def test_load_demo_builds_a_district_and_is_idempotent(guarded, capsys):
     call_command("load_demo")
     first = counts()
     call_command("load_demo")
@@ -99,3 +107,44 @@ def test_the_first_change_of_a_demo_value_shows_the_demo_figure_as_old(client):
     changed = next(row for row in page.split("<tr>") if "填报页面" in row)
     assert f'<span class="old">{demo.value.normalize():f}</span>' in changed
     assert "演示数据" in page
+
+
+def test_a_second_load_resets_no_password_and_no_flag(guarded):
+    call_command("load_demo", stdout=io.StringIO())
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("Changed!2026-secret")
+    admin.is_superuser = False
+    admin.save()
+    call_command("load_demo", stdout=io.StringIO())
+    admin.refresh_from_db()
+    assert admin.check_password("Changed!2026-secret")
+    assert not admin.check_password(DEMO_PASSWORD)
+    assert admin.is_superuser is False
+
+
+def test_an_existing_account_of_a_demo_name_is_left_as_it_is(guarded):
+    get_user_model().objects.create_user("scorer", password="Own!2026-secret")
+    call_command("load_demo", stdout=io.StringIO())
+    scorer = get_user_model().objects.get(username="scorer")
+    assert scorer.check_password("Own!2026-secret")
+    assert not scorer.is_staff and not scorer.groups.exists()
+
+
+@pytest.mark.parametrize("other", ["unit", "category", "user", "cycle"])
+def test_a_database_with_other_data_is_refused_unless_asked(guarded, other):
+    category = UnitCategory.objects.create(code="ZJ", name="镇街")
+    if other == "unit":
+        Unit.objects.create(code="XQ01", name="新区街道", category=category)
+    elif other == "category":
+        UnitCategory.objects.create(code="QT", name="其他")
+    elif other == "user":
+        get_user_model().objects.create_superuser("wang", password="Real!2026-secret")
+    else:
+        Cycle.objects.create(year=2024)
+    before = counts()
+    with pytest.raises(CommandError, match="--allow-other-data"):
+        call_command("load_demo", stdout=io.StringIO())
+    assert counts() == before
+    assert not get_user_model().objects.filter(username="admin").exists()
+    call_command("load_demo", allow_other_data=True, stdout=io.StringIO())
+    assert Unit.objects.filter(code="ZJ01").exists()

@@ -49,6 +49,8 @@ def expect(admin, scorer, leader, liaison, *, reviewer=403, anonymous=302):
 
 
 EVERYONE = expect(200, 200, 200, 200, reviewer=200, anonymous=200)
+# Every logged-in user, whatever their role (their own password).
+LOGGED_IN = expect(200, 200, 200, 200, reviewer=200)
 # A user with one section (scorer, liaison, award reviewer) is sent there from the home page.
 HOME = expect(200, 302, 200, 302, reviewer=302)
 ADMIN_ONLY = expect(200, 403, 403, 403)
@@ -68,6 +70,8 @@ CASES = [
     ("GET", "/", HOME),
     ("GET", "/accounts/login/", EVERYONE),
     ("POST", "/accounts/logout/", EVERYONE),
+    ("GET", "/accounts/password_change/", LOGGED_IN),
+    ("GET", "/accounts/password_change/done/", LOGGED_IN),
     ("GET", "/admin/", ADMIN_SITE),
     ("GET", "/admin/scoring/indicatorvalue/", ADMIN_SITE),
     ("GET", "/admin/scoring/cycle/{cycle}/change/", ADMIN_SITE),

@@ -1,7 +1,16 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.template import loader
+from django.test import Client
+
+from cadre import navigation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,3 +37,42 @@ def test_deploy_check_reports_nothing_in_production():
     result = manage("check", "--deploy", DJANGO_SECRET_KEY="k" * 20 + "-Zq8#pL2$vR9!mW4&xT7^" * 2)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_log_lines_carry_the_time_the_level_and_the_logger():
+    result = manage(
+        "shell",
+        "-c",
+        "import logging; logging.getLogger('kaohe.check').warning('hello')",
+        DJANGO_SECRET_KEY="k" * 50,
+    )
+    assert result.returncode == 0, result.stderr
+    line = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING kaohe\.check hello$"
+    assert re.search(line, result.stderr, re.MULTILINE), result.stderr
+
+
+def test_a_server_error_page_needs_no_request_no_database_and_speaks_both_languages():
+    page = loader.get_template("500.html").render()  # without the db mark: no query allowed
+    assert "服务器出错了" in page and "Server error" in page
+    assert page.index("<h1>服务器出错了") < page.index("<h1>Server error")  # Chinese first
+
+
+@pytest.mark.django_db
+def test_an_error_in_a_view_answers_the_500_page(settings, monkeypatch):
+    settings.DEBUG = False
+
+    def broken(user):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(navigation, "user_sections", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(get_user_model().objects.create_user("someone"))
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "服务器出错了" in response.content.decode()
+    assert "Server Error (500)" not in response.content.decode()
+
+
+def test_sessions_end_with_the_browser_and_last_ten_hours_at_most():
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert settings.SESSION_COOKIE_AGE == 10 * 60 * 60

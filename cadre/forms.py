@@ -1,0 +1,51 @@
+"""The login forms of the site and of the admin, both throttled (cadre.login_throttle)."""
+
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cadre.login_throttle import (
+    WINDOW_MINUTES,
+    client_address,
+    login_attempt_refused,
+    login_failure_record,
+    login_failures_clear,
+)
+
+TOO_MANY_FAILURES = _("登录失败次数过多，请 %(minutes)s 分钟后再试")
+
+
+class ThrottledLoginMixin:
+    """Refuse an attempt, without checking the password, for a username or from an address
+    with too many recent failures; count a wrong password; clear the username's count on a
+    successful login. `throttled` tells the template which message to show."""
+
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()
+        address = client_address(self.request) if self.request else ""
+        if login_attempt_refused(username=username, address=address):
+            self.throttled = True
+            raise ValidationError(
+                TOO_MANY_FAILURES, code="throttled", params={"minutes": WINDOW_MINUTES}
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if self.get_user() is None:  # no account with that password (not one turned away)
+                login_failure_record(username=username, address=address)
+            raise
+        login_failures_clear(username=username)
+        return cleaned
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """The site's login (/accounts/login/)."""
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login (/admin/login/), which also requires the staff flag."""
