@@ -65,6 +65,19 @@ def district(db):
     return make
 
 
+def grid_url(cycle, period="Q1", **extra):
+    """The grid's address for a cycle and period, with more of its query (category, page…)."""
+    query = "&".join(f"{key}={value}" for key, value in {"period": period, **extra}.items())
+    return f"/entry/?cycle={cycle.pk}&{query}"
+
+
+@pytest.fixture
+def scorer_client(client, scorer):
+    """The test client, logged in as the scorer."""
+    client.force_login(scorer)
+    return client
+
+
 def grid_post(cycle, period, cells):
     """The form the grid posts: {(unit, indicator, version): text}."""
     data = {"cycle": cycle.pk, "period": period}

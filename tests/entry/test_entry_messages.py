@@ -8,7 +8,7 @@ import pytest
 
 from scoring.models import IndicatorValue, Vote
 from scoring.services.values import CellInput, values_save
-from tests.entry.conftest import grid_post
+from tests.entry.conftest import grid_post, grid_url
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +19,6 @@ NOTHING_CHANGED = "没有改动，未保存任何数据。"
 def shown_messages(response) -> list[tuple[str, str]]:
     """The messages on the page as a person sees them: (kind, text), in order."""
     return MESSAGE.findall(response.content.decode())
-
-
-def grid_url(cycle, period="Q1"):
-    return f"/entry/?cycle={cycle.pk}&period={period}"
 
 
 def verify_url(cycle, period="Q1"):

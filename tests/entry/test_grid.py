@@ -4,20 +4,9 @@ import pytest
 from django.db import connection
 
 from scoring.models import Cycle, IndicatorValue
-from tests.entry.conftest import grid_post
+from tests.entry.conftest import grid_post, grid_url
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def scorer_client(client, scorer):
-    client.force_login(scorer)
-    return client
-
-
-def grid_url(cycle, period="Q1", **extra):
-    query = "&".join(f"{key}={value}" for key, value in {"period": period, **extra}.items())
-    return f"/entry/?cycle={cycle.pk}&{query}"
 
 
 def test_the_grid_shows_the_scorers_indicators_with_maximum_and_method(

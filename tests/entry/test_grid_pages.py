@@ -8,20 +8,9 @@ import pytest
 from cadre.models import Unit, UnitCategory
 from scoring.models import IndicatorValue
 from scoring.selectors import GRID_ALL_CELLS_MAX, GRID_PAGE_UNITS
-from tests.entry.conftest import grid_post
+from tests.entry.conftest import grid_post, grid_url
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def scorer_client(client, scorer):
-    client.force_login(scorer)
-    return client
-
-
-def grid_url(cycle, period="Q1", **extra):
-    query = "&".join(f"{key}={value}" for key, value in {"period": period, **extra}.items())
-    return f"/entry/?cycle={cycle.pk}&{query}"
 
 
 def rows(page):
