@@ -1401,8 +1401,9 @@ def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile)
     )
     if info.rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
         sheet_import_prepare_task.enqueue(record_id=record.pk, language=get_language())
-        record.refresh_from_db()
-        return record
+        # Where the task ran at once (a backend without a worker), the preview it stored may
+        # hold 200,000 changes: decoding them is left to whoever reads them.
+        return ImportRecord.objects.defer("changes").get(pk=record.pk)
     return sheet_import_prepare(record=record)
 
 
