@@ -235,6 +235,7 @@ def build(units: int, indicators: int, every_period: bool) -> tuple[Cycle, int]:
             "competent",
             "basic",
             "incompetent",
+            "version",
             "updated_at",
         ],
         (
@@ -247,6 +248,7 @@ def build(units: int, indicators: int, every_period: bool) -> tuple[Cycle, int]:
                 rng.randint(0, 10),
                 rng.randint(0, 3),
                 0,
+                1,
                 "2026-10-01 00:00+08",
             )
             for unit_id, _ in unit_rows
