@@ -5,6 +5,7 @@ from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,7 @@ from scoring.models import (
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
 from scoring.resources_base import safe_resource_for
+from scoring.services.cycles import cycle_create_from
 from scoring.services.indicators import (
     indicator_change_validate,
     indicator_owner_choices,
@@ -251,6 +253,8 @@ class CycleAdmin(LocalDateExportMixin, LockedCycleAdmin):
         (_("星级管理"), {"fields": ["star_share"]}),
     ]
 
+    actions = ["next_year_create"]
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and object_id:
             cycle = self.get_object(request, object_id)
@@ -260,6 +264,46 @@ class CycleAdmin(LocalDateExportMixin, LockedCycleAdmin):
 
     def results_refresh_after_delete(self, rows) -> None:
         """A deleted cycle's results are deleted with it: nothing is left to recompute."""
+
+    def revert_disabled(self, request, obj=None):
+        """The history of a cycle is for reading: restoring a version would move its state back
+        past the cycle services (no reopening reason, no checks) and silently put back every
+        setting of that version at once."""
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            self.message_user(
+                request,
+                _(
+                    "考核周期的历史版本只能查看，不能恢复：状态请在周期管理页面变更，设置请在修改页面逐项修改。"
+                ),
+                messages.ERROR,
+            )
+            return redirect("admin:scoring_cycle_history", object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @admin.action(permissions=["add"], description=_("以所选周期为模板新建下一年度"))
+    def next_year_create(self, request, queryset):
+        cycles = list(queryset[:2])
+        if len(cycles) != 1:
+            self.message_user(request, _("请只选择一个考核周期作为模板。"), messages.ERROR)
+            return None
+        previous = cycles[0]
+        try:
+            created = cycle_create_from(
+                previous=previous, year=previous.year + 1, by=request.user, source=SOURCE_ADMIN
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            _("已以 %(previous)s 年度为模板新建 %(cycle)s（草稿），请核对指标体系后再开放填报。")
+            % {"previous": previous.year, "cycle": created},
+            messages.SUCCESS,
+        )
+        return redirect("admin:scoring_cycle_change", created.pk)
 
 
 def indicator_with_year(indicator: Indicator) -> str:

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
-from scoring.models import Adjustment, Vote
+from scoring.models import Adjustment, Cycle, Vote
 from scoring.services.cycles import REOPEN_REASON_MAX
 from scoring.services.evaluations import VOTE_COUNT_MAX, WITHDRAW_REASON_MAX
 from scoring.services.indicators import scorer_accounts
@@ -97,6 +97,27 @@ class ReopenForm(forms.Form):
     def __init__(self, *args, **kwargs):
         # Shown once per locked cycle on one page: no id, which would repeat.
         super().__init__(*args, auto_id=False, **kwargs)
+
+
+class CycleCreateFromForm(forms.Form):
+    """The cycles page's "以 2026 年度为模板新建 2027 年度": by default the newest cycle is the
+    template and the year after it the new year."""
+
+    previous = forms.ModelChoiceField(
+        label=_("模板年度"), queryset=Cycle.objects.none(), to_field_name="year", empty_label=None
+    )
+    # A calendar year: the field holds up to 32767, which no district means.
+    year = forms.IntegerField(label=_("新建年度"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cycles = Cycle.objects.order_by("-year")
+        self.fields["previous"].queryset = cycles
+        self.fields["previous"].label_from_instance = lambda cycle: str(cycle.year)
+        newest = cycles.first()
+        if newest is not None:
+            # Also on a refused form, whose page still says what the default would be.
+            self.initial = {"previous": newest.year, "year": newest.year + 1, **self.initial}
 
 
 class IndicatorOwnersForm(forms.Form):

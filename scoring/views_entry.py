@@ -22,7 +22,13 @@ from cadre.models import Unit
 from cadre.permissions import role_required
 from cadre.roles import ADMIN, LEADER, LIAISON, SCORER, user_has_role
 from scoring.dashboard.access import audience_for
-from scoring.forms import AdjustmentForm, AdjustmentWithdrawForm, ReopenForm, VoteCountsForm
+from scoring.forms import (
+    AdjustmentForm,
+    AdjustmentWithdrawForm,
+    CycleCreateFromForm,
+    ReopenForm,
+    VoteCountsForm,
+)
 from scoring.models import (
     Cycle,
     Indicator,
@@ -61,6 +67,7 @@ from scoring.services.evaluations import (
     vote_counts_text,
     votes_save,
 )
+from scoring.services.tree import cycles_tree_problems
 from scoring.services.values import (
     SOURCE_ENTRY,
     CellInput,
@@ -497,15 +504,42 @@ def _adjustment_withdrawn(request, cycle, period):
 
 @role_required(ADMIN)
 def cycles(request):
-    """Every cycle with its state, the moves allowed from it, and the record of past moves."""
+    """Every cycle with its state, the moves allowed from it, and the record of past moves;
+    posted to, a new cycle made as a copy of an existing one."""
+    create_form = CycleCreateFromForm(request.POST if request.method == "POST" else None)
+    if create_form.is_valid():
+        try:
+            created = cycle_services.cycle_create_from(
+                previous=create_form.cleaned_data["previous"],
+                year=create_form.cleaned_data["year"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            create_form.add_error("year", error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "已以 %(previous)s 年度为模板新建 %(cycle)s（草稿），"
+                    "请核对指标体系后再开放填报。"
+                )
+                % {"previous": create_form.cleaned_data["previous"].year, "cycle": created},
+            )
+            return redirect("entry:cycles")
     published = cycles_last_published()
+    listed = cycles_with_gaps()
+    # Shown beside each cycle, as opening and publishing are refused while they last.
+    problems = cycles_tree_problems(cycles=listed)
+    for cycle in listed:
+        cycle.tree_problems = problems.get(cycle.pk, [])
     return render(
         request,
         "entry/cycles.html",
         {
-            "cycles": [(cycle, published.get(cycle.pk)) for cycle in cycles_with_gaps()],
+            "cycles": [(cycle, published.get(cycle.pk)) for cycle in listed],
             "moves": cycle_state_moves(),
             "reopen_form": ReopenForm(),
+            "create_form": create_form,
         },
     )
 

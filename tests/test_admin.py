@@ -98,11 +98,11 @@ def test_every_admin_list_can_be_exported(admin_client):
         if not isinstance(model_admin, BaseExportMixin)
     ]
     assert without_export == []
-    AwardRound.objects.create(name="=HYPERLINK(\"http://x\")", year=2026)
+    AwardRound.objects.create(name='=HYPERLINK("http://x")', year=2026)
     form = {"format": "0", "resource": "0", "awardroundresource_name": "on"}
     response = admin_client.post("/admin/talent/awardround/export/", form)
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    assert [cell.value for cell in sheet["A"]] == ["name", "'=HYPERLINK(\"http://x\")"]
+    assert [cell.value for cell in sheet["A"]] == ["name", '\'=HYPERLINK("http://x")']
 
 
 def test_every_admin_export_is_dated_with_the_districts_day(admin_client, monkeypatch):

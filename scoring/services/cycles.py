@@ -5,13 +5,22 @@ for a reopening). Publishing freezes the results in a ResultSnapshot.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.utils.translation import gettext as _
 
 from cadre.roles import ADMIN, user_has_role
-from scoring.models import Cycle, RaterGroup, ResultSnapshot, UnitResult
+from scoring.models import (
+    Cycle,
+    Indicator,
+    RaterGroup,
+    Responsibility,
+    ResultSnapshot,
+    UnitResult,
+)
 from scoring.services.compute import following_year_flags_refresh
 from scoring.services.refresh import results_refresh_all
+from scoring.services.tree import indicator_tree_problems
 from scoring.services.values import NOTE_REOPEN_PREFIX, SOURCE_CYCLES
 
 State = Cycle.State
@@ -22,6 +31,15 @@ SETTING_FIELDS = [
 REOPEN_REASON_MAX = 80
 # A forced recomputation's note in the cycle's history: this, then the reason as given.
 NOTE_RECOMPUTE_PREFIX = "强制重新计算："
+# Every column of a node that a copy carries over as it is: not its id, nor its cycle and its
+# parent, which point into the new year.
+TREE_COPIED_FIELDS = [
+    field.name
+    for field in Indicator._meta.concrete_fields
+    if field.name not in {"id", "cycle", "parent"}
+]
+# A cycle made from another one's copy: this, then the source year, in the new cycle's history.
+NOTE_CREATED_FROM_PREFIX = "以模板新建，模板年度："
 
 
 class CycleStateError(ValidationError):
@@ -29,8 +47,16 @@ class CycleStateError(ValidationError):
 
 
 def _cycle_move(
-    *, cycle: Cycle, by, allowed_from: tuple[str, ...], to: str, note: str = ""
+    *,
+    cycle: Cycle,
+    by,
+    allowed_from: tuple[str, ...],
+    to: str,
+    note: str = "",
+    tree_broken: str = "",
 ) -> Cycle:
+    """Move the cycle to the state `to`; with `tree_broken` (a message taking the cycle and
+    its problems), refuse while its indicator tree breaks a rule."""
     if not user_has_role(by, ADMIN):
         raise PermissionDenied(_("只有考核办可以改变考核周期的状态"))
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
@@ -39,6 +65,10 @@ def _cycle_move(
             _("%(cycle)s 当前为“%(state)s”，不能改为“%(to)s”")
             % {"cycle": cycle, "state": cycle.get_state_display(), "to": State(to).label}
         )
+    if tree_broken:
+        problems = indicator_tree_problems(cycle=cycle)
+        if problems:
+            raise CycleStateError(tree_broken % {"cycle": cycle, "problems": " ".join(problems)})
     cycle.state = to
     cycle._history_user = by
     cycle._change_reason = f"{SOURCE_CYCLES}：{note}" if note else SOURCE_CYCLES
@@ -61,8 +91,15 @@ def _reason_cleaned(reason: str, *, missing: str) -> str:
 
 @transaction.atomic
 def cycle_open(*, cycle: Cycle, by) -> Cycle:
-    """Open a draft cycle for entry."""
-    return _cycle_move(cycle=cycle, by=by, allowed_from=(State.DRAFT,), to=State.OPEN)
+    """Open a draft cycle for entry, once its indicator tree keeps the rules: scorers would
+    otherwise enter a year's values against maxima that do not add up to 1000."""
+    return _cycle_move(
+        cycle=cycle,
+        by=by,
+        allowed_from=(State.DRAFT,),
+        to=State.OPEN,
+        tree_broken=_("%(cycle)s 的指标体系还有问题，不能开放填报：%(problems)s"),
+    )
 
 
 @transaction.atomic
@@ -115,8 +152,21 @@ def cycle_results_recompute(*, cycle: Cycle, locked_reason: str | None = None, b
 
 @transaction.atomic
 def cycle_publish(*, cycle: Cycle, by) -> ResultSnapshot:
-    """Publish a closed cycle: compute its results once more and freeze them in a snapshot."""
-    cycle = _cycle_move(cycle=cycle, by=by, allowed_from=(State.CLOSED,), to=State.PUBLISHED)
+    """Publish a closed cycle: compute its results once more and freeze them in a snapshot.
+
+    Refused while the indicator tree breaks a rule (it may have been changed while open):
+    published totals must be on the thousand-point scale the units are told about.
+    """
+    cycle = _cycle_move(
+        cycle=cycle,
+        by=by,
+        allowed_from=(State.CLOSED,),
+        to=State.PUBLISHED,
+        tree_broken=_(
+            "%(cycle)s 的指标体系还有问题，不能发布结果；请重新开放并修正后再关闭、发布："
+            "%(problems)s"
+        ),
+    )
     results_refresh_all(cycle=cycle)
     return ResultSnapshot.objects.create(
         cycle=cycle,
@@ -151,3 +201,94 @@ def _results_frozen(*, cycle: Cycle) -> list[dict]:
         }
         for row in rows
     ]
+
+
+@transaction.atomic
+def cycle_create_from(
+    *, previous: Cycle, year: int, name: str | None = None, by, source: str = SOURCE_CYCLES
+) -> Cycle:
+    """Create a draft cycle for `year` as a copy of `previous`.
+
+    Copied: the settings, the indicator tree (every node with its parameters, categories,
+    lead department and scorer accounts), the rater groups and the responsibilities. Not
+    copied: values, votes, adjustments, results and snapshots, which belong to their year.
+    Refused when `year` already has a cycle. The number of queries does not grow with the tree.
+    """
+    if not user_has_role(by, ADMIN):
+        raise PermissionDenied(_("只有考核办可以新建考核周期"))
+    if Cycle.objects.filter(year=year).exists():
+        raise ValidationError(_("%(year)s 年度已有考核周期，不能再新建") % {"year": year})
+    cycle = Cycle(
+        year=year,
+        name=(name or "").strip(),
+        state=State.DRAFT,
+        **{field: getattr(previous, field) for field in SETTING_FIELDS},
+    )
+    cycle._history_user = by
+    # Recorded as a state move is, so that the history says which year this one came from.
+    cycle._change_reason = f"{source}：{NOTE_CREATED_FROM_PREFIX}{previous.year}"
+    cycle.save()
+    new_cycle = Value(cycle.pk, output_field=IntegerField())
+    _rows_insert(
+        model=Indicator,
+        fields=[*TREE_COPIED_FIELDS, "cycle"],
+        rows=Indicator.objects.filter(cycle=previous)
+        .annotate(new_cycle=new_cycle)
+        .values_list(*TREE_COPIED_FIELDS, "new_cycle"),
+    )
+    _tree_parents_link(previous=previous, cycle=cycle)
+    _indicator_links_copy(
+        model=Indicator.categories.through, other="unitcategory", previous=previous, cycle=cycle
+    )
+    _indicator_links_copy(
+        model=Indicator.owners.through, other="user", previous=previous, cycle=cycle
+    )
+    _indicator_links_copy(model=Responsibility, other="official", previous=previous, cycle=cycle)
+    _rows_insert(
+        model=RaterGroup,
+        fields=["code", "name", "weight", "cycle"],
+        rows=RaterGroup.objects.filter(cycle=previous)
+        .annotate(new_cycle=new_cycle)
+        .values_list("code", "name", "weight", "new_cycle"),
+    )
+    return cycle
+
+
+def _tree_parents_link(*, previous: Cycle, cycle: Cycle) -> None:
+    """Give each node of the cycle's copied tree the parent it had in the previous cycle: the
+    new node with the code of the old node's parent (codes are unique within a cycle)."""
+    # order_by(): the model's ordering would join the cycles to sort a single row.
+    old_parent_code = (
+        Indicator.objects.filter(cycle=previous, code=OuterRef(OuterRef("code")))
+        .order_by()
+        .values("parent__code")[:1]
+    )
+    new_parent = Indicator.objects.filter(cycle=cycle, code=Subquery(old_parent_code)).order_by()
+    Indicator.objects.filter(cycle=cycle).update(parent=Subquery(new_parent.values("pk")[:1]))
+
+
+def _indicator_links_copy(*, model, other: str, previous: Cycle, cycle: Cycle) -> None:
+    """Copy the rows of `model` that link the previous cycle's indicators to `other` (a
+    category, a scorer account, an official) to the cycle's indicators of the same code."""
+    new_indicator = Indicator.objects.filter(
+        cycle=cycle, code=OuterRef("indicator__code")
+    ).order_by()
+    _rows_insert(
+        model=model,
+        fields=[other, "indicator"],
+        rows=model.objects.filter(indicator__cycle=previous)
+        .annotate(new_indicator=Subquery(new_indicator.values("pk")[:1]))
+        .values_list(other, "new_indicator"),
+    )
+
+
+def _rows_insert(*, model, fields: list[str], rows: QuerySet) -> None:
+    """Insert one row into the model's table per row of `rows`, a values_list in the order of
+    `fields`, in one INSERT … SELECT. bulk_create would read every row into Python first, and
+    on SQLite split the insert into batches of about fifty rows, so that the queries grew with
+    the tree. No model here keeps a history or listens for saves, which this bypasses."""
+    sql, params = rows.order_by().query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {sql}", params)

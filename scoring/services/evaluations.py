@@ -12,7 +12,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from cadre.models import Unit
 from scoring.models import Adjustment, Cycle, Indicator, RaterGroup, Vote
 from scoring.services.refresh import results_refresh_for_changes
-from scoring.services.values import CellConflict, SaveReport, cycle_ensure_editable
+from scoring.services.values import (
+    CellConflict,
+    SaveReport,
+    cycle_ensure_editable,
+    cycle_ensure_takes_values,
+)
 
 # More votes than a district has people in any rater group is a typing slip.
 VOTE_COUNT_MAX = 100_000
@@ -76,7 +81,7 @@ def votes_save(
     refuses the whole save.
     """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    cycle_ensure_editable(cycle=cycle)
+    cycle_ensure_takes_values(cycle=cycle, by=by)
     if indicator.cycle_id != cycle.pk or indicator.method != Indicator.Method.EVALUATION:
         raise ValidationError(_("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code})
     for count in counts:

@@ -102,7 +102,9 @@ def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[Uni
     # style registry, which made a province's report (5,000 rows) take 19 s.
     thin = Side(style="thin", color="999999")
     border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    grade_fills = {grade: PatternFill("solid", fgColor=color) for grade, color in GRADE_FILLS.items()}
+    grade_fills = {
+        grade: PatternFill("solid", fgColor=color) for grade, color in GRADE_FILLS.items()
+    }
     grade_column = len(headers) - 3
     for row, result in enumerate(results, start=3):
         thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)

@@ -62,7 +62,7 @@ from scoring.services.uploads import UploadRefused, upload_check, upload_rows_ch
 from scoring.services.values import (
     SOURCE_IMPORT_PREFIX,
     CycleLockedError,
-    cycle_ensure_editable,
+    cycle_ensure_takes_values,
     indicator_categories,
     period_fits_frequency,
     source_import,
@@ -488,7 +488,7 @@ def sheet_changes_plan(
     """
     plan = SheetPlan()
     try:
-        cycle_ensure_editable(cycle=cycle)
+        cycle_ensure_takes_values(cycle=cycle, by=user)
     except CycleLockedError as error:
         plan.problems.append(CellProblem("", None, None, str(error)))
         return plan
@@ -1809,7 +1809,7 @@ def _import_write(*, record: ImportRecord, by) -> int:
     # Locked as values_save locks it: a cycle closed meanwhile waits for this import or refuses it.
     cycle = Cycle.objects.select_for_update().get(pk=record.cycle_id)
     try:
-        cycle_ensure_editable(cycle=cycle)
+        cycle_ensure_takes_values(cycle=cycle, by=by)
     except CycleLockedError as error:
         raise ImportRefused(str(error)) from None
     now = timezone.now()

@@ -105,13 +105,23 @@ def tree_nodes_problems(*, nodes: list[TreeNode]) -> list[TreeProblem]:
 
 def indicator_tree_problems(*, cycle: Cycle) -> list[str]:
     """Return one message per broken rule of the cycle's tree; an empty list means it is sound."""
-    rows = list(
-        Indicator.objects.filter(cycle=cycle).values_list(
-            "code", "parent__code", "max_points", "method"
-        )
+    return cycles_tree_problems(cycles=[cycle]).get(cycle.pk, [])
+
+
+def cycles_tree_problems(*, cycles) -> dict[int, list[str]]:
+    """Return {cycle id: one message per broken rule of its tree} for the cycles whose tree
+    breaks a rule, reading every cycle's nodes in one query (the cycles page lists them all)."""
+    rows = Indicator.objects.filter(cycle__in=cycles).values_list(
+        "cycle_id", "code", "parent__code", "max_points", "method"
     )
-    nodes = [TreeNode(*row) for row in rows]
-    return [problem.message for problem in tree_nodes_problems(nodes=nodes)]
+    nodes = defaultdict(list)
+    for cycle_id, *node in rows:
+        nodes[cycle_id].append(TreeNode(*node))
+    problems = {
+        cycle_id: [problem.message for problem in tree_nodes_problems(nodes=tree)]
+        for cycle_id, tree in nodes.items()
+    }
+    return {cycle_id: messages for cycle_id, messages in problems.items() if messages}
 
 
 def indicator_tree_load(*, cycle: Cycle, rows: list[dict]) -> list[Indicator]:

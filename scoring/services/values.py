@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadre.models import Unit
+from cadre.roles import ADMIN, user_has_role
 from scoring.models import Cycle, Indicator, IndicatorValue, Period
 from scoring.services.cells import CellError, cell_decimal, decimal_fit_problem, decimal_plain
 from scoring.services.refresh import results_refresh_for_changes
@@ -34,6 +35,18 @@ def cycle_ensure_editable(*, cycle: Cycle) -> None:
         raise CycleLockedError(
             _("%(cycle)s %(state)s，不能再修改任何数据。")
             % {"cycle": cycle, "state": cycle.get_state_display()}
+        )
+
+
+def cycle_ensure_takes_values(*, cycle: Cycle, by) -> None:
+    """Raise CycleLockedError when the cycle takes no values from `by`: nobody's once closed or
+    published, and a scorer's not yet while it is a draft, whose tree and settings the 考核办
+    may still change under the values. The 考核办 and the system (by=None: the shell, a
+    management command) may load values into a draft."""
+    cycle_ensure_editable(cycle=cycle)
+    if cycle.state == Cycle.State.DRAFT and by is not None and not user_has_role(by, ADMIN):
+        raise CycleLockedError(
+            _("%(cycle)s：草稿状态的周期还不能填报，请待考核办开放填报。") % {"cycle": cycle}
         )
 
 
@@ -274,8 +287,9 @@ def values_save(
     """Store the cells' values, keep the valid ones and report why the others were refused.
 
     The entry grid and the shell save through here; the admin and the imports apply the same
-    rules in their own writes (see the module's docstring). The cycle must be open to change
-    (CycleLockedError otherwise). A cell is refused when its text is no number, the number
+    rules in their own writes (see the module's docstring). The cycle must be open, or a
+    draft saved to by the 考核办 or the system (CycleLockedError otherwise: see
+    cycle_ensure_takes_values). A cell is refused when its text is no number, the number
     breaks the indicator's rules, the indicator does not apply, or someone else changed the
     stored value since the editor saw it (a conflict: the other person's value is reported,
     never overwritten). A blank cell stores nothing. It clears the stored value only with
@@ -291,7 +305,7 @@ def values_save(
         # Locking the cycle row makes a concurrent close wait for this save, or this save
         # see the closed state.
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-        cycle_ensure_editable(cycle=cycle)
+        cycle_ensure_takes_values(cycle=cycle, by=by)
         readable = _cells_read(cycle=cycle, cells=cells, report=report)
         stored = _values_stored(readable)
         now = timezone.now()

@@ -37,7 +37,8 @@ def direct_columns(page):
     directly, with their first row's input."""
     first_row = page.locator("tbody tr").first
     methods = first_row.locator("td").evaluate_all(
-        "cells => cells.map(c => c.querySelector('input') && c.querySelector('input').dataset.method)"
+        "cells => cells.map(c => c.querySelector('input')"
+        " && c.querySelector('input').dataset.method)"
     )
     return [index + 1 for index, method in enumerate(methods) if method == "direct"]
 
@@ -61,7 +62,11 @@ def test_a_block_pasted_from_excel_fills_the_grid_rightwards_and_downwards(page,
         return rows.nth(row).locator("td").nth(column - 1 + offset).locator("input").input_value()
 
     assert [value(0, 0), value(0, 1), value(1, 0), value(1, 1), value(2, 0)] == [
-        "1", "2", "３", "abc", "4"
+        "1",
+        "2",
+        "３",
+        "abc",
+        "4",
     ]
     assert value(2, 1) == ""  # a blank in the block leaves its cell alone
     note = page.locator("#paste-note")
@@ -76,9 +81,7 @@ def test_a_block_pasted_from_excel_fills_the_grid_rightwards_and_downwards(page,
     assert not IndicatorValue.objects.filter(indicator__cycle=scorers_grid, period="Q4").exists()
 
 
-def test_rows_headed_by_unit_names_go_to_their_units_whatever_the_sheets_order(
-    page, scorers_grid
-):
+def test_rows_headed_by_unit_names_go_to_their_units_whatever_the_sheets_order(page, scorers_grid):
     column = direct_columns(page)[0]
     rows = page.locator("tbody tr")
     names = rows.evaluate_all("rows => rows.slice(0, 3).map(r => r.dataset.unitName)")
@@ -97,7 +100,9 @@ def test_rows_headed_by_unit_names_go_to_their_units_whatever_the_sheets_order(
     page.wait_for_load_state()
     assert "已保存 3 项" in page.locator(".messages").inner_text()
     assert [stored(scorers_grid, name, code) for name in names] == [
-        Decimal("1"), Decimal("2"), Decimal("3")
+        Decimal("1"),
+        Decimal("2"),
+        Decimal("3"),
     ]
 
 
