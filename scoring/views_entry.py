@@ -276,40 +276,48 @@ def _grid_unsaved_reported(request, count):
     )
 
 
-def _grid_save_reported(request, report):
-    """Say what a grid save did: what was stored, that nothing changed, what was refused."""
+def _save_reported(request, report, *, saved: str, refused: str):
+    """Say what a save did: what was stored, that nothing changed, what was refused (the
+    grid's cells and the votes page's rows, each said in its own words)."""
     if report.saved:
-        counts = {
-            "saved": intcomma(report.saved),
-            "created": intcomma(report.created),
-            "updated": intcomma(report.updated),
-            "deleted": intcomma(report.deleted),
-        }
-        if report.deleted:
-            saved = ngettext(
-                "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s，清除 %(deleted)s）。",
-                "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s，清除 %(deleted)s）。",
-                report.saved,
-            )
-        else:
-            saved = ngettext(
-                "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。",
-                "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。",
-                report.saved,
-            )
-        messages.success(request, saved % counts)
+        messages.success(request, saved)
     elif not report.refused:
         messages.info(request, _("没有改动，未保存任何数据。"))
     if report.refused:
-        messages.error(
-            request,
-            ngettext(
-                "%(count)s 项未保存，请查看标红的单元格。",
-                "%(count)s 项未保存，请查看标红的单元格。",
-                report.refused,
-            )
-            % {"count": intcomma(report.refused)},
+        messages.error(request, refused)
+
+
+def _grid_save_reported(request, report):
+    """Say what a grid save did, counting new, changed and cleared values."""
+    counts = {
+        "saved": intcomma(report.saved),
+        "created": intcomma(report.created),
+        "updated": intcomma(report.updated),
+        "deleted": intcomma(report.deleted),
+    }
+    if report.deleted:
+        saved = ngettext(
+            "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s，清除 %(deleted)s）。",
+            "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s，清除 %(deleted)s）。",
+            report.saved,
         )
+    else:
+        saved = ngettext(
+            "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。",
+            "已保存 %(saved)s 项（新增 %(created)s，修改 %(updated)s）。",
+            report.saved,
+        )
+    refused = ngettext(
+        "%(count)s 项未保存，请查看标红的单元格。",
+        "%(count)s 项未保存，请查看标红的单元格。",
+        report.refused,
+    )
+    _save_reported(
+        request,
+        report,
+        saved=saved % counts,
+        refused=refused % {"count": intcomma(report.refused)},
+    )
 
 
 @role_required(ADMIN, SCORER)
@@ -388,29 +396,23 @@ def _vote_forms(data, *, cycle, period, indicator, unit):
 
 
 def _votes_save_reported(request, report):
-    """Say what a votes save did: the rows stored, that nothing changed, the rows refused."""
-    if report.saved:
-        messages.success(
-            request,
-            ngettext(
-                "已保存 %(count)s 个测评群体的票数。",
-                "已保存 %(count)s 个测评群体的票数。",
-                report.saved,
-            )
-            % {"count": intcomma(report.saved)},
-        )
-    elif not report.refused:
-        messages.info(request, _("没有改动，未保存任何数据。"))
-    if report.refused:
-        messages.error(
-            request,
-            ngettext(
-                "%(count)s 个测评群体的票数未保存，原因见该行。",
-                "%(count)s 个测评群体的票数未保存，原因见该行。",
-                report.refused,
-            )
-            % {"count": intcomma(report.refused)},
-        )
+    """Say what a votes save did, counting rater groups' rows."""
+    saved = ngettext(
+        "已保存 %(count)s 个测评群体的票数。",
+        "已保存 %(count)s 个测评群体的票数。",
+        report.saved,
+    )
+    refused = ngettext(
+        "%(count)s 个测评群体的票数未保存，原因见该行。",
+        "%(count)s 个测评群体的票数未保存，原因见该行。",
+        report.refused,
+    )
+    _save_reported(
+        request,
+        report,
+        saved=saved % {"count": intcomma(report.saved)},
+        refused=refused % {"count": intcomma(report.refused)},
+    )
 
 
 def _vote_refusals_show(forms, *, report, counts):
