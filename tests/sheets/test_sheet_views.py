@@ -43,6 +43,21 @@ def test_the_history_page_costs_the_same_queries_whatever_its_length(
     assert response.content.decode().count(".xlsx</a>") == count
 
 
+def pending_record(district, scorer, changes):
+    """A pending scorer's import of big.xlsx previewing these changes."""
+    return ImportRecord.objects.create(
+        kind=ImportRecord.Kind.SCORER_SHEET,
+        status=ImportRecord.Status.PENDING,
+        cycle=district["cycle"],
+        file_name="big.xlsx",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=scorer,
+        rows_changed=len(changes),
+        changes=changes,
+    )
+
+
 def test_upload_preview_confirm_through_the_pages(scorer_client, district, xlsx):
     upload = xlsx([["unit", "GDP"], ["ZJ01", 19]], name="统计局一季度.xlsx")
     response = scorer_client.post(INDEX, {"period": "Q1", "file": upload}, follow=True)
@@ -103,17 +118,7 @@ def test_a_big_preview_shows_its_first_changes_and_counts_the_rest(
             ("JJ01", "GDP", "13"),
         ]
     ]
-    record = ImportRecord.objects.create(
-        kind=ImportRecord.Kind.SCORER_SHEET,
-        status=ImportRecord.Status.PENDING,
-        cycle=district["cycle"],
-        file_name="big.xlsx",
-        size=1,
-        sha256="0" * 64,
-        uploaded_by=scorer,
-        rows_changed=len(changes),
-        changes=changes,
-    )
+    record = pending_record(district, scorer, changes)
     # session, user, role check, record, its first changes, their units, their indicators,
     # the navigation's reviewer check
     with django_assert_max_num_queries(8):
@@ -200,17 +205,7 @@ def test_a_long_preview_sums_up_marks_overwrites_and_can_be_read_whole(
     changes = [[units["ZJ01"].pk, gdp, "Q1", "15", "16"]]
     changes += [[unit, gdp, period, None, "8"] for period in ("Q2", "Q3", "Q4")]
     changes += [[unit, safe, "Q1", None, str(count)] for count in range(21)]
-    record = ImportRecord.objects.create(
-        kind=ImportRecord.Kind.SCORER_SHEET,
-        status=ImportRecord.Status.PENDING,
-        cycle=district["cycle"],
-        file_name="big.xlsx",
-        size=1,
-        sha256="0" * 64,
-        uploaded_by=scorer,
-        rows_changed=len(changes),
-        changes=changes,
-    )
+    record = pending_record(district, scorer, changes)
     page = scorer_client.get(f"/entry/sheets/imports/{record.pk}/").content.decode()
     summary = page[page.index('class="data import-summary"') : page.index("</table>")]
     # Per indicator, then the totals: new values, overwritten ones.
