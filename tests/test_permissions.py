@@ -393,7 +393,7 @@ def test_a_scorer_never_sees_nor_imports_an_indicator_they_do_not_own(client, wo
     workbook = sheet_template_build(cycle=other.cycle, period="Q1", user=admin)
     sheet = workbook.active
     assert [cell.value for cell in sheet[1]][3:] == ["OTHER", "OWN"]
-    sheet["D5"] = 9
+    sheet["D6"] = 9
     buffer = BytesIO()
     workbook.save(buffer)
     upload = SimpleUploadedFile("mixed.xlsx", buffer.getvalue())

@@ -67,6 +67,7 @@ from scoring.services.values import (
     period_fits_frequency,
     source_import,
     source_label,
+    value_entry_hint,
     value_figure_problem,
     value_method_problem,
 )
@@ -97,13 +98,16 @@ IGNORED_HEADERS = {
 }
 # The template's labels: the first beside the indicator codes, the others on the header rows
 # below them, which are skipped when it comes back (in whichever language it was made).
+# A template made before the 填写说明 row came back without it: the label rows are found by their
+# label, not by their place.
 TEMPLATE_LABELS = (
     gettext_lazy("单位代码"),
     gettext_lazy("指标名称"),
     gettext_lazy("满分"),
     gettext_lazy("计分方法"),
+    gettext_lazy("填写说明"),
 )
-TEMPLATE_ROW_FIELDS = ("name", "max_points", "method")
+TEMPLATE_ROW_FIELDS = ("name", "max_points", "method", "hint")
 LONG_COLUMNS = (
     Column("unit", UNIT_HEADERS[1:]),
     Column("indicator", ("indicator_code", "指标代码", "指标")),
@@ -143,7 +147,7 @@ STORED_PROBLEMS = 1000
 LABEL_EDITS_NAMED = 10
 PLACES_NAMED = 10
 PERCENT_CELLS_NAMED = 10
-TEMPLATE_FIRST_ROW = 5
+TEMPLATE_FIRST_ROW = len(TEMPLATE_LABELS) + 1
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="D9D9D9")
 
@@ -329,6 +333,7 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
         header[1].append(cell_safe(indicator.name))
         header[2].append(indicator.max_points)
         header[3].append(str(indicator.get_method_display()))
+        header[4].append(cell_safe(value_entry_hint(indicator=indicator)))
     for row in header:
         sheet.append(row)
     for unit in units:
@@ -737,12 +742,21 @@ def _label_cell_edited(indicator: Indicator, shown: str, raw) -> bool:
             return cell_decimal(raw) != indicator.max_points
         except CellError:
             return True
-    method = Indicator.Method(indicator.method)
-    labels = set()
+    if shown == "hint":
+        written = _in_every_language(lambda: value_entry_hint(indicator=indicator))
+    else:
+        written = _in_every_language(lambda: Indicator.Method(indicator.method).label)
+    return header_key(raw) not in written
+
+
+def _in_every_language(say: Callable[[], str]) -> set[str]:
+    """Return what `say` gives in each of the site's languages, as header keys: a template
+    made in either comes back."""
+    said = set()
     for language, _name in settings.LANGUAGES:
         with override(language):
-            labels.add(header_key(method.label))
-    return header_key(raw) not in labels
+            said.add(header_key(say()))
+    return said
 
 
 def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, picked: str):
@@ -1502,7 +1516,7 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
             shown += _(" 等 %(count)s 处") % {"count": len(plan.label_edits)}
         notices.append(
             _(
-                "表头的指标名称、满分和计分方法只供参考，改动不会导入（%(cells)s）："
+                "表头的指标名称、满分、计分方法和填写说明只供参考，改动不会导入（%(cells)s）："
                 "指标由考核办在指标体系中维护。"
             )
             % {"cells": shown}

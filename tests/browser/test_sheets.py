@@ -53,13 +53,13 @@ def test_a_scorer_downloads_fills_uploads_previews_and_confirms(
     column = next(cell.column for cell in sheet[4] if cell.value == "直接赋分")
     first_code = sheet.cell(row=1, column=column).value
     first_max = Decimal(str(sheet.cell(row=3, column=column).value))
-    unit_code = sheet["A5"].value
-    sheet.cell(row=5, column=column).value = float(first_max) / 2
-    sheet.cell(row=6, column=column).value = float(first_max) / 4
+    unit_code = sheet["A6"].value
+    sheet.cell(row=6, column=column).value = float(first_max) / 2
+    sheet.cell(row=7, column=column).value = float(first_max) / 4
 
     bad = openpyxl.load_workbook(template)
-    bad.active.cell(row=5, column=column).value = float(first_max) + 100
-    bad.active.cell(row=6, column=column).value = "八十"
+    bad.active.cell(row=6, column=column).value = float(first_max) + 100
+    bad.active.cell(row=7, column=column).value = "八十"
     before = list(IndicatorValue.objects.order_by("pk").values_list("pk", "value"))
     _upload(page, bad, "bad.xlsx")
     screenshot("sheets-errors")

@@ -40,11 +40,11 @@ def _refused(record):
 
 def test_an_error_in_the_templates_value_cell_is_named_not_skipped(district, scorer):
     workbook = sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)
-    workbook.active["E5"] = 0  # ZJ01's SAFE, to be a failed formula
-    workbook.active["D6"] = 9  # ZJ02's GDP, a real change
-    data = error_cells_write(_saved(workbook), {"E5": "#DIV/0!"})
+    workbook.active["E6"] = 0  # ZJ01's SAFE, to be a failed formula
+    workbook.active["D7"] = 9  # ZJ02's GDP, a real change
+    data = error_cells_write(_saved(workbook), {"E6": "#DIV/0!"})
     record = _start(district, scorer, data, period="")
-    assert record_problems(record, with_sheet=True) == [("2026-Q1", 5, "E", DIV0)]
+    assert record_problems(record, with_sheet=True) == [("2026-Q1", 6, "E", DIV0)]
     assert _refused(record)
     assert IndicatorValue.objects.count() == 1
 

@@ -175,11 +175,11 @@ def test_the_templates_percent_cells_are_named_but_not_its_label_rows(district, 
     workbook = sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)
     sheet = workbook.active
     # The clerk formats the whole GDP column (D) as a percentage: its 满分 row (D3) too.
-    for row in range(1, 8):
+    for row in range(1, 9):
         sheet[f"D{row}"].number_format = "0%"
-    sheet["D5"] = 0.75  # ZJ01's GDP
+    sheet["D6"] = 0.75  # ZJ01's GDP
     record = import_start(district, scorer, _upload(workbook, "template.xlsx"), period="")
-    assert record.notices == [NOTICE.format(cells="2026-Q1!D5", stored="0.75", shown="75")]
+    assert record.notices == [NOTICE.format(cells="2026-Q1!D6", stored="0.75", shown="75")]
     assert record_changes(record, district) == {("ZJ01", "GDP", "Q1"): ("15", "0.75")}
 
 

@@ -23,22 +23,37 @@ def test_the_template_lists_the_scorers_indicators_and_every_unit_with_current_v
     assert rows[1][0] == "指标名称"
     assert rows[2][3:] == (20, 10, 30, 0)
     assert rows[3][3:] == ("直接赋分", "扣分", "目标完成率", "一票否决")
-    assert [row[0] for row in rows[4:]] == ["ZJ01", "ZJ02", "JJ01"]
-    assert Decimal(str(rows[4][3])) == Decimal(15)
-    assert rows[5][1] == "'=东城街道", "a unit name must never run as a formula"
+    assert [row[0] for row in rows[5:]] == ["ZJ01", "ZJ02", "JJ01"]
+    assert Decimal(str(rows[5][3])) == Decimal(15)
+    assert rows[6][1] == "'=东城街道", "a unit name must never run as a formula"
+
+
+def test_the_template_says_under_each_indicator_what_to_type_as_the_grid_does(district, scorer):
+    sheet = _saved(sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[4] == (
+        "填写说明",
+        None,
+        None,
+        "填得分 0–20",
+        "填次数（每次扣 2 分）",
+        "填实际值（目标 100）",
+        "填 0 或 1（1 = 否决）",
+    )
+    assert sheet["D5"].protection.locked and sheet["D5"].font.bold
 
 
 def test_the_template_guards_its_headers_and_ranges(district, scorer):
     sheet = _saved(sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)).active
     assert sheet.protection.sheet
-    assert sheet.freeze_panes == "D5"
+    assert sheet.freeze_panes == "D6"
     assert sheet["A1"].protection.locked
-    assert not sheet["D5"].protection.locked
-    assert sheet["F7"].protection.locked, "TAX does not apply to a department"
+    assert not sheet["D6"].protection.locked
+    assert sheet["F8"].protection.locked, "TAX does not apply to a department"
     rules = {str(rule.sqref): rule for rule in sheet.data_validations.dataValidation}
-    assert (rules["D5:D7"].type, rules["D5:D7"].formula2) == ("decimal", "20.00")
-    assert rules["E5:E7"].type == "whole"
-    assert rules["G5:G7"].formula1 == '"0,1"'
+    assert (rules["D6:D8"].type, rules["D6:D8"].formula2) == ("decimal", "20.00")
+    assert rules["E6:E8"].type == "whole"
+    assert rules["G6:G8"].formula1 == '"0,1"'
 
 
 def test_an_admin_gets_every_indicator_and_the_year_template_only_annual_ones(district, admin_user):

@@ -14,7 +14,7 @@ from scoring.services.sheets import sheet_import_start, sheet_template_build
 from scoring.services.values import SOURCE_ENTRY, CellInput, value_save
 
 # The template's first unit row: ZJ01, ZJ02, JJ01 follow; GDP is column D.
-ZJ01_GDP, ZJ02_GDP = "D5", "D6"
+ZJ01_GDP, ZJ02_GDP = "D6", "D7"
 
 
 def _downloaded(district, user, period):
@@ -115,7 +115,7 @@ def test_a_cell_changed_by_both_the_scorer_and_someone_else_is_refused_naming_bo
     workbook.active[ZJ02_GDP] = 5  # the same as saved meanwhile: no conflict, no change
     record = _start(district, scorer, workbook)
     assert [(error["row"], error["column"], error["message"]) for error in record.errors] == [
-        (5, "D", "下载模板后，此值已在别处由 15 改为 16：请核对后重新填写，或下载新的模板")
+        (6, "D", "下载模板后，此值已在别处由 15 改为 16：请核对后重新填写，或下载新的模板")
     ]
     assert IndicatorValue.objects.get(unit__code="ZJ01").value == Decimal(16)
 
@@ -160,7 +160,7 @@ def test_the_templates_cells_prompt_their_rule_and_ranked_figures_may_be_negativ
     rules = {str(rule.sqref): rule for rule in sheet.data_validations.dataValidation}
     assert all(rule.showInputMessage for rule in rules.values())
     column = next(cell.column_letter for cell in sheet[1] if cell.value == "RANK")
-    rule = rules[f"{column}5:{column}7"]
+    rule = rules[f"{column}6:{column}8"]
     assert (rule.type, rule.formula1) == ("decimal", "-1E+15")
 
 
@@ -231,10 +231,51 @@ def test_label_rows_typed_over_import_nothing_and_say_so(district, scorer):
     assert record.notices == [] and record.status == ImportRecord.Status.UNCHANGED
     sheet["D2"] = "地区生产总值（修订）"
     sheet["D3"] = 50
+    sheet["E5"] = "填次数（每次扣 1 分）"
     sheet[ZJ02_GDP] = 7
     record = _start(district, scorer, workbook)
     assert _changes(record) == [(None, "7")]
     assert record.notices == [
-        f"表头的指标名称、满分和计分方法只供参考，改动不会导入（{sheet.title}!D2、"
-        f"{sheet.title}!D3）：指标由考核办在指标体系中维护。"
+        f"表头的指标名称、满分、计分方法和填写说明只供参考，改动不会导入（{sheet.title}!D2、"
+        f"{sheet.title}!D3、{sheet.title}!E5）：指标由考核办在指标体系中维护。"
     ]
+
+
+def _template_without_hints(district, user, period):
+    """A template as downloaded before it said what to type: four header rows, not five."""
+    workbook = _downloaded(district, user, period)
+    sheet = workbook.active
+    assert sheet["A5"].value == "填写说明"
+    sheet.delete_rows(5)
+    return workbook
+
+
+@pytest.mark.parametrize("hints", [True, False], ids=["new template", "older template"])
+def test_a_template_comes_back_with_or_without_its_hint_row(district, scorer, hints):
+    """The 填写说明 row is a label row like 满分: it imports nothing, and a template downloaded
+    before the row was added still imports its unit rows, none taken for a label."""
+    make = _downloaded if hints else _template_without_hints
+    workbook = make(district, scorer, "Q1")
+    sheet = workbook.active
+    first_unit = 6 if hints else 5
+    assert sheet[f"A{first_unit}"].value == "ZJ01"
+    sheet[f"D{first_unit}"] = 18  # ZJ01's GDP, 15 stored
+    sheet[f"E{first_unit + 1}"] = 3  # ZJ02's SAFE: 3 incidents
+    record = _start(district, scorer, workbook)
+    assert (record.status, record.errors, record.notices) == ("pending", [], [])
+    assert sorted(_changes(record), key=str) == [("15", "18"), (None, "3")]
+
+
+def test_a_hand_made_wide_sheet_with_a_hint_like_line_still_imports(district, scorer, xlsx):
+    """A clerk's own sheet: its second line copied from the template's 填写说明 row, then units."""
+    upload = xlsx(
+        [
+            ["单位代码", "单位名称", "GDP", "SAFE"],
+            ["填写说明", "", "填得分 0–20", "填次数（每次扣 2 分）"],
+            ["ZJ02", "东城街道", 12, 1],
+        ],
+        title="2026-Q1",
+    )
+    record = _start_file(district, scorer, upload)
+    assert (record.status, record.errors, record.notices) == ("pending", [], [])
+    assert sorted(_changes(record), key=str) == [(None, "1"), (None, "12")]

@@ -25,9 +25,9 @@ def test_a_figure_of_more_than_fifteen_digits_comes_back_as_it_went(district, sc
     )
     buffer = BytesIO()
     sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer).save(buffer)
-    # TAX is the template's third indicator (F), ZJ01 its first unit (row 5); text, since a
+    # TAX is the template's third indicator (F), ZJ01 its first unit (row 6); text, since a
     # number keeps fifteen digits in Excel.
-    assert openpyxl.load_workbook(BytesIO(buffer.getvalue())).active["F5"].value == (
+    assert openpyxl.load_workbook(BytesIO(buffer.getvalue())).active["F6"].value == (
         "123456789012.3456"
     )
     upload = SimpleUploadedFile("template.xlsx", buffer.getvalue())

@@ -24,7 +24,7 @@ def test_a_code_like_a_formula_is_text_in_the_template_and_found_when_it_comes_b
     workbook = openpyxl.load_workbook(BytesIO(buffer.getvalue()))
     sheet = workbook.active
     header = {cell.value: cell for cell in sheet[1]}
-    unit_cell = next(row[0] for row in sheet.iter_rows(min_row=5) if "=1+2" in row[0].value)
+    unit_cell = next(row[0] for row in sheet.iter_rows(min_row=6) if "=1+2" in row[0].value)
     # Text in Excel, not a formula it would run on opening.
     assert (unit_cell.value, unit_cell.data_type) == ("'=1+2", "s")
     assert header["'=9+9"].data_type == "s"
