@@ -1,23 +1,44 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from scoring.models import Adjustment, Cycle, Vote
+from scoring.services.cells import CellError, cell_count
 from scoring.services.cycles import REOPEN_REASON_MAX
 from scoring.services.evaluations import VOTE_COUNT_MAX, WITHDRAW_REASON_MAX
 from scoring.services.indicators import scorer_accounts
 
 
+class VoteCountField(forms.Field):
+    """A count of votes read as the grid reads its cells (cell_count: full-width digits, stray
+    spaces, 1,234), at most VOTE_COUNT_MAX.
+
+    Text, not a number input: Chromium's number input takes "1,234" for nothing without a
+    word, and refuses full-width digits (１２) that a Chinese input method types; the server
+    reads what was typed and says what is wrong with it."""
+
+    widget = forms.TextInput(
+        attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": _("未填")}
+    )
+
+    def to_python(self, value):
+        try:
+            count = cell_count(value)
+        except CellError as error:
+            raise ValidationError(str(error), code="invalid") from None
+        if count is not None and count > VOTE_COUNT_MAX:
+            raise ValidationError(
+                _("不能大于 %(max)s，实为 %(value)s") % {"max": VOTE_COUNT_MAX, "value": count},
+                code="max_value",
+            )
+        return count
+
+
 def _vote_count_field(label):
     # Not required: a row not entered yet stays blank, as 0 votes is an answer.
-    return forms.IntegerField(
-        label=label,
-        min_value=0,
-        max_value=VOTE_COUNT_MAX,
-        required=False,
-        widget=forms.NumberInput(attrs={"placeholder": _("未填")}),
-    )
+    return VoteCountField(label=label, required=False)
 
 
 class VoteCountsForm(forms.Form):

@@ -348,7 +348,7 @@ def votes(request):
     unit = unit or (units[0] if units else None)
     data = request.POST if request.method == "POST" else None
     forms = _vote_forms(data, cycle=cycle, period=period, indicator=indicator, unit=unit)
-    if data is not None and indicator and unit and all(form.is_valid() for _g, form in forms):
+    if data is not None and indicator and unit and _vote_forms_checked(request, forms, unit=unit):
         counts = [VoteCounts(rater_group=group, **form.cleaned_data) for group, form in forms]
         try:
             report = votes_save(
@@ -393,6 +393,29 @@ def _vote_forms(data, *, cycle, period, indicator, unit):
         )
         for group in groups
     ]
+
+
+def _vote_forms_checked(request, forms, *, unit) -> bool:
+    """Return whether every rater group's counts read as counts; otherwise say, above the
+    table, what is wrong with each count that does not, naming its unit, rater group and
+    column (nothing is saved: the rows show what was typed)."""
+    problems = [
+        _("%(unit)s · %(group)s · %(field)s：%(problem)s")
+        % {
+            "unit": unit.name,
+            "group": group.name,
+            "field": form.fields[name].label or name,
+            "problem": problem,
+        }
+        for group, form in forms
+        if not form.is_valid()
+        for name, field_problems in form.errors.items()
+        for problem in field_problems
+    ]
+    if problems:
+        said = {"problems": "；".join(problems)}
+        messages.error(request, _("票数有误，未保存：%(problems)s") % said)
+    return not problems
 
 
 def _votes_save_reported(request, report):

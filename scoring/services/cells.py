@@ -34,6 +34,8 @@ ECHO_LENGTH = 50
 # Two digits with a space between them, in a cell's clean text (cell_text makes every run of
 # white space, full-width and non-breaking ones too, one plain space).
 DIGITS_SPLIT = re.compile(r"[0-9] [0-9]")
+# A count written with thousands separators: 1,234 and 12,345,678, never 1,5.
+THOUSANDS_GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+")
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,29 @@ def cell_decimal(raw) -> Decimal | None:
         message = _("应为数字，实为“%(text)s”") % {"text": cell_echo(cell_text(raw))}
         raise CellError(cell_message(raw, message))
     return number
+
+
+def cell_count(raw) -> int | None:
+    """Return the cell as a count (votes, people), None when blank; raise CellError for
+    anything that is not a whole number from 0 up: 12.5, -1, and 1,5, where a comma that does
+    not separate thousands is a decimal comma or a typo, not fifteen.
+
+    Read as cell_decimal reads numbers otherwise: full-width digits, stray spaces, 1,234.
+    """
+    text = cell_text(raw) if isinstance(raw, str) else ""
+    if "," in text and not THOUSANDS_GROUPED.fullmatch(text):
+        message = _("“%(text)s”不是整数：逗号只能用来分隔千位，如 1,234") % {
+            "text": cell_echo(text)
+        }
+        raise CellError(message)
+    number = cell_decimal(raw)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise CellError(_("应为整数，实为 %(value)s") % {"value": decimal_plain(number)})
+    if number < 0:
+        raise CellError(_("不能小于 %(min)s，实为 %(value)s") % {"min": 0, "value": number})
+    return int(number)
 
 
 def decimal_plain(value: Decimal) -> str:

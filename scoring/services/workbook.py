@@ -52,6 +52,7 @@ from scoring.services.cells import (
     ExcelError,
     SheetRow,
     cell_bool,
+    cell_count,
     cell_decimal,
     cell_echo,
     cell_list,
@@ -311,11 +312,14 @@ class SheetReader:
         return number
 
     def count(self, row: SheetRow, key: str) -> int | None:
-        number = self.number(row, key, required=True, at_least=Decimal(0))
-        if number is not None and number != number.to_integral_value():
-            self.problem(row, key, _("应为整数，实为 %(value)s") % {"value": number})
+        try:
+            count = cell_count(row.cells.get(key))
+        except CellError as error:
+            self.problem(row, key, str(error))
             return None
-        return None if number is None else int(number)
+        if count is None:
+            self.problem(row, key, _("不能为空"))
+        return count
 
     def boolean(self, row: SheetRow, key: str) -> bool | None:
         try:

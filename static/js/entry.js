@@ -302,17 +302,7 @@
     input.addEventListener("keydown", function (event) { cellKeyDown(input, event); });
   });
 
-  /* Ctrl+S (Cmd+S on a Mac) saves the grid, as in Excel, instead of opening the browser's
-     "save page as" dialog. */
-  var saveButton = document.getElementById("save");
-
-  document.addEventListener("keydown", function (event) {
-    // Chrome's autofill sends keydown events without a key.
-    var key = (event.key || "").toLowerCase();
-    if (!(event.ctrlKey || event.metaKey) || event.altKey || key !== "s") return;
-    event.preventDefault();
-    if (saveButton && !event.repeat) form.requestSubmit(saveButton);
-  });
+  window.formKeys.saveOnCtrlS(form, document.getElementById("save"));
 
   /* After a save that refused cells, the first of them gets the focus, and the status bar a
      button to the next one: with 40 units and more a refused cell is rarely on screen. */

@@ -31,7 +31,7 @@ ADJUSTMENTS = "/entry/adjustments/?cycle={cycle}"
 
 def test_leaving_typed_vote_counts_asks_and_saving_them_does_not(page, admin_on):
     admin_on(VOTES)
-    page.locator(".vote-table input[type=number]").first.fill("31")
+    page.locator(".vote-table input[inputmode=numeric]").first.fill("31")
     asked = dialogs(page)
     page.get_by_role("link", name="指标数据").click()
     page.wait_for_timeout(300)
@@ -49,7 +49,7 @@ def test_the_unit_picker_of_the_votes_asks_and_shows_the_unit_again_when_staying
     unit = page.locator("select[name=unit]")
     shown = unit.input_value()
     other = unit.locator("option").nth(1).get_attribute("value")
-    page.locator(".vote-table input[type=number]").first.fill("31")
+    page.locator(".vote-table input[inputmode=numeric]").first.fill("31")
     asked = dialogs(page)
     unit.select_option(other)
     page.wait_for_timeout(300)

@@ -91,3 +91,12 @@ def english(client):
     """The client reads the pages in English, as the language switch makes it."""
     client.cookies["django_language"] = "en"
     return client
+
+
+@pytest.fixture
+def votes_url(client, open_cycle, scorer, unit, make_indicator):
+    """The votes page of an evaluation indicator E1 and `unit`, the scorer logged in."""
+    evaluation = make_indicator("E1", 50, method="evaluation")
+    evaluation.owners.add(scorer)
+    client.force_login(scorer)
+    return f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator={evaluation.pk}&unit={unit.pk}"

@@ -86,6 +86,10 @@ CASES = {
         _set("votes", 1, 3, "ZZ"),
         ("votes", 3, "D", "未知的测评群体代码“ZZ”"),
     ),
+    "vote count with a decimal comma": (
+        _set("votes", 1, 5, "1,5"),
+        ("votes", 3, "F", "“1,5”不是整数：逗号只能用来分隔千位，如 1,234"),
+    ),
     "duplicate code": (
         _append("rater_groups", ["LD", "区领导班子", 0.1]),
         ("rater_groups", 4, "A", "与第 2 行重复"),
