@@ -4,13 +4,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cadre.validators import validate_code
+from cadre.fields import CodeField
 
 
 class UnitCategory(models.Model):
     """A category of leadership teams; ranking and grading always happen within one (分类考核)."""
 
-    code = models.CharField(_("代码"), max_length=32, unique=True, validators=[validate_code])
+    code = CodeField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -26,7 +26,7 @@ class UnitCategory(models.Model):
 class Unit(models.Model):
     """A leadership team under assessment (考核单位 / 领导班子): a town, street or department."""
 
-    code = models.CharField(_("代码"), max_length=32, unique=True, validators=[validate_code])
+    code = CodeField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=128)
     category = models.ForeignKey(
         UnitCategory, on_delete=models.PROTECT, related_name="units", verbose_name=_("类别")
@@ -61,7 +61,7 @@ class Official(models.Model):
         MALE = "M", _("男")
         FEMALE = "F", _("女")
 
-    code = models.CharField(_("代码"), max_length=32, unique=True, validators=[validate_code])
+    code = CodeField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("姓名"), max_length=64)
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="officials", verbose_name=_("所在单位")

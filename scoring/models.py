@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from cadre.fields import CodeField
 from cadre.models import Official, Unit, UnitCategory
-from cadre.validators import validate_code
 
 POINTS = {"max_digits": 10, "decimal_places": 2}
 # The scoring service reads a figure as a 64-bit integer of ten-thousandths, which holds a
@@ -238,7 +238,7 @@ class Indicator(models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("考核周期")
     )
-    code = models.CharField(_("代码"), max_length=32, validators=[validate_code])
+    code = CodeField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=200)
     parent = models.ForeignKey(
         "self",
@@ -396,7 +396,7 @@ class RaterGroup(models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="rater_groups", verbose_name=_("考核周期")
     )
-    code = models.CharField(_("代码"), max_length=32, validators=[validate_code])
+    code = CodeField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=64)
     weight = models.DecimalField(_("权重"), **SHARE)
 

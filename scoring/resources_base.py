@@ -14,6 +14,8 @@ from import_export import resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Error, Result
 
+from cadre.fields import CodeField
+from cadre.validators import code_normalise
 from scoring.services.cells import (
     CellError,
     cell_bool,
@@ -35,6 +37,14 @@ class YesNoWidget(widgets.BooleanWidget):
             return cell_bool(value)
         except CellError as error:
             raise ValueError(str(error)) from None
+
+
+class CodeTextWidget(widgets.CharWidget):
+    """A code cell read as codes are stored (code_normalise): ＺＪ０１ in a file is the row
+    coded ZJ01, matched to it and written so, not a second row beside it."""
+
+    def clean(self, value, row=None, **kwargs):
+        return code_normalise(super().clean(value, row, **kwargs))
 
 
 class ColumnsMissing(ValueError):
@@ -75,6 +85,8 @@ class SafeResource(resources.ModelResource):
     def widget_from_django_field(cls, f, default=widgets.Widget):
         if isinstance(f, models.BooleanField):
             return YesNoWidget
+        if isinstance(f, CodeField):
+            return CodeTextWidget
         return super().widget_from_django_field(f, default)
 
     def export_field(self, field, instance, **kwargs):

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cadre.validators import validate_code
+from cadre.fields import CodeField
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 SCORE = {"max_digits": 6, "decimal_places": 2}
@@ -20,7 +20,7 @@ FIRST_TALENT_YEAR = 2000
 class Programme(models.Model):
     """A talent programme or tier (院士, 千人计划, 硕博及高技能人才…); admins extend the table."""
 
-    code = models.CharField(_("代码"), max_length=32, unique=True, validators=[validate_code])
+    code = CodeField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("层次"), max_length=32, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -427,7 +427,7 @@ class StarNode(models.Model):
         related_name="children",
         verbose_name=_("上级"),
     )
-    code = models.CharField(_("代码"), max_length=32, validators=[validate_code])
+    code = CodeField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=128)
     level = models.CharField(_("层级"), max_length=16, choices=StarLevel)
     stars = models.PositiveSmallIntegerField(_("记录星级"), default=0)

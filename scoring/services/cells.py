@@ -6,7 +6,6 @@ exactly where what cannot be is: sheet, row and column, all problems at once.
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
+from cadre.validators import text_fold
 from scoring.models import Period
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "是", "对", "√"}
@@ -102,13 +102,9 @@ def cell_text(raw) -> str:
 @lru_cache(maxsize=65536)
 def _text_clean(text: str) -> str:
     # Cached: a sheet repeats the same codes on every row, and NFKC dominates reading time.
-    text = unicodedata.normalize("NFKC", text)
-    if not text.isascii():
-        # Format characters (Unicode category Cf: zero-width spaces and joiners, the word joiner,
-        # the BOM a CSV's first header keeps) come with text pasted from web pages and Word.
-        # NFKC keeps them and Excel does not show them: ZJ01 with one is not a code.
-        text = "".join(char for char in text if unicodedata.category(char) != "Cf")
-    return " ".join(text.split())
+    # Folded as codes are stored (cadre.validators.code_normalise): ＺＪ０１ in a sheet names
+    # the unit saved as ＺＪ０１ in a form.
+    return " ".join(text_fold(text).split())
 
 
 def header_key(raw) -> str:

@@ -1,0 +1,45 @@
+"""Model fields every app's models share."""
+
+from django.db import models
+
+from cadre.validators import code_normalise, code_problem, validate_code
+
+
+class CodeField(models.CharField):
+    """The code of a unit, category, official, indicator, rater group, programme or star node:
+    stored folded to half-width and stripped (code_normalise), whichever path saves it (a form,
+    the admin, an import, bulk writes, an update), and looked up the same way, so that ＺＪ０１
+    typed anywhere is ZJ01, the code every spreadsheet reads."""
+
+    default_validators = [validate_code]
+
+    def to_python(self, value):
+        # CharField.get_prep_value goes through here too: saves, bulk writes and lookups.
+        return code_normalise(super().to_python(value))
+
+    def pre_save(self, model_instance, add):
+        code = code_normalise(super().pre_save(model_instance, add))
+        setattr(model_instance, self.attname, code)
+        return code
+
+
+def codes_normalise_stored(*, model, scope: tuple[str, ...] = ()) -> list[str]:
+    """Store folded (code_normalise) the codes of `model`, a migration's model, saved before
+    codes were folded; return the codes left as they were, whose folded code another row of
+    the same `scope` (the fields a code is unique within: the cycle, the tree) already has,
+    or that folding would make no valid code."""
+    longest = model._meta.get_field("code").max_length
+    rows = list(model.objects.values_list("pk", "code", *scope))
+    taken = {(tuple(where), code) for _pk, code, *where in rows}
+    left = []
+    for pk, code, *where in rows:
+        folded = code_normalise(code)
+        if folded == code:
+            continue
+        key = (tuple(where), folded)
+        if key in taken or code_problem(folded) or len(folded) > longest:
+            left.append(code)
+            continue
+        taken.add(key)
+        model.objects.filter(pk=pk).update(code=folded)
+    return left
