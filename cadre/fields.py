@@ -1,6 +1,8 @@
 """Model fields every app's models share."""
 
-from django.db import models
+import logging
+
+from django.db import migrations, models
 
 from cadre.validators import code_normalise, code_problem, validate_code
 
@@ -43,3 +45,24 @@ def codes_normalise_stored(*, model, scope: tuple[str, ...] = ()) -> list[str]:
         taken.add(key)
         model.objects.filter(pk=pk).update(code=folded)
     return left
+
+
+def codes_fold_operation(
+    app_label: str, coded: tuple[tuple[str, tuple[str, ...]], ...]
+) -> migrations.RunPython:
+    """Return the migration operation that folds the stored codes of the app's models, given
+    as (model name, the fields its code is unique within), naming in the log those left as
+    they were for the 考核办 to merge."""
+
+    def fold(apps, schema_editor):
+        for name, scope in coded:
+            left = codes_normalise_stored(model=apps.get_model(app_label, name), scope=scope)
+            if left:
+                logging.getLogger("cadre.codes").warning(
+                    "%s: codes left as they were, their half-width form being taken or no "
+                    "valid code: %s",
+                    name,
+                    ", ".join(left),
+                )
+
+    return migrations.RunPython(fold, migrations.RunPython.noop)

@@ -101,16 +101,24 @@ def star_tree(db):
     return StarTree.objects.create(name="星级树", year=2026)
 
 
-@pytest.mark.django_db
-def test_the_star_tree_import_names_the_row_of_a_bad_code(star_tree):
+def star_upload(*rows) -> io.BytesIO:
+    """A star tree's sheet 星级 with the rows (代码, 名称, 层级, 上级, 记录星级), as .xlsx."""
     book = Workbook()
     book.active.title = "星级"
     book.active.append(["代码", "名称", "层级", "上级", "记录星级"])
-    book.active.append(["C1", "站前社区党委", "社区党委", "", 10])
-    book.active.append(["C1/B1", "第一党支部", "党支部", "C1", 10])
+    for row in rows:
+        book.active.append(row)
     upload = io.BytesIO()
     book.save(upload)
     upload.seek(0)
+    return upload
+
+
+@pytest.mark.django_db
+def test_the_star_tree_import_names_the_row_of_a_bad_code(star_tree):
+    upload = star_upload(
+        ["C1", "站前社区党委", "社区党委", "", 10], ["C1/B1", "第一党支部", "党支部", "C1", 10]
+    )
     with pytest.raises(ValidationError) as error:
         star_tree_import(tree=star_tree, upload=upload)
     assert len(error.value.messages) == 1

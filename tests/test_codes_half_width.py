@@ -21,7 +21,7 @@ from talent.models import StarNode, StarTree
 from talent.services.star_xlsx import star_tree_import
 from tests.entry.conftest import user_with_role
 from tests.test_admin_imports import confirm, preview, xlsx
-from tests.test_codes import CODED_MODELS
+from tests.test_codes import CODED_MODELS, star_upload
 from tests.workbook.conftest import import_bytes, small_cycle_sheets
 from tests.workbook.conftest import xlsx as workbook_xlsx
 
@@ -84,13 +84,10 @@ def test_the_workbook_import_stores_full_width_codes_half_width():
 
 def test_the_star_tree_import_stores_full_width_codes_half_width():
     tree = StarTree.objects.create(name="星级树", year=2026)
-    book = Workbook()
-    book.active.append(["代码", "名称", "层级", "上级", "记录星级"])
-    book.active.append(["Ｃ１", "站前社区党委", "社区党委", "", 10])
-    book.active.append(["Ｃ１-Ｂ１", "第一党支部", "党支部", "Ｃ１", 10])
-    upload = io.BytesIO()
-    book.save(upload)
-    upload.seek(0)
+    upload = star_upload(
+        ["Ｃ１", "站前社区党委", "社区党委", "", 10],
+        ["Ｃ１-Ｂ１", "第一党支部", "党支部", "Ｃ１", 10],
+    )
     star_tree_import(tree=tree, upload=upload)
     assert sorted(StarNode.objects.values_list("code", flat=True)) == ["C1", "C1-B1"]
 
@@ -128,8 +125,9 @@ def test_the_migration_folds_codes_stored_full_width_unless_taken(category, capl
     _stored_raw(Unit, twin.pk, "ＺＪ０１")
     _stored_raw(Unit, folded.pk, "ＺＪ０２")
     _stored_raw(UnitCategory, category.pk, "ＺＪ")
-    migration = importlib.import_module("cadre.migrations.0007_codes_half_width")
-    migration.codes_fold(apps, None)
+    migration = importlib.import_module("cadre.migrations.0007_codes_half_width").Migration
+    fold = migration.operations[0]
+    fold.code(apps, None)
     assert dict(Unit.objects.values_list("pk", "code")) == {
         kept.pk: "ZJ01",
         twin.pk: "ＺＪ０１",
