@@ -85,8 +85,15 @@ class Cycle(models.Model):
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Counted when the cycle closes, as nothing changes its values or their verification
+    # until it is opened again: pages showing the count of a locked year then read it here
+    # instead of counting a province's 2 million values on every view. None while open.
+    unverified_at_close = models.PositiveIntegerField(
+        _("关闭时未审核的数据条数"), null=True, blank=True, editable=False
+    )
 
-    history = HistoricalRecords()
+    # The count is derived from the values, not a setting anyone changed.
+    history = HistoricalRecords(excluded_fields=["unverified_at_close"])
 
     class Meta:
         ordering = ["-year"]

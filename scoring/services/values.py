@@ -420,7 +420,15 @@ def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:
 
 
 def values_unverified_count(*, cycle: Cycle) -> int:
-    """Return how many of the cycle's values were reported but not verified yet."""
+    """Return how many of the cycle's values were reported but not verified yet: for a closed
+    or published cycle, the count taken when it was closed (nothing can change it since)."""
+    if cycle.is_locked and cycle.unverified_at_close is not None:
+        return cycle.unverified_at_close
+    return values_unverified_counted(cycle=cycle)
+
+
+def values_unverified_counted(*, cycle: Cycle) -> int:
+    """Count the cycle's values not verified yet (one pass over the cycle's values)."""
     return IndicatorValue.objects.filter(indicator__cycle=cycle, verified_at__isnull=True).count()
 
 
