@@ -169,6 +169,9 @@ X_FRAME_OPTIONS = "DENY"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_FORMATS = [XLSX, ExcelCSV]
+# An admin export of more rows than this is refused, pointing to the list's filters: the
+# export builds every row in Python (a few thousand a second), within the request.
+SCORING_EXPORT_MAX_ROWS = int(os.environ.get("SCORING_EXPORT_MAX_ROWS", 100_000))
 
 # Background work (big uploads) runs through Django's task framework with a database queue,
 # so no extra server is needed: `python manage.py db_worker` processes it.
