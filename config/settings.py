@@ -190,6 +190,8 @@ SCORING_UPLOAD_MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 SCORING_UPLOAD_MAX_RATIO = 200
 # Files with more rows than this are validated in the background with a progress bar.
 SCORING_IMPORT_BACKGROUND_ROWS = int(os.environ.get("SCORING_IMPORT_BACKGROUND_ROWS", 3000))
+# Verifying more values than this at once (审核) runs in the background with a progress bar.
+SCORING_VERIFY_BACKGROUND_VALUES = int(os.environ.get("SCORING_VERIFY_BACKGROUND_VALUES", 20_000))
 
 LOGGING = {
     "version": 1,

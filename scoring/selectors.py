@@ -18,6 +18,7 @@ from scoring.models import (
     Period,
     ResultSnapshot,
     UnitResult,
+    VerificationRun,
     Vote,
 )
 from scoring.services.cells import CellError, cell_decimal
@@ -415,6 +416,12 @@ def unverified_by_indicator(*, cycle: Cycle, period: str) -> QuerySet:
         .filter(unverified__gt=0)
         .order_by("sort_order", "code")
     )
+
+
+def verification_run_latest(*, cycle: Cycle, period: str) -> VerificationRun | None:
+    """Return the latest background verification of the cycle's period, with who asked."""
+    runs = VerificationRun.objects.filter(cycle=cycle, period=period).select_related("requested_by")
+    return runs.first()
 
 
 def cycles_with_gaps() -> list[Cycle]:

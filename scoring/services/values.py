@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -409,14 +409,6 @@ def _values_delete(rows: list[IndicatorValue], *, by, source: str, when) -> None
         )
         # A plain delete() would send a signal, and so write one history row, per row.
         batch._raw_delete(batch.db)
-
-
-def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:
-    """Mark the cycle's unverified values among `values` as verified by `by`; return how many."""
-    cycle_ensure_editable(cycle=cycle)
-    return values.filter(indicator__cycle=cycle, verified_at__isnull=True).update(
-        verified_by=by, verified_at=timezone.now()
-    )
 
 
 def values_unverified_count(*, cycle: Cycle) -> int:
