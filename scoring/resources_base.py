@@ -81,7 +81,7 @@ class SafeResource(resources.ModelResource):
         """One exported row: what import-export does, with each column's field and its
         dehydrate method looked up once per export instead of once per cell (a third of an
         export's time)."""
-        key = tuple(selected_fields) if selected_fields else None
+        key = tuple(selected_fields) if selected_fields else ()
         if getattr(self, "_exported_columns", (None,))[0] != key:
             columns = []
             for field in self.get_export_fields(selected_fields):
