@@ -62,8 +62,7 @@ def rolled_back():
     try:
         with transaction.atomic():
             yield
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            deferred_checks()
             raise RolledBack
     except RolledBack:
         pass
@@ -83,6 +82,15 @@ def statements():
 
     with connection.execute_wrapper(measure):
         yield collected
+
+
+def deferred_checks() -> float:
+    """Run the checks the database defers to COMMIT now; return how long they took."""
+    return timed(lambda: connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE"))
+
+
+def slow_statements(collected, *, over: float, width: int) -> str:
+    return "; ".join(f"{t:.2f} s {sql[:width]}" for t, sql in collected if t > over)
 
 
 def timed(action) -> float:
@@ -148,8 +156,8 @@ def bench_verify(cycle: Cycle, client: Client) -> None:
         verified = IndicatorValue.objects.filter(
             indicator__cycle=cycle, period="Q1", verified_at__isnull=False
         ).count()
-        checks = timed(lambda: connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE"))
-    slow = "; ".join(f"{t:.2f} s {sql[:80]}" for t, sql in collected if t > 0.2)
+        checks = deferred_checks()
+    slow = slow_statements(collected, over=0.2, width=80)
     print(
         f"verify all of Q1 ({count:,} values): request {elapsed:.2f} s "
         f"({len(collected)} queries; slow: {slow or 'none'}), then in the background "
@@ -167,9 +175,9 @@ def bench_publish(cycle: Cycle) -> None:
     with rolled_back():
         with statements() as collected:
             elapsed = timed(lambda: cycle_services.cycle_publish(cycle=cycle, by=by))
-        checks = timed(lambda: connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE"))
+        checks = deferred_checks()
     cycle_services.indicator_tree_problems = tree_problems
-    slow = "; ".join(f"{t:.2f} s {sql[:70]}" for t, sql in collected if t > 0.1)
+    slow = slow_statements(collected, over=0.1, width=70)
     print(
         f"publish the year: {elapsed:.2f} s, {len(collected)} queries "
         f"({sum(t for t, _ in collected):.2f} s in them), deferred checks {checks:.2f} s; "
@@ -270,8 +278,8 @@ def bench_save(cycle: Cycle) -> None:
                     cycle=cycle, cells=cells, by=by, source=SOURCE_ENTRY, blank_clears=True
                 )
             )
-        checks = timed(lambda: connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE"))
-    slow = "; ".join(f"{t:.2f} s {sql[:70]}" for t, sql in collected if t > 0.1)
+        checks = deferred_checks()
+    slow = slow_statements(collected, over=0.1, width=70)
     print(
         f"grid save of {len(cells):,} changed cells: {elapsed:.2f} s, {len(collected)} queries "
         f"({sum(t for t, _ in collected):.2f} s in them), deferred checks {checks:.2f} s; "
