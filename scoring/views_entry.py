@@ -32,7 +32,6 @@ from scoring.forms import (
 from scoring.models import (
     Cycle,
     Indicator,
-    IndicatorValue,
     Period,
     RaterGroup,
 )
@@ -57,6 +56,7 @@ from scoring.selectors import (
     units_applicable,
     units_by_ids,
     unverified_by_indicator,
+    verification_run_latest,
 )
 from scoring.services import cycles as cycle_services
 from scoring.services.evaluations import (
@@ -74,8 +74,8 @@ from scoring.services.values import (
     CycleLockedError,
     values_save,
     values_unverified_count,
-    values_verify,
 )
+from scoring.services.verification import VerificationRefused, values_verify_request
 
 CELL_NAME = re.compile(r"^c-(\d+)-(\d+)-(\d+)$")
 # A unit's history runs to hundreds of changes a year: shown a page at a time.
@@ -671,7 +671,8 @@ def _history_indicator_picked(request, indicators):
 
 @role_required(ADMIN)
 def verify(request):
-    """Admins mark reported values verified, an indicator at a time or all at once."""
+    """Admins mark reported values verified, an indicator at a time or all at once (many
+    values in the background, the page showing how far it has come)."""
     cycle, period, cycles = _cycle_and_period(request)
     if request.method == "POST":
         # Ids that are no number, or of another cycle's indicators, select nothing.
@@ -681,19 +682,26 @@ def verify(request):
         if not picked:
             messages.warning(request, _("请至少勾选一项指标。"))
             return redirect(_here("entry:verify", cycle, period))
-        values = IndicatorValue.objects.filter(
-            period=period, indicator__cycle=cycle, indicator_id__in=picked
-        )
         try:
-            count = values_verify(cycle=cycle, values=values, by=request.user)
-        except CycleLockedError as error:
+            outcome = values_verify_request(
+                cycle=cycle, period=period, indicator_ids=picked, by=request.user
+            )
+        except (CycleLockedError, VerificationRefused) as error:
             messages.error(request, str(error))
         else:
-            if count:
+            if outcome.run:
+                messages.info(
+                    request,
+                    _("%(count)s 项数据较多，正在后台审核，进度见下方。")
+                    % {"count": intcomma(outcome.run.total)},
+                )
+            elif outcome.verified:
                 messages.success(
                     request,
-                    ngettext("已审核 %(count)s 项数据。", "已审核 %(count)s 项数据。", count)
-                    % {"count": intcomma(count)},
+                    ngettext(
+                        "已审核 %(count)s 项数据。", "已审核 %(count)s 项数据。", outcome.verified
+                    )
+                    % {"count": intcomma(outcome.verified)},
                 )
             else:
                 messages.info(request, _("所选指标没有待审核的数据。"))
@@ -703,4 +711,5 @@ def verify(request):
     # What ticking them all would verify, said before it is done.
     context["unverified_listed"] = sum(i.unverified for i in context["indicators"])
     context["unverified"] = values_unverified_count(cycle=cycle)
+    context["run"] = verification_run_latest(cycle=cycle, period=period)
     return render(request, "entry/verify.html", context)

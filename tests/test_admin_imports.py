@@ -187,6 +187,33 @@ def test_a_csv_export_opens_in_excel_with_chinese_and_numbers_intact(admin_clien
     assert ",-3.00," in exported.decode("utf-8-sig")
 
 
+def test_an_export_too_big_for_a_request_is_refused_pointing_to_the_filters(
+    admin_client, units, cycle, settings
+):
+    settings.SCORING_EXPORT_MAX_ROWS = 2
+    for period, points in [("Q1", 1), ("Q1", 2), ("Q2", 3)]:
+        Adjustment.objects.create(
+            cycle=cycle,
+            unit=units,
+            period=period,
+            points=points,
+            reason=f"原因{points}",
+            approved_by="区委",
+        )
+    response = admin_client.post(
+        "/admin/scoring/adjustment/export/",
+        {"format": CSV, "resource": "0", "adjustmentresource_points": "on"},
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "要导出的记录有 3 条，超过一次导出的上限 2 条。请先在列表右侧筛选" in (
+        response.content.decode()
+    )
+    # The list filtered to fewer rows is exported.
+    exported = export(admin_client, "scoring/adjustment", CSV, query="?period__exact=Q1")
+    _header, *rows = exported.decode("utf-8-sig").splitlines()
+    assert len(rows) == 2 and all(",Q1," in row for row in rows)
+
+
 def test_a_csv_saved_by_chinese_excel_in_gbk_imports(admin_client, units):
     data = "code,name,category\r\nZJ03,西城街道,ZJ\r\n".encode("gbk")
     _page, context = preview(admin_client, "cadre/unit", data, CSV, name="units.csv")

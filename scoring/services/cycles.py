@@ -4,6 +4,8 @@ Every move is recorded in the cycle's history (who, when, old and new state, and
 for a reopening). Publishing freezes the results in a ResultSnapshot.
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -21,7 +23,11 @@ from scoring.models import (
 from scoring.services.compute import following_year_flags_refresh
 from scoring.services.refresh import results_refresh_all
 from scoring.services.tree import indicator_tree_problems
-from scoring.services.values import NOTE_REOPEN_PREFIX, SOURCE_CYCLES
+from scoring.services.values import (
+    NOTE_REOPEN_PREFIX,
+    SOURCE_CYCLES,
+    values_unverified_counted,
+)
 
 State = Cycle.State
 # The fields of a cycle that are settings of the scoring rules, kept with a snapshot.
@@ -38,6 +44,20 @@ TREE_COPIED_FIELDS = [
     for field in Indicator._meta.concrete_fields
     if field.name not in {"id", "cycle", "parent"}
 ]
+# What a publication keeps of each result: its key in the snapshot, and the column it is read
+# from. Points are kept as text, as written.
+FROZEN_RESULT_COLUMNS = {
+    "unit": "unit__code",
+    "unit_name": "unit__name",
+    "category": "category__code",
+    "period": "period",
+    "total": "total",
+    "rank": "rank",
+    "grade": "grade",
+    "vetoed": "vetoed",
+    "bonus": "bonus",
+    "adjustment": "adjustment",
+}
 # A cycle made from another one's copy: this, then the source year, in the new cycle's history.
 NOTE_CREATED_FROM_PREFIX = "以模板新建，模板年度："
 
@@ -69,10 +89,14 @@ def _cycle_move(
         problems = indicator_tree_problems(cycle=cycle)
         if problems:
             raise CycleStateError(tree_broken % {"cycle": cycle, "problems": " ".join(problems)})
+    if to == State.CLOSED:
+        cycle.unverified_at_close = values_unverified_counted(cycle=cycle)
+    elif to in (State.DRAFT, State.OPEN):
+        cycle.unverified_at_close = None
     cycle.state = to
     cycle._history_user = by
     cycle._change_reason = f"{SOURCE_CYCLES}：{note}" if note else SOURCE_CYCLES
-    cycle.save(update_fields=["state", "updated_at"])
+    cycle.save(update_fields=["state", "unverified_at_close", "updated_at"])
     # The following year's 重点调整 flags compare with this year only once it is final.
     following_year_flags_refresh(cycle=cycle)
     return cycle
@@ -185,19 +209,13 @@ def _settings_frozen(*, cycle: Cycle) -> dict:
 
 
 def _results_frozen(*, cycle: Cycle) -> list[dict]:
-    rows = UnitResult.objects.filter(cycle=cycle).select_related("unit", "category")
+    """The cycle's results as published, read as plain columns: loading them as models (with
+    every indicator's points) took a province's 25,000 results 4 s."""
+    rows = UnitResult.objects.filter(cycle=cycle).values_list(*FROZEN_RESULT_COLUMNS.values())
     return [
         {
-            "unit": row.unit.code,
-            "unit_name": row.unit.name,
-            "category": row.category.code,
-            "period": row.period,
-            "total": str(row.total),
-            "rank": row.rank,
-            "grade": row.grade,
-            "vetoed": row.vetoed,
-            "bonus": str(row.bonus),
-            "adjustment": str(row.adjustment),
+            key: str(cell) if isinstance(cell, Decimal) else cell
+            for key, cell in zip(FROZEN_RESULT_COLUMNS, row, strict=True)
         }
         for row in rows
     ]

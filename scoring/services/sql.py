@@ -9,6 +9,8 @@ from itertools import repeat
 
 import numpy as np
 from django.db import connection
+from django.db.models import CharField, DateTimeField, IntegerField, QuerySet, Value
+from django.utils import timezone
 
 # A binary COPY's signature, flags and header extension length; its trailer.
 COPY_HEADER, COPY_TRAILER = 19, 2
@@ -94,3 +96,35 @@ def _copy(cursor, statement: str, buffer) -> None:
     logged = getattr(cursor, "debug_sql", None)
     with logged(statement) if logged else nullcontext():
         cursor.cursor.copy_expert(statement, buffer)
+
+
+def history_copy(*, queryset: QuerySet, history_type: str, reason: str, by) -> int:
+    """Write one django-simple-history row per row of the queryset, in one INSERT … SELECT.
+
+    What simple_history's bulk helpers do row by row in Python, the database does at once:
+    at a million values that is minutes saved. Returns the number of history rows written.
+    """
+    history = queryset.model.history.model
+    tracked = [column.attname for column in history.tracked_fields]
+    select = (
+        queryset.order_by()
+        .annotate(
+            history_date_=Value(timezone.now(), output_field=DateTimeField()),
+            history_change_reason_=Value(reason, output_field=CharField()),
+            history_type_=Value(history_type, output_field=CharField()),
+            history_user_id_=Value(getattr(by, "pk", None), output_field=IntegerField()),
+        )
+        .values_list(
+            *tracked, "history_date_", "history_change_reason_", "history_type_", "history_user_id_"
+        )
+    )
+    sql, params = select.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = [history._meta.get_field(name).column for name in tracked]
+    columns += ["history_date", "history_change_reason", "history_type", "history_user_id"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))}) {sql}",
+            params,
+        )
+        return cursor.rowcount

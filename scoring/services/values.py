@@ -11,18 +11,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from cadre.models import Unit
 from cadre.roles import ADMIN, user_has_role
 from scoring.models import Cycle, Indicator, IndicatorValue, Period
 from scoring.services.cells import CellError, cell_decimal, decimal_fit_problem, decimal_plain
 from scoring.services.refresh import results_refresh_for_changes
+from scoring.services.sql import history_copy
 
 
 class CycleLockedError(Exception):
@@ -359,22 +359,38 @@ def values_save(
         if creates:
             bulk_create_with_history(creates, IndicatorValue, **history)
         if updates:
-            # What every changed row gets alike is one UPDATE; only the values differ per row.
-            for start in range(0, len(updates), BATCH_SIZE):
-                batch = updates[start : start + BATCH_SIZE]
-                IndicatorValue.objects.filter(pk__in=[row.pk for row in batch]).update(
-                    version=F("version") + 1,
-                    entered_by=by,
-                    updated_at=now,
-                    verified_by=None,
-                    verified_at=None,
-                )
-            bulk_update_with_history(updates, IndicatorValue, ["value"], **history)
+            _values_update(updates, by=by, when=now, source=source)
         if deletes:
             _values_delete(deletes, by=by, source=source, when=now)
         report.created, report.updated, report.deleted = len(creates), len(updates), len(deletes)
         results_refresh_for_changes(cycle=cycle, changes=changed)
     return report
+
+
+def _values_update(rows: list[IndicatorValue], *, by, when, source: str) -> None:
+    """Store the rows' new values, a new version, who and when, and clear their verification
+    (a changed value is checked again): one UPDATE … FROM the list of (id, value) per batch,
+    and its history rows with one INSERT … SELECT. Django's bulk_update writes a CASE WHEN
+    per row, and simple_history builds a history model per row: for a pasted block of 5,000
+    cells that took 8–10 s against 1–1.5 s."""
+    table = connection.ops.quote_name(IndicatorValue._meta.db_table)
+    for start in range(0, len(rows), BATCH_SIZE):
+        batch = rows[start : start + BATCH_SIZE]
+        listed = ", ".join(["(%s, %s)"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH changed (id, value) AS (VALUES {listed}) "
+                f"UPDATE {table} SET value = changed.value, version = {table}.version + 1, "
+                f"entered_by_id = %s, updated_at = %s, verified_by_id = NULL, "
+                f"verified_at = NULL FROM changed WHERE {table}.id = changed.id",
+                [
+                    *(cell for row in batch for cell in (row.pk, row.value)),
+                    by.pk if by else None,
+                    connection.ops.adapt_datetimefield_value(when),
+                ],
+            )
+        changed = IndicatorValue.objects.filter(pk__in=[row.pk for row in batch])
+        history_copy(queryset=changed, history_type="~", reason=source, by=by)
 
 
 def _conflict(row: IndicatorValue) -> CellConflict:
@@ -411,16 +427,16 @@ def _values_delete(rows: list[IndicatorValue], *, by, source: str, when) -> None
         batch._raw_delete(batch.db)
 
 
-def values_verify(*, cycle: Cycle, values: QuerySet, by) -> int:
-    """Mark the cycle's unverified values among `values` as verified by `by`; return how many."""
-    cycle_ensure_editable(cycle=cycle)
-    return values.filter(indicator__cycle=cycle, verified_at__isnull=True).update(
-        verified_by=by, verified_at=timezone.now()
-    )
-
-
 def values_unverified_count(*, cycle: Cycle) -> int:
-    """Return how many of the cycle's values were reported but not verified yet."""
+    """Return how many of the cycle's values were reported but not verified yet: for a closed
+    or published cycle, the count taken when it was closed (nothing can change it since)."""
+    if cycle.is_locked and cycle.unverified_at_close is not None:
+        return cycle.unverified_at_close
+    return values_unverified_counted(cycle=cycle)
+
+
+def values_unverified_counted(*, cycle: Cycle) -> int:
+    """Count the cycle's values not verified yet (one pass over the cycle's values)."""
     return IndicatorValue.objects.filter(indicator__cycle=cycle, verified_at__isnull=True).count()
 
 

@@ -17,13 +17,9 @@ from xml.etree import ElementTree
 
 from django.db import connection, transaction
 from django.db.models import (
-    CharField,
-    DateTimeField,
-    IntegerField,
     Max,
     Model,
     QuerySet,
-    Value,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,7 +64,7 @@ from scoring.services.cells import (
 )
 from scoring.services.excel_errors import excel_errors_place, excel_errors_read
 from scoring.services.refresh import results_refresh_all
-from scoring.services.sql import table_name
+from scoring.services.sql import history_copy, table_name
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
 from scoring.services.values import (
     CycleLockedError,
@@ -989,38 +985,6 @@ def _inputs_with_history(cycle: Cycle) -> list[QuerySet]:
         Vote.objects.filter(indicator__cycle=cycle),
         Adjustment.objects.filter(cycle=cycle),
     ]
-
-
-def history_copy(*, queryset: QuerySet, history_type: str, reason: str, by) -> int:
-    """Write one django-simple-history row per row of the queryset, in one INSERT … SELECT.
-
-    What simple_history's bulk helpers do row by row in Python, the database does at once:
-    at a million values that is minutes saved. Returns the number of history rows written.
-    """
-    history = queryset.model.history.model
-    tracked = [column.attname for column in history.tracked_fields]
-    select = (
-        queryset.order_by()
-        .annotate(
-            history_date_=Value(timezone.now(), output_field=DateTimeField()),
-            history_change_reason_=Value(reason, output_field=CharField()),
-            history_type_=Value(history_type, output_field=CharField()),
-            history_user_id_=Value(getattr(by, "pk", None), output_field=IntegerField()),
-        )
-        .values_list(
-            *tracked, "history_date_", "history_change_reason_", "history_type_", "history_user_id_"
-        )
-    )
-    sql, params = select.query.sql_with_params()
-    quote = connection.ops.quote_name
-    columns = [history._meta.get_field(name).column for name in tracked]
-    columns += ["history_date", "history_change_reason", "history_type", "history_user_id"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))}) {sql}",
-            params,
-        )
-        return cursor.rowcount
 
 
 def _bulk_create(model: type[Model], instances: Iterable[Model]) -> int:

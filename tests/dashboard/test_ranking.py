@@ -3,10 +3,14 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cadre import roles
 from scoring.models import Cycle, IndicatorValue, Period, UnitResult
-from tests.dashboard.factories import embedded_charts, results_store
+from scoring.services.cycles import cycle_close
+from tests.dashboard.factories import embedded_charts, results_store, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +192,18 @@ def test_the_unverified_count_is_grouped_by_thousands_in_english(
     leader_client.cookies["django_language"] = "en"
     page = leader_client.get("/dashboard/").content.decode()
     assert "6,224 values of this cycle are not yet verified by the assessment office." in page
+
+
+def test_a_closed_years_page_shows_the_unverified_count_taken_at_its_close(
+    leader_client, stored_year, town_units
+):
+    indicator = stored_year.indicators.exclude(method="").first()
+    for unit in town_units[:3]:
+        IndicatorValue.objects.create(indicator=indicator, unit=unit, period="Q1", value=5)
+    Cycle.objects.filter(pk=stored_year.pk).update(state=Cycle.State.OPEN)
+    cycle_close(cycle=stored_year, by=user_with_role("kaoheban", roles.ADMIN))
+    with CaptureQueriesContext(connection) as queries:
+        page = leader_client.get("/dashboard/").content.decode()
+    assert "本周期尚有 3 项数据未经考核办审核。" in page
+    # A province's year holds 2 million values; a locked year's page reads none of them.
+    assert [q["sql"] for q in queries if "scoring_indicatorvalue" in q["sql"]] == []

@@ -182,11 +182,13 @@ def test_the_new_year_copies_settings_rater_groups_and_responsibilities(last_yea
     assert new.state == Cycle.State.DRAFT
     assert str(new) == "2027年度考核"
     new.refresh_from_db()
-    # Every field of a cycle but its identity, state and times is a setting, copied.
+    # Every field of a cycle but its identity, state, times and the count of unverified
+    # values kept at its close is a setting, copied.
+    not_settings = {"id", "year", "name", "state", "created_at", "updated_at"}
     settings = [
         field.attname
         for field in Cycle._meta.concrete_fields
-        if field.name not in {"id", "year", "name", "state", "created_at", "updated_at"}
+        if field.name not in not_settings | {"unverified_at_close"}
     ]
     assert len(settings) == len(SETTING_FIELDS) == 16
     assert {f: getattr(new, f) for f in settings} == {f: getattr(last_year, f) for f in settings}

@@ -4,10 +4,11 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.utils import timezone
 
 from scoring.models import IndicatorValue
 from scoring.services.compute import results_compute
-from scoring.services.cycles import cycle_close
+from scoring.services.cycles import cycle_close, cycle_reopen
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,21 @@ def test_closing_and_publishing_ask_first_and_publishing_names_what_is_left(
     assert publish["confirm"] == (
         "发布后，各单位即可查看 2026年度考核 的结果。仍有 1 项指标缺报、1 项数据未审核。确定发布？"
     )
+
+
+def test_a_closed_cycles_unverified_count_is_the_one_taken_at_its_close_until_reopened(
+    client, open_cycle, admin_user, unit, make_indicator
+):
+    indicator = make_indicator("A1", 1000, frequency="annual")
+    IndicatorValue.objects.create(indicator=indicator, unit=unit, period="Y", value=Decimal(5))
+    cycle = cycle_close(cycle=open_cycle, by=admin_user)
+    assert cycle.unverified_at_close == 1
+    # Nothing in the application changes a closed cycle's values: the pages read the count
+    # kept at its close instead of counting every value again (2 million in a province).
+    IndicatorValue.objects.update(verified_at=timezone.now())
+    client.force_login(admin_user)
+    publish = next(form for form in _cycle_forms(client) if form["actions"] == ["publish"])
+    assert "1 项数据未审核" in publish["confirm"]
+    cycle_reopen(cycle=cycle, by=admin_user, reason="更正")
+    [(listed, _published)] = client.get("/entry/cycles/").context["cycles"]
+    assert (listed.state, listed.unverified) == ("open", 0)

@@ -10,8 +10,8 @@ from scoring.services.values import (
     source_import,
     values_save,
     values_unverified_count,
-    values_verify,
 )
+from scoring.services.verification import values_verify_request
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +148,7 @@ def test_cells_that_do_not_belong_are_refused(setup, make_indicator):
 
 
 def test_a_changed_value_must_be_verified_again(setup, admin_user):
-    cycle, scorer, (town1, town2, _), (points, _other) = setup
+    cycle, scorer, (town1, town2, _), (points, other) = setup
     save(
         cycle,
         scorer,
@@ -158,7 +158,10 @@ def test_a_changed_value_must_be_verified_again(setup, admin_user):
         ],
     )
     assert values_unverified_count(cycle=cycle) == 2
-    assert values_verify(cycle=cycle, values=IndicatorValue.objects.all(), by=admin_user) == 2
+    outcome = values_verify_request(
+        cycle=cycle, period="Q1", indicator_ids=[points.pk, other.pk], by=admin_user
+    )
+    assert outcome.verified == 2
     assert values_unverified_count(cycle=cycle) == 0
     save(cycle, scorer, [CellInput(unit=town1, indicator=points, period="Q1", raw="4", version=1)])
     assert values_unverified_count(cycle=cycle) == 1

@@ -1,11 +1,15 @@
 """The verify page: counts that open the values in the grid, and a question before all of
 them are verified at once."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from scoring.models import IndicatorValue
+from scoring.models import IndicatorValue, VerificationRun
+from scoring.services.cycles import cycle_close
+from scoring.services.verification import verification_run_perform
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +48,74 @@ def test_verifying_every_indicator_asks_first_naming_how_many_values(
     assert 'data-confirm-all="将把本期间全部 6 项未审核的数据标记为已审核。确定？"' in page
     assert "this.setAttribute('data-confirm', this.getAttribute('data-confirm-all'))" in page
     assert "this.removeAttribute('data-confirm')" in page
+
+
+def _verify_all(client, cycle, indicators, follow=True):
+    return client.post(
+        f"/entry/verify/?cycle={cycle.pk}&period=Q1",
+        {"indicator": [indicator.pk for indicator in indicators]},
+        follow=follow,
+    )
+
+
+def test_verifying_many_values_runs_in_the_background_and_says_how_far_it_came(
+    client, open_cycle, admin_user, unverified, settings
+):
+    settings.SCORING_VERIFY_BACKGROUND_VALUES = 5
+    client.force_login(admin_user)
+    # The test settings' task backend runs the task at once; a worker would run it later.
+    page = _verify_all(client, open_cycle, unverified).content.decode()
+    assert "6 项数据较多，正在后台审核，进度见下方。" in page
+    assert "已完成：已审核 6 项。" in page and "kaoheban" in page
+    assert not IndicatorValue.objects.filter(verified_at__isnull=True).exists()
+    assert set(IndicatorValue.objects.values_list("verified_by", flat=True)) == {admin_user.pk}
+
+
+def test_a_background_verification_under_way_shows_its_progress_and_takes_no_second_one(
+    client, open_cycle, admin_user, unverified, settings
+):
+    settings.SCORING_VERIFY_BACKGROUND_VALUES = 5
+    VerificationRun.objects.create(
+        cycle=open_cycle,
+        period="Q1",
+        indicator_ids=[i.pk for i in unverified],
+        requested_by=admin_user,
+        status=VerificationRun.Status.RUNNING,
+        total=6,
+        verified=2,
+    )
+    client.force_login(admin_user)
+    page = _verify_all(client, open_cycle, unverified).content.decode()
+    assert "本期间已有一次审核正在后台进行，请等它完成后再提交。" in page
+    assert '<progress max="6" value="2"' in page
+    assert '<meta http-equiv="refresh" content="3">' in page
+    assert IndicatorValue.objects.filter(verified_at__isnull=True).count() == 6
+
+
+def test_a_background_verification_leaves_values_changed_after_it_was_asked(
+    open_cycle, admin_user, unverified
+):
+    run = VerificationRun.objects.create(
+        cycle=open_cycle, period="Q1", indicator_ids=[i.pk for i in unverified], total=6
+    )
+    asked = timezone.now() - timedelta(minutes=1)
+    VerificationRun.objects.filter(pk=run.pk).update(requested_at=asked)
+    IndicatorValue.objects.update(updated_at=asked - timedelta(minutes=1))
+    changed = IndicatorValue.objects.first()
+    IndicatorValue.objects.filter(pk=changed.pk).update(updated_at=timezone.now())
+    run = verification_run_perform(run=VerificationRun.objects.get(pk=run.pk))
+    assert (run.status, run.verified) == (VerificationRun.Status.DONE, 5)
+    assert list(IndicatorValue.objects.filter(verified_at__isnull=True)) == [changed]
+
+
+def test_a_cycle_closed_during_a_background_verification_stops_it_saying_so(
+    open_cycle, admin_user, unverified
+):
+    run = VerificationRun.objects.create(
+        cycle=open_cycle, period="Q1", indicator_ids=[i.pk for i in unverified], total=6
+    )
+    cycle_close(cycle=open_cycle, by=admin_user)
+    run = verification_run_perform(run=run)
+    assert run.status == VerificationRun.Status.FAILED
+    assert "已关闭，不能再修改任何数据" in run.message
+    assert IndicatorValue.objects.filter(verified_at__isnull=True).count() == 6
