@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0022_cycle_unverified_at_close'),
+        ('scoring', '0023_cycle_unverified_at_close'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

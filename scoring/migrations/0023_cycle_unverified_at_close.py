@@ -15,7 +15,7 @@ def locked_cycles_count(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scoring", "0021_code_validator"),
+        ("scoring", "0022_codes_half_width"),
     ]
 
     operations = [
