@@ -104,8 +104,13 @@ def cycle_open(*, cycle: Cycle, by) -> Cycle:
 
 @transaction.atomic
 def cycle_close(*, cycle: Cycle, by) -> Cycle:
-    """Close an open cycle: from now on nobody can change any of its inputs."""
-    return _cycle_move(cycle=cycle, by=by, allowed_from=(State.OPEN,), to=State.CLOSED)
+    """Close an open cycle: from now on nobody can change any of its inputs, and its results
+    are computed a last time, from its inputs and the master data as they are at the close.
+    Those are the results publishing freezes: later moves of units or officials change
+    nothing in them."""
+    cycle = _cycle_move(cycle=cycle, by=by, allowed_from=(State.OPEN,), to=State.CLOSED)
+    results_refresh_all(cycle=cycle)
+    return cycle
 
 
 @transaction.atomic
@@ -152,7 +157,7 @@ def cycle_results_recompute(*, cycle: Cycle, locked_reason: str | None = None, b
 
 @transaction.atomic
 def cycle_publish(*, cycle: Cycle, by) -> ResultSnapshot:
-    """Publish a closed cycle: compute its results once more and freeze them in a snapshot.
+    """Publish a closed cycle: freeze the results it was closed with in a snapshot.
 
     Refused while the indicator tree breaks a rule (it may have been changed while open):
     published totals must be on the thousand-point scale the units are told about.
@@ -167,7 +172,6 @@ def cycle_publish(*, cycle: Cycle, by) -> ResultSnapshot:
             "%(problems)s"
         ),
     )
-    results_refresh_all(cycle=cycle)
     return ResultSnapshot.objects.create(
         cycle=cycle,
         published_by=by,
