@@ -4,9 +4,9 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from scoring.models import Adjustment, Cycle, Vote
-from scoring.services.cycles import REOPEN_REASON_MAX
-from scoring.services.evaluations import VOTE_COUNT_MAX, WITHDRAW_REASON_MAX
+from scoring.services.evaluations import VOTE_COUNT_MAX
 from scoring.services.indicators import scorer_accounts
+from scoring.services.values import REASON_MAX
 
 
 def _vote_count_field(label):
@@ -70,7 +70,7 @@ class AdjustmentWithdrawForm(forms.Form):
 
     reason = forms.CharField(
         label=_("撤销理由"),
-        max_length=WITHDRAW_REASON_MAX,
+        max_length=REASON_MAX,
         widget=forms.TextInput(attrs={"placeholder": _("撤销理由"), "aria-label": _("撤销理由")}),
     )
 
@@ -88,7 +88,7 @@ class ReopenForm(forms.Form):
 
     reason = forms.CharField(
         label=_("重新开放的理由"),
-        max_length=REOPEN_REASON_MAX,
+        max_length=REASON_MAX,
         widget=forms.TextInput(
             attrs={"placeholder": _("重新开放的理由"), "aria-label": _("重新开放的理由")}
         ),

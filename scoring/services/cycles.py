@@ -21,14 +21,13 @@ from scoring.models import (
 from scoring.services.compute import following_year_flags_refresh
 from scoring.services.refresh import results_refresh_all
 from scoring.services.tree import indicator_tree_problems
-from scoring.services.values import NOTE_REOPEN_PREFIX, SOURCE_CYCLES
+from scoring.services.values import NOTE_REOPEN_PREFIX, SOURCE_CYCLES, reason_cleaned
 
 State = Cycle.State
 # The fields of a cycle that are settings of the scoring rules, kept with a snapshot.
 SETTING_FIELDS = [
     f.name for f in Cycle._meta.get_fields() if getattr(f, "decimal_places", None) is not None
 ]
-REOPEN_REASON_MAX = 80
 # A forced recomputation's note in the cycle's history: this, then the reason as given.
 NOTE_RECOMPUTE_PREFIX = "强制重新计算："
 # Every column of a node that a copy carries over as it is: not its id, nor its cycle and its
@@ -78,17 +77,6 @@ def _cycle_move(
     return cycle
 
 
-def _reason_cleaned(reason: str, *, missing: str) -> str:
-    """The reason on one line, refused with `missing` when blank or when too long to read in
-    the history at a glance."""
-    reason = " ".join(reason.split())
-    if not reason:
-        raise ValidationError(missing)
-    if len(reason) > REOPEN_REASON_MAX:
-        raise ValidationError(_("理由最多 %(max)s 个字，请精简") % {"max": REOPEN_REASON_MAX})
-    return reason
-
-
 @transaction.atomic
 def cycle_open(*, cycle: Cycle, by) -> Cycle:
     """Open a draft cycle for entry, once its indicator tree keeps the rules: scorers would
@@ -116,7 +104,7 @@ def cycle_close(*, cycle: Cycle, by) -> Cycle:
 @transaction.atomic
 def cycle_reopen(*, cycle: Cycle, by, reason: str) -> Cycle:
     """Open a closed or published cycle again, for a reason that is recorded."""
-    reason = _reason_cleaned(reason, missing=_("重新开放必须说明理由"))
+    reason = reason_cleaned(reason, missing=_("重新开放必须说明理由"))
     return _cycle_move(
         cycle=cycle,
         by=by,
@@ -146,7 +134,7 @@ def cycle_results_recompute(*, cycle: Cycle, locked_reason: str | None = None, b
                 )
                 % {"cycle": cycle, "state": cycle.get_state_display()}
             )
-        reason = _reason_cleaned(
+        reason = reason_cleaned(
             locked_reason, missing=_("重新计算已关闭或已发布周期的结果必须说明理由")
         )
         cycle._history_user = by

@@ -126,74 +126,60 @@ CYCLE_HOLDINGS = [
 
 def unit_deletion_refusals(*, units: Iterable[Unit]) -> list[str]:
     """Return, for each unit that holds assessment data, why it cannot be deleted."""
-    return _refusals(
-        rows=units,
-        holdings=UNIT_HOLDINGS,
-        named=lambda unit: _("单位 %(code)s %(name)s") % {"code": unit.code, "name": unit.name},
-        advice=_("不再参加考核的单位请取消“参加考核”。"),
-    )
+    advice = _("不再参加考核的单位请取消“参加考核”。")
+    return _refusals(rows=units, holdings=UNIT_HOLDINGS, kind=_("单位"), advice=advice)
 
 
 def official_deletion_refusals(*, officials: Iterable[Official]) -> list[str]:
     """Return, for each official with a record (growth record, responsibilities, scores), why
     they cannot be deleted."""
-    return _refusals(
-        rows=officials,
-        holdings=OFFICIAL_HOLDINGS,
-        named=lambda official: (
-            _("干部 %(code)s %(name)s") % {"code": official.code, "name": official.name}
-        ),
-        advice=_("不再在职的干部请取消“在职”。"),
-    )
+    advice = _("不再在职的干部请取消“在职”。")
+    return _refusals(rows=officials, holdings=OFFICIAL_HOLDINGS, kind=_("干部"), advice=advice)
 
 
 def category_deletion_refusals(*, categories: Iterable[UnitCategory]) -> list[str]:
     """Return, for each category that has units, results or indicators applying to it, why
     it cannot be deleted (removed from an indicator, it would apply to every category)."""
-    return _refusals(
-        rows=categories,
-        holdings=CATEGORY_HOLDINGS,
-        named=lambda category: (
-            _("单位类别 %(code)s %(name)s") % {"code": category.code, "name": category.name}
-        ),
-        advice=_("不再使用的类别可以保留：没有单位的类别不参加排名。"),
-    )
+    advice = _("不再使用的类别可以保留：没有单位的类别不参加排名。")
+    return _refusals(rows=categories, holdings=CATEGORY_HOLDINGS, kind=_("单位类别"), advice=advice)
 
 
 def rater_group_deletion_refusals(*, rater_groups: Iterable[RaterGroup]) -> list[str]:
     """Return, for each rater group with votes, why it cannot be deleted."""
+    advice = _("如确属误建，请先在“测评票数”中删除这些票数（删除会记入历史）。")
     return _refusals(
-        rows=rater_groups,
-        holdings=RATER_GROUP_HOLDINGS,
-        named=lambda group: (
-            _("测评群体 %(code)s %(name)s") % {"code": group.code, "name": group.name}
-        ),
-        advice=_("如确属误建，请先在“测评票数”中删除这些票数（删除会记入历史）。"),
+        rows=rater_groups, holdings=RATER_GROUP_HOLDINGS, kind=_("测评群体"), advice=advice
     )
 
 
 def cycle_deletion_refusals(*, cycles: Iterable[Cycle]) -> list[str]:
     """Return, for each cycle with entered data or a publication, why it cannot be deleted."""
-    return _refusals(
-        rows=cycles,
-        holdings=CYCLE_HOLDINGS,
-        named=str,
-        advice=_("考核周期的数据是当年考核的记录，须保留。"),
-    )
+    advice = _("考核周期的数据是当年考核的记录，须保留。")
+    return _refusals(rows=cycles, holdings=CYCLE_HOLDINGS, kind=None, advice=advice)
 
 
-def _refusals(*, rows, holdings: list[Holding], named, advice: str) -> list[str]:
+def _refusals(*, rows, holdings: list[Holding], kind: str | None, advice: str) -> list[str]:
+    """One refusal per row that a holding names; a row is named by its kind, code and name
+    ("单位 ZJ01 城关街道"), or as itself without a kind (a cycle)."""
     rows = list(rows)
     held: dict[int, list[tuple[Holding, int, list[int]]]] = {}
     for holding in holdings:
         for pk, count, years in _counted(holding=holding, ids=[row.pk for row in rows]):
             held.setdefault(pk, []).append((holding, count, years))
-    return [
-        _("%(named)s 有 %(data)s，不能删除；%(advice)s")
-        % {"named": named(row), "data": _holdings_told(held[row.pk]), "advice": advice}
-        for row in rows
-        if row.pk in held
-    ]
+    refusals = []
+    for row in rows:
+        if row.pk not in held:
+            continue
+        named = (
+            _("%(kind)s %(code)s %(name)s") % {"kind": kind, "code": row.code, "name": row.name}
+            if kind
+            else str(row)
+        )
+        refusals.append(
+            _("%(named)s 有 %(data)s，不能删除；%(advice)s")
+            % {"named": named, "data": _holdings_told(held[row.pk]), "advice": advice}
+        )
+    return refusals
 
 
 def _counted(*, holding: Holding, ids: list[int]):
