@@ -731,7 +731,7 @@ def verified(request):
     rows = (
         IndicatorValue.objects.filter(indicator=indicator, period=period, verified_at__isnull=False)
         .select_related("unit", "verified_by")
-        .order_by("unit__sort_order", "unit__code")
+        .order_by("unit__category__sort_order", "unit__sort_order", "unit__code")
     )
     page = Paginator(rows, VERIFIED_PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:

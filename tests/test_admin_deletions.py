@@ -48,9 +48,16 @@ def said(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def delete_page(client, obj):
+def delete_page(obj):
     opts = obj._meta
     return f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/delete/"
+
+
+def delete_refused(client, obj) -> list[str]:
+    """Confirm the object's delete page; return what the admin is told, the object kept."""
+    response = client.post(delete_page(obj), {"post": "yes"}, follow=True)
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+    return said(response)
 
 
 def bulk_delete(client, model, objs, *, confirmed=True):
@@ -67,14 +74,14 @@ def bulk_delete(client, model, objs, *, confirmed=True):
 def test_a_unit_with_assessment_data_is_kept_and_the_delete_page_says_which(admin_client, district):
     unit = district["ZJ01"]
     results_before = UnitResult.objects.filter(unit=unit).count()
-    response = admin_client.get(delete_page(admin_client, unit), follow=True)
+    response = admin_client.get(delete_page(unit), follow=True)
     assert said(response) == [UNIT_KEPT]
     assert response.redirect_chain[-1][0] == f"/admin/cadre/unit/{unit.pk}/change/"
-    response = admin_client.post(delete_page(admin_client, unit), {"post": "yes"}, follow=True)
-    assert said(response) == [UNIT_KEPT]
+    assert delete_refused(admin_client, unit) == [UNIT_KEPT]
     assert UnitResult.objects.filter(unit=unit).count() == results_before
     assert IndicatorValue.objects.filter(unit=unit).count() == 8
-    # Every other path: the models refuse it.
+    # Every other path: the models refuse it, its officials gone or not.
+    Official.objects.filter(unit=unit).update(unit=district["ZJ02"])
     with pytest.raises(ProtectedError):
         unit.delete()
 
@@ -96,12 +103,12 @@ def test_a_unit_with_only_a_past_years_results_is_kept_too(admin_client, distric
     Official.objects.filter(unit=unit).update(unit=district["JJ01"])
     IndicatorValue.objects.filter(unit=unit).delete()
     UnitResult.objects.filter(unit=unit, cycle__year=2026).delete()
-    response = admin_client.post(delete_page(admin_client, unit), {"post": "yes"}, follow=True)
-    assert said(response) == [
+    assert delete_refused(admin_client, unit) == [
         "单位 JJ03 单位JJ03 有 2025 年度的 2 条考核结果、1 条干部个人得分，不能删除；"
         "不再参加考核的单位请取消“参加考核”。"
     ]
-    assert Unit.objects.filter(pk=unit.pk).exists()
+    with pytest.raises(ProtectedError):
+        unit.delete()
 
 
 def test_a_unit_created_by_mistake_is_deleted_and_the_open_year_reranked(admin_client, district):
@@ -111,7 +118,7 @@ def test_a_unit_created_by_mistake_is_deleted_and_the_open_year_reranked(admin_c
     mistaken = Unit.objects.get(code="JJ99")
     # Saving it computed its (empty) results in the open year: they hold nothing.
     assert UnitResult.objects.filter(unit=mistaken, cycle__year=2026).exists()
-    response = admin_client.post(delete_page(admin_client, mistaken), {"post": "yes"})
+    response = admin_client.post(delete_page(mistaken), {"post": "yes"})
     assert response.status_code == 302
     assert not Unit.objects.filter(code="JJ99").exists()
     ranks = UnitResult.objects.filter(cycle__year=2026, period="Q1", category=category)
@@ -137,8 +144,7 @@ def test_an_official_with_a_record_is_kept_naming_it(admin_client, district):
     GrowthRecord.objects.create(official=official, date=date(2024, 3, 1), kind="award", title="奖")
     leaf = Indicator.objects.get(cycle__year=2026, code="A1.3")
     Responsibility.objects.create(official=official, indicator=leaf)
-    response = admin_client.post(delete_page(admin_client, official), {"post": "yes"}, follow=True)
-    assert said(response) == [
+    assert delete_refused(admin_client, official) == [
         "干部 ZJ02-01 书记ZJ02 有 1 条成长纪实，2026 年度的 1 项指标责任，"
         "2025 年度的 1 条干部个人得分，不能删除；不再在职的干部请取消“在职”。"
     ]
@@ -160,12 +166,10 @@ def test_an_official_added_by_mistake_is_deleted(admin_client, district):
 
 def test_a_category_with_units_and_indicators_is_kept(admin_client, district):
     category = UnitCategory.objects.get(code="JJ")
-    response = admin_client.post(delete_page(admin_client, category), {"post": "yes"}, follow=True)
-    assert said(response) == [
+    assert delete_refused(admin_client, category) == [
         "单位类别 JJ 经济部门 有 3 个考核单位，2025、2026 年度的 12 条考核结果、"
         "2 个指标以其为适用类别，不能删除；不再使用的类别可以保留：没有单位的类别不参加排名。"
     ]
-    assert UnitCategory.objects.filter(pk=category.pk).exists()
 
 
 def test_a_category_an_indicator_applies_to_is_kept_even_without_units(admin_client, cycle):
@@ -232,8 +236,7 @@ def test_a_cycle_with_data_or_a_publication_is_kept(admin_client, cycle, voted, 
     Adjustment.objects.create(
         cycle=cycle, unit=unit, period="Y", points=Decimal(2), reason="灾害", approved_by="王"
     )
-    response = admin_client.post(delete_page(admin_client, cycle), {"post": "yes"}, follow=True)
-    assert said(response) == [
+    assert delete_refused(admin_client, cycle) == [
         "2026年度考核 有 1 条测评票数、1 条柔性考核调整，不能删除；"
         "考核周期的数据是当年考核的记录，须保留。"
     ]
@@ -252,5 +255,5 @@ def test_a_cycle_with_data_or_a_publication_is_kept(admin_client, cycle, voted, 
 def test_an_empty_draft_cycle_is_deleted(admin_client, make_indicator):
     make_indicator("A1", 1000)
     draft = Cycle.objects.get(year=2026)
-    admin_client.post(delete_page(admin_client, draft), {"post": "yes"})
+    admin_client.post(delete_page(draft), {"post": "yes"})
     assert not Cycle.objects.filter(year=2026).exists()
