@@ -5,11 +5,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from import_export.admin import ImportExportModelAdmin
 
+from cadre.admin_deletion import DataKeptDeletionMixin
 from cadre.admin_export import LocalDateExportMixin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
 from scoring.resources_base import safe_resource_for
+from scoring.services.deletion import (
+    category_deletion_refusals,
+    official_deletion_refusals,
+    unit_deletion_refusals,
+)
 from scoring.services.refresh import results_refresh_unlocked
 
 
@@ -33,14 +39,17 @@ def results_refresh_unlocked_reported(request) -> None:
 
 
 @admin.register(UnitCategory)
-class UnitCategoryAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class UnitCategoryAdmin(DataKeptDeletionMixin, LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [UnitCategoryResource]
     list_display = ["code", "name", "sort_order"]
     search_fields = ["code", "name"]
 
+    def deletion_refusals(self, objs):
+        return category_deletion_refusals(categories=objs)
+
 
 @admin.register(Unit)
-class UnitAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class UnitAdmin(DataKeptDeletionMixin, LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [UnitResource]
     list_display = ["code", "name", "category", "is_active"]
     list_filter = ["category", "is_active"]
@@ -52,6 +61,19 @@ class UnitAdmin(LocalDateExportMixin, ImportExportModelAdmin):
         super().save_model(request, obj, form, change)
         if not change or {"category", "is_active"} & set(form.changed_data):
             results_refresh_unlocked_reported(request)
+
+    def deletion_refusals(self, objs):
+        return unit_deletion_refusals(units=objs)
+
+    # A unit deleted (one created by mistake, holding no data) leaves its category's rankings
+    # and 优秀 quota one unit smaller.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        results_refresh_unlocked_reported(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        results_refresh_unlocked_reported(request)
 
 
 class GrowthRecordInline(admin.TabularInline):
@@ -65,7 +87,7 @@ class GrowthRecordInline(admin.TabularInline):
 
 
 @admin.register(Official)
-class OfficialAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class OfficialAdmin(DataKeptDeletionMixin, LocalDateExportMixin, ImportExportModelAdmin):
     resource_classes = [OfficialResource]
     list_display = ["code", "name", "unit", "role", "position", "rank_level", "in_young_cadre_pool"]
     list_filter = ["role", "in_young_cadre_pool", "unit__category"]
@@ -80,6 +102,9 @@ class OfficialAdmin(LocalDateExportMixin, ImportExportModelAdmin):
         # weight (α), and one no longer in office has none: recompute at once, as for a unit.
         if not change or {"unit", "role", "is_active"} & set(form.changed_data):
             results_refresh_unlocked_reported(request)
+
+    def deletion_refusals(self, objs):
+        return official_deletion_refusals(officials=objs)
 
 
 @admin.register(GrowthRecord)

@@ -107,8 +107,10 @@ class GrowthRecord(models.Model):
         ASSESSMENT = "assessment", _("考核结果")
         OTHER = "other", _("其他")
 
+    # Protected: the record of a career is not deleted with the official (see
+    # scoring.services.deletion, which says so in words).
     official = models.ForeignKey(
-        Official, on_delete=models.CASCADE, related_name="growth_records", verbose_name=_("干部")
+        Official, on_delete=models.PROTECT, related_name="growth_records", verbose_name=_("干部")
     )
     date = models.DateField(_("日期"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind)

@@ -14,13 +14,10 @@ class UnitCategoryResource(BulkResource):
         fields = ["code", "name", "sort_order"]
 
 
-class UnitResource(BulkResource):
-    category = fields.Field("category", "category", CodeWidget(UnitCategory))
-
-    class Meta(BulkResource.Meta):
-        model = Unit
-        import_id_fields = ["code"]
-        fields = ["code", "name", "category", "sort_order", "is_active"]
+class UnlockedResultsRefreshed:
+    """An import that may move units (category, 参加考核) or officials (unit, role, 在职)
+    recomputes the results of the cycles still taking input, as the admin's change form does:
+    once for the whole file, after it is written. Closed and published cycles keep theirs."""
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
@@ -28,7 +25,16 @@ class UnitResource(BulkResource):
             results_refresh_unlocked()
 
 
-class OfficialResource(BulkResource):
+class UnitResource(UnlockedResultsRefreshed, BulkResource):
+    category = fields.Field("category", "category", CodeWidget(UnitCategory))
+
+    class Meta(BulkResource.Meta):
+        model = Unit
+        import_id_fields = ["code"]
+        fields = ["code", "name", "category", "sort_order", "is_active"]
+
+
+class OfficialResource(UnlockedResultsRefreshed, BulkResource):
     unit = fields.Field("unit", "unit", CodeWidget(Unit))
 
     class Meta(BulkResource.Meta):

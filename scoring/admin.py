@@ -4,6 +4,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cadre.admin_deletion import DataKeptDeletionMixin
 from cadre.admin_export import LocalDateExportMixin
 from cadre.models import Unit
 from scoring.forms import IndicatorOwnersForm, account_label
@@ -30,6 +32,7 @@ from scoring.models import (
 from scoring.resources import IndicatorResource, ResponsibilityResource
 from scoring.resources_base import safe_resource_for
 from scoring.services.cycles import cycle_create_from
+from scoring.services.deletion import cycle_deletion_refusals, rater_group_deletion_refusals
 from scoring.services.indicators import (
     indicator_change_validate,
     indicator_owner_choices,
@@ -215,8 +218,25 @@ def tree_problems_warn(request, cycle: Cycle) -> None:
         messages.warning(request, problem)
 
 
+class RaterGroupFormSet(BaseInlineFormSet):
+    """Refuses to delete a rater group with votes, saying so in words before Django's own
+    check would list every vote."""
+
+    def clean(self):
+        deleted = [
+            form.instance
+            for form in self.forms
+            if form.instance.pk is not None and self._should_delete_form(form)
+        ]
+        refusals = rater_group_deletion_refusals(rater_groups=deleted)
+        if refusals:
+            raise ValidationError(refusals)
+        super().clean()
+
+
 class RaterGroupInline(admin.TabularInline):
     model = RaterGroup
+    formset = RaterGroupFormSet
     extra = 0
 
     def has_add_permission(self, request, obj=None):
@@ -230,7 +250,7 @@ class RaterGroupInline(admin.TabularInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(LocalDateExportMixin, LockedCycleAdmin):
+class CycleAdmin(DataKeptDeletionMixin, LocalDateExportMixin, LockedCycleAdmin):
     resource_classes = [safe_resource_for(Cycle)]
     cycle_path = ""
     readonly_fields = ["state"]
@@ -264,6 +284,9 @@ class CycleAdmin(LocalDateExportMixin, LockedCycleAdmin):
 
     def results_refresh_after_delete(self, rows) -> None:
         """A deleted cycle's results are deleted with it: nothing is left to recompute."""
+
+    def deletion_refusals(self, objs):
+        return cycle_deletion_refusals(cycles=objs)
 
     def revert_disabled(self, request, obj=None):
         """The history of a cycle is for reading: restoring a version would move its state back

@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from scoring.models import Adjustment, Cycle, Vote
 from scoring.services.cells import CellError, cell_count
-from scoring.services.cycles import REOPEN_REASON_MAX
-from scoring.services.evaluations import VOTE_COUNT_MAX, WITHDRAW_REASON_MAX
+from scoring.services.evaluations import VOTE_COUNT_MAX
 from scoring.services.indicators import scorer_accounts
+from scoring.services.values import REASON_MAX
 
 
 class VoteCountField(forms.Field):
@@ -91,7 +91,7 @@ class AdjustmentWithdrawForm(forms.Form):
 
     reason = forms.CharField(
         label=_("撤销理由"),
-        max_length=WITHDRAW_REASON_MAX,
+        max_length=REASON_MAX,
         widget=forms.TextInput(attrs={"placeholder": _("撤销理由"), "aria-label": _("撤销理由")}),
     )
 
@@ -109,7 +109,7 @@ class ReopenForm(forms.Form):
 
     reason = forms.CharField(
         label=_("重新开放的理由"),
-        max_length=REOPEN_REASON_MAX,
+        max_length=REASON_MAX,
         widget=forms.TextInput(
             attrs={"placeholder": _("重新开放的理由"), "aria-label": _("重新开放的理由")}
         ),

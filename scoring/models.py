@@ -360,7 +360,7 @@ class Responsibility(models.Model):
     """An official answers for an indicator at their unit (人事对应 / 量化到人)."""
 
     official = models.ForeignKey(
-        Official, on_delete=models.CASCADE, related_name="responsibilities", verbose_name=_("干部")
+        Official, on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("干部")
     )
     indicator = models.ForeignKey(
         Indicator, on_delete=models.CASCADE, related_name="responsibilities", verbose_name=_("指标")
@@ -442,8 +442,10 @@ class IndicatorValue(models.Model):
         verbose_name=_("指标"),
         db_index=False,
     )
+    # Protected, as every input of a unit (votes, adjustments): a unit that was assessed is
+    # kept, and one no longer assessed is marked so (Unit.is_active).
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("单位")
+        Unit, on_delete=models.PROTECT, related_name="indicator_values", verbose_name=_("单位")
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period)
     value = models.DecimalField(_("数值"), **FIGURE)
@@ -538,11 +540,11 @@ class Vote(models.Model):
         Indicator, on_delete=models.PROTECT, related_name="votes", verbose_name=_("指标")
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="votes", verbose_name=_("单位")
+        Unit, on_delete=models.PROTECT, related_name="votes", verbose_name=_("单位")
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period)
     rater_group = models.ForeignKey(
-        RaterGroup, on_delete=models.CASCADE, related_name="votes", verbose_name=_("测评群体")
+        RaterGroup, on_delete=models.PROTECT, related_name="votes", verbose_name=_("测评群体")
     )
     # The four kinds of vote, best first: the count fields here and the cycle's vote_<kind>.
     KINDS = ("excellent", "competent", "basic", "incompetent")
@@ -581,10 +583,10 @@ class Adjustment(models.Model):
     """A documented flexible adjustment (柔性考核) of a unit's total for one period."""
 
     cycle = models.ForeignKey(
-        Cycle, on_delete=models.CASCADE, related_name="adjustments", verbose_name=_("考核周期")
+        Cycle, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("考核周期")
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="adjustments", verbose_name=_("单位")
+        Unit, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("单位")
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period)
     points = models.DecimalField(_("调整分值"), **POINTS)
@@ -635,6 +637,21 @@ class Grade(models.TextChoices):
     POOR = "poor", _("较差")
 
 
+LOCKED_STATES = [Cycle.State.CLOSED, Cycle.State.PUBLISHED]
+
+
+def protect_in_locked_cycles(collector, field, sub_objs, using):
+    """Delete a unit's or an official's results with it while their cycles still take input
+    (they are recomputed from the inputs, and a unit created by mistake has some at once),
+    but never those of a closed or published cycle: they are what that year decided."""
+    locked = list(sub_objs.filter(cycle__state__in=LOCKED_STATES))
+    if locked:
+        raise models.ProtectedError(
+            f"Results of locked cycles are kept: {field.model.__name__}.{field.name}", locked
+        )
+    models.CASCADE(collector, field, sub_objs, using)
+
+
 def derived_cycle_key(*, related_name: str) -> models.ForeignKey:
     """The cycle of a derived result row. Not indexed on its own: the table's unique
     constraint starts with the cycle and serves its lookups, while a second index would cost
@@ -659,7 +676,7 @@ class UnitResult(models.Model):
     cycle = derived_cycle_key(related_name="unit_results")
     unit = models.ForeignKey(
         Unit,
-        on_delete=models.CASCADE,
+        on_delete=protect_in_locked_cycles,
         related_name="results",
         verbose_name=_("单位"),
         **DERIVED_KEY,
@@ -763,7 +780,7 @@ class OfficialScore(models.Model):
     cycle = derived_cycle_key(related_name="official_scores")
     official = models.ForeignKey(
         Official,
-        on_delete=models.CASCADE,
+        on_delete=protect_in_locked_cycles,
         related_name="scores",
         verbose_name=_("干部"),
         **DERIVED_KEY,
@@ -772,7 +789,7 @@ class OfficialScore(models.Model):
     # score at the unit it was computed for, where that unit's liaison reads it.
     unit = models.ForeignKey(
         Unit,
-        on_delete=models.CASCADE,
+        on_delete=protect_in_locked_cycles,
         related_name="official_scores",
         verbose_name=_("单位"),
         db_index=False,
@@ -929,8 +946,9 @@ class ResultSnapshot(models.Model):
     results were computed with.
     """
 
+    # Protected: a publication is the record of what units were told.
     cycle = models.ForeignKey(
-        Cycle, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("考核周期")
+        Cycle, on_delete=models.PROTECT, related_name="snapshots", verbose_name=_("考核周期")
     )
     published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
     published_by = models.ForeignKey(

@@ -407,13 +407,16 @@ def _changes(records, *, key, show, label) -> list[dict]:
     return events
 
 
-def unverified_by_indicator(*, cycle: Cycle, period: str) -> QuerySet:
-    """Return the cycle's indicators with their count of values not yet verified in the period."""
-    unverified = Count("values", filter=Q(values__period=period, values__verified_at__isnull=True))
+def indicators_counting_values(*, cycle: Cycle, period: str, verified: bool) -> QuerySet:
+    """Return the cycle's indicators with their count (`counted`) of values in the period that
+    are verified (or not yet), those that have any."""
+    counted = Count(
+        "values", filter=Q(values__period=period, values__verified_at__isnull=not verified)
+    )
     return (
         Indicator.objects.filter(cycle=cycle, method__in=VALUE_METHODS)
-        .annotate(unverified=unverified)
-        .filter(unverified__gt=0)
+        .annotate(counted=counted)
+        .filter(counted__gt=0)
         .order_by("sort_order", "code")
     )
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("cycles/<int:pk>/move/", views_entry.cycle_move, name="cycle_move"),
     path("units/<str:code>/history/", views_entry.unit_history, name="unit_history"),
     path("verify/", views_entry.verify, name="verify"),
+    path("verify/verified/", views_entry.verified, name="verified"),
 ]

@@ -32,6 +32,7 @@ from scoring.forms import (
 from scoring.models import (
     Cycle,
     Indicator,
+    IndicatorValue,
     Period,
     RaterGroup,
 )
@@ -50,12 +51,13 @@ from scoring.selectors import (
     entry_grid_scope,
     entry_grid_units,
     history_of_unit,
+    indicators_counting_values,
     indicators_writable,
     period_needing_entry,
     units_active,
     units_applicable,
     units_by_ids,
-    unverified_by_indicator,
+    value_text,
     verification_run_latest,
 )
 from scoring.services import cycles as cycle_services
@@ -69,17 +71,21 @@ from scoring.services.evaluations import (
 )
 from scoring.services.tree import cycles_tree_problems
 from scoring.services.values import (
+    REASON_MAX,
     SOURCE_ENTRY,
     CellInput,
     CycleLockedError,
     values_save,
     values_unverified_count,
+    values_unverify,
 )
 from scoring.services.verification import VerificationRefused, values_verify_request
 
 CELL_NAME = re.compile(r"^c-(\d+)-(\d+)-(\d+)$")
 # A unit's history runs to hundreds of changes a year: shown a page at a time.
 HISTORY_PAGE_SIZE = 50
+# A district's indicator has a value per unit: a province's thousands, a page at a time.
+VERIFIED_PAGE_SIZE = 100
 
 
 def _cycle_and_period(request, cycles=None, *, fallback=None):
@@ -707,9 +713,71 @@ def verify(request):
                 messages.info(request, _("所选指标没有待审核的数据。"))
             return redirect(_here("entry:verify", cycle, period))
     context = _picker_context(request, cycle, period, cycles)
-    context["indicators"] = list(unverified_by_indicator(cycle=cycle, period=period))
+    context["indicators"] = list(
+        indicators_counting_values(cycle=cycle, period=period, verified=False)
+    )
     # What ticking them all would verify, said before it is done.
-    context["unverified_listed"] = sum(i.unverified for i in context["indicators"])
+    context["unverified_listed"] = sum(i.counted for i in context["indicators"])
     context["unverified"] = values_unverified_count(cycle=cycle)
     context["run"] = verification_run_latest(cycle=cycle, period=period)
+    context["verified_indicators"] = indicators_counting_values(
+        cycle=cycle, period=period, verified=True
+    )
     return render(request, "entry/verify.html", context)
+
+
+@role_required(ADMIN)
+def verified(request):
+    """One indicator's verified values in the period, a page at a time: the admin takes back
+    the verification of those ticked, for a reason each value's history keeps."""
+    cycle, period, cycles = _cycle_and_period(request)
+    picked = request.GET.get("indicator") or request.POST.get("indicator") or ""
+    indicator = get_object_or_404(
+        Indicator, cycle=cycle, pk=int(picked) if picked.isascii() and picked.isdigit() else 0
+    )
+    here = _here("entry:verified", cycle, period, indicator=indicator.pk)
+    if request.method == "POST":
+        ids = [int(pk) for pk in request.POST.getlist("value") if pk.isascii() and pk.isdigit()]
+        if not ids:
+            messages.warning(request, _("请至少勾选一项数据。"))
+            return redirect(here)
+        values = IndicatorValue.objects.filter(pk__in=ids, indicator=indicator, period=period)
+        try:
+            count = values_unverify(
+                cycle=cycle,
+                values=values,
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+                source=SOURCE_ENTRY,
+            )
+        except (CycleLockedError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "已撤销 %(count)s 项数据的审核。", "已撤销 %(count)s 项数据的审核。", count
+                )
+                % {"count": intcomma(count)},
+            )
+        return redirect(here)
+    rows = (
+        IndicatorValue.objects.filter(indicator=indicator, period=period, verified_at__isnull=False)
+        .select_related("unit", "verified_by")
+        .order_by("unit__category__sort_order", "unit__sort_order", "unit__code")
+    )
+    page = Paginator(rows, VERIFIED_PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.shown = value_text(row.value)
+    context = _picker_context(request, cycle, period, cycles)
+    context.update(
+        {
+            "indicator": indicator,
+            "page": page,
+            "page_query": urlencode(
+                {"cycle": cycle.pk, "period": period, "indicator": indicator.pk}
+            ),
+            "reason_max": REASON_MAX,
+        }
+    )
+    return render(request, "entry/verified.html", context)

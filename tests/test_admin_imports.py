@@ -2,6 +2,7 @@
 files, a preview that names the row and column of every problem, and nothing half written."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -453,3 +454,34 @@ def test_responsibilities_for_summary_nodes_or_other_categories_are_refused_by_r
         3: {"__all__": ["指标 A1.2 不适用于王伟（城关街道）所在单位的类别（镇街）。"]},
     }
     assert Responsibility.objects.count() == 1
+
+
+def test_an_officials_import_recomputes_the_open_years_personal_scores_once(
+    admin_client, monkeypatch
+):
+    """A transfer and a new role by import move the open year's personal scores as the change
+    form does; the published year keeps the unit its scores were computed at."""
+    import cadre.resources
+    from scoring.models import Cycle, OfficialScore
+    from tests.locked_years import district_make, year_scored
+
+    units = district_make()
+    year_scored(year=2025, state=Cycle.State.PUBLISHED, units=units)
+    year_scored(year=2026, state=Cycle.State.OPEN, units=units)
+    refreshes = []
+    refresh = cadre.resources.results_refresh_unlocked
+    monkeypatch.setattr(
+        cadre.resources, "results_refresh_unlocked", lambda: refreshes.append(refresh())
+    )
+    rows = [["ZJ01-01", "书记ZJ01", "ZJ02", "principal"], ["JJ01-01", "书记JJ01", "JJ01", "member"]]
+    _page, context = preview(
+        admin_client, "cadre/official", xlsx(["code", "name", "unit", "role"], *rows)
+    )
+    assert refreshes == []  # the preview changes nothing
+    confirm(admin_client, "cadre/official", context)
+    assert len(refreshes) == 1
+    scores = OfficialScore.objects.filter(period="Y")
+    moved = dict(scores.filter(official__code="ZJ01-01").values_list("cycle__year", "unit__code"))
+    assert moved == {2025: "ZJ01", 2026: "ZJ02"}
+    alphas = dict(scores.filter(official__code="JJ01-01").values_list("cycle__year", "alpha"))
+    assert alphas == {2025: Decimal("0.7000"), 2026: Decimal("0.5000")}

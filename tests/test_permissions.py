@@ -132,6 +132,13 @@ CASES = [
     ("POST", "/entry/cycles/{cycle}/move/", expect(302, 403, 403, 403), {"action": "close"}),
     ("GET", "/entry/verify/?cycle={cycle}", ADMIN_ONLY),
     ("POST", "/entry/verify/?cycle={cycle}", expect(302, 403, 403, 403), {"indicator": "{own}"}),
+    ("GET", "/entry/verify/verified/?cycle={cycle}&indicator={own}", ADMIN_ONLY),
+    (
+        "POST",
+        "/entry/verify/verified/?cycle={cycle}&indicator={own}",
+        expect(302, 403, 403, 403),
+        {"value": "1", "reason": "误审"},
+    ),
     # A liaison sees their unit's history only once the cycle is published (it is open here).
     ("GET", "/entry/units/{unit}/history/?cycle={cycle}", expect(200, 200, 200, 403)),
     ("GET", "/entry/units/{unit}/history/?cycle={published}", expect(200, 200, 200, 200)),

@@ -26,6 +26,7 @@ from scoring.services.tree import indicator_tree_problems
 from scoring.services.values import (
     NOTE_REOPEN_PREFIX,
     SOURCE_CYCLES,
+    reason_cleaned,
     values_unverified_counted,
 )
 
@@ -34,7 +35,6 @@ State = Cycle.State
 SETTING_FIELDS = [
     f.name for f in Cycle._meta.get_fields() if getattr(f, "decimal_places", None) is not None
 ]
-REOPEN_REASON_MAX = 80
 # A forced recomputation's note in the cycle's history: this, then the reason as given.
 NOTE_RECOMPUTE_PREFIX = "强制重新计算："
 # Every column of a node that a copy carries over as it is: not its id, nor its cycle and its
@@ -102,17 +102,6 @@ def _cycle_move(
     return cycle
 
 
-def _reason_cleaned(reason: str, *, missing: str) -> str:
-    """The reason on one line, refused with `missing` when blank or when too long to read in
-    the history at a glance."""
-    reason = " ".join(reason.split())
-    if not reason:
-        raise ValidationError(missing)
-    if len(reason) > REOPEN_REASON_MAX:
-        raise ValidationError(_("理由最多 %(max)s 个字，请精简") % {"max": REOPEN_REASON_MAX})
-    return reason
-
-
 @transaction.atomic
 def cycle_open(*, cycle: Cycle, by) -> Cycle:
     """Open a draft cycle for entry, once its indicator tree keeps the rules: scorers would
@@ -128,14 +117,19 @@ def cycle_open(*, cycle: Cycle, by) -> Cycle:
 
 @transaction.atomic
 def cycle_close(*, cycle: Cycle, by) -> Cycle:
-    """Close an open cycle: from now on nobody can change any of its inputs."""
-    return _cycle_move(cycle=cycle, by=by, allowed_from=(State.OPEN,), to=State.CLOSED)
+    """Close an open cycle: from now on nobody can change any of its inputs, and its results
+    are computed a last time, from its inputs and the master data as they are at the close.
+    Those are the results publishing freezes: later moves of units or officials change
+    nothing in them."""
+    cycle = _cycle_move(cycle=cycle, by=by, allowed_from=(State.OPEN,), to=State.CLOSED)
+    results_refresh_all(cycle=cycle)
+    return cycle
 
 
 @transaction.atomic
 def cycle_reopen(*, cycle: Cycle, by, reason: str) -> Cycle:
     """Open a closed or published cycle again, for a reason that is recorded."""
-    reason = _reason_cleaned(reason, missing=_("重新开放必须说明理由"))
+    reason = reason_cleaned(reason, missing=_("重新开放必须说明理由"))
     return _cycle_move(
         cycle=cycle,
         by=by,
@@ -165,7 +159,7 @@ def cycle_results_recompute(*, cycle: Cycle, locked_reason: str | None = None, b
                 )
                 % {"cycle": cycle, "state": cycle.get_state_display()}
             )
-        reason = _reason_cleaned(
+        reason = reason_cleaned(
             locked_reason, missing=_("重新计算已关闭或已发布周期的结果必须说明理由")
         )
         cycle._history_user = by
@@ -176,7 +170,7 @@ def cycle_results_recompute(*, cycle: Cycle, locked_reason: str | None = None, b
 
 @transaction.atomic
 def cycle_publish(*, cycle: Cycle, by) -> ResultSnapshot:
-    """Publish a closed cycle: compute its results once more and freeze them in a snapshot.
+    """Publish a closed cycle: freeze the results it was closed with in a snapshot.
 
     Refused while the indicator tree breaks a rule (it may have been changed while open):
     published totals must be on the thousand-point scale the units are told about.
@@ -191,7 +185,6 @@ def cycle_publish(*, cycle: Cycle, by) -> ResultSnapshot:
             "%(problems)s"
         ),
     )
-    results_refresh_all(cycle=cycle)
     return ResultSnapshot.objects.create(
         cycle=cycle,
         published_by=by,

@@ -17,6 +17,7 @@ from scoring.services.values import (
     SaveReport,
     cycle_ensure_editable,
     cycle_ensure_takes_values,
+    reason_cleaned,
 )
 
 # More votes than a district has people in any rater group is a typing slip.
@@ -27,7 +28,6 @@ ADJUSTMENT_POINTS_MAX = Decimal(100)
 # A withdrawal's note after its source in the adjustment's history: this, then the reason as
 # typed, which is kept short enough for the whole to fit the history field (100 characters).
 NOTE_WITHDRAW_PREFIX = "撤销："
-WITHDRAW_REASON_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -239,11 +239,7 @@ def adjustment_withdraw(*, cycle: Cycle, adjustment_id: int, reason: str, by, so
     """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     cycle_ensure_editable(cycle=cycle)
-    reason = " ".join(reason.split())
-    if not reason:
-        raise ValidationError(_("撤销调整须说明理由"))
-    if len(reason) > WITHDRAW_REASON_MAX:
-        raise ValidationError(_("理由最多 %(max)s 个字，请精简") % {"max": WITHDRAW_REASON_MAX})
+    reason = reason_cleaned(reason, missing=_("撤销调整须说明理由"))
     # The cycle row is locked: an adjustment withdrawn at the same moment by someone else is
     # gone when this one looks.
     adjustment = Adjustment.objects.filter(pk=adjustment_id, cycle=cycle).first()

@@ -100,6 +100,18 @@ def tree_nodes_problems(*, nodes: list[TreeNode]) -> list[TreeProblem]:
                 None, "max_points", _("一级指标分值合计 %(sum)s，应为 1000。") % {"sum": area_total}
             )
         )
+    # A total is earned / applicable maximum: with no leaf counted in the thousand, no unit
+    # could earn a point.
+    if nodes and not any(
+        node.method and not node.is_outside_thousand and not children[node.code] for node in nodes
+    ):
+        problems.append(
+            TreeProblem(
+                None,
+                "method",
+                _("没有计入千分的末级指标（加分、一票否决指标之外），无法计算总分。"),
+            )
+        )
     return problems
 
 
@@ -121,6 +133,9 @@ def cycles_tree_problems(*, cycles) -> dict[int, list[str]]:
         cycle_id: [problem.message for problem in tree_nodes_problems(nodes=tree)]
         for cycle_id, tree in nodes.items()
     }
+    for cycle in cycles:
+        if cycle.pk not in nodes:
+            problems[cycle.pk] = [_("还没有任何指标：请先在后台“考核指标”中建立或导入指标体系。")]
     return {cycle_id: messages for cycle_id, messages in problems.items() if messages}
 
 

@@ -12,10 +12,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadre.models import Unit
 from cadre.roles import ADMIN, user_has_role
@@ -157,6 +158,11 @@ SOURCE_DEMO = gettext_noop("演示数据")
 SOURCES = {SOURCE_ENTRY, SOURCE_ADMIN, SOURCE_CYCLES, SOURCE_DEMO}
 # A reopening's note after its source: this, then the reason as typed.
 NOTE_REOPEN_PREFIX = "重新开放："
+# A verification taken back: the same, in the value's history.
+NOTE_UNVERIFY_PREFIX = "撤销审核："
+# The longest reason (a reopening, a withdrawal, a verification taken back) read in a history
+# at a glance.
+REASON_MAX = 80
 # An imported file's changes: this, then the file name.
 SOURCE_IMPORT_PREFIX = "导入 "
 # Rows per INSERT/UPDATE statement for imports of thousands of cells (databases cap parameters).
@@ -427,6 +433,43 @@ def _values_delete(rows: list[IndicatorValue], *, by, source: str, when) -> None
         batch._raw_delete(batch.db)
 
 
+def values_unverify(*, cycle: Cycle, values: QuerySet, by, reason: str, source: str) -> int:
+    """Take back the verification of the cycle's verified values among `values` (verified by
+    mistake), for a reason that each value's history records with `by` and `source`; return
+    how many. Refused in a closed or published cycle, as verifying is."""
+    reason = reason_cleaned(reason, missing=_("撤销审核须说明理由"))
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        cycle_ensure_editable(cycle=cycle)
+        rows = list(
+            values.filter(indicator__cycle=cycle, verified_at__isnull=False)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        for row in rows:
+            row.verified_by = row.verified_at = None
+        bulk_update_with_history(
+            rows,
+            IndicatorValue,
+            ["verified_by", "verified_at"],
+            batch_size=BATCH_SIZE,
+            default_user=by,
+            default_change_reason=f"{source}：{NOTE_UNVERIFY_PREFIX}{reason}",
+        )
+    return len(rows)
+
+
+def reason_cleaned(reason: str, *, missing: str) -> str:
+    """Return the reason on one line; refuse it with `missing` when blank, or when longer than
+    REASON_MAX."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(missing)
+    if len(reason) > REASON_MAX:
+        raise ValidationError(_("理由最多 %(max)s 个字，请精简") % {"max": REASON_MAX})
+    return reason
+
+
 def values_unverified_count(*, cycle: Cycle) -> int:
     """Return how many of the cycle's values were reported but not verified yet: for a closed
     or published cycle, the count taken when it was closed (nothing can change it since)."""
@@ -443,8 +486,8 @@ def values_unverified_counted(*, cycle: Cycle) -> int:
 def source_label(reason: str | None) -> str:
     """Return a stored history reason in the reader's language.
 
-    The fixed sources, the prefix of an import ("导入 <file>…") and of a reopening's note are
-    translated; a file name or the reason typed is shown as written.
+    The fixed sources, the prefix of an import ("导入 <file>…"), of a reopening's note and of
+    a verification taken back are translated; a file name or the reason typed is shown as written.
     """
     if not reason:
         return ""
@@ -454,6 +497,8 @@ def source_label(reason: str | None) -> str:
     if separator and source in SOURCES:
         if note.startswith(NOTE_REOPEN_PREFIX):
             note = _("重新开放：%(reason)s") % {"reason": note.removeprefix(NOTE_REOPEN_PREFIX)}
+        elif note.startswith(NOTE_UNVERIFY_PREFIX):
+            note = _("撤销审核：%(reason)s") % {"reason": note.removeprefix(NOTE_UNVERIFY_PREFIX)}
         return _("%(source)s：%(reason)s") % {"source": _(source), "reason": note}
     return _(reason) if reason in SOURCES else reason
 

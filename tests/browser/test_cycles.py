@@ -2,7 +2,7 @@
 
 import pytest
 
-from scoring.models import Cycle
+from scoring.models import Cycle, Indicator
 from tests.entry.conftest import user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,7 +14,9 @@ def closed_cycle(db):
     from cadre import roles
 
     user_with_role("kaoheban", roles.ADMIN, is_staff=True)
-    return Cycle.objects.create(year=2026, state=Cycle.State.CLOSED)
+    cycle = Cycle.objects.create(year=2026, state=Cycle.State.CLOSED)
+    Indicator.objects.create(cycle=cycle, code="A1", name="综合", max_points=1000, method="direct")
+    return cycle
 
 
 def test_enter_in_the_reason_box_reopens_and_never_publishes(closed_cycle, page, login):

@@ -11,7 +11,7 @@ import pytest
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
-from scoring.models import Adjustment, Cycle
+from scoring.models import Adjustment, Cycle, Indicator
 from scoring.services import cycles as cycle_services
 from tests.browser.conftest import log_in
 from tests.entry.conftest import user_with_role
@@ -42,6 +42,9 @@ def district(db):
         for n, name in enumerate(["南湖街道", "区财政局", "区民政局"], start=1)
     ]
     last_year = Cycle.objects.create(year=2025, name="2025年度领导班子综合考核")
+    Indicator.objects.create(
+        cycle=last_year, code="A1", name="综合", max_points=1000, method="direct"
+    )
     for move in (cycle_services.cycle_open, cycle_services.cycle_close):
         move(cycle=last_year, by=admin)
     cycle_services.cycle_publish(cycle=last_year, by=admin)

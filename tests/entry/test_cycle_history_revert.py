@@ -45,7 +45,8 @@ def version_form(cycle) -> dict:
     return data
 
 
-def test_restoring_an_old_version_of_a_cycle_is_refused(client, cycle, admin_user):
+def test_restoring_an_old_version_of_a_cycle_is_refused(client, cycle, admin_user, make_indicator):
+    make_indicator("A1", 1000)
     cycle_open(cycle=cycle, by=admin_user)
     Cycle.objects.filter(pk=cycle.pk).update(excellent_share=Decimal("0.2"))
     draft = cycle.history.earliest()

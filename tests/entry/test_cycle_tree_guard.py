@@ -35,6 +35,28 @@ def test_opening_is_refused_while_the_tree_is_broken_and_names_every_problem(
     assert broken_tree.state == Cycle.State.DRAFT
 
 
+def test_an_empty_tree_is_not_opened(cycle, admin_user):
+    with pytest.raises(ValidationError) as refused:
+        cycle_open(cycle=cycle, by=admin_user)
+    assert refused.value.messages == [
+        f"{OPEN_REFUSED}还没有任何指标：请先在后台“考核指标”中建立或导入指标体系。"
+    ]
+    assert Cycle.objects.get(pk=cycle.pk).state == Cycle.State.DRAFT
+
+
+def test_a_tree_with_nothing_counted_in_the_thousand_is_not_opened(
+    cycle, make_indicator, admin_user
+):
+    """Its areas add up to 1000, but only a bonus hangs below: no unit could earn a point."""
+    area = make_indicator("A1", 1000, method="")
+    make_indicator("A1.1", 20, method="bonus", parent=area)
+    with pytest.raises(ValidationError) as refused:
+        cycle_open(cycle=cycle, by=admin_user)
+    assert refused.value.messages == [
+        f"{OPEN_REFUSED}没有计入千分的末级指标（加分、一票否决指标之外），无法计算总分。"
+    ]
+
+
 def test_a_mended_tree_opens(broken_tree, admin_user):
     Indicator.objects.filter(code="A1.2").update(max_points=200)
     Indicator.objects.filter(code="A2").update(max_points=500)

@@ -10,7 +10,10 @@ from scoring.services.cycles import cycle_close, cycle_open, cycle_publish, cycl
 pytestmark = pytest.mark.django_db
 
 
-def test_a_cycle_moves_draft_open_closed_published_and_each_move_is_recorded(cycle, admin_user):
+def test_a_cycle_moves_draft_open_closed_published_and_each_move_is_recorded(
+    cycle, admin_user, make_indicator
+):
+    make_indicator("A1", 1000)
     cycle_open(cycle=cycle, by=admin_user)
     cycle_close(cycle=cycle, by=admin_user)
     cycle_publish(cycle=cycle, by=admin_user)
@@ -103,8 +106,9 @@ def test_the_cycles_page_opens_before_any_cycle_exists(client, admin_user):
 
 
 def test_the_cycles_page_shows_the_last_publication_and_the_reason_field(
-    client, open_cycle, admin_user
+    client, open_cycle, admin_user, make_indicator
 ):
+    make_indicator("A1", 1000)
     cycle_close(cycle=open_cycle, by=admin_user)
     cycle_publish(cycle=open_cycle, by=admin_user)
     latest = ResultSnapshot.objects.create(cycle=open_cycle, published_by=admin_user)
