@@ -6,6 +6,7 @@ from django.utils.translation import pgettext
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_export import LocalDateExportMixin
+from cadre.admin_history import MasterDataHistoryAdmin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
@@ -33,14 +34,14 @@ def results_refresh_unlocked_reported(request) -> None:
 
 
 @admin.register(UnitCategory)
-class UnitCategoryAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class UnitCategoryAdmin(LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [UnitCategoryResource]
     list_display = ["code", "name", "sort_order"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Unit)
-class UnitAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class UnitAdmin(LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [UnitResource]
     list_display = ["code", "name", "category", "is_active"]
     list_filter = ["category", "is_active"]
@@ -65,7 +66,7 @@ class GrowthRecordInline(admin.TabularInline):
 
 
 @admin.register(Official)
-class OfficialAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class OfficialAdmin(LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [OfficialResource]
     list_display = ["code", "name", "unit", "role", "position", "rank_level", "in_young_cadre_pool"]
     list_filter = ["role", "in_young_cadre_pool", "unit__category"]
