@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from cadre.history import history_reason
-from scoring.services.values import SOURCE_ADMIN
+from scoring.services.values import SOURCE_ADMIN, source_label
 
 
 class ChangeInWords(HistoricalRecordContextHelper):
@@ -57,6 +57,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if not object_id.isdigit():
             raise Http404
         return super().history_view(request, object_id, extra_context)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        # The page's records pass here once: the reasons, stored untranslated, are shown in
+        # the reader's language as on the site's own history pages.
+        for record in historical_records:
+            record.history_change_reason = source_label(record.history_change_reason)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ChangeInWords(self.model, historical_record)

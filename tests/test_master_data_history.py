@@ -211,3 +211,12 @@ def test_the_migration_gives_existing_rows_a_first_history_row(district):
     ]
     first = Indicator.history.get(id=district["leaf"].pk)
     assert [row.unitcategory.code for row in first.categories.all()] == ["ZJ"]
+
+
+def test_the_history_page_gives_the_reason_in_the_readers_language(admin_client, district):
+    unit = district["unit"]
+    url = f"/admin/cadre/unit/{unit.pk}/change/"
+    admin_client.post(url, {**form_of(admin_client, url), "name": "城关镇"})
+    admin_client.cookies["django_language"] = "en"
+    page = admin_client.get(f"/admin/cadre/unit/{unit.pk}/history/").content.decode()
+    assert "Admin site" in page and "后台" not in page
