@@ -26,7 +26,7 @@ def history_start(apps, schema_editor):
     then show what they changed, and the bulk paths, which record only the rows that differ
     from their latest history row, do not take the existing rows for their own."""
     quote = schema_editor.quote_name
-    now = timezone.now()
+    now = schema_editor.connection.ops.adapt_datetimefield_value(timezone.now())
     with schema_editor.connection.cursor() as cursor:
         for app, name in MASTER_DATA:
             model = apps.get_model(app, name)

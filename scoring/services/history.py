@@ -27,7 +27,9 @@ def history_record(*, queryset: QuerySet, reason: str, by, history_type: str | N
     """
     model = queryset.model
     history = model.history.model
-    stamp = timezone.now()
+    # As the database stores a datetime (SQLite: naive UTC text), so that the rows sort and
+    # compare with those django-simple-history writes.
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     fields = history.tracked_fields
     quote = connection.ops.quote_name
     try:
