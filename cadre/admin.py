@@ -7,6 +7,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_deletion import DataKeptDeletionMixin
 from cadre.admin_export import LocalDateExportMixin
+from cadre.admin_history import MasterDataHistoryAdmin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
@@ -39,7 +40,9 @@ def results_refresh_unlocked_reported(request) -> None:
 
 
 @admin.register(UnitCategory)
-class UnitCategoryAdmin(DataKeptDeletionMixin, LocalDateExportMixin, ImportExportModelAdmin):
+class UnitCategoryAdmin(
+    DataKeptDeletionMixin, LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+):
     resource_classes = [UnitCategoryResource]
     list_display = ["code", "name", "sort_order"]
     search_fields = ["code", "name"]
@@ -49,7 +52,9 @@ class UnitCategoryAdmin(DataKeptDeletionMixin, LocalDateExportMixin, ImportExpor
 
 
 @admin.register(Unit)
-class UnitAdmin(DataKeptDeletionMixin, LocalDateExportMixin, ImportExportModelAdmin):
+class UnitAdmin(
+    DataKeptDeletionMixin, LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+):
     resource_classes = [UnitResource]
     list_display = ["code", "name", "category", "is_active"]
     list_filter = ["category", "is_active"]
@@ -87,7 +92,9 @@ class GrowthRecordInline(admin.TabularInline):
 
 
 @admin.register(Official)
-class OfficialAdmin(DataKeptDeletionMixin, LocalDateExportMixin, ImportExportModelAdmin):
+class OfficialAdmin(
+    DataKeptDeletionMixin, LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+):
     resource_classes = [OfficialResource]
     list_display = ["code", "name", "unit", "role", "position", "rank_level", "in_young_cadre_pool"]
     list_filter = ["role", "in_young_cadre_pool", "unit__category"]

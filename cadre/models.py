@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cadre.fields import CodeField
+from cadre.history import MasterDataHistory
 
 
 class UnitCategory(models.Model):
@@ -13,6 +14,8 @@ class UnitCategory(models.Model):
     code = CodeField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    history = MasterDataHistory()
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -39,6 +42,9 @@ class Unit(models.Model):
         related_name="liaison_units",
         verbose_name=_("单位联络员"),
     )
+
+    # A unit's category decides whom it is ranked with and which indicators apply to it.
+    history = MasterDataHistory()
 
     class Meta:
         ordering = ["category__sort_order", "sort_order", "code"]
@@ -76,6 +82,9 @@ class Official(models.Model):
     in_young_cadre_pool = models.BooleanField(_("优秀年轻干部"), default=False)
     young_cadre_since = models.DateField(_("入库日期"), null=True, blank=True)
     is_active = models.BooleanField(_("在职"), default=True)
+
+    # An official's unit and role decide their personal score (its unit total and α).
+    history = MasterDataHistory()
 
     class Meta:
         ordering = ["unit__sort_order", "unit__code", "role", "code"]

@@ -5,16 +5,15 @@ from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from cadre.admin_deletion import DataKeptDeletionMixin
 from cadre.admin_export import LocalDateExportMixin
+from cadre.admin_history import HistoryAdmin, MasterDataHistoryAdmin
 from cadre.models import Unit
 from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
@@ -178,15 +177,9 @@ class CycleLockMixin:
             results_refresh_all(cycle=cycle)
 
 
-class LockedCycleAdmin(CycleLockMixin, SimpleHistoryAdmin):
+class LockedCycleAdmin(CycleLockMixin, HistoryAdmin):
     """Admin of a cycle's inputs, locked with their cycle; every change is recorded in the
     history as coming from the admin site."""
-
-    def history_view(self, request, object_id, extra_context=None):
-        # simple_history looks the row up without checking the id, and fails on "abc".
-        if not object_id.isdigit():
-            raise Http404
-        return super().history_view(request, object_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         obj._change_reason = SOURCE_ADMIN
@@ -282,29 +275,18 @@ class CycleAdmin(DataKeptDeletionMixin, LocalDateExportMixin, LockedCycleAdmin):
                 tree_problems_warn(request, cycle)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    # The history of a cycle is for reading: restoring a version would move its state back
+    # past the cycle services (no reopening reason, no checks) and silently put back every
+    # setting of that version at once.
+    history_revert_refused = _(
+        "考核周期的历史版本只能查看，不能恢复：状态请在周期管理页面变更，设置请在修改页面逐项修改。"
+    )
+
     def results_refresh_after_delete(self, rows) -> None:
         """A deleted cycle's results are deleted with it: nothing is left to recompute."""
 
     def deletion_refusals(self, objs):
         return cycle_deletion_refusals(cycles=objs)
-
-    def revert_disabled(self, request, obj=None):
-        """The history of a cycle is for reading: restoring a version would move its state back
-        past the cycle services (no reopening reason, no checks) and silently put back every
-        setting of that version at once."""
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            self.message_user(
-                request,
-                _(
-                    "考核周期的历史版本只能查看，不能恢复：状态请在周期管理页面变更，设置请在修改页面逐项修改。"
-                ),
-                messages.ERROR,
-            )
-            return redirect("admin:scoring_cycle_history", object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     @admin.action(permissions=["add"], description=_("以所选周期为模板新建下一年度"))
     def next_year_create(self, request, queryset):
@@ -375,7 +357,9 @@ class IndicatorForm(CycleInputForm):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(LocalDateExportMixin, CycleLockMixin, ImportExportModelAdmin):
+class IndicatorAdmin(
+    LocalDateExportMixin, CycleLockMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+):
     resource_classes = [IndicatorResource]
     form = IndicatorForm
     placing_fields = ["cycle"]
@@ -394,7 +378,9 @@ class IndicatorAdmin(LocalDateExportMixin, CycleLockMixin, ImportExportModelAdmi
         if form.is_bound and form.is_valid():
             owners = form.cleaned_data["owners"]
             try:
-                count = indicator_owners_add(indicators=indicators, users=owners)
+                count = indicator_owners_add(
+                    indicators=indicators, users=owners, by=request.user, source=SOURCE_ADMIN
+                )
             except (CycleLockedError, ValidationError) as error:
                 problem = " ".join(getattr(error, "messages", [str(error)]))
                 self.message_user(request, problem, messages.ERROR)
@@ -448,7 +434,9 @@ class IndicatorAdmin(LocalDateExportMixin, CycleLockMixin, ImportExportModelAdmi
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(LocalDateExportMixin, CycleLockMixin, ImportExportModelAdmin):
+class ResponsibilityAdmin(
+    LocalDateExportMixin, CycleLockMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+):
     resource_classes = [ResponsibilityResource]
     cycle_path = "indicator__cycle"
     placing_fields = ["indicator"]
@@ -457,6 +445,24 @@ class ResponsibilityAdmin(LocalDateExportMixin, CycleLockMixin, ImportExportMode
     list_filter = ["indicator__cycle"]
     search_fields = ["official__name", "indicator__code", "indicator__name"]
     autocomplete_fields = ["official", "indicator"]
+
+
+@admin.register(RaterGroup)
+class RaterGroupAdmin(
+    DataKeptDeletionMixin, LocalDateExportMixin, CycleLockMixin, MasterDataHistoryAdmin
+):
+    """The rater groups of every cycle, each with its history (their weights weigh on every
+    evaluation's points); the cycle's page edits them too."""
+
+    def deletion_refusals(self, objs):
+        return rater_group_deletion_refusals(rater_groups=objs)
+
+    resource_classes = [safe_resource_for(RaterGroup)]
+    placing_fields = ["cycle"]
+    list_display = ["code", "name", "weight", "cycle"]
+    list_filter = ["cycle"]
+    list_select_related = ["cycle"]
+    search_fields = ["code", "name"]
 
 
 @admin.register(IndicatorValue)

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from cadre import roles
+from cadre.history import history_deferred
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from scoring.models import (
     QUARTERS,
@@ -32,6 +33,7 @@ from scoring.models import (
 )
 from scoring.services.compute import results_compute
 from scoring.services.cycles import cycle_close, cycle_publish
+from scoring.services.history import master_data_history_record
 from scoring.services.sql import history_copy
 from scoring.services.tree import indicator_tree_load
 from scoring.services.values import SOURCE_DEMO
@@ -145,6 +147,7 @@ def demo_tree_rows() -> list[dict]:
 
 
 @transaction.atomic
+@history_deferred()
 def demo_district_load() -> list[DemoLogin]:
     """Fill the database with the demo district; return the logins it created."""
     rng = random.Random(2026)
@@ -368,6 +371,8 @@ def _cycle_fill(rng, cycle, units, officials, quarters):
         )
     _demo_adjustments(cycle, units, quarters)
     _demo_responsibilities(officials, leaves, applicable)
+    # Once the cycle's master data is complete: a first history row each, as it was loaded.
+    master_data_history_record(reason=SOURCE_DEMO, by=None, cycle=cycle)
 
 
 def _demo_figure(rng, indicator, strength):

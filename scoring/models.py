@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cadre.fields import CodeField
+from cadre.history import MasterDataHistory
 from cadre.models import Official, Unit, UnitCategory
 
 POINTS = {"max_digits": 10, "decimal_places": 2}
@@ -283,6 +284,10 @@ class Indicator(models.Model):
         verbose_name=_("评分账号"),
     )
 
+    # With the categories it applies to, which change units' totals, and the scorer accounts,
+    # which decide who may enter its values.
+    history = MasterDataHistory(m2m_fields=[categories, owners])
+
     class Meta:
         ordering = ["cycle", "sort_order", "code"]
         verbose_name = pgettext_lazy("model name", "考核指标")
@@ -366,6 +371,8 @@ class Responsibility(models.Model):
         Indicator, on_delete=models.CASCADE, related_name="responsibilities", verbose_name=_("指标")
     )
 
+    history = MasterDataHistory()
+
     class Meta:
         verbose_name = pgettext_lazy("model name", "指标责任人")
         verbose_name_plural = pgettext_lazy("model name, plural", "指标责任人")
@@ -406,6 +413,8 @@ class RaterGroup(models.Model):
     code = CodeField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=64)
     weight = models.DecimalField(_("权重"), **SHARE)
+
+    history = MasterDataHistory()
 
     class Meta:
         ordering = ["cycle", "code"]

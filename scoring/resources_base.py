@@ -24,6 +24,8 @@ from scoring.services.cells import (
     cell_unescape,
     header_key,
 )
+from scoring.services.history import history_record
+from scoring.services.values import source_import
 
 
 class YesNoWidget(widgets.BooleanWidget):
@@ -110,6 +112,9 @@ class SafeResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self._first_row_of_key = {}
+        # Who imports which file, for the history of every row the import writes.
+        self._history_user = kwargs.get("user")
+        self._history_reason = source_import(file_name=kwargs.get("file_name") or "").strip()
         if dataset.headers:
             names = self._column_names()
             dataset.headers = [names.get(header_key(header), header) for header in dataset.headers]
@@ -154,6 +159,12 @@ class SafeResource(resources.ModelResource):
         for column, value in row.items():
             row[column] = cell_unescape(value)
         self._duplicate_refuse(row, kwargs["row_number"] + 1)  # as Excel numbers it
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        instance._change_reason = self._history_reason
+        if self._history_user is not None:
+            instance._history_user = self._history_user
 
     def get_instance(self, instance_loader, row):
         try:
@@ -343,12 +354,32 @@ class BulkResource(SafeResource):
             if name not in keys and not field.readonly
         ]
 
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        created = list(self.create_instances)
+        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size, result)
+        self._history_record(created)
+
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if not self.get_bulk_update_fields():
             # Every column is part of the key: a matched row has nothing to update.
             self.update_instances.clear()
             return
+        updated = list(self.update_instances)
         super().bulk_update(using_transactions, dry_run, raise_errors, batch_size, result)
+        self._history_record(updated)
+
+    def _history_record(self, instances: list) -> None:
+        """Record in the history the rows the bulk write created or changed, one statement a
+        batch: a row the file left as it was gets no history row (the bulk mode does not
+        compare a row with the stored one, and re-importing a file would record every row)."""
+        ids = [instance.pk for instance in instances if instance.pk is not None]
+        model = self._meta.model
+        for start in range(0, len(ids), self._meta.batch_size):
+            history_record(
+                queryset=model.objects.filter(pk__in=ids[start : start + self._meta.batch_size]),
+                reason=self._history_reason,
+                by=self._history_user,
+            )
 
 
 def safe_resource_for(model_class) -> type[SafeResource]:

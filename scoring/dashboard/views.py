@@ -16,7 +16,11 @@ from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
 from scoring.models import Cycle, Indicator, Period
-from scoring.services.explain import unit_indicator_lines, unit_total_explanation
+from scoring.services.explain import (
+    master_data_change_notes,
+    unit_indicator_lines,
+    unit_total_explanation,
+)
 from scoring.services.reports import results_workbook_build
 from scoring.services.values import values_unverified_count
 from scoring.services.whatif import (
@@ -166,7 +170,10 @@ def unit_detail(request, code):
         cycle=selection.cycle, unit=unit, period=selection.period or Period.YEAR
     )
     result = overview.result
-    indicator_rows = unit_indicator_lines(result=result) if result else []
+    notes = master_data_change_notes(result=result) if result else None
+    indicator_rows = (
+        unit_indicator_lines(result=result, change_notes=notes.by_indicator) if result else []
+    )
     radar = _radar(
         areas,
         [
@@ -196,6 +203,7 @@ def unit_detail(request, code):
         ],
         indicator_rows=indicator_rows,
         total_explanation=unit_total_explanation(result=result) if result else "",
+        category_change_note=notes.category if notes else "",
         official_scores=selectors.unit_official_scores(cycle=selection.cycle, unit=unit),
         charts={"radar": radar},
     )

@@ -21,6 +21,7 @@ from scoring.models import (
     UnitResult,
 )
 from scoring.services.compute import following_year_flags_refresh
+from scoring.services.history import history_record
 from scoring.services.refresh import results_refresh_all
 from scoring.services.tree import indicator_tree_problems
 from scoring.services.values import (
@@ -236,8 +237,10 @@ def cycle_create_from(
         **{field: getattr(previous, field) for field in SETTING_FIELDS},
     )
     cycle._history_user = by
-    # Recorded as a state move is, so that the history says which year this one came from.
-    cycle._change_reason = f"{source}：{NOTE_CREATED_FROM_PREFIX}{previous.year}"
+    # Recorded as a state move is, so that the history says which year this one came from;
+    # the copied tree, rater groups and responsibilities say it too.
+    reason = f"{source}：{NOTE_CREATED_FROM_PREFIX}{previous.year}"
+    cycle._change_reason = reason
     cycle.save()
     new_cycle = Value(cycle.pk, output_field=IntegerField())
     _rows_insert(
@@ -262,6 +265,12 @@ def cycle_create_from(
         .annotate(new_cycle=new_cycle)
         .values_list("code", "name", "weight", "new_cycle"),
     )
+    for copied in (
+        Indicator.objects.filter(cycle=cycle),
+        Responsibility.objects.filter(indicator__cycle=cycle),
+        RaterGroup.objects.filter(cycle=cycle),
+    ):
+        history_record(queryset=copied, reason=reason, by=by, history_type="+")
     return cycle
 
 
@@ -297,7 +306,7 @@ def _rows_insert(*, model, fields: list[str], rows: QuerySet) -> None:
     """Insert one row into the model's table per row of `rows`, a values_list in the order of
     `fields`, in one INSERT … SELECT. bulk_create would read every row into Python first, and
     on SQLite split the insert into batches of about fifty rows, so that the queries grew with
-    the tree. No model here keeps a history or listens for saves, which this bypasses."""
+    the tree. It sends no signal: the caller writes the rows' history (`history_record`)."""
     sql, params = rows.order_by().query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, F, Max, Min, QuerySet, When, Window
 from django.db.models.functions import Rank
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -45,6 +46,18 @@ class IndicatorLine:
     entered_by: str | None
     updated_at: datetime | None
     missing: bool
+    # What changed in the indicator's maximum or method after the unit's figures were entered.
+    change_note: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeNotes:
+    """Changes of the master data behind a result made after the unit's first figure of the
+    cycle was entered and before the result was computed, one line each: by indicator, and
+    of the unit's category."""
+
+    by_indicator: dict[int, str]
+    category: str
 
 
 @dataclass(frozen=True)
@@ -301,10 +314,13 @@ def category_standings(*, result: UnitResult) -> dict[int, Standing]:
     }
 
 
-def unit_indicator_lines(*, result: UnitResult) -> list[IndicatorLine]:
+def unit_indicator_lines(
+    *, result: UnitResult, change_notes: dict[int, str] | None = None
+) -> list[IndicatorLine]:
     """Return one explained line per indicator that applies to the result's unit, in tree
     order, as the result was computed: in the category it was ranked in, among the units
-    ranked with it."""
+    ranked with it; with `change_notes` (`master_data_change_notes`), each indicator's."""
+    change_notes = change_notes or {}
     cycle, period = result.cycle, result.period
     leaves = _applicable_leaves(cycle=cycle, category_id=result.category_id)
     # The stored points are kept per category: read the one the result was ranked in, which a
@@ -381,9 +397,91 @@ def unit_indicator_lines(*, result: UnitResult) -> list[IndicatorLine]:
                 entered_by=value.entered_by.username if value and value.entered_by else None,
                 updated_at=value.updated_at if value else None,
                 missing=missing,
+                change_note=change_notes.get(indicator.pk, ""),
             )
         )
     return lines
+
+
+def _first_entries(*, result: UnitResult) -> dict[int, datetime]:
+    """When the unit's first figure (value or votes) of each indicator of the cycle was
+    recorded, by indicator pk (two queries, on the histories' unit index)."""
+    first: dict[int, datetime] = {}
+    for model in (IndicatorValue, Vote):
+        rows = (
+            model.history.filter(unit_id=result.unit_id, indicator__cycle=result.cycle_id)
+            .order_by()
+            .values_list("indicator_id")
+            .annotate(first=Min("history_date"))
+        )
+        for indicator_id, when in rows:
+            first[indicator_id] = min(when, first.get(indicator_id, when))
+    return first
+
+
+def _change_text(*, when, field: str, old, new, who: str | None) -> str:
+    return _("%(date)s %(field)s %(old)s → %(new)s（%(who)s）") % {
+        "date": timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+        "field": field,
+        "old": old,
+        "new": new,
+        "who": who or "—",
+    }
+
+
+def _rule_shown(name: str, value) -> str:
+    if name == "method":
+        return Method(value).label if value else "—"
+    return figure(value)
+
+
+def master_data_change_notes(*, result: UnitResult) -> ChangeNotes:
+    """Say where the rules changed under the unit's figures: an indicator's maximum or method,
+    or the unit's category, changed after the unit's first figure of that indicator (of the
+    cycle, for the category) was entered and before the result was computed. Four queries."""
+    first = _first_entries(result=result)
+    records = (
+        Indicator.history.filter(id__in=list(first))
+        .order_by("id", "history_id")
+        .values_list("id", "history_date", "max_points", "method", "history_user__username")
+    )
+    changes, previous = defaultdict(list), {}
+    for pk, when, *rules, who in records:
+        before, previous[pk] = previous.get(pk), rules
+        if before is None or not first[pk] < when <= result.computed_at:
+            continue
+        for name, old, new in zip(("max_points", "method"), before, rules, strict=True):
+            if old != new:
+                old, new = (_rule_shown(name, value) for value in (old, new))
+                field = Indicator._meta.get_field(name).verbose_name
+                changes[pk].append(_change_text(when=when, field=field, old=old, new=new, who=who))
+    by_indicator = {
+        pk: _("录入数据后指标有改动：%(changes)s") % {"changes": "；".join(texts)}
+        for pk, texts in changes.items()
+    }
+    return ChangeNotes(
+        by_indicator=by_indicator,
+        category=_category_change_note(result=result, since=min(first.values(), default=None)),
+    )
+
+
+def _category_change_note(*, result: UnitResult, since: datetime | None) -> str:
+    if since is None:
+        return ""
+    records = (
+        Unit.history.filter(id=result.unit_id)
+        .order_by("history_id")
+        .values_list("history_date", "category_id", "category__name", "history_user__username")
+    )
+    texts, before = [], None
+    for when, category_id, name, who in records:
+        if before is not None and before[0] != category_id and since < when <= result.computed_at:
+            field = Unit._meta.get_field("category").verbose_name
+            texts.append(_change_text(when=when, field=field, old=before[1], new=name, who=who))
+        before = (category_id, name)
+    if not texts:
+        return ""
+    return _("录入数据后本单位类别有调整：%(changes)s") % {"changes": "；".join(texts)}
 
 
 def unit_total_explanation(*, result: UnitResult) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cadre.roles import SCORER
 from scoring.models import Indicator, IndicatorValue, Period, Vote
 from scoring.services.cells import decimal_plain
+from scoring.services.history import history_record
 from scoring.services.values import cycle_ensure_editable, value_problem
 
 # What a stored value means under each method. Between two methods of one meaning the values
@@ -172,10 +173,13 @@ def indicator_owners_problem(*, users: Iterable) -> str | None:
     return owners_refusal(usernames=outside) if outside else None
 
 
-def indicator_owners_add(*, indicators: Iterable[Indicator], users: Iterable) -> int:
+def indicator_owners_add(
+    *, indicators: Iterable[Indicator], users: Iterable, by, source: str
+) -> int:
     """Add the users to the scorer accounts of the indicators that have a scoring method
     (summary nodes take no values, so no scorer), keeping the accounts they have; return how
-    many indicators that is.
+    many indicators that is. Each indicator that gains an account gets a history row, by `by`
+    from `source`.
 
     Raises ValidationError for a user outside the scorer group and CycleLockedError for an
     indicator of a closed or published cycle, having changed nothing.
@@ -188,8 +192,21 @@ def indicator_owners_add(*, indicators: Iterable[Indicator], users: Iterable) ->
     for cycle in {indicator.cycle for indicator in leaves}:
         cycle_ensure_editable(cycle=cycle)
     through = Indicator.owners.through
+    links = {(leaf.pk, user.pk) for leaf in leaves for user in users}
+    links -= set(
+        through.objects.filter(indicator__in=leaves, user__in=users).values_list(
+            "indicator_id", "user_id"
+        )
+    )
     through.objects.bulk_create(
-        [through(indicator_id=leaf.pk, user_id=user.pk) for leaf in leaves for user in users],
+        [through(indicator_id=indicator_id, user_id=user_id) for indicator_id, user_id in links],
+        # Another admin may give the same account at the same moment.
         ignore_conflicts=True,
+    )
+    history_record(
+        queryset=Indicator.objects.filter(pk__in={indicator_id for indicator_id, _user in links}),
+        reason=source,
+        by=by,
+        history_type="~",
     )
     return len(leaves)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cadre.history import history_deferred
 from cadre.models import UnitCategory
 from scoring.models import OUTSIDE_THOUSAND, THOUSAND, Cycle, Indicator
 
@@ -139,11 +140,14 @@ def cycles_tree_problems(*, cycles) -> dict[int, list[str]]:
     return {cycle_id: messages for cycle_id, messages in problems.items() if messages}
 
 
+@history_deferred()
 def indicator_tree_load(*, cycle: Cycle, rows: list[dict]) -> list[Indicator]:
     """Create the cycle's indicator tree from rows shaped like the `indicators` sheet.
 
     Rows are dicts of already-clean cells (codes, Decimals or None, booleans); parents come
-    before their children. Returns the created indicators in row order.
+    before their children. Returns the created indicators in row order. Writes no history:
+    the caller records the tree once it is complete, categories and scorer accounts with it
+    (`master_data_history_record`), instead of a row per node without them.
     """
     categories = {category.code: category for category in UnitCategory.objects.all()}
     created: dict[str, Indicator] = {}

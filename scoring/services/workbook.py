@@ -63,6 +63,7 @@ from scoring.services.cells import (
     sheet_rows_read,
 )
 from scoring.services.excel_errors import excel_errors_place, excel_errors_read
+from scoring.services.history import cycle_tree_delete, master_data_history_record
 from scoring.services.refresh import results_refresh_all
 from scoring.services.sql import history_copy, table_name
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
@@ -867,6 +868,7 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
             cycle=cycle, contents=contents, reason=reason, by=by, replaced=not created
         )
         _owners_restore(cycle=cycle, owners=owners)
+        master_data_history_record(reason=reason, by=by, cycle=cycle)
         # The old results were deleted with the old contents.
         results_refresh_all(cycle=cycle)
         record = ImportRecord.objects.create(
@@ -975,8 +977,7 @@ def _cycle_contents_delete(*, cycle: Cycle, reason: str, by) -> None:
         queryset._raw_delete(queryset.db)
     UnitResult.objects.filter(cycle=cycle).delete()
     OfficialScore.objects.filter(cycle=cycle).delete()
-    Indicator.objects.filter(cycle=cycle).delete()
-    RaterGroup.objects.filter(cycle=cycle).delete()
+    cycle_tree_delete(cycle=cycle, reason=reason, by=by)
 
 
 def _inputs_with_history(cycle: Cycle) -> list[QuerySet]:

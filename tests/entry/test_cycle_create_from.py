@@ -34,9 +34,10 @@ pytestmark = pytest.mark.django_db
 
 YEAR_TAKEN = "2027 年度已有考核周期，不能再新建"
 # One query each: the user's roles, the year's check, the cycle, its history row, the nodes,
-# their parents, categories, scorer accounts, responsibilities, rater groups; and the
-# transaction's savepoint and its release.
-CREATE_FROM_QUERIES = 12
+# their parents, categories, scorer accounts, responsibilities, rater groups; the history
+# rows of the nodes (with their categories and scorer accounts), the responsibilities and the
+# rater groups; and the transaction's savepoint and its release.
+CREATE_FROM_QUERIES = 17
 
 
 def tree_build(*, cycle, areas: int, items: int, leaves: int, categories, owner) -> None:
@@ -227,6 +228,33 @@ def test_the_creation_is_recorded_in_the_new_cycles_history_with_the_source_year
     (record,) = new.history.all()
     assert (record.history_type, record.state, record.history_user) == ("+", "draft", admin_user)
     assert record.history_change_reason == "周期管理页面：以模板新建，模板年度：2026"
+
+
+def test_every_copied_node_rater_group_and_responsibility_has_its_first_history_row(
+    last_year, admin_user
+):
+    new = cycle_create_from(previous=last_year, year=2027, by=admin_user)
+    reason = "周期管理页面：以模板新建，模板年度：2026"
+    for model, rows in (
+        (Indicator, Indicator.objects.filter(cycle=new)),
+        (RaterGroup, RaterGroup.objects.filter(cycle=new)),
+        (Responsibility, Responsibility.objects.filter(indicator__cycle=new)),
+    ):
+        records = model.history.filter(id__in=rows.values("pk"))
+        assert sorted(records.values_list("id", flat=True)) == sorted(
+            rows.values_list("pk", flat=True)
+        )
+        assert set(records.values_list("history_type", "history_change_reason")) == {("+", reason)}
+        assert {record.history_user for record in records} == {admin_user}
+    # Each node's first row holds the categories and scorer accounts it was copied with.
+    for node in Indicator.objects.filter(cycle=new).exclude(method=""):
+        first = Indicator.history.get(id=node.pk)
+        assert {row.unitcategory_id for row in first.categories.all()} == set(
+            node.categories.values_list("pk", flat=True)
+        )
+        assert {row.user_id for row in first.owners.all()} == set(
+            node.owners.values_list("pk", flat=True)
+        )
 
 
 def test_a_year_that_has_a_cycle_is_refused_and_nothing_is_written(last_year, admin_user):

@@ -27,8 +27,9 @@ def test_units_import_in_bulk_with_one_query_for_all_categories(
     categories, count, django_assert_max_num_queries
 ):
     # existing units, categories, the bulk insert (two on SQLite, which splits it at 999
-    # parameters), eight savepoint statements around them, the cycles whose results to redo
-    with django_assert_max_num_queries(13):
+    # parameters), their history rows (one statement), eight savepoint statements around
+    # them, the cycles whose results to redo
+    with django_assert_max_num_queries(14):
         result = UnitResource().import_data(_units(count), dry_run=False)
     assert not result.has_errors()
     assert Unit.objects.filter(category__code="ZJ").count() == count // 2

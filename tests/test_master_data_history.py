@@ -1,0 +1,222 @@
+"""Who changed the master data, and when: every path that writes an indicator, a rater group, a
+responsibility, a category, a unit or an official leaves a history row saying who, when, why
+and what it was before, and the admin shows each change field by field."""
+
+import importlib
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from cadre.history import history_deferred
+from cadre.models import Official, Unit, UnitCategory
+from cadre.roles import SCORER, role_groups_ensure
+from scoring.models import Indicator, RaterGroup, Responsibility
+from tests.test_admin_imports import confirm, preview, xlsx
+from tests.test_admin_indicators import form_of
+
+pytestmark = pytest.mark.django_db
+
+
+def changes(model, pk) -> list[tuple]:
+    """The history of one row, oldest first: kind, reason and who."""
+    records = model.history.filter(id=pk).order_by("history_id")
+    return [
+        (
+            record.history_type,
+            record.history_change_reason,
+            getattr(record.history_user, "username", None),
+        )
+        for record in records
+    ]
+
+
+@pytest.fixture
+def district(category, cycle, make_indicator):
+    area = make_indicator("A1", 1000, method="")
+    leaf = make_indicator("A1.1", 1000, parent=area)
+    unit = Unit.objects.create(code="ZJ01", name="城关街道", category=category)
+    official = Official.objects.create(code="ZJ01-01", name="王伟", unit=unit)
+    return {"area": area, "leaf": leaf, "unit": unit, "official": official}
+
+
+def test_an_indicator_changed_in_the_admin_shows_who_changed_what_on_its_history_page(
+    admin_client, district
+):
+    leaf = district["leaf"]
+    url = f"/admin/scoring/indicator/{leaf.pk}/change/"
+    form = form_of(admin_client, url)
+    response = admin_client.post(url, {**form, "max_points": "990", "method": "bonus"})
+    assert response.status_code == 302
+    assert changes(Indicator, leaf.pk)[-1] == ("~", "后台", "admin")
+    page = admin_client.get(f"/admin/scoring/indicator/{leaf.pk}/history/").content.decode()
+    assert "分值:</strong>\n                    1000.00\n" in page
+    assert "990.00" in page
+    # The method by its label, as the change form shows it.
+    assert "直接赋分" in page and "加分" in page
+
+
+def test_a_unit_moved_and_an_official_made_principal_are_recorded(admin_client, district):
+    unit, official = district["unit"], district["official"]
+    elsewhere = UnitCategory.objects.create(code="JJ", name="经济部门")
+    url = f"/admin/cadre/unit/{unit.pk}/change/"
+    form = form_of(admin_client, url)
+    assert admin_client.post(url, {**form, "category": elsewhere.pk}).status_code == 302
+    url = f"/admin/cadre/official/{official.pk}/change/"
+    form = form_of(admin_client, url)
+    form.update({"growth_records-TOTAL_FORMS": "0", "growth_records-INITIAL_FORMS": "0"})
+    assert admin_client.post(url, {**form, "role": "principal"}).status_code == 302
+
+    moved = Unit.history.filter(id=unit.pk).order_by("history_id")
+    assert [record.category_id for record in moved] == [unit.category_id, elsewhere.pk]
+    assert changes(Official, official.pk)[-1] == ("~", "后台", "admin")
+    page = admin_client.get(f"/admin/cadre/unit/{unit.pk}/history/").content.decode()
+    assert "镇街" in page and "经济部门" in page
+    page = admin_client.get(f"/admin/cadre/official/{official.pk}/history/").content.decode()
+    assert "班子成员" in page and "主要负责人" in page
+
+
+def test_scorer_accounts_given_by_the_list_action_are_recorded(admin_client, district):
+    scorer = get_user_model().objects.create_user("fgj", password="pw-long-enough")
+    scorer.groups.add(role_groups_ensure()[SCORER])
+    leaf = district["leaf"]
+    action = {"action": "owners_assign", "_selected_action": [leaf.pk, district["area"].pk]}
+    admin_client.post("/admin/scoring/indicator/", {**action, "apply": "1", "owners": [scorer.pk]})
+    latest = Indicator.history.filter(id=leaf.pk).latest()
+    assert (latest.history_type, latest.history_change_reason) == ("~", "后台")
+    assert latest.history_user.username == "admin"
+    assert [row.user_id for row in latest.owners.all()] == [scorer.pk]
+    # Giving the same account again changes nothing, and records nothing.
+    admin_client.post("/admin/scoring/indicator/", {**action, "apply": "1", "owners": [scorer.pk]})
+    assert Indicator.history.filter(id=leaf.pk).latest() == latest
+    # A summary node takes no scorer.
+    assert Indicator.history.filter(id=district["area"].pk).count() == 1
+
+
+def test_a_rater_groups_weight_changed_on_the_cycles_page_is_recorded(admin_client, cycle):
+    group = RaterGroup.objects.create(cycle=cycle, code="LD", name="区领导", weight=Decimal("1"))
+    url = f"/admin/scoring/cycle/{cycle.pk}/change/"
+    form = form_of(admin_client, url)
+    form.update(
+        {
+            "rater_groups-TOTAL_FORMS": "1",
+            "rater_groups-INITIAL_FORMS": "1",
+            "rater_groups-0-id": group.pk,
+            "rater_groups-0-cycle": cycle.pk,
+            "rater_groups-0-code": "LD",
+            "rater_groups-0-name": "区领导",
+            "rater_groups-0-weight": "0.6",
+        }
+    )
+    assert admin_client.post(url, form).status_code == 302
+    records = RaterGroup.history.filter(id=group.pk).order_by("history_id")
+    assert [(r.weight, r.history_change_reason) for r in records] == [
+        (Decimal("1"), None),
+        (Decimal("0.6"), "后台"),
+    ]
+    assert records.last().history_user.username == "admin"
+    page = admin_client.get(f"/admin/scoring/ratergroup/{group.pk}/history/").content.decode()
+    assert "权重" in page
+
+
+def test_a_deletion_in_the_admin_records_every_row_it_takes_with_it(admin_client, district):
+    leaf, official = district["leaf"], district["official"]
+    responsibility = Responsibility.objects.create(official=official, indicator=leaf)
+    action = {"action": "delete_selected", "_selected_action": [district["area"].pk]}
+    response = admin_client.post("/admin/scoring/indicator/", {**action, "post": "yes"})
+    assert response.status_code == 302
+    assert not Indicator.objects.exists()
+    for model, pk in (
+        (Indicator, district["area"].pk),
+        (Indicator, leaf.pk),
+        (Responsibility, responsibility.pk),
+    ):
+        assert changes(model, pk)[-1] == ("-", "后台", "admin"), model
+
+
+def test_a_past_version_cannot_be_restored(admin_client, district):
+    leaf = district["leaf"]
+    url = f"/admin/scoring/indicator/{leaf.pk}/change/"
+    form = form_of(admin_client, url)
+    admin_client.post(url, {**form, "max_points": "990"})
+    first = Indicator.history.filter(id=leaf.pk).earliest()
+    history_url = f"/admin/scoring/indicator/{leaf.pk}/history/{first.history_id}/"
+    response = admin_client.post(history_url, {**form, "max_points": "1000"}, follow=True)
+    assert "变更记录只能查看，不能恢复为历史版本" in response.content.decode()
+    leaf.refresh_from_db()
+    assert leaf.max_points == Decimal("990")
+
+
+def test_an_admin_import_records_new_and_changed_rows_only(admin_client, category):
+    Unit.objects.create(code="ZJ01", name="城关街道", category=category)
+    Unit.objects.create(code="ZJ02", name="东城街道", category=category)
+    rows = [("ZJ01", "城关街道", "ZJ"), ("ZJ02", "东城镇", "ZJ"), ("ZJ03", "西城街道", "ZJ")]
+    _page, context = preview(
+        admin_client, "cadre/unit", xlsx(["code", "name", "category"], *rows), name="单位.xlsx"
+    )
+    confirm(admin_client, "cadre/unit", context)
+    by_code = {unit.code: unit.pk for unit in Unit.objects.all()}
+    assert changes(Unit, by_code["ZJ01"]) == [("+", None, None)]
+    assert changes(Unit, by_code["ZJ02"])[-1] == ("~", "导入 单位.xlsx", "admin")
+    assert changes(Unit, by_code["ZJ03"]) == [("+", "导入 单位.xlsx", "admin")]
+
+
+def test_an_indicator_import_records_its_rows_with_the_file(admin_client, cycle, category):
+    headers = ["cycle", "code", "name", "parent", "max_points", "method", "categories"]
+    rows = [
+        ("2026", "A1", "经济发展", "", "1000", "", ""),
+        ("2026", "A1.1", "增速", "A1", 1000, "direct", "ZJ"),
+    ]
+    _page, context = preview(
+        admin_client, "scoring/indicator", xlsx(headers, *rows), name="树.xlsx"
+    )
+    confirm(admin_client, "scoring/indicator", context)
+    leaf = Indicator.objects.get(code="A1.1")
+    latest = Indicator.history.filter(id=leaf.pk).latest()
+    assert latest.history_change_reason == "导入 树.xlsx"
+    assert latest.history_user.username == "admin"
+    assert [row.unitcategory_id for row in latest.categories.all()] == [category.pk]
+
+
+def test_load_demo_gives_every_row_of_master_data_its_first_history_row(db):
+    call_command("load_demo")
+    for model in (UnitCategory, Unit, Official, Indicator, RaterGroup, Responsibility):
+        without = model.objects.exclude(pk__in=model.history.values("id"))
+        assert not without.exists(), model
+        assert set(model.history.values_list("history_change_reason", flat=True)) == {"演示数据"}
+    leaf = Indicator.objects.filter(owners__isnull=False).first()
+    first = Indicator.history.get(id=leaf.pk)
+    assert first.owners.exists() and first.categories.count() == leaf.categories.count()
+
+
+def test_the_migration_gives_existing_rows_a_first_history_row(district):
+    with history_deferred():
+        UnitCategory.objects.create(code="JJ", name="经济部门")
+    district["leaf"].categories.add(UnitCategory.objects.get(code="ZJ"))
+    for model in (UnitCategory, Unit, Official, Indicator, RaterGroup, Responsibility):
+        model.history.all().delete()
+    Indicator.history.model.categories.model.objects.all().delete()
+    migration = importlib.import_module("scoring.migrations.0026_master_data_history")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("scoring", "0026_master_data_history")
+    )
+    editor = SimpleNamespace(quote_name=connection.ops.quote_name, connection=connection)
+    migration.history_start(state.apps, editor)
+    assert changes(UnitCategory, UnitCategory.objects.get(code="JJ").pk) == [
+        ("+", "启用变更记录时已有", None)
+    ]
+    first = Indicator.history.get(id=district["leaf"].pk)
+    assert [row.unitcategory.code for row in first.categories.all()] == ["ZJ"]
+
+
+def test_the_history_page_gives_the_reason_in_the_readers_language(admin_client, district):
+    unit = district["unit"]
+    url = f"/admin/cadre/unit/{unit.pk}/change/"
+    admin_client.post(url, {**form_of(admin_client, url), "name": "城关镇"})
+    admin_client.cookies["django_language"] = "en"
+    page = admin_client.get(f"/admin/cadre/unit/{unit.pk}/history/").content.decode()
+    assert "Admin site" in page and "后台" not in page
