@@ -34,8 +34,9 @@ ECHO_LENGTH = 50
 # Two digits with a space between them, in a cell's clean text (cell_text makes every run of
 # white space, full-width and non-breaking ones too, one plain space).
 DIGITS_SPLIT = re.compile(r"[0-9] [0-9]")
-# A count written with thousands separators: 1,234 and 12,345,678, never 1,5.
-THOUSANDS_GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+")
+# A number whose commas separate thousands: 1,234, 1, 234 and -12,345.5, never 1,5 (a decimal
+# comma, or a typo) nor 12,34.
+THOUSANDS_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(, ?[0-9]{3})+([.。][0-9]*)?")
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,12 @@ def cell_decimal(raw) -> Decimal | None:
     if DIGITS_SPLIT.search(text):
         # "1 0" is a typo (a digit lost or one too many), not ten.
         raise CellError(cell_message(raw, _("数字中间不能有空格")))
+    if "," in text and not THOUSANDS_GROUPED.fullmatch(text):
+        # 1,5 is one and a half where a decimal comma is usual, and fifteen read as a thousands
+        # separator: either reading would be a guess.
+        raise CellError(
+            cell_message(raw, _("逗号只能用来分隔千位，如 1,234；小数请用小数点，如 1.5"))
+        )
     # NFKC folds the full-width ． but not the ideographic 。 that a Chinese input method types.
     text = text.replace("。", ".").replace(",", "").replace(" ", "")
     try:
@@ -169,17 +176,10 @@ def cell_decimal(raw) -> Decimal | None:
 
 def cell_count(raw) -> int | None:
     """Return the cell as a count (votes, people), None when blank; raise CellError for
-    anything that is not a whole number from 0 up: 12.5, -1, and 1,5, where a comma that does
-    not separate thousands is a decimal comma or a typo, not fifteen.
+    anything that is not a whole number from 0 up: 12.5, -1, and 1,5 (as cell_decimal).
 
     Read as cell_decimal reads numbers otherwise: full-width digits, stray spaces, 1,234.
     """
-    text = cell_text(raw) if isinstance(raw, str) else ""
-    if "," in text and not THOUSANDS_GROUPED.fullmatch(text):
-        message = _("“%(text)s”不是整数：逗号只能用来分隔千位，如 1,234") % {
-            "text": cell_echo(text)
-        }
-        raise CellError(message)
     number = cell_decimal(raw)
     if number is None:
         return None

@@ -13,6 +13,8 @@
   var msg = form.dataset;
   var unsaved = window.unsavedChanges.fieldUnsaved;
   var NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+  // THOUSANDS_GROUPED of scoring/services/cells.py.
+  var THOUSANDS_GROUPED = /^[+-]?[0-9]{1,3}(, ?[0-9]{3})+([.。][0-9]*)?$/;
 
   /* A cell's text as cell_text cleans it on the server: full-width forms folded (NFKC),
      format characters (zero-width spaces, a byte-order mark) dropped, outer spaces trimmed. */
@@ -28,12 +30,13 @@
   }
 
   /* What cell_decimal refuses before reading a number, in its words and order: 85% (the clerk
-     means 85; 0.85 would be a guess as well) and digits split by a space (1 0 is a typo, not
-     ten). */
+     means 85; 0.85 would be a guess as well), digits split by a space (1 0 is a typo, not
+     ten) and a comma that separates no thousands (1,5: a decimal comma, or a typo). */
   function shapeProblem(value) {
-    var text = cleaned(value);
+    var text = cleaned(value).replace(/\s+/g, " ");
     if (/%$/.test(text)) return msg.msgPercent;
-    if (/[0-9]\s+[0-9]/.test(text)) return msg.msgSpace;
+    if (/[0-9] [0-9]/.test(text)) return msg.msgSpace;
+    if (/,/.test(text) && !THOUSANDS_GROUPED.test(text)) return msg.msgComma;
     return "";
   }
 

@@ -11,7 +11,15 @@ from tests.browser.entry_grid import cells, open_grid, stored
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SPACE = "数字中间不能有空格"
 PERCENT = "不要带 %：如 85% 请填 85"
-TYPED = {"7。5": "", "１ ０": SPACE, "1 0": SPACE, "8.5%": PERCENT, "８．５％": PERCENT}
+COMMA = "逗号只能用来分隔千位，如 1,234；小数请用小数点，如 1.5"
+TYPED = {
+    "7。5": "",
+    "１ ０": SPACE,
+    "1 0": SPACE,
+    "8.5%": PERCENT,
+    "８．５％": PERCENT,
+    "1,5": COMMA,
+}
 
 
 def live_problem(cell):
@@ -28,7 +36,7 @@ def test_the_live_check_reads_numbers_as_the_server_does_and_in_its_words(page, 
 
     page.click("#save")
     page.wait_for_load_state()
-    assert "4 项未保存" in page.locator(".messages").inner_text()
+    assert "5 项未保存" in page.locator(".messages").inner_text()
     assert stored(grid.first) == Decimal("7.5")
     server = [
         grid.nth(index).locator("xpath=..").locator("small.why").first.inner_text()

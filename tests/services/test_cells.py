@@ -55,6 +55,19 @@ def test_a_trailing_percent_sign_is_refused_saying_what_to_type(raw):
         cell_decimal(raw)
 
 
+@pytest.mark.parametrize("raw", ["1,5", "１，５", "12,34", "1,2345", ",5", "1,234,5"])
+def test_a_comma_that_separates_no_thousands_is_refused_not_dropped(raw):
+    with pytest.raises(CellError, match="^逗号只能用来分隔千位，如 1,234；小数请用小数点，如 1.5$"):
+        cell_decimal(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"), [("1,234", "1234"), ("-12,345.5", "-12345.5"), ("1,234。5", "1234.5")]
+)
+def test_thousands_separators_are_read(raw, number):
+    assert cell_decimal(raw) == Decimal(number)
+
+
 def test_codes_typed_as_numbers_lose_their_decimal_point():
     assert cell_text(101.0) == "101"
     assert cell_text(" ＺＪ０１ ") == "ZJ01"

@@ -4,6 +4,7 @@ wrong, and the rows every clerk's sheet has (a total, a dash for no data) taken 
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from scoring.services.sheets import sheet_import_commit
@@ -33,9 +34,13 @@ def test_the_sheet_shapes_are_said_in_words_not_jargon(district, scorer, xlsx):
 
 def test_the_file_digest_is_out_of_the_way(client, scorer, district, xlsx):
     client.force_login(scorer)
-    first = import_start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", 16]]))
+    upload = xlsx([["unit", "GDP"], ["ZJ01", 16]])
+    # The same bytes: openpyxl stamps a file with the second it was written in.
+    same_file = SimpleUploadedFile(upload.name, upload.read())
+    upload.seek(0)
+    first = import_start(district, scorer, upload)
     sheet_import_commit(record=first, by=scorer)
-    again = import_start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", 16]]))
+    again = import_start(district, scorer, same_file)
     first.refresh_from_db()
     when = timezone.localtime(first.imported_at).strftime("%Y-%m-%d %H:%M")
     assert again.notices == [f"同一文件已于 {when} 导入过（导入记录 #{first.pk}）。"]

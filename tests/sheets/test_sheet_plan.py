@@ -62,7 +62,7 @@ def test_messy_but_readable_cells_are_normalised(district, scorer, xlsx):
         [
             [" 单位代码 ", "GDP", "TAX"],
             ["ＺＪ０１", "１７．５", " 90 "],
-            [" ZJ02 ", "1,9", 15],
+            [" ZJ02 ", " 1９ ", 15],
             [None, None, None],
             ["", "  ", None],
         ]
@@ -75,6 +75,13 @@ def test_messy_but_readable_cells_are_normalised(district, scorer, xlsx):
         ("ZJ02", "GDP", "Q1"): (None, "19"),
         ("ZJ02", "TAX", "Q1"): (None, "15"),
     }
+
+
+def test_a_decimal_comma_is_refused_not_read_as_thousands(district, scorer, xlsx):
+    record = import_start(district, scorer, xlsx([["单位代码", "GDP"], ["ZJ01", "1,5"]]))
+    assert record_problems(record) == [
+        (2, "B", "逗号只能用来分隔千位，如 1,234；小数请用小数点，如 1.5")
+    ]
 
 
 def test_unit_codes_typed_in_another_case_are_read(district, scorer, xlsx):

@@ -88,7 +88,7 @@ CASES = {
     ),
     "vote count with a decimal comma": (
         _set("votes", 1, 5, "1,5"),
-        ("votes", 3, "F", "“1,5”不是整数：逗号只能用来分隔千位，如 1,234"),
+        ("votes", 3, "F", "逗号只能用来分隔千位，如 1,234；小数请用小数点，如 1.5"),
     ),
     "duplicate code": (
         _append("rater_groups", ["LD", "区领导班子", 0.1]),
