@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cadre.models import Official, Unit, UnitCategory
 from scoring.models import (
+    QUARTER_STATE_FIELDS,
     Adjustment,
     Cycle,
     Indicator,
@@ -182,11 +183,12 @@ def test_the_new_year_copies_settings_rater_groups_and_responsibilities(last_yea
     assert new.state == Cycle.State.DRAFT
     assert str(new) == "2027年度考核"
     new.refresh_from_db()
-    # Every field of a cycle but its identity, state and times is a setting, copied.
+    # Every field of a cycle but its identity, states and times is a setting, copied.
+    states = {"state", *QUARTER_STATE_FIELDS.values()}
     settings = [
         field.attname
         for field in Cycle._meta.concrete_fields
-        if field.name not in {"id", "year", "name", "state", "created_at", "updated_at"}
+        if field.name not in {"id", "year", "name", "created_at", "updated_at", *states}
     ]
     assert len(settings) == len(SETTING_FIELDS) == 16
     assert {f: getattr(new, f) for f in settings} == {f: getattr(last_year, f) for f in settings}
