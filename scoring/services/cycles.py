@@ -152,25 +152,23 @@ def cycle_results_recompute(*, cycle: Cycle, locked_reason: str | None = None, b
     A closed or published cycle keeps the results it was closed with: what changed in the
     master data since (a unit moved or retired) must not rewrite them. Such a cycle is
     recomputed only with `locked_reason`, recorded in its history as a reopening's reason is;
-    its publication snapshot stays as published.
+    its publication snapshot stays as published. The quarters of an open cycle closed on their
+    own keep theirs alike: without `locked_reason` the rest is recomputed, with it they are
+    too, and the reason is recorded.
     """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    if cycle.is_locked:
-        if locked_reason is None:
-            raise CycleStateError(
-                _(
-                    "%(cycle)s 当前为“%(state)s”，结果已锁定，不能重新计算；"
-                    "如需更正，请先重新开放该周期"
-                )
-                % {"cycle": cycle, "state": cycle.get_state_display()}
-            )
+    if cycle.is_locked and locked_reason is None:
+        raise CycleStateError(
+            _("%(cycle)s 当前为“%(state)s”，结果已锁定，不能重新计算；如需更正，请先重新开放该周期")
+            % {"cycle": cycle, "state": cycle.get_state_display()}
+        )
+    if locked_reason is not None and (cycle.is_locked or cycle.frozen_quarters):
         reason = _reason_cleaned(
             locked_reason, missing=_("重新计算已关闭或已发布周期的结果必须说明理由")
         )
         cycle._history_user = by
         cycle._change_reason = f"{NOTE_RECOMPUTE_PREFIX}{reason}"
         cycle.save(update_fields=["updated_at"])
-    # The quarters closed on their own are forced along with a locked cycle, for the same reason.
     results_refresh_all(cycle=cycle, frozen_too=locked_reason is not None)
 
 

@@ -18,6 +18,7 @@ from scoring.services.cycles import (
     cycle_quarter_publish,
     cycle_quarter_reopen,
     cycle_reopen,
+    cycle_results_recompute,
 )
 from scoring.services.refresh import results_refresh_all
 from scoring.services.values import CellInput, values_save
@@ -201,3 +202,14 @@ def test_a_value_of_the_year_still_moves_the_year_after_q1_closed(district):
     # 350 + 0.25 × 250 = 412.5
     assert Decimal(_total(cycle, "ZJ01", "Y")) == Decimal("412.50")
     assert _total(cycle, "ZJ01", "Q1") == TOTALS["ZJ01"]["Q1"]
+
+
+def test_a_forced_recompute_takes_the_closed_quarters_along_with_its_reason(district):
+    cycle, admin = district["cycle"], district["admin"]
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    Cycle.objects.filter(pk=cycle.pk).update(good_min=850)
+    cycle_results_recompute(cycle=cycle)
+    assert _grade(cycle, "ZJ01", "Q1") == Grade.GOOD
+    cycle_results_recompute(cycle=cycle, locked_reason="分数线更正", by=admin)
+    assert _grade(cycle, "ZJ01", "Q1") == Grade.FAIR
+    assert Cycle.history.latest().history_change_reason == "强制重新计算：分数线更正"
