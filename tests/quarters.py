@@ -5,11 +5,12 @@ from decimal import Decimal
 
 from cadre import roles
 from cadre.models import Official, Unit, UnitCategory
-from scoring.models import Cycle, Indicator, RaterGroup
+from scoring.models import Cycle, RaterGroup
+from scoring.services.cycles import cycle_quarter_close, cycle_quarter_publish
 from scoring.services.values import CellInput, values_save
+from tests.dashboard.factories import tree_make
 from tests.entry.conftest import user_with_role
 
-AREAS = [("A1", "创新"), ("A2", "协调"), ("A3", "绿色"), ("A4", "开放")]
 # Each town's points on every one of the four indicators, per quarter: the totals are these
 # × 4 (four indicators of 250 points), so that Q1, Q2 and the year read apart on a page.
 POINTS = {"ZJ01": {"Q1": "200", "Q2": "150"}, "ZJ02": {"Q1": "100", "Q2": "50"}}
@@ -21,8 +22,8 @@ TOTALS = {
 
 
 def quarter_district() -> dict:
-    """An open 2026 cycle of four areas (创新, 协调, 绿色, 开放) of 250 points, each with one
-    quarterly direct indicator; two towns with a principal each; Q1 and Q2 entered by the
+    """An open 2026 cycle of four areas of 250 points (see tree_make), each with one quarterly
+    direct indicator; two towns with a principal each; Q1 and Q2 entered by the
     考核办 through the entry service, which computes the results. Returns the cycle, the
     units by code, the leaves, the admin and a liaison of ZJ01."""
     towns = UnitCategory.objects.create(code="ZJ", name="镇街", sort_order=1)
@@ -34,22 +35,7 @@ def quarter_district() -> dict:
         Official.objects.create(code=f"{code}-01", name=f"书记{code}", unit=unit, role="principal")
     cycle = Cycle.objects.create(year=2026, state=Cycle.State.OPEN)
     RaterGroup.objects.create(cycle=cycle, code="LD", name="区领导", weight=Decimal("1"))
-    leaves = []
-    for order, (code, name) in enumerate(AREAS, start=1):
-        area = Indicator.objects.create(
-            cycle=cycle, code=code, name=name, max_points=250, sort_order=order * 10
-        )
-        leaves.append(
-            Indicator.objects.create(
-                cycle=cycle,
-                code=f"{code}.1",
-                name=f"{name}指标",
-                parent=area,
-                max_points=250,
-                method=Indicator.Method.DIRECT,
-                sort_order=order * 10 + 1,
-            )
-        )
+    leaves = tree_make(cycle=cycle)
     admin = user_with_role("kaoheban", roles.ADMIN, is_staff=True)
     liaison = user_with_role("lianluo", roles.LIAISON)
     liaison.liaison_units.add(units["ZJ01"])
@@ -61,3 +47,13 @@ def quarter_district() -> dict:
     ]
     values_save(cycle=cycle, cells=cells, by=admin, source="填报页面")
     return {"cycle": cycle, "units": units, "leaves": leaves, "admin": admin, "liaison": liaison}
+
+
+def quarters_moved(made: dict) -> dict:
+    """Move the quarters of a quarter_district: Q1 closed and published, Q2 closed, the rest
+    open."""
+    cycle, admin = made["cycle"], made["admin"]
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin)
+    made["cycle"] = cycle_quarter_close(cycle=cycle, quarter="Q2", by=admin)
+    return made

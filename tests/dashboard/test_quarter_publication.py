@@ -11,13 +11,12 @@ from scoring.models import Cycle
 from scoring.services.cycles import (
     cycle_close,
     cycle_publish,
-    cycle_quarter_close,
     cycle_quarter_publish,
     cycle_quarter_reopen,
 )
 from tests.dashboard.factories import user_with_role
 from tests.dashboard.test_query_counts import MAX_QUERIES
-from tests.quarters import TOTALS, quarter_district
+from tests.quarters import TOTALS, quarter_district, quarters_moved
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +25,7 @@ UNIT_PAGE = "/dashboard/unit/ZJ01/"
 
 @pytest.fixture
 def district():
-    """Q1 closed and published, Q2 closed, the rest open."""
-    made = quarter_district()
-    cycle, admin = made["cycle"], made["admin"]
-    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
-    cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin)
-    made["cycle"] = cycle_quarter_close(cycle=cycle, quarter="Q2", by=admin)
-    return made
+    return quarters_moved(quarter_district())
 
 
 @pytest.fixture
@@ -59,7 +52,7 @@ def test_a_liaison_reads_their_units_published_quarter_and_its_reasons(liaison):
     assert response.context["selection"].period == "Q1"
     assert TOTALS["ZJ01"]["Q1"] in page
     # Each score's reason: the indicator's line in the explanation column.
-    assert "A1.1 创新指标" in page and "200.00" in page
+    assert "A1.1 创新发展指标" in page and "200.00" in page
     assert _period_options(page) == ["Q1"]
     assert _period_links(page) == ["Q1"]
     for period in ("Q2", "Y"):

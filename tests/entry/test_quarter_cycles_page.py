@@ -6,21 +6,15 @@ import pytest
 from django.test import Client
 
 from scoring.models import Cycle
-from scoring.services.cycles import cycle_quarter_close, cycle_quarter_publish
 from tests.entry.test_cycles_page import _cycle_forms
-from tests.quarters import quarter_district
+from tests.quarters import quarter_district, quarters_moved
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def district():
-    made = quarter_district()
-    cycle, admin = made["cycle"], made["admin"]
-    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
-    cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin)
-    made["cycle"] = cycle_quarter_close(cycle=cycle, quarter="Q2", by=admin)
-    return made
+    return quarters_moved(quarter_district())
 
 
 @pytest.fixture
