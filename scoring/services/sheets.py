@@ -556,9 +556,12 @@ def _closed_changes_add(plan: SheetPlan, context: _Context) -> None:
     for quarter in QUARTERS:
         if quarter in context.closed_changes:
             count, (sheet, row, column) = context.closed_changes[quarter]
-            message = _(
+            message = ngettext(
                 "%(quarter)s已关闭，不能再修改该季度的数据：文件中有 %(count)s 个该季度的数值"
-                "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。"
+                "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。",
+                "%(quarter)s已关闭，不能再修改该季度的数据：文件中有 %(count)s 个该季度的数值"
+                "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。",
+                count,
             ) % {"quarter": Period(quarter).label, "count": count}
             plan.problems.append(CellProblem(sheet, row, column, message))
 
