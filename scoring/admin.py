@@ -17,11 +17,13 @@ from cadre.admin_history import HistoryAdmin, MasterDataHistoryAdmin
 from cadre.models import Unit
 from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
+    QUARTER_STATE_FIELDS,
     Adjustment,
     Cycle,
     Indicator,
     IndicatorValue,
     OfficialScore,
+    QuarterState,
     RaterGroup,
     Responsibility,
     ResultSnapshot,
@@ -49,6 +51,9 @@ from scoring.services.values import (
     value_save,
 )
 
+# A quarter's own states that lock its rows (see Cycle.period_state).
+FROZEN_QUARTER_STATES = [QuarterState.CLOSED, QuarterState.PUBLISHED]
+
 
 class CycleInputForm(forms.ModelForm):
     """Refuses to save an input of a closed or published cycle, with the service's message."""
@@ -57,8 +62,10 @@ class CycleInputForm(forms.ModelForm):
         cleaned = super().clean()
         cycle = self.cycle_of(cleaned)
         if cycle is not None:
+            # The row's period, where it has one: a closed quarter refuses its rows.
+            period = cleaned.get("period") or getattr(self.instance, "period", None)
             try:
-                cycle_ensure_editable(cycle=cycle)
+                cycle_ensure_editable(cycle=cycle, periods=[period] if period else [])
             except CycleLockedError as error:
                 raise ValidationError(str(error)) from None
         return cleaned
@@ -98,11 +105,10 @@ class IndicatorValueForm(CycleInputForm):
 def delete_selected_unless_locked(modeladmin, request, queryset):
     """Django's bulk delete, refused with the service's message when a row is in a locked
     cycle (Django would otherwise answer with its permission error page)."""
-    state = "__".join(filter(None, [modeladmin.cycle_path, "state__in"]))
-    locked = queryset.filter(**{state: [Cycle.State.CLOSED, Cycle.State.PUBLISHED]}).first()
+    locked = queryset.filter(modeladmin.locked_rows()).first()
     if locked is not None:
         try:
-            cycle_ensure_editable(cycle=modeladmin.cycle_of(locked))
+            modeladmin.row_ensure_editable(locked)
         except CycleLockedError as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
             return None
@@ -119,23 +125,48 @@ class CycleLockMixin:
     # Fields that place a row in its cycle and in the results it feeds: moving a row elsewhere
     # is deleting it and adding another, so that both places are recomputed.
     placing_fields: list[str] = []
+    # The field of a row's period, for rows of one period, which a closed quarter locks too;
+    # None for rows that weigh on every period (the tree, the settings).
+    period_field: str | None = None
 
     def cycle_of(self, obj) -> Cycle:
         for name in filter(None, self.cycle_path.split("__")):
             obj = getattr(obj, name)
         return obj
 
+    def row_locked(self, obj) -> bool:
+        cycle = self.cycle_of(obj)
+        if self.period_field:
+            return cycle.period_is_locked(getattr(obj, self.period_field))
+        return cycle.is_locked
+
+    def row_ensure_editable(self, obj) -> None:
+        """Raise CycleLockedError, with the service's message, when the row is locked."""
+        periods = [getattr(obj, self.period_field)] if self.period_field else []
+        cycle_ensure_editable(cycle=self.cycle_of(obj), periods=periods)
+
+    def locked_rows(self) -> Q:
+        """The rows `row_locked` finds locked, as a filter (a bulk delete checks them all)."""
+        cycle = self.cycle_path + "__" if self.cycle_path else ""
+        locked = Q(**{f"{cycle}state__in": [Cycle.State.CLOSED, Cycle.State.PUBLISHED]})
+        if self.period_field:
+            for quarter, field in QUARTER_STATE_FIELDS.items():
+                locked |= Q(
+                    **{self.period_field: quarter, f"{cycle}{field}__in": FROZEN_QUARTER_STATES}
+                )
+        return locked
+
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         return [*fields, *self.placing_fields] if obj is not None else fields
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and self.cycle_of(obj).is_locked:
+        if obj is not None and self.row_locked(obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and self.cycle_of(obj).is_locked:
+        if obj is not None and self.row_locked(obj):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -147,7 +178,7 @@ class CycleLockMixin:
         return actions
 
     def save_model(self, request, obj, form, change):
-        cycle_ensure_editable(cycle=self.cycle_of(obj))
+        self.row_ensure_editable(obj)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -156,7 +187,7 @@ class CycleLockMixin:
         self.results_refresh([form.instance])
 
     def delete_model(self, request, obj):
-        cycle_ensure_editable(cycle=self.cycle_of(obj))
+        self.row_ensure_editable(obj)
         super().delete_model(request, obj)
         self.results_refresh_after_delete([obj])
 
@@ -191,8 +222,11 @@ class LockedCycleAdmin(CycleLockMixin, HistoryAdmin):
 
 
 class UnitInputAdmin(LockedCycleAdmin):
-    """Admin of a unit's input for a period (value, votes, adjustment): a change recomputes
-    only the results of the unit's category for that period, as the entry pages do."""
+    """Admin of a unit's input for a period (value, votes, adjustment): locked with its
+    quarter too; a change recomputes only the results of the unit's category for that period,
+    as the entry pages do."""
+
+    period_field = "period"
 
     def refresh_related(self) -> list[str]:
         return [*super().refresh_related(), "unit"]
@@ -246,13 +280,14 @@ class RaterGroupInline(admin.TabularInline):
 class CycleAdmin(DataKeptDeletionMixin, LocalDateExportMixin, LockedCycleAdmin):
     resource_classes = [safe_resource_for(Cycle)]
     cycle_path = ""
-    readonly_fields = ["state"]
+    # States move on the cycles page only, through the cycle services.
+    readonly_fields = ["state", *QUARTER_STATE_FIELDS.values()]
     list_display = ["year", "name", "state", "updated_at"]
     list_filter = ["state"]
     search_fields = ["name", "year"]
     inlines = [RaterGroupInline]
     fieldsets = [
-        (None, {"fields": ["year", "name", "state"]}),
+        (None, {"fields": ["year", "name", "state", *QUARTER_STATE_FIELDS.values()]}),
         (_("季度权重"), {"fields": ["weight_q1", "weight_q2", "weight_q3", "weight_q4"]}),
         (
             _("等次与加分"),
@@ -554,7 +589,10 @@ class AdjustmentAdmin(LocalDateExportMixin, UnitInputAdmin):
 class StoredResultsAdmin(CycleLockMixin, admin.ModelAdmin):
     """Admin of what the scoring service stores: never added or changed by hand, and never
     deleted once the cycle is closed or published (the delete page and the bulk delete alike,
-    with `CycleLockMixin`'s lock), so that a locked year keeps showing what was computed."""
+    with `CycleLockMixin`'s lock, a closed quarter's results too), so that a locked year or
+    quarter keeps showing what was computed."""
+
+    period_field = "period"
 
     def has_add_permission(self, request):
         return False
@@ -608,10 +646,17 @@ class OfficialScoreAdmin(LocalDateExportMixin, StoredResultsAdmin):
 @admin.register(ResultSnapshot)
 class ResultSnapshotAdmin(LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(ResultSnapshot)]
-    list_display = ["cycle", "published_at", "published_by"]
-    list_filter = ["cycle"]
+    list_display = ["cycle", "period", "published_at", "published_by"]
+    list_filter = ["cycle", "period"]
     list_select_related = ["cycle", "published_by"]
-    readonly_fields = ["cycle", "published_at", "published_by", "cycle_settings", "results"]
+    readonly_fields = [
+        "cycle",
+        "period",
+        "published_at",
+        "published_by",
+        "cycle_settings",
+        "results",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -52,10 +52,29 @@ DERIVED_KEY = {"db_constraint": False}
 # The settings a cycle's checks (Meta.constraints) and clean() read together.
 CYCLE_WEIGHTS = ["weight_q1", "weight_q2", "weight_q3", "weight_q4"]
 CYCLE_SHARES = ["excellent_share", "star_share", "alpha_principal", "alpha_member"]
+# The field of a cycle holding each quarter's own state (see Cycle.period_state).
+QUARTER_STATE_FIELDS = {quarter: f"state_{quarter.lower()}" for quarter in QUARTERS}
+
+
+class QuarterState(models.TextChoices):
+    """Where a quarter of an open cycle stands: taking input, closed, or closed and published."""
+
+    OPEN = "open", _("填报中")
+    CLOSED = "closed", _("已关闭")
+    PUBLISHED = "published", _("已发布")
 
 
 class Cycle(models.Model):
-    """One assessment year with its settings and its state (draft → open → closed → published)."""
+    """One assessment year with its settings and its state (draft → open → closed → published).
+
+    Each quarter of an open cycle has a state of its own (open → closed → published, see
+    scoring.services.cycles): a closed quarter takes no input, a published one is shown to
+    the units' liaisons. The cycle's own state covers its quarters: closing the cycle closes
+    them all, publishing it publishes them all. The quarters' states are fields of the cycle
+    rather than rows of their own: they are read with the cycle wherever it is, the cycle's
+    row lock that every save takes already orders a save and a close, and the cycle's history
+    records each move with who, when and why.
+    """
 
     class State(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -66,6 +85,18 @@ class Cycle(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     name = models.CharField(_("名称"), max_length=128, blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=State, default=State.DRAFT)
+    state_q1 = models.CharField(
+        _("一季度状态"), max_length=16, choices=QuarterState, default=QuarterState.OPEN
+    )
+    state_q2 = models.CharField(
+        _("二季度状态"), max_length=16, choices=QuarterState, default=QuarterState.OPEN
+    )
+    state_q3 = models.CharField(
+        _("三季度状态"), max_length=16, choices=QuarterState, default=QuarterState.OPEN
+    )
+    state_q4 = models.CharField(
+        _("四季度状态"), max_length=16, choices=QuarterState, default=QuarterState.OPEN
+    )
 
     weight_q1 = models.DecimalField(_("一季度权重"), **SHARE, default=Decimal("0.25"))
     weight_q2 = models.DecimalField(_("二季度权重"), **SHARE, default=Decimal("0.25"))
@@ -142,6 +173,13 @@ class Cycle(models.Model):
                 name="cycle_state_valid",
                 violation_error_message=_("考核周期状态无效。"),
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    **{f"{name}__in": QuarterState.values for name in QUARTER_STATE_FIELDS.values()}
+                ),
+                name="cycle_quarter_states_valid",
+                violation_error_message=_("季度状态无效。"),
+            ),
         ]
 
     def __str__(self):
@@ -202,6 +240,37 @@ class Cycle(models.Model):
     def is_locked(self) -> bool:
         """Closed and published cycles accept no change to any input."""
         return self.state in (self.State.CLOSED, self.State.PUBLISHED)
+
+    def quarter_state(self, quarter: str) -> str:
+        """Return the quarter's own state, as moved on its own (QuarterState)."""
+        return getattr(self, QUARTER_STATE_FIELDS[quarter])
+
+    def period_state(self, period: str) -> str:
+        """Return where a period stands (QuarterState), the cycle's state covering its
+        quarters: a published cycle publishes every period, a closed one closes every period
+        not published on its own; otherwise a quarter stands as moved on its own and the year
+        is open (a draft's periods too: nothing of a draft is closed)."""
+        if self.state == self.State.PUBLISHED:
+            return QuarterState.PUBLISHED
+        own = self.quarter_state(period) if period in QUARTER_STATE_FIELDS else QuarterState.OPEN
+        if self.state == self.State.CLOSED and own == QuarterState.OPEN:
+            return QuarterState.CLOSED
+        return own
+
+    def period_is_locked(self, period: str) -> bool:
+        """Whether the period takes no input: the cycle is locked, or the quarter is closed."""
+        return period in Period.values and self.period_state(period) != QuarterState.OPEN
+
+    @property
+    def published_periods(self) -> list[str]:
+        """The periods whose results the units' liaisons may read, in order (Q1…Q4, Y)."""
+        return [p for p in Period.values if self.period_state(p) == QuarterState.PUBLISHED]
+
+    @property
+    def frozen_quarters(self) -> list[str]:
+        """The quarters closed on their own, whose results the scoring service keeps as they
+        were closed with (see results_compute)."""
+        return [q for q in QUARTERS if self.quarter_state(q) != QuarterState.OPEN]
 
     @property
     def grade_thresholds(self) -> dict["Grade", Decimal]:
@@ -952,7 +1021,8 @@ class ResultSnapshot(models.Model):
 
     `results` holds one entry per unit and period (unit code and name, category, total, rank,
     grade, veto, bonus, adjustment); `cycle_settings` the settings and rater group weights the
-    results were computed with.
+    results were computed with. A snapshot of a quarter published on its own names it in
+    `period` and holds that quarter's results only; a blank period is the whole cycle's.
     """
 
     # Protected: a publication is the record of what units were told.
@@ -966,6 +1036,9 @@ class ResultSnapshot(models.Model):
         null=True,
         related_name="+",
         verbose_name=_("发布人"),
+    )
+    period = models.CharField(
+        _("期间"), max_length=2, choices=Period, blank=True, help_text=_("留空表示整个周期。")
     )
     cycle_settings = models.JSONField(_("计分设置"), default=dict)
     results = models.JSONField(_("考核结果"), default=list)

@@ -2,20 +2,22 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.text import capfirst
 
 from cadre.models import Unit, UnitCategory
 from cadre.roles import ADMIN, user_has_role
 from scoring.models import (
+    QUARTER_STATE_FIELDS,
     QUARTERS,
     Adjustment,
     Cycle,
     Indicator,
     IndicatorValue,
     Period,
+    QuarterState,
     ResultSnapshot,
     UnitResult,
     VerificationRun,
@@ -62,17 +64,25 @@ def _indicators_entered_by(*, cycle: Cycle, user, methods) -> QuerySet:
     return indicators.prefetch_related("categories").order_by("sort_order", "code")
 
 
+def periods_open(*, cycle: Cycle) -> list[str]:
+    """Return the periods of the cycle that still take input (none once it is closed)."""
+    return [period for period in PERIODS if not cycle.period_is_locked(period)]
+
+
 def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE_METHODS) -> str:
-    """Return the period an entry page opens on: the first of Q1…Q4, Y in which the user's
-    indicators of `methods` still have an empty cell for one of the units (the active ones)
-    they apply to; when every cell is filled, the last period in which the user has
-    indicators (the year when they have none).
+    """Return the period an entry page opens on: the first of Q1…Q4, Y still open (a closed
+    quarter is passed over while any period is open) in which the user's indicators of
+    `methods` still have an empty cell for one of the units (the active ones) they apply to;
+    when every cell is filled, the last such period in which the user has indicators (the
+    year when they have none).
 
     A cell is filled by a value, or for an evaluation indicator by vote counts. Three queries
     whatever the size: the indicators, their categories, and the filled cells counted per
     indicator, category and period.
     """
     indicators = {i.pk: i for i in _indicators_entered_by(cycle=cycle, user=user, methods=methods)}
+    # A closed quarter takes nothing more: the page opens on a period still open, if any.
+    open_periods = periods_open(cycle=cycle) or PERIODS
     units_of_category = Counter(unit.category_id for unit in units)
     applies = {
         pk: {category.pk for category in indicator.categories.all()} or set(units_of_category)
@@ -85,7 +95,7 @@ def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE
     for indicator_id, category_id, period, filled in _cells_filled(indicators.values()):
         if category_id in applies[indicator_id] and period in _periods_of(indicators[indicator_id]):
             missing[period] -= filled
-    periods = [period for period in PERIODS if period in missing]
+    periods = [period for period in open_periods if period in missing]
     return next(
         (period for period in periods if missing[period] > 0),
         periods[-1] if periods else Period.YEAR,
@@ -337,14 +347,22 @@ def units_applicable(*, indicator: Indicator, units: list[Unit]) -> list[Unit]:
 
 
 def history_of_unit(
-    *, cycle: Cycle, unit: Unit, indicators: QuerySet, with_adjustments: bool
+    *,
+    cycle: Cycle,
+    unit: Unit,
+    indicators: QuerySet,
+    with_adjustments: bool,
+    periods: list[str] = PERIODS,
 ) -> list[dict]:
     """Return every recorded change of the unit's values and votes of the indicators (and its
-    adjustments) in the cycle, newest first: when, who, what, old → new, and from where."""
+    adjustments) in the cycle's `periods`, newest first: when, who, what, old → new, and from
+    where."""
     indicator_names = {i.pk: i for i in indicators}
     events = []
     value_records = (
-        IndicatorValue.history.filter(unit_id=unit.pk, indicator_id__in=list(indicator_names))
+        IndicatorValue.history.filter(
+            unit_id=unit.pk, indicator_id__in=list(indicator_names), period__in=periods
+        )
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
@@ -355,7 +373,9 @@ def history_of_unit(
         label=lambda r: f"{indicator_names[r.indicator_id]} · {Period(r.period).label}",
     )
     vote_records = (
-        Vote.history.filter(unit_id=unit.pk, indicator_id__in=list(indicator_names))
+        Vote.history.filter(
+            unit_id=unit.pk, indicator_id__in=list(indicator_names), period__in=periods
+        )
         .select_related("history_user", "rater_group")
         .order_by("history_date", "history_id")
     )
@@ -369,7 +389,7 @@ def history_of_unit(
     )
     if with_adjustments:
         adjustment_records = (
-            Adjustment.history.filter(unit_id=unit.pk, cycle_id=cycle.pk)
+            Adjustment.history.filter(unit_id=unit.pk, cycle_id=cycle.pk, period__in=periods)
             .select_related("history_user")
             .order_by("history_date", "history_id")
         )
@@ -427,67 +447,131 @@ def verification_run_latest(*, cycle: Cycle, period: str) -> VerificationRun | N
     return runs.first()
 
 
-def cycles_with_gaps() -> list[Cycle]:
+@dataclass
+class QuarterRow:
+    """One quarter of a cycle on the cycles page: how it stands (see Cycle.period_state), when
+    it was last published on its own, what publishing it would leave behind (values missing
+    in its results, values not verified) and the moves the 考核办 may make (see the rules in
+    scoring.services.cycles)."""
+
+    period: str
+    state: str
+    published_at: datetime | None
+    missing: int
+    unverified: int
+    may_close: bool
+    may_publish: bool
+    may_reopen: bool
+
+    @property
+    def label(self) -> str:
+        return Period(self.period).label
+
+    @property
+    def state_label(self) -> str:
+        return QuarterState(self.state).label
+
+
+def cycles_with_gaps(*, published: dict[int, dict[str, datetime]]) -> list[Cycle]:
     """Return every cycle with its count of values not yet verified (`unverified`) and of
     values still missing in its annual results (`missing`), what publishing would leave
-    behind (2 queries). A closed or published cycle's count is the one taken at its close:
-    only the cycles still open are counted, each over its own values."""
-    counted = (
-        IndicatorValue.objects.filter(indicator__cycle=OuterRef("pk"), verified_at__isnull=True)
-        .order_by()
-        .values("indicator__cycle")
-        .annotate(count=Count("*"))
-        .values("count")
-    )
-    cycles = list(
-        Cycle.objects.annotate(
-            unverified=Case(
-                When(
-                    state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED],
-                    unverified_at_close__isnull=False,
-                    then=F("unverified_at_close"),
-                ),
-                default=Coalesce(Subquery(counted), 0),
-            )
+    behind, and its quarters (`quarters`, QuarterRow) with the same counts each, given
+    `published` as cycles_last_published returns it (3 queries). A published cycle's count is
+    the one taken at its close: its values are not counted again."""
+    cycles = list(Cycle.objects.all())
+    unverified: Counter = Counter()
+    for cycle_id, period, count in (
+        IndicatorValue.objects.filter(verified_at__isnull=True)
+        # A published year's count was taken at its close, and its quarters move no more.
+        .exclude(
+            indicator__cycle__state=Cycle.State.PUBLISHED,
+            indicator__cycle__unverified_at_close__isnull=False,
         )
-    )
-    missing: dict[int, int] = {}
-    # The year's list names every applicable indicator missing in any quarter or the year.
-    annual = UnitResult.objects.filter(period=Period.YEAR).values_list("cycle_id", "missing")
-    for cycle_id, codes in annual:
-        missing[cycle_id] = missing.get(cycle_id, 0) + len(codes)
+        .order_by()
+        .values_list("indicator__cycle_id", "period")
+        .annotate(count=Count("pk"))
+    ):
+        unverified[cycle_id, period] += count
+    missing: Counter = Counter()
+    # The year's list names every applicable indicator missing in any quarter or the year; a
+    # quarter's is read where the quarter may still be published.
+    results = UnitResult.objects.filter(
+        Q(period=Period.YEAR) | Q(cycle__state__in=[Cycle.State.OPEN, Cycle.State.CLOSED])
+    ).values_list("cycle_id", "period", "missing")
+    for cycle_id, period, codes in results:
+        missing[cycle_id, period] += len(codes)
     for cycle in cycles:
-        cycle.missing = missing.get(cycle.pk, 0)
+        cycle.missing = missing[cycle.pk, Period.YEAR]
+        cycle.unverified = sum(unverified[cycle.pk, period] for period in PERIODS)
+        if cycle.state == Cycle.State.PUBLISHED and cycle.unverified_at_close is not None:
+            cycle.unverified = cycle.unverified_at_close
+        cycle.quarters = [
+            _quarter_row(
+                cycle=cycle,
+                quarter=quarter,
+                published_at=published.get(cycle.pk, {}).get(quarter),
+                missing=missing[cycle.pk, quarter],
+                unverified=unverified[cycle.pk, quarter],
+            )
+            for quarter in QUARTERS
+        ]
     return cycles
 
 
-def cycles_last_published() -> dict[int, object]:
-    """Return {cycle id: when its results were last published}, without the snapshots."""
-    return dict(
-        ResultSnapshot.objects.values("cycle_id")
-        .annotate(latest=Max("published_at"))
-        .values_list("cycle_id", "latest")
+def _quarter_row(*, cycle: Cycle, quarter: str, **counts) -> QuarterRow:
+    state, own = cycle.period_state(quarter), cycle.quarter_state(quarter)
+    is_open = cycle.state == Cycle.State.OPEN
+    earlier_locked = all(cycle.period_is_locked(q) for q in QUARTERS[: QUARTERS.index(quarter)])
+    return QuarterRow(
+        period=quarter,
+        state=state,
+        may_close=is_open and state == QuarterState.OPEN and earlier_locked,
+        may_publish=state == QuarterState.CLOSED,
+        may_reopen=is_open and own != QuarterState.OPEN,
+        **counts,
     )
 
 
+def cycles_last_published() -> dict[int, dict[str, datetime]]:
+    """Return {cycle id: {period: when its results were last published}}, the whole cycle's
+    under "" and a quarter published on its own under its period, without the snapshots."""
+    published: dict[int, dict[str, datetime]] = {}
+    latest = (
+        ResultSnapshot.objects.order_by()
+        .values("cycle_id", "period")
+        .annotate(latest=Max("published_at"))
+        .values_list("cycle_id", "period", "latest")
+    )
+    for cycle_id, period, when in latest:
+        published.setdefault(cycle_id, {})[period] = when
+    return published
+
+
 def cycle_state_moves() -> list[dict]:
-    """Return every change of a cycle's state, newest first: when, which cycle, from and to
-    which state, who, and from where (with the reason given for a reopening)."""
+    """Return every change of a cycle's state or of one of its quarters' own states, newest
+    first: when, which cycle (and quarter), from and to which state, who, and from where
+    (with the reason given for a reopening)."""
     records = Cycle.history.select_related("history_user").order_by("history_date", "history_id")
-    moves, last_state = [], {}
+    fields = [("state", None, Cycle.State)]
+    fields += [(field, quarter, QuarterState) for quarter, field in QUARTER_STATE_FIELDS.items()]
+    moves, last = [], {}
     for record in records:
-        before = last_state.get(record.id)
-        if before is not None and before != record.state:
+        before = last.get(record.id)
+        for name, quarter, states in fields:
+            old, new = getattr(before, name, None), getattr(record, name)
+            if before is None or old == new:
+                continue
+            name_shown = record.name or record.year
             moves.append(
                 {
                     "when": record.history_date,
-                    "cycle": record.name or record.year,
-                    "before": Cycle.State(before).label,
-                    "after": Cycle.State(record.state).label,
+                    "cycle": f"{name_shown} · {Period(quarter).label}" if quarter else name_shown,
+                    "before": states(old).label,
+                    "after": states(new).label,
                     "who": record.history_user,
                     "source": source_label(record.history_change_reason),
                 }
             )
-        last_state[record.id] = record.state
+        last[record.id] = record
     moves.reverse()
     return moves

@@ -9,6 +9,11 @@ urlpatterns = [
     path("adjustments/", views_entry.adjustments, name="adjustments"),
     path("cycles/", views_entry.cycles, name="cycles"),
     path("cycles/<int:pk>/move/", views_entry.cycle_move, name="cycle_move"),
+    path(
+        "cycles/<int:pk>/quarters/<str:quarter>/move/",
+        views_entry.cycle_move,
+        name="quarter_move",
+    ),
     path("units/<str:code>/history/", views_entry.unit_history, name="unit_history"),
     path("verify/", views_entry.verify, name="verify"),
     path("verify/verified/", views_entry.verified, name="verified"),

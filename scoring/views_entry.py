@@ -30,10 +30,12 @@ from scoring.forms import (
     VoteCountsForm,
 )
 from scoring.models import (
+    QUARTERS,
     Cycle,
     Indicator,
     IndicatorValue,
     Period,
+    QuarterState,
     RaterGroup,
 )
 from scoring.selectors import (
@@ -54,6 +56,7 @@ from scoring.selectors import (
     indicators_counting_values,
     indicators_writable,
     period_needing_entry,
+    periods_open,
     units_active,
     units_applicable,
     units_by_ids,
@@ -90,8 +93,8 @@ VERIFIED_PAGE_SIZE = 100
 
 def _cycle_and_period(request, cycles=None, *, fallback=None):
     """Return the cycle and period picked in the query string (defaults: the newest open
-    cycle, and `fallback(cycle)`'s period, else the first quarter) and the cycles for the
-    picker (by default every cycle)."""
+    cycle, and `fallback(cycle)`'s period, else the first period still open, else the first
+    quarter) and the cycles for the picker (by default every cycle)."""
     cycles = list(Cycle.objects.all() if cycles is None else cycles)
     cycle = cycle_picked(
         cycles=cycles, picked=request.GET.get("cycle") or request.POST.get("cycle")
@@ -100,7 +103,7 @@ def _cycle_and_period(request, cycles=None, *, fallback=None):
         raise Http404(_("还没有考核周期"))
     period = _period_picked(request)
     if period is None:
-        period = fallback(cycle) if fallback else Period.Q1
+        period = fallback(cycle) if fallback else next(iter(periods_open(cycle=cycle)), Period.Q1)
     return cycle, period, cycles
 
 
@@ -122,13 +125,28 @@ def _period_needing_entry(request, units=None, methods=VALUE_METHODS):
 
 
 def _picker_context(request, cycle, period, cycles):
+    """The cycle and period pickers, and whether the period takes input (`period_locked`,
+    with `period_state_label` saying how it stands); a quarter closed on its own says so in
+    the period picker."""
     return {
         "is_admin": user_has_role(request.user, ADMIN),
         "cycle": cycle,
         "period": period,
         "period_label": Period(period).label,
+        "period_locked": cycle.period_is_locked(period),
+        "period_state_label": QuarterState(cycle.period_state(period)).label,
         "cycles": cycles,
-        "periods": [(p, Period(p).label) for p in PERIODS],
+        "periods": [(p, _period_label(cycle, p)) for p in PERIODS],
+    }
+
+
+def _period_label(cycle, period) -> str:
+    """The period's name, with its state when it is a quarter closed in an open cycle."""
+    if cycle.is_locked or not cycle.period_is_locked(period):
+        return Period(period).label
+    return _("%(period)s（%(state)s）") % {
+        "period": Period(period).label,
+        "state": QuarterState(cycle.period_state(period)).label,
     }
 
 
@@ -394,7 +412,10 @@ def _vote_forms(data, *, cycle, period, indicator, unit):
         (
             group,
             VoteCountsForm(
-                data, prefix=f"g{group.pk}", vote=stored.get(group.pk), locked=cycle.is_locked
+                data,
+                prefix=f"g{group.pk}",
+                vote=stored.get(group.pk),
+                locked=cycle.period_is_locked(period),
             ),
         )
         for group in groups
@@ -507,7 +528,12 @@ def adjustments(request):
             return redirect(_here("entry:adjustments", cycle, period))
     context = _picker_context(request, cycle, period, cycles)
     context["form"] = form
-    context["adjustments"] = cycle.adjustments.select_related("unit", "created_by")
+    context["adjustments"] = listed = list(cycle.adjustments.select_related("unit", "created_by"))
+    for adjustment in listed:
+        adjustment.period_locked = cycle.period_is_locked(adjustment.period)
+    context["closed_quarters"] = [
+        Period(q).label for q in QUARTERS if not cycle.is_locked and cycle.period_is_locked(q)
+    ]
     context["withdrawn"] = adjustments_withdrawn(cycle=cycle)
     context["withdraw_form"] = AdjustmentWithdrawForm()
     return render(request, "entry/adjustments.html", context)
@@ -558,7 +584,7 @@ def cycles(request):
             )
             return redirect("entry:cycles")
     published = cycles_last_published()
-    listed = cycles_with_gaps()
+    listed = cycles_with_gaps(published=published)
     # Shown beside each cycle, as opening and publishing are refused while they last.
     problems = cycles_tree_problems(cycles=listed)
     for cycle in listed:
@@ -567,7 +593,7 @@ def cycles(request):
         request,
         "entry/cycles.html",
         {
-            "cycles": [(cycle, published.get(cycle.pk)) for cycle in listed],
+            "cycles": [(cycle, published.get(cycle.pk, {}).get("")) for cycle in listed],
             "moves": cycle_state_moves(),
             "reopen_form": ReopenForm(),
             "create_form": create_form,
@@ -575,32 +601,53 @@ def cycles(request):
     )
 
 
+# The moves of the cycles page, by the action posted: of a whole cycle, and of one quarter.
+CYCLE_MOVES = {
+    "open": cycle_services.cycle_open,
+    "close": cycle_services.cycle_close,
+    "publish": cycle_services.cycle_publish,
+    "reopen": cycle_services.cycle_reopen,
+}
+QUARTER_MOVES = {
+    "close": cycle_services.cycle_quarter_close,
+    "publish": cycle_services.cycle_quarter_publish,
+    "reopen": cycle_services.cycle_quarter_reopen,
+}
+
+
 @require_POST
 @role_required(ADMIN)
-def cycle_move(request, pk):
+def cycle_move(request, pk, quarter=None):
+    """Move a cycle, or one of its quarters, as the action posted says (reopening with the
+    reason posted)."""
     cycle = get_object_or_404(Cycle, pk=pk)
+    if quarter is not None and quarter not in QUARTERS:
+        raise Http404(_("未知期间"))
     action = request.POST.get("action")
+    move = (CYCLE_MOVES if quarter is None else QUARTER_MOVES).get(action)
+    where = {"cycle": cycle} if quarter is None else {"cycle": cycle, "quarter": quarter}
+    if action == "reopen":
+        where["reason"] = request.POST.get("reason", "")
     try:
-        if action == "open":
-            cycle_services.cycle_open(cycle=cycle, by=request.user)
-        elif action == "close":
-            cycle_services.cycle_close(cycle=cycle, by=request.user)
-        elif action == "publish":
-            cycle_services.cycle_publish(cycle=cycle, by=request.user)
-        elif action == "reopen":
-            cycle_services.cycle_reopen(
-                cycle=cycle, by=request.user, reason=request.POST.get("reason", "")
-            )
-        else:
+        if move is None:
             raise ValidationError(_("未知的操作"))
+        move(**where, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         cycle.refresh_from_db()
-        messages.success(
-            request,
-            _("%(cycle)s 现为“%(state)s”。") % {"cycle": cycle, "state": cycle.get_state_display()},
-        )
+        if quarter is None:
+            message = _("%(cycle)s 现为“%(state)s”。") % {
+                "cycle": cycle,
+                "state": cycle.get_state_display(),
+            }
+        else:
+            message = _("%(cycle)s %(quarter)s现为“%(state)s”。") % {
+                "cycle": cycle,
+                "quarter": Period(quarter).label,
+                "state": QuarterState(cycle.period_state(quarter)).label,
+            }
+        messages.success(request, message)
     return redirect("entry:cycles")
 
 
@@ -625,9 +672,13 @@ def unit_history(request, code):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
     cycle, period, cycles = _cycle_and_period(request, readable)
     indicators = Indicator.objects.filter(cycle=cycle)
-    # Whoever may read the unit's results reads all of its history, adjustments included.
+    # Whoever may read the unit's results reads all of its history in the periods whose
+    # results they read (a liaison: the published ones), adjustments included.
     sees_results = audience.may_see_unit(unit_id=unit.pk, cycle=cycle)
-    if not sees_results:
+    periods = PERIODS
+    if sees_results:
+        periods = audience.readable_periods(cycle=cycle, periods=PERIODS)
+    else:
         if not user_has_role(user, SCORER):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
         indicators = indicators.filter(owners=user)
@@ -638,6 +689,7 @@ def unit_history(request, code):
         indicators=shown,
         # An adjustment belongs to no indicator: a list of one indicator's changes leaves it out.
         with_adjustments=sees_results and picked is None,
+        periods=periods,
     )
     page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from cadre import roles
 from cadre.models import Unit
 from cadre.permissions import role_required
-from scoring.models import Cycle, ImportRecord, Indicator, Period
-from scoring.selectors import cycle_picked
+from scoring.models import QUARTERS, Cycle, ImportRecord, Indicator, Period
+from scoring.selectors import cycle_picked, periods_open
 from scoring.services.sheets import (
     ImportRefused,
     sheet_changes_first,
@@ -74,6 +74,7 @@ def sheet_index(request):
             return redirect("sheets:record", pk=record.pk)
     history = sheet_records_visible(user=request.user)
     period = request.GET.get("period")
+    open_periods = periods_open(cycle=cycle) if cycle else []
     return render(
         request,
         "sheets/index.html",
@@ -82,7 +83,13 @@ def sheet_index(request):
             "is_admin": roles.user_has_role(request.user, roles.ADMIN),
             "form": form,
             "periods": Period.choices,
-            "period": period if period in Period.values else Period.Q1,
+            "period": period if period in Period.values else next(iter(open_periods), Period.Q1),
+            # A cycle still taking input may have quarters closed on their own.
+            "closed_quarters": [
+                Period(q).label for q in QUARTERS if not cycle.is_locked and q not in open_periods
+            ]
+            if cycle
+            else [],
             "history": history.defer("changes", "errors")[:HISTORY_ROWS],
         },
     )
@@ -134,6 +141,8 @@ def sheet_record(request, pk: int):
             "summary_overwritten": sum(line.overwritten for line in summary),
             "unlisted": record.problem_count - len(record.errors),
             "outdated": sheet_import_outdated(record=record),
+            # An import of one period that a quarter's closing since shuts out.
+            "period_closed": bool(record.period) and record.cycle.period_is_locked(record.period),
             "is_uploader": record.uploaded_by_id == request.user.pk,
         },
     )

@@ -130,6 +130,12 @@ CASES = [
     ),
     ("GET", "/entry/cycles/", ADMIN_ONLY),
     ("POST", "/entry/cycles/{cycle}/move/", expect(302, 403, 403, 403), {"action": "close"}),
+    (
+        "POST",
+        "/entry/cycles/{cycle}/quarters/Q1/move/",
+        expect(302, 403, 403, 403),
+        {"action": "close"},
+    ),
     ("GET", "/entry/verify/?cycle={cycle}", ADMIN_ONLY),
     ("POST", "/entry/verify/?cycle={cycle}", expect(302, 403, 403, 403), {"indicator": "{own}"}),
     ("GET", "/entry/verify/verified/?cycle={cycle}&indicator={own}", ADMIN_ONLY),

@@ -217,7 +217,7 @@ class UnitOverview:
     area_averages: dict[str, Decimal] = field(default_factory=dict)
 
 
-def unit_overview(*, cycle: Cycle, unit: Unit, period: str) -> UnitOverview:
+def unit_overview(*, cycle: Cycle, unit: Unit, period: str | None) -> UnitOverview:
     """Return the unit's result per period and the area averages of the category it was
     ranked in for the period, as the cycle's results stored them (see `ranked_together`), in
     two queries."""

@@ -67,15 +67,24 @@ class Selection:
 
 
 def _selection(request) -> Selection:
-    """Read the cycle, period and category from the query string; fall back to the latest."""
-    cycles = list(request.audience.readable_cycles(Cycle.objects.all()))
+    """Read the cycle, period and category from the query string; fall back to the latest.
+    Only what the audience may read is offered: a liaison's cycles and periods are the
+    published ones, and a period asked for that is not published yet is said so."""
+    audience = request.audience
+    cycles = list(audience.readable_cycles(Cycle.objects.all()))
     if not cycles:
         raise Http404(_("还没有可查看的考核周期。"))
     year = request.GET.get("cycle", "")
     cycle = next((cycle for cycle in cycles if str(cycle.year) == year), cycles[0])
-    periods = selectors.result_periods(cycle=cycle)
+    periods = audience.readable_periods(cycle=cycle, periods=selectors.result_periods(cycle=cycle))
     period = request.GET.get("period")
     if period not in periods:
+        if period in Period.values and not audience.readable_periods(cycle=cycle, periods=[period]):
+            messages.info(
+                request,
+                _("%(cycle)s %(period)s的考核结果尚未发布。")
+                % {"cycle": cycle, "period": Period(period).label},
+            )
         period = selectors.default_period(cycle=cycle, periods=periods)
     categories = list(UnitCategory.objects.all())
     code = request.GET.get("category", "")
@@ -163,12 +172,14 @@ def unit_detail(request, code):
         raise Http404
     unit = get_object_or_404(Unit.objects.select_related("category"), code=code)
     selection = _selection(request)
-    if not request.audience.may_see_unit(unit_id=unit.pk, cycle=selection.cycle):
+    audience = request.audience
+    if not audience.may_see_unit(unit_id=unit.pk, cycle=selection.cycle):
         raise PermissionDenied
     areas = selectors.result_areas(cycle=selection.cycle)
-    overview = selectors.unit_overview(
-        cycle=selection.cycle, unit=unit, period=selection.period or Period.YEAR
-    )
+    # No period when none the audience may read has results: then no result either.
+    overview = selectors.unit_overview(cycle=selection.cycle, unit=unit, period=selection.period)
+    # The personal scores are the year's.
+    year_shown = audience.may_see_unit(unit_id=unit.pk, cycle=selection.cycle, period=Period.YEAR)
     result = overview.result
     notes = master_data_change_notes(result=result) if result else None
     indicator_rows = (
@@ -191,6 +202,7 @@ def unit_detail(request, code):
         overview=[
             (r, overview.category_sizes.get(r.period), r.period == selection.period)
             for r in overview.results
+            if r.period in selection.periods
         ],
         result=result,
         areas=[
@@ -204,7 +216,10 @@ def unit_detail(request, code):
         indicator_rows=indicator_rows,
         total_explanation=unit_total_explanation(result=result) if result else "",
         category_change_note=notes.category if notes else "",
-        official_scores=selectors.unit_official_scores(cycle=selection.cycle, unit=unit),
+        year_shown=year_shown,
+        official_scores=(
+            selectors.unit_official_scores(cycle=selection.cycle, unit=unit) if year_shown else []
+        ),
         charts={"radar": radar},
     )
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from cadre.models import Official, Unit, UnitCategory
 from scoring.models import (
     KEY_UNIT_SHIFT,
+    QUARTER_STATE_FIELDS,
     QUARTERS,
     THOUSAND,
     Adjustment,
@@ -589,14 +590,22 @@ def results_compute(
     cycle: Cycle,
     periods: Iterable[str] | None = None,
     categories: Iterable[UnitCategory] | None = None,
+    frozen_too: bool = False,
 ) -> None:
     """Recompute and store the results of `cycle` for the given periods and categories.
 
     Periods default to all five and categories to all of them. The year depends on the
     quarters, so asking for a quarter recomputes the year of the same categories as well.
-    Officials' personal scores are recomputed whenever the year is.
+    Officials' personal scores are recomputed whenever the year is. A quarter closed on its
+    own keeps the results it was closed with, as a closed cycle does, whatever changed since
+    in the tree, the settings or the units (the year still counts its points as they are
+    now): it is recomputed only with `frozen_too`, when it is published or in a sandbox.
     """
     periods = {Period(period) for period in periods or Period.values} | {Period.YEAR}
+    if not frozen_too:
+        # Read again: `cycle` may have been loaded before a quarter closed.
+        stored = Cycle.objects.only(*QUARTER_STATE_FIELDS.values()).get(pk=cycle.pk)
+        periods -= set(stored.frozen_quarters)
     if categories is None:
         category_ids = list(UnitCategory.objects.values_list("pk", flat=True))
     else:

@@ -1,7 +1,10 @@
-"""The life of a cycle: draft → open → closed → published, moved by admins only.
+"""The life of a cycle: draft → open → closed → published, moved by admins only; and within
+an open cycle, the life of each quarter: open → closed → published (the rules are above
+cycle_quarter_close).
 
 Every move is recorded in the cycle's history (who, when, old and new state, and the reason
-for a reopening). Publishing freezes the results in a ResultSnapshot.
+for a reopening). Publishing, the cycle's or a quarter's, freezes the results in a
+ResultSnapshot.
 """
 
 from decimal import Decimal
@@ -13,14 +16,18 @@ from django.utils.translation import gettext as _
 
 from cadre.roles import ADMIN, user_has_role
 from scoring.models import (
+    QUARTER_STATE_FIELDS,
+    QUARTERS,
     Cycle,
     Indicator,
+    Period,
+    QuarterState,
     RaterGroup,
     Responsibility,
     ResultSnapshot,
     UnitResult,
 )
-from scoring.services.compute import following_year_flags_refresh
+from scoring.services.compute import following_year_flags_refresh, results_compute
 from scoring.services.history import history_record
 from scoring.services.refresh import results_refresh_all
 from scoring.services.tree import indicator_tree_problems
@@ -78,29 +85,45 @@ def _cycle_move(
 ) -> Cycle:
     """Move the cycle to the state `to`; with `tree_broken` (a message taking the cycle and
     its problems), refuse while its indicator tree breaks a rule."""
-    if not user_has_role(by, ADMIN):
-        raise PermissionDenied(_("只有考核办可以改变考核周期的状态"))
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle = _cycle_locked_for(cycle=cycle, by=by)
     if cycle.state not in allowed_from:
         raise CycleStateError(
             _("%(cycle)s 当前为“%(state)s”，不能改为“%(to)s”")
             % {"cycle": cycle, "state": cycle.get_state_display(), "to": State(to).label}
         )
-    if tree_broken:
-        problems = indicator_tree_problems(cycle=cycle)
-        if problems:
-            raise CycleStateError(tree_broken % {"cycle": cycle, "problems": " ".join(problems)})
+    _tree_ensure_sound(cycle=cycle, broken=tree_broken)
     if to == State.CLOSED:
         cycle.unverified_at_close = values_unverified_counted(cycle=cycle)
     elif to in (State.DRAFT, State.OPEN):
         cycle.unverified_at_close = None
     cycle.state = to
-    cycle._history_user = by
-    cycle._change_reason = f"{SOURCE_CYCLES}：{note}" if note else SOURCE_CYCLES
-    cycle.save(update_fields=["state", "unverified_at_close", "updated_at"])
+    _move_save(cycle=cycle, by=by, fields=["state", "unverified_at_close"], note=note)
     # The following year's 重点调整 flags compare with this year only once it is final.
     following_year_flags_refresh(cycle=cycle)
     return cycle
+
+
+def _cycle_locked_for(*, cycle: Cycle, by) -> Cycle:
+    """The cycle read again and locked, for a move by `by`, who must be of the 考核办."""
+    if not user_has_role(by, ADMIN):
+        raise PermissionDenied(_("只有考核办可以改变考核周期的状态"))
+    return Cycle.objects.select_for_update().get(pk=cycle.pk)
+
+
+def _tree_ensure_sound(*, cycle: Cycle, broken: str) -> None:
+    """With `broken` (a message taking the cycle and its problems), refuse while the cycle's
+    indicator tree breaks a rule."""
+    if broken:
+        problems = indicator_tree_problems(cycle=cycle)
+        if problems:
+            raise CycleStateError(broken % {"cycle": cycle, "problems": " ".join(problems)})
+
+
+def _move_save(*, cycle: Cycle, by, fields: list[str], note: str) -> None:
+    """Save a moved state, recorded in the cycle's history with who, when and the note."""
+    cycle._history_user = by
+    cycle._change_reason = f"{SOURCE_CYCLES}：{note}" if note else SOURCE_CYCLES
+    cycle.save(update_fields=[*fields, "updated_at"])
 
 
 @transaction.atomic
@@ -148,25 +171,24 @@ def cycle_results_recompute(*, cycle: Cycle, locked_reason: str | None = None, b
     A closed or published cycle keeps the results it was closed with: what changed in the
     master data since (a unit moved or retired) must not rewrite them. Such a cycle is
     recomputed only with `locked_reason`, recorded in its history as a reopening's reason is;
-    its publication snapshot stays as published.
+    its publication snapshot stays as published. The quarters of an open cycle closed on their
+    own keep theirs alike: without `locked_reason` the rest is recomputed, with it they are
+    too, and the reason is recorded.
     """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    if cycle.is_locked:
-        if locked_reason is None:
-            raise CycleStateError(
-                _(
-                    "%(cycle)s 当前为“%(state)s”，结果已锁定，不能重新计算；"
-                    "如需更正，请先重新开放该周期"
-                )
-                % {"cycle": cycle, "state": cycle.get_state_display()}
-            )
+    if cycle.is_locked and locked_reason is None:
+        raise CycleStateError(
+            _("%(cycle)s 当前为“%(state)s”，结果已锁定，不能重新计算；如需更正，请先重新开放该周期")
+            % {"cycle": cycle, "state": cycle.get_state_display()}
+        )
+    if locked_reason is not None and (cycle.is_locked or cycle.frozen_quarters):
         reason = reason_cleaned(
             locked_reason, missing=_("重新计算已关闭或已发布周期的结果必须说明理由")
         )
         cycle._history_user = by
         cycle._change_reason = f"{NOTE_RECOMPUTE_PREFIX}{reason}"
         cycle.save(update_fields=["updated_at"])
-    results_refresh_all(cycle=cycle)
+    results_refresh_all(cycle=cycle, frozen_too=locked_reason is not None)
 
 
 @transaction.atomic
@@ -194,6 +216,117 @@ def cycle_publish(*, cycle: Cycle, by) -> ResultSnapshot:
     )
 
 
+# The quarters of an open cycle move on their own (Cycle.period_state), by the 考核办 only:
+# - a quarter closes once the quarters before it are closed: quarters are entered in turn, and
+#   a slip on the cycles page must not shut a later quarter while an earlier one is still
+#   being filled (Q2 closes after Q1);
+# - a closed quarter is published on its own, in any order (a quarter in dispute may wait while
+#   the next one is published), also once the whole cycle is closed;
+# - a closed or published quarter is reopened for a reason, whatever the later quarters' state
+#   (a correction of Q1 in August leaves Q2 as it stands), while the cycle is open: a closed or
+#   published cycle covers its quarters, and is reopened first.
+# The year has no state of its own: it is closed and published with the cycle.
+
+
+def _quarter_ensure(*, cycle: Cycle, quarter: str, allowed_from: tuple[str, ...], to: str):
+    """Refuse to move the quarter to `to` unless it stands in one of `allowed_from` (see
+    Cycle.period_state), naming both states."""
+    if quarter not in QUARTERS:
+        raise CycleStateError(_("期间“%(period)s”不是季度") % {"period": quarter})
+    state = cycle.period_state(quarter)
+    if state not in allowed_from:
+        raise CycleStateError(
+            _("%(cycle)s %(quarter)s当前为“%(state)s”，不能改为“%(to)s”")
+            % {
+                "cycle": cycle,
+                "quarter": Period(quarter).label,
+                "state": QuarterState(state).label,
+                "to": QuarterState(to).label,
+            }
+        )
+
+
+def _quarter_move(*, cycle: Cycle, quarter: str, by, to: str, note: str = "") -> None:
+    field = QUARTER_STATE_FIELDS[quarter]
+    setattr(cycle, field, to)
+    _move_save(cycle=cycle, by=by, fields=[field], note=note)
+
+
+def _cycle_ensure_open(*, cycle: Cycle, message: str) -> None:
+    """Refuse a quarter's move with `message` (taking the cycle and its state) unless the
+    cycle is open."""
+    if cycle.state != State.OPEN:
+        raise CycleStateError(message % {"cycle": cycle, "state": cycle.get_state_display()})
+
+
+@transaction.atomic
+def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
+    """Close a quarter of an open cycle: from now on nobody can change its values, votes,
+    adjustments or verifications, and its results stay as they are (see results_compute).
+    Refused while a quarter before it is still open (see the rules above)."""
+    cycle = _cycle_locked_for(cycle=cycle, by=by)
+    _cycle_ensure_open(cycle=cycle, message=_("%(cycle)s 当前为“%(state)s”，不能单独关闭季度"))
+    to = QuarterState.CLOSED
+    _quarter_ensure(cycle=cycle, quarter=quarter, allowed_from=(QuarterState.OPEN,), to=to)
+    earlier = [q for q in QUARTERS[: QUARTERS.index(quarter)] if not cycle.period_is_locked(q)]
+    if earlier:
+        raise CycleStateError(
+            _("请先关闭%(earlier)s：季度按顺序关闭，%(quarter)s在其后。")
+            % {
+                "earlier": "、".join(str(Period(q).label) for q in earlier),
+                "quarter": Period(quarter).label,
+            }
+        )
+    _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to)
+    return cycle
+
+
+@transaction.atomic
+def cycle_quarter_reopen(*, cycle: Cycle, quarter: str, by, reason: str) -> Cycle:
+    """Open a closed or published quarter of an open cycle again, for a reason that is
+    recorded; its results are computed again from the inputs and tree as they are now, and
+    units no longer see them until it is published again."""
+    reason = reason_cleaned(reason, missing=_("重新开放必须说明理由"))
+    cycle = _cycle_locked_for(cycle=cycle, by=by)
+    _cycle_ensure_open(
+        cycle=cycle,
+        message=_("%(cycle)s 当前为“%(state)s”，请先重新开放整个周期，再重新开放其中的季度"),
+    )
+    to = QuarterState.OPEN
+    allowed_from = (QuarterState.CLOSED, QuarterState.PUBLISHED)
+    _quarter_ensure(cycle=cycle, quarter=quarter, allowed_from=allowed_from, to=to)
+    _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to, note=f"{NOTE_REOPEN_PREFIX}{reason}")
+    results_refresh_all(cycle=cycle)
+    return cycle
+
+
+@transaction.atomic
+def cycle_quarter_publish(*, cycle: Cycle, quarter: str, by) -> ResultSnapshot:
+    """Publish a closed quarter: units' liaisons see their own results of it from now on.
+
+    As cycle_publish does for the year: refused while the indicator tree breaks a rule; the
+    quarter's results are computed once more (in an open cycle: a closed one keeps the results
+    it was closed with) and frozen in a snapshot of that quarter.
+    """
+    cycle = _cycle_locked_for(cycle=cycle, by=by)
+    to = QuarterState.PUBLISHED
+    _quarter_ensure(cycle=cycle, quarter=quarter, allowed_from=(QuarterState.CLOSED,), to=to)
+    _tree_ensure_sound(
+        cycle=cycle,
+        broken=_("%(cycle)s 的指标体系还有问题，不能发布季度结果；请修正后再发布：%(problems)s"),
+    )
+    if cycle.state == State.OPEN:
+        results_compute(cycle=cycle, periods=[quarter], frozen_too=True)
+    _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to)
+    return ResultSnapshot.objects.create(
+        cycle=cycle,
+        period=quarter,
+        published_by=by,
+        cycle_settings=_settings_frozen(cycle=cycle),
+        results=_results_frozen(cycle=cycle, period=quarter),
+    )
+
+
 def _settings_frozen(*, cycle: Cycle) -> dict:
     settings = {name: str(getattr(cycle, name)) for name in SETTING_FIELDS}
     settings["rater_groups"] = {
@@ -202,10 +335,14 @@ def _settings_frozen(*, cycle: Cycle) -> dict:
     return settings
 
 
-def _results_frozen(*, cycle: Cycle) -> list[dict]:
-    """The cycle's results as published, read as plain columns: loading them as models (with
-    every indicator's points) took a province's 25,000 results 4 s."""
-    rows = UnitResult.objects.filter(cycle=cycle).values_list(*FROZEN_RESULT_COLUMNS.values())
+def _results_frozen(*, cycle: Cycle, period: str | None = None) -> list[dict]:
+    """The cycle's stored results as a snapshot holds them, of one period or all, read as plain
+    columns: loading them as models (with every indicator's points) took a province's 25,000
+    results 4 s."""
+    rows = UnitResult.objects.filter(cycle=cycle)
+    if period is not None:
+        rows = rows.filter(period=period)
+    rows = rows.values_list(*FROZEN_RESULT_COLUMNS.values())
     return [
         {
             key: str(cell) if isinstance(cell, Decimal) else cell

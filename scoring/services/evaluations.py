@@ -81,7 +81,7 @@ def votes_save(
     refuses the whole save.
     """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    cycle_ensure_takes_values(cycle=cycle, by=by)
+    cycle_ensure_takes_values(cycle=cycle, by=by, periods=[period])
     if indicator.cycle_id != cycle.pk or indicator.method != Indicator.Method.EVALUATION:
         raise ValidationError(_("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code})
     for count in counts:
@@ -189,7 +189,7 @@ def adjustment_create(
     sent twice, and counting it twice would move the unit's total twice.
     """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    cycle_ensure_editable(cycle=cycle)
+    cycle_ensure_editable(cycle=cycle, periods=[period])
     reason, approved_by = reason.strip(), approved_by.strip()
     if not reason or not approved_by:
         raise ValidationError(_("柔性考核调整必须写明事由和批准人"))
@@ -245,6 +245,7 @@ def adjustment_withdraw(*, cycle: Cycle, adjustment_id: int, reason: str, by, so
     adjustment = Adjustment.objects.filter(pk=adjustment_id, cycle=cycle).first()
     if adjustment is None:
         raise ValidationError(_("该调整已被撤销或删除"))
+    cycle_ensure_editable(cycle=cycle, periods=[adjustment.period])
     adjustment._history_user = by
     adjustment._change_reason = f"{source}：{NOTE_WITHDRAW_PREFIX}{reason}"
     adjustment.delete()

@@ -35,9 +35,10 @@ def results_refresh_for_categories(
         )
 
 
-def results_refresh_all(*, cycle: Cycle) -> None:
-    """Recompute every result of the cycle (before results are published)."""
-    compute.results_compute(cycle=cycle)
+def results_refresh_all(*, cycle: Cycle, frozen_too: bool = False) -> None:
+    """Recompute every result of the cycle (before results are published); the quarters
+    closed on their own only with `frozen_too` (see results_compute)."""
+    compute.results_compute(cycle=cycle, frozen_too=frozen_too)
 
 
 def results_refresh_unlocked() -> None:

@@ -33,7 +33,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from cadre import roles
 from cadre.models import Unit
-from scoring.models import Cycle, ImportRecord, Indicator, IndicatorValue, Period
+from scoring.models import QUARTERS, Cycle, ImportRecord, Indicator, IndicatorValue, Period
 from scoring.services.cells import (
     CellError,
     CellProblem,
@@ -284,6 +284,10 @@ class _Context:
     rows_first: dict[tuple[int, str], str] = field(default_factory=dict)
     own_rows: Counter = field(default_factory=Counter)
     readings: dict[tuple[type, object], Reading] = field(default_factory=dict)
+    # The quarters closed on their own, which take no change; per such quarter, how many values
+    # of the file would change it and where the first is (sheet, row, column).
+    closed: frozenset[str] = frozenset()
+    closed_changes: dict[str, tuple[int, tuple]] = field(default_factory=dict)
 
 
 def sheet_indicators(*, cycle: Cycle, user) -> QuerySet:
@@ -546,7 +550,25 @@ def sheet_changes_plan(
             _percent_figures_add(plan, context, sheet, upload.percent_cells[sheet.name])
         if sheet.name in upload.layout:
             _layout_notes_add(plan, context, sheet, upload.layout[sheet.name])
+    _closed_changes_add(plan, context)
     return plan
+
+
+def _closed_changes_add(plan: SheetPlan, context: _Context) -> None:
+    """Refuse the values that would change a closed quarter: one problem per quarter, placed
+    at the first of them and counting them all (a whole sheet of a closed quarter is one
+    mistake, not thousands). Values equal to the stored ones are no change and pass."""
+    for quarter in QUARTERS:
+        if quarter in context.closed_changes:
+            count, (sheet, row, column) = context.closed_changes[quarter]
+            message = ngettext(
+                "%(quarter)s已关闭，不能再修改该季度的数据：文件中有 %(count)s 个该季度的数值"
+                "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。",
+                "%(quarter)s已关闭，不能再修改该季度的数据：文件中有 %(count)s 个该季度的数值"
+                "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。",
+                count,
+            ) % {"quarter": Period(quarter).label, "count": count}
+            plan.problems.append(CellProblem(sheet, row, column, message))
 
 
 def _percent_figures_add(
@@ -841,6 +863,7 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
     names = {name for name in indicators_named if header_key(name) not in _sheet_headers()}
     return _Context(
         year=cycle.year,
+        closed=frozenset(q for q in QUARTERS if cycle.period_is_locked(q)),
         indicators=indicators,
         indicator_headers=frozenset(header_key(text) for text in (*indicators, *names)),
         owned=owned,
@@ -1063,10 +1086,14 @@ def _value_add(plan, context, unit, indicator, period, raw, sheet, row, column) 
         plan.problems.append(CellProblem(sheet, row, column, problem))
         return
     plan.rounded += rounded
-    if old is None:
-        plan.changes.append([unit_id, indicator_id, period, None, text])
-    elif old != value:
-        plan.changes.append([unit_id, indicator_id, period, decimal_plain(old), text])
+    if old == value:
+        return
+    if period in context.closed:
+        count, first = context.closed_changes.get(period, (0, (sheet, row, column)))
+        context.closed_changes[period] = (count + 1, first)
+        return
+    shown_old = None if old is None else decimal_plain(old)
+    plan.changes.append([unit_id, indicator_id, period, shown_old, text])
 
 
 def _duplicate_add(plan, context, place: tuple, other: tuple, reading: Reading) -> None:
@@ -1829,6 +1856,7 @@ def _import_write(*, record: ImportRecord, by) -> int:
     now = timezone.now()
     with connection.cursor() as cursor:
         count = _scratch_fill(cursor, record)
+        _closed_since_refuse(cursor, cycle=cycle, by=by)
         _targets_ensure(cursor, cycle=cycle, by=by)
         reason = source_import(file_name=record.file_name, record_id=record.pk)
         for _attempt in range(WRITE_ATTEMPTS):
@@ -1936,6 +1964,18 @@ def _scratch_fill(cursor, record: ImportRecord) -> int:
         # Without statistics the planner guesses a tiny table and may join it row by row.
         cursor.execute("ANALYZE sheet_import_rows")
     return count
+
+
+def _closed_since_refuse(cursor, *, cycle: Cycle, by) -> None:
+    """Refuse the import when one of its previewed changes (in sheet_import_rows) is of a
+    quarter closed since the preview, naming the quarter."""
+    if not cycle.frozen_quarters:
+        return
+    cursor.execute("SELECT DISTINCT period FROM sheet_import_rows")
+    try:
+        cycle_ensure_takes_values(cycle=cycle, by=by, periods=[row[0] for row in cursor])
+    except CycleLockedError as error:
+        raise ImportRefused(str(error)) from None
 
 
 # The previewed changes whose old value differs from what is stored now (a value stored where

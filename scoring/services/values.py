@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cadre.models import Unit
 from cadre.roles import ADMIN, user_has_role
-from scoring.models import Cycle, Indicator, IndicatorValue, Period
+from scoring.models import QUARTERS, Cycle, Indicator, IndicatorValue, Period
 from scoring.services.cells import CellError, cell_decimal, decimal_fit_problem, decimal_plain
 from scoring.services.refresh import results_refresh_for_changes
 from scoring.services.sql import history_copy
@@ -30,21 +30,33 @@ class CycleLockedError(Exception):
     """The cycle is closed or published: no input may change."""
 
 
-def cycle_ensure_editable(*, cycle: Cycle) -> None:
-    """Raise CycleLockedError when the cycle refuses changes (closed or published)."""
+def cycle_ensure_editable(*, cycle: Cycle, periods: Iterable[str] = ()) -> None:
+    """Raise CycleLockedError when the cycle refuses changes (closed or published), or when
+    one of `periods`, those a change would touch, is a quarter closed on its own (named)."""
     if cycle.is_locked:
         raise CycleLockedError(
             _("%(cycle)s %(state)s，不能再修改任何数据。")
             % {"cycle": cycle, "state": cycle.get_state_display()}
         )
+    touched = set(periods)
+    closed = [q for q in QUARTERS if q in touched and cycle.period_is_locked(q)]
+    if closed:
+        raise CycleLockedError(quarters_closed_message(cycle=cycle, quarters=closed))
 
 
-def cycle_ensure_takes_values(*, cycle: Cycle, by) -> None:
-    """Raise CycleLockedError when the cycle takes no values from `by`: nobody's once closed or
-    published, and a scorer's not yet while it is a draft, whose tree and settings the 考核办
-    may still change under the values. The 考核办 and the system (by=None: the shell, a
-    management command) may load values into a draft."""
-    cycle_ensure_editable(cycle=cycle)
+def quarters_closed_message(*, cycle: Cycle, quarters: Iterable[str]) -> str:
+    """Say that the quarters are closed, naming them, and who can open one again."""
+    return _(
+        "%(cycle)s %(quarters)s已关闭，不能再修改该季度的数据；如需更正，请考核办重新开放该季度。"
+    ) % {"cycle": cycle, "quarters": "、".join(str(Period(q).label) for q in quarters)}
+
+
+def cycle_ensure_takes_values(*, cycle: Cycle, by, periods: Iterable[str] = ()) -> None:
+    """Raise CycleLockedError when the cycle takes no values from `by` for `periods`: nobody's
+    once closed or published or for a closed quarter, and a scorer's not yet while it is a
+    draft, whose tree and settings the 考核办 may still change under the values. The 考核办
+    and the system (by=None: the shell, a management command) may load values into a draft."""
+    cycle_ensure_editable(cycle=cycle, periods=periods)
     if cycle.state == Cycle.State.DRAFT and by is not None and not user_has_role(by, ADMIN):
         raise CycleLockedError(
             _("%(cycle)s：草稿状态的周期还不能填报，请待考核办开放填报。") % {"cycle": cycle}
@@ -297,16 +309,17 @@ def values_save(
 
     The entry grid and the shell save through here; the admin and the imports apply the same
     rules in their own writes (see the module's docstring). The cycle must be open, or a
-    draft saved to by the 考核办 or the system (CycleLockedError otherwise: see
-    cycle_ensure_takes_values). A cell is refused when its text is no number, the number
-    breaks the indicator's rules, the indicator does not apply, or someone else changed the
-    stored value since the editor saw it (a conflict: the other person's value is reported,
-    never overwritten). A blank cell stores nothing. It clears the stored value only with
-    `blank_clears`, which the entry grid passes, where a clerk empties a cell on purpose; never
-    for a spreadsheet, where a blank cell is one nobody filled. A cell that was blank when the
-    editor loaded it (version 0) clears nothing. Each change and removal is recorded in the
-    history with the user and `source`. Reads and writes are set-based, in batches, whatever
-    the number of cells.
+    draft saved to by the 考核办 or the system, and no cell's period a closed quarter
+    (CycleLockedError otherwise, for the whole save: see cycle_ensure_takes_values). A cell
+    is refused when its text is no number, the number breaks the indicator's rules, the
+    indicator does not apply, or someone else changed the stored value since the editor saw
+    it (a conflict: the other person's value is reported, never overwritten). A blank cell
+    stores nothing. It clears the stored value only with `blank_clears`, which the entry
+    grid passes, where a clerk empties a cell on purpose; never for a spreadsheet, where a
+    blank cell is one nobody filled. A cell that was blank when the editor loaded it
+    (version 0) clears nothing. Each change and removal is recorded in the history with the
+    user and `source`. Reads and writes are set-based, in batches, whatever the number of
+    cells.
     """
     cells = list(cells)
     report = SaveReport()
@@ -314,7 +327,7 @@ def values_save(
         # Locking the cycle row makes a concurrent close wait for this save, or this save
         # see the closed state.
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-        cycle_ensure_takes_values(cycle=cycle, by=by)
+        cycle_ensure_takes_values(cycle=cycle, by=by, periods={cell.period for cell in cells})
         readable = _cells_read(cycle=cycle, cells=cells, report=report)
         stored = _values_stored(readable)
         now = timezone.now()
@@ -439,16 +452,16 @@ def _values_delete(rows: list[IndicatorValue], *, by, source: str, when) -> None
 def values_unverify(*, cycle: Cycle, values: QuerySet, by, reason: str, source: str) -> int:
     """Take back the verification of the cycle's verified values among `values` (verified by
     mistake), for a reason that each value's history records with `by` and `source`; return
-    how many. Refused in a closed or published cycle, as verifying is."""
+    how many. Refused in a closed or published cycle or quarter, as verifying is."""
     reason = reason_cleaned(reason, missing=_("撤销审核须说明理由"))
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-        cycle_ensure_editable(cycle=cycle)
         rows = list(
             values.filter(indicator__cycle=cycle, verified_at__isnull=False)
             .select_for_update(of=("self",))
             .order_by("pk")
         )
+        cycle_ensure_editable(cycle=cycle, periods={row.period for row in rows})
         for row in rows:
             row.verified_by = row.verified_at = None
         bulk_update_with_history(

@@ -52,7 +52,7 @@ def values_verify_request(
     """
     from scoring.tasks import values_verify_task  # the task module imports this one
 
-    cycle_ensure_editable(cycle=cycle)
+    cycle_ensure_editable(cycle=cycle, periods=[period])
     unverified = _unverified(cycle=cycle, period=period, indicator_ids=indicator_ids)
     count = unverified.count()
     if count <= settings.SCORING_VERIFY_BACKGROUND_VALUES:
@@ -86,7 +86,8 @@ def verification_run_perform(*, run: VerificationRun) -> VerificationRun:
     visited each of a province's 117 indicators' rows on pages of their own, every page of
     the table once per indicator (86 s against 25 s for one UPDATE).
     Values changed after the request stay unverified: the admin asked before they were there.
-    A cycle closed meanwhile stops the run, said on the run with what was verified already.
+    A cycle or quarter closed meanwhile stops the run, said on the run with what was verified
+    already.
     """
     VerificationRun.objects.filter(pk=run.pk).update(status=VerificationRun.Status.RUNNING)
     selected = _unverified(
@@ -99,7 +100,7 @@ def verification_run_perform(*, run: VerificationRun) -> VerificationRun:
             with transaction.atomic():
                 # Locked as a grid save locks it: a close waits for this batch, or is seen.
                 cycle = Cycle.objects.select_for_update().get(pk=run.cycle_id)
-                cycle_ensure_editable(cycle=cycle)
+                cycle_ensure_editable(cycle=cycle, periods=[run.period])
                 run.verified += selected.filter(
                     pk__gte=start, pk__lt=start + VERIFY_BATCH_IDS
                 ).update(verified_by=run.requested_by, verified_at=timezone.now())

@@ -94,7 +94,9 @@ def whatif_run(
         _changes_apply(cycle=cycle, changes=changes)
         # results_compute redoes the year with any quarter: weights and figures move it too.
         changed_cycle = Cycle.objects.get(pk=cycle.pk)
-        results_compute(cycle=changed_cycle, periods=[period], categories=[category])
+        results_compute(
+            cycle=changed_cycle, periods=[period], categories=[category], frozen_too=True
+        )
         sandbox = list(
             UnitResult.objects.filter(cycle=cycle, period=period, category=category)
             .select_related("unit")

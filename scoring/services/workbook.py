@@ -30,6 +30,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from cadre.models import Official, Unit, UnitCategory
 from cadre.validators import code_problem
 from scoring.models import (
+    QUARTERS,
     Adjustment,
     Cycle,
     ImportRecord,
@@ -748,10 +749,9 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
     cycle = Cycle.objects.filter(year=contents.year).first() if contents.year else None
     _settings_check(cycle, contents, readers["settings"], setting_rows)
     if cycle is not None:
-        try:
-            cycle_ensure_editable(cycle=cycle)
-        except CycleLockedError as error:
-            readers["settings"].problem(setting_rows["year"], "value", str(error))
+        problem = _cycle_replace_problem(cycle=cycle)
+        if problem:
+            readers["settings"].problem(setting_rows["year"], "value", problem)
 
     reader = readers["categories"]
     for _row, code, name in _coded_rows(rows["categories"], reader):
@@ -833,8 +833,9 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
     """Import a whole cycle from an interchange workbook (a binary file object).
 
     Creates the cycle of the year in its settings sheet, or replaces the contents of that cycle
-    while it is draft or open. Categories, units and officials are created or updated by code,
-    never deleted. Raises WorkbookInvalid with every problem found, having changed nothing.
+    while it is draft or open and none of its quarters is closed. Categories, units and
+    officials are created or updated by code, never deleted. Raises WorkbookInvalid with
+    every problem found, having changed nothing.
     """
     data = file.read()
     contents, cycle, problems = workbook_contents_read(data=data)
@@ -845,12 +846,9 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
         cycle = Cycle.objects.select_for_update().filter(year=contents.year).first()
         created = cycle is None
         if cycle is not None:
-            try:
-                cycle_ensure_editable(cycle=cycle)
-            except CycleLockedError as error:
-                raise WorkbookInvalid(
-                    [CellProblem(SETTINGS.name, None, None, str(error))]
-                ) from None
+            problem = _cycle_replace_problem(cycle=cycle)
+            if problem:
+                raise WorkbookInvalid([CellProblem(SETTINGS.name, None, None, problem)])
             _verifications_keep(cycle=cycle)
             owners = _owners_by_code(cycle=cycle)
             _cycle_contents_delete(cycle=cycle, reason=reason, by=by)
@@ -883,6 +881,19 @@ def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
             rows_changed=changed,
         )
     return ImportReport(cycle=cycle, created=created, rows_changed=changed, record=record)
+
+
+def _cycle_replace_problem(*, cycle: Cycle) -> str | None:
+    """Return why the file may not replace the cycle, or None: a closed or published cycle
+    refuses any change, and so does a cycle with a closed quarter, whose values, votes,
+    adjustments and indicator tree the import would replace with everything else."""
+    try:
+        cycle_ensure_editable(cycle=cycle, periods=QUARTERS)
+    except CycleLockedError as error:
+        if cycle.is_locked:
+            return str(error)
+        return _("整套导入会替换整个周期的数据和指标体系：%(problem)s") % {"problem": error}
+    return None
 
 
 def _owners_by_code(*, cycle: Cycle) -> dict[str, list[int]]:

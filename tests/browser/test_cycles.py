@@ -43,10 +43,12 @@ def test_publishing_waits_for_a_yes(closed_cycle, page, login):
     page.on("dialog", answer)
     login("kaoheban", PASSWORD)
     page.goto("/entry/cycles/")
-    page.click("button[value=publish]")
+    # The cycle's own button, not one of its quarters'.
+    publish = "td.actions-cell button[value=publish]"
+    page.click(publish)
     closed_cycle.refresh_from_db()
     assert closed_cycle.state == Cycle.State.CLOSED
-    page.click("button[value=publish]")
+    page.click(publish)
     page.wait_for_load_state()
     closed_cycle.refresh_from_db()
     assert closed_cycle.state == Cycle.State.PUBLISHED

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cadre.models import Official, Unit, UnitCategory
 from scoring.models import (
+    QUARTER_STATE_FIELDS,
     Adjustment,
     Cycle,
     Indicator,
@@ -183,13 +184,14 @@ def test_the_new_year_copies_settings_rater_groups_and_responsibilities(last_yea
     assert new.state == Cycle.State.DRAFT
     assert str(new) == "2027年度考核"
     new.refresh_from_db()
-    # Every field of a cycle but its identity, state, times and the count of unverified
+    # Every field of a cycle but its identity, states, times and the count of unverified
     # values kept at its close is a setting, copied.
-    not_settings = {"id", "year", "name", "state", "created_at", "updated_at"}
+    states = {"state", *QUARTER_STATE_FIELDS.values()}
     settings = [
         field.attname
         for field in Cycle._meta.concrete_fields
-        if field.name not in not_settings | {"unverified_at_close"}
+        if field.name
+        not in {"id", "year", "name", "created_at", "updated_at", "unverified_at_close", *states}
     ]
     assert len(settings) == len(SETTING_FIELDS) == 16
     assert {f: getattr(new, f) for f in settings} == {f: getattr(last_year, f) for f in settings}

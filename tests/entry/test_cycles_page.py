@@ -23,17 +23,29 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self.forms.append({"confirm": attrs.get("data-confirm"), "actions": [], "inputs": []})
+            self.forms.append(
+                {
+                    "url": attrs.get("action"),
+                    "confirm": attrs.get("data-confirm"),
+                    "actions": [],
+                    "inputs": [],
+                }
+            )
         elif tag == "button" and self.forms:
             self.forms[-1]["actions"].append(attrs.get("value"))
         elif tag == "input" and self.forms and attrs.get("type") != "hidden":
             self.forms[-1]["inputs"].append(attrs.get("name"))
 
 
-def _cycle_forms(client):
+def _cycle_forms(client, *, quarters=False):
+    """The forms of the cycles' moves, or with `quarters` of their quarters' moves."""
     parser = _Forms()
     parser.feed(client.get("/entry/cycles/").content.decode())
-    return [form for form in parser.forms if any(form["actions"])]
+    return [
+        form
+        for form in parser.forms
+        if any(form["actions"]) and ("/quarters/" in (form["url"] or "")) == quarters
+    ]
 
 
 def test_the_reopen_reason_is_alone_with_the_reopen_button_so_enter_cannot_publish(

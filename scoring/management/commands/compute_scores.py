@@ -10,7 +10,8 @@ class Command(BaseCommand):
     help = (
         "Recompute and store every result of the cycle of YEAR (all periods, all categories). "
         "A closed or published cycle is refused unless --force-locked is given with a --reason, "
-        "which its history records."
+        "which its history records; the quarters closed on their own are skipped unless so "
+        "forced too."
     )
 
     def add_arguments(self, parser):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force-locked",
             action="store_true",
-            help="recompute a closed or published cycle too (requires --reason)",
+            help="recompute a closed or published cycle, or its closed quarters (needs --reason)",
         )
         parser.add_argument("--reason", default="", help="why a locked cycle is recomputed")
 
