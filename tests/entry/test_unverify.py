@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from scoring.models import Cycle, IndicatorValue
+from scoring.models import Cycle, IndicatorValue, QuarterState
 from scoring.services.values import (
     SOURCE_ENTRY,
     CycleLockedError,
@@ -73,6 +73,20 @@ def test_unverifying_needs_a_reason_and_an_open_cycle(open_cycle, admin_user, ve
     with pytest.raises(CycleLockedError, match="已关闭，不能再修改任何数据"):
         values_unverify(
             cycle=open_cycle, values=values, by=admin_user, reason="误审", source="后台"
+        )
+    assert values_unverified_count(cycle=open_cycle) == 0
+
+
+def test_a_closed_quarters_verifications_stay(open_cycle, admin_user, verified):
+    Cycle.objects.filter(pk=open_cycle.pk).update(state_q1=QuarterState.CLOSED)
+    open_cycle.refresh_from_db()
+    with pytest.raises(CycleLockedError, match="第一季度已关闭"):
+        values_unverify(
+            cycle=open_cycle,
+            values=IndicatorValue.objects.all(),
+            by=admin_user,
+            reason="误审",
+            source="后台",
         )
     assert values_unverified_count(cycle=open_cycle) == 0
 
