@@ -476,8 +476,8 @@ def cycles_with_gaps(*, published: dict[int, dict[str, datetime]]) -> list[Cycle
     """Return every cycle with its count of values not yet verified (`unverified`) and of
     values still missing in its annual results (`missing`), what publishing would leave
     behind, and its quarters (`quarters`, QuarterRow) with the same counts each, given
-    `published` as cycles_last_published returns it (3 queries). A published cycle's count is
-    the one taken at its close: its values are not counted again."""
+    `published` as cycles_last_published returns it (3 queries). A closed or published cycle's
+    count is the one taken at its close; a published one's values are not counted again."""
     cycles = list(Cycle.objects.all())
     unverified: Counter = Counter()
     for cycle_id, period, count in (
@@ -503,7 +503,7 @@ def cycles_with_gaps(*, published: dict[int, dict[str, datetime]]) -> list[Cycle
     for cycle in cycles:
         cycle.missing = missing[cycle.pk, Period.YEAR]
         cycle.unverified = sum(unverified[cycle.pk, period] for period in PERIODS)
-        if cycle.state == Cycle.State.PUBLISHED and cycle.unverified_at_close is not None:
+        if cycle.is_locked and cycle.unverified_at_close is not None:
             cycle.unverified = cycle.unverified_at_close
         cycle.quarters = [
             _quarter_row(

@@ -9,8 +9,10 @@ from tests.dashboard.factories import units_make, year_store
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, groups, cycles, result periods, categories, areas, then the page's own reads.
-MAX_QUERIES = 20
+# Session, user, groups, a liaison's units, cycles, result periods, categories, areas, then the
+# page's own reads; a unit's page also reads when its figures were first entered (values and
+# votes) and what changed after in its indicators and its category (the master data's history).
+MAX_QUERIES = 24
 
 
 @pytest.fixture(params=[40, 400], ids=["40-units", "400-units"])
