@@ -150,7 +150,8 @@ def main() -> None:
     database_prepare()
 
     from scoring.models import Cycle, IndicatorValue
-    from scoring.services.workbook import workbook_export, workbook_import
+    from scoring.services.workbook import workbook_export
+    from scoring.services.workbook_imports import workbook_import
 
     (data, counts), _s = timed(
         "write the workbook (openpyxl)", lambda: workbook_write(arguments.units, arguments.year)

@@ -853,7 +853,16 @@ class ImportRecord(models.Model):
         _("预览变更"),
         default=list,
         blank=True,
-        help_text=_("预览时确定的变更：[单位ID, 指标ID, 期间, 原值, 新值]，确认时原样写入。"),
+        help_text=_(
+            "评分表：预览时确定的变更 [单位ID, 指标ID, 期间, 原值, 新值]，确认时原样写入；"
+            "整套考核数据：将被覆盖或删除的已有数据。"
+        ),
+    )
+    preview = models.JSONField(
+        _("预览摘要"),
+        default=dict,
+        blank=True,
+        help_text=_("整套考核数据导入的预览：周期、设置、基础数据与各工作表的增删改。"),
     )
 
     class Meta:
