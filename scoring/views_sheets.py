@@ -153,6 +153,12 @@ def _record_changes_download(request, pk: int) -> HttpResponse:
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_record_progress(request, pk: int):
     record = _record_visible(request, pk, "changes", "errors")
+    return record_progress_json(record=record, url=reverse("sheets:record", args=[record.pk]))
+
+
+def record_progress_json(*, record: ImportRecord, url: str) -> JsonResponse:
+    """How far the background check of an upload got, for the progress bar of its page
+    (static/js/import_progress.js), and the page to reload once it is done."""
     return JsonResponse(
         {
             "status": record.status,
@@ -160,7 +166,7 @@ def sheet_record_progress(request, pk: int):
             "processed_rows": record.processed_rows,
             # As the page shows it, grouped the reader's way.
             "processed_text": intcomma(record.processed_rows),
-            "url": reverse("sheets:record", args=[record.pk]),
+            "url": url,
         }
     )
 

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from scoring.models import Cycle, ImportRecord
 from scoring.services.cells import CellProblem
 from scoring.services.sheets import OUTDATED, STORED_PROBLEMS, ImportRefused
-from scoring.services.uploads import upload_check
+from scoring.services.uploads import UploadRefused, upload_check, upload_rows_check
 from scoring.services.values import source_import
 from scoring.services.workbook import (
+    SHEETS,
     WorkbookInvalid,
     workbook_contents_write,
     workbook_cycle_lock,
@@ -141,15 +142,19 @@ def workbook_import_prepare(*, record: ImportRecord) -> ImportRecord:
     nothing else."""
 
     def progress(rows: int) -> None:
+        # The upload's guard estimated the rows of a big file: counted now, they may be too many.
+        upload_rows_check(rows=rows, sheets=len(SHEETS))
         if rows - record.processed_rows >= PROGRESS_ROWS:
             record.processed_rows = rows
             ImportRecord.objects.filter(pk=record.pk).update(processed_rows=rows)
 
+    check = None
     try:
         check = workbook_check(data=_upload_data(record), progress=progress)
     except WorkbookInvalid as invalid:
         problems = invalid.problems
-        check = None
+    except UploadRefused as refused:
+        problems = [CellProblem("", None, None, str(refused))]
     else:
         problems = check.problems
     record.processed_rows = record.total_rows
