@@ -747,7 +747,9 @@ class CellsChecker:
         self.codes = codes
         self.year = year
 
-    def read(self, row: SheetRow) -> tuple[str, Leaf, str] | None:
+    def read(self, row: SheetRow) -> tuple[str | None, Leaf, str] | None:
+        """Return the row's unit (None when it cannot be used: the row's figures are still
+        checked against its indicator), indicator and period; None when those cannot be."""
         reader = self.reader
         reader.row_begin()
         unit = reader.reference(row, "unit", self.unit_categories, UNITS)
@@ -770,7 +772,7 @@ class CellsChecker:
                 % {"indicator": indicator, "unit": unit},
             )
             return None
-        if unit and leaf and period:
+        if leaf and period:
             return unit, leaf, period
         return None
 
@@ -802,7 +804,7 @@ def _values_read(rows, checker: CellsChecker, contents: Contents) -> None:
         message = value_problem(indicator=leaf.indicator, value=value)
         if message:
             reader.problem(row, "value", message)
-        elif reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period)):
+        elif unit and reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period)):
             contents.values.append((unit, leaf.indicator.code, period, value))
 
 
@@ -813,7 +815,7 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
         place = checker.read(row)
         group = reader.reference(row, "rater_group", groups, RATER_GROUPS)
         counts = [reader.count(row, key) for key in Vote.KINDS]
-        if place is None or group is None or None in counts:
+        if place is None or None in counts:
             continue
         unit, leaf, period = place
         if leaf.indicator.method != Indicator.Method.EVALUATION:
@@ -822,7 +824,11 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
                 "indicator",
                 _("指标“%(code)s”不是综合评价指标，不能录入票数") % {"code": leaf.indicator.code},
             )
-        elif reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period, group)):
+        elif (
+            unit
+            and group
+            and reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period, group))
+        ):
             contents.votes.append((unit, leaf.indicator.code, period, group, *counts))
 
 
