@@ -805,6 +805,8 @@ class ImportRecord(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("待确认")
         PROCESSING = "processing", _("处理中")
+        # Confirmed, and being written by the background worker (a big interchange workbook).
+        IMPORTING = "importing", _("导入中")
         FAILED = "failed", _("有错误")
         IMPORTED = "imported", _("已导入")
         UNCHANGED = "unchanged", _("无变更")

@@ -166,6 +166,9 @@ def record_progress_json(*, record: ImportRecord, url: str) -> JsonResponse:
             "processed_rows": record.processed_rows,
             # As the page shows it, grouped the reader's way.
             "processed_text": intcomma(record.processed_rows),
+            # Checked, or written (a big workbook's confirmation): the page reloads.
+            "done": record.status
+            not in (ImportRecord.Status.PROCESSING, ImportRecord.Status.IMPORTING),
             "url": url,
         }
     )

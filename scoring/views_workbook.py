@@ -20,7 +20,7 @@ from scoring.services.sheets import ImportRefused, sheet_changes_first, sheet_im
 from scoring.services.uploads import UploadRefused
 from scoring.services.workbook import workbook_export
 from scoring.services.workbook_imports import (
-    workbook_import_commit,
+    workbook_import_confirm,
     workbook_import_start,
     workbook_records,
 )
@@ -106,6 +106,7 @@ def workbook_record(request, pk: int):
             "preview": preview,
             "state": Cycle.State(preview["cycle"]["state"]).label if preview else "",
             "master": master,
+            "master_changes": any(part["created"] or part["changed"] for part in master),
             "named_rows": NAMED_ROWS,
             "entries": entries,
             "entries_total": total,
@@ -141,9 +142,12 @@ def workbook_record_progress(request, pk: int):
 def workbook_record_confirm(request, pk: int):
     record = _record(pk, "changes", "errors")
     try:
-        report = workbook_import_commit(record=record, by=request.user)
+        report = workbook_import_confirm(record=record, by=request.user)
     except ImportRefused as error:
         messages.error(request, str(error))
+        return redirect("workbook:record", pk=record.pk)
+    if report is None:
+        # Left to the background worker: its page shows the progress.
         return redirect("workbook:record", pk=record.pk)
     if report.created:
         message = _("已导入“%(name)s”：新建 %(cycle)s，写入 %(count)s 行。")

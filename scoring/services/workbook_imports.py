@@ -180,12 +180,38 @@ def _upload_data(record: ImportRecord) -> bytes:
 
 
 def _pending_ensure(*, record: ImportRecord, by) -> None:
-    if record.status != ImportRecord.Status.PENDING:
+    """Refuse a record that is not waiting for its uploader's confirmation (or, confirmed,
+    for the worker to write it)."""
+    if record.status not in (ImportRecord.Status.PENDING, ImportRecord.Status.IMPORTING):
         raise ImportRefused(
             _("这次导入的状态是“%(status)s”，不能确认。") % {"status": record.get_status_display()}
         )
     if record.uploaded_by_id != by.pk:
         raise ImportRefused(_("只有上传文件的人可以确认这次导入。"))
+
+
+def workbook_import_confirm(*, record: ImportRecord, by) -> ImportReport | None:
+    """Confirm a previewed workbook import for its uploader: write a small file at once (see
+    workbook_import_commit), hand a big one to the background worker and return None: the
+    record says "importing" until it is written or refused.
+
+    A province's workbook takes over a minute to check again and write, past any request's
+    time limit (see bench/workbook_bench.py).
+    """
+    from scoring.tasks import workbook_import_commit_task  # the task module imports this one
+
+    _pending_ensure(record=record, by=by)
+    if record.total_rows <= settings.SCORING_IMPORT_BACKGROUND_ROWS:
+        return workbook_import_commit(record=record, by=by)
+    taken = ImportRecord.objects.filter(pk=record.pk, status=ImportRecord.Status.PENDING).update(
+        status=ImportRecord.Status.IMPORTING
+    )
+    if not taken:
+        record.refresh_from_db(fields=["status"])
+        _pending_ensure(record=record, by=by)
+        raise ImportRefused(_("这次导入已确认，正在写入。"))
+    workbook_import_commit_task.enqueue(record_id=record.pk, user_id=by.pk, language=get_language())
+    return None
 
 
 def workbook_import_commit(*, record: ImportRecord, by) -> ImportReport:

@@ -13,7 +13,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from django.utils import timezone
@@ -75,6 +75,8 @@ class Stored:
     votes: dict[tuple, tuple[tuple, datetime, str]] = field(default_factory=dict)
     adjustments: dict[tuple, list[tuple[datetime, str]]] = field(default_factory=dict)
     unit_names: dict[str, str] = field(default_factory=dict)
+    # Read once: asking Django for it per entry took a third of a province's preview.
+    time_zone: tzinfo = field(default_factory=timezone.get_current_timezone)
 
     def digest(self) -> str:
         """Return a fingerprint of the stored contents (not of when they were saved)."""
@@ -352,7 +354,7 @@ def _entry(
         detail,
         old,
         new,
-        timezone.localtime(saved_at).isoformat(),
+        saved_at.astimezone(stored.time_zone).isoformat(),
         saved_by,
     ]
 

@@ -226,3 +226,49 @@ def test_the_preview_page_reads_the_same_queries_for_few_and_many_entries(
     with django_assert_max_num_queries(6):
         response = admin_client.get(f"{INDEX}imports/{record.pk}/")
     assert response.status_code == 200
+
+
+def test_a_big_file_is_written_by_the_worker_once_confirmed(
+    admin_client, small_sheets, settings, monkeypatch
+):
+    from scoring import tasks
+
+    settings.SCORING_IMPORT_BACKGROUND_ROWS = 5
+    upload(admin_client, xlsx(small_sheets))
+    record = ImportRecord.objects.get(status="pending")
+    seen, real_commit = [], tasks.workbook_import_commit
+
+    def commit(*, record, by):
+        seen.append(ImportRecord.objects.values_list("status", flat=True).get(pk=record.pk))
+        progress = admin_client.get(f"{INDEX}imports/{record.pk}/progress/").json()
+        page = admin_client.get(f"{INDEX}imports/{record.pk}/").content.decode()
+        seen.append((progress["done"], "已确认，正在写入…" in page, "confirm-import" in page))
+        return real_commit(record=record, by=by)
+
+    monkeypatch.setattr(tasks, "workbook_import_commit", commit)
+    response = admin_client.post(f"{INDEX}imports/{record.pk}/confirm/")
+
+    assert response.url == f"{INDEX}imports/{record.pk}/", "back to its page, to follow it"
+    assert seen == ["importing", (False, True, False)], "written by the task"
+    record.refresh_from_db()
+    assert record.status == "imported" and Cycle.objects.get().year == 2027
+    assert admin_client.get(f"{INDEX}imports/{record.pk}/progress/").json()["done"]
+    again = admin_client.post(f"{INDEX}imports/{record.pk}/confirm/", follow=True)
+    assert "这次导入的状态是“已导入”，不能确认。" in again.content.decode()
+
+
+def test_a_big_file_refused_by_the_worker_says_why(admin_client, small_sheets, settings):
+    settings.SCORING_IMPORT_BACKGROUND_ROWS = 5
+    import_bytes(xlsx(small_sheets))
+    small_sheets["values"][0][3] = 9
+    upload(admin_client, xlsx(small_sheets))
+    record = ImportRecord.objects.get(status="pending")
+    Cycle.objects.update(state=Cycle.State.CLOSED)
+
+    page = admin_client.post(f"{INDEX}imports/{record.pk}/confirm/", follow=True).content.decode()
+
+    assert "预览之后数据已有变动，这次导入没有写入任何数据" in page
+    assert "不能再修改任何数据" in page
+    assert IndicatorValue.objects.get(unit__code="ZJ01", indicator__code="A1.1").value == Decimal(
+        "8.5"
+    )
