@@ -1,8 +1,6 @@
 """Pages of the interchange workbook, for the 考核办: download a cycle, upload one, read its
 preview, confirm it."""
 
-from io import BytesIO
-
 from django import forms
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_POST
 from cadre import roles
 from cadre.permissions import role_required
 from scoring.models import Cycle, ImportRecord, Period
-from scoring.services.sheets import ImportRefused, sheet_changes_first, sheet_import_discard
+from scoring.services.sheets import ImportRefused, sheet_changes_first
 from scoring.services.uploads import UploadRefused
 from scoring.services.workbook import workbook_export
 from scoring.services.workbook_imports import (
@@ -29,8 +27,9 @@ from scoring.views_sheets import (
     HISTORY_ROWS,
     PREVIEW_ROWS,
     SUMMARY_FROM,
-    XLSX,
+    record_discard,
     record_progress_json,
+    xlsx_response,
 )
 
 # The master data rows a preview names one by one; a province's new units are counted.
@@ -71,11 +70,9 @@ def workbook_index(request):
 @role_required(roles.ADMIN)
 def workbook_download(request, year: int):
     cycle = get_object_or_404(Cycle, year=year)
-    buffer = BytesIO()
-    workbook_export(cycle=cycle).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="kaohe-workbook-{year}.xlsx"'
-    return response
+    return xlsx_response(
+        workbook=workbook_export(cycle=cycle), file_name=f"kaohe-workbook-{year}.xlsx"
+    )
 
 
 @role_required(roles.ADMIN)
@@ -124,11 +121,10 @@ def _entries_download(pk: int) -> HttpResponse:
     """Every stored entry the previewed import overwrites or removes, as an .xlsx file: the
     page lists the first PREVIEW_ROWS only."""
     record = _record(pk, "changes", "errors", "preview")
-    buffer = BytesIO()
-    workbook_entries_workbook(record=record).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="kaohe-workbook-import-{pk}.xlsx"'
-    return response
+    return xlsx_response(
+        workbook=workbook_entries_workbook(record=record),
+        file_name=f"kaohe-workbook-import-{pk}.xlsx",
+    )
 
 
 @role_required(roles.ADMIN)
@@ -165,12 +161,4 @@ def workbook_record_confirm(request, pk: int):
 @role_required(roles.ADMIN)
 def workbook_record_discard(request, pk: int):
     record = _record(pk, "changes", "errors", "preview")
-    try:
-        sheet_import_discard(record=record, by=request.user)
-    except ImportRefused as error:
-        messages.error(request, str(error))
-        return redirect("workbook:record", pk=record.pk)
-    messages.success(
-        request, _("已放弃“%(name)s”，没有写入任何数据。") % {"name": record.file_name}
-    )
-    return redirect("workbook:index")
+    return record_discard(request, record=record, pages="workbook")

@@ -21,8 +21,13 @@ from django.utils.translation import gettext as _
 
 from scoring.models import Cycle, ImportRecord
 from scoring.services.cells import CellProblem
-from scoring.services.sheets import OUTDATED, STORED_PROBLEMS, ImportRefused
-from scoring.services.uploads import UploadRefused, upload_check, upload_rows_check
+from scoring.services.sheets import (
+    OUTDATED,
+    STORED_PROBLEMS,
+    ImportRefused,
+    upload_record_create,
+)
+from scoring.services.uploads import UploadRefused, upload_rows_check
 from scoring.services.values import source_import
 from scoring.services.workbook import (
     SHEETS,
@@ -120,18 +125,8 @@ def workbook_import_start(*, upload: UploadedFile, user) -> ImportRecord:
     """
     from scoring.tasks import workbook_import_prepare_task  # the task module imports this one
 
-    info = upload_check(name=upload.name, file=upload, size=upload.size)
-    record = ImportRecord.objects.create(
-        kind=ImportRecord.Kind.WORKBOOK,
-        status=ImportRecord.Status.PROCESSING,
-        file_name=info.name,
-        size=info.size,
-        sha256=info.sha256,
-        uploaded_by=user,
-        total_rows=info.rows,
-        upload=upload,
-    )
-    if info.rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
+    record = upload_record_create(kind=ImportRecord.Kind.WORKBOOK, upload=upload, user=user)
+    if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
         workbook_import_prepare_task.enqueue(record_id=record.pk, language=get_language())
         return ImportRecord.objects.defer("changes").get(pk=record.pk)
     return workbook_import_prepare(record=record)

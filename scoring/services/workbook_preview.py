@@ -235,7 +235,7 @@ def _preview_build(contents: Contents, stored: Stored) -> tuple[dict, list[list]
     entries: list[list] = []
     sheets = [
         _indicators_compare(contents, stored),
-        _counted(RESPONSIBILITIES.name, set(contents.responsibilities), stored.responsibilities),
+        _counted(RESPONSIBILITIES.name, set(contents.responsibilities), stored.responsibilities, 0),
         _rater_groups_compare(contents, stored),
         _values_compare(contents, stored, entries),
         _votes_compare(contents, stored, entries),
@@ -301,17 +301,19 @@ def _master_compare(sheet: str, fields: tuple[str, ...], rows: list[tuple], stor
     return {"sheet": sheet, "created": created, "changed": changed}
 
 
-def _counted(sheet: str, file: dict | set, stored: dict | set, changed: int = 0) -> dict:
-    """The rows of a sheet added, changed, removed and left as they are, by key."""
+def _counted(sheet: str, file: dict | set, stored: dict | set, changed: int | None = None) -> dict:
+    """The rows of a sheet added, changed, removed and left as they are, by key; a row is
+    changed where file and store map its key to different things (unless told)."""
     added = sum(1 for key in file if key not in stored)
     removed = sum(1 for key in stored if key not in file)
-    kept = len(file) - added
+    if changed is None:
+        changed = sum(1 for key in file if key in stored and stored[key] != file[key])
     return {
         "sheet": sheet,
         "added": added,
         "changed": changed,
         "removed": removed,
-        "unchanged": kept - changed,
+        "unchanged": len(file) - added - changed,
     }
 
 
@@ -322,28 +324,18 @@ def _indicators_compare(contents: Contents, stored: Stored) -> dict:
         )
         for row in contents.indicators
     }
-    changed = sum(
-        1
-        for code, key in file.items()
-        if code in stored.indicators and stored.indicators[code] != key
-    )
-    return _counted(INDICATORS.name, file, stored.indicators, changed)
+    return _counted(INDICATORS.name, file, stored.indicators)
 
 
 def _rater_groups_compare(contents: Contents, stored: Stored) -> dict:
     file = {code: (name, weight) for code, name, weight in contents.rater_groups}
-    changed = sum(
-        1
-        for code, key in file.items()
-        if code in stored.rater_groups and stored.rater_groups[code] != key
-    )
-    return _counted(RATER_GROUPS.name, file, stored.rater_groups, changed)
+    return _counted(RATER_GROUPS.name, file, stored.rater_groups)
 
 
 def _entry(
-    stored: Stored, sheet: str, key: tuple, detail: str, old: str, new: str | None, saved
+    stored: Stored, sheet: str, place: tuple, detail: str, old: str, new: str | None, saved
 ) -> list:
-    unit, indicator, period = key[0], key[1], key[2]
+    unit, indicator, period = place
     saved_at, saved_by = saved
     return [
         sheet,
@@ -359,30 +351,31 @@ def _entry(
     ]
 
 
-def _values_compare(contents: Contents, stored: Stored, entries: list[list]) -> dict:
-    file = {(unit, indicator, period): value for unit, indicator, period, value in contents.values}
+def _entries_compare(
+    stored: Stored, sheet: str, file: dict, in_store: dict, entries: list[list], *, text, detail
+) -> dict:
+    """Count a sheet's entries (values or votes, keyed by unit, indicator, period and what
+    `detail` takes from the rest of the key) against the stored ones, (stored thing, saved at,
+    saved by) by key; list each stored entry the file overwrites or removes."""
     changed = 0
-    for key, value in file.items():
-        old = stored.values.get(key)
-        if old is not None and old[0] != value:
+    for key, new in file.items():
+        old = in_store.get(key)
+        if old is not None and old[0] != new:
             changed += 1
             entries.append(
-                _entry(
-                    stored,
-                    VALUES.name,
-                    key,
-                    "",
-                    decimal_plain(old[0]),
-                    decimal_plain(value),
-                    old[1:],
-                )
+                _entry(stored, sheet, key[:3], detail(key), text(old[0]), text(new), old[1:])
             )
-    for key, old in stored.values.items():
+    for key, old in in_store.items():
         if key not in file:
-            entries.append(
-                _entry(stored, VALUES.name, key, "", decimal_plain(old[0]), None, old[1:])
-            )
-    return _counted(VALUES.name, file, stored.values, changed)
+            entries.append(_entry(stored, sheet, key[:3], detail(key), text(old[0]), None, old[1:]))
+    return _counted(sheet, file, in_store, changed)
+
+
+def _values_compare(contents: Contents, stored: Stored, entries: list[list]) -> dict:
+    file = {(unit, indicator, period): value for unit, indicator, period, value in contents.values}
+    return _entries_compare(
+        stored, VALUES.name, file, stored.values, entries, text=decimal_plain, detail=lambda key: ""
+    )
 
 
 def _votes_text(counts: tuple) -> str:
@@ -391,28 +384,9 @@ def _votes_text(counts: tuple) -> str:
 
 def _votes_compare(contents: Contents, stored: Stored, entries: list[list]) -> dict:
     file = {tuple(row[:4]): tuple(row[4:]) for row in contents.votes}
-    changed = 0
-    for key, counts in file.items():
-        old = stored.votes.get(key)
-        if old is not None and old[0] != counts:
-            changed += 1
-            entries.append(
-                _entry(
-                    stored,
-                    VOTES.name,
-                    key[:3],
-                    key[3],
-                    _votes_text(old[0]),
-                    _votes_text(counts),
-                    old[1:],
-                )
-            )
-    for key, old in stored.votes.items():
-        if key not in file:
-            entries.append(
-                _entry(stored, VOTES.name, key[:3], key[3], _votes_text(old[0]), None, old[1:])
-            )
-    return _counted(VOTES.name, file, stored.votes, changed)
+    return _entries_compare(
+        stored, VOTES.name, file, stored.votes, entries, text=_votes_text, detail=lambda key: key[3]
+    )
 
 
 def _adjustments_compare(contents: Contents, stored: Stored, entries: list[list]) -> dict:
