@@ -2,6 +2,11 @@
 
     python bench/workbook_bench.py                # 500 units
     python bench/workbook_bench.py --units 5000   # province scale, about 1.1M values
+    python bench/workbook_bench.py --units 5000 --values-per-unit 40   # 200,000 values
+
+Besides the import and export, it times what the 考核办's page does: the upload's guard, the
+preview of a new cycle and of a replaced one (check + comparison with what is stored), and the
+confirmation (the file checked again, the stored data compared with the preview's, the write).
 
 Uses its own database (kaohe_bench_workbook, dropped, created and migrated at each run;
 override with DATABASE_URL). Prints the figures; asserts nothing about time.
@@ -46,7 +51,7 @@ def database_prepare() -> None:
     call_command("migrate", verbosity=0)
 
 
-def workbook_write(units: int, year: int) -> tuple[bytes, dict]:
+def workbook_write(units: int, year: int, per_unit: int | None = None) -> tuple[bytes, dict]:
     """Write a workbook of the standard tree for the given number of units, like a province's."""
     from openpyxl import Workbook
 
@@ -63,6 +68,7 @@ def workbook_write(units: int, year: int) -> tuple[bytes, dict]:
     ]
     values, votes = [], []
     for code, _name, category in unit_rows:
+        unit_values = len(values)
         for leaf in leaves:
             if leaf["categories"] and category not in leaf["categories"]:
                 continue
@@ -73,7 +79,7 @@ def workbook_write(units: int, year: int) -> tuple[bytes, dict]:
                         [code, leaf["code"], period, group, rng.randint(5, 30), 8, 2, 0]
                         for group, _n, _w in GROUPS[:2]
                     ]
-                else:
+                elif per_unit is None or len(values) - unit_values < per_unit:
                     values.append([code, leaf["code"], period, _figure(rng, leaf)])
     sheets = {
         "settings": [["year", year], ["name", f"{year}年度全省考核（基准测试）"]],
@@ -146,14 +152,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--year", type=int, default=2099)
+    parser.add_argument(
+        "--values-per-unit", type=int, default=None, help="at most this many values per unit"
+    )
     arguments = parser.parse_args()
     database_prepare()
 
     from scoring.models import Cycle, IndicatorValue
-    from scoring.services.workbook import workbook_export, workbook_import
+    from scoring.services.uploads import upload_check
+    from scoring.services.workbook import workbook_export
+    from scoring.services.workbook_imports import (
+        workbook_import,
+        workbook_import_write,
+        workbook_record_new,
+    )
+    from scoring.services.workbook_preview import workbook_check
 
     (data, counts), _s = timed(
-        "write the workbook (openpyxl)", lambda: workbook_write(arguments.units, arguments.year)
+        "write the workbook (openpyxl)",
+        lambda: workbook_write(arguments.units, arguments.year, arguments.values_per_unit),
     )
     print(
         f"{counts['units']:,} units, {counts['values']:,} values, {counts['votes']:,} vote rows, "
@@ -161,10 +178,11 @@ def main() -> None:
     )
     rows = counts["values"] + counts["votes"]
 
-    def do_import(name):
-        return workbook_import(file=io.BytesIO(data), file_name=name)
-
-    report, seconds = timed("import into a new cycle", lambda: do_import("bench-new.xlsx"))
+    _check, seconds = timed("page: preview of a new cycle", lambda: workbook_check(data=data))
+    report, seconds = timed(
+        "import into a new cycle",
+        lambda: workbook_import(file=io.BytesIO(data), file_name="bench-new.xlsx"),
+    )
     print(f"  {report.rows_changed:,} rows written, {rows / seconds:,.0f} value+vote rows/s")
     cycle = Cycle.objects.get(year=arguments.year)
 
@@ -175,7 +193,22 @@ def main() -> None:
 
     exported, seconds = timed("export", do_export)
     print(f"  {rows / seconds:,.0f} value+vote rows/s, {len(exported) / 2**20:,.1f} MiB")
-    report, seconds = timed("import replacing the cycle", lambda: do_import("bench-again.xlsx"))
+    timed(
+        "page: upload guard",
+        lambda: upload_check(name="b.xlsx", file=io.BytesIO(exported), size=len(exported)),
+    )
+    check, seconds = timed(
+        "page: preview replacing the cycle", lambda: workbook_check(data=exported)
+    )
+    print(f"  unchanged: {check.unchanged}, stored entries listed: {len(check.entries):,}")
+
+    def confirm():
+        # What the confirmation does: the kept file checked again, the stored data compared
+        # with the preview's under lock, the cycle replaced.
+        record = workbook_record_new(file_name="bench-again.xlsx", data=exported, by=None)
+        return workbook_import_write(check=workbook_check(data=exported), by=None, record=record)
+
+    report, seconds = timed("page: confirm replacing the cycle", confirm)
     print(f"  {rows / seconds:,.0f} value+vote rows/s (deletes with history, then writes)")
     stored = IndicatorValue.objects.filter(indicator__cycle=cycle).count()
     print(f"values stored: {stored:,}; history rows of values: {IndicatorValue.history.count():,}")

@@ -33,6 +33,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("entry/sheets/", include("scoring.urls_sheets")),
+    path("entry/workbook/", include("scoring.urls_workbook")),
     path("entry/", include("scoring.urls_entry")),
     path("admin/", admin.site.urls),
     path("talent/", include("talent.urls")),

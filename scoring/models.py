@@ -910,6 +910,8 @@ class ImportRecord(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("待确认")
         PROCESSING = "processing", _("处理中")
+        # Confirmed, and being written by the background worker (a big interchange workbook).
+        IMPORTING = "importing", _("导入中")
         FAILED = "failed", _("有错误")
         IMPORTED = "imported", _("已导入")
         UNCHANGED = "unchanged", _("无变更")
@@ -958,7 +960,16 @@ class ImportRecord(models.Model):
         _("预览变更"),
         default=list,
         blank=True,
-        help_text=_("预览时确定的变更：[单位ID, 指标ID, 期间, 原值, 新值]，确认时原样写入。"),
+        help_text=_(
+            "评分表：预览时确定的变更 [单位ID, 指标ID, 期间, 原值, 新值]，确认时原样写入；"
+            "整套考核数据：将被覆盖或删除的已有数据。"
+        ),
+    )
+    preview = models.JSONField(
+        _("预览摘要"),
+        default=dict,
+        blank=True,
+        help_text=_("整套考核数据导入的预览：周期、设置、基础数据与各工作表的增删改。"),
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
 
 from cadre import roles
 from cadre.models import Unit
@@ -101,10 +102,15 @@ def sheet_template(request, year: int, period: str):
     if period not in Period.values:
         raise Http404(_("未知期间"))
     workbook = sheet_template_build(cycle=cycle, period=period, user=request.user)
+    return xlsx_response(workbook=workbook, file_name=f"kaohe-{year}-{period}.xlsx")
+
+
+def xlsx_response(*, workbook: Workbook, file_name: str) -> HttpResponse:
+    """The workbook as an .xlsx download."""
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="kaohe-{year}-{period}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
 
 
@@ -152,16 +158,20 @@ def _record_changes_download(request, pk: int) -> HttpResponse:
     """Every previewed change of the record as an .xlsx file: the page lists the first
     PREVIEW_ROWS only."""
     record = _record_visible(request, pk, "changes", "errors")
-    buffer = BytesIO()
-    sheet_changes_workbook(record=record).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="kaohe-import-{record.pk}.xlsx"'
-    return response
+    return xlsx_response(
+        workbook=sheet_changes_workbook(record=record), file_name=f"kaohe-import-{record.pk}.xlsx"
+    )
 
 
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_record_progress(request, pk: int):
     record = _record_visible(request, pk, "changes", "errors")
+    return record_progress_json(record=record, url=reverse("sheets:record", args=[record.pk]))
+
+
+def record_progress_json(*, record: ImportRecord, url: str) -> JsonResponse:
+    """How far the background check of an upload got, for the progress bar of its page
+    (static/js/import_progress.js), and the page to reload once it is done."""
     return JsonResponse(
         {
             "status": record.status,
@@ -169,7 +179,10 @@ def sheet_record_progress(request, pk: int):
             "processed_rows": record.processed_rows,
             # As the page shows it, grouped the reader's way.
             "processed_text": intcomma(record.processed_rows),
-            "url": reverse("sheets:record", args=[record.pk]),
+            # Checked, or written (a big workbook's confirmation): the page reloads.
+            "done": record.status
+            not in (ImportRecord.Status.PROCESSING, ImportRecord.Status.IMPORTING),
+            "url": url,
         }
     )
 
@@ -201,12 +214,18 @@ def sheet_record_confirm(request, pk: int):
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_record_discard(request, pk: int):
     record = _record_visible(request, pk, "changes", "errors")
+    return record_discard(request, record=record, pages="sheets")
+
+
+def record_discard(request, *, record: ImportRecord, pages: str) -> HttpResponse:
+    """Discard the pending import for its uploader, back to the index of its `pages` (a URL
+    namespace), or to its own page to say why not."""
     try:
         sheet_import_discard(record=record, by=request.user)
     except ImportRefused as error:
         messages.error(request, str(error))
-        return redirect("sheets:record", pk=record.pk)
+        return redirect(f"{pages}:record", pk=record.pk)
     messages.success(
         request, _("已放弃“%(name)s”，没有写入任何数据。") % {"name": record.file_name}
     )
-    return redirect("sheets:index")
+    return redirect(f"{pages}:index")

@@ -166,6 +166,15 @@ CASES = [
         "/entry/sheets/imports/{record}/confirm/",
         expect(405, 405, 405, 405, reviewer=405, anonymous=405),
     ),
+    # The interchange workbook: the 考核办's alone.
+    ("GET", "/entry/workbook/", ADMIN_ONLY),
+    ("POST", "/entry/workbook/", ADMIN_ONLY),
+    ("GET", "/entry/workbook/2026.xlsx", ADMIN_ONLY),
+    ("GET", "/entry/workbook/imports/{workbook_record}/", ADMIN_ONLY),
+    ("GET", "/entry/workbook/imports/{record}/", expect(404, 403, 403, 403)),
+    ("GET", "/entry/workbook/imports/{workbook_record}/progress/", ADMIN_ONLY),
+    ("POST", "/entry/workbook/imports/{workbook_record}/confirm/", expect(302, 403, 403, 403)),
+    ("POST", "/entry/workbook/imports/{workbook_record}/discard/", expect(302, 403, 403, 403)),
     # Dashboards.
     ("GET", "/dashboard/?cycle=2025", expect(200, 403, 200, 302)),
     ("GET", "/dashboard/unit/{unit}/?cycle=2025", expect(200, 403, 200, 200)),
@@ -294,6 +303,14 @@ def world(db):
         )
         for name in ("scorer", "admin")
     )
+    workbook_record = ImportRecord.objects.create(
+        kind=ImportRecord.Kind.WORKBOOK,
+        status=ImportRecord.Status.FAILED,
+        file_name="cycle.xlsx",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=users["admin"],
+    )
     programme = Programme.objects.create(code="SSBS", name="硕士博士")
     talent = Talent.objects.create(
         name="张伟", programme=programme, year=2026, status_date=date(2026, 3, 1)
@@ -342,6 +359,7 @@ def world(db):
             "group": group.pk,
             "record": record.pk,
             "admin_record": admin_record.pk,
+            "workbook_record": workbook_record.pk,
             "programme": programme.pk,
             "talent": talent.pk,
             "arrived": arrived.pk,

@@ -1427,25 +1427,34 @@ def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile)
     """
     from scoring.tasks import sheet_import_prepare_task  # the task module imports this one
 
-    info = upload_check(name=upload.name, file=upload, size=upload.size)
-    record = ImportRecord.objects.create(
-        kind=ImportRecord.Kind.SCORER_SHEET,
-        status=ImportRecord.Status.PROCESSING,
-        cycle=cycle,
-        file_name=info.name,
-        size=info.size,
-        sha256=info.sha256,
-        uploaded_by=user,
-        period=period,
-        total_rows=info.rows,
-        upload=upload,
+    record = upload_record_create(
+        kind=ImportRecord.Kind.SCORER_SHEET, upload=upload, user=user, cycle=cycle, period=period
     )
-    if info.rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
+    if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
         sheet_import_prepare_task.enqueue(record_id=record.pk, language=get_language())
         # Where the task ran at once (a backend without a worker), the preview it stored may
         # hold 200,000 changes: decoding them is left to whoever reads them.
         return ImportRecord.objects.defer("changes").get(pk=record.pk)
     return sheet_import_prepare(record=record)
+
+
+def upload_record_create(*, kind: str, upload: UploadedFile, user, **fields) -> ImportRecord:
+    """Guard the upload (upload_check) and keep it on a new import record, to be checked.
+
+    Raises UploadRefused, before any heavy work, for a file that may not be read at all.
+    """
+    info = upload_check(name=upload.name, file=upload, size=upload.size)
+    return ImportRecord.objects.create(
+        kind=kind,
+        status=ImportRecord.Status.PROCESSING,
+        file_name=info.name,
+        size=info.size,
+        sha256=info.sha256,
+        uploaded_by=user,
+        total_rows=info.rows,
+        upload=upload,
+        **fields,
+    )
 
 
 def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:

@@ -140,6 +140,29 @@ def cycles_tree_problems(*, cycles) -> dict[int, list[str]]:
     return {cycle_id: messages for cycle_id, messages in problems.items() if messages}
 
 
+def indicator_fields(*, row: dict) -> dict:
+    """Return the fields an indicator row of the `indicators` sheet stores (code, parent and
+    order aside), blank cells given the defaults the tree loads them with."""
+
+    def given(key: str, default: Decimal) -> Decimal:
+        return row[key] if row.get(key) is not None else default
+
+    return {
+        "name": row["name"],
+        "max_points": row["max_points"],
+        "method": row.get("method") or "",
+        "frequency": row.get("frequency") or Indicator.Frequency.QUARTERLY,
+        "target": row.get("target"),
+        "floor": given("floor", Decimal("0")),
+        "cap": given("cap", Decimal("1")),
+        "lower_is_better": bool(row.get("lower_is_better")),
+        "step": row.get("step"),
+        "min_share": given("min_share", Decimal("0")),
+        "per_incident": row.get("per_incident"),
+        "lead_department": row.get("lead_department") or "",
+    }
+
+
 @history_deferred()
 def indicator_tree_load(*, cycle: Cycle, rows: list[dict]) -> list[Indicator]:
     """Create the cycle's indicator tree from rows shaped like the `indicators` sheet.
@@ -156,20 +179,9 @@ def indicator_tree_load(*, cycle: Cycle, rows: list[dict]) -> list[Indicator]:
         indicator = Indicator.objects.create(
             cycle=cycle,
             code=row["code"],
-            name=row["name"],
             parent=created[row["parent"]] if row.get("parent") else None,
             sort_order=order,
-            max_points=row["max_points"],
-            method=row.get("method") or "",
-            frequency=row.get("frequency") or Indicator.Frequency.QUARTERLY,
-            target=row.get("target"),
-            floor=row.get("floor") if row.get("floor") is not None else Decimal("0"),
-            cap=row.get("cap") if row.get("cap") is not None else Decimal("1"),
-            lower_is_better=bool(row.get("lower_is_better")),
-            step=row.get("step"),
-            min_share=row.get("min_share") if row.get("min_share") is not None else Decimal("0"),
-            per_incident=row.get("per_incident"),
-            lead_department=row.get("lead_department") or "",
+            **indicator_fields(row=row),
         )
         created[indicator.code] = indicator
         applicability += [

@@ -6,22 +6,22 @@ one transaction. Export writes the same format with openpyxl, so that export →
 gives the same cell values.
 """
 
-import hashlib
+import dataclasses
 import io
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from xml.etree import ElementTree
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     Max,
     Model,
     QuerySet,
 )
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -33,7 +33,6 @@ from scoring.models import (
     QUARTERS,
     Adjustment,
     Cycle,
-    ImportRecord,
     Indicator,
     IndicatorValue,
     OfficialScore,
@@ -72,17 +71,10 @@ from scoring.services.values import (
     CycleLockedError,
     cycle_ensure_editable,
     period_fits_frequency,
-    source_import,
     value_problem,
 )
 
 BATCH = 5000
-# What a code refers to, in "unknown … code" messages (translated only when one is shown).
-UNIT_WORD = gettext_lazy("单位")
-RATER_GROUP_WORD = gettext_lazy("测评群体")
-OFFICIAL_WORD = gettext_lazy("干部")
-INDICATOR_WORD = gettext_lazy("指标")
-CATEGORY_WORD = gettext_lazy("类别")
 
 
 @dataclass(frozen=True)
@@ -181,6 +173,24 @@ SHEETS = (
 )
 
 # Each settings key names a Cycle field, or the fields one comma-separated cell holds.
+# The word for what a sheet's codes name, in "unknown … code" messages (translated only when
+# one is shown).
+CODE_WORDS = {
+    CATEGORIES.name: gettext_lazy("类别"),
+    UNITS.name: gettext_lazy("单位"),
+    OFFICIALS.name: gettext_lazy("干部"),
+    INDICATORS.name: gettext_lazy("指标"),
+    RATER_GROUPS.name: gettext_lazy("测评群体"),
+}
+
+
+def unknown_code(sheet: Sheet, code: str) -> str:
+    return _("未知的%(what)s代码“%(code)s”") % {
+        "what": CODE_WORDS[sheet.name],
+        "code": cell_echo(code),
+    }
+
+
 SETTING_FIELDS = {
     "name": ("name",),
     "quarter_weights": ("weight_q1", "weight_q2", "weight_q3", "weight_q4"),
@@ -219,16 +229,6 @@ class WorkbookInvalid(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did."""
-
-    cycle: Cycle
-    created: bool
-    rows_changed: int
-    record: ImportRecord
-
-
 @dataclass
 class Contents:
     """A workbook's clean contents, keyed by codes, ready to be written."""
@@ -246,13 +246,94 @@ class Contents:
     adjustments: list[tuple[str, str, Decimal, str, str]] = field(default_factory=list)
 
 
+# What a code written with characters a code may not hold was most likely meant to be: the
+# other sheets name "ZJ 01" or "ZJ/01" as ZJ01.
+CODE_STRAY = re.compile(r"[^A-Za-z0-9._-]|^[._-]+")
+
+
+class Refusals:
+    """The codes the workbook cannot use, and the rows of other sheets that fell with them.
+
+    A unit refused in its own sheet (a bad code, an unknown category) takes down every
+    official, value, vote and adjustment that names it, and an official taken down its
+    responsibilities. One message at the root, saying how many rows it took down and where,
+    tells the clerk what to mend; hundreds that each name the unit again bury it. A code no
+    sheet defines is such a root too, at the first row naming it.
+    """
+
+    def __init__(self, problems: list[CellProblem]):
+        self.problems = problems
+        # (the sheet defining the code, the code) → the root problem's index in `problems`.
+        self.roots: dict[tuple[str, str], int] = {}
+        self.fallen: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+
+    def refuse(self, sheet: str, code: str, root: int) -> None:
+        """Note that the sheet's code cannot be used, because of the problem `root`."""
+        for alias in {code, CODE_STRAY.sub("", code)}:
+            self.roots.setdefault((sheet, alias), root)
+
+    def root(self, sheet: str, code: str) -> int | None:
+        return self.roots.get((sheet, code))
+
+    def fall(self, root: int, sheet: str, row: int) -> None:
+        self.fallen[root][sheet].add(row)
+
+    def finish(self) -> None:
+        """Tell each root problem how many rows it took down, sheet by sheet."""
+        for root, sheets in self.fallen.items():
+            rows = {sheet: len(numbers) for sheet, numbers in sheets.items()}
+            problem = self.problems[root]
+            where = "、".join(
+                _("%(sheet)s %(count)s 行") % {"sheet": sheet, "count": count}
+                for sheet, count in rows.items()
+            )
+            message = _("%(message)s（因此另有 %(count)s 行无法导入：%(sheets)s）") % {
+                "message": problem.message,
+                "count": sum(rows.values()),
+                "sheets": where,
+            }
+            self.problems[root] = dataclasses.replace(problem, message=message)
+
+
 class SheetReader:
     """Reads the cells of one sheet's rows, noting every problem instead of stopping."""
 
-    def __init__(self, sheet: Sheet, problems: list[CellProblem]):
+    def __init__(self, sheet: Sheet, problems: list[CellProblem], refusals: Refusals):
         self.sheet = sheet
         self.problems = problems
+        self.refusals = refusals
         self.required = {column.key for column in sheet.columns if column.required}
+        self.row_start = 0
+        self.row_root: int | None = None
+
+    def row_begin(self) -> None:
+        """Start reading a row: its own problems and the refused codes it names count from
+        here (see row_refuse)."""
+        self.row_start = len(self.problems)
+        self.row_root = None
+
+    def row_refuse(self, code: str) -> None:
+        """Refuse the row's code, whose row was not taken: the rows naming it fall with its
+        first problem, or with the refused code it named itself."""
+        own = self.row_start if len(self.problems) > self.row_start else None
+        root = own if own is not None else self.row_root
+        if code and root is not None:
+            self.refusals.refuse(self.sheet.name, code, root)
+
+    def unusable(self, row: SheetRow, key: str, sheet: str, code: str, message: str) -> None:
+        """Note that the row names a code of `sheet` it cannot use: the first row naming it
+        says so, later ones fall with it (or with the row that defined it and was refused)."""
+        root = self.refusals.root(sheet, code)
+        if root is None:
+            before = len(self.problems)
+            self.problem(row, key, message)
+            if len(self.problems) == before:
+                return
+            root = before
+            self.refusals.refuse(sheet, code, root)
+        else:
+            self.refusals.fall(root, self.sheet.name, row.number)
+        self.row_root = root
 
     def problem(self, row: SheetRow, key: str, message: str) -> None:
         # A missing required column is reported once, at the header, not on every row; a cell
@@ -343,15 +424,11 @@ class SheetReader:
         )
         return None
 
-    def reference(self, row: SheetRow, key: str, known, what: str) -> str | None:
-        """Return the code in the cell when it is known, note the problem otherwise."""
+    def reference(self, row: SheetRow, key: str, known, sheet: Sheet) -> str | None:
+        """Return the code in the cell when it is known to `sheet`, note the problem otherwise."""
         code = self.text(row, key)
         if code and code not in known:
-            self.problem(
-                row,
-                key,
-                _("未知的%(what)s代码“%(code)s”") % {"what": what, "code": cell_echo(code)},
-            )
+            self.unusable(row, key, sheet.name, code, unknown_code(sheet, code))
             return None
         return code or None
 
@@ -527,12 +604,16 @@ def _settings_check(
 
 
 def _coded_rows(rows: list[SheetRow], reader: SheetReader) -> Iterator[tuple[SheetRow, str, str]]:
-    """Yield the rows whose code is present and unique, with their code and name."""
+    """Yield the rows whose code is present, good and unique, with their code and name; a row
+    whose code is bad is refused (the rows naming its code fall with it)."""
     seen: dict = {}
     for row in rows:
+        reader.row_begin()
         code = reader.code(row)
         name = reader.text(row, "name", prose=True)
-        if code and reader.unique(row, "code", seen, code):
+        if code and code_problem(code):
+            reader.row_refuse(code)
+        elif code and reader.unique(row, "code", seen, code):
             yield row, code, name
 
 
@@ -544,6 +625,7 @@ def _indicators_read(
     seen: dict = {}
     all_codes = {cell_text(row.cells.get("code")) for row in rows}
     for row in rows:
+        reader.row_begin()
         code = reader.code(row)
         parent = cell_text(row.cells.get("parent")) or None
         if parent and parent not in by_code:
@@ -581,6 +663,9 @@ def _indicators_read(
                 model_field=_model_field(Indicator, key),
             )
         _indicator_parameters_check(row, reader, indicator)
+        if indicator["max_points"] is None or indicator["method"] is None:
+            # No leaf to check values against: the values naming it fall with this row.
+            reader.row_refuse(code)
         if code and reader.unique(row, "code", seen, code):
             by_code[code] = row
             contents.indicators.append(indicator)
@@ -600,7 +685,13 @@ def _indicators_read(
 
 def _categories_cell(row: SheetRow, reader: SheetReader, categories: set[str]) -> list[str]:
     codes = cell_list(row.cells.get("categories"))
-    unknown = [code for code in codes if code not in categories]
+    unknown = []
+    for code in codes:
+        refused = reader.refusals.root(CATEGORIES.name, code)
+        if refused is not None:
+            reader.refusals.fall(refused, INDICATORS.name, row.number)
+        elif code not in categories:
+            unknown.append(code)
     if unknown:
         reader.problem(
             row,
@@ -657,18 +748,22 @@ class CellsChecker:
         self.codes = codes
         self.year = year
 
-    def read(self, row: SheetRow) -> tuple[str, Leaf, str] | None:
+    def read(self, row: SheetRow) -> tuple[str | None, Leaf, str] | None:
+        """Return the row's unit (None when it cannot be used: the row's figures are still
+        checked against its indicator), indicator and period; None when those cannot be."""
         reader = self.reader
-        unit = reader.reference(row, "unit", self.unit_categories, UNIT_WORD)
+        reader.row_begin()
+        unit = reader.reference(row, "unit", self.unit_categories, UNITS)
         indicator = reader.text(row, "indicator")
         leaf = self.leaves.get(indicator)
         if indicator and leaf is None:
             message = (
                 _("指标“%(code)s”有下级指标或没有计分方法，不能填报数据")
+                % {"code": cell_echo(indicator)}
                 if indicator in self.codes
-                else _("未知的指标代码“%(code)s”")
+                else unknown_code(INDICATORS, indicator)
             )
-            reader.problem(row, "indicator", message % {"code": cell_echo(indicator)})
+            reader.unusable(row, "indicator", INDICATORS.name, indicator, message)
         period = self._period(row, leaf)
         if unit and leaf and leaf.categories and self.unit_categories[unit] not in leaf.categories:
             reader.problem(
@@ -678,7 +773,7 @@ class CellsChecker:
                 % {"indicator": indicator, "unit": unit},
             )
             return None
-        if unit and leaf and period:
+        if leaf and period:
             return unit, leaf, period
         return None
 
@@ -710,7 +805,7 @@ def _values_read(rows, checker: CellsChecker, contents: Contents) -> None:
         message = value_problem(indicator=leaf.indicator, value=value)
         if message:
             reader.problem(row, "value", message)
-        elif reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period)):
+        elif unit and reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period)):
             contents.values.append((unit, leaf.indicator.code, period, value))
 
 
@@ -719,9 +814,9 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
     seen: dict = {}
     for row in rows:
         place = checker.read(row)
-        group = reader.reference(row, "rater_group", groups, RATER_GROUP_WORD)
+        group = reader.reference(row, "rater_group", groups, RATER_GROUPS)
         counts = [reader.count(row, key) for key in Vote.KINDS]
-        if place is None or group is None or None in counts:
+        if place is None or None in counts:
             continue
         unit, leaf, period = place
         if leaf.indicator.method != Indicator.Method.EVALUATION:
@@ -730,19 +825,31 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
                 "indicator",
                 _("指标“%(code)s”不是综合评价指标，不能录入票数") % {"code": leaf.indicator.code},
             )
-        elif reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period, group)):
+        elif (
+            unit
+            and group
+            and reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period, group))
+        ):
             contents.votes.append((unit, leaf.indicator.code, period, group, *counts))
 
 
-def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list[CellProblem]]:
+def workbook_contents_read(
+    *, data: bytes, progress: Callable[[int], None] | None = None
+) -> tuple[Contents, Cycle | None, list[CellProblem]]:
     """Read and check a workbook against the database without writing anything.
 
     Returns the clean contents, the existing cycle of its year (or None) and every problem.
+    `progress` is told the rows read so far after each sheet (for a big file's progress bar).
     """
     problems: list[CellProblem] = []
     sheets = _sheets_read(data, problems)
-    rows = {sheet.name: _rows(sheet, sheets, problems) for sheet in SHEETS}
-    readers = {sheet.name: SheetReader(sheet, problems) for sheet in SHEETS}
+    rows = {}
+    for sheet in SHEETS:
+        rows[sheet.name] = _rows(sheet, sheets, problems)
+        if progress is not None:
+            progress(sum(map(len, rows.values())))
+    refusals = Refusals(problems)
+    readers = {sheet.name: SheetReader(sheet, problems, refusals) for sheet in SHEETS}
     contents = Contents()
 
     setting_rows = _settings_read(rows["settings"], readers["settings"], contents)
@@ -762,19 +869,23 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
     reader = readers["units"]
     unit_categories = dict(Unit.objects.values_list("code", "category__code"))
     for row, code, name in _coded_rows(rows["units"], reader):
-        category = reader.reference(row, "category", categories, CATEGORY_WORD)
+        category = reader.reference(row, "category", categories, CATEGORIES)
         if category:
             contents.units.append((code, name, category))
             unit_categories[code] = category
+        else:
+            reader.row_refuse(code)
 
     reader = readers["officials"]
     officials = set(Official.objects.values_list("code", flat=True))
     for row, code, name in _coded_rows(rows["officials"], reader):
-        unit = reader.reference(row, "unit", unit_categories, UNIT_WORD)
+        unit = reader.reference(row, "unit", unit_categories, UNITS)
         role = reader.choice(row, "role", Official.Role)
         if unit and role:
             contents.officials.append((code, name, unit, role))
             officials.add(code)
+        else:
+            reader.row_refuse(code)
 
     _indicators_read(rows["indicators"], readers["indicators"], categories, contents)
     leaves, indicator_codes = _leaves(contents)
@@ -782,8 +893,9 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
     reader = readers["responsibilities"]
     seen: dict = {}
     for row in rows["responsibilities"]:
-        official = reader.reference(row, "official", officials, OFFICIAL_WORD)
-        indicator = reader.reference(row, "indicator", indicator_codes, INDICATOR_WORD)
+        reader.row_begin()
+        official = reader.reference(row, "official", officials, OFFICIALS)
+        indicator = reader.reference(row, "indicator", indicator_codes, INDICATORS)
         if official and indicator and reader.unique(row, "official", seen, (official, indicator)):
             contents.responsibilities.append((official, indicator))
 
@@ -795,6 +907,8 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
         )
         if weight is not None:
             contents.rater_groups.append((code, name, weight))
+        else:
+            reader.row_refuse(code)
     groups = {code for code, _name, _weight in contents.rater_groups}
 
     checker = CellsChecker(
@@ -806,13 +920,15 @@ def workbook_contents_read(*, data: bytes) -> tuple[Contents, Cycle | None, list
     )
     _votes_read(rows["votes"], checker, groups, contents)
     _adjustments_read(rows["adjustments"], readers["adjustments"], unit_categories, contents)
+    refusals.finish()
     return contents, cycle, problems
 
 
 def _adjustments_read(rows, reader: SheetReader, units: dict, contents: Contents) -> None:
     points_field = _model_field(Adjustment, "points")
     for row in rows:
-        unit = reader.reference(row, "unit", units, UNIT_WORD)
+        reader.row_begin()
+        unit = reader.reference(row, "unit", units, UNITS)
         period = None
         if reader.text(row, "period"):
             try:
@@ -829,58 +945,50 @@ def _adjustments_read(rows, reader: SheetReader, units: dict, contents: Contents
 # --- writing -------------------------------------------------------------------------------
 
 
-def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
-    """Import a whole cycle from an interchange workbook (a binary file object).
-
-    Creates the cycle of the year in its settings sheet, or replaces the contents of that cycle
-    while it is draft or open and none of its quarters is closed. Categories, units and
-    officials are created or updated by code, never deleted. Raises WorkbookInvalid with
-    every problem found, having changed nothing.
+def workbook_cycle_lock(*, year: int) -> Cycle | None:
+    """Lock and return the stored cycle of the year (None for a new one) for an import to
+    replace: values saved meanwhile wait for the import, which they lock the cycle for too.
+    Raises WorkbookInvalid for a cycle that is closed or published, or has a closed quarter.
+    Call inside a transaction.
     """
-    data = file.read()
-    contents, cycle, problems = workbook_contents_read(data=data)
-    if problems:
-        raise WorkbookInvalid(problems)
-    reason = source_import(file_name=file_name)
-    with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().filter(year=contents.year).first()
-        created = cycle is None
-        if cycle is not None:
-            problem = _cycle_replace_problem(cycle=cycle)
-            if problem:
-                raise WorkbookInvalid([CellProblem(SETTINGS.name, None, None, problem)])
-            _verifications_keep(cycle=cycle)
-            owners = _owners_by_code(cycle=cycle)
-            _cycle_contents_delete(cycle=cycle, reason=reason, by=by)
-        else:
-            cycle = Cycle(year=contents.year)
-            owners = {}
-        for name, value in contents.settings.items():
-            setattr(cycle, name, value)
-        cycle._change_reason = reason
-        if by is not None:
-            cycle._history_user = by
-        cycle.save()
-        changed = _master_data_write(contents)
-        changed += _cycle_contents_write(
-            cycle=cycle, contents=contents, reason=reason, by=by, replaced=not created
-        )
-        _owners_restore(cycle=cycle, owners=owners)
-        master_data_history_record(reason=reason, by=by, cycle=cycle)
-        # The old results were deleted with the old contents.
-        results_refresh_all(cycle=cycle)
-        record = ImportRecord.objects.create(
-            cycle=cycle,
-            kind=ImportRecord.Kind.WORKBOOK,
-            status=ImportRecord.Status.IMPORTED,
-            file_name=file_name,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            uploaded_by=by,
-            imported_at=timezone.now(),
-            rows_changed=changed,
-        )
-    return ImportReport(cycle=cycle, created=created, rows_changed=changed, record=record)
+    cycle = Cycle.objects.select_for_update().filter(year=year).first()
+    if cycle is not None:
+        problem = _cycle_replace_problem(cycle=cycle)
+        if problem:
+            raise WorkbookInvalid([CellProblem(SETTINGS.name, None, None, problem)])
+    return cycle
+
+
+def workbook_contents_write(
+    *, cycle: Cycle | None, contents: Contents, reason: str, by
+) -> tuple[Cycle, int]:
+    """Write a clean workbook's contents: create the cycle of their year, or replace the
+    contents of the cycle given (locked by workbook_cycle_lock), and recompute its results.
+    Categories, units and officials are created or updated by code, never deleted. Return the
+    cycle and how many rows were written."""
+    if cycle is not None:
+        _verifications_keep(cycle=cycle)
+        owners = _owners_by_code(cycle=cycle)
+        _cycle_contents_delete(cycle=cycle, reason=reason, by=by)
+        replaced = True
+    else:
+        cycle = Cycle(year=contents.year)
+        owners, replaced = {}, False
+    for name, value in contents.settings.items():
+        setattr(cycle, name, value)
+    cycle._change_reason = reason
+    if by is not None:
+        cycle._history_user = by
+    cycle.save()
+    changed = _master_data_write(contents)
+    changed += _cycle_contents_write(
+        cycle=cycle, contents=contents, reason=reason, by=by, replaced=replaced
+    )
+    _owners_restore(cycle=cycle, owners=owners)
+    master_data_history_record(reason=reason, by=by, cycle=cycle)
+    # The old results were deleted with the old contents.
+    results_refresh_all(cycle=cycle)
+    return cycle, changed
 
 
 def _cycle_replace_problem(*, cycle: Cycle) -> str | None:

@@ -24,7 +24,8 @@ from scoring.services.evaluations import (
     votes_save,
 )
 from scoring.services.values import CellInput, CycleLockedError, values_save
-from scoring.services.workbook import WorkbookInvalid, workbook_export, workbook_import
+from scoring.services.workbook import WorkbookInvalid, workbook_export
+from scoring.services.workbook_imports import workbook_import
 from tests.quarters import quarter_district
 
 pytestmark = pytest.mark.django_db

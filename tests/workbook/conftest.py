@@ -18,7 +18,8 @@ from scoring.models import (
     Responsibility,
     Vote,
 )
-from scoring.services.workbook import SHEETS, workbook_export, workbook_import
+from scoring.services.workbook import SHEETS, workbook_export
+from scoring.services.workbook_imports import workbook_import
 
 # The English headers of the format, lead_department (an optional extra) left out.
 HEADERS = {

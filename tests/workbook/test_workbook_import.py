@@ -152,6 +152,13 @@ def test_the_commands_export_and_import_a_file(small_sheets, tmp_path):
     source.write_bytes(xlsx(small_sheets))
     out = io.StringIO()
     call_command("import_workbook", str(source), stdout=out)
+    assert "2027 年度考核周期：新建（草稿）" in out.getvalue()
+    assert "values：新增 8，修改 0，删除 0，不变 0" in out.getvalue()
+    assert "未写入任何数据" in out.getvalue()
+    assert not Cycle.objects.exists() and not ImportRecord.objects.exists()
+
+    out = io.StringIO()
+    call_command("import_workbook", str(source), "--yes", stdout=out)
     assert "32 rows written" in out.getvalue()
 
     exported = tmp_path / "export.xlsx"
@@ -201,7 +208,7 @@ def test_demo_district_survives_export_and_import_into_a_fresh_year(tmp_path):
         )
     )
 
-    call_command("import_workbook", str(fresh), stdout=io.StringIO())
+    call_command("import_workbook", str(fresh), "--yes", stdout=io.StringIO())
 
     again = sheets_read(export_bytes(2031))
     again["settings"][1] = ["year", 2025]

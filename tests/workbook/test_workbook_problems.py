@@ -67,7 +67,7 @@ CASES = {
         ("values", 7, "C", "按年度指标只填 Y"),
     ),
     "unit code with a slash": (
-        _append("units", ["ZJ/99", "新镇", "ZJ"]),
+        _append("units", ["ZJ/98", "新镇", "ZJ"]),
         ("units", 5, "A", "代码只能由字母、数字和 . _ - 组成"),
     ),
     "indicator code that would run as a formula": (
