@@ -58,6 +58,7 @@ from scoring.services.excel_errors import (
     excel_errors_place,
 )
 from scoring.services.refresh import results_refresh_for_categories
+from scoring.services.sql import history_copy
 from scoring.services.uploads import UploadRefused, upload_check, upload_rows_check
 from scoring.services.values import (
     SOURCE_IMPORT_PREFIX,
@@ -71,7 +72,7 @@ from scoring.services.values import (
     value_figure_problem,
     value_method_problem,
 )
-from scoring.services.workbook import cell_number, history_copy
+from scoring.services.workbook import cell_number
 
 # The most specific first: a row with both 单位代码 and 单位 (the units' names, often) has its codes
 # in 单位代码.
