@@ -84,6 +84,8 @@ class UnitAdmin(
 class GrowthRecordInline(admin.TabularInline):
     model = GrowthRecord
     extra = 0
+    # Set by publishing a cycle only (scoring.services.growth), which finds its entry by it.
+    readonly_fields = ["cycle"]
     # The detail in a plain, narrower box: the admin's own text area is 48em wide whatever its
     # cols, which made the official's page ~1,600 px wide; this one fits a 1366 px window.
     formfield_overrides = {
@@ -115,10 +117,11 @@ class OfficialAdmin(
 
 
 @admin.register(GrowthRecord)
-class GrowthRecordAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class GrowthRecordAdmin(LocalDateExportMixin, MasterDataHistoryAdmin):
     resource_classes = [safe_resource_for(GrowthRecord)]
     list_display = ["official", "date", "kind", "title"]
-    list_filter = ["kind"]
+    list_filter = ["kind", "cycle"]
+    readonly_fields = ["cycle"]
     list_select_related = ["official__unit"]
     search_fields = ["official__name", "title"]
     date_hierarchy = "date"

@@ -30,8 +30,28 @@ class MasterDataHistory(HistoricalRecords):
             super().post_delete(instance, using=using, **kwargs)
 
     def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
-        if not _deferred.get():
+        if _deferred.get():
+            return
+        if not reverse:
             super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+            return
+        # Changed from the other side (`user.liaison_units.add(unit)`): the rows whose history
+        # keeps the links are on the far side, and django-simple-history records (and expects)
+        # only this side's. A clear names no rows, so they are read before it.
+        model, through = kwargs["model"], kwargs["sender"]
+        if action == "pre_clear":
+            field = next(f for f in model._meta.many_to_many if f.remote_field.through is through)
+            instance._history_links_cleared = set(
+                through.objects.filter(**{field.m2m_reverse_field_name(): instance}).values_list(
+                    field.m2m_field_name(), flat=True
+                )
+            )
+            return
+        if action == "post_clear":
+            pk_set = instance.__dict__.pop("_history_links_cleared", set())
+        if action in ("post_add", "post_remove", "post_clear"):
+            for row in model.objects.filter(pk__in=pk_set):
+                self.create_historical_record(row, "~")
 
     def get_change_reason_for_object(self, instance, history_type, using):
         return super().get_change_reason_for_object(instance, history_type, using) or _reason.get()

@@ -43,8 +43,9 @@ class Unit(models.Model):
         verbose_name=_("单位联络员"),
     )
 
-    # A unit's category decides whom it is ranked with and which indicators apply to it.
-    history = MasterDataHistory()
+    # A unit's category decides whom it is ranked with and which indicators apply to it; its
+    # liaisons, who reads its results.
+    history = MasterDataHistory(m2m_fields=[liaisons])
 
     class Meta:
         ordering = ["category__sort_order", "sort_order", "code"]
@@ -125,11 +126,32 @@ class GrowthRecord(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind)
     title = models.CharField(_("事项"), max_length=200)
     detail = models.TextField(_("详情"), blank=True)
+    # Set on the entry that publishing a cycle writes (the year's assessment result): publishing
+    # it again after a correction rewrites that entry instead of adding a second one. The entry
+    # outlives its cycle: it is the official's record of what was published.
+    cycle = models.ForeignKey(
+        "scoring.Cycle",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="growth_records",
+        verbose_name=_("考核周期"),
+    )
+
+    # A career record is evidence: who changed an entry, and what it said before, is kept.
+    history = MasterDataHistory()
 
     class Meta:
         ordering = ["official", "-date", "-pk"]
         verbose_name = pgettext_lazy("model name", "成长纪实")
         verbose_name_plural = pgettext_lazy("model name, plural", "成长纪实")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["official", "cycle"],
+                condition=Q(cycle__isnull=False),
+                name="growth_record_one_per_cycle",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date} {self.title}"

@@ -33,7 +33,7 @@ from scoring.models import (
 )
 from scoring.services.compute import results_compute
 from scoring.services.cycles import cycle_close, cycle_publish
-from scoring.services.history import master_data_history_record
+from scoring.services.history import history_record, master_data_history_record
 from scoring.services.sql import history_copy
 from scoring.services.tree import indicator_tree_load
 from scoring.services.values import SOURCE_DEMO
@@ -278,6 +278,9 @@ def _officials(rng, units) -> list[Official]:
                 )
             )
     GrowthRecord.objects.bulk_create(records)
+    history_record(
+        queryset=GrowthRecord.objects.all(), reason=SOURCE_DEMO, by=None, history_type="+"
+    )
     return officials
 
 

@@ -3,6 +3,7 @@ responsibility, a category, a unit or an official leaves a history row saying wh
 and what it was before, and the admin shows each change field by field."""
 
 import importlib
+from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -13,7 +14,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from cadre.history import history_deferred
-from cadre.models import Official, Unit, UnitCategory
+from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.roles import SCORER, role_groups_ensure
 from scoring.models import Indicator, RaterGroup, Responsibility
 from tests.test_admin_imports import confirm, preview, xlsx
@@ -184,6 +185,13 @@ def test_an_indicator_import_records_its_rows_with_the_file(admin_client, cycle,
 
 def test_load_demo_gives_every_row_of_master_data_its_first_history_row(db):
     call_command("load_demo")
+    without = GrowthRecord.objects.exclude(pk__in=GrowthRecord.history.values("id"))
+    assert not without.exists()
+    # The published year's results are entries of their own, written by publishing it.
+    assert set(GrowthRecord.history.values_list("history_change_reason", flat=True)) == {
+        "演示数据",
+        "发布考核结果",
+    }
     for model in (UnitCategory, Unit, Official, Indicator, RaterGroup, Responsibility):
         without = model.objects.exclude(pk__in=model.history.values("id"))
         assert not without.exists(), model
@@ -220,3 +228,71 @@ def test_the_history_page_gives_the_reason_in_the_readers_language(admin_client,
     admin_client.cookies["django_language"] = "en"
     page = admin_client.get(f"/admin/cadre/unit/{unit.pk}/history/").content.decode()
     assert "Admin site" in page and "后台" not in page
+
+
+def test_a_liaison_given_a_unit_is_recorded_on_the_units_history(admin_client, district):
+    unit = district["unit"]
+    liaison = get_user_model().objects.create_user("cgjd", password="pw-long-enough")
+    url = f"/admin/cadre/unit/{unit.pk}/change/"
+    assert (
+        admin_client.post(url, {**form_of(admin_client, url), "liaisons": [liaison.pk]}).status_code
+        == 302
+    )
+    latest = Unit.history.filter(id=unit.pk).latest()
+    assert (latest.history_type, latest.history_change_reason) == ("~", "后台")
+    assert [row.user_id for row in latest.liaisons.all()] == [liaison.pk]
+    page = admin_client.get(f"/admin/cadre/unit/{unit.pk}/history/").content.decode()
+    assert "单位联络员" in page
+
+
+def test_a_growth_record_corrected_in_the_admin_keeps_what_it_said(admin_client, district):
+    official = district["official"]
+    entry = GrowthRecord.objects.create(
+        official=official, date=date(2024, 6, 1), kind="award", title="年度考核优秀等次"
+    )
+    url = f"/admin/cadre/growthrecord/{entry.pk}/change/"
+    form = form_of(admin_client, url)
+    assert admin_client.post(url, {**form, "title": "2023年度考核优秀等次"}).status_code == 302
+    assert changes(GrowthRecord, entry.pk) == [("+", None, None), ("~", "后台", "admin")]
+    page = admin_client.get(f"{url.removesuffix('change/')}history/").content.decode()
+    assert "年度考核优秀等次" in page and "2023年度考核优秀等次" in page
+    # As other master data's history: for reading, not restoring.
+    first = GrowthRecord.history.filter(id=entry.pk).earliest()
+    history_url = f"/admin/cadre/growthrecord/{entry.pk}/history/{first.history_id}/"
+    response = admin_client.post(history_url, form, follow=True)
+    assert "变更记录只能查看，不能恢复为历史版本" in response.content.decode()
+
+
+def test_the_growth_record_migration_starts_their_history_and_the_liaisons(district):
+    unit = district["unit"]
+    liaison = get_user_model().objects.create_user("cgjd", password="pw-long-enough")
+    with history_deferred():
+        entry = GrowthRecord.objects.create(
+            official=district["official"], date=date(2024, 6, 1), kind="award", title="优秀"
+        )
+        unit.liaisons.add(liaison)
+    GrowthRecord.history.all().delete()
+    migration = importlib.import_module("cadre.migrations.0010_growth_record_history")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("cadre", "0010_growth_record_history")
+    )
+    editor = SimpleNamespace(quote_name=connection.ops.quote_name, connection=connection)
+    migration.history_start(state.apps, editor)
+    assert changes(GrowthRecord, entry.pk) == [("+", "启用变更记录时已有", None)]
+    latest = Unit.history.filter(id=unit.pk).latest()
+    assert [row.user_id for row in latest.liaisons.all()] == [liaison.pk]
+
+
+def test_units_given_to_a_liaison_from_the_users_side_are_recorded_on_each_unit(district):
+    unit, category = district["unit"], district["unit"].category
+    other = Unit.objects.create(code="ZJ02", name="东城街道", category=category)
+    liaison = get_user_model().objects.create_user("cgjd", password="pw-long-enough")
+    liaison.liaison_units.add(unit, other)
+    for each in (unit, other):
+        latest = Unit.history.filter(id=each.pk).latest()
+        assert [row.user_id for row in latest.liaisons.all()] == [liaison.pk]
+    liaison.liaison_units.remove(other)
+    assert not Unit.history.filter(id=other.pk).latest().liaisons.exists()
+    liaison.liaison_units.clear()
+    assert not Unit.history.filter(id=unit.pk).latest().liaisons.exists()
+    assert Unit.history.filter(id=unit.pk).count() == 3

@@ -28,6 +28,7 @@ from scoring.models import (
     UnitResult,
 )
 from scoring.services.compute import following_year_flags_refresh, results_compute
+from scoring.services.growth import growth_records_assessment_write
 from scoring.services.history import history_record
 from scoring.services.refresh import results_refresh_all
 from scoring.services.tree import indicator_tree_problems
@@ -193,7 +194,8 @@ def cycle_results_recompute(*, cycle: Cycle, locked_reason: str | None = None, b
 
 @transaction.atomic
 def cycle_publish(*, cycle: Cycle, by) -> ResultSnapshot:
-    """Publish a closed cycle: freeze the results it was closed with in a snapshot.
+    """Publish a closed cycle: freeze the results it was closed with in a snapshot, and write
+    each scored official's result into their growth record.
 
     Refused while the indicator tree breaks a rule (it may have been changed while open):
     published totals must be on the thousand-point scale the units are told about.
@@ -208,6 +210,7 @@ def cycle_publish(*, cycle: Cycle, by) -> ResultSnapshot:
             "%(problems)s"
         ),
     )
+    growth_records_assessment_write(cycle=cycle, by=by)
     return ResultSnapshot.objects.create(
         cycle=cycle,
         published_by=by,

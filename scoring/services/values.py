@@ -168,9 +168,18 @@ SOURCE_ADMIN = gettext_noop("后台")
 SOURCE_CYCLES = gettext_noop("周期管理页面")
 SOURCE_DEMO = gettext_noop("演示数据")
 # The first history row of master data that existed when its history began to be kept
-# (written by migration 0022, which spells it out).
+# (written by the migrations that began it, scoring 0026 and cadre 0010, which spell it out).
 SOURCE_HISTORY_START = gettext_noop("启用变更记录时已有")
-SOURCES = {SOURCE_ENTRY, SOURCE_ADMIN, SOURCE_CYCLES, SOURCE_DEMO, SOURCE_HISTORY_START}
+# The growth-record entries that publishing a cycle writes (scoring.services.growth).
+SOURCE_PUBLISHED = gettext_noop("发布考核结果")
+SOURCES = {
+    SOURCE_ENTRY,
+    SOURCE_ADMIN,
+    SOURCE_CYCLES,
+    SOURCE_DEMO,
+    SOURCE_HISTORY_START,
+    SOURCE_PUBLISHED,
+}
 # A reopening's note after its source: this, then the reason as typed.
 NOTE_REOPEN_PREFIX = "重新开放："
 # A verification taken back: the same, in the value's history.
