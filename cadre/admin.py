@@ -24,8 +24,14 @@ def results_refresh_unlocked_reported(request) -> None:
     """Recompute the results of the cycles still taking input after a unit or an official
     changed (see `results_refresh_unlocked`) and tell the admin which were recomputed, and that
     closed and published cycles keep theirs."""
-    recomputed = [str(cycle) for cycle in Cycle.objects.order_by("year") if not cycle.is_locked]
     results_refresh_unlocked()
+    results_refreshed_report(request)
+
+
+def results_refreshed_report(request) -> None:
+    """Tell the admin which cycles' results a change of units or officials recomputed (those
+    still taking input), and that closed and published cycles keep theirs."""
+    recomputed = [str(cycle) for cycle in Cycle.objects.order_by("year") if not cycle.is_locked]
     if recomputed:
         cycles = pgettext("between items of a list", "、").join(recomputed)
         messages.info(
@@ -37,6 +43,16 @@ def results_refresh_unlocked_reported(request) -> None:
         messages.info(
             request, _("没有正在填报的考核周期，无需重新计算；已关闭或已发布的周期保持原结果。")
         )
+
+
+class ResultsRefreshedImportMixin:
+    """An import of units or officials recomputes the cycles still taking input once written
+    (cadre.resources.UnlockedResultsRefreshed): the admin is told so after the import's own
+    message, as after a save."""
+
+    def add_success_message(self, result, request):
+        super().add_success_message(result, request)
+        results_refreshed_report(request)
 
 
 @admin.register(UnitCategory)
@@ -53,7 +69,11 @@ class UnitCategoryAdmin(
 
 @admin.register(Unit)
 class UnitAdmin(
-    DataKeptDeletionMixin, LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+    DataKeptDeletionMixin,
+    LocalDateExportMixin,
+    MasterDataHistoryAdmin,
+    ResultsRefreshedImportMixin,
+    ImportExportModelAdmin,
 ):
     resource_classes = [UnitResource]
     list_display = ["code", "name", "category", "is_active"]
@@ -95,7 +115,11 @@ class GrowthRecordInline(admin.TabularInline):
 
 @admin.register(Official)
 class OfficialAdmin(
-    DataKeptDeletionMixin, LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+    DataKeptDeletionMixin,
+    LocalDateExportMixin,
+    MasterDataHistoryAdmin,
+    ResultsRefreshedImportMixin,
+    ImportExportModelAdmin,
 ):
     resource_classes = [OfficialResource]
     list_display = ["code", "name", "unit", "role", "position", "rank_level", "in_young_cadre_pool"]

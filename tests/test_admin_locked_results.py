@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from cadre.models import Official, Unit, UnitCategory
 from scoring.models import CategoryPoints, Cycle, OfficialScore, ResultSnapshot, UnitResult
 from tests.locked_years import district_make, year_scored
+from tests.test_admin_imports import confirm, preview, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +140,21 @@ def test_with_no_cycle_taking_input_the_admin_says_nothing_was_recomputed(admin_
     )
     messages = [str(message) for message in response.context["messages"]]
     assert "没有正在填报的考核周期，无需重新计算；已关闭或已发布的周期保持原结果。" in messages
+    assert stored(published) == before
+
+
+def test_an_import_of_units_says_which_cycles_it_recomputed(admin_client, open_year):
+    published = Cycle.objects.get(year=2025)
+    before = stored(published)
+    rows = [("ZJ02", "单位ZJ02", "JJ")]
+    _page, context = preview(
+        admin_client, "cadre/unit", xlsx(["code", "name", "category"], *rows), name="单位.xlsx"
+    )
+    response = confirm(admin_client, "cadre/unit", context)
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages[-1] == RECOMPUTED
+    moved = UnitResult.objects.get(cycle=open_year, unit__code="ZJ02", period="Y")
+    assert moved.category.code == "JJ"
     assert stored(published) == before
 
 
