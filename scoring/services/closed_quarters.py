@@ -18,6 +18,9 @@ What a closed quarter reads, and so what is refused:
 - of the cycle: the grade thresholds and the 优秀 share (every result's grade), the bonus cap
   where a quarterly bonus indicator has values in the quarter, the vote values where the
   quarter has votes; of a rater group, its weight where it has votes in the quarter;
+- of a unit, its category where it has a result in the quarter: the year would rank the
+  quarter's figures in the new category while the quarter keeps the old ranking, and neither
+  would add up (see `unit_category_move_refusal`).
 Read by no number, so allowed: names, order, lead departments, scorer accounts, a parameter the
 method does not read (the target of a rank indicator), a summary node's maximum (its leaves'
 maxima are what count, and the tree's rules hold it to them before any publication), annual
@@ -29,18 +32,24 @@ indicator extended to a category that had no units in the quarter alters nothing
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from cadre.models import Unit
 from scoring.models import (
     OUTSIDE_THOUSAND,
+    QUARTER_STATE_FIELDS,
     QUARTERS,
     Cycle,
     Indicator,
     IndicatorValue,
     Method,
     Period,
+    QuarterState,
     RaterGroup,
     UnitResult,
     Vote,
@@ -67,6 +76,7 @@ NODE_FIELDS = ["code", "parent", "method", "frequency", "categories"]
 # The settings that grade every result of a period.
 GRADE_SETTINGS = ["excellent_share", "excellent_min", "good_min", "fair_min"]
 VOTE_SETTINGS = ["vote_excellent", "vote_competent", "vote_basic", "vote_incompetent"]
+FROZEN_STATES = [QuarterState.CLOSED, QuarterState.PUBLISHED]
 # The key of a node not saved yet, in a tree as a change would leave it.
 NEW = "new"
 
@@ -392,3 +402,74 @@ def cycle_settings_change_ensure_quarters_kept(*, cycle: Cycle) -> None:
     )
     if refusal:
         raise CycleLockedError(refusal)
+
+
+@dataclass(frozen=True)
+class Placing:
+    """A unit's result in a quarter closed on its own: the cycle, the quarter and the category
+    the unit was ranked in."""
+
+    cycle: Cycle
+    quarter: str
+    category_id: int
+    category_name: str
+
+
+def closed_quarter_placings(*, unit_ids: Iterable[int] | None = None) -> dict[int, list[Placing]]:
+    """The results, by unit, that units hold in the closed quarters of open cycles (of the
+    given units, or of all): one query."""
+    frozen = reduce(
+        or_,
+        (
+            Q(period=quarter, **{f"cycle__{field}__in": FROZEN_STATES})
+            for quarter, field in QUARTER_STATE_FIELDS.items()
+        ),
+    )
+    results = UnitResult.objects.filter(frozen, cycle__state=Cycle.State.OPEN)
+    if unit_ids is not None:
+        results = results.filter(unit_id__in=list(unit_ids))
+    placings = defaultdict(list)
+    for result in results.select_related("cycle", "category").order_by("cycle__year", "period"):
+        placings[result.unit_id].append(
+            Placing(
+                cycle=result.cycle,
+                quarter=result.period,
+                category_id=result.category_id,
+                category_name=result.category.name,
+            )
+        )
+    return placings
+
+
+def unit_category_move_refusal(
+    *, unit: Unit, category_id: int | None, placings: list[Placing]
+) -> str | None:
+    """The message refusing to move the unit to the category `category_id` (None: one not
+    created yet), given its results in closed quarters (`closed_quarter_placings`), or None.
+
+    Refused while the unit holds a result of another category in a closed quarter of an open
+    cycle: that quarter keeps its ranking in the old category, while the year, still computed,
+    would score the quarter's figures in the new one, and the year's explanation, read from the
+    stored quarters, would not add up. A district then moves the unit once the year is closed
+    (the move counts from the next year), or reopens the quarters to rank them anew."""
+    moved = [placing for placing in placings if placing.category_id != category_id]
+    by_cycle = defaultdict(list)
+    for placing in moved:
+        by_cycle[placing.cycle].append(placing)
+    texts = []
+    for cycle, held in by_cycle.items():
+        quarters = _listed(Period(placing.quarter).label for placing in held)
+        texts.append(
+            _(
+                "单位 %(unit)s 在%(cycle)s %(quarters)s按类别“%(category)s”考核，这些季度已关闭；"
+                "现在改变其类别，全年结果将与这些季度的排名和得分说明对不上。请在该年度关闭后再"
+                "调整类别，或先在“周期状态”页面重新开放%(quarters)s（须说明理由）。"
+            )
+            % {
+                "unit": f"{unit.code} {unit.name}",
+                "cycle": cycle,
+                "quarters": quarters,
+                "category": held[0].category_name,
+            }
+        )
+    return " ".join(texts) or None

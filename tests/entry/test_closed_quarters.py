@@ -1,7 +1,8 @@
-"""A closed quarter keeps the tree, rater groups and settings it was scored with: every path
-that edits them (the admin's forms, deletions and import) refuses a change that would alter
-its results or their explanation, naming the quarter and what to do, and takes every other
-change, after which each closed-quarter result still explains itself to its stored total."""
+"""A closed quarter keeps the tree, rater groups, settings and unit categories it was scored
+with: every path that edits them (the admin's forms, deletions and imports, the interchange
+workbook) refuses a change that would alter its results or their explanation, naming the
+quarter and what to do, and takes every other change, after which each closed-quarter result
+still explains itself to its stored total."""
 
 from decimal import Decimal
 
@@ -9,15 +10,19 @@ import pytest
 import tablib
 from django.test import Client
 
+from cadre.models import Unit
+from cadre.resources import UnitResource
 from scoring.models import Cycle, Indicator, RaterGroup, UnitResult
 from scoring.resources import IndicatorResource
 from scoring.services.closed_quarters import cycle_settings_change_ensure_quarters_kept
-from scoring.services.cycles import cycle_quarter_close
-from scoring.services.refresh import results_refresh_all
+from scoring.services.cycles import cycle_close, cycle_quarter_close, cycle_quarter_reopen
+from scoring.services.refresh import results_refresh_all, results_refresh_unlocked
 from scoring.services.values import CycleLockedError
+from scoring.services.workbook import WorkbookInvalid
 from tests.admin_forms import change_form_data
 from tests.closed_quarters import closed_quarter_district, closed_quarters_explained, stored_results
 from tests.quarters import quarter_district
+from tests.workbook.conftest import import_bytes, small_cycle_sheets, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +328,103 @@ def test_the_bonus_cap_is_free_where_no_closed_quarter_has_a_bonus():
     cycle.good_min = Decimal(700)
     with pytest.raises(CycleLockedError, match="^修改良好分数线会改变"):
         cycle_settings_change_ensure_quarters_kept(cycle=cycle)
+
+
+# --- A unit's category ------------------------------------------------------------------------
+
+MOVE_REFUSED = (
+    "单位 ZJ02 单位ZJ02 在2026年度考核 第一季度按类别“镇街”考核，这些季度已关闭；"
+    "现在改变其类别，全年结果将与这些季度的排名和得分说明对不上。请在该年度关闭后再调整类别，"
+    "或先在“周期状态”页面重新开放第一季度（须说明理由）。"
+)
+
+
+def _unit_post(client, unit: Unit, **changes):
+    form = {
+        "code": unit.code,
+        "name": unit.name,
+        "category": unit.category_id,
+        "sort_order": unit.sort_order,
+        "is_active": "on",
+        **changes,
+    }
+    return client.post(f"/admin/cadre/unit/{unit.pk}/change/", form)
+
+
+def _category_of(code: str) -> str:
+    return Unit.objects.get(code=code).category.code
+
+
+def test_the_admin_refuses_to_move_a_unit_ranked_in_a_closed_quarter(district, admin_client):
+    unit, departments = district["units"]["ZJ02"], district["categories"]["JJ"]
+    response = _unit_post(admin_client, unit, category=departments.pk)
+    assert response.context["adminform"].form.errors == {"category": [MOVE_REFUSED]}
+    assert _category_of("ZJ02") == "ZJ"
+    response = _unit_post(admin_client, unit, name="东城街道")
+    assert response.status_code == 302
+    assert Unit.objects.get(code="ZJ02").name == "东城街道"
+    closed_quarters_explained(district["cycle"])
+
+
+def test_a_unit_with_no_closed_quarter_result_moves(district, admin_client):
+    unit = Unit.objects.create(code="ZJ03", name="新设街道", category=district["categories"]["ZJ"])
+    response = _unit_post(admin_client, unit, category=district["categories"]["XQ"].pk)
+    assert response.status_code == 302
+    assert _category_of("ZJ03") == "XQ"
+    closed_quarters_explained(district["cycle"])
+
+
+def test_once_the_quarter_is_reopened_the_move_ranks_it_in_the_new_category(district, admin_client):
+    cycle, unit = district["cycle"], district["units"]["ZJ02"]
+    cycle_quarter_reopen(cycle=cycle, quarter="Q1", by=district["admin"], reason="单位调整类别")
+    response = _unit_post(admin_client, unit, category=district["categories"]["JJ"].pk)
+    assert response.status_code == 302
+    assert UnitResult.objects.get(cycle=cycle, unit=unit, period="Q1").category.code == "JJ"
+    ranked = UnitResult.objects.filter(cycle=cycle, period="Q1", category__code="JJ")
+    assert sorted(ranked.values_list("unit__code", flat=True)) == ["JJ01", "JJ02", "ZJ02"]
+
+
+def test_once_the_year_is_closed_the_move_counts_from_the_next_year(district, admin_client):
+    cycle, unit = district["cycle"], district["units"]["ZJ02"]
+    cycle_close(cycle=cycle, by=district["admin"])
+    before = stored_results(cycle, ["Q1", "Q2", "Y"])
+    response = _unit_post(admin_client, unit, category=district["categories"]["JJ"].pk)
+    assert response.status_code == 302
+    assert _category_of("ZJ02") == "JJ"
+    assert stored_results(cycle, ["Q1", "Q2", "Y"]) == before
+
+
+def test_the_admin_import_refuses_the_move_on_its_cell_and_takes_the_other_rows(district):
+    rows = [("ZJ02", "单位ZJ02", "JJ"), ("JJ02", "区商务局", "JJ")]
+    dataset = tablib.Dataset(*rows, headers=["code", "name", "category"])
+    result = UnitResource().import_data(dataset, dry_run=True)
+    assert {row.number: row.error_dict for row in result.invalid_rows} == {
+        2: {"category": [MOVE_REFUSED]}
+    }
+    dataset = tablib.Dataset(rows[1], headers=["code", "name", "category"])
+    result = UnitResource().import_data(dataset, dry_run=False)
+    assert not result.has_validation_errors()
+    assert Unit.objects.get(code="JJ02").name == "区商务局"
+
+
+def test_a_workbook_of_another_year_is_refused_where_it_moves_the_unit(district):
+    sheets = small_cycle_sheets()  # 2027, a new cycle
+    sheets["units"][1] = ["ZJ02", "东城街道", "JJ"]
+    # Its towns-only figure would be refused on its own account.
+    sheets["values"] = [row for row in sheets["values"] if row[:2] != ["ZJ02", "A1.1"]]
+    with pytest.raises(WorkbookInvalid) as raised:
+        import_bytes(xlsx(sheets))
+    assert [(p.sheet, p.row, p.column, p.message) for p in raised.value.problems] == [
+        ("units", 3, "C", MOVE_REFUSED)
+    ]
+    assert not Cycle.objects.filter(year=2027).exists()
+    assert _category_of("ZJ02") == "ZJ"
+
+
+def test_a_move_behind_every_paths_back_leaves_the_year_unexplained(district):
+    """Why the move is refused: the closed quarter keeps the unit in its old category, while
+    the year scores the quarter's figures in the new one."""
+    Unit.objects.filter(code="ZJ02").update(category=district["categories"]["JJ"])
+    results_refresh_unlocked()
+    with pytest.raises(AssertionError, match="季度加权"):
+        closed_quarters_explained(district["cycle"])
