@@ -12,6 +12,7 @@ from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
 from scoring.resources_base import safe_resource_for
+from scoring.services.closed_quarters import closed_quarter_placings, unit_category_move_refusal
 from scoring.services.deletion import (
     category_deletion_refusals,
     official_deletion_refusals,
@@ -67,6 +68,24 @@ class UnitCategoryAdmin(
         return category_deletion_refusals(categories=objs)
 
 
+class UnitForm(forms.ModelForm):
+    """A unit's form: no new category while the unit holds a result in a closed quarter of a
+    cycle still taking input (`unit_category_move_refusal`)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        unit, category = self.instance, cleaned.get("category")
+        if unit.pk is not None and category is not None and category.pk != unit.category_id:
+            refusal = unit_category_move_refusal(
+                unit=unit,
+                category_id=category.pk,
+                placings=closed_quarter_placings(unit_ids=[unit.pk]).get(unit.pk, []),
+            )
+            if refusal:
+                self.add_error("category", refusal)
+        return cleaned
+
+
 @admin.register(Unit)
 class UnitAdmin(
     DataKeptDeletionMixin,
@@ -76,6 +95,7 @@ class UnitAdmin(
     ImportExportModelAdmin,
 ):
     resource_classes = [UnitResource]
+    form = UnitForm
     list_display = ["code", "name", "category", "is_active"]
     list_filter = ["category", "is_active"]
     list_select_related = ["category"]

@@ -1,9 +1,11 @@
 """Import and export of the cadre master data in the admin (xlsx and csv)."""
 
+from django.core.exceptions import ValidationError
 from import_export import fields
 
 from cadre.models import Official, Unit, UnitCategory
 from scoring.resources_base import BulkResource, CodeWidget
+from scoring.services.closed_quarters import closed_quarter_placings, unit_category_move_refusal
 from scoring.services.refresh import results_refresh_unlocked
 
 
@@ -32,6 +34,27 @@ class UnitResource(UnlockedResultsRefreshed, BulkResource):
         model = Unit
         import_id_fields = ["code"]
         fields = ["code", "name", "category", "sort_order", "is_active"]
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._placings = None
+
+    def import_instance(self, instance, row, **kwargs):
+        """Refuse, on its category cell, a row moving a unit that holds a result in a closed
+        quarter, as the admin's form does (`unit_category_move_refusal`)."""
+        stored_category = instance.category_id
+        super().import_instance(instance, row, **kwargs)
+        if instance.pk is None or instance.category_id in (None, stored_category):
+            return
+        if self._placings is None:  # read once for the whole file
+            self._placings = closed_quarter_placings()
+        refusal = unit_category_move_refusal(
+            unit=instance,
+            category_id=instance.category_id,
+            placings=self._placings.get(instance.pk, []),
+        )
+        if refusal:
+            raise ValidationError({"category": refusal})
 
 
 class OfficialResource(UnlockedResultsRefreshed, BulkResource):

@@ -32,6 +32,12 @@ from scoring.models import (
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
 from scoring.resources_base import safe_resource_for
+from scoring.services.closed_quarters import (
+    TreeChanges,
+    cycle_settings_change_ensure_quarters_kept,
+    indicators_deletion_refusals,
+    rater_groups_change_refusals,
+)
 from scoring.services.cycles import cycle_create_from
 from scoring.services.deletion import cycle_deletion_refusals, rater_group_deletion_refusals
 from scoring.services.indicators import (
@@ -56,7 +62,22 @@ FROZEN_QUARTER_STATES = [QuarterState.CLOSED, QuarterState.PUBLISHED]
 
 
 class CycleInputForm(forms.ModelForm):
-    """Refuses to save an input of a closed or published cycle, with the service's message."""
+    """Refuses to save an input of a closed or published cycle, with the service's message,
+    and a change that would alter a quarter closed on its own (`quarters_kept_ensure`)."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        # Here, not in clean(): the instance now carries the values typed, as it will be saved.
+        if not self.errors:
+            try:
+                self.quarters_kept_ensure()
+            except CycleLockedError as error:
+                self.add_error(None, str(error))
+
+    def quarters_kept_ensure(self) -> None:
+        """Raise CycleLockedError when saving the instance as typed would alter a closed
+        quarter's results or their explanation; inputs of one period are refused by their
+        period in clean() already."""
 
     def clean(self):
         cleaned = super().clean()
@@ -245,9 +266,19 @@ def tree_problems_warn(request, cycle: Cycle) -> None:
         messages.warning(request, problem)
 
 
+class RaterGroupForm(CycleInputForm):
+    """A rater group's form: no new weight while its votes count in a closed quarter."""
+
+    def quarters_kept_ensure(self) -> None:
+        refusals = rater_groups_change_refusals(rater_groups=[self.instance])
+        if refusals:
+            raise CycleLockedError(" ".join(refusals))
+
+
 class RaterGroupFormSet(BaseInlineFormSet):
     """Refuses to delete a rater group with votes, saying so in words before Django's own
-    check would list every vote."""
+    check would list every vote, and to give a new weight to one whose votes count in a
+    closed quarter."""
 
     def clean(self):
         deleted = [
@@ -255,7 +286,13 @@ class RaterGroupFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.instance.pk is not None and self._should_delete_form(form)
         ]
+        kept = [
+            form.instance
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form)
+        ]
         refusals = rater_group_deletion_refusals(rater_groups=deleted)
+        refusals += rater_groups_change_refusals(rater_groups=kept)
         if refusals:
             raise ValidationError(refusals)
         super().clean()
@@ -276,9 +313,17 @@ class RaterGroupInline(admin.TabularInline):
         return not (obj and obj.is_locked) and super().has_delete_permission(request, obj)
 
 
+class CycleSettingsForm(CycleInputForm):
+    """A cycle's settings: none that a closed quarter's results were computed with changes."""
+
+    def quarters_kept_ensure(self) -> None:
+        cycle_settings_change_ensure_quarters_kept(cycle=self.instance)
+
+
 @admin.register(Cycle)
 class CycleAdmin(DataKeptDeletionMixin, LocalDateExportMixin, LockedCycleAdmin):
     resource_classes = [safe_resource_for(Cycle)]
+    form = CycleSettingsForm
     cycle_path = ""
     # States move on the cycles page only, through the cycle services.
     readonly_fields = ["state", *QUARTER_STATE_FIELDS.values()]
@@ -383,17 +428,27 @@ class IndicatorForm(CycleInputForm):
 
     def _post_clean(self):
         super()._post_clean()
-        # Here, not in clean(): the instance now carries the values typed, as it will be saved.
         if not self.errors:
             try:
                 indicator_change_validate(indicator=self.instance)
             except ValidationError as error:
                 self.add_error(None, error)
 
+    def quarters_kept_ensure(self) -> None:
+        categories = self.cleaned_data.get("categories") if "categories" in self.fields else None
+        TreeChanges().node_ensure(
+            indicator=self.instance,
+            categories=None if categories is None else [category.pk for category in categories],
+        )
+
 
 @admin.register(Indicator)
 class IndicatorAdmin(
-    LocalDateExportMixin, CycleLockMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+    DataKeptDeletionMixin,
+    LocalDateExportMixin,
+    CycleLockMixin,
+    MasterDataHistoryAdmin,
+    ImportExportModelAdmin,
 ):
     resource_classes = [IndicatorResource]
     form = IndicatorForm
@@ -467,6 +522,9 @@ class IndicatorAdmin(
         super().save_model(request, obj, form, change)
         tree_problems_warn(request, obj.cycle)
 
+    def deletion_refusals(self, objs):
+        return indicators_deletion_refusals(indicators=objs)
+
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(
@@ -493,6 +551,7 @@ class RaterGroupAdmin(
         return rater_group_deletion_refusals(rater_groups=objs)
 
     resource_classes = [safe_resource_for(RaterGroup)]
+    form = RaterGroupForm
     placing_fields = ["cycle"]
     list_display = ["code", "name", "weight", "cycle"]
     list_filter = ["cycle"]

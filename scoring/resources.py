@@ -3,7 +3,7 @@
 from functools import reduce
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
@@ -11,6 +11,7 @@ from cadre.models import Official, UnitCategory
 from scoring.models import Cycle, Indicator, Responsibility
 from scoring.resources_base import BulkResource, CodeWidget, SafeResource
 from scoring.services.cells import cell_list, cell_text
+from scoring.services.closed_quarters import TreeChanges
 from scoring.services.indicators import indicator_change_validate, owners_refusal, scorer_accounts
 from scoring.services.refresh import results_refresh_all
 from scoring.services.values import CycleLockedError, cycle_ensure_editable
@@ -179,6 +180,10 @@ class IndicatorResource(CycleRowsResource, SafeResource):
             "owners",
         ]
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._tree_changes = TreeChanges()
+
     def import_instance(self, instance, row, **kwargs):
         errors = {}
         try:
@@ -187,21 +192,32 @@ class IndicatorResource(CycleRowsResource, SafeResource):
             errors = error.update_error_dict(errors)
         # The library reads the many-to-many cells only once the row is saved, where a bad
         # code would end the import with an error page: read here, a problem is on its cell.
+        cells = {}
         for field in (self.fields["categories"], self.fields["owners"]):
             if field.column_name in row:
                 try:
-                    field.clean(row)
+                    cells[field.attribute] = field.clean(row)
                 except ValueError as error:
                     errors.setdefault(field.attribute, []).append(str(error))
         # A stored indicator changed by the file is checked as the admin's form checks it.
         if not errors and instance.pk is not None:
             indicator_change_validate(indicator=instance)
+        if not errors:
+            categories = cells.get("categories")
+            try:
+                self._tree_changes.node_ensure(
+                    indicator=instance,
+                    categories=None if categories is None else [c.pk for c in categories],
+                )
+            except CycleLockedError as error:
+                errors[NON_FIELD_ERRORS] = [str(error)]
         if errors:
             raise ValidationError(errors)
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
         self.fields["parent"].widget.remember(instance)
+        self._tree_changes.node_saved(indicator=instance)
 
 
 class ResponsibilityResource(CycleRowsResource, BulkResource):

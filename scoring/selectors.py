@@ -477,8 +477,11 @@ def cycles_with_gaps(*, published: dict[int, dict[str, datetime]]) -> list[Cycle
     values still missing in its annual results (`missing`), what publishing would leave
     behind, and its quarters (`quarters`, QuarterRow) with the same counts each, given
     `published` as cycles_last_published returns it (3 queries). A closed or published cycle's
-    count is the one taken at its close; a published one's values are not counted again."""
+    count is the one taken at its close; a published one's values are not counted again.
+    `previous_pending` is the year before, while it is still taking input: closing this year
+    first leaves its 重点调整 flags to be set once that one is closed or published."""
     cycles = list(Cycle.objects.all())
+    by_year = {cycle.year: cycle for cycle in cycles}
     unverified: Counter = Counter()
     for cycle_id, period, count in (
         IndicatorValue.objects.filter(verified_at__isnull=True)
@@ -501,6 +504,8 @@ def cycles_with_gaps(*, published: dict[int, dict[str, datetime]]) -> list[Cycle
     for cycle_id, period, codes in results:
         missing[cycle_id, period] += len(codes)
     for cycle in cycles:
+        previous = by_year.get(cycle.year - 1)
+        cycle.previous_pending = previous if previous and not previous.is_locked else None
         cycle.missing = missing[cycle.pk, Period.YEAR]
         cycle.unverified = sum(unverified[cycle.pk, period] for period in PERIODS)
         if cycle.is_locked and cycle.unverified_at_close is not None:

@@ -187,9 +187,12 @@ def _next_year_flags_refresh(
 ) -> None:
     """The 重点调整 flag of the following year depends on this year's annual results (`rows`:
     unit, category, total) once they are final: refresh it, in the given categories (all when
-    None). A closed or published following year keeps the flags it was closed with."""
+    None), whatever the following year's state. The flag is no score of that year but a
+    consequence of two years' final rankings: a following year closed first keeps its totals,
+    ranks and grades, and gets its flags when this year becomes final (cleared again while
+    this one is reopened), instead of staying undecided for good."""
     following_cycle = Cycle.objects.filter(year=cycle.year + 1).first()
-    if following_cycle is None or following_cycle.is_locked:
+    if following_cycle is None:
         return
     following = UnitResult.objects.filter(cycle=following_cycle, period=Period.YEAR)
     if category_ids is not None:

@@ -62,6 +62,7 @@ from scoring.services.cells import (
     sheet_rows_error_problems,
     sheet_rows_read,
 )
+from scoring.services.closed_quarters import closed_quarter_placings, unit_category_move_refusal
 from scoring.services.excel_errors import excel_errors_place, excel_errors_read
 from scoring.services.history import cycle_tree_delete, master_data_history_record
 from scoring.services.refresh import results_refresh_all
@@ -868,13 +869,17 @@ def workbook_contents_read(
 
     reader = readers["units"]
     unit_categories = dict(Unit.objects.values_list("code", "category__code"))
+    stored_categories, moved = dict(unit_categories), []
     for row, code, name in _coded_rows(rows["units"], reader):
         category = reader.reference(row, "category", categories, CATEGORIES)
         if category:
             contents.units.append((code, name, category))
             unit_categories[code] = category
+            if stored_categories.get(code, category) != category:
+                moved.append((row, code, category))
         else:
             reader.row_refuse(code)
+    _unit_moves_check(moved, reader)
 
     reader = readers["officials"]
     officials = set(Official.objects.values_list("code", flat=True))
@@ -922,6 +927,25 @@ def workbook_contents_read(
     _adjustments_read(rows["adjustments"], readers["adjustments"], unit_categories, contents)
     refusals.finish()
     return contents, cycle, problems
+
+
+def _unit_moves_check(moved: list[tuple[SheetRow, str, str]], reader: SheetReader) -> None:
+    """Refuse, on its category cell, each row (row, unit code, category code) moving a stored
+    unit that holds a result in a closed quarter of a cycle still taking input, whatever the
+    file's year: units are shared by every year (see `unit_category_move_refusal`)."""
+    if not moved:
+        return
+    units = Unit.objects.in_bulk([code for _row, code, _category in moved], field_name="code")
+    placings = closed_quarter_placings(unit_ids=[unit.pk for unit in units.values()])
+    category_ids = dict(UnitCategory.objects.values_list("code", "pk"))
+    for row, code, category in moved:
+        refusal = unit_category_move_refusal(
+            unit=units[code],
+            category_id=category_ids.get(category),
+            placings=placings.get(units[code].pk, []),
+        )
+        if refusal:
+            reader.problem(row, "category", refusal)
 
 
 def _adjustments_read(rows, reader: SheetReader, units: dict, contents: Contents) -> None:

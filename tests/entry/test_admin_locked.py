@@ -17,6 +17,7 @@ from scoring.models import (
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
 from scoring.services.refresh import results_refresh_all
+from tests.admin_forms import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -233,23 +234,6 @@ def test_an_admin_vote_change_recomputes_the_result(admin_client, value, make_in
     form = {"rater_group": group.pk, "excellent": 0, "competent": 0, "basic": 0, "incompetent": 1}
     assert admin_client.post(url, form).status_code == 302
     assert quarter_total(value.unit) == Decimal("250")
-
-
-def change_form_data(client, url) -> dict:
-    """The change form's fields as the admin page fills them, inlines included."""
-    context = client.get(url).context
-    forms = [context["adminform"].form]
-    data = {}
-    for inline in context["inline_admin_formsets"]:
-        formset = inline.formset
-        forms += formset.forms
-        forms.append(formset.management_form)
-    for form in forms:
-        for name in form.fields:
-            shown = form[name].value()
-            if shown is not None and shown is not False:
-                data[form[name].html_name] = shown
-    return data
 
 
 def test_a_cycle_change_in_the_admin_recomputes_the_results(admin_client, value):

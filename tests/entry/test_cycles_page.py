@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from scoring.models import IndicatorValue
+from scoring.models import Cycle, IndicatorValue
 from scoring.services.compute import results_compute
 from scoring.services.cycles import cycle_close, cycle_reopen
 
@@ -94,3 +94,22 @@ def test_a_closed_cycles_unverified_count_is_the_one_taken_at_its_close_until_re
     cycle_reopen(cycle=cycle, by=admin_user, reason="更正")
     [(listed, _published)] = client.get("/entry/cycles/").context["cycles"]
     assert (listed.state, listed.unverified) == ("open", 0)
+
+
+def test_closing_a_year_before_the_previous_one_says_its_flags_wait_for_that_one(
+    client, open_cycle, admin_user
+):
+    previous = Cycle.objects.create(year=2025, name="2025年度考核", state=Cycle.State.OPEN)
+    client.force_login(admin_user)
+    confirms = [form["confirm"] for form in _cycle_forms(client) if form["actions"] == ["close"]]
+    assert confirms == [
+        "关闭 2026年度考核 后，任何途径都不能再修改它的数据；重新开放须说明理由并留痕。"
+        "2025年度考核 尚未关闭：本年度的“重点调整”标记（连续两年排在本类别后两名）要等它关闭或"
+        "发布后才能确定，届时自动补上。确定关闭？",
+        "关闭 2025年度考核 后，任何途径都不能再修改它的数据；重新开放须说明理由并留痕。确定关闭？",
+    ]
+    cycle_close(cycle=previous, by=admin_user)
+    [close] = [form for form in _cycle_forms(client) if form["actions"] == ["close"]]
+    assert close["confirm"] == (
+        "关闭 2026年度考核 后，任何途径都不能再修改它的数据；重新开放须说明理由并留痕。确定关闭？"
+    )

@@ -135,8 +135,7 @@ def test_no_flag_without_a_previous_year(cycle, make_units, make_indicator, put,
 
 
 def test_the_flag_follows_the_previous_years_state(cycle, make_units, admin_user):
-    """Closing the previous year sets this year's flags at once; reopening it clears them; a
-    closed or published year keeps the flags it was closed with."""
+    """Closing the previous year sets this year's flags at once; reopening it clears them."""
     units = make_units(4)
     previous = two_years(cycle, units, [[90, 80, 70, 60], [95, 50, 90, 70]], Cycle.State.OPEN)
     results_compute(cycle=previous)
@@ -146,8 +145,30 @@ def test_the_flag_follows_the_previous_years_state(cycle, make_units, admin_user
     assert flagged(cycle) == {"ZJ04"}
     cycle_reopen(cycle=previous, by=admin_user, reason="更正数据")
     assert flagged(cycle) == set()
-    cycle_close(cycle=previous, by=admin_user)
-    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.CLOSED)
-    cycle_reopen(cycle=previous, by=admin_user, reason="再次更正")
+
+
+def test_a_year_closed_before_the_previous_one_gets_its_flags_when_that_one_is_final(
+    cycle, make_units, admin_user
+):
+    """The flag is a consequence of two final rankings, not a score of this year: this year,
+    closed first, keeps its totals and ranks, and is flagged once the previous year closes
+    (rather than staying undecided for good), and undecided again while it is reopened."""
+    units = make_units(4)
+    previous = two_years(cycle, units, [[90, 80, 70, 60], [95, 50, 90, 70]], Cycle.State.OPEN)
     results_compute(cycle=previous)
+    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.OPEN)
+    cycle.refresh_from_db()
+    results_compute(cycle=cycle)
+    cycle_close(cycle=cycle, by=admin_user)
+    stored = list(cycle.unit_results.values_list("unit__code", "period", "total", "rank", "grade"))
+    assert flagged(cycle) == set()
+    cycle_close(cycle=previous, by=admin_user)
     assert flagged(cycle) == {"ZJ04"}
+    cycle_reopen(cycle=previous, by=admin_user, reason="更正数据")
+    assert flagged(cycle) == set()
+    cycle_close(cycle=previous, by=admin_user)
+    assert flagged(cycle) == {"ZJ04"}
+    assert (
+        list(cycle.unit_results.values_list("unit__code", "period", "total", "rank", "grade"))
+        == stored
+    )
