@@ -17,13 +17,13 @@ from cadre.admin_history import HistoryAdmin, MasterDataHistoryAdmin
 from cadre.models import Unit
 from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
+    FROZEN_QUARTER_STATES,
     QUARTER_STATE_FIELDS,
     Adjustment,
     Cycle,
     Indicator,
     IndicatorValue,
     OfficialScore,
-    QuarterState,
     RaterGroup,
     Responsibility,
     ResultSnapshot,
@@ -56,9 +56,6 @@ from scoring.services.values import (
     value_cell_problem,
     value_save,
 )
-
-# A quarter's own states that lock its rows (see Cycle.period_state).
-FROZEN_QUARTER_STATES = [QuarterState.CLOSED, QuarterState.PUBLISHED]
 
 
 class CycleInputForm(forms.ModelForm):

@@ -64,6 +64,10 @@ class QuarterState(models.TextChoices):
     PUBLISHED = "published", _("已发布")
 
 
+# A quarter's own states that freeze it: its rows take no input and its results stay as closed.
+FROZEN_QUARTER_STATES = [QuarterState.CLOSED, QuarterState.PUBLISHED]
+
+
 class Cycle(models.Model):
     """One assessment year with its settings and its state (draft → open → closed → published).
 

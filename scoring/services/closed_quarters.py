@@ -41,6 +41,7 @@ from django.utils.translation import pgettext
 
 from cadre.models import Unit
 from scoring.models import (
+    FROZEN_QUARTER_STATES,
     OUTSIDE_THOUSAND,
     QUARTER_STATE_FIELDS,
     QUARTERS,
@@ -49,7 +50,6 @@ from scoring.models import (
     IndicatorValue,
     Method,
     Period,
-    QuarterState,
     RaterGroup,
     UnitResult,
     Vote,
@@ -76,7 +76,6 @@ NODE_FIELDS = ["code", "parent", "method", "frequency", "categories"]
 # The settings that grade every result of a period.
 GRADE_SETTINGS = ["excellent_share", "excellent_min", "good_min", "fair_min"]
 VOTE_SETTINGS = ["vote_excellent", "vote_competent", "vote_basic", "vote_incompetent"]
-FROZEN_STATES = [QuarterState.CLOSED, QuarterState.PUBLISHED]
 # The key of a node not saved yet, in a tree as a change would leave it.
 NEW = "new"
 
@@ -421,7 +420,7 @@ def closed_quarter_placings(*, unit_ids: Iterable[int] | None = None) -> dict[in
     frozen = reduce(
         or_,
         (
-            Q(period=quarter, **{f"cycle__{field}__in": FROZEN_STATES})
+            Q(period=quarter, **{f"cycle__{field}__in": FROZEN_QUARTER_STATES})
             for quarter, field in QUARTER_STATE_FIELDS.items()
         ),
     )
