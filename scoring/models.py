@@ -908,6 +908,7 @@ class ImportRecord(models.Model):
 
     class Kind(models.TextChoices):
         SCORER_SHEET = "scorer_sheet", _("评分表")
+        VOTE_SHEET = "vote_sheet", _("测评票数表")
         WORKBOOK = "workbook", _("整套考核数据")
         MASTER_DATA = "master_data", _("基础数据")
 
@@ -966,6 +967,7 @@ class ImportRecord(models.Model):
         blank=True,
         help_text=_(
             "评分表：预览时确定的变更 [单位ID, 指标ID, 期间, 原值, 新值]，确认时原样写入；"
+            "测评票数表：[单位ID, 指标ID, 期间, 测评群体ID, 原票数, 新票数, 预览时的版本]；"
             "整套考核数据：将被覆盖或删除的已有数据。"
         ),
     )

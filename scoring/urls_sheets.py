@@ -7,6 +7,12 @@ app_name = "sheets"
 urlpatterns = [
     path("", views_sheets.sheet_index, name="index"),
     path("template/<int:year>/<str:period>.xlsx", views_sheets.sheet_template, name="template"),
+    path(
+        "votes-template/<int:year>/<str:period>.xlsx",
+        views_sheets.sheet_template,
+        {"votes": True},
+        name="vote_template",
+    ),
     path("imports/<int:pk>/", views_sheets.sheet_record, name="record"),
     path("imports/<int:pk>/progress/", views_sheets.sheet_record_progress, name="record_progress"),
     path("imports/<int:pk>/confirm/", views_sheets.sheet_record_confirm, name="record_confirm"),

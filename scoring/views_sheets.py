@@ -14,13 +14,13 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from cadre import roles
-from cadre.models import Unit
 from cadre.permissions import role_required
-from scoring.models import QUARTERS, Cycle, ImportRecord, Indicator, Period
+from scoring.models import QUARTERS, Cycle, ImportRecord, Period
 from scoring.selectors import cycle_picked, periods_open
 from scoring.services.sheets import (
     ImportRefused,
     sheet_changes_first,
+    sheet_changes_shown,
     sheet_changes_summary,
     sheet_changes_workbook,
     sheet_import_commit,
@@ -31,6 +31,11 @@ from scoring.services.sheets import (
     sheet_template_build,
 )
 from scoring.services.uploads import UploadRefused
+from scoring.services.vote_sheets import (
+    vote_sheet_import_commit,
+    vote_template_build,
+    vote_template_periods,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 1000
@@ -84,6 +89,7 @@ def sheet_index(request):
             "is_admin": roles.user_has_role(request.user, roles.ADMIN),
             "form": form,
             "periods": Period.choices,
+            "vote_periods": vote_template_periods(cycle=cycle, user=request.user) if cycle else [],
             "period": period if period in Period.values else next(iter(open_periods), Period.Q1),
             # A cycle still taking input may have quarters closed on their own.
             "closed_quarters": [
@@ -97,12 +103,14 @@ def sheet_index(request):
 
 
 @role_required(roles.SCORER, roles.ADMIN)
-def sheet_template(request, year: int, period: str):
+def sheet_template(request, year: int, period: str, votes: bool = False):
+    """The values template of a period, or with `votes` its vote counts' template."""
     cycle = get_object_or_404(Cycle, year=year)
     if period not in Period.values:
         raise Http404(_("未知期间"))
-    workbook = sheet_template_build(cycle=cycle, period=period, user=request.user)
-    return xlsx_response(workbook=workbook, file_name=f"kaohe-{year}-{period}.xlsx")
+    build, name = (vote_template_build, "kaohe-votes") if votes else (sheet_template_build, "kaohe")
+    workbook = build(cycle=cycle, period=period, user=request.user)
+    return xlsx_response(workbook=workbook, file_name=f"{name}-{year}-{period}.xlsx")
 
 
 def xlsx_response(*, workbook: Workbook, file_name: str) -> HttpResponse:
@@ -120,18 +128,7 @@ def sheet_record(request, pk: int):
         return _record_changes_download(request, pk)
     record = _record_visible(request, pk, "changes")
     shown, total = sheet_changes_first(record=record, limit=PREVIEW_ROWS)
-    units = Unit.objects.in_bulk({change[0] for change in shown})
-    indicators = Indicator.objects.in_bulk({change[1] for change in shown})
-    rows = [
-        {
-            "unit": units.get(unit_id),
-            "indicator": indicators.get(indicator_id),
-            "period": Period(period).label,
-            "old": old,
-            "new": new,
-        }
-        for unit_id, indicator_id, period, old, new in shown
-    ]
+    rows = sheet_changes_shown(record=record, changes=shown)
     hidden = total - len(shown)
     # A long list needs its sums first: how many values are new, how many overwritten.
     summary = sheet_changes_summary(record=record) if total > SUMMARY_FROM else []
@@ -150,6 +147,7 @@ def sheet_record(request, pk: int):
             # An import of one period that a quarter's closing since shuts out.
             "period_closed": bool(record.period) and record.cycle.period_is_locked(record.period),
             "is_uploader": record.uploaded_by_id == request.user.pk,
+            "votes": record.kind == ImportRecord.Kind.VOTE_SHEET,
         },
     )
 
@@ -193,20 +191,26 @@ def sheet_record_confirm(request, pk: int):
     # The commit reads the changes itself, under lock: loading them here too cost a big
     # import a quarter of a second.
     record = _record_visible(request, pk, "changes", "errors")
+    votes = record.kind == ImportRecord.Kind.VOTE_SHEET
+    commit = vote_sheet_import_commit if votes else sheet_import_commit
     try:
-        count = sheet_import_commit(record=record, by=request.user)
+        count = commit(record=record, by=request.user)
     except ImportRefused as error:
         messages.error(request, str(error))
         return redirect("sheets:record", pk=record.pk)
-    messages.success(
-        request,
-        ngettext(
+    if votes:
+        said = ngettext(
+            "已导入“%(name)s”：%(count)s 行票数已更新。",
+            "已导入“%(name)s”：%(count)s 行票数已更新。",
+            count,
+        )
+    else:
+        said = ngettext(
             "已导入“%(name)s”：%(count)s 个数值已更新。",
             "已导入“%(name)s”：%(count)s 个数值已更新。",
             count,
         )
-        % {"name": record.file_name, "count": intcomma(count)},
-    )
+    messages.success(request, said % {"name": record.file_name, "count": intcomma(count)})
     return redirect("sheets:index")
 
 

@@ -153,6 +153,7 @@ CASES = [
     ("GET", "/entry/sheets/", ENTRY),
     ("POST", "/entry/sheets/", ENTRY, {"period": "Q1"}),
     ("GET", "/entry/sheets/template/2026/Q1.xlsx", ENTRY),
+    ("GET", "/entry/sheets/votes-template/2026/Y.xlsx", ENTRY),
     ("GET", "/entry/sheets/imports/{record}/", ENTRY),
     ("GET", "/entry/sheets/imports/{admin_record}/", expect(200, 404, 403, 403)),
     ("GET", "/entry/sheets/imports/{record}/progress/", ENTRY),

@@ -1,5 +1,6 @@
 """Votes of the comprehensive evaluation (民主测评) and flexible adjustments (柔性考核)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -52,7 +53,12 @@ class VoteCounts:
 
 def vote_counts_text(votes) -> str:
     """Return the four counts of a Vote or VoteCounts as one text, best first: 30/10/0/0."""
-    return "/".join("—" if (n := getattr(votes, kind)) is None else str(n) for kind in Vote.KINDS)
+    return vote_numbers_text([getattr(votes, kind) for kind in Vote.KINDS])
+
+
+def vote_numbers_text(counts: Sequence[int | None]) -> str:
+    """Return four counts, best first, as one text: 30/10/0/0 (— for a count left blank)."""
+    return "/".join("—" if count is None else str(count) for count in counts)
 
 
 def _user_name(user) -> str:
@@ -60,7 +66,24 @@ def _user_name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
-@transaction.atomic
+# A vote row's key: unit, indicator, period and rater group ids.
+VoteKey = tuple[int, int, str, int]
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    """One rater group's counts for a unit, an evaluation indicator and a period."""
+
+    indicator: Indicator
+    unit: Unit
+    period: str
+    counts: VoteCounts
+
+    @property
+    def key(self) -> VoteKey:
+        return (self.unit.pk, self.indicator.pk, self.period, self.counts.rater_group.pk)
+
+
 def votes_save(
     *,
     cycle: Cycle,
@@ -71,31 +94,43 @@ def votes_save(
     by,
     source: str,
 ) -> SaveReport:
-    """Store the vote counts of each rater group for a unit, keep the valid rows and report
-    why the others were refused, keyed by rater group id.
+    """Store the vote counts of each rater group for a unit (see votes_save_many); the report's
+    refusals are keyed by rater group id."""
+    rows = [VoteRow(indicator=indicator, unit=unit, period=period, counts=row) for row in counts]
+    report = votes_save_many(cycle=cycle, rows=rows, by=by, source=source)
+    report.errors = {key[3]: error for key, error in report.errors.items()}
+    report.conflicts = {key[3]: conflict for key, conflict in report.conflicts.items()}
+    return report
+
+
+@transaction.atomic
+def votes_save_many(
+    *, cycle: Cycle, rows: list[VoteRow], by, source: str, all_or_none: bool = False
+) -> SaveReport:
+    """Store the vote counts of the rows, keep the valid ones and report why the others were
+    refused, keyed by VoteKey; with `all_or_none`, write nothing when any row is refused.
 
     Rows obey what values_save applies to values: a row left blank stores nothing and cannot
     clear a stored one (a count left blank beside others is 0); a row someone else changed
     since the editor loaded it is refused as a conflict naming who, never overwritten (the
-    page then shows the row as stored now). A count that is negative or beyond VOTE_COUNT_MAX
-    refuses the whole save.
+    page then shows the row as stored now). An indicator that is no evaluation indicator of
+    the cycle, or a count that is negative or beyond VOTE_COUNT_MAX, refuses the whole save.
+    The stored rows are read and locked in one query, and the results of the touched units'
+    categories refreshed once.
     """
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    cycle_ensure_takes_values(cycle=cycle, by=by, periods=[period])
-    if indicator.cycle_id != cycle.pk or indicator.method != Indicator.Method.EVALUATION:
-        raise ValidationError(_("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code})
-    for count in counts:
-        _vote_counts_check(count)
-    stored = {
-        vote.rater_group_id: vote
-        for vote in Vote.objects.select_for_update().filter(
-            indicator=indicator, unit=unit, period=period
-        )
-    }
+    cycle_ensure_takes_values(cycle=cycle, by=by, periods={row.period for row in rows})
+    for indicator in {row.indicator for row in rows}:
+        if indicator.cycle_id != cycle.pk or indicator.method != Indicator.Method.EVALUATION:
+            raise ValidationError(_("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code})
+    for row in rows:
+        _vote_counts_check(row.counts)
+    stored = _votes_stored(rows)
     report, stale = SaveReport(), {}
-    creates, updates = [], []
-    for count in counts:
-        key, vote = count.rater_group.pk, stored.get(count.rater_group.pk)
+    creates, updates, changed = [], [], []
+    for row in rows:
+        count, key = row.counts, row.key
+        vote = stored.get(key)
         if count.is_blank:
             if vote is not None and count.version:
                 report.errors[key] = _("已填报的票数不能清空；该群体未投票请填 0")
@@ -108,13 +143,14 @@ def votes_save(
                 continue
             creates.append(
                 Vote(
-                    indicator=indicator,
-                    unit=unit,
-                    period=period,
+                    indicator=row.indicator,
+                    unit=row.unit,
+                    period=row.period,
                     rater_group=count.rater_group,
                     **numbers,
                 )
             )
+            changed.append((row.unit, row.period))
         elif all(getattr(vote, name) == number for name, number in numbers.items()):
             report.unchanged += 1
         elif count.version is not None and count.version != vote.version:
@@ -125,6 +161,7 @@ def votes_save(
             vote.version += 1
             vote.updated_at = timezone.now()
             updates.append(vote)
+            changed.append((row.unit, row.period))
     # A row has no single value: the conflict names who saved it and its version, and the
     # page shows its counts as stored now.
     changed_by = _votes_last_changed_by(stale.values())
@@ -132,6 +169,8 @@ def votes_save(
         report.conflicts[key] = CellConflict(
             value=None, version=vote.version, by=changed_by.get(vote.pk, "")
         )
+    if all_or_none and report.refused:
+        return report
     history = {"default_user": by, "default_change_reason": source}
     if creates:
         bulk_create_with_history(creates, Vote, **history)
@@ -139,9 +178,24 @@ def votes_save(
         fields = [*Vote.KINDS, "version", "updated_at"]
         bulk_update_with_history(updates, Vote, fields, **history)
     report.created, report.updated = len(creates), len(updates)
-    if creates or updates:
-        results_refresh_for_changes(cycle=cycle, changes=[(unit, period)])
+    if changed:
+        results_refresh_for_changes(cycle=cycle, changes=changed)
     return report
+
+
+def _votes_stored(rows: list[VoteRow]) -> dict[VoteKey, Vote]:
+    """Read and lock the stored votes of the rows in one query, by their key."""
+    if not rows:
+        return {}
+    votes = Vote.objects.select_for_update().filter(
+        indicator_id__in={row.indicator.pk for row in rows},
+        unit_id__in={row.unit.pk for row in rows},
+        period__in={row.period for row in rows},
+        rater_group_id__in={row.counts.rater_group.pk for row in rows},
+    )
+    return {
+        (vote.unit_id, vote.indicator_id, vote.period, vote.rater_group_id): vote for vote in votes
+    }
 
 
 def _vote_counts_check(count: VoteCounts) -> None:

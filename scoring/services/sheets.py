@@ -33,7 +33,16 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from cadre import roles
 from cadre.models import Unit
-from scoring.models import QUARTERS, Cycle, ImportRecord, Indicator, IndicatorValue, Period
+from scoring.models import (
+    QUARTERS,
+    Cycle,
+    ImportRecord,
+    Indicator,
+    IndicatorValue,
+    Period,
+    RaterGroup,
+    Vote,
+)
 from scoring.services.cells import (
     CellError,
     CellProblem,
@@ -51,6 +60,7 @@ from scoring.services.cells import (
     period_parse,
     sheet_columns_find,
 )
+from scoring.services.evaluations import vote_numbers_text
 from scoring.services.excel_errors import (
     PercentCells,
     SheetLayout,
@@ -76,7 +86,7 @@ from scoring.services.workbook import cell_number
 
 # The most specific first: a row with both 单位代码 and 单位 (the units' names, often) has its codes
 # in 单位代码.
-# The units' names last: a clerk's own sheet may name its units so (see _unit_find).
+# The units' names last: a clerk's own sheet may name its units so (see UnitLookup).
 UNIT_HEADERS = ("unit", "unit_code", "单位代码", "单位", "单位名称", "unit_name")
 # Columns a clerk's wide sheet carries beside the figures: read past, never taken for indicators.
 IGNORED_HEADERS = {
@@ -124,6 +134,9 @@ LONG_LABELS = {
 # A very hidden sheet of the template saying which cycle and period it holds and when it was
 # made, so that an upload needs no period picked and cannot undo what others saved since.
 TEMPLATE_INFO_SHEET = "kaohe"
+WIDE_PERIOD_MISSING = gettext_lazy(
+    "每行一个单位的表需要期间：请在上传时选择期间（本系统下载的模板自带期间）。"
+)
 FIGURE_PLACES = Decimal("0.0001")
 # An indicator code as clerks write one: Latin letters first, then letters and digits, in parts
 # joined by dots, hyphens or underscores (A1.1.1, GDP, B01). A header cell written so names an
@@ -151,6 +164,10 @@ PERCENT_CELLS_NAMED = 10
 TEMPLATE_FIRST_ROW = len(TEMPLATE_LABELS) + 1
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="D9D9D9")
+
+
+# The imports of the scorer's sheets page: values, and vote counts (see vote_sheets).
+SHEET_KINDS = (ImportRecord.Kind.SCORER_SHEET, ImportRecord.Kind.VOTE_SHEET)
 
 
 class ImportRefused(Exception):
@@ -186,6 +203,8 @@ class SheetPlan:
     # columns holding values read (sheet, [13], ["G"]): Excel shows them otherwise.
     merged_ranges: list[tuple[str, list[str]]] = field(default_factory=list)
     hidden: list[tuple[str, list[int], list[str]]] = field(default_factory=list)
+    # What the planner of one kind of sheet says besides (see vote_sheets).
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -252,6 +271,43 @@ class _Repeated:
     differing: int = 0
 
 
+@dataclass(frozen=True)
+class UnitLookup:
+    """The active units as a sheet names them, each as (pk, category id): by code as typed, by
+    code in any case where that names one unit only (a clerk types zj04 for ZJ04), and by a
+    name only one active unit has (clerks write names in their own sheets)."""
+
+    by_code: dict[str, tuple[int, int]]
+    by_folded_code: dict[str, tuple[int, int]]
+    by_name: dict[str, tuple[int, int]]
+    codes_by_name: dict[str, list[str]]
+
+    def find(self, code: str) -> tuple[int, int] | None:
+        """(pk, category) of the active unit the cell names, None when it names none."""
+        return (
+            self.by_code.get(code)
+            or self.by_folded_code.get(code.casefold())
+            or self.by_name.get(code)
+        )
+
+    def problem(self, text: str) -> str:
+        """Say why the cell names no unit, and what to type instead."""
+        if not text:
+            return _("缺少单位代码")
+        codes = self.codes_by_name.get(text)
+        if codes:
+            return _("“%(name)s”是 %(count)s 个单位的名称（%(codes)s），请填单位代码") % {
+                "name": text,
+                "count": len(codes),
+                "codes": "、".join(sorted(codes)),
+            }
+        if not INDICATOR_CODE_WRITING.fullmatch(text):  # a name, not a code mistyped
+            return _("找不到名为“%(name)s”的单位：请填单位代码，或单位的全称") % {
+                "name": cell_echo(text)
+            }
+        return _("未知单位代码“%(code)s”") % {"code": cell_echo(text)}
+
+
 @dataclass
 class _Context:
     """Everything a row is checked against, loaded in a fixed number of queries."""
@@ -259,13 +315,8 @@ class _Context:
     year: int
     indicators: dict[str, Indicator]
     owned: set[int] | None
-    units: dict[str, tuple[int, int]]
+    units: UnitLookup
     applies: dict[int, set[int]]
-    # Codes in any case, where that names one unit only: a clerk types zj04 for ZJ04.
-    units_by_folded_code: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # The names clerks write in their own sheets: of one active unit only, and each name's codes.
-    units_by_name: dict[str, tuple[int, int]] = field(default_factory=dict)
-    unit_codes_by_name: dict[str, list[str]] = field(default_factory=dict)
     indicators_by_folded_code: dict[str, Indicator] = field(default_factory=dict)
     indicators_by_name: dict[str, list[Indicator]] = field(default_factory=dict)
     # The stored values of the sheet's periods only (see _current_load).
@@ -308,8 +359,9 @@ def sheet_indicators(*, cycle: Cycle, user) -> QuerySet:
 
 
 def sheet_records_visible(*, user) -> QuerySet:
-    """Return the sheet imports the user may see: their own, every one for the 考核办."""
-    records = ImportRecord.objects.filter(kind=ImportRecord.Kind.SCORER_SHEET)
+    """Return the sheet imports (values and vote counts) the user may see: their own, every one
+    for the 考核办."""
+    records = ImportRecord.objects.filter(kind__in=SHEET_KINDS)
     if not roles.user_has_role(user, roles.ADMIN):
         records = records.filter(uploaded_by=user)
     return records.select_related("cycle", "uploaded_by")
@@ -354,11 +406,6 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
         )
 
     last_row = TEMPLATE_FIRST_ROW + len(units) - 1
-    for row in sheet.iter_rows(min_row=1, max_row=TEMPLATE_FIRST_ROW - 1):
-        for cell in row:
-            cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
     for offset, indicator in enumerate(indicators):
         column = get_column_letter(4 + offset)
         sheet.column_dimensions[column].width = 14
@@ -372,14 +419,39 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
             else:
                 cell.fill = NOT_APPLICABLE_FILL
     sheet.column_dimensions["B"].width = 18
-    sheet.freeze_panes = f"D{TEMPLATE_FIRST_ROW}"
+    template_finish(
+        workbook,
+        header_rows=TEMPLATE_FIRST_ROW - 1,
+        freeze=f"D{TEMPLATE_FIRST_ROW}",
+        info=TemplateInfo(year=cycle.year, period=period, made_at=made_at),
+    )
+    return workbook
+
+
+def template_finish(
+    workbook: Workbook, *, header_rows: int, freeze: str, info: TemplateInfo
+) -> None:
+    """Finish a template's sheet (the workbook's active one): its header rows shaded, they and
+    the columns left of `freeze` kept in view, the sheet protected (the cells left unlocked
+    take input); and add the very hidden sheet saying which cycle and period it holds and when
+    it was made (see sheet_upload_read)."""
+    sheet = workbook.active
+    for row in sheet.iter_rows(min_row=1, max_row=header_rows):
+        for cell in row:
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = freeze
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False
-    info = workbook.create_sheet(TEMPLATE_INFO_SHEET)
-    for row in (["year", cycle.year], ["period", period], ["made_at", made_at.isoformat()]):
-        info.append(row)
-    info.sheet_state = "veryHidden"
-    return workbook
+    said = workbook.create_sheet(TEMPLATE_INFO_SHEET)
+    for row in (
+        ["year", info.year],
+        ["period", info.period],
+        ["made_at", info.made_at.isoformat()],
+    ):
+        said.append(row)
+    said.sheet_state = "veryHidden"
 
 
 def _validation(indicator: Indicator) -> DataValidation:
@@ -404,10 +476,16 @@ def _validation(indicator: Indicator) -> DataValidation:
     else:
         validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
         rule = _("请填非负数")
+    return validation_explained(validation, title=indicator.code, rule=rule)
+
+
+def validation_explained(validation: DataValidation, *, title: str, rule: str) -> DataValidation:
+    """Return the validation saying `rule` under `title` as the cell is selected and when what
+    was typed breaks it; a blank cell passes."""
     validation.error = rule
-    validation.errorTitle = indicator.code
+    validation.errorTitle = title
     validation.prompt = rule
-    validation.promptTitle = indicator.code
+    validation.promptTitle = title
     validation.showInputMessage = True
     validation.showErrorMessage = True
     validation.allow_blank = True
@@ -497,10 +575,7 @@ def sheet_changes_plan(
     cycle does not have is refused by name, not skipped.
     """
     plan = SheetPlan()
-    try:
-        cycle_ensure_takes_values(cycle=cycle, by=user)
-    except CycleLockedError as error:
-        plan.problems.append(CellProblem("", None, None, str(error)))
+    if sheet_plan_refused(plan, cycle=cycle, user=user):
         return plan
     context = _context_load(cycle=cycle, user=user)
     headed = []
@@ -536,7 +611,9 @@ def sheet_changes_plan(
         if sheet.long:
             _long_plan(plan, context, sheet.name, sheet.rows, sheet.header_index, progress)
         else:
-            sheet_period = _wide_period(plan, cycle, upload.template, sheet.name, period)
+            sheet_period = sheet_period_find(
+                plan, cycle, upload.template, sheet.name, period, missing=WIDE_PERIOD_MISSING
+            )
             if not sheet_period:
                 continue
             _downloaded_load(context, sheet_period, upload.template, user)
@@ -550,25 +627,54 @@ def sheet_changes_plan(
         if sheet.name in upload.percent_cells:
             _percent_figures_add(plan, context, sheet, upload.percent_cells[sheet.name])
         if sheet.name in upload.layout:
-            _layout_notes_add(plan, context, sheet, upload.layout[sheet.name])
-    _closed_changes_add(plan, context)
+            figures, others = _columns_read(context, sheet)
+            layout_notes_add(
+                plan,
+                sheet=sheet.name,
+                rows=sheet.rows,
+                data_rows={index for index in range(len(sheet.rows)) if sheet.data_row(index)},
+                read=figures | others,
+                layout=upload.layout[sheet.name],
+            )
+    closed_changes_add(
+        plan,
+        context.closed_changes,
+        said=lambda count: ngettext(
+            "%(quarter)s已关闭，不能再修改该季度的数据：文件中有 %(count)s 个该季度的数值"
+            "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。",
+            "%(quarter)s已关闭，不能再修改该季度的数据：文件中有 %(count)s 个该季度的数值"
+            "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。",
+            count,
+        ),
+    )
     return plan
 
 
-def _closed_changes_add(plan: SheetPlan, context: _Context) -> None:
-    """Refuse the values that would change a closed quarter: one problem per quarter, placed
-    at the first of them and counting them all (a whole sheet of a closed quarter is one
-    mistake, not thousands). Values equal to the stored ones are no change and pass."""
+def sheet_plan_refused(plan: SheetPlan, *, cycle: Cycle, user) -> bool:
+    """Whether the cycle takes no values from the user (closed, published, a draft to a
+    scorer): the whole file is refused, said once in the plan."""
+    try:
+        cycle_ensure_takes_values(cycle=cycle, by=user)
+    except CycleLockedError as error:
+        plan.problems.append(CellProblem("", None, None, str(error)))
+        return True
+    return False
+
+
+def closed_changes_add(
+    plan: SheetPlan,
+    closed_changes: dict[str, tuple[int, tuple]],
+    *,
+    said: Callable[[int], str],
+) -> None:
+    """Refuse the changes of a closed quarter: one problem per quarter, placed at the first of
+    them (sheet, row, column) and counting them all (a whole sheet of a closed quarter is one
+    mistake, not thousands), in the words `said` gives for the count (with %(quarter)s and
+    %(count)s). Rows equal to the stored ones are no change and pass."""
     for quarter in QUARTERS:
-        if quarter in context.closed_changes:
-            count, (sheet, row, column) = context.closed_changes[quarter]
-            message = ngettext(
-                "%(quarter)s已关闭，不能再修改该季度的数据：文件中有 %(count)s 个该季度的数值"
-                "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。",
-                "%(quarter)s已关闭，不能再修改该季度的数据：文件中有 %(count)s 个该季度的数值"
-                "与已保存的不同，此处为第一个；如需更正，请考核办重新开放该季度。",
-                count,
-            ) % {"quarter": Period(quarter).label, "count": count}
+        if quarter in closed_changes:
+            count, (sheet, row, column) = closed_changes[quarter]
+            message = said(count) % {"quarter": Period(quarter).label, "count": count}
             plan.problems.append(CellProblem(sheet, row, column, message))
 
 
@@ -622,31 +728,34 @@ def _unit_position(keys: Sequence[str]) -> int:
     return next(keys.index(name) for name in _unit_headers() if name in keys)
 
 
-def _layout_notes_add(
-    plan: SheetPlan, context: _Context, sheet: _HeadedSheet, layout: SheetLayout
+def layout_notes_add(
+    plan: SheetPlan,
+    *,
+    sheet: str,
+    rows: list[list],
+    data_rows: set[int],
+    read: set[int],
+    layout: SheetLayout,
 ) -> None:
-    """Note in the plan the sheet's merged ranges that reach into the cells read and its hidden
-    rows and columns that hold values read: Excel shows them otherwise than they are imported
-    (a merged range's value in its top-left cell only, the others blank; hidden values not at
-    all)."""
-    figures, others = _columns_read(context, sheet)
-    read = figures | others
+    """Note in the plan the sheet's merged ranges that reach into the cells read (the columns
+    `read` of the rows at the indexes `data_rows`) and its hidden rows and columns that hold
+    values read: Excel shows them otherwise than they are imported (a merged range's value in
+    its top-left cell only, the others blank; hidden values not at all)."""
 
     def holds_value(index: int, columns) -> bool:
-        row = sheet.rows[index]
+        row = rows[index]
         return any(column < len(row) and cell_text(row[column]) for column in columns)
 
-    data_rows = [index for index in range(len(sheet.rows)) if sheet.data_row(index)]
     merged = [
         f"{get_column_letter(left + 1)}{top + 1}:{get_column_letter(right + 1)}{bottom + 1}"
         for top, left, bottom, right in sorted(layout.merged)
         if any(left <= column <= right for column in read)
-        and any(sheet.data_row(index) for index in range(top, bottom + 1))
+        and any(index in data_rows for index in range(top, bottom + 1))
     ]
-    rows = [
+    hidden_rows = [
         index + 1
         for index in sorted(layout.hidden_rows)
-        if sheet.data_row(index) and holds_value(index, read)
+        if index in data_rows and holds_value(index, read)
     ]
     columns = [
         get_column_letter(column + 1)
@@ -654,9 +763,9 @@ def _layout_notes_add(
         if any(holds_value(index, [column]) for index in data_rows)
     ]
     if merged:
-        plan.merged_ranges.append((sheet.name, merged))
-    if rows or columns:
-        plan.hidden.append((sheet.name, rows, columns))
+        plan.merged_ranges.append((sheet, merged))
+    if hidden_rows or columns:
+        plan.hidden.append((sheet, hidden_rows, columns))
 
 
 def _sheet_headed(context: _Context, name: str, rows: list[list], index: int) -> _HeadedSheet:
@@ -766,13 +875,13 @@ def _label_cell_edited(indicator: Indicator, shown: str, raw) -> bool:
         except CellError:
             return True
     if shown == "hint":
-        written = _in_every_language(lambda: value_entry_hint(indicator=indicator))
+        written = said_in_every_language(lambda: value_entry_hint(indicator=indicator))
     else:
-        written = _in_every_language(lambda: Indicator.Method(indicator.method).label)
+        written = said_in_every_language(lambda: Indicator.Method(indicator.method).label)
     return header_key(raw) not in written
 
 
-def _in_every_language(say: Callable[[], str]) -> set[str]:
+def said_in_every_language(say: Callable[[], str]) -> set[str]:
     """Return what `say` gives in each of the site's languages, as header keys: a template
     made in either comes back."""
     said = set()
@@ -782,11 +891,14 @@ def _in_every_language(say: Callable[[], str]) -> set[str]:
     return said
 
 
-def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, picked: str):
-    """Return the period of a wide sheet, or None with the problem added: the one the sheet's
-    name says ("Q2", "二季度", "2026-Q2"), else the template's, else the one picked at upload;
-    a period picked that differs from the file's is a mistake, not a choice, and so is another
-    year than the cycle's."""
+def sheet_period_find(
+    plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, picked: str, *, missing: str
+) -> str | None:
+    """Return the period of a sheet without a period column, or None with the problem added
+    (`missing` when nothing says one): the one the sheet's name says ("Q2", "二季度",
+    "2026-Q2"), else the template's, else the one picked at upload; a period picked that
+    differs from the file's is a mistake, not a choice, and so is another year than the
+    cycle's."""
     other_year = _other_year_problem(cycle, template, sheet)
     if other_year:
         plan.problems.append(other_year)
@@ -813,8 +925,7 @@ def _wide_period(plan, cycle: Cycle, template: TemplateInfo | None, sheet: str, 
         plan.problems.append(CellProblem(sheet, None, None, message))
         return None
     if not (named or picked):
-        message = _("每行一个单位的表需要期间：请在上传时选择期间（本系统下载的模板自带期间）。")
-        plan.problems.append(CellProblem(sheet, None, None, message))
+        plan.problems.append(CellProblem(sheet, None, None, str(missing)))
         return None
     return named or picked
 
@@ -851,12 +962,6 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
     owned = None
     if not roles.user_has_role(user, roles.ADMIN):
         owned = set(sheet_indicators(cycle=cycle, user=user).values_list("pk", flat=True))
-    units, units_named = {}, {}
-    for code, pk, category_id, name in Unit.objects.filter(is_active=True).values_list(
-        "code", "pk", "category_id", "name"
-    ):
-        units[code] = (pk, category_id)
-        units_named.setdefault(cell_text(name), []).append(code)
     indicators_named = {}
     for indicator in indicators.values():
         indicators_named.setdefault(cell_text(indicator.name), []).append(indicator)
@@ -868,53 +973,38 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
         indicators=indicators,
         indicator_headers=frozenset(header_key(text) for text in (*indicators, *names)),
         owned=owned,
-        units=units,
+        units=unit_lookup_load(),
         applies=indicator_categories(indicator.pk for indicator in indicators.values()),
-        units_by_folded_code=_unique_folded(units),
-        units_by_name={
-            name: units[codes[0]]
-            for name, codes in units_named.items()
-            if len(codes) == 1 and name not in units
-        },
-        unit_codes_by_name=units_named,
-        indicators_by_folded_code=_unique_folded(indicators),
+        indicators_by_folded_code=codes_folded_unique(indicators),
         indicators_by_name=indicators_named,
     )
 
 
-def _unique_folded(by_code: dict) -> dict:
+def codes_folded_unique(by_code: dict) -> dict:
     """Return the values by their code in lower case where that names one only: a clerk types
     zj04 for ZJ04, a2.2.3 for A2.2.3."""
     folded = Counter(code.casefold() for code in by_code)
     return {code.casefold(): item for code, item in by_code.items() if folded[code.casefold()] == 1}
 
 
-def _unit_find(context: _Context, code: str) -> tuple[int, int] | None:
-    """(pk, category) of the active unit with the code, as typed or in another case, or with the
-    name, where no other active unit has it."""
-    return (
-        context.units.get(code)
-        or context.units_by_folded_code.get(code.casefold())
-        or context.units_by_name.get(code)
+def unit_lookup_load() -> UnitLookup:
+    """Return the active units as sheets name them (one query)."""
+    units, named = {}, {}
+    for code, pk, category_id, name in Unit.objects.filter(is_active=True).values_list(
+        "code", "pk", "category_id", "name"
+    ):
+        units[code] = (pk, category_id)
+        named.setdefault(cell_text(name), []).append(code)
+    return UnitLookup(
+        by_code=units,
+        by_folded_code=codes_folded_unique(units),
+        by_name={
+            name: units[codes[0]]
+            for name, codes in named.items()
+            if len(codes) == 1 and name not in units
+        },
+        codes_by_name=named,
     )
-
-
-def _unit_problem(context: _Context, text: str) -> str:
-    """Say why the cell names no unit, and what to type instead."""
-    if not text:
-        return _("缺少单位代码")
-    codes = context.unit_codes_by_name.get(text)
-    if codes:
-        return _("“%(name)s”是 %(count)s 个单位的名称（%(codes)s），请填单位代码") % {
-            "name": text,
-            "count": len(codes),
-            "codes": "、".join(sorted(codes)),
-        }
-    if not INDICATOR_CODE_WRITING.fullmatch(text):  # a name, not a code mistyped
-        return _("找不到名为“%(name)s”的单位：请填单位代码，或单位的全称") % {
-            "name": cell_echo(text)
-        }
-    return _("未知单位代码“%(code)s”") % {"code": cell_echo(text)}
 
 
 def _current_load(context: _Context, periods: set[str]) -> None:
@@ -1184,7 +1274,7 @@ def _reading(context: _Context, raw) -> Reading:
     try:
         value = cell_decimal(raw)
     except CellError as error:
-        reading = _no_data_mark(raw) or error
+        reading = no_data_mark_error(raw) or error
     else:
         if value is None:
             reading = (None, "", None, False)
@@ -1200,7 +1290,7 @@ def _reading(context: _Context, raw) -> Reading:
     return reading
 
 
-def _no_data_mark(raw) -> CellError | None:
+def no_data_mark_error(raw) -> CellError | None:
     """Return what to do with a clerk's mark for "nothing to report" (-, /, 无): leave the cell
     blank; None for other text."""
     text = cell_text(raw)
@@ -1244,7 +1334,7 @@ def _wide_columns(plan, context, sheet, header, header_number, period):
 
 def _wide_unit_problem(context: _Context, code: str, unit, seen_units: dict[int, int]) -> str:
     if unit is None:
-        return _unit_problem(context, code)
+        return context.units.problem(code)
     if unit[0] in seen_units:
         return _("单位 %(code)s 重复（另见第 %(row)s 行）") % {
             "code": code,
@@ -1275,8 +1365,8 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
             continue
         if not any(cell_text(cell) for cell in row):
             continue
-        unit = _unit_find(context, code)
-        if unit is None and _total_row(code, row):
+        unit = context.units.find(code)
+        if unit is None and row_is_total(code, row):
             plan.total_rows.append((sheet, number))
             continue
         if unit is None and not code and not seen_units and _measure_line(row, columns):
@@ -1303,7 +1393,7 @@ def _wide_plan(plan, context, sheet, rows, header_index, period, progress):
                 _value_add(plan, context, unit, indicator, period, raw, sheet, number, letter)
 
 
-def _total_row(code: str, row: Sequence) -> bool:
+def row_is_total(code: str, row: Sequence) -> bool:
     """Whether the row is a total (合计, 总计, 小计 in its unit cell or, that being blank, in its
     first cell written), which sums the units' rows and imports nothing."""
     text = code or next((cell_text(cell) for cell in row if cell_text(cell)), "")
@@ -1352,8 +1442,8 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
         period_text = cell_text(row[period_at])
         if not (code or period_text or cell_text(row[indicator_at]) or cell_text(raw)):
             continue
-        unit = _unit_find(context, code)
-        if unit is None and _total_row(code, row):
+        unit = context.units.find(code)
+        if unit is None and row_is_total(code, row):
             plan.total_rows.append((sheet, number))
             continue
         plan.rows += 1
@@ -1361,7 +1451,7 @@ def _long_plan(plan, context, sheet, rows, header_index, progress):
             progress(plan.rows)
         # Each cell is checked whatever is wrong with the others: every problem is said at once.
         if unit is None:
-            message = cell_message(row[unit_at], _unit_problem(context, code))
+            message = cell_message(row[unit_at], context.units.problem(code))
             plan.problems.append(CellProblem(sheet, number, letters["unit"], message))
         period = periods[period_text] if period_text else CellError(_("缺少期间"))
         if isinstance(period, CellError):
@@ -1484,7 +1574,15 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
         )
         plan = SheetPlan(problems=[CellProblem("", None, None, message)])
     else:
-        plan = sheet_changes_plan(
+        # The votes module builds on this one: imported here, as the file asks for it.
+        from scoring.services.vote_sheets import vote_changes_plan, vote_sheets_found
+
+        if vote_sheets_found(upload=upload):
+            record.kind = ImportRecord.Kind.VOTE_SHEET
+            plan_changes = vote_changes_plan
+        else:
+            plan_changes = sheet_changes_plan
+        plan = plan_changes(
             cycle=record.cycle,
             user=record.uploaded_by,
             period=record.period,
@@ -1494,7 +1592,7 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
         record.template_made_at = upload.template and upload.template.made_at
     record.processed_rows = plan.rows
     record.total_rows = max(record.total_rows, plan.rows)
-    record.errors = [_problem_json(problem) for problem in plan.problems[:STORED_PROBLEMS]]
+    record.errors = [problem_json(problem) for problem in plan.problems[:STORED_PROBLEMS]]
     record.problem_count = len(plan.problems)
     record.notices = _notices(record, plan)
     record.changes = [] if plan.problems else plan.changes
@@ -1518,6 +1616,7 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
             "period",
             "template_made_at",
             "status",
+            "kind",
         ]
     )
     return record
@@ -1589,6 +1688,7 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
             )
             % {"sheet": sheet, "places": "、".join(places)}
         )
+    notices += plan.notices
     if plan.rounded:
         notices.append(
             ngettext(
@@ -1725,13 +1825,16 @@ class ChangesSummary:
 
 def sheet_changes_summary(*, record: ImportRecord) -> list[ChangesSummary]:
     """Return, per indicator in the tree's order, how many of the record's changes are new
-    values and how many overwrite stored ones; counted by the database over all of them."""
+    values (or vote rows) and how many overwrite stored ones; counted by the database over all
+    of them."""
     elements, item = _changes_unpacked()
     records = connection.ops.quote_name(ImportRecord._meta.db_table)
+    # A vote row's change names its rater group before the old counts (see vote_sheets).
+    old = item.format(4 if record.kind == ImportRecord.Kind.VOTE_SHEET else 3)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {item.format(1)}, SUM(CASE WHEN {item.format(3)} IS NULL THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN {item.format(3)} IS NULL THEN 0 ELSE 1 END) "
+            f"SELECT {item.format(1)}, SUM(CASE WHEN {old} IS NULL THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {old} IS NULL THEN 0 ELSE 1 END) "
             f"FROM {records}, {elements} WHERE {records}.id = %s GROUP BY 1",
             [record.pk],
         )
@@ -1740,39 +1843,64 @@ def sheet_changes_summary(*, record: ImportRecord) -> list[ChangesSummary]:
     return [ChangesSummary(indicator, *counts[indicator.pk]) for indicator in indicators]
 
 
-def sheet_changes_workbook(*, record: ImportRecord) -> Workbook:
-    """Return every previewed change of the record as a worksheet (unit, indicator, period, old
-    and new value), for the scorer to read beyond what the page lists."""
-    changes = ImportRecord.objects.values_list("changes", flat=True).get(pk=record.pk)
+def sheet_changes_shown(*, record: ImportRecord, changes: list[list]) -> list[dict]:
+    """Return the record's changes as the preview lists them: unit, indicator, period (and a
+    vote row's rater group), old and new (a vote row's four counts as 30/10/0/0)."""
+    votes = record.kind == ImportRecord.Kind.VOTE_SHEET
     units = Unit.objects.in_bulk({change[0] for change in changes})
     indicators = Indicator.objects.in_bulk({change[1] for change in changes})
+    groups = RaterGroup.objects.in_bulk({change[3] for change in changes}) if votes else {}
+    rows = []
+    for unit_id, indicator_id, period, *changed in changes:
+        row = {
+            "unit": units.get(unit_id),
+            "indicator": indicators.get(indicator_id),
+            "period": Period(period).label,
+        }
+        if votes:
+            group_id, old, new, _version = changed
+            row["group"] = groups.get(group_id)
+            row["old"] = None if old is None else vote_numbers_text(old)
+            row["new"] = vote_numbers_text(new)
+        else:
+            row["old"], row["new"] = changed
+        rows.append(row)
+    return rows
+
+
+def sheet_changes_workbook(*, record: ImportRecord) -> Workbook:
+    """Return every previewed change of the record as a worksheet (unit, indicator, period, old
+    and new value; a vote row's rater group and its old and new counts), for the scorer to read
+    beyond what the page lists."""
+    changes = ImportRecord.objects.values_list("changes", flat=True).get(pk=record.pk)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("变更"))
-    sheet.append(
-        [
-            _("单位代码"),
-            _("单位名称"),
-            _("指标代码"),
-            _("指标名称"),
-            _("期间"),
-            _("原值"),
-            _("新值"),
-        ]
-    )
-    for unit_id, indicator_id, period, old, new in changes:
-        unit, indicator = units.get(unit_id), indicators.get(indicator_id)
+    header = [_("单位代码"), _("单位名称"), _("指标代码"), _("指标名称"), _("期间")]
+    if record.kind == ImportRecord.Kind.VOTE_SHEET:
+        kinds = [str(Vote._meta.get_field(kind).verbose_name) for kind in Vote.KINDS]
+        header.append(_("测评群体"))
+        header += [_("原%(kind)s") % {"kind": kind} for kind in kinds]
+        header += [_("新%(kind)s") % {"kind": kind} for kind in kinds]
+    else:
+        header += [_("原值"), _("新值")]
+    sheet.append(header)
+    for row, change in zip(
+        sheet_changes_shown(record=record, changes=changes), changes, strict=True
+    ):
+        unit, indicator = row["unit"], row["indicator"]
         texts = (
             (unit.code, unit.name) if unit else ("", ""),
             (indicator.code, indicator.name) if indicator else ("", ""),
         )
-        sheet.append(
-            [
-                *(cell_safe(text) for pair in texts for text in pair),
-                str(Period(period).label),
-                None if old is None else cell_number(Decimal(old)),
-                cell_number(Decimal(new)),
-            ]
-        )
+        cells = [*(cell_safe(text) for pair in texts for text in pair), str(row["period"])]
+        if "group" in row:
+            *_keys, old, new, _version = change
+            group = row["group"].name if row["group"] else ""
+            cells += [cell_safe(group), *(old or [None] * len(Vote.KINDS)), *new]
+        else:
+            *_keys, old, new = change
+            cells += [None if old is None else cell_number(Decimal(old)), cell_number(Decimal(new))]
+        sheet.append(cells)
     return workbook
 
 
@@ -1784,7 +1912,7 @@ def sheet_import_outdated(*, record: ImportRecord) -> bool:
     )
 
 
-def _problem_json(problem: CellProblem) -> dict:
+def problem_json(problem: CellProblem) -> dict:
     return {
         "sheet": problem.sheet,
         "row": problem.row,
@@ -1800,12 +1928,30 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
     (someone else saved it) nothing is written and the import fails for good, naming the values:
     the scorer uploads again and sees the new preview.
     """
+    return import_commit_recorded(
+        record=record,
+        write=lambda: _import_write(record=record, by=by),
+        stale_said=lambda count: ngettext(
+            "预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。",
+            "预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。",
+            count,
+        ),
+    )
+
+
+def import_commit_recorded(
+    *, record: ImportRecord, write: Callable[[], int], stale_said: Callable[[int], str]
+) -> int:
+    """Run the `write` of a pending import and return what it returns. When it finds the import
+    out of date (ImportOutdated, ImportStale: rolled back), the record fails for good, keeping
+    the problems, and ImportRefused says so (for stale rows in the words `stale_said` gives for
+    their count, with %(count)s)."""
     try:
-        return _import_write(record=record, by=by)
+        return write()
     except ImportOutdated as outdated:
         ImportRecord.objects.filter(pk=record.pk).update(
             status=ImportRecord.Status.FAILED,
-            errors=[_problem_json(CellProblem("", None, None, str(outdated))) | OUTDATED],
+            errors=[problem_json(CellProblem("", None, None, str(outdated))) | OUTDATED],
             problem_count=1,
         )
         raise
@@ -1815,14 +1961,29 @@ def sheet_import_commit(*, record: ImportRecord, by) -> int:
             errors=stale.problems,
             problem_count=stale.count,
         )
+        raise ImportRefused(stale_said(stale.count) % {"count": stale.count}) from None
+
+
+def import_pending_lock(
+    *, record: ImportRecord, by, deferred: Sequence[str] = ()
+) -> tuple[ImportRecord, Cycle]:
+    """Lock a pending import (read without its `deferred` fields) and its cycle for its
+    uploader's confirmation; refuse one that is not pending, not theirs, or whose cycle takes
+    no values from them any more."""
+    record = ImportRecord.objects.select_for_update().defer(*deferred).get(pk=record.pk)
+    if record.status != ImportRecord.Status.PENDING:
         raise ImportRefused(
-            ngettext(
-                "预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。",
-                "预览之后有 %(count)s 个数值已被修改，请重新上传文件并查看新的预览。",
-                stale.count,
-            )
-            % {"count": stale.count}
-        ) from None
+            _("这次导入的状态是“%(status)s”，不能确认。") % {"status": record.get_status_display()}
+        )
+    if record.uploaded_by_id != by.pk:
+        raise ImportRefused(_("只有上传文件的人可以确认这次导入。"))
+    # Locked as values_save locks it: a cycle closed meanwhile waits for this import or refuses it.
+    cycle = Cycle.objects.select_for_update().get(pk=record.cycle_id)
+    try:
+        cycle_ensure_takes_values(cycle=cycle, by=by)
+    except CycleLockedError as error:
+        raise ImportRefused(str(error)) from None
+    return record, cycle
 
 
 class ImportOutdated(ImportRefused):
@@ -1838,6 +1999,14 @@ class ImportStale(Exception):
         self.count, self.problems = count, problems
 
 
+# Why a pending import can no longer be confirmed: what it names is gone (for good), or the
+# indicators are another scorer's now (until the 考核办 gives them back).
+TARGETS_GONE = gettext_lazy(
+    "预览之后有单位或指标已被删除或重新导入，这次导入已失效：请重新下载模板，填好后重新上传。"
+)
+INDICATORS_NO_LONGER_OWNED = gettext_lazy(
+    "预览之后您已不再负责指标 %(codes)s，不能确认这次导入：请放弃它，或请考核办重新分配指标。"
+)
 # What the stored problems of an import that went out of date between its preview and its
 # confirmation say of themselves: the file is not wrong, the data changed (see sheet_record).
 OUTDATED = {"outdated": True}
@@ -1850,19 +2019,7 @@ def _import_write(*, record: ImportRecord, by) -> int:
     scratch table, checks it against the stored values and writes it, set-based. Decoding
     200,000 changes, then sending them back with COPY, took over half a second of the commit.
     """
-    record = ImportRecord.objects.select_for_update().defer("changes", "errors").get(pk=record.pk)
-    if record.status != ImportRecord.Status.PENDING:
-        raise ImportRefused(
-            _("这次导入的状态是“%(status)s”，不能确认。") % {"status": record.get_status_display()}
-        )
-    if record.uploaded_by_id != by.pk:
-        raise ImportRefused(_("只有上传文件的人可以确认这次导入。"))
-    # Locked as values_save locks it: a cycle closed meanwhile waits for this import or refuses it.
-    cycle = Cycle.objects.select_for_update().get(pk=record.cycle_id)
-    try:
-        cycle_ensure_takes_values(cycle=cycle, by=by)
-    except CycleLockedError as error:
-        raise ImportRefused(str(error)) from None
+    record, cycle = import_pending_lock(record=record, by=by, deferred=("changes", "errors"))
     now = timezone.now()
     with connection.cursor() as cursor:
         count = _scratch_fill(cursor, record)
@@ -1925,21 +2082,10 @@ def _targets_ensure(cursor, *, cycle: Cycle, by) -> None:
     brought = {indicator_id for (indicator_id,) in cursor.fetchall()}
     existing = dict(Indicator.objects.filter(cycle=cycle, pk__in=brought).values_list("pk", "code"))
     if units_gone or len(existing) < len(brought):
-        raise ImportOutdated(
-            _(
-                "预览之后有单位或指标已被删除或重新导入，这次导入已失效："
-                "请重新下载模板，填好后重新上传。"
-            )
-        )
+        raise ImportOutdated(str(TARGETS_GONE))
     owned = set(sheet_indicators(cycle=cycle, user=by).values_list("pk", flat=True))
     if lost := sorted(code for pk, code in existing.items() if pk not in owned):
-        raise ImportRefused(
-            _(
-                "预览之后您已不再负责指标 %(codes)s，不能确认这次导入："
-                "请放弃它，或请考核办重新分配指标。"
-            )
-            % {"codes": "、".join(lost)}
-        )
+        raise ImportRefused(str(INDICATORS_NO_LONGER_OWNED) % {"codes": "、".join(lost)})
 
 
 def _changes_unpacked() -> tuple[str, str]:
@@ -2057,6 +2203,12 @@ def _stale_problem(row: tuple, change) -> dict:
         "file": _figure_shown(new),
         "by": _change_source(change),
     }
+    return stale_problem_json(shown)
+
+
+def stale_problem_json(shown: dict[str, str]) -> dict:
+    """Return a change since the preview as a stored problem: its message and, for the page's
+    table, what `shown` says of it (unit, indicator, period, then, now, file and by, as text)."""
     message = (
         _(
             "%(unit)s %(indicator)s %(period)s：预览时为 %(then)s，现为 %(now)s（%(by)s），"
@@ -2064,7 +2216,7 @@ def _stale_problem(row: tuple, change) -> dict:
         )
         % shown
     )
-    return _problem_json(CellProblem("", None, None, message)) | OUTDATED | {"changed": shown}
+    return problem_json(CellProblem("", None, None, message)) | OUTDATED | {"changed": shown}
 
 
 def _figure_shown(figure) -> str:

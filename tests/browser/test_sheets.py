@@ -1,6 +1,5 @@
 """A scorer brings a quarter's figures in from Excel, as a new user would."""
 
-import io
 from decimal import Decimal
 
 import openpyxl
@@ -8,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from scoring.models import ImportRecord, IndicatorValue
+from tests.browser.uploads import xlsx_download, xlsx_upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,21 +19,8 @@ def demo(db):
 
 
 def _upload(page, workbook, name):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     page.select_option("select[name=period]", "Q3")
-    page.set_input_files(
-        "input[name=file]",
-        files=[
-            {
-                "name": name,
-                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "buffer": buffer.getvalue(),
-            }
-        ],
-    )
-    page.click("form.upload-form button[type=submit]")
-    page.wait_for_load_state()
+    xlsx_upload(page, workbook, name)
 
 
 def test_a_scorer_downloads_fills_uploads_previews_and_confirms(
@@ -42,12 +29,9 @@ def test_a_scorer_downloads_fills_uploads_previews_and_confirms(
     login("scorer", "Kaohe@2026")
     page.goto("/entry/sheets/")
     screenshot("sheets-index")
-    with page.expect_download() as download:
-        page.click("a[data-period=Q3]")
-    assert download.value.suggested_filename == "kaohe-2026-Q3.xlsx"
-    template = tmp_path / download.value.suggested_filename
-    download.value.save_as(template)
-    workbook = openpyxl.load_workbook(template)
+    name, workbook = xlsx_download(page, "a[data-period=Q3]", tmp_path)
+    assert name == "kaohe-2026-Q3.xlsx"
+    template = tmp_path / name
     sheet = workbook.active
     assert sheet.protection.sheet and sheet["A1"].value == "单位代码"
     column = next(cell.column for cell in sheet[4] if cell.value == "直接赋分")

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
-from scoring.models import IndicatorValue
+from scoring.models import Indicator, IndicatorValue, RaterGroup, Vote
 
 
 @pytest.fixture
@@ -64,3 +64,36 @@ def xlsx(tmp_path):
         return SimpleUploadedFile(name, path.read_bytes())
 
     return make
+
+
+@pytest.fixture
+def tally(district, scorer, make_indicator):
+    """The district's comprehensive evaluation: MZ 民主测评 (annual, the scorer's), ZP 镇街评议
+    (quarterly, towns only, the scorer's) and DJ 党建测评 (annual, someone else's); rater groups
+    LD 区领导 and FW 服务对象; ZJ01's leaders gave MZ 30/10/0/0 for the year."""
+    cycle, units = district["cycle"], district["units"]
+    area = Indicator.objects.get(cycle=cycle, code="A")
+    evaluations = {
+        "MZ": make_indicator("MZ", 50, method="evaluation", parent=area, frequency="annual"),
+        "ZP": make_indicator("ZP", 20, method="evaluation", parent=area),
+        "DJ": make_indicator("DJ", 10, method="evaluation", parent=area, frequency="annual"),
+    }
+    for code, name in (("MZ", "民主测评"), ("ZP", "镇街评议"), ("DJ", "党建测评")):
+        Indicator.objects.filter(pk=evaluations[code].pk).update(name=name)
+        evaluations[code].name = name
+    evaluations["ZP"].categories.add(units["ZJ01"].category)
+    for code in ("MZ", "ZP"):
+        evaluations[code].owners.add(scorer)
+    groups = {
+        code: RaterGroup.objects.create(cycle=cycle, code=code, name=name, weight=Decimal("0.5"))
+        for code, name in (("LD", "区领导"), ("FW", "服务对象"))
+    }
+    Vote.objects.create(
+        indicator=evaluations["MZ"],
+        unit=units["ZJ01"],
+        period="Y",
+        rater_group=groups["LD"],
+        excellent=30,
+        competent=10,
+    )
+    return {**district, "evaluations": evaluations, "groups": groups}
