@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +15,12 @@ SCORE = {"max_digits": 6, "decimal_places": 2}
 SHARE = {"max_digits": 6, "decimal_places": 4}
 # The registry starts with the district's talent programmes; no talent is counted before.
 FIRST_TALENT_YEAR = 2000
+
+
+def money_text(amount: Decimal) -> str:
+    """Return yuan as the talent pages' tables show them (floatformat:2|intcomma): two places,
+    ROUND_HALF_UP, thousands grouped, so that a message names the amount the table shows."""
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 
 class Programme(models.Model):
@@ -311,7 +317,7 @@ class FundYear(models.Model):
             raise ValidationError(
                 {
                     "budget": _("预算不能少于已批准的金额 %(committed)s 元。")
-                    % {"committed": self.committed}
+                    % {"committed": money_text(self.committed)}
                 }
             )
 
@@ -366,7 +372,11 @@ class Subsidy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.talent.name} {self.get_kind_display()} {self.amount}"
+        return _("%(name)s %(kind)s %(amount)s 元") % {
+            "name": self.talent.name,
+            "kind": self.get_kind_display(),
+            "amount": money_text(self.amount),
+        }
 
 
 class StarTree(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from talent.models import FundYear, Subsidy, Talent, TalentStatus
+from talent.models import FundYear, Subsidy, Talent, TalentStatus, money_text
 
 # What an approval commits: which year's fund pays, and how much.
 SUBSIDY_MONEY_FIELDS = ["fund", "amount"]
@@ -27,10 +27,10 @@ def _budget_exceeded(fund: FundYear, amount: Decimal) -> BudgetExceeded:
         )
         % {
             "year": fund.year,
-            "budget": f"{fund.budget:,.2f}",
-            "committed": f"{fund.committed:,.2f}",
-            "available": f"{fund.available:,.2f}",
-            "amount": f"{amount:,.2f}",
+            "budget": money_text(fund.budget),
+            "committed": money_text(fund.committed),
+            "available": money_text(fund.available),
+            "amount": money_text(amount),
         }
     )
 

@@ -238,7 +238,7 @@ def test_a_subsidy_approved_between_the_admins_check_and_save_comes_back_unsaved
     response = site_admin.post(url, subsidy_form(pending, amount="200"), follow=True)
     assert response.redirect_chain == [(url, 302)]
     assert (
-        f"{CHANGED_ELSEWHERE}张伟 一次性安家补贴 100.00 已是“已批准”，资金年度和金额不能再修改。"
+        f"{CHANGED_ELSEWHERE}张伟 一次性安家补贴 100.00 元 已是“已批准”，资金年度和金额不能再修改。"
         in response.content.decode()
     )
     pending.refresh_from_db()

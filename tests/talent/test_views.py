@@ -265,6 +265,29 @@ def test_an_admin_records_a_subsidy_request_once_per_kind(client, admin_user, fu
     assert Subsidy.objects.count() == 1
 
 
+def test_the_subsidy_messages_name_the_amount_as_the_table_shows_it(
+    client, admin_user, fund, make_talent
+):
+    client.force_login(admin_user)
+    arrived = make_talent(name="王芳", status=Talent.Status.ARRIVED)
+    form = {
+        "fund": fund.pk,
+        "talent": f"王芳（硕士博士）#{arrived.pk}",
+        "kind": "settle_in",
+        "amount": "80000.5",
+        "requested_at": "2026-05-01",
+    }
+    page = client.post(reverse("talent:subsidy_create"), form, follow=True).content.decode()
+    assert "已登记补贴申请：王芳 一次性安家补贴 80,000.50 元。" in page
+    assert "80,000.50</td>" in page
+    subsidy = Subsidy.objects.get()
+    decide = reverse("talent:subsidy_decide", args=[subsidy.pk])
+    page = client.post(decide, {"decision": "approve"}, follow=True).content.decode()
+    assert "已批准：王芳 一次性安家补贴 80,000.50 元。" in page
+    page = client.post(decide, {"decision": "approve"}, follow=True).content.decode()
+    assert "王芳 一次性安家补贴 80,000.50 元 已是“已批准”，不能再审批。" in page
+
+
 def test_the_subsidy_form_offers_arrived_talents_to_search_without_a_script(
     client, admin_user, fund, make_talent
 ):
