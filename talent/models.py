@@ -337,6 +337,8 @@ class Subsidy(models.Model):
         PENDING = "pending", _("待审批")
         APPROVED = "approved", _("已批准")
         REJECTED = "rejected", _("未批准")
+        # Approved in error (a wrong amount, the wrong person): the amount went back to the fund.
+        WITHDRAWN = "withdrawn", _("已撤销")
 
     fund = models.ForeignKey(
         FundYear, on_delete=models.PROTECT, related_name="subsidies", verbose_name=_("资金年度")
@@ -358,6 +360,16 @@ class Subsidy(models.Model):
         verbose_name=_("审批人"),
     )
     decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
+    withdrawal_reason = models.CharField(_("撤销理由"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -366,7 +378,7 @@ class Subsidy(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="subsidy_amount_positive"),
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "approved", "rejected"]),
+                condition=Q(state__in=["pending", "approved", "rejected", "withdrawn"]),
                 name="subsidy_state_valid",
             ),
         ]

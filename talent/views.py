@@ -54,7 +54,13 @@ from talent.services.star import (
     star_tree_summary,
 )
 from talent.services.star_xlsx import star_report_xlsx, star_tree_import
-from talent.services.subsidies import subsidy_approve, subsidy_reject, subsidy_request
+from talent.services.subsidies import (
+    WITHDRAWAL_REASON_MAX,
+    subsidy_approve,
+    subsidy_reject,
+    subsidy_request,
+    subsidy_withdraw,
+)
 
 PAGE_SIZE = 50
 # A page lists this many problems at most and counts the rest: a workbook wrong on every row
@@ -329,6 +335,7 @@ def subsidies(request):
             "state": state,
             "states": Subsidy.State.choices,
             "note_form": DecisionNoteForm(),
+            "withdrawal_reason_max": WITHDRAWAL_REASON_MAX,
         },
     )
 
@@ -357,10 +364,21 @@ def subsidy_decide(request, pk):
     if request.method != "POST":
         return redirect("talent:subsidies")
     note = request.POST.get("note", "")
+    decision = request.POST.get("decision")
     try:
-        if request.POST.get("decision") == "approve":
+        if decision == "approve":
             subsidy = subsidy_approve(subsidy=subsidy, by=request.user, note=note)
             messages.success(request, _("已批准：%(subsidy)s。") % {"subsidy": subsidy})
+        elif decision == "withdraw":
+            subsidy = subsidy_withdraw(subsidy=subsidy, by=request.user, reason=note)
+            messages.warning(
+                request,
+                _(
+                    "已撤销：%(subsidy)s，金额已退回%(year)s年度人才专项资金。"
+                    "如需按正确金额发放，请重新登记补贴申请。"
+                )
+                % {"subsidy": subsidy, "year": subsidy.fund.year},
+            )
         else:
             subsidy = subsidy_reject(subsidy=subsidy, by=request.user, note=note)
             messages.warning(request, _("未批准：%(subsidy)s。") % {"subsidy": subsidy})

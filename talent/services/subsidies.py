@@ -140,7 +140,7 @@ def _payable_check(talent: Talent, kind: str, taken_states: list[str]) -> None:
 def subsidy_request_check(*, talent: Talent, kind: str) -> None:
     """Raise ValidationError unless the talent may ask for a subsidy of the kind: they have
     arrived, and each subsidy is paid once, so none of the kind may be pending or approved
-    (a refused one may be asked for again)."""
+    (a refused or withdrawn one may be asked for again)."""
     _payable_check(talent, kind, [Subsidy.State.PENDING, Subsidy.State.APPROVED])
 
 
@@ -189,6 +189,40 @@ def subsidy_reject(*, subsidy: Subsidy, by, note: str) -> Subsidy:
         raise ValidationError(_("不予批准时必须填写审批意见。"))
     subsidy, _fund = _pending_locked(subsidy)
     return _decide(subsidy, Subsidy.State.REJECTED, by, note)
+
+
+WITHDRAWAL_REASON_MAX = Subsidy._meta.get_field("withdrawal_reason").max_length
+
+
+@transaction.atomic
+def subsidy_withdraw(*, subsidy: Subsidy, by, reason: str) -> Subsidy:
+    """Withdraw an approved subsidy, approved in error (a wrong amount, the wrong person): its
+    amount goes back to its year's fund, and who withdrew it, when and why is recorded beside
+    the approval. The talent may then ask again, for the right amount.
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(_("撤销已批准的补贴必须填写理由。"))
+    if len(reason) > WITHDRAWAL_REASON_MAX:
+        raise ValidationError(
+            _("撤销理由最多 %(max)s 个字，请精简。") % {"max": WITHDRAWAL_REASON_MAX}
+        )
+    # Locked in the approvals' order, fund first: a withdrawal and an approval of the same
+    # year queue up, and the approval reads the total the withdrawal left.
+    fund = fund_year_locked(fund_id=subsidy.fund_id)
+    subsidy = Subsidy.objects.select_for_update().select_related("talent").get(pk=subsidy.pk)
+    if subsidy.state != Subsidy.State.APPROVED:
+        raise ValidationError(
+            _("%(subsidy)s 是“%(state)s”，只有已批准的补贴可以撤销。")
+            % {"subsidy": subsidy, "state": subsidy.get_state_display()}
+        )
+    FundYear.objects.filter(pk=fund.pk).update(committed=F("committed") - subsidy.amount)
+    subsidy.state = Subsidy.State.WITHDRAWN
+    subsidy.withdrawn_by = by
+    subsidy.withdrawn_at = timezone.now()
+    subsidy.withdrawal_reason = reason
+    subsidy.save(update_fields=["state", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
+    return subsidy
 
 
 @transaction.atomic

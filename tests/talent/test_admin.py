@@ -299,7 +299,12 @@ def test_a_subsidy_added_in_the_admin_follows_the_subsidies_pages_rules(
     assert Subsidy.objects.count() == 1
     arrived = make_talent(name="王芳", status=Talent.Status.ARRIVED)
     assert site_admin.post(add, form | {"talent": arrived.pk}).status_code == 302
-    assert arrived.subsidies.get().state == Subsidy.State.PENDING
+    added = arrived.subsidies.get()
+    assert added.state == Subsidy.State.PENDING
+    # A withdrawal is recorded on the subsidies page, which gives the fund its amount back.
+    for url in (add, f"/admin/talent/subsidy/{paid.pk}/change/"):
+        page = site_admin.get(url).content.decode()
+        assert 'name="withdrawal_reason"' not in page and 'name="withdrawn_by"' not in page
 
 
 @pytest.fixture

@@ -288,6 +288,35 @@ def test_the_subsidy_messages_name_the_amount_as_the_table_shows_it(
     assert "王芳 一次性安家补贴 80,000.50 元 已是“已批准”，不能再审批。" in page
 
 
+def test_an_admin_withdraws_an_approved_subsidy_from_the_subsidies_page(
+    client, admin_user, leader, fund, make_subsidy
+):
+    subsidy = subsidy_approve(subsidy=make_subsidy("90000"), by=admin_user)
+    url = reverse("talent:subsidy_decide", args=[subsidy.pk])
+    client.force_login(leader)
+    assert client.post(url, {"decision": "withdraw", "note": "录错"}).status_code == 403
+    assert "撤销批准" not in client.get(reverse("talent:subsidies")).content.decode()
+    client.force_login(admin_user)
+    page = client.get(reverse("talent:subsidies")).content.decode()
+    assert f'action="{url}"' in page and 'value="withdraw"' in page
+    page = client.post(url, {"decision": "withdraw", "note": ""}, follow=True).content.decode()
+    assert "撤销已批准的补贴必须填写理由。" in page
+    page = client.post(
+        url, {"decision": "withdraw", "note": "金额多录一个零"}, follow=True
+    ).content.decode()
+    assert (
+        "已撤销：张伟 一次性安家补贴 90,000.00 元，金额已退回2026年度人才专项资金。"
+        "如需按正确金额发放，请重新登记补贴申请。"
+    ) in page
+    assert "批准：office 2026-" in page and "撤销：office 2026-" in page
+    assert "金额多录一个零</span>" in page
+    # The fund's table has the money back.
+    funds = page.split('id="funds"')[1].split("</table>")[0]
+    assert "<strong>100,000.00</strong>" in funds
+    subsidy.refresh_from_db()
+    assert subsidy.state == Subsidy.State.WITHDRAWN
+
+
 def test_the_subsidy_form_offers_arrived_talents_to_search_without_a_script(
     client, admin_user, fund, make_talent
 ):
