@@ -135,3 +135,23 @@ def test_confirming_winners_asks_only_when_something_would_be_confirmed(demo_dis
     # Agreed: the form went to the server, which checks the rest.
     assert "The review is not finished" in page.locator(".messages").inner_text()
     screenshot(page, "talent-winners-asked-en")
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_a_clerk_on_a_small_laptop_sees_every_decision_button_without_scrolling_sideways(
+    demo_district, open_page, language
+):
+    page = open_page(language, viewport={"width": 1024, "height": 768})
+    log_in(page, "admin", PASSWORD)
+    page.goto("/talent/subsidies/")
+    screenshot(page, f"talent-subsidies-1024-{language}")
+    right_edges = page.evaluate(
+        """() => [...document.querySelectorAll('#subsidies td.decision button, #subsidies td.decision summary')]
+        .map(element => element.getBoundingClientRect().right)"""
+    )
+    # Three pending requests with two buttons each, and the approved ones' withdrawal.
+    assert len(right_edges) > 6
+    table_right = page.evaluate(
+        "document.querySelector('#subsidies').parentElement.getBoundingClientRect().right"
+    )
+    assert max(right_edges) <= table_right
