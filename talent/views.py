@@ -37,6 +37,7 @@ from talent.services.awards import (
     award_prize_total,
     award_ranking,
     award_round_start_review,
+    award_scores_shown,
     award_winners_confirm,
     review_scores_save,
 )
@@ -247,13 +248,17 @@ def award_category(request, pk):
         else:
             messages.success(request, _("获奖人已确定。"))
             return redirect("talent:award_category", pk=category.pk)
-    ranking = award_ranking(category=category)
+    scores_shown = award_scores_shown(
+        category=category, user=request.user, admin=request.talent_admin
+    )
+    ranking = award_ranking(category=category) if scores_shown else []
     reviewers = list(category.reviewers.order_by("username"))
     return render(
         request,
         "talent/award_category.html",
         {
             "category": category,
+            "scores_shown": scores_shown,
             "ranking": ranking,
             "reviewers": reviewers,
             "can_confirm": request.talent_admin and award_category_open(category=category),

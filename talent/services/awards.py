@@ -77,6 +77,16 @@ def award_category_open(*, category: AwardCategory) -> bool:
     return category.round.state == AwardRound.State.REVIEWING and not category.confirmed_at
 
 
+def award_scores_shown(*, category: AwardCategory, user, admin: bool) -> bool:
+    """Whether the user may read the category's scores and ranking. While the category takes
+    scores, a reader who sits on its panel (a district leader asked to review) does not: they
+    would read the other reviewers' scores before giving, or changing, their own. The office's
+    admins run the award and read every score anyway, in the admin site too."""
+    if admin or not award_category_open(category=category):
+        return True
+    return not category.reviewers.filter(pk=user.pk).exists()
+
+
 def award_deletion_refusals(*, categories: QuerySet[AwardCategory]) -> list[str]:
     """Return why each confirmed category among `categories` may not be deleted, none when none
     is confirmed. The models refuse such a deletion on every path

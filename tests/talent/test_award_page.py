@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from talent.models import AwardRound, ReviewScore
+from talent.services.awards import award_winners_confirm, review_scores_save
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,33 @@ def test_the_winner_question_is_asked_only_when_something_is_chosen(
     assert "input[name=winner]:checked, input[name=no_winner]:checked" in page
     response = client.post(url, {"reason": ""}, follow=True)
     assert "请勾选获奖人；本奖项不评出获奖人时，请勾选“本奖项空缺”。" in response.content.decode()
+
+
+def test_a_leader_on_the_panel_reads_no_other_scores_until_the_winners_are_confirmed(
+    client, admin_user, leader, make_user, make_category
+):
+    expert = make_user("expert1")
+    category = make_category(quota=1, reviewers=[expert, leader])
+    other = make_category(name="优秀企业家", reviewers=[expert])
+    a, b, c = category.nominations.order_by("pk")
+    review_scores_save(
+        category=category, reviewer=expert, scores={a.pk: "91.5", b.pk: "62", c.pk: "70"}
+    )
+    url = reverse("talent:award_category", args=[category.pk])
+    client.force_login(leader)
+    page = client.get(url).content.decode()
+    assert "91.50" not in page and 'id="ranking"' not in page
+    assert "获奖人确定前，这里不显示各位专家的评分和排名" in page
+    # A category the leader does not review reads as to every reader.
+    other_page = client.get(reverse("talent:award_category", args=[other.pk])).content.decode()
+    assert 'id="ranking"' in other_page
+    # The office, which runs the award, reads the panel's scores meanwhile.
+    client.force_login(admin_user)
+    assert "91.50" in client.get(url).content.decode()
+    review_scores_save(
+        category=category, reviewer=leader, scores={a.pk: "90", b.pk: "60", c.pk: "65"}
+    )
+    award_winners_confirm(category=category, nomination_ids=[a.pk], by=admin_user)
+    client.force_login(leader)
+    page = client.get(url).content.decode()
+    assert "91.50" in page and "获奖人确定前" not in page
