@@ -233,15 +233,19 @@ def award_round(request, pk):
 @talent_view()
 def award_category(request, pk):
     category = get_object_or_404(AwardCategory.objects.select_related("round"), pk=pk)
+    # What was ticked and typed comes back with a refusal, to be corrected rather than redone.
+    chosen, no_winner, reason = [], False, ""
     if request.method == "POST":
         chosen = [int(value) for value in request.POST.getlist("winner") if value.isdigit()]
+        no_winner = request.POST.get("no_winner") == "1"
+        reason = request.POST.get("reason", "")
         try:
             award_winners_confirm(
                 category=category,
                 nomination_ids=chosen,
                 by=request.user,
-                no_winner=request.POST.get("no_winner") == "1",
-                reason=request.POST.get("reason", ""),
+                no_winner=no_winner,
+                reason=reason,
             )
         except ValidationError as error:
             _error_messages(request, error)
@@ -264,6 +268,9 @@ def award_category(request, pk):
             "can_confirm": request.talent_admin and award_category_open(category=category),
             "prize_total": award_prize_total(category=category, ranking=ranking),
             "reason_max": AWARD_REASON_MAX,
+            "chosen": chosen,
+            "no_winner": no_winner,
+            "reason": reason,
         },
     )
 

@@ -163,3 +163,27 @@ def test_a_leader_on_the_panel_reads_no_other_scores_until_the_winners_are_confi
     client.force_login(leader)
     page = client.get(url).content.decode()
     assert "91.50" in page and "获奖人确定前" not in page
+
+
+def test_a_refused_decision_keeps_the_ticked_winners_and_the_typed_reason(
+    client, admin_user, make_user, make_category
+):
+    experts = [make_user("expert1"), make_user("expert2")]
+    category = make_category(quota=2, reviewers=experts)
+    a, b, c = category.nominations.order_by("pk")
+    review_scores_save(
+        category=category, reviewer=experts[0], scores={a.pk: "90", b.pk: "80", c.pk: "70"}
+    )
+    review_scores_save(category=category, reviewer=experts[1], scores={a.pk: "88", b.pk: "82"})
+    client.force_login(admin_user)
+    url = reverse("talent:award_category", args=[category.pk])
+    reason = "乙的事迹材料经核查不实"
+    page = client.post(url, {"winner": [a.pk, c.pk], "reason": reason}).content.decode()
+    assert "评审尚未完成，不能确定获奖人。" in page and "expert2 尚未评分：丙" in page
+    assert f'value="{a.pk}" aria-label="甲" checked>' in page
+    assert f'value="{b.pk}" aria-label="乙">' in page
+    assert f'value="{c.pk}" aria-label="丙" checked>' in page
+    assert f">{reason}</textarea>" in page
+    page = client.post(url, {"no_winner": "1", "winner": [a.pk]}).content.decode()
+    assert "勾选了获奖人，又选择了“本奖项空缺”，请只选其一。" in page
+    assert 'name="no_winner" value="1" checked>' in page
