@@ -36,6 +36,7 @@ from talent.services.awards import (
     award_nominate,
     award_prize_total,
     award_ranking,
+    award_round_prizes,
     award_round_start_review,
     award_scores_shown,
     award_winners_confirm,
@@ -218,15 +219,14 @@ def award_round(request, pk):
                 return redirect("talent:award_round", pk=award_round.pk)
         except ValidationError as error:
             _error_messages(request, error)
-    categories = award_round.categories.annotate(
-        nominated=Count("nominations", distinct=True),
-        reviewer_count=Count("reviewers", distinct=True),
-        winners=Count("nominations", filter=Q(nominations__is_winner=True), distinct=True),
-    ).order_by("sort_order", "pk")
     return render(
         request,
         "talent/award_round.html",
-        {"award_round": award_round, "categories": categories, "form": form},
+        {
+            "award_round": award_round,
+            "prizes": award_round_prizes(award_round=award_round),
+            "form": form,
+        },
     )
 
 

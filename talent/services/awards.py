@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,6 +101,35 @@ def award_deletion_refusals(*, categories: QuerySet[AwardCategory]) -> list[str]
 def award_prize_total(*, category: AwardCategory, ranking: list[RankedNomination]) -> Decimal:
     """Return what the category's winners are paid together."""
     return category.prize * sum(row.nomination.is_winner for row in ranking)
+
+
+@dataclass(frozen=True)
+class RoundPrizes:
+    """A round's categories, each with `nominated`, `reviewer_count`, `winners` and
+    `prize_total` (what its winners are paid together), and the round's money: the most its
+    quotas could pay and what its confirmed winners are paid."""
+
+    categories: list[AwardCategory]
+    quota_total: Decimal
+    paid_total: Decimal
+
+
+def award_round_prizes(*, award_round: AwardRound) -> RoundPrizes:
+    """Return the round's categories and prize money (one query)."""
+    categories = list(
+        award_round.categories.annotate(
+            nominated=Count("nominations", distinct=True),
+            reviewer_count=Count("reviewers", distinct=True),
+            winners=Count("nominations", filter=Q(nominations__is_winner=True), distinct=True),
+        ).order_by("sort_order", "pk")
+    )
+    for category in categories:
+        category.prize_total = category.prize * category.winners
+    return RoundPrizes(
+        categories=categories,
+        quota_total=sum((c.prize * c.quota for c in categories), Decimal(0)),
+        paid_total=sum((c.prize_total for c in categories), Decimal(0)),
+    )
 
 
 @transaction.atomic

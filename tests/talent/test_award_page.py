@@ -187,3 +187,25 @@ def test_a_refused_decision_keeps_the_ticked_winners_and_the_typed_reason(
     page = client.post(url, {"no_winner": "1", "winner": [a.pk]}).content.decode()
     assert "勾选了获奖人，又选择了“本奖项空缺”，请只选其一。" in page
     assert 'name="no_winner" value="1" checked>' in page
+
+
+def test_the_round_page_adds_up_the_prize_money_its_categories_pay(
+    client, leader, admin_user, make_user, make_category
+):
+    expert = make_user("expert1")
+    leading = make_category(quota=2, reviewers=[expert])
+    make_category(name="优秀企业家", quota=3, reviewers=[expert])
+    a, b, c = leading.nominations.order_by("pk")
+    review_scores_save(
+        category=leading, reviewer=expert, scores={a.pk: "90", b.pk: "80", c.pk: "70"}
+    )
+    award_winners_confirm(category=leading, nomination_ids=[a.pk, b.pk], by=admin_user)
+    client.force_login(leader)
+    page = client.get(reverse("talent:award_round", args=[leading.round.pk])).content.decode()
+    # Each category pays 100,000.00 a winner: five places, two winners confirmed.
+    assert "各奖项名额用满时奖金共 500,000.00 元；已确定的获奖人奖金共 200,000.00 元。" in page
+    rows = page.split('id="categories"')[1].split("</tbody>")[0].split("<tr>")
+    assert '<td class="num">200,000.00</td>' in rows[2] and "已确定获奖人" in rows[2]
+    assert '<td class="num">—</td>' in rows[3]
+    category_page = client.get(reverse("talent:award_category", args=[leading.pk]))
+    assert "奖金合计 200,000.00 元" in category_page.content.decode()
