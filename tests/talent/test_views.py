@@ -203,6 +203,31 @@ def test_list_pages_use_a_fixed_number_of_queries(
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+def test_the_round_and_scoring_pages_use_a_fixed_number_of_queries(
+    client, admin_user, make_user, make_category, django_assert_max_num_queries
+):
+    expert = make_user("expert1")
+    scored = make_category(name="领军人才", nominees=["甲"], reviewers=[expert])
+    review_scores_save(category=scored, reviewer=expert, scores={scored.nominations.get().pk: "90"})
+    pages = {
+        "round": (admin_user, reverse("talent:award_round", args=[scored.round.pk])),
+        "scoring": (expert, reverse("talent:award_score", args=[scored.pk])),
+    }
+    counted = {}
+    for size in (3, 30):
+        for number in range(size - scored.round.categories.count() + 1):
+            make_category(name=f"奖项{size}-{number}", reviewers=[expert])
+        Nomination.objects.bulk_create(
+            Nomination(category=scored, nominee=f"乙{size}-{n}", employer="某") for n in range(size)
+        )
+        for name, (user, url) in pages.items():
+            client.force_login(user)
+            with django_assert_max_num_queries(10) as queries:
+                assert client.get(url).status_code == 200
+            counted.setdefault(name, []).append(len(queries.captured_queries))
+    assert all(small == large for small, large in counted.values()), counted
+
+
 def test_the_star_reasons_speak_english_on_request(client, leader, star_tree, star_branch):
     branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
     star_tree_certify(tree=star_tree)
