@@ -5,7 +5,6 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -45,8 +44,10 @@ from talent.services.awards import (
 from talent.services.registry import (
     NEXT_STATUSES,
     talent_progress,
+    talent_progress_total,
     talent_register,
     talent_status_change,
+    talent_year_shown,
     talent_years,
 )
 from talent.services.star import (
@@ -93,19 +94,17 @@ def _error_messages(request, error: ValidationError) -> None:
 def progress(request):
     years = talent_years()
     asked = request.GET.get("year", "")
-    if asked.isascii() and asked.isdigit():
-        year = int(asked)
-    else:
-        year = years[0] if years else timezone.localdate().year
+    year = int(asked) if asked.isascii() and asked.isdigit() else talent_year_shown(years=years)
     rows = talent_progress(year=year)
-    totals = {
-        key: sum(getattr(row, key) for row in rows)
-        for key in ("talks", "applied", "arrived", "dropped")
-    }
     return render(
         request,
         "talent/progress.html",
-        {"year": year, "years": years, "rows": rows, "totals": totals},
+        {
+            "year": year,
+            "years": years,
+            "rows": rows,
+            "total": talent_progress_total(rows=rows),
+        },
     )
 
 

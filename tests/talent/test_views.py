@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from talent.models import AwardRound, Nomination, StarNode, Subsidy, Talent
 from talent.services.awards import review_scores_save
@@ -408,3 +409,20 @@ def test_readers_see_every_award_round_and_reviewers_only_theirs(
     client.force_login(expert)
     page = client.get(reverse("talent:award_rounds")).content.decode()
     assert "2025—2026年度优秀人才评选" in page and "2027—2028年度优秀人才评选" not in page
+
+
+def test_the_progress_page_totals_the_year_under_its_programmes(client, leader, make_talent):
+    from talent.models import TalentTarget
+
+    this_year = timezone.localdate().year
+    for status in ["talks", "arrived", "arrived"]:
+        talent = make_talent(status=status, year=this_year)
+    TalentTarget.objects.create(year=this_year, programme=talent.programme, target=8)
+    TalentTarget.objects.create(year=this_year + 1, programme=talent.programme, target=9)
+    client.force_login(leader)
+    page = client.get(reverse("talent:progress")).content.decode()
+    assert f"{this_year}年度引才进度" in page
+    total = page.split("<tfoot>")[1].split("</tfoot>")[0]
+    assert f'href="/talent/registry/?year={this_year}">合计</a>' in total
+    assert '<td class="num">8</td>' in total and '<td class="num">2</td>' in total
+    assert "25%" in total
