@@ -28,10 +28,16 @@ def award_score_mean(*, scores: list[Decimal]) -> Decimal | None:
     """
     if not scores:
         return None
-    ordered = sorted(scores)
-    if len(ordered) >= TRIM_FROM:
-        ordered = ordered[1:-1]
-    return (sum(ordered, Decimal(0)) / len(ordered)).quantize(CENT, rounding=ROUND_HALF_UP)
+    counted = [score for score, counts in _scores_counted(scores) if counts]
+    return (sum(counted, Decimal(0)) / len(counted)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _scores_counted(scores: list[Decimal]) -> list[tuple[Decimal, bool]]:
+    """Return the scores highest first, each with whether it counts towards the mean."""
+    ordered = sorted(scores, reverse=True)
+    if len(ordered) < TRIM_FROM:
+        return [(score, True) for score in ordered]
+    return [(ordered[0], False), *((score, True) for score in ordered[1:-1]), (ordered[-1], False)]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,12 @@ class RankedNomination:
     scores: list[Decimal]
     mean: Decimal | None
     rank: int | None
+
+    @property
+    def scores_counted(self) -> list[tuple[Decimal, bool]]:
+        """The scores highest first, each with whether it counts towards the mean: the page
+        shows which highest and lowest were dropped."""
+        return _scores_counted(self.scores)
 
 
 def award_ranking(*, category: AwardCategory) -> list[RankedNomination]:

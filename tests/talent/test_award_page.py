@@ -209,3 +209,25 @@ def test_the_round_page_adds_up_the_prize_money_its_categories_pay(
     assert '<td class="num">—</td>' in rows[3]
     category_page = client.get(reverse("talent:award_category", args=[leading.pk]))
     assert "奖金合计 200,000.00 元" in category_page.content.decode()
+
+
+def test_the_ranking_shows_which_scores_were_dropped_and_who_confirmed_the_winners(
+    client, admin_user, make_user, make_category
+):
+    panel = [make_user(f"expert{number}") for number in range(1, 6)]
+    category = make_category(quota=1, nominees=["甲"], reviewers=panel)
+    nomination = category.nominations.get()
+    for reviewer, score in zip(panel, ["70", "95", "80", "60", "85"], strict=True):
+        review_scores_save(category=category, reviewer=reviewer, scores={nomination.pk: score})
+    client.force_login(admin_user)
+    url = reverse("talent:award_category", args=[category.pk])
+    page = client.get(url).content.decode()
+    dropped = '<s title="去掉的最高分或最低分，不计入得分">'
+    assert (
+        f'<td class="muted scores">{dropped}95.00</s> · 85.00 · 80.00 · 70.00 · {dropped}60.00</s></td>'
+    ) in page
+    # (85 + 80 + 70) / 3
+    assert "<strong>78.33</strong>" in page
+    client.post(url, {"winner": [nomination.pk]})
+    page = client.get(url).content.decode()
+    assert "获奖人由 office 于 " in page and " 确定，奖金合计 100,000.00 元。" in page
