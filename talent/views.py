@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
@@ -484,6 +485,16 @@ def star_import(request, pk):
         try:
             count = star_tree_import(tree=tree, upload=form.cleaned_data["file"])
         except ValidationError as error:
+            found = len(error.messages)
+            messages.error(
+                request,
+                ngettext(
+                    "发现 %(number)s 个问题，没有导入任何数据。请修改文件后重新上传。",
+                    "发现 %(number)s 个问题，没有导入任何数据。请修改文件后重新上传。",
+                    found,
+                )
+                % {"number": intcomma(found)},
+            )
             _error_messages(request, error)
         else:
             messages.success(
