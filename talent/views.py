@@ -25,6 +25,7 @@ from talent.models import (
     AwardCategory,
     AwardRound,
     FundYear,
+    Nomination,
     StarNode,
     StarTree,
     Subsidy,
@@ -40,6 +41,7 @@ from talent.services.awards import (
     award_round_start_review,
     award_scores_shown,
     award_winners_confirm,
+    nomination_withdraw,
     review_scores_save,
 )
 from talent.services.registry import (
@@ -266,6 +268,8 @@ def award_category(request, pk):
             "ranking": ranking,
             "reviewers": reviewers,
             "can_confirm": request.talent_admin and award_category_open(category=category),
+            "can_withdraw": request.talent_admin
+            and category.round.state == AwardRound.State.NOMINATING,
             "prize_total": award_prize_total(category=category, ranking=ranking),
             "reason_max": AWARD_REASON_MAX,
             "chosen": chosen,
@@ -273,6 +277,23 @@ def award_category(request, pk):
             "reason": reason,
         },
     )
+
+
+@talent_view(write=True)
+def award_nomination_withdraw(request, pk):
+    nomination = get_object_or_404(Nomination, pk=pk)
+    if request.method == "POST":
+        try:
+            nomination_withdraw(nomination=nomination)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(
+                request,
+                _("已撤回提名：%(name)s（%(employer)s）。如需更正，请重新提名。")
+                % {"name": nomination.nominee, "employer": nomination.employer},
+            )
+    return redirect("talent:award_category", pk=nomination.category_id)
 
 
 @talent_view(reviewers=True)

@@ -173,6 +173,24 @@ def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
     return nomination
 
 
+@transaction.atomic
+def nomination_withdraw(*, nomination: Nomination) -> None:
+    """Withdraw a nomination while its round takes nominations: one entered with a typo or in
+    the wrong category is withdrawn and entered again. Once the review starts, nominations are
+    scored and stay."""
+    # Locked as a nomination's entry locks it.
+    category = (
+        AwardCategory.objects.select_for_update()
+        .select_related("round")
+        .get(pk=nomination.category_id)
+    )
+    if category.round.state != AwardRound.State.NOMINATING:
+        raise ValidationError(
+            _("“%(round)s”已截止提名，提名不能再撤回。") % {"round": category.round}
+        )
+    Nomination.objects.filter(pk=nomination.pk).delete()
+
+
 def award_round_start_review(*, award_round: AwardRound) -> None:
     """Close nominations and open the reviewers' scoring; every category with nominations
     needs its reviewers first, or its nominees could never be scored."""

@@ -231,3 +231,32 @@ def test_the_ranking_shows_which_scores_were_dropped_and_who_confirmed_the_winne
     client.post(url, {"winner": [nomination.pk]})
     page = client.get(url).content.decode()
     assert "获奖人由 office 于 " in page and " 确定，奖金合计 100,000.00 元。" in page
+
+
+def test_a_mistyped_nomination_is_withdrawn_while_the_round_takes_nominations(
+    client, admin_user, leader, make_category
+):
+    category = make_category(nominees=["甲", "张三丰（错）"])
+    category.round.state = AwardRound.State.NOMINATING
+    category.round.save()
+    wrong = category.nominations.get(nominee="张三丰（错）")
+    url = reverse("talent:award_nomination_withdraw", args=[wrong.pk])
+    page_url = reverse("talent:award_category", args=[category.pk])
+    client.force_login(leader)
+    assert "撤回提名" not in client.get(page_url).content.decode()
+    assert client.post(url).status_code == 403
+    client.force_login(admin_user)
+    assert f'formaction="{url}"' in client.get(page_url).content.decode()
+    page = client.post(url, follow=True).content.decode()
+    assert "已撤回提名：张三丰（错）（某公司）。如需更正，请重新提名。" in page
+    assert list(category.nominations.values_list("nominee", flat=True)) == ["甲"]
+    # Once the review starts the nominations are scored and stay.
+    category.round.state = AwardRound.State.REVIEWING
+    category.round.save()
+    kept = category.nominations.get()
+    page = client.post(
+        reverse("talent:award_nomination_withdraw", args=[kept.pk]), follow=True
+    ).content.decode()
+    assert f"“{category.round.name}”已截止提名，提名不能再撤回。" in page
+    assert "撤回提名</button>" not in page
+    assert category.nominations.count() == 1
