@@ -468,6 +468,8 @@ def star_tree(request, pk):
             "query": _query_without_page(request),
             "show": show,
             "summary": star_tree_summary(tree=tree),
+            # Each year's tree is on its own page; the list page opens on the latest.
+            "trees": list(StarTree.objects.only("pk", "name", "year")),
             "share_percent": percent_text(tree.share),
             "import_form": StarImportForm(),
         },

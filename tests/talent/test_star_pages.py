@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from talent.models import StarNode
+from talent.models import StarNode, StarTree
 from talent.services.star import star_tree_certify
 from talent.views import MESSAGES_SHOWN
 
@@ -106,3 +106,16 @@ def test_a_committee_with_one_branch_names_it_in_the_singular(
         reverse("talent:star_tree", args=[star_tree.pk]), headers={"accept-language": "en"}
     ).content.decode()
     assert "1 of 1 party branch ten-star, 100% ≥ 80%" in page
+
+
+def test_each_years_tree_is_reached_from_the_others(client, leader, star_tree):
+    last_year = StarTree.objects.create(name="站前区2025年度星级管理", year=2025)
+    client.force_login(leader)
+    assert client.get(reverse("talent:star_trees")).url == reverse(
+        "talent:star_tree", args=[star_tree.pk]
+    )
+    page = client.get(reverse("talent:star_tree", args=[star_tree.pk])).content.decode()
+    trees = page.split('id="star-trees"')[1].split("</nav>")[0]
+    last_year_url = reverse("talent:star_tree", args=[last_year.pk])
+    assert f'href="{last_year_url}">站前区2025年度星级管理' in trees
+    assert "aria-current" in trees.split("站前区2025")[0]
