@@ -145,10 +145,9 @@ def test_a_clerk_on_a_small_laptop_sees_every_decision_button_without_scrolling_
     log_in(page, "admin", PASSWORD)
     page.goto("/talent/subsidies/")
     screenshot(page, f"talent-subsidies-1024-{language}")
-    right_edges = page.evaluate(
-        """() => [...document.querySelectorAll('#subsidies td.decision button, #subsidies td.decision summary')]
-        .map(element => element.getBoundingClientRect().right)"""
-    )
+    right_edges = page.locator(
+        "#subsidies td.decision button, #subsidies td.decision summary"
+    ).evaluate_all("elements => elements.map(element => element.getBoundingClientRect().right)")
     # Three pending requests with two buttons each, and the approved ones' withdrawal.
     assert len(right_edges) > 6
     table_right = page.evaluate(

@@ -170,12 +170,13 @@ def test_a_withdrawal_and_an_approval_at_once_keep_the_books(fund, make_subsidy,
         finally:
             connections.close_all()
 
-    threads = [
-        threading.Thread(
-            target=run, args=(lambda: subsidy_withdraw(subsidy=wrong, by=admin_user, reason="录错"),)
-        ),
-        threading.Thread(target=run, args=(lambda: subsidy_approve(subsidy=waiting, by=admin_user),)),
-    ]
+    def withdraw():
+        subsidy_withdraw(subsidy=wrong, by=admin_user, reason="录错")
+
+    def approve():
+        subsidy_approve(subsidy=waiting, by=admin_user)
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in (withdraw, approve)]
     for thread in threads:
         thread.start()
     for thread in threads:

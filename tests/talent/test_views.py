@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from talent.models import AwardRound, Nomination, StarNode, Subsidy, Talent
+from talent.models import AwardRound, Nomination, StarNode, Subsidy, Talent, TalentTarget
 from talent.services.awards import review_scores_save
 from talent.services.star import star_tree_certify
 from talent.services.subsidies import subsidy_approve
@@ -412,8 +412,6 @@ def test_readers_see_every_award_round_and_reviewers_only_theirs(
 
 
 def test_the_progress_page_totals_the_year_under_its_programmes(client, leader, make_talent):
-    from talent.models import TalentTarget
-
     this_year = timezone.localdate().year
     for status in ["talks", "arrived", "arrived"]:
         talent = make_talent(status=status, year=this_year)
