@@ -424,3 +424,17 @@ def test_the_progress_page_totals_the_year_under_its_programmes(client, leader, 
     assert f'href="/talent/registry/?year={this_year}">合计</a>' in total
     assert '<td class="num">8</td>' in total and '<td class="num">2</td>' in total
     assert "25%" in total
+
+
+def test_empty_talent_pages_tell_the_office_where_to_begin(client, admin_user, leader):
+    pages = {
+        "talent:award_rounds": ("还没有评选。", "/admin/talent/awardround/add/"),
+        "talent:subsidies": ("还没有人才专项资金", "/admin/talent/fundyear/add/"),
+        "talent:star_trees": ("还没有星级管理数据。", "/admin/talent/startree/add/"),
+    }
+    for user, sees_the_way in ((admin_user, True), (leader, False)):
+        client.force_login(user)
+        for name, (said, where) in pages.items():
+            page = client.get(reverse(name)).content.decode()
+            assert said in page
+            assert (f'href="{where}"' in page) is sees_the_way, (name, user)
