@@ -176,7 +176,12 @@ def talent_detail(request, pk):
     return render(
         request,
         "talent/talent_detail.html",
-        {"talent": talent, "changes": changes, "form": form if next_statuses else None},
+        {
+            "talent": talent,
+            "changes": changes,
+            "subsidies": talent.subsidies.select_related("fund"),
+            "form": form if next_statuses else None,
+        },
     )
 
 

@@ -438,3 +438,18 @@ def test_empty_talent_pages_tell_the_office_where_to_begin(client, admin_user, l
             page = client.get(reverse(name)).content.decode()
             assert said in page
             assert (f'href="{where}"' in page) is sees_the_way, (name, user)
+
+
+def test_a_talents_page_lists_their_subsidies_and_leads_the_office_to_edit_them(
+    client, admin_user, leader, make_subsidy
+):
+    subsidy = subsidy_approve(subsidy=make_subsidy("95000"), by=admin_user)
+    url = reverse("talent:talent", args=[subsidy.talent_id])
+    edit = f'href="/admin/talent/talent/{subsidy.talent_id}/change/"'
+    client.force_login(leader)
+    page = client.get(url).content.decode()
+    rows = page.split('id="talent-subsidies"')[1].split("</table>")[0]
+    assert "一次性安家补贴" in rows and "95,000.00" in rows and "已批准" in rows
+    assert edit not in page
+    client.force_login(admin_user)
+    assert edit in client.get(url).content.decode()
