@@ -59,17 +59,23 @@ def fund_year_budget_set(*, fund: FundYear, budget: Decimal) -> FundYear:
     return fund
 
 
-def _pending_locked(subsidy: Subsidy) -> tuple[Subsidy, FundYear]:
-    # The fund row is locked first, always in that order, so concurrent approvals of the same
-    # year queue up behind each other instead of both reading the same committed total.
+def _locked_in_state(subsidy: Subsidy, state: str, refusal: str) -> tuple[Subsidy, FundYear]:
+    """Return the subsidy and its fund locked, or raise the refusal (formatted with the
+    subsidy and its state) unless the subsidy is in the state."""
+    # The fund row is locked first, always in that order, so that concurrent approvals and
+    # withdrawals of the same year queue up behind each other instead of both reading the
+    # same committed total.
     fund = fund_year_locked(fund_id=subsidy.fund_id)
     subsidy = Subsidy.objects.select_for_update().select_related("talent").get(pk=subsidy.pk)
-    if subsidy.state != Subsidy.State.PENDING:
-        raise ValidationError(
-            _("%(subsidy)s 已是“%(state)s”，不能再审批。")
-            % {"subsidy": subsidy, "state": subsidy.get_state_display()}
-        )
+    if subsidy.state != state:
+        raise ValidationError(refusal % {"subsidy": subsidy, "state": subsidy.get_state_display()})
     return subsidy, fund
+
+
+def _pending_locked(subsidy: Subsidy) -> tuple[Subsidy, FundYear]:
+    return _locked_in_state(
+        subsidy, Subsidy.State.PENDING, _("%(subsidy)s 已是“%(state)s”，不能再审批。")
+    )
 
 
 # A recipient is picked as "name（employer）#id": the number tells two arrived talents of the
@@ -207,15 +213,11 @@ def subsidy_withdraw(*, subsidy: Subsidy, by, reason: str) -> Subsidy:
         raise ValidationError(
             _("撤销理由最多 %(max)s 个字，请精简。") % {"max": WITHDRAWAL_REASON_MAX}
         )
-    # Locked in the approvals' order, fund first: a withdrawal and an approval of the same
-    # year queue up, and the approval reads the total the withdrawal left.
-    fund = fund_year_locked(fund_id=subsidy.fund_id)
-    subsidy = Subsidy.objects.select_for_update().select_related("talent").get(pk=subsidy.pk)
-    if subsidy.state != Subsidy.State.APPROVED:
-        raise ValidationError(
-            _("%(subsidy)s 是“%(state)s”，只有已批准的补贴可以撤销。")
-            % {"subsidy": subsidy, "state": subsidy.get_state_display()}
-        )
+    subsidy, fund = _locked_in_state(
+        subsidy,
+        Subsidy.State.APPROVED,
+        _("%(subsidy)s 是“%(state)s”，只有已批准的补贴可以撤销。"),
+    )
     FundYear.objects.filter(pk=fund.pk).update(committed=F("committed") - subsidy.amount)
     subsidy.state = Subsidy.State.WITHDRAWN
     subsidy.withdrawn_by = by
