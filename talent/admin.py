@@ -324,8 +324,16 @@ class SubsidyAdmin(LocalDateExportMixin, admin.ModelAdmin):
     autocomplete_fields = ["talent"]
 
     def get_readonly_fields(self, request, obj=None):
-        # Approval goes through the subsidies page, which guards the budget.
-        decision = ["state", "decided_at", "decided_by", "decision_note"]
+        # Approval and withdrawal go through the subsidies page, which keeps the fund's books.
+        decision = [
+            "state",
+            "decided_at",
+            "decided_by",
+            "decision_note",
+            "withdrawn_at",
+            "withdrawn_by",
+            "withdrawal_reason",
+        ]
         if obj is None:
             return decision
         # Each talent asks once per kind: another talent or kind is another request. Once

@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +15,12 @@ SCORE = {"max_digits": 6, "decimal_places": 2}
 SHARE = {"max_digits": 6, "decimal_places": 4}
 # The registry starts with the district's talent programmes; no talent is counted before.
 FIRST_TALENT_YEAR = 2000
+
+
+def money_text(amount: Decimal) -> str:
+    """Return yuan as the talent pages' tables show them (floatformat:2|intcomma): two places,
+    ROUND_HALF_UP, thousands grouped, so that a message names the amount the table shows."""
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 
 class Programme(models.Model):
@@ -311,7 +317,7 @@ class FundYear(models.Model):
             raise ValidationError(
                 {
                     "budget": _("预算不能少于已批准的金额 %(committed)s 元。")
-                    % {"committed": self.committed}
+                    % {"committed": money_text(self.committed)}
                 }
             )
 
@@ -331,6 +337,8 @@ class Subsidy(models.Model):
         PENDING = "pending", _("待审批")
         APPROVED = "approved", _("已批准")
         REJECTED = "rejected", _("未批准")
+        # Approved in error (a wrong amount, the wrong person): the amount went back to the fund.
+        WITHDRAWN = "withdrawn", _("已撤销")
 
     fund = models.ForeignKey(
         FundYear, on_delete=models.PROTECT, related_name="subsidies", verbose_name=_("资金年度")
@@ -352,6 +360,16 @@ class Subsidy(models.Model):
         verbose_name=_("审批人"),
     )
     decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
+    withdrawal_reason = models.CharField(_("撤销理由"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -360,13 +378,17 @@ class Subsidy(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="subsidy_amount_positive"),
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "approved", "rejected"]),
+                condition=Q(state__in=["pending", "approved", "rejected", "withdrawn"]),
                 name="subsidy_state_valid",
             ),
         ]
 
     def __str__(self):
-        return f"{self.talent.name} {self.get_kind_display()} {self.amount}"
+        return _("%(name)s %(kind)s %(amount)s 元") % {
+            "name": self.talent.name,
+            "kind": self.get_kind_display(),
+            "amount": money_text(self.amount),
+        }
 
 
 class StarTree(models.Model):

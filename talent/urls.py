@@ -13,6 +13,11 @@ urlpatterns = [
     path("awards/<int:pk>/", views.award_round, name="award_round"),
     path("awards/category/<int:pk>/", views.award_category, name="award_category"),
     path("awards/category/<int:pk>/score/", views.award_score, name="award_score"),
+    path(
+        "awards/nomination/<int:pk>/withdraw/",
+        views.award_nomination_withdraw,
+        name="award_nomination_withdraw",
+    ),
     path("subsidies/", views.subsidies, name="subsidies"),
     path("subsidies/new/", views.subsidy_create, name="subsidy_create"),
     path("subsidies/<int:pk>/decide/", views.subsidy_decide, name="subsidy_decide"),

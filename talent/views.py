@@ -1,11 +1,11 @@
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,6 +25,7 @@ from talent.models import (
     AwardCategory,
     AwardRound,
     FundYear,
+    Nomination,
     StarNode,
     StarTree,
     Subsidy,
@@ -36,15 +37,20 @@ from talent.services.awards import (
     award_nominate,
     award_prize_total,
     award_ranking,
+    award_round_prizes,
     award_round_start_review,
+    award_scores_shown,
     award_winners_confirm,
+    nomination_withdraw,
     review_scores_save,
 )
 from talent.services.registry import (
     NEXT_STATUSES,
     talent_progress,
+    talent_progress_total,
     talent_register,
     talent_status_change,
+    talent_year_shown,
     talent_years,
 )
 from talent.services.star import (
@@ -54,7 +60,13 @@ from talent.services.star import (
     star_tree_summary,
 )
 from talent.services.star_xlsx import star_report_xlsx, star_tree_import
-from talent.services.subsidies import subsidy_approve, subsidy_reject, subsidy_request
+from talent.services.subsidies import (
+    WITHDRAWAL_REASON_MAX,
+    subsidy_approve,
+    subsidy_reject,
+    subsidy_request,
+    subsidy_withdraw,
+)
 
 PAGE_SIZE = 50
 # A page lists this many problems at most and counts the rest: a workbook wrong on every row
@@ -85,19 +97,17 @@ def _error_messages(request, error: ValidationError) -> None:
 def progress(request):
     years = talent_years()
     asked = request.GET.get("year", "")
-    if asked.isascii() and asked.isdigit():
-        year = int(asked)
-    else:
-        year = years[0] if years else timezone.localdate().year
+    year = int(asked) if asked.isascii() and asked.isdigit() else talent_year_shown(years=years)
     rows = talent_progress(year=year)
-    totals = {
-        key: sum(getattr(row, key) for row in rows)
-        for key in ("talks", "applied", "arrived", "dropped")
-    }
     return render(
         request,
         "talent/progress.html",
-        {"year": year, "years": years, "rows": rows, "totals": totals},
+        {
+            "year": year,
+            "years": years,
+            "rows": rows,
+            "total": talent_progress_total(rows=rows),
+        },
     )
 
 
@@ -166,7 +176,12 @@ def talent_detail(request, pk):
     return render(
         request,
         "talent/talent_detail.html",
-        {"talent": talent, "changes": changes, "form": form if next_statuses else None},
+        {
+            "talent": talent,
+            "changes": changes,
+            "subsidies": talent.subsidies.select_related("fund"),
+            "form": form if next_statuses else None,
+        },
     )
 
 
@@ -211,50 +226,79 @@ def award_round(request, pk):
                 return redirect("talent:award_round", pk=award_round.pk)
         except ValidationError as error:
             _error_messages(request, error)
-    categories = award_round.categories.annotate(
-        nominated=Count("nominations", distinct=True),
-        reviewer_count=Count("reviewers", distinct=True),
-        winners=Count("nominations", filter=Q(nominations__is_winner=True), distinct=True),
-    ).order_by("sort_order", "pk")
     return render(
         request,
         "talent/award_round.html",
-        {"award_round": award_round, "categories": categories, "form": form},
+        {
+            "award_round": award_round,
+            "prizes": award_round_prizes(award_round=award_round),
+            "form": form,
+        },
     )
 
 
 @talent_view()
 def award_category(request, pk):
     category = get_object_or_404(AwardCategory.objects.select_related("round"), pk=pk)
+    # What was ticked and typed comes back with a refusal, to be corrected rather than redone.
+    chosen, no_winner, reason = [], False, ""
     if request.method == "POST":
         chosen = [int(value) for value in request.POST.getlist("winner") if value.isdigit()]
+        no_winner = request.POST.get("no_winner") == "1"
+        reason = request.POST.get("reason", "")
         try:
             award_winners_confirm(
                 category=category,
                 nomination_ids=chosen,
                 by=request.user,
-                no_winner=request.POST.get("no_winner") == "1",
-                reason=request.POST.get("reason", ""),
+                no_winner=no_winner,
+                reason=reason,
             )
         except ValidationError as error:
             _error_messages(request, error)
         else:
             messages.success(request, _("获奖人已确定。"))
             return redirect("talent:award_category", pk=category.pk)
-    ranking = award_ranking(category=category)
+    scores_shown = award_scores_shown(
+        category=category, user=request.user, admin=request.talent_admin
+    )
+    ranking = award_ranking(category=category) if scores_shown else []
     reviewers = list(category.reviewers.order_by("username"))
     return render(
         request,
         "talent/award_category.html",
         {
             "category": category,
+            "scores_shown": scores_shown,
             "ranking": ranking,
             "reviewers": reviewers,
             "can_confirm": request.talent_admin and award_category_open(category=category),
+            "can_withdraw": request.talent_admin
+            and category.round.state == AwardRound.State.NOMINATING,
             "prize_total": award_prize_total(category=category, ranking=ranking),
             "reason_max": AWARD_REASON_MAX,
+            "chosen": chosen,
+            "no_winner": no_winner,
+            "reason": reason,
         },
     )
+
+
+@talent_view(write=True)
+def award_nomination_withdraw(request, pk):
+    nomination = get_object_or_404(Nomination, pk=pk)
+    if request.method == "POST":
+        try:
+            nomination_withdraw(nomination=nomination)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(
+                request,
+                _("已撤回提名：%(name)s（%(employer)s）。如需更正，请重新提名。")
+                % {"name": nomination.nominee, "employer": nomination.employer},
+            )
+    return redirect("talent:award_category", pk=nomination.category_id)
 
 
 @talent_view(reviewers=True)
@@ -329,6 +373,7 @@ def subsidies(request):
             "state": state,
             "states": Subsidy.State.choices,
             "note_form": DecisionNoteForm(),
+            "withdrawal_reason_max": WITHDRAWAL_REASON_MAX,
         },
     )
 
@@ -357,10 +402,21 @@ def subsidy_decide(request, pk):
     if request.method != "POST":
         return redirect("talent:subsidies")
     note = request.POST.get("note", "")
+    decision = request.POST.get("decision")
     try:
-        if request.POST.get("decision") == "approve":
+        if decision == "approve":
             subsidy = subsidy_approve(subsidy=subsidy, by=request.user, note=note)
             messages.success(request, _("已批准：%(subsidy)s。") % {"subsidy": subsidy})
+        elif decision == "withdraw":
+            subsidy = subsidy_withdraw(subsidy=subsidy, by=request.user, reason=note)
+            messages.warning(
+                request,
+                _(
+                    "已撤销：%(subsidy)s，金额已退回%(year)s年度人才专项资金。"
+                    "如需按正确金额发放，请重新登记补贴申请。"
+                )
+                % {"subsidy": subsidy, "year": subsidy.fund.year},
+            )
         else:
             subsidy = subsidy_reject(subsidy=subsidy, by=request.user, note=note)
             messages.warning(request, _("未批准：%(subsidy)s。") % {"subsidy": subsidy})
@@ -417,6 +473,8 @@ def star_tree(request, pk):
             "query": _query_without_page(request),
             "show": show,
             "summary": star_tree_summary(tree=tree),
+            # Each year's tree is on its own page; the list page opens on the latest.
+            "trees": list(StarTree.objects.only("pk", "name", "year")),
             "share_percent": percent_text(tree.share),
             "import_form": StarImportForm(),
         },
@@ -455,6 +513,16 @@ def star_import(request, pk):
         try:
             count = star_tree_import(tree=tree, upload=form.cleaned_data["file"])
         except ValidationError as error:
+            found = len(error.messages)
+            messages.error(
+                request,
+                ngettext(
+                    "发现 %(number)s 个问题，没有导入任何数据。请修改文件后重新上传。",
+                    "发现 %(number)s 个问题，没有导入任何数据。请修改文件后重新上传。",
+                    found,
+                )
+                % {"number": intcomma(found)},
+            )
             _error_messages(request, error)
         else:
             messages.success(

@@ -233,14 +233,15 @@ def test_an_indicator_cannot_be_its_own_parent(admin_client, cycle, make_indicat
 
 
 def test_a_budget_below_what_was_approved_is_a_form_error(admin_client, db):
-    fund = FundYear.objects.create(year=2026, budget=1000, committed=800)
+    fund = FundYear.objects.create(year=2026, budget=10_000_000, committed=9_920_000)
     response = admin_client.post(
         f"/admin/talent/fundyear/{fund.pk}/change/", {"year": 2026, "budget": 500}
     )
     assert response.status_code == 200
-    assert "预算不能少于已批准的金额" in response.content.decode()
+    # The amount as the subsidies page's fund table shows it.
+    assert "预算不能少于已批准的金额 9,920,000.00 元。" in response.content.decode()
     fund.refresh_from_db()
-    assert fund.budget == 1000
+    assert fund.budget == 10_000_000
 
 
 @pytest.mark.parametrize(

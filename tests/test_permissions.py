@@ -222,6 +222,7 @@ CASES = [
     ("GET", "/talent/awards/category/{category}/", READERS),
     ("POST", "/talent/awards/category/{category}/", TALENT_WRITE, {"winner": "{nomination}"}),
     ("GET", "/talent/awards/category/{category}/score/", expect(403, 403, 403, 403, reviewer=200)),
+    ("POST", "/talent/awards/nomination/{nomination}/withdraw/", TALENT_WRITE),
     (
         "POST",
         "/talent/awards/category/{category}/score/",
@@ -245,6 +246,7 @@ CASES = [
     ("GET", "/talent/subsidies/{subsidy}/decide/", TALENT_WRITE),
     ("POST", "/talent/subsidies/{subsidy}/decide/", TALENT_WRITE, {"decision": "approve"}),
     ("POST", "/talent/subsidies/{subsidy}/decide/", TALENT_WRITE, {"decision": "reject"}),
+    ("POST", "/talent/subsidies/{subsidy}/decide/", TALENT_WRITE, {"decision": "withdraw"}),
     ("GET", "/talent/star/", expect(302, 403, 302, 403)),
     ("GET", "/talent/star/{tree}/", READERS),
     ("GET", "/talent/star/{tree}/?node={node}", READERS),

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,10 +28,16 @@ def award_score_mean(*, scores: list[Decimal]) -> Decimal | None:
     """
     if not scores:
         return None
-    ordered = sorted(scores)
-    if len(ordered) >= TRIM_FROM:
-        ordered = ordered[1:-1]
-    return (sum(ordered, Decimal(0)) / len(ordered)).quantize(CENT, rounding=ROUND_HALF_UP)
+    counted = [score for score, counts in _scores_counted(scores) if counts]
+    return (sum(counted, Decimal(0)) / len(counted)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _scores_counted(scores: list[Decimal]) -> list[tuple[Decimal, bool]]:
+    """Return the scores highest first, each with whether it counts towards the mean."""
+    ordered = sorted(scores, reverse=True)
+    if len(ordered) < TRIM_FROM:
+        return [(score, True) for score in ordered]
+    return [(ordered[0], False), *((score, True) for score in ordered[1:-1]), (ordered[-1], False)]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,12 @@ class RankedNomination:
     scores: list[Decimal]
     mean: Decimal | None
     rank: int | None
+
+    @property
+    def scores_counted(self) -> list[tuple[Decimal, bool]]:
+        """The scores highest first, each with whether it counts towards the mean: the page
+        shows which highest and lowest were dropped."""
+        return _scores_counted(self.scores)
 
 
 def award_ranking(*, category: AwardCategory) -> list[RankedNomination]:
@@ -77,6 +89,16 @@ def award_category_open(*, category: AwardCategory) -> bool:
     return category.round.state == AwardRound.State.REVIEWING and not category.confirmed_at
 
 
+def award_scores_shown(*, category: AwardCategory, user, admin: bool) -> bool:
+    """Whether the user may read the category's scores and ranking. While the category takes
+    scores, a reader who sits on its panel (a district leader asked to review) does not: they
+    would read the other reviewers' scores before giving, or changing, their own. The office's
+    admins run the award and read every score anyway, in the admin site too."""
+    if admin or not award_category_open(category=category):
+        return True
+    return not category.reviewers.filter(pk=user.pk).exists()
+
+
 def award_deletion_refusals(*, categories: QuerySet[AwardCategory]) -> list[str]:
     """Return why each confirmed category among `categories` may not be deleted, none when none
     is confirmed. The models refuse such a deletion on every path
@@ -91,6 +113,35 @@ def award_deletion_refusals(*, categories: QuerySet[AwardCategory]) -> list[str]
 def award_prize_total(*, category: AwardCategory, ranking: list[RankedNomination]) -> Decimal:
     """Return what the category's winners are paid together."""
     return category.prize * sum(row.nomination.is_winner for row in ranking)
+
+
+@dataclass(frozen=True)
+class RoundPrizes:
+    """A round's categories, each with `nominated`, `reviewer_count`, `winners` and
+    `prize_total` (what its winners are paid together), and the round's money: the most its
+    quotas could pay and what its confirmed winners are paid."""
+
+    categories: list[AwardCategory]
+    quota_total: Decimal
+    paid_total: Decimal
+
+
+def award_round_prizes(*, award_round: AwardRound) -> RoundPrizes:
+    """Return the round's categories and prize money (one query)."""
+    categories = list(
+        award_round.categories.annotate(
+            nominated=Count("nominations", distinct=True),
+            reviewer_count=Count("reviewers", distinct=True),
+            winners=Count("nominations", filter=Q(nominations__is_winner=True), distinct=True),
+        ).order_by("sort_order", "pk")
+    )
+    for category in categories:
+        category.prize_total = category.prize * category.winners
+    return RoundPrizes(
+        categories=categories,
+        quota_total=sum((c.prize * c.quota for c in categories), Decimal(0)),
+        paid_total=sum((c.prize_total for c in categories), Decimal(0)),
+    )
 
 
 @transaction.atomic
@@ -120,6 +171,24 @@ def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
         )
     nomination.save()
     return nomination
+
+
+@transaction.atomic
+def nomination_withdraw(*, nomination: Nomination) -> None:
+    """Withdraw a nomination while its round takes nominations: one entered with a typo or in
+    the wrong category is withdrawn and entered again. Once the review starts, nominations are
+    scored and stay."""
+    # Locked as a nomination's entry locks it.
+    category = (
+        AwardCategory.objects.select_for_update()
+        .select_related("round")
+        .get(pk=nomination.category_id)
+    )
+    if category.round.state != AwardRound.State.NOMINATING:
+        raise ValidationError(
+            _("“%(round)s”已截止提名，提名不能再撤回。") % {"round": category.round}
+        )
+    Nomination.objects.filter(pk=nomination.pk).delete()
 
 
 def award_round_start_review(*, award_round: AwardRound) -> None:

@@ -81,7 +81,7 @@ def talent_register(*, talent: Talent, by=None) -> Talent:
 
 @dataclass(frozen=True)
 class ProgrammeProgress:
-    programme: Programme
+    programme: Programme | None  # None for the year's total over the programmes
     target: int | None
     talks: int
     applied: int
@@ -114,6 +114,29 @@ def talent_progress(*, year: int) -> list[ProgrammeProgress]:
         )
         for programme in Programme.objects.annotate(**counts).order_by("sort_order", "code")
     ]
+
+
+def talent_progress_total(*, rows: list[ProgrammeProgress]) -> ProgrammeProgress:
+    """Return the year's total over the programmes' rows: each status summed, and the targets
+    set summed (None when no programme has one), so that its completion is the district's."""
+    targets = [row.target for row in rows if row.target is not None]
+    return ProgrammeProgress(
+        programme=None,
+        target=sum(targets) if targets else None,
+        talks=sum(row.talks for row in rows),
+        applied=sum(row.applied for row in rows),
+        arrived=sum(row.arrived for row in rows),
+        dropped=sum(row.dropped for row in rows),
+    )
+
+
+def talent_year_shown(*, years: list[int]) -> int:
+    """Return the year the progress page opens on: this year, or, without talents or targets
+    for it, the latest that has some. Targets set ahead for next year do not hide this one."""
+    this_year = timezone.localdate().year
+    if this_year in years or not years:
+        return this_year
+    return years[0]
 
 
 def talent_years() -> list[int]:

@@ -1,7 +1,7 @@
 """The star tree as a workbook: the certification report out, the tree and its levels in."""
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,22 +112,36 @@ class StarRow:
     stars: int
 
 
-def _cell_error(sheet: str, line: int, column: str, text: str) -> str:
-    return _("工作表“%(sheet)s”第 %(line)s 行“%(column)s”列：%(text)s") % {
+@dataclass(frozen=True, order=True)
+class StarProblem:
+    """A problem of the file, ordered as a clerk reads the sheet: by row, then by column."""
+
+    line: int
+    column: int
+    message: str = field(compare=False)
+
+
+def _file_problem(message: str) -> StarProblem:
+    return StarProblem(line=0, column=0, message=message)
+
+
+def _cell_error(sheet: str, line: int, key: str, header: str, text: str) -> StarProblem:
+    message = _("工作表“%(sheet)s”第 %(line)s 行“%(column)s”列：%(text)s") % {
         "sheet": sheet,
         "line": line,
-        "column": column,
+        "column": header,
         "text": text,
     }
+    return StarProblem(line=line, column=list(COLUMNS).index(key), message=message)
 
 
 def _rows_parse(
     sheet_name: str, table: list[list]
-) -> tuple[list[StarRow], list[str], dict[str, str]]:
+) -> tuple[list[StarRow], list[StarProblem], dict[str, str]]:
     """Return the sheet's valid rows, the problems of the others and each column's header as
     the file writes it (what the problems name)."""
     if not table:
-        return [], [_("工作表“%(sheet)s”是空的。") % {"sheet": sheet_name}], {}
+        return [], [_file_problem(_("工作表“%(sheet)s”是空的。") % {"sheet": sheet_name})], {}
     columns = _sheet_columns()
     found, missing_columns = sheet_rows_read(sheet=sheet_name, rows=table, columns=columns)
     positions = sheet_columns_find(sheet=sheet_name, header=table[0], columns=columns)[0]
@@ -142,8 +156,10 @@ def _rows_parse(
         return (
             [],
             [
-                _("工作表“%(sheet)s”缺少列：%(columns)s。")
-                % {"sheet": sheet_name, "columns": "、".join(missing)}
+                _file_problem(
+                    _("工作表“%(sheet)s”缺少列：%(columns)s。")
+                    % {"sheet": sheet_name, "columns": "、".join(missing)}
+                )
             ],
             {},
         )
@@ -152,7 +168,7 @@ def _rows_parse(
     rows, errors = [], []
 
     def error(line, key, text):
-        errors.append(_cell_error(sheet_name, line, headers[key], text))
+        errors.append(_cell_error(sheet_name, line, key, headers[key], text))
 
     for row in found:
         line = row.number
@@ -181,13 +197,13 @@ def _rows_parse(
     return rows, errors, headers
 
 
-def _tree_problems(sheet_name, rows, existing, headers) -> list[str]:
+def _tree_problems(sheet_name, rows, existing, headers) -> list[StarProblem]:
     problems, seen = [], {}
     levels = {code: level for code, (_pk, level) in existing.items()}
     levels.update({row.code: row.level for row in rows})
 
     def problem(row, key, text):
-        problems.append(_cell_error(sheet_name, row.line, headers[key], text))
+        problems.append(_cell_error(sheet_name, row.line, key, headers[key], text))
 
     for row in rows:
         if row.code in seen:
@@ -213,8 +229,9 @@ def star_tree_import(*, tree: StarTree, upload) -> int:
     """Add or update the tree's nodes from the first sheet of an .xlsx, then certify the tree.
 
     Nodes are matched by code; nodes absent from the file stay as they are. Every problem is
-    reported at once, naming sheet, row and column, and nothing is written while any remain;
-    a file the scorer's sheet upload would refuse (size, zip bomb, rows) is refused unread.
+    reported at once, naming sheet, row and column, in the sheet's order, and nothing is
+    written while any remain; a file the scorer's sheet upload would refuse (size, zip bomb,
+    rows) is refused unread.
     Return the number of rows imported.
     """
     _upload_check(upload)
@@ -231,7 +248,7 @@ def star_tree_import(*, tree: StarTree, upload) -> int:
     rows, errors, headers = _rows_parse(sheet_name, table)
     errors += _tree_problems(sheet_name, rows, existing, headers)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError([problem.message for problem in sorted(errors)])
     ids = {code: pk for code, (pk, _level) in existing.items()}
     # StarLevel lists the levels top-down, so every parent is written before its children.
     for level in StarLevel:

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from talent.models import FundYear, Subsidy, Talent, TalentStatus
+from talent.models import FundYear, Subsidy, Talent, TalentStatus, money_text
 
 # What an approval commits: which year's fund pays, and how much.
 SUBSIDY_MONEY_FIELDS = ["fund", "amount"]
@@ -27,10 +27,10 @@ def _budget_exceeded(fund: FundYear, amount: Decimal) -> BudgetExceeded:
         )
         % {
             "year": fund.year,
-            "budget": f"{fund.budget:,.2f}",
-            "committed": f"{fund.committed:,.2f}",
-            "available": f"{fund.available:,.2f}",
-            "amount": f"{amount:,.2f}",
+            "budget": money_text(fund.budget),
+            "committed": money_text(fund.committed),
+            "available": money_text(fund.available),
+            "amount": money_text(amount),
         }
     )
 
@@ -59,17 +59,23 @@ def fund_year_budget_set(*, fund: FundYear, budget: Decimal) -> FundYear:
     return fund
 
 
-def _pending_locked(subsidy: Subsidy) -> tuple[Subsidy, FundYear]:
-    # The fund row is locked first, always in that order, so concurrent approvals of the same
-    # year queue up behind each other instead of both reading the same committed total.
+def _locked_in_state(subsidy: Subsidy, state: str, refusal: str) -> tuple[Subsidy, FundYear]:
+    """Return the subsidy and its fund locked, or raise the refusal (formatted with the
+    subsidy and its state) unless the subsidy is in the state."""
+    # The fund row is locked first, always in that order, so that concurrent approvals and
+    # withdrawals of the same year queue up behind each other instead of both reading the
+    # same committed total.
     fund = fund_year_locked(fund_id=subsidy.fund_id)
     subsidy = Subsidy.objects.select_for_update().select_related("talent").get(pk=subsidy.pk)
-    if subsidy.state != Subsidy.State.PENDING:
-        raise ValidationError(
-            _("%(subsidy)s 已是“%(state)s”，不能再审批。")
-            % {"subsidy": subsidy, "state": subsidy.get_state_display()}
-        )
+    if subsidy.state != state:
+        raise ValidationError(refusal % {"subsidy": subsidy, "state": subsidy.get_state_display()})
     return subsidy, fund
+
+
+def _pending_locked(subsidy: Subsidy) -> tuple[Subsidy, FundYear]:
+    return _locked_in_state(
+        subsidy, Subsidy.State.PENDING, _("%(subsidy)s 已是“%(state)s”，不能再审批。")
+    )
 
 
 # A recipient is picked as "name（employer）#id": the number tells two arrived talents of the
@@ -140,7 +146,7 @@ def _payable_check(talent: Talent, kind: str, taken_states: list[str]) -> None:
 def subsidy_request_check(*, talent: Talent, kind: str) -> None:
     """Raise ValidationError unless the talent may ask for a subsidy of the kind: they have
     arrived, and each subsidy is paid once, so none of the kind may be pending or approved
-    (a refused one may be asked for again)."""
+    (a refused or withdrawn one may be asked for again)."""
     _payable_check(talent, kind, [Subsidy.State.PENDING, Subsidy.State.APPROVED])
 
 
@@ -189,6 +195,36 @@ def subsidy_reject(*, subsidy: Subsidy, by, note: str) -> Subsidy:
         raise ValidationError(_("不予批准时必须填写审批意见。"))
     subsidy, _fund = _pending_locked(subsidy)
     return _decide(subsidy, Subsidy.State.REJECTED, by, note)
+
+
+WITHDRAWAL_REASON_MAX = Subsidy._meta.get_field("withdrawal_reason").max_length
+
+
+@transaction.atomic
+def subsidy_withdraw(*, subsidy: Subsidy, by, reason: str) -> Subsidy:
+    """Withdraw an approved subsidy, approved in error (a wrong amount, the wrong person): its
+    amount goes back to its year's fund, and who withdrew it, when and why is recorded beside
+    the approval. The talent may then ask again, for the right amount.
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(_("撤销已批准的补贴必须填写理由。"))
+    if len(reason) > WITHDRAWAL_REASON_MAX:
+        raise ValidationError(
+            _("撤销理由最多 %(max)s 个字，请精简。") % {"max": WITHDRAWAL_REASON_MAX}
+        )
+    subsidy, fund = _locked_in_state(
+        subsidy,
+        Subsidy.State.APPROVED,
+        _("%(subsidy)s 是“%(state)s”，只有已批准的补贴可以撤销。"),
+    )
+    FundYear.objects.filter(pk=fund.pk).update(committed=F("committed") - subsidy.amount)
+    subsidy.state = Subsidy.State.WITHDRAWN
+    subsidy.withdrawn_by = by
+    subsidy.withdrawn_at = timezone.now()
+    subsidy.withdrawal_reason = reason
+    subsidy.save(update_fields=["state", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
+    return subsidy
 
 
 @transaction.atomic

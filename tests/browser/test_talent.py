@@ -63,8 +63,10 @@ def test_talent_work_from_progress_to_award_winners_subsidies_and_stars(
         boxes.nth(index).check()
     page.click("#confirm-winners")
     assert "名额 3 人，选择了 4 人" in page.locator(".messages").inner_text()
-    for index in range(category.quota):
-        page.locator("#ranking input[name=winner]").nth(index).check()
+    # The refusal keeps the four ticked: the admin unticks the one too many.
+    boxes = page.locator("#ranking input[name=winner]")
+    assert [boxes.nth(index).is_checked() for index in range(category.quota + 1)] == [True] * 4
+    boxes.nth(category.quota).uncheck()
     page.click("#confirm-winners")
     screenshot("talent-3-winners")
     assert "获奖人已确定" in page.locator(".messages").inner_text()

@@ -135,3 +135,48 @@ def test_confirming_winners_asks_only_when_something_would_be_confirmed(demo_dis
     # Agreed: the form went to the server, which checks the rest.
     assert "The review is not finished" in page.locator(".messages").inner_text()
     screenshot(page, "talent-winners-asked-en")
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_a_clerk_on_a_small_laptop_sees_every_decision_button_without_scrolling_sideways(
+    demo_district, open_page, language
+):
+    page = open_page(language, viewport={"width": 1024, "height": 768})
+    log_in(page, "admin", PASSWORD)
+    page.goto("/talent/subsidies/")
+    screenshot(page, f"talent-subsidies-1024-{language}")
+    right_edges = page.locator(
+        "#subsidies td.decision button, #subsidies td.decision summary"
+    ).evaluate_all("elements => elements.map(element => element.getBoundingClientRect().right)")
+    # Three pending requests with two buttons each, and the approved ones' withdrawal.
+    assert len(right_edges) > 6
+    table_right = page.evaluate(
+        "document.querySelector('#subsidies').parentElement.getBoundingClientRect().right"
+    )
+    assert max(right_edges) <= table_right
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_no_talent_table_scrolls_sideways_on_a_small_laptop(demo_district, open_page, language):
+    category = AwardCategory.objects.order_by("sort_order").first()
+    paths = [
+        "/talent/",
+        "/talent/registry/",
+        f"/talent/awards/{category.round_id}/",
+        f"/talent/awards/category/{category.pk}/",
+        "/talent/subsidies/",
+        f"/talent/star/{StarTree.objects.get().pk}/",
+    ]
+    page = open_page(language, viewport={"width": 1024, "height": 768})
+    log_in(page, "admin", PASSWORD)
+    hidden = {}
+    for path in paths:
+        page.goto(path)
+        widths = page.locator(".table-wrap").evaluate_all(
+            "wraps => wraps.map(wrap => wrap.scrollWidth - wrap.clientWidth)"
+        )
+        if any(widths):
+            hidden[path] = widths
+    page.goto(paths[-1])
+    screenshot(page, f"talent-star-1024-{language}")
+    assert hidden == {}

@@ -238,7 +238,7 @@ def test_a_subsidy_approved_between_the_admins_check_and_save_comes_back_unsaved
     response = site_admin.post(url, subsidy_form(pending, amount="200"), follow=True)
     assert response.redirect_chain == [(url, 302)]
     assert (
-        f"{CHANGED_ELSEWHERE}张伟 一次性安家补贴 100.00 已是“已批准”，资金年度和金额不能再修改。"
+        f"{CHANGED_ELSEWHERE}张伟 一次性安家补贴 100.00 元 已是“已批准”，资金年度和金额不能再修改。"
         in response.content.decode()
     )
     pending.refresh_from_db()
@@ -299,7 +299,12 @@ def test_a_subsidy_added_in_the_admin_follows_the_subsidies_pages_rules(
     assert Subsidy.objects.count() == 1
     arrived = make_talent(name="王芳", status=Talent.Status.ARRIVED)
     assert site_admin.post(add, form | {"talent": arrived.pk}).status_code == 302
-    assert arrived.subsidies.get().state == Subsidy.State.PENDING
+    added = arrived.subsidies.get()
+    assert added.state == Subsidy.State.PENDING
+    # A withdrawal is recorded on the subsidies page, which gives the fund its amount back.
+    for url in (add, f"/admin/talent/subsidy/{paid.pk}/change/"):
+        page = site_admin.get(url).content.decode()
+        assert 'name="withdrawal_reason"' not in page and 'name="withdrawn_by"' not in page
 
 
 @pytest.fixture

@@ -5,9 +5,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.urls import reverse
+from django.utils import timezone
 
 from talent.models import Programme, Talent, TalentTarget
-from talent.services.registry import talent_progress, talent_register, talent_status_change
+from talent.services.registry import (
+    talent_progress,
+    talent_progress_total,
+    talent_register,
+    talent_status_change,
+    talent_year_shown,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +125,31 @@ def test_the_registry_filters_offer_all_and_call_a_talents_status_one_word_in_en
     # The Chinese pages keep 状态.
     page = client.get(reverse("talent:registry")).content.decode()
     assert "<th>状态</th>" in page and '<option value="" selected>全部</option>' in page
+
+
+def test_the_years_total_adds_up_the_programmes_and_their_targets(programme, make_talent):
+    academician = Programme.objects.create(code="ACAD", name="院士", sort_order=1)
+    TalentTarget.objects.create(year=2026, programme=programme, target=4)
+    TalentTarget.objects.create(year=2026, programme=academician, target=1)
+    for status in ["talks", "applied", "arrived", "arrived", "dropped"]:
+        make_talent(status=status)
+    make_talent(programme=academician, status="arrived")
+    total = talent_progress_total(rows=talent_progress(year=2026))
+    assert (total.target, total.talks, total.applied, total.arrived, total.dropped) == (
+        5,
+        1,
+        1,
+        3,
+        1,
+    )
+    assert total.share_arrived == 60
+
+
+@pytest.mark.parametrize(
+    ("years", "shown"),
+    [((1, 0, -1), 0), ((-1, -2), -1), ((), 0), ((1,), 1)],
+)
+def test_the_progress_page_opens_on_this_year_even_with_next_years_targets_set(years, shown):
+    """Years are given relative to this year: (1, 0, -1) is next year, this year, last year."""
+    this_year = timezone.localdate().year
+    assert talent_year_shown(years=[this_year + y for y in years]) == this_year + shown

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from talent.models import StarNode
+from talent.models import StarNode, StarTree
 from talent.services.star import star_tree_certify
 from talent.views import MESSAGES_SHOWN
 
@@ -58,13 +58,16 @@ def test_a_workbook_wrong_on_every_row_lists_a_few_problems_and_counts_the_rest(
     client.force_login(admin_user)
     rows = [[f"H{number}", f"{number}号户", "居委会", "", 10] for number in range(100)]
     page = import_page(client, star_tree, rows, "en")
-    assert page.count('<li class="msg-error">') == MESSAGES_SHOWN + 1
+    # The headline, the problems shown and the count of the others.
+    assert page.count('<li class="msg-error">') == 1 + MESSAGES_SHOWN + 1
+    assert "Found 100 problems; nothing was imported. Fix the file and upload it again." in page
     assert "row 2, column “层级”: “居委会” is not a level." in page
     assert "row 21, column" in page and "row 22, column" not in page
     assert "And 80 more problems." in page
     page = import_page(client, star_tree, rows[: MESSAGES_SHOWN + 1], "en")
     assert "And 1 more problem." in page
     page = import_page(client, star_tree, rows[: MESSAGES_SHOWN + 1], "zh-hans")
+    assert "发现 21 个问题，没有导入任何数据。请修改文件后重新上传。" in page
     assert "另有 1 个问题未列出。" in page
     assert not StarNode.objects.exists()
 
@@ -103,3 +106,16 @@ def test_a_committee_with_one_branch_names_it_in_the_singular(
         reverse("talent:star_tree", args=[star_tree.pk]), headers={"accept-language": "en"}
     ).content.decode()
     assert "1 of 1 party branch ten-star, 100% ≥ 80%" in page
+
+
+def test_each_years_tree_is_reached_from_the_others(client, leader, star_tree):
+    last_year = StarTree.objects.create(name="站前区2025年度星级管理", year=2025)
+    client.force_login(leader)
+    assert client.get(reverse("talent:star_trees")).url == reverse(
+        "talent:star_tree", args=[star_tree.pk]
+    )
+    page = client.get(reverse("talent:star_tree", args=[star_tree.pk])).content.decode()
+    trees = page.split('id="star-trees"')[1].split("</nav>")[0]
+    last_year_url = reverse("talent:star_tree", args=[last_year.pk])
+    assert f'href="{last_year_url}">站前区2025年度星级管理' in trees
+    assert "aria-current" in trees.split("站前区2025")[0]

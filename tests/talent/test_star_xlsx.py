@@ -57,10 +57,11 @@ def test_every_problem_is_named_by_sheet_row_and_column_and_nothing_is_written(s
     )
     with pytest.raises(ValidationError) as error:
         star_tree_import(tree=star_tree, upload=upload)
+    # In the sheet's order, as the clerk goes through it, whichever check found each.
     assert error.value.messages == [
+        "工作表“星级”第 3 行“上级”列：上级“C9”不存在或不是社区党委。",
         "工作表“星级”第 4 行“记录星级”列：“11”不是 0 至 10 的整数。",
         "工作表“星级”第 5 行“层级”列：“居委会”不是有效层级。",
-        "工作表“星级”第 3 行“上级”列：上级“C9”不存在或不是社区党委。",
     ]
     assert not StarNode.objects.exists()
 

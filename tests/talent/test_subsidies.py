@@ -17,7 +17,9 @@ from talent.services.subsidies import (
     subsidy_recipient_find,
     subsidy_recipient_labels,
     subsidy_reject,
+    subsidy_request,
     subsidy_request_update,
+    subsidy_withdraw,
 )
 
 NAMES_NONE = "没有找到已到岗人才"
@@ -69,6 +71,52 @@ def test_a_refusal_needs_a_reason(make_subsidy, admin_user):
 
 
 @pytest.mark.django_db
+def test_a_subsidy_approved_in_error_is_withdrawn_and_asked_for_again_at_the_right_amount(
+    fund, make_subsidy, admin_user
+):
+    wrong = subsidy_approve(subsidy=make_subsidy("90000"), by=admin_user)
+    with pytest.raises(ValidationError, match="撤销已批准的补贴必须填写理由。"):
+        subsidy_withdraw(subsidy=wrong, by=admin_user, reason="  ")
+    withdrawn = subsidy_withdraw(
+        subsidy=wrong, by=admin_user, reason=" 金额多录一个零， 应为 9,000 元 "
+    )
+    fund.refresh_from_db()
+    assert (fund.committed, withdrawn.state, withdrawn.withdrawn_by) == (
+        Decimal("0.00"),
+        Subsidy.State.WITHDRAWN,
+        admin_user,
+    )
+    assert withdrawn.withdrawal_reason == "金额多录一个零， 应为 9,000 元"
+    # The approval stays on record beside the withdrawal.
+    assert (withdrawn.decided_by, withdrawn.amount) == (admin_user, Decimal("90000.00"))
+    right = subsidy_request(
+        fund=fund,
+        talent=withdrawn.talent,
+        kind=withdrawn.kind,
+        amount=Decimal("9000"),
+        requested_at=date(2026, 6, 1),
+    )
+    subsidy_approve(subsidy=right, by=admin_user)
+    fund.refresh_from_db()
+    assert fund.committed == Decimal("9000.00")
+
+
+@pytest.mark.django_db
+def test_only_an_approved_subsidy_is_withdrawn(fund, make_subsidy, admin_user):
+    pending = make_subsidy("100")
+    with pytest.raises(ValidationError, match="是“待审批”，只有已批准的补贴可以撤销。"):
+        subsidy_withdraw(subsidy=pending, by=admin_user, reason="录错")
+    approved = subsidy_approve(subsidy=pending, by=admin_user)
+    subsidy_withdraw(subsidy=approved, by=admin_user, reason="录错")
+    with pytest.raises(ValidationError, match="是“已撤销”，只有已批准的补贴可以撤销。"):
+        subsidy_withdraw(subsidy=approved, by=admin_user, reason="录错")
+    fund.refresh_from_db()
+    assert fund.committed == Decimal("0.00")
+    with pytest.raises(ValidationError, match="撤销理由最多 200 个字"):
+        subsidy_withdraw(subsidy=make_subsidy("100"), by=admin_user, reason="长" * 201)
+
+
+@pytest.mark.django_db
 def test_the_database_refuses_an_overspent_fund_on_any_path(fund):
     with pytest.raises(IntegrityError), transaction.atomic():
         FundYear.objects.filter(pk=fund.pk).update(committed=F("budget") + Decimal("0.01"))
@@ -101,6 +149,44 @@ def test_two_concurrent_approvals_never_overspend(fund, make_subsidy, admin_user
     assert sorted(outcomes) == ["approved", "refused"]
     assert fund.committed == Decimal("60000.00")
     assert Subsidy.objects.filter(state=Subsidy.State.APPROVED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_withdrawal_and_an_approval_at_once_keep_the_books(fund, make_subsidy, admin_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    wrong = subsidy_approve(subsidy=make_subsidy("60000"), by=admin_user)
+    waiting = make_subsidy("60000")
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def run(action):
+        try:
+            start.wait()
+            action()
+            outcomes.append("done")
+        except BudgetExceeded:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    def withdraw():
+        subsidy_withdraw(subsidy=wrong, by=admin_user, reason="录错")
+
+    def approve():
+        subsidy_approve(subsidy=waiting, by=admin_user)
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in (withdraw, approve)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    fund.refresh_from_db()
+    approved = Subsidy.objects.filter(state=Subsidy.State.APPROVED).aggregate(Sum("amount"))
+    # Whichever came first, the fund holds exactly what stays approved, within its budget.
+    assert fund.committed == (approved["amount__sum"] or Decimal("0.00"))
+    assert fund.committed <= fund.budget
+    assert Subsidy.objects.get(pk=wrong.pk).state == Subsidy.State.WITHDRAWN
 
 
 @pytest.fixture

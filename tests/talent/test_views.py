@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from talent.models import AwardRound, Nomination, StarNode, Subsidy, Talent
+from talent.models import AwardRound, Nomination, StarNode, Subsidy, Talent, TalentTarget
 from talent.services.awards import review_scores_save
 from talent.services.star import star_tree_certify
 from talent.services.subsidies import subsidy_approve
@@ -203,6 +204,31 @@ def test_list_pages_use_a_fixed_number_of_queries(
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+def test_the_round_and_scoring_pages_use_a_fixed_number_of_queries(
+    client, admin_user, make_user, make_category, django_assert_max_num_queries
+):
+    expert = make_user("expert1")
+    scored = make_category(name="领军人才", nominees=["甲"], reviewers=[expert])
+    review_scores_save(category=scored, reviewer=expert, scores={scored.nominations.get().pk: "90"})
+    pages = {
+        "round": (admin_user, reverse("talent:award_round", args=[scored.round.pk])),
+        "scoring": (expert, reverse("talent:award_score", args=[scored.pk])),
+    }
+    counted = {}
+    for size in (3, 30):
+        for number in range(size - scored.round.categories.count() + 1):
+            make_category(name=f"奖项{size}-{number}", reviewers=[expert])
+        Nomination.objects.bulk_create(
+            Nomination(category=scored, nominee=f"乙{size}-{n}", employer="某") for n in range(size)
+        )
+        for name, (user, url) in pages.items():
+            client.force_login(user)
+            with django_assert_max_num_queries(10) as queries:
+                assert client.get(url).status_code == 200
+            counted.setdefault(name, []).append(len(queries.captured_queries))
+    assert all(small == large for small, large in counted.values()), counted
+
+
 def test_the_star_reasons_speak_english_on_request(client, leader, star_tree, star_branch):
     branch = star_branch([(10, [10] * 10)] * 7 + [(10, [10] * 5 + [9] * 5)] * 3)
     star_tree_certify(tree=star_tree)
@@ -263,6 +289,58 @@ def test_an_admin_records_a_subsidy_request_once_per_kind(client, admin_user, fu
     page = client.post(url, {**form, "amount": "100"}, follow=True).content.decode()
     assert "一次性补贴不能重复申请" in page
     assert Subsidy.objects.count() == 1
+
+
+def test_the_subsidy_messages_name_the_amount_as_the_table_shows_it(
+    client, admin_user, fund, make_talent
+):
+    client.force_login(admin_user)
+    arrived = make_talent(name="王芳", status=Talent.Status.ARRIVED)
+    form = {
+        "fund": fund.pk,
+        "talent": f"王芳（硕士博士）#{arrived.pk}",
+        "kind": "settle_in",
+        "amount": "80000.5",
+        "requested_at": "2026-05-01",
+    }
+    page = client.post(reverse("talent:subsidy_create"), form, follow=True).content.decode()
+    assert "已登记补贴申请：王芳 一次性安家补贴 80,000.50 元。" in page
+    assert "80,000.50</td>" in page
+    subsidy = Subsidy.objects.get()
+    decide = reverse("talent:subsidy_decide", args=[subsidy.pk])
+    page = client.post(decide, {"decision": "approve"}, follow=True).content.decode()
+    assert "已批准：王芳 一次性安家补贴 80,000.50 元。" in page
+    page = client.post(decide, {"decision": "approve"}, follow=True).content.decode()
+    assert "王芳 一次性安家补贴 80,000.50 元 已是“已批准”，不能再审批。" in page
+
+
+def test_an_admin_withdraws_an_approved_subsidy_from_the_subsidies_page(
+    client, admin_user, leader, fund, make_subsidy
+):
+    subsidy = subsidy_approve(subsidy=make_subsidy("90000"), by=admin_user)
+    url = reverse("talent:subsidy_decide", args=[subsidy.pk])
+    client.force_login(leader)
+    assert client.post(url, {"decision": "withdraw", "note": "录错"}).status_code == 403
+    assert "撤销批准" not in client.get(reverse("talent:subsidies")).content.decode()
+    client.force_login(admin_user)
+    page = client.get(reverse("talent:subsidies")).content.decode()
+    assert f'action="{url}"' in page and 'value="withdraw"' in page
+    page = client.post(url, {"decision": "withdraw", "note": ""}, follow=True).content.decode()
+    assert "撤销已批准的补贴必须填写理由。" in page
+    page = client.post(
+        url, {"decision": "withdraw", "note": "金额多录一个零"}, follow=True
+    ).content.decode()
+    assert (
+        "已撤销：张伟 一次性安家补贴 90,000.00 元，金额已退回2026年度人才专项资金。"
+        "如需按正确金额发放，请重新登记补贴申请。"
+    ) in page
+    assert "批准：office 2026-" in page and "撤销：office 2026-" in page
+    assert "金额多录一个零</span>" in page
+    # The fund's table has the money back.
+    funds = page.split('id="funds"')[1].split("</table>")[0]
+    assert "<strong>100,000.00</strong>" in funds
+    subsidy.refresh_from_db()
+    assert subsidy.state == Subsidy.State.WITHDRAWN
 
 
 def test_the_subsidy_form_offers_arrived_talents_to_search_without_a_script(
@@ -331,3 +409,47 @@ def test_readers_see_every_award_round_and_reviewers_only_theirs(
     client.force_login(expert)
     page = client.get(reverse("talent:award_rounds")).content.decode()
     assert "2025—2026年度优秀人才评选" in page and "2027—2028年度优秀人才评选" not in page
+
+
+def test_the_progress_page_totals_the_year_under_its_programmes(client, leader, make_talent):
+    this_year = timezone.localdate().year
+    for status in ["talks", "arrived", "arrived"]:
+        talent = make_talent(status=status, year=this_year)
+    TalentTarget.objects.create(year=this_year, programme=talent.programme, target=8)
+    TalentTarget.objects.create(year=this_year + 1, programme=talent.programme, target=9)
+    client.force_login(leader)
+    page = client.get(reverse("talent:progress")).content.decode()
+    assert f"{this_year}年度引才进度" in page
+    total = page.split("<tfoot>")[1].split("</tfoot>")[0]
+    assert f'href="/talent/registry/?year={this_year}">合计</a>' in total
+    assert '<td class="num">8</td>' in total and '<td class="num">2</td>' in total
+    assert "25%" in total
+
+
+def test_empty_talent_pages_tell_the_office_where_to_begin(client, admin_user, leader):
+    pages = {
+        "talent:award_rounds": ("还没有评选。", "/admin/talent/awardround/add/"),
+        "talent:subsidies": ("还没有人才专项资金", "/admin/talent/fundyear/add/"),
+        "talent:star_trees": ("还没有星级管理数据。", "/admin/talent/startree/add/"),
+    }
+    for user, sees_the_way in ((admin_user, True), (leader, False)):
+        client.force_login(user)
+        for name, (said, where) in pages.items():
+            page = client.get(reverse(name)).content.decode()
+            assert said in page
+            assert (f'href="{where}"' in page) is sees_the_way, (name, user)
+
+
+def test_a_talents_page_lists_their_subsidies_and_leads_the_office_to_edit_them(
+    client, admin_user, leader, make_subsidy
+):
+    subsidy = subsidy_approve(subsidy=make_subsidy("95000"), by=admin_user)
+    url = reverse("talent:talent", args=[subsidy.talent_id])
+    edit = f'href="/admin/talent/talent/{subsidy.talent_id}/change/"'
+    client.force_login(leader)
+    page = client.get(url).content.decode()
+    rows = page.split('id="talent-subsidies"')[1].split("</table>")[0]
+    assert "一次性安家补贴" in rows and "95,000.00" in rows and "已批准" in rows
+    assert edit not in page
+    client.force_login(admin_user)
+    assert edit in client.get(url).content.decode()
