@@ -1,0 +1,76 @@
+"""An import record after its upload: its interrupted background check or write started again
+(see scoring.services.background; setting it aside is sheet_import_discard's)."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from scoring.models import ImportRecord
+from scoring.services.background import background_interrupted_mark, background_task_enqueue
+from scoring.services.sheets import ImportRefused
+
+# The status an interrupted import is started again as.
+RESTARTED_AS = {
+    ImportRecord.Status.CHECK_INTERRUPTED: ImportRecord.Status.PROCESSING,
+    ImportRecord.Status.WRITE_INTERRUPTED: ImportRecord.Status.IMPORTING,
+}
+
+
+def import_record_retry(*, record: ImportRecord, by) -> ImportRecord:
+    """Give the interrupted check or write of an upload to the background worker again, for
+    its uploader, and return the record as it now stands.
+
+    The check reads the file again from its first row. The write checks the file against its
+    preview again first, and writes all of it or nothing, as a confirmation does. Raises
+    ImportRefused while the work is under way, and for an import not interrupted.
+    """
+    from scoring.tasks import (  # the task module imports this one
+        sheet_import_prepare_task,
+        workbook_import_commit_task,
+        workbook_import_prepare_task,
+    )
+
+    if record.uploaded_by_id != by.pk:
+        raise ImportRefused(_("只有上传文件的人可以重新开始这次导入。"))
+    with transaction.atomic():
+        background_interrupted_mark(ImportRecord.objects.filter(pk=record.pk))
+        status = ImportRecord.objects.values_list("status", flat=True).get(pk=record.pk)
+        # Conditional, as two clicks may come at once: the second finds the status changed.
+        restarted = status in RESTARTED_AS and ImportRecord.objects.filter(
+            pk=record.pk, status=status
+        ).update(
+            status=RESTARTED_AS[status],
+            attempt=F("attempt") + 1,
+            progress_at=timezone.now(),
+            task_id=None,
+            processed_rows=0,
+        )
+        if not restarted:
+            if status in RESTARTED_AS.values():
+                raise ImportRefused(_("这次导入仍在后台进行，不能重新开始。"))
+            raise ImportRefused(
+                _("这次导入的状态是“%(status)s”，不能重新开始。")
+                % {"status": ImportRecord.Status(status).label}
+            )
+        record = ImportRecord.objects.defer("changes", "errors", "preview").get(pk=record.pk)
+    language = get_language()
+    if record.status == ImportRecord.Status.IMPORTING:
+        background_task_enqueue(
+            workbook_import_commit_task,
+            work=record,
+            record_id=record.pk,
+            user_id=by.pk,
+            language=language,
+        )
+    elif record.kind == ImportRecord.Kind.WORKBOOK:
+        background_task_enqueue(
+            workbook_import_prepare_task, work=record, record_id=record.pk, language=language
+        )
+    else:
+        background_task_enqueue(
+            sheet_import_prepare_task, work=record, record_id=record.pk, language=language
+        )
+    return record
+
