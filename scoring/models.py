@@ -975,6 +975,8 @@ class ImportRecord(BackgroundWork):
         help_text=_("预览时值得导入人知道、但不妨碍导入的情况，如跳过的工作表、保留的新值。"),
     )
     upload = models.FileField(_("上传文件"), upload_to="imports/%Y/%m/", blank=True)
+    # When purge_uploads deleted the file, past its retention: the record stays whole.
+    upload_removed_at = models.DateTimeField(_("原文件删除时间"), null=True, blank=True)
     period = models.CharField(_("期间"), max_length=2, choices=Period, blank=True)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)

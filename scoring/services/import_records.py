@@ -1,5 +1,9 @@
 """An import record after its upload: its interrupted background check or write started again
-(see scoring.services.background; setting it aside is sheet_import_discard's)."""
+(see scoring.services.background; setting it aside is sheet_import_discard's), and its kept file
+deleted once past its retention, the record itself kept whole for the import history."""
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -74,3 +78,61 @@ def import_record_retry(*, record: ImportRecord, by) -> ImportRecord:
         )
     return record
 
+
+# The imports whose file nothing reads again: a pending one awaits its confirmation, which reads
+# a workbook's file again, and an interrupted one may be started again.
+FINISHED = [
+    ImportRecord.Status.IMPORTED,
+    ImportRecord.Status.UNCHANGED,
+    ImportRecord.Status.DISCARDED,
+    ImportRecord.Status.FAILED,
+]
+PURGE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class UploadsPurge:
+    """What purging the kept uploads did, or would do."""
+
+    files: int
+    bytes: int
+    # Records naming a file that was no longer in the folder: cleared all the same.
+    missing: int
+
+
+def import_uploads_purge(*, older_than_days: int, dry_run: bool) -> UploadsPurge:
+    """Delete the kept files of the finished imports (imported, unchanged, discarded, failed)
+    uploaded more than `older_than_days` days ago, or with `dry_run` only count them and their
+    bytes.
+
+    The records stay whole (file name, size, SHA-256, who, when, what changed) and note when
+    their file was deleted, which their pages say. The files go first, each record's name of
+    its file after: a purge stopped half-way leaves records naming deleted files, which the
+    next one clears.
+    """
+    now = timezone.now()
+    storage = ImportRecord._meta.get_field("upload").storage
+    kept = (
+        ImportRecord.objects.filter(
+            status__in=FINISHED, uploaded_at__lt=now - timedelta(days=older_than_days)
+        )
+        .exclude(upload="")
+        .values_list("pk", "upload")
+    )
+    files = size = missing = 0
+    purged = []
+    for pk, name in kept.iterator():
+        if storage.exists(name):
+            files += 1
+            size += storage.size(name)
+            if not dry_run:
+                storage.delete(name)
+        else:
+            missing += 1
+        purged.append(pk)
+    if not dry_run:
+        for start in range(0, len(purged), PURGE_BATCH):
+            ImportRecord.objects.filter(
+                pk__in=purged[start : start + PURGE_BATCH], status__in=FINISHED
+            ).update(upload="", upload_removed_at=now)
+    return UploadsPurge(files=files, bytes=size, missing=missing)
