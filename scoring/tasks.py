@@ -30,7 +30,7 @@ def _attempt_run(
 ) -> int:
     """Do the work of the record's attempt in the language of the page it was asked from;
     return what `work` returns, 0 when the attempt was taken from it."""
-    claimed = background_work_claim(model, pk=pk, attempt=attempt, deferred=deferred)
+    claimed = background_work_claim(model=model, pk=pk, attempt=attempt, deferred=deferred)
     if claimed is None:
         return 0
     with override(language):

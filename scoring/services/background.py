@@ -60,8 +60,7 @@ class Interruption:
     stage: str
     # The status it has, or takes once marked.
     label: str
-    # Its last sign of life.
-    since: datetime
+    # What stopped it, with its last sign of life.
     cause: str
     outcome: str
 
@@ -72,7 +71,7 @@ class InterruptedWork:
     interruption: Interruption
 
 
-def background_task_enqueue(task: Task, *, work: BackgroundWork, **kwargs) -> None:
+def background_task_enqueue(*, task: Task, work: BackgroundWork, **kwargs) -> None:
     """Queue the task for the work's current attempt, and note its row in the database queue
     on the record (none for a backend without one, such as the tests' immediate one)."""
     result = task.enqueue(attempt=work.attempt, **kwargs)
@@ -87,7 +86,7 @@ def _queue_row(result: TaskResult) -> str | None:
 
 
 def background_work_claim(
-    model: type[BackgroundWork], *, pk: int, attempt: int, deferred: Iterable[str] = ()
+    *, model: type[BackgroundWork], pk: int, attempt: int, deferred: Iterable[str] = ()
 ) -> BackgroundWork | None:
     """Return the work for the worker that takes up its `attempt`, its start noted as a sign of
     life (it may have waited long in the queue); None when the attempt is no longer the
@@ -175,11 +174,7 @@ def _interruption(work: BackgroundWork, *, since: datetime, task_error: str | No
     interrupted = INTERRUPTED_AS[type(work)].get(work.status, work.status)
     stage, outcome = _stage(work, interrupted)
     return Interruption(
-        stage=stage,
-        label=type(work).Status(interrupted).label,
-        since=since,
-        cause=cause,
-        outcome=outcome,
+        stage=stage, label=type(work).Status(interrupted).label, cause=cause, outcome=outcome
     )
 
 
@@ -200,7 +195,7 @@ def _stage(work: BackgroundWork, interrupted: str) -> tuple[str, str]:
 
 
 def background_interrupted_mark(
-    queryset: QuerySet, *, stale_after: int | None = None
+    *, queryset: QuerySet, stale_after: int | None = None
 ) -> list[InterruptedWork]:
     """Mark the work of the queryset found interrupted as such, its attempt raised so that a
     worker still at it stops; return it, each with its status as it was and why.
@@ -227,6 +222,6 @@ def background_interrupted_mark(
     ]
 
 
-def background_under_way(queryset: QuerySet) -> QuerySet:
+def background_under_way(*, queryset: QuerySet) -> QuerySet:
     """The work of the queryset still under way, or waiting in the queue for a worker."""
     return queryset.filter(status__in=INTERRUPTED_AS[queryset.model])

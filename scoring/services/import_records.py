@@ -39,7 +39,7 @@ def import_record_retry(*, record: ImportRecord, by) -> ImportRecord:
     if record.uploaded_by_id != by.pk:
         raise ImportRefused(_("只有上传文件的人可以重新开始这次导入。"))
     with transaction.atomic():
-        background_interrupted_mark(ImportRecord.objects.filter(pk=record.pk))
+        background_interrupted_mark(queryset=ImportRecord.objects.filter(pk=record.pk))
         status = ImportRecord.objects.values_list("status", flat=True).get(pk=record.pk)
         # Conditional, as two clicks may come at once: the second finds the status changed.
         restarted = status in RESTARTED_AS and ImportRecord.objects.filter(
@@ -62,7 +62,7 @@ def import_record_retry(*, record: ImportRecord, by) -> ImportRecord:
     language = get_language()
     if record.status == ImportRecord.Status.IMPORTING:
         background_task_enqueue(
-            workbook_import_commit_task,
+            task=workbook_import_commit_task,
             work=record,
             record_id=record.pk,
             user_id=by.pk,
@@ -70,11 +70,11 @@ def import_record_retry(*, record: ImportRecord, by) -> ImportRecord:
         )
     elif record.kind == ImportRecord.Kind.WORKBOOK:
         background_task_enqueue(
-            workbook_import_prepare_task, work=record, record_id=record.pk, language=language
+            task=workbook_import_prepare_task, work=record, record_id=record.pk, language=language
         )
     else:
         background_task_enqueue(
-            sheet_import_prepare_task, work=record, record_id=record.pk, language=language
+            task=sheet_import_prepare_task, work=record, record_id=record.pk, language=language
         )
     return record
 

@@ -1438,7 +1438,10 @@ def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile)
     )
     if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
         background_task_enqueue(
-            sheet_import_prepare_task, work=record, record_id=record.pk, language=get_language()
+            task=sheet_import_prepare_task,
+            work=record,
+            record_id=record.pk,
+            language=get_language(),
         )
         # Where the task ran at once (a backend without a worker), the preview it stored may
         # hold 200,000 changes: decoding them is left to whoever reads them.
@@ -1915,7 +1918,7 @@ def sheet_import_discard(*, record: ImportRecord, by) -> None:
     if record.uploaded_by_id != by.pk:
         raise ImportRefused(_("只有上传文件的人可以放弃这次导入。"))
     with transaction.atomic():
-        background_interrupted_mark(ImportRecord.objects.filter(pk=record.pk))
+        background_interrupted_mark(queryset=ImportRecord.objects.filter(pk=record.pk))
         discarded = ImportRecord.objects.filter(
             pk=record.pk,
             status__in=[

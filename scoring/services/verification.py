@@ -73,7 +73,9 @@ def values_verify_request(
             requested_by=by,
             total=count,
         )
-    background_task_enqueue(values_verify_task, work=run, run_id=run.pk, language=get_language())
+    background_task_enqueue(
+        task=values_verify_task, work=run, run_id=run.pk, language=get_language()
+    )
     return VerifyOutcome(run=run)
 
 
@@ -84,8 +86,8 @@ def _period_run_ensure_none(*, cycle: Cycle, period: str) -> None:
     period meet at."""
     Cycle.objects.select_for_update().get(pk=cycle.pk)
     runs = VerificationRun.objects.filter(cycle=cycle, period=period)
-    background_interrupted_mark(runs)
-    if background_under_way(runs).exists():
+    background_interrupted_mark(queryset=runs)
+    if background_under_way(queryset=runs).exists():
         raise VerificationRefused(_("本期间已有一次审核正在后台进行，请等它完成后再提交。"))
 
 
@@ -160,7 +162,9 @@ def verification_run_resume(*, run: VerificationRun) -> VerificationRun:
         if not resumed:
             raise VerificationRefused(_("这次后台审核没有中断，不能继续。"))
         run.refresh_from_db()
-    background_task_enqueue(values_verify_task, work=run, run_id=run.pk, language=get_language())
+    background_task_enqueue(
+        task=values_verify_task, work=run, run_id=run.pk, language=get_language()
+    )
     return run
 
 
@@ -169,7 +173,7 @@ def verification_run_discard(*, run: VerificationRun, by) -> None:
     ended it: the values it verified stay so. Raises VerificationRefused for a run not
     interrupted."""
     with transaction.atomic():
-        background_interrupted_mark(VerificationRun.objects.filter(pk=run.pk))
+        background_interrupted_mark(queryset=VerificationRun.objects.filter(pk=run.pk))
         ended = VerificationRun.objects.filter(
             pk=run.pk, status=VerificationRun.Status.INTERRUPTED
         ).update(

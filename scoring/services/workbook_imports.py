@@ -138,7 +138,7 @@ def workbook_import_start(*, upload: UploadedFile, user) -> ImportRecord:
     record = upload_record_create(kind=ImportRecord.Kind.WORKBOOK, upload=upload, user=user)
     if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
         background_task_enqueue(
-            workbook_import_prepare_task,
+            task=workbook_import_prepare_task,
             work=record,
             record_id=record.pk,
             language=get_language(),
@@ -234,7 +234,7 @@ def workbook_import_confirm(*, record: ImportRecord, by) -> ImportReport | None:
         _pending_ensure(record=record, by=by)
         raise ImportRefused(_("这次导入已确认，正在写入。"))
     background_task_enqueue(
-        workbook_import_commit_task,
+        task=workbook_import_commit_task,
         work=record,
         record_id=record.pk,
         user_id=by.pk,

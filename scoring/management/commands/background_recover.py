@@ -30,8 +30,8 @@ class Command(BaseCommand):
         records = ImportRecord.objects.select_related("uploaded_by")
         runs = VerificationRun.objects.select_related("cycle", "requested_by")
         interrupted = [
-            *background_interrupted_mark(records, stale_after=stale_after),
-            *background_interrupted_mark(runs, stale_after=stale_after),
+            *background_interrupted_mark(queryset=records, stale_after=stale_after),
+            *background_interrupted_mark(queryset=runs, stale_after=stale_after),
         ]
         for found in interrupted:
             stop = found.interruption
@@ -39,8 +39,10 @@ class Command(BaseCommand):
                 f"{_work_named(found.work)}：{stop.label}。{stop.cause}{stop.outcome}"
             )
         under_way = [
-            *background_under_way(records.defer("changes", "errors", "preview", "notices")),
-            *background_under_way(runs.defer("indicator_ids")),
+            *background_under_way(
+                queryset=records.defer("changes", "errors", "preview", "notices")
+            ),
+            *background_under_way(queryset=runs.defer("indicator_ids")),
         ]
         for work in under_way:
             self.stdout.write(
