@@ -192,6 +192,10 @@ SCORING_UPLOAD_MAX_RATIO = 200
 SCORING_IMPORT_BACKGROUND_ROWS = int(os.environ.get("SCORING_IMPORT_BACKGROUND_ROWS", 3000))
 # Verifying more values than this at once (审核) runs in the background with a progress bar.
 SCORING_VERIFY_BACKGROUND_VALUES = int(os.environ.get("SCORING_VERIFY_BACKGROUND_VALUES", 20_000))
+# Background work that shows no progress for this many seconds is taken for interrupted (its
+# worker killed or restarted): its page offers to start it again. The longest stretch without
+# progress is a province's workbook being written, which holds its record's lock meanwhile.
+SCORING_BACKGROUND_STALE_AFTER = int(os.environ.get("SCORING_BACKGROUND_STALE_AFTER", 300))
 
 LOGGING = {
     "version": 1,

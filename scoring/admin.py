@@ -28,6 +28,7 @@ from scoring.models import (
     Responsibility,
     ResultSnapshot,
     UnitResult,
+    VerificationRun,
     Vote,
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
@@ -699,8 +700,25 @@ class OfficialScoreAdmin(LocalDateExportMixin, StoredResultsAdmin):
     search_fields = ["official__name", "official__unit__name"]
 
 
+class RecordedOnlyAdmin(admin.ModelAdmin):
+    """Admin of what the application recorded of itself: shown, never added, changed or
+    deleted by hand (Django then offers no bulk delete either)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ResultSnapshot)
-class ResultSnapshotAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class ResultSnapshotAdmin(LocalDateExportMixin, RecordedOnlyAdmin):
+    """A publication is a record of what units were told: never deleted, whatever the cycle's
+    state."""
+
     resource_classes = [safe_resource_for(ResultSnapshot)]
     list_display = ["cycle", "period", "published_at", "published_by"]
     list_filter = ["cycle", "period"]
@@ -714,13 +732,24 @@ class ResultSnapshotAdmin(LocalDateExportMixin, admin.ModelAdmin):
         "results",
     ]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(VerificationRun)
+class VerificationRunAdmin(LocalDateExportMixin, RecordedOnlyAdmin):
+    """The background verifications (审核), for an operator to see what the worker did, is
+    doing or left interrupted; what to do with one is on its verify page."""
 
-    def has_delete_permission(self, request, obj=None):
-        """A publication is a record of what units were told: never deleted, whatever the
-        cycle's state (Django then offers no bulk delete either)."""
-        return False
+    resource_classes = [safe_resource_for(VerificationRun)]
+    list_display = [
+        "cycle",
+        "period",
+        "requested_by",
+        "requested_at",
+        "status",
+        "total",
+        "verified",
+        "progress_at",
+        "finished_at",
+        "message",
+    ]
+    list_filter = ["status", "cycle", "period"]
+    list_select_related = ["cycle", "requested_by"]

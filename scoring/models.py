@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Round
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -903,7 +904,25 @@ class OfficialScore(models.Model):
         return f"{self.official} {self.score}"
 
 
-class ImportRecord(models.Model):
+class BackgroundWork(models.Model):
+    """What a record done by the background worker keeps of that work, so that work a killed
+    worker left half-way is told from work under way (scoring.services.background)."""
+
+    # The attempt allowed to write to the record: raised whenever the work is taken from the
+    # worker (found interrupted, started again, discarded), so that a worker that was only
+    # slow finds its attempt gone at its next write and stops, writing nothing.
+    attempt = models.PositiveIntegerField(_("后台处理轮次"), default=0)
+    # The work's last sign of life: its start and every progress it writes.
+    progress_at = models.DateTimeField(_("最近进展时间"), default=timezone.now)
+    # The attempt's row in the database task queue, which tells a task waiting for a worker
+    # and one that ended with an error; empty for work done in the request.
+    task_id = models.UUIDField(_("后台任务"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ImportRecord(BackgroundWork):
     """An uploaded file that was imported: what it was, who brought it and what it changed."""
 
     class Kind(models.TextChoices):
@@ -917,6 +936,9 @@ class ImportRecord(models.Model):
         PROCESSING = "processing", _("处理中")
         # Confirmed, and being written by the background worker (a big interchange workbook).
         IMPORTING = "importing", _("导入中")
+        # The background worker stopped (killed, restarted) during the check or the write.
+        CHECK_INTERRUPTED = "check_interrupted", _("检查中断")
+        WRITE_INTERRUPTED = "write_interrupted", _("写入中断")
         FAILED = "failed", _("有错误")
         IMPORTED = "imported", _("已导入")
         UNCHANGED = "unchanged", _("无变更")
@@ -931,7 +953,7 @@ class ImportRecord(models.Model):
         verbose_name=_("考核周期"),
     )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind)
-    status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.PENDING)
+    status = models.CharField(_("状态"), max_length=24, choices=Status, default=Status.PENDING)
     file_name = models.CharField(_("文件名"), max_length=255)
     size = models.PositiveBigIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
@@ -958,6 +980,8 @@ class ImportRecord(models.Model):
         help_text=_("预览时值得导入人知道、但不妨碍导入的情况，如跳过的工作表、保留的新值。"),
     )
     upload = models.FileField(_("上传文件"), upload_to="imports/%Y/%m/", blank=True)
+    # When purge_uploads deleted the file, past its retention: the record stays whole.
+    upload_removed_at = models.DateTimeField(_("原文件删除时间"), null=True, blank=True)
     period = models.CharField(_("期间"), max_length=2, choices=Period, blank=True)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
@@ -987,7 +1011,7 @@ class ImportRecord(models.Model):
         return f"{self.file_name} ({self.get_status_display()})"
 
 
-class VerificationRun(models.Model):
+class VerificationRun(BackgroundWork):
     """A 审核 of many values done in the background: which indicators of a period, who asked,
     and how far it has come (the verify page shows it as a progress bar)."""
 
@@ -996,6 +1020,8 @@ class VerificationRun(models.Model):
         RUNNING = "running", _("审核中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("未完成")
+        # The background worker stopped (killed, restarted) before it was done.
+        INTERRUPTED = "interrupted", _("已中断")
 
     cycle = models.ForeignKey(
         Cycle,

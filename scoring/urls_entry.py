@@ -17,4 +17,8 @@ urlpatterns = [
     path("units/<str:code>/history/", views_entry.unit_history, name="unit_history"),
     path("verify/", views_entry.verify, name="verify"),
     path("verify/verified/", views_entry.verified, name="verified"),
+    path("verify/runs/<int:pk>/resume/", views_entry.verify_run_resume, name="verify_run_resume"),
+    path(
+        "verify/runs/<int:pk>/discard/", views_entry.verify_run_discard, name="verify_run_discard"
+    ),
 ]

@@ -16,5 +16,6 @@ urlpatterns = [
     path("imports/<int:pk>/", views_sheets.sheet_record, name="record"),
     path("imports/<int:pk>/progress/", views_sheets.sheet_record_progress, name="record_progress"),
     path("imports/<int:pk>/confirm/", views_sheets.sheet_record_confirm, name="record_confirm"),
+    path("imports/<int:pk>/retry/", views_sheets.sheet_record_retry, name="record_retry"),
     path("imports/<int:pk>/discard/", views_sheets.sheet_record_discard, name="record_discard"),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path(
         "imports/<int:pk>/confirm/", views_workbook.workbook_record_confirm, name="record_confirm"
     ),
+    path("imports/<int:pk>/retry/", views_workbook.workbook_record_retry, name="record_retry"),
     path(
         "imports/<int:pk>/discard/", views_workbook.workbook_record_discard, name="record_discard"
     ),

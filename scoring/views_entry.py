@@ -37,6 +37,7 @@ from scoring.models import (
     Period,
     QuarterState,
     RaterGroup,
+    VerificationRun,
 )
 from scoring.selectors import (
     GRID_ALL_CELLS_MAX,
@@ -64,6 +65,7 @@ from scoring.selectors import (
     verification_run_latest,
 )
 from scoring.services import cycles as cycle_services
+from scoring.services.background import background_interruption
 from scoring.services.evaluations import (
     VoteCounts,
     adjustment_create,
@@ -82,7 +84,12 @@ from scoring.services.values import (
     values_unverified_count,
     values_unverify,
 )
-from scoring.services.verification import VerificationRefused, values_verify_request
+from scoring.services.verification import (
+    VerificationRefused,
+    values_verify_request,
+    verification_run_discard,
+    verification_run_resume,
+)
 
 CELL_NAME = re.compile(r"^c-(\d+)-(\d+)-(\d+)$")
 # A unit's history runs to hundreds of changes a year: shown a page at a time.
@@ -771,11 +778,48 @@ def verify(request):
     # What ticking them all would verify, said before it is done.
     context["unverified_listed"] = sum(i.counted for i in context["indicators"])
     context["unverified"] = values_unverified_count(cycle=cycle)
-    context["run"] = verification_run_latest(cycle=cycle, period=period)
+    run = context["run"] = verification_run_latest(cycle=cycle, period=period)
+    context["run_interruption"] = run and background_interruption(work=run)
     context["verified_indicators"] = indicators_counting_values(
         cycle=cycle, period=period, verified=True
     )
     return render(request, "entry/verify.html", context)
+
+
+@require_POST
+@role_required(ADMIN)
+def verify_run_resume(request, pk: int):
+    """Give an interrupted background verification to the worker again, back to its page."""
+    run = get_object_or_404(VerificationRun.objects.select_related("cycle"), pk=pk)
+    try:
+        run = verification_run_resume(run=run)
+    except (CycleLockedError, VerificationRefused) as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(
+            request,
+            _("后台审核已继续，还有 %(count)s 项待审核，进度见下方。")
+            % {"count": intcomma(max(run.total - run.verified, 0))},
+        )
+    return redirect(_here("entry:verify", run.cycle, run.period))
+
+
+@require_POST
+@role_required(ADMIN)
+def verify_run_discard(request, pk: int):
+    """End an interrupted background verification for good, back to its page."""
+    run = get_object_or_404(VerificationRun.objects.select_related("cycle"), pk=pk)
+    try:
+        verification_run_discard(run=run, by=request.user)
+    except VerificationRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("已放弃这次后台审核；已审核的 %(count)s 项保持已审核。")
+            % {"count": intcomma(run.verified)},
+        )
+    return redirect(_here("entry:verify", run.cycle, run.period))
 
 
 @role_required(ADMIN)

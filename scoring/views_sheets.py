@@ -17,6 +17,8 @@ from cadre import roles
 from cadre.permissions import role_required
 from scoring.models import QUARTERS, Cycle, ImportRecord, Period
 from scoring.selectors import cycle_picked, periods_open
+from scoring.services.background import background_interruption
+from scoring.services.import_records import import_record_retry
 from scoring.services.sheets import (
     ImportRefused,
     sheet_changes_first,
@@ -148,6 +150,7 @@ def sheet_record(request, pk: int):
             "period_closed": bool(record.period) and record.cycle.period_is_locked(record.period),
             "is_uploader": record.uploaded_by_id == request.user.pk,
             "votes": record.kind == ImportRecord.Kind.VOTE_SHEET,
+            "interruption": background_interruption(work=record),
         },
     )
 
@@ -177,9 +180,11 @@ def record_progress_json(*, record: ImportRecord, url: str) -> JsonResponse:
             "processed_rows": record.processed_rows,
             # As the page shows it, grouped the reader's way.
             "processed_text": intcomma(record.processed_rows),
-            # Checked, or written (a big workbook's confirmation): the page reloads.
+            # Checked, written (a big workbook's confirmation) or found interrupted: the page
+            # reloads, to say which.
             "done": record.status
-            not in (ImportRecord.Status.PROCESSING, ImportRecord.Status.IMPORTING),
+            not in (ImportRecord.Status.PROCESSING, ImportRecord.Status.IMPORTING)
+            or background_interruption(work=record) is not None,
             "url": url,
         }
     )
@@ -212,6 +217,23 @@ def sheet_record_confirm(request, pk: int):
         )
     messages.success(request, said % {"name": record.file_name, "count": intcomma(count)})
     return redirect("sheets:index")
+
+
+@require_POST
+@role_required(roles.SCORER, roles.ADMIN)
+def sheet_record_retry(request, pk: int):
+    record = _record_visible(request, pk, "changes", "errors")
+    return record_retry(request, record=record, pages="sheets")
+
+
+def record_retry(request, *, record: ImportRecord, pages: str) -> HttpResponse:
+    """Start the interrupted background check or write of the import again for its uploader,
+    back to its page (of its `pages`, a URL namespace) to follow it, or to say why not."""
+    try:
+        import_record_retry(record=record, by=request.user)
+    except ImportRefused as error:
+        messages.error(request, str(error))
+    return redirect(f"{pages}:record", pk=record.pk)
 
 
 @require_POST

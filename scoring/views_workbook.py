@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cadre import roles
 from cadre.permissions import role_required
 from scoring.models import Cycle, ImportRecord, Period
+from scoring.services.background import background_interruption
 from scoring.services.sheets import ImportRefused, sheet_changes_first
 from scoring.services.uploads import UploadRefused
 from scoring.services.workbook import workbook_export
@@ -29,6 +30,7 @@ from scoring.views_sheets import (
     SUMMARY_FROM,
     record_discard,
     record_progress_json,
+    record_retry,
     xlsx_response,
 )
 
@@ -113,6 +115,7 @@ def workbook_record(request, pk: int):
             "outdated": any(error.get("outdated") for error in record.errors[:1]),
             "is_uploader": record.uploaded_by_id == request.user.pk,
             "progress_url": reverse("workbook:record_progress", args=[record.pk]),
+            "interruption": background_interruption(work=record),
         },
     )
 
@@ -155,6 +158,13 @@ def workbook_record_confirm(request, pk: int):
         % {"name": record.file_name, "cycle": report.cycle, "count": intcomma(report.rows_changed)},
     )
     return redirect("workbook:index")
+
+
+@require_POST
+@role_required(roles.ADMIN)
+def workbook_record_retry(request, pk: int):
+    record = _record(pk, "changes", "errors", "preview")
+    return record_retry(request, record=record, pages="workbook")
 
 
 @require_POST

@@ -44,3 +44,10 @@ def make_indicator(cycle):
         )
 
     return make
+
+
+@pytest.fixture
+def queue(settings):
+    """The database task queue of production: a task waits in it for a worker (db_worker, see
+    tests/background_work.py), instead of running at once as in the other tests."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -12,7 +12,7 @@ from import_export.formats.base_formats import XLSX
 from import_export.mixins import BaseExportMixin
 
 from cadre.models import UnitCategory
-from scoring.models import Cycle, ResultSnapshot
+from scoring.models import Cycle, ResultSnapshot, VerificationRun
 from scoring.tasks import sheet_import_prepare_task
 from talent.models import AwardRound, Nomination, ReviewScore, StarTree
 
@@ -66,6 +66,10 @@ def demo_rows_topped_up() -> None:
     StarTree.objects.create(name="另一棵星级树", year=2025)
     cycle = Cycle.objects.get(year=2025)
     ResultSnapshot.objects.create(cycle=cycle, published_by=experts.first())
+    VerificationRun.objects.bulk_create(
+        VerificationRun(cycle=cycle, period=period, requested_by=experts.first(), total=30_000)
+        for period in ("Q1", "Q2")
+    )
 
 
 def test_every_admin_list_runs_the_same_queries_for_one_row_and_a_full_page(
@@ -133,6 +137,29 @@ def test_the_background_tasks_admin_speaks_chinese(admin_client, settings):
     assert "后台任务" in index and "Tasks Database Backend" not in index
     tasks = admin_client.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
     assert "状态" in tasks and "排队时间" in tasks and "等待运行" in tasks
+
+
+def test_an_operator_reads_the_background_verifications_and_changes_none(admin_client, cycle):
+    VerificationRun.objects.create(
+        cycle=cycle,
+        period="Q3",
+        requested_by=get_user_model().objects.get(),
+        status=VerificationRun.Status.INTERRUPTED,
+        total=30_000,
+        verified=20_000,
+        message="本期间已关闭",
+    )
+    listed = admin_client.get("/admin/scoring/verificationrun/").content.decode()
+    for shown in ("2026年度考核", "第三季度", "boss", "已中断", "30000", "20000", "本期间已关闭"):
+        assert shown in listed, shown
+    for column in ("提交时间", "待审核条数", "已审核条数", "最近进展时间", "结束时间", "说明"):
+        assert column in listed, column
+    assert "/admin/scoring/verificationrun/add/" not in listed
+    run = VerificationRun.objects.get()
+    page = admin_client.get(f"/admin/scoring/verificationrun/{run.pk}/change/").content.decode()
+    assert "本期间已关闭" in page and 'name="_save"' not in page
+    deleted = admin_client.post(f"/admin/scoring/verificationrun/{run.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403 and VerificationRun.objects.exists()
 
 
 def test_the_import_libraries_garbled_chinese_is_corrected():

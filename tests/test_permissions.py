@@ -22,7 +22,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
-from scoring.models import Cycle, ImportRecord, Indicator, IndicatorValue, RaterGroup
+from scoring.models import (
+    Cycle,
+    ImportRecord,
+    Indicator,
+    IndicatorValue,
+    RaterGroup,
+    VerificationRun,
+)
 from scoring.services.sheets import sheet_template_build
 from talent.models import (
     AwardCategory,
@@ -145,6 +152,8 @@ CASES = [
         expect(302, 403, 403, 403),
         {"value": "1", "reason": "误审"},
     ),
+    ("POST", "/entry/verify/runs/{run}/resume/", expect(302, 403, 403, 403)),
+    ("POST", "/entry/verify/runs/{run}/discard/", expect(302, 403, 403, 403)),
     # A liaison sees their unit's history only once the cycle is published (it is open here).
     ("GET", "/entry/units/{unit}/history/?cycle={cycle}", expect(200, 200, 200, 403)),
     ("GET", "/entry/units/{unit}/history/?cycle={published}", expect(200, 200, 200, 200)),
@@ -162,6 +171,8 @@ CASES = [
     ("POST", "/entry/sheets/imports/{admin_record}/confirm/", expect(302, 404, 403, 403)),
     ("POST", "/entry/sheets/imports/{record}/discard/", expect(302, 302, 403, 403)),
     ("POST", "/entry/sheets/imports/{admin_record}/discard/", expect(302, 404, 403, 403)),
+    ("POST", "/entry/sheets/imports/{record}/retry/", expect(302, 302, 403, 403)),
+    ("POST", "/entry/sheets/imports/{admin_record}/retry/", expect(302, 404, 403, 403)),
     (
         "GET",
         "/entry/sheets/imports/{record}/confirm/",
@@ -176,6 +187,7 @@ CASES = [
     ("GET", "/entry/workbook/imports/{workbook_record}/progress/", ADMIN_ONLY),
     ("POST", "/entry/workbook/imports/{workbook_record}/confirm/", expect(302, 403, 403, 403)),
     ("POST", "/entry/workbook/imports/{workbook_record}/discard/", expect(302, 403, 403, 403)),
+    ("POST", "/entry/workbook/imports/{workbook_record}/retry/", expect(302, 403, 403, 403)),
     # Dashboards.
     ("GET", "/dashboard/?cycle=2025", expect(200, 403, 200, 302)),
     ("GET", "/dashboard/unit/{unit}/?cycle=2025", expect(200, 403, 200, 200)),
@@ -314,6 +326,13 @@ def world(db):
         sha256="0" * 64,
         uploaded_by=users["admin"],
     )
+    run = VerificationRun.objects.create(
+        cycle=cycle,
+        period="Q1",
+        requested_by=users["admin"],
+        status=VerificationRun.Status.INTERRUPTED,
+        total=30_000,
+    )
     programme = Programme.objects.create(code="SSBS", name="硕士博士")
     talent = Talent.objects.create(
         name="张伟", programme=programme, year=2026, status_date=date(2026, 3, 1)
@@ -363,6 +382,7 @@ def world(db):
             "record": record.pk,
             "admin_record": admin_record.pk,
             "workbook_record": workbook_record.pk,
+            "run": run.pk,
             "programme": programme.pk,
             "talent": talent.pk,
             "arrived": arrived.pk,

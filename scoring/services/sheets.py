@@ -43,6 +43,11 @@ from scoring.models import (
     RaterGroup,
     Vote,
 )
+from scoring.services.background import (
+    background_interrupted_mark,
+    background_task_enqueue,
+    background_work_save,
+)
 from scoring.services.cells import (
     CellError,
     CellProblem,
@@ -1522,7 +1527,12 @@ def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile)
         kind=ImportRecord.Kind.SCORER_SHEET, upload=upload, user=user, cycle=cycle, period=period
     )
     if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
-        sheet_import_prepare_task.enqueue(record_id=record.pk, language=get_language())
+        background_task_enqueue(
+            task=sheet_import_prepare_task,
+            work=record,
+            record_id=record.pk,
+            language=get_language(),
+        )
         # Where the task ran at once (a backend without a worker), the preview it stored may
         # hold 200,000 changes: decoding them is left to whoever reads them.
         return ImportRecord.objects.defer("changes").get(pk=record.pk)
@@ -1553,6 +1563,8 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
     and notices worth knowing that do not stop the import).
 
     Progress is written to the record as rows are checked, for the progress bar of big files.
+    Raises BackgroundSuperseded, the preview unwritten, when the check was taken from this
+    attempt meanwhile (scoring.services.background).
     """
 
     written_at = time.monotonic()
@@ -1560,7 +1572,8 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
     def progress(rows: int) -> None:
         nonlocal written_at
         if time.monotonic() - written_at >= PROGRESS_WRITE_INTERVAL:
-            ImportRecord.objects.filter(pk=record.pk).update(processed_rows=rows)
+            record.processed_rows = rows
+            background_work_save(work=record, fields=["processed_rows"])
             written_at = time.monotonic()
 
     try:
@@ -1604,8 +1617,9 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
         record.status = ImportRecord.Status.PENDING
     else:
         record.status = ImportRecord.Status.UNCHANGED
-    record.save(
-        update_fields=[
+    background_work_save(
+        work=record,
+        fields=[
             "processed_rows",
             "total_rows",
             "errors",
@@ -1617,7 +1631,7 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
             "template_made_at",
             "status",
             "kind",
-        ]
+        ],
     )
     return record
 
@@ -2056,13 +2070,22 @@ def _import_write(*, record: ImportRecord, by) -> int:
 
 
 def sheet_import_discard(*, record: ImportRecord, by) -> None:
-    """Set a pending import aside unwritten, for its uploader who decided against it."""
+    """Set a pending import aside unwritten, or one whose background check or write was
+    interrupted (scoring.services.background), for its uploader who decided against it."""
     if record.uploaded_by_id != by.pk:
         raise ImportRefused(_("只有上传文件的人可以放弃这次导入。"))
-    discarded = ImportRecord.objects.filter(
-        pk=record.pk, status=ImportRecord.Status.PENDING
-    ).update(status=ImportRecord.Status.DISCARDED)
+    with transaction.atomic():
+        background_interrupted_mark(queryset=ImportRecord.objects.filter(pk=record.pk))
+        discarded = ImportRecord.objects.filter(
+            pk=record.pk,
+            status__in=[
+                ImportRecord.Status.PENDING,
+                ImportRecord.Status.CHECK_INTERRUPTED,
+                ImportRecord.Status.WRITE_INTERRUPTED,
+            ],
+        ).update(status=ImportRecord.Status.DISCARDED)
     if not discarded:
+        record.refresh_from_db(fields=["status"])
         raise ImportRefused(
             _("这次导入的状态是“%(status)s”，不能放弃。") % {"status": record.get_status_display()}
         )

@@ -6,12 +6,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from scoring.models import Cycle, IndicatorValue, VerificationRun
+from scoring.services.background import (
+    BackgroundSuperseded,
+    background_interrupted_mark,
+    background_task_enqueue,
+    background_under_way,
+    background_work_save,
+)
 from scoring.services.values import CycleLockedError, cycle_ensure_editable
 
 # Ids per batch of a background verification: up to this many rows read, a quarter of them
@@ -58,15 +65,7 @@ def values_verify_request(
     if count <= settings.SCORING_VERIFY_BACKGROUND_VALUES:
         return VerifyOutcome(verified=unverified.update(verified_by=by, verified_at=timezone.now()))
     with transaction.atomic():
-        # The cycle's row is the lock that two requests for one period meet at.
-        Cycle.objects.select_for_update().get(pk=cycle.pk)
-        running = VerificationRun.objects.filter(
-            cycle=cycle,
-            period=period,
-            status__in=[VerificationRun.Status.QUEUED, VerificationRun.Status.RUNNING],
-        )
-        if running.exists():
-            raise VerificationRefused(_("本期间已有一次审核正在后台进行，请等它完成后再提交。"))
+        _period_run_ensure_none(cycle=cycle, period=period)
         run = VerificationRun.objects.create(
             cycle=cycle,
             period=period,
@@ -74,8 +73,22 @@ def values_verify_request(
             requested_by=by,
             total=count,
         )
-    values_verify_task.enqueue(run_id=run.pk, language=get_language())
+    background_task_enqueue(
+        task=values_verify_task, work=run, run_id=run.pk, language=get_language()
+    )
     return VerifyOutcome(run=run)
+
+
+def _period_run_ensure_none(*, cycle: Cycle, period: str) -> None:
+    """Raise VerificationRefused while a run of the cycle's period is under way; one that a
+    stopped worker left (scoring.services.background) is marked interrupted, and refuses
+    nothing. In the caller's transaction, the cycle's row locked: the lock two requests for one
+    period meet at."""
+    Cycle.objects.select_for_update().get(pk=cycle.pk)
+    runs = VerificationRun.objects.filter(cycle=cycle, period=period)
+    background_interrupted_mark(queryset=runs)
+    if background_under_way(queryset=runs).exists():
+        raise VerificationRefused(_("本期间已有一次审核正在后台进行，请等它完成后再提交。"))
 
 
 def verification_run_perform(*, run: VerificationRun) -> VerificationRun:
@@ -87,9 +100,11 @@ def verification_run_perform(*, run: VerificationRun) -> VerificationRun:
     the table once per indicator (86 s against 25 s for one UPDATE).
     Values changed after the request stay unverified: the admin asked before they were there.
     A cycle or quarter closed meanwhile stops the run, said on the run with what was verified
-    already.
+    already. Raises BackgroundSuperseded, the batch under way undone, when the run was taken
+    from this attempt meanwhile (scoring.services.background): found interrupted, resumed.
     """
-    VerificationRun.objects.filter(pk=run.pk).update(status=VerificationRun.Status.RUNNING)
+    run.status = VerificationRun.Status.RUNNING
+    background_work_save(work=run, fields=["status"])
     selected = _unverified(
         cycle=run.cycle, period=run.period, indicator_ids=run.indicator_ids
     ).filter(updated_at__lte=run.requested_at)
@@ -104,15 +119,67 @@ def verification_run_perform(*, run: VerificationRun) -> VerificationRun:
                 run.verified += selected.filter(
                     pk__gte=start, pk__lt=start + VERIFY_BATCH_IDS
                 ).update(verified_by=run.requested_by, verified_at=timezone.now())
-                VerificationRun.objects.filter(pk=run.pk).update(verified=run.verified)
+                background_work_save(work=run, fields=["verified"])
     except CycleLockedError as error:
         run.status, run.message = VerificationRun.Status.FAILED, str(error)[:255]
+    except BackgroundSuperseded:
+        raise
     except Exception:
         run.status, run.message = VerificationRun.Status.FAILED, _("后台审核出错，请重新提交。")
+        _run_end(run)
         raise
     else:
         run.status = VerificationRun.Status.DONE
-    finally:
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "message", "verified", "finished_at"])
+    _run_end(run)
     return run
+
+
+def _run_end(run: VerificationRun) -> None:
+    run.finished_at = timezone.now()
+    background_work_save(work=run, fields=["status", "message", "verified", "finished_at"])
+
+
+def verification_run_resume(*, run: VerificationRun) -> VerificationRun:
+    """Give an interrupted run (scoring.services.background) to the background worker again:
+    the values it verified stay so, and it verifies the rest of those it selected.
+
+    Raises CycleLockedError for a cycle or quarter closed since, VerificationRefused while a
+    run of the period (this one too) is under way, or for a run not interrupted.
+    """
+    from scoring.tasks import values_verify_task  # the task module imports this one
+
+    cycle_ensure_editable(cycle=run.cycle, periods=[run.period])
+    with transaction.atomic():
+        _period_run_ensure_none(cycle=run.cycle, period=run.period)
+        resumed = VerificationRun.objects.filter(
+            pk=run.pk, status=VerificationRun.Status.INTERRUPTED
+        ).update(
+            status=VerificationRun.Status.QUEUED,
+            attempt=F("attempt") + 1,
+            progress_at=timezone.now(),
+            task_id=None,
+        )
+        if not resumed:
+            raise VerificationRefused(_("这次后台审核没有中断，不能继续。"))
+        run.refresh_from_db()
+    background_task_enqueue(
+        task=values_verify_task, work=run, run_id=run.pk, language=get_language()
+    )
+    return run
+
+
+def verification_run_discard(*, run: VerificationRun, by) -> None:
+    """End an interrupted run (scoring.services.background) for good, as not done, saying who
+    ended it: the values it verified stay so. Raises VerificationRefused for a run not
+    interrupted."""
+    with transaction.atomic():
+        background_interrupted_mark(queryset=VerificationRun.objects.filter(pk=run.pk))
+        ended = VerificationRun.objects.filter(
+            pk=run.pk, status=VerificationRun.Status.INTERRUPTED
+        ).update(
+            status=VerificationRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message=_("后台任务中断后，由 %(who)s 放弃。") % {"who": by},
+        )
+    if not ended:
+        raise VerificationRefused(_("这次后台审核没有中断，不能放弃。"))

@@ -20,6 +20,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from scoring.models import Cycle, ImportRecord
+from scoring.services.background import (
+    BackgroundSuperseded,
+    background_task_enqueue,
+    background_work_save,
+)
 from scoring.services.cells import CellProblem
 from scoring.services.sheets import (
     OUTDATED,
@@ -82,8 +87,9 @@ def workbook_import_write(*, check: WorkbookCheck, by, record: ImportRecord) -> 
     """Write a checked workbook, all or nothing, and record it in the import history: the
     pending record of a page's upload, or a new one (unsaved) the write saves.
 
-    Raises WorkbookInvalid for a file with problems or a cycle closed since, and
-    WorkbookOutdated when the stored data differs from what was previewed.
+    Raises WorkbookInvalid for a file with problems or a cycle closed since, WorkbookOutdated
+    when the stored data differs from what was previewed, and BackgroundSuperseded when the
+    record's background write was taken from this attempt (scoring.services.background).
     """
     if check.problems:
         raise WorkbookInvalid(check.problems)
@@ -91,7 +97,11 @@ def workbook_import_write(*, check: WorkbookCheck, by, record: ImportRecord) -> 
     with transaction.atomic():
         previewed = check.preview["digest"]
         if record.pk is not None:
-            record = ImportRecord.objects.select_for_update().defer("changes").get(pk=record.pk)
+            locked = ImportRecord.objects.select_for_update().defer("changes").get(pk=record.pk)
+            if locked.attempt != record.attempt:
+                # The write was found interrupted, and maybe started again, meanwhile.
+                raise BackgroundSuperseded
+            record = locked
             _pending_ensure(record=record, by=by)
             previewed = record.preview["digest"]
         cycle = workbook_cycle_lock(year=contents.year)
@@ -127,21 +137,27 @@ def workbook_import_start(*, upload: UploadedFile, user) -> ImportRecord:
 
     record = upload_record_create(kind=ImportRecord.Kind.WORKBOOK, upload=upload, user=user)
     if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
-        workbook_import_prepare_task.enqueue(record_id=record.pk, language=get_language())
+        background_task_enqueue(
+            task=workbook_import_prepare_task,
+            work=record,
+            record_id=record.pk,
+            language=get_language(),
+        )
         return ImportRecord.objects.defer("changes").get(pk=record.pk)
     return workbook_import_prepare(record=record)
 
 
 def workbook_import_prepare(*, record: ImportRecord) -> ImportRecord:
     """Check the record's kept upload and store its preview (or its problems), writing
-    nothing else."""
+    nothing else. Raises BackgroundSuperseded, the preview unwritten, when the check was taken
+    from this attempt meanwhile (scoring.services.background)."""
 
     def progress(rows: int) -> None:
         # The upload's guard estimated the rows of a big file: counted now, they may be too many.
         upload_rows_check(rows=rows, sheets=len(SHEETS))
         if rows - record.processed_rows >= PROGRESS_ROWS:
             record.processed_rows = rows
-            ImportRecord.objects.filter(pk=record.pk).update(processed_rows=rows)
+            background_work_save(work=record, fields=["processed_rows"])
 
     check = None
     try:
@@ -165,7 +181,19 @@ def workbook_import_prepare(*, record: ImportRecord) -> ImportRecord:
             ImportRecord.Status.UNCHANGED if check.unchanged else ImportRecord.Status.PENDING
         )
     record.rows_changed = len(record.changes)
-    record.save()
+    background_work_save(
+        work=record,
+        fields=[
+            "processed_rows",
+            "errors",
+            "problem_count",
+            "status",
+            "preview",
+            "changes",
+            "cycle",
+            "rows_changed",
+        ],
+    )
     return record
 
 
@@ -199,13 +227,19 @@ def workbook_import_confirm(*, record: ImportRecord, by) -> ImportReport | None:
     if record.total_rows <= settings.SCORING_IMPORT_BACKGROUND_ROWS:
         return workbook_import_commit(record=record, by=by)
     taken = ImportRecord.objects.filter(pk=record.pk, status=ImportRecord.Status.PENDING).update(
-        status=ImportRecord.Status.IMPORTING
+        status=ImportRecord.Status.IMPORTING, progress_at=timezone.now()
     )
     if not taken:
         record.refresh_from_db(fields=["status"])
         _pending_ensure(record=record, by=by)
         raise ImportRefused(_("这次导入已确认，正在写入。"))
-    workbook_import_commit_task.enqueue(record_id=record.pk, user_id=by.pk, language=get_language())
+    background_task_enqueue(
+        task=workbook_import_commit_task,
+        work=record,
+        record_id=record.pk,
+        user_id=by.pk,
+        language=get_language(),
+    )
     return None
 
 
@@ -228,9 +262,8 @@ def workbook_import_commit(*, record: ImportRecord, by) -> ImportReport:
             "这次导入没有写入任何数据。请重新上传文件，核对新的预览后再确认。"
         )
         outdated = [dataclasses.asdict(CellProblem("", None, None, message)) | OUTDATED]
-        ImportRecord.objects.filter(pk=record.pk).update(
-            status=ImportRecord.Status.FAILED,
-            errors=outdated + [dataclasses.asdict(p) for p in problems[:STORED_PROBLEMS]],
-            problem_count=1 + len(problems),
-        )
+        record.status = ImportRecord.Status.FAILED
+        record.errors = outdated + [dataclasses.asdict(p) for p in problems[:STORED_PROBLEMS]]
+        record.problem_count = 1 + len(problems)
+        background_work_save(work=record, fields=["status", "errors", "problem_count"])
         raise ImportRefused(message) from None

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
-from scoring.models import Cycle, Indicator, RaterGroup
+from scoring.models import Cycle, Indicator, IndicatorValue, RaterGroup
 
 
 def user_with_role(username, role=None, **extra):
@@ -63,6 +63,15 @@ def district(db):
         return made_units, made
 
     return make
+
+
+def values_made(units, indicators, *, period="Q1", value=Decimal(5)) -> None:
+    """Store a value of every unit for every indicator in the period, unverified."""
+    IndicatorValue.objects.bulk_create(
+        IndicatorValue(indicator=i, unit=u, period=period, value=value)
+        for u in units
+        for i in indicators
+    )
 
 
 def grid_url(cycle, period="Q1", **extra):
