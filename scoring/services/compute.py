@@ -359,7 +359,7 @@ def _results_write(
                 standing.category_id,
                 standing.earned,
                 standing.applicable_max,
-                points_round(standing.bonus),
+                standing.bonus,
                 standing.adjustment,
                 standing.total,
                 standing.rank,

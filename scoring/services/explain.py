@@ -80,21 +80,41 @@ def signed(value: Decimal) -> str:
     return f"{points_round(value):+.2f}".replace("-", "−")
 
 
+def places_kept_true(values: list[Decimal], *, holds, least: int = 2) -> list[Decimal]:
+    """Return `values` rounded half up to the fewest places, `least` at least, for which
+    `holds(*rounded)` is true; at the most, ten places, where the stored points are exact.
+
+    A line rounds its figures for reading, but whoever checks it with a calculator must
+    find what it says: 14.275 × 0.25, not 14.28 × 0.25, where that is what the sum needs."""
+    for places in range(least, RATIO_PLACES_MAX + 1):
+        shown = [
+            value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) for value in values
+        ]
+        if holds(*shown):
+            break
+    return shown
+
+
+def points_text(value: Decimal) -> str:
+    """Points as a line shows them: two places, and the further ones it needs (14.275)."""
+    whole, fraction = f"{value:f}".partition(".")[::2]
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
 def ratio_text(ratio: Decimal, *, floor: Decimal, cap: Decimal, maximum, points) -> str:
     """The completion ratio with the fewest places, four at least, that keep its line true,
     trailing zeros trimmed: below the floor stays below it, above the cap stays above it, and
     between them ratio × maximum gives the points shown (1.0042 × 10 = 10.04, where two
     places, 1.00 × 10, would not)."""
-    for places in range(4, RATIO_PLACES_MAX + 1):
-        shown = ratio.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+    def holds(shown):
         if ratio < floor:
-            true = shown < floor
-        elif ratio > cap:
-            true = shown > cap
-        else:
-            true = two_places(maximum * shown) == two_places(points)
-        if true:
-            break
+            return shown < floor
+        if ratio > cap:
+            return shown > cap
+        return two_places(maximum * shown) == two_places(points)
+
+    (shown,) = places_kept_true([ratio], holds=holds, least=4)
     return figure(shown)
 
 
@@ -189,9 +209,17 @@ def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) ->
 
 
 def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal) -> str:
+    weights = cycle.quarter_weights
+    shown = places_kept_true(
+        [quarter_points.get(period, ZERO) for period in weights],
+        holds=lambda *rounded: (
+            points_round(sum((p * w for p, w in zip(rounded, weights.values(), strict=True)), ZERO))
+            == points_round(points)
+        ),
+    )
     parts = [
-        f"{period} {two_places(quarter_points.get(period, ZERO))} × {figure(weight)}"
-        for period, weight in cycle.quarter_weights.items()
+        f"{period} {points_text(figure_shown)} × {figure(weight)}"
+        for (period, weight), figure_shown in zip(weights.items(), shown, strict=True)
     ]
     return _("季度加权 %(parts)s = %(points)s") % {
         "parts": " + ".join(parts),
@@ -486,19 +514,35 @@ def _category_change_note(*, result: UnitResult, since: datetime | None) -> str:
 
 def unit_total_explanation(*, result: UnitResult) -> str:
     """Explain a unit total from its stored parts, e.g.
-    得分 850.50 / 适用满分 900.00 × 1000 = 945.00；加分 10.00；柔性调整 −3.00；总分 952.00"""
+    得分 850.50 / 适用满分 900.00 × 1000 = 945.00；加分 10.00；柔性调整 −3.00；总分 952.00
+
+    Each part has the places that make the line add up (see `places_kept_true`): the total
+    was rounded once, from the unrounded normalised score and bonus."""
+    total, adjustment = result.total, result.adjustment
+    thousand, bonus = places_kept_true(
+        [normalised(earned=result.earned, applicable_max=result.applicable_max), result.bonus],
+        holds=lambda thousand, bonus: points_round(thousand + bonus + adjustment) == total,
+    )
+    # Earned over the maximum gives the normalised score to the places it is shown with.
+    (earned,) = places_kept_true(
+        [result.earned],
+        holds=lambda earned: (
+            thousand
+            == normalised(earned=earned, applicable_max=result.applicable_max).quantize(
+                thousand, rounding=ROUND_HALF_UP
+            )
+        ),
+    )
     text = _(
         "得分 %(earned)s / 适用满分 %(max)s × 1000 = %(normalised)s；加分 %(bonus)s；"
         "柔性调整 %(adjustment)s；总分 %(total)s"
     ) % {
-        "earned": two_places(result.earned),
-        "max": two_places(result.applicable_max),
-        "normalised": two_places(
-            normalised(earned=result.earned, applicable_max=result.applicable_max)
-        ),
-        "bonus": two_places(result.bonus),
-        "adjustment": signed(result.adjustment) if result.adjustment else "0.00",
-        "total": two_places(result.total),
+        "earned": points_text(earned),
+        "max": points_text(result.applicable_max),
+        "normalised": points_text(thousand),
+        "bonus": points_text(bonus),
+        "adjustment": signed(adjustment) if adjustment else "0.00",
+        "total": two_places(total),
     }
     if result.vetoed:
         text += _("；一票否决，等次最高为一般")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from scoring.dashboard.selectors import RankedRow
+from scoring.dashboard.selectors import RankedRow, points_round
 from scoring.models import Grade
 
 register = template.Library()
@@ -76,7 +76,7 @@ def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
                     f'<td class="num area">{"—" if points is None else points}</td>'
                     for points in row.areas
                 ),
-                bonus=result.bonus,
+                bonus=points_round(result.bonus),
                 adjustment=result.adjustment,
                 grade=escape(result.grade),
                 grade_label=grade_labels.get(result.grade, ""),

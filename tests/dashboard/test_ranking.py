@@ -9,8 +9,14 @@ from django.utils import timezone
 
 from cadre import roles
 from scoring.models import Cycle, IndicatorValue, Period, UnitResult
+from scoring.services.compute import results_compute
 from scoring.services.cycles import cycle_close
-from tests.dashboard.factories import embedded_charts, results_store, user_with_role
+from tests.dashboard.factories import (
+    embedded_charts,
+    results_store,
+    units_make,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +213,23 @@ def test_a_closed_years_page_shows_the_unverified_count_taken_at_its_close(
     assert "本周期尚有 3 项数据未经考核办审核。" in page
     # A province's year holds 2 million values; a locked year's page reads none of them.
     assert [q["sql"] for q in queries if "scoring_indicatorvalue" in q["sql"]] == []
+
+
+def test_a_weighted_bonus_reads_in_cents_on_the_tables_and_in_full_in_the_explanation(
+    leader_client, category, make_indicator, cycle
+):
+    """The year counts a quarter's bonus of 2.53 as 0.6325, kept unrounded for its total."""
+    units = units_make(category=category, count=2)
+    bonus = make_indicator("B", 10, "bonus")
+    annual = make_indicator("A", 100, frequency="annual")
+    for unit in units:
+        IndicatorValue.objects.create(indicator=annual, unit=unit, period="Y", value="50.0003")
+    IndicatorValue.objects.create(indicator=bonus, unit=units[0], period="Q1", value="2.53")
+    results_compute(cycle=cycle)
+    query = f"cycle={cycle.year}&period=Y"
+    ranking = leader_client.get(f"/dashboard/?{query}&category=ZJ").content.decode()
+    assert '<td class="num">0.63</td>' in ranking and "0.6325" not in ranking
+    compare = leader_client.get(f"/dashboard/compare/?{query}&units=ZJ0001&units=ZJ0002")
+    assert '<td class="num">0.63</td>' in compare.content.decode()
+    unit_page = leader_client.get(f"/dashboard/unit/ZJ0001/?{query}").content.decode()
+    assert "= 500.003；加分 0.633；柔性调整 0.00；总分 500.64" in unit_page
