@@ -290,9 +290,12 @@ def units_ranked(*, cycle: Cycle, period: str) -> list[tuple[str, str, str]]:
     )
 
 
-def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
+def official_list(
+    *, cycle: Cycle, search: str = "", young_only: bool = False, by_score: bool = False
+):
     """Return the officials with their annual personal score of the cycle, the unit that score
-    was computed at, and their growth record.
+    was computed at, and their growth record: by unit (its category's order, then the unit's,
+    the principal first), or with `by_score` the highest score first, those without one last.
 
     An official transferred since is listed at the unit their score links to (its total is in
     the score), and one no longer in office still shows the score they had. Each official
@@ -300,6 +303,14 @@ def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
     prefetched, so a page costs three queries (count, page, records).
     """
     score_unit = "year_score__unit"
+    by_unit = [
+        *(
+            Coalesce(f"{score_unit}__{field}", f"unit__{field}")
+            for field in ("category__sort_order", "sort_order", "code")
+        ),
+        "role",
+        "code",
+    ]
     officials = (
         Official.objects.annotate(
             year_score=FilteredRelation(
@@ -313,14 +324,7 @@ def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
         .prefetch_related(
             Prefetch("growth_records", queryset=GrowthRecord.objects.order_by("-date", "-pk"))
         )
-        .order_by(
-            *(
-                Coalesce(f"{score_unit}__{field}", f"unit__{field}")
-                for field in ("category__sort_order", "sort_order", "code")
-            ),
-            "role",
-            "code",
-        )
+        .order_by(*([F("personal_score").desc(nulls_last=True)] if by_score else []), *by_unit)
     )
     if search:
         officials = officials.filter(

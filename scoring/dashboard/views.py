@@ -310,7 +310,10 @@ def officials(request):
     selection = _selection(request)
     search = request.GET.get("q", "").strip()
     young_only = request.GET.get("young") == "1"
-    queryset = selectors.official_list(cycle=selection.cycle, search=search, young_only=young_only)
+    by_score = request.GET.get("order") == "score"
+    queryset = selectors.official_list(
+        cycle=selection.cycle, search=search, young_only=young_only, by_score=by_score
+    )
     if "\x00" in search:  # no name holds a NUL, which PostgreSQL refuses in a query
         queryset = queryset.none()
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
@@ -326,6 +329,7 @@ def officials(request):
         page=page,
         search=search,
         young_only=young_only,
+        by_score=by_score,
     )
 
 
