@@ -35,6 +35,14 @@ def points_round(value) -> Decimal | None:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def points_moved(*, before, after) -> Decimal | None:
+    """Return how far stored points (Decimals or their JSON strings) moved, in cents; None
+    where either is missing."""
+    if before is None or after is None:
+        return None
+    return points_round(Decimal(after) - Decimal(before))
+
+
 @dataclass(frozen=True)
 class Area:
     code: str
@@ -96,6 +104,15 @@ def previous_period(*, cycle: Cycle, period: str) -> tuple[int, str] | None:
     if index == 0:
         return cycle.year - 1, Period.Q4
     return cycle.year, QUARTERS[index - 1]
+
+
+def compared_quarter(*, period: str | None, periods: list[str]) -> str | None:
+    """Return the quarter a unit's page compares `period` with: the one before it in the
+    cycle, when it is among `periods` (those with results the audience may read)."""
+    if period not in QUARTERS[1:]:
+        return None
+    before = QUARTERS[QUARTERS.index(period) - 1]
+    return before if before in periods else None
 
 
 @dataclass
@@ -171,6 +188,13 @@ def _next_grade_fill(row: RankedRow, cycle: Cycle) -> None:
     row.next_grade = target
     row.gap_to_next_grade = max(cycle.grade_thresholds[target] - result.total, Decimal(0))
     row.held_by_quota = row.gap_to_next_grade == 0
+
+
+def unit_next_grade(*, cycle: Cycle, result: UnitResult) -> RankedRow:
+    """Return the result with the grade above its own and the points it lacks to its line."""
+    row = RankedRow(result=result, areas=[])
+    _next_grade_fill(row, cycle)
+    return row
 
 
 def grade_distribution(rows: list[RankedRow]) -> list[tuple[str, str, int]]:

@@ -19,6 +19,8 @@ from scoring.models import Cycle, Indicator, Period
 from scoring.services.explain import (
     master_data_change_notes,
     unit_indicator_lines,
+    unit_points_lost,
+    unit_points_moved,
     unit_total_explanation,
 )
 from scoring.services.reports import results_workbook_build
@@ -182,8 +184,16 @@ def unit_detail(request, code):
     year_shown = audience.may_see_unit(unit_id=unit.pk, cycle=selection.cycle, period=Period.YEAR)
     result = overview.result
     notes = master_data_change_notes(result=result) if result else None
+    # How the unit moved since the quarter before, where the audience reads that one too.
+    compared = selectors.compared_quarter(period=selection.period, periods=selection.periods)
+    result_before = next((r for r in overview.results if r.period == compared), None)
+    compared = compared if result_before else None
     indicator_rows = (
-        unit_indicator_lines(result=result, change_notes=notes.by_indicator) if result else []
+        unit_indicator_lines(
+            result=result, change_notes=notes.by_indicator, compared_period=compared
+        )
+        if result
+        else []
     )
     radar = _radar(
         areas,
@@ -210,10 +220,20 @@ def unit_detail(request, code):
                 area,
                 selectors.points_round(result.area_points.get(area.code)) if result else None,
                 overview.area_averages.get(area.code),
+                selectors.points_moved(
+                    before=result_before.area_points.get(area.code) if result_before else None,
+                    after=result.area_points.get(area.code) if result else None,
+                ),
             )
             for area in areas
         ],
+        compared_label=Period(compared).label if compared else "",
         indicator_rows=indicator_rows,
+        points_lost=unit_points_lost(result=result, lines=indicator_rows) if result else [],
+        points_moved=unit_points_moved(lines=indicator_rows),
+        next_grade=selectors.unit_next_grade(cycle=selection.cycle, result=result)
+        if result
+        else None,
         total_explanation=unit_total_explanation(result=result) if result else "",
         category_change_note=notes.category if notes else "",
         year_shown=year_shown,

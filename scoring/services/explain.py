@@ -48,6 +48,21 @@ class IndicatorLine:
     missing: bool
     # What changed in the indicator's maximum or method after the unit's figures were entered.
     change_note: str = ""
+    # The points of the period compared with (see `unit_indicator_lines`), None without one.
+    points_before: Decimal | None = None
+
+    @property
+    def points_change(self) -> Decimal | None:
+        return None if self.points_before is None else self.points - self.points_before
+
+
+@dataclass(frozen=True)
+class PointsLost:
+    """An indicator's points short of its maximum, and what they cost the unit's total."""
+
+    line: IndicatorLine
+    lost: Decimal
+    on_total: Decimal
 
 
 @dataclass(frozen=True)
@@ -343,11 +358,15 @@ def category_standings(*, result: UnitResult) -> dict[int, Standing]:
 
 
 def unit_indicator_lines(
-    *, result: UnitResult, change_notes: dict[int, str] | None = None
+    *,
+    result: UnitResult,
+    change_notes: dict[int, str] | None = None,
+    compared_period: str | None = None,
 ) -> list[IndicatorLine]:
     """Return one explained line per indicator that applies to the result's unit, in tree
     order, as the result was computed: in the category it was ranked in, among the units
-    ranked with it; with `change_notes` (`master_data_change_notes`), each indicator's."""
+    ranked with it; with `change_notes` (`master_data_change_notes`), each indicator's; with
+    `compared_period`, the points each had in that period of the cycle."""
     change_notes = change_notes or {}
     cycle, period = result.cycle, result.period
     leaves = _applicable_leaves(cycle=cycle, category_id=result.category_id)
@@ -373,6 +392,7 @@ def unit_indicator_lines(
         }
     standings = category_standings(result=result)
     points_here = results.get(period, {})
+    points_before = results.get(compared_period, {}) if compared_period else {}
     lines = []
     for indicator, area in leaves:
         quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
@@ -426,9 +446,40 @@ def unit_indicator_lines(
                 updated_at=value.updated_at if value else None,
                 missing=missing,
                 change_note=change_notes.get(indicator.pk, ""),
+                points_before=points_before.get(indicator.code),
             )
         )
     return lines
+
+
+def unit_points_lost(
+    *, result: UnitResult, lines: list[IndicatorLine], limit: int = 10
+) -> list[PointsLost]:
+    """Return the `limit` indicators of the result's lines (`unit_indicator_lines`) that fell
+    furthest short of their maximum, most first: where the unit lost its points, and where it
+    has most to gain. A shortfall costs the total its share of the thousand."""
+    short = [
+        PointsLost(
+            line=line,
+            lost=line.indicator.max_points - line.points,
+            on_total=normalised(
+                earned=line.indicator.max_points - line.points,
+                applicable_max=result.applicable_max,
+            ),
+        )
+        for line in lines
+        if not line.indicator.is_outside_thousand and line.points < line.indicator.max_points
+    ]
+    short.sort(key=lambda item: item.lost, reverse=True)
+    return short[:limit]
+
+
+def unit_points_moved(*, lines: list[IndicatorLine], limit: int = 10) -> list[IndicatorLine]:
+    """Return the `limit` lines whose points moved most since the compared period, either way,
+    largest move first."""
+    moved = [line for line in lines if line.points_change]
+    moved.sort(key=lambda line: abs(line.points_change), reverse=True)
+    return moved[:limit]
 
 
 def _first_entries(*, result: UnitResult) -> dict[int, datetime]:
