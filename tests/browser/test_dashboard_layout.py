@@ -107,3 +107,27 @@ def test_a_units_explanations_are_readable(
     assert table.evaluate(BROKEN_TERMS) == []
     assert table.locator("td.explanation .entered").count() > 10
     screenshot(f"dashboard-layout-unit-{language}-{width}")
+
+
+WHATIF = (
+    "/dashboard/whatif/?cycle=2026&period=Q1&category=ZJ&run=1&indicator=A1.1.1&max_points=20"
+    "&weight_q1=0.25&weight_q2=0.25&weight_q3=0.25&weight_q4=0.25"
+)
+
+
+def test_the_what_if_results_fit_a_tablet(demo_district, page, leader_in, screenshot):
+    """Eight English headers made the results 15 px wider than a 768 px tablet: the whole
+    page scrolled sideways. The table scrolls in its box instead, the page not at all."""
+    leader_in("en")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(WHATIF)
+    table = page.locator("#whatif-table")
+    assert table.locator("tbody tr").count() == 12
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    card = table.locator("xpath=ancestor::section").bounding_box()
+    wrap = table.locator("xpath=..").bounding_box()
+    assert wrap["x"] + wrap["width"] <= card["x"] + card["width"]
+    # A fall in the sandbox reads with the same minus sign as every other change.
+    changes = table.locator("tbody td:nth-child(4)").all_inner_texts()
+    assert any(text.startswith("−") for text in changes) and not any("-" in t for t in changes)
+    screenshot("dashboard-layout-whatif-en-768")
