@@ -15,7 +15,7 @@ from cadre.models import Unit, UnitCategory
 from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
-from scoring.models import Cycle, Indicator, Period
+from scoring.models import QUARTERS, Cycle, Indicator, Period
 from scoring.services.explain import (
     master_data_change_notes,
     unit_indicator_lines,
@@ -58,6 +58,11 @@ class Selection:
     @property
     def period_label(self) -> str:
         return Period(self.period).label if self.period else ""
+
+    @property
+    def quarter_still_open(self) -> bool:
+        """Whether the period is a quarter still taking input, its results not final."""
+        return self.period in QUARTERS and not self.cycle.period_is_locked(self.period)
 
     def query(self) -> str:
         parts = [f"cycle={self.cycle.year}"]

@@ -177,6 +177,25 @@ def test_the_year_of_an_open_cycle_is_marked_provisional(leader_client, stored_y
     )
 
 
+def test_a_quarter_still_taking_input_is_marked_provisional(leader_client, stored_year):
+    """An open cycle's third quarter ranks units on what has been entered so far; once it is
+    closed its ranking stands, and the page no longer says otherwise."""
+    stored_year.state = Cycle.State.OPEN
+    stored_year.save()
+    for page in ("/dashboard/", "/dashboard/distance/", "/dashboard/unit/ZJ0001/"):
+        text = leader_client.get(f"{page}?cycle=2025&period=Q3").content.decode()
+        assert "第三季度仍在填报中，结果为临时结果" in text, page
+    Cycle.objects.filter(pk=stored_year.pk).update(
+        state_q1="published", state_q2="closed", state_q3="closed"
+    )
+    for period in ("Q1", "Q3"):
+        page = leader_client.get(f"/dashboard/?cycle=2025&period={period}").content.decode()
+        assert 'id="provisional-quarter"' not in page
+    assert (
+        'id="provisional-quarter"' not in leader_client.get("/dashboard/?period=Y").content.decode()
+    )
+
+
 def test_the_results_page_counts_the_values_still_unverified(
     leader_client, stored_year, town_units
 ):
