@@ -106,6 +106,9 @@ def _page(request, template, selection, **context):
 
 
 def _radar(areas, series):
+    # An area none of the series scores in (the annual evaluation in a quarter) is left out:
+    # drawn at 0 it read as a unit scoring nothing there.
+    areas = [area for area in areas if any(area.code in points for _name, points in series)]
     return {
         "indicators": [{"name": area.name, "max": str(area.max_points)} for area in areas],
         "series": [

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from cadre.models import GrowthRecord, Official
-from scoring.models import Indicator, IndicatorValue
+from scoring.models import Indicator, IndicatorValue, UnitResult
 from tests.dashboard.factories import AREAS, embedded_charts, official_score_store
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,31 @@ def test_a_unit_page_shows_each_period_and_its_indicators(leader_client, stored_
     radar = embedded_charts(response)["radar"]
     assert [line["name"] for line in radar["series"]] == [unit.name, "类别平均"]
     assert [item["name"] for item in radar["indicators"]] == [name for _code, name in AREAS]
+
+
+def test_the_radar_leaves_out_an_area_scored_in_no_unit_that_period(
+    leader_client, stored_year, town_units
+):
+    """The year's evaluation area has no points in a quarter: the radar drew it at 0."""
+    for result in UnitResult.objects.filter(cycle=stored_year, period="Q2"):
+        result.area_points.pop("A4")
+        result.save()
+    unit_page = leader_client.get(f"/dashboard/unit/{town_units[0].code}/?period=Q2")
+    compare = leader_client.get(
+        f"/dashboard/compare/?period=Q2&units={town_units[0].code}&units={town_units[1].code}"
+    )
+    for response in (unit_page, compare):
+        radar = embedded_charts(response)["radar"]
+        assert [item["name"] for item in radar["indicators"]] == [
+            "创新发展",
+            "协调发展",
+            "绿色发展",
+        ]
+        assert all(len(line["values"]) == 3 for line in radar["series"])
+    assert (
+        len(embedded_charts(leader_client.get("/dashboard/unit/ZJ0001/"))["radar"]["indicators"])
+        == 4
+    )
 
 
 def test_a_unit_page_lists_officials_personal_scores_and_parts(
