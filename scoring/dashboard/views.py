@@ -82,7 +82,11 @@ def _selection(request) -> Selection:
     if not cycles:
         raise Http404(_("还没有可查看的考核周期。"))
     year = request.GET.get("cycle", "")
-    cycle = next((cycle for cycle in cycles if str(cycle.year) == year), cycles[0])
+    cycle = next((cycle for cycle in cycles if str(cycle.year) == year), None)
+    if cycle is None:
+        cycle = cycles[0]
+        if year:
+            _cycle_not_shown_say(request, year=year, shown=cycle)
     periods = audience.readable_periods(cycle=cycle, periods=selectors.result_periods(cycle=cycle))
     period = request.GET.get("period")
     if period not in periods:
@@ -97,6 +101,17 @@ def _selection(request) -> Selection:
     code = request.GET.get("category", "")
     category = next((c for c in categories if c.code == code), next(iter(categories), None))
     return Selection(cycles, cycle, periods, period, categories, category)
+
+
+def _cycle_not_shown_say(request, *, year: str, shown: Cycle) -> None:
+    """Say why the cycle asked for is not the one shown: its results are not published yet
+    (to a liaison), or there is no such cycle."""
+    asked = Cycle.objects.filter(year=year).first() if year.isdigit() else None
+    if asked is not None:
+        text = _("%(cycle)s的考核结果尚未发布，下面是%(shown)s。")
+    else:
+        text = _("没有%(year)s年度的考核周期，下面是%(shown)s。")
+    messages.info(request, text % {"cycle": asked, "year": year, "shown": shown})
 
 
 def _page(request, template, selection, **context):
@@ -121,7 +136,10 @@ def _radar(areas, series):
 @dashboard_view(liaisons=True)
 def ranking(request):
     if not request.audience.sees_all:
-        return redirect("dashboard:unit", code=_own_unit_code(request))
+        # The cycle and period asked for go along to the unit's page.
+        query = request.GET.urlencode()
+        unit_url = reverse("dashboard:unit", args=[_own_unit_code(request)])
+        return redirect(f"{unit_url}?{query}" if query else unit_url)
     selection = _selection(request)
     areas = selectors.result_areas(cycle=selection.cycle)
     rows = []
