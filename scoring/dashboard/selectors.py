@@ -245,19 +245,10 @@ def unit_overview(*, cycle: Cycle, unit: Unit, period: str | None) -> UnitOvervi
     """Return the unit's result per period and the area averages of the category it was
     ranked in for the period, as the cycle's results stored them (see `ranked_together`), in
     two queries."""
-    ranked_count = (
-        ranked_together(
-            cycle=OuterRef("cycle"), period=OuterRef("period"), category=OuterRef("category")
-        )
-        .order_by()
-        .values("category")
-        .annotate(size=Count("pk"))
-        .values("size")
-    )
     results = list(
         UnitResult.objects.filter(cycle=cycle, unit=unit)
         .select_related("cycle", "category")
-        .annotate(ranked_count=Subquery(ranked_count))
+        .annotate(ranked_count=Subquery(_ranked_count()))
     )
     results.sort(key=lambda result: PERIOD_ORDER.index(result.period))
     result = next((result for result in results if result.period == period), None)
@@ -292,13 +283,30 @@ def unit_official_scores(*, cycle: Cycle, unit: Unit) -> list[OfficialScore]:
     )
 
 
+def _ranked_count():
+    """The number of units ranked with a result (its `ranked_together`), as a subquery."""
+    return (
+        ranked_together(
+            cycle=OuterRef("cycle"), period=OuterRef("period"), category=OuterRef("category")
+        )
+        .order_by()
+        .values("category")
+        .annotate(size=Count("pk"))
+        .values("size")
+    )
+
+
 def units_compare(*, cycle: Cycle, period: str, unit_codes: list[str]) -> list[UnitResult]:
-    """Return the stored results of the chosen units for the period, in the order chosen."""
+    """Return the stored results of the chosen units for the period, in the order chosen,
+    each with `ranked_count`, the size of the category it was ranked in: units of different
+    categories are compared, and place 10 is last of 10 but not of 12."""
     results = {
         result.unit.code: result
         for result in UnitResult.objects.filter(
             cycle=cycle, period=period, unit__code__in=unit_codes
-        ).select_related("unit", "category")
+        )
+        .select_related("unit", "category")
+        .annotate(ranked_count=Subquery(_ranked_count()))
     }
     return [results[code] for code in unit_codes if code in results]
 

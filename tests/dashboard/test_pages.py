@@ -1,14 +1,21 @@
 """A unit's page, the comparison of units and the officials' list."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from cadre.models import GrowthRecord, Official
+from cadre.models import GrowthRecord, Official, UnitCategory
 from scoring.models import Indicator, IndicatorValue, UnitResult
-from tests.dashboard.factories import AREAS, embedded_charts, official_score_store
+from tests.dashboard.factories import (
+    AREAS,
+    embedded_charts,
+    official_score_store,
+    results_store,
+    units_make,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +93,22 @@ def test_compare_puts_two_to_five_units_side_by_side(leader_client, stored_year,
     one = leader_client.get(f"/dashboard/compare/?units={codes[0]}")
     assert one.context["results"] == []
     assert "请选择2至5个单位进行对比，当前选择了1个。" in one.content.decode()
+
+
+def test_compare_gives_each_place_out_of_its_own_category(leader_client, stored_year, town_units):
+    """Last of three departments and fourth of six towns: a bare 3 beside a 4 read the wrong
+    way round."""
+    departments = UnitCategory.objects.create(code="BM", name="区直部门")
+    offices = units_make(category=departments, count=3)
+    results_store(
+        cycle=stored_year,
+        period="Y",
+        totals={unit: Decimal(900) - 10 * index for index, unit in enumerate(offices)},
+    )
+    query = f"units={town_units[3].code}&units={offices[2].code}"
+    response = leader_client.get(f"/dashboard/compare/?period=Y&{query}")
+    places = re.search(r"类别内名次</th>(.*?)</tr>", response.content.decode()).group(1)
+    assert re.findall(r'<td class="num">(.*?)</td>', places) == ["4 / 6", "3 / 3"]
 
 
 def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
