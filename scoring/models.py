@@ -876,7 +876,9 @@ class OfficialScore(models.Model):
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period, default=Period.YEAR)
     unit_total = models.DecimalField(_("单位总分"), **POINTS)
-    own_part = models.DecimalField(_("个人指标得分"), **POINTS)
+    # Ten places, as computed: the score was rounded once from it, and its formula adds up
+    # only with them.
+    own_part = models.DecimalField(_("个人指标得分"), max_digits=20, decimal_places=10)
     alpha = models.DecimalField(_("关联系数"), **SHARE)
     score = models.DecimalField(_("个人得分"), **POINTS)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)

@@ -21,7 +21,7 @@ from scoring.models import (
     Period,
     UnitResult,
 )
-from scoring.services.explain import ranked_together
+from scoring.services.explain import own_part_shown, ranked_together
 
 CENT = Decimal("0.01")
 PERIOD_ORDER = [*QUARTERS, Period.YEAR]
@@ -275,12 +275,16 @@ def unit_overview(*, cycle: Cycle, unit: Unit, period: str | None) -> UnitOvervi
 
 def unit_official_scores(*, cycle: Cycle, unit: Unit) -> list[OfficialScore]:
     """Return the personal scores computed at the unit for the year, highest first (those of
-    officials who have moved away since too: their score links to this unit's total)."""
-    return list(
+    officials who have moved away since too: their score links to this unit's total), each
+    with `own_part_shown`, its own part as its formula needs it (see `own_part_shown`)."""
+    scores = list(
         OfficialScore.objects.filter(cycle=cycle, unit=unit, period=Period.YEAR)
         .select_related("official")
         .order_by("-score", "official__code")
     )
+    for score in scores:
+        score.own_part_shown = own_part_shown(score=score)
+    return scores
 
 
 def _ranked_count():

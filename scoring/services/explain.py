@@ -23,6 +23,7 @@ from scoring.models import (
     Indicator,
     IndicatorValue,
     Method,
+    OfficialScore,
     Period,
     UnitResult,
     Vote,
@@ -110,7 +111,7 @@ def places_kept_true(values: list[Decimal], *, holds, least: int = 2) -> list[De
     return shown
 
 
-def points_text(value: Decimal) -> str:
+def points_shown(value: Decimal) -> str:
     """Points as a line shows them: two places, and the further ones it needs (14.275)."""
     whole, fraction = f"{value:f}".partition(".")[::2]
     return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
@@ -233,7 +234,7 @@ def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal
         ),
     )
     parts = [
-        f"{period} {points_text(figure_shown)} × {figure(weight)}"
+        f"{period} {points_shown(figure_shown)} × {figure(weight)}"
         for (period, weight), figure_shown in zip(weights.items(), shown, strict=True)
     ]
     return _("季度加权 %(parts)s = %(points)s") % {
@@ -588,13 +589,24 @@ def unit_total_explanation(*, result: UnitResult) -> str:
         "得分 %(earned)s / 适用满分 %(max)s × 1000 = %(normalised)s；加分 %(bonus)s；"
         "柔性调整 %(adjustment)s；总分 %(total)s"
     ) % {
-        "earned": points_text(earned),
-        "max": points_text(result.applicable_max),
-        "normalised": points_text(thousand),
-        "bonus": points_text(bonus),
+        "earned": points_shown(earned),
+        "max": points_shown(result.applicable_max),
+        "normalised": points_shown(thousand),
+        "bonus": points_shown(bonus),
         "adjustment": signed(adjustment) if adjustment else "0.00",
         "total": two_places(total),
     }
     if result.vetoed:
         text += _("；一票否决，等次最高为一般")
     return text
+
+
+def own_part_shown(*, score: OfficialScore) -> str:
+    """An official's own part with the places that make α × unit total + (1 − α) × own part
+    give their score (804.629, where 804.63 would give 822.20 for a score of 822.19)."""
+    alpha, unit_total = score.alpha, score.unit_total
+    (own_part,) = places_kept_true(
+        [score.own_part],
+        holds=lambda own: points_round(alpha * unit_total + (1 - alpha) * own) == score.score,
+    )
+    return points_shown(own_part)
