@@ -300,6 +300,16 @@ def _ranked_count():
     )
 
 
+def units_flagged(*, cycle: Cycle) -> list[UnitResult]:
+    """Return the year's results flagged 重点调整 in every category, in the categories' order
+    and rank within each, in one query."""
+    return list(
+        UnitResult.objects.filter(cycle=cycle, period=Period.YEAR, needs_adjustment=True)
+        .select_related("unit", "category")
+        .order_by("category__sort_order", "category__code", "rank", "unit__code")
+    )
+
+
 def units_compare(*, cycle: Cycle, period: str, unit_codes: list[str]) -> list[UnitResult]:
     """Return the stored results of the chosen units for the period, in the order chosen,
     each with `ranked_count`, the size of the category it was ranked in: units of different

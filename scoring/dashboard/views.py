@@ -174,6 +174,10 @@ def ranking(request):
         unverified=values_unverified_count(cycle=selection.cycle),
         previous_year_pending=selection.period == Period.YEAR
         and selectors.previous_year_pending(cycle=selection.cycle),
+        # The district's flagged teams, whichever category is shown: few, and what a leader asks.
+        flagged=selectors.units_flagged(cycle=selection.cycle)
+        if selection.period == Period.YEAR
+        else [],
     )
 
 

@@ -1,5 +1,6 @@
 """The ranked dashboard and the distance to the next step, read from stored results."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cadre import roles
+from cadre.models import UnitCategory
 from scoring.models import Cycle, IndicatorValue, Period, UnitResult
 from scoring.services.compute import results_compute
 from scoring.services.cycles import cycle_close
@@ -252,3 +254,31 @@ def test_a_weighted_bonus_reads_in_cents_on_the_tables_and_in_full_in_the_explan
     assert '<td class="num">0.63</td>' in compare.content.decode()
     unit_page = leader_client.get(f"/dashboard/unit/ZJ0001/?{query}").content.decode()
     assert "= 500.003；加分 0.633；柔性调整 0.00；总分 500.64" in unit_page
+
+
+def test_the_years_ranking_names_every_team_flagged_in_the_district(
+    leader_client, published_cycle, town_units
+):
+    """Whichever category a leader opens, the year's page names the district's flagged teams:
+    the one in the other category too, with a link to its page."""
+    departments = UnitCategory.objects.create(code="BM", name="区直部门", sort_order=2)
+    offices = units_make(category=departments, count=3)
+    towns = {unit: Decimal(900) - 20 * index for index, unit in enumerate(town_units)}
+    results_store(
+        cycle=published_cycle, period="Y", totals=towns, needs_adjustment={town_units[-1]}
+    )
+    results_store(
+        cycle=published_cycle,
+        period="Y",
+        totals={unit: Decimal(850) - 10 * index for index, unit in enumerate(offices)},
+        needs_adjustment={offices[2]},
+    )
+    results_store(cycle=published_cycle, period="Q4", totals=towns)
+    page = leader_client.get("/dashboard/?cycle=2025&period=Y&category=ZJ").content.decode()
+    flagged = re.search(r'<p id="flagged-units">(.*?)</p>', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", flagged) == (
+        "重点调整 本年度和上一年度都排在本类别后两名的单位（全区）："
+        "镇街单位6（镇街）、区直部门单位3（区直部门）"
+    )
+    assert f'href="/dashboard/unit/{offices[2].code}/?cycle=2025&period=Y"' in flagged
+    assert 'id="flagged-units"' not in leader_client.get("/dashboard/?period=Q4").content.decode()
