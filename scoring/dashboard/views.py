@@ -186,6 +186,13 @@ def _own_unit_code(request) -> str:
     return unit.code
 
 
+def _other_own_units(request, unit: Unit) -> list[Unit]:
+    """A liaison's other units, which their page links to: the ranking that leads a leader
+    to any unit is not theirs."""
+    own = request.audience.own_unit_ids - {unit.pk}
+    return list(Unit.objects.filter(pk__in=own).order_by("code")) if own else []
+
+
 @dashboard_view()
 def distance(request):
     selection = _selection(request)
@@ -267,6 +274,7 @@ def unit_detail(request, code):
         total_explanation=unit_total_explanation(result=result) if result else "",
         category_change_note=notes.category if notes else "",
         year_shown=year_shown,
+        other_own_units=_other_own_units(request, unit),
         official_scores=(
             selectors.unit_official_scores(cycle=selection.cycle, unit=unit) if year_shown else []
         ),

@@ -90,3 +90,16 @@ def test_a_leader_asking_for_a_year_that_does_not_exist_is_told_so(client, store
     page = client.get("/dashboard/?cycle=2024&period=Y").content.decode()
     assert "没有2024年度的考核周期，下面是2025年度考核。" in page
     assert "考核周期，下面是" not in client.get("/dashboard/?cycle=2025").content.decode()
+
+
+def test_a_liaison_of_two_units_reaches_both_from_either(client, stored_year, town_units):
+    """The dashboard takes them to the first; the second was reachable only by typing its
+    address."""
+    liaison = user_with_role("liaison", roles.LIAISON)
+    liaison.liaison_units.add(town_units[0], town_units[2])
+    client.force_login(liaison)
+    first = client.get(client.get("/dashboard/")["Location"]).content.decode()
+    assert f'<a href="/dashboard/unit/{town_units[2].code}/?cycle=2025">镇街单位3</a>' in first
+    assert f"/dashboard/unit/{town_units[1].code}/" not in first
+    third = client.get(f"/dashboard/unit/{town_units[2].code}/").content.decode()
+    assert f'<a href="/dashboard/unit/{town_units[0].code}/?cycle=2025">镇街单位1</a>' in third
