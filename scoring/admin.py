@@ -39,6 +39,7 @@ from scoring.services.closed_quarters import (
     indicators_deletion_refusals,
     rater_groups_change_refusals,
 )
+from scoring.services.compute import two_places
 from scoring.services.cycles import cycle_create_from
 from scoring.services.deletion import cycle_deletion_refusals, rater_group_deletion_refusals
 from scoring.services.indicators import (
@@ -691,13 +692,18 @@ class OfficialScoreAdmin(LocalDateExportMixin, StoredResultsAdmin):
         "cycle",
         "period",
         "unit_total",
-        "own_part",
+        "own_part_in_cents",
         "alpha",
         "score",
     ]
     list_filter = ["cycle", "period"]
     list_select_related = ["official__unit", "unit", "cycle"]
     search_fields = ["official__name", "official__unit__name"]
+
+    # Kept to ten places for its score's formula; the list reads in cents like the others.
+    @admin.display(description=OfficialScore._meta.get_field("own_part").verbose_name)
+    def own_part_in_cents(self, score):
+        return two_places(score.own_part)
 
 
 class RecordedOnlyAdmin(admin.ModelAdmin):

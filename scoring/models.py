@@ -772,10 +772,11 @@ class UnitResult(models.Model):
         verbose_name=_("类别"),
         **DERIVED_KEY,
     )
-    # Ten places, as the scoring service keeps points (see scoring.services.points).
+    # Ten places, as the scoring service keeps points (see scoring.services.points): the
+    # total is rounded once from these, and its explanation adds up only with them.
     earned = models.DecimalField(_("得分"), max_digits=20, decimal_places=10)
     applicable_max = models.DecimalField(_("适用满分"), max_digits=14, decimal_places=4)
-    bonus = models.DecimalField(_("加分"), **POINTS, default=Decimal("0"))
+    bonus = models.DecimalField(_("加分"), max_digits=20, decimal_places=10, default=Decimal("0"))
     adjustment = models.DecimalField(_("柔性调整"), **POINTS, default=Decimal("0"))
     total = models.DecimalField(_("总分"), **POINTS)
     rank = models.PositiveIntegerField(_("名次"))
@@ -880,7 +881,9 @@ class OfficialScore(models.Model):
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period, default=Period.YEAR)
     unit_total = models.DecimalField(_("单位总分"), **POINTS)
-    own_part = models.DecimalField(_("个人指标得分"), **POINTS)
+    # Ten places, as computed: the score was rounded once from it, and its formula adds up
+    # only with them.
+    own_part = models.DecimalField(_("个人指标得分"), max_digits=20, decimal_places=10)
     alpha = models.DecimalField(_("关联系数"), **SHARE)
     score = models.DecimalField(_("个人得分"), **POINTS)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)

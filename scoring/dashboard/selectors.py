@@ -21,7 +21,7 @@ from scoring.models import (
     Period,
     UnitResult,
 )
-from scoring.services.explain import ranked_together
+from scoring.services.explain import own_part_shown, ranked_together
 
 CENT = Decimal("0.01")
 PERIOD_ORDER = [*QUARTERS, Period.YEAR]
@@ -33,6 +33,14 @@ def points_round(value) -> Decimal | None:
     if value is None or value == "":
         return None
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def points_moved(*, before, after) -> Decimal | None:
+    """Return how far stored points (Decimals or their JSON strings) moved, in cents; None
+    where either is missing."""
+    if before is None or after is None:
+        return None
+    return points_round(Decimal(after) - Decimal(before))
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,15 @@ def previous_period(*, cycle: Cycle, period: str) -> tuple[int, str] | None:
     if index == 0:
         return cycle.year - 1, Period.Q4
     return cycle.year, QUARTERS[index - 1]
+
+
+def compared_quarter(*, period: str | None, periods: list[str]) -> str | None:
+    """Return the quarter a unit's page compares `period` with: the one before it in the
+    cycle, when it is among `periods` (those with results the audience may read)."""
+    if period not in QUARTERS[1:]:
+        return None
+    before = QUARTERS[QUARTERS.index(period) - 1]
+    return before if before in periods else None
 
 
 @dataclass
@@ -173,6 +190,13 @@ def _next_grade_fill(row: RankedRow, cycle: Cycle) -> None:
     row.held_by_quota = row.gap_to_next_grade == 0
 
 
+def unit_next_grade(*, cycle: Cycle, result: UnitResult) -> RankedRow:
+    """Return the result with the grade above its own and the points it lacks to its line."""
+    row = RankedRow(result=result, areas=[])
+    _next_grade_fill(row, cycle)
+    return row
+
+
 def grade_distribution(rows: list[RankedRow]) -> list[tuple[str, str, int]]:
     """Return (grade, label, count) for every grade, best first."""
     counts = Counter(row.result.grade for row in rows)
@@ -221,19 +245,10 @@ def unit_overview(*, cycle: Cycle, unit: Unit, period: str | None) -> UnitOvervi
     """Return the unit's result per period and the area averages of the category it was
     ranked in for the period, as the cycle's results stored them (see `ranked_together`), in
     two queries."""
-    ranked_count = (
-        ranked_together(
-            cycle=OuterRef("cycle"), period=OuterRef("period"), category=OuterRef("category")
-        )
-        .order_by()
-        .values("category")
-        .annotate(size=Count("pk"))
-        .values("size")
-    )
     results = list(
         UnitResult.objects.filter(cycle=cycle, unit=unit)
         .select_related("cycle", "category")
-        .annotate(ranked_count=Subquery(ranked_count))
+        .annotate(ranked_count=Subquery(_ranked_count()))
     )
     results.sort(key=lambda result: PERIOD_ORDER.index(result.period))
     result = next((result for result in results if result.period == period), None)
@@ -260,21 +275,52 @@ def unit_overview(*, cycle: Cycle, unit: Unit, period: str | None) -> UnitOvervi
 
 def unit_official_scores(*, cycle: Cycle, unit: Unit) -> list[OfficialScore]:
     """Return the personal scores computed at the unit for the year, highest first (those of
-    officials who have moved away since too: their score links to this unit's total)."""
-    return list(
+    officials who have moved away since too: their score links to this unit's total), each
+    with `own_part_shown`, its own part as its formula needs it (see `own_part_shown`)."""
+    scores = list(
         OfficialScore.objects.filter(cycle=cycle, unit=unit, period=Period.YEAR)
         .select_related("official")
         .order_by("-score", "official__code")
     )
+    for score in scores:
+        score.own_part_shown = own_part_shown(score=score)
+    return scores
+
+
+def _ranked_count():
+    """The number of units ranked with a result (its `ranked_together`), as a subquery."""
+    return (
+        ranked_together(
+            cycle=OuterRef("cycle"), period=OuterRef("period"), category=OuterRef("category")
+        )
+        .order_by()
+        .values("category")
+        .annotate(size=Count("pk"))
+        .values("size")
+    )
+
+
+def units_flagged(*, cycle: Cycle) -> list[UnitResult]:
+    """Return the year's results flagged 重点调整 in every category, in the categories' order
+    and rank within each, in one query."""
+    return list(
+        UnitResult.objects.filter(cycle=cycle, period=Period.YEAR, needs_adjustment=True)
+        .select_related("unit", "category")
+        .order_by("category__sort_order", "category__code", "rank", "unit__code")
+    )
 
 
 def units_compare(*, cycle: Cycle, period: str, unit_codes: list[str]) -> list[UnitResult]:
-    """Return the stored results of the chosen units for the period, in the order chosen."""
+    """Return the stored results of the chosen units for the period, in the order chosen,
+    each with `ranked_count`, the size of the category it was ranked in: units of different
+    categories are compared, and place 10 is last of 10 but not of 12."""
     results = {
         result.unit.code: result
         for result in UnitResult.objects.filter(
             cycle=cycle, period=period, unit__code__in=unit_codes
-        ).select_related("unit", "category")
+        )
+        .select_related("unit", "category")
+        .annotate(ranked_count=Subquery(_ranked_count()))
     }
     return [results[code] for code in unit_codes if code in results]
 
@@ -290,9 +336,12 @@ def units_ranked(*, cycle: Cycle, period: str) -> list[tuple[str, str, str]]:
     )
 
 
-def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
+def official_list(
+    *, cycle: Cycle, search: str = "", young_only: bool = False, by_score: bool = False
+):
     """Return the officials with their annual personal score of the cycle, the unit that score
-    was computed at, and their growth record.
+    was computed at, and their growth record: by unit (its category's order, then the unit's,
+    the principal first), or with `by_score` the highest score first, those without one last.
 
     An official transferred since is listed at the unit their score links to (its total is in
     the score), and one no longer in office still shows the score they had. Each official
@@ -300,6 +349,14 @@ def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
     prefetched, so a page costs three queries (count, page, records).
     """
     score_unit = "year_score__unit"
+    by_unit = [
+        *(
+            Coalesce(f"{score_unit}__{field}", f"unit__{field}")
+            for field in ("category__sort_order", "sort_order", "code")
+        ),
+        "role",
+        "code",
+    ]
     officials = (
         Official.objects.annotate(
             year_score=FilteredRelation(
@@ -313,14 +370,7 @@ def official_list(*, cycle: Cycle, search: str = "", young_only: bool = False):
         .prefetch_related(
             Prefetch("growth_records", queryset=GrowthRecord.objects.order_by("-date", "-pk"))
         )
-        .order_by(
-            *(
-                Coalesce(f"{score_unit}__{field}", f"unit__{field}")
-                for field in ("category__sort_order", "sort_order", "code")
-            ),
-            "role",
-            "code",
-        )
+        .order_by(*([F("personal_score").desc(nulls_last=True)] if by_score else []), *by_unit)
     )
     if search:
         officials = officials.filter(

@@ -15,10 +15,12 @@ from cadre.models import Unit, UnitCategory
 from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
-from scoring.models import Cycle, Indicator, Period
+from scoring.models import QUARTERS, Cycle, Indicator, Period
 from scoring.services.explain import (
     master_data_change_notes,
     unit_indicator_lines,
+    unit_points_lost,
+    unit_points_moved,
     unit_total_explanation,
 )
 from scoring.services.reports import results_workbook_build
@@ -57,6 +59,11 @@ class Selection:
     def period_label(self) -> str:
         return Period(self.period).label if self.period else ""
 
+    @property
+    def quarter_still_open(self) -> bool:
+        """Whether the period is a quarter still taking input, its results not final."""
+        return self.period in QUARTERS and not self.cycle.period_is_locked(self.period)
+
     def query(self) -> str:
         parts = [f"cycle={self.cycle.year}"]
         if self.period:
@@ -75,7 +82,11 @@ def _selection(request) -> Selection:
     if not cycles:
         raise Http404(_("还没有可查看的考核周期。"))
     year = request.GET.get("cycle", "")
-    cycle = next((cycle for cycle in cycles if str(cycle.year) == year), cycles[0])
+    cycle = next((cycle for cycle in cycles if str(cycle.year) == year), None)
+    if cycle is None:
+        cycle = cycles[0]
+        if year:
+            _cycle_not_shown_say(request, year=year, shown=cycle)
     periods = audience.readable_periods(cycle=cycle, periods=selectors.result_periods(cycle=cycle))
     period = request.GET.get("period")
     if period not in periods:
@@ -92,6 +103,17 @@ def _selection(request) -> Selection:
     return Selection(cycles, cycle, periods, period, categories, category)
 
 
+def _cycle_not_shown_say(request, *, year: str, shown: Cycle) -> None:
+    """Say why the cycle asked for is not the one shown: its results are not published yet
+    (to a liaison), or there is no such cycle."""
+    asked = Cycle.objects.filter(year=year).first() if year.isdigit() else None
+    if asked is not None:
+        text = _("%(cycle)s的考核结果尚未发布，下面是%(shown)s。")
+    else:
+        text = _("没有%(year)s年度的考核周期，下面是%(shown)s。")
+    messages.info(request, text % {"cycle": asked, "year": year, "shown": shown})
+
+
 def _page(request, template, selection, **context):
     current = request.resolver_match.view_name
     tabs = [(reverse(name), label, name == current) for name, label in TABS]
@@ -99,6 +121,9 @@ def _page(request, template, selection, **context):
 
 
 def _radar(areas, series):
+    # An area none of the series scores in (the annual evaluation in a quarter) is left out:
+    # drawn at 0 it read as a unit scoring nothing there.
+    areas = [area for area in areas if any(area.code in points for _name, points in series)]
     return {
         "indicators": [{"name": area.name, "max": str(area.max_points)} for area in areas],
         "series": [
@@ -111,7 +136,10 @@ def _radar(areas, series):
 @dashboard_view(liaisons=True)
 def ranking(request):
     if not request.audience.sees_all:
-        return redirect("dashboard:unit", code=_own_unit_code(request))
+        # The cycle and period asked for go along to the unit's page.
+        query = request.GET.urlencode()
+        unit_url = reverse("dashboard:unit", args=[_own_unit_code(request)])
+        return redirect(f"{unit_url}?{query}" if query else unit_url)
     selection = _selection(request)
     areas = selectors.result_areas(cycle=selection.cycle)
     rows = []
@@ -146,12 +174,23 @@ def ranking(request):
         unverified=values_unverified_count(cycle=selection.cycle),
         previous_year_pending=selection.period == Period.YEAR
         and selectors.previous_year_pending(cycle=selection.cycle),
+        # The district's flagged teams, whichever category is shown: few, and what a leader asks.
+        flagged=selectors.units_flagged(cycle=selection.cycle)
+        if selection.period == Period.YEAR
+        else [],
     )
 
 
 def _own_unit_code(request) -> str:
     unit = Unit.objects.filter(pk__in=request.audience.own_unit_ids).order_by("code").first()
     return unit.code
+
+
+def _other_own_units(request, unit: Unit) -> list[Unit]:
+    """A liaison's other units, which their page links to: the ranking that leads a leader
+    to any unit is not theirs."""
+    own = request.audience.own_unit_ids - {unit.pk}
+    return list(Unit.objects.filter(pk__in=own).order_by("code")) if own else []
 
 
 @dashboard_view()
@@ -182,8 +221,16 @@ def unit_detail(request, code):
     year_shown = audience.may_see_unit(unit_id=unit.pk, cycle=selection.cycle, period=Period.YEAR)
     result = overview.result
     notes = master_data_change_notes(result=result) if result else None
+    # How the unit moved since the quarter before, where the audience reads that one too.
+    compared = selectors.compared_quarter(period=selection.period, periods=selection.periods)
+    result_before = next((r for r in overview.results if r.period == compared), None)
+    compared = compared if result_before else None
     indicator_rows = (
-        unit_indicator_lines(result=result, change_notes=notes.by_indicator) if result else []
+        unit_indicator_lines(
+            result=result, change_notes=notes.by_indicator, compared_period=compared
+        )
+        if result
+        else []
     )
     radar = _radar(
         areas,
@@ -210,13 +257,24 @@ def unit_detail(request, code):
                 area,
                 selectors.points_round(result.area_points.get(area.code)) if result else None,
                 overview.area_averages.get(area.code),
+                selectors.points_moved(
+                    before=result_before.area_points.get(area.code) if result_before else None,
+                    after=result.area_points.get(area.code) if result else None,
+                ),
             )
             for area in areas
         ],
+        compared_label=Period(compared).label if compared else "",
         indicator_rows=indicator_rows,
+        points_lost=unit_points_lost(result=result, lines=indicator_rows) if result else [],
+        points_moved=unit_points_moved(lines=indicator_rows),
+        next_grade=selectors.unit_next_grade(cycle=selection.cycle, result=result)
+        if result
+        else None,
         total_explanation=unit_total_explanation(result=result) if result else "",
         category_change_note=notes.category if notes else "",
         year_shown=year_shown,
+        other_own_units=_other_own_units(request, unit),
         official_scores=(
             selectors.unit_official_scores(cycle=selection.cycle, unit=unit) if year_shown else []
         ),
@@ -310,7 +368,10 @@ def officials(request):
     selection = _selection(request)
     search = request.GET.get("q", "").strip()
     young_only = request.GET.get("young") == "1"
-    queryset = selectors.official_list(cycle=selection.cycle, search=search, young_only=young_only)
+    by_score = request.GET.get("order") == "score"
+    queryset = selectors.official_list(
+        cycle=selection.cycle, search=search, young_only=young_only, by_score=by_score
+    )
     if "\x00" in search:  # no name holds a NUL, which PostgreSQL refuses in a query
         queryset = queryset.none()
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
@@ -326,6 +387,7 @@ def officials(request):
         page=page,
         search=search,
         young_only=young_only,
+        by_score=by_score,
     )
 
 

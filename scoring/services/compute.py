@@ -39,6 +39,7 @@ from scoring.models import (
 from scoring.services.points import (
     INT64_MAX,
     PERIODS,
+    POINT_PLACES,
     POINTS_PER_FIGURE,
     ROW,
     SCALE,
@@ -362,7 +363,7 @@ def _results_write(
                 standing.category_id,
                 standing.earned,
                 standing.applicable_max,
-                points_round(standing.bonus),
+                standing.bonus,
                 standing.adjustment,
                 standing.total,
                 standing.rank,
@@ -492,7 +493,7 @@ def _official_scores_write(
             int(scored.unit_ids[position]),
             Period.YEAR,
             total,
-            Decimal(own_part).scaleb(-2),
+            Decimal(own_part).scaleb(-POINT_PLACES),
             alpha,
             Decimal(score).scaleb(-2),
             stamp,
@@ -520,13 +521,18 @@ def _official_scores_write(
 
 
 def _linked_scores(*, unit_cents, alphas, earned, maximum):
-    """Own parts and personal scores in cents, exactly: the own part is earned / maximum ×
-    1000 (the unit total when the official answers for nothing that applies), the score
-    α × unit total + (1 − α) × own part, each rounded half up once. Arguments are Python
-    integer arrays: cents, α in ten-thousandths, points in units of 10⁻¹⁰."""
+    """Own parts in units of 10⁻¹⁰ and personal scores in cents, exactly: the own part is
+    earned / maximum × 1000 (the unit total when the official answers for nothing that
+    applies), the score α × unit total + (1 − α) × own part, rounded half up once from the
+    exact own part. Arguments are Python integer arrays: cents, α in ten-thousandths, points
+    in units of 10⁻¹⁰."""
     answers = maximum > 0
     divisor = np.where(answers, maximum, 1)
-    own_parts = np.where(answers, rounded_division(earned * 100_000, divisor), unit_cents)
+    own_parts = np.where(
+        answers,
+        rounded_division(earned * 1000 * 10**POINT_PLACES, divisor),
+        unit_cents * 10 ** (POINT_PLACES - 2),
+    )
     scores = np.where(
         answers,
         rounded_division(

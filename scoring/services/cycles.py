@@ -27,7 +27,11 @@ from scoring.models import (
     ResultSnapshot,
     UnitResult,
 )
-from scoring.services.compute import following_year_flags_refresh, results_compute
+from scoring.services.compute import (
+    following_year_flags_refresh,
+    results_compute,
+    two_places,
+)
 from scoring.services.growth import growth_records_assessment_write
 from scoring.services.history import history_record
 from scoring.services.refresh import results_refresh_all
@@ -54,7 +58,8 @@ TREE_COPIED_FIELDS = [
     if field.name not in {"id", "cycle", "parent"}
 ]
 # What a publication keeps of each result: its key in the snapshot, and the column it is read
-# from. Points are kept as text, as written.
+# from. Points are kept as text in cents, as the pages showed them when published (the
+# stored bonus carries the places its total was rounded from).
 FROZEN_RESULT_COLUMNS = {
     "unit": "unit__code",
     "unit_name": "unit__name",
@@ -348,7 +353,7 @@ def _results_frozen(*, cycle: Cycle, period: str | None = None) -> list[dict]:
     rows = rows.values_list(*FROZEN_RESULT_COLUMNS.values())
     return [
         {
-            key: str(cell) if isinstance(cell, Decimal) else cell
+            key: two_places(cell) if isinstance(cell, Decimal) else cell
             for key, cell in zip(FROZEN_RESULT_COLUMNS, row, strict=True)
         }
         for row in rows

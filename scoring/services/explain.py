@@ -23,6 +23,7 @@ from scoring.models import (
     Indicator,
     IndicatorValue,
     Method,
+    OfficialScore,
     Period,
     UnitResult,
     Vote,
@@ -48,6 +49,21 @@ class IndicatorLine:
     missing: bool
     # What changed in the indicator's maximum or method after the unit's figures were entered.
     change_note: str = ""
+    # The points of the period compared with (see `unit_indicator_lines`), None without one.
+    points_before: Decimal | None = None
+
+    @property
+    def points_change(self) -> Decimal | None:
+        return None if self.points_before is None else self.points - self.points_before
+
+
+@dataclass(frozen=True)
+class PointsLost:
+    """An indicator's points short of its maximum, and what they cost the unit's total."""
+
+    line: IndicatorLine
+    lost: Decimal
+    on_total: Decimal
 
 
 @dataclass(frozen=True)
@@ -80,21 +96,41 @@ def signed(value: Decimal) -> str:
     return f"{points_round(value):+.2f}".replace("-", "−")
 
 
+def places_kept_true(values: list[Decimal], *, holds, least: int = 2) -> list[Decimal]:
+    """Return `values` rounded half up to the fewest places, `least` at least, for which
+    `holds(*rounded)` is true; at the most, ten places, where the stored points are exact.
+
+    A line rounds its figures for reading, but whoever checks it with a calculator must
+    find what it says: 14.275 × 0.25, not 14.28 × 0.25, where that is what the sum needs."""
+    for places in range(least, RATIO_PLACES_MAX + 1):
+        shown = [
+            value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) for value in values
+        ]
+        if holds(*shown):
+            break
+    return shown
+
+
+def points_shown(value: Decimal) -> str:
+    """Points as a line shows them: two places, and the further ones it needs (14.275)."""
+    whole, fraction = f"{value:f}".partition(".")[::2]
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
 def ratio_text(ratio: Decimal, *, floor: Decimal, cap: Decimal, maximum, points) -> str:
     """The completion ratio with the fewest places, four at least, that keep its line true,
     trailing zeros trimmed: below the floor stays below it, above the cap stays above it, and
     between them ratio × maximum gives the points shown (1.0042 × 10 = 10.04, where two
     places, 1.00 × 10, would not)."""
-    for places in range(4, RATIO_PLACES_MAX + 1):
-        shown = ratio.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+    def holds(shown):
         if ratio < floor:
-            true = shown < floor
-        elif ratio > cap:
-            true = shown > cap
-        else:
-            true = two_places(maximum * shown) == two_places(points)
-        if true:
-            break
+            return shown < floor
+        if ratio > cap:
+            return shown > cap
+        return two_places(maximum * shown) == two_places(points)
+
+    (shown,) = places_kept_true([ratio], holds=holds, least=4)
     return figure(shown)
 
 
@@ -189,9 +225,17 @@ def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) ->
 
 
 def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal) -> str:
+    weights = cycle.quarter_weights
+    shown = places_kept_true(
+        [quarter_points.get(period, ZERO) for period in weights],
+        holds=lambda *rounded: (
+            points_round(sum((p * w for p, w in zip(rounded, weights.values(), strict=True)), ZERO))
+            == points_round(points)
+        ),
+    )
     parts = [
-        f"{period} {two_places(quarter_points.get(period, ZERO))} × {figure(weight)}"
-        for period, weight in cycle.quarter_weights.items()
+        f"{period} {points_shown(figure_shown)} × {figure(weight)}"
+        for (period, weight), figure_shown in zip(weights.items(), shown, strict=True)
     ]
     return _("季度加权 %(parts)s = %(points)s") % {
         "parts": " + ".join(parts),
@@ -315,11 +359,15 @@ def category_standings(*, result: UnitResult) -> dict[int, Standing]:
 
 
 def unit_indicator_lines(
-    *, result: UnitResult, change_notes: dict[int, str] | None = None
+    *,
+    result: UnitResult,
+    change_notes: dict[int, str] | None = None,
+    compared_period: str | None = None,
 ) -> list[IndicatorLine]:
     """Return one explained line per indicator that applies to the result's unit, in tree
     order, as the result was computed: in the category it was ranked in, among the units
-    ranked with it; with `change_notes` (`master_data_change_notes`), each indicator's."""
+    ranked with it; with `change_notes` (`master_data_change_notes`), each indicator's; with
+    `compared_period`, the points each had in that period of the cycle."""
     change_notes = change_notes or {}
     cycle, period = result.cycle, result.period
     leaves = _applicable_leaves(cycle=cycle, category_id=result.category_id)
@@ -345,6 +393,7 @@ def unit_indicator_lines(
         }
     standings = category_standings(result=result)
     points_here = results.get(period, {})
+    points_before = results.get(compared_period, {}) if compared_period else {}
     lines = []
     for indicator, area in leaves:
         quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
@@ -398,9 +447,40 @@ def unit_indicator_lines(
                 updated_at=value.updated_at if value else None,
                 missing=missing,
                 change_note=change_notes.get(indicator.pk, ""),
+                points_before=points_before.get(indicator.code),
             )
         )
     return lines
+
+
+def unit_points_lost(
+    *, result: UnitResult, lines: list[IndicatorLine], limit: int = 10
+) -> list[PointsLost]:
+    """Return the `limit` indicators of the result's lines (`unit_indicator_lines`) that fell
+    furthest short of their maximum, most first: where the unit lost its points, and where it
+    has most to gain. A shortfall costs the total its share of the thousand."""
+    short = [
+        PointsLost(
+            line=line,
+            lost=line.indicator.max_points - line.points,
+            on_total=normalised(
+                earned=line.indicator.max_points - line.points,
+                applicable_max=result.applicable_max,
+            ),
+        )
+        for line in lines
+        if not line.indicator.is_outside_thousand and line.points < line.indicator.max_points
+    ]
+    short.sort(key=lambda item: item.lost, reverse=True)
+    return short[:limit]
+
+
+def unit_points_moved(*, lines: list[IndicatorLine], limit: int = 10) -> list[IndicatorLine]:
+    """Return the `limit` lines whose points moved most since the compared period, either way,
+    largest move first."""
+    moved = [line for line in lines if line.points_change]
+    moved.sort(key=lambda line: abs(line.points_change), reverse=True)
+    return moved[:limit]
 
 
 def _first_entries(*, result: UnitResult) -> dict[int, datetime]:
@@ -486,20 +566,47 @@ def _category_change_note(*, result: UnitResult, since: datetime | None) -> str:
 
 def unit_total_explanation(*, result: UnitResult) -> str:
     """Explain a unit total from its stored parts, e.g.
-    得分 850.50 / 适用满分 900.00 × 1000 = 945.00；加分 10.00；柔性调整 −3.00；总分 952.00"""
+    得分 850.50 / 适用满分 900.00 × 1000 = 945.00；加分 10.00；柔性调整 −3.00；总分 952.00
+
+    Each part has the places that make the line add up (see `places_kept_true`): the total
+    was rounded once, from the unrounded normalised score and bonus."""
+    total, adjustment = result.total, result.adjustment
+    thousand, bonus = places_kept_true(
+        [normalised(earned=result.earned, applicable_max=result.applicable_max), result.bonus],
+        holds=lambda thousand, bonus: points_round(thousand + bonus + adjustment) == total,
+    )
+    # Earned over the maximum gives the normalised score to the places it is shown with.
+    (earned,) = places_kept_true(
+        [result.earned],
+        holds=lambda earned: (
+            thousand
+            == normalised(earned=earned, applicable_max=result.applicable_max).quantize(
+                thousand, rounding=ROUND_HALF_UP
+            )
+        ),
+    )
     text = _(
         "得分 %(earned)s / 适用满分 %(max)s × 1000 = %(normalised)s；加分 %(bonus)s；"
         "柔性调整 %(adjustment)s；总分 %(total)s"
     ) % {
-        "earned": two_places(result.earned),
-        "max": two_places(result.applicable_max),
-        "normalised": two_places(
-            normalised(earned=result.earned, applicable_max=result.applicable_max)
-        ),
-        "bonus": two_places(result.bonus),
-        "adjustment": signed(result.adjustment) if result.adjustment else "0.00",
-        "total": two_places(result.total),
+        "earned": points_shown(earned),
+        "max": points_shown(result.applicable_max),
+        "normalised": points_shown(thousand),
+        "bonus": points_shown(bonus),
+        "adjustment": signed(adjustment) if adjustment else "0.00",
+        "total": two_places(total),
     }
     if result.vetoed:
         text += _("；一票否决，等次最高为一般")
     return text
+
+
+def own_part_shown(*, score: OfficialScore) -> str:
+    """An official's own part with the places that make α × unit total + (1 − α) × own part
+    give their score (804.629, where 804.63 would give 822.20 for a score of 822.19)."""
+    alpha, unit_total = score.alpha, score.unit_total
+    (own_part,) = places_kept_true(
+        [score.own_part],
+        holds=lambda own: points_round(alpha * unit_total + (1 - alpha) * own) == score.score,
+    )
+    return points_shown(own_part)

@@ -17,6 +17,7 @@ from django.utils.translation import override
 from cadre.history import history_deferred
 from cadre.models import GrowthRecord
 from scoring.models import Cycle, Grade, OfficialScore, Period, UnitResult
+from scoring.services.explain import own_part_shown
 from scoring.services.history import history_record
 from scoring.services.values import SOURCE_PUBLISHED
 
@@ -79,6 +80,6 @@ def _assessment_text(
     own_share = 1 - score.alpha
     detail = (
         f"个人得分 = 班子总分 {score.unit_total} × {score.alpha.normalize()} + "
-        f"个人指标得分 {score.own_part} × {own_share.normalize()} = {score.score}"
+        f"个人指标得分 {own_part_shown(score=score)} × {own_share.normalize()} = {score.score}"
     )
     return title[: GrowthRecord._meta.get_field("title").max_length], detail

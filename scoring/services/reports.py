@@ -2,7 +2,7 @@
 
 import re
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from cadre.models import UnitCategory
 from scoring.models import Cycle, Grade, Indicator, OfficialScore, Period, UnitResult
 from scoring.services.cells import cell_safe
-from scoring.services.compute import normalised, points_round, two_places
+from scoring.services.compute import normalised, two_places
 
 GRADE_FILLS = {
     Grade.EXCELLENT: "C6EFCE",
@@ -30,6 +30,7 @@ GRADE_NAMES = {
     Grade.POOR: "较差",
 }
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+TEN_PLACES = Decimal("1E-10")
 
 
 def _results(*, cycle: Cycle, period: str):
@@ -79,7 +80,7 @@ def _area_cell(result: UnitResult, area: Indicator) -> Decimal | str:
     """An area's subtotal; "—" where none of its indicators applies to the unit, as the
     dashboard shows it, rather than a 0 that reads as scored."""
     points = result.area_points.get(area.code)
-    return NOT_APPLICABLE if points is None else points_round(Decimal(points))
+    return NOT_APPLICABLE if points is None else Decimal(points)
 
 
 def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[UnitResult]):
@@ -106,15 +107,17 @@ def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[Uni
         grade: PatternFill("solid", fgColor=color) for grade, color in GRADE_FILLS.items()
     }
     grade_column = len(headers) - 3
+    # Points go in unrounded, shown with two places: the total was rounded once from them,
+    # so that a sum or a quotient Excel makes of the cells comes out as the total does.
     for row, result in enumerate(results, start=3):
         thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)
         values = (
             [result.rank, cell_safe(result.unit.code), cell_safe(result.unit.name)]
             + [_area_cell(result, area) for area in areas]
             + [
-                points_round(result.earned),
-                points_round(result.applicable_max),
-                points_round(thousand),
+                result.earned,
+                result.applicable_max,
+                thousand.quantize(TEN_PLACES, rounding=ROUND_HALF_UP),
                 result.bonus,
                 result.adjustment,
                 result.total,

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from scoring.dashboard.selectors import RankedRow
+from scoring.dashboard.selectors import RankedRow, points_round
 from scoring.models import Grade
+from scoring.services.explain import signed
 
 register = template.Library()
 
@@ -76,7 +77,7 @@ def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
                     f'<td class="num area">{"—" if points is None else points}</td>'
                     for points in row.areas
                 ),
-                bonus=result.bonus,
+                bonus=points_round(result.bonus),
                 adjustment=result.adjustment,
                 grade=escape(result.grade),
                 grade_label=grade_labels.get(result.grade, ""),
@@ -99,3 +100,11 @@ def formula_breaks(text: str) -> str:
     `10 − (6 − 1)/(12 − 1) × 10 × (1 − 0.6) = 8.18` never breaks inside `(1 − 0.6)`."""
     text = BRACKETED.sub(lambda match: match.group().replace(" ", NBSP), str(text))
     return OPERATOR.sub(lambda match: f" {match.group(1)}{NBSP}", text)
+
+
+@register.filter
+def signed_points(value) -> str:
+    """Points moved, with their sign (+3.00, −1.25, 0.00); — where nothing compares."""
+    if value is None:
+        return "—"
+    return signed(value) if value else "0.00"

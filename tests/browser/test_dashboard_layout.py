@@ -107,3 +107,46 @@ def test_a_units_explanations_are_readable(
     assert table.evaluate(BROKEN_TERMS) == []
     assert table.locator("td.explanation .entered").count() > 10
     screenshot(f"dashboard-layout-unit-{language}-{width}")
+
+
+WHATIF = (
+    "/dashboard/whatif/?cycle=2026&period=Q1&category=ZJ&run=1&indicator=A1.1.1&max_points=20"
+    "&weight_q1=0.25&weight_q2=0.25&weight_q3=0.25&weight_q4=0.25"
+)
+
+
+def test_the_what_if_results_fit_a_tablet(demo_district, page, leader_in, screenshot):
+    """Eight English headers made the results 15 px wider than a 768 px tablet: the whole
+    page scrolled sideways. The table scrolls in its box instead, the page not at all."""
+    leader_in("en")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(WHATIF)
+    table = page.locator("#whatif-table")
+    assert table.locator("tbody tr").count() == 12
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    card = table.locator("xpath=ancestor::section").bounding_box()
+    wrap = table.locator("xpath=..").bounding_box()
+    assert wrap["x"] + wrap["width"] <= card["x"] + card["width"]
+    # A fall in the sandbox reads with the same minus sign as every other change.
+    changes = table.locator("tbody td:nth-child(4)").all_inner_texts()
+    assert any(text.startswith("−") for text in changes) and not any("-" in t for t in changes)
+    screenshot("dashboard-layout-whatif-en-768")
+
+
+def test_each_line_of_the_rank_trend_is_named_where_it_ends(demo_district, page, leader_in):
+    """Twelve towns in nine colours and a legend showing six at a time: no line could be told
+    from another. Each is named at its latest quarter, and the quarters not yet ranked (Q4 of
+    the open year) are left off the axis."""
+    leader_in("zh-hans")
+    page.goto(RANKING)
+    page.wait_for_selector("[data-chart=trend][data-rendered] svg")
+    lefts = page.locator("[data-chart=trend] svg text").evaluate_all(
+        "texts => Object.fromEntries(texts.map(t => [t.textContent,"
+        " t.getBoundingClientRect().left]))"
+    )
+    towns = page.locator("#ranked-table td.pin-unit a").all_inner_texts()
+    assert "第三季度" in lefts and "第四季度" not in lefts
+    # Every town is named beside the last quarter, not in a legend under the chart.
+    assert len(towns) == 12
+    assert all(lefts[town] > lefts["第三季度"] for town in towns), lefts
+    assert "1/2" not in lefts

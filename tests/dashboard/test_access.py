@@ -70,3 +70,36 @@ def test_a_liaison_sees_nothing_before_publication(liaison_client, stored_year):
     response = liaison_client.get("/dashboard/unit/ZJ0001/?cycle=2025&period=Y")
     assert response.status_code == 404
     assert "950.00" not in response.content.decode()
+
+
+def test_a_liaison_asking_for_a_year_not_published_is_told_so(liaison_client, stored_year):
+    """2026 is still being filled: the liaison's link to it shows 2025, and says why."""
+    Cycle.objects.create(year=2026, state=Cycle.State.OPEN)
+    response = liaison_client.get("/dashboard/?cycle=2026&period=Q1")
+    assert response["Location"] == "/dashboard/unit/ZJ0001/?cycle=2026&period=Q1"
+    page = liaison_client.get(response["Location"])
+    assert page.context["selection"].cycle == stored_year
+    text = page.content.decode()
+    assert "2026年度考核的考核结果尚未发布，下面是2025年度考核。" in text
+    unknown = liaison_client.get("/dashboard/unit/ZJ0001/?cycle=1999").content.decode()
+    assert "没有1999年度的考核周期，下面是2025年度考核。" in unknown
+
+
+def test_a_leader_asking_for_a_year_that_does_not_exist_is_told_so(client, stored_year):
+    client.force_login(user_with_role("leader", roles.LEADER))
+    page = client.get("/dashboard/?cycle=2024&period=Y").content.decode()
+    assert "没有2024年度的考核周期，下面是2025年度考核。" in page
+    assert "考核周期，下面是" not in client.get("/dashboard/?cycle=2025").content.decode()
+
+
+def test_a_liaison_of_two_units_reaches_both_from_either(client, stored_year, town_units):
+    """The dashboard takes them to the first; the second was reachable only by typing its
+    address."""
+    liaison = user_with_role("liaison", roles.LIAISON)
+    liaison.liaison_units.add(town_units[0], town_units[2])
+    client.force_login(liaison)
+    first = client.get(client.get("/dashboard/")["Location"]).content.decode()
+    assert f'<a href="/dashboard/unit/{town_units[2].code}/?cycle=2025">镇街单位3</a>' in first
+    assert f"/dashboard/unit/{town_units[1].code}/" not in first
+    third = client.get(f"/dashboard/unit/{town_units[2].code}/").content.decode()
+    assert f'<a href="/dashboard/unit/{town_units[0].code}/?cycle=2025">镇街单位1</a>' in third

@@ -1,11 +1,14 @@
 """导出Excel on the dashboard hands over the scoring service's results workbook."""
 
+from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 
 import openpyxl
 import pytest
 
-from scoring.models import UnitResult
+from cadre.models import Unit
+from scoring.models import IndicatorValue, UnitResult
+from scoring.services.compute import results_compute
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +30,31 @@ def test_a_period_without_results_is_not_exported_as_another_one(leader_client, 
     response = leader_client.get(f"/dashboard/export/?cycle=2025&period={asked}", follow=True)
     assert "Content-Disposition" not in response
     assert "还没有考核结果，不能导出" in response.content.decode()
+
+
+def test_the_exported_parts_add_up_to_the_total_in_excel(
+    leader_client, category, make_indicator, cycle
+):
+    """The year's bonus is a quarter's 2.53 weighted by 0.25, 0.6325; the total 500.64 was
+    rounded once from 500.003 + 0.6325. Cells holding 500.00 and 0.63 made Excel's sum of
+    the row 500.63, and 50.00 / 100 × 1000 gave 500.00, not the 500.003 beside it."""
+    unit = Unit.objects.create(code="ZJ01", name="城关街道", category=category)
+    annual = make_indicator("A", 100, frequency="annual")
+    bonus = make_indicator("B", 10, "bonus")
+    IndicatorValue.objects.create(indicator=annual, unit=unit, period="Y", value=Decimal("50.0003"))
+    IndicatorValue.objects.create(indicator=bonus, unit=unit, period="Q1", value=Decimal("2.53"))
+    results_compute(cycle=cycle)
+    response = leader_client.get(f"/dashboard/export/?cycle={cycle.year}&period=Y")
+    sheet = openpyxl.load_workbook(BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[2]]
+    cells = {name: sheet.cell(row=3, column=header.index(name) + 1) for name in header}
+    value = {
+        name: Decimal(str(cells[name].value))
+        for name in ["得分", "适用满分", "千分制得分", "加分", "柔性调整", "总分"]
+    }
+    assert value["总分"] == Decimal("500.64")
+    parts = value["千分制得分"] + value["加分"] + value["柔性调整"]
+    assert parts.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) == value["总分"]
+    assert value["得分"] / value["适用满分"] * 1000 == value["千分制得分"] == Decimal("500.003")
+    # Excel shows each of them with two places, as before.
+    assert {cells[name].number_format for name in ["得分", "千分制得分", "加分"]} == {"0.00"}

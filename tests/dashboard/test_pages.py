@@ -1,14 +1,21 @@
 """A unit's page, the comparison of units and the officials' list."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from cadre.models import GrowthRecord, Official
-from scoring.models import Indicator, IndicatorValue
-from tests.dashboard.factories import AREAS, embedded_charts, official_score_store
+from cadre.models import GrowthRecord, Official, UnitCategory
+from scoring.models import Indicator, IndicatorValue, UnitResult
+from tests.dashboard.factories import (
+    AREAS,
+    embedded_charts,
+    official_score_store,
+    results_store,
+    units_make,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +44,31 @@ def test_a_unit_page_shows_each_period_and_its_indicators(leader_client, stored_
     assert [item["name"] for item in radar["indicators"]] == [name for _code, name in AREAS]
 
 
+def test_the_radar_leaves_out_an_area_scored_in_no_unit_that_period(
+    leader_client, stored_year, town_units
+):
+    """The year's evaluation area has no points in a quarter: the radar drew it at 0."""
+    for result in UnitResult.objects.filter(cycle=stored_year, period="Q2"):
+        result.area_points.pop("A4")
+        result.save()
+    unit_page = leader_client.get(f"/dashboard/unit/{town_units[0].code}/?period=Q2")
+    compare = leader_client.get(
+        f"/dashboard/compare/?period=Q2&units={town_units[0].code}&units={town_units[1].code}"
+    )
+    for response in (unit_page, compare):
+        radar = embedded_charts(response)["radar"]
+        assert [item["name"] for item in radar["indicators"]] == [
+            "创新发展",
+            "协调发展",
+            "绿色发展",
+        ]
+        assert all(len(line["values"]) == 3 for line in radar["series"])
+    assert (
+        len(embedded_charts(leader_client.get("/dashboard/unit/ZJ0001/"))["radar"]["indicators"])
+        == 4
+    )
+
+
 def test_a_unit_page_lists_officials_personal_scores_and_parts(
     leader_client, stored_year, town_units
 ):
@@ -61,6 +93,22 @@ def test_compare_puts_two_to_five_units_side_by_side(leader_client, stored_year,
     one = leader_client.get(f"/dashboard/compare/?units={codes[0]}")
     assert one.context["results"] == []
     assert "请选择2至5个单位进行对比，当前选择了1个。" in one.content.decode()
+
+
+def test_compare_gives_each_place_out_of_its_own_category(leader_client, stored_year, town_units):
+    """Last of three departments and fourth of six towns: a bare 3 beside a 4 read the wrong
+    way round."""
+    departments = UnitCategory.objects.create(code="BM", name="区直部门")
+    offices = units_make(category=departments, count=3)
+    results_store(
+        cycle=stored_year,
+        period="Y",
+        totals={unit: Decimal(900) - 10 * index for index, unit in enumerate(offices)},
+    )
+    query = f"units={town_units[3].code}&units={offices[2].code}"
+    response = leader_client.get(f"/dashboard/compare/?period=Y&{query}")
+    places = re.search(r"类别内名次</th>(.*?)</tr>", response.content.decode()).group(1)
+    assert re.findall(r'<td class="num">(.*?)</td>', places) == ["4 / 6", "3 / 3"]
 
 
 def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
@@ -98,6 +146,38 @@ def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
     provisional = leader_client.get("/dashboard/officials/?young=1").content.decode()
     assert "915.00" in provisional and "grade-excellent" not in provisional
     assert "个人得分为截至目前的临时结果" in provisional
+
+
+def test_officials_can_be_listed_highest_score_first(leader_client, stored_year, town_units):
+    """By unit, the second unit's principal comes after the first unit's staff; by score the
+    best of the district comes first, and who has no score yet comes last, on every page."""
+    scored = [("A1", 0, "member", "880"), ("A2", 0, "staff", "990"), ("B1", 1, "principal", "930")]
+    for code, unit, role, own_part in scored:
+        official = Official.objects.create(
+            code=code, name=f"干部{code}", unit=town_units[unit], role=role
+        )
+        official_score_store(
+            cycle=stored_year, official=official, unit_total="900", own_part=own_part, alpha="0.5"
+        )
+    Official.objects.bulk_create(
+        Official(code=f"N{number:02d}", name=f"新干部{number:02d}", unit=town_units[2])
+        for number in range(50)
+    )
+    by_unit = leader_client.get("/dashboard/officials/?cycle=2025")
+    assert [o.code for o in by_unit.context["page"]][:3] == ["A1", "A2", "B1"]
+    by_score = leader_client.get("/dashboard/officials/?cycle=2025&order=score")
+    page = [(o.code, o.personal_score) for o in by_score.context["page"]]
+    assert page[:4] == [
+        ("A2", Decimal("945.00")),
+        ("B1", Decimal("915.00")),
+        ("A1", Decimal("890.00")),
+        ("N00", None),
+    ]
+    html = by_score.content.decode()
+    assert '<option value="score" selected>个人得分从高到低</option>' in html
+    assert "&order=score&page=2" in html
+    last = leader_client.get("/dashboard/officials/?cycle=2025&order=score&page=2")
+    assert [o.code for o in last.context["page"]] == ["N47", "N48", "N49"]
 
 
 def test_weights_that_do_not_add_up_are_refused_with_a_message(leader_client, stored_year):

@@ -31,7 +31,7 @@ def unit_page_facts(client, code, period):
     return {
         "heading": response.content.decode().split("<h1>")[1].split("</h1>")[0],
         "ranks": [(r.period, r.rank, size) for r, size, _current in context["overview"]],
-        "areas": [(area.code, own, average) for area, own, average in context["areas"]],
+        "areas": [(area.code, own, average) for area, own, average, _moved in context["areas"]],
         "lines": [(row.indicator.code, row.explanation) for row in context["indicator_rows"]],
         "total": context["total_explanation"],
     }

@@ -38,6 +38,7 @@ def district(request, published_cycle, category):
         "/dashboard/unit/ZJ0001/?period=Q2",
         "/dashboard/compare/?units=ZJ0001&units=ZJ0002&units=ZJ0003",
         "/dashboard/officials/?q=干部",
+        "/dashboard/officials/?order=score",
         "/dashboard/whatif/",
     ],
 )

@@ -1,5 +1,6 @@
 """The ranked dashboard and the distance to the next step, read from stored results."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,9 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cadre import roles
+from cadre.models import UnitCategory
 from scoring.models import Cycle, IndicatorValue, Period, UnitResult
+from scoring.services.compute import results_compute
 from scoring.services.cycles import cycle_close
-from tests.dashboard.factories import embedded_charts, results_store, user_with_role
+from tests.dashboard.factories import (
+    embedded_charts,
+    results_store,
+    units_make,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +179,25 @@ def test_the_year_of_an_open_cycle_is_marked_provisional(leader_client, stored_y
     )
 
 
+def test_a_quarter_still_taking_input_is_marked_provisional(leader_client, stored_year):
+    """An open cycle's third quarter ranks units on what has been entered so far; once it is
+    closed its ranking stands, and the page no longer says otherwise."""
+    stored_year.state = Cycle.State.OPEN
+    stored_year.save()
+    for page in ("/dashboard/", "/dashboard/distance/", "/dashboard/unit/ZJ0001/"):
+        text = leader_client.get(f"{page}?cycle=2025&period=Q3").content.decode()
+        assert "第三季度仍在填报中，结果为临时结果" in text, page
+    Cycle.objects.filter(pk=stored_year.pk).update(
+        state_q1="published", state_q2="closed", state_q3="closed"
+    )
+    for period in ("Q1", "Q3"):
+        page = leader_client.get(f"/dashboard/?cycle=2025&period={period}").content.decode()
+        assert 'id="provisional-quarter"' not in page
+    assert (
+        'id="provisional-quarter"' not in leader_client.get("/dashboard/?period=Y").content.decode()
+    )
+
+
 def test_the_results_page_counts_the_values_still_unverified(
     leader_client, stored_year, town_units
 ):
@@ -207,3 +234,51 @@ def test_a_closed_years_page_shows_the_unverified_count_taken_at_its_close(
     assert "本周期尚有 3 项数据未经考核办审核。" in page
     # A province's year holds 2 million values; a locked year's page reads none of them.
     assert [q["sql"] for q in queries if "scoring_indicatorvalue" in q["sql"]] == []
+
+
+def test_a_weighted_bonus_reads_in_cents_on_the_tables_and_in_full_in_the_explanation(
+    leader_client, category, make_indicator, cycle
+):
+    """The year counts a quarter's bonus of 2.53 as 0.6325, kept unrounded for its total."""
+    units = units_make(category=category, count=2)
+    bonus = make_indicator("B", 10, "bonus")
+    annual = make_indicator("A", 100, frequency="annual")
+    for unit in units:
+        IndicatorValue.objects.create(indicator=annual, unit=unit, period="Y", value="50.0003")
+    IndicatorValue.objects.create(indicator=bonus, unit=units[0], period="Q1", value="2.53")
+    results_compute(cycle=cycle)
+    query = f"cycle={cycle.year}&period=Y"
+    ranking = leader_client.get(f"/dashboard/?{query}&category=ZJ").content.decode()
+    assert '<td class="num">0.63</td>' in ranking and "0.6325" not in ranking
+    compare = leader_client.get(f"/dashboard/compare/?{query}&units=ZJ0001&units=ZJ0002")
+    assert '<td class="num">0.63</td>' in compare.content.decode()
+    unit_page = leader_client.get(f"/dashboard/unit/ZJ0001/?{query}").content.decode()
+    assert "= 500.003；加分 0.633；柔性调整 0.00；总分 500.64" in unit_page
+
+
+def test_the_years_ranking_names_every_team_flagged_in_the_district(
+    leader_client, published_cycle, town_units
+):
+    """Whichever category a leader opens, the year's page names the district's flagged teams:
+    the one in the other category too, with a link to its page."""
+    departments = UnitCategory.objects.create(code="BM", name="区直部门", sort_order=2)
+    offices = units_make(category=departments, count=3)
+    towns = {unit: Decimal(900) - 20 * index for index, unit in enumerate(town_units)}
+    results_store(
+        cycle=published_cycle, period="Y", totals=towns, needs_adjustment={town_units[-1]}
+    )
+    results_store(
+        cycle=published_cycle,
+        period="Y",
+        totals={unit: Decimal(850) - 10 * index for index, unit in enumerate(offices)},
+        needs_adjustment={offices[2]},
+    )
+    results_store(cycle=published_cycle, period="Q4", totals=towns)
+    page = leader_client.get("/dashboard/?cycle=2025&period=Y&category=ZJ").content.decode()
+    flagged = re.search(r'<p id="flagged-units">(.*?)</p>', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", flagged) == (
+        "重点调整 本年度和上一年度都排在本类别后两名的单位（全区）："
+        "镇街单位6（镇街）、区直部门单位3（区直部门）"
+    )
+    assert f'href="/dashboard/unit/{offices[2].code}/?cycle=2025&period=Y"' in flagged
+    assert 'id="flagged-units"' not in leader_client.get("/dashboard/?period=Q4").content.decode()

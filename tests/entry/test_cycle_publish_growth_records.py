@@ -2,7 +2,7 @@
 (干部成长纪实), once per cycle: publishing again after a correction rewrites the entry, with the
 change in its history."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.utils.translation import override
@@ -10,6 +10,7 @@ from django.utils.translation import override
 from cadre.models import GrowthRecord, Official
 from scoring.models import Cycle, Indicator, IndicatorValue, OfficialScore
 from scoring.services.cycles import cycle_close, cycle_publish, cycle_reopen
+from scoring.services.explain import own_part_shown
 from scoring.services.growth import growth_records_assessment_write
 from tests.locked_years import district_make, year_scored
 
@@ -45,10 +46,13 @@ def test_publishing_writes_the_result_into_each_officials_growth_record(closed_y
     assert entry.title == (
         f"2026年度考核：单位ZJ01领导班子较差（镇街第1名/共4个），个人得分{score.score}"
     )
+    own = own_part_shown(score=score)
     assert entry.detail == (
-        f"个人得分 = 班子总分 {score.unit_total} × 0.7 + 个人指标得分 {score.own_part} × 0.3"
-        f" = {score.score}"
+        f"个人得分 = 班子总分 {score.unit_total} × 0.7 + 个人指标得分 {own} × 0.3 = {score.score}"
     )
+    # As a reader checks it with a calculator.
+    worked = score.unit_total * Decimal("0.7") + Decimal(own) * Decimal("0.3")
+    assert worked.quantize(Decimal("0.01"), ROUND_HALF_UP) == score.score
     assert GrowthRecord.objects.filter(kind=GrowthRecord.Kind.ASSESSMENT).count() == 7
     assert assessment("JJ03-01").title.startswith(
         "2026年度考核：单位JJ03领导班子较差（经济部门第3名/共3个）"

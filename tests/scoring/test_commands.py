@@ -116,7 +116,8 @@ def test_report_marks_an_area_that_does_not_apply_to_the_unit(
     sheet = results_workbook_build(cycle=cycle, period="Q1").active
     header = [cell.value for cell in sheet[2]]
     row = [cell.value for cell in sheet[3]]
-    assert row[header.index("A")] == Decimal("95.13")
+    assert row[header.index("A")] == Decimal("95.125")
+    assert sheet.cell(row=3, column=header.index("A") + 1).number_format == "0.00"
     assert row[header.index("B")] == "—"
 
 

@@ -87,6 +87,35 @@ def test_total_explanation(cycle, make_units):
     )
 
 
+def test_year_line_shows_the_places_that_make_it_add_up(
+    cycle, make_units, make_indicator, put, compute
+):
+    """Rounded to cents the quarters read 10.00 × 0.25 × 3 + 10.01 × 0.25 = 10.0025, which is
+    not the 10.01 the year counts: the line shows the quarters as they were weighted."""
+    (unit,) = make_units(1)
+    indicator = make_indicator("A", 20)
+    for period, value in [("Q1", "10.004"), ("Q2", "10.004"), ("Q3", "10.004"), ("Q4", "10.008")]:
+        put(indicator, {unit: value}, period)
+    compute()
+    assert lines_by_code(cycle, unit, "Y")["A"].explanation == (
+        "季度加权 Q1 10.004 × 0.25 + Q2 10.004 × 0.25 + Q3 10.004 × 0.25 + Q4 10.008 × 0.25 = 10.01"
+    )
+
+
+def test_total_line_adds_up_with_a_weighted_bonus(cycle, make_units, make_indicator, put, compute):
+    """The year's bonus is a quarter's 2.53 weighted by 0.25, 0.6325, and the total 500.64 is
+    rounded once from 500.003 + 0.6325: in cents the line said 500.00 + 0.63 = 500.64, and
+    50.00 / 100.00 × 1000 = 500.00 before it, which no calculator confirms."""
+    (unit,) = make_units(1)
+    put(make_indicator("A", 100, frequency="annual"), {unit: "50.0003"}, "Y")
+    put(make_indicator("B", 10, "bonus"), {unit: "2.53"}, "Q1")
+    year = compute()[unit.code, "Y"]
+    assert (year.bonus, year.total) == (Decimal("0.6325"), Decimal("500.64"))
+    assert unit_total_explanation(result=year) == (
+        "得分 50.0003 / 适用满分 100.00 × 1000 = 500.003；加分 0.633；柔性调整 0.00；总分 500.64"
+    )
+
+
 @pytest.mark.parametrize("size", [2, 8])
 def test_lines_take_a_fixed_number_of_queries(
     cycle, make_units, make_indicator, put, compute, django_assert_num_queries, size

@@ -61,3 +61,24 @@ def test_a_score_stays_with_the_unit_it_was_computed_at_until_computed_again(
     compute()
     (score,) = OfficialScore.objects.all()
     assert (score.unit, score.unit_total) == (second, Decimal("500.00"))
+
+
+def test_an_own_part_is_kept_as_its_score_was_computed_from_it(
+    make_units, make_indicator, put, compute, client, admin_user
+):
+    """0.5 × 839.76 + 0.5 × 804.629 = 822.1945 gives 822.19; the own part stored in cents,
+    804.63, gave 822.195, which rounds to 822.20: the unit page's formula did not hold."""
+    (unit,) = make_units(1)
+    rest = make_indicator("A", 900, frequency="annual")
+    own = make_indicator("B", 100, frequency="annual")
+    put(rest, {unit: "759.2971"}, "Y")
+    put(own, {unit: "80.4629"}, "Y")
+    member = Official.objects.create(code="M", name="副职", unit=unit, role="member")
+    Responsibility.objects.create(official=member, indicator=own)
+    assert compute()[unit.code, "Y"].total == Decimal("839.76")
+    (score,) = OfficialScore.objects.all()
+    assert (score.own_part, score.score) == (Decimal("804.629"), Decimal("822.19"))
+    client.force_login(admin_user)
+    page = client.get(f"/dashboard/unit/{unit.code}/?cycle=2026&period=Y").content.decode()
+    assert '<td class="num">804.629</td>' in page
+    assert 'title="0.5 × 839.76 + (1 − 0.5) × 804.629"><strong>822.19</strong>' in page
