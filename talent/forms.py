@@ -72,10 +72,6 @@ class NominationForm(forms.ModelForm):
         self.fields["category"].queryset = award_round.categories.all()
 
 
-class DecisionNoteForm(forms.Form):
-    note = forms.CharField(label=_("审批意见"), max_length=200, required=False)
-
-
 class StarImportForm(forms.Form):
     file = forms.FileField(label=_("星级工作簿（.xlsx）"))
 

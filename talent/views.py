@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 from scoring.views_sheets import XLSX
 from talent.access import talent_view
 from talent.forms import (
-    DecisionNoteForm,
     NominationForm,
     RegistryFilterForm,
     StarImportForm,
@@ -61,6 +60,7 @@ from talent.services.star import (
 )
 from talent.services.star_xlsx import star_report_xlsx, star_tree_import
 from talent.services.subsidies import (
+    DECISION_NOTE_MAX,
     WITHDRAWAL_REASON_MAX,
     subsidy_approve,
     subsidy_reject,
@@ -372,7 +372,7 @@ def subsidies(request):
             "query": _query_without_page(request),
             "state": state,
             "states": Subsidy.State.choices,
-            "note_form": DecisionNoteForm(),
+            "decision_note_max": DECISION_NOTE_MAX,
             "withdrawal_reason_max": WITHDRAWAL_REASON_MAX,
         },
     )

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from talent.models import FundYear, Subsidy, Talent, TalentStatus, money_text
 
@@ -171,6 +172,7 @@ def subsidy_approve(*, subsidy: Subsidy, by, note: str = "") -> Subsidy:
     approved, whichever way the request was recorded. Raise BudgetExceeded, writing nothing,
     when the budget would be overspent.
     """
+    _length_check(note, limit=DECISION_NOTE_MAX, refusal=DECISION_NOTE_TOO_LONG)
     subsidy, fund = _pending_locked(subsidy)
     # The talent is locked too: two requests of one kind paid from two years' funds hold
     # different fund locks, and would otherwise both be approved.
@@ -193,11 +195,22 @@ def subsidy_reject(*, subsidy: Subsidy, by, note: str) -> Subsidy:
     """Refuse a pending subsidy with a stated reason."""
     if not note.strip():
         raise ValidationError(_("不予批准时必须填写审批意见。"))
+    _length_check(note, limit=DECISION_NOTE_MAX, refusal=DECISION_NOTE_TOO_LONG)
     subsidy, _fund = _pending_locked(subsidy)
     return _decide(subsidy, Subsidy.State.REJECTED, by, note)
 
 
 WITHDRAWAL_REASON_MAX = Subsidy._meta.get_field("withdrawal_reason").max_length
+WITHDRAWAL_REASON_TOO_LONG = gettext_lazy("撤销理由最多 %(max)s 个字，请精简。")
+DECISION_NOTE_MAX = Subsidy._meta.get_field("decision_note").max_length
+DECISION_NOTE_TOO_LONG = gettext_lazy("审批意见最多 %(max)s 个字，请精简。")
+
+
+def _length_check(text: str, *, limit: int, refusal) -> None:
+    """Refuse a typed text longer than its column holds, with what to do, before anything is
+    locked: PostgreSQL would refuse the save itself, past any message."""
+    if len(text.strip()) > limit:
+        raise ValidationError(refusal % {"max": limit})
 
 
 @transaction.atomic
@@ -209,10 +222,7 @@ def subsidy_withdraw(*, subsidy: Subsidy, by, reason: str) -> Subsidy:
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError(_("撤销已批准的补贴必须填写理由。"))
-    if len(reason) > WITHDRAWAL_REASON_MAX:
-        raise ValidationError(
-            _("撤销理由最多 %(max)s 个字，请精简。") % {"max": WITHDRAWAL_REASON_MAX}
-        )
+    _length_check(reason, limit=WITHDRAWAL_REASON_MAX, refusal=WITHDRAWAL_REASON_TOO_LONG)
     subsidy, fund = _locked_in_state(
         subsidy,
         Subsidy.State.APPROVED,

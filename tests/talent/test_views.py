@@ -73,6 +73,25 @@ def test_a_subsidy_over_budget_is_refused_with_a_clear_message(client, admin_use
     assert big.state == Subsidy.State.PENDING
 
 
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_decision_note_too_long_for_the_record_is_refused_saying_so(
+    client, admin_user, make_subsidy, fund, decision
+):
+    subsidy = make_subsidy("20000")
+    client.force_login(admin_user)
+    page = client.get(reverse("talent:subsidies")).content.decode()
+    assert 'name="note" placeholder="审批意见" size="12" maxlength="200"' in page
+    response = client.post(
+        reverse("talent:subsidy_decide", args=[subsidy.pk]),
+        {"decision": decision, "note": "经研究同意。" * 40},
+        follow=True,
+    )
+    assert "审批意见最多 200 个字，请精简。" in response.content.decode()
+    subsidy.refresh_from_db()
+    fund.refresh_from_db()
+    assert (subsidy.state, fund.committed) == (Subsidy.State.PENDING, Decimal("0"))
+
+
 def test_a_reviewer_sees_and_scores_only_their_categories(client, make_user, make_category):
     expert = make_user("expert1")
     mine = make_category(name="领军人才", reviewers=[expert])
