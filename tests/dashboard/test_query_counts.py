@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
+from cadre import roles
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
-from tests.dashboard.factories import units_make, year_store
+from tests.dashboard.factories import units_make, user_with_role, year_store
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,17 @@ def test_a_moved_or_retired_units_past_page_runs_as_many_queries(
         response = leader_client.get(url)
     assert '<span class="muted">镇街 · ' in response.content.decode()
     assert {size for _result, size, _current in response.context["overview"]} == {len(district)}
+
+
+@pytest.mark.parametrize(
+    "url", ["/dashboard/unit/ZJ0001/?period=Y", "/dashboard/unit/ZJ0001/?period=Q2"]
+)
+def test_a_liaisons_unit_page_runs_a_fixed_number_of_queries(
+    client, district, url, django_assert_max_num_queries
+):
+    liaison = user_with_role("liaison", roles.LIAISON)
+    liaison.liaison_units.add(district[0])
+    client.force_login(liaison)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
