@@ -29,7 +29,7 @@ def user_sections(user) -> list[Section]:
     reads_all = bool(names & {roles.ADMIN, roles.LEADER})
     if reads_all:
         description = _("排名、等次、趋势与每一分的来由。")
-    elif roles.LIAISON in names and user.liaison_units.exists():
+    elif roles.LIAISON in names and roles.user_liaison_unit_ids(user):
         description = _("本单位已发布的得分、名次和每一分的来由。")
     else:
         description = None

@@ -92,5 +92,14 @@ def user_role_names(user) -> frozenset[str]:
     return cached
 
 
+def user_liaison_unit_ids(user) -> frozenset[int]:
+    """Return the ids of the units the user is a liaison of, read once per request and kept
+    on the user: the top bar and the page's own access check both ask."""
+    cached = getattr(user, "_liaison_unit_ids", None)
+    if cached is None:
+        cached = user._liaison_unit_ids = frozenset(user.liaison_units.values_list("pk", flat=True))
+    return cached
+
+
 def user_has_role(user, role: str) -> bool:
     return role in user_role_names(user)

@@ -62,9 +62,7 @@ def audience_for(user) -> Audience:
     if names & {roles.ADMIN, roles.LEADER}:
         return Audience(sees_all=True, own_unit_ids=frozenset())
     if roles.LIAISON in names:
-        return Audience(
-            sees_all=False, own_unit_ids=frozenset(user.liaison_units.values_list("pk", flat=True))
-        )
+        return Audience(sees_all=False, own_unit_ids=roles.user_liaison_unit_ids(user))
     return Audience(sees_all=False, own_unit_ids=frozenset())
 
 

@@ -34,7 +34,9 @@ def growth_records_assessment_write(*, cycle: Cycle, by) -> int:
     )
     team_by_unit = {team.unit_id: team for team in teams}
     category_sizes = Counter(team.category_id for team in team_by_unit.values())
-    scores = OfficialScore.objects.filter(cycle=cycle, period=Period.YEAR, unit__in=team_by_unit)
+    scores = OfficialScore.objects.filter(
+        cycle=cycle, period=Period.YEAR, unit_id__in=team_by_unit.keys()
+    )
     existing = {record.official_id: record for record in GrowthRecord.objects.filter(cycle=cycle)}
     today = timezone.localdate()
     created, changed = [], []
