@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils.text import capfirst
 
 from cadre.models import Unit, UnitCategory
@@ -344,6 +344,15 @@ def units_applicable(*, indicator: Indicator, units: list[Unit]) -> list[Unit]:
     if not categories:
         return units
     return [unit for unit in units if unit.category_id in categories]
+
+
+def indicators_marking_applicable(indicators: QuerySet, *, category_id: int) -> QuerySet:
+    """Annotate each indicator with `applies`: whether it applies to the category (it names
+    the category, or none), in the same query as the indicators themselves."""
+    named = Indicator.categories.through.objects.filter(indicator=OuterRef("pk"))
+    return indicators.annotate(
+        applies=~Exists(named) | Exists(named.filter(unitcategory=category_id))
+    )
 
 
 def history_of_unit(

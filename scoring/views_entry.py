@@ -54,6 +54,7 @@ from scoring.selectors import (
     entry_grid_scope,
     entry_grid_units,
     history_of_unit,
+    indicators_marking_applicable,
     indicators_counting_values,
     indicators_writable,
     period_needing_entry,
@@ -678,7 +679,9 @@ def unit_history(request, code):
         if not readable or (picked and picked not in {str(c.pk) for c in readable}):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
     cycle, period, cycles = _cycle_and_period(request, readable)
-    indicators = Indicator.objects.filter(cycle=cycle)
+    indicators = indicators_marking_applicable(
+        Indicator.objects.filter(cycle=cycle), category_id=unit.category_id
+    )
     # Whoever may read the unit's results reads all of its history in the periods whose
     # results they read (a liaison: the published ones), adjustments included.
     sees_results = audience.may_see_unit(unit_id=unit.pk, cycle=cycle)
@@ -704,8 +707,12 @@ def unit_history(request, code):
     context = _picker_context(request, cycle, period, cycles)
     context.update(
         {
-            # Read once: the history reads the same rows unless one indicator is picked.
-            "indicator_choices": [indicator for indicator in indicators if indicator.method],
+            # Read once: the history reads the same rows unless one indicator is picked. The
+            # list still holds a change of an indicator that no longer applies (the unit moved),
+            # but the filter offers only what the unit is scored on.
+            "indicator_choices": [
+                indicator for indicator in indicators if indicator.method and indicator.applies
+            ],
             "indicator_picked": picked,
             "page": page,
             "page_query": query.urlencode(),

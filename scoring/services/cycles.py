@@ -271,7 +271,9 @@ def _cycle_ensure_open(*, cycle: Cycle, message: str) -> None:
 def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
     """Close a quarter of an open cycle: from now on nobody can change its values, votes,
     adjustments or verifications, and its results stay as they are (see results_compute).
-    Refused while a quarter before it is still open (see the rules above)."""
+    Refused while a quarter before it is still open (see the rules above), and while the
+    indicator tree breaks a rule: the closed quarter's tree can no longer be mended (see
+    closed_quarters), and its results would stay off the thousand-point scale."""
     cycle = _cycle_locked_for(cycle=cycle, by=by)
     _cycle_ensure_open(cycle=cycle, message=_("%(cycle)s 当前为“%(state)s”，不能单独关闭季度"))
     to = QuarterState.CLOSED
@@ -285,6 +287,10 @@ def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
                 "quarter": Period(quarter).label,
             }
         )
+    _tree_ensure_sound(
+        cycle=cycle,
+        broken=_("%(cycle)s 的指标体系还有问题，不能关闭季度；请修正后再关闭：%(problems)s"),
+    )
     _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to)
     return cycle
 

@@ -82,6 +82,16 @@ def test_a_quarter_is_published_once_closed_and_its_snapshot_holds_that_quarter(
     ]
 
 
+def test_a_quarter_is_not_closed_while_the_tree_breaks_a_rule(district):
+    # Once closed, the quarter's part of the tree could no longer be mended.
+    cycle, admin = district["cycle"], district["admin"]
+    Indicator.objects.filter(cycle=cycle, code="A1").update(max_points=300)
+    with pytest.raises(CycleStateError, match="指标体系还有问题，不能关闭季度；请修正后再关闭"):
+        cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    cycle.refresh_from_db()
+    assert cycle.state_q1 == QuarterState.OPEN
+
+
 def test_a_quarter_is_not_published_while_the_tree_breaks_a_rule(district):
     cycle, admin = district["cycle"], district["admin"]
     cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)

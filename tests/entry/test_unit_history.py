@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from cadre.models import UnitCategory
 from scoring.models import Adjustment
 from scoring.services.values import CellInput, values_save
 from tests.entry.conftest import user_with_role
@@ -50,6 +51,24 @@ def test_the_history_is_filtered_by_indicator_from_a_form_at_the_top(
     for picked in ("abc", "999999"):
         page = client.get(history_url(unit, open_cycle, indicator=picked)).content.decode()
         assert "暂无变更记录" in page
+
+
+def test_the_filter_offers_only_the_indicators_the_unit_is_scored_on(
+    client, open_cycle, admin_user, unit, make_indicator
+):
+    agencies = UnitCategory.objects.create(code="BM", name="部门")
+    for_everyone, for_towns, for_agencies = (
+        make_indicator("X01", 10),
+        make_indicator("X02", 10),
+        make_indicator("X03", 10),
+    )
+    for_towns.categories.add(unit.category)
+    for_agencies.categories.add(agencies)
+    client.force_login(admin_user)
+    page = client.get(history_url(unit, open_cycle)).content.decode()
+    assert f'<option value="{for_everyone.pk}">' in page
+    assert f'<option value="{for_towns.pk}">' in page
+    assert f'<option value="{for_agencies.pk}">' not in page
 
 
 @pytest.mark.parametrize("changes", [3, 130])

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cadre import roles
 from cadre.models import Unit, UnitCategory
 from scoring.models import Indicator, IndicatorValue, RaterGroup, Vote
+from scoring.services.cycles import cycle_quarter_close
 
 
 @pytest.fixture
@@ -97,3 +98,15 @@ def tally(district, scorer, make_indicator):
         competent=10,
     )
     return {**district, "evaluations": evaluations, "groups": groups}
+
+
+def quarter_closed(cycle, quarter, by):
+    """Close the quarter of the district's cycle, its tree made to add up first (a quarter is
+    closed only on a sound tree) by a leaf of nobody's for the rest of the 1000."""
+    area = Indicator.objects.get(cycle=cycle, code="A")
+    counted = area.children.exclude(method__in=["bonus", "veto"])
+    rest = area.max_points - sum(leaf.max_points for leaf in counted)
+    Indicator.objects.create(
+        cycle=cycle, code="REST", name="其余指标", parent=area, max_points=rest, method="direct"
+    )
+    return cycle_quarter_close(cycle=cycle, quarter=quarter, by=by)

@@ -8,9 +8,9 @@ import pytest
 
 from cadre import roles
 from scoring.models import ImportRecord, IndicatorValue
-from scoring.services.cycles import cycle_quarter_close
 from scoring.services.sheets import ImportRefused, sheet_import_commit, sheet_import_start
 from tests.entry.conftest import user_with_role
+from tests.sheets.conftest import quarter_closed
 from tests.sheets.records import record_changes, record_problems
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def kaoheban(db):
 
 
 def _close_q1(district, kaoheban):
-    district["cycle"] = cycle_quarter_close(cycle=district["cycle"], quarter="Q1", by=kaoheban)
+    district["cycle"] = quarter_closed(district["cycle"], "Q1", kaoheban)
 
 
 def _start(district, scorer, upload, period=""):

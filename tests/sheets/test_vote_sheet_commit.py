@@ -5,11 +5,11 @@ import pytest
 
 from cadre import roles
 from scoring.models import ImportRecord, UnitResult, Vote
-from scoring.services.cycles import cycle_quarter_close
 from scoring.services.refresh import results_refresh_all
 from scoring.services.sheets import ImportRefused, sheet_import_discard
 from scoring.services.vote_sheets import vote_sheet_import_commit
 from tests.entry.conftest import user_with_role
+from tests.sheets.conftest import quarter_closed
 from tests.sheets.records import import_start, votes_stored, votes_typed_by_lisi
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,7 @@ def test_a_quarter_closed_since_the_preview_refuses_the_import(tally, scorer, xl
     kaoheban = user_with_role("kaoheban", roles.ADMIN)
     upload = xlsx([LONG, ["ZJ01", "ZP", "Q1", "LD", 5, 0, 0, 0]])
     record = import_start(tally, scorer, upload, period="")
-    cycle_quarter_close(cycle=tally["cycle"], quarter="Q1", by=kaoheban)
+    quarter_closed(tally["cycle"], "Q1", kaoheban)
     with pytest.raises(ImportRefused, match="第一季度已关闭"):
         vote_sheet_import_commit(record=record, by=scorer)
     assert votes_stored() == BEFORE

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cadre import roles
 from scoring.models import ImportRecord, Vote
-from scoring.services.cycles import cycle_quarter_close
 from scoring.services.workbook import workbook_export
 from tests.entry.conftest import user_with_role
+from tests.sheets.conftest import quarter_closed
 from tests.sheets.records import (
     import_start,
     record_problems,
@@ -166,7 +166,7 @@ def test_a_closed_quarter_refuses_rows_that_would_change_it_and_passes_those_as_
     kaoheban = user_with_role("kaoheban", roles.ADMIN)
     evaluation, units, groups = tally["evaluations"]["ZP"], tally["units"], tally["groups"]
     evaluation.votes.create(unit=units["ZJ01"], period="Q1", rater_group=groups["LD"], excellent=5)
-    tally["cycle"] = cycle_quarter_close(cycle=tally["cycle"], quarter="Q1", by=kaoheban)
+    tally["cycle"] = quarter_closed(tally["cycle"], "Q1", kaoheban)
     upload = xlsx(
         [
             LONG,
