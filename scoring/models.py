@@ -924,6 +924,11 @@ class BackgroundWork(models.Model):
     class Meta:
         abstract = True
 
+    def get_shown_status_display(self) -> str:
+        """The label of the status a list shows: `shown_status`, annotated by
+        scoring.services.background.background_status_annotate."""
+        return self.Status(self.shown_status).label
+
 
 class ImportRecord(BackgroundWork):
     """An uploaded file that was imported: what it was, who brought it and what it changed."""

@@ -238,3 +238,21 @@ def test_the_verify_page_with_an_interrupted_run_reads_a_fixed_number_of_queries
     with django_assert_max_num_queries(11):
         page = client.get(_page_url(open_cycle)).content.decode()
     assert "<h2>后台审核已中断</h2>" in page
+
+
+def test_the_admin_list_of_runs_shows_a_run_its_killed_worker_left_as_interrupted(
+    client, admin_user, left
+):
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
+    quiet_for(left, minutes=4)
+    assert '<td class="field-shown_status">审核中</td>' in _admin_runs(client)
+
+    quiet_for(left, minutes=6)
+
+    assert '<td class="field-shown_status">已中断</td>' in _admin_runs(client)
+    assert VerificationRun.objects.get().status == "running", "the list marks nothing"
+
+
+def _admin_runs(client) -> str:
+    return client.get("/admin/scoring/verificationrun/").content.decode()
