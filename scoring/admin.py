@@ -751,6 +751,8 @@ class VerificationRunAdmin(LocalDateExportMixin, RecordedOnlyAdmin):
         "period",
         "requested_by",
         "requested_at",
+        "resumed_by",
+        "resumed_at",
         "shown_status",
         "total",
         "verified",
@@ -759,7 +761,7 @@ class VerificationRunAdmin(LocalDateExportMixin, RecordedOnlyAdmin):
         "message",
     ]
     list_filter = ["status", "cycle", "period"]
-    list_select_related = ["cycle", "requested_by"]
+    list_select_related = ["cycle", "requested_by", "resumed_by"]
 
     def get_queryset(self, request):
         # A run holds its row's lock for a batch at most: the query alone tells it interrupted.
