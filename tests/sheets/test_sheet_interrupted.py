@@ -267,6 +267,7 @@ def test_a_check_that_failed_with_an_error_is_interrupted_at_once(
     worker_runs(worker_takes(record))
 
     assert queued(record).status == "FAILED"
+    assert _listed_status(scorer_client, record) == "检查中断"
     page = _page(scorer_client, record)
     assert "后台任务出错中止（MemoryError），没有做完。" in page
     assert "检查文件不写入任何数据：系统中的数据没有变化。" in page
@@ -312,19 +313,6 @@ def test_the_history_shows_a_check_its_killed_worker_left_as_interrupted_before_
     waiting = ImportRecord.objects.get(file_name="waiting.xlsx")
     quiet_for(waiting, minutes=90)
     assert _listed_status(scorer_client, waiting) == "处理中", "it waits for a worker"
-
-
-def test_the_history_shows_a_check_whose_task_failed_as_interrupted_at_once(
-    scorer_client, district, xlsx, queue, monkeypatch
-):
-    def out_of_memory(**kwargs):
-        raise MemoryError
-
-    record = _upload(scorer_client, xlsx)
-    monkeypatch.setattr(sheets, "sheet_changes_plan", out_of_memory)
-    worker_runs(worker_takes(record))
-
-    assert _listed_status(scorer_client, record) == "检查中断"
 
 
 def _stalled_records(scorer, count: int) -> None:

@@ -210,6 +210,14 @@ def _uploaded(workbook: openpyxl.Workbook) -> SimpleUploadedFile:
     return SimpleUploadedFile("2026.xlsx", buffer.getvalue())
 
 
+def _votes_workbook(*rows: list) -> openpyxl.Workbook:
+    """A workbook of one votes sheet, its Chinese header and these rows."""
+    workbook = openpyxl.Workbook()
+    for row in (["单位代码", "指标代码", "测评群体", *COUNTS_CHINESE], *rows):
+        workbook.active.append(row)
+    return workbook
+
+
 def test_a_file_of_votes_and_values_is_refused_naming_the_sheets_of_each_kind(tally, scorer, xlsx):
     workbook = _exported_with_votes_changed(tally)
     assert workbook["values"].max_row > 1, "the cycle's values are in the file"
@@ -224,14 +232,9 @@ def test_a_file_of_votes_and_values_is_refused_naming_the_sheets_of_each_kind(ta
     assert votes_stored() == STORED
 
 
-def test_a_wide_values_sheet_beside_a_votes_sheet_is_refused_too(tally, scorer, tmp_path):
-    workbook = openpyxl.Workbook()
+def test_a_wide_values_sheet_beside_a_votes_sheet_is_refused_too(tally, scorer):
+    workbook = _votes_workbook(["ZJ02", "MZ", "LD", 1, 0, 0, 0])
     workbook.active.title = "测评"
-    for row in (
-        ["单位代码", "指标代码", "测评群体", *COUNTS_CHINESE],
-        ["ZJ02", "MZ", "LD", 1, 0, 0, 0],
-    ):
-        workbook.active.append(row)
     wide = workbook.create_sheet("Q2 指标")
     for row in (["单位代码", "ZP"], ["ZJ01", 5]):
         wide.append(row)
@@ -258,14 +261,8 @@ def test_the_interchange_workbook_brings_its_votes_and_names_the_sheets_it_skips
 
 
 def test_merged_unit_cells_over_a_units_rater_groups_are_named(tally, scorer, tmp_path):
-    workbook = openpyxl.Workbook()
+    workbook = _votes_workbook(["ZJ02", "MZ", "LD", 1, 0, 0, 0], [None, "MZ", "FW", 2, 0, 0, 0])
     sheet = workbook.active
-    for row in (
-        ["单位代码", "指标代码", "测评群体", *COUNTS_CHINESE],
-        ["ZJ02", "MZ", "LD", 1, 0, 0, 0],
-        [None, "MZ", "FW", 2, 0, 0, 0],
-    ):
-        sheet.append(row)
     sheet.merge_cells("A2:A3")
     path = tmp_path / "merged.xlsx"
     workbook.save(path)
@@ -278,24 +275,14 @@ def test_merged_unit_cells_over_a_units_rater_groups_are_named(tally, scorer, tm
     ]
 
 
-def test_counts_in_a_percent_format_are_named_with_the_number_stored(tally, scorer, tmp_path):
-    workbook = openpyxl.Workbook()
+def test_counts_in_a_percent_format_are_named_with_the_number_stored(tally, scorer):
+    workbook = _votes_workbook(["ZJ01", "MZ", "LD", 30, 10, 0, 0], ["ZJ02", "MZ", "LD", 8, 2, 0, 0])
     sheet = workbook.active
-    for row in (
-        ["单位代码", "指标代码", "测评群体", *COUNTS_CHINESE],
-        ["ZJ01", "MZ", "LD", 30, 10, 0, 0],
-        ["ZJ02", "MZ", "LD", 8, 2, 0, 0],
-    ):
-        sheet.append(row)
     for reference in ("D2", "E2", "G2", "D3"):  # G2 holds 0: it reads the same either way
         sheet[reference].number_format = "0%"
     sheet["D3"] = 0.3  # 30% typed in a percent cell
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    record = import_start(
-        tally, scorer, SimpleUploadedFile("votes.xlsx", buffer.getvalue()), period="Y"
-    )
+    record = import_start(tally, scorer, _uploaded(workbook), period="Y")
 
     assert record_problems(record) == [(3, "D", "应为整数，实为 0.3")]
     assert (
