@@ -33,6 +33,7 @@ from scoring.models import (
 )
 from scoring.resources import IndicatorResource, ResponsibilityResource
 from scoring.resources_base import safe_resource_for
+from scoring.services.background import background_status_annotate
 from scoring.services.closed_quarters import (
     TreeChanges,
     cycle_settings_change_ensure_quarters_kept,
@@ -750,7 +751,9 @@ class VerificationRunAdmin(LocalDateExportMixin, RecordedOnlyAdmin):
         "period",
         "requested_by",
         "requested_at",
-        "status",
+        "resumed_by",
+        "resumed_at",
+        "shown_status",
         "total",
         "verified",
         "progress_at",
@@ -758,4 +761,12 @@ class VerificationRunAdmin(LocalDateExportMixin, RecordedOnlyAdmin):
         "message",
     ]
     list_filter = ["status", "cycle", "period"]
-    list_select_related = ["cycle", "requested_by"]
+    list_select_related = ["cycle", "requested_by", "resumed_by"]
+
+    def get_queryset(self, request):
+        # A run holds its row's lock for a batch at most: the query alone tells it interrupted.
+        return background_status_annotate(super().get_queryset(request))
+
+    @admin.display(description=VerificationRun._meta.get_field("status").verbose_name)
+    def shown_status(self, run):
+        return run.get_shown_status_display()

@@ -924,6 +924,11 @@ class BackgroundWork(models.Model):
     class Meta:
         abstract = True
 
+    def get_shown_status_display(self) -> str:
+        """The label of the status a list shows: `shown_status`, annotated by
+        scoring.services.background.background_status_annotate."""
+        return self.Status(self.shown_status).label
+
 
 class ImportRecord(BackgroundWork):
     """An uploaded file that was imported: what it was, who brought it and what it changed."""
@@ -1043,6 +1048,16 @@ class VerificationRun(BackgroundWork):
     )
     # Values changed after this are left for another look: the admin asked before seeing them.
     requested_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    # Who last resumed the run once interrupted: the values verified from then on are theirs.
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("继续审核人"),
+    )
+    resumed_at = models.DateTimeField(_("继续审核时间"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("待审核条数"), default=0)
     verified = models.PositiveIntegerField(_("已审核条数"), default=0)

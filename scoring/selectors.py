@@ -451,8 +451,11 @@ def indicators_counting_values(*, cycle: Cycle, period: str, verified: bool) -> 
 
 
 def verification_run_latest(*, cycle: Cycle, period: str) -> VerificationRun | None:
-    """Return the latest background verification of the cycle's period, with who asked."""
-    runs = VerificationRun.objects.filter(cycle=cycle, period=period).select_related("requested_by")
+    """Return the latest background verification of the cycle's period, with who asked and
+    who resumed it."""
+    runs = VerificationRun.objects.filter(cycle=cycle, period=period).select_related(
+        "requested_by", "resumed_by"
+    )
     return runs.first()
 
 

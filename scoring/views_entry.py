@@ -799,7 +799,7 @@ def verify_run_resume(request, pk: int):
     """Give an interrupted background verification to the worker again, back to its page."""
     run = get_object_or_404(VerificationRun.objects.select_related("cycle"), pk=pk)
     try:
-        run = verification_run_resume(run=run)
+        run = verification_run_resume(run=run, by=request.user)
     except (CycleLockedError, VerificationRefused) as error:
         messages.error(request, str(error))
     else:

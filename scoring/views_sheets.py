@@ -17,7 +17,11 @@ from cadre import roles
 from cadre.permissions import role_required
 from scoring.models import QUARTERS, Cycle, ImportRecord, Period
 from scoring.selectors import cycle_picked, periods_open
-from scoring.services.background import background_interruption
+from scoring.services.background import (
+    background_interruption,
+    background_listed,
+    background_status_annotate,
+)
 from scoring.services.import_records import import_record_retry
 from scoring.services.sheets import (
     ImportRefused,
@@ -99,7 +103,9 @@ def sheet_index(request):
             ]
             if cycle
             else [],
-            "history": history.defer("changes", "errors")[:HISTORY_ROWS],
+            "history": background_listed(
+                list(background_status_annotate(history.defer("changes", "errors"))[:HISTORY_ROWS])
+            ),
         },
     )
 

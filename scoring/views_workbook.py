@@ -14,7 +14,11 @@ from django.views.decorators.http import require_POST
 from cadre import roles
 from cadre.permissions import role_required
 from scoring.models import Cycle, ImportRecord, Period
-from scoring.services.background import background_interruption
+from scoring.services.background import (
+    background_interruption,
+    background_listed,
+    background_status_annotate,
+)
 from scoring.services.sheets import ImportRefused, sheet_changes_first
 from scoring.services.uploads import UploadRefused
 from scoring.services.workbook import workbook_export
@@ -64,7 +68,13 @@ def workbook_index(request):
             "cycles": cycles,
             "nav_cycle": cycles[0] if cycles else None,
             "form": form,
-            "history": workbook_records().defer("changes", "errors", "preview")[:HISTORY_ROWS],
+            "history": background_listed(
+                list(
+                    background_status_annotate(
+                        workbook_records().defer("changes", "errors", "preview")
+                    )[:HISTORY_ROWS]
+                )
+            ),
         },
     )
 

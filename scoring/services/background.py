@@ -22,7 +22,19 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connection, transaction
-from django.db.models import Exists, F, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -159,6 +171,53 @@ def background_interruption(*, work: BackgroundWork) -> Interruption | None:
         return None
     since, task_error = found
     return _interruption(work, since=since, task_error=task_error)
+
+
+def background_status_annotate(queryset: QuerySet) -> QuerySet:
+    """Return the queryset, each row with `shown_status`: the status it takes once marked
+    interrupted where its task ended with an error or it has been quiet past
+    SCORING_BACKGROUND_STALE_AFTER outside the queue (background_interruption's rule), else its
+    own. Computed in the rows' query, whatever their number; a list then passes its rows to
+    background_listed for the one part of the rule a query cannot read, the record's lock."""
+    model = queryset.model
+    stalled = _stalled(model)
+    return queryset.annotate(
+        shown_status=Case(
+            *(
+                When(stalled & Q(status=status), then=Value(interrupted))
+                for status, interrupted in INTERRUPTED_AS[model].items()
+            ),
+            default=F("status"),
+            output_field=CharField(),
+        )
+    )
+
+
+def background_listed(rows: list[BackgroundWork]) -> list[BackgroundWork]:
+    """Return the rows of background_status_annotate, those whose record is locked shown
+    under way again: a workbook being written holds its record's lock, and shows no progress
+    meanwhile. One query for the rows found interrupted, where rows can be locked (not on
+    SQLite, where a write's transaction locks the whole database instead)."""
+    if not rows or not connection.features.has_select_for_update_skip_locked:
+        return rows
+    model = type(rows[0])
+    stalled = [
+        row
+        for row in rows
+        if row.status in INTERRUPTED_AS[model] and row.shown_status != row.status
+    ]
+    if not stalled:
+        return rows
+    with transaction.atomic():
+        unlocked = set(
+            model.objects.filter(pk__in=[row.pk for row in stalled])
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+    for row in stalled:
+        if row.pk not in unlocked:
+            row.shown_status = row.status
+    return rows
 
 
 def _interruption(work: BackgroundWork, *, since: datetime, task_error: str | None) -> Interruption:

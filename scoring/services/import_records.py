@@ -1,7 +1,9 @@
 """An import record after its upload: its interrupted background check or write started again
 (see scoring.services.background; setting it aside is sheet_import_discard's), and its kept file
-deleted once past its retention, the record itself kept whole for the import history."""
+deleted once past its retention, the record itself kept whole for the import history; and the
+kept files no record names any more deleted too."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -136,3 +138,46 @@ def import_uploads_purge(*, older_than_days: int, dry_run: bool) -> UploadsPurge
                 pk__in=purged[start : start + PURGE_BATCH], status__in=FINISHED
             ).update(upload="", upload_removed_at=now)
     return UploadsPurge(files=files, bytes=size, missing=missing)
+
+
+@dataclass(frozen=True)
+class OrphansPurge:
+    """What purging the kept files that no import record names did, or would do."""
+
+    files: int
+    bytes: int
+
+
+def import_orphans_purge(*, older_than_days: int, dry_run: bool) -> OrphansPurge:
+    """Delete the files in the uploads' folder (`imports/` of MEDIA_ROOT) that no import record
+    names, last modified more than `older_than_days` days ago, or with `dry_run` only count them
+    and their bytes.
+
+    Such files are left by records deleted with their cycle, or by an upload that failed after
+    its file was kept. A younger file may belong to an upload whose record is being written.
+    """
+    storage = ImportRecord._meta.get_field("upload").storage
+    upload_to = ImportRecord._meta.get_field("upload").upload_to
+    folder = upload_to.split("/", 1)[0]
+    if not storage.exists(folder):
+        return OrphansPurge(files=0, bytes=0)
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    named = set(ImportRecord.objects.exclude(upload="").values_list("upload", flat=True))
+    files = size = 0
+    for name in _stored_files(storage, folder):
+        if name in named or storage.get_modified_time(name) >= cutoff:
+            continue
+        files += 1
+        size += storage.size(name)
+        if not dry_run:
+            storage.delete(name)
+    return OrphansPurge(files=files, bytes=size)
+
+
+def _stored_files(storage, folder: str) -> Iterator[str]:
+    """The names of the files under the storage's folder, as a FileField stores them."""
+    folders, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _stored_files(storage, f"{folder}/{sub}")

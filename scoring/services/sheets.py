@@ -1778,15 +1778,7 @@ def _runs(numbers: list[int]) -> list[str]:
 
 def _percent_notice(cells: list[tuple[str, str, Decimal]], count: int) -> str:
     """Say which figures were read from cells in a percent format: the fraction stored, not the
-    percentage Excel shows (the first cell's for example). Each sheet is named before its first
-    cell (Sheet1!C2、C3、Q2!D5)."""
-    named, sheet_named = [], None
-    for sheet, reference, _value in cells:
-        named.append(reference if sheet == sheet_named else f"{sheet}!{reference}")
-        sheet_named = sheet
-    shown = "、".join(named)
-    if count > len(cells):
-        shown += _(" 等 %(count)s 处") % {"count": count}
+    percentage Excel shows (the first cell's for example)."""
     value = cells[0][2]
     return ngettext(
         "%(cells)s 设置了百分比格式：导入的是单元格中存储的小数（如 %(stored)s），"
@@ -1797,10 +1789,23 @@ def _percent_notice(cells: list[tuple[str, str, Decimal]], count: int) -> str:
         "请将单元格改为“常规”格式后重新填写。",
         count,
     ) % {
-        "cells": shown,
+        "cells": percent_cells_named(cells, count),
         "stored": decimal_plain(value),
         "shown": decimal_plain(value * 100),
     }
+
+
+def percent_cells_named(cells: Sequence[tuple[str, str, object]], count: int) -> str:
+    """Name the first cells in a percent format (sheet, reference, value) and how many there
+    are in all, each sheet before its first cell: Sheet1!C2、C3、Q2!D5 等 12 处."""
+    named, sheet_named = [], None
+    for sheet, reference, _value in cells:
+        named.append(reference if sheet == sheet_named else f"{sheet}!{reference}")
+        sheet_named = sheet
+    shown = "、".join(named)
+    if count > len(cells):
+        shown += _(" 等 %(count)s 处") % {"count": count}
+    return shown
 
 
 def sheet_changes_first(*, record: ImportRecord, limit: int) -> tuple[list[list], int]:

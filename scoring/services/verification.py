@@ -110,6 +110,8 @@ def verification_run_perform(*, run: VerificationRun) -> VerificationRun:
     ).filter(updated_at__lte=run.requested_at)
     bounds = selected.aggregate(first=Min("pk"), last=Max("pk"))
     starts = range(bounds["first"] or 0, (bounds["last"] or -1) + 1, VERIFY_BATCH_IDS)
+    # Who asked verifies what a first attempt reaches; who resumed it, the rest.
+    verifier_id = run.resumed_by_id if run.resumed_at else run.requested_by_id
     try:
         for start in starts:
             with transaction.atomic():
@@ -118,7 +120,7 @@ def verification_run_perform(*, run: VerificationRun) -> VerificationRun:
                 cycle_ensure_editable(cycle=cycle, periods=[run.period])
                 run.verified += selected.filter(
                     pk__gte=start, pk__lt=start + VERIFY_BATCH_IDS
-                ).update(verified_by=run.requested_by, verified_at=timezone.now())
+                ).update(verified_by_id=verifier_id, verified_at=timezone.now())
                 background_work_save(work=run, fields=["verified"])
     except CycleLockedError as error:
         run.status, run.message = VerificationRun.Status.FAILED, str(error)[:255]
@@ -139,9 +141,10 @@ def _run_end(run: VerificationRun) -> None:
     background_work_save(work=run, fields=["status", "message", "verified", "finished_at"])
 
 
-def verification_run_resume(*, run: VerificationRun) -> VerificationRun:
-    """Give an interrupted run (scoring.services.background) to the background worker again:
-    the values it verified stay so, and it verifies the rest of those it selected.
+def verification_run_resume(*, run: VerificationRun, by) -> VerificationRun:
+    """Give an interrupted run (scoring.services.background) to the background worker again,
+    for `by`: the values it verified stay so, and it verifies the rest of those it selected
+    in the name of `by`, who the run then names as having resumed it.
 
     Raises CycleLockedError for a cycle or quarter closed since, VerificationRefused while a
     run of the period (this one too) is under way, or for a run not interrupted.
@@ -158,6 +161,8 @@ def verification_run_resume(*, run: VerificationRun) -> VerificationRun:
             attempt=F("attempt") + 1,
             progress_at=timezone.now(),
             task_id=None,
+            resumed_by=by,
+            resumed_at=timezone.now(),
         )
         if not resumed:
             raise VerificationRefused(_("这次后台审核没有中断，不能继续。"))

@@ -16,6 +16,7 @@ optional: the template's, the sheet name's or the one picked at upload stands fo
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import lru_cache
 from typing import Generic, TypeVar
 
@@ -44,6 +45,7 @@ from scoring.services.cells import (
     cell_safe,
     cell_text,
     cell_unescape,
+    decimal_plain,
     header_key,
     sheet_columns_find,
 )
@@ -55,11 +57,13 @@ from scoring.services.evaluations import (
     vote_numbers_text,
     votes_save_many,
 )
+from scoring.services.excel_errors import PercentCells
 from scoring.services.sheets import (
     HEADER_SEARCH_ROWS,
     INDICATOR_CODE_WRITING,
     INDICATORS_NO_LONGER_OWNED,
     LONG_COLUMNS,
+    PERCENT_CELLS_NAMED,
     PROGRESS_EVERY,
     STORED_PROBLEMS,
     TARGETS_GONE,
@@ -76,6 +80,7 @@ from scoring.services.sheets import (
     import_pending_lock,
     layout_notes_add,
     no_data_mark_error,
+    percent_cells_named,
     row_is_total,
     said_in_every_language,
     sheet_period_find,
@@ -175,6 +180,10 @@ class _Context:
     blank_over_stored: int = 0
     # Rows still holding what the template was filled with where others saved since.
     kept: int = 0
+    # Counts read from cells in a percent format (30 shown as 3000%, 30% stored as 0.3): how
+    # many, and the sheet, reference and number stored of the first PERCENT_CELLS_NAMED.
+    percent_count: int = 0
+    percent_cells: list[tuple[str, str, int | float]] = field(default_factory=list)
 
 
 def vote_indicators(*, cycle: Cycle, user) -> QuerySet:
@@ -259,9 +268,9 @@ def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     )
     sheet.add_data_validation(validation)
     validation.add(f"{first}{TEMPLATE_FIRST_ROW}:{last}{last_row}")
-    for row in sheet.iter_rows(
-        min_row=TEMPLATE_FIRST_ROW, max_row=last_row, min_col=FIRST_COUNT_COLUMN
-    ):
+    # Every cell of the rows unlocked: Excel sorts a protected sheet's range only when none of
+    # its cells is locked, and a clerk sorts the rows by unit or by count to check a tally.
+    for row in sheet.iter_rows(min_row=TEMPLATE_FIRST_ROW, max_row=last_row):
         for cell in row:
             cell.protection = Protection(locked=False)
     for column, width in (("B", 18), ("D", 16), ("F", 12)):
@@ -272,6 +281,11 @@ def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
         freeze=f"{first}{TEMPLATE_FIRST_ROW}",
         info=TemplateInfo(year=cycle.year, period=period, made_at=made_at),
     )
+    # The filter buttons sit on the 填写说明 row, so that sorting moves the rows below it
+    # only; False allows sorting and filtering the protected sheet.
+    sheet.auto_filter.ref = f"A{TEMPLATE_FIRST_ROW - 1}:{last}{last_row}"
+    sheet.protection.sort = False
+    sheet.protection.autoFilter = False
     return workbook
 
 
@@ -297,17 +311,21 @@ def vote_changes_plan(
     a value: the template lists every unit and rater group, filled or not; a count left blank
     beside others is 0, as on the votes page. Rows equal to the stored ones are no change, and
     so is a template row still holding what the template was filled with where someone has
-    saved other counts since. Other sheets are named and skipped.
+    saved other counts since. Other sheets are named and skipped, but for sheets of indicator
+    values holding data: such a file is refused, naming the sheets of each kind, to be
+    uploaded as two (an import is of one kind, previewed and confirmed as one).
     """
     plan = SheetPlan()
     if sheet_plan_refused(plan, cycle=cycle, user=user):
         return plan
     context = _context_load(cycle=cycle, user=user)
+    headed = [(sheet, rows, _header_find(rows)) for sheet, rows in upload.sheets]
+    if _mixed_file_refused(plan, context, headed):
+        return plan
     if upload.template and upload.template.made_at and upload.template.period:
         _downloaded_load(context, upload.template, user)
     skipped = []
-    for sheet, rows in upload.sheets:
-        header_index = _header_find(rows)
+    for sheet, rows, header_index in headed:
         if header_index is None:
             if any(cell_text(cell) for row in rows for cell in row):
                 skipped.append(sheet)
@@ -328,8 +346,60 @@ def vote_changes_plan(
     return plan
 
 
+def _mixed_file_refused(
+    plan: SheetPlan, context: _Context, headed: list[tuple[str, list[list], int | None]]
+) -> bool:
+    """Whether the file holds sheets of indicator values with data beside its votes sheets:
+    refused in the plan, naming the sheets of each kind."""
+    values = [
+        sheet for sheet, rows, index in headed if index is None and _holds_values(context, rows)
+    ]
+    if not values:
+        return False
+    votes = [sheet for sheet, _rows, index in headed if index is not None]
+    message = _(
+        "文件中既有测评票数表（%(votes)s），又有指标数据表（%(values)s）：一次上传只导入"
+        "一种。请把票数和指标数据分成两个文件，分别上传。"
+    ) % {"votes": "、".join(votes), "values": "、".join(values)}
+    plan.problems.append(CellProblem("", None, None, message))
+    return True
+
+
+def _holds_values(context: _Context, rows: list[list]) -> bool:
+    """Whether the sheet is one of indicator values with data: one of its first rows names a
+    unit column and an indicator (its column, or an indicator's code as a wide sheet's
+    column), and a row below it holds something."""
+    keys = _column_keys()
+    codes = context.evaluations.by_code.keys() | context.others.by_code.keys()
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        named = {header_key(cell) for cell in row}
+        if named & keys["unit"] and (
+            named & keys["indicator"] or {cell_text(cell) for cell in row} & codes
+        ):
+            return any(cell_text(cell) for below in rows[index + 1 :] for cell in below)
+    return False
+
+
 def _notices(context: _Context, skipped: list[str]) -> list[str]:
     notices = []
+    if context.percent_count:
+        first = context.percent_cells[0][2]
+        notices.append(
+            ngettext(
+                "%(cells)s 设置了百分比格式：票数按单元格中存储的数导入（如 %(stored)s，"
+                "Excel 显示为 %(shown)s%%）。票数应为整数，请将这些单元格改为“常规”格式，"
+                "核对后重新上传。",
+                "%(cells)s 设置了百分比格式：票数按单元格中存储的数导入（如 %(stored)s，"
+                "Excel 显示为 %(shown)s%%）。票数应为整数，请将这些单元格改为“常规”格式，"
+                "核对后重新上传。",
+                context.percent_count,
+            )
+            % {
+                "cells": percent_cells_named(context.percent_cells, context.percent_count),
+                "stored": decimal_plain(Decimal(str(first))),
+                "shown": decimal_plain(Decimal(str(first)) * 100),
+            }
+        )
     if skipped:
         notices.append(
             _("未读取的工作表（没有“测评群体”列）：%(sheets)s") % {"sheets": "、".join(skipped)}
@@ -512,6 +582,9 @@ def _sheet_plan(
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
         _row_plan(plan, context, (sheet, index + 1, letters), cells, unit, sheet_period)
+    if sheet in upload.percent_cells:
+        counts = {positions[kind] for kind in Vote.KINDS}
+        _percent_counts_add(context, sheet, rows, upload.percent_cells[sheet], counts, data_rows)
     if sheet in upload.layout:
         layout_notes_add(
             plan,
@@ -521,6 +594,28 @@ def _sheet_plan(
             read=set(positions.values()),
             layout=upload.layout[sheet],
         )
+
+
+def _percent_counts_add(
+    context: _Context,
+    sheet: str,
+    rows: list[list],
+    cells: PercentCells,
+    counts: set[int],
+    data_rows: set[int],
+) -> None:
+    """Count the sheet's count cells in a percent format that hold a number (a zero reads the
+    same either way), keeping the first few with the number stored: Excel shows 30 as 3000%,
+    and stores 30% typed as 0.3, which is no count."""
+    for row, column in cells:
+        if column not in counts or row not in data_rows:
+            continue
+        raw = rows[row][column] if column < len(rows[row]) else None
+        if not isinstance(raw, int | float) or isinstance(raw, bool) or not raw:
+            continue
+        context.percent_count += 1
+        if len(context.percent_cells) < PERCENT_CELLS_NAMED:
+            context.percent_cells.append((sheet, f"{get_column_letter(column + 1)}{row + 1}", raw))
 
 
 def _row_plan(

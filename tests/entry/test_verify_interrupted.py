@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from cadre import roles
 from scoring.models import IndicatorValue, VerificationRun
 from scoring.services import verification
 from tests.background_work import (
@@ -20,7 +21,7 @@ from tests.background_work import (
     worker_runs,
     worker_takes,
 )
-from tests.entry.conftest import values_made
+from tests.entry.conftest import user_with_role, values_made
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +239,41 @@ def test_the_verify_page_with_an_interrupted_run_reads_a_fixed_number_of_queries
     with django_assert_max_num_queries(11):
         page = client.get(_page_url(open_cycle)).content.decode()
     assert "<h2>后台审核已中断</h2>" in page
+
+
+def test_the_admin_list_of_runs_shows_a_run_its_killed_worker_left_as_interrupted(
+    client, admin_user, left
+):
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
+    quiet_for(left, minutes=4)
+    assert '<td class="field-shown_status">审核中</td>' in _admin_runs(client)
+
+    quiet_for(left, minutes=6)
+
+    assert '<td class="field-shown_status">已中断</td>' in _admin_runs(client)
+    assert VerificationRun.objects.get().status == "running", "the list marks nothing"
+
+
+def _admin_runs(client) -> str:
+    return client.get("/admin/scoring/verificationrun/").content.decode()
+
+
+def test_a_resumed_run_names_who_resumed_it_for_the_values_verified_after(
+    client, admin_user, open_cycle, left
+):
+    quiet_for(left, minutes=6)
+    colleague = user_with_role("kaoheban2", roles.ADMIN)
+    client.force_login(colleague)
+
+    client.post(f"/entry/verify/runs/{left.pk}/resume/")
+    worker_runs(worker_takes(left))
+
+    verifiers = IndicatorValue.objects.values_list("verified_by__username", flat=True)
+    assert sorted(verifiers) == ["kaoheban"] * 2 + ["kaoheban2"] * 6
+    left.refresh_from_db()
+    assert (left.requested_by, left.resumed_by, left.status) == (admin_user, colleague, "done")
+    page = client.get(_page_url(open_cycle)).content.decode()
+    resumed = timezone.localtime(left.resumed_at).strftime("%Y-%m-%d %H:%M")
+    assert "最近一次后台审核（kaoheban，" in page
+    assert f"kaoheban2 于 {resumed} 继续了这次审核：此后审核的数据记为 kaoheban2 审核。" in page

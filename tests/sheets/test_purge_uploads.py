@@ -2,7 +2,9 @@
 records stay whole, and their pages say the file is no longer kept."""
 
 import io
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -120,3 +122,64 @@ def test_the_retention_is_asked_for_in_days(records):
         _purge("--older-than", "-1")
     with pytest.raises(CommandError, match="--older-than"):
         _purge()
+
+
+def _orphan(storage, name: str, *, days: int, size: int) -> str:
+    """A file of `size` bytes in the uploads' folder that no record names, last modified
+    `days` ago."""
+    path = Path(storage.path(f"imports/2025/03/{name}"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    when = (timezone.now() - timedelta(days=days)).timestamp()
+    os.utime(path, (when, when))
+    return f"imports/2025/03/{name}"
+
+
+def test_files_no_record_names_go_once_past_the_retention_and_named_or_young_ones_stay(records):
+    storage = records["pending.xlsx"].upload.storage
+    old = _orphan(storage, "of-a-deleted-cycle.xlsx", days=200, size=1000)
+    older = _orphan(storage, "another.xlsx", days=400, size=234)
+    young = _orphan(storage, "being-uploaded.xlsx", days=1, size=10)
+    # Files records still name, made long ago: the retention of records goes by their status.
+    for record in records.values():
+        Path(record.upload.path).touch()
+        os.utime(record.upload.path, (0, 0))
+
+    printed = _purge("--older-than", "180")
+
+    assert (
+        "上传目录中没有导入记录引用、180 天前修改的文件（如随周期删除的导入记录留下的）有 2 个，"
+        "共 1,234 字节（0.0 MB），加 --yes 时一并删除。" in printed
+    )
+    assert all(storage.exists(name) for name in (old, older, young))
+
+    printed = _purge("--older-than", "180", "--yes")
+
+    assert (
+        "已删除上传目录中没有导入记录引用、180 天前修改的 2 个文件（如随周期删除的导入记录"
+        "留下的），共 1,234 字节（0.0 MB）。" in printed
+    )
+    assert not storage.exists(old) and not storage.exists(older)
+    assert storage.exists(young)
+    assert _kept(records) == {"pending.xlsx", "interrupted.xlsx", "recent.xlsx"}
+
+
+def test_the_file_of_a_deleted_record_goes_once_past_the_retention(records):
+    storage = records["recent.xlsx"].upload.storage
+    kept_names = {record.upload.name for record in records.values()}
+    ImportRecord.objects.filter(file_name="pending.xlsx").delete()
+    pending = records["pending.xlsx"].upload.path
+    os.utime(pending, (0, 0))
+
+    printed = _purge("--older-than", "180", "--yes")
+
+    assert "没有导入记录引用、180 天前修改的 1 个文件" in printed
+    assert not storage.exists(records["pending.xlsx"].upload.name)
+    assert {name for name in kept_names if storage.exists(name)} == {
+        records[name].upload.name for name in ("interrupted.xlsx", "recent.xlsx")
+    }
+
+
+def test_an_empty_uploads_folder_has_nothing_to_purge(settings, tmp_path, db):
+    settings.MEDIA_ROOT = tmp_path / "empty"
+    assert "有 0 个，共 0 字节" in _purge("--older-than", "0")

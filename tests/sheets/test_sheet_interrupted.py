@@ -2,9 +2,12 @@
 as interrupted once quiet past SCORING_BACKGROUND_STALE_AFTER, checked again or set aside by
 its uploader, and never checked by two workers at once."""
 
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from scoring.models import ImportRecord, IndicatorValue
@@ -264,6 +267,7 @@ def test_a_check_that_failed_with_an_error_is_interrupted_at_once(
     worker_runs(worker_takes(record))
 
     assert queued(record).status == "FAILED"
+    assert _listed_status(scorer_client, record) == "检查中断"
     page = _page(scorer_client, record)
     assert "后台任务出错中止（MemoryError），没有做完。" in page
     assert "检查文件不写入任何数据：系统中的数据没有变化。" in page
@@ -281,3 +285,62 @@ def test_an_interrupted_checks_page_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(9):
         page = _page(scorer_client, record)
     assert "检查中断" in page
+
+
+def _listed_status(client, record) -> str:
+    """The status the import history of the sheets page shows for the record."""
+    page = client.get(INDEX).content.decode()
+    row = re.search(
+        rf'<a href="{INDEX}imports/{record.pk}/">.*?</td>\s*<td>([^<]*)</td>', page, re.S
+    )
+    return row.group(1)
+
+
+def test_the_history_shows_a_check_its_killed_worker_left_as_interrupted_before_anyone_looks(
+    scorer_client, district, xlsx, queue, monkeypatch
+):
+    record = _upload(scorer_client, xlsx)
+    _killed_after_first_row(record, monkeypatch)
+    quiet_for(record, minutes=4)
+    assert _listed_status(scorer_client, record) == "处理中"
+
+    quiet_for(record, minutes=6)
+
+    assert _listed_status(scorer_client, record) == "检查中断"
+    record.refresh_from_db()
+    assert record.status == "processing", "the list reads the rule, it marks nothing"
+    scorer_client.post(INDEX, {"file": xlsx(ROWS, name="waiting.xlsx"), "period": "Q1"})
+    waiting = ImportRecord.objects.get(file_name="waiting.xlsx")
+    quiet_for(waiting, minutes=90)
+    assert _listed_status(scorer_client, waiting) == "处理中", "it waits for a worker"
+
+
+def _stalled_records(scorer, count: int) -> None:
+    """`count` checks quiet for ten minutes, none waiting for a worker."""
+    ImportRecord.objects.bulk_create(
+        ImportRecord(
+            kind=ImportRecord.Kind.SCORER_SHEET,
+            status=ImportRecord.Status.PROCESSING,
+            file_name=f"f{number}.xlsx",
+            size=1,
+            sha256="0" * 64,
+            uploaded_by=scorer,
+            progress_at=timezone.now() - timedelta(minutes=10),
+        )
+        for number in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_history_tells_interrupted_checks_in_a_fixed_number_of_queries(
+    scorer_client, scorer, district, count, django_assert_max_num_queries
+):
+    _stalled_records(scorer, count)
+    # session, user, role check, current cycle, the periods of the user's vote template, the
+    # history with each row's interruption; where rows can be locked, the rows found
+    # interrupted read once more, those a write holds left under way (in a savepoint)
+    locking = connection.features.has_select_for_update_skip_locked
+    with django_assert_max_num_queries(10 if locking else 7):
+        page = scorer_client.get(INDEX).content.decode()
+    assert page.count("<td>检查中断</td>") == count
+    assert "<td>处理中</td>" not in page

@@ -2,6 +2,8 @@
 upload, preview and confirmation pages."""
 
 import io
+import zipfile
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -61,7 +63,7 @@ def test_the_template_lists_each_unit_and_rater_group_with_the_stored_counts(sco
     assert rows[2][6:] == [None] * 4, "a row not entered stays blank, not 0"
     assert sheet.title == "2026-Y"
     assert sheet.protection.sheet
-    assert sheet["G3"].protection.locked is False and sheet["A3"].protection.locked
+    assert sheet["G3"].protection.locked is False and sheet["G1"].protection.locked
     (validation,) = sheet.data_validations.dataValidation
     assert (validation.type, validation.formula1, validation.formula2) == ("whole", "0", "100000")
     assert str(validation.sqref) == "G3:J8"
@@ -195,3 +197,41 @@ def test_the_scorers_own_import_of_the_template_is_theirs_to_correct(tally, scor
         ("ZJ01", "MZ", "Y", "LD"): ((25, 10, 0, 0), (26, 10, 0, 0))
     }
     assert Vote.objects.count() == 1
+
+
+def test_the_templates_rows_may_be_sorted_and_filtered_and_its_header_stays_protected(
+    scorer_client, tally
+):
+    content = scorer_client.get(TEMPLATE).content
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        xml = ElementTree.fromstring(package.read("xl/worksheets/sheet1.xml"))
+    namespace = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    protection = xml.find("x:sheetProtection", namespace).attrib
+    # In the file format 0 allows what the protected sheet would otherwise refuse.
+    assert (protection["sheet"], protection["sort"], protection["autoFilter"]) == ("1", "0", "0")
+    assert xml.find("x:autoFilter", namespace).attrib["ref"] == "A2:J8"
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert all(cell.protection.locked for row in sheet["A1:J2"] for cell in row)
+    assert not any(cell.protection.locked for row in sheet["A3:J8"] for cell in row)
+
+
+def test_a_template_whose_rows_were_sorted_imports_each_row_to_its_unit(
+    scorer_client, tally, scorer
+):
+    workbook = openpyxl.load_workbook(io.BytesIO(scorer_client.get(TEMPLATE).content))
+    sheet = workbook.active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
+    rows[0][6:] = [5, 4, 3, 2]  # ZJ01 服务对象, then sorted by unit code, descending
+    rows.sort(key=lambda row: (row[0], row[4]), reverse=True)
+    for number, row in enumerate(rows, start=3):
+        for column, value in enumerate(row, start=1):
+            sheet.cell(number, column).value = value
+    assert sheet["A3"].value == "ZJ02"
+
+    response = scorer_client.post(INDEX, {"file": _upload(workbook)}, follow=True)
+
+    assert "预览：将变更 1 行票数" in response.content.decode()
+    record = ImportRecord.objects.get()
+    assert vote_record_changes(record) == {("ZJ01", "MZ", "Y", "FW"): (None, (5, 4, 3, 2))}
+    vote_sheet_import_commit(record=record, by=scorer)
+    assert votes_stored()[("ZJ01", "MZ", "Y", "FW")] == (5, 4, 3, 2)

@@ -194,19 +194,63 @@ def test_a_closed_cycle_takes_no_votes(tally, scorer, xlsx):
     assert record_problems(record) == [(None, None, "2026年度考核 已关闭，不能再修改任何数据。")]
 
 
-def test_the_interchange_workbook_brings_its_votes_and_names_the_sheets_it_skips(
-    tally, scorer, xlsx
-):
+def _exported_with_votes_changed(tally) -> openpyxl.Workbook:
     buffer = io.BytesIO()
     workbook_export(cycle=tally["cycle"]).save(buffer)
     workbook = openpyxl.load_workbook(buffer)
     votes = workbook["votes"]
     assert [cell.value for cell in votes[2]] == ["ZJ01", "MZ", "Y", "LD", 30, 10, 0, 0]
     votes["E2"] = 28
+    return workbook
+
+
+def _uploaded(workbook: openpyxl.Workbook) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     workbook.save(buffer)
-    upload = SimpleUploadedFile("2026.xlsx", buffer.getvalue())
-    record = import_start(tally, scorer, upload, period="")
+    return SimpleUploadedFile("2026.xlsx", buffer.getvalue())
+
+
+def _votes_workbook(*rows: list) -> openpyxl.Workbook:
+    """A workbook of one votes sheet, its Chinese header and these rows."""
+    workbook = openpyxl.Workbook()
+    for row in (["单位代码", "指标代码", "测评群体", *COUNTS_CHINESE], *rows):
+        workbook.active.append(row)
+    return workbook
+
+
+def test_a_file_of_votes_and_values_is_refused_naming_the_sheets_of_each_kind(tally, scorer, xlsx):
+    workbook = _exported_with_votes_changed(tally)
+    assert workbook["values"].max_row > 1, "the cycle's values are in the file"
+
+    record = import_start(tally, scorer, _uploaded(workbook), period="")
+
+    assert record.status == "failed"
+    assert record.errors[0]["message"] == (
+        "文件中既有测评票数表（votes），又有指标数据表（values）：一次上传只导入一种。"
+        "请把票数和指标数据分成两个文件，分别上传。"
+    )
+    assert votes_stored() == STORED
+
+
+def test_a_wide_values_sheet_beside_a_votes_sheet_is_refused_too(tally, scorer):
+    workbook = _votes_workbook(["ZJ02", "MZ", "LD", 1, 0, 0, 0])
+    workbook.active.title = "测评"
+    wide = workbook.create_sheet("Q2 指标")
+    for row in (["单位代码", "ZP"], ["ZJ01", 5]):
+        wide.append(row)
+    workbook.create_sheet("说明").append(["每行一个单位"])
+
+    record = import_start(tally, scorer, _uploaded(workbook), period="Y")
+
+    assert "既有测评票数表（测评），又有指标数据表（Q2 指标）" in record.errors[0]["message"]
+
+
+def test_the_interchange_workbook_brings_its_votes_and_names_the_sheets_it_skips(
+    tally, scorer, xlsx
+):
+    workbook = _exported_with_votes_changed(tally)
+    workbook["values"].delete_rows(2, workbook["values"].max_row)  # its header only
+    record = import_start(tally, scorer, _uploaded(workbook), period="")
     assert vote_record_changes(record) == {
         ("ZJ01", "MZ", "Y", "LD"): ((30, 10, 0, 0), (28, 10, 0, 0))
     }
@@ -217,14 +261,8 @@ def test_the_interchange_workbook_brings_its_votes_and_names_the_sheets_it_skips
 
 
 def test_merged_unit_cells_over_a_units_rater_groups_are_named(tally, scorer, tmp_path):
-    workbook = openpyxl.Workbook()
+    workbook = _votes_workbook(["ZJ02", "MZ", "LD", 1, 0, 0, 0], [None, "MZ", "FW", 2, 0, 0, 0])
     sheet = workbook.active
-    for row in (
-        ["单位代码", "指标代码", "测评群体", *COUNTS_CHINESE],
-        ["ZJ02", "MZ", "LD", 1, 0, 0, 0],
-        [None, "MZ", "FW", 2, 0, 0, 0],
-    ):
-        sheet.append(row)
     sheet.merge_cells("A2:A3")
     path = tmp_path / "merged.xlsx"
     workbook.save(path)
@@ -235,3 +273,19 @@ def test_merged_unit_cells_over_a_units_rater_groups_are_named(tally, scorer, tm
         "工作表“Sheet”的 A2:A3 是合并单元格：只有左上角的单元格有值，其余单元格按空白导入。"
         "请取消合并，每格分别填写。"
     ]
+
+
+def test_counts_in_a_percent_format_are_named_with_the_number_stored(tally, scorer):
+    workbook = _votes_workbook(["ZJ01", "MZ", "LD", 30, 10, 0, 0], ["ZJ02", "MZ", "LD", 8, 2, 0, 0])
+    sheet = workbook.active
+    for reference in ("D2", "E2", "G2", "D3"):  # G2 holds 0: it reads the same either way
+        sheet[reference].number_format = "0%"
+    sheet["D3"] = 0.3  # 30% typed in a percent cell
+
+    record = import_start(tally, scorer, _uploaded(workbook), period="Y")
+
+    assert record_problems(record) == [(3, "D", "应为整数，实为 0.3")]
+    assert (
+        "Sheet!D2、E2、D3 设置了百分比格式：票数按单元格中存储的数导入（如 30，Excel 显示为 "
+        "3000%）。票数应为整数，请将这些单元格改为“常规”格式，核对后重新上传。"
+    ) in record.notices

@@ -4,13 +4,16 @@ been quiet past SCORING_BACKGROUND_STALE_AFTER, and imports it again or sets it 
 under way holds its record's lock, and is never taken for interrupted."""
 
 import io
+import re
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
 
 from scoring.models import Cycle, ImportRecord, IndicatorValue
 from scoring.services import workbook
@@ -115,6 +118,28 @@ def test_an_interrupted_write_set_aside_writes_nothing(admin_client, confirmed, 
     assert database_snapshot() == before
 
 
+def _listed_status(client, record) -> str:
+    """The status the import history of the workbook page shows for the record."""
+    page = client.get(INDEX).content.decode()
+    row = re.search(
+        rf'<a href="{INDEX}imports/{record.pk}/">.*?</td>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>',
+        page,
+        re.S,
+    )
+    return row.group(1)
+
+
+def test_the_history_shows_a_write_its_killed_worker_left_as_interrupted(admin_client, confirmed):
+    worker_takes(confirmed)  # and dies
+    quiet_for(confirmed, minutes=4)
+    assert _listed_status(admin_client, confirmed) == "导入中"
+
+    quiet_for(confirmed, minutes=6)
+
+    assert _listed_status(admin_client, confirmed) == "写入中断"
+    assert ImportRecord.objects.get(pk=confirmed.pk).status == "importing"
+
+
 def test_an_interrupted_workbook_check_is_checked_again(
     admin_client, small_sheets, big, queue, django_assert_max_num_queries
 ):
@@ -163,6 +188,7 @@ def test_a_write_under_way_holds_its_lock_and_is_never_taken_for_interrupted(
         assert locked.wait(30)
         page = _page(admin_client, confirmed)
         assert "已确认，正在写入…" in page and "写入中断" not in page
+        assert _listed_status(admin_client, confirmed) == "导入中"
         refused = admin_client.post(f"{INDEX}imports/{confirmed.pk}/retry/", follow=True)
         assert "这次导入仍在后台进行，不能重新开始。" in refused.content.decode()
         printed = io.StringIO()
@@ -173,3 +199,31 @@ def test_a_write_under_way_holds_its_lock_and_is_never_taken_for_interrupted(
         writing.join()
     assert ImportRecord.objects.get(pk=confirmed.pk).attempt == 0
     assert "写入中断" in _page(admin_client, confirmed), "once no write holds it"
+    assert _listed_status(admin_client, confirmed) == "写入中断"
+
+
+@pytest.mark.parametrize("count", [2, 25])
+def test_the_history_tells_interrupted_work_in_a_fixed_number_of_queries(
+    admin_client, admin_user, count, django_assert_max_num_queries
+):
+    quiet_since = timezone.now() - timedelta(minutes=10)
+    ImportRecord.objects.bulk_create(
+        ImportRecord(
+            kind=ImportRecord.Kind.WORKBOOK,
+            status=status,
+            file_name=f"f{number}.xlsx",
+            size=1,
+            sha256="0" * 64,
+            uploaded_by=admin_user,
+            progress_at=quiet_since,
+        )
+        for number in range(count)
+        for status in ["processing", "importing"]
+    )
+    # session, user, role check, the cycles, the history with each row's interruption; where
+    # rows can be locked, the rows found interrupted read once more, those a write holds left
+    # under way (in a savepoint)
+    locking = connection.features.has_select_for_update_skip_locked
+    with django_assert_max_num_queries(8 if locking else 5):
+        page = admin_client.get(INDEX).content.decode()
+    assert page.count("<td>检查中断</td>") == page.count("<td>写入中断</td>") == count

@@ -1,15 +1,17 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from scoring.services.import_records import import_uploads_purge
+from scoring.services.import_records import import_orphans_purge, import_uploads_purge
 
 
 class Command(BaseCommand):
     help = (
         "Delete the kept files of the imports that are finished (imported, unchanged, "
         "discarded, failed) and were uploaded more than DAYS days ago, keeping their records "
-        "(file name, size, SHA-256, who, when, what changed). Prints how many files and bytes; "
-        "deletes only with --yes."
+        "(file name, size, SHA-256, who, when, what changed), and the files of the uploads' "
+        "folder that no import record names (left by records deleted with their cycle) and "
+        "were last modified more than DAYS days ago. Prints how many files and bytes; deletes "
+        "only with --yes."
     )
 
     def add_arguments(self, parser):
@@ -24,12 +26,7 @@ class Command(BaseCommand):
                 _("--older-than 应为天数（0 或更大），实为 %(days)s。") % {"days": older_than}
             )
         purge = import_uploads_purge(older_than_days=older_than, dry_run=not yes)
-        counted = {
-            "days": older_than,
-            "files": purge.files,
-            "bytes": f"{purge.bytes:,}",
-            "megabytes": f"{purge.bytes / 1024 / 1024:.1f}",
-        }
+        counted = _counted(days=older_than, files=purge.files, size=purge.bytes)
         if yes:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -58,3 +55,31 @@ class Command(BaseCommand):
                 _("另有 %(count)s 条导入记录的文件已不在存储目录中，加 --yes 时记录一并更新。")
                 % {"count": purge.missing}
             )
+        orphans = import_orphans_purge(older_than_days=older_than, dry_run=not yes)
+        counted = _counted(days=older_than, files=orphans.files, size=orphans.bytes)
+        if yes:
+            self.stdout.write(
+                _(
+                    "已删除上传目录中没有导入记录引用、%(days)s 天前修改的 %(files)s 个文件"
+                    "（如随周期删除的导入记录留下的），共 %(bytes)s 字节（%(megabytes)s MB）。"
+                )
+                % counted
+            )
+        else:
+            self.stdout.write(
+                _(
+                    "上传目录中没有导入记录引用、%(days)s 天前修改的文件（如随周期删除的导入"
+                    "记录留下的）有 %(files)s 个，共 %(bytes)s 字节（%(megabytes)s MB），"
+                    "加 --yes 时一并删除。"
+                )
+                % counted
+            )
+
+
+def _counted(*, days: int, files: int, size: int) -> dict:
+    return {
+        "days": days,
+        "files": files,
+        "bytes": f"{size:,}",
+        "megabytes": f"{size / 1024 / 1024:.1f}",
+    }
