@@ -72,6 +72,7 @@ from scoring.services.excel_errors import (
     excel_cells_read,
     excel_errors_place,
 )
+from scoring.services.gc_pause import gc_paused
 from scoring.services.refresh import results_refresh_for_categories
 from scoring.services.sql import history_copy
 from scoring.services.uploads import UploadRefused, upload_check, upload_rows_check
@@ -1558,6 +1559,7 @@ def upload_record_create(*, kind: str, upload: UploadedFile, user, **fields) -> 
     )
 
 
+@gc_paused()
 def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
     """Read the record's stored upload, check it and store the preview (changes or problems,
     and notices worth knowing that do not stop the import).
@@ -2027,6 +2029,7 @@ OUTDATED = {"outdated": True}
 WRITE_ATTEMPTS = 2
 
 
+@gc_paused()
 @transaction.atomic
 def _import_write(*, record: ImportRecord, by) -> int:
     """The changes never come into Python: the database unpacks the stored preview into a
