@@ -21,6 +21,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from server_cpu import server_cpu_clock
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
@@ -232,24 +234,6 @@ STEPS = {
 }
 
 
-def _server_cpu_clock():
-    """Return a function reading the CPU seconds this process's PostgreSQL server process has
-    used: on a shared machine wall time mostly measures the neighbours, CPU time the work."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def server_cpu() -> float:
-        # Fields 14 and 15 of /proc/PID/stat (after the command in parentheses): user, system.
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks
-
-    return server_cpu
-
-
 def _clocks(server_cpu) -> tuple[float, float, float]:
     """Wall time, this process's CPU time and the server process's CPU time, now."""
     return time.perf_counter(), time.process_time(), server_cpu()
@@ -295,7 +279,7 @@ def measure_ours(path: Path, period: str) -> dict:
     from scoring.services import sheets
 
     user = district_reset()
-    server_cpu = _server_cpu_clock()
+    server_cpu = server_cpu_clock(connection)
     steps = _steps_time(sheets, server_cpu)
     upload = SimpleUploadedFile(path.name, path.read_bytes())
     queries = []

@@ -5,15 +5,6 @@ import pytest
 from scoring.services.gc_pause import gc_paused
 
 
-@pytest.fixture
-def collector_on():
-    was_enabled = gc.isenabled()
-    gc.enable()
-    yield
-    if not was_enabled:
-        gc.disable()
-
-
 def test_the_collector_is_paused_in_the_block_and_resumes_after_it(collector_on):
     with gc_paused():
         assert not gc.isenabled()

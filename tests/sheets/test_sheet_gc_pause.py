@@ -1,18 +1,7 @@
 import gc
 
-import pytest
-
 from scoring.services import sheets
 from scoring.services.sheets import sheet_import_commit, sheet_import_start
-
-
-@pytest.fixture
-def collector_on():
-    was_enabled = gc.isenabled()
-    gc.enable()
-    yield
-    if not was_enabled:
-        gc.disable()
 
 
 def test_a_sheet_is_checked_and_written_with_the_collector_paused(
