@@ -21,6 +21,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from server_cpu import server_cpu_clock
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
@@ -232,54 +234,79 @@ STEPS = {
 }
 
 
-def _steps_time(module) -> dict[str, float]:
-    """Wrap the import's steps so that each records its own time (this process only)."""
-    seconds: dict[str, float] = {}
+def _clocks(server_cpu) -> tuple[float, float, float]:
+    """Wall time, this process's CPU time and the server process's CPU time, now."""
+    return time.perf_counter(), time.process_time(), server_cpu()
+
+
+def _since(before: tuple, server_cpu) -> list[float]:
+    return [now - then for now, then in zip(_clocks(server_cpu), before, strict=True)]
+
+
+def _steps_time(module, server_cpu) -> dict[str, list[float]]:
+    """Wrap the import's steps so that each records its own wall time, this process's CPU time
+    and the server's (this process only)."""
+    seconds: dict[str, list[float]] = {}
     for name in STEPS:
         step = getattr(module, name)
 
         def timed(*args, step=step, name=name, **kwargs):
-            started = time.perf_counter()
+            started = _clocks(server_cpu)
             try:
                 return step(*args, **kwargs)
             finally:
-                seconds[name] = seconds.get(name, 0) + time.perf_counter() - started
+                spent = _since(started, server_cpu)
+                total = seconds.setdefault(name, [0.0, 0.0, 0.0])
+                total[:] = [a + b for a, b in zip(total, spent, strict=True)]
 
         setattr(module, name, timed)
     return seconds
 
 
+def _rest(whole: list[float], steps: dict[str, list[float]], names) -> list[float]:
+    """What `whole` spent outside the named steps."""
+    return [
+        part - sum(steps.get(name, [0.0] * 3)[index] for name in names)
+        for index, part in enumerate(whole)
+    ]
+
+
 def measure_ours(path: Path, period: str) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
 
     from scoring.models import Cycle, IndicatorValue
     from scoring.services import sheets
 
     user = district_reset()
-    steps = _steps_time(sheets)
+    server_cpu = server_cpu_clock(connection)
+    steps = _steps_time(sheets, server_cpu)
     upload = SimpleUploadedFile(path.name, path.read_bytes())
-    started = time.perf_counter()
-    record = sheets.sheet_import_start(
-        cycle=Cycle.objects.get(), user=user, period=period, upload=upload
-    )
-    checked = time.perf_counter()
-    assert record.status == "pending", record.errors[:5]
-    count = sheets.sheet_import_commit(record=record, by=user)
-    done = time.perf_counter()
+    queries = []
+    started = _clocks(server_cpu)
+    with connection.execute_wrapper(lambda execute, *args: queries.append(1) or execute(*args)):
+        record = sheets.sheet_import_start(
+            cycle=Cycle.objects.get(), user=user, period=period, upload=upload
+        )
+        check = _since(started, server_cpu)
+        check_queries = len(queries)
+        started = _clocks(server_cpu)
+        assert record.status == "pending", record.errors[:5]
+        count = sheets.sheet_import_commit(record=record, by=user)
+        commit = _since(started, server_cpu)
     assert IndicatorValue.objects.count() == count == UNITS * INDICATORS
     assert IndicatorValue.history.count() == count
-    check_seconds, commit_seconds = checked - started, done - checked
-    steps["check: guard + store preview"] = check_seconds - sum(
-        steps.get(name, 0) for name in ("sheet_upload_read", "sheet_changes_plan")
+    steps["check: guard + store preview"] = _rest(
+        check, steps, ("sheet_upload_read", "sheet_changes_plan")
     )
-    steps["commit: COMMIT (deferred FK checks) + rest"] = commit_seconds - sum(
-        steps.get(name, 0)
-        for name in ("_scratch_fill", "_stale_count", "_values_write", "_results_refresh")
+    steps["commit: COMMIT (deferred FK checks) + rest"] = _rest(
+        commit, steps, ("_scratch_fill", "_stale_count", "_values_write", "_results_refresh")
     )
     return {
-        "seconds": done - started,
-        "check_seconds": check_seconds,
-        "commit_seconds": commit_seconds,
+        "seconds": check[0] + commit[0],
+        "check": check,
+        "commit": commit,
+        "queries": [check_queries, len(queries) - check_queries],
         "steps": {STEPS.get(name, name): value for name, value in steps.items()},
         "rows": count,
         "peak_mb": _peak_mb(),
@@ -374,11 +401,16 @@ def main():
             f"  values + history by bare SQL, keys checked at COMMIT {bound['seconds']:5.2f} s"
             f"   (with the parse: {(parse['seconds'] + bound['seconds']) / floor:.1f}× the floor)"
         )
-        for step, seconds in sorted(ours["steps"].items()):
-            print(f"    {step:42} {seconds:6.2f} s")
+        print(f"    {'step':42} {'wall':>6}   {'CPU ours':>8} {'server':>6}")
+        for step, (wall, own, server) in sorted(ours["steps"].items()):
+            print(f"    {step:42} {wall:6.2f} s {own:6.2f} s {server:6.2f} s")
+        for phase, label in (("check", "check + preview"), ("commit", "commit + history")):
+            wall, own, server = ours[phase]
+            print(
+                f"  ours: {label:17} {wall:7.2f} s   CPU {own:5.2f} s ours + {server:5.2f} s "
+                f"server   {ours['queries'][phase == 'commit']} queries"
+            )
         print(
-            f"  ours: check + preview   {ours['check_seconds']:7.2f} s\n"
-            f"        commit + history  {ours['commit_seconds']:7.2f} s\n"
             f"        total             {ours['seconds']:7.2f} s   peak {ours['peak_mb']:.0f} MB"
             f"   {ours_rate:,.0f} values/s   {ours['seconds'] / floor:.1f}× the floor"
             f"   {ours_rate / plain_rate:.0f}× the plain resource per row"

@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from statistics import median
 
+from server_cpu import server_cpu_clock
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
@@ -279,16 +281,7 @@ def statement_profile(action):
     (wall time alone misleads on a shared machine) and its first words (COPY statements run
     outside Django's execute wrappers, so they are only in the whole), and the whole's wall
     time, server CPU time and this process's CPU time."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def server_cpu() -> float:
-        # Fields 14 and 15 of /proc/PID/stat (after the command in parentheses): user, system.
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks
-
+    server_cpu = server_cpu_clock(connection)
     steps = []
 
     def measure(execute, sql, params, many, context):

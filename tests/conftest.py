@@ -1,3 +1,4 @@
+import gc
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,16 @@ def language_restored():
     language = translation.get_language()
     yield
     translation.activate(language)
+
+
+@pytest.fixture
+def collector_on():
+    """Python's cyclic garbage collector on for the test, as it is in a server."""
+    was_enabled = gc.isenabled()
+    gc.enable()
+    yield
+    if not was_enabled:
+        gc.disable()
 
 
 @pytest.fixture

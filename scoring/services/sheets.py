@@ -72,6 +72,7 @@ from scoring.services.excel_errors import (
     excel_cells_read,
     excel_errors_place,
 )
+from scoring.services.gc_pause import gc_paused
 from scoring.services.refresh import results_refresh_for_categories
 from scoring.services.sql import history_copy
 from scoring.services.uploads import UploadRefused, upload_check, upload_rows_check
@@ -86,6 +87,7 @@ from scoring.services.values import (
     value_entry_hint,
     value_figure_problem,
     value_method_problem,
+    value_method_rule,
 )
 from scoring.services.workbook import cell_number
 
@@ -341,6 +343,8 @@ class _Context:
     rows_first: dict[tuple[int, str], str] = field(default_factory=dict)
     own_rows: Counter = field(default_factory=Counter)
     readings: dict[tuple[type, object], Reading] = field(default_factory=dict)
+    # Each indicator's method rule, by id (see values.value_method_rule).
+    rules: dict[int, Callable[[Decimal], str | None]] = field(default_factory=dict)
     # The quarters closed on their own, which take no change; per such quarter, how many values
     # of the file would change it and where the first is (sheet, row, column).
     closed: frozenset[str] = frozenset()
@@ -824,7 +828,16 @@ def _header_row_find(rows: Sequence[Sequence], indicator_headers: frozenset[str]
 def _code_text(raw) -> str:
     """Return a cell holding a code (a unit's, an indicator's in a header) as clean text,
     without the apostrophe the template writes before a code Excel would run as a formula."""
+    if raw.__class__ is str:
+        return _code_string(raw)
     return cell_unescape(cell_text(raw))
+
+
+@lru_cache(maxsize=65536)
+def _code_string(text: str) -> str:
+    # Cached: a long sheet names a unit and an indicator on each of its 200,000 rows, from a
+    # few thousand codes.
+    return cell_unescape(cell_text(text))
 
 
 def _code_key(raw) -> str:
@@ -1177,7 +1190,10 @@ def _value_add(plan, context, unit, indicator, period, raw, sheet, row, column) 
         message = _("指标 %(code)s 不适用于该单位的类别") % {"code": indicator.code}
         plan.problems.append(CellProblem(sheet, row, column, message))
         return
-    problem = value_method_problem(indicator=indicator, value=value) or figure_problem
+    rule = context.rules.get(indicator_id) or context.rules.setdefault(
+        indicator_id, value_method_rule(indicator)
+    )
+    problem = rule(value) or figure_problem
     if problem:
         plan.problems.append(CellProblem(sheet, row, column, problem))
         return
@@ -1558,6 +1574,7 @@ def upload_record_create(*, kind: str, upload: UploadedFile, user, **fields) -> 
     )
 
 
+@gc_paused()
 def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
     """Read the record's stored upload, check it and store the preview (changes or problems,
     and notices worth knowing that do not stop the import).
@@ -2032,6 +2049,7 @@ OUTDATED = {"outdated": True}
 WRITE_ATTEMPTS = 2
 
 
+@gc_paused()
 @transaction.atomic
 def _import_write(*, record: ImportRecord, by) -> int:
     """The changes never come into Python: the database unpacks the stored preview into a

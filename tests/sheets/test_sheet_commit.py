@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from scoring.models import ImportRecord, IndicatorValue, UnitResult
@@ -250,3 +251,16 @@ def test_an_import_whose_unit_or_indicator_was_deleted_after_the_preview_fails_f
     assert record.status == "failed"
     assert "重新下载模板" in record.errors[0]["message"]
     assert len(_stored()) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL column setting")
+def test_a_big_preview_is_stored_compressed_with_lz4(pending):
+    changes = [[1, 2, "Q1", None, str(number)] for number in range(5000)]
+    ImportRecord.objects.filter(pk=pending.pk).update(changes=changes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(changes) FROM scoring_importrecord WHERE id = %s",
+            [pending.pk],
+        )
+        assert cursor.fetchone() == ("lz4",)
+    assert ImportRecord.objects.get(pk=pending.pk).changes == changes
