@@ -24,7 +24,7 @@ def changes_compression(method: str):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scoring", "0033_official_own_part_unrounded"),
+        ("scoring", "0034_verification_resumed_by"),
     ]
 
     operations = [
