@@ -16,6 +16,7 @@ from scoring.models import Cycle, Indicator, RaterGroup, UnitResult
 from scoring.resources import IndicatorResource
 from scoring.services.closed_quarters import cycle_settings_change_ensure_quarters_kept
 from scoring.services.cycles import cycle_close, cycle_quarter_close, cycle_quarter_reopen
+from scoring.services.explain import unit_indicator_lines
 from scoring.services.refresh import results_refresh_all, results_refresh_unlocked
 from scoring.services.values import CycleLockedError
 from scoring.services.workbook import WorkbookInvalid
@@ -334,8 +335,8 @@ def test_the_bonus_cap_is_free_where_no_closed_quarter_has_a_bonus():
 
 MOVE_REFUSED = (
     "单位 ZJ02 单位ZJ02 在2026年度考核 第一季度按类别“镇街”考核，这些季度已关闭；"
-    "现在改变其类别，全年结果将与这些季度的排名和得分说明对不上。请在该年度关闭后再调整类别，"
-    "或先在“周期状态”页面重新开放第一季度（须说明理由）。"
+    "现在改变其类别，全年结果将不再计入其在这些季度的得分（按 0 分计）。请在该年度关闭后再"
+    "调整类别，或先在“周期状态”页面重新开放第一季度（须说明理由）。"
 )
 
 
@@ -421,10 +422,18 @@ def test_a_workbook_of_another_year_is_refused_where_it_moves_the_unit(district)
     assert _category_of("ZJ02") == "ZJ"
 
 
-def test_a_move_behind_every_paths_back_leaves_the_year_unexplained(district):
-    """Why the move is refused: the closed quarter keeps the unit in its old category, while
-    the year scores the quarter's figures in the new one."""
+def test_a_move_behind_every_paths_back_costs_the_unit_its_closed_quarter_in_the_year(district):
+    """Why the move is refused: the closed quarter keeps the unit's points in its old category,
+    while the year takes them from its new one, which holds none: Q1 counts 0 for it, and the
+    quarter computed again would no longer be what was closed."""
+    cycle = district["cycle"]
     Unit.objects.filter(code="ZJ02").update(category=district["categories"]["JJ"])
     results_refresh_unlocked()
-    with pytest.raises(AssertionError, match="季度加权"):
-        closed_quarters_explained(district["cycle"])
+    year = UnitResult.objects.select_related("cycle").get(
+        cycle=cycle, unit__code="ZJ02", period="Y"
+    )
+    [line] = [line for line in unit_indicator_lines(result=year) if line.indicator.code == "A1.1"]
+    assert line.explanation.startswith("季度加权 Q1 0.00 × 0.25 + Q2 0.00 × 0.25")
+    assert line.explanation.endswith("；第一季度关闭时本单位未参加考核，按 0 分计")
+    with pytest.raises(AssertionError):
+        closed_quarters_explained(cycle)
