@@ -182,6 +182,25 @@ def _listed(items: Iterable) -> str:
     return pgettext("between items of a list", "、").join(str(item) for item in items)
 
 
+def kept_quarters_notice(*, cycles: Iterable[Cycle]) -> str | None:
+    """What the 考核办 is told after the units changed (a unit retired, added or moved) while
+    quarters of cycles still taking input are closed, or None without such quarters: those
+    quarters keep their results, and the year counts their points as closed (see
+    `scoring.services.points`), 0 for a unit they did not assess."""
+    kept = [
+        f"{cycle} {_listed(Period(quarter).label for quarter in cycle.frozen_quarters)}"
+        for cycle in cycles
+        if not cycle.is_locked and cycle.frozen_quarters
+    ]
+    if not kept:
+        return None
+    return _(
+        "%(quarters)s已关闭，其结果保持关闭时的计算，全年也按这些季度关闭时的得分计入："
+        "停止参加考核的单位不再计入全年，其他单位这些季度的得分不变；此后新增或调入类别的单位"
+        "在这些季度按 0 分计。"
+    ) % {"quarters": _listed(kept)}
+
+
 def quarters_change_refusal(*, cycle: Cycle, quarters: list[str], what: str) -> str | None:
     """The message refusing the change `what` (e.g. 修改指标 A1.1 的分值) because it would
     alter the cycle's closed `quarters`, or None when there are none."""

@@ -424,8 +424,8 @@ def test_a_workbook_of_another_year_is_refused_where_it_moves_the_unit(district)
 
 def test_a_move_behind_every_paths_back_costs_the_unit_its_closed_quarter_in_the_year(district):
     """Why the move is refused: the closed quarter keeps the unit's points in its old category,
-    while the year takes them from its new one, which holds none: Q1 counts 0 for it, and the
-    quarter computed again would no longer be what was closed."""
+    while the year takes them from its new one, which holds none: Q1 counts 0 for it, though
+    the quarter itself still reads as it was closed."""
     cycle = district["cycle"]
     Unit.objects.filter(code="ZJ02").update(category=district["categories"]["JJ"])
     results_refresh_unlocked()
@@ -435,5 +435,56 @@ def test_a_move_behind_every_paths_back_costs_the_unit_its_closed_quarter_in_the
     [line] = [line for line in unit_indicator_lines(result=year) if line.indicator.code == "A1.1"]
     assert line.explanation.startswith("季度加权 Q1 0.00 × 0.25 + Q2 0.00 × 0.25")
     assert line.explanation.endswith("；第一季度关闭时本单位未参加考核，按 0 分计")
-    with pytest.raises(AssertionError):
-        closed_quarters_explained(cycle)
+    closed_quarters_explained(cycle)
+
+
+# --- A unit retired or added while the quarter is closed ----------------------------------------
+
+KEPT_NOTICE = (
+    "2026年度考核 第一季度已关闭，其结果保持关闭时的计算，全年也按这些季度关闭时的得分计入："
+    "停止参加考核的单位不再计入全年，其他单位这些季度的得分不变；此后新增或调入类别的单位"
+    "在这些季度按 0 分计。"
+)
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def _year_line(cycle, unit_code: str, indicator_code: str) -> str:
+    year = UnitResult.objects.select_related("cycle").get(
+        cycle=cycle, unit__code=unit_code, period="Y"
+    )
+    lines = unit_indicator_lines(result=year)
+    return next(line.explanation for line in lines if line.indicator.code == indicator_code)
+
+
+def test_a_unit_retired_while_q1_is_closed_leaves_the_others_q1_as_closed(district, admin_client):
+    cycle, unit = district["cycle"], district["units"]["ZJ01"]
+    before = _snapshot(district)
+    form = {"code": unit.code, "name": unit.name, "category": unit.category_id, "sort_order": 0}
+    response = admin_client.post(f"/admin/cadre/unit/{unit.pk}/change/", form, follow=True)
+    assert not Unit.objects.get(code="ZJ01").is_active
+    assert KEPT_NOTICE in _messages(response)
+    assert _snapshot(district) == before
+    assert not UnitResult.objects.filter(cycle=cycle, unit=unit, period="Y").exists()
+    # ZJ02 stays second of two on the rank indicator in Q1, as its Q1 page says, though it
+    # is the only town left.
+    assert _year_line(cycle, "ZJ02", "A2.1").startswith("季度加权 Q1 180.00 × 0.25 + Q2 0.00")
+    closed_quarters_explained(cycle)
+
+
+def test_a_unit_added_while_q1_is_closed_counts_0_there_and_says_so(district, admin_client):
+    cycle, departments = district["cycle"], district["categories"]["JJ"]
+    before = _snapshot(district)
+    form = {"code": "JJ03", "name": "区新设局", "category": departments.pk, "sort_order": 9}
+    form["is_active"] = "on"
+    response = admin_client.post("/admin/cadre/unit/add/", form, follow=True)
+    assert KEPT_NOTICE in _messages(response)
+    assert _snapshot(district) == before
+    assert _year_line(cycle, "JJ03", "A2.1") == (
+        "季度加权 Q1 0.00 × 0.25 + Q2 0.00 × 0.25 + Q3 0.00 × 0.25 + Q4 0.00 × 0.25 = 0.00"
+        "；第一季度关闭时本单位未参加考核，按 0 分计"
+    )
+    assert _year_line(cycle, "JJ01", "A2.1").endswith("；第一季度已发布，按发布的得分计")
+    closed_quarters_explained(cycle)
