@@ -314,6 +314,18 @@ def timed(action) -> tuple[float, int]:
     return elapsed, len(queries)
 
 
+def quarters_close(*, cycle: Cycle, count: int) -> None:
+    """Open every quarter, compute, then close the first `count` quarters (as closing does,
+    without its checks): a compute keeps their results and rolls their stored points up."""
+    states = {f"state_q{number}": "open" for number in range(1, 5)}
+    Cycle.objects.filter(pk=cycle.pk).update(**states)
+    if count:
+        results_compute(cycle=cycle)
+        closed = {f"state_q{number}": "closed" for number in range(1, count + 1)}
+        Cycle.objects.filter(pk=cycle.pk).update(**closed)
+        print(f"closed {', '.join(QUARTERS[:count])}: the year reads their stored points")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=300)
@@ -330,6 +342,13 @@ def main() -> None:
         "--profile", action="store_true", help="also print each statement of one full compute"
     )
     parser.add_argument("--repeat", type=int, default=3, help="full computes to time")
+    parser.add_argument(
+        "--closed-quarters",
+        type=int,
+        default=0,
+        choices=range(5),
+        help="close the first N quarters first: the year then reads their stored points",
+    )
     arguments = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit(
@@ -346,6 +365,7 @@ def main() -> None:
         f"built {arguments.units} units, {arguments.indicators} indicators, {values:,} values "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    quarters_close(cycle=cycle, count=arguments.closed_quarters)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     def plain_sum():

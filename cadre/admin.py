@@ -12,7 +12,11 @@ from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
 from scoring.resources_base import safe_resource_for
-from scoring.services.closed_quarters import closed_quarter_placings, unit_category_move_refusal
+from scoring.services.closed_quarters import (
+    closed_quarter_placings,
+    kept_quarters_notice,
+    unit_category_move_refusal,
+)
 from scoring.services.deletion import (
     category_deletion_refusals,
     official_deletion_refusals,
@@ -32,18 +36,21 @@ def results_refresh_unlocked_reported(request) -> None:
 def results_refreshed_report(request) -> None:
     """Tell the admin which cycles' results a change of units or officials recomputed (those
     still taking input), and that closed and published cycles keep theirs."""
-    recomputed = [str(cycle) for cycle in Cycle.objects.order_by("year") if not cycle.is_locked]
+    cycles = list(Cycle.objects.order_by("year"))
+    recomputed = [str(cycle) for cycle in cycles if not cycle.is_locked]
     if recomputed:
-        cycles = pgettext("between items of a list", "、").join(recomputed)
         messages.info(
             request,
             _("已重新计算 %(cycles)s 的考核结果；已关闭或已发布的周期保持原结果。")
-            % {"cycles": cycles},
+            % {"cycles": pgettext("between items of a list", "、").join(recomputed)},
         )
     else:
         messages.info(
             request, _("没有正在填报的考核周期，无需重新计算；已关闭或已发布的周期保持原结果。")
         )
+    notice = kept_quarters_notice(cycles=cycles)
+    if notice:
+        messages.info(request, notice)
 
 
 class ResultsRefreshedImportMixin:

@@ -2,6 +2,7 @@
 itself with every kind of indicator, for the tests of what may still change under a closed
 quarter; and the checks that its results still read as they were computed."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -154,9 +155,10 @@ def stored_results(cycle: Cycle, periods) -> dict:
 def closed_quarters_explained(cycle: Cycle) -> None:
     """Assert that every result of the cycle's closed quarters still reads as it was computed:
     its explanation (the explain service, from the tree and settings as they are now) adds up
-    to the stored total, and computing the quarters again from today's tree and settings
-    gives exactly what is stored; the year's line of each quarterly indicator adds up its
-    stored quarters too."""
+    to the stored total; a recompute changes nothing in the closed quarters, whatever units
+    were retired or added since; computing each quarter again from today's tree and settings,
+    with the units it was closed with, gives exactly what is stored; the year's line of each
+    quarterly indicator adds up the quarters' stored points too."""
     cycle = Cycle.objects.get(pk=cycle.pk)
     frozen = cycle.frozen_quarters
     results = UnitResult.objects.filter(cycle=cycle, period__in=frozen).select_related("cycle")
@@ -178,17 +180,33 @@ def closed_quarters_explained(cycle: Cycle) -> None:
     stored = stored_results(cycle, frozen)
     with transaction.atomic():
         savepoint = transaction.savepoint()
-        results_compute(cycle=cycle, periods=frozen, frozen_too=True)
-        recomputed = stored_results(cycle, frozen)
+        results_compute(cycle=cycle)
+        assert stored_results(cycle, frozen) == stored, "a recompute changed a closed quarter"
         transaction.savepoint_rollback(savepoint)
-    # A unit created since the close is no part of the quarter.
-    assert {key: recomputed.get(key) for key in stored} == stored
+    for quarter in frozen:
+        with transaction.atomic():
+            savepoint = transaction.savepoint()
+            _units_as_closed(cycle=cycle, quarter=quarter)
+            results_compute(cycle=cycle, periods=[quarter], frozen_too=True)
+            recomputed = stored_results(cycle, [quarter])
+            transaction.savepoint_rollback(savepoint)
+        assert recomputed == stored_results(cycle, [quarter]), quarter
+
+
+def _units_as_closed(*, cycle: Cycle, quarter: str) -> None:
+    """Put the units back as the quarter was closed with: those it ranked, in the category it
+    ranked them in, and no other (retired or created since, they were not, or not yet)."""
+    ranked = UnitResult.objects.filter(cycle=cycle, period=quarter)
+    Unit.objects.exclude(pk__in=ranked.values("unit")).update(is_active=False)
+    for unit_id, category_id in ranked.values_list("unit_id", "category_id"):
+        Unit.objects.filter(pk=unit_id).update(is_active=True, category_id=category_id)
 
 
 def _year_lines_add_up(cycle: Cycle) -> None:
     """Each quarterly indicator's line of the year, Σ weight × the quarter's points, adds up
     with the quarters' points as its explanation reads them: those stored for the category
-    the year ranks the unit in."""
+    the year ranks the unit in, for a closed quarter those it was closed with, as its line
+    says (0 where the quarter did not assess the unit in that category)."""
     weights = cycle.quarter_weights
     for result in UnitResult.objects.filter(cycle=cycle, period=Period.YEAR).select_related(
         "cycle"
@@ -207,3 +225,11 @@ def _year_lines_add_up(cycle: Cycle) -> None:
             assert weighted.quantize(Decimal("1e-10"), ROUND_HALF_UP) == line.points, (
                 f"{result.unit_id} {line.indicator.code}: {line.explanation}"
             )
+            for quarter in cycle.frozen_quarters:
+                label = Period(quarter).label
+                said = "关闭时本单位未参加考核" if quarter not in stored else "按关闭时的得分计"
+                if quarter in stored and cycle.quarter_state(quarter) == "published":
+                    said = "按发布的得分计"
+                assert re.search(f"；[^；]*{label}[^；]*{said}", line.explanation), (
+                    f"{result.unit_id} {quarter}: {line.explanation}"
+                )

@@ -2,8 +2,8 @@
 
 A quarter closed (or published) on its own keeps the results it was closed with:
 `results_compute` no longer recomputes it. Its unit pages, though, explain those results from
-the tree, the rater groups and the settings as they are now (`explain.py`), and the year rolls
-its quarterly points up as they are now. A change that either reads would leave a stored score
+the tree, the rater groups and the settings as they are now (`explain.py`), while the year
+rolls up its points as stored. A change that the explanation reads would leave a stored score
 beside a reason that no longer adds up to it, so it is refused, naming the quarters, until
 they are reopened (with a reason) and computed again. A closed or published cycle refuses every
 change already (`cycle_ensure_editable`): these rules are for the quarters of an open cycle.
@@ -18,9 +18,10 @@ What a closed quarter reads, and so what is refused:
 - of the cycle: the grade thresholds and the 优秀 share (every result's grade), the bonus cap
   where a quarterly bonus indicator has values in the quarter, the vote values where the
   quarter has votes; of a rater group, its weight where it has votes in the quarter;
-- of a unit, its category where it has a result in the quarter: the year would rank the
-  quarter's figures in the new category while the quarter keeps the old ranking, and neither
-  would add up (see `unit_category_move_refusal`).
+- of a unit, its category where it has a result in the quarter: the year takes a unit's
+  points of a closed quarter from those stored for its category, which in the new category
+  holds none of it, so the year would count the quarter as 0 for it (see
+  `unit_category_move_refusal`).
 Read by no number, so allowed: names, order, lead departments, scorer accounts, a parameter the
 method does not read (the target of a rank indicator), a summary node's maximum (its leaves'
 maxima are what count, and the tree's rules hold it to them before any publication), annual
@@ -179,6 +180,25 @@ class ClosedQuarters:
 
 def _listed(items: Iterable) -> str:
     return pgettext("between items of a list", "、").join(str(item) for item in items)
+
+
+def kept_quarters_notice(*, cycles: Iterable[Cycle]) -> str | None:
+    """What the 考核办 is told after the units changed (a unit retired, added or moved) while
+    quarters of cycles still taking input are closed, or None without such quarters: those
+    quarters keep their results, and the year counts their points as closed (see
+    `scoring.services.points`), 0 for a unit they did not assess."""
+    kept = [
+        f"{cycle} {_listed(Period(quarter).label for quarter in cycle.frozen_quarters)}"
+        for cycle in cycles
+        if not cycle.is_locked and cycle.frozen_quarters
+    ]
+    if not kept:
+        return None
+    return _(
+        "%(quarters)s已关闭，其结果保持关闭时的计算，全年也按这些季度关闭时的得分计入："
+        "停止参加考核的单位不再计入全年，其他单位这些季度的得分不变；此后新增或调入类别的单位"
+        "在这些季度按 0 分计。"
+    ) % {"quarters": _listed(kept)}
 
 
 def quarters_change_refusal(*, cycle: Cycle, quarters: list[str], what: str) -> str | None:
@@ -447,9 +467,10 @@ def unit_category_move_refusal(
     created yet), given its results in closed quarters (`closed_quarter_placings`), or None.
 
     Refused while the unit holds a result of another category in a closed quarter of an open
-    cycle: that quarter keeps its ranking in the old category, while the year, still computed,
-    would score the quarter's figures in the new one, and the year's explanation, read from the
-    stored quarters, would not add up. A district then moves the unit once the year is closed
+    cycle: that quarter keeps its ranking and points in the old category, while the year,
+    still computed, takes a closed quarter's points from those stored for the unit's category
+    (`scoring.services.points`), where the new one has none of the unit: the quarter would
+    count 0 for it. A district then moves the unit once the year is closed
     (the move counts from the next year), or reopens the quarters to rank them anew."""
     moved = [placing for placing in placings if placing.category_id != category_id]
     by_cycle = defaultdict(list)
@@ -461,8 +482,8 @@ def unit_category_move_refusal(
         texts.append(
             _(
                 "单位 %(unit)s 在%(cycle)s %(quarters)s按类别“%(category)s”考核，这些季度已关闭；"
-                "现在改变其类别，全年结果将与这些季度的排名和得分说明对不上。请在该年度关闭后再"
-                "调整类别，或先在“周期状态”页面重新开放%(quarters)s（须说明理由）。"
+                "现在改变其类别，全年结果将不再计入其在这些季度的得分（按 0 分计）。请在该年度"
+                "关闭后再调整类别，或先在“周期状态”页面重新开放%(quarters)s（须说明理由）。"
             )
             % {
                 "unit": f"{unit.code} {unit.name}",

@@ -240,7 +240,7 @@ def _sums(scored: CyclePoints) -> _Sums:
     quarter_rows = [ROW[quarter] for quarter in QUARTERS]
     missing = scored.missing.copy()
     missing[:, YEAR] |= quarterly[:, None] & scored.missing[:, quarter_rows].any(axis=1)
-    vetoed = scored.vetoed.any(axis=0)
+    vetoed = scored.vetoed.copy()
     vetoed[YEAR] |= vetoed[quarter_rows].any(axis=0)
     # At most 10^12 ten-thousandths each (numeric(10, 2)): their sums fit 64 bits.
     maxima = np.array([leaves[index].max_points for index in counted], dtype=np.int64)
@@ -607,14 +607,16 @@ def results_compute(
     quarters, so asking for a quarter recomputes the year of the same categories as well.
     Officials' personal scores are recomputed whenever the year is. A quarter closed on its
     own keeps the results it was closed with, as a closed cycle does, whatever changed since
-    in the tree, the settings or the units (the year still counts its points as they are
-    now): it is recomputed only with `frozen_too`, when it is published or in a sandbox.
+    in the tree, the settings or the units, and the year rolls up its points and vetoes as
+    they were stored: it is recomputed only with `frozen_too`, when it is published or in a
+    sandbox.
     """
     periods = {Period(period) for period in periods or Period.values} | {Period.YEAR}
+    # Read again: `cycle` may have been loaded before a quarter closed.
+    frozen = Cycle.objects.only(*QUARTER_STATE_FIELDS.values()).get(pk=cycle.pk).frozen_quarters
     if not frozen_too:
-        # Read again: `cycle` may have been loaded before a quarter closed.
-        stored = Cycle.objects.only(*QUARTER_STATE_FIELDS.values()).get(pk=cycle.pk)
-        periods -= set(stored.frozen_quarters)
+        periods -= set(frozen)
+    kept_quarters = [quarter for quarter in frozen if quarter not in periods]
     if categories is None:
         category_ids = list(UnitCategory.objects.values_list("pk", flat=True))
     else:
@@ -622,7 +624,12 @@ def results_compute(
     _stale_results_delete(cycle=cycle, periods=periods, category_ids=category_ids)
     if not category_ids:
         return
-    scored = cycle_points(cycle=cycle, category_ids=category_ids, every_category=categories is None)
+    scored = cycle_points(
+        cycle=cycle,
+        category_ids=category_ids,
+        every_category=categories is None,
+        kept_quarters=kept_quarters,
+    )
     sums = _sums(scored)
     reported = _reported_periods(cycle=cycle, periods=periods)
     standings = _standings_build(cycle=cycle, scored=scored, sums=sums, periods=reported)

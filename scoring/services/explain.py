@@ -25,6 +25,7 @@ from scoring.models import (
     Method,
     OfficialScore,
     Period,
+    QuarterState,
     UnitResult,
     Vote,
 )
@@ -224,6 +225,41 @@ def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) ->
     }
 
 
+def _listed(quarters: list[str]) -> str:
+    return pgettext("between items of a list", "、").join(
+        str(Period(quarter).label) for quarter in quarters
+    )
+
+
+def kept_quarters_note(*, cycle: Cycle, assessed: set[str]) -> str:
+    """What the year's weighted quarters say of the quarters closed on their own, which the
+    year takes as they were stored (see `results_compute`), given the quarters that hold
+    points of the unit (`assessed`): closed, published, or not assessed then (a unit created
+    or moved into its category since), which counts 0. Empty without such quarters."""
+    kept = cycle.frozen_quarters
+    by_state = {
+        state: [q for q in kept if q in assessed and cycle.quarter_state(q) == state]
+        for state in (QuarterState.CLOSED, QuarterState.PUBLISHED)
+    }
+    absent = [quarter for quarter in kept if quarter not in assessed]
+    notes = []
+    if by_state[QuarterState.CLOSED]:
+        notes.append(
+            _("%(quarters)s已关闭，按关闭时的得分计")
+            % {"quarters": _listed(by_state[QuarterState.CLOSED])}
+        )
+    if by_state[QuarterState.PUBLISHED]:
+        notes.append(
+            _("%(quarters)s已发布，按发布的得分计")
+            % {"quarters": _listed(by_state[QuarterState.PUBLISHED])}
+        )
+    if absent:
+        notes.append(
+            _("%(quarters)s关闭时本单位未参加考核，按 0 分计") % {"quarters": _listed(absent)}
+        )
+    return "".join(f"；{note}" for note in notes)
+
+
 def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal) -> str:
     weights = cycle.quarter_weights
     shown = places_kept_true(
@@ -394,6 +430,9 @@ def unit_indicator_lines(
     standings = category_standings(result=result)
     points_here = results.get(period, {})
     points_before = results.get(compared_period, {}) if compared_period else {}
+    kept_note = (
+        kept_quarters_note(cycle=cycle, assessed=set(results)) if period == Period.YEAR else ""
+    )
     lines = []
     for indicator, area in leaves:
         quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
@@ -405,13 +444,12 @@ def unit_indicator_lines(
         missing = False
         if period == Period.YEAR and quarterly and indicator.method == Method.VETO:
             vetoed_in = [
-                str(Period(quarter).label)
+                quarter
                 for quarter in QUARTERS
                 if (found := values.get((indicator.pk, quarter))) and found.value == 1
             ]
             explanation = (
-                _("一票否决：%(quarters)s已否决")
-                % {"quarters": pgettext("between items of a list", "、").join(vetoed_in)}
+                _("一票否决：%(quarters)s已否决") % {"quarters": _listed(vetoed_in)}
                 if vetoed_in
                 else _("一票否决：未触发")
             )
@@ -419,7 +457,7 @@ def unit_indicator_lines(
             quarter_points = {
                 quarter: results.get(quarter, {}).get(indicator.code, ZERO) for quarter in QUARTERS
             }
-            explanation = _year_line(cycle, quarter_points, points)
+            explanation = _year_line(cycle, quarter_points, points) + kept_note
         elif indicator.method == Method.EVALUATION:
             missing = not unit_votes
             explanation = (

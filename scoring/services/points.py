@@ -32,6 +32,7 @@ from scoring.models import (
     Method,
     Period,
     RaterGroup,
+    UnitResult,
     Vote,
 )
 from scoring.services.sql import integer_columns, table_name
@@ -161,6 +162,7 @@ class CyclePoints:
 
     Arrays are indexed [leaf, row, unit]; `applies` is where a leaf has points (it applies to
     the unit's category in that period; the year of a quarterly leaf is its weighted quarters).
+    `vetoed` is indexed [row, unit]: whether the unit is vetoed in the period.
     """
 
     leaves: list[Leaf]
@@ -173,9 +175,13 @@ class CyclePoints:
     vetoed: np.ndarray
 
 
-def cycle_points(*, cycle: Cycle, category_ids: list[int], every_category: bool) -> CyclePoints:
+def cycle_points(
+    *, cycle: Cycle, category_ids: list[int], every_category: bool, kept_quarters: list[str]
+) -> CyclePoints:
     """Score every value of the cycle's active units in the given categories (all of them when
-    `every_category`, which spares the database a filter)."""
+    `every_category`, which spares the database a filter). The quarters of `kept_quarters`
+    are not scored again: their points and vetoes are those stored when they were last
+    computed (see `_kept_quarters_read`), which the year rolls up."""
     leaves = leaves_load(cycle=cycle)
     units = list(
         Unit.objects.filter(is_active=True, category_id__in=category_ids)
@@ -235,8 +241,7 @@ def cycle_points(*, cycle: Cycle, category_ids: list[int], every_category: bool)
         )
     missing = applies & ~present
     missing[[index for index, leaf in enumerate(leaves) if not leaf.counted]] = False
-    _year_roll_up(cycle=cycle, leaves=leaves, points=points, applies=applies)
-    return CyclePoints(
+    scored = CyclePoints(
         leaves=leaves,
         unit_ids=unit_ids,
         unit_codes=[code for _pk, code, _category in units],
@@ -244,8 +249,68 @@ def cycle_points(*, cycle: Cycle, category_ids: list[int], every_category: bool)
         points=points,
         applies=applies,
         missing=missing,
-        vetoed=vetoed,
+        vetoed=vetoed.any(axis=0),
     )
+    if kept_quarters:
+        _kept_quarters_read(cycle=cycle, quarters=kept_quarters, scored=scored)
+    _year_roll_up(cycle=cycle, leaves=leaves, points=points, applies=applies)
+    return scored
+
+
+def matrix_table(*, unit_count: int, code_count: int, data: bytes) -> np.ndarray:
+    """A stored points matrix (`CategoryPoints.points`) as an array [unit, indicator]."""
+    cells = unit_count * code_count
+    width = len(data) // cells if cells else 8
+    return np.frombuffer(data, dtype=f"<i{width}").reshape(unit_count, code_count)
+
+
+def _kept_quarters_read(*, cycle: Cycle, quarters: list[str], scored: CyclePoints) -> None:
+    """Put the stored points and vetoes of the closed quarters in `scored`, in place of those
+    scored from today's values and units.
+
+    A closed quarter keeps the ranking it was closed with (`results_compute`); the year rolls
+    up exactly those points, so that a unit retired or added since re-ranks nobody's quarter.
+    A unit takes what the quarter stored for it in the category it is in now; one the quarter
+    did not assess there (created or moved in since) has no points, no veto and nothing
+    missing in it: the quarter was closed before the unit could report. Two queries, whatever
+    the number of units."""
+    rows = [ROW[quarter] for quarter in quarters]
+    leaf_of_code = {leaf.code: index for index, leaf in enumerate(scored.leaves)}
+    assessed = np.zeros((len(PERIODS), len(scored.unit_ids)), dtype=bool)
+    scored.points[:, rows] = 0
+    categories = np.unique(scored.unit_categories).tolist()
+    for category_id, period, unit_ids, codes, data in CategoryPoints.objects.filter(
+        cycle=cycle, period__in=quarters, category_id__in=categories
+    ).values_list("category_id", "period", "unit_ids", "indicator_codes", "points"):
+        positions, here = _positions_in_category(
+            scored, np.array(unit_ids, dtype=np.int64), np.full(len(unit_ids), category_id)
+        )
+        columns = [column for column, code in enumerate(codes) if code in leaf_of_code]
+        table = matrix_table(unit_count=len(unit_ids), code_count=len(codes), data=bytes(data))
+        targets = [leaf_of_code[codes[column]] for column in columns]
+        scored.points[np.ix_(targets, [ROW[period]], positions[here])] = table[
+            np.ix_(here, columns)
+        ].T[:, None, :]
+        assessed[ROW[period], positions[here]] = True
+    scored.missing[:, rows] &= assessed[rows]
+    scored.vetoed[rows] = False
+    vetoes = np.array(
+        UnitResult.objects.filter(
+            cycle=cycle, period__in=quarters, vetoed=True, category_id__in=categories
+        ).values_list("unit_id", "category_id", "period"),
+        dtype=object,
+    ).reshape(-1, 3)
+    positions, here = _positions_in_category(
+        scored, vetoes[:, 0].astype(np.int64), vetoes[:, 1].astype(np.int64)
+    )
+    periods = np.array([ROW[period] for period in vetoes[:, 2]], dtype=np.int64)
+    scored.vetoed[periods[here], positions[here]] = True
+
+
+def _positions_in_category(scored: CyclePoints, unit_ids: np.ndarray, category_ids: np.ndarray):
+    """Where each unit is in `scored`, and whether it is there in the category given with it."""
+    positions, known = positions_in(scored.unit_ids, unit_ids)
+    return positions, known & (scored.unit_categories[positions] == category_ids)
 
 
 def packable(ids, bits: int, what: str) -> None:
@@ -508,10 +573,10 @@ def unit_points(*, cycle: Cycle, unit: Unit) -> dict[str, dict[str, Decimal]]:
     for matrix in CategoryPoints.objects.filter(cycle=cycle, category_id=unit.category_id):
         if unit.pk not in matrix.unit_ids:
             continue
-        codes, data = matrix.indicator_codes, bytes(matrix.points)
-        cells = len(matrix.unit_ids) * len(codes)
-        width = len(data) // cells if cells else 8
-        table = np.frombuffer(data, dtype=f"<i{width}").reshape(len(matrix.unit_ids), len(codes))
+        codes = matrix.indicator_codes
+        table = matrix_table(
+            unit_count=len(matrix.unit_ids), code_count=len(codes), data=bytes(matrix.points)
+        )
         row = table[matrix.unit_ids.index(unit.pk)]
         stored[matrix.period] = {
             code: points_decimal(points) for code, points in zip(codes, row.tolist(), strict=True)

@@ -16,6 +16,7 @@ from scoring.models import Cycle, Indicator, RaterGroup, UnitResult
 from scoring.resources import IndicatorResource
 from scoring.services.closed_quarters import cycle_settings_change_ensure_quarters_kept
 from scoring.services.cycles import cycle_close, cycle_quarter_close, cycle_quarter_reopen
+from scoring.services.explain import unit_indicator_lines
 from scoring.services.refresh import results_refresh_all, results_refresh_unlocked
 from scoring.services.values import CycleLockedError
 from scoring.services.workbook import WorkbookInvalid
@@ -334,8 +335,8 @@ def test_the_bonus_cap_is_free_where_no_closed_quarter_has_a_bonus():
 
 MOVE_REFUSED = (
     "单位 ZJ02 单位ZJ02 在2026年度考核 第一季度按类别“镇街”考核，这些季度已关闭；"
-    "现在改变其类别，全年结果将与这些季度的排名和得分说明对不上。请在该年度关闭后再调整类别，"
-    "或先在“周期状态”页面重新开放第一季度（须说明理由）。"
+    "现在改变其类别，全年结果将不再计入其在这些季度的得分（按 0 分计）。请在该年度关闭后再"
+    "调整类别，或先在“周期状态”页面重新开放第一季度（须说明理由）。"
 )
 
 
@@ -421,10 +422,69 @@ def test_a_workbook_of_another_year_is_refused_where_it_moves_the_unit(district)
     assert _category_of("ZJ02") == "ZJ"
 
 
-def test_a_move_behind_every_paths_back_leaves_the_year_unexplained(district):
-    """Why the move is refused: the closed quarter keeps the unit in its old category, while
-    the year scores the quarter's figures in the new one."""
+def test_a_move_behind_every_paths_back_costs_the_unit_its_closed_quarter_in_the_year(district):
+    """Why the move is refused: the closed quarter keeps the unit's points in its old category,
+    while the year takes them from its new one, which holds none: Q1 counts 0 for it, though
+    the quarter itself still reads as it was closed."""
+    cycle = district["cycle"]
     Unit.objects.filter(code="ZJ02").update(category=district["categories"]["JJ"])
     results_refresh_unlocked()
-    with pytest.raises(AssertionError, match="季度加权"):
-        closed_quarters_explained(district["cycle"])
+    year = UnitResult.objects.select_related("cycle").get(
+        cycle=cycle, unit__code="ZJ02", period="Y"
+    )
+    [line] = [line for line in unit_indicator_lines(result=year) if line.indicator.code == "A1.1"]
+    assert line.explanation.startswith("季度加权 Q1 0.00 × 0.25 + Q2 0.00 × 0.25")
+    assert line.explanation.endswith("；第一季度关闭时本单位未参加考核，按 0 分计")
+    closed_quarters_explained(cycle)
+
+
+# --- A unit retired or added while the quarter is closed ----------------------------------------
+
+KEPT_NOTICE = (
+    "2026年度考核 第一季度已关闭，其结果保持关闭时的计算，全年也按这些季度关闭时的得分计入："
+    "停止参加考核的单位不再计入全年，其他单位这些季度的得分不变；此后新增或调入类别的单位"
+    "在这些季度按 0 分计。"
+)
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def _year_line(cycle, unit_code: str, indicator_code: str) -> str:
+    year = UnitResult.objects.select_related("cycle").get(
+        cycle=cycle, unit__code=unit_code, period="Y"
+    )
+    lines = unit_indicator_lines(result=year)
+    return next(line.explanation for line in lines if line.indicator.code == indicator_code)
+
+
+def test_a_unit_retired_while_q1_is_closed_leaves_the_others_q1_as_closed(district, admin_client):
+    cycle, unit = district["cycle"], district["units"]["ZJ01"]
+    before = _snapshot(district)
+    form = {"code": unit.code, "name": unit.name, "category": unit.category_id, "sort_order": 0}
+    response = admin_client.post(f"/admin/cadre/unit/{unit.pk}/change/", form, follow=True)
+    assert not Unit.objects.get(code="ZJ01").is_active
+    assert KEPT_NOTICE in _messages(response)
+    assert _snapshot(district) == before
+    assert not UnitResult.objects.filter(cycle=cycle, unit=unit, period="Y").exists()
+    # ZJ02 stays second of two on the rank indicator in Q1, as its Q1 page says, though it
+    # is the only town left.
+    assert _year_line(cycle, "ZJ02", "A2.1").startswith("季度加权 Q1 180.00 × 0.25 + Q2 0.00")
+    closed_quarters_explained(cycle)
+
+
+def test_a_unit_added_while_q1_is_closed_counts_0_there_and_says_so(district, admin_client):
+    cycle, departments = district["cycle"], district["categories"]["JJ"]
+    before = _snapshot(district)
+    form = {"code": "JJ03", "name": "区新设局", "category": departments.pk, "sort_order": 9}
+    form["is_active"] = "on"
+    response = admin_client.post("/admin/cadre/unit/add/", form, follow=True)
+    assert KEPT_NOTICE in _messages(response)
+    assert _snapshot(district) == before
+    assert _year_line(cycle, "JJ03", "A2.1") == (
+        "季度加权 Q1 0.00 × 0.25 + Q2 0.00 × 0.25 + Q3 0.00 × 0.25 + Q4 0.00 × 0.25 = 0.00"
+        "；第一季度关闭时本单位未参加考核，按 0 分计"
+    )
+    assert _year_line(cycle, "JJ01", "A2.1").endswith("；第一季度已发布，按发布的得分计")
+    closed_quarters_explained(cycle)
