@@ -170,3 +170,10 @@ def test_a_scorer_without_rater_groups_is_sent_to_the_kaoheban(client):
     html = client.get(f"/entry/votes/?cycle={cycle.pk}&period=Q1").content.decode()
     assert "请联系考核办在考核周期中添加测评群体。" in html
     assert "/admin/" not in html.split('id="no-rater-groups"')[1].split("</p>")[0]
+
+
+def test_a_scorer_named_by_no_indicator_reads_whom_to_ask(client):
+    district(units=2)
+    client.force_login(user_with_role("tongji", roles.SCORER))
+    html = client.get("/entry/").content.decode()
+    assert "请联系考核办在这些指标的“评分账号”中添加您的账号。" in html
