@@ -211,6 +211,10 @@ class SafeResource(resources.ModelResource):
             return field.column_name
         return f"{label}（{field.column_name}）"
 
+    def get_diff_headers(self):
+        # The preview's and the errors' column heads, as the admin's forms name them.
+        return [self._column_label(field) for field in self.get_import_fields()]
+
     def get_error_result_class(self):
         return ImportProblem
 

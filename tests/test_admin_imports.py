@@ -372,6 +372,8 @@ def test_an_unknown_choice_names_every_choice_on_its_cell(admin_client, units):
         "应为以下之一：主要负责人（principal）、班子成员（member）、其他干部（staff）；实为“书记”"
         in page
     )
+    # The columns are headed as the admin's forms name them, not by the bare field names.
+    assert "<th>班子角色（role）</th>" in page
     assert not Official.objects.exists()
 
 
