@@ -177,3 +177,32 @@ def test_a_scorer_named_by_no_indicator_reads_whom_to_ask(client):
     client.force_login(user_with_role("tongji", roles.SCORER))
     html = client.get("/entry/").content.decode()
     assert "请联系考核办在这些指标的“评分账号”中添加您的账号。" in html
+
+
+# Accounts are a superuser's (README: only a superuser creates and edits them).
+def test_the_new_user_form_says_in_chinese_that_roles_come_next(admin_client):
+    html = admin_client.get("/admin/auth/user/add/").content.decode()
+    assert "保存后在下一页选择角色（组）" in html
+    assert "After you" not in html
+
+
+def test_a_users_page_says_what_the_account_answers_for_and_what_it_lacks(admin_client):
+    scorer = user_with_role("tongji", roles.SCORER)
+    liaison = user_with_role("lianluo", roles.LIAISON)
+    html = admin_client.get(f"/admin/auth/user/{scorer.pk}/change/").content.decode()
+    assert "评分员还没有指标：请在考核指标中把本账号设为评分账号" in html
+    assert "评分员还须在考核指标中设为评分账号" in html  # the roles' help under 组
+    district(units=1, scorer=scorer)
+    html = admin_client.get(f"/admin/auth/user/{scorer.pk}/change/").content.decode()
+    assert "评分账号的指标：2026 · A1.1、2026 · A1.2" in html
+    html = admin_client.get(f"/admin/auth/user/{liaison.pk}/change/").content.decode()
+    assert "单位联络员还没有单位：请在考核单位的“单位联络员”中加入本账号" in html
+    liaison.liaison_units.add(Unit.objects.get())
+    html = admin_client.get(f"/admin/auth/user/{liaison.pk}/change/").content.decode()
+    assert "联络的单位：镇0" in html
+
+
+def test_a_kaoheban_account_without_the_staff_flag_is_told_it_needs_it(admin_client):
+    staffless = user_with_role("ban2", roles.ADMIN)
+    html = admin_client.get(f"/admin/auth/user/{staffless.pk}/change/").content.decode()
+    assert "考核办须同时勾选“工作人员状态”才能进入后台管理。" in html

@@ -185,3 +185,32 @@ def _accounts_step(*, units: int, with_liaison: int) -> SetupStep:
             "单位联络员还须列入其单位的“单位联络员”。"
         ),
     )
+
+
+def account_setup_notes(*, user) -> list[str]:
+    """Return, for a user's page in the admin, what the account answers for (the indicators it
+    scores, the units it is the liaison of) and what its roles still lack to work: a scorer
+    named by no indicator sees an empty grid, a liaison named by no unit sees nothing, a 考核办
+    without the staff flag cannot open the admin."""
+    names = roles.user_role_names(user)
+    indicators = [
+        f"{year} · {code}"
+        for year, code in user.owned_indicators.values_list("cycle__year", "code")[:20]
+    ]
+    units = list(user.liaison_units.values_list("name", flat=True)[:20])
+    notes = []
+    if indicators:
+        notes.append(_("评分账号的指标：%(indicators)s") % {"indicators": "、".join(indicators)})
+    elif roles.SCORER in names:
+        notes.append(_("评分员还没有指标：请在考核指标中把本账号设为评分账号，否则填报页是空的。"))
+    if units:
+        notes.append(_("联络的单位：%(units)s") % {"units": "、".join(units)})
+    elif roles.LIAISON in names:
+        notes.append(
+            _("单位联络员还没有单位：请在考核单位的“单位联络员”中加入本账号，否则看不到任何结果。")
+        )
+    if roles.ADMIN in names and not user.is_staff:
+        notes.append(_("考核办须同时勾选“工作人员状态”才能进入后台管理。"))
+    if not names:
+        notes.append(_("还没有角色：请在“组”中选择评分员、区委领导、单位联络员或考核办。"))
+    return notes
