@@ -206,3 +206,8 @@ def test_a_kaoheban_account_without_the_staff_flag_is_told_it_needs_it(admin_cli
     staffless = user_with_role("ban2", roles.ADMIN)
     html = admin_client.get(f"/admin/auth/user/{staffless.pk}/change/").content.decode()
     assert "考核办须同时勾选“工作人员状态”才能进入后台管理。" in html
+
+
+def test_the_cycles_page_without_a_cycle_links_to_creating_the_first(clerk):
+    html = clerk.get("/entry/cycles/").content.decode()
+    assert '<a href="/admin/scoring/cycle/add/">新建第一个年度的考核周期</a>' in html
