@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, npgettext, pgettext_lazy
 
 from cadre import roles
 from cadre.models import Official, Unit, UnitCategory
@@ -38,19 +38,19 @@ def setup_steps() -> list[SetupStep]:
     }
     steps = [
         _master_data_step(
-            label=gettext_lazy("单位类别"),
+            label=pgettext_lazy("set-up step", "单位类别"),
             count=counts["categories"],
             model="cadre_unitcategory",
             how=gettext_lazy("导入 .xlsx：代码、名称两列（如 ZJ 镇街、JJ 经济部门）。"),
         ),
         _master_data_step(
-            label=gettext_lazy("考核单位"),
+            label=pgettext_lazy("set-up step", "考核单位"),
             count=counts["units"],
             model="cadre_unit",
             how=gettext_lazy("导入 .xlsx：代码、名称、类别（填单位类别的代码）三列。"),
         ),
         _master_data_step(
-            label=gettext_lazy("干部"),
+            label=pgettext_lazy("set-up step", "干部"),
             count=counts["officials"],
             model="cadre_official",
             how=gettext_lazy(
@@ -67,7 +67,7 @@ def setup_steps() -> list[SetupStep]:
     if cycle is not None:
         steps.append(
             SetupStep(
-                label=gettext_lazy("开放填报"),
+                label=pgettext_lazy("set-up step", "开放填报"),
                 done=cycle.state != Cycle.State.DRAFT,
                 status=cycle.get_state_display(),
                 url=reverse("entry:cycles"),
@@ -81,7 +81,7 @@ def _master_data_step(*, label, count: int, model: str, how) -> SetupStep:
     return SetupStep(
         label=label,
         done=count > 0,
-        status=_("%(count)s 条") % {"count": count},
+        status=npgettext("set-up step", "%(count)s 条", "%(count)s 条", count) % {"count": count},
         url=reverse(f"admin:{model}_changelist"),
         how=how,
     )
@@ -90,14 +90,14 @@ def _master_data_step(*, label, count: int, model: str, how) -> SetupStep:
 def _cycle_step(cycle: Cycle | None) -> SetupStep:
     if cycle is None:
         return SetupStep(
-            label=gettext_lazy("考核周期"),
+            label=pgettext_lazy("set-up step", "考核周期"),
             done=False,
             status=_("未建立"),
             url=reverse("admin:scoring_cycle_add"),
             how=gettext_lazy("填写年度（如 2026）即可，评分设置已有默认值。"),
         )
     return SetupStep(
-        label=gettext_lazy("考核周期"),
+        label=pgettext_lazy("set-up step", "考核周期"),
         done=True,
         status=str(cycle),
         url=reverse("admin:scoring_cycle_change", args=[cycle.pk]),
@@ -117,11 +117,14 @@ def _cycle_tree_steps(cycle: Cycle) -> list[SetupStep]:
     indicators_url = reverse("admin:scoring_indicator_changelist") + f"?cycle__id__exact={cycle.pk}"
     steps = [
         SetupStep(
-            label=gettext_lazy("指标体系"),
+            label=pgettext_lazy("set-up step", "指标体系"),
             done=not problems,
             status=problems[0]
             if problems
-            else _("%(count)s 项指标") % {"count": leaf_counts["total"]},
+            else npgettext(
+                "set-up step", "%(count)s 项指标", "%(count)s 项指标", leaf_counts["total"]
+            )
+            % {"count": leaf_counts["total"]},
             url=indicators_url,
             how=gettext_lazy(
                 "导入 .xlsx 或 .csv，列同 fixtures/standard_tree.csv，另加 cycle 列填年度；"
@@ -133,9 +136,10 @@ def _cycle_tree_steps(cycle: Cycle) -> list[SetupStep]:
         rater_groups = cycle.rater_groups.count()
         steps.append(
             SetupStep(
-                label=gettext_lazy("测评群体"),
+                label=pgettext_lazy("set-up step", "测评群体"),
                 done=rater_groups > 0,
-                status=_("%(count)s 个") % {"count": rater_groups},
+                status=npgettext("set-up step", "%(count)s 个", "%(count)s 个", rater_groups)
+                % {"count": rater_groups},
                 url=reverse("admin:scoring_cycle_change", args=[cycle.pk]),
                 how=gettext_lazy(
                     "综合评价指标按测评群体录入票数：在考核周期页面底部添加代码、名称和权重。"
@@ -144,9 +148,15 @@ def _cycle_tree_steps(cycle: Cycle) -> list[SetupStep]:
         )
     steps.append(
         SetupStep(
-            label=gettext_lazy("评分账号"),
+            label=pgettext_lazy("set-up step", "评分账号"),
             done=leaf_counts["total"] > 0 and not leaf_counts["without_owner"],
-            status=_("%(count)s 项指标未指定") % {"count": leaf_counts["without_owner"]},
+            status=npgettext(
+                "set-up step",
+                "%(count)s 项指标未指定",
+                "%(count)s 项指标未指定",
+                leaf_counts["without_owner"],
+            )
+            % {"count": leaf_counts["without_owner"]},
             url=indicators_url,
             how=gettext_lazy(
                 "在指标列表中勾选指标，用“指定评分账号…”动作交给牵头部门的评分员；"
@@ -176,7 +186,7 @@ def _accounts_step(*, units: int, with_liaison: int) -> SetupStep:
         "units": units,
     }
     return SetupStep(
-        label=gettext_lazy("账号"),
+        label=pgettext_lazy("set-up step", "账号"),
         done=bool(members.get(roles.SCORER) and members.get(roles.LEADER) and with_liaison),
         status=status,
         url=reverse("admin:auth_user_changelist"),
