@@ -1,8 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.db import models
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_deletion import DataKeptDeletionMixin
@@ -23,6 +28,7 @@ from scoring.services.deletion import (
     unit_deletion_refusals,
 )
 from scoring.services.refresh import results_refresh_unlocked
+from scoring.services.setup import account_setup_notes
 
 
 def results_refresh_unlocked_reported(request) -> None:
@@ -177,3 +183,42 @@ class GrowthRecordAdmin(LocalDateExportMixin, MasterDataHistoryAdmin):
     search_fields = ["official__name", "title"]
     date_hierarchy = "date"
     autocomplete_fields = ["official"]
+
+
+ROLES_HELP = gettext_lazy(
+    "角色：考核办管理全部数据，须同时勾选“工作人员状态”才能进入后台；评分员还须在考核指标中设为评分账号；"
+    "区委领导查看全部结果；单位联络员还须列入其考核单位的“单位联络员”。"
+)
+
+
+class RoleUserChangeForm(UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "groups" in self.fields:
+            self.fields["groups"].help_text = ROLES_HELP
+
+
+class RoleUserAdmin(UserAdmin):
+    """Django's user admin, saying what each role needs besides its group and what the
+    account already answers for, so that a new scorer or liaison is set up in one visit."""
+
+    form = RoleUserChangeForm
+    readonly_fields = [*UserAdmin.readonly_fields, "setup_notes"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("角色设置"), {"fields": ["setup_notes"]})]
+
+    @admin.display(description=gettext_lazy("本账号负责"))
+    def setup_notes(self, user):
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((note,) for note in account_setup_notes(user=user))
+        )
+
+
+# Django's own registration of the user model is replaced (django.contrib.auth comes first in
+# INSTALLED_APPS, so its admin module has registered it by now).
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), RoleUserAdmin)

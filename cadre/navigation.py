@@ -13,6 +13,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from cadre import roles
+from scoring.services.setup import setup_steps
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,27 @@ def navigation(request):
     return {"sections": SimpleLazyObject(lambda: user_sections(request.user))}
 
 
+def setup_steps_pending(user) -> list:
+    """Return the district's set-up steps for the 考核办 while any is still to take, else []."""
+    if roles.ADMIN not in roles.user_role_names(user):
+        return []
+    steps = setup_steps()
+    return [] if all(step.done for step in steps) else steps
+
+
 @login_required
 def home(request):
-    """The sections a user may open; a user with only one (a scorer, a reviewer) goes there."""
-    sections = user_sections(request.user)
+    """The sections a user may open; a user with only one (a scorer, a reviewer) goes there.
+    The 考核办 of a district still setting up reads the set-up steps first."""
+    user = request.user
+    sections = user_sections(user)
     if len(sections) == 1:
         return redirect(sections[0].url)
-    return render(request, "home.html", {"sections": sections})
+    context = {
+        "sections": sections,
+        "setup_steps": setup_steps_pending(user),
+        # A liaison no unit names yet holds a role, but no page: said so, not "no role".
+        "liaison_without_unit": roles.LIAISON in roles.user_role_names(user)
+        and not roles.user_liaison_unit_ids(user),
+    }
+    return render(request, "home.html", context)

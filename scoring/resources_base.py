@@ -2,7 +2,7 @@
 
 import operator
 from decimal import InvalidOperation
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
@@ -19,6 +19,7 @@ from cadre.validators import code_normalise
 from scoring.services.cells import (
     CellError,
     cell_bool,
+    cell_prose,
     cell_safe,
     cell_text,
     cell_unescape,
@@ -47,6 +48,47 @@ class CodeTextWidget(widgets.CharWidget):
 
     def clean(self, value, row=None, **kwargs):
         return code_normalise(super().clean(value, row, **kwargs))
+
+
+class ProseWidget(widgets.CharWidget):
+    """A text cell (a name, a position) without the spaces around it that Excel hides: " 镇街"
+    is stored, shown and matched as 镇街."""
+
+    def clean(self, value, row=None, **kwargs):
+        cleaned = super().clean(value, row, **kwargs)
+        return cell_prose(cleaned) if isinstance(cleaned, str) else cleaned
+
+
+class ChoiceWidget(ProseWidget):
+    """A choice cell by its stored value or by the label the forms show, in any language,
+    in any case (principal, 主要负责人, Principal; direct, 直接赋分); anything else is an error
+    on its cell naming every choice. Exported as the stored value."""
+
+    def __init__(self, *, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = [(value, label) for value, label in choices if value != ""]
+
+    @cached_property
+    def _value_by_name(self) -> dict[str, str]:
+        names = {}
+        for value, label in self.choices:
+            names[value.lower()] = value
+            for language, _name in settings.LANGUAGES:
+                with override(language):
+                    names.setdefault(cell_text(str(label)).lower(), value)
+        return names
+
+    def clean(self, value, row=None, **kwargs):
+        text = cell_text(value)
+        if text == "":
+            return super().clean(value, row, **kwargs)
+        try:
+            return self._value_by_name[text.lower()]
+        except KeyError:
+            choices = "、".join(f"{label}（{value}）" for value, label in self.choices)
+            raise ValueError(
+                _("应为以下之一：%(choices)s；实为“%(text)s”") % {"choices": choices, "text": text}
+            ) from None
 
 
 class ColumnsMissing(ValueError):
@@ -89,6 +131,10 @@ class SafeResource(resources.ModelResource):
             return YesNoWidget
         if isinstance(f, CodeField):
             return CodeTextWidget
+        if isinstance(f, models.CharField) and f.choices:
+            return partial(ChoiceWidget, choices=f.choices)
+        if isinstance(f, models.CharField):
+            return ProseWidget
         return super().widget_from_django_field(f, default)
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
@@ -115,6 +161,7 @@ class SafeResource(resources.ModelResource):
         # Who imports which file, for the history of every row the import writes.
         self._history_user = kwargs.get("user")
         self._history_reason = source_import(file_name=kwargs.get("file_name") or "").strip()
+        self._first_row_read = list(dataset.headers or [])
         if dataset.headers:
             names = self._column_names()
             dataset.headers = [names.get(header_key(header), header) for header in dataset.headers]
@@ -136,16 +183,37 @@ class SafeResource(resources.ModelResource):
 
     def _check_import_id_fields(self, headers):
         missing = [
-            self.fields[name].column_name
+            self._column_label(self.fields[name])
             for name in self.get_import_id_fields()
             if name in self.fields and self.fields[name].column_name not in (headers or [])
         ]
         if missing:
+            # A clerk's sheet often has a title above its header, or its own words in the
+            # header (单位代码): the first row read is said, so the fix is plain.
+            first_row = "、".join(
+                f"“{text}”" for text in map(cell_text, self._first_row_read) if text
+            )
             raise ColumnsMissing(
-                _("文件缺少列：%(columns)s。表头可以写字段名（如 code）或中文名称（如 代码）。")
-                % {"columns": "、".join(missing)}
+                _(
+                    "文件缺少列：%(columns)s。第 1 行须是表头，本文件第 1 行是：%(first_row)s；"
+                    "如有标题行请删去。表头可以写字段名（如 code）或中文名称（如 代码）。"
+                )
+                % {"columns": "、".join(missing), "first_row": first_row or _("空行")}
             )
         super()._check_import_id_fields(headers)
+
+    def _column_label(self, field) -> str:
+        """Return a column as the admin's forms name it, with the header the export writes:
+        代码（code）."""
+        try:
+            label = self._meta.model._meta.get_field(field.attribute).verbose_name
+        except (FieldDoesNotExist, TypeError):
+            return field.column_name
+        return f"{label}（{field.column_name}）"
+
+    def get_diff_headers(self):
+        # The preview's and the errors' column heads, as the admin's forms name them.
+        return [self._column_label(field) for field in self.get_import_fields()]
 
     def get_error_result_class(self):
         return ImportProblem

@@ -39,6 +39,7 @@ from scoring.models import (
     RaterGroup,
     VerificationRun,
 )
+from scoring.no_cycle import CycleMissing
 from scoring.selectors import (
     GRID_ALL_CELLS_MAX,
     GRID_ONE_VIEW_CELLS,
@@ -108,7 +109,9 @@ def _cycle_and_period(request, cycles=None, *, fallback=None):
         cycles=cycles, picked=request.GET.get("cycle") or request.POST.get("cycle")
     )
     if cycle is None:
-        raise Http404(_("还没有考核周期"))
+        raise CycleMissing(
+            _("还没有考核周期。考核办建立第一个年度的考核周期并开放填报后，即可在此填报。")
+        )
     period = _period_picked(request)
     if period is None:
         period = fallback(cycle) if fallback else next(iter(periods_open(cycle=cycle)), Period.Q1)

@@ -328,8 +328,79 @@ def test_chinese_field_names_head_the_columns_and_a_missing_key_is_said_plainly(
     confirm(admin_client, "cadre/unit", context)
     assert Unit.objects.get(code="ZJ09").name == "新镇"
     page, _context = preview(admin_client, "cadre/unit", xlsx(["单位", "名称"], ["ZJ10", "乙"]))
-    assert "文件缺少列：code。表头可以写字段名（如 code）或中文名称（如 代码）。" in page
+    assert "文件缺少列：代码（code）。第 1 行须是表头，本文件第 1 行是：“单位”、“名称”" in page
     assert "Traceback" not in page
+
+
+def test_a_title_row_above_the_header_is_named_as_the_first_row_read(admin_client, units):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年度考核单位名单"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["代码", "名称", "类别"])
+    sheet.append(["ZJ09", "新镇", "ZJ"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    page, _context = preview(admin_client, "cadre/unit", buffer.getvalue())
+    assert "本文件第 1 行是：“2026年度考核单位名单”；如有标题行请删去。" in page
+    assert not Unit.objects.filter(code="ZJ09").exists()
+
+
+def test_choices_are_read_by_the_words_the_forms_show(admin_client, units):
+    rows = [
+        ["GB01", "张伟", "ZJ01", "主要负责人"],
+        ["GB02", "李娜", "ZJ01", " 班子成员 "],
+        ["GB03", "王强", "ZJ02", "Staff"],
+    ]
+    _page, context = preview(
+        admin_client, "cadre/official", xlsx(["代码", "姓名", "所在单位", "班子角色"], *rows)
+    )
+    confirm(admin_client, "cadre/official", context)
+    assert dict(Official.objects.values_list("code", "role")) == {
+        "GB01": "principal",
+        "GB02": "member",
+        "GB03": "staff",
+    }
+
+
+def test_an_unknown_choice_names_every_choice_on_its_cell(admin_client, units):
+    rows = [["GB01", "张伟", "ZJ01", "书记"]]
+    page, _context = preview(
+        admin_client, "cadre/official", xlsx(["code", "name", "unit", "role"], *rows)
+    )
+    assert (
+        "应为以下之一：主要负责人（principal）、班子成员（member）、其他干部（staff）；实为“书记”"
+        in page
+    )
+    # The columns are headed as the admin's forms name them, not by the bare field names.
+    assert "<th>班子角色（role）</th>" in page
+    assert not Official.objects.exists()
+
+
+def test_names_are_stored_without_the_spaces_around_them(admin_client, units):
+    rows = [["SH", " 社会事业部门 "], ["JJ", "经济部门\u3000"]]
+    _page, context = preview(admin_client, "cadre/unitcategory", xlsx(["代码", "名称"], *rows))
+    confirm(admin_client, "cadre/unitcategory", context)
+    assert dict(UnitCategory.objects.filter(code__in=["SH", "JJ"]).values_list("code", "name")) == {
+        "SH": "社会事业部门",
+        "JJ": "经济部门",
+    }
+
+
+def test_an_indicator_tree_takes_methods_and_frequencies_in_chinese(admin_client, cycle):
+    headers = ["cycle", "code", "name", "parent", "max_points", "method", "frequency"]
+    rows = [
+        [2026, "A1", "经济发展", "", 1000, "", ""],
+        [2026, "A1.1", "招商引资", "A1", 600, "直接赋分", "按季度"],
+        [2026, "A1.2", "民主测评", "A1", 400, "综合评价", "按年度"],
+    ]
+    _page, context = preview(admin_client, "scoring/indicator", xlsx(headers, *rows))
+    confirm(admin_client, "scoring/indicator", context)
+    assert set(Indicator.objects.values_list("code", "method", "frequency")) == {
+        ("A1", "", "quarterly"),
+        ("A1.1", "direct", "quarterly"),
+        ("A1.2", "evaluation", "annual"),
+    }
 
 
 @pytest.fixture

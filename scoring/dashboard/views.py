@@ -16,6 +16,7 @@ from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
 from scoring.models import QUARTERS, Cycle, Indicator, Period
+from scoring.no_cycle import CycleMissing
 from scoring.services.explain import (
     master_data_change_notes,
     unit_indicator_lines,
@@ -80,7 +81,11 @@ def _selection(request) -> Selection:
     audience = request.audience
     cycles = list(audience.readable_cycles(Cycle.objects.all()))
     if not cycles:
-        raise Http404(_("还没有可查看的考核周期。"))
+        raise CycleMissing(
+            _("还没有考核周期。考核办建立第一个年度的考核周期后，即可在此查看排名和得分。")
+            if audience.sees_all
+            else _("本单位还没有已发布的考核结果，考核办发布后即可在此查看。")
+        )
     year = request.GET.get("cycle", "")
     cycle = next((cycle for cycle in cycles if str(cycle.year) == year), None)
     if cycle is None:

@@ -472,8 +472,14 @@ def _sheets_read(data: bytes, problems: list[CellProblem]) -> dict[str, tuple[It
                     sheet.name,
                     None,
                     None,
-                    _("缺少工作表“%(sheet)s”")
-                    % {"sheet": " / ".join((sheet.name, *sheet.aliases))},
+                    _(
+                        "缺少工作表“%(sheet)s”：没有数据也须保留这张工作表，"
+                        "只在第 1 行写表头 %(columns)s"
+                    )
+                    % {
+                        "sheet": " / ".join((sheet.name, *sheet.aliases)),
+                        "columns": ", ".join(column.key for column in sheet.columns),
+                    },
                 )
             )
             continue

@@ -68,8 +68,9 @@ def test_a_liaison_cannot_open_the_ranked_pages(liaison_client, stored_year, url
 def test_a_liaison_sees_nothing_before_publication(liaison_client, stored_year):
     Cycle.objects.update(state=Cycle.State.CLOSED)
     response = liaison_client.get("/dashboard/unit/ZJ0001/?cycle=2025&period=Y")
-    assert response.status_code == 404
-    assert "950.00" not in response.content.decode()
+    page = response.content.decode()
+    assert "本单位还没有已发布的考核结果，考核办发布后即可在此查看。" in page
+    assert "950.00" not in page
 
 
 def test_a_liaison_asking_for_a_year_not_published_is_told_so(liaison_client, stored_year):

@@ -57,7 +57,16 @@ CASES = {
         _append("values", ["ZJ01", "A1.2", "Q1", 9]),
         ("values", 10, "A", "与第 4 行重复"),
     ),
-    "missing sheet": (_drop("adjustments"), ("adjustments", None, None, "缺少工作表")),
+    "missing sheet": (
+        _drop("adjustments"),
+        (
+            "adjustments",
+            None,
+            None,
+            "缺少工作表“adjustments / 柔性考核调整 / 柔性考核”：没有数据也须保留这张工作表，"
+            "只在第 1 行写表头 unit, period, points, reason, approved_by",
+        ),
+    ),
     "bad period": (
         _set("values", 7, 2, "Q5"),
         ("values", 9, "C", "期间应为 Q1、Q2、Q3、Q4 或 Y"),
