@@ -1,4 +1,5 @@
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -356,3 +357,97 @@ def test_a_confirmed_category_is_kept_whatever_deletes_it(make_category, panel, 
     unconfirmed.delete()
     assert list(AwardCategory.objects.all()) == [category]
     assert Nomination.objects.count() == 3
+
+
+def _in_flight_while(monkeypatch, *, model, method, in_flight, meanwhile):
+    """Run `in_flight` on its own connection, held up for half a second right before it calls
+    `model.method`, its checks done and nothing written yet, and `meanwhile` on this
+    connection in that half second; return what each raised (None when it went through)."""
+    reached, outcomes = threading.Event(), {}
+    original = getattr(model, method)
+
+    def held_up(self, *args, **kwargs):
+        reached.set()
+        time.sleep(0.5)  # `meanwhile` runs now, unless `in_flight` holds the round's row
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(model, method, held_up)
+
+    def run():
+        try:
+            in_flight()
+            outcomes["in_flight"] = None
+        except ValidationError as error:
+            outcomes["in_flight"] = error.messages
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    reached.wait(timeout=10)
+    monkeypatch.setattr(model, method, original)
+    try:
+        meanwhile()
+        outcomes["meanwhile"] = None
+    except ValidationError as error:
+        outcomes["meanwhile"] = error.messages
+    thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.fixture
+def nominating_round(make_category, panel):
+    """A round taking nominations: 领军人才 nominated and reviewed, 优秀企业家 neither yet."""
+    make_category(name="领军人才", reviewers=panel)
+    empty = make_category(name="优秀企业家", nominees=())
+    AwardRound.objects.update(state=AwardRound.State.NOMINATING)
+    return empty
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_started_as_a_nomination_is_sent_waits_for_it_and_counts_it(
+    monkeypatch, nominating_round
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    award_round = AwardRound.objects.get()
+    outcomes = _in_flight_while(
+        monkeypatch,
+        model=Nomination,
+        method="full_clean",
+        in_flight=lambda: award_nominate(
+            category=nominating_round, nominee="丁", employer="某公司"
+        ),
+        meanwhile=lambda: award_round_start_review(award_round=award_round),
+    )
+    # The nomination is in; the review cannot start with a nominee nobody may score.
+    assert outcomes == {
+        "in_flight": None,
+        "meanwhile": ["“优秀企业家” 有提名但还没有评审专家，请先指定评审专家再开始评审。"],
+    }
+    award_round.refresh_from_db()
+    assert award_round.state == AwardRound.State.NOMINATING
+    assert nominating_round.nominations.get().nominee == "丁"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nomination_sent_as_the_review_starts_is_refused(monkeypatch, nominating_round):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    award_round = AwardRound.objects.get()
+    outcomes = _in_flight_while(
+        monkeypatch,
+        model=AwardRound,
+        method="save",
+        in_flight=lambda: award_round_start_review(award_round=award_round),
+        meanwhile=lambda: award_nominate(
+            category=nominating_round, nominee="丁", employer="某公司"
+        ),
+    )
+    assert outcomes == {
+        "in_flight": None,
+        "meanwhile": [f"“{award_round.name}”已截止提名。"],
+    }
+    award_round.refresh_from_db()
+    assert award_round.state == AwardRound.State.REVIEWING
+    assert not nominating_round.nominations.exists()
