@@ -353,6 +353,22 @@ def award_score(request, pk):
     )
 
 
+# What the clerk typed beside a subsidy (a decision's note, a withdrawal's reason) and saw
+# refused, by the subsidy's id, until that subsidy is decided: the page shows it again, after
+# the refusal's redirect and on every reload, to be corrected rather than retyped.
+TYPED_NOTES = "talent_subsidy_notes"
+
+
+def _typed_note_keep(request, subsidy: Subsidy, note: str) -> None:
+    request.session[TYPED_NOTES] = request.session.get(TYPED_NOTES, {}) | {str(subsidy.pk): note}
+
+
+def _typed_note_drop(request, subsidy: Subsidy) -> None:
+    notes = request.session.get(TYPED_NOTES, {})
+    if notes.pop(str(subsidy.pk), None) is not None:
+        request.session[TYPED_NOTES] = notes
+
+
 @talent_view()
 def subsidies(request):
     funds = FundYear.objects.annotate(
@@ -363,6 +379,9 @@ def subsidies(request):
     if state in Subsidy.State.values:
         shown = shown.filter(state=state)
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    typed = request.session.get(TYPED_NOTES, {})
+    for subsidy in page:
+        subsidy.typed_note = typed.get(str(subsidy.pk))
     return render(
         request,
         "talent/subsidies.html",
@@ -422,12 +441,16 @@ def subsidy_decide(request, pk):
             messages.warning(request, _("未批准：%(subsidy)s。") % {"subsidy": subsidy})
     except ValidationError as error:
         _error_messages(request, error)
+        _typed_note_keep(request, subsidy, note)
+    else:
+        _typed_note_drop(request, subsidy)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         back, {request.get_host()}, require_https=request.is_secure()
     ):
-        back = "talent:subsidies"
-    return redirect(back)
+        back = reverse("talent:subsidies")
+    # Back at the subsidy's row, where the refusal is to be corrected.
+    return redirect(f"{back}#subsidy-{subsidy.pk}")
 
 
 @talent_view()
