@@ -44,7 +44,9 @@ from talent.services.awards import (
     review_scores_save,
 )
 from talent.services.registry import (
+    ARRIVAL_UNDO_REASON_MAX,
     NEXT_STATUSES,
+    talent_arrival_undo,
     talent_progress,
     talent_progress_total,
     talent_register,
@@ -157,8 +159,23 @@ def talent_create(request):
 def talent_detail(request, pk):
     talent = get_object_or_404(Talent.objects.select_related("programme"), pk=pk)
     next_statuses = NEXT_STATUSES[talent.status]
-    form = StatusChangeForm(request.POST or None, next_statuses=next_statuses)
-    if request.method == "POST" and form.is_valid():
+    undoing = request.method == "POST" and "undo_arrival" in request.POST
+    form = StatusChangeForm(None if undoing else request.POST or None, next_statuses=next_statuses)
+    # The reason typed comes back with a refusal, to be corrected rather than retyped.
+    undo_reason = request.POST.get("reason", "") if undoing else None
+    if undoing:
+        try:
+            change = talent_arrival_undo(talent=talent, by=request.user, reason=undo_reason)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.warning(
+                request,
+                _("已撤销引进：%(name)s 恢复为“%(status)s”。")
+                % {"name": talent.name, "status": change.get_status_display()},
+            )
+            return redirect("talent:talent", pk=talent.pk)
+    elif request.method == "POST" and form.is_valid():
         try:
             talent_status_change(
                 talent=talent,
@@ -181,6 +198,8 @@ def talent_detail(request, pk):
             "changes": changes,
             "subsidies": talent.subsidies.select_related("fund"),
             "form": form if next_statuses else None,
+            "undo_reason": undo_reason,
+            "undo_reason_max": ARRIVAL_UNDO_REASON_MAX,
         },
     )
 
