@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,6 +43,7 @@ from talent.services.awards import (
     nomination_withdraw,
     review_scores_save,
 )
+from talent.services.exports import export_file_name, subsidies_xlsx, talent_registry_xlsx
 from talent.services.registry import (
     ARRIVAL_UNDO_REASON_MAX,
     NEXT_STATUSES,
@@ -50,6 +51,7 @@ from talent.services.registry import (
     talent_progress,
     talent_progress_total,
     talent_register,
+    talent_registry_list,
     talent_status_change,
     talent_year_shown,
     talent_years,
@@ -65,6 +67,7 @@ from talent.services.subsidies import (
     DECISION_NOTE_MAX,
     WITHDRAWAL_REASON_MAX,
     subsidy_approve,
+    subsidy_list,
     subsidy_reject,
     subsidy_request,
     subsidy_withdraw,
@@ -113,30 +116,34 @@ def progress(request):
     )
 
 
+def _registry_filtered(request) -> tuple[RegistryFilterForm, QuerySet[Talent]]:
+    """The registry's filter form and what it shows: everyone while a filter is invalid."""
+    form = RegistryFilterForm(request.GET or None)
+    return form, talent_registry_list(**(form.cleaned_data if form.is_valid() else {}))
+
+
+def _xlsx_download(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @talent_view()
 def registry(request):
-    form = RegistryFilterForm(request.GET or None)
-    talents = Talent.objects.select_related("programme")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            talents = talents.filter(
-                Q(name__icontains=data["q"])
-                | Q(employer__icontains=data["q"])
-                | Q(field__icontains=data["q"])
-            )
-        if data["programme"]:
-            talents = talents.filter(programme=data["programme"])
-        if data["status"]:
-            talents = talents.filter(status=data["status"])
-        if data["year"]:
-            talents = talents.filter(year=data["year"])
+    form, talents = _registry_filtered(request)
     page = Paginator(talents, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "talent/registry.html",
         {"form": form, "page": page, "query": _query_without_page(request)},
     )
+
+
+@talent_view()
+def registry_export(request):
+    _form, talents = _registry_filtered(request)
+    content = talent_registry_xlsx(talents=talents, contacts=request.talent_admin)
+    return _xlsx_download(content, export_file_name("talents"))
 
 
 @talent_view(write=True)
@@ -393,11 +400,8 @@ def subsidies(request):
     funds = FundYear.objects.annotate(
         pending=Sum("subsidies__amount", filter=Q(subsidies__state=Subsidy.State.PENDING))
     ).order_by("-year")
-    shown = Subsidy.objects.select_related("talent__programme", "fund", "decided_by")
     state = request.GET.get("state", "")
-    if state in Subsidy.State.values:
-        shown = shown.filter(state=state)
-    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(subsidy_list(state=state), PAGE_SIZE).get_page(request.GET.get("page"))
     typed = request.session.get(TYPED_NOTES, {})
     for subsidy in page:
         subsidy.typed_note = typed.get(str(subsidy.pk))
@@ -414,6 +418,12 @@ def subsidies(request):
             "withdrawal_reason_max": WITHDRAWAL_REASON_MAX,
         },
     )
+
+
+@talent_view()
+def subsidies_export(request):
+    content = subsidies_xlsx(subsidies=subsidy_list(state=request.GET.get("state", "")))
+    return _xlsx_download(content, export_file_name("subsidies"))
 
 
 @talent_view(write=True)
@@ -542,9 +552,7 @@ def star_certify(request, pk):
 @talent_view()
 def star_export(request, pk):
     tree = get_object_or_404(StarTree, pk=pk)
-    response = HttpResponse(star_report_xlsx(tree=tree), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="star-{tree.year}-{tree.pk}.xlsx"'
-    return response
+    return _xlsx_download(star_report_xlsx(tree=tree), f"star-{tree.year}-{tree.pk}.xlsx")
 
 
 @talent_view(write=True)

@@ -147,6 +147,23 @@ def talent_register(*, talent: Talent, by=None) -> Talent:
     return talent
 
 
+def talent_registry_list(*, q: str = "", programme=None, status: str = "", year=None):
+    """Return the registry's talents matching the page's filters (each one given narrows):
+    the text in the name, employer or field, the programme, the status, the year."""
+    talents = Talent.objects.select_related("programme")
+    if q:
+        talents = talents.filter(
+            Q(name__icontains=q) | Q(employer__icontains=q) | Q(field__icontains=q)
+        )
+    if programme:
+        talents = talents.filter(programme=programme)
+    if status:
+        talents = talents.filter(status=status)
+    if year:
+        talents = talents.filter(year=year)
+    return talents
+
+
 @dataclass(frozen=True)
 class ProgrammeProgress:
     programme: Programme | None  # None for the year's total over the programmes

@@ -255,6 +255,15 @@ def subsidy_request_update(*, subsidy: Subsidy, fields: list[str]) -> Subsidy:
     return subsidy
 
 
+def subsidy_list(*, state: str = ""):
+    """Return the subsidies the subsidies page lists, newest request first: those in the
+    state, or all of them for a state that is blank or unknown."""
+    shown = Subsidy.objects.select_related("talent__programme", "fund", "decided_by")
+    if state in Subsidy.State.values:
+        shown = shown.filter(state=state)
+    return shown
+
+
 # An approved subsidy is money committed from the fund; a withdrawn one is the record of money
 # approved and handed back. Both stay on the fund's books.
 SUBSIDY_KEPT_STATES = [Subsidy.State.APPROVED, Subsidy.State.WITHDRAWN]
