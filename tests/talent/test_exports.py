@@ -1,6 +1,5 @@
 import io
 from datetime import date, datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -48,11 +47,18 @@ def test_the_registry_exports_what_its_filters_show_formatted_and_escaped(
     assert f'href="{reverse("talent:registry_export")}?status=arrived"' in page.content.decode()
     sheet = sheet_of(client.get(reverse("talent:registry_export"), {"status": "arrived"}))
     assert sheet.title == "人才库"
-    assert values(sheet) == [
-        ["姓名", "人才计划", "专业领域", "工作单位", "引才年度", "状态", "状态日期", "联系电话", "电子邮箱", "备注"],
-        # In the page's order: the year, the programme's rank, the name.
+    header, *rows = values(sheet)
+    assert header == [
+        "姓名", "人才计划", "专业领域", "工作单位", "引才年度",
+        "状态", "状态日期", "联系电话", "电子邮箱", "备注",
+    ]  # fmt: skip
+    # In the page's order: the year, the programme's rank, the name.
+    assert rows == [
         ["李明", "院士", None, None, 2026, "引进", datetime(2026, 3, 1), None, None, None],
-        ["'=HYPERLINK(\"http://x\")", "硕士博士", None, "'+86 某研究院", 2026, "引进", datetime(2026, 4, 2), "13800000000", None, None],
+        [
+            "'=HYPERLINK(\"http://x\")", "硕士博士", None, "'+86 某研究院", 2026,
+            "引进", datetime(2026, 4, 2), "13800000000", None, None,
+        ],
     ]  # fmt: skip
     assert sheet["G2"].number_format == "yyyy-mm-dd"
     assert sheet["A1"].font.bold and sheet.freeze_panes == "A2"
