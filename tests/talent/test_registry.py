@@ -292,6 +292,7 @@ def test_the_talents_page_sets_an_arrival_back_for_the_admin_only(
     response = client.post(url, {"undo_arrival": "1", "reason": "尚未签约"}, follow=True)
     page = response.content.decode()
     assert "已撤销引进：李强 恢复为“申报”。" in page
-    assert "申报（撤销引进）" in page and "尚未签约" in page
+    assert '申报 <span class="status status-undone">引进已撤销</span>' in page
+    assert "<td>尚未签约</td>" in page
     # Back at 申报, the page offers the status changes again and no undo.
     assert 'id="undo-arrival"' not in page and "变更状态" in page
