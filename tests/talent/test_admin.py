@@ -269,6 +269,21 @@ def test_a_subsidy_asked_for_twice_at_once_in_the_admin_comes_back_unsaved(
     assert not Subsidy.objects.exists()
 
 
+def deletion_pages(model: str, *kept_refusals, all_pks: list[int]) -> list:
+    """The admin's deletion pages of `model`: each kept row's own, with its refusal, then the
+    list's bulk deletion of `all_pks`, with every refusal; as (url, form, refusals)."""
+    return [
+        (f"/admin/talent/{model}/{pk}/delete/", {"post": "yes"}, [refusal])
+        for pk, refusal in kept_refusals
+    ] + [
+        (
+            f"/admin/talent/{model}/",
+            {"action": "delete_selected", "_selected_action": all_pks, "post": "yes"},
+            [refusal for _pk, refusal in kept_refusals],
+        )
+    ]
+
+
 def test_approved_and_withdrawn_subsidies_cannot_be_deleted_in_the_admin(
     site_admin, fund, make_subsidy, make_talent, admin_user
 ):
@@ -285,19 +300,12 @@ def test_approved_and_withdrawn_subsidies_cannot_be_deleted_in_the_admin(
     withdrawn_kept = (
         "李明 一次性安家补贴 100.00 元 已是“已撤销”，是人才专项资金的审批记录，不能删除。"
     )
-    for url, form, refusals in [
-        (f"/admin/talent/subsidy/{approved.pk}/delete/", {"post": "yes"}, [approved_kept]),
-        (f"/admin/talent/subsidy/{withdrawn.pk}/delete/", {"post": "yes"}, [withdrawn_kept]),
-        (
-            "/admin/talent/subsidy/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [approved.pk, withdrawn.pk, pending.pk],
-                "post": "yes",
-            },
-            [approved_kept, withdrawn_kept],
-        ),
-    ]:
+    for url, form, refusals in deletion_pages(
+        "subsidy",
+        (approved.pk, approved_kept),
+        (withdrawn.pk, withdrawn_kept),
+        all_pks=[approved.pk, withdrawn.pk, pending.pk],
+    ):
         page = site_admin.post(url, form)
         assert page.status_code == 200, url
         assert all(refusal in page.content.decode() for refusal in refusals), url
@@ -452,16 +460,11 @@ def test_a_confirmed_category_cannot_be_deleted_in_the_admin_nor_its_round(
     award_winners_confirm(category=vacant, nomination_ids=[], by=admin_user, no_winner=True)
     vacant_kept = CONFIRMED_KEPT.replace("领军人才", "专业拔尖人才")
     for url, form, refusals in [
-        (f"/admin/talent/awardcategory/{confirmed.pk}/delete/", {"post": "yes"}, [CONFIRMED_KEPT]),
-        (f"/admin/talent/awardcategory/{vacant.pk}/delete/", {"post": "yes"}, [vacant_kept]),
-        (
-            "/admin/talent/awardcategory/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [confirmed.pk, other.pk, vacant.pk],
-                "post": "yes",
-            },
-            [CONFIRMED_KEPT, vacant_kept],
+        *deletion_pages(
+            "awardcategory",
+            (confirmed.pk, CONFIRMED_KEPT),
+            (vacant.pk, vacant_kept),
+            all_pks=[confirmed.pk, other.pk, vacant.pk],
         ),
         (
             f"/admin/talent/awardround/{award_round.pk}/delete/",

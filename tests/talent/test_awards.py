@@ -405,49 +405,50 @@ def nominating_round(make_category, panel):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_review_started_as_a_nomination_is_sent_waits_for_it_and_counts_it(
-    monkeypatch, nominating_round
+@pytest.mark.parametrize(
+    ("held_at", "in_flight", "meanwhile", "refusal", "state", "nominees"),
+    [
+        # The nomination is in; the review cannot start with a nominee nobody may score.
+        (
+            (Nomination, "full_clean"),
+            "nominate",
+            "start review",
+            "“优秀企业家” 有提名但还没有评审专家，请先指定评审专家再开始评审。",
+            AwardRound.State.NOMINATING,
+            ["丁"],
+        ),
+        # The review has started; the nomination comes too late.
+        (
+            (AwardRound, "save"),
+            "start review",
+            "nominate",
+            "“2025—2026年度优秀人才评选”已截止提名。",
+            AwardRound.State.REVIEWING,
+            [],
+        ),
+    ],
+)
+def test_a_nomination_and_the_reviews_start_sent_at_once_take_turns_on_the_round(
+    monkeypatch, nominating_round, held_at, in_flight, meanwhile, refusal, state, nominees
 ):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
     award_round = AwardRound.objects.get()
-    outcomes = _in_flight_while(
-        monkeypatch,
-        model=Nomination,
-        method="full_clean",
-        in_flight=lambda: award_nominate(
+    actions = {
+        "nominate": lambda: award_nominate(
             category=nominating_round, nominee="丁", employer="某公司"
         ),
-        meanwhile=lambda: award_round_start_review(award_round=award_round),
-    )
-    # The nomination is in; the review cannot start with a nominee nobody may score.
-    assert outcomes == {
-        "in_flight": None,
-        "meanwhile": ["“优秀企业家” 有提名但还没有评审专家，请先指定评审专家再开始评审。"],
+        "start review": lambda: award_round_start_review(award_round=award_round),
     }
-    award_round.refresh_from_db()
-    assert award_round.state == AwardRound.State.NOMINATING
-    assert nominating_round.nominations.get().nominee == "丁"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_nomination_sent_as_the_review_starts_is_refused(monkeypatch, nominating_round):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
-    award_round = AwardRound.objects.get()
+    model, method = held_at
     outcomes = _in_flight_while(
         monkeypatch,
-        model=AwardRound,
-        method="save",
-        in_flight=lambda: award_round_start_review(award_round=award_round),
-        meanwhile=lambda: award_nominate(
-            category=nominating_round, nominee="丁", employer="某公司"
-        ),
+        model=model,
+        method=method,
+        in_flight=actions[in_flight],
+        meanwhile=actions[meanwhile],
     )
-    assert outcomes == {
-        "in_flight": None,
-        "meanwhile": [f"“{award_round.name}”已截止提名。"],
-    }
+    assert outcomes == {"in_flight": None, "meanwhile": [refusal]}
     award_round.refresh_from_db()
-    assert award_round.state == AwardRound.State.REVIEWING
-    assert not nominating_round.nominations.exists()
+    assert award_round.state == state
+    assert list(nominating_round.nominations.values_list("nominee", flat=True)) == nominees

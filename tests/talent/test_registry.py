@@ -217,21 +217,15 @@ def arrived_with_subsidies(programme, admin_user):
     """An arrived talent with a housing subsidy approved, then a settle-in one requested."""
     fund = FundYear.objects.create(year=2026, budget=Decimal("500000"))
     talent = _arrived(programme, admin_user)
-    housing = subsidy_request(
-        fund=fund,
-        talent=talent,
-        kind="housing",
-        amount=Decimal("200000"),
-        requested_at=date(2026, 5, 1),
-    )
+
+    def request(kind, amount, day):
+        return subsidy_request(
+            fund=fund, talent=talent, kind=kind, amount=Decimal(amount), requested_at=day
+        )
+
+    housing = request("housing", "200000", date(2026, 5, 1))
     subsidy_approve(subsidy=housing, by=admin_user)
-    settle_in = subsidy_request(
-        fund=fund,
-        talent=talent,
-        kind="settle_in",
-        amount=Decimal("50000"),
-        requested_at=date(2026, 5, 2),
-    )
+    settle_in = request("settle_in", "50000", date(2026, 5, 2))
     return talent, housing, settle_in
 
 
