@@ -30,8 +30,8 @@ from talent.services.subsidies import (
     SUBSIDY_MONEY_FIELDS,
     fund_year_budget_set,
     fund_year_locked,
-    subsidy_deletable,
     subsidy_delete,
+    subsidy_deletion_refusals,
     subsidy_request,
     subsidy_request_check,
     subsidy_request_update,
@@ -109,7 +109,7 @@ class ProgrammeAdmin(LocalDateExportMixin, ImportExportModelAdmin):
 class StatusChangeInline(admin.TabularInline):
     model = TalentStatusChange
     extra = 0
-    readonly_fields = ["status", "date", "changed_by", "note"]
+    readonly_fields = ["status", "date", "changed_by", "note", "undoes_arrival"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -192,19 +192,27 @@ class AwardCategoryInline(admin.StackedInline):
         return field
 
 
-class ConfirmedAwardsKeptMixin:
-    """The deletion pages refuse, saying why, to delete confirmed award categories or what would
-    take them along (`award_categories_of(objs)`: the categories that deleting `objs` deletes);
-    the models refuse it on every other path too."""
+class DeletionRefusalsMixin:
+    """The deletion pages, of one row and of the list's bulk action, refuse to delete what is
+    kept as a record, saying why (`deletion_refusals(objs)`: one text per row kept); the
+    services or the models refuse it on every other path too."""
 
     def get_deleted_objects(self, objs, request):
         to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        refusals = award_deletion_refusals(categories=self.award_categories_of(objs))
+        refusals = self.deletion_refusals(objs)
         if not refusals:
             return to_delete, model_count, perms_needed, protected
         # The pages say either the permissions lacking (nominations are deleted by no one) or
         # the protected rows: the refusal is what the admin must read.
         return to_delete, model_count, set(), [*refusals, *protected]
+
+
+class ConfirmedAwardsKeptMixin(DeletionRefusalsMixin):
+    """Confirmed award categories are kept, and what would take them along
+    (`award_categories_of(objs)`: the categories that deleting `objs` deletes)."""
+
+    def deletion_refusals(self, objs):
+        return award_deletion_refusals(categories=self.award_categories_of(objs))
 
 
 @admin.register(AwardRound)
@@ -313,7 +321,7 @@ class SubsidyForm(forms.ModelForm):
 
 
 @admin.register(Subsidy)
-class SubsidyAdmin(LocalDateExportMixin, admin.ModelAdmin):
+class SubsidyAdmin(DeletionRefusalsMixin, LocalDateExportMixin, admin.ModelAdmin):
     resource_classes = [safe_resource_for(Subsidy)]
     form = SubsidyForm
     list_display = ["talent", "kind", "amount", "fund", "state", "requested_at", "decided_by"]
@@ -341,10 +349,10 @@ class SubsidyAdmin(LocalDateExportMixin, admin.ModelAdmin):
         request = [*decision, "talent", "kind"]
         return request if obj.state == Subsidy.State.PENDING else [*request, *SUBSIDY_MONEY_FIELDS]
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and not subsidy_deletable(subsidy=obj):
-            return False
-        return super().has_delete_permission(request, obj)
+    def deletion_refusals(self, subsidies):
+        return subsidy_deletion_refusals(
+            subsidies=Subsidy.objects.filter(pk__in=[subsidy.pk for subsidy in subsidies])
+        )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

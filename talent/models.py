@@ -107,6 +107,9 @@ class TalentStatusChange(models.Model):
         verbose_name=_("操作人"),
     )
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # Sets back an arrival recorded by mistake: the status is the one the talent had before,
+    # the note why, the date and the operator when and by whom.
+    undoes_arrival = models.BooleanField(_("撤销引进"), default=False)
 
     class Meta:
         ordering = ["talent", "date", "pk"]

@@ -7,6 +7,7 @@ app_name = "talent"
 urlpatterns = [
     path("", views.progress, name="progress"),
     path("registry/", views.registry, name="registry"),
+    path("registry/export.xlsx", views.registry_export, name="registry_export"),
     path("registry/new/", views.talent_create, name="talent_create"),
     path("registry/<int:pk>/", views.talent_detail, name="talent"),
     path("awards/", views.award_rounds, name="award_rounds"),
@@ -19,6 +20,7 @@ urlpatterns = [
         name="award_nomination_withdraw",
     ),
     path("subsidies/", views.subsidies, name="subsidies"),
+    path("subsidies/export.xlsx", views.subsidies_export, name="subsidies_export"),
     path("subsidies/new/", views.subsidy_create, name="subsidy_create"),
     path("subsidies/<int:pk>/decide/", views.subsidy_decide, name="subsidy_decide"),
     path("star/", views.star_trees, name="star_trees"),

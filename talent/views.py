@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,11 +43,15 @@ from talent.services.awards import (
     nomination_withdraw,
     review_scores_save,
 )
+from talent.services.exports import export_file_name, subsidies_xlsx, talent_registry_xlsx
 from talent.services.registry import (
+    ARRIVAL_UNDO_REASON_MAX,
     NEXT_STATUSES,
+    talent_arrival_undo,
     talent_progress,
     talent_progress_total,
     talent_register,
+    talent_registry_list,
     talent_status_change,
     talent_year_shown,
     talent_years,
@@ -63,6 +67,7 @@ from talent.services.subsidies import (
     DECISION_NOTE_MAX,
     WITHDRAWAL_REASON_MAX,
     subsidy_approve,
+    subsidy_list,
     subsidy_reject,
     subsidy_request,
     subsidy_withdraw,
@@ -111,30 +116,34 @@ def progress(request):
     )
 
 
+def _registry_filtered(request) -> tuple[RegistryFilterForm, QuerySet[Talent]]:
+    """The registry's filter form and what it shows: everyone while a filter is invalid."""
+    form = RegistryFilterForm(request.GET or None)
+    return form, talent_registry_list(**(form.cleaned_data if form.is_valid() else {}))
+
+
+def _xlsx_download(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @talent_view()
 def registry(request):
-    form = RegistryFilterForm(request.GET or None)
-    talents = Talent.objects.select_related("programme")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            talents = talents.filter(
-                Q(name__icontains=data["q"])
-                | Q(employer__icontains=data["q"])
-                | Q(field__icontains=data["q"])
-            )
-        if data["programme"]:
-            talents = talents.filter(programme=data["programme"])
-        if data["status"]:
-            talents = talents.filter(status=data["status"])
-        if data["year"]:
-            talents = talents.filter(year=data["year"])
+    form, talents = _registry_filtered(request)
     page = Paginator(talents, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "talent/registry.html",
         {"form": form, "page": page, "query": _query_without_page(request)},
     )
+
+
+@talent_view()
+def registry_export(request):
+    _form, talents = _registry_filtered(request)
+    content = talent_registry_xlsx(talents=talents, contacts=request.talent_admin)
+    return _xlsx_download(content, export_file_name("talents"))
 
 
 @talent_view(write=True)
@@ -157,8 +166,23 @@ def talent_create(request):
 def talent_detail(request, pk):
     talent = get_object_or_404(Talent.objects.select_related("programme"), pk=pk)
     next_statuses = NEXT_STATUSES[talent.status]
-    form = StatusChangeForm(request.POST or None, next_statuses=next_statuses)
-    if request.method == "POST" and form.is_valid():
+    undoing = request.method == "POST" and "undo_arrival" in request.POST
+    form = StatusChangeForm(None if undoing else request.POST or None, next_statuses=next_statuses)
+    # The reason typed comes back with a refusal, to be corrected rather than retyped.
+    undo_reason = request.POST.get("reason", "") if undoing else None
+    if undoing:
+        try:
+            change = talent_arrival_undo(talent=talent, by=request.user, reason=undo_reason)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.warning(
+                request,
+                _("已撤销引进：%(name)s 恢复为“%(status)s”。")
+                % {"name": talent.name, "status": change.get_status_display()},
+            )
+            return redirect("talent:talent", pk=talent.pk)
+    elif request.method == "POST" and form.is_valid():
         try:
             talent_status_change(
                 talent=talent,
@@ -181,6 +205,8 @@ def talent_detail(request, pk):
             "changes": changes,
             "subsidies": talent.subsidies.select_related("fund"),
             "form": form if next_statuses else None,
+            "undo_reason": undo_reason,
+            "undo_reason_max": ARRIVAL_UNDO_REASON_MAX,
         },
     )
 
@@ -353,16 +379,32 @@ def award_score(request, pk):
     )
 
 
+# What the clerk typed beside a subsidy (a decision's note, a withdrawal's reason) and saw
+# refused, by the subsidy's id, until that subsidy is decided: the page shows it again, after
+# the refusal's redirect and on every reload, to be corrected rather than retyped.
+TYPED_NOTES = "talent_subsidy_notes"
+
+
+def _typed_note_keep(request, subsidy: Subsidy, note: str) -> None:
+    request.session[TYPED_NOTES] = request.session.get(TYPED_NOTES, {}) | {str(subsidy.pk): note}
+
+
+def _typed_note_drop(request, subsidy: Subsidy) -> None:
+    notes = request.session.get(TYPED_NOTES, {})
+    if notes.pop(str(subsidy.pk), None) is not None:
+        request.session[TYPED_NOTES] = notes
+
+
 @talent_view()
 def subsidies(request):
     funds = FundYear.objects.annotate(
         pending=Sum("subsidies__amount", filter=Q(subsidies__state=Subsidy.State.PENDING))
     ).order_by("-year")
-    shown = Subsidy.objects.select_related("talent__programme", "fund", "decided_by")
     state = request.GET.get("state", "")
-    if state in Subsidy.State.values:
-        shown = shown.filter(state=state)
-    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(subsidy_list(state=state), PAGE_SIZE).get_page(request.GET.get("page"))
+    typed = request.session.get(TYPED_NOTES, {})
+    for subsidy in page:
+        subsidy.typed_note = typed.get(str(subsidy.pk))
     return render(
         request,
         "talent/subsidies.html",
@@ -376,6 +418,12 @@ def subsidies(request):
             "withdrawal_reason_max": WITHDRAWAL_REASON_MAX,
         },
     )
+
+
+@talent_view()
+def subsidies_export(request):
+    content = subsidies_xlsx(subsidies=subsidy_list(state=request.GET.get("state", "")))
+    return _xlsx_download(content, export_file_name("subsidies"))
 
 
 @talent_view(write=True)
@@ -422,12 +470,16 @@ def subsidy_decide(request, pk):
             messages.warning(request, _("未批准：%(subsidy)s。") % {"subsidy": subsidy})
     except ValidationError as error:
         _error_messages(request, error)
+        _typed_note_keep(request, subsidy, note)
+    else:
+        _typed_note_drop(request, subsidy)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         back, {request.get_host()}, require_https=request.is_secure()
     ):
-        back = "talent:subsidies"
-    return redirect(back)
+        back = reverse("talent:subsidies")
+    # Back at the subsidy's row, where the refusal is to be corrected.
+    return redirect(f"{back}#subsidy-{subsidy.pk}")
 
 
 @talent_view()
@@ -500,9 +552,7 @@ def star_certify(request, pk):
 @talent_view()
 def star_export(request, pk):
     tree = get_object_or_404(StarTree, pk=pk)
-    response = HttpResponse(star_report_xlsx(tree=tree), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="star-{tree.year}-{tree.pk}.xlsx"'
-    return response
+    return _xlsx_download(star_report_xlsx(tree=tree), f"star-{tree.year}-{tree.pk}.xlsx")
 
 
 @talent_view(write=True)

@@ -207,6 +207,7 @@ CASES = [
     ("GET", "/talent/", READERS),
     ("POST", "/talent/", expect(200, 403, 403, 403)),
     ("GET", "/talent/registry/", READERS),
+    ("GET", "/talent/registry/export.xlsx", READERS),
     ("GET", "/talent/registry/new/", ADMIN_ONLY),
     (
         "POST",
@@ -227,6 +228,13 @@ CASES = [
         TALENT_WRITE,
         {"status": "applied", "on": "2026-04-01"},
     ),
+    # The talent is in talks: the admin is told only an arrival may be undone.
+    (
+        "POST",
+        "/talent/registry/{talent}/",
+        ADMIN_ONLY,
+        {"undo_arrival": "1", "reason": "误标"},
+    ),
     ("GET", "/talent/awards/", expect(200, 403, 200, 403, reviewer=200)),
     ("GET", "/talent/awards/{round}/", READERS),
     # The round is already in review: the admin is told so on the page.
@@ -242,6 +250,7 @@ CASES = [
         {"score-{nomination}": "88"},
     ),
     ("GET", "/talent/subsidies/", READERS),
+    ("GET", "/talent/subsidies/export.xlsx", READERS),
     ("GET", "/talent/subsidies/new/", ADMIN_ONLY),
     (
         "POST",

@@ -148,9 +148,12 @@ def award_round_prizes(*, award_round: AwardRound) -> RoundPrizes:
 def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
     """Add a nomination to a category while its round takes nominations, once per person:
     the same nominee of the same employer is refused a second time in the category."""
+    # The round first, as starting the review locks it: a nomination sent as the review starts
+    # is either in before the start checks the round's nominations, or refused.
+    award_round = _round_locked(round_id=category.round_id)
+    if award_round.state != AwardRound.State.NOMINATING:
+        raise ValidationError(_("“%(round)s”已截止提名。") % {"round": award_round})
     category = AwardCategory.objects.select_for_update().select_related("round").get(pk=category.pk)
-    if category.round.state != AwardRound.State.NOMINATING:
-        raise ValidationError(_("“%(round)s”已截止提名。") % {"round": category.round})
     nomination = Nomination(category=category, **fields)
     nomination.nominee, nomination.employer = (
         " ".join(nomination.nominee.split()),
@@ -178,22 +181,27 @@ def nomination_withdraw(*, nomination: Nomination) -> None:
     """Withdraw a nomination while its round takes nominations: one entered with a typo or in
     the wrong category is withdrawn and entered again. Once the review starts, nominations are
     scored and stay."""
-    # Locked as a nomination's entry locks it.
-    category = (
-        AwardCategory.objects.select_for_update()
-        .select_related("round")
-        .get(pk=nomination.category_id)
-    )
-    if category.round.state != AwardRound.State.NOMINATING:
-        raise ValidationError(
-            _("“%(round)s”已截止提名，提名不能再撤回。") % {"round": category.round}
-        )
+    # Locked as a nomination's entry and the review's start lock it.
+    award_round = _round_locked(round_id=nomination.category.round_id)
+    if award_round.state != AwardRound.State.NOMINATING:
+        raise ValidationError(_("“%(round)s”已截止提名，提名不能再撤回。") % {"round": award_round})
     Nomination.objects.filter(pk=nomination.pk).delete()
 
 
+def _round_locked(*, round_id: int) -> AwardRound:
+    """Return the round's row locked to the end of the transaction: starting its review and
+    entering or withdrawing its nominations queue up behind each other."""
+    return AwardRound.objects.select_for_update().get(pk=round_id)
+
+
+@transaction.atomic
 def award_round_start_review(*, award_round: AwardRound) -> None:
     """Close nominations and open the reviewers' scoring; every category with nominations
-    needs its reviewers first, or its nominees could never be scored."""
+    needs its reviewers first, or its nominees could never be scored.
+
+    The round is locked before its nominations are read: one sent meanwhile waits and is
+    refused, or is in and counted."""
+    award_round = _round_locked(round_id=award_round.pk)
     if award_round.state != AwardRound.State.NOMINATING:
         raise ValidationError(_("只有提名中的评选可以开始评审。"))
     if not Nomination.objects.filter(category__round=award_round).exists():

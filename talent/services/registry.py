@@ -9,7 +9,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from talent.models import Programme, Talent, TalentStatus, TalentStatusChange, TalentTarget
+from talent.models import (
+    Programme,
+    Subsidy,
+    Talent,
+    TalentStatus,
+    TalentStatusChange,
+    TalentTarget,
+)
 
 # Where a talent may go from each status; arrived and dropped are final.
 NEXT_STATUSES = {
@@ -54,6 +61,67 @@ def talent_status_change(
     )
 
 
+ARRIVAL_UNDO_REASON_MAX = TalentStatusChange._meta.get_field("note").max_length
+
+
+@transaction.atomic
+def talent_arrival_undo(*, talent: Talent, by, reason: str) -> TalentStatusChange:
+    """Set a talent marked 引进 by mistake back to the status they had before (在谈 when they
+    were registered as arrived), dated today, and record why, who and when beside the
+    arrival.
+
+    Refused while a subsidy depends on the arrival: one pending or approved is paid to an
+    arrived talent only, and is decided or withdrawn first.
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError(_("撤销引进必须填写理由。"))
+    if len(reason) > ARRIVAL_UNDO_REASON_MAX:
+        raise ValidationError(
+            _("撤销引进的理由最多 %(max)s 个字，请精简。") % {"max": ARRIVAL_UNDO_REASON_MAX}
+        )
+    # Locked as a subsidy's request and approval lock it: none slips in meanwhile.
+    talent = Talent.objects.select_for_update().get(pk=talent.pk)
+    if talent.status != TalentStatus.ARRIVED:
+        raise ValidationError(
+            _("%(name)s 当前状态为“%(current)s”，只有已引进的人才可以撤销引进。")
+            % {"name": talent.name, "current": talent.get_status_display()}
+        )
+    dependants = list(
+        talent.subsidies.filter(state__in=[Subsidy.State.PENDING, Subsidy.State.APPROVED])
+        .select_related("talent")
+        .order_by("pk")
+    )
+    if dependants:
+        raise ValidationError(
+            _(
+                "%(name)s 有补贴依赖引进状态，不能撤销引进：%(subsidies)s。"
+                "请先撤销已批准的补贴、对待审批的申请作出决定。"
+            )
+            % {
+                "name": talent.name,
+                "subsidies": "；".join(
+                    f"{subsidy}（{subsidy.get_state_display()}）" for subsidy in dependants
+                ),
+            }
+        )
+    before = talent.status_changes.exclude(status=TalentStatus.ARRIVED).order_by("-date", "-pk")
+    previous = before.values_list("status", flat=True).first() or TalentStatus.TALKS
+    # Dated today, not back to the earlier status's date: the arrival recorded meanwhile stays
+    # in the history before the correction, and a real arrival is dated after it.
+    talent.status = previous
+    talent.status_date = timezone.localdate()
+    talent.save(update_fields=["status", "status_date"])
+    return TalentStatusChange.objects.create(
+        talent=talent,
+        status=previous,
+        date=talent.status_date,
+        changed_by=by,
+        note=reason,
+        undoes_arrival=True,
+    )
+
+
 def talent_status_date_check(*, on: date) -> None:
     """Raise ValidationError when a new talent's status is dated after today (the district's
     day): a later status change could not be dated before it, nor after today."""
@@ -77,6 +145,23 @@ def talent_register(*, talent: Talent, by=None) -> Talent:
         talent=talent, status=talent.status, date=talent.status_date, changed_by=by
     )
     return talent
+
+
+def talent_registry_list(*, q: str = "", programme=None, status: str = "", year=None):
+    """Return the registry's talents matching the page's filters (each one given narrows):
+    the text in the name, employer or field, the programme, the status, the year."""
+    talents = Talent.objects.select_related("programme")
+    if q:
+        talents = talents.filter(
+            Q(name__icontains=q) | Q(employer__icontains=q) | Q(field__icontains=q)
+        )
+    if programme:
+        talents = talents.filter(programme=programme)
+    if status:
+        talents = talents.filter(status=status)
+    if year:
+        talents = talents.filter(year=year)
+    return talents
 
 
 @dataclass(frozen=True)

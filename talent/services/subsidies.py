@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -255,24 +255,44 @@ def subsidy_request_update(*, subsidy: Subsidy, fields: list[str]) -> Subsidy:
     return subsidy
 
 
-def subsidy_deletable(*, subsidy: Subsidy) -> bool:
-    """Whether the subsidy may be deleted: an approved one is money committed from the fund,
-    and stays on the books with it."""
-    return subsidy.state != Subsidy.State.APPROVED
+def subsidy_list(*, state: str = ""):
+    """Return the subsidies the subsidies page lists, newest request first: those in the
+    state, or all of them for a state that is blank or unknown."""
+    shown = Subsidy.objects.select_related("talent__programme", "fund", "decided_by")
+    if state in Subsidy.State.values:
+        shown = shown.filter(state=state)
+    return shown
+
+
+# An approved subsidy is money committed from the fund; a withdrawn one is the record of money
+# approved and handed back. Both stay on the fund's books.
+SUBSIDY_KEPT_STATES = [Subsidy.State.APPROVED, Subsidy.State.WITHDRAWN]
+
+
+def _deletion_refusal(subsidy: Subsidy) -> str:
+    return _("%(subsidy)s 已是“%(state)s”，是人才专项资金的审批记录，不能删除。") % {
+        "subsidy": subsidy,
+        "state": subsidy.get_state_display(),
+    }
+
+
+def subsidy_deletion_refusals(*, subsidies: QuerySet[Subsidy]) -> list[str]:
+    """Return why each approved or withdrawn subsidy among `subsidies` may not be deleted,
+    none when all of them may (one query)."""
+    kept = subsidies.filter(state__in=SUBSIDY_KEPT_STATES).select_related("talent")
+    return [_deletion_refusal(subsidy) for subsidy in kept.order_by("pk")]
 
 
 @transaction.atomic
 def subsidy_delete(*, subsidy: Subsidy) -> None:
-    """Delete a subsidy that is not approved.
+    """Delete a subsidy that is neither approved nor withdrawn.
 
     The row is locked first, so that an approval running meanwhile either finishes before and
     the subsidy is refused here, or finds it gone.
     """
-    subsidy = Subsidy.objects.select_for_update().get(pk=subsidy.pk)
-    if not subsidy_deletable(subsidy=subsidy):
-        raise ValidationError(
-            _("%(subsidy)s 已批准，已计入人才专项资金，不能删除。") % {"subsidy": subsidy}
-        )
+    subsidy = Subsidy.objects.select_for_update().select_related("talent").get(pk=subsidy.pk)
+    if subsidy.state in SUBSIDY_KEPT_STATES:
+        raise ValidationError(_deletion_refusal(subsidy))
     subsidy.delete()
 
 

@@ -138,13 +138,18 @@ def test_confirming_winners_asks_only_when_something_would_be_confirmed(demo_dis
 
 
 @pytest.mark.parametrize("language", ["en-US", "zh-CN"])
-def test_a_clerk_on_a_small_laptop_sees_every_decision_button_without_scrolling_sideways(
-    demo_district, open_page, language
+@pytest.mark.parametrize("width", [768, 1024, 1366])
+def test_a_clerk_on_a_tablet_or_laptop_sees_every_decision_button_without_scrolling_sideways(
+    demo_district, open_page, language, width
 ):
-    page = open_page(language, viewport={"width": 1024, "height": 768})
+    page = open_page(language, viewport={"width": width, "height": 900})
     log_in(page, "admin", PASSWORD)
     page.goto("/talent/subsidies/")
-    screenshot(page, f"talent-subsidies-1024-{language}")
+    screenshot(page, f"talent-subsidies-{width}-{language}")
+    assert page.locator(".table-wrap").evaluate("wrap => wrap.scrollWidth - wrap.clientWidth") == 0
+    # Every request says whose it is and, beside or under the name, of which programme.
+    recipient = page.locator("#subsidies tbody tr").first.locator("td.recipient, td.programme")
+    assert "高技能人才" in " ".join(cell for cell in recipient.all_inner_texts() if cell)
     right_edges = page.locator(
         "#subsidies td.decision button, #subsidies td.decision summary"
     ).evaluate_all("elements => elements.map(element => element.getBoundingClientRect().right)")

@@ -23,7 +23,7 @@ from talent.models import (
 )
 from talent.services.awards import award_winners_confirm, review_scores_save
 from talent.services.star import star_tree_certify
-from talent.services.subsidies import subsidy_approve
+from talent.services.subsidies import subsidy_approve, subsidy_delete, subsidy_withdraw
 
 pytestmark = pytest.mark.django_db
 
@@ -269,21 +269,60 @@ def test_a_subsidy_asked_for_twice_at_once_in_the_admin_comes_back_unsaved(
     assert not Subsidy.objects.exists()
 
 
-def test_an_approved_subsidy_cannot_be_deleted_in_the_admin(
-    site_admin, fund, make_subsidy, admin_user
+def deletion_pages(model: str, *kept_refusals, all_pks: list[int]) -> list:
+    """The admin's deletion pages of `model`: each kept row's own, with its refusal, then the
+    list's bulk deletion of `all_pks`, with every refusal; as (url, form, refusals)."""
+    return [
+        (f"/admin/talent/{model}/{pk}/delete/", {"post": "yes"}, [refusal])
+        for pk, refusal in kept_refusals
+    ] + [
+        (
+            f"/admin/talent/{model}/",
+            {"action": "delete_selected", "_selected_action": all_pks, "post": "yes"},
+            [refusal for _pk, refusal in kept_refusals],
+        )
+    ]
+
+
+def test_approved_and_withdrawn_subsidies_cannot_be_deleted_in_the_admin(
+    site_admin, fund, make_subsidy, make_talent, admin_user
 ):
     approved = subsidy_approve(subsidy=make_subsidy("60000"), by=admin_user)
+    withdrawn = subsidy_approve(
+        subsidy=make_subsidy("100", talent=make_talent(name="李明", status=Talent.Status.ARRIVED)),
+        by=admin_user,
+    )
+    withdrawn = subsidy_withdraw(subsidy=withdrawn, by=admin_user, reason="金额录错")
     pending = make_subsidy("100")
-    delete = f"/admin/talent/subsidy/{approved.pk}/delete/"
-    assert site_admin.post(delete, {"post": "yes"}).status_code == 403
-    bulk = {"action": "delete_selected", "_selected_action": [approved.pk, pending.pk]}
-    assert site_admin.post("/admin/talent/subsidy/", bulk | {"post": "yes"}).status_code == 403
-    assert Subsidy.objects.count() == 2
-    # A request not approved may go.
+    approved_kept = (
+        "张伟 一次性安家补贴 60,000.00 元 已是“已批准”，是人才专项资金的审批记录，不能删除。"
+    )
+    withdrawn_kept = (
+        "李明 一次性安家补贴 100.00 元 已是“已撤销”，是人才专项资金的审批记录，不能删除。"
+    )
+    for url, form, refusals in deletion_pages(
+        "subsidy",
+        (approved.pk, approved_kept),
+        (withdrawn.pk, withdrawn_kept),
+        all_pks=[approved.pk, withdrawn.pk, pending.pk],
+    ):
+        page = site_admin.post(url, form)
+        assert page.status_code == 200, url
+        assert all(refusal in page.content.decode() for refusal in refusals), url
+    assert Subsidy.objects.count() == 3
+    # A request not decided yet may go.
     site_admin.post(f"/admin/talent/subsidy/{pending.pk}/delete/", {"post": "yes"})
-    assert list(Subsidy.objects.all()) == [approved]
+    assert list(Subsidy.objects.order_by("pk")) == [approved, withdrawn]
     fund.refresh_from_db()
     assert fund.committed == Decimal("60000.00")
+
+
+def test_a_withdrawn_subsidy_is_refused_deletion_by_the_service(fund, make_subsidy, admin_user):
+    withdrawn = subsidy_approve(subsidy=make_subsidy("100"), by=admin_user)
+    subsidy_withdraw(subsidy=withdrawn, by=admin_user, reason="金额录错")
+    with pytest.raises(ValidationError, match="已是“已撤销”，是人才专项资金的审批记录，不能删除"):
+        subsidy_delete(subsidy=withdrawn)
+    assert Subsidy.objects.filter(pk=withdrawn.pk).exists()
 
 
 def test_a_subsidy_added_in_the_admin_follows_the_subsidies_pages_rules(
@@ -421,16 +460,11 @@ def test_a_confirmed_category_cannot_be_deleted_in_the_admin_nor_its_round(
     award_winners_confirm(category=vacant, nomination_ids=[], by=admin_user, no_winner=True)
     vacant_kept = CONFIRMED_KEPT.replace("领军人才", "专业拔尖人才")
     for url, form, refusals in [
-        (f"/admin/talent/awardcategory/{confirmed.pk}/delete/", {"post": "yes"}, [CONFIRMED_KEPT]),
-        (f"/admin/talent/awardcategory/{vacant.pk}/delete/", {"post": "yes"}, [vacant_kept]),
-        (
-            "/admin/talent/awardcategory/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [confirmed.pk, other.pk, vacant.pk],
-                "post": "yes",
-            },
-            [CONFIRMED_KEPT, vacant_kept],
+        *deletion_pages(
+            "awardcategory",
+            (confirmed.pk, CONFIRMED_KEPT),
+            (vacant.pk, vacant_kept),
+            all_pks=[confirmed.pk, other.pk, vacant.pk],
         ),
         (
             f"/admin/talent/awardround/{award_round.pk}/delete/",

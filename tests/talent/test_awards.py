@@ -1,4 +1,5 @@
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -356,3 +357,98 @@ def test_a_confirmed_category_is_kept_whatever_deletes_it(make_category, panel, 
     unconfirmed.delete()
     assert list(AwardCategory.objects.all()) == [category]
     assert Nomination.objects.count() == 3
+
+
+def _in_flight_while(monkeypatch, *, model, method, in_flight, meanwhile):
+    """Run `in_flight` on its own connection, held up for half a second right before it calls
+    `model.method`, its checks done and nothing written yet, and `meanwhile` on this
+    connection in that half second; return what each raised (None when it went through)."""
+    reached, outcomes = threading.Event(), {}
+    original = getattr(model, method)
+
+    def held_up(self, *args, **kwargs):
+        reached.set()
+        time.sleep(0.5)  # `meanwhile` runs now, unless `in_flight` holds the round's row
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(model, method, held_up)
+
+    def run():
+        try:
+            in_flight()
+            outcomes["in_flight"] = None
+        except ValidationError as error:
+            outcomes["in_flight"] = error.messages
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    reached.wait(timeout=10)
+    monkeypatch.setattr(model, method, original)
+    try:
+        meanwhile()
+        outcomes["meanwhile"] = None
+    except ValidationError as error:
+        outcomes["meanwhile"] = error.messages
+    thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.fixture
+def nominating_round(make_category, panel):
+    """A round taking nominations: 领军人才 nominated and reviewed, 优秀企业家 neither yet."""
+    make_category(name="领军人才", reviewers=panel)
+    empty = make_category(name="优秀企业家", nominees=())
+    AwardRound.objects.update(state=AwardRound.State.NOMINATING)
+    return empty
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("held_at", "in_flight", "meanwhile", "refusal", "state", "nominees"),
+    [
+        # The nomination is in; the review cannot start with a nominee nobody may score.
+        (
+            (Nomination, "full_clean"),
+            "nominate",
+            "start review",
+            "“优秀企业家” 有提名但还没有评审专家，请先指定评审专家再开始评审。",
+            AwardRound.State.NOMINATING,
+            ["丁"],
+        ),
+        # The review has started; the nomination comes too late.
+        (
+            (AwardRound, "save"),
+            "start review",
+            "nominate",
+            "“2025—2026年度优秀人才评选”已截止提名。",
+            AwardRound.State.REVIEWING,
+            [],
+        ),
+    ],
+)
+def test_a_nomination_and_the_reviews_start_sent_at_once_take_turns_on_the_round(
+    monkeypatch, nominating_round, held_at, in_flight, meanwhile, refusal, state, nominees
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks and serialises writers; run this on PostgreSQL")
+    award_round = AwardRound.objects.get()
+    actions = {
+        "nominate": lambda: award_nominate(
+            category=nominating_round, nominee="丁", employer="某公司"
+        ),
+        "start review": lambda: award_round_start_review(award_round=award_round),
+    }
+    model, method = held_at
+    outcomes = _in_flight_while(
+        monkeypatch,
+        model=model,
+        method=method,
+        in_flight=actions[in_flight],
+        meanwhile=actions[meanwhile],
+    )
+    assert outcomes == {"in_flight": None, "meanwhile": [refusal]}
+    award_round.refresh_from_db()
+    assert award_round.state == state
+    assert list(nominating_round.nominations.values_list("nominee", flat=True)) == nominees

@@ -1,5 +1,6 @@
 import threading
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -7,13 +8,20 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from talent.models import Programme, Talent, TalentTarget
+from talent.models import FundYear, Programme, Subsidy, Talent, TalentTarget
 from talent.services.registry import (
+    talent_arrival_undo,
     talent_progress,
     talent_progress_total,
     talent_register,
     talent_status_change,
     talent_year_shown,
+)
+from talent.services.subsidies import (
+    subsidy_approve,
+    subsidy_reject,
+    subsidy_request,
+    subsidy_withdraw,
 )
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +161,132 @@ def test_the_progress_page_opens_on_this_year_even_with_next_years_targets_set(y
     """Years are given relative to this year: (1, 0, -1) is next year, this year, last year."""
     this_year = timezone.localdate().year
     assert talent_year_shown(years=[this_year + y for y in years]) == this_year + shown
+
+
+def _arrived(programme, admin_user, *, name="李强", steps=("applied", "arrived")):
+    talent = talent_register(
+        talent=Talent(name=name, programme=programme, year=2026, status_date=date(2026, 1, 10)),
+        by=admin_user,
+    )
+    for month, status in enumerate(steps, start=3):
+        talent_status_change(talent=talent, status=status, on=date(2026, month, 1), by=admin_user)
+    return talent
+
+
+def test_an_arrival_recorded_by_mistake_is_set_back_with_its_reason_kept(programme, admin_user):
+    talent = _arrived(programme, admin_user)
+    before = talent_progress(year=2026)[0]
+    talent_arrival_undo(talent=talent, by=admin_user, reason="  尚未签约，误标为引进 ")
+    talent.refresh_from_db()
+    today = timezone.localdate()
+    assert (talent.status, talent.status_date) == ("applied", today)
+    assert list(
+        talent.status_changes.values_list("status", "date", "note", "changed_by", "undoes_arrival")
+    ) == [
+        ("talks", date(2026, 1, 10), "", admin_user.pk, False),
+        ("applied", date(2026, 3, 1), "", admin_user.pk, False),
+        ("arrived", date(2026, 4, 1), "", admin_user.pk, False),
+        ("applied", today, "尚未签约，误标为引进", admin_user.pk, True),
+    ]
+    after = talent_progress(year=2026)[0]
+    assert (before.applied, before.arrived, after.applied, after.arrived) == (0, 1, 1, 0)
+    # The real arrival comes later, from where the correction left the talent.
+    talent_status_change(talent=talent, status="arrived", on=today, by=admin_user)
+    talent.refresh_from_db()
+    assert talent.status == "arrived"
+
+
+def test_a_talent_registered_as_arrived_goes_back_to_talks(programme, admin_user):
+    talent = talent_register(
+        talent=Talent(
+            name="王芳",
+            programme=programme,
+            year=2026,
+            status="arrived",
+            status_date=date(2026, 2, 1),
+        ),
+        by=admin_user,
+    )
+    talent_arrival_undo(talent=talent, by=admin_user, reason="登记错人")
+    talent.refresh_from_db()
+    assert talent.status == "talks"
+
+
+@pytest.fixture
+def arrived_with_subsidies(programme, admin_user):
+    """An arrived talent with a housing subsidy approved, then a settle-in one requested."""
+    fund = FundYear.objects.create(year=2026, budget=Decimal("500000"))
+    talent = _arrived(programme, admin_user)
+
+    def request(kind, amount, day):
+        return subsidy_request(
+            fund=fund, talent=talent, kind=kind, amount=Decimal(amount), requested_at=day
+        )
+
+    housing = request("housing", "200000", date(2026, 5, 1))
+    subsidy_approve(subsidy=housing, by=admin_user)
+    settle_in = request("settle_in", "50000", date(2026, 5, 2))
+    return talent, housing, settle_in
+
+
+def test_an_arrival_is_kept_while_a_subsidy_depends_on_it(arrived_with_subsidies, admin_user):
+    talent, housing, settle_in = arrived_with_subsidies
+    with pytest.raises(ValidationError) as refused:
+        talent_arrival_undo(talent=talent, by=admin_user, reason="误标")
+    assert refused.value.messages == [
+        "李强 有补贴依赖引进状态，不能撤销引进：李强 购房补贴 200,000.00 元（已批准）；"
+        "李强 一次性安家补贴 50,000.00 元（待审批）。请先撤销已批准的补贴、对待审批的申请作出决定。"
+    ]
+    talent.refresh_from_db()
+    assert (talent.status, talent.status_changes.count()) == ("arrived", 3)
+    # Withdrawn and refused, the subsidies stay on the books and no longer hold the arrival.
+    subsidy_withdraw(subsidy=housing, by=admin_user, reason="发错人")
+    subsidy_reject(subsidy=settle_in, by=admin_user, note="尚未到岗")
+    talent_arrival_undo(talent=talent, by=admin_user, reason="误标")
+    talent.refresh_from_db()
+    assert talent.status == "applied"
+    assert set(Subsidy.objects.values_list("state", flat=True)) == {"withdrawn", "rejected"}
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "refusal"),
+    [
+        ("arrived", "   ", "撤销引进必须填写理由。"),
+        ("arrived", "误" * 201, "撤销引进的理由最多 200 个字，请精简。"),
+        ("applied", "误标", "张伟 当前状态为“申报”，只有已引进的人才可以撤销引进。"),
+    ],
+)
+def test_an_arrival_undo_needs_an_arrived_talent_and_a_reason(
+    make_talent, admin_user, status, reason, refusal
+):
+    talent = make_talent(status=status)
+    with pytest.raises(ValidationError) as refused:
+        talent_arrival_undo(talent=talent, by=admin_user, reason=reason)
+    assert refused.value.messages == [refusal]
+    assert not talent.status_changes.exists()
+
+
+def test_the_talents_page_sets_an_arrival_back_for_the_admin_only(
+    client, admin_user, leader, arrived_with_subsidies
+):
+    talent, housing, settle_in = arrived_with_subsidies
+    url = reverse("talent:talent", args=[talent.pk])
+    client.force_login(leader)
+    assert "撤销引进" not in client.get(url).content.decode()
+    assert client.post(url, {"undo_arrival": "1", "reason": "误标"}).status_code == 403
+    client.force_login(admin_user)
+    assert 'id="undo-arrival"' in client.get(url).content.decode()
+    # Refused: the reason typed stays in the open form, beside the message saying why.
+    page = client.post(url, {"undo_arrival": "1", "reason": "尚未签约"}).content.decode()
+    assert "有补贴依赖引进状态，不能撤销引进" in page
+    assert '<details class="card no-print" id="undo-arrival" open>' in page
+    assert 'value="尚未签约"' in page
+    subsidy_withdraw(subsidy=housing, by=admin_user, reason="发错人")
+    subsidy_reject(subsidy=settle_in, by=admin_user, note="尚未到岗")
+    response = client.post(url, {"undo_arrival": "1", "reason": "尚未签约"}, follow=True)
+    page = response.content.decode()
+    assert "已撤销引进：李强 恢复为“申报”。" in page
+    assert '申报 <span class="status status-undone">引进已撤销</span>' in page
+    assert "<td>尚未签约</td>" in page
+    # Back at 申报, the page offers the status changes again and no undo.
+    assert 'id="undo-arrival"' not in page and "变更状态" in page

@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -73,6 +74,54 @@ def test_a_subsidy_over_budget_is_refused_with_a_clear_message(client, admin_use
     assert big.state == Subsidy.State.PENDING
 
 
+def note_input(page: str, subsidy: Subsidy) -> str:
+    """The note's input in the subsidy's row of the subsidies page."""
+    row = page[page.index(f'<tr id="subsidy-{subsidy.pk}">') :]
+    row = row[: row.index("</tr>")]
+    return re.search(r'<input name="note"[^>]*>', row)[0]
+
+
+def test_the_note_of_an_approval_refused_for_budget_stays_typed_until_it_is_decided(
+    client, admin_user, make_subsidy, fund
+):
+    subsidy_approve(subsidy=make_subsidy("90000"), by=admin_user)
+    big = make_subsidy("20000")
+    client.force_login(admin_user)
+    decide = reverse("talent:subsidy_decide", args=[big.pk])
+    back = f"{reverse('talent:subsidies')}?state=pending"
+    note = "经区人才办会议研究同意 <加急>"
+    response = client.post(decide, {"decision": "approve", "note": note, "next": back})
+    assert response.url == f"{back}#subsidy-{big.pk}"
+    typed = 'value="经区人才办会议研究同意 &lt;加急&gt;"'
+    page = client.get(back).content.decode()
+    assert "预算不足，未批准" in page
+    assert typed in note_input(page, big)
+    reloaded = client.get(back).content.decode()
+    assert "预算不足，未批准" not in reloaded
+    assert typed in note_input(reloaded, big)
+    # The budget raised, the approval goes through with the note, and the page forgets it.
+    fund.budget = Decimal("200000")
+    fund.save()
+    client.post(decide, {"decision": "approve", "note": note})
+    big.refresh_from_db()
+    assert (big.state, big.decision_note) == (Subsidy.State.APPROVED, note)
+    assert str(big.pk) not in client.session["talent_subsidy_notes"]
+
+
+def test_a_withdrawal_reason_refused_stays_typed_in_its_open_form(client, admin_user, make_subsidy):
+    approved = subsidy_approve(subsidy=make_subsidy("100"), by=admin_user)
+    client.force_login(admin_user)
+    reason = "金额录错" * 60
+    client.post(
+        reverse("talent:subsidy_decide", args=[approved.pk]),
+        {"decision": "withdraw", "note": reason},
+    )
+    page = client.get(reverse("talent:subsidies")).content.decode()
+    assert "撤销理由最多 200 个字，请精简。" in page
+    assert '<details class="withdraw" open>' in page
+    assert f'value="{reason}"' in note_input(page, approved)
+
+
 @pytest.mark.parametrize("decision", ["approve", "reject"])
 def test_a_decision_note_too_long_for_the_record_is_refused_saying_so(
     client, admin_user, make_subsidy, fund, decision
@@ -80,7 +129,9 @@ def test_a_decision_note_too_long_for_the_record_is_refused_saying_so(
     subsidy = make_subsidy("20000")
     client.force_login(admin_user)
     page = client.get(reverse("talent:subsidies")).content.decode()
-    assert 'name="note" placeholder="审批意见" size="12" maxlength="200"' in page
+    assert (
+        'name="note" placeholder="审批意见" aria-label="审批意见" size="12" maxlength="200"' in page
+    )
     response = client.post(
         reverse("talent:subsidy_decide", args=[subsidy.pk]),
         {"decision": decision, "note": "经研究同意。" * 40},
@@ -392,12 +443,14 @@ def test_a_decision_goes_back_to_the_page_it_came_from_on_this_site_only(
     client, admin_user, make_subsidy
 ):
     client.force_login(admin_user)
-    url = reverse("talent:subsidy_decide", args=[make_subsidy("100").pk])
+    subsidy = make_subsidy("100")
+    url = reverse("talent:subsidy_decide", args=[subsidy.pk])
     back = f"{reverse('talent:subsidies')}?state=pending"
-    assert client.post(url, {"decision": "reject", "next": back}).url == back
+    row = f"#subsidy-{subsidy.pk}"
+    assert client.post(url, {"decision": "reject", "next": back}).url == back + row
     for outside in ["https://evil.example/", "//evil.example/", "https:evil.example"]:
         response = client.post(url, {"decision": "reject", "next": outside})
-        assert response.url == reverse("talent:subsidies")
+        assert response.url == reverse("talent:subsidies") + row
 
 
 @pytest.mark.parametrize(
