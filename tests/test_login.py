@@ -135,3 +135,14 @@ def test_a_session_ends_with_the_browser_and_after_ten_hours(client, staff):
     cookie = response.cookies["sessionid"]
     assert cookie["expires"] == "" and cookie["max-age"] == ""  # gone when the browser closes
     assert client.session.get_expiry_age() == 10 * 60 * 60
+
+
+def test_a_page_that_sends_to_the_login_says_why_and_that_typed_cells_wait(client):
+    # A save after the session ran out lands here: without a word the clerk took the grid's
+    # typing for lost.
+    sent_back = client.get("/entry/?cycle=1&period=Q4", follow=True).content.decode()
+    assert "请先登录（登录可能已过期），登录后回到刚才的页面。" in sent_back
+    assert "输入但还没保存的单元格不会丢失" in sent_back
+    assert "请先登录" not in client.get("/accounts/login/").content.decode()
+    elsewhere = client.get("/dashboard/", follow=True).content.decode()
+    assert "请先登录（登录可能已过期）" in elsewhere and "单元格不会丢失" not in elsewhere

@@ -333,8 +333,8 @@
   nextButton.addEventListener("click", problemNext);
 
   /* Pasting a block copied from Excel (cells split by tabs, rows by line breaks) fills the
-     grid from the cell pasted into, rightwards and downwards, as a spreadsheet does. When the
-     block's first column names units of the grid (by name or code), each row goes to its own
+     grid from the cell pasted into, rightwards and downwards, as a spreadsheet does. When a
+     column of the block names units of the grid (by name or code), each row goes to its own
      unit whatever the order of the clerk's sheet, and rows naming no unit (titles, headers)
      are left out. A blank in the block leaves its cell as it is, as a blank save would. */
   var rows = Array.prototype.slice.call(form.querySelectorAll("tbody tr"));
@@ -344,9 +344,12 @@
     return (text || "").normalize("NFKC").replace(/\s+/g, "").toUpperCase();
   }
 
+  var categoryNames = {};
+
   rows.forEach(function (row) {
     rowOfUnit[unitKey(row.dataset.unitName)] = row;
     rowOfUnit[unitKey(row.dataset.unitCode)] = row;
+    categoryNames[unitKey(row.dataset.unitCategory)] = true;
   });
 
   /* The units of the grid's other pages (name, code), when it spans several: a block naming
@@ -366,6 +369,37 @@
     return rowOfUnit.hasOwnProperty(key) || otherPage.hasOwnProperty(key);
   }
 
+  /* Where the block's values start when its rows name their units: after the column (of the
+     first three) that names the unit, and after the columns beside it that only label the row
+     again, the unit's name or its category. The template this system hands out has code, name
+     and category before the values; a clerk's own sheet often has a 序号 before the name. Pasted
+     as they are, those labels would push every value one indicator to the right. Null when no
+     row names a unit: the block then goes cell for cell. */
+  function blank(text) {
+    return !text || !text.trim();
+  }
+
+  function labelColumn(rowsNamed, column) {
+    var labels = rowsNamed.every(function (cells) {
+      var text = cells[column];
+      return blank(text) || namesUnit(text) || categoryNames.hasOwnProperty(unitKey(text));
+    });
+    return labels && rowsNamed.some(function (cells) { return !blank(cells[column]); });
+  }
+
+  function unitColumns(block) {
+    for (var unit = 0; unit < 3; unit += 1) {
+      var rowsNamed = block.filter(function (cells) {
+        return cells.length > unit + 1 && namesUnit(cells[unit]);
+      });
+      if (!rowsNamed.length) continue;
+      var values = unit + 1;
+      while (labelColumn(rowsNamed, values)) values += 1;
+      return { unit: unit, values: values };
+    }
+    return null;
+  }
+
   function blockRead(text) {
     var lines = text.replace(/\r\n?/g, "\n").split("\n");
     if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
@@ -375,21 +409,20 @@
   function blockPaste(start, block) {
     var startRow = rows.indexOf(start.closest("tr"));
     var startColumn = Array.prototype.indexOf.call(start.closest("tr").children, start.closest("td"));
-    var byUnit = block.some(function (cells) {
-      return cells.length > 1 && namesUnit(cells[0]);
-    });
+    var columns = unitColumns(block);
+    var byUnit = columns !== null;
     var counts = { pasted: 0, blank: 0, notApplicable: 0, outside: 0, noUnit: 0, otherPage: 0 };
     form.querySelectorAll("td.pasted").forEach(function (cell) { cell.classList.remove("pasted"); });
     block.forEach(function (cells, offset) {
-      var row = byUnit ? rowOfUnit[unitKey(cells[0])] : rows[startRow + offset];
-      var values = byUnit ? cells.slice(1) : cells;
+      var row = byUnit ? rowOfUnit[unitKey(cells[columns.unit])] : rows[startRow + offset];
+      var values = byUnit ? cells.slice(columns.values) : cells;
       if (byUnit && !row) {
-        if (otherPage.hasOwnProperty(unitKey(cells[0]))) counts.otherPage += 1;
+        if (otherPage.hasOwnProperty(unitKey(cells[columns.unit]))) counts.otherPage += 1;
         else if (cells.join("").trim()) counts.noUnit += 1;
         return;
       }
       values.forEach(function (text, column) {
-        if (!text.trim()) { counts.blank += 1; return; }
+        if (blank(text)) { counts.blank += 1; return; }
         var cell = row && row.children[startColumn + column];
         var input = cell && cell.querySelector("input");
         if (!input || input.disabled) {
@@ -403,12 +436,15 @@
       });
     });
     cellsChanged();
-    pasteSaid(counts, byUnit);
+    pasteSaid(counts, columns);
   }
 
-  function pasteSaid(counts, byUnit) {
+  function pasteSaid(counts, columns) {
     var parts = [msg.msgPasted.replace("{count}", grouped(counts.pasted))];
-    if (byUnit) parts.push(msg.msgPastedByUnit);
+    if (columns && columns.values === 1) parts.push(msg.msgPastedByUnit);
+    if (columns && columns.values > 1) {
+      parts.push(msg.msgPastedLabelColumns.replace("{count}", grouped(columns.values)));
+    }
     if (counts.otherPage) {
       parts.push(msg.msgPastedOtherPage.replace("{count}", grouped(counts.otherPage)));
     }

@@ -84,3 +84,26 @@ def test_a_focused_cell_never_hides_under_the_unit_column_or_the_header(
     for _ in range(12):
         page.keyboard.press("ArrowUp")
         assert page.evaluate(COVERED)["top"] <= 1
+
+
+def test_stepping_through_the_period_picker_with_the_arrows_waits_for_enter(page, demo_district):
+    cycle = open_grid(page, "Q4")
+    picker = page.locator("#picker select[name=period]")
+    picker.focus()
+    loads = []
+    page.on("request", lambda request: request.is_navigation_request() and loads.append(request))
+    # Chromium reports every arrow step on a closed select as a change: each one loaded a page,
+    # so Q4 → Q2 took two page loads, the focus back at the top after each.
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    page.wait_for_timeout(1000)
+    assert loads == []
+    assert page.url.endswith(f"/entry/?cycle={cycle.pk}&period=Q4")
+    assert picker.input_value() == "Q2"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("period=Q2")
+    # Picked with the mouse, a period still opens at once.
+    with page.expect_navigation():
+        page.locator("#picker select[name=period]").select_option("Q3")
+    assert page.url.endswith("period=Q3")

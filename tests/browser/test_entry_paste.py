@@ -166,3 +166,31 @@ def test_the_paste_note_reads_as_english_sentences_in_english(page, live_server,
         "Cells pasted: 2. Not saved yet: check them, then click Save. "
         "Blank cells in the copied block, their grid cells left as they were: 2."
     )
+
+
+def test_rows_copied_from_the_template_or_after_a_serial_number_keep_their_columns(
+    page, scorers_grid
+):
+    rows = page.locator("tbody tr")
+    first, third = rows.nth(0), rows.nth(2)
+    code, name, category = third.evaluate(
+        "row => [row.dataset.unitCode, row.dataset.unitName, row.dataset.unitCategory]"
+    )
+    # A row of the template this system hands out: code, name and category before the values.
+    paste(page, first.locator("td.cell input").first, f"{code}\t{name}\t{category}\t75\t92\t8\r\n")
+
+    def values(row):
+        return row.locator("td.cell input").evaluate_all("inputs => inputs.map(i => i.value)")
+
+    assert values(third)[:3] == ["75", "92", "8"]
+    assert values(first) == [""] * len(values(first))
+    note = page.locator("#paste-note").inner_text()
+    assert "已粘贴 3 个单元格" in note
+    assert "左起 3 列是序号、单位或类别，未粘贴" in note
+    assert page.locator("#invalid-count").inner_text() == "0"
+
+    # A clerk's own sheet: 序号 first, then the unit's name, then the values.
+    paste(page, first.locator("td.cell input").first, f"1\t{name}\t66\r\n")
+    assert values(third)[:3] == ["66", "92", "8"]
+    assert values(first) == [""] * len(values(first))
+    assert "左起 2 列是序号、单位或类别，未粘贴" in page.locator("#paste-note").inner_text()

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from scoring.models import ImportRecord, IndicatorValue
+from scoring.models import ImportRecord, Indicator, IndicatorValue
 from tests.browser.uploads import xlsx_download, xlsx_upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,3 +72,27 @@ def test_a_scorer_downloads_fills_uploads_previews_and_confirms(
     assert value.value == first_max / 2
     record = ImportRecord.objects.get(status="imported")
     assert value.history.first().history_change_reason == f"导入 三季度.xlsx (#{record.pk})"
+
+
+def test_every_problem_of_a_refused_sheet_reads_whole_on_a_tablet(
+    demo, page, login, live_server, tmp_path
+):
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.set_viewport_size({"width": 768, "height": 900})
+    login("scorer", "Kaohe@2026")
+    page.goto("/entry/sheets/")
+    _name, workbook = xlsx_download(page, "a[data-period=Q3]", tmp_path)
+    sheet = workbook.active
+    deduction = Indicator.objects.filter(
+        cycle__year=2026, method="deduction", owners__username="scorer"
+    ).first()
+    column = next(cell.column for cell in sheet[1] if cell.value == deduction.code)
+    sheet.cell(row=6, column=column).value = "1.5"
+    _upload(page, workbook, "deductions.xlsx")
+
+    problem = page.locator(".import-errors tbody tr td").last
+    assert "number of incidents" in problem.inner_text()
+    # The whole message is on screen: no sideways scrolling inside the table to read its end.
+    wrap = page.locator(".import-errors .table-wrap")
+    assert wrap.evaluate("box => box.scrollWidth <= box.clientWidth")
+    assert problem.bounding_box()["x"] + problem.bounding_box()["width"] <= 768

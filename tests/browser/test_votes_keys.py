@@ -79,3 +79,18 @@ def test_a_fraction_comes_back_named_with_what_was_typed(page, votes_page, scree
     )
     assert votes_page.nth(1).input_value() == "12.5"
     assert first_row_stored(page) == before
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_count_column_stays_inside_the_form_on_a_tablet(
+    page, live_server, votes_page, language
+):
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+    page.set_viewport_size({"width": 768, "height": 900})
+    page.reload()
+    form = page.locator("#votes-form").bounding_box()
+    last = votes_page.last.bounding_box()
+    assert last["x"] + last["width"] <= form["x"] + form["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768

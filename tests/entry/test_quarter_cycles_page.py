@@ -94,3 +94,22 @@ def test_the_cycles_page_takes_the_same_queries_for_more_cycles(
     with django_assert_max_num_queries(len(one)):
         page = admin_client.get("/entry/cycles/").content.decode()
     assert page.count('data-quarter="Q1"') == 3
+
+
+def test_a_reopened_quarter_says_its_date_is_of_its_last_publication(district, admin_client):
+    pk = district["cycle"].pk
+
+    def q1(page: str) -> str:
+        item = re.search(r'<li data-quarter="Q1">(.*?)<div class="actions">', page, re.S)
+        return re.sub(r"<[^>]+>", "", item.group(1)).split()
+
+    published = q1(admin_client.get("/entry/cycles/").content.decode())
+    assert published[:2] == ["第一季度", "已发布"]
+    date, time = published[2:]
+    admin_client.post(
+        f"/entry/cycles/{pk}/quarters/Q1/move/", {"action": "reopen", "reason": "补录"}
+    )
+    # A bare date beside 填报中 read as when it opened; it is when the results were last shown.
+    assert q1(admin_client.get("/entry/cycles/").content.decode()) == [
+        "第一季度", "填报中", "上次发布", date, time
+    ]
