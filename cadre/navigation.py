@@ -13,6 +13,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from cadre import roles
+from scoring.models import Cycle
 from scoring.services.setup import setup_steps
 
 
@@ -61,8 +62,13 @@ def navigation(request):
 
 
 def setup_steps_pending(user) -> list:
-    """Return the district's set-up steps for the 考核办 while any is still to take, else []."""
+    """Return the district's set-up steps for the 考核办 while any is still to take and no
+    cycle has been opened yet, else []: once a cycle takes input the district is set up, and
+    what stays open (indicators the 考核办 enters itself, units without a liaison) may be
+    its choice."""
     if roles.ADMIN not in roles.user_role_names(user):
+        return []
+    if Cycle.objects.exclude(state=Cycle.State.DRAFT).exists():
         return []
     steps = setup_steps()
     return [] if all(step.done for step in steps) else steps

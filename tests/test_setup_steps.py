@@ -119,14 +119,22 @@ def test_a_broken_tree_is_said_on_its_step(clerk):
 
 
 def test_a_liaison_named_by_no_unit_keeps_the_accounts_step_open(clerk):
-    cycle = district(units=2, scorer=user_with_role("tongji", roles.SCORER))
+    district(units=2, scorer=user_with_role("tongji", roles.SCORER))
     user_with_role("lingdao", roles.LEADER)
     liaison = user_with_role("lianluo", roles.LIAISON)
-    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.OPEN)
     html = clerk.get("/").content.decode()
     assert ("○", "账号") in steps_shown(html)
     assert "单位联络员 1 人（已指定联络员的单位 0 / 2 个）" in html
     liaison.liaison_units.add(Unit.objects.first())
+    assert ("✓", "账号") in steps_shown(clerk.get("/").content.decode())
+
+
+def test_the_steps_leave_the_home_page_once_a_cycle_takes_input(clerk):
+    # Indicators left to the 考核办 and units without a liaison may be the district's choice:
+    # once it is under way the steps are no longer pressed on it.
+    cycle = district(units=3, rater_groups=False)
+    assert ("○", "评分账号") in steps_shown(clerk.get("/").content.decode())
+    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.OPEN)
     assert steps_shown(clerk.get("/").content.decode()) == []
 
 
