@@ -111,5 +111,9 @@ def test_a_reopened_quarter_says_its_date_is_of_its_last_publication(district, a
     )
     # A bare date beside 填报中 read as when it opened; it is when the results were last shown.
     assert q1(admin_client.get("/entry/cycles/").content.decode()) == [
-        "第一季度", "填报中", "上次发布", date, time
+        "第一季度",
+        "填报中",
+        "上次发布",
+        date,
+        time,
     ]
