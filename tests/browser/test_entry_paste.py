@@ -95,7 +95,7 @@ def test_rows_headed_by_unit_names_go_to_their_units_whatever_the_sheets_order(p
     note = page.locator("#paste-note").inner_text()
     assert "已粘贴 3 个单元格" in note
     assert "各行按第一列的单位名称或代码对应" in note
-    assert "2 行的第一列不是本表的单位，未粘贴" in note
+    assert "2 行没有本表的单位名称或代码，未粘贴" in note
     page.click("#save")
     page.wait_for_load_state()
     assert "已保存 3 项" in page.locator(".messages").inner_text()

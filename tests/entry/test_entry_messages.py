@@ -198,11 +198,11 @@ def test_counts_of_values_are_grouped_by_thousands_in_english_only(
     indicators = unverified(40, 30)
     english.force_login(admin_user)
     page = english.get(verify_url(open_cycle)).content.decode()
-    assert "1,200 values of this cycle are not verified yet." in page
+    assert "1,200 values of Q1 are not verified yet, 1,200 in the whole cycle." in page
     response = english.post(
         verify_url(open_cycle), {"indicator": [i.pk for i in indicators]}, follow=True
     )
     assert shown_messages(response) == [("success", "Verified 1,200 values.")]
     IndicatorValue.objects.update(verified_at=None)
     english.cookies["django_language"] = "zh-hans"
-    assert "本周期还有 1200 项数据未审核。" in english.get(verify_url(open_cycle)).content.decode()
+    assert "第一季度还有 1200 项数据未审核，本周期共 1200 项。" in english.get(verify_url(open_cycle)).content.decode()

@@ -178,11 +178,11 @@ def test_admins_verify_values_and_see_how_many_remain(
 ):
     client.force_login(admin_user)
     url = f"/entry/verify/?cycle={open_cycle.pk}&period=Q1"
-    assert "本周期还有 1 项数据未审核" in client.get(url).content.decode()
+    assert "第一季度还有 1 项数据未审核，本周期共 1 项" in client.get(url).content.decode()
     assert client.post(url, {"indicator": [changed_value.pk]}).status_code == 302
     value = IndicatorValue.objects.get()
     assert value.verified_by == admin_user
-    assert "本周期还有 0 项数据未审核" in client.get(url).content.decode()
+    assert "第一季度还有 0 项数据未审核，本周期共 0 项" in client.get(url).content.decode()
     assert value.value == Decimal("7")
 
 
