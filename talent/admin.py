@@ -109,7 +109,7 @@ class ProgrammeAdmin(LocalDateExportMixin, ImportExportModelAdmin):
 class StatusChangeInline(admin.TabularInline):
     model = TalentStatusChange
     extra = 0
-    readonly_fields = ["status", "date", "changed_by", "note", "undoes_arrival"]
+    readonly_fields = ["status", "date", "recorded_at", "changed_by", "note", "undoes_arrival"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -110,9 +111,16 @@ class TalentStatusChange(models.Model):
     # Sets back an arrival recorded by mistake: the status is the one the talent had before,
     # the note why, the date and the operator when and by whom.
     undoes_arrival = models.BooleanField(_("撤销引进"), default=False)
+    # When the change was entered: two changes dated the same day are listed in the order they
+    # were made, whatever order their ids were handed out in. Blank for the changes made before
+    # the time was kept, which come first, in their old order (date, id): a new change is
+    # never dated before the talent's last one.
+    recorded_at = models.DateTimeField(
+        _("记录时间"), null=True, default=timezone.now, editable=False
+    )
 
     class Meta:
-        ordering = ["talent", "date", "pk"]
+        ordering = ["talent", F("recorded_at").asc(nulls_first=True), "date", "pk"]
         verbose_name = pgettext_lazy("model name", "人才状态变更")
         verbose_name_plural = pgettext_lazy("model name, plural", "人才状态变更")
 

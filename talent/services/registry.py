@@ -105,7 +105,8 @@ def talent_arrival_undo(*, talent: Talent, by, reason: str) -> TalentStatusChang
                 ),
             }
         )
-    before = talent.status_changes.exclude(status=TalentStatus.ARRIVED).order_by("-date", "-pk")
+    # The latest change that is not an arrival, in the order the changes were recorded.
+    before = talent.status_changes.exclude(status=TalentStatus.ARRIVED).reverse()
     previous = before.values_list("status", flat=True).first() or TalentStatus.TALKS
     # Dated today, not back to the earlier status's date: the arrival recorded meanwhile stays
     # in the history before the correction, and a real arrival is dated after it.

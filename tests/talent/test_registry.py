@@ -1,5 +1,5 @@
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,14 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from talent.models import FundYear, Programme, Subsidy, Talent, TalentTarget
+from talent.models import (
+    FundYear,
+    Programme,
+    Subsidy,
+    Talent,
+    TalentStatusChange,
+    TalentTarget,
+)
 from talent.services.registry import (
     talent_arrival_undo,
     talent_progress,
@@ -290,3 +297,34 @@ def test_the_talents_page_sets_an_arrival_back_for_the_admin_only(
     assert "<td>尚未签约</td>" in page
     # Back at 申报, the page offers the status changes again and no undo.
     assert 'id="undo-arrival"' not in page and "变更状态" in page
+
+
+def test_the_status_history_lists_changes_in_the_order_they_were_recorded(
+    client, admin_user, make_talent
+):
+    """Two changes of the same day are listed as they were made, even when their ids were
+    handed out the other way round; those kept before the time was recorded come first."""
+    talent = make_talent(name="李强", status=Talent.Status.APPLIED)
+    on = date(2026, 3, 1)
+    made = timezone.make_aware(datetime(2026, 3, 1, 9, 30))
+    TalentStatusChange.objects.create(talent=talent, status="talks", date=on, recorded_at=None)
+    applied = TalentStatusChange.objects.create(
+        talent=talent, status="applied", date=on, recorded_at=made + timedelta(hours=1)
+    )
+    TalentStatusChange.objects.create(
+        talent=talent, status="talks", date=on, recorded_at=made, note="初次洽谈"
+    )
+    assert list(talent.status_changes.values_list("status", "note")) == [
+        ("talks", ""),
+        ("talks", "初次洽谈"),
+        ("applied", ""),
+    ]
+    client.force_login(admin_user)
+    page = client.get(reverse("talent:talent", args=[talent.pk])).content.decode()
+    history = page[page.index('id="status-history"') :]
+    assert history.index("初次洽谈") < history.index("申报") < history.index("2026-03-01 10:30")
+    assert '<td class="muted">—</td>' in history
+    # Set back from 引进, the talent returns to the status recorded last, not the last id's.
+    talent_status_change(talent=talent, status="arrived", on=on, by=admin_user)
+    assert talent_arrival_undo(talent=talent, by=admin_user, reason="误标").status == "applied"
+    assert applied.pk < talent.status_changes.filter(note="初次洽谈").get().pk
