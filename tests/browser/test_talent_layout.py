@@ -3,7 +3,8 @@ there is something to confirm."""
 
 import pytest
 
-from talent.models import AwardCategory, AwardRound, ReviewScore, StarTree
+from talent.models import AwardCategory, AwardRound, ReviewScore, StarTree, Subsidy
+from talent.services.subsidies import subsidy_withdraw
 from tests.browser.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -185,3 +186,33 @@ def test_no_talent_table_scrolls_sideways_on_a_small_laptop(demo_district, open_
     page.goto(paths[-1])
     screenshot(page, f"talent-star-1024-{language}")
     assert hidden == {}
+
+
+def test_the_subsidies_list_colours_each_state_and_keeps_a_chinese_kind_on_one_line(
+    demo_district, open_page
+):
+    approved = Subsidy.objects.filter(state=Subsidy.State.APPROVED).order_by("-requested_at")
+    subsidy_withdraw(subsidy=approved.first(), by=None, reason="金额有误")
+    page = open_page("zh-CN", viewport=TABLET)
+    log_in(page, "admin", PASSWORD)
+    page.goto("/talent/subsidies/")
+    screenshot(page, "talent-subsidies-states-768-zh")
+    colours = {
+        state: page.locator(f"#subsidies .status-{state}").first.evaluate(
+            "badge => getComputedStyle(badge).backgroundColor + ' ' + getComputedStyle(badge).color"
+        )
+        for state in ["pending", "approved", "withdrawn"]
+    }
+    plain = page.evaluate(
+        """() => { const badge = document.createElement("span"); badge.className = "status";
+        document.body.append(badge); return getComputedStyle(badge).backgroundColor + " "
+        + getComputedStyle(badge).color; }"""
+    )
+    assert len({*colours.values(), plain}) == 4, colours
+    # 一次性安家补贴 on one line, not broken before its last character.
+    lines = page.locator("#subsidies td.kind", has_text="一次性安家补贴").evaluate_all(
+        """cells => cells.map(cell => { const range = document.createRange();
+        range.selectNodeContents(cell); return new Set([...range.getClientRects()]
+        .map(rect => Math.round(rect.top))).size; })"""
+    )
+    assert lines and set(lines) == {1}, lines
