@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/<int:pk>/", views.talent_detail, name="talent"),
     path("awards/", views.award_rounds, name="award_rounds"),
     path("awards/<int:pk>/", views.award_round, name="award_round"),
+    path("awards/<int:pk>/export.xlsx", views.award_round_export, name="award_round_export"),
     path("awards/category/<int:pk>/", views.award_category, name="award_category"),
     path("awards/category/<int:pk>/score/", views.award_score, name="award_score"),
     path(

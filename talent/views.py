@@ -43,7 +43,12 @@ from talent.services.awards import (
     nomination_withdraw,
     review_scores_save,
 )
-from talent.services.exports import export_file_name, subsidies_xlsx, talent_registry_xlsx
+from talent.services.exports import (
+    award_results_xlsx,
+    export_file_name,
+    subsidies_xlsx,
+    talent_registry_xlsx,
+)
 from talent.services.registry import (
     ARRIVAL_UNDO_REASON_MAX,
     NEXT_STATUSES,
@@ -261,6 +266,15 @@ def award_round(request, pk):
             "form": form,
         },
     )
+
+
+@talent_view()
+def award_round_export(request, pk):
+    award_round = get_object_or_404(AwardRound, pk=pk)
+    content = award_results_xlsx(
+        award_round=award_round, user=request.user, admin=request.talent_admin
+    )
+    return _xlsx_download(content, export_file_name(f"award-{award_round.year}"))
 
 
 @talent_view()

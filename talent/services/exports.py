@@ -1,5 +1,5 @@
-"""The registry's and the subsidies' 导出Excel: what the page's filters show, as a formatted
-.xlsx in the current language."""
+"""The registry's, the subsidies' and the talent award's 导出Excel: what the page shows, as a
+formatted .xlsx in the current language."""
 
 import io
 from collections.abc import Callable, Iterable
@@ -16,7 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from scoring.services.cells import cell_safe
-from talent.models import Subsidy, Talent
+from talent.models import AwardRound, Nomination, Subsidy, Talent
+from talent.services.awards import award_ranking, award_round_prizes, award_scores_shown
 
 CENT = Decimal("0.01")
 FORMATS = {
@@ -25,6 +26,7 @@ FORMATS = {
     "datetime": "yyyy-mm-dd hh:mm",
     "text": "@",
     "number": "0",
+    "score": "0.00",
 }
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E8EEF6")
@@ -128,6 +130,62 @@ def subsidies_xlsx(*, subsidies: QuerySet[Subsidy]) -> bytes:
     ]
     rows = subsidies.select_related("talent__programme", "fund", "decided_by", "withdrawn_by")
     return table_xlsx(title=_("人才补贴"), columns=columns, rows=rows)
+
+
+@dataclass(frozen=True)
+class AwardResultRow:
+    """A nominee of a category with their place, score and prize; the last row, without a
+    nomination, is the round's total paid."""
+
+    category: str
+    nomination: Nomination | None = None
+    scores: int | None = None
+    mean: Decimal | None = None
+    rank: int | None = None
+    prize: Decimal | None = None
+
+
+def award_results_xlsx(*, award_round: AwardRound, user, admin: bool) -> bytes:
+    """Return the round's nominees per category, ranked as on each category's page, each
+    winner with the prize paid, and a last row with what the round's winners are paid together:
+    the list the finance office pays from. A category whose scores the user may not read yet
+    (a reviewer on its panel while it takes scores) lists its nominees without place or score.
+    Queries: a few per category, none per nominee."""
+    prizes = award_round_prizes(award_round=award_round)
+    rows = []
+    for category in prizes.categories:
+        if not award_scores_shown(category=category, user=user, admin=admin):
+            rows += [
+                AwardResultRow(category=category.name, nomination=nomination)
+                for nomination in category.nominations.order_by("pk")
+            ]
+            continue
+        rows += [
+            AwardResultRow(
+                category=category.name,
+                nomination=row.nomination,
+                scores=len(row.scores),
+                mean=row.mean,
+                rank=row.rank,
+                prize=category.prize if row.nomination.is_winner else None,
+            )
+            for row in award_ranking(category=category)
+        ]
+    rows.append(AwardResultRow(category=_("合计"), prize=prizes.paid_total))
+    columns = [
+        Column(_("奖项"), 16, lambda r: r.category),
+        Column(_("名次"), 8, lambda r: r.rank, "number"),
+        Column(_("被提名人"), 12, lambda r: r.nomination and r.nomination.nominee),
+        Column(_("工作单位"), 28, lambda r: r.nomination and r.nomination.employer),
+        Column(_("推荐单位"), 16, lambda r: r.nomination and r.nomination.nominated_by),
+        Column(_("评分数"), 8, lambda r: r.scores, "number"),
+        Column(pgettext("award score", "得分"), 10, lambda r: r.mean, "score"),
+        Column(
+            _("获奖"), 8, lambda r: _("是") if r.nomination and r.nomination.is_winner else None
+        ),
+        Column(_("奖金（元）"), 16, lambda r: r.prize, "money"),
+    ]
+    return table_xlsx(title=_("人才奖评选"), columns=columns, rows=rows)
 
 
 def export_file_name(prefix: str) -> str:

@@ -1,12 +1,14 @@
 import io
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from talent.models import Programme, Subsidy, Talent
+from talent.models import Nomination, Programme, Subsidy, Talent
+from talent.services.awards import award_winners_confirm, review_scores_save
 from talent.services.subsidies import subsidy_approve, subsidy_withdraw
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +160,63 @@ def test_the_subsidies_export_takes_as_many_queries_for_few_rows_as_for_many(
         sheet = sheet_of(client.get(reverse("talent:subsidies_export")))
     assert sheet.max_row == subsidies + 1
     assert Subsidy.objects.filter(state="withdrawn").count() == subsidies // 2
+
+
+def test_the_award_round_exports_each_categorys_ranking_winners_and_prize_money(
+    client, admin_user, leader, make_user, make_category, django_assert_max_num_queries
+):
+    experts = [make_user(f"expert{number}") for number in range(1, 3)]
+    leading = make_category(
+        name="领军人才", quota=2, nominees=["甲", "乙", "丙"], reviewers=experts
+    )
+    leading.prize = Decimal("200000.50")
+    leading.save()
+    scores = {"甲": ("90", "81"), "乙": ("70", "70"), "丙": ("88", "83")}
+    for number, expert in enumerate(experts):
+        review_scores_save(
+            category=leading,
+            reviewer=expert,
+            scores={n.pk: scores[n.nominee][number] for n in leading.nominations.all()},
+        )
+    open_one = make_category(name="优秀专家", nominees=["丁"], reviewers=[leader, experts[0]])
+    review_scores_save(
+        category=open_one, reviewer=experts[0], scores={open_one.nominations.get().pk: "77.5"}
+    )
+    # 甲 and 丙 (85.50 each) share the first place and win; 乙 (70.00) does not.
+    award_winners_confirm(
+        category=leading,
+        nomination_ids=list(leading.nominations.exclude(nominee="乙").values_list("pk", flat=True)),
+        by=admin_user,
+    )
+    url = reverse("talent:award_round_export", args=[leading.round_id])
+    client.force_login(admin_user)
+    assert (
+        url in client.get(reverse("talent:award_round", args=[leading.round_id])).content.decode()
+    )
+    with django_assert_max_num_queries(14) as small:
+        sheet = sheet_of(client.get(url))
+    Nomination.objects.bulk_create(
+        Nomination(category=open_one, nominee=f"戊{n}", employer="某") for n in range(30)
+    )
+    with django_assert_max_num_queries(14) as large:
+        sheet_of(client.get(url))
+    assert len(large.captured_queries) == len(small.captured_queries)
+    header, *rows = values(sheet)
+    assert header == [
+        "奖项", "名次", "被提名人", "工作单位", "推荐单位", "评分数", "得分", "获奖", "奖金（元）",
+    ]  # fmt: skip
+    assert rows == [
+        ["领军人才", 1, "甲", "某公司", None, 2, 85.5, "是", 200000.5],
+        ["领军人才", 1, "丙", "某公司", None, 2, 85.5, "是", 200000.5],
+        ["领军人才", 3, "乙", "某公司", None, 2, 70, None, None],
+        ["优秀专家", 1, "丁", "某公司", None, 1, 77.5, None, None],
+        ["合计", None, None, None, None, None, None, None, 400001],
+    ]
+    assert sheet["G2"].number_format == "0.00" and sheet["I2"].number_format == "#,##0.00"
+    # A leader on the open category's panel reads its nominees, not the scores given so far.
+    client.force_login(leader)
+    rows = values(sheet_of(client.get(url)))[1:]
+    assert ["优秀专家", None, "丁", "某公司", None, None, None, None, None] in rows
+    assert ["优秀专家", None, "戊29", "某", None, None, None, None, None] in rows
+    client.force_login(experts[0])
+    assert client.get(url).status_code == 403
