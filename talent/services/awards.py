@@ -146,8 +146,9 @@ def award_round_prizes(*, award_round: AwardRound) -> RoundPrizes:
 
 @transaction.atomic
 def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
-    """Add a nomination to a category while its round takes nominations, once per person:
-    the same nominee of the same employer is refused a second time in the category."""
+    """Add a nomination to a category while its round takes nominations, once per person and
+    round: the same nominee of the same employer is refused a second time, in the category or
+    in another of the round, where they could win a second prize."""
     # The round first, as starting the review locks it: a nomination sent as the review starts
     # is either in before the start checks the round's nominations, or refused.
     award_round = _round_locked(round_id=category.round_id)
@@ -160,16 +161,27 @@ def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
         " ".join(nomination.employer.split()),
     )
     nomination.full_clean()
-    # The category row is locked: the same form sent twice at once waits here and is refused.
-    if category.nominations.filter(
-        nominee__iexact=nomination.nominee, employer__iexact=nomination.employer
-    ).exists():
+    # The round's row is locked: the same person sent twice at once, to one category or two,
+    # waits here and is refused.
+    earlier = (
+        Nomination.objects.filter(
+            category__round=award_round,
+            nominee__iexact=nomination.nominee,
+            employer__iexact=nomination.employer,
+        )
+        .select_related("category__round")
+        .first()
+    )
+    if earlier is not None:
         raise ValidationError(
-            _("%(nominee)s（%(employer)s）已被提名为“%(category)s”，不能重复提名。")
+            _(
+                "%(nominee)s（%(employer)s）已被提名为“%(category)s”，"
+                "同一评选中每人只能被提名一次。如需改报其他奖项，请先撤回原提名。"
+            )
             % {
                 "nominee": nomination.nominee,
                 "employer": nomination.employer,
-                "category": category,
+                "category": earlier.category,
             }
         )
     nomination.save()

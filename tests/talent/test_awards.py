@@ -240,14 +240,26 @@ def test_the_top_nominees_win_without_a_reason(make_category, panel, admin_user)
     assert category.decision_reason == ""
 
 
-def test_the_same_person_is_nominated_once_per_category(make_category):
+def test_the_same_person_is_nominated_once_per_round(make_category):
     category = make_category()
+    other = make_category(name="优秀专家")
     category.round.state = AwardRound.State.NOMINATING
     category.round.save()
     award_nominate(category=category, nominee="周海洋", employer="蓝海生物")
     with pytest.raises(ValidationError, match="周海洋（蓝海生物）已被提名为“2026 领军人才”"):
         award_nominate(category=category, nominee=" 周海洋", employer="蓝海生物 ")
-    assert category.nominations.filter(nominee__contains="周海洋").count() == 1
+    # Nominated for a second category, they could win a second prize of the same round.
+    with pytest.raises(ValidationError, match="已被提名为“2026 领军人才”，同一评选中每人只能"):
+        award_nominate(category=other, nominee="周海洋", employer="蓝海生物")
+    assert Nomination.objects.filter(nominee__contains="周海洋").count() == 1
+    # Another person of the same name, or the same person in another round, is nominated.
+    award_nominate(category=other, nominee="周海洋", employer="区人民医院")
+    later = AwardRound.objects.create(name="2027—2028年度优秀人才评选", year=2028)
+    award_nominate(
+        category=AwardCategory.objects.create(round=later, name="优秀专家", quota=1, prize=1),
+        nominee="周海洋",
+        employer="蓝海生物",
+    )
 
 
 def test_a_reviewer_taken_off_the_panel_takes_their_scores_along(
