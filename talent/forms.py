@@ -131,9 +131,3 @@ class SubsidyRequestForm(forms.ModelForm):
 
     def clean_talent(self):
         return subsidy_recipient_find(text=self.cleaned_data["talent"])
-
-    def clean_amount(self):
-        amount = self.cleaned_data["amount"]
-        if amount <= 0:
-            raise forms.ValidationError(_("金额应大于 0"))
-        return amount

@@ -2,7 +2,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -14,6 +14,12 @@ from cadre.fields import CodeField
 MONEY = {"max_digits": 14, "decimal_places": 2}
 SCORE = {"max_digits": 6, "decimal_places": 2}
 SHARE = {"max_digits": 6, "decimal_places": 4}
+# Each rule that a check constraint keeps is also a field's validator, with the same words: a
+# form says what is wrong beside the field, not "Constraint … is violated".
+PRIZE_NEGATIVE = _("奖金不能为负数。")
+AMOUNT_NOT_POSITIVE = _("金额应大于 0")
+STARS_OVER_TEN = _("记录星级应在 0 到 10 之间。")
+SHARE_NOT_A_SHARE = _("比例应在 0 到 1 之间，例如 0.80 表示 80%%。")
 # The registry starts with the district's talent programmes; no talent is counted before.
 FIRST_TALENT_YEAR = 2000
 
@@ -209,7 +215,9 @@ class AwardCategory(models.Model):
     name = models.CharField(_("奖项"), max_length=64)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
     quota = models.PositiveSmallIntegerField(_("名额"))
-    prize = models.DecimalField(_("每人奖金（元）"), **MONEY)
+    prize = models.DecimalField(
+        _("每人奖金（元）"), **MONEY, validators=[MinValueValidator(0, PRIZE_NEGATIVE)]
+    )
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -234,7 +242,11 @@ class AwardCategory(models.Model):
         verbose_name_plural = pgettext_lazy("model name, plural", "奖项")
         constraints = [
             models.UniqueConstraint(fields=["round", "name"], name="award_category_unique"),
-            models.CheckConstraint(condition=Q(prize__gte=0), name="award_prize_non_negative"),
+            models.CheckConstraint(
+                condition=Q(prize__gte=0),
+                name="award_prize_non_negative",
+                violation_error_message=PRIZE_NEGATIVE,
+            ),
         ]
 
     def __str__(self):
@@ -358,7 +370,11 @@ class Subsidy(models.Model):
         Talent, on_delete=models.PROTECT, related_name="subsidies", verbose_name=_("领取人")
     )
     kind = models.CharField(_("补贴类型"), max_length=16, choices=Kind)
-    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    amount = models.DecimalField(
+        _("金额（元）"),
+        **MONEY,
+        validators=[MinValueValidator(Decimal("0.01"), AMOUNT_NOT_POSITIVE)],
+    )
     state = models.CharField(_("状态"), max_length=16, choices=State, default=State.PENDING)
     requested_at = models.DateField(_("申请日期"))
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
@@ -387,7 +403,11 @@ class Subsidy(models.Model):
         verbose_name = pgettext_lazy("model name", "人才补贴")
         verbose_name_plural = pgettext_lazy("model name, plural", "人才补贴")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="subsidy_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="subsidy_amount_positive",
+                violation_error_message=AMOUNT_NOT_POSITIVE,
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=["pending", "approved", "rejected", "withdrawn"]),
                 name="subsidy_state_valid",
@@ -412,6 +432,10 @@ class StarTree(models.Model):
         **SHARE,
         default=Decimal("0.80"),
         help_text=_("十星节点的直接下级中十星所占的最低比例，例如 0.80。"),
+        validators=[
+            MinValueValidator(0, SHARE_NOT_A_SHARE),
+            MaxValueValidator(1, SHARE_NOT_A_SHARE),
+        ],
     )
     certified_at = models.DateTimeField(_("认证计算时间"), null=True, blank=True)
 
@@ -421,7 +445,9 @@ class StarTree(models.Model):
         verbose_name_plural = pgettext_lazy("model name, plural", "星级管理")
         constraints = [
             models.CheckConstraint(
-                condition=Q(share__gte=0, share__lte=1), name="star_tree_share_is_share"
+                condition=Q(share__gte=0, share__lte=1),
+                name="star_tree_share_is_share",
+                violation_error_message=SHARE_NOT_A_SHARE,
             ),
         ]
 
@@ -463,7 +489,9 @@ class StarNode(models.Model):
     code = CodeField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=128)
     level = models.CharField(_("层级"), max_length=16, choices=StarLevel)
-    stars = models.PositiveSmallIntegerField(_("记录星级"), default=0)
+    stars = models.PositiveSmallIntegerField(
+        _("记录星级"), default=0, validators=[MaxValueValidator(10, STARS_OVER_TEN)]
+    )
     is_ten_star = models.BooleanField(_("认证十星"), null=True, blank=True)
     verdict = models.CharField(_("认证依据"), max_length=16, choices=StarVerdict, blank=True)
     children_total = models.PositiveIntegerField(_("下级数"), default=0)
@@ -475,7 +503,11 @@ class StarNode(models.Model):
         verbose_name_plural = pgettext_lazy("model name, plural", "星级节点")
         constraints = [
             models.UniqueConstraint(fields=["tree", "code"], name="star_node_code_unique"),
-            models.CheckConstraint(condition=Q(stars__lte=10), name="star_node_stars_0_to_10"),
+            models.CheckConstraint(
+                condition=Q(stars__lte=10),
+                name="star_node_stars_0_to_10",
+                violation_error_message=STARS_OVER_TEN,
+            ),
             models.CheckConstraint(
                 condition=Q(level="committee", parent__isnull=True)
                 | (~Q(level="committee") & Q(parent__isnull=False)),

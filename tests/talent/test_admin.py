@@ -80,6 +80,53 @@ def test_changing_the_threshold_in_the_admin_certifies_the_tree_again(site_admin
     assert node("C1-B1").is_ten_star
 
 
+def test_out_of_range_figures_are_refused_beside_their_field_in_the_admin(
+    site_admin, star_branch, make_category, make_subsidy
+):
+    """Not "Constraint star_tree_share_is_share is violated": what is wrong, beside it."""
+    branch = star_branch([(10, [10])])
+    tree, household = branch.tree, node("C1-B1-M01-H0001")
+    category = make_category()
+    pending = make_subsidy("100")
+    cases = [
+        (
+            f"/admin/talent/startree/{tree.pk}/change/",
+            {"name": tree.name, "year": tree.year, "share": "80"},
+            "比例应在 0 到 1 之间，例如 0.80 表示 80%。",
+        ),
+        (
+            f"/admin/talent/starnode/{household.pk}/change/",
+            {
+                "tree": tree.pk,
+                "parent": household.parent_id,
+                "code": household.code,
+                "name": household.name,
+                "level": household.level,
+                "stars": "11",
+            },
+            "记录星级应在 0 到 10 之间。",
+        ),
+        (
+            f"/admin/talent/awardcategory/{category.pk}/change/",
+            {"round": category.round_id, "name": category.name, "sort_order": 0, "quota": 2}
+            | {"prize": "-100"},
+            "奖金不能为负数。",
+        ),
+        (
+            f"/admin/talent/subsidy/{pending.pk}/change/",
+            subsidy_form(pending, amount="0"),
+            "金额应大于 0",
+        ),
+    ]
+    for url, form, message in cases:
+        page = site_admin.post(url, form).content.decode()
+        assert message in page, url
+        assert "约束" not in page and "是无效的" not in page
+    tree.refresh_from_db()
+    household.refresh_from_db()
+    assert (tree.share, household.stars) == (Decimal("0.80"), 10)
+
+
 def test_the_admin_exports_a_nominee_named_like_a_formula_as_text(site_admin, make_category):
     category = make_category(nominees=['=HYPERLINK("http://evil")'])
     fields = ["id", "category", "nominee", "employer", "summary", "nominated_by", "is_winner"]
