@@ -109,7 +109,7 @@ class StarRow:
     name: str
     level: str
     parent: str
-    stars: int
+    stars: int | None  # None when the cell is not a star level: the file is refused
 
 
 @dataclass(frozen=True, order=True)
@@ -138,8 +138,9 @@ def _cell_error(sheet: str, line: int, key: str, header: str, text: str) -> Star
 def _rows_parse(
     sheet_name: str, table: list[list]
 ) -> tuple[list[StarRow], list[StarProblem], dict[str, str]]:
-    """Return the sheet's valid rows, the problems of the others and each column's header as
-    the file writes it (what the problems name)."""
+    """Return the sheet's rows with a valid code and level, the problems of every row and each
+    column's header as the file writes it (what the problems name). The rows are written only
+    when there is no problem."""
     if not table:
         return [], [_file_problem(_("工作表“%(sheet)s”是空的。") % {"sheet": sheet_name})], {}
     columns = _sheet_columns()
@@ -178,20 +179,21 @@ def _rows_parse(
         cells = {key: cell_text(raw) for key, raw in raws.items()}
         # A name keeps its full-width punctuation, which belongs to Chinese writing.
         cells["name"] = cell_prose(raws["name"])
-        errors_before = len(errors)
         level = levels.get(cells["level"].lower())
         stars = int(cells["stars"]) if cells["stars"].isdigit() else None
-        if not cells["code"]:
-            error(line, "code", _("代码不能为空。"))
-        elif refusal := code_problem(cells["code"]):
-            error(line, "code", refusal)
+        code_refusal = _("代码不能为空。") if not cells["code"] else code_problem(cells["code"])
+        if code_refusal:
+            error(line, "code", code_refusal)
         if not cells["name"]:
             error(line, "name", _("名称不能为空。"))
         if level is None:
             error(line, "level", _("“%(text)s”不是有效层级。") % {"text": cells["level"]})
         if stars is None or stars > 10:
             error(line, "stars", _("“%(text)s”不是 0 至 10 的整数。") % {"text": cells["stars"]})
-        if len(errors) > errors_before:
+        # A row with a valid code and level is checked against the tree too (a parent missing,
+        # a code repeated), whatever else is wrong in it: every problem is said at once. The
+        # rows are written only when no problem is left.
+        if code_refusal or level is None:
             continue
         rows.append(StarRow(line, cells["code"], cells["name"], level, cells["parent"], stars))
     return rows, errors, headers

@@ -60,8 +60,29 @@ def test_every_problem_is_named_by_sheet_row_and_column_and_nothing_is_written(s
     # In the sheet's order, as the clerk goes through it, whichever check found each.
     assert error.value.messages == [
         "工作表“星级”第 3 行“上级”列：上级“C9”不存在或不是社区党委。",
+        # A row wrong in one cell is checked against the tree too: all its problems at once.
+        "工作表“星级”第 4 行“代码”列：代码 C1-B1 与第 3 行重复。",
         "工作表“星级”第 4 行“记录星级”列：“11”不是 0 至 10 的整数。",
         "工作表“星级”第 5 行“层级”列：“居委会”不是有效层级。",
+    ]
+    assert not StarNode.objects.exists()
+
+
+def test_a_row_with_a_bad_star_level_is_still_told_its_parent_is_missing(star_tree):
+    upload = workbook(
+        [
+            ["C1", "站前社区党委", "社区党委", "", "十"],
+            ["C1-B1", "", "党支部", "C404", 11],
+            ["C1-B2", "第二党支部", "党支部", "C1", 10],
+        ]
+    )
+    with pytest.raises(ValidationError) as error:
+        star_tree_import(tree=star_tree, upload=upload)
+    assert error.value.messages == [
+        "工作表“星级”第 2 行“记录星级”列：“十”不是 0 至 10 的整数。",
+        "工作表“星级”第 3 行“名称”列：名称不能为空。",
+        "工作表“星级”第 3 行“上级”列：上级“C404”不存在或不是社区党委。",
+        "工作表“星级”第 3 行“记录星级”列：“11”不是 0 至 10 的整数。",
     ]
     assert not StarNode.objects.exists()
 
