@@ -216,3 +216,18 @@ def test_the_subsidies_list_colours_each_state_and_keeps_a_chinese_kind_on_one_l
         .map(rect => Math.round(rect.top))).size; })"""
     )
     assert lines and set(lines) == {1}, lines
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_a_rounds_prize_totals_and_states_fit_a_tablet(demo_district, open_page, language):
+    award_round = AwardRound.objects.get()
+    page = open_page(language, viewport=TABLET)
+    log_in(page, "admin", PASSWORD)
+    page.goto(f"/talent/awards/{award_round.pk}/")
+    screenshot(page, f"talent-round-768-{language}")
+    assert page.locator(".table-wrap").evaluate("wrap => wrap.scrollWidth - wrap.clientWidth") == 0
+    last_column = page.locator("#categories tbody tr").first.locator("td").last
+    assert last_column.evaluate(
+        "cell => cell.getBoundingClientRect().right <= cell.closest('.table-wrap')"
+        ".getBoundingClientRect().right"
+    )
