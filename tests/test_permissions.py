@@ -237,6 +237,7 @@ CASES = [
     ),
     ("GET", "/talent/awards/", expect(200, 403, 200, 403, reviewer=200)),
     ("GET", "/talent/awards/{round}/", READERS),
+    ("GET", "/talent/awards/{round}/export.xlsx", READERS),
     # The round is already in review: the admin is told so on the page.
     ("POST", "/talent/awards/{round}/", expect(200, 403, 403, 403), {"start_review": "1"}),
     ("GET", "/talent/awards/category/{category}/", READERS),
