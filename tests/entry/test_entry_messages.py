@@ -205,4 +205,7 @@ def test_counts_of_values_are_grouped_by_thousands_in_english_only(
     assert shown_messages(response) == [("success", "Verified 1,200 values.")]
     IndicatorValue.objects.update(verified_at=None)
     english.cookies["django_language"] = "zh-hans"
-    assert "第一季度还有 1200 项数据未审核，本周期共 1200 项。" in english.get(verify_url(open_cycle)).content.decode()
+    assert (
+        "第一季度还有 1200 项数据未审核，本周期共 1200 项。"
+        in english.get(verify_url(open_cycle)).content.decode()
+    )
