@@ -47,7 +47,8 @@ def points_moved(*, before, after) -> Decimal | None:
 class Area:
     code: str
     name: str
-    max_points: Decimal
+    # None where no indicator of the area applies to a unit in the period (unit pages).
+    max_points: Decimal | None
 
 
 def result_areas(*, cycle: Cycle) -> list[Area]:

@@ -1,6 +1,6 @@
 """The leaders' dashboards: thin views over `scoring.dashboard.selectors`."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,6 +19,7 @@ from scoring.models import QUARTERS, Cycle, Indicator, Period
 from scoring.no_cycle import CycleMissing
 from scoring.services.explain import (
     master_data_change_notes,
+    unit_area_maxima,
     unit_indicator_lines,
     unit_points_lost,
     unit_points_moved,
@@ -237,6 +238,10 @@ def unit_detail(request, code):
         if result
         else []
     )
+    if result:
+        # What the unit could earn in each area this period, as its total counts it.
+        maxima = unit_area_maxima(lines=indicator_rows)
+        areas = [replace(area, max_points=maxima.get(area.code)) for area in areas]
     radar = _radar(
         areas,
         [
