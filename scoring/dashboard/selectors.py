@@ -69,6 +69,17 @@ def previous_year_pending(*, cycle: Cycle) -> bool:
     return previous is not None and not previous.is_locked
 
 
+def latest_with_results(*, cycles: list[Cycle]) -> Cycle:
+    """Return the first of `cycles` (latest first) that has stored results, else the first."""
+    with_results = set(
+        UnitResult.objects.filter(cycle__in=cycles)
+        .order_by()
+        .values_list("cycle_id", flat=True)
+        .distinct()
+    )
+    return next((cycle for cycle in cycles if cycle.pk in with_results), cycles[0])
+
+
 def result_periods(*, cycle: Cycle) -> list[str]:
     """Return the periods of the cycle that have stored results, quarters first, then Y."""
     # order_by(): the model's ordering would add its joined columns to the DISTINCT and sort

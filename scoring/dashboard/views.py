@@ -90,7 +90,8 @@ def _selection(request) -> Selection:
     year = request.GET.get("cycle", "")
     cycle = next((cycle for cycle in cycles if str(cycle.year) == year), None)
     if cycle is None:
-        cycle = cycles[0]
+        # A year just opened has no results yet: open on the latest that has some.
+        cycle = selectors.latest_with_results(cycles=cycles)
         if year:
             _cycle_not_shown_say(request, year=year, shown=cycle)
     periods = audience.readable_periods(cycle=cycle, periods=selectors.result_periods(cycle=cycle))
