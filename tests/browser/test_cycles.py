@@ -53,3 +53,30 @@ def test_publishing_waits_for_a_yes(closed_cycle, page, login):
     closed_cycle.refresh_from_db()
     assert closed_cycle.state == Cycle.State.PUBLISHED
     assert "确定发布？" in questions[0]
+
+
+def test_reopening_a_published_quarter_waits_for_a_yes_naming_what_the_units_lose(page, login):
+    from tests.quarters import quarter_district, quarters_moved
+
+    cycle = quarters_moved(quarter_district())["cycle"]
+    answers = iter([False, True])
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.accept() if next(answers) else dialog.dismiss()
+
+    page.on("dialog", answer)
+    login("kaoheban", PASSWORD)
+    page.goto("/entry/cycles/")
+    first = page.locator("li[data-quarter=Q1]")
+    first.locator("input[name=reason]").fill("统计局更正一季度数据")
+    first.locator("button[value=reopen]").click()
+    assert len(questions) == 1
+    cycle.refresh_from_db()
+    assert cycle.state_q1 == "published"
+    first.locator("button[value=reopen]").click()
+    page.wait_for_load_state()
+    cycle.refresh_from_db()
+    assert cycle.state_q1 == "open"
+    assert "各单位在再次发布之前看不到它" in questions[0] and len(questions) == 2
