@@ -375,6 +375,8 @@ def cycle_create_from(
     Copied: the settings, the indicator tree (every node with its parameters, categories,
     lead department and scorer accounts), the rater groups and the responsibilities. Not
     copied: values, votes, adjustments, results and snapshots, which belong to their year.
+    Without a `name`, the new cycle is named as `previous` is, with its year changed
+    (2026年度领导班子综合考核 → 2027年度领导班子综合考核), where that name holds its year.
     Refused when `year` already has a cycle. The number of queries does not grow with the tree.
     """
     if not user_has_role(by, ADMIN):
@@ -383,7 +385,7 @@ def cycle_create_from(
         raise ValidationError(_("%(year)s 年度已有考核周期，不能再新建") % {"year": year})
     cycle = Cycle(
         year=year,
-        name=(name or "").strip(),
+        name=(name or "").strip() or _name_for_year(previous=previous, year=year),
         state=State.DRAFT,
         **{field: getattr(previous, field) for field in SETTING_FIELDS},
     )
@@ -423,6 +425,14 @@ def cycle_create_from(
     ):
         history_record(queryset=copied, reason=reason, by=by, history_type="+")
     return cycle
+
+
+def _name_for_year(*, previous: Cycle, year: int) -> str:
+    """Return the previous cycle's name with its year changed to `year`; blank (the default
+    name, 2027年度考核) where the name does not hold its year, which a new year cannot keep."""
+    if str(previous.year) not in previous.name:
+        return ""
+    return previous.name.replace(str(previous.year), str(year))
 
 
 def _tree_parents_link(*, previous: Cycle, cycle: Cycle) -> None:
