@@ -269,8 +269,9 @@ def _cycle_ensure_open(*, cycle: Cycle, message: str) -> None:
 
 @transaction.atomic
 def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
-    """Close a quarter of an open cycle: from now on nobody can change its values, votes,
-    adjustments or verifications, and its results stay as they are (see results_compute).
+    """Close a quarter of an open cycle: its results are computed a last time, in every
+    category; from now on nobody can change its values, votes, adjustments or verifications,
+    and its results stay as they are (see results_compute).
     Refused while a quarter before it is still open (see the rules above), and while the
     indicator tree breaks a rule: the closed quarter's tree can no longer be mended (see
     closed_quarters), and its results would stay off the thousand-point scale."""
@@ -291,6 +292,9 @@ def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
         cycle=cycle,
         broken=_("%(cycle)s 的指标体系还有问题，不能关闭季度；请修正后再关闭：%(problems)s"),
     )
+    # Saves refresh only the categories they touch: computed once more, every category has
+    # the results (and the list of what is missing) that the quarter freezes.
+    results_compute(cycle=cycle, periods=[quarter])
     _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to)
     return cycle
 
