@@ -130,3 +130,7 @@ def test_once_everything_is_verified_the_page_leads_to_closing(
     IndicatorValue.objects.filter(unit=IndicatorValue.objects.first().unit).update(verified_at=None)
     page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
     assert 'id="verify-next"' not in page
+    # A cycle with no values yet has nothing verified either.
+    IndicatorValue.objects.all().delete()
+    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    assert 'id="verify-next"' not in page
