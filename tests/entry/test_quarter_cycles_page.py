@@ -66,8 +66,8 @@ def test_each_quarter_shows_its_state_and_the_moves_it_allows(district, admin_cl
         if form["actions"] == ["reopen"]
     }
     assert reopen == {
-        "Q1": "重新开放 2026年度考核 第一季度后，该季度的结果重新计算，各单位在再次发布之前看不到它。"
-        "确定重新开放？",
+        "Q1": "重新开放 2026年度考核 第一季度后，该季度的结果重新计算，"
+        "各单位在再次发布之前看不到它。确定重新开放？",
         "Q2": None,
     }
 
