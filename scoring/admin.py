@@ -19,11 +19,13 @@ from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
     FROZEN_QUARTER_STATES,
     QUARTER_STATE_FIELDS,
+    QUARTERS,
     Adjustment,
     Cycle,
     Indicator,
     IndicatorValue,
     OfficialScore,
+    Period,
     RaterGroup,
     Responsibility,
     ResultSnapshot,
@@ -721,14 +723,35 @@ class RecordedOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class SnapshotPeriodFilter(admin.SimpleListFilter):
+    """A snapshot's period: a quarter published on its own, or the whole cycle (blank), which
+    holds every quarter and the year: 全年 alone would find none."""
+
+    title = _("期间")
+    parameter_name = "period"
+    WHOLE_CYCLE = "cycle"
+
+    def lookups(self, request, model_admin):
+        return [(quarter, Period(quarter).label) for quarter in QUARTERS] + [
+            (self.WHOLE_CYCLE, _("整个周期"))
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.WHOLE_CYCLE:
+            return queryset.filter(period="")
+        if self.value() in QUARTERS:
+            return queryset.filter(period=self.value())
+        return queryset
+
+
 @admin.register(ResultSnapshot)
 class ResultSnapshotAdmin(LocalDateExportMixin, RecordedOnlyAdmin):
     """A publication is a record of what units were told: never deleted, whatever the cycle's
     state."""
 
     resource_classes = [safe_resource_for(ResultSnapshot)]
-    list_display = ["cycle", "period", "published_at", "published_by"]
-    list_filter = ["cycle", "period"]
+    list_display = ["cycle", "period_shown", "published_at", "published_by"]
+    list_filter = ["cycle", SnapshotPeriodFilter]
     list_select_related = ["cycle", "published_by"]
     readonly_fields = [
         "cycle",
@@ -738,6 +761,10 @@ class ResultSnapshotAdmin(LocalDateExportMixin, RecordedOnlyAdmin):
         "cycle_settings",
         "results",
     ]
+
+    @admin.display(description=_("期间"), ordering="period")
+    def period_shown(self, snapshot):
+        return snapshot.get_period_display() if snapshot.period else _("整个周期")
 
 
 @admin.register(VerificationRun)

@@ -1112,4 +1112,6 @@ class ResultSnapshot(models.Model):
         verbose_name_plural = pgettext_lazy("model name, plural", "发布结果快照")
 
     def __str__(self):
-        return f"{self.cycle} @ {self.published_at:%Y-%m-%d %H:%M}"
+        # In the district's time, as the admin shows 发布时间 beside it (stored in UTC).
+        quarter = f" {self.get_period_display()}" if self.period else ""
+        return f"{self.cycle}{quarter} @ {timezone.localtime(self.published_at):%Y-%m-%d %H:%M}"

@@ -471,6 +471,8 @@ class QuarterRow:
     published_at: datetime | None
     missing: int
     unverified: int
+    # Whether the quarter has results: none while nobody has reported a value or vote for it.
+    reported: bool
     may_close: bool
     may_publish: bool
     may_reopen: bool
@@ -513,8 +515,10 @@ def cycles_with_gaps(*, published: dict[int, dict[str, datetime]]) -> list[Cycle
     results = UnitResult.objects.filter(
         Q(period=Period.YEAR) | Q(cycle__state__in=[Cycle.State.OPEN, Cycle.State.CLOSED])
     ).values_list("cycle_id", "period", "missing")
+    reported = set()
     for cycle_id, period, codes in results:
         missing[cycle_id, period] += len(codes)
+        reported.add((cycle_id, period))
     for cycle in cycles:
         previous = by_year.get(cycle.year - 1)
         cycle.previous_pending = previous if previous and not previous.is_locked else None
@@ -529,6 +533,7 @@ def cycles_with_gaps(*, published: dict[int, dict[str, datetime]]) -> list[Cycle
                 published_at=published.get(cycle.pk, {}).get(quarter),
                 missing=missing[cycle.pk, quarter],
                 unverified=unverified[cycle.pk, quarter],
+                reported=(cycle.pk, quarter) in reported,
             )
             for quarter in QUARTERS
         ]

@@ -99,6 +99,20 @@ def test_a_publication_snapshot_can_never_be_deleted(admin_client, published, st
     assert ResultSnapshot.objects.filter(pk=snapshot.pk).exists()
 
 
+def test_the_snapshots_list_names_the_whole_cycle_and_filters_by_it(admin_client, published):
+    """A whole cycle's snapshot holds every quarter and the year: listed as 整个周期, not "-",
+    and found by that filter, where 全年 found none."""
+    whole = ResultSnapshot.objects.create(cycle=published)
+    quarter = ResultSnapshot.objects.create(cycle=published, period="Q2")
+    url = "/admin/scoring/resultsnapshot/"
+    page = admin_client.get(url).content.decode()
+    assert '<td class="field-period_shown">整个周期</td>' in page
+    assert '<td class="field-period_shown">第二季度</td>' in page
+    for period, shown in [("cycle", whole), ("Q2", quarter)]:
+        listed = admin_client.get(f"{url}?period={period}").context["cl"].result_list
+        assert list(listed) == [shown]
+
+
 # --- Master data changes ----------------------------------------------------------------------
 
 

@@ -1,10 +1,11 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from cadre.models import Unit
-from scoring.models import Adjustment, Cycle, Indicator, IndicatorValue
+from scoring.models import Adjustment, Cycle, Indicator, IndicatorValue, ResultSnapshot
 
 
 def refused(create):
@@ -86,3 +87,12 @@ def test_adjustment_needs_reason_and_approver(cycle, unit):
             cycle=cycle, unit=unit, period="Q1", points=Decimal(3), reason="抗洪", approved_by=""
         )
     )
+
+
+def test_a_snapshot_is_named_with_its_quarter_and_the_districts_time(cycle):
+    """The admin titles a snapshot with this name beside 发布时间: both in Asia/Shanghai."""
+    snapshot = ResultSnapshot.objects.create(cycle=cycle, period="Q1")
+    snapshot.published_at = datetime(2026, 11, 22, 16, 40, tzinfo=UTC)
+    assert str(snapshot) == f"{cycle} 第一季度 @ 2026-11-23 00:40"
+    snapshot.period = ""
+    assert str(snapshot) == f"{cycle} @ 2026-11-23 00:40"

@@ -47,7 +47,8 @@ def points_moved(*, before, after) -> Decimal | None:
 class Area:
     code: str
     name: str
-    max_points: Decimal
+    # None where no indicator of the area applies to a unit in the period (unit pages).
+    max_points: Decimal | None
 
 
 def result_areas(*, cycle: Cycle) -> list[Area]:
@@ -66,6 +67,17 @@ def previous_year_pending(*, cycle: Cycle) -> bool:
     (bottom two in both years) waits for its ranking to be final, so none is set yet."""
     previous = Cycle.objects.filter(year=cycle.year - 1).first()
     return previous is not None and not previous.is_locked
+
+
+def latest_with_results(*, cycles: list[Cycle]) -> Cycle:
+    """Return the first of `cycles` (latest first) that has stored results, else the first."""
+    with_results = set(
+        UnitResult.objects.filter(cycle__in=cycles)
+        .order_by()
+        .values_list("cycle_id", flat=True)
+        .distinct()
+    )
+    return next((cycle for cycle in cycles if cycle.pk in with_results), cycles[0])
 
 
 def result_periods(*, cycle: Cycle) -> list[str]:

@@ -1,6 +1,6 @@
 """The leaders' dashboards: thin views over `scoring.dashboard.selectors`."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,6 +19,7 @@ from scoring.models import QUARTERS, Cycle, Indicator, Period
 from scoring.no_cycle import CycleMissing
 from scoring.services.explain import (
     master_data_change_notes,
+    unit_area_maxima,
     unit_indicator_lines,
     unit_points_lost,
     unit_points_moved,
@@ -89,7 +90,8 @@ def _selection(request) -> Selection:
     year = request.GET.get("cycle", "")
     cycle = next((cycle for cycle in cycles if str(cycle.year) == year), None)
     if cycle is None:
-        cycle = cycles[0]
+        # A year just opened has no results yet: open on the latest that has some.
+        cycle = selectors.latest_with_results(cycles=cycles)
         if year:
             _cycle_not_shown_say(request, year=year, shown=cycle)
     periods = audience.readable_periods(cycle=cycle, periods=selectors.result_periods(cycle=cycle))
@@ -237,6 +239,10 @@ def unit_detail(request, code):
         if result
         else []
     )
+    if result:
+        # What the unit could earn in each area this period, as its total counts it.
+        maxima = unit_area_maxima(lines=indicator_rows)
+        areas = [replace(area, max_points=maxima.get(area.code)) for area in areas]
     radar = _radar(
         areas,
         [

@@ -269,8 +269,9 @@ def _cycle_ensure_open(*, cycle: Cycle, message: str) -> None:
 
 @transaction.atomic
 def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
-    """Close a quarter of an open cycle: from now on nobody can change its values, votes,
-    adjustments or verifications, and its results stay as they are (see results_compute).
+    """Close a quarter of an open cycle: its results are computed a last time, in every
+    category; from now on nobody can change its values, votes, adjustments or verifications,
+    and its results stay as they are (see results_compute).
     Refused while a quarter before it is still open (see the rules above), and while the
     indicator tree breaks a rule: the closed quarter's tree can no longer be mended (see
     closed_quarters), and its results would stay off the thousand-point scale."""
@@ -291,6 +292,9 @@ def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
         cycle=cycle,
         broken=_("%(cycle)s 的指标体系还有问题，不能关闭季度；请修正后再关闭：%(problems)s"),
     )
+    # Saves refresh only the categories they touch: computed once more, every category has
+    # the results (and the list of what is missing) that the quarter freezes.
+    results_compute(cycle=cycle, periods=[quarter])
     _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to)
     return cycle
 
@@ -375,6 +379,8 @@ def cycle_create_from(
     Copied: the settings, the indicator tree (every node with its parameters, categories,
     lead department and scorer accounts), the rater groups and the responsibilities. Not
     copied: values, votes, adjustments, results and snapshots, which belong to their year.
+    Without a `name`, the new cycle is named as `previous` is, with its year changed
+    (2026年度领导班子综合考核 → 2027年度领导班子综合考核), where that name holds its year.
     Refused when `year` already has a cycle. The number of queries does not grow with the tree.
     """
     if not user_has_role(by, ADMIN):
@@ -383,7 +389,7 @@ def cycle_create_from(
         raise ValidationError(_("%(year)s 年度已有考核周期，不能再新建") % {"year": year})
     cycle = Cycle(
         year=year,
-        name=(name or "").strip(),
+        name=(name or "").strip() or _name_for_year(previous=previous, year=year),
         state=State.DRAFT,
         **{field: getattr(previous, field) for field in SETTING_FIELDS},
     )
@@ -423,6 +429,14 @@ def cycle_create_from(
     ):
         history_record(queryset=copied, reason=reason, by=by, history_type="+")
     return cycle
+
+
+def _name_for_year(*, previous: Cycle, year: int) -> str:
+    """Return the previous cycle's name with its year changed to `year`; blank (the default
+    name, 2027年度考核) where the name does not hold its year, which a new year cannot keep."""
+    if str(previous.year) not in previous.name:
+        return ""
+    return previous.name.replace(str(previous.year), str(year))
 
 
 def _tree_parents_link(*, previous: Cycle, cycle: Cycle) -> None:

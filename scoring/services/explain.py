@@ -513,6 +513,18 @@ def unit_points_lost(
     return short[:limit]
 
 
+def unit_area_maxima(*, lines: list[IndicatorLine]) -> dict[str, Decimal]:
+    """Return, per area code, the maximum of the result's lines (`unit_indicator_lines`) that
+    count toward the thousand: what the unit could earn there in the period. An area's own
+    maximum counts every indicator of the tree, annual ones in a quarter and those of other
+    categories too, so the share of it a unit earned would read too low."""
+    maxima: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if not line.indicator.is_outside_thousand:
+            maxima[line.area.code] += line.indicator.max_points
+    return dict(maxima)
+
+
 def unit_points_moved(*, lines: list[IndicatorLine], limit: int = 10) -> list[IndicatorLine]:
     """Return the `limit` lines whose points moved most since the compared period, either way,
     largest move first."""

@@ -144,7 +144,8 @@ def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[Uni
 
 
 def results_workbook_build(*, cycle: Cycle, period: str) -> Workbook:
-    """Build the printable results report: one sheet per category, ranked, grades coloured."""
+    """Build the printable results report: one sheet per category, ranked, grades coloured,
+    its title saying so where the period still takes input."""
     by_category = defaultdict(list)
     for result in _results(cycle=cycle, period=period):
         by_category[result.category_id].append(result)
@@ -152,6 +153,10 @@ def results_workbook_build(*, cycle: Cycle, period: str) -> Workbook:
     workbook = Workbook()
     workbook.remove(workbook.active)
     period_label = str(Period(period).label)
+    # A printout of results still taking input must not pass for the final ones.
+    provisional = (
+        "" if cycle.period_is_locked(period) else _("（临时结果：仍在填报中，关闭后才是正式结果）")
+    )
     for category in UnitCategory.objects.filter(pk__in=by_category):
         sheet = workbook.create_sheet(title=SHEET_TITLE_FORBIDDEN.sub("_", category.name)[:31])
         title = _("%(cycle)s %(period)s 考核结果 · %(category)s") % {
@@ -159,6 +164,7 @@ def results_workbook_build(*, cycle: Cycle, period: str) -> Workbook:
             "period": period_label,
             "category": category.name,
         }
+        title += provisional
         _sheet_write(sheet, title=title, areas=areas, results=by_category[category.pk])
     if not workbook.worksheets:
         workbook.create_sheet(title=_("无结果"))

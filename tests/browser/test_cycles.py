@@ -4,6 +4,7 @@ import pytest
 
 from scoring.models import Cycle, Indicator
 from tests.entry.conftest import user_with_role
+from tests.quarters import quarter_district, quarters_moved
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pw-Kaohe-2026"
@@ -32,7 +33,9 @@ def test_enter_in_the_reason_box_reopens_and_never_publishes(closed_cycle, page,
     assert dialogs == []
 
 
-def test_publishing_waits_for_a_yes(closed_cycle, page, login):
+@pytest.fixture
+def no_then_yes(page):
+    """Answer the page's first question no and the next yes; return the questions asked."""
     answers = iter([False, True])
     questions = []
 
@@ -41,6 +44,11 @@ def test_publishing_waits_for_a_yes(closed_cycle, page, login):
         dialog.accept() if next(answers) else dialog.dismiss()
 
     page.on("dialog", answer)
+    return questions
+
+
+def test_publishing_waits_for_a_yes(closed_cycle, page, login, no_then_yes):
+    questions = no_then_yes
     login("kaoheban", PASSWORD)
     page.goto("/entry/cycles/")
     # The cycle's own button, not one of its quarters'.
@@ -53,3 +61,23 @@ def test_publishing_waits_for_a_yes(closed_cycle, page, login):
     closed_cycle.refresh_from_db()
     assert closed_cycle.state == Cycle.State.PUBLISHED
     assert "确定发布？" in questions[0]
+
+
+def test_reopening_a_published_quarter_waits_for_a_yes_naming_what_the_units_lose(
+    page, login, no_then_yes
+):
+    cycle = quarters_moved(quarter_district())["cycle"]
+    questions = no_then_yes
+    login("kaoheban", PASSWORD)
+    page.goto("/entry/cycles/")
+    first = page.locator("li[data-quarter=Q1]")
+    first.locator("input[name=reason]").fill("统计局更正一季度数据")
+    first.locator("button[value=reopen]").click()
+    assert len(questions) == 1
+    cycle.refresh_from_db()
+    assert cycle.state_q1 == "published"
+    first.locator("button[value=reopen]").click()
+    page.wait_for_load_state()
+    cycle.refresh_from_db()
+    assert cycle.state_q1 == "open"
+    assert "各单位在再次发布之前看不到它" in questions[0] and len(questions) == 2

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from cadre.models import Unit
-from scoring.models import IndicatorValue, UnitResult
+from scoring.models import Cycle, IndicatorValue, QuarterState, UnitResult
 from scoring.services.compute import results_compute
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,20 @@ def test_the_exported_parts_add_up_to_the_total_in_excel(
     assert value["得分"] / value["适用满分"] * 1000 == value["千分制得分"] == Decimal("500.003")
     # Excel shows each of them with two places, as before.
     assert {cells[name].number_format for name in ["得分", "千分制得分", "加分"]} == {"0.00"}
+
+
+def _title(response) -> str:
+    return openpyxl.load_workbook(BytesIO(response.content)).active["A1"].value
+
+
+def test_a_period_still_taking_input_is_exported_as_provisional(leader_client, stored_year):
+    """A year printed while its cycle is open, or a quarter still open, says it is not final;
+    a closed quarter of the open cycle, and the published year, read as final."""
+    final = _title(leader_client.get("/dashboard/export/?cycle=2025&period=Y"))
+    assert final == "2025年度考核 全年 考核结果 · 镇街"
+    stored_year.state, stored_year.state_q1 = Cycle.State.OPEN, QuarterState.CLOSED
+    stored_year.save()
+    for period in ["Y", "Q2"]:
+        title = _title(leader_client.get(f"/dashboard/export/?cycle=2025&period={period}"))
+        assert title.endswith("（临时结果：仍在填报中，关闭后才是正式结果）")
+    assert "临时" not in _title(leader_client.get("/dashboard/export/?cycle=2025&period=Q1"))

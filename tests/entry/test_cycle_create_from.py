@@ -182,7 +182,7 @@ def test_the_new_year_copies_the_tree_with_parameters_parents_categories_and_sco
 def test_the_new_year_copies_settings_rater_groups_and_responsibilities(last_year, admin_user):
     new = cycle_create_from(previous=last_year, year=2027, by=admin_user)
     assert new.state == Cycle.State.DRAFT
-    assert str(new) == "2027年度考核"
+    assert str(new) == "2027年度领导班子综合考核"
     new.refresh_from_db()
     # Every field of a cycle but its identity, states, times and the count of unverified
     # values kept at its close is a setting, copied.
@@ -313,3 +313,13 @@ def test_the_number_of_queries_does_not_grow_with_the_tree(
     assert Responsibility.objects.filter(indicator__cycle=new).count() == (
         Responsibility.objects.filter(indicator__cycle=previous).count()
     )
+
+
+def test_the_new_year_is_named_as_its_template_with_its_own_year(last_year, admin_user):
+    """A district that names its years 2026年度领导班子综合考核 finds 2027 named alike in every
+    picker; a name without its year is not carried to another year."""
+    new = cycle_create_from(previous=last_year, year=2027, by=admin_user)
+    assert str(new) == "2027年度领导班子综合考核"
+    last_year.name = "领导班子综合考核"
+    last_year.save()
+    assert str(cycle_create_from(previous=last_year, year=2028, by=admin_user)) == "2028年度考核"

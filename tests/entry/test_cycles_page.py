@@ -74,7 +74,17 @@ def test_closing_and_publishing_ask_first_and_publishing_names_what_is_left(
     client.post(f"/entry/cycles/{open_cycle.pk}/move/", {"action": "close"})
     publish = next(form for form in _cycle_forms(client) if form["actions"] == ["publish"])
     assert publish["confirm"] == (
-        "发布后，各单位即可查看 2026年度考核 的结果。仍有 1 项指标缺报、1 项数据未审核。确定发布？"
+        "发布后，各单位即可查看 2026年度考核 的结果，每位干部的年度考核结果同时记入其成长纪实。"
+        "仍有 1 项指标缺报、1 项数据未审核。确定发布？"
+    )
+    # Reopening a closed cycle hides nothing from the units: it needs only its reason.
+    reopen = next(form for form in _cycle_forms(client) if form["actions"] == ["reopen"])
+    assert reopen["confirm"] is None
+    client.post(f"/entry/cycles/{open_cycle.pk}/move/", {"action": "publish"})
+    reopen = next(form for form in _cycle_forms(client) if form["actions"] == ["reopen"])
+    assert reopen["confirm"] == (
+        "重新开放 2026年度考核 后，各单位在再次发布之前看不到它的全年结果和未单独发布的季度结果；"
+        "干部成长纪实中的年度考核结果在再次发布时改写。确定重新开放？"
     )
 
 

@@ -58,6 +58,18 @@ def test_each_quarter_shows_its_state_and_the_moves_it_allows(district, admin_cl
         "发布后，各单位即可查看 2026年度考核 第二季度的结果。该季度仍有 0 项指标缺报、"
         "8 项数据未审核。确定发布？"
     )
+    # Reopening Q1 takes its published results from the units, and says so first; Q2 is
+    # published to nobody yet.
+    reopen = {
+        form["url"].split("/")[-3]: form["confirm"]
+        for form in _cycle_forms(admin_client, quarters=True)
+        if form["actions"] == ["reopen"]
+    }
+    assert reopen == {
+        "Q1": "重新开放 2026年度考核 第一季度后，该季度的结果重新计算，"
+        "各单位在再次发布之前看不到它。确定重新开放？",
+        "Q2": None,
+    }
 
 
 def test_the_page_moves_a_quarter_and_says_what_it_did(district, admin_client):

@@ -119,3 +119,18 @@ def test_a_cycle_closed_during_a_background_verification_stops_it_saying_so(
     assert run.status == VerificationRun.Status.FAILED
     assert "已关闭，不能再修改任何数据" in run.message
     assert IndicatorValue.objects.filter(verified_at__isnull=True).count() == 6
+
+
+def test_once_everything_is_verified_the_page_leads_to_closing(
+    client, open_cycle, admin_user, unverified
+):
+    client.force_login(admin_user)
+    page = _verify_all(client, open_cycle, unverified).content.decode()
+    assert '可以到<a href="/entry/cycles/">周期状态</a>关闭季度或整个周期' in page
+    IndicatorValue.objects.filter(unit=IndicatorValue.objects.first().unit).update(verified_at=None)
+    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    assert 'id="verify-next"' not in page
+    # A cycle with no values yet has nothing verified either.
+    IndicatorValue.objects.all().delete()
+    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    assert 'id="verify-next"' not in page

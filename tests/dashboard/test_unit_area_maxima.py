@@ -1,0 +1,85 @@
+"""A unit's page gives each area the maximum the unit could earn there in the period: the
+areas add up to the applicable maximum its total is divided by, so that a town's share of an
+area reads right in a quarter (annual indicators wait for the year) and a department's where
+some indicators apply to other categories only."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from cadre import roles
+from cadre.models import Unit, UnitCategory
+from scoring.models import Cycle, Indicator
+from scoring.services.compute import results_compute
+from scoring.services.values import CellInput, values_save
+from tests.dashboard.factories import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def _leaf(cycle, area, code, max_points, *, frequency="quarterly", categories=()):
+    leaf = Indicator.objects.create(
+        cycle=cycle,
+        code=code,
+        name=f"指标{code}",
+        parent=area,
+        max_points=Decimal(max_points),
+        method=Indicator.Method.DIRECT,
+        frequency=frequency,
+    )
+    leaf.categories.set(categories)
+    return leaf
+
+
+@pytest.fixture
+def town_page():
+    """A town scored 100 on each indicator that applies to it: in A1 a quarterly indicator of
+    600 and an annual one of 400; in A2 one of 1000 for towns and one of 1000 for departments."""
+    towns = UnitCategory.objects.create(code="ZJ", name="镇街", sort_order=1)
+    departments = UnitCategory.objects.create(code="BM", name="部门", sort_order=2)
+    town = Unit.objects.create(code="ZJ01", name="城关街道", category=towns)
+    cycle = Cycle.objects.create(year=2026, state=Cycle.State.OPEN)
+    first = Indicator.objects.create(cycle=cycle, code="A1", name="创新发展", max_points=1000)
+    second = Indicator.objects.create(
+        cycle=cycle, code="A2", name="协调发展", max_points=2000, sort_order=2
+    )
+    quarterly = _leaf(cycle, first, "A1.1", 600)
+    annual = _leaf(cycle, first, "A1.2", 400, frequency="annual")
+    for_towns = _leaf(cycle, second, "A2.1", 1000, categories=[towns])
+    _leaf(cycle, second, "A2.2", 1000, categories=[departments])
+    admin = user_with_role("kaoheban", roles.ADMIN)
+    cells = [
+        CellInput(unit=town, indicator=leaf, period=period, raw="100")
+        for leaf, periods in [(quarterly, ["Q1"]), (annual, ["Y"]), (for_towns, ["Q1"])]
+        for period in periods
+    ]
+    values_save(cycle=cycle, cells=cells, by=admin, source="填报页面")
+    results_compute(cycle=cycle)
+    client = Client()
+    client.force_login(user_with_role("leader", roles.LEADER))
+    return lambda period: client.get(f"/dashboard/unit/ZJ01/?cycle=2026&period={period}")
+
+
+def _areas(page: str) -> list[list[str]]:
+    body = re.search(r'id="unit-areas">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_a_quarter_counts_neither_annual_indicators_nor_other_categories_in_an_area(town_page):
+    page = town_page("Q1").content.decode()
+    assert "适用满分 1600.00" in page
+    assert _areas(page) == [
+        ["创新发展", "600.00", "100.00", "100.00"],
+        ["协调发展", "1000.00", "100.00", "100.00"],
+    ]
+
+
+def test_the_year_counts_the_annual_indicators_of_its_areas(town_page):
+    page = town_page("Y").content.decode()
+    assert "适用满分 2000.00" in page
+    assert [row[:2] for row in _areas(page)] == [["创新发展", "1000.00"], ["协调发展", "1000.00"]]
