@@ -23,6 +23,7 @@ from scoring.services.cells import (
     cell_safe,
     cell_text,
     cell_unescape,
+    choice_values_by_name,
     header_key,
 )
 from scoring.services.history import history_record
@@ -70,13 +71,7 @@ class ChoiceWidget(ProseWidget):
 
     @cached_property
     def _value_by_name(self) -> dict[str, str]:
-        names = {}
-        for value, label in self.choices:
-            names[value.lower()] = value
-            for language, _name in settings.LANGUAGES:
-                with override(language):
-                    names.setdefault(cell_text(str(label)).lower(), value)
-        return names
+        return choice_values_by_name(self.choices)
 
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
