@@ -13,6 +13,7 @@ from import_export.admin import ImportExportModelAdmin
 from cadre.admin_deletion import DataKeptDeletionMixin
 from cadre.admin_export import LocalDateExportMixin
 from cadre.admin_history import MasterDataHistoryAdmin
+from cadre.admin_import import ClerkImportMixin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
@@ -71,7 +72,11 @@ class ResultsRefreshedImportMixin:
 
 @admin.register(UnitCategory)
 class UnitCategoryAdmin(
-    DataKeptDeletionMixin, LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+    DataKeptDeletionMixin,
+    LocalDateExportMixin,
+    MasterDataHistoryAdmin,
+    ClerkImportMixin,
+    ImportExportModelAdmin,
 ):
     resource_classes = [UnitCategoryResource]
     list_display = ["code", "name", "sort_order"]
@@ -105,6 +110,7 @@ class UnitAdmin(
     LocalDateExportMixin,
     MasterDataHistoryAdmin,
     ResultsRefreshedImportMixin,
+    ClerkImportMixin,
     ImportExportModelAdmin,
 ):
     resource_classes = [UnitResource]
@@ -152,6 +158,7 @@ class OfficialAdmin(
     LocalDateExportMixin,
     MasterDataHistoryAdmin,
     ResultsRefreshedImportMixin,
+    ClerkImportMixin,
     ImportExportModelAdmin,
 ):
     resource_classes = [OfficialResource]

@@ -14,6 +14,7 @@ from import_export.admin import ImportExportModelAdmin
 from cadre.admin_deletion import DataKeptDeletionMixin
 from cadre.admin_export import LocalDateExportMixin
 from cadre.admin_history import HistoryAdmin, MasterDataHistoryAdmin
+from cadre.admin_import import ClerkImportMixin
 from cadre.models import Unit
 from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
@@ -448,6 +449,7 @@ class IndicatorAdmin(
     LocalDateExportMixin,
     CycleLockMixin,
     MasterDataHistoryAdmin,
+    ClerkImportMixin,
     ImportExportModelAdmin,
 ):
     resource_classes = [IndicatorResource]
@@ -528,7 +530,11 @@ class IndicatorAdmin(
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(
-    LocalDateExportMixin, CycleLockMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+    LocalDateExportMixin,
+    CycleLockMixin,
+    MasterDataHistoryAdmin,
+    ClerkImportMixin,
+    ImportExportModelAdmin,
 ):
     resource_classes = [ResponsibilityResource]
     cycle_path = "indicator__cycle"

@@ -200,11 +200,26 @@ class SafeResource(resources.ModelResource):
     def _column_label(self, field) -> str:
         """Return a column as the admin's forms name it, with the header the export writes:
         代码（code）."""
+        label = self._field_label(field)
+        return field.column_name if label is None else f"{label}（{field.column_name}）"
+
+    def import_template_heads(self) -> list[str]:
+        """Return the header row of an empty file to fill in: each column by the label the
+        forms give it in the active language (代码), or by its name when the label would not
+        be read back as that column (two fields sharing one label)."""
+        names = self._column_names()
+        heads = []
+        for field in self.get_import_fields():
+            label = self._field_label(field)
+            readable = label is not None and names.get(header_key(label)) == field.column_name
+            heads.append(label if readable else field.column_name)
+        return heads
+
+    def _field_label(self, field) -> str | None:
         try:
-            label = self._meta.model._meta.get_field(field.attribute).verbose_name
+            return str(self._meta.model._meta.get_field(field.attribute).verbose_name)
         except (FieldDoesNotExist, TypeError):
-            return field.column_name
-        return f"{label}（{field.column_name}）"
+            return None
 
     def get_diff_headers(self):
         # The preview's and the errors' column heads, as the admin's forms name them.
@@ -392,7 +407,8 @@ class KeyedInstanceLoader(ModelInstanceLoader):
         for field in self.key_fields:
             try:
                 value = field.clean(row)
-            except (ValueError, KeyError):
+            except (ValueError, KeyError, InvalidOperation):
+                # Text in a number key (a year): import_field reports it on its cell.
                 value = None
             key.append(value.pk if isinstance(value, models.Model) else value)
         return tuple(key)
