@@ -1,6 +1,7 @@
 """What every django-import-export resource of the project shares."""
 
 import operator
+from copy import copy
 from decimal import InvalidOperation
 from functools import cached_property, partial
 
@@ -414,14 +415,32 @@ class KeyedInstanceLoader(ModelInstanceLoader):
         return tuple(key)
 
 
+# A file of at most this many rows is previewed row by row, old → new (see BulkResource).
+BULK_DIFF_ROWS = 1000
+
+
 class BulkResource(SafeResource):
-    """Master data that may come by the thousand: written in bulk, without a per-row diff."""
+    """Master data that may come by the thousand: written in bulk.
+
+    A file of up to BULK_DIFF_ROWS rows is previewed as a clerk checks it: each row new,
+    changed (with its cells old → new) or skipped as unchanged, and only the changed rows
+    are written. A bigger one goes without the per-row comparison, which costs a copy of
+    every stored row: its preview says new or update only.
+    """
 
     class Meta:
         use_bulk = True
         skip_diff = True
         batch_size = 1000
         instance_loader_class = KeyedInstanceLoader
+
+    def import_data(self, dataset, *args, **kwargs):
+        compared = len(dataset) <= BULK_DIFF_ROWS
+        # This import's own options: the class's are shared by every request.
+        self._meta = copy(self._meta)
+        self._meta.skip_diff = not compared
+        self._meta.skip_unchanged = compared
+        return super().import_data(dataset, *args, **kwargs)
 
     def get_bulk_update_fields(self):
         # The model fields the file may change; a read-only column (a responsibility's cycle,

@@ -2,13 +2,15 @@
 forms name them, and a template of them to fill in."""
 
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
 from openpyxl import load_workbook
 
-from cadre.models import Official
-from tests.test_admin_imports import preview, xlsx
+from cadre.models import Official, Unit, UnitCategory
+from scoring import resources_base
+from tests.test_admin_imports import confirm, preview, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +88,56 @@ def test_a_staff_account_that_may_not_add_and_change_officials_imports_none(
     assert client.get("/admin/cadre/official/import/").status_code == 403
     assert client.get("/admin/cadre/official/import/template.xlsx").status_code == 403
     assert "/import/" not in client.get("/admin/cadre/official/").content.decode()
+
+
+@pytest.fixture
+def two_units(db):
+    category = UnitCategory.objects.create(code="ZJ", name="镇街")
+    Unit.objects.create(code="ZJ01", name="城关街道", category=category)
+    Unit.objects.create(code="ZJ02", name="东城街道", category=category)
+
+
+UNITS_FILE = (
+    ["code", "name", "category"],
+    ["ZJ01", "城关街道办事处", "ZJ"],
+    ["ZJ02", "东城街道", "ZJ"],
+    ["ZJ03", "西城街道", "ZJ"],
+)
+
+
+def preview_rows(context) -> list[tuple[str, str]]:
+    """Each previewed row's kind and its name cell as the page shows it, tags dropped."""
+    return [
+        (row.import_type, re.sub("<[^>]+>", "", row.diff[1]) if row.diff else None)
+        for row in context["result"].valid_rows()
+    ]
+
+
+def test_a_small_file_previews_each_row_as_new_changed_or_unchanged(admin_client, two_units):
+    page, context = preview(admin_client, "cadre/unit", xlsx(*UNITS_FILE))
+
+    assert preview_rows(context) == [
+        ("update", "城关街道办事处"),
+        ("skip", "东城街道"),
+        ("new", "西城街道"),
+    ]
+    assert '<span>城关街道</span><ins style="background:#e6ffe6;">办事处</ins>' in page
+    assert "忽略" in page  # import-export's own word for a skipped row
+
+    page = confirm(admin_client, "cadre/unit", context).content.decode()
+
+    assert Unit.objects.get(code="ZJ01").name == "城关街道办事处"
+    assert Unit.history.filter(code="ZJ02").count() == 1, "the unchanged row is not rewritten"
+    assert Unit.history.filter(code="ZJ01").count() == 2
+
+
+def test_a_big_file_is_previewed_without_the_row_by_row_comparison(
+    admin_client, two_units, monkeypatch
+):
+    monkeypatch.setattr(resources_base, "BULK_DIFF_ROWS", 2)
+
+    _page, context = preview(admin_client, "cadre/unit", xlsx(*UNITS_FILE))
+
+    assert preview_rows(context) == [("update", None), ("update", None), ("new", None)]
+    confirm(admin_client, "cadre/unit", context)
+    assert Unit.objects.count() == 3
