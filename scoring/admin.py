@@ -406,6 +406,13 @@ def indicator_with_year(indicator: Indicator) -> str:
     }
 
 
+# The completion rule M × min(r, cap) rewards beyond the target when the cap is above 1.
+CAP_HELP = _(
+    "目标完成率指标的完成率按此封顶，默认 1。大于 1 时（如 1.2），完成率超过 100% 的单位"
+    "得分可超过本指标分值，最多为分值 × 上限；指标体系的千分合计仍按分值计算。"
+)
+
+
 class IndicatorForm(CycleInputForm):
     """An indicator's form: parents from the indicator's cycle, named with their year; scorer
     accounts from the scorer group; and no change that would leave stored values scored
@@ -413,6 +420,8 @@ class IndicatorForm(CycleInputForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "cap" in self.fields:
+            self.fields["cap"].help_text = CAP_HELP
         if "parent" in self.fields:
             parents = Indicator.objects.select_related("cycle")
             # The stored cycle, or the one an add page was opened for (?cycle=<id>); else every
