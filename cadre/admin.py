@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from import_export.admin import ImportExportModelAdmin
@@ -225,7 +226,7 @@ def permission_label(permission: Permission) -> str:
         return str(permission)
     action, _sep, model_name = permission.codename.partition("_")
     allows = PERMISSION_ACTIONS.get(action) if model_name == content_type.model else None
-    return f"{model._meta.verbose_name} | {allows or permission.name}"
+    return f"{capfirst(model._meta.verbose_name)} | {allows or permission.name}"
 
 
 class PermissionLabelsMixin:
