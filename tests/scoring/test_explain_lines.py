@@ -27,7 +27,7 @@ def line(cycle, unit, code, period="Q1"):
 
 def completion_check(explanation: str) -> None:
     """Assert that ratio × maximum, rounded to two places, gives the points the line shows."""
-    ratio, maximum, points = re.search(r"= ([\d.]+) × ([\d.]+) = ([\d.]+)", explanation).groups()
+    ratio, maximum, points = re.search(r"= ([\d.]+) × ([\d.]+) = ([\d.]+)$", explanation).groups()
     product = (Decimal(ratio) * Decimal(maximum)).quantize(Decimal("0.01"))
     assert product == Decimal(points), explanation
 
@@ -38,7 +38,7 @@ def completion_check(explanation: str) -> None:
         (
             "3.0127",
             "1.2",
-            "完成率 3.0127/3 = 1.0042 × 10 = 10.04（完成率上限为 1.2，得分可超过分值 10）",
+            "得分可超过分值 10（完成率上限 1.2）：完成率 3.0127/3 = 1.0042 × 10 = 10.04",
         ),
         ("2.9850", "1", "完成率 2.985/3 = 0.995 × 10 = 9.95"),
         # Two places would show 1.00: the cap applies because the ratio is above it.
@@ -67,7 +67,7 @@ def test_a_score_above_the_maximum_says_the_cap_allows_it(
     compute()
 
     assert line(cycle, first, "C").explanation == (
-        "完成率 10/8 = 1.25，按上限 1.2 计 × 400 = 480.00（完成率上限为 1.2，得分可超过分值 400）"
+        "得分可超过分值 400（完成率上限 1.2）：完成率 10/8 = 1.25，按上限 1.2 计 × 400 = 480.00"
     )
     assert line(cycle, second, "C").explanation == "完成率 8/8 = 1 × 400 = 400.00"
 
