@@ -1,18 +1,21 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_deletion import DataKeptDeletionMixin
 from cadre.admin_export import LocalDateExportMixin
 from cadre.admin_history import MasterDataHistoryAdmin
+from cadre.admin_import import ClerkImportMixin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
@@ -71,7 +74,11 @@ class ResultsRefreshedImportMixin:
 
 @admin.register(UnitCategory)
 class UnitCategoryAdmin(
-    DataKeptDeletionMixin, LocalDateExportMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+    DataKeptDeletionMixin,
+    LocalDateExportMixin,
+    MasterDataHistoryAdmin,
+    ClerkImportMixin,
+    ImportExportModelAdmin,
 ):
     resource_classes = [UnitCategoryResource]
     list_display = ["code", "name", "sort_order"]
@@ -105,6 +112,7 @@ class UnitAdmin(
     LocalDateExportMixin,
     MasterDataHistoryAdmin,
     ResultsRefreshedImportMixin,
+    ClerkImportMixin,
     ImportExportModelAdmin,
 ):
     resource_classes = [UnitResource]
@@ -152,6 +160,7 @@ class OfficialAdmin(
     LocalDateExportMixin,
     MasterDataHistoryAdmin,
     ResultsRefreshedImportMixin,
+    ClerkImportMixin,
     ImportExportModelAdmin,
 ):
     resource_classes = [OfficialResource]
@@ -198,7 +207,43 @@ class RoleUserChangeForm(UserChangeForm):
             self.fields["groups"].help_text = ROLES_HELP
 
 
-class RoleUserAdmin(UserAdmin):
+# What each of Django's default permissions allows, in the page's language: their stored names
+# are English sentences ("Can add unit") written once, by migrate.
+PERMISSION_ACTIONS = {
+    "add": pgettext_lazy("a permission", "新增"),
+    "change": pgettext_lazy("a permission", "修改"),
+    "delete": pgettext_lazy("a permission", "删除"),
+    "view": pgettext_lazy("a permission", "查看"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """Return a permission as the admin's pickers show it: its model as the forms name it and
+    what it allows, 考核单位 | 新增 (the content type must be loaded with it)."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    if model is None:  # a model removed from the code since migrate named it
+        return str(permission)
+    action, _sep, model_name = permission.codename.partition("_")
+    allows = PERMISSION_ACTIONS.get(action) if model_name == content_type.model else None
+    return f"{capfirst(model._meta.verbose_name)} | {allows or permission.name}"
+
+
+class PermissionLabelsMixin:
+    """The permission pickers of a user's or a group's form in the page's language."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+class RoleGroupAdmin(PermissionLabelsMixin, GroupAdmin):
+    pass
+
+
+class RoleUserAdmin(PermissionLabelsMixin, UserAdmin):
     """Django's user admin, saying what each role needs besides its group and what the
     account already answers for, so that a new scorer or liaison is set up in one visit."""
 
@@ -218,7 +263,9 @@ class RoleUserAdmin(UserAdmin):
         )
 
 
-# Django's own registration of the user model is replaced (django.contrib.auth comes first in
-# INSTALLED_APPS, so its admin module has registered it by now).
+# Django's own registrations of the user and group models are replaced (django.contrib.auth
+# comes first in INSTALLED_APPS, so its admin module has registered them by now).
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), RoleUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, RoleGroupAdmin)

@@ -6,22 +6,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.admin import ExportMixin
 
-from cadre.admin_import import UploadCheckedImportForm
-
 
 class LocalDateExportMixin(ExportMixin):
     """import-export's export, its files dated with the district's day (settings.TIME_ZONE),
     and refused above SCORING_EXPORT_MAX_ROWS rows.
 
     import-export dates a file with the UTC day: an export made in Shanghai before 08:00 would
-    carry yesterday's date. Admins that import too put this before ImportExportModelAdmin,
-    and so check an imported file as the scorer's sheet upload does before reading it.
+    carry yesterday's date.
     import-export builds every row in Python, a few thousand rows a second: a province's
     2 million values took 14 minutes, past any request's time, so a list that big is
     refused with what to do instead.
     """
-
-    import_form_class = UploadCheckedImportForm
 
     def get_export_filename(self, request, queryset, file_format):
         day = timezone.localdate()

@@ -1,9 +1,15 @@
-"""The admin's import page checks a file as the scorer's sheet upload does, before reading it."""
+"""The admin's import page: it names the columns in the clerk's words, offers a template, and
+checks a file as the scorer's sheet upload does, before reading it."""
 
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from import_export.forms import ImportForm
+from openpyxl import Workbook
 
 from cadre.upload_limits import text_upload_check, upload_check_in_request
 from scoring.services.uploads import UploadRefused
+from scoring.views_sheets import xlsx_response
 
 
 class UploadCheckedImportForm(ImportForm):
@@ -33,3 +39,47 @@ class UploadCheckedImportForm(ImportForm):
         except UploadRefused as refusal:
             self.add_error("import_file", str(refusal))
         return cleaned
+
+
+class ClerkImportMixin:
+    """The admin's import page in the clerk's words: the columns the file may hold, by the
+    names the forms give them in the page's language (代码（code）, not code), and a template
+    to fill in, a header row only. Put before ImportExportModelAdmin; its file is checked as
+    the scorer's sheet upload checks one (UploadCheckedImportForm)."""
+
+    import_form_class = UploadCheckedImportForm
+
+    def has_import_permission(self, request):
+        # import-export lets every staff account import unless a setting says otherwise; an
+        # import adds and changes rows, so it takes the permissions to do both.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_import_template"
+        view = self.admin_site.admin_view(self.import_template_view)
+        return [path("import/template.xlsx", view, name=name), *super().get_urls()]
+
+    def _import_resources(self, request) -> list:
+        kwargs = self.get_import_resource_kwargs(request)
+        return [resource(**kwargs) for resource in self.get_import_resource_classes(request)]
+
+    def import_template_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        book = Workbook()
+        book.active.title = str(self.opts.verbose_name_plural)
+        book.active.append(self._import_resources(request)[0].import_template_heads())
+        return xlsx_response(workbook=book, file_name=f"{self.model.__name__}-template.xlsx")
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse) and "fields_list" in response.context_data:
+            response.context_data["fields_list"] = [
+                (resource.get_display_name(), resource.get_diff_headers())
+                for resource in self._import_resources(request)
+            ]
+            response.context_data["import_template_url"] = reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}"
+                "_import_template"
+            )
+        return response

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
@@ -14,8 +15,9 @@ from import_export.admin import ImportExportModelAdmin
 from cadre.admin_deletion import DataKeptDeletionMixin
 from cadre.admin_export import LocalDateExportMixin
 from cadre.admin_history import HistoryAdmin, MasterDataHistoryAdmin
+from cadre.admin_import import ClerkImportMixin
 from cadre.models import Unit
-from scoring.forms import IndicatorOwnersForm, account_label
+from scoring.forms import DecimalTextField, IndicatorOwnersForm, account_label
 from scoring.models import (
     FROZEN_QUARTER_STATES,
     QUARTER_STATE_FIELDS,
@@ -300,10 +302,15 @@ class RaterGroupFormSet(BaseInlineFormSet):
         super().clean()
 
 
+# A rater group's weight (0.3) typed with a Chinese input method comes as ０．３.
+RATER_GROUP_WEIGHT_TYPED = {models.DecimalField: {"form_class": DecimalTextField}}
+
+
 class RaterGroupInline(admin.TabularInline):
     model = RaterGroup
     formset = RaterGroupFormSet
     extra = 0
+    formfield_overrides = RATER_GROUP_WEIGHT_TYPED
 
     def has_add_permission(self, request, obj=None):
         return not (obj and obj.is_locked) and super().has_add_permission(request, obj)
@@ -401,6 +408,13 @@ def indicator_with_year(indicator: Indicator) -> str:
     }
 
 
+# The completion rule M × min(r, cap) rewards beyond the target when the cap is above 1.
+CAP_HELP = _(
+    "目标完成率指标的完成率按此封顶，默认 1。大于 1 时（如 1.2），完成率超过 100% 的单位"
+    "得分可超过本指标分值，最多为分值 × 上限；指标体系的千分合计仍按分值计算。"
+)
+
+
 class IndicatorForm(CycleInputForm):
     """An indicator's form: parents from the indicator's cycle, named with their year; scorer
     accounts from the scorer group; and no change that would leave stored values scored
@@ -408,6 +422,8 @@ class IndicatorForm(CycleInputForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "cap" in self.fields:
+            self.fields["cap"].help_text = CAP_HELP
         if "parent" in self.fields:
             parents = Indicator.objects.select_related("cycle")
             # The stored cycle, or the one an add page was opened for (?cycle=<id>); else every
@@ -450,6 +466,7 @@ class IndicatorAdmin(
     LocalDateExportMixin,
     CycleLockMixin,
     MasterDataHistoryAdmin,
+    ClerkImportMixin,
     ImportExportModelAdmin,
 ):
     resource_classes = [IndicatorResource]
@@ -530,7 +547,11 @@ class IndicatorAdmin(
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(
-    LocalDateExportMixin, CycleLockMixin, MasterDataHistoryAdmin, ImportExportModelAdmin
+    LocalDateExportMixin,
+    CycleLockMixin,
+    MasterDataHistoryAdmin,
+    ClerkImportMixin,
+    ImportExportModelAdmin,
 ):
     resource_classes = [ResponsibilityResource]
     cycle_path = "indicator__cycle"
@@ -554,6 +575,7 @@ class RaterGroupAdmin(
 
     resource_classes = [safe_resource_for(RaterGroup)]
     form = RaterGroupForm
+    formfield_overrides = RATER_GROUP_WEIGHT_TYPED
     placing_fields = ["cycle"]
     list_display = ["code", "name", "weight", "cycle"]
     list_filter = ["cycle"]

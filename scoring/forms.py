@@ -5,7 +5,7 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from scoring.models import Adjustment, Cycle, Vote
-from scoring.services.cells import CellError, cell_count
+from scoring.services.cells import CellError, cell_count, cell_decimal
 from scoring.services.evaluations import VOTE_COUNT_MAX
 from scoring.services.indicators import scorer_accounts
 from scoring.services.values import REASON_MAX
@@ -34,6 +34,22 @@ class VoteCountField(forms.Field):
                 code="max_value",
             )
         return count
+
+
+class DecimalTextField(forms.DecimalField):
+    """A decimal read as the grid reads its cells (cell_decimal: full-width digits ０．３, the
+    ideographic 。 as a decimal point, stray spaces, 1,234), then checked as a DecimalField.
+
+    Text, not a number input, for the reason VoteCountField gives: Chromium's number input
+    drops the full-width digits a Chinese input method types before the form is sent."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        try:
+            return cell_decimal(value)
+        except CellError as error:
+            raise ValidationError(str(error), code="invalid") from None
 
 
 def _vote_count_field(label):

@@ -1,6 +1,7 @@
 """What every django-import-export resource of the project shares."""
 
 import operator
+from copy import copy
 from decimal import InvalidOperation
 from functools import cached_property, partial
 
@@ -23,6 +24,7 @@ from scoring.services.cells import (
     cell_safe,
     cell_text,
     cell_unescape,
+    choice_values_by_name,
     header_key,
 )
 from scoring.services.history import history_record
@@ -70,13 +72,7 @@ class ChoiceWidget(ProseWidget):
 
     @cached_property
     def _value_by_name(self) -> dict[str, str]:
-        names = {}
-        for value, label in self.choices:
-            names[value.lower()] = value
-            for language, _name in settings.LANGUAGES:
-                with override(language):
-                    names.setdefault(cell_text(str(label)).lower(), value)
-        return names
+        return choice_values_by_name(self.choices)
 
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
@@ -205,11 +201,26 @@ class SafeResource(resources.ModelResource):
     def _column_label(self, field) -> str:
         """Return a column as the admin's forms name it, with the header the export writes:
         代码（code）."""
+        label = self._field_label(field)
+        return field.column_name if label is None else f"{label}（{field.column_name}）"
+
+    def import_template_heads(self) -> list[str]:
+        """Return the header row of an empty file to fill in: each column by the label the
+        forms give it in the active language (代码), or by its name when the label would not
+        be read back as that column (two fields sharing one label)."""
+        names = self._column_names()
+        heads = []
+        for field in self.get_import_fields():
+            label = self._field_label(field)
+            readable = label is not None and names.get(header_key(label)) == field.column_name
+            heads.append(label if readable else field.column_name)
+        return heads
+
+    def _field_label(self, field) -> str | None:
         try:
-            label = self._meta.model._meta.get_field(field.attribute).verbose_name
+            return str(self._meta.model._meta.get_field(field.attribute).verbose_name)
         except (FieldDoesNotExist, TypeError):
-            return field.column_name
-        return f"{label}（{field.column_name}）"
+            return None
 
     def get_diff_headers(self):
         # The preview's and the errors' column heads, as the admin's forms name them.
@@ -397,20 +408,39 @@ class KeyedInstanceLoader(ModelInstanceLoader):
         for field in self.key_fields:
             try:
                 value = field.clean(row)
-            except (ValueError, KeyError):
+            except (ValueError, KeyError, InvalidOperation):
+                # Text in a number key (a year): import_field reports it on its cell.
                 value = None
             key.append(value.pk if isinstance(value, models.Model) else value)
         return tuple(key)
 
 
+# A file of at most this many rows is previewed row by row, old → new (see BulkResource).
+BULK_DIFF_ROWS = 1000
+
+
 class BulkResource(SafeResource):
-    """Master data that may come by the thousand: written in bulk, without a per-row diff."""
+    """Master data that may come by the thousand: written in bulk.
+
+    A file of up to BULK_DIFF_ROWS rows is previewed as a clerk checks it: each row new,
+    changed (with its cells old → new) or skipped as unchanged, and only the changed rows
+    are written. A bigger one goes without the per-row comparison, which costs a copy of
+    every stored row: its preview says new or update only.
+    """
 
     class Meta:
         use_bulk = True
         skip_diff = True
         batch_size = 1000
         instance_loader_class = KeyedInstanceLoader
+
+    def import_data(self, dataset, *args, **kwargs):
+        compared = len(dataset) <= BULK_DIFF_ROWS
+        # This import's own options: the class's are shared by every request.
+        self._meta = copy(self._meta)
+        self._meta.skip_diff = not compared
+        self._meta.skip_unchanged = compared
+        return super().import_data(dataset, *args, **kwargs)
 
     def get_bulk_update_fields(self):
         # The model fields the file may change; a read-only column (a responsibility's cycle,

@@ -6,6 +6,7 @@ app_name = "workbook"
 
 urlpatterns = [
     path("", views_workbook.workbook_index, name="index"),
+    path("blank.xlsx", views_workbook.workbook_blank_download, name="blank"),
     path("<int:year>.xlsx", views_workbook.workbook_download, name="download"),
     path("imports/<int:pk>/", views_workbook.workbook_record, name="record"),
     path(

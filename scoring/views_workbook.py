@@ -22,6 +22,7 @@ from scoring.services.background import (
 from scoring.services.sheets import ImportRefused, sheet_changes_first
 from scoring.services.uploads import UploadRefused
 from scoring.services.workbook import workbook_export
+from scoring.services.workbook_blank import workbook_blank, workbook_blank_year
 from scoring.services.workbook_imports import (
     workbook_import_confirm,
     workbook_import_start,
@@ -68,6 +69,7 @@ def workbook_index(request):
             "cycles": cycles,
             "nav_cycle": cycles[0] if cycles else None,
             "form": form,
+            "blank_year": workbook_blank_year(years=[cycle.year for cycle in cycles]),
             "history": background_listed(
                 list(
                     background_status_annotate(
@@ -84,6 +86,14 @@ def workbook_download(request, year: int):
     cycle = get_object_or_404(Cycle, year=year)
     return xlsx_response(
         workbook=workbook_export(cycle=cycle), file_name=f"kaohe-workbook-{year}.xlsx"
+    )
+
+
+@role_required(roles.ADMIN)
+def workbook_blank_download(request):
+    year = workbook_blank_year(years=Cycle.objects.values_list("year", flat=True))
+    return xlsx_response(
+        workbook=workbook_blank(year=year), file_name=f"kaohe-workbook-blank-{year}.xlsx"
     )
 
 

@@ -7,6 +7,7 @@ from import_export import fields, widgets
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_export import LocalDateExportMixin
+from cadre.admin_import import ClerkImportMixin
 from scoring.resources_base import CodeWidget, KeyedInstanceLoader, SafeResource, safe_resource_for
 from talent.forms import TALENT_FIELDS, TalentForm
 from talent.models import (
@@ -100,7 +101,7 @@ class TalentTargetResource(SafeResource):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class ProgrammeAdmin(LocalDateExportMixin, ClerkImportMixin, ImportExportModelAdmin):
     resource_classes = [ProgrammeResource]
     list_display = ["code", "name", "level", "sort_order"]
     search_fields = ["code", "name"]
@@ -121,7 +122,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Talent)
-class TalentAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class TalentAdmin(LocalDateExportMixin, ClerkImportMixin, ImportExportModelAdmin):
     resource_classes = [TalentResource]
     list_display = ["name", "programme", "year", "field", "employer", "status", "status_date"]
     list_filter = ["year", "programme", "status"]
@@ -143,7 +144,7 @@ class TalentAdmin(LocalDateExportMixin, ImportExportModelAdmin):
 
 
 @admin.register(TalentTarget)
-class TalentTargetAdmin(LocalDateExportMixin, ImportExportModelAdmin):
+class TalentTargetAdmin(LocalDateExportMixin, ClerkImportMixin, ImportExportModelAdmin):
     resource_classes = [TalentTargetResource]
     list_display = ["year", "programme", "target"]
     list_filter = ["year"]

@@ -84,6 +84,7 @@ CASES = [
     ("GET", "/admin/scoring/cycle/{cycle}/change/", ADMIN_SITE),
     ("GET", "/admin/scoring/resultsnapshot/", ADMIN_SITE),
     ("GET", "/admin/cadre/unit/import/", ADMIN_SITE),
+    ("GET", "/admin/cadre/unit/import/template.xlsx", ADMIN_SITE),
     ("GET", "/admin/scoring/indicator/export/", ADMIN_SITE),
     # Entry.
     ("GET", "/entry/?cycle={cycle}&period=Q1", ENTRY),
@@ -182,6 +183,7 @@ CASES = [
     ("GET", "/entry/workbook/", ADMIN_ONLY),
     ("POST", "/entry/workbook/", ADMIN_ONLY),
     ("GET", "/entry/workbook/2026.xlsx", ADMIN_ONLY),
+    ("GET", "/entry/workbook/blank.xlsx", ADMIN_ONLY),
     ("GET", "/entry/workbook/imports/{workbook_record}/", ADMIN_ONLY),
     ("GET", "/entry/workbook/imports/{record}/", expect(404, 403, 403, 403)),
     ("GET", "/entry/workbook/imports/{workbook_record}/progress/", ADMIN_ONLY),

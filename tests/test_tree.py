@@ -15,6 +15,18 @@ def test_a_sound_tree_has_no_problems(make_indicator):
     assert indicator_tree_problems(cycle=area.cycle) == []
 
 
+def test_the_thousand_counts_the_maximum_not_what_a_cap_above_1_lets_a_unit_reach(
+    make_indicator, admin_client
+):
+    area = make_indicator("A1", 1000, method="")
+    make_indicator("A1.1", 600, "completion", parent=area, target=Decimal(8), cap=Decimal("1.2"))
+    make_indicator("A1.2", 400, parent=area)
+
+    assert indicator_tree_problems(cycle=area.cycle) == []
+    page = admin_client.get("/admin/scoring/indicator/add/").content.decode()
+    assert "大于 1 时（如 1.2），完成率超过 100% 的单位得分可超过本指标分值" in page
+
+
 def test_children_that_do_not_add_up_are_named(make_indicator):
     area = make_indicator("A1", 1000, method="")
     make_indicator("A1.1", 600, parent=area)

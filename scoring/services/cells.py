@@ -12,8 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
@@ -287,6 +288,19 @@ def cell_bool(raw) -> bool:
         return False
     message = _("应为 是/否（yes/no、1/0），实为“%(text)s”") % {"text": cell_echo(cell_text(raw))}
     raise CellError(cell_message(raw, message))
+
+
+def choice_values_by_name(choices: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Return each choice's value by the names a clerk may write for it, in lower case: the
+    value itself and the label in every language of the site (direct, 直接赋分, Direct points),
+    so that a file filled in Chinese imports in an English session too."""
+    names = {}
+    for value, label in choices:
+        names[value.lower()] = value
+        for language, _name in settings.LANGUAGES:
+            with override(language):
+                names.setdefault(cell_text(str(label)).lower(), value)
+    return names
 
 
 def cell_list(raw) -> list[str]:

@@ -136,6 +136,20 @@ def ratio_text(ratio: Decimal, *, floor: Decimal, cap: Decimal, maximum, points)
 
 
 def _completion_line(indicator: Indicator, value: Decimal, points: Decimal) -> str:
+    line = _completion_arithmetic(indicator, value, points)
+    if points > indicator.max_points:
+        # M × min(r, cap) with a cap above 1 rewards more than the target: a reader comparing
+        # the points with the indicator's maximum is told why they are above it first, so
+        # that the line still ends with its points.
+        line = _("得分可超过分值 %(max)s（完成率上限 %(cap)s）：%(line)s") % {
+            "max": figure(indicator.max_points),
+            "cap": figure(indicator.cap),
+            "line": line,
+        }
+    return line
+
+
+def _completion_arithmetic(indicator: Indicator, value: Decimal, points: Decimal) -> str:
     target, cap, floor = indicator.target, indicator.cap, indicator.floor
     maximum = indicator.max_points
     if indicator.lower_is_better:

@@ -57,6 +57,7 @@ from scoring.services.cells import (
     cell_safe,
     cell_text,
     cell_unescape,
+    choice_values_by_name,
     decimal_fit_problem,
     decimal_plain,
     sheet_rows_error_problems,
@@ -306,6 +307,7 @@ class SheetReader:
         self.required = {column.key for column in sheet.columns if column.required}
         self.row_start = 0
         self.row_root: int | None = None
+        self.choice_names: dict = {}
 
     def row_begin(self) -> None:
         """Start reading a row: its own problems and the refused codes it names count from
@@ -409,12 +411,14 @@ class SheetReader:
             return None
 
     def choice(self, row: SheetRow, key: str, choices, *, default: str | None = None):
-        """Return the choice's value for a cell holding its value or its label."""
+        """Return the choice's value for a cell holding its value or its label (in any
+        language: a blank workbook downloaded in Chinese may be imported in English)."""
         text = cell_text(row.cells.get(key))
         if not text and default is not None:
             return default
-        known = {str(value).lower(): value for value in choices.values}
-        known |= {str(label).lower(): value for value, label in choices.choices}
+        if choices not in self.choice_names:  # read once per sheet, not per row
+            self.choice_names[choices] = choice_values_by_name(choices.choices)
+        known = self.choice_names[choices]
         if text.lower() in known:
             return known[text.lower()]
         self.problem(
@@ -899,6 +903,16 @@ def workbook_contents_read(
             reader.row_refuse(code)
 
     _indicators_read(rows["indicators"], readers["indicators"], categories, contents)
+    if INDICATORS.name in sheets and not rows["indicators"]:
+        # A cycle without a tree scores nobody, and an import replaces the stored tree whole.
+        problems.append(
+            CellProblem(
+                INDICATORS.name,
+                None,
+                None,
+                _("没有任何指标：请填写指标体系，一级指标分值合计 1000，末级指标须有计分方法"),
+            )
+        )
     leaves, indicator_codes = _leaves(contents)
 
     reader = readers["responsibilities"]
@@ -1270,7 +1284,7 @@ def workbook_export(*, cycle: Cycle) -> Workbook:
     """Return the cycle as an interchange workbook (write-only: save it once)."""
     book = Workbook(write_only=True)
     for sheet, rows in (
-        (SETTINGS, _settings_rows(cycle)),
+        (SETTINGS, settings_rows(cycle)),
         (CATEGORIES, UnitCategory.objects.values_list("code", "name")),
         (UNITS, Unit.objects.values_list("code", "name", "category__code")),
         (OFFICIALS, _official_rows()),
@@ -1288,7 +1302,7 @@ def workbook_export(*, cycle: Cycle) -> Workbook:
     return book
 
 
-def _settings_rows(cycle: Cycle) -> Iterator[list]:
+def settings_rows(cycle: Cycle) -> Iterator[list]:
     yield ["year", cycle.year]
     yield ["name", cycle.name]
     for key, names in SETTING_FIELDS.items():

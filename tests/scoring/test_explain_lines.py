@@ -35,7 +35,11 @@ def completion_check(explanation: str) -> None:
 @pytest.mark.parametrize(
     ("value", "cap", "expected"),
     [
-        ("3.0127", "1.2", "完成率 3.0127/3 = 1.0042 × 10 = 10.04"),
+        (
+            "3.0127",
+            "1.2",
+            "得分可超过分值 10（完成率上限 1.2）：完成率 3.0127/3 = 1.0042 × 10 = 10.04",
+        ),
         ("2.9850", "1", "完成率 2.985/3 = 0.995 × 10 = 9.95"),
         # Two places would show 1.00: the cap applies because the ratio is above it.
         ("3.009", "1", "完成率 3.009/3 = 1.003，按上限 1 计 × 10 = 10.00"),
@@ -52,6 +56,20 @@ def test_a_completion_ratio_is_shown_with_the_places_its_points_need(
     assert explanation == expected
     if "按上限" not in explanation:
         completion_check(explanation)
+
+
+def test_a_score_above_the_maximum_says_the_cap_allows_it(
+    cycle, make_units, make_indicator, put, compute
+):
+    first, second = make_units(2)
+    indicator = make_indicator("C", 400, "completion", target=Decimal(8), cap=Decimal("1.2"))
+    put(indicator, {first: "10", second: "8"})
+    compute()
+
+    assert line(cycle, first, "C").explanation == (
+        "得分可超过分值 400（完成率上限 1.2）：完成率 10/8 = 1.25，按上限 1.2 计 × 400 = 480.00"
+    )
+    assert line(cycle, second, "C").explanation == "完成率 8/8 = 1 × 400 = 400.00"
 
 
 def test_a_ratio_of_99_501_percent_is_not_shown_as_1(
