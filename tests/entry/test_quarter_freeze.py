@@ -2,9 +2,12 @@
 units as they are then, publishing freezes exactly those, whatever happened to the units in
 between, and only reopening or a recompute with a reason computes them anew."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 
 from cadre.models import Unit
 from scoring.models import Cycle, Period, ResultSnapshot, UnitResult
@@ -17,6 +20,9 @@ from scoring.services.cycles import (
 )
 from scoring.services.points import unit_points
 from scoring.services.refresh import results_refresh_unlocked
+from scoring.services.workbook import WorkbookInvalid
+from scoring.services.workbook_imports import workbook_import_write, workbook_record_new
+from scoring.services.workbook_preview import workbook_check
 from tests.quarters import ranked_district
 from tests.workbook.conftest import import_bytes, xlsx
 
@@ -163,3 +169,95 @@ def test_a_recompute_with_a_reason_rewrites_the_closed_quarter_but_not_its_publi
     snapshot.refresh_from_db()
     assert snapshot.results == published
     assert ResultSnapshot.objects.filter(cycle=cycle, period=Period.Q1).count() == 1
+
+
+# --- A workbook moving a unit while a quarter closes -----------------------------------------
+
+MOVE_REFUSED = "单位 ZJ04 单位ZJ04 在2026年度考核 第一季度按类别“镇街”考核，这些季度已关闭；"
+
+
+def _write(check, data: bytes, admin):
+    record = workbook_record_new(file_name="2027.xlsx", data=data, by=admin)
+    return workbook_import_write(check=check, by=admin, record=record)
+
+
+def _refused_on_the_category_cell(error: WorkbookInvalid) -> None:
+    [problem] = error.problems
+    assert (problem.sheet, problem.row, problem.column) == ("units", 2, "C")
+    assert problem.message.startswith(MOVE_REFUSED)
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
+    assert not Cycle.objects.filter(year=2027).exists()
+
+
+def test_a_workbook_checked_before_a_quarter_closed_is_refused_when_written_after(district):
+    cycle, admin = district["cycle"], district["admin"]
+    data = _workbook_of_2027_moving_zj04()
+    check = workbook_check(data=data)
+    assert check.problems == []  # Q1 was open: ZJ04 could move
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    with pytest.raises(WorkbookInvalid) as raised:
+        _write(check, data, admin)
+    _refused_on_the_category_cell(raised.value)
+
+
+def _waiting_on_a_lock(thread: threading.Thread, timeout: float = 30) -> bool:
+    """Whether another connection of this test waits on a row lock, within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and thread.is_alive():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_workbook_written_while_a_quarter_closes_waits_for_it_and_is_refused(district):
+    """The quarter closes in a transaction still under way when the workbook, checked while
+    the quarter was open, is written: the write waits for the close, then sees the quarter
+    closed and moves nothing, rather than moving the unit out of the category it was closed
+    with."""
+    cycle, admin = district["cycle"], district["admin"]
+    data = _workbook_of_2027_moving_zj04()
+    check = workbook_check(data=data)
+    assert check.problems == []
+    closing, commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def close_quarter():
+        try:
+            with transaction.atomic():
+                cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+                closing.set()
+                commit.wait(60)
+        finally:
+            connection.close()
+
+    def write_workbook():
+        try:
+            _write(check, data, admin)
+        except WorkbookInvalid as error:
+            outcome["refused"] = error
+        finally:
+            connection.close()
+
+    closer = threading.Thread(target=close_quarter)
+    closer.start()
+    writer = threading.Thread(target=write_workbook)
+    try:
+        assert closing.wait(30)
+        writer.start()
+        assert _waiting_on_a_lock(writer), "the write should wait for the closing quarter"
+    finally:
+        commit.set()
+        closer.join()
+        if writer.ident is not None:
+            writer.join()
+    assert "refused" in outcome, "the write moved the unit"
+    _refused_on_the_category_cell(outcome["refused"])
+    assert Cycle.objects.get(pk=cycle.pk).state_q1 == "closed"
