@@ -1,11 +1,11 @@
-"""An open year scored by the scoring service itself, with two quarters entered, for the tests
+"""Open years scored by the scoring service itself, with two quarters entered, for the tests
 of closing and publishing a quarter on its own."""
 
 from decimal import Decimal
 
 from cadre import roles
 from cadre.models import Official, Unit, UnitCategory
-from scoring.models import Cycle, RaterGroup
+from scoring.models import Cycle, Indicator, RaterGroup
 from scoring.services.cycles import cycle_quarter_close, cycle_quarter_publish
 from scoring.services.values import CellInput, values_save
 from tests.dashboard.factories import tree_make
@@ -57,3 +57,44 @@ def quarters_moved(made: dict) -> dict:
     cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin)
     made["cycle"] = cycle_quarter_close(cycle=cycle, quarter="Q2", by=admin)
     return made
+
+
+# Per town and quarter: R (rank, 500 points, linear), B (best ratio, 500 points), V (veto).
+# ZJ04 leads R and B in Q1: without it, or with a better newcomer, the others' points move.
+RANKED_FIGURES = {
+    "Q1": {"ZJ01": ("90", "80", "0"), "ZJ02": ("70", "100", "1"), "ZJ03": ("50", "60", "0"),
+           "ZJ04": ("95", "120", "0")},
+    "Q2": {"ZJ01": ("60", "50", "0"), "ZJ02": ("80", "40", "0"), "ZJ03": ("70", "45", "0"),
+           "ZJ04": ("65", "55", "0")},
+}  # fmt: skip
+
+
+def ranked_district() -> dict:
+    """2026, open: four towns (category ZJ), whose points depend on each other (rank and
+    best-ratio indicators), Q1 and Q2 entered through the entry service, every quarter still
+    open. Returns the cycle, the units by code, the category `towns` and the admin."""
+    admin = user_with_role("kaoheban", roles.ADMIN, is_staff=True, is_superuser=True)
+    towns = UnitCategory.objects.create(code="ZJ", name="镇街", sort_order=1)
+    units = {
+        code: Unit.objects.create(code=code, name=f"单位{code}", category=towns, sort_order=n)
+        for n, code in enumerate(RANKED_FIGURES["Q1"])
+    }
+    cycle = Cycle.objects.create(year=2026, state=Cycle.State.OPEN)
+    area = Indicator.objects.create(cycle=cycle, code="A", name="发展", max_points=1000)
+    leaves = [
+        Indicator.objects.create(
+            cycle=cycle, code=code, name=f"指标{code}", parent=parent, max_points=points,
+            method=method, sort_order=n,
+        )
+        for n, (code, parent, points, method) in enumerate(
+            [("R", area, 500, "rank"), ("B", area, 500, "best_ratio"), ("V", None, 0, "veto")]
+        )
+    ]  # fmt: skip
+    cells = [
+        CellInput(unit=units[code], indicator=leaf, period=period, raw=raw)
+        for period, rows in RANKED_FIGURES.items()
+        for code, row in rows.items()
+        for leaf, raw in zip(leaves, row, strict=True)
+    ]
+    values_save(cycle=cycle, cells=cells, by=admin, source="填报页面")
+    return {"cycle": cycle, "units": units, "towns": towns, "admin": admin}

@@ -24,6 +24,9 @@ from scoring.services.explain import (
     unit_points_lost,
     unit_points_moved,
     unit_total_explanation,
+    unit_without_result_note,
+    units_not_assessed,
+    units_not_assessed_note,
 )
 from scoring.services.reports import results_workbook_build
 from scoring.services.values import values_unverified_count
@@ -157,6 +160,12 @@ def ranking(request):
             category=selection.category,
             areas=areas,
         )
+    # The category's units a closed period did not assess: they have no row to say so.
+    not_assessed = []
+    if selection.period and selection.category:
+        not_assessed = units_not_assessed(
+            cycle=selection.cycle, period=selection.period, category_ids=[selection.category.pk]
+        ).get(selection.category.pk, [])
     distribution = selectors.grade_distribution(rows)
     charts = {
         "units": [row.result.unit.name for row in rows],
@@ -177,6 +186,7 @@ def ranking(request):
         areas=areas,
         rows=rows,
         distribution=distribution,
+        not_assessed_note=units_not_assessed_note(period=selection.period, units=not_assessed),
         charts=charts,
         unverified=values_unverified_count(cycle=selection.cycle),
         previous_year_pending=selection.period == Period.YEAR
@@ -283,6 +293,9 @@ def unit_detail(request, code):
         if result
         else None,
         total_explanation=unit_total_explanation(result=result) if result else "",
+        without_result_note=unit_without_result_note(cycle=selection.cycle, period=selection.period)
+        if selection.period and not result
+        else "",
         category_change_note=notes.category if notes else "",
         year_shown=year_shown,
         other_own_units=_other_own_units(request, unit),

@@ -608,8 +608,8 @@ def results_compute(
     Officials' personal scores are recomputed whenever the year is. A quarter closed on its
     own keeps the results it was closed with, as a closed cycle does, whatever changed since
     in the tree, the settings or the units, and the year rolls up its points and vetoes as
-    they were stored: it is recomputed only with `frozen_too`, when it is published or in a
-    sandbox.
+    they were stored: it is recomputed only with `frozen_too`, by a recompute given a reason
+    (`cycle_results_recompute`) or in a sandbox.
     """
     periods = {Period(period) for period in periods or Period.values} | {Period.YEAR}
     # Read again: `cycle` may have been loaded before a quarter closed.

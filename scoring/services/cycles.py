@@ -270,8 +270,9 @@ def _cycle_ensure_open(*, cycle: Cycle, message: str) -> None:
 @transaction.atomic
 def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
     """Close a quarter of an open cycle: its results are computed a last time, in every
-    category; from now on nobody can change its values, votes, adjustments or verifications,
-    and its results stay as they are (see results_compute).
+    category, from its inputs and the master data as they are at the close, and stay so (see
+    results_compute): they are what publishing the quarter freezes. From now on nobody can
+    change its values, votes, adjustments or verifications.
     Refused while a quarter before it is still open (see the rules above), and while the
     indicator tree breaks a rule: the closed quarter's tree can no longer be mended (see
     closed_quarters), and its results would stay off the thousand-point scale."""
@@ -292,8 +293,10 @@ def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
         cycle=cycle,
         broken=_("%(cycle)s 的指标体系还有问题，不能关闭季度；请修正后再关闭：%(problems)s"),
     )
-    # Saves refresh only the categories they touch: computed once more, every category has
-    # the results (and the list of what is missing) that the quarter freezes.
+    # Computed once more while still open, as the cycle's close does: saves refresh only the
+    # categories they touch, and a change that reached the units without recomputing this
+    # cycle (a workbook of another year adding or moving units) must not be frozen into the
+    # quarter as stale results.
     results_compute(cycle=cycle, periods=[quarter])
     _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to)
     return cycle
@@ -323,8 +326,10 @@ def cycle_quarter_publish(*, cycle: Cycle, quarter: str, by) -> ResultSnapshot:
     """Publish a closed quarter: units' liaisons see their own results of it from now on.
 
     As cycle_publish does for the year: refused while the indicator tree breaks a rule; the
-    quarter's results are computed once more (in an open cycle: a closed one keeps the results
-    it was closed with) and frozen in a snapshot of that quarter.
+    results the quarter was closed with are frozen, unchanged, in a snapshot of that quarter.
+    Units retired, added or moved since the close change nothing in them: what the 考核办
+    checked when closing is what is published, and what the year already counts. Only
+    `cycle_results_recompute` with a reason, or reopening the quarter, computes them anew.
     """
     cycle = _cycle_locked_for(cycle=cycle, by=by)
     to = QuarterState.PUBLISHED
@@ -333,8 +338,6 @@ def cycle_quarter_publish(*, cycle: Cycle, quarter: str, by) -> ResultSnapshot:
         cycle=cycle,
         broken=_("%(cycle)s 的指标体系还有问题，不能发布季度结果；请修正后再发布：%(problems)s"),
     )
-    if cycle.state == State.OPEN:
-        results_compute(cycle=cycle, periods=[quarter], frozen_too=True)
     _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to)
     return ResultSnapshot.objects.create(
         cycle=cycle,

@@ -6,11 +6,23 @@ with a fixed number of queries per page.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, F, Max, Min, QuerySet, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    QuerySet,
+    When,
+    Window,
+)
 from django.db.models.functions import Rank
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -272,6 +284,54 @@ def kept_quarters_note(*, cycle: Cycle, assessed: set[str]) -> str:
             _("%(quarters)s关闭时本单位未参加考核，按 0 分计") % {"quarters": _listed(absent)}
         )
     return "".join(f"；{note}" for note in notes)
+
+
+def unit_without_result_note(*, cycle: Cycle, period: str) -> str:
+    """Why a unit's page shows no result of the period: a closed period keeps the units it
+    assessed when it closed (a unit created, or taking part again, since has none), a period
+    still computed holds every unit taking part."""
+    label = Period(period).label
+    if cycle.period_is_locked(period):
+        return _("%(period)s关闭时本单位未参加考核，没有本单位该期间的考核结果。") % {
+            "period": label
+        }
+    return _("%(period)s没有本单位的考核结果。") % {"period": label}
+
+
+def units_not_assessed(
+    *, cycle: Cycle, period: str, category_ids: Iterable[int]
+) -> dict[int, list[Unit]]:
+    """Return, by category, the units taking part now that the closed period holds no result
+    of in that category: created, or moved into it, since the period closed (a unit retired
+    since keeps its result, which the ranking still lists). One query; none for a period still
+    computed, whose results hold every unit taking part."""
+    if not cycle.period_is_locked(period):
+        return {}
+    assessed = UnitResult.objects.filter(
+        cycle=cycle, period=period, unit=OuterRef("pk"), category=OuterRef("category")
+    )
+    units = (
+        Unit.objects.filter(is_active=True, category_id__in=list(category_ids))
+        .exclude(Exists(assessed))
+        .order_by("sort_order", "code")
+    )
+    by_category = defaultdict(list)
+    for unit in units:
+        by_category[unit.category_id].append(unit)
+    return by_category
+
+
+def units_not_assessed_note(*, period: str, units: list[Unit]) -> str:
+    """The line under a closed period's ranking of a category naming its units that period
+    did not assess (`units_not_assessed`), or "" without any."""
+    if not units:
+        return ""
+    return _("%(period)s关闭时以下单位未参加本类别考核，该期间没有其考核结果：%(units)s") % {
+        "period": Period(period).label,
+        "units": pgettext("between items of a list", "、").join(
+            f"{unit.code} {unit.name}" for unit in units
+        ),
+    }
 
 
 def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal) -> str:

@@ -13,6 +13,7 @@ from cadre.models import UnitCategory
 from scoring.models import Cycle, Grade, Indicator, OfficialScore, Period, UnitResult
 from scoring.services.cells import cell_safe
 from scoring.services.compute import normalised, two_places
+from scoring.services.explain import units_not_assessed, units_not_assessed_note
 
 GRADE_FILLS = {
     Grade.EXCELLENT: "C6EFCE",
@@ -83,7 +84,9 @@ def _area_cell(result: UnitResult, area: Indicator) -> Decimal | str:
     return NOT_APPLICABLE if points is None else Decimal(points)
 
 
-def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[UnitResult]):
+def _sheet_write(
+    sheet, *, title: str, areas: list[Indicator], results: list[UnitResult], note: str = ""
+):
     headers = (
         [_("名次"), _("单位代码"), _("单位名称")]
         + [cell_safe(area.name) for area in areas]
@@ -133,6 +136,10 @@ def _sheet_write(sheet, *, title: str, areas: list[Indicator], results: list[Uni
             if isinstance(value, Decimal):
                 cell.number_format = "0.00"
         sheet.cell(row=row, column=grade_column).fill = grade_fills[result.grade]
+    if note:
+        # Below the ranking, a row apart: what the period's results leave out and why.
+        sheet.append([])
+        sheet.append([cell_safe(note)])
     for index, width in enumerate([6, 10, 18] + [10] * (len(headers) - 3), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "D3"
@@ -150,6 +157,7 @@ def results_workbook_build(*, cycle: Cycle, period: str) -> Workbook:
     for result in _results(cycle=cycle, period=period):
         by_category[result.category_id].append(result)
     areas = _areas(cycle=cycle)
+    not_assessed = units_not_assessed(cycle=cycle, period=period, category_ids=by_category)
     workbook = Workbook()
     workbook.remove(workbook.active)
     period_label = str(Period(period).label)
@@ -164,8 +172,13 @@ def results_workbook_build(*, cycle: Cycle, period: str) -> Workbook:
             "period": period_label,
             "category": category.name,
         }
-        title += provisional
-        _sheet_write(sheet, title=title, areas=areas, results=by_category[category.pk])
+        _sheet_write(
+            sheet,
+            title=title + provisional,
+            areas=areas,
+            results=by_category[category.pk],
+            note=units_not_assessed_note(period=period, units=not_assessed.get(category.pk, [])),
+        )
     if not workbook.worksheets:
         workbook.create_sheet(title=_("无结果"))
     return workbook

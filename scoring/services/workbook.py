@@ -13,13 +13,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
 from itertools import islice
+from operator import or_
 from xml.etree import ElementTree
 
 from django.db import connection
 from django.db.models import (
     Max,
     Model,
+    Q,
     QuerySet,
 )
 from django.utils.translation import gettext as _
@@ -30,6 +33,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 from cadre.models import Official, Unit, UnitCategory
 from cadre.validators import code_problem
 from scoring.models import (
+    FROZEN_QUARTER_STATES,
+    QUARTER_STATE_FIELDS,
     QUARTERS,
     Adjustment,
     Cycle,
@@ -246,6 +251,9 @@ class Contents:
     values: list[tuple[str, str, str, Decimal]] = field(default_factory=list)
     votes: list[tuple] = field(default_factory=list)
     adjustments: list[tuple[str, str, Decimal, str, str]] = field(default_factory=list)
+    # The units sheet's rows (row, unit code, category code) moving a stored unit to another
+    # category: checked again when written, under lock (see workbook_cycle_lock).
+    unit_moves: list[tuple[SheetRow, str, str]] = field(default_factory=list)
 
 
 # What a code written with characters a code may not hold was most likely meant to be: the
@@ -889,7 +897,8 @@ def workbook_contents_read(
                 moved.append((row, code, category))
         else:
             reader.row_refuse(code)
-    _unit_moves_check(moved, reader)
+    reader.problems.extend(unit_moves_problems(moved))
+    contents.unit_moves = moved
 
     reader = readers["officials"]
     officials = set(Official.objects.values_list("code", flat=True))
@@ -949,15 +958,17 @@ def workbook_contents_read(
     return contents, cycle, problems
 
 
-def _unit_moves_check(moved: list[tuple[SheetRow, str, str]], reader: SheetReader) -> None:
-    """Refuse, on its category cell, each row (row, unit code, category code) moving a stored
-    unit that holds a result in a closed quarter of a cycle still taking input, whatever the
-    file's year: units are shared by every year (see `unit_category_move_refusal`)."""
+def unit_moves_problems(moved: list[tuple[SheetRow, str, str]]) -> list[CellProblem]:
+    """Return a problem, on its category cell, for each row (row, unit code, category code)
+    moving a stored unit that holds a result in a closed quarter of a cycle still taking input,
+    whatever the file's year: units are shared by every year (see
+    `unit_category_move_refusal`)."""
     if not moved:
-        return
+        return []
     units = Unit.objects.in_bulk([code for _row, code, _category in moved], field_name="code")
     placings = closed_quarter_placings(unit_ids=[unit.pk for unit in units.values()])
     category_ids = dict(UnitCategory.objects.values_list("code", "pk"))
+    problems = []
     for row, code, category in moved:
         refusal = unit_category_move_refusal(
             unit=units[code],
@@ -965,7 +976,8 @@ def _unit_moves_check(moved: list[tuple[SheetRow, str, str]], reader: SheetReade
             placings=placings.get(units[code].pk, []),
         )
         if refusal:
-            reader.problem(row, "category", refusal)
+            problems.append(row.place(UNITS.name, "category", refusal))
+    return problems
 
 
 def _adjustments_read(rows, reader: SheetReader, units: dict, contents: Contents) -> None:
@@ -989,12 +1001,39 @@ def _adjustments_read(rows, reader: SheetReader, units: dict, contents: Contents
 # --- writing -------------------------------------------------------------------------------
 
 
-def workbook_cycle_lock(*, year: int) -> Cycle | None:
-    """Lock and return the stored cycle of the year (None for a new one) for an import to
-    replace: values saved meanwhile wait for the import, which they lock the cycle for too.
-    Raises WorkbookInvalid for a cycle that is closed or published, or has a closed quarter.
-    Call inside a transaction.
+def workbook_cycle_lock(*, contents: Contents) -> Cycle | None:
+    """Lock and return the stored cycle of the contents' year (None for a new one) for an
+    import to replace: values saved meanwhile wait for the import, which they lock the cycle
+    for too. Raises WorkbookInvalid for a cycle that is closed or published, or has a closed
+    quarter. Call inside a transaction.
+
+    A file moving a stored unit to another category locks as well every cycle whose closed
+    quarters refuse that (`unit_moves_problems`), and checks its moves again under those
+    locks: a quarter closed (or given back by a reopened cycle) since the file was checked
+    would otherwise see the unit leave the category it was closed with. Closing a quarter
+    locks its cycle too, so it waits for the import, or the import sees it closed.
     """
+    year = contents.year
+    if contents.unit_moves:
+        may_hold_closed_quarters = reduce(
+            or_,
+            (
+                Q(**{f"{field}__in": FROZEN_QUARTER_STATES})
+                for field in QUARTER_STATE_FIELDS.values()
+            ),
+            Q(state=Cycle.State.OPEN) | Q(year=year),
+        )
+        # One statement, in the order of the ids: two imports lock their cycles alike, and so
+        # never each hold one the other waits for.
+        list(
+            Cycle.objects.select_for_update()
+            .filter(may_hold_closed_quarters)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        problems = unit_moves_problems(contents.unit_moves)
+        if problems:
+            raise WorkbookInvalid(problems)
     cycle = Cycle.objects.select_for_update().filter(year=year).first()
     if cycle is not None:
         problem = _cycle_replace_problem(cycle=cycle)

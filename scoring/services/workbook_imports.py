@@ -104,7 +104,7 @@ def workbook_import_write(*, check: WorkbookCheck, by, record: ImportRecord) -> 
             record = locked
             _pending_ensure(record=record, by=by)
             previewed = record.preview["digest"]
-        cycle = workbook_cycle_lock(year=contents.year)
+        cycle = workbook_cycle_lock(contents=contents)
         if workbook_stored_load(contents=contents, cycle=cycle).digest() != previewed:
             raise WorkbookOutdated
         created = cycle is None

@@ -44,6 +44,14 @@ def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
     }
     veto = '<span class="badge badge-veto">' + escape(_("一票否决")) + "</span> "
     adjust = '<span class="badge badge-adjust">' + escape(_("重点调整")) + "</span>"
+    # A closed period keeps the units it assessed, those retired since too.
+    retired = (
+        '<span class="badge badge-provisional" title="'
+        + escape(_("该期间关闭时本单位参加考核，保留其结果；本单位现已停止参加考核。"))
+        + '">'
+        + escape(_("已停止参加考核"))
+        + "</span> "
+    )
     grade_labels = {grade.value: escape(str(grade.label)) for grade in Grade}
     unit_url = reverse("dashboard:unit", args=["CODE"]).replace("CODE/", "")
     query = escape(query)
@@ -81,7 +89,9 @@ def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
                 adjustment=result.adjustment,
                 grade=escape(result.grade),
                 grade_label=grade_labels.get(result.grade, ""),
-                marks=(veto if result.vetoed else "") + (adjust if result.needs_adjustment else ""),
+                marks=(retired if not result.unit.is_active else "")
+                + (veto if result.vetoed else "")
+                + (adjust if result.needs_adjustment else ""),
                 missing=missing,
             )
         )

@@ -123,20 +123,20 @@ def test_a_closed_quarter_keeps_its_results_when_the_settings_or_the_units_chang
     assert UnitResult.objects.get(cycle=cycle, unit__code="ZJ02", period="Q2").rank == 1
 
 
-def test_publishing_computes_the_quarter_once_more_and_reopening_too(district):
+def test_publishing_keeps_what_closing_computed_and_reopening_computes_anew(district):
     cycle, admin = district["cycle"], district["admin"]
     cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
-    # A setting corrected while Q1 was closed: Q1's results wait for its publication.
+    # A setting changed behind the refusals' back while Q1 was closed: Q1 keeps its grades.
     Cycle.objects.filter(pk=cycle.pk).update(good_min=850)
     # As the admin's save of the cycle does, with the cycle as saved.
     results_refresh_all(cycle=Cycle.objects.get(pk=cycle.pk))
     assert _grade(cycle, "ZJ01", "Q1") == Grade.GOOD
     snapshot = cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin)
-    assert _grade(cycle, "ZJ01", "Q1") == Grade.FAIR
-    assert {row["unit"]: row["grade"] for row in snapshot.results}["ZJ01"] == Grade.FAIR
-    Cycle.objects.filter(pk=cycle.pk).update(good_min=800)
-    cycle_quarter_reopen(cycle=cycle, quarter="Q1", by=admin, reason="更正")
     assert _grade(cycle, "ZJ01", "Q1") == Grade.GOOD
+    assert {row["unit"]: row["grade"] for row in snapshot.results}["ZJ01"] == Grade.GOOD
+    # Reopening unfreezes the quarter: it is computed with the settings as they are now.
+    cycle_quarter_reopen(cycle=cycle, quarter="Q1", by=admin, reason="更正")
+    assert _grade(cycle, "ZJ01", "Q1") == Grade.FAIR
     assert Cycle.objects.get(pk=cycle.pk).published_periods == []
 
 

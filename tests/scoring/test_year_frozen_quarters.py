@@ -6,57 +6,27 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from cadre import roles
-from cadre.models import Unit, UnitCategory
-from scoring.models import Cycle, Indicator, IndicatorValue, UnitResult
+from cadre.models import Unit
+from scoring.models import Indicator, IndicatorValue, UnitResult
 from scoring.services.cycles import cycle_quarter_close, cycle_quarter_publish
 from scoring.services.explain import unit_indicator_lines
 from scoring.services.points import unit_points
 from scoring.services.refresh import results_refresh_unlocked
 from scoring.services.values import CellInput, values_save
-from tests.entry.conftest import user_with_role
+from tests.quarters import RANKED_FIGURES as FIGURES
+from tests.quarters import ranked_district
 
 pytestmark = pytest.mark.django_db
 
-# Per town and quarter: R (rank, 500 points, linear), B (best ratio, 500 points), V (veto).
-FIGURES = {
-    "Q1": {"ZJ01": ("90", "80", "0"), "ZJ02": ("70", "100", "1"), "ZJ03": ("50", "60", "0"),
-           "ZJ04": ("95", "120", "0")},
-    "Q2": {"ZJ01": ("60", "50", "0"), "ZJ02": ("80", "40", "0"), "ZJ03": ("70", "45", "0"),
-           "ZJ04": ("65", "55", "0")},
-}  # fmt: skip
 TEN_PLACES = Decimal("1e-10")
 
 
 @pytest.fixture
 def district():
     """2026, open: four towns, Q1 and Q2 entered through the entry service, Q1 closed."""
-    admin = user_with_role("kaoheban", roles.ADMIN, is_staff=True, is_superuser=True)
-    towns = UnitCategory.objects.create(code="ZJ", name="镇街", sort_order=1)
-    units = {
-        code: Unit.objects.create(code=code, name=f"单位{code}", category=towns, sort_order=n)
-        for n, code in enumerate(FIGURES["Q1"])
-    }
-    cycle = Cycle.objects.create(year=2026, state=Cycle.State.OPEN)
-    area = Indicator.objects.create(cycle=cycle, code="A", name="发展", max_points=1000)
-    leaves = [
-        Indicator.objects.create(
-            cycle=cycle, code=code, name=f"指标{code}", parent=parent, max_points=points,
-            method=method, sort_order=n,
-        )
-        for n, (code, parent, points, method) in enumerate(
-            [("R", area, 500, "rank"), ("B", area, 500, "best_ratio"), ("V", None, 0, "veto")]
-        )
-    ]  # fmt: skip
-    cells = [
-        CellInput(unit=units[code], indicator=leaf, period=period, raw=raw)
-        for period, rows in FIGURES.items()
-        for code, row in rows.items()
-        for leaf, raw in zip(leaves, row, strict=True)
-    ]
-    values_save(cycle=cycle, cells=cells, by=admin, source="填报页面")
-    cycle = cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
-    return {"cycle": cycle, "units": units, "towns": towns, "admin": admin}
+    made = ranked_district()
+    made["cycle"] = cycle_quarter_close(cycle=made["cycle"], quarter="Q1", by=made["admin"])
+    return made
 
 
 def _year(cycle, code) -> UnitResult:

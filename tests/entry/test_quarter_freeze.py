@@ -1,0 +1,263 @@
+"""A closed quarter's results are those computed when it closed: closing computes them from the
+units as they are then, publishing freezes exactly those, whatever happened to the units in
+between, and only reopening or a recompute with a reason computes them anew."""
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+
+from cadre.models import Unit
+from scoring.models import Cycle, Period, ResultSnapshot, UnitResult
+from scoring.services.cycles import (
+    FROZEN_RESULT_COLUMNS,
+    cycle_quarter_close,
+    cycle_quarter_publish,
+    cycle_quarter_reopen,
+    cycle_results_recompute,
+)
+from scoring.services.points import unit_points
+from scoring.services.refresh import results_refresh_unlocked
+from scoring.services.workbook import WorkbookInvalid
+from scoring.services.workbook_imports import workbook_import_write, workbook_record_new
+from scoring.services.workbook_preview import workbook_check
+from tests.quarters import ranked_district
+from tests.workbook.conftest import import_bytes, xlsx
+
+pytestmark = pytest.mark.django_db
+
+TOWNS = ["ZJ01", "ZJ02", "ZJ03", "ZJ04"]
+
+
+@pytest.fixture
+def district():
+    return ranked_district()
+
+
+def _quarter(cycle, quarter="Q1") -> dict[str, tuple]:
+    """Each unit's result of the quarter as the ranking shows it: category, total, rank,
+    grade, veto."""
+    return {
+        code: rest
+        for code, *rest in UnitResult.objects.filter(cycle=cycle, period=quarter).values_list(
+            "unit__code", "category__code", "total", "rank", "grade", "vetoed"
+        )
+    }
+
+
+def _year_q1_points(cycle) -> dict[str, dict[str, Decimal]]:
+    """The Q1 points each town's year takes (stored for the quarter, by indicator)."""
+    return {
+        code: unit_points(cycle=cycle, unit=Unit.objects.get(code=code))["Q1"]
+        for code in ["ZJ01", "ZJ02", "ZJ03"]
+    }
+
+
+def _snapshot_rows(snapshot: ResultSnapshot) -> dict[str, dict]:
+    return {row["unit"]: row for row in snapshot.results}
+
+
+def _stored_rows(cycle, quarter="Q1") -> dict[str, dict]:
+    """The stored results of the quarter in the form a snapshot keeps them."""
+    rows = UnitResult.objects.filter(cycle=cycle, period=quarter).values_list(
+        *FROZEN_RESULT_COLUMNS.values()
+    )
+    frozen = {}
+    for row in rows:
+        cells = dict(zip(FROZEN_RESULT_COLUMNS, row, strict=True))
+        for key, cell in cells.items():
+            if isinstance(cell, Decimal):
+                cells[key] = f"{cell:.2f}"
+        frozen[cells["unit"]] = cells
+    return frozen
+
+
+def _workbook_of_2027_moving_zj04() -> bytes:
+    """An interchange workbook for next year that puts ZJ04 into a new category JJ. Units are
+    shared by every year: the move reaches 2026 too, which the import does not recompute."""
+    return xlsx(
+        {
+            "settings": [["year", 2027]],
+            "categories": [["ZJ", "镇街"], ["JJ", "经济部门"]],
+            "units": [["ZJ04", "单位ZJ04", "JJ"]],
+            "indicators": [["A", "发展", None, 1000], ["A.1", "党建", "A", 1000, "direct"]],
+            **dict.fromkeys(
+                ["officials", "responsibilities", "rater_groups", "values", "votes", "adjustments"],
+                [],
+            ),
+        }
+    )
+
+
+def test_closing_a_quarter_computes_it_from_the_units_as_they_are_at_the_close(district):
+    cycle, admin = district["cycle"], district["admin"]
+    before = _quarter(cycle)
+    import_bytes(_workbook_of_2027_moving_zj04(), by=admin)
+    assert Unit.objects.get(code="ZJ04").category.code == "JJ"
+    # Nothing recomputed 2026 yet: its Q1 still ranks ZJ04 among the towns.
+    assert _quarter(cycle) == before
+
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+
+    closed = _quarter(cycle)
+    # ZJ04 led both rank and best ratio among the towns: closed without it, they moved up.
+    assert closed["ZJ04"][0] == "JJ" and closed["ZJ04"][2] == 1
+    assert {code: closed[code][2] for code in ["ZJ01", "ZJ02", "ZJ03"]} == {
+        "ZJ01": 1,
+        "ZJ02": 2,
+        "ZJ03": 3,
+    }
+    assert closed["ZJ01"][1] > before["ZJ01"][1]
+    # And so the year counts for Q1 what the quarter now shows.
+    year_q1 = _year_q1_points(cycle)
+    assert year_q1["ZJ01"]["R"] == Decimal(500)
+
+
+@pytest.mark.parametrize("change", ["retired", "added"])
+def test_publishing_a_quarter_freezes_the_results_it_was_closed_with(district, change):
+    cycle, admin = district["cycle"], district["admin"]
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    at_close, stored_at_close = _quarter(cycle), _stored_rows(cycle)
+    year_q1 = _year_q1_points(cycle)
+    if change == "retired":
+        # ZJ04 led Q1 on both indicators: scored again, every other town would move up.
+        Unit.objects.filter(code="ZJ04").update(is_active=False)
+    else:
+        Unit.objects.create(code="ZJ05", name="新设街道", category=district["towns"])
+    results_refresh_unlocked()  # as the admin's save of the unit does
+
+    snapshot = cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin)
+
+    assert _quarter(cycle) == at_close
+    assert _snapshot_rows(snapshot) == stored_at_close
+    # The retired unit was assessed in Q1 and keeps its result; the new one was not.
+    assert sorted(_snapshot_rows(snapshot)) == TOWNS
+    assert _year_q1_points(cycle) == year_q1
+    assert Cycle.objects.get(pk=cycle.pk).published_periods == ["Q1"]
+
+
+def test_reopening_the_published_quarter_computes_it_with_the_units_as_they_are(district):
+    cycle, admin = district["cycle"], district["admin"]
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    Unit.objects.filter(code="ZJ04").update(is_active=False)
+    results_refresh_unlocked()
+    cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin)
+    assert _quarter(cycle)["ZJ01"][2] == 2
+
+    cycle_quarter_reopen(cycle=cycle, quarter="Q1", by=admin, reason="撤并单位后重新排名")
+
+    reopened = _quarter(cycle)
+    assert sorted(reopened) == ["ZJ01", "ZJ02", "ZJ03"]
+    assert reopened["ZJ01"][2] == 1
+    assert _year_q1_points(cycle)["ZJ01"]["R"] == Decimal(500)
+
+
+def test_a_recompute_with_a_reason_rewrites_the_closed_quarter_but_not_its_publication(district):
+    cycle, admin = district["cycle"], district["admin"]
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    snapshot = cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin)
+    published = snapshot.results
+    Unit.objects.filter(code="ZJ04").update(is_active=False)
+    cycle_results_recompute(cycle=cycle, by=admin)
+    assert "ZJ04" in _quarter(cycle), "without a reason the published quarter is kept"
+
+    cycle_results_recompute(cycle=cycle, locked_reason="区委决定撤并 ZJ04，一季度重排", by=admin)
+
+    assert sorted(_quarter(cycle)) == ["ZJ01", "ZJ02", "ZJ03"]
+    snapshot.refresh_from_db()
+    assert snapshot.results == published
+    assert ResultSnapshot.objects.filter(cycle=cycle, period=Period.Q1).count() == 1
+
+
+# --- A workbook moving a unit while a quarter closes -----------------------------------------
+
+MOVE_REFUSED = "单位 ZJ04 单位ZJ04 在2026年度考核 第一季度按类别“镇街”考核，这些季度已关闭；"
+
+
+def _write(check, data: bytes, admin):
+    record = workbook_record_new(file_name="2027.xlsx", data=data, by=admin)
+    return workbook_import_write(check=check, by=admin, record=record)
+
+
+def _refused_on_the_category_cell(error: WorkbookInvalid) -> None:
+    [problem] = error.problems
+    assert (problem.sheet, problem.row, problem.column) == ("units", 2, "C")
+    assert problem.message.startswith(MOVE_REFUSED)
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
+    assert not Cycle.objects.filter(year=2027).exists()
+
+
+def test_a_workbook_checked_before_a_quarter_closed_is_refused_when_written_after(district):
+    cycle, admin = district["cycle"], district["admin"]
+    data = _workbook_of_2027_moving_zj04()
+    check = workbook_check(data=data)
+    assert check.problems == []  # Q1 was open: ZJ04 could move
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    with pytest.raises(WorkbookInvalid) as raised:
+        _write(check, data, admin)
+    _refused_on_the_category_cell(raised.value)
+
+
+def _waiting_on_a_lock(thread: threading.Thread, timeout: float = 30) -> bool:
+    """Whether another connection of this test waits on a row lock, within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and thread.is_alive():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_workbook_written_while_a_quarter_closes_waits_for_it_and_is_refused(district):
+    """The quarter closes in a transaction still under way when the workbook, checked while
+    the quarter was open, is written: the write waits for the close, then sees the quarter
+    closed and moves nothing, rather than moving the unit out of the category it was closed
+    with."""
+    cycle, admin = district["cycle"], district["admin"]
+    data = _workbook_of_2027_moving_zj04()
+    check = workbook_check(data=data)
+    assert check.problems == []
+    closing, commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def close_quarter():
+        try:
+            with transaction.atomic():
+                cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+                closing.set()
+                commit.wait(60)
+        finally:
+            connection.close()
+
+    def write_workbook():
+        try:
+            _write(check, data, admin)
+        except WorkbookInvalid as error:
+            outcome["refused"] = error
+        finally:
+            connection.close()
+
+    closer = threading.Thread(target=close_quarter)
+    closer.start()
+    writer = threading.Thread(target=write_workbook)
+    try:
+        assert closing.wait(30)
+        writer.start()
+        assert _waiting_on_a_lock(writer), "the write should wait for the closing quarter"
+    finally:
+        commit.set()
+        closer.join()
+        if writer.ident is not None:
+            writer.join()
+    assert "refused" in outcome, "the write moved the unit"
+    _refused_on_the_category_cell(outcome["refused"])
+    assert Cycle.objects.get(pk=cycle.pk).state_q1 == "closed"
