@@ -534,7 +534,8 @@ def adjustments(request):
                 cycle=cycle, by=request.user, source=SOURCE_ENTRY, **form.cleaned_data
             )
         except (CycleLockedError, ValidationError) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            # On the form, which then shows what was typed marked as not saved.
+            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
         else:
             messages.success(request, _("已记录柔性考核调整。"))
             return redirect(_here("entry:adjustments", cycle, period))
