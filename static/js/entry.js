@@ -141,6 +141,22 @@
     check(input);
     tallied(input);
     draftNote(input);
+    typedMark(input);
+  }
+
+  /* A cell holding what was typed but not saved carries a mark that only paper shows (print
+     CSS): printed, its number is in italics with "未保存" under it, never passed off as
+     stored. The screen shows the same through the save button and the leaving question. */
+  function typedMark(input) {
+    var cell = input.closest("td");
+    var typed = unsaved(input);
+    cell.classList.toggle("typed", typed);
+    if (typed && !cell.querySelector("small.unsaved-mark")) {
+      var mark = document.createElement("small");
+      mark.className = "unsaved-mark";
+      mark.textContent = msg.msgUnsavedMark;
+      cell.appendChild(mark);
+    }
   }
 
   function cellsChanged() {
@@ -487,6 +503,8 @@
   inputs.forEach(tallied);
   pageBase = tally.missing;
   draftRestore();
+  // Cells sent back refused (data-dirty) and cells put back from the draft are not saved.
+  inputs.forEach(function (input) { if (unsaved(input)) typedMark(input); });
   cellsChanged();
   refusedShow();
 })();
