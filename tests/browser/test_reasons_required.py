@@ -12,13 +12,24 @@ from tests.browser.entry_grid import dialogs
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def refused_in_place(page, reason, seen):
+def refused_in_place(reason, seen):
     """The reason field is the invalid one, showing the browser's message, and nothing was
     asked."""
     assert seen == []
     assert reason.evaluate("field => field.matches(':invalid')")
     assert reason.evaluate("field => field.validationMessage") != ""
     assert reason.input_value() == ""
+
+
+def blank_reasons_refused(form, button, seen):
+    """Send the form with an empty reason, then one of spaces only: each refused in place.
+    Return the reason field."""
+    reason = form.locator("input[name=reason]")
+    for typed in ["", "   "]:
+        reason.fill(typed)
+        form.get_by_role("button", name=button).click()
+        refused_in_place(reason, seen)
+    return reason
 
 
 @pytest.fixture
@@ -33,11 +44,7 @@ def test_withdrawing_an_adjustment_without_a_reason_asks_nothing(admin_page, scr
     page.goto(f"/entry/adjustments/?cycle={cycle.pk}&period=Q3")
     seen = dialogs(page)
     form = page.locator("form.withdraw").first
-    reason = form.locator("input[name=reason]")
-    for typed in ["", "   "]:
-        reason.fill(typed)
-        form.get_by_role("button", name="撤销").click()
-        refused_in_place(page, reason, seen)
+    reason = blank_reasons_refused(form, "撤销", seen)
     screenshot("entry-adjustment-withdraw-needs-a-reason")
     assert not Adjustment.history.filter(history_type="-").exists()
 
@@ -50,12 +57,7 @@ def test_reopening_a_published_cycle_without_a_reason_sends_nothing(admin_page):
     page = admin_page
     page.goto("/entry/cycles/")
     seen = dialogs(page)
-    form = page.locator("form.reopen").first
-    reason = form.locator("input[name=reason]")
-    for typed in ["", "  "]:
-        reason.fill(typed)
-        form.get_by_role("button", name="重新开放").click()
-        refused_in_place(page, reason, seen)
+    blank_reasons_refused(page.locator("form.reopen").first, "重新开放", seen)
     assert page.locator(".messages").count() == 0
     assert Cycle.objects.get(year=2025).state == Cycle.State.PUBLISHED
 
@@ -70,6 +72,6 @@ def test_unverifying_without_a_reason_sends_nothing(admin_page):
     reason = page.locator("input[name=reason]")
     reason.fill(" ")
     page.get_by_role("button", name="撤销所选数据的审核").click()
-    refused_in_place(page, reason, [])
+    refused_in_place(reason, [])
     assert page.locator(".messages").count() == 0
     assert IndicatorValue.objects.get(pk=value.pk).verified_at is not None
