@@ -100,10 +100,8 @@ class AdjustmentForm(forms.ModelForm):
 
 
 class AdjustmentWithdrawForm(forms.Form):
-    """The reason beside each adjustment on the adjustments page, to withdraw it."""
-
-    # The service's message says why a withdrawal needs a reason.
-    use_required_attribute = False
+    """The reason beside each adjustment on the adjustments page, to withdraw it: required in
+    the browser too, so that an empty reason is refused before the confirm question is asked."""
 
     reason = forms.CharField(
         label=_("撤销理由"),
@@ -117,11 +115,8 @@ class AdjustmentWithdrawForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    """The reason field beside each locked cycle's buttons on the cycles page."""
-
-    # The browser would refuse an empty reason in its own words; the service's message says
-    # why a reopening needs one.
-    use_required_attribute = False
+    """The reason field beside each locked cycle's buttons on the cycles page: required in the
+    browser too, so that an empty reason is refused before anything is sent."""
 
     reason = forms.CharField(
         label=_("重新开放的理由"),

@@ -37,6 +37,15 @@ VALUE_METHODS = [m for m in Indicator.Method.values if m != Indicator.Method.EVA
 PERIODS = [*QUARTERS, Period.YEAR]
 
 
+def cycles_visible(*, user) -> QuerySet:
+    """Return the cycles the user may pick: every one for the 考核办; for everyone else those
+    past set-up, as a draft cycle's tree and settings may still change under them."""
+    cycles = Cycle.objects.all()
+    if not user_has_role(user, ADMIN):
+        cycles = cycles.exclude(state=Cycle.State.DRAFT)
+    return cycles
+
+
 def cycle_picked(*, cycles: list[Cycle], picked: str | None) -> Cycle | None:
     """Return the cycle whose id was picked, else the one taking input (the latest open one),
     else the latest; None when there is no cycle."""

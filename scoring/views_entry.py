@@ -49,6 +49,7 @@ from scoring.selectors import (
     cycle_picked,
     cycle_state_moves,
     cycles_last_published,
+    cycles_visible,
     cycles_with_gaps,
     entry_grid,
     entry_grid_missing,
@@ -103,8 +104,8 @@ VERIFIED_PAGE_SIZE = 100
 def _cycle_and_period(request, cycles=None, *, fallback=None):
     """Return the cycle and period picked in the query string (defaults: the newest open
     cycle, and `fallback(cycle)`'s period, else the first period still open, else the first
-    quarter) and the cycles for the picker (by default every cycle)."""
-    cycles = list(Cycle.objects.all() if cycles is None else cycles)
+    quarter) and the cycles for the picker (by default those the user may pick)."""
+    cycles = list(cycles_visible(user=request.user) if cycles is None else cycles)
     cycle = cycle_picked(
         cycles=cycles, picked=request.GET.get("cycle") or request.POST.get("cycle")
     )
@@ -533,7 +534,8 @@ def adjustments(request):
                 cycle=cycle, by=request.user, source=SOURCE_ENTRY, **form.cleaned_data
             )
         except (CycleLockedError, ValidationError) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            # On the form, which then shows what was typed marked as not saved.
+            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
         else:
             messages.success(request, _("已记录柔性考核调整。"))
             return redirect(_here("entry:adjustments", cycle, period))
@@ -677,7 +679,7 @@ def unit_history(request, code):
     readable = None
     if not audience.sees_all and not user_has_role(user, SCORER):
         # A liaison is offered the cycles they may read, the latest by default.
-        readable = list(audience.readable_cycles(Cycle.objects.all()))
+        readable = list(audience.readable_cycles(cycles_visible(user=user)))
         picked = request.GET.get("cycle")
         if not readable or (picked and picked not in {str(c.pk) for c in readable}):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))

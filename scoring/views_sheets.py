@@ -15,8 +15,8 @@ from openpyxl import Workbook
 
 from cadre import roles
 from cadre.permissions import role_required
-from scoring.models import QUARTERS, Cycle, ImportRecord, Period
-from scoring.selectors import cycle_picked, periods_open
+from scoring.models import QUARTERS, ImportRecord, Period
+from scoring.selectors import cycle_picked, cycles_visible, periods_open
 from scoring.services.background import (
     background_interruption,
     background_listed,
@@ -70,7 +70,9 @@ def _record_visible(request, pk: int, *deferred: str) -> ImportRecord:
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_index(request):
     # The cycle picked in the entry navigation, else the one taking input.
-    cycle = cycle_picked(cycles=list(Cycle.objects.all()), picked=request.GET.get("cycle"))
+    cycle = cycle_picked(
+        cycles=list(cycles_visible(user=request.user)), picked=request.GET.get("cycle")
+    )
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and cycle is not None:
         try:
@@ -113,7 +115,7 @@ def sheet_index(request):
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_template(request, year: int, period: str, votes: bool = False):
     """The values template of a period, or with `votes` its vote counts' template."""
-    cycle = get_object_or_404(Cycle, year=year)
+    cycle = get_object_or_404(cycles_visible(user=request.user), year=year)
     if period not in Period.values:
         raise Http404(_("未知期间"))
     build, name = (vote_template_build, "kaohe-votes") if votes else (sheet_template_build, "kaohe")

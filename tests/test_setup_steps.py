@@ -28,14 +28,16 @@ def clerk(client):
     return client
 
 
-def district(*, units: int, rater_groups: bool = True, scorer=None) -> Cycle:
+def district(
+    *, units: int, rater_groups: bool = True, scorer=None, state=Cycle.State.DRAFT
+) -> Cycle:
     """A district set up up to its tree: categories, units, officials, a cycle whose tree adds
-    up, with an evaluation indicator."""
+    up, with an evaluation indicator; the cycle a draft unless `state` says otherwise."""
     category = UnitCategory.objects.create(code="ZJ", name="镇街")
     for number in range(units):
         unit = Unit.objects.create(code=f"ZJ{number:02d}", name=f"镇{number}", category=category)
         Official.objects.create(code=f"GB{number:02d}", name=f"干部{number}", unit=unit)
-    cycle = Cycle.objects.create(year=2026)
+    cycle = Cycle.objects.create(year=2026, state=state)
     area = Indicator.objects.create(cycle=cycle, code="A1", name="经济", max_points=Decimal(1000))
     direct = Indicator.objects.create(
         cycle=cycle, code="A1.1", name="招商", parent=area, max_points=600, method="direct"
@@ -173,7 +175,8 @@ def test_the_votes_page_of_a_cycle_without_rater_groups_says_where_to_add_them(c
 
 def test_a_scorer_without_rater_groups_is_sent_to_the_kaoheban(client):
     scorer = user_with_role("tongji", roles.SCORER)
-    cycle = district(units=2, rater_groups=False, scorer=scorer)
+    # A scorer is given a cycle once it is open, never a draft.
+    cycle = district(units=2, rater_groups=False, scorer=scorer, state=Cycle.State.OPEN)
     client.force_login(scorer)
     html = client.get(f"/entry/votes/?cycle={cycle.pk}&period=Q1").content.decode()
     assert "请联系考核办在考核周期中添加测评群体。" in html
@@ -181,7 +184,7 @@ def test_a_scorer_without_rater_groups_is_sent_to_the_kaoheban(client):
 
 
 def test_a_scorer_named_by_no_indicator_reads_whom_to_ask(client):
-    district(units=2)
+    district(units=2, state=Cycle.State.OPEN)
     client.force_login(user_with_role("tongji", roles.SCORER))
     html = client.get("/entry/").content.decode()
     assert "请联系考核办在这些指标的“评分账号”中添加您的账号。" in html

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
 from scoring.models import QUARTERS, Cycle, Indicator, Period
 from scoring.no_cycle import CycleMissing
+from scoring.selectors import cycles_visible
 from scoring.services.explain import (
     master_data_change_notes,
     unit_area_maxima,
@@ -83,10 +85,14 @@ def _selection(request) -> Selection:
     Only what the audience may read is offered: a liaison's cycles and periods are the
     published ones, and a period asked for that is not published yet is said so."""
     audience = request.audience
-    cycles = list(audience.readable_cycles(Cycle.objects.all()))
+    visible = cycles_visible(user=request.user)
+    cycles = list(audience.readable_cycles(visible))
     if not cycles:
         raise CycleMissing(
-            _("还没有考核周期。考核办建立第一个年度的考核周期后，即可在此查看排名和得分。")
+            _(
+                "还没有考核周期。考核办建立第一个年度的考核周期并开放填报后，"
+                "即可在此查看排名和得分。"
+            )
             if audience.sees_all
             else _("本单位还没有已发布的考核结果，考核办发布后即可在此查看。")
         )
@@ -96,7 +102,7 @@ def _selection(request) -> Selection:
         # A year just opened has no results yet: open on the latest that has some.
         cycle = selectors.latest_with_results(cycles=cycles)
         if year:
-            _cycle_not_shown_say(request, year=year, shown=cycle)
+            _cycle_not_shown_say(request, year=year, shown=cycle, visible=visible)
     periods = audience.readable_periods(cycle=cycle, periods=selectors.result_periods(cycle=cycle))
     period = request.GET.get("period")
     if period not in periods:
@@ -113,10 +119,10 @@ def _selection(request) -> Selection:
     return Selection(cycles, cycle, periods, period, categories, category)
 
 
-def _cycle_not_shown_say(request, *, year: str, shown: Cycle) -> None:
+def _cycle_not_shown_say(request, *, year: str, shown: Cycle, visible: QuerySet) -> None:
     """Say why the cycle asked for is not the one shown: its results are not published yet
-    (to a liaison), or there is no such cycle."""
-    asked = Cycle.objects.filter(year=year).first() if year.isdigit() else None
+    (to a liaison), or there is no such cycle among the `visible` ones (a draft is not)."""
+    asked = visible.filter(year=year).first() if year.isdigit() else None
     if asked is not None:
         text = _("%(cycle)s的考核结果尚未发布，下面是%(shown)s。")
     else:

@@ -10,7 +10,7 @@ history row per value that names the import.
 import json
 import re
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from cadre import roles
-from cadre.models import Unit
+from cadre.models import Unit, UnitCategory
 from scoring.models import (
     QUARTERS,
     Cycle,
@@ -414,19 +414,30 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
             [cell_safe(unit.code), cell_safe(unit.name), cell_safe(unit.category.name), *values]
         )
 
-    last_row = TEMPLATE_FIRST_ROW + len(units) - 1
+    last_row = max(TEMPLATE_FIRST_ROW + len(units) - 1, TEMPLATE_FIRST_ROW)
+    # Per unit category, the rule of the cells of an indicator that does not apply to it.
+    not_applicable: dict[int, DataValidation] = {}
     for offset, indicator in enumerate(indicators):
         column = get_column_letter(4 + offset)
         sheet.column_dimensions[column].width = 14
-        validation = _validation(indicator)
-        sheet.add_data_validation(validation)
-        validation.add(f"{column}{TEMPLATE_FIRST_ROW}:{column}{max(last_row, TEMPLATE_FIRST_ROW)}")
-        for index, unit in enumerate(units):
-            cell = sheet.cell(row=TEMPLATE_FIRST_ROW + index, column=4 + offset)
+        rules = {None: _validation(indicator)}
+        sheet.add_data_validation(rules[None])
+        rows_of_rule: dict[int | None, list[int]] = defaultdict(list)
+        for row, unit in enumerate(units, start=TEMPLATE_FIRST_ROW):
             if _applies(applies, indicator.pk, unit.category_id):
-                cell.protection = Protection(locked=False)
-            else:
-                cell.fill = NOT_APPLICABLE_FILL
+                rows_of_rule[None].append(row)
+                continue
+            # Unlocked like every row (see template_rows_sortable), yet grey and refusing any
+            # entry; the import refuses a value there all the same.
+            sheet.cell(row=row, column=4 + offset).fill = NOT_APPLICABLE_FILL
+            if unit.category_id not in not_applicable:
+                not_applicable[unit.category_id] = _not_applicable_validation(unit.category)
+                sheet.add_data_validation(not_applicable[unit.category_id])
+            rules[unit.category_id] = not_applicable[unit.category_id]
+            rows_of_rule[unit.category_id].append(row)
+        for key, rows in rows_of_rule.items():
+            for first, last in _row_runs(rows):
+                rules[key].add(f"{column}{first}:{column}{last}")
     sheet.column_dimensions["B"].width = 18
     template_finish(
         workbook,
@@ -434,7 +445,45 @@ def sheet_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
         freeze=f"D{TEMPLATE_FIRST_ROW}",
         info=TemplateInfo(year=cycle.year, period=period, made_at=made_at),
     )
+    template_rows_sortable(
+        sheet, first_row=TEMPLATE_FIRST_ROW, last_row=last_row, last_column=3 + len(indicators)
+    )
     return workbook
+
+
+def template_rows_sortable(sheet, *, first_row: int, last_row: int, last_column: int) -> None:
+    """Let a clerk sort and filter the rows of a protected template: Excel sorts a protected
+    sheet's range only when none of its cells is locked, so every cell of the rows is unlocked;
+    the header rows above them stay locked. The filter buttons sit on the last header row, so
+    that sorting moves the rows below it only."""
+    for row in sheet.iter_rows(min_row=first_row, max_row=last_row, max_col=last_column):
+        for cell in row:
+            cell.protection = Protection(locked=False)
+    sheet.auto_filter.ref = f"A{first_row - 1}:{get_column_letter(last_column)}{last_row}"
+    # False: sorting and filtering are not among what the protection forbids.
+    sheet.protection.sort = False
+    sheet.protection.autoFilter = False
+
+
+def _row_runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Return sorted row numbers as runs (first, last): [13, 15, 16, 17] → [(13, 13), (15, 17)]."""
+    runs: list[tuple[int, int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
+
+
+def _not_applicable_validation(category: UnitCategory) -> DataValidation:
+    """The rule of a grey cell, an indicator that does not apply to the category: any entry is
+    refused (a blank one passes), saying why."""
+    return validation_explained(
+        DataValidation(type="textLength", operator="equal", formula1="0"),
+        title=_("不适用"),
+        rule=_("该指标不适用于“%(category)s”类别的单位，请留空") % {"category": category.name},
+    )
 
 
 def template_finish(
@@ -1784,13 +1833,7 @@ def _places_named(places: list[str]) -> str:
 
 def _runs(numbers: list[int]) -> list[str]:
     """Return sorted row numbers as runs: [13, 15, 16, 17] → ["13", "15–17"]."""
-    runs: list[list[int]] = []
-    for number in numbers:
-        if runs and number == runs[-1][1] + 1:
-            runs[-1][1] = number
-        else:
-            runs.append([number, number])
-    return [f"{first}–{last}" if last > first else str(first) for first, last in runs]
+    return [f"{first}–{last}" if last > first else str(first) for first, last in _row_runs(numbers)]
 
 
 def _percent_notice(cells: list[tuple[str, str, Decimal]], count: int) -> str:

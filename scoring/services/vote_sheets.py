@@ -28,7 +28,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 from openpyxl import Workbook
-from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -87,6 +86,7 @@ from scoring.services.sheets import (
     sheet_plan_refused,
     stale_problem_json,
     template_finish,
+    template_rows_sortable,
     unit_lookup_load,
     validation_explained,
 )
@@ -268,11 +268,6 @@ def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     )
     sheet.add_data_validation(validation)
     validation.add(f"{first}{TEMPLATE_FIRST_ROW}:{last}{last_row}")
-    # Every cell of the rows unlocked: Excel sorts a protected sheet's range only when none of
-    # its cells is locked, and a clerk sorts the rows by unit or by count to check a tally.
-    for row in sheet.iter_rows(min_row=TEMPLATE_FIRST_ROW, max_row=last_row):
-        for cell in row:
-            cell.protection = Protection(locked=False)
     for column, width in (("B", 18), ("D", 16), ("F", 12)):
         sheet.column_dimensions[column].width = width
     template_finish(
@@ -281,11 +276,10 @@ def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
         freeze=f"{first}{TEMPLATE_FIRST_ROW}",
         info=TemplateInfo(year=cycle.year, period=period, made_at=made_at),
     )
-    # The filter buttons sit on the 填写说明 row, so that sorting moves the rows below it
-    # only; False allows sorting and filtering the protected sheet.
-    sheet.auto_filter.ref = f"A{TEMPLATE_FIRST_ROW - 1}:{last}{last_row}"
-    sheet.protection.sort = False
-    sheet.protection.autoFilter = False
+    # A clerk sorts the rows by unit or by count to check a tally.
+    template_rows_sortable(
+        sheet, first_row=TEMPLATE_FIRST_ROW, last_row=last_row, last_column=len(TEMPLATE_COLUMNS)
+    )
     return workbook
 
 

@@ -141,6 +141,22 @@
     check(input);
     tallied(input);
     draftNote(input);
+    typedMark(input);
+  }
+
+  /* A cell holding what was typed but not saved carries a mark that only paper shows (print
+     CSS): printed, its number is in italics with "未保存" under it, never passed off as
+     stored. The screen shows the same through the save button and the leaving question. */
+  function typedMark(input) {
+    var cell = input.closest("td");
+    var typed = unsaved(input);
+    cell.classList.toggle("typed", typed);
+    if (typed && !cell.querySelector("small.unsaved-mark")) {
+      var mark = document.createElement("small");
+      mark.className = "unsaved-mark";
+      mark.textContent = msg.msgUnsavedMark;
+      cell.appendChild(mark);
+    }
   }
 
   function cellsChanged() {
@@ -336,20 +352,23 @@
      grid from the cell pasted into, rightwards and downwards, as a spreadsheet does. When a
      column of the block names units of the grid (by name or code), each row goes to its own
      unit whatever the order of the clerk's sheet, and rows naming no unit (titles, headers)
-     are left out. A blank in the block leaves its cell as it is, as a blank save would. */
+     are left out. When a row heads the block's columns with the grid's indicators, each
+     column goes to its own indicator likewise. A blank in the block leaves its cell as it
+     is, as a blank save would. */
   var rows = Array.prototype.slice.call(form.querySelectorAll("tbody tr"));
   var rowOfUnit = {};
 
-  function unitKey(text) {
+  // A unit's or an indicator's name or code as a pasted cell may write it.
+  function matchKey(text) {
     return (text || "").normalize("NFKC").replace(/\s+/g, "").toUpperCase();
   }
 
   var categoryNames = {};
 
   rows.forEach(function (row) {
-    rowOfUnit[unitKey(row.dataset.unitName)] = row;
-    rowOfUnit[unitKey(row.dataset.unitCode)] = row;
-    categoryNames[unitKey(row.dataset.unitCategory)] = true;
+    rowOfUnit[matchKey(row.dataset.unitName)] = row;
+    rowOfUnit[matchKey(row.dataset.unitCode)] = row;
+    categoryNames[matchKey(row.dataset.unitCategory)] = true;
   });
 
   /* The units of the grid's other pages (name, code), when it spans several: a block naming
@@ -359,13 +378,13 @@
   var otherUnits = document.getElementById("other-page-units");
   if (otherUnits) {
     JSON.parse(otherUnits.textContent).forEach(function (unit) {
-      otherPage[unitKey(unit[0])] = true;
-      otherPage[unitKey(unit[1])] = true;
+      otherPage[matchKey(unit[0])] = true;
+      otherPage[matchKey(unit[1])] = true;
     });
   }
 
   function namesUnit(text) {
-    var key = unitKey(text);
+    var key = matchKey(text);
     return rowOfUnit.hasOwnProperty(key) || otherPage.hasOwnProperty(key);
   }
 
@@ -382,7 +401,7 @@
   function labelColumn(rowsNamed, column) {
     var labels = rowsNamed.every(function (cells) {
       var text = cells[column];
-      return blank(text) || namesUnit(text) || categoryNames.hasOwnProperty(unitKey(text));
+      return blank(text) || namesUnit(text) || categoryNames.hasOwnProperty(matchKey(text));
     });
     return labels && rowsNamed.some(function (cells) { return !blank(cells[column]); });
   }
@@ -400,6 +419,54 @@
     return null;
   }
 
+  /* The grid's columns (their index in a row) by their indicator's code and by its exact
+     name; a name two indicators share is left to their codes. */
+  var columnOfHead = {};
+  (function () {
+    var byName = {};
+    form.querySelectorAll("thead th").forEach(function (head, column) {
+      var code = head.querySelector(".code");
+      if (!code) return;
+      columnOfHead[matchKey(code.textContent)] = column;
+      var name = matchKey(head.querySelector(".name").textContent);
+      byName[name] = byName.hasOwnProperty(name) ? null : column;
+    });
+    Object.keys(byName).forEach(function (name) {
+      if (byName[name] !== null && !columnOfHead.hasOwnProperty(name)) {
+        columnOfHead[name] = byName[name];
+      }
+    });
+  })();
+
+  function headsColumn(text) {
+    return columnOfHead.hasOwnProperty(matchKey(text));
+  }
+
+  /* The row heading the block's columns: one that names an indicator of the grid (by code or
+     exact name) and no unit, the first row of the block, or when rows name their units any
+     row above the first of them (a title may stand above the heading). Its heads from
+     `first` on say where each column goes: `columns` holds a column's grid index, or null
+     when its head names nothing of the grid; `unknown` the heads naming nothing of the grid.
+     Null when no row heads the block: its columns then go by position. */
+  function headRow(block, columns) {
+    var first = columns ? columns.values : 0;
+    var candidates = columns ? block : block.slice(0, 1);
+    for (var index = 0; index < candidates.length; index += 1) {
+      var cells = candidates[index];
+      if (columns && namesUnit(cells[columns.unit])) return null;
+      if (!cells.slice(first).some(headsColumn) || cells.some(namesUnit)) continue;
+      var unknown = [];
+      var heads = cells.map(function (text, column) {
+        if (column < first) return null;
+        if (headsColumn(text)) return columnOfHead[matchKey(text)];
+        if (!blank(text)) unknown.push(text.trim());
+        return null;
+      });
+      return { index: index, first: first, columns: heads, unknown: unknown };
+    }
+    return null;
+  }
+
   function blockRead(text) {
     var lines = text.replace(/\r\n?/g, "\n").split("\n");
     if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
@@ -411,19 +478,27 @@
     var startColumn = Array.prototype.indexOf.call(start.closest("tr").children, start.closest("td"));
     var columns = unitColumns(block);
     var byUnit = columns !== null;
-    var counts = { pasted: 0, blank: 0, notApplicable: 0, outside: 0, noUnit: 0, otherPage: 0 };
+    var heads = headRow(block, columns);
+    var counts = {
+      pasted: 0, blank: 0, notApplicable: 0, outside: 0, noUnit: 0, otherPage: 0, unheaded: 0,
+    };
     form.querySelectorAll("td.pasted").forEach(function (cell) { cell.classList.remove("pasted"); });
-    block.forEach(function (cells, offset) {
-      var row = byUnit ? rowOfUnit[unitKey(cells[columns.unit])] : rows[startRow + offset];
-      var values = byUnit ? cells.slice(columns.values) : cells;
+    // Positional rows start below the heading; rows by unit skip it as they skip titles.
+    var body = heads && !byUnit ? block.slice(1) : block;
+    body.forEach(function (cells, offset) {
+      if (heads && byUnit && offset === heads.index) return;
+      var row = byUnit ? rowOfUnit[matchKey(cells[columns.unit])] : rows[startRow + offset];
+      var first = byUnit ? columns.values : 0;
       if (byUnit && !row) {
-        if (otherPage.hasOwnProperty(unitKey(cells[columns.unit]))) counts.otherPage += 1;
+        if (otherPage.hasOwnProperty(matchKey(cells[columns.unit]))) counts.otherPage += 1;
         else if (cells.join("").trim()) counts.noUnit += 1;
         return;
       }
-      values.forEach(function (text, column) {
+      cells.slice(first).forEach(function (text, index) {
         if (blank(text)) { counts.blank += 1; return; }
-        var cell = row && row.children[startColumn + column];
+        var column = heads ? heads.columns[first + index] : startColumn + index;
+        if (column === null || column === undefined) { counts.unheaded += 1; return; }
+        var cell = row && row.children[column];
         var input = cell && cell.querySelector("input");
         if (!input || input.disabled) {
           counts[cell ? "notApplicable" : "outside"] += 1;
@@ -436,14 +511,24 @@
       });
     });
     cellsChanged();
-    pasteSaid(counts, columns);
+    pasteSaid(counts, columns, heads);
   }
 
-  function pasteSaid(counts, columns) {
+  function pasteSaid(counts, columns, heads) {
+    // Chinese sentences run on after their 。; English ones take a space.
+    var chinese = /^zh/i.test(document.documentElement.lang);
     var parts = [msg.msgPasted.replace("{count}", grouped(counts.pasted))];
     if (columns && columns.values === 1) parts.push(msg.msgPastedByUnit);
     if (columns && columns.values > 1) {
       parts.push(msg.msgPastedLabelColumns.replace("{count}", grouped(columns.values)));
+    }
+    if (heads) parts.push(msg.msgPastedByHead);
+    if (heads && heads.unknown.length) {
+      var named = heads.unknown.map(function (head) { return "“" + head + "”"; });
+      parts.push(msg.msgPastedUnknownHeads.replace("{heads}", named.join(chinese ? "、" : ", ")));
+    }
+    if (counts.unheaded) {
+      parts.push(msg.msgPastedUnheaded.replace("{count}", grouped(counts.unheaded)));
     }
     if (counts.otherPage) {
       parts.push(msg.msgPastedOtherPage.replace("{count}", grouped(counts.otherPage)));
@@ -454,8 +539,7 @@
     }
     if (counts.outside) parts.push(msg.msgPastedOutside.replace("{count}", grouped(counts.outside)));
     if (counts.blank) parts.push(msg.msgPastedBlank.replace("{count}", grouped(counts.blank)));
-    // Chinese sentences run on after their 。; English ones take a space.
-    noteShow(parts.join(/^zh/i.test(document.documentElement.lang) ? "" : " "));
+    noteShow(parts.join(chinese ? "" : " "));
   }
 
   inputs.forEach(function (input) {
@@ -487,6 +571,8 @@
   inputs.forEach(tallied);
   pageBase = tally.missing;
   draftRestore();
+  // Cells sent back refused (data-dirty) and cells put back from the draft are not saved.
+  inputs.forEach(function (input) { if (unsaved(input)) typedMark(input); });
   cellsChanged();
   refusedShow();
 })();

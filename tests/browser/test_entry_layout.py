@@ -114,3 +114,35 @@ def test_on_a_tablet_the_reopen_reason_box_stays_inside_the_cycles_card(
         "button", name="Reopen" if language == "en" else "重新开放"
     ).is_visible()
     screenshot(f"entry-cycles-tablet-{language}")
+
+
+# Per vote count box: how many pixels of its placeholder ("未填", "Not entered") it cuts off.
+PLACEHOLDER_CUT = """() => [...document.querySelectorAll('.vote-table input[placeholder]')]
+    .map(input => {
+        const style = getComputedStyle(input), text = document.createElement('span');
+        text.style.fontFamily = style.fontFamily;
+        text.style.fontSize = style.fontSize;
+        text.textContent = input.placeholder;
+        document.body.append(text);
+        const width = text.getBoundingClientRect().width;
+        text.remove();
+        const room = input.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight);
+        return Math.max(0, Math.ceil(width - room));
+    })"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("viewport", [TABLET, LAPTOP])
+def test_the_vote_count_boxes_show_their_whole_placeholder_inside_the_card(
+    demo_district, page, live_server, screenshot, language, viewport
+):
+    in_language(page, live_server, language)
+    page.set_viewport_size(viewport)
+    log_in(page, "admin", "Kaohe@2026")
+    page.goto("/entry/votes/?period=Y")
+    cut = page.evaluate(PLACEHOLDER_CUT)
+    assert len(cut) == 16 and set(cut) == {0}
+    card, last = box(page, "#votes-form"), box(page, ".vote-table thead th:last-child")
+    assert last["x"] + last["width"] <= card["x"] + card["width"]
+    screenshot(f"entry-votes-{viewport['width']}-{language}")

@@ -95,7 +95,8 @@ def test_rows_headed_by_unit_names_go_to_their_units_whatever_the_sheets_order(p
     note = page.locator("#paste-note").inner_text()
     assert "已粘贴 3 个单元格" in note
     assert "各行按第一列的单位名称或代码对应" in note
-    assert "2 行没有本表的单位名称或代码，未粘贴" in note
+    assert "各列按表头行的指标代码或名称对应" in note
+    assert "1 行没有本表的单位名称或代码，未粘贴" in note  # the title
     page.click("#save")
     page.wait_for_load_state()
     assert "已保存 3 项" in page.locator(".messages").inner_text()
@@ -194,3 +195,68 @@ def test_rows_copied_from_the_template_or_after_a_serial_number_keep_their_colum
     assert values(third)[:3] == ["66", "92", "8"]
     assert values(first) == [""] * len(values(first))
     assert "左起 2 列是序号、单位或类别，未粘贴" in page.locator("#paste-note").inner_text()
+
+
+def heads(page):
+    """The grid's indicator columns as (code, name), left to right."""
+    return page.locator("thead th:not(.unit-col)").evaluate_all(
+        "heads => heads.map(h => [h.querySelector('.code').textContent,"
+        " h.querySelector('.name').textContent])"
+    )
+
+
+def row_values(row):
+    return row.locator("td.cell input").evaluate_all(
+        "inputs => inputs.map(i => i.disabled ? null : i.value)"
+    )
+
+
+def test_columns_headed_by_indicator_codes_go_to_their_indicators_whatever_their_order(
+    page, scorers_grid
+):
+    rows = page.locator("tbody tr")
+    (code_a, _), _between, (code_c, _) = heads(page)[:3]
+    names = rows.evaluate_all("rows => rows.slice(0, 2).map(r => r.dataset.unitName)")
+    # The clerk's sheet: its own column order, and a column of an indicator the scorer does
+    # not enter here.
+    block = "\r\n".join(
+        [
+            f"单位\t{code_c}\tZ9.9.9\t{code_a}",
+            f"{names[1]}\t3\t99\t1",
+            f"{names[0]}\t6\t99\t4",
+        ]
+    )
+    paste(page, rows.nth(5).locator("td.cell input").last, block)
+    page.screenshot(path=str(ARTIFACTS / "entry-grid-pasted-by-heads.png"))
+
+    assert row_values(rows.nth(0))[:3] == ["4", "", "6"]
+    assert row_values(rows.nth(1))[:3] == ["1", "", "3"]
+    note = page.locator("#paste-note").inner_text()
+    assert "已粘贴 4 个单元格" in note
+    assert "各列按表头行的指标代码或名称对应。" in note
+    assert "表头“Z9.9.9”不是本表的指标，这些列未粘贴。" in note
+    assert "2 个值所在的列没有本表指标的表头，未粘贴。" in note
+    page.click("#save")
+    page.wait_for_load_state()
+    assert stored(scorers_grid, names[0], code_c) == Decimal("6")
+    assert stored(scorers_grid, names[1], code_a) == Decimal("1")
+
+
+def test_a_block_headed_by_indicator_names_without_units_goes_down_from_the_row_pasted_into(
+    page, scorers_grid
+):
+    rows = page.locator("tbody tr")
+    (_, name_a), (_, name_b) = heads(page)[:2]
+    paste(page, rows.nth(2).locator("td.cell input").first, f"{name_b}\t{name_a}\r\n8\t7\r\n")
+    assert row_values(rows.nth(2))[:2] == ["7", "8"]
+    assert row_values(rows.nth(3))[:2] == ["", ""]
+    note = page.locator("#paste-note").inner_text()
+    assert note.startswith("已粘贴 2 个单元格")
+    assert "各列按表头行的指标代码或名称对应。" in note
+
+
+def test_a_block_without_a_heading_still_goes_by_position(page, scorers_grid):
+    rows = page.locator("tbody tr")
+    paste(page, rows.nth(0).locator("td.cell input").nth(1), "5\t6\r\n")
+    assert row_values(rows.nth(0))[:3] == ["", "5", "6"]
+    assert "表头" not in page.locator("#paste-note").inner_text()

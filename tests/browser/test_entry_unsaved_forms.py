@@ -108,6 +108,32 @@ def test_an_adjustment_sent_back_with_an_error_still_asks_before_leaving(page, a
     assert asked == ["beforeunload"]
 
 
+def test_an_adjustment_the_server_refuses_is_shown_unsaved_with_what_was_typed(
+    page, admin_on, screenshot
+):
+    admin_on(ADJUSTMENTS)
+    fill_adjustment(page, "0")
+    form = page.locator("form.stack-form")
+    form.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    assert (
+        form.locator("#adjustment-unsaved").inner_text() == "这项调整未保存：请按提示改正后再保存。"
+    )
+    assert "调整分值不能为 0" in form.locator(".errorlist").inner_text()
+    assert form.locator("input[name=points]").input_value() == "0"
+    assert form.locator("textarea[name=reason]").input_value() == "汛期抗洪抢险"
+    # Marked as the grid marks a cell it did not save.
+    points = form.locator("input[name=points]")
+    assert (
+        points.evaluate("field => getComputedStyle(field).backgroundColor") == "rgb(255, 243, 224)"
+    )
+    screenshot("entry-adjustment-refused-unsaved")
+    asked = dialogs(page)
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+
+
 def test_back_to_a_grid_kept_in_the_browsers_cache_after_a_save_that_failed(page, demo_district):
     """Chromium may show the grid from its back/forward cache after an expired page: its
     cells were held back from the save and the page marked as being sent."""

@@ -6,6 +6,12 @@ from tests.dashboard.factories import tree_make, units_make, user_with_role, yea
 
 
 @pytest.fixture
+def cycle(db):
+    """The year taking input: a draft, still being set up, is no leader's to read."""
+    return Cycle.objects.create(year=2026, state=Cycle.State.OPEN)
+
+
+@pytest.fixture
 def published_cycle(db):
     cycle = Cycle.objects.create(year=2025, state=Cycle.State.PUBLISHED)
     tree_make(cycle=cycle)

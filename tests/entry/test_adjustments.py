@@ -70,6 +70,22 @@ def test_the_same_adjustment_sent_twice_is_recorded_once(client, open_cycle, adm
     assert Adjustment.objects.count() == 2
 
 
+def test_an_adjustment_the_service_refuses_stays_in_the_form_marked_unsaved(
+    client, open_cycle, admin_user, unit
+):
+    client.force_login(admin_user)
+    url = f"/entry/adjustments/?cycle={open_cycle.pk}"
+    form = {"unit": unit.pk, "period": "Q2", "points": "0", "reason": "台风", "approved_by": "区委"}
+    page = client.post(url, form).content.decode()
+    assert not Adjustment.objects.exists()
+    refused = page.split('<form method="post" class="stack-form unsaved" data-warn-unsaved')[1]
+    refused = refused.split("</form>", 1)[0]
+    assert refused.startswith(' data-dirty="1">')
+    assert "这项调整未保存：请按提示改正后再保存。" in refused
+    assert "调整分值不能为 0" in refused
+    assert 'name="points" value="0"' in refused and ">\n台风</textarea>" in refused
+
+
 @pytest.mark.parametrize("typed", ["1,5", "5分", "1 5"])
 def test_points_that_are_no_plain_number_are_refused_saying_what_to_type(
     client, open_cycle, admin_user, unit, typed

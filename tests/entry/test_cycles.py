@@ -119,7 +119,7 @@ def test_the_cycles_page_shows_the_last_publication_and_the_reason_field(
     page = client.get("/entry/cycles/").content.decode()
     assert "2030-01-02" in page
     assert '<input type="text" name="reason" placeholder="重新开放的理由"' in page
-    assert 'maxlength="80">' in page
+    assert 'maxlength="80" required>' in page  # refused empty before anything is sent
     assert 'id="id_reason"' not in page
 
 

@@ -47,13 +47,34 @@ def test_the_template_guards_its_headers_and_ranges(district, scorer):
     sheet = _saved(sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)).active
     assert sheet.protection.sheet
     assert sheet.freeze_panes == "D6"
-    assert sheet["A1"].protection.locked
-    assert not sheet["D6"].protection.locked
-    assert sheet["F8"].protection.locked, "TAX does not apply to a department"
+    assert all(cell.protection.locked for row in sheet["A1:G5"] for cell in row)
     rules = {str(rule.sqref): rule for rule in sheet.data_validations.dataValidation}
     assert (rules["D6:D8"].type, rules["D6:D8"].formula2) == ("decimal", "20.00")
     assert rules["E6:E8"].type == "whole"
     assert rules["G6:G8"].formula1 == '"0,1"'
+    assert rules["F6:F7"].type == "decimal", "TAX applies to the towns only"
+
+
+def test_the_rows_sort_and_filter_in_excel_below_the_locked_headers(district, scorer):
+    """Excel sorts a protected sheet's range only when none of its cells is locked."""
+    sheet = _saved(sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)).active
+    assert not any(cell.protection.locked for row in sheet["A6:G8"] for cell in row)
+    assert sheet.auto_filter.ref == "A5:G8"
+    assert sheet.protection.sort is False and sheet.protection.autoFilter is False
+
+
+def test_a_cell_of_an_indicator_that_does_not_apply_stays_grey_and_refuses_any_entry(
+    district, scorer
+):
+    sheet = _saved(sheet_template_build(cycle=district["cycle"], period="Q1", user=scorer)).active
+    assert sheet["F8"].value is None, "TAX does not apply to a department"
+    assert sheet["F8"].fill.fgColor.rgb.endswith("D9D9D9")
+    assert not sheet["F7"].fill.fgColor.rgb.endswith("D9D9D9")
+    rules = {str(rule.sqref): rule for rule in sheet.data_validations.dataValidation}
+    refusing = rules["F8"]
+    assert (refusing.type, refusing.operator, refusing.formula1) == ("textLength", "equal", "0")
+    assert refusing.showErrorMessage and refusing.allow_blank
+    assert refusing.error == "该指标不适用于“经济部门”类别的单位，请留空"
 
 
 def test_an_admin_gets_every_indicator_and_the_year_template_only_annual_ones(district, admin_user):

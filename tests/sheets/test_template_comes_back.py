@@ -279,3 +279,24 @@ def test_a_hand_made_wide_sheet_with_a_hint_like_line_still_imports(district, sc
     record = _start_file(district, scorer, upload)
     assert (record.status, record.errors, record.notices) == ("pending", [], [])
     assert sorted(_changes(record), key=str) == [(None, "1"), (None, "12")]
+
+
+def test_a_value_in_a_grey_cell_of_a_sorted_template_is_refused_naming_where_it_is(
+    district, scorer
+):
+    """Sorted by unit code in Excel, the department comes first; its TAX cell does not apply."""
+    workbook = _downloaded(district, scorer, "Q1")
+    sheet = workbook.active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=6, max_row=8)]
+    for row_number, values in enumerate(sorted(rows, key=lambda row: row[0]), start=6):
+        for column, value in enumerate(values, start=1):
+            sheet.cell(row=row_number, column=column, value=value)
+    assert sheet["A6"].value == "JJ01"
+    sheet["F6"] = 88
+    sheet["D7"] = 16
+    record = _start(district, scorer, workbook)
+    assert record.status == "failed"
+    assert [(e["sheet"], e["row"], e["column"], e["message"]) for e in record.errors] == [
+        ("2026-Q1", 6, "F", "指标 TAX 不适用于该单位的类别")
+    ]
+    assert not IndicatorValue.objects.filter(value=16).exists()
