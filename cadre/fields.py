@@ -3,6 +3,7 @@
 import logging
 
 from django.db import migrations, models
+from django.forms import NumberInput
 
 from cadre.validators import code_normalise, code_problem, validate_code
 
@@ -66,3 +67,55 @@ def codes_fold_operation(
                 )
 
     return migrations.RunPython(fold, migrations.RunPython.noop)
+
+
+class TypedNumberMixin:
+    """A number a clerk types in a form (the admin's, the entry pages'): given a text input
+    read as the grid reads its cells (scoring.forms.DecimalTextField, CountTextField), where
+    Django's number input drops in the browser, unseen, the full-width digits (０．３) that a
+    Chinese input method types.
+
+    Migrations see the plain Django field (`migration_path`): the column is the same, only
+    the form field differs."""
+
+    migration_path: str
+    form_class_name: str
+
+    def formfield(self, **kwargs):
+        # Imported here: the form fields read numbers with scoring's cell readers, whose
+        # module needs the models that use these fields.
+        from scoring import forms
+
+        widget = kwargs.get("widget")
+        if widget is not None and issubclass(
+            widget if isinstance(widget, type) else type(widget), NumberInput
+        ):
+            # The admin's default for integers, a number input: the reason for this field.
+            del kwargs["widget"]
+        form_class = getattr(forms, self.form_class_name)
+        return super().formfield(**{**kwargs, "form_class": form_class})
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, self.migration_path, args, kwargs
+
+
+class DecimalField(TypedNumberMixin, models.DecimalField):
+    """A decimal (points, a share, a weight, an amount) typed as text: see TypedNumberMixin."""
+
+    migration_path = "django.db.models.DecimalField"
+    form_class_name = "DecimalTextField"
+
+
+class CountField(TypedNumberMixin, models.PositiveIntegerField):
+    """A count (votes, people) typed as text: see TypedNumberMixin."""
+
+    migration_path = "django.db.models.PositiveIntegerField"
+    form_class_name = "CountTextField"
+
+
+class SmallCountField(TypedNumberMixin, models.PositiveSmallIntegerField):
+    """A small count (places in an award) typed as text: see TypedNumberMixin."""
+
+    migration_path = "django.db.models.PositiveSmallIntegerField"
+    form_class_name = "CountTextField"

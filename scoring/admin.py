@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
@@ -17,7 +16,7 @@ from cadre.admin_export import LocalDateExportMixin
 from cadre.admin_history import HistoryAdmin, MasterDataHistoryAdmin
 from cadre.admin_import import ClerkImportMixin
 from cadre.models import Unit
-from scoring.forms import DecimalTextField, IndicatorOwnersForm, account_label
+from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
     FROZEN_QUARTER_STATES,
     QUARTER_STATE_FIELDS,
@@ -302,15 +301,10 @@ class RaterGroupFormSet(BaseInlineFormSet):
         super().clean()
 
 
-# A rater group's weight (0.3) typed with a Chinese input method comes as ０．３.
-RATER_GROUP_WEIGHT_TYPED = {models.DecimalField: {"form_class": DecimalTextField}}
-
-
 class RaterGroupInline(admin.TabularInline):
     model = RaterGroup
     formset = RaterGroupFormSet
     extra = 0
-    formfield_overrides = RATER_GROUP_WEIGHT_TYPED
 
     def has_add_permission(self, request, obj=None):
         return not (obj and obj.is_locked) and super().has_add_permission(request, obj)
@@ -575,7 +569,6 @@ class RaterGroupAdmin(
 
     resource_classes = [safe_resource_for(RaterGroup)]
     form = RaterGroupForm
-    formfield_overrides = RATER_GROUP_WEIGHT_TYPED
     placing_fields = ["cycle"]
     list_display = ["code", "name", "weight", "cycle"]
     list_filter = ["cycle"]

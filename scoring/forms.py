@@ -11,23 +11,32 @@ from scoring.services.indicators import scorer_accounts
 from scoring.services.values import REASON_MAX
 
 
-class VoteCountField(forms.Field):
-    """A count of votes read as the grid reads its cells (cell_count: full-width digits, stray
-    spaces, 1,234), at most VOTE_COUNT_MAX.
+class CountTextField(forms.IntegerField):
+    """A count read as the grid reads its cells (cell_count: full-width digits, stray spaces,
+    1,234), then checked as an IntegerField.
 
     Text, not a number input: Chromium's number input takes "1,234" for nothing without a
     word, and refuses full-width digits (１２) that a Chinese input method types; the server
     reads what was typed and says what is wrong with it."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def to_python(self, value):
+        try:
+            return cell_count(value)
+        except CellError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+
+class VoteCountField(CountTextField):
+    """A count of votes (CountTextField), at most VOTE_COUNT_MAX."""
 
     widget = forms.TextInput(
         attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": _("未填")}
     )
 
     def to_python(self, value):
-        try:
-            count = cell_count(value)
-        except CellError as error:
-            raise ValidationError(str(error), code="invalid") from None
+        count = super().to_python(value)
         if count is not None and count > VOTE_COUNT_MAX:
             raise ValidationError(
                 _("不能大于 %(max)s，实为 %(value)s") % {"max": VOTE_COUNT_MAX, "value": count},
@@ -40,8 +49,9 @@ class DecimalTextField(forms.DecimalField):
     """A decimal read as the grid reads its cells (cell_decimal: full-width digits ０．３, the
     ideographic 。 as a decimal point, stray spaces, 1,234), then checked as a DecimalField.
 
-    Text, not a number input, for the reason VoteCountField gives: Chromium's number input
-    drops the full-width digits a Chinese input method types before the form is sent."""
+    Text, not a number input, for the reason CountTextField gives: Chromium's number input
+    drops the full-width digits a Chinese input method types before the form is sent. Every
+    decimal of the models is given this field (cadre.fields.DecimalField)."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
@@ -89,13 +99,10 @@ class AdjustmentForm(forms.ModelForm):
         model = Adjustment
         fields = ["unit", "period", "points", "reason", "approved_by"]
         widgets = {
-            # Text, not a number input: a browser's number input turns "1,5" into 15 and drops
-            # "分" unseen; the server reads what was typed and refuses what is no number.
+            # Read as every decimal is (DecimalTextField), without the decimal keypad, which
+            # some phones give no minus sign for a deduction.
             "points": forms.TextInput(attrs={"autocomplete": "off"}),
             "reason": forms.Textarea(attrs={"rows": 2}),
-        }
-        error_messages = {
-            "points": {"invalid": _("请填数字，如 1.5 或 -2：小数点用“.”，不带“分”等文字")}
         }
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from cadre.fields import CodeField
+from cadre.fields import CodeField, CountField, DecimalField
 from cadre.history import MasterDataHistory
 from cadre.models import Official, Unit, UnitCategory
 
@@ -103,22 +103,22 @@ class Cycle(models.Model):
         _("四季度状态"), max_length=16, choices=QuarterState, default=QuarterState.OPEN
     )
 
-    weight_q1 = models.DecimalField(_("一季度权重"), **SHARE, default=Decimal("0.25"))
-    weight_q2 = models.DecimalField(_("二季度权重"), **SHARE, default=Decimal("0.25"))
-    weight_q3 = models.DecimalField(_("三季度权重"), **SHARE, default=Decimal("0.25"))
-    weight_q4 = models.DecimalField(_("四季度权重"), **SHARE, default=Decimal("0.25"))
-    bonus_cap = models.DecimalField(_("加分上限"), **POINTS, default=Decimal("50"))
-    excellent_share = models.DecimalField(_("优秀比例"), **SHARE, default=Decimal("0.30"))
-    excellent_min = models.DecimalField(_("优秀分数线"), **POINTS, default=Decimal("900"))
-    good_min = models.DecimalField(_("良好分数线"), **POINTS, default=Decimal("800"))
-    fair_min = models.DecimalField(_("一般分数线"), **POINTS, default=Decimal("600"))
-    alpha_principal = models.DecimalField(_("主要负责人关联系数"), **SHARE, default=Decimal("0.7"))
-    alpha_member = models.DecimalField(_("其他干部关联系数"), **SHARE, default=Decimal("0.5"))
-    vote_excellent = models.DecimalField(_("优秀票分值"), **SHARE, default=Decimal("1"))
-    vote_competent = models.DecimalField(_("称职票分值"), **SHARE, default=Decimal("0.8"))
-    vote_basic = models.DecimalField(_("基本称职票分值"), **SHARE, default=Decimal("0.6"))
-    vote_incompetent = models.DecimalField(_("不称职票分值"), **SHARE, default=Decimal("0"))
-    star_share = models.DecimalField(_("十星级子节点比例"), **SHARE, default=Decimal("0.80"))
+    weight_q1 = DecimalField(_("一季度权重"), **SHARE, default=Decimal("0.25"))
+    weight_q2 = DecimalField(_("二季度权重"), **SHARE, default=Decimal("0.25"))
+    weight_q3 = DecimalField(_("三季度权重"), **SHARE, default=Decimal("0.25"))
+    weight_q4 = DecimalField(_("四季度权重"), **SHARE, default=Decimal("0.25"))
+    bonus_cap = DecimalField(_("加分上限"), **POINTS, default=Decimal("50"))
+    excellent_share = DecimalField(_("优秀比例"), **SHARE, default=Decimal("0.30"))
+    excellent_min = DecimalField(_("优秀分数线"), **POINTS, default=Decimal("900"))
+    good_min = DecimalField(_("良好分数线"), **POINTS, default=Decimal("800"))
+    fair_min = DecimalField(_("一般分数线"), **POINTS, default=Decimal("600"))
+    alpha_principal = DecimalField(_("主要负责人关联系数"), **SHARE, default=Decimal("0.7"))
+    alpha_member = DecimalField(_("其他干部关联系数"), **SHARE, default=Decimal("0.5"))
+    vote_excellent = DecimalField(_("优秀票分值"), **SHARE, default=Decimal("1"))
+    vote_competent = DecimalField(_("称职票分值"), **SHARE, default=Decimal("0.8"))
+    vote_basic = DecimalField(_("基本称职票分值"), **SHARE, default=Decimal("0.6"))
+    vote_incompetent = DecimalField(_("不称职票分值"), **SHARE, default=Decimal("0"))
+    star_share = DecimalField(_("十星级子节点比例"), **SHARE, default=Decimal("0.80"))
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -331,7 +331,7 @@ class Indicator(models.Model):
         verbose_name=_("上级"),
     )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
-    max_points = models.DecimalField(_("分值"), **POINTS)
+    max_points = DecimalField(_("分值"), **POINTS)
     method = models.CharField(_("计分方法"), max_length=16, choices=Method, blank=True)
     frequency = models.CharField(
         _("频次"), max_length=16, choices=Frequency, default=Frequency.QUARTERLY
@@ -343,13 +343,13 @@ class Indicator(models.Model):
         verbose_name=_("适用类别"),
         help_text=_("留空表示适用于所有类别。"),
     )
-    target = models.DecimalField(_("目标值"), **FIGURE, null=True, blank=True)
-    floor = models.DecimalField(_("完成率下限"), **SHARE, default=Decimal("0"))
-    cap = models.DecimalField(_("完成率上限"), **SHARE, default=Decimal("1"))
+    target = DecimalField(_("目标值"), **FIGURE, null=True, blank=True)
+    floor = DecimalField(_("完成率下限"), **SHARE, default=Decimal("0"))
+    cap = DecimalField(_("完成率上限"), **SHARE, default=Decimal("1"))
     lower_is_better = models.BooleanField(_("越低越好"), default=False)
-    step = models.DecimalField(_("每名次扣分"), **POINTS, null=True, blank=True)
-    min_share = models.DecimalField(_("末位得分比例"), **SHARE, default=Decimal("0"))
-    per_incident = models.DecimalField(_("每次扣分"), **POINTS, null=True, blank=True)
+    step = DecimalField(_("每名次扣分"), **POINTS, null=True, blank=True)
+    min_share = DecimalField(_("末位得分比例"), **SHARE, default=Decimal("0"))
+    per_incident = DecimalField(_("每次扣分"), **POINTS, null=True, blank=True)
     lead_department = models.CharField(_("牵头部门"), max_length=128, blank=True)
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -486,7 +486,7 @@ class RaterGroup(models.Model):
     )
     code = CodeField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=64)
-    weight = models.DecimalField(_("权重"), **SHARE)
+    weight = DecimalField(_("权重"), **SHARE)
 
     history = MasterDataHistory()
 
@@ -531,7 +531,7 @@ class IndicatorValue(models.Model):
         Unit, on_delete=models.PROTECT, related_name="indicator_values", verbose_name=_("单位")
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period)
-    value = models.DecimalField(_("数值"), **FIGURE)
+    value = DecimalField(_("数值"), **FIGURE)
     version = models.PositiveIntegerField(_("版本"), default=1)
     # Who entered a value is audit data, like the history's user: the database does not check
     # the key, as checking it for 200,000 imported values took 0.55 s at COMMIT. Deleting a
@@ -632,10 +632,10 @@ class Vote(models.Model):
     # The four kinds of vote, best first: the count fields here and the cycle's vote_<kind>.
     KINDS = ("excellent", "competent", "basic", "incompetent")
 
-    excellent = models.PositiveIntegerField(_("优秀"), default=0)
-    competent = models.PositiveIntegerField(_("称职"), default=0)
-    basic = models.PositiveIntegerField(_("基本称职"), default=0)
-    incompetent = models.PositiveIntegerField(_("不称职"), default=0)
+    excellent = CountField(_("优秀"), default=0)
+    competent = CountField(_("称职"), default=0)
+    basic = CountField(_("基本称职"), default=0)
+    incompetent = CountField(_("不称职"), default=0)
     # As IndicatorValue.version: the votes page posts the version it showed, so that a row
     # changed by someone else since is refused instead of overwritten. Not a form field: only
     # votes_save moves it.
@@ -672,7 +672,7 @@ class Adjustment(models.Model):
         Unit, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("单位")
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period)
-    points = models.DecimalField(_("调整分值"), **POINTS)
+    points = DecimalField(_("调整分值"), **POINTS)
     reason = models.TextField(_("调整事由"))
     approved_by = models.CharField(_("批准人"), max_length=64)
     created_by = models.ForeignKey(
@@ -774,11 +774,11 @@ class UnitResult(models.Model):
     )
     # Ten places, as the scoring service keeps points (see scoring.services.points): the
     # total is rounded once from these, and its explanation adds up only with them.
-    earned = models.DecimalField(_("得分"), max_digits=20, decimal_places=10)
-    applicable_max = models.DecimalField(_("适用满分"), max_digits=14, decimal_places=4)
-    bonus = models.DecimalField(_("加分"), max_digits=20, decimal_places=10, default=Decimal("0"))
-    adjustment = models.DecimalField(_("柔性调整"), **POINTS, default=Decimal("0"))
-    total = models.DecimalField(_("总分"), **POINTS)
+    earned = DecimalField(_("得分"), max_digits=20, decimal_places=10)
+    applicable_max = DecimalField(_("适用满分"), max_digits=14, decimal_places=4)
+    bonus = DecimalField(_("加分"), max_digits=20, decimal_places=10, default=Decimal("0"))
+    adjustment = DecimalField(_("柔性调整"), **POINTS, default=Decimal("0"))
+    total = DecimalField(_("总分"), **POINTS)
     rank = models.PositiveIntegerField(_("名次"))
     grade = models.CharField(_("等次"), max_length=16, choices=Grade)
     vetoed = models.BooleanField(_("一票否决"), default=False)
@@ -880,12 +880,12 @@ class OfficialScore(models.Model):
         **DERIVED_KEY,
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period, default=Period.YEAR)
-    unit_total = models.DecimalField(_("单位总分"), **POINTS)
+    unit_total = DecimalField(_("单位总分"), **POINTS)
     # Ten places, as computed: the score was rounded once from it, and its formula adds up
     # only with them.
-    own_part = models.DecimalField(_("个人指标得分"), max_digits=20, decimal_places=10)
-    alpha = models.DecimalField(_("关联系数"), **SHARE)
-    score = models.DecimalField(_("个人得分"), **POINTS)
+    own_part = DecimalField(_("个人指标得分"), max_digits=20, decimal_places=10)
+    alpha = DecimalField(_("关联系数"), **SHARE)
+    score = DecimalField(_("个人得分"), **POINTS)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
     class Meta:

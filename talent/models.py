@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cadre.fields import CodeField
+from cadre.fields import CodeField, CountField, DecimalField, SmallCountField
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 SCORE = {"max_digits": 6, "decimal_places": 2}
@@ -141,7 +141,7 @@ class TalentTarget(models.Model):
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="targets", verbose_name=_("人才计划")
     )
-    target = models.PositiveIntegerField(_("目标人数"))
+    target = CountField(_("目标人数"))
 
     class Meta:
         ordering = ["-year", "programme__sort_order"]
@@ -214,8 +214,8 @@ class AwardCategory(models.Model):
     )
     name = models.CharField(_("奖项"), max_length=64)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    quota = models.PositiveSmallIntegerField(_("名额"))
-    prize = models.DecimalField(
+    quota = SmallCountField(_("名额"))
+    prize = DecimalField(
         _("每人奖金（元）"), **MONEY, validators=[MinValueValidator(0, PRIZE_NEGATIVE)]
     )
     reviewers = models.ManyToManyField(
@@ -289,7 +289,7 @@ class ReviewScore(models.Model):
         related_name="award_scores",
         verbose_name=_("评审专家"),
     )
-    score = models.DecimalField(_("评分"), **SCORE)
+    score = DecimalField(_("评分"), **SCORE)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -315,8 +315,8 @@ class FundYear(models.Model):
     """
 
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
-    budget = models.DecimalField(_("预算（元）"), **MONEY)
-    committed = models.DecimalField(_("已批准（元）"), **MONEY, default=Decimal("0"))
+    budget = DecimalField(_("预算（元）"), **MONEY)
+    committed = DecimalField(_("已批准（元）"), **MONEY, default=Decimal("0"))
 
     class Meta:
         ordering = ["-year"]
@@ -370,7 +370,7 @@ class Subsidy(models.Model):
         Talent, on_delete=models.PROTECT, related_name="subsidies", verbose_name=_("领取人")
     )
     kind = models.CharField(_("补贴类型"), max_length=16, choices=Kind)
-    amount = models.DecimalField(
+    amount = DecimalField(
         _("金额（元）"),
         **MONEY,
         validators=[MinValueValidator(Decimal("0.01"), AMOUNT_NOT_POSITIVE)],
@@ -427,7 +427,7 @@ class StarTree(models.Model):
 
     name = models.CharField(_("名称"), max_length=128)
     year = models.PositiveSmallIntegerField(_("年度"))
-    share = models.DecimalField(
+    share = DecimalField(
         _("十星下级比例"),
         **SHARE,
         default=Decimal("0.80"),

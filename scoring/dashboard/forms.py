@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from cadre.models import Unit
+from scoring.forms import DecimalTextField
 from scoring.models import QUARTERS, Cycle, Indicator, Period
 from scoring.services.explain import figure
 
@@ -41,17 +42,17 @@ class WhatIfForm(forms.Form):
     """
 
     indicator = forms.ChoiceField(label=_("调整分值的指标"), required=False)
-    max_points = forms.DecimalField(label=_("新的分值"), required=False, **POINTS_FIELD)
-    weight_q1 = forms.DecimalField(label=_("一季度权重"), decimal_places=4, min_value=0)
-    weight_q2 = forms.DecimalField(label=_("二季度权重"), decimal_places=4, min_value=0)
-    weight_q3 = forms.DecimalField(label=_("三季度权重"), decimal_places=4, min_value=0)
-    weight_q4 = forms.DecimalField(label=_("四季度权重"), decimal_places=4, min_value=0)
+    max_points = DecimalTextField(label=_("新的分值"), required=False, **POINTS_FIELD)
+    weight_q1 = DecimalTextField(label=_("一季度权重"), decimal_places=4, min_value=0)
+    weight_q2 = DecimalTextField(label=_("二季度权重"), decimal_places=4, min_value=0)
+    weight_q3 = DecimalTextField(label=_("三季度权重"), decimal_places=4, min_value=0)
+    weight_q4 = DecimalTextField(label=_("四季度权重"), decimal_places=4, min_value=0)
     unit = forms.ChoiceField(label=_("调整数据的单位"), required=False)
     value_indicator = forms.ChoiceField(label=_("指标"), required=False)
     value_period = forms.ChoiceField(
         label=_("期间"), choices=BLANK + Period.choices, required=False
     )
-    value = forms.DecimalField(label=_("新的数值"), required=False, decimal_places=4)
+    value = DecimalTextField(label=_("新的数值"), required=False, decimal_places=4)
 
     def __init__(
         self, *args, cycle: Cycle, indicators: list[Indicator], units: list[Unit], **kwargs

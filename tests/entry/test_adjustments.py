@@ -86,9 +86,16 @@ def test_an_adjustment_the_service_refuses_stays_in_the_form_marked_unsaved(
     assert 'name="points" value="0"' in refused and ">\n台风</textarea>" in refused
 
 
-@pytest.mark.parametrize("typed", ["1,5", "5分", "1 5"])
+@pytest.mark.parametrize(
+    ("typed", "refusal"),
+    [
+        ("1,5", "逗号只能用来分隔千位，如 1,234；小数请用小数点，如 1.5"),
+        ("5分", "应为数字，实为“5分”"),
+        ("1 5", "数字中间不能有空格"),
+    ],
+)
 def test_points_that_are_no_plain_number_are_refused_saying_what_to_type(
-    client, open_cycle, admin_user, unit, typed
+    client, open_cycle, admin_user, unit, typed, refusal
 ):
     client.force_login(admin_user)
     url = f"/entry/adjustments/?cycle={open_cycle.pk}"
@@ -100,10 +107,22 @@ def test_points_that_are_no_plain_number_are_refused_saying_what_to_type(
         "approved_by": "区委",
     }
     page = client.post(url, form).content.decode()
-    assert "请填数字，如 1.5 或 -2：小数点用“.”，不带“分”等文字" in page
+    assert refusal in page
     assert not Adjustment.objects.exists()
     # A text field: a browser's number field would send "1,5" as 15 and drop "分" unseen.
     assert 'type="text" name="points"' in client.get(url).content.decode()
+
+
+def test_adjustment_points_typed_full_width_on_the_entry_page_are_saved(
+    client, open_cycle, admin_user, unit
+):
+    client.force_login(admin_user)
+    url = f"/entry/adjustments/?cycle={open_cycle.pk}"
+    form = {"unit": unit.pk, "period": "Q2", "reason": "台风", "approved_by": "区委"}
+
+    assert client.post(url, {**form, "points": "－２．５"}).status_code == 302
+
+    assert Adjustment.objects.get().points == Decimal("-2.5")
 
 
 def withdraw(open_cycle, adjustment, reason, by):
