@@ -12,6 +12,18 @@ from tests.browser.conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def type_and_save(page, screenshot, name: str, shot: str) -> None:
+    """Type ０．３ into the field as an input method commits it, and save the admin's form."""
+    page.fill(f"input[name={name}]", "")
+    page.focus(f"input[name={name}]")
+    page.keyboard.insert_text("０．３")
+    assert page.input_value(f"input[name={name}]") == "０．３"
+    screenshot(shot)
+
+    page.click("input[name=_save]")
+    page.wait_for_load_state()
+
+
 def test_a_weight_typed_in_full_width_digits_is_saved(page, admin_user, screenshot):
     cycle = Cycle.objects.create(year=2026)
     log_in(page, "admin", "password")
@@ -19,13 +31,7 @@ def test_a_weight_typed_in_full_width_digits_is_saved(page, admin_user, screensh
     page.select_option("select[name=cycle]", str(cycle.pk))
     page.fill("input[name=code]", "LD")
     page.fill("input[name=name]", "区领导")
-    page.focus("input[name=weight]")
-    page.keyboard.insert_text("０．３")  # what an input method commits
-    assert page.input_value("input[name=weight]") == "０．３"
-    screenshot("rater-group-weight-typed")
-
-    page.click("input[name=_save]")
-    page.wait_for_load_state()
+    type_and_save(page, screenshot, "weight", "rater-group-weight-typed")
 
     assert RaterGroup.objects.get().weight == Decimal("0.3")
 
@@ -34,14 +40,7 @@ def test_a_cycle_setting_typed_in_full_width_digits_is_saved(page, admin_user, s
     cycle = Cycle.objects.create(year=2026)
     log_in(page, "admin", "password")
     page.goto(f"/admin/scoring/cycle/{cycle.pk}/change/")
-    page.fill("input[name=alpha_principal]", "")
-    page.focus("input[name=alpha_principal]")
-    page.keyboard.insert_text("０．３")  # what an input method commits
-    assert page.input_value("input[name=alpha_principal]") == "０．３"
-    screenshot("cycle-setting-typed")
-
-    page.click("input[name=_save]")
-    page.wait_for_load_state()
+    type_and_save(page, screenshot, "alpha_principal", "cycle-setting-typed")
 
     cycle.refresh_from_db()
     assert cycle.alpha_principal == Decimal("0.3")
