@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from import_export import resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
+from import_export.resources import Diff
 from import_export.results import Error, Result
 
 from cadre.fields import CodeField
@@ -85,6 +86,34 @@ class ChoiceWidget(ProseWidget):
             raise ValueError(
                 _("应为以下之一：%(choices)s；实为“%(text)s”") % {"choices": choices, "text": text}
             ) from None
+
+
+class DiffInWords(Diff):
+    """The preview's cells, old → new, as the admin's forms show them: a choice by its label
+    (主要负责人, not principal), yes/no as 是/否. The export keeps the stored values, which
+    import back in any language."""
+
+    def __init__(self, resource, instance, new):
+        super().__init__(resource, instance, new)
+        # Diff reads the stored row's cells with its own reader, named, not this class's.
+        self.left = self._cells(resource, instance)
+
+    def compare_with(self, resource, instance):
+        self.right = self._cells(resource, instance)
+
+    @classmethod
+    def _cells(cls, resource, instance) -> list[str]:
+        return [cls._cell(field, instance) for field in resource.get_import_fields()]
+
+    @staticmethod
+    def _cell(field, instance) -> str:
+        if isinstance(field.widget, ChoiceWidget):
+            value = field.get_value(instance)
+            return str(dict(field.widget.choices).get(value, value or ""))
+        if isinstance(field.widget, YesNoWidget):
+            value = field.get_value(instance)
+            return "" if value is None else _("是") if value else _("否")
+        return field.export(instance)
 
 
 class ColumnsMissing(ValueError):
@@ -225,6 +254,9 @@ class SafeResource(resources.ModelResource):
     def get_diff_headers(self):
         # The preview's and the errors' column heads, as the admin's forms name them.
         return [self._column_label(field) for field in self.get_import_fields()]
+
+    def get_diff_class(self):
+        return DiffInWords
 
     def get_error_result_class(self):
         return ImportProblem

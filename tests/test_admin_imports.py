@@ -377,6 +377,24 @@ def test_an_unknown_choice_names_every_choice_on_its_cell(admin_client, units):
     assert not Official.objects.exists()
 
 
+def test_the_preview_shows_choices_and_yes_no_in_the_forms_words(admin_client, units):
+    Official.objects.create(code="GB01", name="张伟", unit=units, role="member")
+    rows = [["GB01", "张伟", "ZJ01", "principal", "否"]]
+    headers = ["代码", "姓名", "所在单位", "班子角色", "在职"]
+
+    _page, context = preview(admin_client, "cadre/official", xlsx(headers, *rows))
+
+    (row,) = context["result"].rows
+    cells = dict(zip(context["result"].diff_headers, row.diff, strict=True))
+    role, active = cells["班子角色（role）"], cells["在职（is_active）"]
+    assert "<del" in role and "班子成员" in role and "<ins" in role and "主要负责人" in role
+    assert "<del" in active and "是" in active and "<ins" in active and "否" in active
+    assert "principal" not in role and "True" not in active
+    # The export keeps the stored values, which import back in any language.
+    exported = load_workbook(io.BytesIO(export(admin_client, "cadre/official"))).active
+    assert "member" in [cell.value for cell in exported[2]]
+
+
 def test_names_are_stored_without_the_spaces_around_them(admin_client, units):
     rows = [["SH", " 社会事业部门 "], ["JJ", "经济部门\u3000"]]
     _page, context = preview(admin_client, "cadre/unitcategory", xlsx(["代码", "名称"], *rows))
