@@ -71,7 +71,7 @@ from scoring.services.cells import (
 from scoring.services.closed_quarters import closed_quarter_placings, unit_category_move_refusal
 from scoring.services.excel_errors import excel_errors_place, excel_errors_read
 from scoring.services.history import cycle_tree_delete, master_data_history_record
-from scoring.services.refresh import results_refresh_all
+from scoring.services.refresh import results_refresh_all, results_refresh_unlocked
 from scoring.services.sql import history_copy, table_name
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
 from scoring.services.values import (
@@ -1047,7 +1047,9 @@ def workbook_contents_write(
 ) -> tuple[Cycle, int]:
     """Write a clean workbook's contents: create the cycle of their year, or replace the
     contents of the cycle given (locked by workbook_cycle_lock), and recompute its results.
-    Categories, units and officials are created or updated by code, never deleted. Return the
+    Categories, units and officials are created or updated by code, never deleted. Units are
+    shared by every year: a file adding a unit or moving one to another category recomputes
+    the other cycles still taking input too, as the admin's save of a unit does. Return the
     cycle and how many rows were written."""
     if cycle is not None:
         _verifications_keep(cycle=cycle)
@@ -1063,6 +1065,7 @@ def workbook_contents_write(
     if by is not None:
         cycle._history_user = by
     cycle.save()
+    regrouped = _units_regrouped(contents)
     changed = _master_data_write(contents)
     changed += _cycle_contents_write(
         cycle=cycle, contents=contents, reason=reason, by=by, replaced=replaced
@@ -1071,7 +1074,20 @@ def workbook_contents_write(
     master_data_history_record(reason=reason, by=by, cycle=cycle)
     # The old results were deleted with the old contents.
     results_refresh_all(cycle=cycle)
+    if regrouped:
+        results_refresh_unlocked(recomputed=cycle)
     return cycle, changed
+
+
+def _units_regrouped(contents: Contents) -> bool:
+    """Whether writing the contents adds a unit or moves one to another category, which moves
+    the rankings of every cycle (a new name moves none): one query, before the write."""
+    stored = dict(
+        Unit.objects.filter(
+            code__in=[code for code, _name, _category in contents.units]
+        ).values_list("code", "category__code")
+    )
+    return any(stored.get(code) != category for code, _name, category in contents.units)
 
 
 def _cycle_replace_problem(*, cycle: Cycle) -> str | None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from cadre.models import Unit
+from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Period, ResultSnapshot, UnitResult
 from scoring.services.cycles import (
     FROZEN_RESULT_COLUMNS,
@@ -23,8 +23,7 @@ from scoring.services.refresh import results_refresh_unlocked
 from scoring.services.workbook import WorkbookInvalid
 from scoring.services.workbook_imports import workbook_import_write, workbook_record_new
 from scoring.services.workbook_preview import workbook_check
-from tests.quarters import ranked_district
-from tests.workbook.conftest import import_bytes, xlsx
+from tests.quarters import next_year_workbook, ranked_district
 
 pytestmark = pytest.mark.django_db
 
@@ -75,28 +74,18 @@ def _stored_rows(cycle, quarter="Q1") -> dict[str, dict]:
 
 
 def _workbook_of_2027_moving_zj04() -> bytes:
-    """An interchange workbook for next year that puts ZJ04 into a new category JJ. Units are
-    shared by every year: the move reaches 2026 too, which the import does not recompute."""
-    return xlsx(
-        {
-            "settings": [["year", 2027]],
-            "categories": [["ZJ", "镇街"], ["JJ", "经济部门"]],
-            "units": [["ZJ04", "单位ZJ04", "JJ"]],
-            "indicators": [["A", "发展", None, 1000], ["A.1", "党建", "A", 1000, "direct"]],
-            **dict.fromkeys(
-                ["officials", "responsibilities", "rater_groups", "values", "votes", "adjustments"],
-                [],
-            ),
-        }
-    )
+    """An interchange workbook for next year that puts ZJ04 into a new category JJ."""
+    return next_year_workbook([["ZJ04", "单位ZJ04", "JJ"]])
 
 
 def test_closing_a_quarter_computes_it_from_the_units_as_they_are_at_the_close(district):
     cycle, admin = district["cycle"], district["admin"]
     before = _quarter(cycle)
-    import_bytes(_workbook_of_2027_moving_zj04(), by=admin)
-    assert Unit.objects.get(code="ZJ04").category.code == "JJ"
-    # Nothing recomputed 2026 yet: its Q1 still ranks ZJ04 among the towns.
+    # Moved past every service, each of which would recompute 2026 at once: its Q1 still
+    # ranks ZJ04 among the towns.
+    Unit.objects.filter(code="ZJ04").update(
+        category=UnitCategory.objects.create(code="JJ", name="经济部门")
+    )
     assert _quarter(cycle) == before
 
     cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
