@@ -8,9 +8,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.forms import modelform_factory
+from django.test import Client
 
+from cadre.admin import UnitForm
 from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Period, ResultSnapshot, UnitResult
+from scoring.services import units
 from scoring.services.cycles import (
     FROZEN_RESULT_COLUMNS,
     cycle_quarter_close,
@@ -20,6 +24,7 @@ from scoring.services.cycles import (
 )
 from scoring.services.points import unit_points
 from scoring.services.refresh import results_refresh_unlocked
+from scoring.services.units import UnitMoveRefused, unit_save
 from scoring.services.workbook import WorkbookInvalid
 from scoring.services.workbook_imports import workbook_import_write, workbook_record_new
 from scoring.services.workbook_preview import workbook_check
@@ -249,4 +254,111 @@ def test_a_workbook_written_while_a_quarter_closes_waits_for_it_and_is_refused(d
             writer.join()
     assert "refused" in outcome, "the write moved the unit"
     _refused_on_the_category_cell(outcome["refused"])
+    assert Cycle.objects.get(pk=cycle.pk).state_q1 == "closed"
+
+
+# --- The admin moving a unit while a quarter closes ------------------------------------------
+
+
+def _unit_moved_to_jj(unit: Unit) -> Unit:
+    """The unit as the admin's form takes its move to a new category JJ, checked (while Q1 is
+    open) and not saved yet."""
+    jj = UnitCategory.objects.create(code="JJ", name="经济部门")
+    Form = modelform_factory(Unit, form=UnitForm, fields=["code", "name", "category", "is_active"])
+    form = Form(
+        data={"code": unit.code, "name": unit.name, "category": jj.pk, "is_active": "on"},
+        instance=unit,
+    )
+    assert form.is_valid(), form.errors
+    return form.save(commit=False)
+
+
+def test_a_unit_move_checked_before_a_quarter_closed_is_refused_when_saved_after(district):
+    cycle, admin = district["cycle"], district["admin"]
+    moved = _unit_moved_to_jj(Unit.objects.get(code="ZJ04"))
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    at_close = _quarter(cycle)
+
+    with pytest.raises(UnitMoveRefused) as raised:
+        unit_save(unit=moved)
+
+    # The message the form gives the move now.
+    stored = Unit.objects.get(code="ZJ04")
+    form = modelform_factory(Unit, form=UnitForm, fields=["category"])(
+        data={"category": moved.category_id}, instance=stored
+    )
+    assert form.errors == {"category": [str(raised.value)]}
+    assert str(raised.value).startswith(MOVE_REFUSED)
+    assert stored.category.code == "ZJ"
+    assert _quarter(cycle) == at_close
+
+
+def test_the_admin_tells_why_a_move_a_quarter_closed_under_was_not_saved(district, monkeypatch):
+    """Q1 closes after the admin's form checked the move, before the save locks the cycles
+    (run here inside the request, as the save is about to lock)."""
+    cycle, admin = district["cycle"], district["admin"]
+    unit = Unit.objects.get(code="ZJ04")
+    jj = UnitCategory.objects.create(code="JJ", name="经济部门")
+
+    def close_then_lock(**kwargs):
+        cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+        real_lock(**kwargs)
+
+    real_lock = units.unit_moves_cycles_lock
+    monkeypatch.setattr(units, "unit_moves_cycles_lock", close_then_lock)
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/cadre/unit/{unit.pk}/change/"
+    form = {"code": "ZJ04", "name": "单位ZJ04", "category": jj.pk, "sort_order": 4}
+    response = client.post(url, {**form, "is_active": "on"}, follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    [message] = [str(message) for message in response.context["messages"]]
+    assert message.startswith(MOVE_REFUSED)
+    # Nothing of the request was kept: neither the move nor (run inside it here) the close.
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_saved_while_a_quarter_closes_waits_for_it_and_is_refused(district):
+    """The quarter closes in a transaction still under way when the admin's save of a move,
+    checked while the quarter was open, runs: the save waits for the close, then sees the
+    quarter closed and keeps the unit in the category it was closed with."""
+    cycle, admin = district["cycle"], district["admin"]
+    moved = _unit_moved_to_jj(Unit.objects.get(code="ZJ04"))
+    closing, commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def close_quarter():
+        try:
+            with transaction.atomic():
+                cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+                closing.set()
+                commit.wait(60)
+        finally:
+            connection.close()
+
+    def save_unit():
+        try:
+            unit_save(unit=moved)
+        except UnitMoveRefused as error:
+            outcome["refused"] = str(error)
+        finally:
+            connection.close()
+
+    closer = threading.Thread(target=close_quarter)
+    closer.start()
+    saver = threading.Thread(target=save_unit)
+    try:
+        assert closing.wait(30)
+        saver.start()
+        assert _waiting_on_a_lock(saver), "the save should wait for the closing quarter"
+    finally:
+        commit.set()
+        closer.join()
+        if saver.ident is not None:
+            saver.join()
+    assert outcome.get("refused", "").startswith(MOVE_REFUSED), "the save moved the unit"
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
     assert Cycle.objects.get(pk=cycle.pk).state_q1 == "closed"
