@@ -209,6 +209,41 @@ def _waiting_on_a_lock(thread: threading.Thread, timeout: float = 30) -> bool:
     return False
 
 
+def _run_while_q1_closes(district, work) -> None:
+    """Run `work` in a thread of its own while Q1 closes in a transaction still under way, and
+    assert it waits for the close, which then commits."""
+    cycle, admin = district["cycle"], district["admin"]
+    closing, commit = threading.Event(), threading.Event()
+
+    def close_quarter():
+        try:
+            with transaction.atomic():
+                cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+                closing.set()
+                commit.wait(60)
+        finally:
+            connection.close()
+
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    closer = threading.Thread(target=close_quarter)
+    closer.start()
+    worker = threading.Thread(target=run)
+    try:
+        assert closing.wait(30)
+        worker.start()
+        assert _waiting_on_a_lock(worker), "the work should wait for the closing quarter"
+    finally:
+        commit.set()
+        closer.join()
+        if worker.ident is not None:
+            worker.join()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_a_workbook_written_while_a_quarter_closes_waits_for_it_and_is_refused(district):
@@ -220,38 +255,15 @@ def test_a_workbook_written_while_a_quarter_closes_waits_for_it_and_is_refused(d
     data = _workbook_of_2027_moving_zj04()
     check = workbook_check(data=data)
     assert check.problems == []
-    closing, commit = threading.Event(), threading.Event()
     outcome = {}
-
-    def close_quarter():
-        try:
-            with transaction.atomic():
-                cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
-                closing.set()
-                commit.wait(60)
-        finally:
-            connection.close()
 
     def write_workbook():
         try:
             _write(check, data, admin)
         except WorkbookInvalid as error:
             outcome["refused"] = error
-        finally:
-            connection.close()
 
-    closer = threading.Thread(target=close_quarter)
-    closer.start()
-    writer = threading.Thread(target=write_workbook)
-    try:
-        assert closing.wait(30)
-        writer.start()
-        assert _waiting_on_a_lock(writer), "the write should wait for the closing quarter"
-    finally:
-        commit.set()
-        closer.join()
-        if writer.ident is not None:
-            writer.join()
+    _run_while_q1_closes(district, write_workbook)
     assert "refused" in outcome, "the write moved the unit"
     _refused_on_the_category_cell(outcome["refused"])
     assert Cycle.objects.get(pk=cycle.pk).state_q1 == "closed"
@@ -325,40 +337,16 @@ def test_a_unit_saved_while_a_quarter_closes_waits_for_it_and_is_refused(distric
     """The quarter closes in a transaction still under way when the admin's save of a move,
     checked while the quarter was open, runs: the save waits for the close, then sees the
     quarter closed and keeps the unit in the category it was closed with."""
-    cycle, admin = district["cycle"], district["admin"]
     moved = _unit_moved_to_jj(Unit.objects.get(code="ZJ04"))
-    closing, commit = threading.Event(), threading.Event()
     outcome = {}
-
-    def close_quarter():
-        try:
-            with transaction.atomic():
-                cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
-                closing.set()
-                commit.wait(60)
-        finally:
-            connection.close()
 
     def save_unit():
         try:
             unit_save(unit=moved)
         except UnitMoveRefused as error:
             outcome["refused"] = str(error)
-        finally:
-            connection.close()
 
-    closer = threading.Thread(target=close_quarter)
-    closer.start()
-    saver = threading.Thread(target=save_unit)
-    try:
-        assert closing.wait(30)
-        saver.start()
-        assert _waiting_on_a_lock(saver), "the save should wait for the closing quarter"
-    finally:
-        commit.set()
-        closer.join()
-        if saver.ident is not None:
-            saver.join()
+    _run_while_q1_closes(district, save_unit)
     assert outcome.get("refused", "").startswith(MOVE_REFUSED), "the save moved the unit"
     assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
-    assert Cycle.objects.get(pk=cycle.pk).state_q1 == "closed"
+    assert Cycle.objects.get(pk=district["cycle"].pk).state_q1 == "closed"
