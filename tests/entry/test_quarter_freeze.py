@@ -7,12 +7,14 @@ import time
 from decimal import Decimal
 
 import pytest
+import tablib
 from django.db import connection, transaction
 from django.forms import modelform_factory
 from django.test import Client
 
 from cadre.admin import UnitForm
 from cadre.models import Unit, UnitCategory
+from cadre.resources import UnitResource
 from scoring.models import Cycle, Period, ResultSnapshot, UnitResult
 from scoring.services import units
 from scoring.services.cycles import (
@@ -350,3 +352,22 @@ def test_a_unit_saved_while_a_quarter_closes_waits_for_it_and_is_refused(distric
     assert outcome.get("refused", "").startswith(MOVE_REFUSED), "the save moved the unit"
     assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
     assert Cycle.objects.get(pk=district["cycle"].pk).state_q1 == "closed"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_import_run_while_a_quarter_closes_waits_for_it_and_refuses_the_move(district):
+    """The admin's import of units reads the closed quarters under the same locks: it waits
+    for the closing quarter and refuses the move on its category cell."""
+    UnitCategory.objects.create(code="JJ", name="经济部门")
+    dataset = tablib.Dataset(("ZJ04", "单位ZJ04", "JJ"), headers=["code", "name", "category"])
+    outcome = {}
+
+    def import_units():
+        result = UnitResource().import_data(dataset, dry_run=False)
+        outcome["errors"] = {row.number: row.error_dict for row in result.invalid_rows}
+
+    _run_while_q1_closes(district, import_units)
+    [message] = outcome["errors"][2]["category"]  # the file's row 2, under its header
+    assert message.startswith(MOVE_REFUSED)
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
