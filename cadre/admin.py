@@ -5,6 +5,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, Permission
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -20,11 +21,7 @@ from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
 from scoring.resources_base import safe_resource_for
-from scoring.services.closed_quarters import (
-    closed_quarter_placings,
-    kept_quarters_notice,
-    unit_category_move_refusal,
-)
+from scoring.services.closed_quarters import kept_quarters_notice, unit_move_refusal
 from scoring.services.deletion import (
     category_deletion_refusals,
     official_deletion_refusals,
@@ -32,6 +29,7 @@ from scoring.services.deletion import (
 )
 from scoring.services.refresh import results_refresh_unlocked
 from scoring.services.setup import account_setup_notes
+from scoring.services.units import UnitMoveRefused, unit_save
 
 
 def results_refresh_unlocked_reported(request) -> None:
@@ -96,11 +94,7 @@ class UnitForm(forms.ModelForm):
         cleaned = super().clean()
         unit, category = self.instance, cleaned.get("category")
         if unit.pk is not None and category is not None and category.pk != unit.category_id:
-            refusal = unit_category_move_refusal(
-                unit=unit,
-                category_id=category.pk,
-                placings=closed_quarter_placings(unit_ids=[unit.pk]).get(unit.pk, []),
-            )
+            refusal = unit_move_refusal(unit=unit, category_id=category.pk)
             if refusal:
                 self.add_error("category", refusal)
         return cleaned
@@ -123,8 +117,17 @@ class UnitAdmin(
     search_fields = ["code", "name"]
     filter_horizontal = ["liaisons"]
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A quarter closed between the form's check and the save (unit_save): nothing was
+        # saved; the admin is told why on the unit's page as it stands.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except UnitMoveRefused as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        unit_save(unit=obj)
         if not change or {"category", "is_active"} & set(form.changed_data):
             results_refresh_unlocked_reported(request)
 

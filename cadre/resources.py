@@ -5,7 +5,11 @@ from import_export import fields
 
 from cadre.models import Official, Unit, UnitCategory
 from scoring.resources_base import BulkResource, CodeWidget
-from scoring.services.closed_quarters import closed_quarter_placings, unit_category_move_refusal
+from scoring.services.closed_quarters import (
+    closed_quarter_placings,
+    unit_category_move_refusal,
+    unit_moves_cycles_lock,
+)
 from scoring.services.refresh import results_refresh_unlocked
 
 
@@ -47,6 +51,9 @@ class UnitResource(UnlockedResultsRefreshed, BulkResource):
         if instance.pk is None or instance.category_id in (None, stored_category):
             return
         if self._placings is None:  # read once for the whole file
+            # Under the locks of the cycles whose quarters may close meanwhile, kept until the
+            # file is written (the import is one transaction): see unit_moves_cycles_lock.
+            unit_moves_cycles_lock()
             self._placings = closed_quarter_placings()
         refusal = unit_category_move_refusal(
             unit=instance,

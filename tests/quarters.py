@@ -10,6 +10,7 @@ from scoring.services.cycles import cycle_quarter_close, cycle_quarter_publish
 from scoring.services.values import CellInput, values_save
 from tests.dashboard.factories import tree_make
 from tests.entry.conftest import user_with_role
+from tests.workbook.conftest import xlsx
 
 # Each town's points on every one of the four indicators, per quarter: the totals are these
 # × 4 (four indicators of 250 points), so that Q1, Q2 and the year read apart on a page.
@@ -98,3 +99,21 @@ def ranked_district() -> dict:
     ]
     values_save(cycle=cycle, cells=cells, by=admin, source="填报页面")
     return {"cycle": cycle, "units": units, "towns": towns, "admin": admin}
+
+
+def next_year_workbook(units: list[list]) -> bytes:
+    """An interchange workbook for 2027 of the categories ZJ and JJ, one indicator and the
+    given rows of the units sheet (code, name, category). Units are shared by every year: what
+    it does to them reaches 2026 too."""
+    return xlsx(
+        {
+            "settings": [["year", 2027]],
+            "categories": [["ZJ", "镇街"], ["JJ", "经济部门"]],
+            "units": units,
+            "indicators": [["A", "发展", None, 1000], ["A.1", "党建", "A", 1000, "direct"]],
+            **dict.fromkeys(
+                ["officials", "responsibilities", "rater_groups", "values", "votes", "adjustments"],
+                [],
+            ),
+        }
+    )

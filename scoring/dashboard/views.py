@@ -37,6 +37,7 @@ from scoring.services.whatif import (
     WhatIfChanges,
     whatif_changes_problems,
     whatif_run,
+    whatif_units,
 )
 
 TABS = [
@@ -355,7 +356,9 @@ def whatif(request):
         .exclude(method="")
         .order_by("sort_order")
     )
-    units = list(Unit.objects.filter(category=selection.category, is_active=True))
+    units = []
+    if selection.period:
+        units = whatif_units(cycle=cycle, period=selection.period, category=selection.category)
     form = WhatIfForm(
         request.GET if "run" in request.GET else None, cycle=cycle, indicators=leaves, units=units
     )

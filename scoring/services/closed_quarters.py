@@ -493,3 +493,36 @@ def unit_category_move_refusal(
             }
         )
     return " ".join(texts) or None
+
+
+def unit_move_refusal(*, unit: Unit, category_id: int | None) -> str | None:
+    """The message refusing to move the stored unit to the category `category_id`, or None
+    (`unit_category_move_refusal`, reading the unit's results in closed quarters)."""
+    placings = closed_quarter_placings(unit_ids=[unit.pk]).get(unit.pk, [])
+    return unit_category_move_refusal(unit=unit, category_id=category_id, placings=placings)
+
+
+def unit_moves_cycles_lock(*, also: Q | None = None) -> None:
+    """Lock every cycle whose closed quarters may refuse moving a unit to another category
+    (`unit_category_move_refusal`), and those `also` selects. Call inside a transaction, then
+    check the moves again: a quarter closed (or given back by a reopened cycle) since they were
+    checked would otherwise see a unit leave the category it was closed with. Closing a quarter
+    locks its cycle too, so it waits for the move, or the move sees it closed.
+
+    The cycles locked are the open ones (a quarter may close meanwhile) and those with a
+    closed quarter, in one statement in the order of the ids: two writers lock their cycles
+    alike, and so never each hold one the other waits for.
+    """
+    may_hold_closed_quarters = reduce(
+        or_,
+        (Q(**{f"{field}__in": FROZEN_QUARTER_STATES}) for field in QUARTER_STATE_FIELDS.values()),
+        Q(state=Cycle.State.OPEN),
+    )
+    if also is not None:
+        may_hold_closed_quarters |= also
+    list(
+        Cycle.objects.select_for_update()
+        .filter(may_hold_closed_quarters)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -41,11 +41,15 @@ def results_refresh_all(*, cycle: Cycle, frozen_too: bool = False) -> None:
     compute.results_compute(cycle=cycle, frozen_too=frozen_too)
 
 
-def results_refresh_unlocked() -> None:
+def results_refresh_unlocked(*, recomputed: Cycle | None = None) -> None:
     """Recompute every result of the cycles still taking input, after the units changed (a unit
     moved to another category, stopped or started being assessed): every ranking may move.
+    `recomputed` is a cycle the caller recomputes itself, left out here.
 
     Closed and published cycles keep the results they were closed with.
     """
-    for cycle in Cycle.objects.exclude(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED]):
+    cycles = Cycle.objects.exclude(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED])
+    if recomputed is not None:
+        cycles = cycles.exclude(pk=recomputed.pk)
+    for cycle in cycles:
         results_refresh_all(cycle=cycle)

@@ -79,18 +79,48 @@ def whatif_changes_problems(*, changes: WhatIfChanges) -> list[str]:
     return problems
 
 
+def whatif_units(*, cycle: Cycle, period: str, category: UnitCategory) -> list[Unit]:
+    """Return the units whose values the sandbox may change: those the period assessed in the
+    category where it is closed (its stored results, a unit retired or moved since included,
+    as its ranking shows them), else the category's units taking part."""
+    if cycle.period_is_locked(period):
+        units = list(Unit.objects.filter(pk__in=_assessed(cycle, period, category)))
+        for unit in units:
+            unit.category = category  # the category it was ranked in: entry's checks read it
+        return units
+    return list(Unit.objects.filter(category=category, is_active=True))
+
+
+def _assessed(cycle: Cycle, period: str, category: UnitCategory):
+    return UnitResult.objects.filter(cycle=cycle, period=period, category=category).values(
+        "unit_id"
+    )
+
+
+def _units_as_assessed(*, cycle: Cycle, period: str, category: UnitCategory) -> None:
+    """In the sandbox, put back the units of the category as the closed period assessed
+    them: the scoring service ranks the units taking part now, which would drop a unit retired
+    or moved since, and add one created since, from a ranking that was closed with them."""
+    assessed = _assessed(cycle, period, category)
+    Unit.objects.filter(pk__in=assessed).update(category=category, is_active=True)
+    Unit.objects.filter(category=category).exclude(pk__in=assessed).update(is_active=False)
+
+
 def whatif_run(
     *, cycle: Cycle, period: str, category: UnitCategory, changes: WhatIfChanges
 ) -> list[WhatIfRow]:
     """Return the category's results for the period with the changes applied, beside the real.
 
     Nothing is kept: the changes and the recomputed results are rolled back before returning.
+    A closed period is run with the units it assessed (`whatif_units`).
     """
     real = {
         result.unit_id: result
         for result in UnitResult.objects.filter(cycle=cycle, period=period, category=category)
     }
     with transaction.atomic():
+        if cycle.period_is_locked(period):
+            _units_as_assessed(cycle=cycle, period=period, category=category)
         _changes_apply(cycle=cycle, changes=changes)
         # results_compute redoes the year with any quarter: weights and figures move it too.
         changed_cycle = Cycle.objects.get(pk=cycle.pk)

@@ -13,9 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import reduce
 from itertools import islice
-from operator import or_
 from xml.etree import ElementTree
 
 from django.db import connection
@@ -33,8 +31,6 @@ from python_calamine import CalamineError, CalamineWorkbook
 from cadre.models import Official, Unit, UnitCategory
 from cadre.validators import code_problem
 from scoring.models import (
-    FROZEN_QUARTER_STATES,
-    QUARTER_STATE_FIELDS,
     QUARTERS,
     Adjustment,
     Cycle,
@@ -68,10 +64,14 @@ from scoring.services.cells import (
     sheet_rows_error_problems,
     sheet_rows_read,
 )
-from scoring.services.closed_quarters import closed_quarter_placings, unit_category_move_refusal
+from scoring.services.closed_quarters import (
+    closed_quarter_placings,
+    unit_category_move_refusal,
+    unit_moves_cycles_lock,
+)
 from scoring.services.excel_errors import excel_errors_place, excel_errors_read
 from scoring.services.history import cycle_tree_delete, master_data_history_record
-from scoring.services.refresh import results_refresh_all
+from scoring.services.refresh import results_refresh_all, results_refresh_unlocked
 from scoring.services.sql import history_copy, table_name
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
 from scoring.services.values import (
@@ -1007,30 +1007,13 @@ def workbook_cycle_lock(*, contents: Contents) -> Cycle | None:
     for too. Raises WorkbookInvalid for a cycle that is closed or published, or has a closed
     quarter. Call inside a transaction.
 
-    A file moving a stored unit to another category locks as well every cycle whose closed
-    quarters refuse that (`unit_moves_problems`), and checks its moves again under those
-    locks: a quarter closed (or given back by a reopened cycle) since the file was checked
-    would otherwise see the unit leave the category it was closed with. Closing a quarter
-    locks its cycle too, so it waits for the import, or the import sees it closed.
+    A file moving a stored unit to another category locks as well, in the same statement,
+    every cycle whose closed quarters may refuse that (`unit_moves_cycles_lock`), and checks
+    its moves again under those locks (`unit_moves_problems`).
     """
     year = contents.year
     if contents.unit_moves:
-        may_hold_closed_quarters = reduce(
-            or_,
-            (
-                Q(**{f"{field}__in": FROZEN_QUARTER_STATES})
-                for field in QUARTER_STATE_FIELDS.values()
-            ),
-            Q(state=Cycle.State.OPEN) | Q(year=year),
-        )
-        # One statement, in the order of the ids: two imports lock their cycles alike, and so
-        # never each hold one the other waits for.
-        list(
-            Cycle.objects.select_for_update()
-            .filter(may_hold_closed_quarters)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        unit_moves_cycles_lock(also=Q(year=year))
         problems = unit_moves_problems(contents.unit_moves)
         if problems:
             raise WorkbookInvalid(problems)
@@ -1047,7 +1030,9 @@ def workbook_contents_write(
 ) -> tuple[Cycle, int]:
     """Write a clean workbook's contents: create the cycle of their year, or replace the
     contents of the cycle given (locked by workbook_cycle_lock), and recompute its results.
-    Categories, units and officials are created or updated by code, never deleted. Return the
+    Categories, units and officials are created or updated by code, never deleted. Units are
+    shared by every year: a file adding a unit or moving one to another category recomputes
+    the other cycles still taking input too, as the admin's save of a unit does. Return the
     cycle and how many rows were written."""
     if cycle is not None:
         _verifications_keep(cycle=cycle)
@@ -1063,6 +1048,7 @@ def workbook_contents_write(
     if by is not None:
         cycle._history_user = by
     cycle.save()
+    regrouped = _units_regrouped(contents)
     changed = _master_data_write(contents)
     changed += _cycle_contents_write(
         cycle=cycle, contents=contents, reason=reason, by=by, replaced=replaced
@@ -1071,7 +1057,20 @@ def workbook_contents_write(
     master_data_history_record(reason=reason, by=by, cycle=cycle)
     # The old results were deleted with the old contents.
     results_refresh_all(cycle=cycle)
+    if regrouped:
+        results_refresh_unlocked(recomputed=cycle)
     return cycle, changed
+
+
+def _units_regrouped(contents: Contents) -> bool:
+    """Whether writing the contents adds a unit or moves one to another category, which moves
+    the rankings of every cycle (a new name moves none): one query, before the write."""
+    stored = dict(
+        Unit.objects.filter(
+            code__in=[code for code, _name, _category in contents.units]
+        ).values_list("code", "category__code")
+    )
+    return any(stored.get(code) != category for code, _name, category in contents.units)
 
 
 def _cycle_replace_problem(*, cycle: Cycle) -> str | None:

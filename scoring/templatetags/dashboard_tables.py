@@ -9,6 +9,7 @@ import re
 from html import escape
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -18,6 +19,9 @@ from scoring.models import Grade
 from scoring.services.explain import signed
 
 register = template.Library()
+
+# A unit's badge on the pages of a closed period that assessed it, retired since.
+RETIRED_BADGE = "dashboard/_retired_badge.html"
 
 # Rank and unit stay pinned while the table scrolls sideways; what decides a unit's standing
 # (total, grade, bonus, adjustment, marks, missing) comes before the areas, so that a tablet
@@ -44,14 +48,9 @@ def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
     }
     veto = '<span class="badge badge-veto">' + escape(_("一票否决")) + "</span> "
     adjust = '<span class="badge badge-adjust">' + escape(_("重点调整")) + "</span>"
-    # A closed period keeps the units it assessed, those retired since too.
-    retired = (
-        '<span class="badge badge-provisional" title="'
-        + escape(_("该期间关闭时本单位参加考核，保留其结果；本单位现已停止参加考核。"))
-        + '">'
-        + escape(_("已停止参加考核"))
-        + "</span> "
-    )
+    # A closed period keeps the units it assessed, those retired since too: the badge the
+    # other pages include, rendered once for the whole table.
+    retired = render_to_string(RETIRED_BADGE)
     grade_labels = {grade.value: escape(str(grade.label)) for grade in Grade}
     unit_url = reverse("dashboard:unit", args=["CODE"]).replace("CODE/", "")
     query = escape(query)

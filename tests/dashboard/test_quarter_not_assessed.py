@@ -71,6 +71,24 @@ def test_the_quarters_ranking_keeps_the_retired_unit_and_names_the_new_one(
     assert "未参加本类别考核" not in page and RETIRED not in page
 
 
+def test_the_distance_page_marks_the_retired_unit_as_the_ranking_does(
+    district, leader, django_assert_max_num_queries
+):
+    ranking = leader.get("/dashboard/?cycle=2026&period=Q1&category=ZJ").content.decode()
+    with django_assert_max_num_queries(MAX_QUERIES):
+        page = leader.get("/dashboard/distance/?cycle=2026&period=Q1&category=ZJ")
+    page = page.content.decode()
+    # The same badge as the ranking's, title and all.
+    badge = re.search(rf'<span class="badge[^"]*"[^>]*>{RETIRED}</span>', ranking).group(0)
+    rows = dict(re.findall(r'<tr data-unit="(\w+)">(.*?)</tr>', page, re.S))
+    assert sorted(rows) == ["ZJ01", "ZJ02", "ZJ03", "ZJ04"]
+    assert badge in rows["ZJ04"]
+    assert page.count(f">{RETIRED}<") == 1
+
+    page = leader.get("/dashboard/distance/?cycle=2026&period=Q2&category=ZJ").content.decode()
+    assert RETIRED not in page
+
+
 def test_the_new_units_page_says_it_was_not_assessed_in_the_quarter(district, leader):
     page = leader.get("/dashboard/unit/ZJ05/?cycle=2026&period=Q1").content.decode()
     assert NOT_ASSESSED in page

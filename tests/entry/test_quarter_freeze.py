@@ -7,10 +7,16 @@ import time
 from decimal import Decimal
 
 import pytest
+import tablib
 from django.db import connection, transaction
+from django.forms import modelform_factory
+from django.test import Client
 
-from cadre.models import Unit
+from cadre.admin import UnitForm
+from cadre.models import Unit, UnitCategory
+from cadre.resources import UnitResource
 from scoring.models import Cycle, Period, ResultSnapshot, UnitResult
+from scoring.services import units
 from scoring.services.cycles import (
     FROZEN_RESULT_COLUMNS,
     cycle_quarter_close,
@@ -20,11 +26,11 @@ from scoring.services.cycles import (
 )
 from scoring.services.points import unit_points
 from scoring.services.refresh import results_refresh_unlocked
+from scoring.services.units import UnitMoveRefused, unit_save
 from scoring.services.workbook import WorkbookInvalid
 from scoring.services.workbook_imports import workbook_import_write, workbook_record_new
 from scoring.services.workbook_preview import workbook_check
-from tests.quarters import ranked_district
-from tests.workbook.conftest import import_bytes, xlsx
+from tests.quarters import next_year_workbook, ranked_district
 
 pytestmark = pytest.mark.django_db
 
@@ -75,28 +81,18 @@ def _stored_rows(cycle, quarter="Q1") -> dict[str, dict]:
 
 
 def _workbook_of_2027_moving_zj04() -> bytes:
-    """An interchange workbook for next year that puts ZJ04 into a new category JJ. Units are
-    shared by every year: the move reaches 2026 too, which the import does not recompute."""
-    return xlsx(
-        {
-            "settings": [["year", 2027]],
-            "categories": [["ZJ", "镇街"], ["JJ", "经济部门"]],
-            "units": [["ZJ04", "单位ZJ04", "JJ"]],
-            "indicators": [["A", "发展", None, 1000], ["A.1", "党建", "A", 1000, "direct"]],
-            **dict.fromkeys(
-                ["officials", "responsibilities", "rater_groups", "values", "votes", "adjustments"],
-                [],
-            ),
-        }
-    )
+    """An interchange workbook for next year that puts ZJ04 into a new category JJ."""
+    return next_year_workbook([["ZJ04", "单位ZJ04", "JJ"]])
 
 
 def test_closing_a_quarter_computes_it_from_the_units_as_they_are_at_the_close(district):
     cycle, admin = district["cycle"], district["admin"]
     before = _quarter(cycle)
-    import_bytes(_workbook_of_2027_moving_zj04(), by=admin)
-    assert Unit.objects.get(code="ZJ04").category.code == "JJ"
-    # Nothing recomputed 2026 yet: its Q1 still ranks ZJ04 among the towns.
+    # Moved past every service, each of which would recompute 2026 at once: its Q1 still
+    # ranks ZJ04 among the towns.
+    Unit.objects.filter(code="ZJ04").update(
+        category=UnitCategory.objects.create(code="JJ", name="经济部门")
+    )
     assert _quarter(cycle) == before
 
     cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
@@ -215,6 +211,41 @@ def _waiting_on_a_lock(thread: threading.Thread, timeout: float = 30) -> bool:
     return False
 
 
+def _run_while_q1_closes(district, work) -> None:
+    """Run `work` in a thread of its own while Q1 closes in a transaction still under way, and
+    assert it waits for the close, which then commits."""
+    cycle, admin = district["cycle"], district["admin"]
+    closing, commit = threading.Event(), threading.Event()
+
+    def close_quarter():
+        try:
+            with transaction.atomic():
+                cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+                closing.set()
+                commit.wait(60)
+        finally:
+            connection.close()
+
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    closer = threading.Thread(target=close_quarter)
+    closer.start()
+    worker = threading.Thread(target=run)
+    try:
+        assert closing.wait(30)
+        worker.start()
+        assert _waiting_on_a_lock(worker), "the work should wait for the closing quarter"
+    finally:
+        commit.set()
+        closer.join()
+        if worker.ident is not None:
+            worker.join()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_a_workbook_written_while_a_quarter_closes_waits_for_it_and_is_refused(district):
@@ -226,38 +257,117 @@ def test_a_workbook_written_while_a_quarter_closes_waits_for_it_and_is_refused(d
     data = _workbook_of_2027_moving_zj04()
     check = workbook_check(data=data)
     assert check.problems == []
-    closing, commit = threading.Event(), threading.Event()
     outcome = {}
-
-    def close_quarter():
-        try:
-            with transaction.atomic():
-                cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
-                closing.set()
-                commit.wait(60)
-        finally:
-            connection.close()
 
     def write_workbook():
         try:
             _write(check, data, admin)
         except WorkbookInvalid as error:
             outcome["refused"] = error
-        finally:
-            connection.close()
 
-    closer = threading.Thread(target=close_quarter)
-    closer.start()
-    writer = threading.Thread(target=write_workbook)
-    try:
-        assert closing.wait(30)
-        writer.start()
-        assert _waiting_on_a_lock(writer), "the write should wait for the closing quarter"
-    finally:
-        commit.set()
-        closer.join()
-        if writer.ident is not None:
-            writer.join()
+    _run_while_q1_closes(district, write_workbook)
     assert "refused" in outcome, "the write moved the unit"
     _refused_on_the_category_cell(outcome["refused"])
     assert Cycle.objects.get(pk=cycle.pk).state_q1 == "closed"
+
+
+# --- The admin moving a unit while a quarter closes ------------------------------------------
+
+
+def _unit_moved_to_jj(unit: Unit) -> Unit:
+    """The unit as the admin's form takes its move to a new category JJ, checked (while Q1 is
+    open) and not saved yet."""
+    jj = UnitCategory.objects.create(code="JJ", name="经济部门")
+    Form = modelform_factory(Unit, form=UnitForm, fields=["code", "name", "category", "is_active"])
+    form = Form(
+        data={"code": unit.code, "name": unit.name, "category": jj.pk, "is_active": "on"},
+        instance=unit,
+    )
+    assert form.is_valid(), form.errors
+    return form.save(commit=False)
+
+
+def test_a_unit_move_checked_before_a_quarter_closed_is_refused_when_saved_after(district):
+    cycle, admin = district["cycle"], district["admin"]
+    moved = _unit_moved_to_jj(Unit.objects.get(code="ZJ04"))
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    at_close = _quarter(cycle)
+
+    with pytest.raises(UnitMoveRefused) as raised:
+        unit_save(unit=moved)
+
+    # The message the form gives the move now.
+    stored = Unit.objects.get(code="ZJ04")
+    form = modelform_factory(Unit, form=UnitForm, fields=["category"])(
+        data={"category": moved.category_id}, instance=stored
+    )
+    assert form.errors == {"category": [str(raised.value)]}
+    assert str(raised.value).startswith(MOVE_REFUSED)
+    assert stored.category.code == "ZJ"
+    assert _quarter(cycle) == at_close
+
+
+def test_the_admin_tells_why_a_move_a_quarter_closed_under_was_not_saved(district, monkeypatch):
+    """Q1 closes after the admin's form checked the move, before the save locks the cycles
+    (run here inside the request, as the save is about to lock)."""
+    cycle, admin = district["cycle"], district["admin"]
+    unit = Unit.objects.get(code="ZJ04")
+    jj = UnitCategory.objects.create(code="JJ", name="经济部门")
+
+    def close_then_lock(**kwargs):
+        cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+        real_lock(**kwargs)
+
+    real_lock = units.unit_moves_cycles_lock
+    monkeypatch.setattr(units, "unit_moves_cycles_lock", close_then_lock)
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/cadre/unit/{unit.pk}/change/"
+    form = {"code": "ZJ04", "name": "单位ZJ04", "category": jj.pk, "sort_order": 4}
+    response = client.post(url, {**form, "is_active": "on"}, follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    [message] = [str(message) for message in response.context["messages"]]
+    assert message.startswith(MOVE_REFUSED)
+    # Nothing of the request was kept: neither the move nor (run inside it here) the close.
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_saved_while_a_quarter_closes_waits_for_it_and_is_refused(district):
+    """The quarter closes in a transaction still under way when the admin's save of a move,
+    checked while the quarter was open, runs: the save waits for the close, then sees the
+    quarter closed and keeps the unit in the category it was closed with."""
+    moved = _unit_moved_to_jj(Unit.objects.get(code="ZJ04"))
+    outcome = {}
+
+    def save_unit():
+        try:
+            unit_save(unit=moved)
+        except UnitMoveRefused as error:
+            outcome["refused"] = str(error)
+
+    _run_while_q1_closes(district, save_unit)
+    assert outcome.get("refused", "").startswith(MOVE_REFUSED), "the save moved the unit"
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
+    assert Cycle.objects.get(pk=district["cycle"].pk).state_q1 == "closed"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_import_run_while_a_quarter_closes_waits_for_it_and_refuses_the_move(district):
+    """The admin's import of units reads the closed quarters under the same locks: it waits
+    for the closing quarter and refuses the move on its category cell."""
+    UnitCategory.objects.create(code="JJ", name="经济部门")
+    dataset = tablib.Dataset(("ZJ04", "单位ZJ04", "JJ"), headers=["code", "name", "category"])
+    outcome = {}
+
+    def import_units():
+        result = UnitResource().import_data(dataset, dry_run=False)
+        outcome["errors"] = {row.number: row.error_dict for row in result.invalid_rows}
+
+    _run_while_q1_closes(district, import_units)
+    [message] = outcome["errors"][2]["category"]  # the file's row 2, under its header
+    assert message.startswith(MOVE_REFUSED)
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"

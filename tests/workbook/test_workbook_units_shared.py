@@ -1,0 +1,88 @@
+"""Units are shared by every year: a workbook that adds a unit to a category or moves one to
+another recomputes the rankings of every cycle still taking input, not only its own year's."""
+
+import pytest
+
+from cadre.models import Unit
+from scoring.models import Cycle, UnitResult
+from scoring.services import compute
+from tests.quarters import next_year_workbook, ranked_district
+from tests.workbook.conftest import import_bytes
+
+pytestmark = pytest.mark.django_db
+
+TOWNS = [["ZJ01", "单位ZJ01", "ZJ"], ["ZJ02", "单位ZJ02", "ZJ"], ["ZJ03", "单位ZJ03", "ZJ"]]
+
+
+@pytest.fixture
+def district():
+    return ranked_district()
+
+
+@pytest.fixture
+def computed_years(monkeypatch) -> list[int]:
+    """The year of each cycle the scoring service computes from now on, in order."""
+    computed, real = [], compute.results_compute
+
+    def counted(*, cycle, **kwargs):
+        computed.append(cycle.year)
+        return real(cycle=cycle, **kwargs)
+
+    monkeypatch.setattr(compute, "results_compute", counted)
+    return computed
+
+
+def _q1_ranking(cycle) -> dict[str, tuple[str, int]]:
+    """2026's Q1 ranking as the ranking page shows it: each unit's category and rank."""
+    return {
+        code: (category, rank)
+        for code, category, rank in UnitResult.objects.filter(cycle=cycle, period="Q1").values_list(
+            "unit__code", "category__code", "rank"
+        )
+    }
+
+
+def test_a_unit_moved_by_next_years_workbook_leaves_this_years_ranking_at_once(district):
+    cycle, admin = district["cycle"], district["admin"]
+    assert _q1_ranking(cycle)["ZJ04"] == ("ZJ", 1)
+
+    import_bytes(next_year_workbook([*TOWNS, ["ZJ04", "单位ZJ04", "JJ"]]), by=admin)
+
+    # ZJ04 led the towns on both indicators: without it, ZJ01 leads them.
+    assert _q1_ranking(cycle) == {
+        "ZJ01": ("ZJ", 1),
+        "ZJ02": ("ZJ", 2),
+        "ZJ03": ("ZJ", 3),
+        "ZJ04": ("JJ", 1),
+    }
+
+
+def test_a_unit_added_by_next_years_workbook_is_ranked_this_year_at_once(district):
+    cycle, admin = district["cycle"], district["admin"]
+
+    import_bytes(next_year_workbook([["ZJ05", "新设街道", "ZJ"]]), by=admin)
+
+    ranking = _q1_ranking(cycle)
+    assert sorted(ranking) == ["ZJ01", "ZJ02", "ZJ03", "ZJ04", "ZJ05"]
+    assert ranking["ZJ05"] == ("ZJ", 5)  # nothing entered for it in 2026 yet
+
+
+def test_each_cycle_is_recomputed_once(district, computed_years):
+    import_bytes(next_year_workbook([["ZJ05", "新设街道", "ZJ"]]), by=district["admin"])
+    assert sorted(computed_years) == [2026, 2027]
+
+
+def test_closed_years_keep_their_ranking(district):
+    cycle, admin = district["cycle"], district["admin"]
+    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.CLOSED)
+    before = _q1_ranking(cycle)
+
+    import_bytes(next_year_workbook([["ZJ05", "新设街道", "ZJ"]]), by=admin)
+
+    assert _q1_ranking(cycle) == before
+
+
+def test_a_new_name_only_recomputes_no_other_year(district, computed_years):
+    import_bytes(next_year_workbook([["ZJ04", "城东街道", "ZJ"]]), by=district["admin"])
+    assert Unit.objects.get(code="ZJ04").name == "城东街道"
+    assert computed_years == [2027]
