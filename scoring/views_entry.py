@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from cadre.models import Unit
@@ -452,7 +452,7 @@ def _vote_forms_checked(request, forms, *, unit) -> bool:
         for problem in field_problems
     ]
     if problems:
-        said = {"problems": "；".join(problems)}
+        said = {"problems": pgettext("between clauses", "；").join(problems)}
         messages.error(request, _("票数有误，未保存：%(problems)s") % said)
     return not problems
 

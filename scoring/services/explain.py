@@ -283,7 +283,8 @@ def kept_quarters_note(*, cycle: Cycle, assessed: set[str]) -> str:
         notes.append(
             _("%(quarters)s关闭时本单位未参加考核，按 0 分计") % {"quarters": _listed(absent)}
         )
-    return "".join(f"；{note}" for note in notes)
+    between = pgettext("between clauses", "；")
+    return "".join(between + note for note in notes)
 
 
 def unit_without_result_note(*, cycle: Cycle, period: str) -> str:
@@ -660,7 +661,8 @@ def master_data_change_notes(*, result: UnitResult) -> ChangeNotes:
                 field = Indicator._meta.get_field(name).verbose_name
                 changes[pk].append(_change_text(when=when, field=field, old=old, new=new, who=who))
     by_indicator = {
-        pk: _("录入数据后指标有改动：%(changes)s") % {"changes": "；".join(texts)}
+        pk: _("录入数据后指标有改动：%(changes)s")
+        % {"changes": pgettext("between clauses", "；").join(texts)}
         for pk, texts in changes.items()
     }
     return ChangeNotes(
@@ -685,7 +687,9 @@ def _category_change_note(*, result: UnitResult, since: datetime | None) -> str:
         before = (category_id, name)
     if not texts:
         return ""
-    return _("录入数据后本单位类别有调整：%(changes)s") % {"changes": "；".join(texts)}
+    return _("录入数据后本单位类别有调整：%(changes)s") % {
+        "changes": pgettext("between clauses", "；").join(texts)
+    }
 
 
 def unit_total_explanation(*, result: UnitResult) -> str:
