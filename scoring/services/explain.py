@@ -415,8 +415,9 @@ def ranked_together(*, cycle, period, category) -> QuerySet[UnitResult]:
     return UnitResult.objects.filter(cycle=cycle, period=period, category=category)
 
 
-def _applicable_leaves(*, cycle: Cycle, category_id: int) -> list[tuple[Indicator, Indicator]]:
-    """The category's scorable indicators in tree order, each with its area."""
+def _scorable_leaves(*, cycle: Cycle) -> list[tuple[Indicator, Indicator, set[int]]]:
+    """The cycle's scorable indicators in tree order, each with its area and the categories
+    it is limited to (none: every category). Two queries."""
     nodes = list(Indicator.objects.filter(cycle=cycle).prefetch_related("categories"))
     by_pk = {node.pk: node for node in nodes}
     parents = {node.parent_id for node in nodes}
@@ -426,13 +427,51 @@ def _applicable_leaves(*, cycle: Cycle, category_id: int) -> list[tuple[Indicato
             node = by_pk[node.parent_id]
         return node
 
-    leaves = []
-    for node in nodes:
-        categories = {category.pk for category in node.categories.all()}
-        if node.method and node.pk not in parents:
-            if not categories or category_id in categories:
-                leaves.append((node, area_of(node)))
-    return leaves
+    return [
+        (node, area_of(node), {category.pk for category in node.categories.all()})
+        for node in nodes
+        if node.method and node.pk not in parents
+    ]
+
+
+def _applies(categories: set[int], category_id: int) -> bool:
+    return not categories or category_id in categories
+
+
+def _scored_in(indicator: Indicator, period: str) -> bool:
+    """A quarter scores the quarterly indicators only, the year all of them."""
+    return period == Period.YEAR or indicator.frequency == Indicator.Frequency.QUARTERLY
+
+
+def _applicable_leaves(*, cycle: Cycle, category_id: int) -> list[tuple[Indicator, Indicator]]:
+    """The category's scorable indicators in tree order, each with its area."""
+    return [
+        (node, area)
+        for node, area, categories in _scorable_leaves(cycle=cycle)
+        if _applies(categories, category_id)
+    ]
+
+
+def applicable_area_maxima(
+    *, cycle: Cycle, period: str, category_ids: Iterable[int]
+) -> dict[int, dict[str, Decimal]]:
+    """Return, per category pk, per area code, the maximum of the indicators that count toward
+    a unit's thousand in the period: what a unit of the category could earn there. An area's
+    own maximum counts every indicator of the tree, annual ones in a quarter and those of
+    other categories too, so the share of it a unit earned would read too low. Two queries."""
+    leaves = _scorable_leaves(cycle=cycle)
+    maxima: dict[int, dict[str, Decimal]] = {}
+    for category_id in set(category_ids):
+        by_area: dict[str, Decimal] = defaultdict(Decimal)
+        for node, area, categories in leaves:
+            if (
+                _applies(categories, category_id)
+                and _scored_in(node, period)
+                and not node.is_outside_thousand
+            ):
+                by_area[area.code] += node.max_points
+        maxima[category_id] = dict(by_area)
+    return maxima
 
 
 def category_standings(*, result: UnitResult) -> dict[int, Standing]:
@@ -510,9 +549,9 @@ def unit_indicator_lines(
     )
     lines = []
     for indicator, area in leaves:
-        quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
-        if period != Period.YEAR and not quarterly:
+        if not _scored_in(indicator, period):
             continue
+        quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
         points = points_here.get(indicator.code, ZERO)
         value = values.get((indicator.pk, period))
         unit_votes = votes.get(indicator.pk)
@@ -586,18 +625,6 @@ def unit_points_lost(
     ]
     short.sort(key=lambda item: item.lost, reverse=True)
     return short[:limit]
-
-
-def unit_area_maxima(*, lines: list[IndicatorLine]) -> dict[str, Decimal]:
-    """Return, per area code, the maximum of the result's lines (`unit_indicator_lines`) that
-    count toward the thousand: what the unit could earn there in the period. An area's own
-    maximum counts every indicator of the tree, annual ones in a quarter and those of other
-    categories too, so the share of it a unit earned would read too low."""
-    maxima: dict[str, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        if not line.indicator.is_outside_thousand:
-            maxima[line.area.code] += line.indicator.max_points
-    return dict(maxima)
 
 
 def unit_points_moved(*, lines: list[IndicatorLine], limit: int = 10) -> list[IndicatorLine]:
