@@ -578,6 +578,13 @@ def cycles_last_published() -> dict[int, dict[str, datetime]]:
     return published
 
 
+def latest_publication(published: dict[str, datetime]) -> tuple[str, datetime] | None:
+    """Return (period, when) of the latest of a cycle's publications as `cycles_last_published`
+    gives them: the whole cycle's (period "") or a quarter's published on its own; None if
+    none."""
+    return max(published.items(), key=lambda item: item[1], default=None)
+
+
 def cycle_state_moves() -> list[dict]:
     """Return every change of a cycle's state or of one of its quarters' own states, newest
     first: when, which cycle (and quarter), from and to which state, who, and from where

@@ -59,6 +59,7 @@ from scoring.selectors import (
     indicators_counting_values,
     indicators_marking_applicable,
     indicators_writable,
+    latest_publication,
     period_needing_entry,
     periods_open,
     units_active,
@@ -572,6 +573,16 @@ def _adjustment_withdrawn(request, cycle, period):
     return redirect(_here("entry:adjustments", cycle, period))
 
 
+def _publication_shown(published: dict) -> tuple[str, object] | None:
+    """The cycle's latest publication as its row names it: which (整个周期 or the quarter)
+    and when."""
+    latest = latest_publication(published)
+    if latest is None:
+        return None
+    period, when = latest
+    return (Period(period).label if period else _("整个周期"), when)
+
+
 @role_required(ADMIN)
 def cycles(request):
     """Every cycle with its state, the moves allowed from it, and the record of past moves;
@@ -606,7 +617,9 @@ def cycles(request):
         request,
         "entry/cycles.html",
         {
-            "cycles": [(cycle, published.get(cycle.pk, {}).get("")) for cycle in listed],
+            "cycles": [
+                (cycle, _publication_shown(published.get(cycle.pk, {}))) for cycle in listed
+            ],
             "moves": cycle_state_moves(),
             "reopen_form": ReopenForm(),
             "create_form": create_form,
