@@ -13,7 +13,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import get_format
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
@@ -598,14 +600,17 @@ def cycles(request):
         except ValidationError as error:
             create_form.add_error("year", error)
         else:
-            messages.success(
-                request,
-                _(
-                    "已以 %(previous)s 年度为模板新建 %(cycle)s（草稿），"
-                    "请核对指标体系后再开放填报。"
-                )
-                % {"previous": create_form.cleaned_data["previous"].year, "cycle": created},
-            )
+            # The tree to check is a link away: the new cycle's indicators, where they are edited.
+            tree_url = reverse("admin:scoring_indicator_changelist")
+            said = _(
+                "已以 %(previous)s 年度为模板新建 %(cycle)s（草稿），"
+                '请<a href="%(url)s">核对指标体系</a>后再开放填报。'
+            ) % {
+                "previous": create_form.cleaned_data["previous"].year,
+                "cycle": conditional_escape(created),
+                "url": conditional_escape(f"{tree_url}?cycle__id__exact={created.pk}"),
+            }
+            messages.success(request, mark_safe(said))
             return redirect("entry:cycles")
     published = cycles_last_published()
     listed = cycles_with_gaps(published=published)
