@@ -59,6 +59,7 @@ from scoring.selectors import (
     entry_grid_units,
     history_of_unit,
     indicators_counting_values,
+    indicators_entered_by,
     indicators_marking_applicable,
     indicators_writable,
     latest_publication,
@@ -508,12 +509,16 @@ def _votes_after_save(request, cycle, period, indicator, unit, units):
 
 
 def _votes_progress(request, cycle, period, indicator, units):
-    """Return the units of the indicator whose votes are in (`done_units`), or, when the period
-    has no evaluation indicator for the user but the year has, the year's page (`year_url`)."""
+    """Return the units of the indicator whose votes are in (`done_units`); without one, whether
+    the user enters no evaluation indicator of the cycle at all (`enters_none`), or, when the
+    period has none for the user but the year has, the year's page (`year_url`)."""
     if indicator:
         # A unit is done once any rater group's votes are in: a group may not have voted.
         done = set(indicator.votes.filter(period=period).values_list("unit_id", flat=True))
         return {"done_units": {unit.pk for unit in units if unit.pk in done}}
+    evaluations = [Indicator.Method.EVALUATION]
+    if not indicators_entered_by(cycle=cycle, user=request.user, methods=evaluations).exists():
+        return {"enters_none": True}
     if period == Period.YEAR:
         return {}
     # The evaluation indicators are annual: a quarter has none to enter.
