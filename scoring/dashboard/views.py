@@ -23,6 +23,7 @@ from scoring.selectors import cycles_visible
 from scoring.services.explain import (
     applicable_area_maxima,
     master_data_change_notes,
+    unit_area_maxima,
     unit_indicator_lines,
     unit_points_lost,
     unit_points_moved,
@@ -283,9 +284,7 @@ def unit_detail(request, code):
     )
     if result:
         # What the unit could earn in each area this period, as its total counts it.
-        maxima = applicable_area_maxima(
-            cycle=selection.cycle, period=result.period, category_ids=[result.category_id]
-        )[result.category_id]
+        maxima = unit_area_maxima(lines=indicator_rows)
         areas = [replace(area, max_points=maxima.get(area.code)) for area in areas]
     radar = _radar(
         areas,

@@ -455,23 +455,25 @@ def _applicable_leaves(*, cycle: Cycle, category_id: int) -> list[tuple[Indicato
 def applicable_area_maxima(
     *, cycle: Cycle, period: str, category_ids: Iterable[int]
 ) -> dict[int, dict[str, Decimal]]:
-    """Return, per category pk, per area code, the maximum of the indicators that count toward
-    a unit's thousand in the period: what a unit of the category could earn there. An area's
-    own maximum counts every indicator of the tree, annual ones in a quarter and those of
-    other categories too, so the share of it a unit earned would read too low. Two queries."""
+    """Return, per category pk, `unit_area_maxima` of a unit of the category in the period,
+    without its lines: for units compared side by side. Two queries."""
     leaves = _scorable_leaves(cycle=cycle)
-    maxima: dict[int, dict[str, Decimal]] = {}
-    for category_id in set(category_ids):
-        by_area: dict[str, Decimal] = defaultdict(Decimal)
-        for node, area, categories in leaves:
-            if (
-                _applies(categories, category_id)
-                and _scored_in(node, period)
-                and not node.is_outside_thousand
-            ):
-                by_area[area.code] += node.max_points
-        maxima[category_id] = dict(by_area)
-    return maxima
+    return {
+        category_id: _area_maxima(
+            (node, area)
+            for node, area, categories in leaves
+            if _applies(categories, category_id) and _scored_in(node, period)
+        )
+        for category_id in set(category_ids)
+    }
+
+
+def _area_maxima(leaves: Iterable[tuple[Indicator, Indicator]]) -> dict[str, Decimal]:
+    maxima: dict[str, Decimal] = defaultdict(Decimal)
+    for indicator, area in leaves:
+        if not indicator.is_outside_thousand:
+            maxima[area.code] += indicator.max_points
+    return dict(maxima)
 
 
 def category_standings(*, result: UnitResult) -> dict[int, Standing]:
@@ -625,6 +627,14 @@ def unit_points_lost(
     ]
     short.sort(key=lambda item: item.lost, reverse=True)
     return short[:limit]
+
+
+def unit_area_maxima(*, lines: list[IndicatorLine]) -> dict[str, Decimal]:
+    """Return, per area code, the maximum of the result's lines (`unit_indicator_lines`) that
+    count toward the thousand: what the unit could earn there in the period. An area's own
+    maximum counts every indicator of the tree, annual ones in a quarter and those of other
+    categories too, so the share of it a unit earned would read too low."""
+    return _area_maxima((line.indicator, line.area) for line in lines)
 
 
 def unit_points_moved(*, lines: list[IndicatorLine], limit: int = 10) -> list[IndicatorLine]:
