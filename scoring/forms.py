@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scoring.models import Adjustment, Cycle, Vote
 from scoring.services.cells import CellError, cell_count, cell_decimal
@@ -128,8 +129,15 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("重新开放的理由"),
         max_length=REASON_MAX,
+        # The box sits beside its 重新开放 button, in a narrow cell on a tablet: its
+        # placeholder is translated on its own, short enough to show whole there.
         widget=forms.TextInput(
-            attrs={"placeholder": _("重新开放的理由"), "aria-label": _("重新开放的理由")}
+            attrs={
+                "placeholder": pgettext_lazy(
+                    "placeholder of the reopen reason box", "重新开放的理由"
+                ),
+                "aria-label": _("重新开放的理由"),
+            }
         ),
     )
 

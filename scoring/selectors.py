@@ -61,12 +61,14 @@ def indicators_writable(*, cycle: Cycle, user, period: str, methods=VALUE_METHOD
     frequency = (
         Indicator.Frequency.ANNUAL if period == Period.YEAR else Indicator.Frequency.QUARTERLY
     )
-    return _indicators_entered_by(cycle=cycle, user=user, methods=methods).filter(
+    return indicators_entered_by(cycle=cycle, user=user, methods=methods).filter(
         frequency=frequency
     )
 
 
-def _indicators_entered_by(*, cycle: Cycle, user, methods) -> QuerySet:
+def indicators_entered_by(*, cycle: Cycle, user, methods) -> QuerySet:
+    """Return the cycle's indicators of the methods the user enters, in any period: all of
+    them for an admin, the ones the user owns for a scorer."""
     indicators = Indicator.objects.filter(cycle=cycle, method__in=methods)
     if not user_has_role(user, ADMIN):
         indicators = indicators.filter(owners=user)
@@ -89,7 +91,7 @@ def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE
     whatever the size: the indicators, their categories, and the filled cells counted per
     indicator, category and period.
     """
-    indicators = {i.pk: i for i in _indicators_entered_by(cycle=cycle, user=user, methods=methods)}
+    indicators = {i.pk: i for i in indicators_entered_by(cycle=cycle, user=user, methods=methods)}
     # A closed quarter takes nothing more: the page opens on a period still open, if any.
     open_periods = periods_open(cycle=cycle) or PERIODS
     units_of_category = Counter(unit.category_id for unit in units)
@@ -576,6 +578,13 @@ def cycles_last_published() -> dict[int, dict[str, datetime]]:
     for cycle_id, period, when in latest:
         published.setdefault(cycle_id, {})[period] = when
     return published
+
+
+def latest_publication(published: dict[str, datetime]) -> tuple[str, datetime] | None:
+    """Return (period, when) of the latest of a cycle's publications as `cycles_last_published`
+    gives them: the whole cycle's (period "") or a quarter's published on its own; None if
+    none."""
+    return max(published.items(), key=lambda item: item[1], default=None)
 
 
 def cycle_state_moves() -> list[dict]:

@@ -13,9 +13,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import get_format
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from cadre.models import Unit
@@ -57,8 +59,10 @@ from scoring.selectors import (
     entry_grid_units,
     history_of_unit,
     indicators_counting_values,
+    indicators_entered_by,
     indicators_marking_applicable,
     indicators_writable,
+    latest_publication,
     period_needing_entry,
     periods_open,
     units_active,
@@ -452,7 +456,7 @@ def _vote_forms_checked(request, forms, *, unit) -> bool:
         for problem in field_problems
     ]
     if problems:
-        said = {"problems": "；".join(problems)}
+        said = {"problems": pgettext("between clauses", "；").join(problems)}
         messages.error(request, _("票数有误，未保存：%(problems)s") % said)
     return not problems
 
@@ -505,12 +509,16 @@ def _votes_after_save(request, cycle, period, indicator, unit, units):
 
 
 def _votes_progress(request, cycle, period, indicator, units):
-    """Return the units of the indicator whose votes are in (`done_units`), or, when the period
-    has no evaluation indicator for the user but the year has, the year's page (`year_url`)."""
+    """Return the units of the indicator whose votes are in (`done_units`); without one, whether
+    the user enters no evaluation indicator of the cycle at all (`enters_none`), or, when the
+    period has none for the user but the year has, the year's page (`year_url`)."""
     if indicator:
         # A unit is done once any rater group's votes are in: a group may not have voted.
         done = set(indicator.votes.filter(period=period).values_list("unit_id", flat=True))
         return {"done_units": {unit.pk for unit in units if unit.pk in done}}
+    evaluations = [Indicator.Method.EVALUATION]
+    if not indicators_entered_by(cycle=cycle, user=request.user, methods=evaluations).exists():
+        return {"enters_none": True}
     if period == Period.YEAR:
         return {}
     # The evaluation indicators are annual: a quarter has none to enter.
@@ -572,6 +580,16 @@ def _adjustment_withdrawn(request, cycle, period):
     return redirect(_here("entry:adjustments", cycle, period))
 
 
+def _publication_shown(published: dict) -> tuple[str, object] | None:
+    """The cycle's latest publication as its row names it: which (整个周期 or the quarter)
+    and when."""
+    latest = latest_publication(published)
+    if latest is None:
+        return None
+    period, when = latest
+    return (Period(period).label if period else _("整个周期"), when)
+
+
 @role_required(ADMIN)
 def cycles(request):
     """Every cycle with its state, the moves allowed from it, and the record of past moves;
@@ -587,14 +605,17 @@ def cycles(request):
         except ValidationError as error:
             create_form.add_error("year", error)
         else:
-            messages.success(
-                request,
-                _(
-                    "已以 %(previous)s 年度为模板新建 %(cycle)s（草稿），"
-                    "请核对指标体系后再开放填报。"
-                )
-                % {"previous": create_form.cleaned_data["previous"].year, "cycle": created},
-            )
+            # The tree to check is a link away: the new cycle's indicators, where they are edited.
+            tree_url = reverse("admin:scoring_indicator_changelist")
+            said = _(
+                "已以 %(previous)s 年度为模板新建 %(cycle)s（草稿），"
+                '请<a href="%(url)s">核对指标体系</a>后再开放填报。'
+            ) % {
+                "previous": create_form.cleaned_data["previous"].year,
+                "cycle": conditional_escape(created),
+                "url": conditional_escape(f"{tree_url}?cycle__id__exact={created.pk}"),
+            }
+            messages.success(request, mark_safe(said))
             return redirect("entry:cycles")
     published = cycles_last_published()
     listed = cycles_with_gaps(published=published)
@@ -606,7 +627,9 @@ def cycles(request):
         request,
         "entry/cycles.html",
         {
-            "cycles": [(cycle, published.get(cycle.pk, {}).get("")) for cycle in listed],
+            "cycles": [
+                (cycle, _publication_shown(published.get(cycle.pk, {}))) for cycle in listed
+            ],
             "moves": cycle_state_moves(),
             "reopen_form": ReopenForm(),
             "create_form": create_form,

@@ -283,7 +283,8 @@ def kept_quarters_note(*, cycle: Cycle, assessed: set[str]) -> str:
         notes.append(
             _("%(quarters)s关闭时本单位未参加考核，按 0 分计") % {"quarters": _listed(absent)}
         )
-    return "".join(f"；{note}" for note in notes)
+    between = pgettext("between clauses", "；")
+    return "".join(between + note for note in notes)
 
 
 def unit_without_result_note(*, cycle: Cycle, period: str) -> str:
@@ -414,8 +415,9 @@ def ranked_together(*, cycle, period, category) -> QuerySet[UnitResult]:
     return UnitResult.objects.filter(cycle=cycle, period=period, category=category)
 
 
-def _applicable_leaves(*, cycle: Cycle, category_id: int) -> list[tuple[Indicator, Indicator]]:
-    """The category's scorable indicators in tree order, each with its area."""
+def _scorable_leaves(*, cycle: Cycle) -> list[tuple[Indicator, Indicator, set[int]]]:
+    """The cycle's scorable indicators in tree order, each with its area and the categories
+    it is limited to (none: every category). Two queries."""
     nodes = list(Indicator.objects.filter(cycle=cycle).prefetch_related("categories"))
     by_pk = {node.pk: node for node in nodes}
     parents = {node.parent_id for node in nodes}
@@ -425,13 +427,53 @@ def _applicable_leaves(*, cycle: Cycle, category_id: int) -> list[tuple[Indicato
             node = by_pk[node.parent_id]
         return node
 
-    leaves = []
-    for node in nodes:
-        categories = {category.pk for category in node.categories.all()}
-        if node.method and node.pk not in parents:
-            if not categories or category_id in categories:
-                leaves.append((node, area_of(node)))
-    return leaves
+    return [
+        (node, area_of(node), {category.pk for category in node.categories.all()})
+        for node in nodes
+        if node.method and node.pk not in parents
+    ]
+
+
+def _applies(categories: set[int], category_id: int) -> bool:
+    return not categories or category_id in categories
+
+
+def _scored_in(indicator: Indicator, period: str) -> bool:
+    """A quarter scores the quarterly indicators only, the year all of them."""
+    return period == Period.YEAR or indicator.frequency == Indicator.Frequency.QUARTERLY
+
+
+def _applicable_leaves(*, cycle: Cycle, category_id: int) -> list[tuple[Indicator, Indicator]]:
+    """The category's scorable indicators in tree order, each with its area."""
+    return [
+        (node, area)
+        for node, area, categories in _scorable_leaves(cycle=cycle)
+        if _applies(categories, category_id)
+    ]
+
+
+def applicable_area_maxima(
+    *, cycle: Cycle, period: str, category_ids: Iterable[int]
+) -> dict[int, dict[str, Decimal]]:
+    """Return, per category pk, `unit_area_maxima` of a unit of the category in the period,
+    without its lines: for units compared side by side. Two queries."""
+    leaves = _scorable_leaves(cycle=cycle)
+    return {
+        category_id: _area_maxima(
+            (node, area)
+            for node, area, categories in leaves
+            if _applies(categories, category_id) and _scored_in(node, period)
+        )
+        for category_id in set(category_ids)
+    }
+
+
+def _area_maxima(leaves: Iterable[tuple[Indicator, Indicator]]) -> dict[str, Decimal]:
+    maxima: dict[str, Decimal] = defaultdict(Decimal)
+    for indicator, area in leaves:
+        if not indicator.is_outside_thousand:
+            maxima[area.code] += indicator.max_points
+    return dict(maxima)
 
 
 def category_standings(*, result: UnitResult) -> dict[int, Standing]:
@@ -509,9 +551,9 @@ def unit_indicator_lines(
     )
     lines = []
     for indicator, area in leaves:
-        quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
-        if period != Period.YEAR and not quarterly:
+        if not _scored_in(indicator, period):
             continue
+        quarterly = indicator.frequency == Indicator.Frequency.QUARTERLY
         points = points_here.get(indicator.code, ZERO)
         value = values.get((indicator.pk, period))
         unit_votes = votes.get(indicator.pk)
@@ -592,11 +634,7 @@ def unit_area_maxima(*, lines: list[IndicatorLine]) -> dict[str, Decimal]:
     count toward the thousand: what the unit could earn there in the period. An area's own
     maximum counts every indicator of the tree, annual ones in a quarter and those of other
     categories too, so the share of it a unit earned would read too low."""
-    maxima: dict[str, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        if not line.indicator.is_outside_thousand:
-            maxima[line.area.code] += line.indicator.max_points
-    return dict(maxima)
+    return _area_maxima((line.indicator, line.area) for line in lines)
 
 
 def unit_points_moved(*, lines: list[IndicatorLine], limit: int = 10) -> list[IndicatorLine]:
@@ -660,7 +698,8 @@ def master_data_change_notes(*, result: UnitResult) -> ChangeNotes:
                 field = Indicator._meta.get_field(name).verbose_name
                 changes[pk].append(_change_text(when=when, field=field, old=old, new=new, who=who))
     by_indicator = {
-        pk: _("录入数据后指标有改动：%(changes)s") % {"changes": "；".join(texts)}
+        pk: _("录入数据后指标有改动：%(changes)s")
+        % {"changes": pgettext("between clauses", "；").join(texts)}
         for pk, texts in changes.items()
     }
     return ChangeNotes(
@@ -685,7 +724,9 @@ def _category_change_note(*, result: UnitResult, since: datetime | None) -> str:
         before = (category_id, name)
     if not texts:
         return ""
-    return _("录入数据后本单位类别有调整：%(changes)s") % {"changes": "；".join(texts)}
+    return _("录入数据后本单位类别有调整：%(changes)s") % {
+        "changes": pgettext("between clauses", "；").join(texts)
+    }
 
 
 def unit_total_explanation(*, result: UnitResult) -> str:

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cadre.roles import SCORER
 from scoring.models import Indicator, IndicatorValue, Period, Vote
@@ -83,7 +84,8 @@ def indicator_change_validate(*, indicator: Indicator) -> None:
         if value_problem(indicator=indicator, value=value)
     ]
     if refused:
-        shown = "，".join(refused[:CELLS_NAMED]) + ("，…" if len(refused) > CELLS_NAMED else "")
+        between = pgettext("between groups of a list", "，")
+        shown = between.join(refused[:CELLS_NAMED] + (["…"] if len(refused) > CELLS_NAMED else []))
         message = _(
             "%(change)s 后，以下 %(count)s 个已填数值超出范围：%(cells)s；请先修改这些数值。"
         )

@@ -23,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, gettext_lazy, ngettext, override
+from django.utils.translation import get_language, gettext_lazy, ngettext, override, pgettext
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -1746,7 +1746,10 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
             % {"sheet": sheet, "rows": _places_named(_runs(numbers))}
             for sheet, numbers in by_sheet.items()
         ]
-        notices.append(_("合计行不导入，已跳过：%(places)s") % {"places": "；".join(places)})
+        notices.append(
+            _("合计行不导入，已跳过：%(places)s")
+            % {"places": pgettext("between clauses", "；").join(places)}
+        )
     if plan.percent_count:
         notices.append(_percent_notice(plan.percent_cells, plan.percent_count))
     for sheet, ranges in plan.merged_ranges:

@@ -11,7 +11,7 @@ import io
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import islice
 from xml.etree import ElementTree
@@ -461,9 +461,10 @@ def _model_field(model: type[Model], name: str):
 # --- reading -------------------------------------------------------------------------------
 
 
-def _sheets_read(data: bytes, problems: list[CellProblem]) -> dict[str, tuple[Iterator, bool]]:
-    """Return each sheet's rows by its English name, and whether any of its cells holds an Excel
-    error, noting the sheets that are missing."""
+def _sheets_read(data: bytes, problems: list[CellProblem]) -> dict[str, tuple[Iterator, bool, str]]:
+    """Return each sheet's rows by its English name, whether any of its cells holds an Excel
+    error, and the name the file gives it (考核指标 for indicators), noting the sheets that
+    are missing."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         errors = excel_errors_read(data)
@@ -503,14 +504,14 @@ def _sheets_read(data: bytes, problems: list[CellProblem]) -> dict[str, tuple[It
             # iter_rows starts each row at the first used column: counted from A instead, a
             # problem names the column Excel shows.
             rows = excel_errors_place(rows, sheet_errors, first_column=first_column)
-        sheets[sheet.name] = (rows, bool(sheet_errors))
+        sheets[sheet.name] = (rows, bool(sheet_errors), found)
     return sheets
 
 
 def _rows(sheet: Sheet, sheets: dict, problems: list[CellProblem]) -> list[SheetRow]:
     if sheet.name not in sheets:
         return []
-    source, has_errors = sheets[sheet.name]
+    source, has_errors, _found = sheets[sheet.name]
     rows, header_problems = sheet_rows_read(sheet=sheet.name, rows=source, columns=sheet.columns)
     problems += header_problems
     # The export escapes text Excel would run as a formula; the import takes the escape back.
@@ -955,6 +956,12 @@ def workbook_contents_read(
     _votes_read(rows["votes"], checker, groups, contents)
     _adjustments_read(rows["adjustments"], readers["adjustments"], unit_categories, contents)
     refusals.finish()
+    # A problem names the sheet as the file does: a clerk whose sheet is 考核指标 looks for
+    # no sheet "indicators".
+    in_file = {name: found for name, (_rows, _errors, found) in sheets.items()}
+    problems = [
+        replace(problem, sheet=in_file.get(problem.sheet, problem.sheet)) for problem in problems
+    ]
     return contents, cycle, problems
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from cadre.models import Official, Unit, UnitCategory
@@ -457,7 +458,9 @@ def workbook_preview_lines(*, preview: dict, entries: list[list], named: int = 2
             }
         )
         for code, name, fields in part["changed"][:named]:
-            changes = "；".join(f"{key} {old} → {new}" for key, old, new in fields)
+            changes = pgettext("between clauses", "；").join(
+                f"{key} {old} → {new}" for key, old, new in fields
+            )
             lines.append(f"  {code} {name}：{changes}")
     for line in preview["sheets"]:
         lines.append(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from talent.models import (
     Programme,
@@ -100,7 +101,7 @@ def talent_arrival_undo(*, talent: Talent, by, reason: str) -> TalentStatusChang
             )
             % {
                 "name": talent.name,
-                "subsidies": "；".join(
+                "subsidies": pgettext("between clauses", "；").join(
                     f"{subsidy}（{subsidy.get_state_display()}）" for subsidy in dependants
                 ),
             }

@@ -8,6 +8,7 @@ stay inside their cards. On a laptop the form and the list stand side by side ag
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
@@ -116,8 +117,8 @@ def test_on_a_tablet_the_reopen_reason_box_stays_inside_the_cycles_card(
     screenshot(f"entry-cycles-tablet-{language}")
 
 
-# Per vote count box: how many pixels of its placeholder ("未填", "Not entered") it cuts off.
-PLACEHOLDER_CUT = """() => [...document.querySelectorAll('.vote-table input[placeholder]')]
+# Per box the selector finds: how many pixels of its placeholder it cuts off.
+PLACEHOLDER_CUT = """(selector) => [...document.querySelectorAll(selector)]
     .map(input => {
         const style = getComputedStyle(input), text = document.createElement('span');
         text.style.fontFamily = style.fontFamily;
@@ -141,8 +142,28 @@ def test_the_vote_count_boxes_show_their_whole_placeholder_inside_the_card(
     page.set_viewport_size(viewport)
     log_in(page, "admin", "Kaohe@2026")
     page.goto("/entry/votes/?period=Y")
-    cut = page.evaluate(PLACEHOLDER_CUT)
+    # The vote count boxes' placeholder: "未填", "Not entered".
+    cut = page.evaluate(PLACEHOLDER_CUT, ".vote-table input[placeholder]")
     assert len(cut) == 16 and set(cut) == {0}
     card, last = box(page, "#votes-form"), box(page, ".vote-table thead th:last-child")
     assert last["x"] + last["width"] <= card["x"] + card["width"]
     screenshot(f"entry-votes-{viewport['width']}-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("viewport", [TABLET, LAPTOP])
+def test_the_reopen_reason_boxes_show_their_whole_placeholder(
+    demo_district, page, live_server, screenshot, language, viewport
+):
+    """The demo's 2025 is published and 2026's first quarter closed: a reason box in the
+    cycle's row and one in its quarter's, either cut at "Reason for reopenin" before."""
+    cycle = Cycle.objects.get(year=2026)
+    cycle_services.cycle_quarter_close(
+        cycle=cycle, quarter="Q1", by=get_user_model().objects.get(username="admin")
+    )
+    in_language(page, live_server, language)
+    page.set_viewport_size(viewport)
+    log_in(page, "admin", "Kaohe@2026")
+    page.goto("/entry/cycles/")
+    assert page.evaluate(PLACEHOLDER_CUT, "input[name=reason]") == [0, 0]
+    screenshot(f"entry-cycles-reasons-{viewport['width']}-{language}")

@@ -282,3 +282,13 @@ def test_the_years_ranking_names_every_team_flagged_in_the_district(
     )
     assert f'href="/dashboard/unit/{offices[2].code}/?cycle=2025&period=Y"' in flagged
     assert 'id="flagged-units"' not in leader_client.get("/dashboard/?period=Q4").content.decode()
+
+
+def test_a_draft_cycle_says_it_is_not_open_for_input_yet(client, stored_year):
+    """Only the 考核办 reads a draft: 仍在填报中 told them it was open."""
+    client.force_login(user_with_role("kaoheban", roles.ADMIN))
+    Cycle.objects.filter(pk=stored_year.pk).update(state=Cycle.State.DRAFT)
+    for page in ("/dashboard/?period=Y", "/dashboard/?period=Q3", "/dashboard/officials/?"):
+        text = client.get(f"{page}&cycle=2025").content.decode()
+        assert "本周期为草稿，尚未开放填报" in text, page
+        assert "仍在填报中" not in text, page

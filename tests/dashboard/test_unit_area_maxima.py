@@ -14,7 +14,7 @@ from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Indicator
 from scoring.services.compute import results_compute
 from scoring.services.values import CellInput, values_save
-from tests.dashboard.factories import user_with_role
+from tests.dashboard.factories import embedded_charts, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,8 @@ def _leaf(cycle, area, code, max_points, *, frequency="quarterly", categories=()
 @pytest.fixture
 def town_page():
     """A town scored 100 on each indicator that applies to it: in A1 a quarterly indicator of
-    600 and an annual one of 400; in A2 one of 1000 for towns and one of 1000 for departments."""
+    600 and an annual one of 400; in A2 one of 1000 for towns and one of 1000 for departments.
+    A department scored 300 on A1's quarterly indicator and 500 on its own of A2 in Q1."""
     towns = UnitCategory.objects.create(code="ZJ", name="镇街", sort_order=1)
     departments = UnitCategory.objects.create(code="BM", name="部门", sort_order=2)
     town = Unit.objects.create(code="ZJ01", name="城关街道", category=towns)
@@ -48,18 +49,24 @@ def town_page():
     quarterly = _leaf(cycle, first, "A1.1", 600)
     annual = _leaf(cycle, first, "A1.2", 400, frequency="annual")
     for_towns = _leaf(cycle, second, "A2.1", 1000, categories=[towns])
-    _leaf(cycle, second, "A2.2", 1000, categories=[departments])
+    for_departments = _leaf(cycle, second, "A2.2", 1000, categories=[departments])
+    department = Unit.objects.create(code="BM01", name="区发改局", category=departments)
     admin = user_with_role("kaoheban", roles.ADMIN)
     cells = [
         CellInput(unit=town, indicator=leaf, period=period, raw="100")
         for leaf, periods in [(quarterly, ["Q1"]), (annual, ["Y"]), (for_towns, ["Q1"])]
         for period in periods
+    ] + [
+        CellInput(unit=department, indicator=quarterly, period="Q1", raw="300"),
+        CellInput(unit=department, indicator=for_departments, period="Q1", raw="500"),
     ]
     values_save(cycle=cycle, cells=cells, by=admin, source="填报页面")
     results_compute(cycle=cycle)
     client = Client()
     client.force_login(user_with_role("leader", roles.LEADER))
-    return lambda period: client.get(f"/dashboard/unit/ZJ01/?cycle=2026&period={period}")
+    return lambda period, path="unit/ZJ01/", query="": client.get(
+        f"/dashboard/{path}?cycle=2026&period={period}{query}"
+    )
 
 
 def _areas(page: str) -> list[list[str]]:
@@ -83,3 +90,19 @@ def test_the_year_counts_the_annual_indicators_of_its_areas(town_page):
     page = town_page("Y").content.decode()
     assert "适用满分 2000.00" in page
     assert [row[:2] for row in _areas(page)] == [["创新发展", "1000.00"], ["协调发展", "1000.00"]]
+
+
+def test_the_compare_radar_draws_each_units_share_of_what_it_could_earn(town_page):
+    """Against the areas' own maxima (1000, 2000) the town's 100 + 100 read 10 % and 5 %, and
+    the department's 500 of its 1000 read a quarter."""
+    response = town_page("Q1", path="compare/", query="&units=ZJ01&units=BM01")
+    radar = embedded_charts(response)["radar"]
+    assert [(item["name"], item["max"]) for item in radar["indicators"]] == [
+        ("创新发展", "100"),
+        ("协调发展", "100"),
+    ]
+    assert "占本单位该期间适用满分的百分比" in response.content.decode()
+    assert [(line["name"], line["values"]) for line in radar["series"]] == [
+        ("城关街道", ["16.7", "10.0"]),
+        ("区发改局", ["50.0", "50.0"]),
+    ]

@@ -1,5 +1,6 @@
 """The cycles page: one form per action, and a question before an irreversible one."""
 
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -8,7 +9,13 @@ from django.utils import timezone
 
 from scoring.models import Cycle, IndicatorValue
 from scoring.services.compute import results_compute
-from scoring.services.cycles import cycle_close, cycle_reopen
+from scoring.services.cycles import (
+    cycle_close,
+    cycle_publish,
+    cycle_quarter_close,
+    cycle_quarter_publish,
+    cycle_reopen,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +130,25 @@ def test_closing_a_year_before_the_previous_one_says_its_flags_wait_for_that_one
     assert close["confirm"] == (
         "关闭 2026年度考核 后，任何途径都不能再修改它的数据；重新开放须说明理由并留痕。确定关闭？"
     )
+
+
+def _latest_publication(client) -> str:
+    html = client.get("/entry/cycles/").content.decode()
+    cell = re.search(r'<td class="latest-publication">(.*?)</td>', html).group(1)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
+
+
+def test_the_latest_publication_names_a_quarter_published_on_its_own_or_the_whole_cycle(
+    client, open_cycle, admin_user, make_indicator
+):
+    make_indicator("A1", 600)
+    make_indicator("A2", 400)
+    client.force_login(admin_user)
+    assert _latest_publication(client) == "—"
+    cycle = cycle_quarter_close(cycle=open_cycle, quarter="Q1", by=admin_user)
+    snapshot = cycle_quarter_publish(cycle=cycle, quarter="Q1", by=admin_user)
+    when = timezone.localtime(snapshot.published_at).strftime("%Y-%m-%d %H:%M")
+    assert _latest_publication(client) == f"第一季度 {when}"
+    latest = cycle_publish(cycle=cycle_close(cycle=snapshot.cycle, by=admin_user), by=admin_user)
+    when = timezone.localtime(latest.published_at).strftime("%Y-%m-%d %H:%M")
+    assert _latest_publication(client) == f"整个周期 {when}"

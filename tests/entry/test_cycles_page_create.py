@@ -71,10 +71,13 @@ def test_the_page_offers_the_newest_cycle_and_the_year_after_it(client, admin_us
 def test_posting_the_form_copies_the_year_and_nothing_of_its_data(client, admin_user, this_year):
     client.force_login(admin_user)
     response = client.post("/entry/cycles/", {"previous": "2026", "year": "2027"}, follow=True)
-    assert "已以 2026 年度为模板新建 2027年度考核（草稿），请核对指标体系后再开放填报。" in (
-        response.content.decode()
-    )
     new = Cycle.objects.get(year=2027)
+    # The tree to check is one click away: the new cycle's indicators.
+    assert (
+        "已以 2026 年度为模板新建 2027年度考核（草稿），请"
+        f'<a href="/admin/scoring/indicator/?cycle__id__exact={new.pk}">核对指标体系</a>'
+        "后再开放填报。"
+    ) in response.content.decode()
     assert copied(2027) == {
         "state": "draft",
         "bonus_cap": Decimal("35.00"),

@@ -116,10 +116,31 @@ def test_a_quarter_without_evaluation_indicators_points_to_the_year(
     assert "综合评价指标在“全年”填报" in page
     assert f'href="/entry/votes/?cycle={open_cycle.pk}&amp;period=Y"' in page
     # Nothing to enter in the year either: no such pointer.
-    Indicator.objects.update(method="direct")
-    page = client.get(f"/entry/votes/?cycle={open_cycle.pk}&period=Q2").content.decode()
+    Indicator.objects.update(frequency="quarterly")
+    page = client.get(f"/entry/votes/?cycle={open_cycle.pk}&period=Y").content.decode()
     assert "综合评价指标在“全年”填报" not in page
     assert "本期间没有您负责的综合评价指标。" in page
+
+
+def test_a_scorer_owning_no_evaluation_indicator_is_told_so_and_who_assigns_them(
+    client, open_cycle, scorer, admin_user, make_indicator
+):
+    """Not "none in this period", which sent them looking through the other periods."""
+    make_indicator("E1", 50, method="evaluation", frequency="annual")
+    client.force_login(scorer)
+    for period in ("Q2", "Y"):
+        page = client.get(f"/entry/votes/?cycle={open_cycle.pk}&period={period}").content.decode()
+        assert "本期间没有" not in page
+        assert (
+            "您不是本周期任何综合评价指标的评分账号，不能录入测评票数。"
+            "评分账号由考核办在指标的“评分账号”中指定；如应由您录入，请联系考核办。"
+        ) in page
+    # The admin enters every indicator: a cycle without any evaluation one says so.
+    Indicator.objects.update(method="direct")
+    client.force_login(admin_user)
+    page = client.get(f"/entry/votes/?cycle={open_cycle.pk}&period=Y").content.decode()
+    assert "本周期没有综合评价指标。" in page
+    assert f"/admin/scoring/indicator/?cycle__id__exact={open_cycle.pk}" in page
 
 
 def test_save_and_next_unit_opens_the_next_unit_and_the_page_counts_the_units_done(

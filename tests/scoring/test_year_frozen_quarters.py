@@ -5,6 +5,7 @@ year, and the year's explanation agrees with the quarter's page the liaison alre
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.utils import translation
 
 from cadre.models import Unit
 from scoring.models import Indicator, IndicatorValue, UnitResult
@@ -138,3 +139,12 @@ def test_with_nothing_moved_the_year_is_what_it_was_before_the_close(district):
     results_refresh_unlocked()
     assert {r.unit_id: r.total for r in UnitResult.objects.filter(period="Y")} == closed
     assert _year_lines(cycle, "ZJ03")["R"].endswith("；第一季度、第二季度已关闭，按关闭时的得分计")
+
+
+def test_the_english_year_line_joins_its_kept_quarter_notes_with_a_semicolon(district):
+    cycle, admin = district["cycle"], district["admin"]
+    cycle = cycle_quarter_close(cycle=cycle, quarter="Q2", by=admin)
+    with translation.override("en"):
+        line = _year_lines(cycle, "ZJ03")["R"]
+    assert line.endswith("; Q1, Q2 closed: counted with the points it was closed with"), line
+    assert "；" not in line

@@ -3,7 +3,13 @@
 import pytest
 
 from scoring.services.workbook import WorkbookInvalid
-from tests.workbook.conftest import database_snapshot, import_bytes, small_cycle_sheets, xlsx
+from tests.workbook.conftest import (
+    HEADERS,
+    database_snapshot,
+    import_bytes,
+    small_cycle_sheets,
+    xlsx,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -191,4 +197,21 @@ def test_a_file_that_is_no_workbook_is_refused(existing_cycle):
     with pytest.raises(WorkbookInvalid) as raised:
         import_bytes("code,name\nZJ,镇街\n".encode())
     assert "无法读取 .xlsx 文件" in raised.value.problems[0].message
+    assert database_snapshot() == existing_cycle
+
+
+def test_a_problem_names_the_sheet_as_the_file_names_it(existing_cycle):
+    """A clerk whose sheet is 指标数据 was sent to a sheet "values" the file does not have."""
+    sheets = _broken(["unknown unit code"])
+    data = xlsx(
+        {"指标数据" if name == "values" else name: rows for name, rows in sheets.items()},
+        headers={**HEADERS, "指标数据": HEADERS["values"]},
+    )
+    with pytest.raises(WorkbookInvalid) as raised:
+        import_bytes(data)
+    said = [str(problem) for problem in raised.value.problems]
+    assert any(
+        text.startswith("工作表 指标数据 第 2 行 A 列：未知的单位代码“ZJ99”") for text in said
+    ), said
+    assert not any("values" in text for text in said), said
     assert database_snapshot() == existing_cycle
