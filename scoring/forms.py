@@ -12,7 +12,20 @@ from scoring.services.indicators import scorer_accounts
 from scoring.services.values import REASON_MAX
 
 
-class CountTextField(forms.IntegerField):
+class CellTextMixin:
+    """A form field reading what was typed as the grid reads its cells (`cell_read`), its
+    message saying what is wrong with the text."""
+
+    cell_read = None
+
+    def to_python(self, value):
+        try:
+            return self.cell_read(value)
+        except CellError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+
+class CountTextField(CellTextMixin, forms.IntegerField):
     """A count read as the grid reads its cells (cell_count: full-width digits, stray spaces,
     1,234), then checked as an IntegerField.
 
@@ -21,12 +34,7 @@ class CountTextField(forms.IntegerField):
     reads what was typed and says what is wrong with it."""
 
     widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
-
-    def to_python(self, value):
-        try:
-            return cell_count(value)
-        except CellError as error:
-            raise ValidationError(str(error), code="invalid") from None
+    cell_read = staticmethod(cell_count)
 
 
 class VoteCountField(CountTextField):
@@ -46,7 +54,7 @@ class VoteCountField(CountTextField):
         return count
 
 
-class DecimalTextField(forms.DecimalField):
+class DecimalTextField(CellTextMixin, forms.DecimalField):
     """A decimal read as the grid reads its cells (cell_decimal: full-width digits ０．３, the
     ideographic 。 as a decimal point, stray spaces, 1,234), then checked as a DecimalField.
 
@@ -55,12 +63,7 @@ class DecimalTextField(forms.DecimalField):
     decimal of the models is given this field (cadre.fields.DecimalField)."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-
-    def to_python(self, value):
-        try:
-            return cell_decimal(value)
-        except CellError as error:
-            raise ValidationError(str(error), code="invalid") from None
+    cell_read = staticmethod(cell_decimal)
 
 
 def _vote_count_field(label):
