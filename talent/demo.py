@@ -6,11 +6,12 @@ changes nothing. Figures come from a seeded random generator.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from scoring.demo import DEMO_PASSWORD, GIVEN, SURNAMES, DemoLogin
 from talent.models import (
@@ -95,8 +96,9 @@ EXPERT_USERNAMES = tuple(f"expert{number}" for number in range(1, 8))
 
 
 @transaction.atomic
-def talent_demo_load() -> list[DemoLogin]:
-    """Fill the talent tables with demo data; return the reviewers' logins."""
+def talent_demo_load(*, approver) -> list[DemoLogin]:
+    """Fill the talent tables with demo data, the demo's subsidies approved by `approver`;
+    return the reviewers' logins."""
     rng = random.Random(2026)
     programmes = _programmes()
     if not Talent.objects.exists():
@@ -105,7 +107,7 @@ def talent_demo_load() -> list[DemoLogin]:
     if not AwardRound.objects.exists():
         _award_round(rng, experts)
     if not FundYear.objects.exists():
-        _fund_and_subsidies()
+        _fund_and_subsidies(approver)
     if not StarTree.objects.exists():
         _star_tree(random.Random(STAR_SEED))
     return [
@@ -192,7 +194,7 @@ def _award_round(rng, experts):
         )
 
 
-def _fund_and_subsidies():
+def _fund_and_subsidies(approver):
     FundYear.objects.create(year=2025, budget=FUND_BUDGET, committed=Decimal("0"))
     fund = FundYear.objects.create(year=2026, budget=FUND_BUDGET)
     arrived = list(
@@ -215,6 +217,8 @@ def _fund_and_subsidies():
                     amount=amount,
                     state=Subsidy.State.APPROVED,
                     requested_at=requested,
+                    decided_by=approver,
+                    decided_at=_demo_decision_time(requested),
                     decision_note="区人才工作领导小组审议通过",
                 )
             )
@@ -234,6 +238,12 @@ def _fund_and_subsidies():
         (s.amount for s in subsidies if s.state == Subsidy.State.APPROVED), Decimal(0)
     )
     fund.save(update_fields=["committed"])
+
+
+def _demo_decision_time(requested: date) -> datetime:
+    """The demo's approvals are decided at the 领导小组's meeting two weeks after the request."""
+    decided = requested + timedelta(days=14)
+    return timezone.make_aware(datetime(decided.year, decided.month, decided.day, 10))
 
 
 def _star_tree(rng):

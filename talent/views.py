@@ -54,6 +54,7 @@ from talent.services.registry import (
     NEXT_STATUSES,
     talent_arrival_undo,
     talent_progress,
+    talent_progress_by_level,
     talent_progress_total,
     talent_register,
     talent_registry_list,
@@ -115,7 +116,7 @@ def progress(request):
         {
             "year": year,
             "years": years,
-            "rows": rows,
+            "levels": talent_progress_by_level(rows=rows),
             "total": talent_progress_total(rows=rows),
         },
     )

@@ -204,8 +204,9 @@ def talent_progress(*, year: int) -> list[ProgrammeProgress]:
 
 
 def talent_progress_total(*, rows: list[ProgrammeProgress]) -> ProgrammeProgress:
-    """Return the year's total over the programmes' rows: each status summed, and the targets
-    set summed (None when no programme has one), so that its completion is the district's."""
+    """Return the total over the programmes' rows (the year's, or a level's): each status
+    summed, and the targets set summed (None when no programme has one), so that its
+    completion is the district's."""
     targets = [row.target for row in rows if row.target is not None]
     return ProgrammeProgress(
         programme=None,
@@ -215,6 +216,29 @@ def talent_progress_total(*, rows: list[ProgrammeProgress]) -> ProgrammeProgress
         arrived=sum(row.arrived for row in rows),
         dropped=sum(row.dropped for row in rows),
     )
+
+
+@dataclass(frozen=True)
+class LevelProgress:
+    """A programme level's programmes (国家级, 省级…) and their subtotal."""
+
+    level: str
+    rows: list[ProgrammeProgress]
+    subtotal: ProgrammeProgress
+
+
+def talent_progress_by_level(*, rows: list[ProgrammeProgress]) -> list[LevelProgress]:
+    """Return the programmes' rows grouped by their level, each group with its subtotal, as the
+    组织部's report groups them: the levels in the order of their first programme, each
+    programme in its own order. A programme without a level forms a group of its own (an
+    empty level)."""
+    grouped: dict[str, list[ProgrammeProgress]] = {}
+    for row in rows:
+        grouped.setdefault(row.programme.level.strip(), []).append(row)
+    return [
+        LevelProgress(level=level, rows=level_rows, subtotal=talent_progress_total(rows=level_rows))
+        for level, level_rows in grouped.items()
+    ]
 
 
 def talent_year_shown(*, years: list[int]) -> int:

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 
 from talent.demo import talent_demo_load
 from talent.models import (
@@ -21,10 +21,10 @@ pytestmark = pytest.mark.django_db
 MODELS = [Talent, TalentStatusChange, AwardCategory, Nomination, FundYear, Subsidy, StarNode]
 
 
-def test_the_talent_demo_is_believable_and_loading_it_twice_changes_nothing():
-    talent_demo_load()
+def test_the_talent_demo_is_believable_and_loading_it_twice_changes_nothing(admin_user):
+    talent_demo_load(approver=admin_user)
     first = [model.objects.count() for model in MODELS]
-    talent_demo_load()
+    talent_demo_load(approver=admin_user)
     assert [model.objects.count() for model in MODELS] == first
     seed_year = {row.programme.code: row for row in talent_progress(year=2025)}
     assert (seed_year["ACAD"].talks, seed_year["WRJH"].applied) == (4, 16)
@@ -39,3 +39,13 @@ def test_the_talent_demo_is_believable_and_loading_it_twice_changes_nothing():
     fund = FundYear.objects.get(year=2026)
     approved = fund.subsidies.filter(state=Subsidy.State.APPROVED).aggregate(total=Sum("amount"))
     assert fund.committed == approved["total"] == Decimal("9800000")
+
+
+def test_the_demos_approved_subsidies_name_who_approved_them_and_when(admin_user):
+    talent_demo_load(approver=admin_user)
+    approved = Subsidy.objects.filter(state=Subsidy.State.APPROVED)
+    assert approved.count() == 56
+    assert not approved.filter(Q(decided_by__isnull=True) | Q(decided_at__isnull=True)).exists()
+    assert not approved.filter(decided_at__date__lt=F("requested_at")).exists()
+    pending = Subsidy.objects.filter(state=Subsidy.State.PENDING)
+    assert pending.count() == 3 and not pending.filter(decided_by__isnull=False).exists()

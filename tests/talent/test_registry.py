@@ -19,6 +19,7 @@ from talent.models import (
 from talent.services.registry import (
     talent_arrival_undo,
     talent_progress,
+    talent_progress_by_level,
     talent_progress_total,
     talent_register,
     talent_status_change,
@@ -158,6 +159,39 @@ def test_the_years_total_adds_up_the_programmes_and_their_targets(programme, mak
         1,
     )
     assert total.share_arrived == 60
+
+
+def test_progress_is_subtotalled_by_programme_level_in_the_programmes_order(programme, make_talent):
+    """As the 组织部's report groups the programmes: 国家级 (院士 + 万人计划, though 泰山 is sorted
+    between them), then 省级, then the programmes without a level (硕士博士 here)."""
+    programmes = {
+        code: Programme.objects.create(code=code, name=code, level=level, sort_order=order)
+        for order, (code, level) in enumerate(
+            [("ACAD", "国家级"), ("TSCY", " 省级"), ("WRJH", "国家级 ")], start=1
+        )
+    } | {"SSBS": programme}
+    for code, target in [("ACAD", 2), ("WRJH", 8), ("TSCY", 5)]:
+        TalentTarget.objects.create(year=2026, programme=programmes[code], target=target)
+    for code, statuses in {
+        "ACAD": ["talks", "arrived"],
+        "WRJH": ["applied", "arrived", "arrived", "dropped"],
+        "TSCY": ["applied"],
+        "SSBS": ["arrived", "arrived"],
+    }.items():
+        for status in statuses:
+            make_talent(programme=programmes[code], status=status)
+    levels = talent_progress_by_level(rows=talent_progress(year=2026))
+    assert [(level.level, [row.programme.code for row in level.rows]) for level in levels] == [
+        ("国家级", ["ACAD", "WRJH"]),
+        ("省级", ["TSCY"]),
+        ("", ["SSBS"]),
+    ]
+    national, provincial, unlevelled = (level.subtotal for level in levels)
+    # 国家级: target 2 + 8; 3 of 10 arrived.
+    assert (national.target, national.talks, national.applied, national.arrived) == (10, 1, 1, 3)
+    assert (national.dropped, national.share_arrived) == (1, 30)
+    assert (provincial.target, provincial.applied, provincial.share_arrived) == (5, 1, 0)
+    assert (unlevelled.target, unlevelled.arrived, unlevelled.share_arrived) == (None, 2, None)
 
 
 @pytest.mark.parametrize(

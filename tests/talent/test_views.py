@@ -8,7 +8,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from talent.models import AwardRound, Nomination, StarNode, Subsidy, Talent, TalentTarget
+from talent.models import (
+    AwardRound,
+    Nomination,
+    Programme,
+    StarNode,
+    Subsidy,
+    Talent,
+    TalentTarget,
+)
 from talent.services.awards import review_scores_save
 from talent.services.star import star_tree_certify
 from talent.services.subsidies import subsidy_approve
@@ -219,8 +227,14 @@ def test_the_star_report_downloads_as_xlsx(client, leader, star_tree, star_branc
 def grow(make_talent, make_subsidy, star_branch, make_category, size):
     """Add `size` of everything the list pages show; return the star branch, whose page lists
     `size` members."""
+    levels = ["国家级", "省级", "区级"]
     for number in range(size):
-        talent = make_talent(name=f"人才{number}", status=Talent.Status.ARRIVED, phone="1")
+        programme = Programme.objects.create(
+            code=f"P{size}-{number}", name=f"计划{number}", level=levels[number % len(levels)]
+        )
+        talent = make_talent(
+            name=f"人才{number}", status=Talent.Status.ARRIVED, phone="1", programme=programme
+        )
         make_subsidy("1", talent=talent)
     make_category(name=f"奖项{size}", nominees=[f"提名{n}" for n in range(size)])
     return star_branch([(10, [10] * 3)] * size)
@@ -496,6 +510,42 @@ def test_the_progress_page_totals_the_year_under_its_programmes(client, leader, 
     assert f'href="/talent/registry/?year={this_year}">合计</a>' in total
     assert '<td class="num">8</td>' in total and '<td class="num">2</td>' in total
     assert "25%" in total
+
+
+def test_the_progress_page_subtotals_each_programme_level_under_its_programmes(
+    client, leader, make_talent
+):
+    this_year = timezone.localdate().year
+    for code, level, target, arrived in [
+        ("ACAD", "国家级", 2, 1),
+        ("WRJH", "国家级", 8, 2),
+        ("TSCY", "省级", 4, 1),
+    ]:
+        programme = Programme.objects.create(code=code, name=code, level=level)
+        TalentTarget.objects.create(year=this_year, programme=programme, target=target)
+        for _number in range(arrived):
+            make_talent(programme=programme, status="arrived", year=this_year)
+    client.force_login(leader)
+    page = client.get(reverse("talent:progress")).content.decode()
+    subtotals = re.findall(r'<tr class="subtotal">(.*?)</tr>', page, re.S)
+    cells = [re.findall(r"<td[^>]*>([^<]*)", row) for row in subtotals]
+    # 国家级: 3 of 10 arrived; 省级: 1 of 4; 硕士博士, without a level, has neither.
+    assert [(row[0], row[1], row[4]) for row in cells] == [
+        ("国家级小计", "10", "3"),
+        ("省级小计", "4", "1"),
+        ("未分层次小计", "—", "0"),
+    ]
+    assert "30%" in subtotals[0] and "25%" in subtotals[1]
+    assert (
+        page.index("WRJH") < page.index("国家级小计") < page.index("TSCY") < page.index("省级小计")
+    )
+
+
+def test_one_level_needs_no_subtotal_beside_the_years_total(client, leader, make_talent):
+    make_talent(year=timezone.localdate().year)
+    client.force_login(leader)
+    page = client.get(reverse("talent:progress")).content.decode()
+    assert 'class="subtotal"' not in page and "合计" in page
 
 
 def test_empty_talent_pages_tell_the_office_where_to_begin(client, admin_user, leader):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.demo import DEMO_PASSWORD, DEMO_USERNAMES, demo_district_load, demo_other_data
@@ -32,7 +33,8 @@ class Command(BaseCommand):
                     "--allow-other-data to load it anyway."
                 )
         logins = demo_district_load()
-        logins += talent_demo_load()
+        # The demo district's 考核办 admin approved the demo's subsidies.
+        logins += talent_demo_load(approver=get_user_model().objects.get(username="admin"))
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / demo district loaded."))
         self.stdout.write(f"登录 / logins (password, unless changed since: {DEMO_PASSWORD}):")
         for login in logins:
