@@ -357,14 +357,15 @@ def main() -> None:
 
     started = time.perf_counter()
     if arguments.reuse:
+        # The cycle as an earlier run built it, whatever --units and --indicators say now.
         cycle, values = Cycle.objects.get(year=2026), IndicatorValue.objects.count()
-        arguments.units = Unit.objects.count()
+        print(f"reused {Unit.objects.count()} units, {values:,} values")
     else:
         cycle, values = build(arguments.units, arguments.indicators, arguments.every_period)
-    print(
-        f"built {arguments.units} units, {arguments.indicators} indicators, {values:,} values "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
+        print(
+            f"built {arguments.units} units, {arguments.indicators} indicators, {values:,} values "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
     quarters_close(cycle=cycle, count=arguments.closed_quarters)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 

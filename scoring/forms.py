@@ -74,7 +74,8 @@ def _vote_count_field(label):
 class VoteCountsForm(forms.Form):
     """The votes of one rater group for one unit, starting from its stored `vote` (None: not
     entered yet); read-only when `locked`. `version` is the stored row's version when the page
-    was drawn (0: none), hidden."""
+    was drawn (0: none), hidden. Each count is named for a screen reader by its row and column
+    (`group_name` 优秀), as the table shows them."""
 
     excellent = _vote_count_field(_("优秀"))
     competent = _vote_count_field(_("称职"))
@@ -85,13 +86,15 @@ class VoteCountsForm(forms.Form):
     # Why the row was not saved (a conflict, a refusal), set by the page after a save.
     refusal = ""
 
-    def __init__(self, *args, vote=None, locked=False, **kwargs):
+    def __init__(self, *args, group_name, vote=None, locked=False, **kwargs):
         if vote is not None:
             kwargs["initial"] = {**model_to_dict(vote, fields=Vote.KINDS), "version": vote.version}
         super().__init__(*args, **kwargs)
         self.vote = vote
         for name in Vote.KINDS:
-            self.fields[name].disabled = locked
+            field = self.fields[name]
+            field.disabled = locked
+            field.widget.attrs["aria-label"] = f"{group_name} {field.label}"
 
     def clean_version(self):
         # A page drawn before rows had versions posts none: it saw no row, as a blank one.

@@ -430,6 +430,7 @@ def _vote_forms(data, *, cycle, period, indicator, unit):
             VoteCountsForm(
                 data,
                 prefix=f"g{group.pk}",
+                group_name=group.name,
                 vote=stored.get(group.pk),
                 locked=cycle.period_is_locked(period),
             ),
