@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -497,20 +498,54 @@ def test_the_resolver_walk_finds_the_nested_pages():
     assert not any(route.startswith("admin/") for route in routes)
 
 
-def test_a_scorer_made_staff_cannot_change_values_on_the_admin_site(client, world):
-    scorer = world["users"]["scorer"]
-    scorer.is_staff = True
-    scorer.save()
-    client.force_login(scorer)
+@pytest.mark.parametrize("role", ["scorer", "leader", "liaison"])
+def test_a_user_of_another_role_made_staff_is_kept_out_of_the_admin_site(client, world, role):
+    """The admin site lists every row a model permission allows, whatever its unit or
+    indicator: made staff, a liaison would read every unit's results there, published or not,
+    and a scorer the values of indicators they do not own, or change them."""
+    user = world["users"][role]
+    user.is_staff = True
+    user.set_password("Kaohe@2026")
+    user.save()
     names = world["names"]
     value = IndicatorValue.objects.create(
-        indicator_id=names["other"], unit_id=names["unit_id"], period="Q1", value=Decimal(5)
+        indicator_id=names["other"], unit_id=names["unit_id"], period="Q2", value=Decimal(5)
     )
-    url = f"/admin/scoring/indicatorvalue/{value.pk}/change/"
-    assert client.post(url, {"value": "9"}).status_code == 403
-    assert client.get("/admin/scoring/indicatorvalue/add/").status_code == 403
+    client.force_login(user)
+    for url in (
+        "/admin/",
+        "/admin/scoring/unitresult/",
+        "/admin/scoring/indicatorvalue/",
+        f"/admin/scoring/indicatorvalue/{value.pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert urlsplit(response["Location"]).path == "/admin/login/", url
+    response = client.post(f"/admin/scoring/indicatorvalue/{value.pk}/change/", {"value": "9"})
+    assert response.status_code == 302
     value.refresh_from_db()
     assert value.value == Decimal(5)
+
+    # Nor does the admin's login let them in.
+    client.logout()
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": user.username, "password": "Kaohe@2026"}
+    )
+    [refusal] = response.context["form"].errors.as_data()["__all__"]
+    assert refusal.code == "invalid_login"
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_staff_account_with_no_role_keeps_the_admin_site_its_permissions_open(client, world):
+    names = world["names"]
+    staff = get_user_model().objects.create_user("viewer", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_indicatorvalue"))
+    IndicatorValue.objects.create(
+        indicator_id=names["other"], unit_id=names["unit_id"], period="Q2", value=Decimal(5)
+    )
+    client.force_login(staff)
+    assert client.get("/admin/scoring/indicatorvalue/").status_code == 200
+    assert client.get("/admin/scoring/unitresult/").status_code == 403
 
 
 def test_the_migration_gives_each_role_group_its_model_permissions(db):
