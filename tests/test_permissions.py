@@ -160,6 +160,7 @@ CASES = [
     ("GET", "/entry/units/{unit}/history/?cycle={cycle}", expect(200, 200, 200, 403)),
     ("GET", "/entry/units/{unit}/history/?cycle={published}", expect(200, 200, 200, 200)),
     ("GET", "/entry/units/{unit2}/history/?cycle={published}", expect(200, 200, 200, 403)),
+    ("GET", "/entry/units/{unit2}/history/?cycle={cycle}", expect(200, 200, 200, 403)),
     # Spreadsheets: a scorer sees and confirms their own imports only.
     ("GET", "/entry/sheets/", ENTRY),
     ("POST", "/entry/sheets/", ENTRY, {"period": "Q1"}),
@@ -167,6 +168,7 @@ CASES = [
     ("GET", "/entry/sheets/votes-template/2026/Y.xlsx", ENTRY),
     ("GET", "/entry/sheets/imports/{record}/", ENTRY),
     ("GET", "/entry/sheets/imports/{admin_record}/", expect(200, 404, 403, 403)),
+    ("GET", "/entry/sheets/imports/{admin_record}/?as=xlsx", expect(200, 404, 403, 403)),
     ("GET", "/entry/sheets/imports/{record}/progress/", ENTRY),
     ("GET", "/entry/sheets/imports/{admin_record}/progress/", expect(200, 404, 403, 403)),
     ("POST", "/entry/sheets/imports/{record}/confirm/", expect(302, 302, 403, 403)),
@@ -252,6 +254,14 @@ CASES = [
         "/talent/awards/category/{category}/score/",
         expect(403, 403, 403, 403, reviewer=302),
         {"score-{nomination}": "88"},
+    ),
+    # Another panel's category: its reviewer scores it, this one neither reads nor scores it.
+    ("GET", "/talent/awards/category/{category2}/score/", expect(403, 403, 403, 403)),
+    (
+        "POST",
+        "/talent/awards/category/{category2}/score/",
+        expect(403, 403, 403, 403),
+        {"score-{nomination2}": "88"},
     ),
     ("GET", "/talent/subsidies/", READERS),
     ("GET", "/talent/subsidies/export.xlsx", READERS),
@@ -365,6 +375,11 @@ def world(db):
     )
     category.reviewers.add(users["reviewer"])
     nomination = Nomination.objects.create(category=category, nominee="甲", employer="某公司")
+    category2 = AwardCategory.objects.create(
+        round=award_round, name="青年人才", quota=1, prize=Decimal(500)
+    )
+    category2.reviewers.add(get_user_model().objects.create_user("reviewer2"))
+    nomination2 = Nomination.objects.create(category=category2, nominee="乙", employer="某大学")
     ReviewScore.objects.create(nomination=nomination, reviewer=users["reviewer"], score=90)
     fund = FundYear.objects.create(year=2026, budget=Decimal(100000))
     subsidy = Subsidy.objects.create(
@@ -403,6 +418,8 @@ def world(db):
             "round": award_round.pk,
             "category": category.pk,
             "nomination": nomination.pk,
+            "category2": category2.pk,
+            "nomination2": nomination2.pk,
             "fund": fund.pk,
             "subsidy": subsidy.pk,
             "tree": tree.pk,
@@ -455,6 +472,10 @@ def test_a_scorer_never_sees_nor_imports_an_indicator_they_do_not_own(client, wo
     assert [cell.value for cell in template[1]] == ["单位代码", "单位名称", "类别", "OWN"]
     history = client.get(f"/entry/units/{names['unit']}/history/?cycle={names['cycle']}")
     assert "OWN" in history.content.decode() and "OTHER" not in history.content.decode()
+    asked = client.get(
+        f"/entry/units/{names['unit']}/history/?cycle={names['cycle']}&indicator={other.pk}"
+    )
+    assert "OTHER" not in asked.content.decode()
 
     # The admin's template has both columns; the scorer fills it in and uploads it.
     workbook = sheet_template_build(cycle=other.cycle, period="Q1", user=admin)
