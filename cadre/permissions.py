@@ -60,5 +60,7 @@ def admin_site_open_to(user) -> bool:
     the permissions given to it one by one."""
     if not (user.is_active and user.is_staff):
         return False
+    if user.is_superuser:  # the 考核办 whatever its groups (user_role_names): no query
+        return True
     names = user_role_names(user)
     return not names or ADMIN in names
