@@ -12,6 +12,7 @@ from cadre.login_throttle import (
     login_failure_record,
     login_failures_clear,
 )
+from cadre.permissions import admin_site_open_to
 
 TOO_MANY_FAILURES = _("登录失败次数过多，请 %(minutes)s 分钟后再试")
 
@@ -48,4 +49,15 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    """The admin's login (/admin/login/), which also requires the staff flag."""
+    """The admin's login (/admin/login/), for the accounts the admin site is open to
+    (cadre.permissions.admin_site_open_to): others are told, as Django tells an account without
+    the staff flag, that this login is for staff accounts."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not admin_site_open_to(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )

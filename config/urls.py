@@ -5,11 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cadre import navigation
 from cadre.forms import AdminLoginForm, LoginForm
+from cadre.permissions import admin_site_open_to
 
 admin.site.site_header = _("千分制干部综合考核 · 后台管理")
 admin.site.site_title = _("千分制考核后台")
 admin.site.index_title = _("考核数据管理")
 admin.site.login_form = AdminLoginForm
+# Django's own rule, the staff flag alone, would let a scorer, leader or liaison made staff in.
+admin.site.has_permission = lambda request: admin_site_open_to(request.user)
 
 urlpatterns = [
     path("", navigation.home, name="home"),

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -159,6 +160,7 @@ CASES = [
     ("GET", "/entry/units/{unit}/history/?cycle={cycle}", expect(200, 200, 200, 403)),
     ("GET", "/entry/units/{unit}/history/?cycle={published}", expect(200, 200, 200, 200)),
     ("GET", "/entry/units/{unit2}/history/?cycle={published}", expect(200, 200, 200, 403)),
+    ("GET", "/entry/units/{unit2}/history/?cycle={cycle}", expect(200, 200, 200, 403)),
     # Spreadsheets: a scorer sees and confirms their own imports only.
     ("GET", "/entry/sheets/", ENTRY),
     ("POST", "/entry/sheets/", ENTRY, {"period": "Q1"}),
@@ -166,6 +168,7 @@ CASES = [
     ("GET", "/entry/sheets/votes-template/2026/Y.xlsx", ENTRY),
     ("GET", "/entry/sheets/imports/{record}/", ENTRY),
     ("GET", "/entry/sheets/imports/{admin_record}/", expect(200, 404, 403, 403)),
+    ("GET", "/entry/sheets/imports/{admin_record}/?as=xlsx", expect(200, 404, 403, 403)),
     ("GET", "/entry/sheets/imports/{record}/progress/", ENTRY),
     ("GET", "/entry/sheets/imports/{admin_record}/progress/", expect(200, 404, 403, 403)),
     ("POST", "/entry/sheets/imports/{record}/confirm/", expect(302, 302, 403, 403)),
@@ -251,6 +254,14 @@ CASES = [
         "/talent/awards/category/{category}/score/",
         expect(403, 403, 403, 403, reviewer=302),
         {"score-{nomination}": "88"},
+    ),
+    # Another panel's category: its reviewer scores it, this one neither reads nor scores it.
+    ("GET", "/talent/awards/category/{category2}/score/", expect(403, 403, 403, 403)),
+    (
+        "POST",
+        "/talent/awards/category/{category2}/score/",
+        expect(403, 403, 403, 403),
+        {"score-{nomination2}": "88"},
     ),
     ("GET", "/talent/subsidies/", READERS),
     ("GET", "/talent/subsidies/export.xlsx", READERS),
@@ -364,6 +375,11 @@ def world(db):
     )
     category.reviewers.add(users["reviewer"])
     nomination = Nomination.objects.create(category=category, nominee="甲", employer="某公司")
+    category2 = AwardCategory.objects.create(
+        round=award_round, name="青年人才", quota=1, prize=Decimal(500)
+    )
+    category2.reviewers.add(get_user_model().objects.create_user("reviewer2"))
+    nomination2 = Nomination.objects.create(category=category2, nominee="乙", employer="某大学")
     ReviewScore.objects.create(nomination=nomination, reviewer=users["reviewer"], score=90)
     fund = FundYear.objects.create(year=2026, budget=Decimal(100000))
     subsidy = Subsidy.objects.create(
@@ -402,6 +418,8 @@ def world(db):
             "round": award_round.pk,
             "category": category.pk,
             "nomination": nomination.pk,
+            "category2": category2.pk,
+            "nomination2": nomination2.pk,
             "fund": fund.pk,
             "subsidy": subsidy.pk,
             "tree": tree.pk,
@@ -454,6 +472,10 @@ def test_a_scorer_never_sees_nor_imports_an_indicator_they_do_not_own(client, wo
     assert [cell.value for cell in template[1]] == ["单位代码", "单位名称", "类别", "OWN"]
     history = client.get(f"/entry/units/{names['unit']}/history/?cycle={names['cycle']}")
     assert "OWN" in history.content.decode() and "OTHER" not in history.content.decode()
+    asked = client.get(
+        f"/entry/units/{names['unit']}/history/?cycle={names['cycle']}&indicator={other.pk}"
+    )
+    assert "OTHER" not in asked.content.decode()
 
     # The admin's template has both columns; the scorer fills it in and uploads it.
     workbook = sheet_template_build(cycle=other.cycle, period="Q1", user=admin)
@@ -497,20 +519,54 @@ def test_the_resolver_walk_finds_the_nested_pages():
     assert not any(route.startswith("admin/") for route in routes)
 
 
-def test_a_scorer_made_staff_cannot_change_values_on_the_admin_site(client, world):
-    scorer = world["users"]["scorer"]
-    scorer.is_staff = True
-    scorer.save()
-    client.force_login(scorer)
+@pytest.mark.parametrize("role", ["scorer", "leader", "liaison"])
+def test_a_user_of_another_role_made_staff_is_kept_out_of_the_admin_site(client, world, role):
+    """The admin site lists every row a model permission allows, whatever its unit or
+    indicator: made staff, a liaison would read every unit's results there, published or not,
+    and a scorer the values of indicators they do not own, or change them."""
+    user = world["users"][role]
+    user.is_staff = True
+    user.set_password("Kaohe@2026")
+    user.save()
     names = world["names"]
     value = IndicatorValue.objects.create(
-        indicator_id=names["other"], unit_id=names["unit_id"], period="Q1", value=Decimal(5)
+        indicator_id=names["other"], unit_id=names["unit_id"], period="Q2", value=Decimal(5)
     )
-    url = f"/admin/scoring/indicatorvalue/{value.pk}/change/"
-    assert client.post(url, {"value": "9"}).status_code == 403
-    assert client.get("/admin/scoring/indicatorvalue/add/").status_code == 403
+    client.force_login(user)
+    for url in (
+        "/admin/",
+        "/admin/scoring/unitresult/",
+        "/admin/scoring/indicatorvalue/",
+        f"/admin/scoring/indicatorvalue/{value.pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert urlsplit(response["Location"]).path == "/admin/login/", url
+    response = client.post(f"/admin/scoring/indicatorvalue/{value.pk}/change/", {"value": "9"})
+    assert response.status_code == 302
     value.refresh_from_db()
     assert value.value == Decimal(5)
+
+    # Nor does the admin's login let them in.
+    client.logout()
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": user.username, "password": "Kaohe@2026"}
+    )
+    [refusal] = response.context["form"].errors.as_data()["__all__"]
+    assert refusal.code == "invalid_login"
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_staff_account_with_no_role_keeps_the_admin_site_its_permissions_open(client, world):
+    names = world["names"]
+    staff = get_user_model().objects.create_user("viewer", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_indicatorvalue"))
+    IndicatorValue.objects.create(
+        indicator_id=names["other"], unit_id=names["unit_id"], period="Q2", value=Decimal(5)
+    )
+    client.force_login(staff)
+    assert client.get("/admin/scoring/indicatorvalue/").status_code == 200
+    assert client.get("/admin/scoring/unitresult/").status_code == 403
 
 
 def test_the_migration_gives_each_role_group_its_model_permissions(db):

@@ -395,13 +395,16 @@ def sheet_rows_error_problems(*, sheet: str, rows: Iterable[SheetRow]) -> list[C
     ]
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The full-width signs are what a Chinese input method types: Excel of a Chinese or Japanese
+# locale takes ＝1+1 for a formula as it takes =1+1, once the cell is edited or a CSV is read.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def cell_safe(value):
     """Return the value ready for an exported cell: text that Excel would run as a formula
-    (starting with =, +, -, @) gets a leading apostrophe, so a unit name never runs.
+    (starting with =, +, -, @ or their full-width ＝, ＋, －, ＠) gets a leading apostrophe, so a
+    unit name never runs.
 
     Text already starting with apostrophes before such a character gets one more, so that
     cell_unescape gives back exactly what was exported; a number written as text (-3.00)

@@ -512,7 +512,7 @@ def workbook_entries_workbook(*, record: ImportRecord) -> Workbook:
                 _entry_cell(old),
                 _entry_cell(new) if new is not None else _("删除"),
                 saved_at[:19].replace("T", " "),
-                by,
+                cell_safe(by),
             ]
         )
     return workbook

@@ -91,16 +91,19 @@ def test_export_json_to_a_file_and_xlsx(demo, tmp_path):
     assert total_cell.number_format == "0.00" and total_cell.value > 0
 
 
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x","点我")', '＝HYPERLINK("http://x","点我")']
+)
 def test_report_escapes_text_that_would_run_as_a_formula(
-    cycle, make_units, make_indicator, put, compute
+    cycle, make_units, make_indicator, put, compute, name
 ):
     (unit,) = make_units(1)
-    Unit.objects.filter(pk=unit.pk).update(name='=HYPERLINK("http://x","点我")')
+    Unit.objects.filter(pk=unit.pk).update(name=name)
     put(make_indicator("A", 100), {unit: "95"})
     compute()
     sheet = results_workbook_build(cycle=cycle, period="Q1").active
     name_cell = sheet.cell(row=3, column=3)
-    assert name_cell.value == '\'=HYPERLINK("http://x","点我")'
+    assert name_cell.value == "'" + name
     assert name_cell.data_type == "s"
     assert sheet.cell(row=3, column=1).value == 1
 

@@ -217,6 +217,18 @@ def test_many_entries_come_with_a_summary_and_a_download(
     assert rows[1][:8] == ("values", "ZJ100", "第100街道", "A2.1", "第一季度", None, 120, 100)
 
 
+def test_the_download_of_entries_escapes_who_saved_them(admin_client, small_sheets):
+    """A username may start with + - or @ (Django allows them), which Excel would run."""
+    file = _open_cycle_with_entries(small_sheets, 1)
+    clerk = get_user_model().objects.create_user("-1+2", password="pw-long-enough")
+    IndicatorValue.objects.filter(unit__code="ZJ100").update(entered_by=clerk)
+    upload(admin_client, file)
+    record = ImportRecord.objects.get(status="pending")
+    download = admin_client.get(f"{INDEX}imports/{record.pk}/?as=xlsx")
+    [_header, row] = load_workbook(io.BytesIO(download.content)).active.values
+    assert row[9] == "'-1+2"
+
+
 @pytest.mark.parametrize("count", [3, 60])
 def test_the_preview_page_reads_the_same_queries_for_few_and_many_entries(
     admin_client, small_sheets, django_assert_max_num_queries, count
