@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_deletion import DataKeptDeletionMixin
@@ -21,7 +21,7 @@ from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
 from scoring.models import Cycle
 from scoring.resources_base import safe_resource_for
-from scoring.services.closed_quarters import kept_quarters_notice, unit_move_refusal
+from scoring.services.closed_quarters import unit_move_refusal, units_change_notices
 from scoring.services.deletion import (
     category_deletion_refusals,
     official_deletion_refusals,
@@ -43,20 +43,11 @@ def results_refresh_unlocked_reported(request) -> None:
 def results_refreshed_report(request) -> None:
     """Tell the admin which cycles' results a change of units or officials recomputed (those
     still taking input), and that closed and published cycles keep theirs."""
-    cycles = list(Cycle.objects.order_by("year"))
-    recomputed = [str(cycle) for cycle in cycles if not cycle.is_locked]
-    if recomputed:
-        messages.info(
-            request,
-            _("已重新计算 %(cycles)s 的考核结果；已关闭或已发布的周期保持原结果。")
-            % {"cycles": pgettext("between items of a list", "、").join(recomputed)},
-        )
-    else:
-        messages.info(
-            request, _("没有正在填报的考核周期，无需重新计算；已关闭或已发布的周期保持原结果。")
-        )
-    notice = kept_quarters_notice(cycles=cycles)
-    if notice:
+    recomputed = [cycle for cycle in Cycle.objects.order_by("year") if not cycle.is_locked]
+    notices = units_change_notices(recomputed=recomputed) or [
+        _("没有正在填报的考核周期，无需重新计算；已关闭或已发布的周期保持原结果。")
+    ]
+    for notice in notices:
         messages.info(request, notice)
 
 

@@ -51,9 +51,12 @@ class UnitResource(UnlockedResultsRefreshed, BulkResource):
         if instance.pk is None or instance.category_id in (None, stored_category):
             return
         if self._placings is None:  # read once for the whole file
-            # Under the locks of the cycles whose quarters may close meanwhile, kept until the
-            # file is written (the import is one transaction): see unit_moves_cycles_lock.
-            unit_moves_cycles_lock()
+            if not kwargs.get("dry_run"):
+                # Under the locks of the cycles whose quarters may close meanwhile, kept until
+                # the file is written (the import is one transaction): see
+                # unit_moves_cycles_lock. The preview writes nothing, so it neither waits for
+                # a quarter closing nor holds one up: the confirmed import checks again.
+                unit_moves_cycles_lock()
             self._placings = closed_quarter_placings()
         refusal = unit_category_move_refusal(
             unit=instance,

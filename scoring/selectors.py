@@ -28,6 +28,7 @@ from scoring.services.values import (
     CellConflict,
     CellInput,
     SaveReport,
+    history_verification_kind,
     period_fits_frequency,
     source_label,
     value_entry_hint,
@@ -439,7 +440,8 @@ def _changes(records, *, key, show, label) -> list[dict]:
                 "what": label(record),
                 "old": "" if before is None or record.history_type == "+" else before,
                 "new": "" if record.history_type == "-" else shown,
-                "kind": record.get_history_type_display(),
+                "kind": history_verification_kind(record.history_change_reason)
+                or record.get_history_type_display(),
                 "source": source_label(record.history_change_reason),
             }
         )

@@ -19,6 +19,7 @@ from scoring.services.background import (
     background_listed,
     background_status_annotate,
 )
+from scoring.services.closed_quarters import units_change_notices
 from scoring.services.sheets import ImportRefused, sheet_changes_first
 from scoring.services.uploads import UploadRefused
 from scoring.services.workbook import workbook_export
@@ -177,6 +178,8 @@ def workbook_record_confirm(request, pk: int):
         message
         % {"name": record.file_name, "cycle": report.cycle, "count": intcomma(report.rows_changed)},
     )
+    for notice in units_change_notices(recomputed=report.others_recomputed):
+        messages.info(request, notice)
     return redirect("workbook:index")
 
 

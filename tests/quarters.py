@@ -105,15 +105,18 @@ def next_year_workbook(units: list[list]) -> bytes:
     """An interchange workbook for 2027 of the categories ZJ and JJ, one indicator and the
     given rows of the units sheet (code, name, category). Units are shared by every year: what
     it does to them reaches 2026 too."""
-    return xlsx(
-        {
-            "settings": [["year", 2027]],
-            "categories": [["ZJ", "镇街"], ["JJ", "经济部门"]],
-            "units": units,
-            "indicators": [["A", "发展", None, 1000], ["A.1", "党建", "A", 1000, "direct"]],
-            **dict.fromkeys(
-                ["officials", "responsibilities", "rater_groups", "values", "votes", "adjustments"],
-                [],
-            ),
-        }
-    )
+    return xlsx(next_year_sheets(units))
+
+
+def next_year_sheets(units: list[list]) -> dict[str, list[list]]:
+    """The sheets of `next_year_workbook`, by their English names."""
+    return {
+        "settings": [["year", 2027]],
+        "categories": [["ZJ", "镇街"], ["JJ", "经济部门"]],
+        "units": units,
+        "indicators": [["A", "发展", None, 1000], ["A.1", "党建", "A", 1000, "direct"]],
+        **dict.fromkeys(
+            ["officials", "responsibilities", "rater_groups", "values", "votes", "adjustments"],
+            [],
+        ),
+    }

@@ -201,6 +201,22 @@ def kept_quarters_notice(*, cycles: Iterable[Cycle]) -> str | None:
     ) % {"quarters": _listed(kept)}
 
 
+def units_change_notices(*, recomputed: list[Cycle]) -> list[str]:
+    """What the 考核办 is told after a change of the units recomputed the cycles still taking
+    input `recomputed` (see `results_refresh_unlocked`): which cycles, that closed and published
+    cycles keep their results, and which closed quarters keep theirs. Empty when none was."""
+    if not recomputed:
+        return []
+    notices = [
+        _("已重新计算 %(cycles)s 的考核结果；已关闭或已发布的周期保持原结果。")
+        % {"cycles": _listed(recomputed)}
+    ]
+    kept = kept_quarters_notice(cycles=recomputed)
+    if kept:
+        notices.append(kept)
+    return notices
+
+
 def quarters_change_refusal(*, cycle: Cycle, quarters: list[str], what: str) -> str | None:
     """The message refusing the change `what` (e.g. 修改指标 A1.1 的分值) because it would
     alter the cycle's closed `quarters`, or None when there are none."""

@@ -41,15 +41,18 @@ def results_refresh_all(*, cycle: Cycle, frozen_too: bool = False) -> None:
     compute.results_compute(cycle=cycle, frozen_too=frozen_too)
 
 
-def results_refresh_unlocked(*, recomputed: Cycle | None = None) -> None:
+def results_refresh_unlocked(*, recomputed: Cycle | None = None) -> list[Cycle]:
     """Recompute every result of the cycles still taking input, after the units changed (a unit
     moved to another category, stopped or started being assessed): every ranking may move.
-    `recomputed` is a cycle the caller recomputes itself, left out here.
+    `recomputed` is a cycle the caller recomputes itself, left out here. Return the cycles
+    recomputed, by year.
 
     Closed and published cycles keep the results they were closed with.
     """
     cycles = Cycle.objects.exclude(state__in=[Cycle.State.CLOSED, Cycle.State.PUBLISHED])
     if recomputed is not None:
         cycles = cycles.exclude(pk=recomputed.pk)
+    cycles = list(cycles.order_by("year"))
     for cycle in cycles:
         results_refresh_all(cycle=cycle)
+    return cycles

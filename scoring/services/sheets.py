@@ -77,6 +77,8 @@ from scoring.services.refresh import results_refresh_for_categories
 from scoring.services.sql import history_copy
 from scoring.services.uploads import UploadRefused, upload_check, upload_rows_check
 from scoring.services.values import (
+    NOTE_UNVERIFY_PREFIX,
+    NOTE_VERIFY,
     SOURCE_IMPORT_PREFIX,
     CycleLockedError,
     cycle_ensure_takes_values,
@@ -2267,15 +2269,19 @@ def _stale_problems(cursor) -> list[dict]:
         joins=f"JOIN {quote(Unit._meta.db_table)} u ON u.id = r.unit_id "
         f"JOIN {quote(Indicator._meta.db_table)} i ON i.id = r.indicator_id ",
     )
-    # The value's last history row says who changed it (found through the unit's index).
+    # The value's last history row says who changed it (found through the unit's index): not
+    # one recording a verification given or taken back, which changes no figure.
     last_change = (
         f"SELECT h.history_id FROM {quote(history._meta.db_table)} h "
         f"WHERE h.unit_id = r.unit_id AND h.indicator_id = r.indicator_id "
-        f"AND h.period = r.period ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1"
+        f"AND h.period = r.period AND COALESCE(h.history_change_reason, '') NOT LIKE %s "
+        f"AND COALESCE(h.history_change_reason, '') NOT LIKE %s "
+        f"ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1"
     )
     cursor.execute(
         f"SELECT u.code, u.name, i.code, i.name, r.period, r.old, v.value, r.value, "
-        f"({last_change}) {rows} ORDER BY u.code, i.code, r.period LIMIT {STORED_PROBLEMS}"
+        f"({last_change}) {rows} ORDER BY u.code, i.code, r.period LIMIT {STORED_PROBLEMS}",
+        [f"%：{NOTE_VERIFY}", f"%：{NOTE_UNVERIFY_PREFIX}%"],
     )
     found = cursor.fetchall()
     changes = history.objects.select_related("history_user").in_bulk(

@@ -15,13 +15,14 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from django.utils.translation import gettext_noop, pgettext
+from simple_history.utils import bulk_create_with_history
 
 from cadre.models import Unit
 from cadre.roles import ADMIN, user_has_role
 from scoring.models import QUARTERS, Cycle, Indicator, IndicatorValue, Period
 from scoring.services.cells import CellError, cell_decimal, decimal_fit_problem, decimal_plain
+from scoring.services.history import history_record
 from scoring.services.refresh import results_refresh_for_changes
 from scoring.services.sql import history_copy
 
@@ -225,6 +226,8 @@ SOURCES = {
 NOTE_REOPEN_PREFIX = "重新开放："
 # A verification taken back: the same, in the value's history.
 NOTE_UNVERIFY_PREFIX = "撤销审核："
+# A value verified: the whole note after the source, in the value's history.
+NOTE_VERIFY = "审核"
 # The longest reason (a reopening, a withdrawal, a verification taken back) read in a history
 # at a glance.
 REASON_MAX = 80
@@ -510,17 +513,16 @@ def values_unverify(*, cycle: Cycle, values: QuerySet, by, reason: str, source: 
             values.filter(indicator__cycle=cycle, verified_at__isnull=False)
             .select_for_update(of=("self",))
             .order_by("pk")
+            .values_list("pk", "period")
         )
-        cycle_ensure_editable(cycle=cycle, periods={row.period for row in rows})
-        for row in rows:
-            row.verified_by = row.verified_at = None
-        bulk_update_with_history(
-            rows,
-            IndicatorValue,
-            ["verified_by", "verified_at"],
-            batch_size=BATCH_SIZE,
-            default_user=by,
-            default_change_reason=f"{source}：{NOTE_UNVERIFY_PREFIX}{reason}",
+        cycle_ensure_editable(cycle=cycle, periods={period for _pk, period in rows})
+        taken_back = IndicatorValue.objects.filter(pk__in=[pk for pk, _period in rows])
+        taken_back.update(verified_by=None, verified_at=None)
+        history_record(
+            queryset=taken_back,
+            reason=f"{source}：{NOTE_UNVERIFY_PREFIX}{reason}",
+            by=by,
+            history_type="~",
         )
     return len(rows)
 
@@ -565,8 +567,23 @@ def source_label(reason: str | None) -> str:
             note = _("重新开放：%(reason)s") % {"reason": note.removeprefix(NOTE_REOPEN_PREFIX)}
         elif note.startswith(NOTE_UNVERIFY_PREFIX):
             note = _("撤销审核：%(reason)s") % {"reason": note.removeprefix(NOTE_UNVERIFY_PREFIX)}
+        elif note == NOTE_VERIFY:
+            note = pgettext("history of a value", "审核")
         return _("%(source)s：%(reason)s") % {"source": _(source), "reason": note}
     return _(reason) if reason in SOURCES else reason
+
+
+def history_verification_kind(reason: str | None) -> str | None:
+    """Return what a value's history row records when it records a verification given or
+    taken back (its figure stays: see `source_label` for the rest of its reason), else None."""
+    _source, separator, note = (reason or "").partition("：")
+    if not separator:
+        return None
+    if note == NOTE_VERIFY:
+        return pgettext("history of a value", "审核")
+    if note.startswith(NOTE_UNVERIFY_PREFIX):
+        return pgettext("history of a value", "取消审核")
+    return None
 
 
 def value_cell_problem(*, cell: CellInput) -> str | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Min
+from django.db.models import F, Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,11 +19,19 @@ from scoring.services.background import (
     background_under_way,
     background_work_save,
 )
-from scoring.services.values import CycleLockedError, cycle_ensure_editable
+from scoring.services.history import history_record
+from scoring.services.values import (
+    NOTE_VERIFY,
+    SOURCE_ENTRY,
+    CycleLockedError,
+    cycle_ensure_editable,
+)
 
 # Ids per batch of a background verification: up to this many rows read, a quarter of them
 # (one period of five) verified, in a fraction of a second.
 VERIFY_BATCH_IDS = 20_000
+# The 考核办 verifies on the entry pages only (the 审核 page), at once or in the background.
+VERIFY_REASON = f"{SOURCE_ENTRY}：{NOTE_VERIFY}"
 
 
 class VerificationRefused(Exception):
@@ -38,13 +46,25 @@ class VerifyOutcome:
     run: VerificationRun | None = None
 
 
-def _unverified(*, cycle: Cycle, period: str, indicator_ids: list[int]):
+def _values_of(*, cycle: Cycle, period: str, indicator_ids: list[int]) -> QuerySet:
     return IndicatorValue.objects.filter(
-        indicator__cycle=cycle,
-        indicator_id__in=indicator_ids,
-        period=period,
-        verified_at__isnull=True,
+        indicator__cycle=cycle, indicator_id__in=indicator_ids, period=period
     )
+
+
+def _values_verify(values: QuerySet, *, by) -> int:
+    """Verify the unverified values among `values` in the name of `by`, each with a history
+    row saying so (see `history_verification_kind`): two statements however many values.
+    Return how many. Call inside a transaction."""
+    stamp = timezone.now()
+    verified = values.filter(verified_at__isnull=True).update(verified_by=by, verified_at=stamp)
+    history_record(
+        queryset=values.filter(verified_at=stamp, verified_by=by),
+        reason=VERIFY_REASON,
+        by=by,
+        history_type="~",
+    )
+    return verified
 
 
 def values_verify_request(
@@ -60,10 +80,11 @@ def values_verify_request(
     from scoring.tasks import values_verify_task  # the task module imports this one
 
     cycle_ensure_editable(cycle=cycle, periods=[period])
-    unverified = _unverified(cycle=cycle, period=period, indicator_ids=indicator_ids)
-    count = unverified.count()
+    values = _values_of(cycle=cycle, period=period, indicator_ids=indicator_ids)
+    count = values.filter(verified_at__isnull=True).count()
     if count <= settings.SCORING_VERIFY_BACKGROUND_VALUES:
-        return VerifyOutcome(verified=unverified.update(verified_by=by, verified_at=timezone.now()))
+        with transaction.atomic():
+            return VerifyOutcome(verified=_values_verify(values, by=by))
     with transaction.atomic():
         _period_run_ensure_none(cycle=cycle, period=period)
         run = VerificationRun.objects.create(
@@ -105,22 +126,22 @@ def verification_run_perform(*, run: VerificationRun) -> VerificationRun:
     """
     run.status = VerificationRun.Status.RUNNING
     background_work_save(work=run, fields=["status"])
-    selected = _unverified(
+    selected = _values_of(
         cycle=run.cycle, period=run.period, indicator_ids=run.indicator_ids
     ).filter(updated_at__lte=run.requested_at)
-    bounds = selected.aggregate(first=Min("pk"), last=Max("pk"))
+    bounds = selected.filter(verified_at__isnull=True).aggregate(first=Min("pk"), last=Max("pk"))
     starts = range(bounds["first"] or 0, (bounds["last"] or -1) + 1, VERIFY_BATCH_IDS)
     # Who asked verifies what a first attempt reaches; who resumed it, the rest.
-    verifier_id = run.resumed_by_id if run.resumed_at else run.requested_by_id
+    verifier = run.resumed_by if run.resumed_at else run.requested_by
     try:
         for start in starts:
             with transaction.atomic():
                 # Locked as a grid save locks it: a close waits for this batch, or is seen.
                 cycle = Cycle.objects.select_for_update().get(pk=run.cycle_id)
                 cycle_ensure_editable(cycle=cycle, periods=[run.period])
-                run.verified += selected.filter(
-                    pk__gte=start, pk__lt=start + VERIFY_BATCH_IDS
-                ).update(verified_by_id=verifier_id, verified_at=timezone.now())
+                run.verified += _values_verify(
+                    selected.filter(pk__gte=start, pk__lt=start + VERIFY_BATCH_IDS), by=verifier
+                )
                 background_work_save(work=run, fields=["verified"])
     except CycleLockedError as error:
         run.status, run.message = VerificationRun.Status.FAILED, str(error)[:255]

@@ -254,6 +254,9 @@ class Contents:
     # The units sheet's rows (row, unit code, category code) moving a stored unit to another
     # category: checked again when written, under lock (see workbook_cycle_lock).
     unit_moves: list[tuple[SheetRow, str, str]] = field(default_factory=list)
+    # The name the file gives each sheet, by its English name: problems found when written
+    # name the sheet as the file does too.
+    sheet_names: dict[str, str] = field(default_factory=dict)
 
 
 # What a code written with characters a code may not hold was most likely meant to be: the
@@ -956,13 +959,15 @@ def workbook_contents_read(
     _votes_read(rows["votes"], checker, groups, contents)
     _adjustments_read(rows["adjustments"], readers["adjustments"], unit_categories, contents)
     refusals.finish()
-    # A problem names the sheet as the file does: a clerk whose sheet is 考核指标 looks for
-    # no sheet "indicators".
-    in_file = {name: found for name, (_rows, _errors, found) in sheets.items()}
-    problems = [
-        replace(problem, sheet=in_file.get(problem.sheet, problem.sheet)) for problem in problems
-    ]
-    return contents, cycle, problems
+    contents.sheet_names = {name: found for name, (_rows, _errors, found) in sheets.items()}
+    return contents, cycle, _named_as_in_file(problems, contents)
+
+
+def _named_as_in_file(problems: list[CellProblem], contents: Contents) -> list[CellProblem]:
+    """Return the problems naming each sheet as the file does: a clerk whose sheet is 考核指标
+    looks for no sheet "indicators"."""
+    names = contents.sheet_names
+    return [replace(problem, sheet=names.get(problem.sheet, problem.sheet)) for problem in problems]
 
 
 def unit_moves_problems(moved: list[tuple[SheetRow, str, str]]) -> list[CellProblem]:
@@ -1023,24 +1028,25 @@ def workbook_cycle_lock(*, contents: Contents) -> Cycle | None:
         unit_moves_cycles_lock(also=Q(year=year))
         problems = unit_moves_problems(contents.unit_moves)
         if problems:
-            raise WorkbookInvalid(problems)
+            raise WorkbookInvalid(_named_as_in_file(problems, contents))
     cycle = Cycle.objects.select_for_update().filter(year=year).first()
     if cycle is not None:
         problem = _cycle_replace_problem(cycle=cycle)
         if problem:
-            raise WorkbookInvalid([CellProblem(SETTINGS.name, None, None, problem)])
+            problems = [CellProblem(SETTINGS.name, None, None, problem)]
+            raise WorkbookInvalid(_named_as_in_file(problems, contents))
     return cycle
 
 
 def workbook_contents_write(
     *, cycle: Cycle | None, contents: Contents, reason: str, by
-) -> tuple[Cycle, int]:
+) -> tuple[Cycle, int, list[Cycle]]:
     """Write a clean workbook's contents: create the cycle of their year, or replace the
     contents of the cycle given (locked by workbook_cycle_lock), and recompute its results.
     Categories, units and officials are created or updated by code, never deleted. Units are
     shared by every year: a file adding a unit or moving one to another category recomputes
     the other cycles still taking input too, as the admin's save of a unit does. Return the
-    cycle and how many rows were written."""
+    cycle, how many rows were written and the other cycles recomputed."""
     if cycle is not None:
         _verifications_keep(cycle=cycle)
         owners = _owners_by_code(cycle=cycle)
@@ -1064,9 +1070,8 @@ def workbook_contents_write(
     master_data_history_record(reason=reason, by=by, cycle=cycle)
     # The old results were deleted with the old contents.
     results_refresh_all(cycle=cycle)
-    if regrouped:
-        results_refresh_unlocked(recomputed=cycle)
-    return cycle, changed
+    others = results_refresh_unlocked(recomputed=cycle) if regrouped else []
+    return cycle, changed, others
 
 
 def _units_regrouped(contents: Contents) -> bool:

@@ -57,6 +57,9 @@ class ImportReport:
     created: bool
     rows_changed: int
     record: ImportRecord
+    # The cycles of other years still taking input, recomputed for the units the file added
+    # or moved to another category.
+    others_recomputed: list[Cycle]
 
 
 def workbook_import(*, file, file_name: str, by=None) -> ImportReport:
@@ -109,7 +112,7 @@ def workbook_import_write(*, check: WorkbookCheck, by, record: ImportRecord) -> 
             raise WorkbookOutdated
         created = cycle is None
         reason = source_import(file_name=record.file_name, record_id=record.pk)
-        cycle, changed = workbook_contents_write(
+        cycle, changed, others = workbook_contents_write(
             cycle=cycle, contents=contents, reason=reason, by=by
         )
         record.cycle = cycle
@@ -117,7 +120,9 @@ def workbook_import_write(*, check: WorkbookCheck, by, record: ImportRecord) -> 
         record.imported_at = timezone.now()
         record.rows_changed = changed
         record.save()  # of a pending record, not its deferred entries: they stay as previewed
-    return ImportReport(cycle=cycle, created=created, rows_changed=changed, record=record)
+    return ImportReport(
+        cycle=cycle, created=created, rows_changed=changed, record=record, others_recomputed=others
+    )
 
 
 def workbook_records() -> QuerySet:

@@ -211,9 +211,9 @@ def _waiting_on_a_lock(thread: threading.Thread, timeout: float = 30) -> bool:
     return False
 
 
-def _run_while_q1_closes(district, work) -> None:
+def _run_while_q1_closes(district, work, *, waits: bool = True) -> None:
     """Run `work` in a thread of its own while Q1 closes in a transaction still under way, and
-    assert it waits for the close, which then commits."""
+    assert it waits for the close (or, not `waits`, is done before it), which then commits."""
     cycle, admin = district["cycle"], district["admin"]
     closing, commit = threading.Event(), threading.Event()
 
@@ -238,7 +238,11 @@ def _run_while_q1_closes(district, work) -> None:
     try:
         assert closing.wait(30)
         worker.start()
-        assert _waiting_on_a_lock(worker), "the work should wait for the closing quarter"
+        if waits:
+            assert _waiting_on_a_lock(worker), "the work should wait for the closing quarter"
+        else:
+            worker.join(30)
+            assert not worker.is_alive(), "the work should not wait for the closing quarter"
     finally:
         commit.set()
         closer.join()
@@ -369,5 +373,28 @@ def test_a_unit_import_run_while_a_quarter_closes_waits_for_it_and_refuses_the_m
 
     _run_while_q1_closes(district, import_units)
     [message] = outcome["errors"][2]["category"]  # the file's row 2, under its header
+    assert message.startswith(MOVE_REFUSED)
+    assert Unit.objects.get(code="ZJ04").category.code == "ZJ"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rows are locked on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_import_previewed_while_a_quarter_closes_does_not_wait_for_it(district):
+    """The preview of the admin's import of units writes nothing: it takes none of the cycles'
+    locks, so a quarter closing meanwhile neither holds it up nor is held up by it. The
+    confirmed import checks again under the locks and refuses the move the close forbids."""
+    UnitCategory.objects.create(code="JJ", name="经济部门")
+    dataset = tablib.Dataset(("ZJ04", "单位ZJ04", "JJ"), headers=["code", "name", "category"])
+    outcome = {}
+
+    def preview_units():
+        result = UnitResource().import_data(dataset, dry_run=True)
+        outcome["refused rows"] = len(result.invalid_rows)
+
+    _run_while_q1_closes(district, preview_units, waits=False)
+    assert outcome == {"refused rows": 0}  # previewed while Q1 was still open
+
+    result = UnitResource().import_data(dataset, dry_run=False)
+    [message] = result.invalid_rows[0].error_dict["category"]
     assert message.startswith(MOVE_REFUSED)
     assert Unit.objects.get(code="ZJ04").category.code == "ZJ"

@@ -8,6 +8,7 @@ import pytest
 
 from scoring.models import ImportRecord, IndicatorValue
 from scoring.services.sheets import ImportRefused, sheet_import_commit
+from scoring.services.verification import values_verify_request
 from tests.sheets.records import import_start
 
 
@@ -62,6 +63,24 @@ def test_an_import_out_of_date_names_each_value_and_who_changed_it(
     assert "发现 1 个问题" not in page and "请修改文件" not in page
     assert "已过期" in page and "有错误" not in page
     assert "<td>城关街道（ZJ01）</td>" in page and f"stats，导入记录 #{other.pk}" in page
+
+
+def test_who_changed_a_value_is_named_though_it_was_verified_since(
+    district, scorer, admin_user, xlsx
+):
+    first = import_start(district, scorer, _file(xlsx, 18))
+    other = import_start(district, scorer, _file(xlsx, 19))
+    sheet_import_commit(record=other, by=scorer)
+    values_verify_request(
+        cycle=district["cycle"],
+        period="Q1",
+        indicator_ids=list(IndicatorValue.objects.values_list("indicator_id", flat=True)),
+        by=admin_user,
+    )
+    with pytest.raises(ImportRefused):
+        sheet_import_commit(record=first, by=scorer)
+    first.refresh_from_db()
+    assert [error["changed"]["by"] for error in first.errors] == [f"stats，导入记录 #{other.pk}"]
 
 
 def test_an_upload_names_a_pending_import_of_the_same_period(district, scorer, admin_user, xlsx):

@@ -94,6 +94,16 @@ def xlsx(sheets: dict[str, list[list]], headers: dict[str, list[str]] = HEADERS)
     return buffer.getvalue()
 
 
+def xlsx_chinese_named(sheets: dict[str, list[list]]) -> bytes:
+    """Write the sheets (by their English names) under the Chinese names a clerk gives them
+    (考核单位 for units), with the English headers."""
+    chinese = {sheet.name: sheet.aliases[0] for sheet in SHEETS}
+    return xlsx(
+        {chinese[name]: rows for name, rows in sheets.items()},
+        headers={chinese[name]: HEADERS[name] for name in sheets},
+    )
+
+
 def import_bytes(data: bytes, file_name: str = "cycle.xlsx", by=None):
     return workbook_import(file=io.BytesIO(data), file_name=file_name, by=by)
 

@@ -2,10 +2,13 @@
 another recomputes the rankings of every cycle still taking input, not only its own year's."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from cadre.models import Unit
-from scoring.models import Cycle, UnitResult
+from scoring.models import Cycle, ImportRecord, UnitResult
 from scoring.services import compute
+from scoring.services.cycles import cycle_quarter_close
 from tests.quarters import next_year_workbook, ranked_district
 from tests.workbook.conftest import import_bytes
 
@@ -86,3 +89,35 @@ def test_a_new_name_only_recomputes_no_other_year(district, computed_years):
     import_bytes(next_year_workbook([["ZJ04", "城东街道", "ZJ"]]), by=district["admin"])
     assert Unit.objects.get(code="ZJ04").name == "城东街道"
     assert computed_years == [2027]
+
+
+def _confirmed_on_the_page(data: bytes, admin) -> list[str]:
+    """Upload the file on the workbook page as the 考核办, confirm it; return the messages."""
+    client = Client()
+    client.force_login(admin)
+    client.post("/entry/workbook/", {"file": SimpleUploadedFile("2027.xlsx", data)})
+    record = ImportRecord.objects.get(kind="workbook", status="pending")
+    response = client.post(f"/entry/workbook/imports/{record.pk}/confirm/", follow=True)
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_the_page_says_which_other_years_a_new_unit_recomputed(district):
+    cycle, admin = district["cycle"], district["admin"]
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+
+    messages = _confirmed_on_the_page(next_year_workbook([["ZJ05", "新设街道", "ZJ"]]), admin)
+
+    assert messages[1:] == [
+        "已重新计算 2026年度考核 的考核结果；已关闭或已发布的周期保持原结果。",
+        "2026年度考核 第一季度已关闭，其结果保持关闭时的计算，全年也按这些季度关闭时的得分计入："
+        "停止参加考核的单位不再计入全年，其他单位这些季度的得分不变；此后新增或调入类别的单位"
+        "在这些季度按 0 分计。",
+    ]
+
+
+def test_the_page_names_no_other_year_when_only_a_name_changed(district):
+    messages = _confirmed_on_the_page(
+        next_year_workbook([["ZJ04", "城东街道", "ZJ"]]), district["admin"]
+    )
+    [imported] = messages
+    assert imported.startswith("已导入“2027.xlsx”：新建 2027")
