@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from cadre.admin_deletion import DataKeptDeletionMixin
@@ -19,6 +19,7 @@ from cadre.admin_history import MasterDataHistoryAdmin
 from cadre.admin_import import ClerkImportMixin
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.resources import OfficialResource, UnitCategoryResource, UnitResource
+from cadre.words import listed
 from scoring.models import Cycle
 from scoring.resources_base import safe_resource_for
 from scoring.services.closed_quarters import kept_quarters_notice, unit_move_refusal
@@ -49,7 +50,7 @@ def results_refreshed_report(request) -> None:
         messages.info(
             request,
             _("已重新计算 %(cycles)s 的考核结果；已关闭或已发布的周期保持原结果。")
-            % {"cycles": pgettext("between items of a list", "、").join(recomputed)},
+            % {"cycles": listed(recomputed)},
         )
     else:
         messages.info(
