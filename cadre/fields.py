@@ -2,9 +2,17 @@
 
 import logging
 
+from django import forms
 from django.db import migrations, models
 from django.forms import NumberInput
 
+from cadre.form_fields import (
+    YEAR_FIRST,
+    YEAR_LAST,
+    CountTextField,
+    DecimalTextField,
+    YearTextField,
+)
 from cadre.validators import code_normalise, code_problem, validate_code
 
 
@@ -71,29 +79,24 @@ def codes_fold_operation(
 
 class TypedNumberMixin:
     """A number a clerk types in a form (the admin's, the entry pages'): given a text input
-    read as the grid reads its cells (scoring.forms.DecimalTextField, CountTextField), where
-    Django's number input drops in the browser, unseen, the full-width digits (０．３) that a
-    Chinese input method types.
+    read as the grid reads its cells (`form_class`: cadre.form_fields.DecimalTextField,
+    CountTextField), where Django's number input drops in the browser, unseen, the full-width
+    digits (０．３) that a Chinese input method types.
 
     Migrations see the plain Django field (`migration_path`): the column is the same, only
     the form field differs."""
 
     migration_path: str
-    form_class_name: str
+    form_class: type[forms.Field]
 
     def formfield(self, **kwargs):
-        # Imported here: the form fields read numbers with scoring's cell readers, whose
-        # module needs the models that use these fields.
-        from scoring import forms
-
         widget = kwargs.get("widget")
         if widget is not None and issubclass(
             widget if isinstance(widget, type) else type(widget), NumberInput
         ):
             # The admin's default for integers, a number input: the reason for this field.
             del kwargs["widget"]
-        form_class = getattr(forms, self.form_class_name)
-        return super().formfield(**{**kwargs, "form_class": form_class})
+        return super().formfield(**{**kwargs, "form_class": self.form_class})
 
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
@@ -104,18 +107,31 @@ class DecimalField(TypedNumberMixin, models.DecimalField):
     """A decimal (points, a share, a weight, an amount) typed as text: see TypedNumberMixin."""
 
     migration_path = "django.db.models.DecimalField"
-    form_class_name = "DecimalTextField"
+    form_class = DecimalTextField
 
 
 class CountField(TypedNumberMixin, models.PositiveIntegerField):
-    """A count (votes, people) typed as text: see TypedNumberMixin."""
+    """A whole number from 0 up typed as text (votes, people, a sort order): see
+    TypedNumberMixin."""
 
     migration_path = "django.db.models.PositiveIntegerField"
-    form_class_name = "CountTextField"
+    form_class = CountTextField
 
 
 class SmallCountField(TypedNumberMixin, models.PositiveSmallIntegerField):
-    """A small count (places in an award) typed as text: see TypedNumberMixin."""
+    """A small whole number from 0 up typed as text (places in an award, a sort order, a star
+    level): see TypedNumberMixin."""
 
     migration_path = "django.db.models.PositiveSmallIntegerField"
-    form_class_name = "CountTextField"
+    form_class = CountTextField
+
+
+class YearField(SmallCountField):
+    """A calendar year typed as text (２０２７ is 2027), refused beside its field outside
+    YEAR_FIRST–YEAR_LAST: see TypedNumberMixin and YearTextField."""
+
+    form_class = YearTextField
+
+    def formfield(self, **kwargs):
+        # Over the 0 a positive field's form field starts from.
+        return super().formfield(**{"min_value": YEAR_FIRST, "max_value": YEAR_LAST, **kwargs})

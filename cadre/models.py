@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cadre.fields import CodeField
+from cadre.fields import CodeField, CountField, SmallCountField
 from cadre.history import MasterDataHistory
 
 
@@ -13,7 +13,7 @@ class UnitCategory(models.Model):
 
     code = CodeField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    sort_order = SmallCountField(_("排序"), default=0)
 
     history = MasterDataHistory()
 
@@ -34,7 +34,7 @@ class Unit(models.Model):
     category = models.ForeignKey(
         UnitCategory, on_delete=models.PROTECT, related_name="units", verbose_name=_("类别")
     )
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    sort_order = CountField(_("排序"), default=0)
     is_active = models.BooleanField(_("参加考核"), default=True)
     liaisons = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

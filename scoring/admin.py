@@ -16,6 +16,7 @@ from cadre.admin_export import LocalDateExportMixin
 from cadre.admin_history import HistoryAdmin, MasterDataHistoryAdmin
 from cadre.admin_import import ClerkImportMixin
 from cadre.models import Unit
+from cadre.words import listed
 from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
     FROZEN_QUARTER_STATES,
@@ -488,7 +489,7 @@ class IndicatorAdmin(
                 problem = " ".join(getattr(error, "messages", [str(error)]))
                 self.message_user(request, problem, messages.ERROR)
                 return None
-            names = "、".join(owner.get_username() for owner in owners)
+            names = listed(owner.get_username() for owner in owners)
             self.message_user(
                 request,
                 _("已为 %(count)s 个末级指标增加评分账号：%(names)s。")

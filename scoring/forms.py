@@ -5,36 +5,11 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cadre.form_fields import CountTextField, YearTextField
 from scoring.models import Adjustment, Cycle, Vote
-from scoring.services.cells import CellError, cell_count, cell_decimal
 from scoring.services.evaluations import VOTE_COUNT_MAX
 from scoring.services.indicators import scorer_accounts
 from scoring.services.values import REASON_MAX
-
-
-class CellTextMixin:
-    """A form field reading what was typed as the grid reads its cells (`cell_read`), its
-    message saying what is wrong with the text."""
-
-    cell_read = None
-
-    def to_python(self, value):
-        try:
-            return self.cell_read(value)
-        except CellError as error:
-            raise ValidationError(str(error), code="invalid") from None
-
-
-class CountTextField(CellTextMixin, forms.IntegerField):
-    """A count read as the grid reads its cells (cell_count: full-width digits, stray spaces,
-    1,234), then checked as an IntegerField.
-
-    Text, not a number input: Chromium's number input takes "1,234" for nothing without a
-    word, and refuses full-width digits (１２) that a Chinese input method types; the server
-    reads what was typed and says what is wrong with it."""
-
-    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
-    cell_read = staticmethod(cell_count)
 
 
 class VoteCountField(CountTextField):
@@ -52,18 +27,6 @@ class VoteCountField(CountTextField):
                 code="max_value",
             )
         return count
-
-
-class DecimalTextField(CellTextMixin, forms.DecimalField):
-    """A decimal read as the grid reads its cells (cell_decimal: full-width digits ０．３, the
-    ideographic 。 as a decimal point, stray spaces, 1,234), then checked as a DecimalField.
-
-    Text, not a number input, for the reason CountTextField gives: Chromium's number input
-    drops the full-width digits a Chinese input method types before the form is sent. Every
-    decimal of the models is given this field (cadre.fields.DecimalField)."""
-
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-    cell_read = staticmethod(cell_decimal)
 
 
 def _vote_count_field(label):
@@ -159,8 +122,7 @@ class CycleCreateFromForm(forms.Form):
     previous = forms.ModelChoiceField(
         label=_("模板年度"), queryset=Cycle.objects.none(), to_field_name="year", empty_label=None
     )
-    # A calendar year: the field holds up to 32767, which no district means.
-    year = forms.IntegerField(label=_("新建年度"), min_value=2000, max_value=2100)
+    year = YearTextField(label=_("新建年度"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from cadre.fields import CodeField, CountField, DecimalField
+from cadre.cells import decimal_plain
+from cadre.fields import CodeField, CountField, DecimalField, YearField
 from cadre.history import MasterDataHistory
 from cadre.models import Official, Unit, UnitCategory
 
@@ -87,7 +88,7 @@ class Cycle(models.Model):
         CLOSED = "closed", _("已关闭")
         PUBLISHED = "published", _("已发布")
 
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    year = YearField(_("年度"), unique=True)
     name = models.CharField(_("名称"), max_length=128, blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=State, default=State.DRAFT)
     state_q1 = models.CharField(
@@ -194,8 +195,6 @@ class Cycle(models.Model):
         """Name the setting that breaks a rule of the checks in Meta, with its value, which a
         check's own message cannot show. Each problem is on a field, so that the form leaves
         out the check's message, which would say the same again without the values."""
-        from scoring.services.cells import decimal_plain
-
         errors = {}
 
         def refuse(name, message, **values):
@@ -330,7 +329,7 @@ class Indicator(models.Model):
         related_name="children",
         verbose_name=_("上级"),
     )
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    sort_order = CountField(_("排序"), default=0)
     max_points = DecimalField(_("分值"), **POINTS)
     method = models.CharField(_("计分方法"), max_length=16, choices=Method, blank=True)
     frequency = models.CharField(

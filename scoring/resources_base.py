@@ -18,6 +18,7 @@ from import_export.results import Error, Result
 
 from cadre.fields import CodeField
 from cadre.validators import code_normalise
+from cadre.words import listed
 from scoring.services.cells import (
     CellError,
     cell_bool,
@@ -82,7 +83,7 @@ class ChoiceWidget(ProseWidget):
         try:
             return self._value_by_name[text.lower()]
         except KeyError:
-            choices = "、".join(f"{label}（{value}）" for value, label in self.choices)
+            choices = listed(f"{label}（{value}）" for value, label in self.choices)
             raise ValueError(
                 _("应为以下之一：%(choices)s；实为“%(text)s”") % {"choices": choices, "text": text}
             ) from None
@@ -215,15 +216,13 @@ class SafeResource(resources.ModelResource):
         if missing:
             # A clerk's sheet often has a title above its header, or its own words in the
             # header (单位代码): the first row read is said, so the fix is plain.
-            first_row = "、".join(
-                f"“{text}”" for text in map(cell_text, self._first_row_read) if text
-            )
+            first_row = listed(f"“{text}”" for text in map(cell_text, self._first_row_read) if text)
             raise ColumnsMissing(
                 _(
                     "文件缺少列：%(columns)s。第 1 行须是表头，本文件第 1 行是：%(first_row)s；"
                     "如有标题行请删去。表头可以写字段名（如 code）或中文名称（如 代码）。"
                 )
-                % {"columns": "、".join(missing), "first_row": first_row or _("空行")}
+                % {"columns": listed(missing), "first_row": first_row or _("空行")}
             )
         super()._check_import_id_fields(headers)
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cadre.form_fields import YearTextField
 from talent.models import (
     FIRST_TALENT_YEAR,
     Nomination,
@@ -48,7 +49,7 @@ class RegistryFilterForm(forms.Form):
         choices=[("", _("全部"))] + TalentStatus.choices,
         required=False,
     )
-    year = forms.IntegerField(label=_("引才年度"), required=False, min_value=FIRST_TALENT_YEAR)
+    year = YearTextField(label=_("引才年度"), required=False, min_value=FIRST_TALENT_YEAR)
 
 
 class StatusChangeForm(forms.Form):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cadre.fields import CodeField, CountField, DecimalField, SmallCountField
+from cadre.fields import CodeField, CountField, DecimalField, SmallCountField, YearField
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 SCORE = {"max_digits": 6, "decimal_places": 2}
@@ -36,7 +36,7 @@ class Programme(models.Model):
     code = CodeField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("层次"), max_length=32, blank=True)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    sort_order = SmallCountField(_("排序"), default=0)
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -63,7 +63,7 @@ class Talent(models.Model):
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="talents", verbose_name=_("人才计划")
     )
-    year = models.PositiveSmallIntegerField(
+    year = YearField(
         _("引才年度"),
         validators=[MinValueValidator(FIRST_TALENT_YEAR, _("引才年度应不早于 %(limit_value)s 年"))],
     )
@@ -137,7 +137,7 @@ class TalentStatusChange(models.Model):
 class TalentTarget(models.Model):
     """How many people of a programme the district means to bring in during a year."""
 
-    year = models.PositiveSmallIntegerField(_("年度"))
+    year = YearField(_("年度"))
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="targets", verbose_name=_("人才计划")
     )
@@ -191,7 +191,7 @@ class AwardRound(models.Model):
         CLOSED = "closed", _("已结束")
 
     name = models.CharField(_("名称"), max_length=128)
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    year = YearField(_("年度"), unique=True)
     state = models.CharField(_("状态"), max_length=16, choices=State, default=State.NOMINATING)
 
     class Meta:
@@ -213,7 +213,7 @@ class AwardCategory(models.Model):
         verbose_name=_("评选"),
     )
     name = models.CharField(_("奖项"), max_length=64)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    sort_order = SmallCountField(_("排序"), default=0)
     quota = SmallCountField(_("名额"))
     prize = DecimalField(
         _("每人奖金（元）"), **MONEY, validators=[MinValueValidator(0, PRIZE_NEGATIVE)]
@@ -314,7 +314,7 @@ class FundYear(models.Model):
     row where it exceeds the budget, so no code path can overspend.
     """
 
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    year = YearField(_("年度"), unique=True)
     budget = DecimalField(_("预算（元）"), **MONEY)
     committed = DecimalField(_("已批准（元）"), **MONEY, default=Decimal("0"))
 
@@ -426,7 +426,7 @@ class StarTree(models.Model):
     """A district's star-level certification (星级管理) tree and its threshold."""
 
     name = models.CharField(_("名称"), max_length=128)
-    year = models.PositiveSmallIntegerField(_("年度"))
+    year = YearField(_("年度"))
     share = DecimalField(
         _("十星下级比例"),
         **SHARE,
@@ -489,7 +489,7 @@ class StarNode(models.Model):
     code = CodeField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=128)
     level = models.CharField(_("层级"), max_length=16, choices=StarLevel)
-    stars = models.PositiveSmallIntegerField(
+    stars = SmallCountField(
         _("记录星级"), default=0, validators=[MaxValueValidator(10, STARS_OVER_TEN)]
     )
     is_ten_star = models.BooleanField(_("认证十星"), null=True, blank=True)

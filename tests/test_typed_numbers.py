@@ -6,31 +6,33 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
-from django.forms import DecimalField, NumberInput
+from django.forms import NumberInput
 from django.test import RequestFactory
 
-from scoring.models import Indicator, Vote
-from talent.models import Programme, TalentTarget
+from cadre.models import UnitCategory
+from scoring.models import Cycle, Indicator, Vote
+from talent.models import Programme, StarNode, StarTree, TalentTarget
 from tests.admin_forms import change_form_data
 
 pytestmark = pytest.mark.django_db
 
-COUNTS = {"excellent", "competent", "basic", "incompetent", "target", "quota"}
 
-
-def test_no_admin_form_offers_a_number_input_for_a_decimal_or_a_count(admin_user):
+def test_no_admin_form_a_clerk_fills_in_offers_a_number_input(admin_user):
     request = RequestFactory().get("/admin/")
     request.user = admin_user
     number_inputs = []
     for model_admin in admin.site._registry.values():
+        if not (
+            model_admin.has_add_permission(request) or model_admin.has_change_permission(request)
+        ):
+            continue  # computed rows, only shown
         form_classes = [model_admin.get_form(request)]
         form_classes += [
             inline.get_formset(request).form for inline in model_admin.get_inline_instances(request)
         ]
         for form_class in form_classes:
             for name, field in form_class.base_fields.items():
-                typed = isinstance(field, DecimalField) or name in COUNTS
-                if typed and isinstance(field.widget, NumberInput):
+                if isinstance(field.widget, NumberInput):
                     number_inputs.append(f"{form_class._meta.model.__name__}.{name}")
 
     assert number_inputs == []
@@ -127,8 +129,46 @@ def test_a_talent_target_typed_full_width_is_saved(admin_client):
 
     response = admin_client.post(
         "/admin/talent/talenttarget/add/",
-        {"year": "2026", "programme": programme.pk, "target": "１０"},
+        {"year": "２０２６", "programme": programme.pk, "target": "１０"},
     )
 
     assert response.status_code == 302
-    assert TalentTarget.objects.get().target == 10
+    assert (TalentTarget.objects.get().year, TalentTarget.objects.get().target) == (2026, 10)
+
+
+def test_a_year_typed_full_width_is_saved_and_one_in_chinese_numerals_refused(admin_client):
+    url = "/admin/scoring/cycle/add/"
+    form = change_form_data(admin_client, url)
+
+    refused = admin_client.post(url, {**form, "year": "二〇二七"})
+    assert refused.context["adminform"].form.errors["year"] == ["应为数字，实为“二〇二七”"]
+    too_early = admin_client.post(url, {**form, "year": "1999"})
+    assert too_early.context["adminform"].form.errors["year"] == ["应不早于 2000 年"]
+    assert not Cycle.objects.exists()
+
+    response = admin_client.post(url, {**form, "year": "２０２７"})
+    assert response.status_code == 302
+    assert Cycle.objects.get().year == 2027
+
+
+def test_a_sort_order_typed_full_width_is_saved(admin_client):
+    response = admin_client.post(
+        "/admin/cadre/unitcategory/add/", {"code": "ZJ", "name": "镇街", "sort_order": "１２"}
+    )
+
+    assert response.status_code == 302
+    assert UnitCategory.objects.get().sort_order == 12
+
+
+def test_a_star_level_typed_full_width_is_saved_within_0_to_10(admin_client):
+    tree = StarTree.objects.create(name="星级树", year=2026)
+    url = "/admin/talent/starnode/add/"
+    form = {"tree": tree.pk, "code": "C1", "name": "城关社区党委", "level": "committee"}
+
+    over = admin_client.post(url, {**form, "stars": "１１"})
+    assert over.context["adminform"].form.errors["stars"] == ["记录星级应在 0 到 10 之间。"]
+    assert not StarNode.objects.exists()
+
+    response = admin_client.post(url, {**form, "stars": "１０"})
+    assert response.status_code == 302
+    assert StarNode.objects.get().stars == 10

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from cadre.form_fields import DecimalTextField
 from cadre.models import Unit
-from scoring.forms import DecimalTextField
 from scoring.models import QUARTERS, Cycle, Indicator, Period
 from scoring.services.explain import figure
 

@@ -38,9 +38,9 @@ from operator import or_
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from cadre.models import Unit
+from cadre.words import listed
 from scoring.models import (
     FROZEN_QUARTER_STATES,
     OUTSIDE_THOUSAND,
@@ -178,17 +178,13 @@ class ClosedQuarters:
         return [q for q in QUARTERS if self.categories.get(q, frozenset()) & wanted]
 
 
-def _listed(items: Iterable) -> str:
-    return pgettext("between items of a list", "、").join(str(item) for item in items)
-
-
 def kept_quarters_notice(*, cycles: Iterable[Cycle]) -> str | None:
     """What the 考核办 is told after the units changed (a unit retired, added or moved) while
     quarters of cycles still taking input are closed, or None without such quarters: those
     quarters keep their results, and the year counts their points as closed (see
     `scoring.services.points`), 0 for a unit they did not assess."""
     kept = [
-        f"{cycle} {_listed(Period(quarter).label for quarter in cycle.frozen_quarters)}"
+        f"{cycle} {listed(Period(quarter).label for quarter in cycle.frozen_quarters)}"
         for cycle in cycles
         if not cycle.is_locked and cycle.frozen_quarters
     ]
@@ -198,7 +194,7 @@ def kept_quarters_notice(*, cycles: Iterable[Cycle]) -> str | None:
         "%(quarters)s已关闭，其结果保持关闭时的计算，全年也按这些季度关闭时的得分计入："
         "停止参加考核的单位不再计入全年，其他单位这些季度的得分不变；此后新增或调入类别的单位"
         "在这些季度按 0 分计。"
-    ) % {"quarters": _listed(kept)}
+    ) % {"quarters": listed(kept)}
 
 
 def units_change_notices(*, recomputed: list[Cycle]) -> list[str]:
@@ -209,7 +205,7 @@ def units_change_notices(*, recomputed: list[Cycle]) -> list[str]:
         return []
     notices = [
         _("已重新计算 %(cycles)s 的考核结果；已关闭或已发布的周期保持原结果。")
-        % {"cycles": _listed(recomputed)}
+        % {"cycles": listed(recomputed)}
     ]
     kept = kept_quarters_notice(cycles=recomputed)
     if kept:
@@ -222,7 +218,7 @@ def quarters_change_refusal(*, cycle: Cycle, quarters: list[str], what: str) -> 
     alter the cycle's closed `quarters`, or None when there are none."""
     if not quarters:
         return None
-    named = _listed(Period(q).label for q in quarters)
+    named = listed(Period(q).label for q in quarters)
     return _(
         "%(what)s会改变%(cycle)s %(quarters)s的得分或得分说明，而这些季度已关闭，"
         "结果保持关闭时的计算。如需修改，请先在“周期状态”页面重新开放%(quarters)s"
@@ -314,7 +310,7 @@ def _node_change_text(*, indicator: Indicator, old: QuarterNode | None, new: Qua
     ]
     if not names:
         return _("修改指标 %(indicator)s") % {"indicator": old.code}
-    fields = _listed(Indicator._meta.get_field(name).verbose_name for name in names)
+    fields = listed(Indicator._meta.get_field(name).verbose_name for name in names)
     return _("修改指标 %(indicator)s 的%(fields)s") % {"indicator": old.code, "fields": fields}
 
 
@@ -430,7 +426,7 @@ def cycle_settings_change_ensure_quarters_kept(*, cycle: Cycle) -> None:
     names = [name for name in [*GRADE_SETTINGS, "bonus_cap", *VOTE_SETTINGS] if altered.get(name)]
     quarters = set().union(*(altered[name] for name in names))
     what = _("修改%(fields)s") % {
-        "fields": _listed(Cycle._meta.get_field(name).verbose_name for name in names)
+        "fields": listed(Cycle._meta.get_field(name).verbose_name for name in names)
     }
     refusal = quarters_change_refusal(
         cycle=cycle, quarters=[q for q in QUARTERS if q in quarters], what=what
@@ -494,7 +490,7 @@ def unit_category_move_refusal(
         by_cycle[placing.cycle].append(placing)
     texts = []
     for cycle, held in by_cycle.items():
-        quarters = _listed(Period(placing.quarter).label for placing in held)
+        quarters = listed(Period(placing.quarter).label for placing in held)
         texts.append(
             _(
                 "单位 %(unit)s 在%(cycle)s %(quarters)s按类别“%(category)s”考核，这些季度已关闭；"

@@ -15,6 +15,7 @@ from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.utils.translation import gettext as _
 
 from cadre.roles import ADMIN, user_has_role
+from cadre.words import listed
 from scoring.models import (
     QUARTER_STATE_FIELDS,
     QUARTERS,
@@ -285,7 +286,7 @@ def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
         raise CycleStateError(
             _("请先关闭%(earlier)s：季度按顺序关闭，%(quarter)s在其后。")
             % {
-                "earlier": "、".join(str(Period(q).label) for q in earlier),
+                "earlier": listed(Period(q).label for q in earlier),
                 "quarter": Period(quarter).label,
             }
         )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
+from cadre.words import listed
 from scoring.models import (
     LOCKED_STATES,
     Adjustment,
@@ -205,16 +206,14 @@ def _counted(*, holding: Holding, ids: list[int]):
 def _holdings_told(held: list[tuple[Holding, int, list[int]]]) -> str:
     """Say what is held, the data of the same years together: "5 名干部，2025、2026 年度的
     1,234 条指标数据、40 条考核结果"."""
-    between = pgettext("between items of a list", "、")
     groups: dict[tuple[int, ...], list[str]] = {}
     for holding, count, years in held:
         told = holding.told(count) % {"count": f"{count:,}"}
         groups.setdefault(tuple(years), []).append(told)
     told_groups = [
-        _("%(years)s 年度的 %(data)s")
-        % {"years": between.join(str(year) for year in years), "data": between.join(data)}
+        _("%(years)s 年度的 %(data)s") % {"years": listed(years), "data": listed(data)}
         if years
-        else between.join(data)
+        else listed(data)
         for years, data in groups.items()
     ]
     return pgettext("between groups of a list", "，").join(told_groups)

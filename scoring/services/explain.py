@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from cadre.models import Unit
+from cadre.words import listed
 from scoring.models import (
     QUARTERS,
     Cycle,
@@ -251,10 +252,8 @@ def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) ->
     }
 
 
-def _listed(quarters: list[str]) -> str:
-    return pgettext("between items of a list", "、").join(
-        str(Period(quarter).label) for quarter in quarters
-    )
+def _quarters_listed(quarters: list[str]) -> str:
+    return listed(Period(quarter).label for quarter in quarters)
 
 
 def kept_quarters_note(*, cycle: Cycle, assessed: set[str]) -> str:
@@ -272,16 +271,17 @@ def kept_quarters_note(*, cycle: Cycle, assessed: set[str]) -> str:
     if by_state[QuarterState.CLOSED]:
         notes.append(
             _("%(quarters)s已关闭，按关闭时的得分计")
-            % {"quarters": _listed(by_state[QuarterState.CLOSED])}
+            % {"quarters": _quarters_listed(by_state[QuarterState.CLOSED])}
         )
     if by_state[QuarterState.PUBLISHED]:
         notes.append(
             _("%(quarters)s已发布，按发布的得分计")
-            % {"quarters": _listed(by_state[QuarterState.PUBLISHED])}
+            % {"quarters": _quarters_listed(by_state[QuarterState.PUBLISHED])}
         )
     if absent:
         notes.append(
-            _("%(quarters)s关闭时本单位未参加考核，按 0 分计") % {"quarters": _listed(absent)}
+            _("%(quarters)s关闭时本单位未参加考核，按 0 分计")
+            % {"quarters": _quarters_listed(absent)}
         )
     between = pgettext("between clauses", "；")
     return "".join(between + note for note in notes)
@@ -329,9 +329,7 @@ def units_not_assessed_note(*, period: str, units: list[Unit]) -> str:
         return ""
     return _("%(period)s关闭时以下单位未参加本类别考核，该期间没有其考核结果：%(units)s") % {
         "period": Period(period).label,
-        "units": pgettext("between items of a list", "、").join(
-            f"{unit.code} {unit.name}" for unit in units
-        ),
+        "units": listed(f"{unit.code} {unit.name}" for unit in units),
     }
 
 
@@ -565,7 +563,7 @@ def unit_indicator_lines(
                 if (found := values.get((indicator.pk, quarter))) and found.value == 1
             ]
             explanation = (
-                _("一票否决：%(quarters)s已否决") % {"quarters": _listed(vetoed_in)}
+                _("一票否决：%(quarters)s已否决") % {"quarters": _quarters_listed(vetoed_in)}
                 if vetoed_in
                 else _("一票否决：未触发")
             )

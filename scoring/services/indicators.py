@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cadre.roles import SCORER
+from cadre.words import listed
 from scoring.models import Indicator, IndicatorValue, Period, Vote
 from scoring.services.cells import decimal_plain
 from scoring.services.history import history_record
@@ -138,7 +139,7 @@ def _changes_text(indicator: Indicator, names: list[str]) -> str:
         else:
             shown = "—" if value is None else decimal_plain(value)
         parts.append(_("%(field)s改为 %(value)s") % {"field": field.verbose_name, "value": shown})
-    return "、".join(parts)
+    return listed(parts)
 
 
 def scorer_accounts() -> QuerySet:
@@ -160,7 +161,7 @@ def indicator_owner_choices(*, indicator: Indicator) -> QuerySet:
 def owners_refusal(*, usernames: Iterable[str]) -> str:
     """Return the message refusing the named accounts as scorers of an indicator."""
     return _("只有评分员组的账号可以评分，以下账号不是评分员：%(names)s") % {
-        "names": "、".join(usernames)
+        "names": listed(usernames)
     }
 
 

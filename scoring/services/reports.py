@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from cadre.models import UnitCategory
+from cadre.words import listed
 from scoring.models import Cycle, Grade, Indicator, OfficialScore, Period, UnitResult
 from scoring.services.cells import cell_safe
 from scoring.services.compute import normalised, two_places
@@ -127,7 +128,7 @@ def _sheet_write(
                 str(Grade(result.grade).label),
                 _("是") if result.vetoed else "",
                 _("是") if result.needs_adjustment else "",
-                cell_safe("、".join(sorted(result.missing))),
+                cell_safe(listed(sorted(result.missing))),
             ]
         )
         for column, value in enumerate(values, start=1):

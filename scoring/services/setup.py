@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, npgettext, pgettext_lazy
 
 from cadre import roles
 from cadre.models import Official, Unit, UnitCategory
+from cadre.words import listed
 from scoring.models import Cycle, Indicator, Method
 from scoring.services.tree import indicator_tree_problems
 
@@ -210,11 +211,11 @@ def account_setup_notes(*, user) -> list[str]:
     units = list(user.liaison_units.values_list("name", flat=True)[:20])
     notes = []
     if indicators:
-        notes.append(_("评分账号的指标：%(indicators)s") % {"indicators": "、".join(indicators)})
+        notes.append(_("评分账号的指标：%(indicators)s") % {"indicators": listed(indicators)})
     elif roles.SCORER in names:
         notes.append(_("评分员还没有指标：请在考核指标中把本账号设为评分账号，否则填报页是空的。"))
     if units:
-        notes.append(_("联络的单位：%(units)s") % {"units": "、".join(units)})
+        notes.append(_("联络的单位：%(units)s") % {"units": listed(units)})
     elif roles.LIAISON in names:
         notes.append(
             _("单位联络员还没有单位：请在考核单位的“单位联络员”中加入本账号，否则看不到任何结果。")

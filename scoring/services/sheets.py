@@ -33,6 +33,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
+from cadre.words import listed
 from scoring.models import (
     QUARTERS,
     Cycle,
@@ -308,7 +309,7 @@ class UnitLookup:
             return _("“%(name)s”是 %(count)s 个单位的名称（%(codes)s），请填单位代码") % {
                 "name": text,
                 "count": len(codes),
-                "codes": "、".join(sorted(codes)),
+                "codes": listed(sorted(codes)),
             }
         if not INDICATOR_CODE_WRITING.fullmatch(text):  # a name, not a code mistyped
             return _("找不到名为“%(name)s”的单位：请填单位代码，或单位的全称") % {
@@ -1180,7 +1181,7 @@ def _indicator_find(context: _Context, text: str) -> tuple[Indicator | None, str
     if len(importable) == 1 or len(named) == 1:
         return (importable or named)[0], ""
     if named:
-        codes = "、".join(sorted(indicator.code for indicator in importable or named))
+        codes = listed(sorted(indicator.code for indicator in importable or named))
         message = _("“%(name)s”是 %(count)s 个指标的名称（%(codes)s），请填指标代码")
         return None, message % {"name": text, "count": len(importable or named), "codes": codes}
     if not text:
@@ -1710,12 +1711,12 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
     if plan.skipped_sheets:
         notices.append(
             _("未读取的工作表（没有“单位代码”列）：%(sheets)s")
-            % {"sheets": "、".join(plan.skipped_sheets)}
+            % {"sheets": listed(plan.skipped_sheets)}
         )
     if plan.skipped_without_indicators:
         notices.append(
             _("未读取的工作表（表头中没有可导入的指标代码）：%(sheets)s")
-            % {"sheets": "、".join(plan.skipped_without_indicators)}
+            % {"sheets": listed(plan.skipped_without_indicators)}
         )
     if plan.kept:
         notices.append(
@@ -1729,7 +1730,7 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
             % {"count": plan.kept}
         )
     if plan.label_edits:
-        shown = "、".join(plan.label_edits[:LABEL_EDITS_NAMED])
+        shown = listed(plan.label_edits[:LABEL_EDITS_NAMED])
         if len(plan.label_edits) > LABEL_EDITS_NAMED:
             shown += _(" 等 %(count)s 处") % {"count": len(plan.label_edits)}
         notices.append(
@@ -1771,7 +1772,7 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
                 "工作表“%(sheet)s”中隐藏的行或列有数据（%(places)s），也会导入："
                 "请在 Excel 中取消隐藏后核对。"
             )
-            % {"sheet": sheet, "places": "、".join(places)}
+            % {"sheet": sheet, "places": listed(places)}
         )
     notices += plan.notices
     if plan.rounded:
@@ -1830,7 +1831,7 @@ def _when(moment: datetime) -> str:
 def _places_named(places: list[str]) -> str:
     """Return the first places (cells, ranges, rows) joined as a list, saying how many there
     are when not all are named."""
-    shown = "、".join(places[:PLACES_NAMED])
+    shown = listed(places[:PLACES_NAMED])
     if len(places) > PLACES_NAMED:
         shown += _(" 等 %(count)s 处") % {"count": len(places)}
     return shown
@@ -1867,7 +1868,7 @@ def percent_cells_named(cells: Sequence[tuple[str, str, object]], count: int) ->
     for sheet, reference, _value in cells:
         named.append(reference if sheet == sheet_named else f"{sheet}!{reference}")
         sheet_named = sheet
-    shown = "、".join(named)
+    shown = listed(named)
     if count > len(cells):
         shown += _(" 等 %(count)s 处") % {"count": count}
     return shown
@@ -2179,7 +2180,7 @@ def _targets_ensure(cursor, *, cycle: Cycle, by) -> None:
         raise ImportOutdated(str(TARGETS_GONE))
     owned = set(sheet_indicators(cycle=cycle, user=by).values_list("pk", flat=True))
     if lost := sorted(code for pk, code in existing.items() if pk not in owned):
-        raise ImportRefused(str(INDICATORS_NO_LONGER_OWNED) % {"codes": "、".join(lost)})
+        raise ImportRefused(str(INDICATORS_NO_LONGER_OWNED) % {"codes": listed(lost)})
 
 
 def _changes_unpacked() -> tuple[str, str]:

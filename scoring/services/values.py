@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from cadre.models import Unit
 from cadre.roles import ADMIN, user_has_role
+from cadre.words import listed
 from scoring.models import QUARTERS, Cycle, Indicator, IndicatorValue, Period
 from scoring.services.cells import CellError, cell_decimal, decimal_fit_problem, decimal_plain
 from scoring.services.history import history_record
@@ -49,7 +50,7 @@ def quarters_closed_message(*, cycle: Cycle, quarters: Iterable[str]) -> str:
     """Say that the quarters are closed, naming them, and who can open one again."""
     return _(
         "%(cycle)s %(quarters)s已关闭，不能再修改该季度的数据；如需更正，请考核办重新开放该季度。"
-    ) % {"cycle": cycle, "quarters": "、".join(str(Period(q).label) for q in quarters)}
+    ) % {"cycle": cycle, "quarters": listed(Period(q).label for q in quarters)}
 
 
 def cycle_ensure_takes_values(*, cycle: Cycle, by, periods: Iterable[str] = ()) -> None:

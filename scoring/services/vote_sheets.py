@@ -33,6 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from cadre import roles
 from cadre.models import Unit
+from cadre.words import listed
 from scoring.models import QUARTERS, Cycle, ImportRecord, Indicator, Period, RaterGroup, Vote
 from scoring.services.cells import (
     CellError,
@@ -354,7 +355,7 @@ def _mixed_file_refused(
     message = _(
         "文件中既有测评票数表（%(votes)s），又有指标数据表（%(values)s）：一次上传只导入"
         "一种。请把票数和指标数据分成两个文件，分别上传。"
-    ) % {"votes": "、".join(votes), "values": "、".join(values)}
+    ) % {"votes": listed(votes), "values": listed(values)}
     plan.problems.append(CellProblem("", None, None, message))
     return True
 
@@ -396,7 +397,7 @@ def _notices(context: _Context, skipped: list[str]) -> list[str]:
         )
     if skipped:
         notices.append(
-            _("未读取的工作表（没有“测评群体”列）：%(sheets)s") % {"sheets": "、".join(skipped)}
+            _("未读取的工作表（没有“测评群体”列）：%(sheets)s") % {"sheets": listed(skipped)}
         )
     if context.blank_over_stored:
         notices.append(
@@ -729,7 +730,7 @@ def _indicator_read(context: _Context, text: str) -> tuple[Indicator | None, str
         named = context.evaluations.by_name.get(text) or context.others.by_name.get(text)
         if named:
             message = _("“%(name)s”是 %(count)s 个指标的名称（%(codes)s），请填指标代码")
-            codes = "、".join(sorted(item.code for item in named))
+            codes = listed(sorted(item.code for item in named))
             return None, message % {"name": text, "count": len(named), "codes": codes}
         if not INDICATOR_CODE_WRITING.fullmatch(text):  # a name, not a code mistyped
             message = _("找不到名为“%(name)s”的指标：请填指标代码，或您可导入的指标的全称")
@@ -751,7 +752,7 @@ def _group_problem(context: _Context, text: str) -> str:
         return _("本周期还没有测评群体，请考核办先设置")
     return _("未知测评群体“%(text)s”：本周期的测评群体为 %(groups)s") % {
         "text": cell_echo(text),
-        "groups": "、".join(f"{group.code} {group.name}" for group in groups),
+        "groups": listed(f"{group.code} {group.name}" for group in groups),
     }
 
 
@@ -833,7 +834,7 @@ def _votes_write(*, record: ImportRecord, by) -> int:
         raise ImportOutdated(str(TARGETS_GONE))
     owned = set(vote_indicators(cycle=cycle, user=by).values_list("pk", flat=True))
     if lost := sorted(indicator.code for pk, indicator in indicators.items() if pk not in owned):
-        raise ImportRefused(str(INDICATORS_NO_LONGER_OWNED) % {"codes": "、".join(lost)})
+        raise ImportRefused(str(INDICATORS_NO_LONGER_OWNED) % {"codes": listed(lost)})
     rows = [
         VoteRow(
             indicator=indicators[indicator_id],

@@ -30,6 +30,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from cadre.models import Official, Unit, UnitCategory
 from cadre.validators import code_problem
+from cadre.words import listed
 from scoring.models import (
     QUARTERS,
     Adjustment,
@@ -296,7 +297,7 @@ class Refusals:
         for root, sheets in self.fallen.items():
             rows = {sheet: len(numbers) for sheet, numbers in sheets.items()}
             problem = self.problems[root]
-            where = "、".join(
+            where = listed(
                 _("%(sheet)s %(count)s 行") % {"sheet": sheet, "count": count}
                 for sheet, count in rows.items()
             )
@@ -719,7 +720,7 @@ def _categories_cell(row: SheetRow, reader: SheetReader, categories: set[str]) -
         reader.problem(
             row,
             "categories",
-            _("未知的类别代码“%(code)s”") % {"code": cell_echo("、".join(unknown))},
+            _("未知的类别代码“%(code)s”") % {"code": cell_echo(listed(unknown))},
         )
     return [code for code in codes if code in categories]
 

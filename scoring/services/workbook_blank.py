@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from cadre.models import Official
+from cadre.words import listed
 from scoring.models import Cycle, Indicator, Period
 from scoring.services.workbook import (
     ADJUSTMENTS,
@@ -161,7 +162,7 @@ def _choice_list(worksheet, sheet: Sheet, key: str, choices: list[str]) -> None:
         showErrorMessage=True,
         errorStyle="warning",
         errorTitle=_("不在列表中"),
-        error=_("应为以下之一：%(choices)s") % {"choices": "、".join(choices)},
+        error=_("应为以下之一：%(choices)s") % {"choices": listed(choices)},
     )
     validation.add(f"{letter}2:{letter}{LAST_ROW}")
     worksheet.add_data_validation(validation)

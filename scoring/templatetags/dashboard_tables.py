@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from cadre.words import listed
 from scoring.dashboard.selectors import RankedRow, points_round
 from scoring.models import Grade
 from scoring.services.explain import signed
@@ -66,9 +67,8 @@ def ranked_table_body(rows: list[RankedRow], query: str) -> SafeString:
         else:
             change = changes["same"]
         if result.missing:
-            missing = '<span class="missing" title="{}">{}</span>'.format(
-                escape(", ".join(result.missing)), len(result.missing)
-            )
+            names = escape(listed(result.missing))
+            missing = f'<span class="missing" title="{names}">{len(result.missing)}</span>'
         else:
             missing = '<span class="muted">0</span>'
         code = escape(result.unit.code)

@@ -13,7 +13,7 @@
   var msg = form.dataset;
   var unsaved = window.unsavedChanges.fieldUnsaved;
   var NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-  // THOUSANDS_GROUPED of scoring/services/cells.py.
+  // THOUSANDS_GROUPED of cadre/cells.py.
   var THOUSANDS_GROUPED = /^[+-]?[0-9]{1,3}(, ?[0-9]{3})+([.。][0-9]*)?$/;
 
   /* A cell's text as cell_text cleans it on the server: full-width forms folded (NFKC),

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadre.words import listed
 from talent.models import AwardCategory, AwardRound, Nomination, ReviewScore
 
 CENT = Decimal("0.01")
@@ -224,7 +225,7 @@ def award_round_start_review(*, award_round: AwardRound) -> None:
     if unreviewed:
         raise ValidationError(
             _("%(categories)s 有提名但还没有评审专家，请先指定评审专家再开始评审。")
-            % {"categories": "、".join(f"“{category.name}”" for category in unreviewed)}
+            % {"categories": listed(f"“{category.name}”" for category in unreviewed)}
         )
     award_round.state = AwardRound.State.REVIEWING
     award_round.save(update_fields=["state"])
@@ -313,7 +314,7 @@ def _scores_missing(*, category: AwardCategory) -> list[str]:
                 _("%(reviewer)s 尚未评分：%(nominees)s")
                 % {
                     "reviewer": reviewer.get_full_name() or reviewer.get_username(),
-                    "nominees": "、".join(names),
+                    "nominees": listed(names),
                 }
             )
     return missing
@@ -380,7 +381,7 @@ def award_winners_confirm(
     if passed_over and not reason:
         raise ValidationError(
             _("%(nominees)s 得分不低于所选获奖人，须说明不按排名确定的理由。")
-            % {"nominees": "、".join(passed_over)}
+            % {"nominees": listed(passed_over)}
         )
     if len(reason) > AWARD_REASON_MAX:
         raise ValidationError(_("理由最多 %(max)s 个字，请精简") % {"max": AWARD_REASON_MAX})

@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from cadre.upload_limits import upload_check_in_request
 from cadre.validators import code_problem
+from cadre.words import listed
 from scoring.services.cells import (
     Column,
     cell_prose,
@@ -159,7 +160,7 @@ def _rows_parse(
             [
                 _file_problem(
                     _("工作表“%(sheet)s”缺少列：%(columns)s。")
-                    % {"sheet": sheet_name, "columns": "、".join(missing)}
+                    % {"sheet": sheet_name, "columns": listed(missing)}
                 )
             ],
             {},

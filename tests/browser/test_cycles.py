@@ -81,3 +81,16 @@ def test_reopening_a_published_quarter_waits_for_a_yes_naming_what_the_units_los
     cycle.refresh_from_db()
     assert cycle.state_q1 == "open"
     assert "各单位在再次发布之前看不到它" in questions[0] and len(questions) == 2
+
+
+def test_a_new_year_typed_with_a_chinese_input_method_creates_that_year(closed_cycle, page, login):
+    login("kaoheban", PASSWORD)
+    page.goto("/entry/cycles/")
+    page.fill("form.cycle-create input[name=year]", "")
+    page.focus("form.cycle-create input[name=year]")
+    page.keyboard.insert_text("２０２８")
+    # A number input would have dropped the full-width digits, unseen.
+    assert page.input_value("form.cycle-create input[name=year]") == "２０２８"
+    page.click("form.cycle-create button[value=create]")
+    page.wait_for_load_state()
+    assert Cycle.objects.filter(year=2028).exists()

@@ -105,6 +105,24 @@ def test_a_taken_year_is_refused_on_the_form(client, admin_user, this_year):
     assert not Indicator.objects.filter(cycle__year=2027).exists()
 
 
+def test_a_year_typed_full_width_is_read_and_one_in_chinese_numerals_refused(
+    client, admin_user, this_year
+):
+    client.force_login(admin_user)
+    refused = client.post("/entry/cycles/", {"previous": "2026", "year": "二〇二七"})
+    assert refused.context["create_form"].errors == {"year": ["应为数字，实为“二〇二七”"]}
+    assert "应为数字，实为“二〇二七”" in refused.content.decode()
+    too_late = client.post("/entry/cycles/", {"previous": "2026", "year": "２１０１"})
+    assert too_late.context["create_form"].errors == {"year": ["应不晚于 2100 年"]}
+    assert list(Cycle.objects.values_list("year", flat=True)) == [2026]
+
+    client.post("/entry/cycles/", {"previous": "2026", "year": "２０２７"})
+    assert copied(2027)["tree"] == [
+        ("A1", None, None),
+        ("A1.1", "A1", Cycle.objects.get(year=2027).pk),
+    ]
+
+
 def test_only_admins_may_create(client, scorer, this_year):
     client.force_login(scorer)
     response = client.post("/entry/cycles/", {"previous": "2026", "year": "2027"})

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from cadre import roles
 from cadre.models import UnitCategory
@@ -46,6 +47,21 @@ def test_quarters_close_in_order(district):
     assert (cycle.state_q1, cycle.state_q2, cycle.state_q3) == ("closed", "closed", "open")
     with pytest.raises(CycleStateError, match="第一季度当前为“已关闭”，不能改为“已关闭”"):
         cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("zh-hans", "请先关闭第一季度、第二季度：季度按顺序关闭，第三季度在其后。"),
+        ("en", "Close Q1, Q2 first: quarters close in order, and Q3 comes after them."),
+    ],
+)
+def test_closing_a_quarter_out_of_order_names_the_earlier_ones_in_the_pages_language(
+    district, language, said
+):
+    with translation.override(language), pytest.raises(CycleStateError) as refused:
+        cycle_quarter_close(cycle=district["cycle"], quarter="Q3", by=district["admin"])
+    assert refused.value.messages == [said]
 
 
 def test_only_the_kaoheban_moves_a_quarter_and_only_a_quarter(district):

@@ -2,6 +2,7 @@
 indicator the clerk may import, is taken; any other says what to type."""
 
 import pytest
+from django.utils import translation
 
 from cadre.models import Unit
 from tests.sheets.records import import_start, record_changes, record_problems
@@ -69,3 +70,23 @@ def test_a_name_that_cannot_be_used_says_what_to_type(named, scorer, make_indica
         (5, "A", "找不到名为“城关镇”的单位：请填单位代码，或单位的全称"),
         (6, "B", "找不到名为“安全”的指标：请填指标代码，或您可导入的指标的全称"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("zh-hans", "“地区生产总值”是 2 个指标的名称（GDP、GDP2），请填指标代码"),
+        ("en", "“地区生产总值” is the name of 2 indicators (GDP, GDP2): enter the indicator code"),
+    ],
+)
+def test_the_codes_an_ambiguous_name_stands_for_are_listed_in_the_pages_language(
+    named, scorer, make_indicator, xlsx, language, said
+):
+    twin = make_indicator("GDP2", 20, parent=named["indicators"]["GDP"].parent)
+    twin.name = "地区生产总值"
+    twin.save()
+    twin.owners.add(scorer)
+    upload = xlsx([["单位", "指标", "期间", "数值"], ["ZJ01", "地区生产总值", "Q1", 2]])
+    with translation.override(language):
+        record = import_start(named, scorer, upload)
+    assert record_problems(record) == [(2, "B", said)]

@@ -54,6 +54,19 @@ def test_the_registry_searches_and_filters(client, leader, make_talent):
     assert "李明" in page and "王芳" not in page
 
 
+def test_the_registry_reads_a_year_typed_full_width_and_says_what_is_wrong_with_another(
+    client, leader, make_talent
+):
+    make_talent(name="王芳", year=2025)
+    make_talent(name="李明", year=2026)
+    client.force_login(leader)
+    page = client.get(reverse("talent:registry"), {"year": "２０２６"}).content.decode()
+    assert "李明" in page and "王芳" not in page
+    page = client.get(reverse("talent:registry"), {"year": "二〇二六"}).content.decode()
+    assert '<span class="error">应为数字，实为“二〇二六”</span>' in page
+    assert "李明" in page and "王芳" in page
+
+
 def test_an_admin_moves_a_talent_on_from_its_page(client, admin_user, make_talent):
     talent = make_talent()
     client.force_login(admin_user)
@@ -339,7 +352,8 @@ def test_an_admin_registers_a_talent_from_the_registry(client, admin_user, progr
     page = client.post(url, form).content.decode()
     assert "输入一个有效的 Email 地址。" in page
     page = client.post(url, {**form, "year": "1999", "email": ""}).content.decode()
-    assert "引才年度应不早于 2000 年" in page
+    # Beside the field labelled 引才年度.
+    assert '<span class="error">应不早于 2000 年</span>' in page
     assert not Talent.objects.exists()
     response = client.post(url, {**form, "email": "lina@example.cn"})
     talent = Talent.objects.get()
