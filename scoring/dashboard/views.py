@@ -491,11 +491,16 @@ def officials_export(request):
     """The officials the list shows (its search and pool filter), ranked by personal score."""
     selection = _selection(request)
     officials = OfficialsFilter.read(request).officials(selection.cycle)
-    workbook = officials_workbook_build(cycle=selection.cycle, officials=officials)
+    return _xlsx_response(
+        officials_workbook_build(cycle=selection.cycle, officials=officials),
+        filename=f"officials-{selection.cycle.year}.xlsx",
+    )
+
+
+def _xlsx_response(workbook, *, filename: str) -> HttpResponse:
     response = HttpResponse(
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    filename = f"officials-{selection.cycle.year}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     workbook.save(response)
     return response
@@ -532,11 +537,7 @@ def export(request):
             % {"cycle": selection.cycle, "period": label},
         )
         return redirect(f"{reverse('dashboard:ranking')}?{selection.query()}")
-    workbook = results_workbook_build(cycle=selection.cycle, period=selection.period)
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _xlsx_response(
+        results_workbook_build(cycle=selection.cycle, period=selection.period),
+        filename=f"results-{selection.cycle.year}-{selection.period}.xlsx",
     )
-    filename = f"results-{selection.cycle.year}-{selection.period}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    workbook.save(response)
-    return response
