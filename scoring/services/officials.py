@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -239,7 +240,7 @@ def officials_workbook_build(*, cycle: Cycle, officials: QuerySet[Official]) -> 
         _("单位"),
         _("单位类别"),
         _("职务"),
-        _("职级"),
+        pgettext("civil-service rank", "职级"),
         _("班子角色"),
         _("优秀年轻干部"),
         _("单位总分"),
