@@ -22,7 +22,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from cadre import roles
-from cadre.models import Unit, UnitCategory
+from cadre.models import Official, Unit, UnitCategory
 from scoring.models import (
     Cycle,
     ImportRecord,
@@ -204,6 +204,11 @@ CASES = [
     ("GET", "/dashboard/whatif/?cycle=2025&run=1&weight_q1=0.25", DASHBOARD),
     ("POST", "/dashboard/whatif/?cycle=2025", DASHBOARD_POST, {"run": "1"}),
     ("GET", "/dashboard/officials/?cycle=2025", DASHBOARD),
+    ("GET", "/dashboard/officials/export/?cycle=2025", DASHBOARD),
+    # An official's page, growth record included, is the cadre section's: not a liaison's,
+    # even for an official of their own unit (whose scores their unit's page shows).
+    ("GET", "/dashboard/official/{official}/?cycle=2025", DASHBOARD),
+    ("POST", "/dashboard/official/{official}/?cycle=2025", DASHBOARD_POST),
     ("GET", "/dashboard/export/?cycle=2025", DASHBOARD),
     # The open cycle has no results yet.
     ("GET", "/dashboard/export/?cycle=2026", expect(404, 403, 404, 403)),
@@ -311,6 +316,7 @@ def world(db):
     unit = Unit.objects.create(code="ZJ01", name="城关街道", category=towns)
     unit2 = Unit.objects.create(code="ZJ02", name="东城街道", category=towns)
     unit.liaisons.add(users["liaison"])
+    official = Official.objects.create(code="ZJ01-01", name="赵帆", unit=unit, role="principal")
     cycle = Cycle.objects.create(year=2026, state=Cycle.State.OPEN)
     published = Cycle.objects.create(year=2025, state=Cycle.State.PUBLISHED)
     results_store(cycle=published, period="Y", totals={unit: Decimal(900), unit2: Decimal(850)})
@@ -402,6 +408,7 @@ def world(db):
             "unit2": unit2.code,
             "unit_id": unit.pk,
             "unit2_id": unit2.pk,
+            "official": official.code,
             "own": own.pk,
             "other": other.pk,
             "own_vote": own_vote.pk,

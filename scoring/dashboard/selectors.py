@@ -22,6 +22,7 @@ from scoring.models import (
     UnitResult,
 )
 from scoring.services.explain import own_part_shown, ranked_together
+from scoring.services.officials import ROLE_ORDER
 
 CENT = Decimal("0.01")
 PERIOD_ORDER = [*QUARTERS, Period.YEAR]
@@ -366,7 +367,7 @@ def official_list(
             Coalesce(f"{score_unit}__{field}", f"unit__{field}")
             for field in ("category__sort_order", "sort_order", "code")
         ),
-        "role",
+        ROLE_ORDER,
         "code",
     ]
     officials = (
@@ -402,14 +403,3 @@ def official_score_unit(official: Official) -> Unit:
     # Django sets the filtered relation only where it matched a row.
     score = getattr(official, "year_score", None)
     return score.unit if score is not None else official.unit
-
-
-def personal_grade(*, cycle: Cycle, score: Decimal | None) -> Grade | None:
-    """Return the grade the score's thresholds give (no quota applies to persons), or None
-    while the cycle is still open: its annual score counts the quarters not yet filled as 0."""
-    if score is None or not cycle.is_locked:
-        return None
-    for grade, threshold in cycle.grade_thresholds.items():
-        if score >= threshold:
-            return grade
-    return Grade.POOR

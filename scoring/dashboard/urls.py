@@ -10,6 +10,8 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("whatif/", views.whatif, name="whatif"),
     path("officials/", views.officials, name="officials"),
+    path("officials/export/", views.officials_export, name="officials_export"),
+    path("official/<str:code>/", views.official_detail, name="official"),
     path("export/", views.export, name="export"),
     path("unit/<str:code>/", views.unit_detail, name="unit"),
 ]

@@ -10,10 +10,11 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cadre.models import Unit, UnitCategory
+from cadre.models import Official, Unit, UnitCategory
 from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
@@ -31,6 +32,11 @@ from scoring.services.explain import (
     unit_without_result_note,
     units_not_assessed,
     units_not_assessed_note,
+)
+from scoring.services.officials import (
+    official_score_explain,
+    officials_workbook_build,
+    personal_grade,
 )
 from scoring.services.reports import results_workbook_build
 from scoring.services.values import values_unverified_count
@@ -426,21 +432,46 @@ def _whatif_changes(form, leaves, units) -> WhatIfChanges:
     )
 
 
+@dataclass(frozen=True)
+class OfficialsFilter:
+    """What the officials' list is narrowed and ordered by, as its query string says."""
+
+    search: str
+    young_only: bool
+    by_score: bool
+
+    @classmethod
+    def read(cls, request) -> "OfficialsFilter":
+        return cls(
+            search=request.GET.get("q", "").strip(),
+            young_only=request.GET.get("young") == "1",
+            by_score=request.GET.get("order") == "score",
+        )
+
+    def officials(self, cycle: Cycle) -> QuerySet:
+        queryset = selectors.official_list(
+            cycle=cycle, search=self.search, young_only=self.young_only, by_score=self.by_score
+        )
+        if "\x00" in self.search:  # no name holds a NUL, which PostgreSQL refuses in a query
+            queryset = queryset.none()
+        return queryset
+
+    def query(self) -> str:
+        return urlencode(
+            {"q": self.search}
+            | ({"young": "1"} if self.young_only else {})
+            | ({"order": "score"} if self.by_score else {})
+        )
+
+
 @dashboard_view()
 def officials(request):
     selection = _selection(request)
-    search = request.GET.get("q", "").strip()
-    young_only = request.GET.get("young") == "1"
-    by_score = request.GET.get("order") == "score"
-    queryset = selectors.official_list(
-        cycle=selection.cycle, search=search, young_only=young_only, by_score=by_score
-    )
-    if "\x00" in search:  # no name holds a NUL, which PostgreSQL refuses in a query
-        queryset = queryset.none()
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    chosen = OfficialsFilter.read(request)
+    page = Paginator(chosen.officials(selection.cycle), 50).get_page(request.GET.get("page"))
     for official in page:
         official.score_unit = selectors.official_score_unit(official)
-        official.personal_grade = selectors.personal_grade(
+        official.personal_grade = personal_grade(
             cycle=selection.cycle, score=official.personal_score
         )
     return _page(
@@ -448,9 +479,46 @@ def officials(request):
         "dashboard/officials.html",
         selection,
         page=page,
-        search=search,
-        young_only=young_only,
-        by_score=by_score,
+        search=chosen.search,
+        young_only=chosen.young_only,
+        by_score=chosen.by_score,
+        filter_query=chosen.query(),
+    )
+
+
+@dashboard_view()
+def officials_export(request):
+    """The officials the list shows (its search and pool filter), ranked by personal score."""
+    selection = _selection(request)
+    officials = OfficialsFilter.read(request).officials(selection.cycle)
+    return _xlsx_response(
+        officials_workbook_build(cycle=selection.cycle, officials=officials),
+        filename=f"officials-{selection.cycle.year}.xlsx",
+    )
+
+
+def _xlsx_response(workbook, *, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    workbook.save(response)
+    return response
+
+
+@dashboard_view()
+def official_detail(request, code):
+    if "\x00" in code:  # no code holds a NUL, which PostgreSQL refuses in a query
+        raise Http404
+    official = get_object_or_404(Official.objects.select_related("unit"), code=code)
+    selection = _selection(request)
+    return _page(
+        request,
+        "dashboard/official.html",
+        selection,
+        official=official,
+        explained=official_score_explain(cycle=selection.cycle, official=official),
+        growth_records=official.growth_records.order_by("-date", "-pk"),
     )
 
 
@@ -469,11 +537,7 @@ def export(request):
             % {"cycle": selection.cycle, "period": label},
         )
         return redirect(f"{reverse('dashboard:ranking')}?{selection.query()}")
-    workbook = results_workbook_build(cycle=selection.cycle, period=selection.period)
-    response = HttpResponse(
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _xlsx_response(
+        results_workbook_build(cycle=selection.cycle, period=selection.period),
+        filename=f"results-{selection.cycle.year}-{selection.period}.xlsx",
     )
-    filename = f"results-{selection.cycle.year}-{selection.period}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    workbook.save(response)
-    return response

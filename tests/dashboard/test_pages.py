@@ -149,9 +149,15 @@ def test_officials_can_be_searched_and_filtered_to_the_young_cadre_pool(
 
 
 def test_officials_can_be_listed_highest_score_first(leader_client, stored_year, town_units):
-    """By unit, the second unit's principal comes after the first unit's staff; by score the
-    best of the district comes first, and who has no score yet comes last, on every page."""
-    scored = [("A1", 0, "member", "880"), ("A2", 0, "staff", "990"), ("B1", 1, "principal", "930")]
+    """By unit, its principal first (whatever their code), then its members, then the others,
+    and the second unit's principal after the first unit's staff; by score the best of the
+    district comes first, and who has no score yet comes last, on every page."""
+    scored = [
+        ("A1", 0, "member", "880"),
+        ("A2", 0, "staff", "990"),
+        ("A3", 0, "principal", "870"),
+        ("B1", 1, "principal", "930"),
+    ]
     for code, unit, role, own_part in scored:
         official = Official.objects.create(
             code=code, name=f"干部{code}", unit=town_units[unit], role=role
@@ -164,20 +170,21 @@ def test_officials_can_be_listed_highest_score_first(leader_client, stored_year,
         for number in range(50)
     )
     by_unit = leader_client.get("/dashboard/officials/?cycle=2025")
-    assert [o.code for o in by_unit.context["page"]][:3] == ["A1", "A2", "B1"]
+    assert [o.code for o in by_unit.context["page"]][:4] == ["A3", "A1", "A2", "B1"]
     by_score = leader_client.get("/dashboard/officials/?cycle=2025&order=score")
     page = [(o.code, o.personal_score) for o in by_score.context["page"]]
-    assert page[:4] == [
+    assert page[:5] == [
         ("A2", Decimal("945.00")),
         ("B1", Decimal("915.00")),
         ("A1", Decimal("890.00")),
+        ("A3", Decimal("885.00")),
         ("N00", None),
     ]
     html = by_score.content.decode()
     assert '<option value="score" selected>个人得分从高到低</option>' in html
-    assert "&order=score&page=2" in html
+    assert "order=score&page=2" in html
     last = leader_client.get("/dashboard/officials/?cycle=2025&order=score&page=2")
-    assert [o.code for o in last.context["page"]] == ["N47", "N48", "N49"]
+    assert [o.code for o in last.context["page"]] == ["N46", "N47", "N48", "N49"]
 
 
 def test_weights_that_do_not_add_up_are_refused_with_a_message(leader_client, stored_year):

@@ -1,6 +1,8 @@
 """A closed or published year keeps showing what was computed, whatever happened to the units
 and officials since: a unit moved to another category or retired, an official transferred."""
 
+import re
+
 import pytest
 
 from cadre.models import Official, Unit, UnitCategory
@@ -83,7 +85,11 @@ def official_rows(client, query: str) -> dict[str, str]:
     """The officials' list as shown: official's name → their row's HTML."""
     html = client.get(f"/dashboard/officials/?{query}").content.decode()
     rows = html.split('<tr class="official')[1:]
-    return {row.split('<td class="name">')[1].split("</td>")[0]: row for row in rows}
+    # The name links to the official's page.
+    return {
+        re.sub(r"<[^>]+>", "", row.split('<td class="name">')[1].split("</td>")[0]): row
+        for row in rows
+    }
 
 
 def test_the_officials_of_a_past_year_are_listed_at_the_unit_their_score_was_computed_at(

@@ -1,11 +1,13 @@
 """Every dashboard page costs the same number of queries for 40 units as for 400."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from cadre import roles
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
+from scoring.models import OfficialScore
 from tests.dashboard.factories import units_make, user_with_role, year_store
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,18 @@ def district(request, published_cycle, category):
         GrowthRecord(official=official, date=date(2024, 5, 1), kind="training", title="培训")
         for official in officials
     )
+    OfficialScore.objects.bulk_create(
+        OfficialScore(
+            cycle=published_cycle,
+            official=official,
+            unit=official.unit,
+            unit_total=Decimal(900),
+            own_part=Decimal(900),
+            alpha=Decimal("0.5"),
+            score=Decimal(900),
+        )
+        for official in officials
+    )
     return units
 
 
@@ -40,6 +54,8 @@ def district(request, published_cycle, category):
         "/dashboard/compare/?units=ZJ0001&units=ZJ0002&units=ZJ0003",
         "/dashboard/officials/?q=干部",
         "/dashboard/officials/?order=score",
+        "/dashboard/officials/export/?young=0",
+        "/dashboard/official/ZJ0001-01/",
         "/dashboard/whatif/",
     ],
 )
