@@ -160,6 +160,19 @@ def test_adjustments_of_a_closed_quarter_are_neither_recorded_nor_withdrawn(dist
     assert Adjustment.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    ("language", "named"), [("zh-hans", "第一季度、第二季度已关闭"), ("en", "Q1, Q2 closed")]
+)
+def test_the_closed_quarters_are_named_as_a_list_of_the_pages_language(
+    district, admin_client, language, named
+):
+    cycle = district["cycle"]
+    Cycle.objects.filter(pk=cycle.pk).update(state_q1="closed", state_q2="closed")
+    admin_client.cookies["django_language"] = language
+    for url in (f"/entry/adjustments/?cycle={cycle.pk}", f"/entry/sheets/?cycle={cycle.pk}"):
+        assert named in admin_client.get(url).content.decode()
+
+
 def test_a_closed_quarters_values_are_not_verified(district, admin_client):
     cycle, leaf = district["cycle"], district["leaves"][0]
     url = f"/entry/verify/?cycle={cycle.pk}&period=Q1"
