@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kaohe_bench_score \\
         python bench/scoring_bench.py --units 5000      # builds the cycle once
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kaohe_bench_score \\
-        python bench/province_bench.py [dashboard verify publish export save]
+        python bench/province_bench.py [dashboard verify quarter year pages export save]
 
 It runs on the cycle `scoring_bench.py` built and leaves it as it found it: every write is
 rolled back, after the database's deferred key checks have run (they run at COMMIT, so they
@@ -11,7 +11,12 @@ are part of what a user waits for). It prints, for each path:
 
 - dashboard: the ranking page of an open and of a closed cycle, its queries and the slowest;
 - verify: 审核 of every indicator of a quarter (POST to /entry/verify/);
-- publish: `cycle_publish` of the closed year, and its parts;
+- quarter: closing Q1 (computed once more in every category, with the year), publishing it
+  (its snapshot) and reopening it, in turn;
+- year: closing the cycle (its last compute), publishing it (snapshot, growth records of every
+  scored official) and reopening it, in turn;
+- pages: what a leader opens on the closed cycle, for a quarter and the year: ranking,
+  晋位差距, a unit's page, compare, officials, the results workbook;
 - export: the admin's csv export of the values (`--export-rows` caps it, as a filter would);
 - save: `values_save` of a pasted block of 5,000 changed cells of one category.
 """
@@ -49,7 +54,7 @@ from scoring.services.values import (  # noqa: E402
 )
 from scoring.services.verification import verification_run_perform  # noqa: E402
 
-PATHS = ["dashboard", "verify", "publish", "export", "save"]
+PATHS = ["dashboard", "verify", "quarter", "year", "pages", "export", "save"]
 
 
 class RolledBack(Exception):
@@ -165,24 +170,126 @@ def bench_verify(cycle: Cycle, client: Client) -> None:
     )
 
 
-def bench_publish(cycle: Cycle) -> None:
-    cycle_state_set(cycle, Cycle.State.CLOSED)
-    by = get_user_model().objects.get(username="bench-admin")
-    # The synthetic tree's areas carry no points of their own (its leaves add up to 1,170):
-    # the tree's check, a few small queries, is left out so that publishing goes ahead.
+@contextmanager
+def tree_check_skipped():
+    """Leave out the tree's check (a few small queries): the synthetic tree's areas carry no
+    points of their own (its leaves add up to 1,170), which would refuse every move."""
     tree_problems = cycle_services.indicator_tree_problems
     cycle_services.indicator_tree_problems = lambda *, cycle: []
-    with rolled_back():
-        with statements() as collected:
-            elapsed = timed(lambda: cycle_services.cycle_publish(cycle=cycle, by=by))
-        checks = deferred_checks()
-    cycle_services.indicator_tree_problems = tree_problems
-    slow = slow_statements(collected, over=0.1, width=70)
-    print(
-        f"publish the year: {elapsed:.2f} s, {len(collected)} queries "
-        f"({sum(t for t, _ in collected):.2f} s in them), deferred checks {checks:.2f} s; "
-        f"slow statements: {slow}"
+    try:
+        yield
+    finally:
+        cycle_services.indicator_tree_problems = tree_problems
+
+
+def moves_timed(moves) -> None:
+    """Run each (label, action) in turn in one transaction that is undone, printing the time
+    and queries of each; the deferred checks run at the end, as at COMMIT."""
+    with tree_check_skipped(), rolled_back():
+        for label, action in moves:
+            with statements() as collected:
+                cpu = time.process_time()
+                elapsed = timed(action)
+                cpu = time.process_time() - cpu
+            slow = slow_statements(collected, over=0.2, width=70)
+            print(
+                f"{label}: {elapsed:.2f} s (Python CPU {cpu:.2f} s), {len(collected)} queries "
+                f"({sum(t for t, _ in collected):.2f} s in them); slow: {slow or 'none'}"
+            )
+        print(f"  deferred checks at commit: {deferred_checks():.2f} s")
+
+
+def bench_quarter(cycle: Cycle) -> None:
+    """Close Q1 (its compute in every category, and the year's), publish it, reopen it."""
+    cycle_state_set(cycle, Cycle.State.OPEN)
+    by = get_user_model().objects.get(username="bench-admin")
+    moves_timed(
+        [
+            (
+                "close Q1",
+                lambda: cycle_services.cycle_quarter_close(cycle=cycle, quarter="Q1", by=by),
+            ),
+            (
+                "publish Q1",
+                lambda: cycle_services.cycle_quarter_publish(cycle=cycle, quarter="Q1", by=by),
+            ),
+            (
+                "reopen Q1",
+                lambda: cycle_services.cycle_quarter_reopen(
+                    cycle=cycle, quarter="Q1", by=by, reason="bench"
+                ),
+            ),
+        ]
     )
+
+
+def bench_year(cycle: Cycle) -> None:
+    """Close the cycle (the last compute), publish the year (snapshot and growth records of
+    every scored official), reopen it."""
+    cycle_state_set(cycle, Cycle.State.OPEN)
+    by = get_user_model().objects.get(username="bench-admin")
+    moves_timed(
+        [
+            ("close the year", lambda: cycle_services.cycle_close(cycle=cycle, by=by)),
+            ("publish the year", lambda: cycle_services.cycle_publish(cycle=cycle, by=by)),
+            (
+                "reopen the year",
+                lambda: cycle_services.cycle_reopen(cycle=cycle, by=by, reason="bench"),
+            ),
+        ]
+    )
+    cycle_state_set(cycle, Cycle.State.OPEN)
+
+
+def page_timed(client: Client, label: str, url: str, runs: int) -> None:
+    """GET the page `runs` times (after one to warm up) and print the median."""
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{label}: {url} answered {response.status_code}")
+    timings = []
+    for _ in range(runs):
+        with statements() as collected:
+            started, cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            timings.append((time.perf_counter() - started, time.process_time() - cpu, collected))
+    elapsed, cpu, collected = sorted(timings, key=lambda timing: timing[0])[len(timings) // 2]
+    # The Python CPU time, unlike the wall time, hardly moves with what else the machine runs.
+    print(
+        f"{label}: median {elapsed * 1000:.0f} ms (of "
+        f"{', '.join(f'{t * 1000:.0f}' for t, _, _ in timings)}), Python CPU {cpu * 1000:.0f} "
+        f"ms; {len(collected)} queries taking {sum(t for t, _ in collected) * 1000:.0f} ms; "
+        f"{len(body) / 1024:,.0f} KiB"
+    )
+
+
+def bench_pages(cycle: Cycle, client: Client, runs: int) -> None:
+    """The pages a leader opens, on a closed cycle: ranking, 晋位差距, a unit's page, compare,
+    the officials (by unit and by score) and the results workbook."""
+    cycle_state_set(cycle, Cycle.State.CLOSED)
+    category = UnitCategory.objects.order_by("sort_order").first()
+    codes = list(
+        Unit.objects.filter(category=category).order_by("code").values_list("code", flat=True)[:5]
+    )
+    for period in ("Q2", "Y"):
+        query = f"cycle={cycle.year}&period={period}&category={category.code}"
+        pages = [
+            ("ranking", f"/dashboard/?{query}"),
+            ("晋位差距", f"/dashboard/distance/?{query}"),
+            ("unit page", f"/dashboard/unit/{codes[0]}/?{query}"),
+            (
+                "compare 5 units",
+                f"/dashboard/compare/?{query}&{'&'.join(f'units={c}' for c in codes)}",
+            ),
+            ("results Excel", f"/dashboard/export/?{query}"),
+        ]
+        if period == "Y":
+            pages += [
+                ("officials by unit", f"/dashboard/officials/?{query}"),
+                ("officials by score", f"/dashboard/officials/?{query}&order=score"),
+            ]
+        for label, url in pages:
+            page_timed(client, f"{label} ({period})", url, runs)
     cycle_state_set(cycle, Cycle.State.OPEN)
 
 
@@ -290,7 +397,7 @@ def bench_save(cycle: Cycle) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", choices=PATHS, default=PATHS)
-    parser.add_argument("--runs", type=int, default=5, help="dashboard views to time")
+    parser.add_argument("--runs", type=int, default=5, help="views of each page to time")
     parser.add_argument(
         "--export-all", action="store_true", help="export every value too (minutes before)"
     )
@@ -306,8 +413,12 @@ def main() -> None:
             bench_dashboard(cycle, client, arguments.runs)
         elif path == "verify":
             bench_verify(cycle, client)
-        elif path == "publish":
-            bench_publish(cycle)
+        elif path == "quarter":
+            bench_quarter(cycle)
+        elif path == "year":
+            bench_year(cycle)
+        elif path == "pages":
+            bench_pages(cycle, client, arguments.runs)
         elif path == "export":
             bench_export(client, arguments.export_all)
         elif path == "save":

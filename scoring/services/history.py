@@ -41,13 +41,25 @@ def history_record(*, queryset: QuerySet, reason: str, by, history_type: str | N
     target += ["history_date", "history_change_reason", "history_type", "history_user_id"]
     selected = ", ".join(f"m.{quote(field.column)}" for field in fields)
     params = [stamp, reason]
+    joined_params = []
     if history_type is not None:
         kind, joined, changed = "%s", "", ""
         params += [history_type]
     else:
         kind = "CASE WHEN h.history_id IS NULL OR h.history_type = '-' THEN '+' ELSE '~' END"
-        latest = f"SELECT MAX(l.history_id) FROM {table_name(history)} l WHERE l.{pk} = m.{pk}"
-        joined = f"LEFT JOIN {table_name(history)} h ON h.history_id = ({latest})"
+        # Each row's latest history row, found for all of them at once: a subquery per row
+        # (MAX … WHERE id = m.id) walked the history index backwards past every row this
+        # INSERT had written already, and publishing 20,000 officials' growth records took
+        # 25 s in it.
+        latest = (
+            f"SELECT l.{pk}, MAX(l.history_id) AS history_id FROM {table_name(history)} l "
+            f"WHERE l.{pk} IN ({scope}) GROUP BY l.{pk}"
+        )
+        joined = (
+            f"LEFT JOIN ({latest}) latest ON latest.{pk} = m.{pk} "
+            f"LEFT JOIN {table_name(history)} h ON h.history_id = latest.history_id"
+        )
+        joined_params = scope_params
         same = " AND ".join(_same(quote(field.column), field.null) for field in fields)
         changed = f"AND (h.history_id IS NULL OR h.history_type = '-' OR NOT ({same}))"
     with connection.cursor() as cursor:
@@ -55,7 +67,7 @@ def history_record(*, queryset: QuerySet, reason: str, by, history_type: str | N
             f"INSERT INTO {table_name(history)} ({', '.join(target)}) "
             f"SELECT {selected}, %s, %s, {kind}, %s FROM {table_name(model)} m {joined} "
             f"WHERE m.{pk} IN ({scope}) {changed}",
-            [*params, getattr(by, "pk", None), *scope_params],
+            [*params, getattr(by, "pk", None), *joined_params, *scope_params],
         )
         written = cursor.rowcount
         if written:

@@ -75,3 +75,23 @@ def test_a_period_still_taking_input_is_exported_as_provisional(leader_client, s
         title = _title(leader_client.get(f"/dashboard/export/?cycle=2025&period={period}"))
         assert title.endswith("（临时结果：仍在填报中，关闭后才是正式结果）")
     assert "临时" not in _title(leader_client.get("/dashboard/export/?cycle=2025&period=Q1"))
+
+
+def test_every_ranked_row_is_bordered_with_its_grade_coloured(leader_client, stored_year):
+    """Cells share their looks (see reports._CellStyles): each row still gets its own grade's
+    colour, points their two places, and no other cell a colour or a number format."""
+    response = leader_client.get("/dashboard/export/?cycle=2025&period=Y")
+    sheet = openpyxl.load_workbook(BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[2]]
+    rows = list(sheet.iter_rows(min_row=3, max_row=sheet.max_row))
+    grades = {row[header.index("等次")].value for row in rows}
+    assert len(grades) >= 2, "the ranking should show several grades"
+    fills = {"优秀": "C6EFCE", "良好": "DDEBF7", "一般": "FFEB9C", "较差": "FFC7CE"}
+    for row in rows:
+        cells = dict(zip(header, row, strict=True))
+        assert all(cell.border.left.style == "thin" for cell in row)
+        grade = cells["等次"]
+        assert grade.fill.fgColor.rgb == f"00{fills[grade.value]}"
+        assert cells["总分"].fill.fill_type is None
+        assert cells["总分"].number_format == "0.00"
+        assert cells["名次"].number_format == cells["单位名称"].number_format == "General"
