@@ -1009,6 +1009,11 @@ class ImportRecord(BackgroundWork):
         blank=True,
         help_text=_("整套考核数据导入的预览：周期、设置、基础数据与各工作表的增删改。"),
     )
+    # A workbook adding a unit, or moving one to another category, recomputes the other cycles
+    # still taking input: its page names them, however it was confirmed.
+    recomputed_cycles = models.ManyToManyField(
+        Cycle, blank=True, related_name="+", verbose_name=_("同时重新计算的周期")
+    )
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]

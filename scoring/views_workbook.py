@@ -26,6 +26,7 @@ from scoring.services.workbook import workbook_export
 from scoring.services.workbook_blank import workbook_blank, workbook_blank_year
 from scoring.services.workbook_imports import (
     workbook_import_confirm,
+    workbook_import_notices,
     workbook_import_start,
     workbook_records,
 )
@@ -137,6 +138,9 @@ def workbook_record(request, pk: int):
             "is_uploader": record.uploaded_by_id == request.user.pk,
             "progress_url": reverse("workbook:record_progress", args=[record.pk]),
             "interruption": background_interruption(work=record),
+            "recomputed": workbook_import_notices(record=record)
+            if record.status == ImportRecord.Status.IMPORTED
+            else [],
         },
     )
 

@@ -246,6 +246,15 @@ def source_import(*, file_name: str, record_id: int | None = None) -> str:
     return head + file_name[: length - len(head) - len(suffix)] + suffix
 
 
+def source_verified(*, source: str) -> str:
+    """Return the history reason of values verified through `source` (a page, or an import
+    giving back the verifications it kept): the source, cut where it must so that the whole
+    fits the history field, then the note NOTE_VERIFY."""
+    length = IndicatorValue.history.model._meta.get_field("history_change_reason").max_length
+    note = f"：{NOTE_VERIFY}"
+    return source[: length - len(note)] + note
+
+
 CellKey = tuple[int, int, str]
 
 
@@ -561,6 +570,12 @@ def source_label(reason: str | None) -> str:
     if not reason:
         return ""
     if reason.startswith(SOURCE_IMPORT_PREFIX):
+        file, separator, note = reason.removeprefix(SOURCE_IMPORT_PREFIX).rpartition("：")
+        if separator and note == NOTE_VERIFY:
+            return _("%(source)s：%(reason)s") % {
+                "source": _("导入 %(file)s") % {"file": file},
+                "reason": pgettext("history of a value", "审核"),
+            }
         return _("导入 %(file)s") % {"file": reason.removeprefix(SOURCE_IMPORT_PREFIX)}
     source, separator, note = reason.partition("：")
     if separator and source in SOURCES:

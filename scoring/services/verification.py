@@ -21,17 +21,17 @@ from scoring.services.background import (
 )
 from scoring.services.history import history_record
 from scoring.services.values import (
-    NOTE_VERIFY,
     SOURCE_ENTRY,
     CycleLockedError,
     cycle_ensure_editable,
+    source_verified,
 )
 
 # Ids per batch of a background verification: up to this many rows read, a quarter of them
 # (one period of five) verified, in a fraction of a second.
 VERIFY_BATCH_IDS = 20_000
 # The 考核办 verifies on the entry pages only (the 审核 page), at once or in the background.
-VERIFY_REASON = f"{SOURCE_ENTRY}：{NOTE_VERIFY}"
+VERIFY_REASON = source_verified(source=SOURCE_ENTRY)
 
 
 class VerificationRefused(Exception):

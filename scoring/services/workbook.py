@@ -71,7 +71,11 @@ from scoring.services.closed_quarters import (
     unit_moves_cycles_lock,
 )
 from scoring.services.excel_errors import excel_errors_place, excel_errors_read
-from scoring.services.history import cycle_tree_delete, master_data_history_record
+from scoring.services.history import (
+    cycle_tree_delete,
+    history_record,
+    master_data_history_record,
+)
 from scoring.services.refresh import results_refresh_all, results_refresh_unlocked
 from scoring.services.sql import history_copy, table_name
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
@@ -79,6 +83,7 @@ from scoring.services.values import (
     CycleLockedError,
     cycle_ensure_editable,
     period_fits_frequency,
+    source_verified,
     value_problem,
 )
 
@@ -1227,9 +1232,12 @@ def _verifications_keep(*, cycle: Cycle) -> None:
         )
 
 
-def _verifications_restore(*, cycle: Cycle) -> None:
+def _verifications_restore(*, cycle: Cycle, reason: str, by) -> None:
     """Give back the verification of every value the re-import left as it was: re-importing
-    the same workbook must not undo the 考核办's review. A changed value is checked again."""
+    the same workbook must not undo the 考核办's review. A changed value is checked again.
+
+    Each value given back gets a 审核 history row, as verifying on the page writes, after its
+    row of the import's creation: its history says the import verified it again."""
     values, indicators = table_name(IndicatorValue), table_name(Indicator)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1241,6 +1249,13 @@ def _verifications_restore(*, cycle: Cycle) -> None:
             [cycle.pk],
         )
         cursor.execute("DROP TABLE kept_verifications")
+    # The import created every value of the cycle unverified: those verified now were given back.
+    history_record(
+        queryset=IndicatorValue.objects.filter(indicator__cycle=cycle, verified_at__isnull=False),
+        reason=source_verified(source=reason),
+        by=by,
+        history_type="~",
+    )
 
 
 def _cycle_contents_write(
@@ -1306,10 +1321,10 @@ def _cycle_contents_write(
             for unit, period, points, text, approved_by in contents.adjustments
         ),
     )
-    if replaced:
-        _verifications_restore(cycle=cycle)
     for queryset in _inputs_with_history(cycle):
         history_copy(queryset=queryset, history_type="+", reason=reason, by=by)
+    if replaced:
+        _verifications_restore(cycle=cycle, reason=reason, by=by)
     return changed
 
 

@@ -26,6 +26,7 @@ from scoring.services.background import (
     background_work_save,
 )
 from scoring.services.cells import CellProblem
+from scoring.services.closed_quarters import units_change_notices
 from scoring.services.sheets import (
     OUTDATED,
     STORED_PROBLEMS,
@@ -120,9 +121,17 @@ def workbook_import_write(*, check: WorkbookCheck, by, record: ImportRecord) -> 
         record.imported_at = timezone.now()
         record.rows_changed = changed
         record.save()  # of a pending record, not its deferred entries: they stay as previewed
+        record.recomputed_cycles.set(others)
     return ImportReport(
         cycle=cycle, created=created, rows_changed=changed, record=record, others_recomputed=others
     )
+
+
+def workbook_import_notices(*, record: ImportRecord) -> list[str]:
+    """What the 考核办 is told about the import beyond its own cycle: which other cycles its
+    units recomputed (see `units_change_notices`), whether confirmed on the page or written
+    by the background worker."""
+    return units_change_notices(recomputed=list(record.recomputed_cycles.order_by("year")))
 
 
 def workbook_records() -> QuerySet:

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
+from django.utils.translation import pgettext
 
 from scoring.models import Cycle, IndicatorValue
 from scoring.services.values import (
@@ -8,6 +10,8 @@ from scoring.services.values import (
     CellInput,
     CycleLockedError,
     source_import,
+    source_label,
+    source_verified,
     values_save,
     values_unverified_count,
 )
@@ -210,3 +214,13 @@ def test_an_import_source_cuts_the_file_name_and_keeps_the_import_number():
     assert len(source) == 100
     assert source.startswith("导入 统计局统计局") and source.endswith("统 (#12345)")
     assert source_import(file_name="二季度.xlsx", record_id=7) == "导入 二季度.xlsx (#7)"
+
+
+def test_the_review_an_import_gave_back_fits_the_history_and_reads_in_english():
+    long = source_verified(source=source_import(file_name="统计局" * 60 + ".xlsx"))
+    assert len(long) == 100 and long.endswith("统：审核")
+    reason = source_verified(source=source_import(file_name="二季度.xlsx", record_id=7))
+    assert reason == "导入 二季度.xlsx (#7)：审核"
+    with translation.override("en"):
+        verified = pgettext("history of a value", "审核")
+        assert source_label(reason) == f"Imported 二季度.xlsx (#7): {verified}"

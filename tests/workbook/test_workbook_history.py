@@ -2,14 +2,20 @@
 who imported which file, and what each category, unit, official, node, rater group and
 responsibility was before."""
 
+import re
+
 import pytest
+from django.utils import timezone
 
 from cadre.models import Official, Unit, UnitCategory
-from scoring.models import Indicator, RaterGroup, Responsibility
+from scoring.models import Indicator, IndicatorValue, RaterGroup, Responsibility
 from tests.entry.conftest import user_with_role
 from tests.workbook.conftest import import_bytes, xlsx
 
 pytestmark = pytest.mark.django_db
+
+ROW = re.compile(r"<tr>\s*<td>[\d: -]+</td>\s*(.*?)</tr>", re.S)
+CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 
 
 def test_an_import_records_what_it_created_changed_and_replaced(small_sheets):
@@ -53,3 +59,26 @@ def test_an_import_records_what_it_created_changed_and_replaced(small_sheets):
         assert set(created.values_list("id", flat=True)) == set(
             model.objects.values_list("pk", flat=True)
         )
+
+
+def test_a_value_whose_review_a_reimport_gave_back_says_so_in_its_history(
+    small_sheets, admin_client, admin_user
+):
+    import_bytes(xlsx(small_sheets), file_name="2027.xlsx")
+    IndicatorValue.objects.update(verified_by=admin_user, verified_at=timezone.now())
+    import_bytes(xlsx(small_sheets), file_name="2027 再次.xlsx", by=admin_user)
+    value = IndicatorValue.objects.get(unit__code="ZJ01", indicator__code="A1.1", period="Q1")
+
+    query = f"cycle={value.indicator.cycle_id}&indicator={value.indicator_id}"
+    page = admin_client.get(f"/entry/units/ZJ01/history/?{query}").content.decode()
+
+    rows = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in CELL.findall(row)]
+        for row in ROW.findall(page)
+    ]
+    # Newest first, each operation with who and from where (the re-import replaced the tree:
+    # the indicator's history starts with it).
+    assert [row[3:] for row in rows] == [
+        ["审核", "admin", "导入 2027 再次.xlsx：审核"],
+        ["已创建", "admin", "导入 2027 再次.xlsx"],
+    ]

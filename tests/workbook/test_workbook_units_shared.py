@@ -1,8 +1,11 @@
 """Units are shared by every year: a workbook that adds a unit to a category or moves one to
 another recomputes the rankings of every cycle still taking input, not only its own year's."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 
 from cadre.models import Unit
@@ -113,6 +116,59 @@ def test_the_page_says_which_other_years_a_new_unit_recomputed(district):
         "停止参加考核的单位不再计入全年，其他单位这些季度的得分不变；此后新增或调入类别的单位"
         "在这些季度按 0 分计。",
     ]
+
+
+def test_a_big_workbook_written_by_the_worker_names_the_other_years_on_its_page(district, settings):
+    cycle, admin = district["cycle"], district["admin"]
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    settings.SCORING_IMPORT_BACKGROUND_ROWS = 1  # the worker writes it (at once in tests)
+
+    messages = _confirmed_on_the_page(next_year_workbook([["ZJ05", "新设街道", "ZJ"]]), admin)
+
+    assert messages == [], "the page's confirmation handed the write to the worker"
+    record = ImportRecord.objects.get(kind="workbook")
+    assert record.status == "imported"
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/entry/workbook/imports/{record.pk}/").content.decode()
+    assert page.count('class="recomputed"') == 2
+    assert "已重新计算 2026年度考核 的考核结果；已关闭或已发布的周期保持原结果。" in page
+    assert "2026年度考核 第一季度已关闭，其结果保持关闭时的计算" in page
+
+
+def test_the_record_of_a_new_name_only_names_no_other_year(district, settings):
+    settings.SCORING_IMPORT_BACKGROUND_ROWS = 1
+    admin = district["admin"]
+    _confirmed_on_the_page(next_year_workbook([["ZJ04", "城东街道", "ZJ"]]), admin)
+
+    record = ImportRecord.objects.get(kind="workbook", status="imported")
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/entry/workbook/imports/{record.pk}/").content.decode()
+    assert "已导入，写入" in page and 'class="recomputed"' not in page
+
+
+def test_the_command_says_which_other_years_a_new_unit_recomputed(district, tmp_path):
+    source = tmp_path / "2027.xlsx"
+    source.write_bytes(next_year_workbook([["ZJ05", "新设街道", "ZJ"]]))
+    printed = io.StringIO()
+
+    call_command("import_workbook", str(source), "--yes", stdout=printed)
+
+    *_, imported, recomputed = printed.getvalue().splitlines()
+    assert imported.startswith("2027")
+    assert recomputed == "已重新计算 2026年度考核 的考核结果；已关闭或已发布的周期保持原结果。"
+
+
+def test_the_command_names_no_other_year_when_only_a_name_changed(district, tmp_path):
+    source = tmp_path / "2027.xlsx"
+    source.write_bytes(next_year_workbook([["ZJ04", "城东街道", "ZJ"]]))
+    printed = io.StringIO()
+
+    call_command("import_workbook", str(source), "--yes", stdout=printed)
+
+    assert "已重新计算" not in printed.getvalue()
+    assert printed.getvalue().splitlines()[-1].startswith("2027")
 
 
 def test_the_page_names_no_other_year_when_only_a_name_changed(district):

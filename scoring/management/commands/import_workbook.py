@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from scoring.services.closed_quarters import units_change_notices
 from scoring.services.workbook import WorkbookInvalid
 from scoring.services.workbook_imports import (
     WorkbookOutdated,
@@ -64,3 +65,5 @@ class Command(BaseCommand):
                 f"(import record #{report.record.pk})."
             )
         )
+        for notice in units_change_notices(recomputed=report.others_recomputed):
+            self.stdout.write(notice)
