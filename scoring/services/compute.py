@@ -44,6 +44,7 @@ from scoring.services.points import (
     ROW,
     SCALE,
     YEAR,
+    ChangedValues,
     CyclePoints,
     cycle_points,
     figure_decimal,
@@ -263,16 +264,20 @@ def _sums(scored: CyclePoints) -> _Sums:
     )
 
 
-def _reported_periods(*, cycle: Cycle, periods: set[str]) -> list[str]:
+def _reported_periods(
+    *, cycle: Cycle, periods: set[str], changed: ChangedValues | None = None
+) -> list[str]:
     """The requested periods that have results: a quarter nobody has reported for yet gets
-    none (the year always does). One EXISTS per quarter stops at its first row, where a
-    DISTINCT over the periods would read every value of the cycle."""
+    none (the year always does), unless it has `changed` values. One EXISTS per quarter stops
+    at its first row, where a DISTINCT over the periods would read every value of the cycle."""
+    changed_periods = {period for _unit, _indicator, period in changed or {}}
     return [
         period
         for period in PERIODS
         if period in periods
         and (
             period == Period.YEAR
+            or period in changed_periods
             or IndicatorValue.objects.filter(indicator__cycle=cycle, period=period).exists()
             or Vote.objects.filter(indicator__cycle=cycle, period=period).exists()
         )
@@ -612,6 +617,7 @@ def _standings_compute(
     category_ids: list[int],
     every_category: bool,
     kept_quarters: list[str],
+    values_changed: ChangedValues | None = None,
 ) -> tuple[CyclePoints, _Sums, list[str], list[_Standing]]:
     """Score the categories and finish their standings, reading only: the points, their sums,
     the periods reported and the ranked, graded standings."""
@@ -620,18 +626,25 @@ def _standings_compute(
         category_ids=category_ids,
         every_category=every_category,
         kept_quarters=kept_quarters,
+        values_changed=values_changed,
     )
     sums = _sums(scored)
-    reported = _reported_periods(cycle=cycle, periods=periods)
+    reported = _reported_periods(cycle=cycle, periods=periods, changed=values_changed)
     standings = _standings_build(cycle=cycle, scored=scored, sums=sums, periods=reported)
     _standings_finish(cycle=cycle, standings=standings)
     return scored, sums, reported, standings
 
 
-def results_unsaved(*, cycle: Cycle, period: str, category: UnitCategory) -> list[UnitResult]:
+def results_unsaved(
+    *,
+    cycle: Cycle,
+    period: str,
+    category: UnitCategory,
+    values_changed: ChangedValues | None = None,
+) -> list[UnitResult]:
     """Return the category's results for the period as `results_compute` with `frozen_too`
     would store them, unsaved, computed with the settings of `cycle` as given (quarter
-    weights changed and not saved, say).
+    weights changed and not saved, say) and with `values_changed` in place of the stored ones.
 
     Nothing is written, so nothing is locked: a what-if never makes a save or a close wait.
     """
@@ -642,6 +655,7 @@ def results_unsaved(*, cycle: Cycle, period: str, category: UnitCategory) -> lis
         category_ids=[category.pk],
         every_category=False,
         kept_quarters=kept_quarters,
+        values_changed=values_changed,
     )
     return [
         UnitResult(

@@ -1,10 +1,11 @@
 """The what-if sandbox: change an input, see totals, ranks and grades move, change nothing.
 
-The sandbox applies the changed figures inside a transaction, runs the real scoring service
-on the affected periods without storing its results, and rolls everything back, so it can
-never disagree with the real scoring rules. Changed quarter weights are given to the service
-on an unsaved copy of the cycle, and the results are never written: the sandbox locks neither
-the cycle row nor the results a scorer's save or a close rewrites, and never makes them wait.
+The sandbox runs the real scoring service on the affected periods, so it can never disagree
+with the real scoring rules, and stores nothing. Changed quarter weights are set on an unsaved
+copy of the cycle and changed unit values handed to the service beside the stored ones; only
+the indicators' points (and, for a closed period, the units as it assessed them) are written,
+in a transaction rolled back. The sandbox locks no row that a scorer's save or a close
+locks or rewrites (the cycle, the values, the results), so it never makes them wait.
 """
 
 import copy
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cadre.models import Unit, UnitCategory
-from scoring.models import Cycle, Indicator, IndicatorValue, UnitResult
+from scoring.models import Cycle, Indicator, UnitResult
 from scoring.services.compute import results_unsaved
 from scoring.services.values import CellInput, value_cell_problem
 
@@ -113,8 +114,8 @@ def whatif_run(
 ) -> list[WhatIfRow]:
     """Return the category's results for the period with the changes applied, beside the real.
 
-    Nothing is kept: the changes and the recomputed results are rolled back before returning.
-    A closed period is run with the units it assessed (`whatif_units`).
+    Nothing is kept: the results are computed unsaved, the few rows the sandbox writes rolled
+    back before returning. A closed period is run with the units it assessed (`whatif_units`).
     """
     real = {
         result.unit_id: result
@@ -123,10 +124,16 @@ def whatif_run(
     with transaction.atomic():
         if cycle.period_is_locked(period):
             _units_as_assessed(cycle=cycle, period=period, category=category)
-        _changes_apply(cycle=cycle, changes=changes)
+        _indicator_max_apply(cycle=cycle, changes=changes)
         # The year is computed with any quarter: weights and figures move it too.
         sandbox = results_unsaved(
-            cycle=_cycle_weighted(cycle=cycle, changes=changes), period=period, category=category
+            cycle=_cycle_weighted(cycle=cycle, changes=changes),
+            period=period,
+            category=category,
+            values_changed={
+                (change.unit.pk, change.indicator.pk, change.period): change.value
+                for change in changes.unit_values
+            },
         )
         units = Unit.objects.in_bulk([result.unit_id for result in sandbox])
         transaction.set_rollback(True)
@@ -147,13 +154,6 @@ def _cycle_weighted(*, cycle: Cycle, changes: WhatIfChanges) -> Cycle:
     return weighted
 
 
-def _changes_apply(*, cycle: Cycle, changes: WhatIfChanges) -> None:
+def _indicator_max_apply(*, cycle: Cycle, changes: WhatIfChanges) -> None:
     for indicator, max_points in changes.indicator_max.items():
         Indicator.objects.filter(pk=indicator.pk, cycle=cycle).update(max_points=max_points)
-    for change in changes.unit_values:
-        IndicatorValue.objects.update_or_create(
-            indicator=change.indicator,
-            unit=change.unit,
-            period=change.period,
-            defaults={"value": change.value},
-        )

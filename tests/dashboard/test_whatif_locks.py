@@ -23,9 +23,10 @@ pytestmark = [
 
 def test_a_save_completes_while_a_whatif_with_new_weights_computes(cycle, town_units):
     """The what-if changes the quarter weights, an indicator's points and another unit's value,
-    and is held in the middle of its computation; meanwhile a scorer saves a value of the same
-    category and period, which recomputes the results the sandbox is computing: the save is
-    done before the what-if is let go, and the what-if still sees its own changes only."""
+    and is held in the middle of its computation; meanwhile a scorer saves two values of the
+    same category and period, one of them the cell the leader tries, and the save recomputes
+    the results the sandbox is computing: the save is done before the what-if is let go, and
+    the what-if still sees its own changes only."""
     leaves = tree_make(cycle=cycle)
     for index, unit in enumerate(town_units):
         for leaf in leaves:
@@ -72,9 +73,12 @@ def test_a_save_completes_while_a_whatif_with_new_weights_computes(cycle, town_u
             with connection.cursor() as cursor:
                 # Waiting would hang the test: fail instead.
                 cursor.execute("SET lock_timeout = '10s'")
-            cell = CellInput(unit=first, indicator=leaves[0], period="Q1", raw="250")
-            report = values_save(cycle=cycle, cells=[cell], by=scorer, source="录入")
-            assert report.updated == 1, "the save should be done while the what-if computes"
+            cells = [
+                CellInput(unit=unit, indicator=leaves[0], period="Q1", raw="250")
+                for unit in (first, last)
+            ]
+            report = values_save(cycle=cycle, cells=cells, by=scorer, source="录入")
+            assert report.updated == 2, "the save should be done while the what-if computes"
             assert sandbox.is_alive()
         finally:
             let_go.set()
