@@ -65,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view or process_view (the CSRF check) reads the body; after the user and the
+    # language are known, for the page that refuses it.
+    "config.request_size.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "scoring.no_cycle.CycleMissingMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

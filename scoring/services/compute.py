@@ -44,6 +44,7 @@ from scoring.services.points import (
     ROW,
     SCALE,
     YEAR,
+    ChangedValues,
     CyclePoints,
     cycle_points,
     figure_decimal,
@@ -263,16 +264,20 @@ def _sums(scored: CyclePoints) -> _Sums:
     )
 
 
-def _reported_periods(*, cycle: Cycle, periods: set[str]) -> list[str]:
+def _reported_periods(
+    *, cycle: Cycle, periods: set[str], changed: ChangedValues | None = None
+) -> list[str]:
     """The requested periods that have results: a quarter nobody has reported for yet gets
-    none (the year always does). One EXISTS per quarter stops at its first row, where a
-    DISTINCT over the periods would read every value of the cycle."""
+    none (the year always does), unless it has `changed` values. One EXISTS per quarter stops
+    at its first row, where a DISTINCT over the periods would read every value of the cycle."""
+    changed_periods = {period for _unit, _indicator, period in changed or {}}
     return [
         period
         for period in PERIODS
         if period in periods
         and (
             period == Period.YEAR
+            or period in changed_periods
             or IndicatorValue.objects.filter(indicator__cycle=cycle, period=period).exists()
             or Vote.objects.filter(indicator__cycle=cycle, period=period).exists()
         )
@@ -593,6 +598,86 @@ def _stale_results_delete(*, cycle: Cycle, periods: set[str], category_ids: list
     ).delete()
 
 
+def _periods_to_compute(
+    *, cycle: Cycle, periods: Iterable[str] | None, frozen_too: bool
+) -> tuple[set[str], list[str]]:
+    """The periods to compute (the year always) and the closed quarters kept as stored."""
+    periods = {Period(period) for period in periods or Period.values} | {Period.YEAR}
+    # Read again: `cycle` may have been loaded before a quarter closed.
+    frozen = Cycle.objects.only(*QUARTER_STATE_FIELDS.values()).get(pk=cycle.pk).frozen_quarters
+    if not frozen_too:
+        periods -= set(frozen)
+    return periods, [quarter for quarter in frozen if quarter not in periods]
+
+
+def _standings_compute(
+    *,
+    cycle: Cycle,
+    periods: set[str],
+    category_ids: list[int],
+    every_category: bool,
+    kept_quarters: list[str],
+    values_changed: ChangedValues | None = None,
+) -> tuple[CyclePoints, _Sums, list[str], list[_Standing]]:
+    """Score the categories and finish their standings, reading only: the points, their sums,
+    the periods reported and the ranked, graded standings."""
+    scored = cycle_points(
+        cycle=cycle,
+        category_ids=category_ids,
+        every_category=every_category,
+        kept_quarters=kept_quarters,
+        values_changed=values_changed,
+    )
+    sums = _sums(scored)
+    reported = _reported_periods(cycle=cycle, periods=periods, changed=values_changed)
+    standings = _standings_build(cycle=cycle, scored=scored, sums=sums, periods=reported)
+    _standings_finish(cycle=cycle, standings=standings)
+    return scored, sums, reported, standings
+
+
+def results_unsaved(
+    *,
+    cycle: Cycle,
+    period: str,
+    category: UnitCategory,
+    values_changed: ChangedValues | None = None,
+) -> list[UnitResult]:
+    """Return the category's results for the period as `results_compute` with `frozen_too`
+    would store them, unsaved, computed with the settings of `cycle` as given (quarter
+    weights changed and not saved, say) and with `values_changed` in place of the stored ones.
+
+    Nothing is written, so nothing is locked: a what-if never makes a save or a close wait.
+    """
+    periods, kept_quarters = _periods_to_compute(cycle=cycle, periods=[period], frozen_too=True)
+    _scored, _sums, _reported, standings = _standings_compute(
+        cycle=cycle,
+        periods=periods,
+        category_ids=[category.pk],
+        every_category=False,
+        kept_quarters=kept_quarters,
+        values_changed=values_changed,
+    )
+    return [
+        UnitResult(
+            cycle=cycle,
+            unit_id=standing.unit_id,
+            period=standing.period,
+            category_id=standing.category_id,
+            earned=standing.earned,
+            applicable_max=standing.applicable_max,
+            bonus=standing.bonus,
+            adjustment=standing.adjustment,
+            total=standing.total,
+            rank=standing.rank,
+            grade=standing.grade,
+            vetoed=standing.vetoed,
+            needs_adjustment=standing.needs_adjustment,
+        )
+        for standing in standings
+        if standing.period == period
+    ]
+
+
 @transaction.atomic
 def results_compute(
     *,
@@ -609,14 +694,11 @@ def results_compute(
     own keeps the results it was closed with, as a closed cycle does, whatever changed since
     in the tree, the settings or the units, and the year rolls up its points and vetoes as
     they were stored: it is recomputed only with `frozen_too`, by a recompute given a reason
-    (`cycle_results_recompute`) or in a sandbox.
+    (`cycle_results_recompute`; a sandbox computes the same, unsaved: `results_unsaved`).
     """
-    periods = {Period(period) for period in periods or Period.values} | {Period.YEAR}
-    # Read again: `cycle` may have been loaded before a quarter closed.
-    frozen = Cycle.objects.only(*QUARTER_STATE_FIELDS.values()).get(pk=cycle.pk).frozen_quarters
-    if not frozen_too:
-        periods -= set(frozen)
-    kept_quarters = [quarter for quarter in frozen if quarter not in periods]
+    periods, kept_quarters = _periods_to_compute(
+        cycle=cycle, periods=periods, frozen_too=frozen_too
+    )
     if categories is None:
         category_ids = list(UnitCategory.objects.values_list("pk", flat=True))
     else:
@@ -624,16 +706,13 @@ def results_compute(
     _stale_results_delete(cycle=cycle, periods=periods, category_ids=category_ids)
     if not category_ids:
         return
-    scored = cycle_points(
+    scored, sums, reported, standings = _standings_compute(
         cycle=cycle,
+        periods=periods,
         category_ids=category_ids,
         every_category=categories is None,
         kept_quarters=kept_quarters,
     )
-    sums = _sums(scored)
-    reported = _reported_periods(cycle=cycle, periods=periods)
-    standings = _standings_build(cycle=cycle, scored=scored, sums=sums, periods=reported)
-    _standings_finish(cycle=cycle, standings=standings)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # For this transaction only: compress the points matrices with lz4, several times

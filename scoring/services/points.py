@@ -73,6 +73,10 @@ def points_text(points: int) -> str:
     return f"{'-' if points < 0 else ''}{whole}.{fraction:010d}"
 
 
+# Values by (unit id, indicator id, period), scored in place of the stored ones.
+ChangedValues = dict[tuple[int, int, str], Decimal]
+
+
 @dataclass(frozen=True)
 class Leaf:
     """A scored indicator of the cycle with its parameters in ten-thousandths."""
@@ -176,12 +180,18 @@ class CyclePoints:
 
 
 def cycle_points(
-    *, cycle: Cycle, category_ids: list[int], every_category: bool, kept_quarters: list[str]
+    *,
+    cycle: Cycle,
+    category_ids: list[int],
+    every_category: bool,
+    kept_quarters: list[str],
+    values_changed: ChangedValues | None = None,
 ) -> CyclePoints:
     """Score every value of the cycle's active units in the given categories (all of them when
     `every_category`, which spares the database a filter). The quarters of `kept_quarters`
     are not scored again: their points and vetoes are those stored when they were last
-    computed (see `_kept_quarters_read`), which the year rolls up."""
+    computed (see `_kept_quarters_read`), which the year rolls up. `values_changed` are scored
+    in place of the stored values of their cells (a sandbox's, never written)."""
     leaves = leaves_load(cycle=cycle)
     units = list(
         Unit.objects.filter(is_active=True, category_id__in=category_ids)
@@ -210,6 +220,9 @@ def cycle_points(
         cells, values = cells[known], values[known]
     figures.reshape(-1)[cells] = values
     present.reshape(-1)[cells] = True
+    _values_change(
+        figures=figures, present=present, leaves=leaves, unit_ids=unit_ids, changed=values_changed
+    )
 
     applies = np.zeros(shape, dtype=bool)
     for index, leaf in enumerate(leaves):
@@ -255,6 +268,16 @@ def cycle_points(
         _kept_quarters_read(cycle=cycle, quarters=kept_quarters, scored=scored)
     _year_roll_up(cycle=cycle, leaves=leaves, points=points, applies=applies)
     return scored
+
+
+def _values_change(*, figures, present, leaves, unit_ids, changed: ChangedValues | None) -> None:
+    """Put the changed values in the arrays of figures, at cells of the scored units."""
+    leaf_index = {leaf.pk: index for index, leaf in enumerate(leaves)}
+    unit_position = {unit_id: position for position, unit_id in enumerate(unit_ids.tolist())}
+    for (unit_id, indicator_id, period), value in (changed or {}).items():
+        if indicator_id in leaf_index and unit_id in unit_position:
+            cell = leaf_index[indicator_id], ROW[period], unit_position[unit_id]
+            figures[cell], present[cell] = scaled(value), True
 
 
 def matrix_table(*, unit_count: int, code_count: int, data: bytes) -> np.ndarray:

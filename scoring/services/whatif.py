@@ -1,8 +1,11 @@
 """The what-if sandbox: change an input, see totals, ranks and grades move, change nothing.
 
-The sandbox applies the changes inside a transaction, runs the real scoring service on the
-affected periods, reads the results and rolls everything back, so it can never disagree with
-the real scoring rules.
+The sandbox runs the real scoring service on the affected periods, so it can never disagree
+with the real scoring rules, and stores nothing. Changed quarter weights are set on an unsaved
+copy of the cycle and changed unit values handed to the service beside the stored ones; only
+the indicators' points (and, for a closed period, the units as it assessed them) are written,
+in a transaction rolled back. The sandbox locks no row that a scorer's save or a close
+locks or rewrites (the cycle, the values, the results), so it never makes them wait.
 """
 
 import copy
@@ -13,8 +16,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cadre.models import Unit, UnitCategory
-from scoring.models import Cycle, Indicator, IndicatorValue, UnitResult
-from scoring.services.compute import results_compute
+from scoring.models import Cycle, Indicator, UnitResult
+from scoring.services.compute import results_unsaved
 from scoring.services.values import CellInput, value_cell_problem
 
 
@@ -111,8 +114,8 @@ def whatif_run(
 ) -> list[WhatIfRow]:
     """Return the category's results for the period with the changes applied, beside the real.
 
-    Nothing is kept: the changes and the recomputed results are rolled back before returning.
-    A closed period is run with the units it assessed (`whatif_units`).
+    Nothing is kept: the results are computed unsaved, the few rows the sandbox writes rolled
+    back before returning. A closed period is run with the units it assessed (`whatif_units`).
     """
     real = {
         result.unit_id: result
@@ -121,36 +124,36 @@ def whatif_run(
     with transaction.atomic():
         if cycle.period_is_locked(period):
             _units_as_assessed(cycle=cycle, period=period, category=category)
-        _changes_apply(cycle=cycle, changes=changes)
-        # results_compute redoes the year with any quarter: weights and figures move it too.
-        changed_cycle = Cycle.objects.get(pk=cycle.pk)
-        results_compute(
-            cycle=changed_cycle, periods=[period], categories=[category], frozen_too=True
+        _indicator_max_apply(cycle=cycle, changes=changes)
+        # The year is computed with any quarter: weights and figures move it too.
+        sandbox = results_unsaved(
+            cycle=_cycle_weighted(cycle=cycle, changes=changes),
+            period=period,
+            category=category,
+            values_changed={
+                (change.unit.pk, change.indicator.pk, change.period): change.value
+                for change in changes.unit_values
+            },
         )
-        sandbox = list(
-            UnitResult.objects.filter(cycle=cycle, period=period, category=category)
-            .select_related("unit")
-            .order_by("rank", "unit__sort_order", "unit__code")
-        )
+        units = Unit.objects.in_bulk([result.unit_id for result in sandbox])
         transaction.set_rollback(True)
+    for result in sandbox:
+        result.unit = units[result.unit_id]
+    sandbox.sort(key=lambda result: (result.rank, result.unit.sort_order, result.unit.code))
     return [
         WhatIfRow(unit=result.unit, real=real.get(result.unit_id), sandbox=result)
         for result in sandbox
     ]
 
 
-def _changes_apply(*, cycle: Cycle, changes: WhatIfChanges) -> None:
+def _cycle_weighted(*, cycle: Cycle, changes: WhatIfChanges) -> Cycle:
+    """The cycle as stored, with the changed quarter weights set on this copy only."""
+    weighted = Cycle.objects.get(pk=cycle.pk)
+    for period, weight in (changes.quarter_weights or {}).items():
+        setattr(weighted, f"weight_{period.lower()}", weight)
+    return weighted
+
+
+def _indicator_max_apply(*, cycle: Cycle, changes: WhatIfChanges) -> None:
     for indicator, max_points in changes.indicator_max.items():
         Indicator.objects.filter(pk=indicator.pk, cycle=cycle).update(max_points=max_points)
-    if changes.quarter_weights:
-        weights = changes.quarter_weights.items()
-        Cycle.objects.filter(pk=cycle.pk).update(
-            **{f"weight_{period.lower()}": weight for period, weight in weights}
-        )
-    for change in changes.unit_values:
-        IndicatorValue.objects.update_or_create(
-            indicator=change.indicator,
-            unit=change.unit,
-            period=change.period,
-            defaults={"value": change.value},
-        )
