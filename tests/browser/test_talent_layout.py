@@ -1,5 +1,6 @@
 """The talent pages in Chromium: they fit a tablet, keep what a reviewer typed, ask only when
-there is something to confirm."""
+there is something to confirm. The workbook's download table shares their tablet rule for wide
+tables (table.data.stacks) and is checked with them."""
 
 import pytest
 
@@ -92,6 +93,48 @@ def test_the_admins_registry_shows_every_column_on_a_tablet_without_scrolling_si
     wide.goto("/talent/registry/")
     assert wide.locator("#registry th.email").is_visible()
     assert not wide.locator("#registry tbody tr").first.locator(".below").first.is_visible()
+
+
+STACKED_TABLES = {
+    # page: (its path, its table, the column read under each row's first cell on a tablet)
+    "award-category": (
+        lambda: f"/talent/awards/category/{AwardCategory.objects.order_by('sort_order')[0].pk}/",
+        "#ranking",
+        "td.secondary",
+    ),
+    "star-tree": (
+        lambda: f"/talent/star/{StarTree.objects.get().pk}/",
+        "#star-children",
+        "td.level",
+    ),
+    "workbook": (lambda: "/entry/workbook/", "table.workbook-cycles", "td.secondary"),
+}
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+@pytest.mark.parametrize("name", STACKED_TABLES)
+def test_a_wide_table_moves_a_column_under_its_rows_on_a_tablet_and_keeps_it_on_a_laptop(
+    demo_district, open_page, name, language
+):
+    path_of, table_selector, secondary_cell = STACKED_TABLES[name]
+    path = path_of()
+    page = open_page(language)
+    log_in(page, "admin", PASSWORD)
+    page.goto(path)
+    screenshot(page, f"stacked-{name}-768-{language}")
+    table = page.locator(table_selector)
+    assert table.evaluate("t => t.parentElement.scrollWidth - t.parentElement.clientWidth") == 0
+    # The column's words are read under the row's name instead.
+    first = table.locator("tbody tr").first
+    below = first.locator(".below")
+    assert below.is_visible() and not first.locator(secondary_cell).is_visible()
+    assert below.inner_text().strip() == first.locator(secondary_cell).text_content().strip() != ""
+    wide = open_page(language, viewport={"width": 1366, "height": 900})
+    log_in(wide, "admin", PASSWORD)
+    wide.goto(path)
+    first = wide.locator(table_selector).locator("tbody tr").first
+    assert first.locator(secondary_cell).is_visible() and not first.locator(".below").is_visible()
+    assert wide.locator(f"{table_selector} th.secondary").is_visible()
 
 
 def test_a_reviewer_keeps_what_they_typed_and_sees_each_bad_score_in_its_row(
