@@ -506,6 +506,16 @@ def _xlsx_response(workbook, *, filename: str) -> HttpResponse:
     return response
 
 
+def _officials_list_url(request, selection: Selection) -> str:
+    """The officials' list an official's page was opened from: its cycle, search, filter,
+    order and page, which the list passes on in the official's link."""
+    query = f"cycle={selection.cycle.year}&{OfficialsFilter.read(request).query()}"
+    page = request.GET.get("page", "")
+    if page.isdigit():
+        query += f"&page={page}"
+    return f"{reverse('dashboard:officials')}?{query}"
+
+
 @dashboard_view()
 def official_detail(request, code):
     if "\x00" in code:  # no code holds a NUL, which PostgreSQL refuses in a query
@@ -516,6 +526,7 @@ def official_detail(request, code):
         request,
         "dashboard/official.html",
         selection,
+        officials_list_url=_officials_list_url(request, selection),
         official=official,
         explained=official_score_explain(cycle=selection.cycle, official=official),
         growth_records=official.growth_records.order_by("-date", "-pk"),

@@ -7,13 +7,12 @@ unit until the year is computed again (and never, once the cycle is closed).
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from cadre.models import Official
 from scoring.models import Cycle, Grade, OfficialScore, Period, Responsibility, UnitResult
@@ -22,9 +21,11 @@ from scoring.services.compute import normalised, points_round
 from scoring.services.explain import (
     IndicatorLine,
     own_part_shown,
+    places_kept_true,
     points_shown,
     unit_indicator_lines,
 )
+from scoring.services.reports import ranking_sheet_write
 
 # Principal, then team members, then other officials: the order a team is listed in.
 ROLE_ORDER = Case(
@@ -65,6 +66,7 @@ class OfficialScoreExplained:
     score: OfficialScore | None
     team: UnitResult | None
     duties: list[Duty]
+    own_part: str
     own_part_text: str
     formula: str
     grade: Grade | None
@@ -91,6 +93,7 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
             score=None,
             team=None,
             duties=[_duty(duty.indicator, None, "") for duty in responsibilities],
+            own_part="",
             own_part_text="",
             formula="",
             grade=None,
@@ -106,11 +109,13 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
         _duty_at(responsibility.indicator, lines=lines, team=team)
         for responsibility in responsibilities
     ]
+    own_part = own_part_shown(score=score)
     return OfficialScoreExplained(
         score=score,
         team=team,
         duties=duties,
-        own_part_text=_own_part_text(score=score, duties=duties),
+        own_part=own_part,
+        own_part_text=_own_part_text(score=score, duties=duties, own_part=own_part),
         formula=_(
             "个人得分 = %(alpha)s × 单位总分 %(total)s + (1 − %(alpha)s) × "
             "个人指标得分 %(own)s = %(score)s"
@@ -118,7 +123,7 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
         % {
             "alpha": score.alpha.normalize(),
             "total": score.unit_total,
-            "own": own_part_shown(score=score),
+            "own": own_part,
             "score": score.score,
         },
         grade=personal_grade(cycle=cycle, score=score.score),
@@ -151,7 +156,7 @@ def _duty_at(indicator, *, lines: dict[int, IndicatorLine], team: UnitResult | N
     return _duty(indicator, line, "")
 
 
-def _own_part_text(*, score: OfficialScore, duties: list[Duty]) -> str:
+def _own_part_text(*, score: OfficialScore, duties: list[Duty], own_part: str) -> str:
     counted = [duty for duty in duties if duty.line is not None]
     if not counted:
         return _("没有负责适用于本单位的考核指标，个人指标得分取单位总分 %(total)s") % {
@@ -159,15 +164,29 @@ def _own_part_text(*, score: OfficialScore, duties: list[Duty]) -> str:
         }
     earned = sum((duty.line.points for duty in counted), Decimal(0))
     maximum = sum((duty.max_points for duty in counted), Decimal(0))
-    text = _("个人指标得分 = 得分 %(earned)s / 满分 %(max)s × 1000 = %(own)s") % {
-        "earned": points_shown(earned),
-        "max": points_shown(maximum),
-        "own": own_part_shown(score=score),
-    }
-    if points_round(normalised(earned=earned, applicable_max=maximum)) != points_round(
+    # The points or the responsibilities changed after the score was computed.
+    changed = points_round(normalised(earned=earned, applicable_max=maximum)) != points_round(
         score.own_part
-    ):
-        # The points or the responsibilities changed after the score was computed.
+    )
+    shown = Decimal(own_part)
+    # The earned points with the places a calculator needs to find the own part shown
+    # (240.681 / 490 × 1000 = 491.186), not the ten the stored line points add up to.
+    (earned_shown,) = places_kept_true(
+        [earned],
+        holds=lambda earned: (
+            changed
+            or normalised(earned=earned, applicable_max=maximum).quantize(
+                shown, rounding=ROUND_HALF_UP
+            )
+            == shown
+        ),
+    )
+    text = _("个人指标得分 = 得分 %(earned)s / 满分 %(max)s × 1000 = %(own)s") % {
+        "earned": points_shown(earned_shown),
+        "max": points_shown(maximum),
+        "own": own_part,
+    }
+    if changed:
         text += _("（计算后指标责任或得分有变动，重新计算后一致）")
     return text
 
@@ -225,7 +244,8 @@ def officials_ranked(*, cycle: Cycle, officials: QuerySet[Official]) -> list[Off
 
 def officials_workbook_build(*, cycle: Cycle, officials: QuerySet[Official]) -> Workbook:
     """Build the workbook of the officials' annual scores, ranked: unit, position, role, the
-    unit total, α, own part, personal score and, once the cycle is closed, the grade."""
+    unit total, α, own part, personal score and, once the cycle is closed, the grade, styled
+    as the results report is."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("干部个人得分")
@@ -251,39 +271,41 @@ def officials_workbook_build(*, cycle: Cycle, officials: QuerySet[Official]) -> 
         _("单位一票否决"),
         _("现所在单位"),
     ]
-    sheet.append([cell_safe(title)])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.fill = PatternFill("solid", fgColor="D9D9D9")
-    for score in officials_ranked(cycle=cycle, officials=officials):
-        official, team = score.official, score.team
-        grade = personal_grade(cycle=cycle, score=score.score)
-        sheet.append(
-            [
-                score.place,
-                cell_safe(official.code),
-                cell_safe(official.name),
-                cell_safe(score.unit.code),
-                cell_safe(score.unit.name),
-                cell_safe(team.category.name) if team else "",
-                cell_safe(official.position),
-                cell_safe(official.rank_level),
-                str(official.get_role_display()),
-                _("是") if official.in_young_cadre_pool else "",
-                score.unit_total,
-                score.alpha,
-                # Unrounded, shown with two places: the score was rounded once from it.
-                score.own_part,
-                score.score,
-                str(grade.label) if grade else "",
-                _("是") if team and team.vetoed else "",
-                cell_safe(official.unit.name) if official.unit_id != score.unit_id else "",
-            ]
-        )
-        for column in (11, 13, 14):
-            sheet.cell(row=sheet.max_row, column=column).number_format = "0.00"
-    sheet.freeze_panes = "D3"
+    ranking_sheet_write(
+        sheet,
+        title=title,
+        headers=headers,
+        rows=(
+            _official_cells(cycle=cycle, score=score)
+            for score in officials_ranked(cycle=cycle, officials=officials)
+        ),
+        widths=[6, 10, 10, 10, 18, 10, 14, 10, 12, 8, 10, 8, 10, 10, 6, 8, 18],
+        grade_column=headers.index(_("等次")) + 1,
+    )
     return workbook
+
+
+def _official_cells(*, cycle: Cycle, score: OfficialScore) -> tuple[list, Grade | None]:
+    official, team = score.official, score.team
+    grade = personal_grade(cycle=cycle, score=score.score)
+    cells = [
+        score.place,
+        cell_safe(official.code),
+        cell_safe(official.name),
+        cell_safe(score.unit.code),
+        cell_safe(score.unit.name),
+        cell_safe(team.category.name) if team else "",
+        cell_safe(official.position),
+        cell_safe(official.rank_level),
+        str(official.get_role_display()),
+        _("是") if official.in_young_cadre_pool else "",
+        score.unit_total,
+        score.alpha,
+        # Unrounded, shown with two places: the score was rounded once from it.
+        score.own_part,
+        score.score,
+        str(grade.label) if grade else "",
+        _("是") if team and team.vetoed else "",
+        cell_safe(official.unit.name) if official.unit_id != score.unit_id else "",
+    ]
+    return cells, grade

@@ -2,6 +2,7 @@
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from copy import copy
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -117,15 +118,20 @@ class _CellStyles:
         self.prepared[key] = copy(cell._style)
 
 
-def _sheet_write(
-    sheet, *, title: str, areas: list[Indicator], results: list[UnitResult], note: str = ""
-):
-    headers = (
-        [_("名次"), _("单位代码"), _("单位名称")]
-        + [cell_safe(area.name) for area in areas]
-        + [_("得分"), _("适用满分"), _("千分制得分"), _("加分"), _("柔性调整"), _("总分")]
-        + [_("等次"), _("一票否决"), _("重点调整"), _("缺报指标")]
-    )
+def ranking_sheet_write(
+    sheet,
+    *,
+    title: str,
+    headers: list[str],
+    rows: Iterable[tuple[list, str | None]],
+    widths: list[int],
+    grade_column: int,
+    note: str = "",
+) -> None:
+    """Write a ranking as every export prints one: the title across the table, a grey header
+    row, each row's cells bordered with points shown to two places and its grade (the
+    `grade_column`-th cell, None for no grade) coloured; `note` below; the header frozen and
+    repeated on each printed page, landscape, as wide as the page."""
     sheet.append([cell_safe(title)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     sheet["A1"].font = Font(bold=True, size=14)
@@ -136,39 +142,18 @@ def _sheet_write(
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.fill = PatternFill("solid", fgColor="D9D9D9")
     styles = _CellStyles()
-    grade_column = len(headers) - 3
-    # Points go in unrounded, shown with two places: the total was rounded once from them,
-    # so that a sum or a quotient Excel makes of the cells comes out as the total does.
-    for row, result in enumerate(results, start=3):
-        thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)
-        values = (
-            [result.rank, cell_safe(result.unit.code), cell_safe(result.unit.name)]
-            + [_area_cell(result, area) for area in areas]
-            + [
-                result.earned,
-                result.applicable_max,
-                thousand.quantize(TEN_PLACES, rounding=ROUND_HALF_UP),
-                result.bonus,
-                result.adjustment,
-                result.total,
-                str(Grade(result.grade).label),
-                _("是") if result.vetoed else "",
-                _("是") if result.needs_adjustment else "",
-                cell_safe(listed(sorted(result.missing))),
-            ]
-        )
+    for row, (values, grade) in enumerate(rows, start=3):
         for column, value in enumerate(values, start=1):
-            grade = result.grade if column == grade_column else None
             styles.apply(
                 sheet.cell(row=row, column=column, value=value),
                 points=isinstance(value, Decimal),
-                grade=grade,
+                grade=grade if column == grade_column else None,
             )
     if note:
         # Below the ranking, a row apart: what the period's results leave out and why.
         sheet.append([])
         sheet.append([cell_safe(note)])
-    for index, width in enumerate([6, 10, 18] + [10] * (len(headers) - 3), start=1):
+    for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "D3"
     sheet.print_title_rows = "1:2"
@@ -176,6 +161,48 @@ def _sheet_write(
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _result_cells(result: UnitResult, areas: list[Indicator]) -> list:
+    # Points go in unrounded, shown with two places: the total was rounded once from them,
+    # so that a sum or a quotient Excel makes of the cells comes out as the total does.
+    thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)
+    return (
+        [result.rank, cell_safe(result.unit.code), cell_safe(result.unit.name)]
+        + [_area_cell(result, area) for area in areas]
+        + [
+            result.earned,
+            result.applicable_max,
+            thousand.quantize(TEN_PLACES, rounding=ROUND_HALF_UP),
+            result.bonus,
+            result.adjustment,
+            result.total,
+            str(Grade(result.grade).label),
+            _("是") if result.vetoed else "",
+            _("是") if result.needs_adjustment else "",
+            cell_safe(listed(sorted(result.missing))),
+        ]
+    )
+
+
+def _sheet_write(
+    sheet, *, title: str, areas: list[Indicator], results: list[UnitResult], note: str = ""
+):
+    headers = (
+        [_("名次"), _("单位代码"), _("单位名称")]
+        + [cell_safe(area.name) for area in areas]
+        + [_("得分"), _("适用满分"), _("千分制得分"), _("加分"), _("柔性调整"), _("总分")]
+        + [_("等次"), _("一票否决"), _("重点调整"), _("缺报指标")]
+    )
+    ranking_sheet_write(
+        sheet,
+        title=title,
+        headers=headers,
+        rows=((_result_cells(result, areas), result.grade) for result in results),
+        widths=[6, 10, 18] + [10] * (len(headers) - 3),
+        grade_column=len(headers) - 3,
+        note=note,
+    )
 
 
 def results_workbook_build(*, cycle: Cycle, period: str) -> Workbook:

@@ -111,3 +111,21 @@ def test_an_open_years_export_says_it_is_provisional_and_grades_no_one(leader_cl
     assert "临时结果" in rows[0][0]
     assert {row[14] for row in rows[2:]} == {None}
     assert rows[2][13] == Decimal("929") and rows[2][0] == 1
+
+
+def test_the_export_prints_as_the_results_report_does(leader_client, scored):
+    """Title across the table, header frozen and repeated on each page, columns wide enough
+    for a unit's name, points with two places, a grade in its colour."""
+    response = leader_client.get("/dashboard/officials/export/?cycle=2025")
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert [str(merged) for merged in sheet.merged_cells.ranges] == ["A1:Q1"]
+    assert sheet["A1"].font.bold and sheet["A2"].font.bold
+    assert sheet["A2"].fill.fgColor.rgb.endswith("D9D9D9")
+    assert sheet.freeze_panes == "D3" and sheet.print_title_rows == "$1:$2"
+    assert sheet.column_dimensions["E"].width >= 16  # 单位
+    assert sheet.column_dimensions["Q"].width >= 16  # 现所在单位
+    principal = sheet[4]
+    assert principal[1].value == "A1"
+    assert [principal[column].number_format for column in (10, 12, 13)] == ["0.00"] * 3
+    assert principal[14].value == "优秀" and principal[14].fill.fgColor.rgb.endswith("C6EFCE")
+    assert principal[0].border.left.style == "thin"

@@ -101,7 +101,8 @@ def test_the_officials_of_a_past_year_are_listed_at_the_unit_their_score_was_com
     Official.objects.filter(code="ZJ02-01").update(is_active=False)
     rows = official_rows(leader_client, "cycle=2025")
     score = OfficialScore.objects.get(cycle=published, official=transferred)
-    assert '<a href="/dashboard/unit/ZJ01/?cycle=2025">单位ZJ01</a>' in rows["书记ZJ01"]
+    unit_link = '<a href="/dashboard/unit/ZJ01/?cycle=2025&amp;period=Y">单位ZJ01</a>'
+    assert unit_link in rows["书记ZJ01"]
     assert f"{score.score}" in rows["书记ZJ01"] and "单位JJ02" not in rows["书记ZJ01"]
     # No longer in office, still the score they had that year.
     retired = OfficialScore.objects.get(cycle=published, official__code="ZJ02-01")

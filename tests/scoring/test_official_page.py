@@ -46,7 +46,9 @@ def page_of(client, code):
     return response.content.decode()
 
 
-def test_a_principals_page_explains_the_score_by_their_own_indicators(team, admin_client):
+def test_a_principals_page_explains_the_score_by_their_own_indicators(team, cycle, admin_client):
+    cycle.state = cycle.State.OPEN
+    cycle.save()
     html = page_of(admin_client, "P")
     # 0.7 × 800 + 0.3 × (60 / 60 × 1000) = 560 + 300
     assert "个人得分 = 0.7 × 单位总分 800.00 + (1 − 0.7) × 个人指标得分 1000.00 = 860.00" in html
@@ -112,3 +114,61 @@ def test_a_vetoed_team_is_named_on_its_officials_pages(
 def test_an_official_without_a_score_is_told_why(team, admin_client):
     Official.objects.create(code="N", name="新任", unit=team, role="member", is_active=False)
     assert "该干部不在职，2026" in page_of(admin_client, "N")
+
+
+def test_the_own_part_line_gives_the_earned_points_with_the_places_it_needs(
+    make_units, make_indicator, put, compute, admin_client
+):
+    """1 / 3 of 10 points is 3.333…: the line gives the four places that make 333.33 (3.33
+    would make 333.30), not the ten stored, and the score table's own part is the formula's."""
+    (unit,) = make_units(1)
+    thirds = make_indicator("A", 10, "completion", frequency="annual", target=Decimal(3))
+    make_indicator("B", 90, frequency="annual")
+    put(thirds, {unit: "1"}, "Y")
+    member = Official.objects.create(code="M", name="副职", unit=unit, role="member")
+    Responsibility.objects.create(official=member, indicator=thirds)
+    compute()
+    (score,) = OfficialScore.objects.all()
+    assert score.own_part.quantize(Decimal("0.001")) == Decimal("333.333")
+    html = page_of(admin_client, "M")
+    assert "个人指标得分 = 得分 3.3333 / 满分 10.00 × 1000 = 333.33" in html
+    assert '<td class="num">333.33</td>' in html
+
+
+def test_an_officials_page_leads_back_to_the_list_as_it_was_left(team, admin_client):
+    Official.objects.filter(code="P").update(in_young_cadre_pool=True)
+    filters = "cycle=2026&amp;q=%E5%8D%95%E4%BD%8D1&amp;young=1&amp;order=score"
+    listed = admin_client.get("/dashboard/officials/?cycle=2026&q=单位1&young=1&order=score")
+    link = f"/dashboard/official/P/?{filters}"
+    assert f'href="{link}"' in listed.content.decode()
+    page = admin_client.get(link.replace("&amp;", "&") + "&page=2").content.decode()
+    back = f"/dashboard/officials/?{filters}&amp;page=2"
+    assert f'href="{back}" id="back-to-officials"' in page
+
+
+def test_a_draft_years_page_says_its_score_is_a_trial(team, cycle, admin_client):
+    assert cycle.state == cycle.State.DRAFT
+    html = page_of(admin_client, "P")
+    assert "本周期为草稿，尚未开放填报：个人得分为按目前数据试算的临时结果。" in html
+    assert "个人得分为截至目前的临时结果" not in html
+
+
+def test_the_score_tables_own_part_is_the_one_the_formula_adds_up(team, admin_client):
+    """0.5 × 800 + 0.5 × 750.009 = 775.0045 gives 775.00, where 750.01 would give 775.01."""
+    OfficialScore.objects.filter(official__code="M").update(
+        own_part=Decimal("750.009"), score=Decimal("775.00")
+    )
+    html = page_of(admin_client, "M")
+    assert "(1 − 0.5) × 个人指标得分 750.009 = 775.00" in html
+    assert '<td class="num">750.009</td>' in html
+
+
+def test_the_growth_record_reads_newest_first(team, admin_client):
+    for day, title in [(date(2021, 9, 1), "任副镇长"), (date(2025, 1, 20), "年度考核优秀")]:
+        GrowthRecord.objects.create(
+            official=Official.objects.get(code="P"), date=day, kind="award", title=title
+        )
+    html = page_of(admin_client, "P")
+    growth = html[html.index('id="official-growth"') :]
+    dated = [growth.index(day) for day in ("2025-01-20", "2024-03-15", "2021-09-01")]
+    assert dated == sorted(dated)
