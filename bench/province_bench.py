@@ -16,7 +16,7 @@ are part of what a user waits for). It prints, for each path:
 - year: closing the cycle (its last compute), publishing it (snapshot, growth records of every
   scored official) and reopening it, in turn;
 - pages: what a leader opens on the closed cycle, for a quarter and the year: ranking,
-  晋位差距, a unit's page, compare, officials, the results workbook;
+  晋位差距, a unit's page, compare, officials, the results workbook; and a unit's history;
 - export: the admin's csv export of the values (`--export-rows` caps it, as a filter would);
 - save: `values_save` of a pasted block of 5,000 changed cells of one category.
 """
@@ -46,6 +46,7 @@ from cadre.models import Unit, UnitCategory  # noqa: E402
 from scoring.admin import IndicatorValueAdmin  # noqa: E402
 from scoring.models import Cycle, Indicator, IndicatorValue, VerificationRun  # noqa: E402
 from scoring.services import cycles as cycle_services  # noqa: E402
+from scoring.services.sql import history_copy  # noqa: E402
 from scoring.services.values import (  # noqa: E402
     SOURCE_ENTRY,
     CellInput,
@@ -265,7 +266,7 @@ def page_timed(client: Client, label: str, url: str, runs: int) -> None:
 
 def bench_pages(cycle: Cycle, client: Client, runs: int) -> None:
     """The pages a leader opens, on a closed cycle: ranking, 晋位差距, a unit's page, compare,
-    the officials (by unit and by score) and the results workbook."""
+    the officials (by unit and by score), the results workbook and a unit's history."""
     cycle_state_set(cycle, Cycle.State.CLOSED)
     category = UnitCategory.objects.order_by("sort_order").first()
     codes = list(
@@ -290,7 +291,38 @@ def bench_pages(cycle: Cycle, client: Client, runs: int) -> None:
             ]
         for label, url in pages:
             page_timed(client, f"{label} ({period})", url, runs)
+    bench_history(cycle, codes[0], client, runs)
     cycle_state_set(cycle, Cycle.State.OPEN)
+
+
+# A year of one unit's values: entered, verified, corrected and verified again.
+HISTORY_ROUNDS = [
+    ("+", "填报页面"),
+    ("~", "填报页面：审核"),
+    ("~", "导入：撤销审核：数值有误"),
+    ("~", "导入"),
+    ("~", "填报页面：审核"),
+]
+
+
+def bench_history(cycle: Cycle, code: str, client: Client, runs: int) -> None:
+    """A unit's history page (its first page, its last, one indicator's) with a year of
+    changes of its values written for the time of the bench (the built cycle has none)."""
+    values = IndicatorValue.objects.filter(indicator__cycle=cycle, unit__code=code)
+    indicator = values.order_by("indicator__code").values_list("indicator", flat=True)[0]
+    history = f"/entry/units/{code}/history/?cycle={cycle.pk}"
+    with rolled_back():
+        written = sum(
+            history_copy(queryset=values, history_type=kind, reason=reason, by=None)
+            for kind, reason in HISTORY_ROUNDS
+        )
+        print(f"a unit's history of {written:,} changes:")
+        for label, url in [
+            ("unit history", history),
+            ("unit history, last page", f"{history}&page=last"),
+            ("unit history, one indicator", f"{history}&indicator={indicator}"),
+        ]:
+            page_timed(client, label, url, runs)
 
 
 def bench_export(client: Client, whole: bool) -> None:

@@ -525,9 +525,14 @@ class IndicatorValue(models.Model):
         db_index=False,
     )
     # Protected, as every input of a unit (votes, adjustments): a unit that was assessed is
-    # kept, and one no longer assessed is marked so (Unit.is_active).
+    # kept, and one no longer assessed is marked so (Unit.is_active). Indexed by
+    # value_unit_period (see Meta.indexes), which serves its lookups.
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="indicator_values", verbose_name=_("单位")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="indicator_values",
+        verbose_name=_("单位"),
+        db_index=False,
     )
     period = models.CharField(_("期间"), max_length=2, choices=Period)
     value = DecimalField(_("数值"), **FIGURE)
@@ -597,6 +602,14 @@ class IndicatorValue(models.Model):
                 fields=["verified_by"],
                 condition=Q(verified_by__isnull=False),
                 name="value_verified_by",
+            ),
+            # The unit's index, holding what a unit's standing among the units ranked with it
+            # reads (category_standings): PostgreSQL reads a category's values of a period
+            # from the index alone, where it scanned the table (2 million values: 0.4–0.7 s).
+            models.Index(
+                fields=["unit", "period", "indicator"],
+                include=["value"],
+                name="value_unit_period",
             ),
         ]
         constraints = [

@@ -3,8 +3,24 @@
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerChoices,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Concat, Lag
 from django.utils.text import capfirst
 
 from cadre.models import Unit, UnitCategory
@@ -33,6 +49,8 @@ from scoring.services.values import (
     source_label,
     value_entry_hint,
 )
+
+User = get_user_model()
 
 VALUE_METHODS = [m for m in Indicator.Method.values if m != Indicator.Method.EVALUATION]
 PERIODS = [*QUARTERS, Period.YEAR]
@@ -374,79 +392,171 @@ def history_of_unit(
     indicators: QuerySet,
     with_adjustments: bool,
     periods: list[str] = PERIODS,
-) -> list[dict]:
+) -> QuerySet:
     """Return every recorded change of the unit's values and votes of the indicators (and its
-    adjustments) in the cycle's `periods`, newest first: when, who, what, old → new, and from
-    where."""
-    indicator_names = {i.pk: i for i in indicators}
-    events = []
-    value_records = (
-        IndicatorValue.history.filter(
-            unit_id=unit.pk, indicator_id__in=list(indicator_names), period__in=periods
-        )
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    events += _changes(
-        value_records,
-        key=lambda r: (r.indicator_id, r.period),
-        show=lambda r: value_text(r.value),
-        label=lambda r: f"{indicator_names[r.indicator_id]} · {Period(r.period).label}",
-    )
-    vote_records = (
-        Vote.history.filter(
-            unit_id=unit.pk, indicator_id__in=list(indicator_names), period__in=periods
-        )
-        .select_related("history_user", "rater_group")
-        .order_by("history_date", "history_id")
-    )
-    events += _changes(
-        vote_records,
-        key=lambda r: r.id,
-        show=lambda r: "/".join(str(getattr(r, kind)) for kind in Vote.KINDS),
-        label=lambda r: (
-            f"{indicator_names[r.indicator_id]} · {Period(r.period).label} · {r.rater_group}"
+    adjustments) in the cycle's `periods`, newest first, as rows that `history_events` shows: a
+    page of them is read in one query, however long the history.
+
+    Each row carries the figure its record had before, from the previous record of the same
+    value (indicator and period: a value removed and entered again is one), vote or adjustment.
+    """
+    indicator_ids = [indicator.pk for indicator in indicators]
+    votes = []
+    for kind in Vote.KINDS:
+        votes += [Value("/"), Cast(kind, CharField())]
+    parts = [
+        _history_rows(
+            IndicatorValue.history.filter(
+                unit_id=unit.pk, indicator_id__in=indicator_ids, period__in=periods
+            ),
+            source=HistorySource.VALUE,
+            row=[F("indicator_id"), F("period")],
+            indicator=F("indicator_id"),
+            figure_value=F("value"),
         ),
-    )
+        _history_rows(
+            Vote.history.filter(
+                unit_id=unit.pk, indicator_id__in=indicator_ids, period__in=periods
+            ),
+            source=HistorySource.VOTE,
+            row=[F("id")],
+            indicator=F("indicator_id"),
+            group=F("rater_group__name"),
+            figure_text=Concat(*votes[1:], output_field=CharField()),
+        ),
+    ]
     if with_adjustments:
-        adjustment_records = (
-            Adjustment.history.filter(unit_id=unit.pk, cycle_id=cycle.pk, period__in=periods)
-            .select_related("history_user")
-            .order_by("history_date", "history_id")
+        parts.append(
+            _history_rows(
+                Adjustment.history.filter(unit_id=unit.pk, cycle_id=cycle.pk, period__in=periods),
+                source=HistorySource.ADJUSTMENT,
+                row=[F("id")],
+                figure_points=F("points"),
+                figure_text=Concat(
+                    Value(" ("),
+                    "reason",
+                    Value("; "),
+                    "approved_by",
+                    Value(")"),
+                    output_field=CharField(),
+                ),
+            )
         )
-        events += _changes(
-            adjustment_records,
-            key=lambda r: r.id,
-            show=lambda r: f"{r.points:+} ({r.reason}; {r.approved_by})",
-            label=lambda r: f"{capfirst(Adjustment._meta.verbose_name)} · {Period(r.period).label}",
-        )
-    events.sort(key=lambda event: event["when"], reverse=True)
-    return events
+    first, *others = parts
+    # Ties (a batch written at one instant) in the order the records were written, values first.
+    return first.union(*others, all=True).order_by("-when", "source", "history_id")
 
 
-def _changes(records, *, key, show, label) -> list[dict]:
-    previous, events = {}, []
-    for record in records:
-        before = previous.get(key(record))
-        shown = show(record)
-        if record.history_type == "-":
+class HistorySource(IntegerChoices):
+    """Whose history a row of `history_of_unit` comes from (its order within an instant)."""
+
+    VALUE = 0
+    VOTE = 1
+    ADJUSTMENT = 2
+
+
+# The figures of `history_of_unit`'s rows, in the order every part selects them; those a part
+# has none of are NULLs of the type the others give them (PostgreSQL would make them text).
+_HISTORY_FIGURES = {
+    "figure_value": IndicatorValue._meta.get_field("value"),
+    "figure_points": Adjustment._meta.get_field("points"),
+    "figure_text": CharField(),
+}
+
+_POINTS_SCALE = Decimal(1).scaleb(-_HISTORY_FIGURES["figure_points"].decimal_places)
+
+
+def _history_rows(
+    records: QuerySet, *, source, row, indicator=None, group=None, **figures
+) -> QuerySet:
+    """Return the history records as `history_of_unit`'s rows, each with the figures of the
+    previous record of its `row` (the columns that name it)."""
+    order = [F("history_date").asc(), F("history_id").asc()]
+    shown, before = {}, {"previous": Window(Lag("history_id"), partition_by=row, order_by=order)}
+    for name, output in _HISTORY_FIGURES.items():
+        if name in figures:
+            shown[name] = figures[name]
+            before[f"previous_{name}"] = Window(
+                Lag(figures[name]), partition_by=row, order_by=order
+            )
+        else:
+            shown[name] = before[f"previous_{name}"] = Cast(Value(None), output)
+    return records.order_by().values(
+        "history_id",
+        "history_type",
+        "history_change_reason",
+        "history_user_id",
+        when=F("history_date"),
+        source=Value(source),
+        first_name=F("history_user__first_name"),
+        last_name=F("history_user__last_name"),
+        username=F("history_user__username"),
+        indicator_pk=indicator if indicator is not None else Cast(Value(None), IntegerField()),
+        row_period=F("period"),
+        group=group if group is not None else Cast(Value(None), CharField()),
+        **shown,
+        **before,
+    )
+
+
+def history_events(rows, *, indicators: QuerySet) -> list[dict]:
+    """Return what the history page lists of the rows of `history_of_unit`: when, who, what,
+    old → new, the operation and from where."""
+    indicator_names = {indicator.pk: indicator for indicator in indicators}
+    # Created, changed, deleted: the same words in every model's history.
+    operations = dict(IndicatorValue.history.model._meta.get_field("history_type").flatchoices)
+    events = []
+    for row in rows:
+        source = HistorySource(row["source"])
+        shown = _history_figure(source, row, prefix="")
+        before = None if row["previous"] is None else _history_figure(source, row, "previous_")
+        if row["history_type"] == "-":
             # A removal records the row as it was: its own figure is the old one, even where
             # the history of its creation is missing (values loaded before history was kept).
             before = shown
+        period = Period(row["row_period"]).label
+        if source == HistorySource.ADJUSTMENT:
+            what = [capfirst(Adjustment._meta.verbose_name), period]
+        else:
+            what = [indicator_names[row["indicator_pk"]], period]
+        if source == HistorySource.VOTE:
+            what.append(row["group"])
+        reason = row["history_change_reason"]
         events.append(
             {
-                "when": record.history_date,
-                "who": record.history_user,
-                "what": label(record),
-                "old": "" if before is None or record.history_type == "+" else before,
-                "new": "" if record.history_type == "-" else shown,
-                "kind": history_verification_kind(record.history_change_reason)
-                or record.get_history_type_display(),
-                "source": source_label(record.history_change_reason),
+                "when": row["when"],
+                "who": _history_user(row),
+                "what": " · ".join(str(part) for part in what),
+                "old": "" if before is None or row["history_type"] == "+" else before,
+                "new": "" if row["history_type"] == "-" else shown,
+                "kind": history_verification_kind(reason) or operations[row["history_type"]],
+                "source": source_label(reason),
             }
         )
-        previous[key(record)] = shown
     return events
+
+
+def _history_figure(source: HistorySource, row: dict, prefix: str) -> str:
+    """The figure a history row shows: its own (`prefix` "") or its previous record's."""
+    if source == HistorySource.VALUE:
+        return value_text(row[f"{prefix}figure_value"])
+    if source == HistorySource.ADJUSTMENT:
+        # As the field stores them (SQLite gives a computed column's decimals unscaled).
+        points = row[f"{prefix}figure_points"].quantize(_POINTS_SCALE)
+        return f"{points:+}{row[f'{prefix}figure_text']}"
+    return row[f"{prefix}figure_text"]
+
+
+def _history_user(row: dict) -> User | None:
+    """Who wrote a history row, with what the page shows of them (read with the row)."""
+    if row["history_user_id"] is None:
+        return None
+    return User(
+        pk=row["history_user_id"],
+        username=row["username"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+    )
 
 
 def indicators_counting_values(*, cycle: Cycle, period: str, verified: bool) -> QuerySet:

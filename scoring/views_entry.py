@@ -57,6 +57,7 @@ from scoring.selectors import (
     entry_grid_missing,
     entry_grid_scope,
     entry_grid_units,
+    history_events,
     history_of_unit,
     indicators_counting_values,
     indicators_entered_by,
@@ -722,7 +723,7 @@ def unit_history(request, code):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
         indicators = indicators.filter(owners=user)
     shown, picked = _history_indicator_picked(request, indicators)
-    events = history_of_unit(
+    changes = history_of_unit(
         cycle=cycle,
         unit=unit,
         indicators=shown,
@@ -730,7 +731,7 @@ def unit_history(request, code):
         with_adjustments=sees_results and picked is None,
         periods=periods,
     )
-    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = _picker_context(request, cycle, period, cycles)
@@ -754,7 +755,7 @@ def unit_history(request, code):
                 else f"{reverse('entry:grid')}?{urlencode({'cycle': cycle.pk})}"
             ),
             "sees_results": sees_results,
-            "events": page.object_list,
+            "events": history_events(page.object_list, indicators=shown),
         }
     )
     return render(request, "entry/history.html", context)

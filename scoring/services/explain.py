@@ -490,13 +490,14 @@ def category_standings(*, result: UnitResult) -> dict[int, Standing]:
         )
         .annotate(
             place=Window(Rank(), partition_by=[F("indicator")], order_by=order.asc()),
-            ranked=Window(Count("pk"), partition_by=[F("indicator")]),
+            ranked=Window(Count("*"), partition_by=[F("indicator")]),
             high=Window(Max("value"), partition_by=[F("indicator")]),
             low=Window(Min("value"), partition_by=[F("indicator")]),
             # A filter on a window result applies after the windows (a plain unit filter would
-            # shrink every partition to this unit alone).
+            # shrink every partition to this unit alone). By unit, not by id: the columns read
+            # are all in value_unit_period, which PostgreSQL then reads alone.
             is_this_unit=Window(
-                Max(Case(When(unit=result.unit_id, then=1), default=0)), partition_by=[F("pk")]
+                Max(Case(When(unit=result.unit_id, then=1), default=0)), partition_by=[F("unit")]
             ),
         )
         .filter(is_this_unit=1)

@@ -1,18 +1,21 @@
-"""A unit's history: filtered by indicator, a page at a time in a fixed number of queries,
-naming people by their names."""
+"""A unit's history: filtered by indicator, a page at a time in a fixed number of queries (read
+a page at a time from the database, each change still showing the figure before it), naming
+people by their names."""
 
 import re
 
 import pytest
 
 from cadre.models import UnitCategory
-from scoring.models import Adjustment
+from scoring.models import Adjustment, RaterGroup, Vote
 from scoring.services.values import CellInput, values_save
 from tests.entry.conftest import user_with_role
 
 pytestmark = pytest.mark.django_db
 
 ROW = re.compile(r"<tr>\s*<td>\d{4}-")
+CELLS = re.compile(r"<tr>\s*<td>[\d: -]+</td>(.*?)</tr>", re.S)
+CELL = re.compile(r"<td[^>]*>(?:<span[^>]*>)?(.*?)(?:</span>)?</td>", re.S)
 
 
 def history_url(unit, cycle, **query):
@@ -116,3 +119,53 @@ def test_the_history_names_people_by_their_full_name_else_their_login(
     page = client.get(history_url(unit, open_cycle)).content.decode()
     assert "<td>张三</td>" in page and "zhangsan" not in page
     assert f"<td>{admin_user.username}</td>" in page
+
+
+def shown_rows(page) -> list[list[str]]:
+    """The rows a history page lists, newest first: project, old, new, operation (the first
+    four columns after the time)."""
+    rows = CELLS.findall(page.content.decode())
+    return [[cell.strip() for cell in CELL.findall(row)][:4] for row in rows]
+
+
+@pytest.mark.parametrize("entries", [3, 60])
+def test_each_change_shows_the_figure_before_it_even_when_that_is_on_the_next_page(
+    client,
+    open_cycle,
+    admin_user,
+    unit,
+    make_indicator,
+    entries,
+    django_assert_max_num_queries,
+):
+    indicator = make_indicator("X01", 100)
+    for text in range(1, entries + 1):
+        entered(open_cycle, unit, [indicator], admin_user, text=str(text))
+    evaluation = make_indicator("MZ", 10, method="evaluation")
+    vote = Vote.objects.create(
+        indicator=evaluation,
+        unit=unit,
+        period="Q1",
+        rater_group=RaterGroup.objects.get(cycle=open_cycle),
+        excellent=3,
+    )
+    vote.competent = 2
+    vote.save()
+    Adjustment.objects.create(
+        cycle=open_cycle, unit=unit, period="Q1", points=2, reason="抗洪", approved_by="区委"
+    )
+    what = "X01 X01 · 第一季度"
+    changes = [
+        ["柔性考核调整 · 第一季度", "", "+2.00 (抗洪; 区委)", "已创建"],
+        ["MZ MZ · 第一季度 · 区领导", "3/0/0/0", "3/2/0/0", "已修改"],
+        ["MZ MZ · 第一季度 · 区领导", "", "3/0/0/0", "已创建"],
+        *([what, str(text - 1), str(text), "已修改"] for text in range(entries, 1, -1)),
+        [what, "", "1", "已创建"],
+    ]
+    client.force_login(admin_user)
+    for number in (1, 2):
+        with django_assert_max_num_queries(8):
+            page = client.get(history_url(unit, open_cycle, page=number))
+        # The second page of a short history is its last, the first.
+        start = 50 if number == 2 and len(changes) > 50 else 0
+        assert shown_rows(page) == changes[start : start + 50]
