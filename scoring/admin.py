@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import ManyToManyField, Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -47,6 +47,7 @@ from scoring.services.closed_quarters import (
 from scoring.services.compute import two_places
 from scoring.services.cycles import cycle_create_from
 from scoring.services.deletion import cycle_deletion_refusals, rater_group_deletion_refusals
+from scoring.services.evaluations import rater_group_categories_refusals
 from scoring.services.indicators import (
     indicator_change_validate,
     indicator_owner_choices,
@@ -270,7 +271,19 @@ def tree_problems_warn(request, cycle: Cycle) -> None:
         messages.warning(request, problem)
 
 
-class RaterGroupForm(CycleInputForm):
+class RaterGroupCategoriesForm(forms.ModelForm):
+    """Refuses rated categories that leave out units the group has votes for."""
+
+    def clean_categories(self):
+        categories = self.cleaned_data["categories"]
+        if "categories" in self.changed_data:
+            refusals = rater_group_categories_refusals(group=self.instance, categories=categories)
+            if refusals:
+                raise ValidationError(refusals)
+        return categories
+
+
+class RaterGroupForm(RaterGroupCategoriesForm, CycleInputForm):
     """A rater group's form: no new weight while its votes count in a closed quarter."""
 
     def quarters_kept_ensure(self) -> None:
@@ -302,9 +315,15 @@ class RaterGroupFormSet(BaseInlineFormSet):
         super().clean()
 
 
+# A district has a handful of categories: a box each reads better than a multiple select.
+RATER_GROUP_CATEGORIES_WIDGET = {ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+
+
 class RaterGroupInline(admin.TabularInline):
     model = RaterGroup
+    form = RaterGroupCategoriesForm
     formset = RaterGroupFormSet
+    formfield_overrides = RATER_GROUP_CATEGORIES_WIDGET
     extra = 0
 
     def has_add_permission(self, request, obj=None):
@@ -570,6 +589,7 @@ class RaterGroupAdmin(
 
     resource_classes = [safe_resource_for(RaterGroup)]
     form = RaterGroupForm
+    formfield_overrides = RATER_GROUP_CATEGORIES_WIDGET
     placing_fields = ["cycle"]
     list_display = ["code", "name", "weight", "cycle"]
     list_filter = ["cycle"]

@@ -322,6 +322,7 @@ def _cycle_fill(rng, cycle, units, officials, quarters):
         RaterGroup(cycle=cycle, code=code, name=name, weight=weight)
         for code, name, weight in RATER_GROUPS
     )
+    _demo_two_way(cycle)
     leaves = [indicator for indicator in indicators if indicator.method]
     scorer = get_user_model().objects.get(username="scorer")
     for indicator in leaves:
@@ -402,6 +403,14 @@ def _demo_figure(rng, indicator, strength):
             else None
         )
     return None
+
+
+def _demo_two_way(cycle):
+    """Two-way assessment (双向考核): the departments rate the towns, the towns the departments."""
+    categories = {category.code: category for category in UnitCategory.objects.all()}
+    groups = {group.code: group for group in cycle.rater_groups.all()}
+    groups["BM"].categories.set([categories["ZJ"]])
+    groups["ZJ"].categories.set([category for code, category in categories.items() if code != "ZJ"])
 
 
 def _demo_votes(rng, indicator, unit, period, groups, strength):

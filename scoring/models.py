@@ -486,6 +486,15 @@ class RaterGroup(models.Model):
     code = CodeField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=64)
     weight = DecimalField(_("权重"), **SHARE)
+    # Two-way assessment (双向考核): towns rate departments and departments rate towns, so a
+    # group's votes exist for the units of some categories only.
+    categories = models.ManyToManyField(
+        UnitCategory,
+        blank=True,
+        related_name="rater_groups",
+        verbose_name=_("评议类别"),
+        help_text=_("该群体评议哪些类别的单位；留空表示评议所有单位。"),
+    )
 
     history = MasterDataHistory()
 

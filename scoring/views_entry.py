@@ -38,7 +38,6 @@ from scoring.models import (
     IndicatorValue,
     Period,
     QuarterState,
-    RaterGroup,
     VerificationRun,
 )
 from scoring.no_cycle import CycleMissing
@@ -79,6 +78,7 @@ from scoring.services.evaluations import (
     adjustment_create,
     adjustment_withdraw,
     adjustments_withdrawn,
+    rater_groups_rating,
     vote_counts_text,
     votes_save,
 )
@@ -418,8 +418,8 @@ def votes(request):
 
 
 def _vote_forms(data, *, cycle, period, indicator, unit):
-    """One form per rater group of the cycle, filled with the unit's stored votes."""
-    groups = RaterGroup.objects.filter(cycle=cycle)
+    """One form per rater group of the cycle that rates the unit, filled with its stored votes."""
+    groups = rater_groups_rating(cycle=cycle, category_id=unit.category_id) if unit else []
     stored = {}
     if indicator and unit:
         stored = {

@@ -426,6 +426,14 @@ def cycle_create_from(
         .annotate(new_cycle=new_cycle)
         .values_list("code", "name", "weight", "new_cycle"),
     )
+    new_group = RaterGroup.objects.filter(cycle=cycle, code=OuterRef("ratergroup__code")).order_by()
+    _rows_insert(
+        model=RaterGroup.categories.through,
+        fields=["unitcategory", "ratergroup"],
+        rows=RaterGroup.categories.through.objects.filter(ratergroup__cycle=previous)
+        .annotate(new_group=Subquery(new_group.values("pk")[:1]))
+        .values_list("unitcategory", "new_group"),
+    )
     for copied in (
         Indicator.objects.filter(cycle=cycle),
         Responsibility.objects.filter(indicator__cycle=cycle),

@@ -1,21 +1,24 @@
 """Votes of the comprehensive evaluation (民主测评) and flexible adjustments (柔性考核)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cadre.models import Unit
+from cadre.words import listed
 from scoring.models import Adjustment, Cycle, Indicator, RaterGroup, Vote
 from scoring.services.refresh import results_refresh_for_changes
 from scoring.services.values import (
     CellConflict,
     SaveReport,
+    categories_linked,
     cycle_ensure_editable,
     cycle_ensure_takes_values,
     reason_cleaned,
@@ -84,6 +87,47 @@ class VoteRow:
         return (self.unit.pk, self.indicator.pk, self.period, self.counts.rater_group.pk)
 
 
+def rater_group_categories(group_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Return the unit categories each rater group rates; a group absent from the result rates
+    every category."""
+    return categories_linked(RaterGroup.categories, group_ids)
+
+
+def rater_group_categories_refusals(*, group: RaterGroup, categories) -> list[str]:
+    """Refuse categories for the group that leave out units it has votes for: those votes
+    would still count while neither the votes page nor the template showed them (one query)."""
+    if group.pk is None or not categories:
+        return []
+    left_out = sorted(
+        set(
+            Vote.objects.filter(rater_group=group)
+            .exclude(unit__category__in=categories)
+            .values_list("unit__category__name", flat=True)
+        )
+    )
+    if not left_out:
+        return []
+    return [
+        _("测评群体“%(group)s”已有%(categories)s单位的票数，评议类别须包含这些类别")
+        % {"group": group, "categories": listed(left_out)}
+    ]
+
+
+def rater_group_rates(rated: dict[int, set[int]], *, group_id: int, category_id: int) -> bool:
+    """Whether the group rates the units of the category, `rated` being what
+    rater_group_categories returned."""
+    return group_id not in rated or category_id in rated[group_id]
+
+
+def rater_groups_rating(*, cycle: Cycle, category_id: int) -> QuerySet:
+    """Return the cycle's rater groups that rate the units of the category: those naming it,
+    or none (one query)."""
+    named = RaterGroup.categories.through.objects.filter(ratergroup=OuterRef("pk"))
+    return RaterGroup.objects.filter(cycle=cycle).filter(
+        ~Exists(named) | Exists(named.filter(unitcategory=category_id))
+    )
+
+
 def votes_save(
     *,
     cycle: Cycle,
@@ -123,8 +167,16 @@ def votes_save_many(
     for indicator in {row.indicator for row in rows}:
         if indicator.cycle_id != cycle.pk or indicator.method != Indicator.Method.EVALUATION:
             raise ValidationError(_("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code})
+    rated = rater_group_categories({row.counts.rater_group.pk for row in rows})
     for row in rows:
         _vote_counts_check(row.counts)
+        if not rater_group_rates(
+            rated, group_id=row.counts.rater_group.pk, category_id=row.unit.category_id
+        ):
+            raise ValidationError(
+                _("测评群体“%(group)s”不评议%(category)s的单位（%(unit)s）")
+                % {"group": row.counts.rater_group, "category": row.unit.category, "unit": row.unit}
+            )
     stored = _votes_stored(rows)
     report, stale = SaveReport(), {}
     creates, updates, changed = [], [], []

@@ -129,8 +129,11 @@ def cycle_tree_delete(*, cycle: Cycle, reason: str, by) -> None:
     for queryset in rows:
         history_record(queryset=queryset, reason=reason, by=by, history_type="-")
     links = [
-        through.objects.filter(indicator__cycle=cycle)
-        for through in (Indicator.categories.through, Indicator.owners.through)
+        *(
+            through.objects.filter(indicator__cycle=cycle)
+            for through in (Indicator.categories.through, Indicator.owners.through)
+        ),
+        RaterGroup.categories.through.objects.filter(ratergroup__cycle=cycle),
     ]
     # Deleted row by row, as Django deletes rows that send signals, a province's
     # responsibilities would be read into memory first, and a history row written per row.

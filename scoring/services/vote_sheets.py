@@ -54,6 +54,8 @@ from scoring.services.evaluations import (
     VoteCounts,
     VoteKey,
     VoteRow,
+    rater_group_categories,
+    rater_group_rates,
     vote_numbers_text,
     votes_save_many,
 )
@@ -167,6 +169,8 @@ class _Context:
     owned: set[int] | None
     applies: dict[int, set[int]]
     groups: _Codes[RaterGroup]
+    # The categories each rater group rates (a group absent rates all).
+    rated: dict[int, set[int]]
     # The stored counts and version of each vote row of the indicators the user may import: a
     # district's are a few thousand, read at once whatever the periods of the file.
     stored: dict[VoteKey, tuple[tuple[int, ...], int]]
@@ -218,12 +222,13 @@ def _frequency(period: str) -> str:
 
 
 def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
-    """Return the votes template of a period: a row per unit and rater group for each of the
-    user's evaluation indicators of the period (the units each applies to), filled with the
+    """Return the votes template of a period: a row per unit and rater group rating it for each
+    of the user's evaluation indicators of the period (the units each applies to), filled with the
     stored counts, the four count columns validated, the header rows protected."""
     indicators = list(vote_indicators(cycle=cycle, user=user).filter(frequency=_frequency(period)))
     units = list(Unit.objects.filter(is_active=True).select_related("category"))
     groups = list(RaterGroup.objects.filter(cycle=cycle).order_by("code"))
+    rated = rater_group_categories(group.pk for group in groups)
     applies = indicator_categories(indicator.pk for indicator in indicators)
     # Stamped before the counts are read: a row saved meanwhile counts as saved after.
     made_at = timezone.now()
@@ -247,6 +252,8 @@ def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
             if categories and unit.category_id not in categories:
                 continue
             for group in groups:
+                if not rater_group_rates(rated, group_id=group.pk, category_id=unit.category_id):
+                    continue
                 counts = stored.get((unit.pk, indicator.pk, group.pk), [None] * len(Vote.KINDS))
                 names = (
                     unit.code,
@@ -467,6 +474,7 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
     if not roles.user_has_role(user, roles.ADMIN):
         owned = set(vote_indicators(cycle=cycle, user=user).values_list("pk", flat=True))
     importable = [leaf for leaf in evaluations if owned is None or leaf.pk in owned]
+    groups = list(RaterGroup.objects.filter(cycle=cycle).order_by("code"))
     stored = Vote.objects.filter(indicator__in=importable).values_list(
         "unit_id", "indicator_id", "period", "rater_group_id", *Vote.KINDS, "version"
     )
@@ -477,7 +485,8 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
         others=_Codes.of(leaf for leaf in leaves if leaf.method != Indicator.Method.EVALUATION),
         owned=owned,
         applies=indicator_categories(indicator.pk for indicator in evaluations),
-        groups=_Codes.of(RaterGroup.objects.filter(cycle=cycle).order_by("code")),
+        groups=_Codes.of(groups),
+        rated=rater_group_categories(group.pk for group in groups),
         stored={
             (unit, indicator, period, group): (tuple(counts), version)
             for unit, indicator, period, group, *counts, version in stored
@@ -661,6 +670,9 @@ def _row_plan(
     categories = context.applies.get(indicator.pk)
     if categories and unit[1] not in categories:
         problem("indicator", _("指标 %(code)s 不适用于该单位的类别") % {"code": indicator.code})
+        return
+    if not rater_group_rates(context.rated, group_id=group.pk, category_id=unit[1]):
+        problem("rater_group", _("测评群体 %(code)s 不评议该单位的类别") % {"code": group.code})
         return
     if key in context.seen:
         other_sheet, other_row = context.seen[key]

@@ -143,7 +143,17 @@ RESPONSIBILITIES = Sheet(
     ("指标责任人", "责任人"),
     (Column("official", ("干部", "责任人")), INDICATOR),
 )
-RATER_GROUPS = Sheet("rater_groups", ("测评群体",), (CODE, NAME, Column("weight", ("权重",))))
+RATER_GROUPS = Sheet(
+    "rater_groups",
+    ("测评群体",),
+    (
+        CODE,
+        NAME,
+        Column("weight", ("权重",)),
+        # An extension of the interchange format: other systems ignore it as an extra column.
+        Column("categories", ("评议类别",), required=False),
+    ),
+)
 VALUES = Sheet(
     "values", ("指标数据", "数据"), (UNIT, INDICATOR, PERIOD, Column("value", ("数值", "值")))
 )
@@ -254,6 +264,8 @@ class Contents:
     indicators: list[dict] = field(default_factory=list)
     responsibilities: list[tuple[str, str]] = field(default_factory=list)
     rater_groups: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    # The categories each rater group rates, by group code (a group absent rates all).
+    rater_group_categories: dict[str, list[str]] = field(default_factory=dict)
     values: list[tuple[str, str, str, Decimal]] = field(default_factory=list)
     votes: list[tuple] = field(default_factory=list)
     adjustments: list[tuple[str, str, Decimal, str, str]] = field(default_factory=list)
@@ -679,7 +691,7 @@ def _indicators_read(
             "frequency": reader.choice(
                 row, "frequency", Indicator.Frequency, default=Indicator.Frequency.QUARTERLY
             ),
-            "categories": _categories_cell(row, reader, categories),
+            "categories": _categories_cell(row, reader, categories, INDICATORS),
             "lower_is_better": reader.boolean(row, "lower_is_better"),
             "lead_department": cell_prose(row.cells.get("lead_department")),
         }
@@ -712,13 +724,15 @@ def _indicators_read(
     return by_code
 
 
-def _categories_cell(row: SheetRow, reader: SheetReader, categories: set[str]) -> list[str]:
+def _categories_cell(
+    row: SheetRow, reader: SheetReader, categories: set[str], sheet: Sheet
+) -> list[str]:
     codes = cell_list(row.cells.get("categories"))
     unknown = []
     for code in codes:
         refused = reader.refusals.root(CATEGORIES.name, code)
         if refused is not None:
-            reader.refusals.fall(refused, INDICATORS.name, row.number)
+            reader.refusals.fall(refused, sheet.name, row.number)
         elif code not in categories:
             unknown.append(code)
     if unknown:
@@ -854,12 +868,24 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
                 "indicator",
                 _("指标“%(code)s”不是综合评价指标，不能录入票数") % {"code": leaf.indicator.code},
             )
+        elif unit and group and not _group_rates(contents, group, checker.unit_categories[unit]):
+            reader.problem(
+                row,
+                "rater_group",
+                _("测评群体 %(group)s 不评议单位 %(unit)s 的类别（%(category)s）")
+                % {"group": group, "unit": unit, "category": checker.unit_categories[unit]},
+            )
         elif (
             unit
             and group
             and reader.unique(row, "unit", seen, (unit, leaf.indicator.code, period, group))
         ):
             contents.votes.append((unit, leaf.indicator.code, period, group, *counts))
+
+
+def _group_rates(contents: Contents, group: str, category: str) -> bool:
+    rated = contents.rater_group_categories.get(group)
+    return not rated or category in rated
 
 
 def workbook_contents_read(
@@ -949,8 +975,11 @@ def workbook_contents_read(
         weight = reader.number(
             row, "weight", required=True, at_least=Decimal(0), model_field=weight_field
         )
+        rated = _categories_cell(row, reader, categories, RATER_GROUPS)
         if weight is not None:
             contents.rater_groups.append((code, name, weight))
+            if rated:
+                contents.rater_group_categories[code] = rated
         else:
             reader.row_refuse(code)
     groups = {code for code, _name, _weight in contents.rater_groups}
@@ -1270,6 +1299,14 @@ def _cycle_contents_write(
         for code, name, weight in contents.rater_groups
     )
     group_ids = {group.code: group.pk for group in groups}
+    categories = _ids(UnitCategory)
+    RaterGroup.categories.through.objects.bulk_create(
+        RaterGroup.categories.through(
+            ratergroup_id=group_ids[group], unitcategory_id=categories[category]
+        )
+        for group, rated in contents.rater_group_categories.items()
+        for category in rated
+    )
     officials = _ids(Official, (official for official, _indicator in contents.responsibilities))
     Responsibility.objects.bulk_create(
         (
@@ -1429,8 +1466,9 @@ def _responsibility_rows(cycle: Cycle):
 
 
 def _rater_group_rows(cycle: Cycle) -> Iterator[list]:
-    for code, name, weight in cycle.rater_groups.values_list("code", "name", "weight"):
-        yield [code, name, cell_number(weight)]
+    for group in cycle.rater_groups.prefetch_related("categories"):
+        rated = ",".join(sorted(category.code for category in group.categories.all()))
+        yield [group.code, group.name, cell_number(group.weight), rated or None]
 
 
 def _value_rows(cycle: Cycle) -> Iterator[list]:

@@ -82,6 +82,9 @@ SHEET_COLUMN_NOTES = {
     (RESPONSIBILITIES.name, "official"): gettext_lazy("干部代码（officials 表）"),
     (RESPONSIBILITIES.name, "indicator"): gettext_lazy("该干部在本单位负责的指标代码"),
     (RATER_GROUPS.name, "weight"): gettext_lazy("权重：不小于 0 的数字"),
+    (RATER_GROUPS.name, "categories"): gettext_lazy(
+        "该群体评议的单位类别代码，以逗号分隔；留空为全部单位（双向考核：部门评镇街、镇街评部门）"
+    ),
     (VALUES.name, "value"): gettext_lazy(
         "数值：直接赋分、加分填分数，扣分填次数，一票否决填 0 或 1，其余填实际值"
     ),

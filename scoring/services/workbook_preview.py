@@ -144,10 +144,12 @@ def workbook_stored_load(*, contents: Contents, cycle: Cycle | None) -> Stored:
         )
     )
     stored.rater_groups = {
-        code: (name, weight)
-        for code, name, weight in RaterGroup.objects.filter(cycle=cycle).values_list(
-            "code", "name", "weight"
+        group.code: (
+            group.name,
+            group.weight,
+            tuple(sorted(category.code for category in group.categories.all())),
         )
+        for group in RaterGroup.objects.filter(cycle=cycle).prefetch_related("categories")
     }
     values = IndicatorValue.objects.filter(indicator__cycle=cycle).values_list(
         "unit__code", "indicator__code", "period", "value", "updated_at", "entered_by__username"
@@ -329,7 +331,11 @@ def _indicators_compare(contents: Contents, stored: Stored) -> dict:
 
 
 def _rater_groups_compare(contents: Contents, stored: Stored) -> dict:
-    file = {code: (name, weight) for code, name, weight in contents.rater_groups}
+    rated = contents.rater_group_categories
+    file = {
+        code: (name, weight, tuple(sorted(rated.get(code, ()))))
+        for code, name, weight in contents.rater_groups
+    }
     return _counted(RATER_GROUPS.name, file, stored.rater_groups)
 
 

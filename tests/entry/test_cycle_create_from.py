@@ -35,10 +35,10 @@ pytestmark = pytest.mark.django_db
 
 YEAR_TAKEN = "2027 年度已有考核周期，不能再新建"
 # One query each: the user's roles, the year's check, the cycle, its history row, the nodes,
-# their parents, categories, scorer accounts, responsibilities, rater groups; the history
-# rows of the nodes (with their categories and scorer accounts), the responsibilities and the
-# rater groups; and the transaction's savepoint and its release.
-CREATE_FROM_QUERIES = 17
+# their parents, categories, scorer accounts, responsibilities, rater groups and the categories
+# those rate; the history rows of the nodes (with their categories and scorer accounts), the
+# responsibilities and the rater groups; and the transaction's savepoint and its release.
+CREATE_FROM_QUERIES = 18
 
 
 def tree_build(*, cycle, areas: int, items: int, leaves: int, categories, owner) -> None:
@@ -118,8 +118,9 @@ def tree_of(cycle) -> dict:
 
 @pytest.fixture
 def last_year(db, scorer):
-    """2026 with a tree, settings off their defaults, two rater groups, responsibilities,
-    and what belongs to the year only: values, votes, an adjustment, results, a snapshot."""
+    """2026 with a tree, settings off their defaults, two rater groups (BM rating the towns
+    only), responsibilities, and what belongs to the year only: values, votes, an adjustment,
+    results, a snapshot."""
     cycle = Cycle.objects.create(
         year=2026,
         name="2026年度领导班子综合考核",
@@ -151,7 +152,8 @@ def last_year(db, scorer):
     Responsibility.objects.create(official=official, indicator=Indicator.objects.get(code="A1.1.1"))
     Responsibility.objects.create(official=official, indicator=Indicator.objects.get(code="A2.2.2"))
     group = RaterGroup.objects.create(cycle=cycle, code="LD", name="区领导", weight=Decimal("0.6"))
-    RaterGroup.objects.create(cycle=cycle, code="BM", name="部门", weight=Decimal("0.4"))
+    two_way = RaterGroup.objects.create(cycle=cycle, code="BM", name="部门", weight=Decimal("0.4"))
+    two_way.categories.add(categories[0])
     evaluation = Indicator.objects.create(
         cycle=cycle, code="E1", name="民主测评", max_points=Decimal(0), method="evaluation"
     )
@@ -195,9 +197,9 @@ def test_the_new_year_copies_settings_rater_groups_and_responsibilities(last_yea
     ]
     assert len(settings) == len(SETTING_FIELDS) == 16
     assert {f: getattr(new, f) for f in settings} == {f: getattr(last_year, f) for f in settings}
-    assert list(new.rater_groups.values_list("code", "name", "weight")) == [
-        ("BM", "部门", Decimal("0.4")),
-        ("LD", "区领导", Decimal("0.6")),
+    assert list(new.rater_groups.values_list("code", "name", "weight", "categories__code")) == [
+        ("BM", "部门", Decimal("0.4"), "ZJ"),
+        ("LD", "区领导", Decimal("0.6"), None),
     ]
     assert sorted(
         Responsibility.objects.filter(indicator__cycle=new).values_list(
