@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cadre', '0010_growth_record_history'),
-        ('scoring', '0036_import_recomputed_cycles'),
+        ('scoring', '0037_value_unit_period_index'),
     ]
 
     operations = [
