@@ -40,6 +40,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from server_cpu import server_cpu_clock  # noqa: E402
 
 from cadre import roles  # noqa: E402
 from cadre.models import Unit, UnitCategory  # noqa: E402
@@ -185,17 +186,20 @@ def tree_check_skipped():
 
 def moves_timed(moves) -> None:
     """Run each (label, action) in turn in one transaction that is undone, printing the time
-    and queries of each; the deferred checks run at the end, as at COMMIT."""
+    and queries of each, and the CPU time of Python and of the PostgreSQL server process (on a
+    shared machine the steadier figures); the deferred checks run at the end, as at COMMIT."""
+    server_cpu = server_cpu_clock(connection)
     with tree_check_skipped(), rolled_back():
         for label, action in moves:
             with statements() as collected:
-                cpu = time.process_time()
+                cpu, server = time.process_time(), server_cpu()
                 elapsed = timed(action)
-                cpu = time.process_time() - cpu
+                cpu, server = time.process_time() - cpu, server_cpu() - server
             slow = slow_statements(collected, over=0.2, width=70)
             print(
-                f"{label}: {elapsed:.2f} s (Python CPU {cpu:.2f} s), {len(collected)} queries "
-                f"({sum(t for t, _ in collected):.2f} s in them); slow: {slow or 'none'}"
+                f"{label}: {elapsed:.2f} s (Python CPU {cpu:.2f} s, PostgreSQL CPU {server:.2f} "
+                f"s), {len(collected)} queries, COPY aside ({sum(t for t, _ in collected):.2f} s "
+                f"in them); slow: {slow or 'none'}"
             )
         print(f"  deferred checks at commit: {deferred_checks():.2f} s")
 

@@ -36,6 +36,7 @@ from scoring.models import (
     UnitResult,
     Vote,
 )
+from scoring.services.gc_pause import gc_paused
 from scoring.services.points import (
     INT64_MAX,
     PERIODS,
@@ -317,11 +318,6 @@ def _standings_build(
     return standings
 
 
-def _points_texts(points: np.ndarray) -> list[list[str]]:
-    """Each cell of a [row, unit] array of points as exact text (see `points_text`)."""
-    return [[points_text(value) for value in row] for row in points.tolist()]
-
-
 def _missing_texts(*, scored: CyclePoints, sums: _Sums, rows: set[int]) -> dict[int, list[str]]:
     """Per period row, each unit's JSON list of the indicators it has no value for.
 
@@ -347,10 +343,16 @@ def _missing_texts(*, scored: CyclePoints, sums: _Sums, rows: set[int]) -> dict[
 def _results_write(
     *, cycle: Cycle, scored: CyclePoints, sums: _Sums, standings: list[_Standing], cursor
 ) -> None:
-    missing = _missing_texts(scored=scored, sums=sums, rows={ROW[s.period] for s in standings})
-    # JSON text built directly: 25,000 results, each with its area subtotals.
+    written = {ROW[standing.period] for standing in standings}
+    missing = _missing_texts(scored=scored, sums=sums, rows=written)
+    # JSON text built directly: 25,000 results, each with its area subtotals, as text only in
+    # the periods written (closing a quarter writes two of the five).
     areas = [
-        (json.dumps(area_code, ensure_ascii=False), _points_texts(earned), has.tolist())
+        (
+            json.dumps(area_code, ensure_ascii=False),
+            {row: [points_text(value) for value in earned[row].tolist()] for row in written},
+            has.tolist(),
+        )
         for area_code, (earned, has) in sums.areas.items()
     ]
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -679,6 +681,7 @@ def results_unsaved(
 
 
 @transaction.atomic
+@gc_paused()
 def results_compute(
     *,
     cycle: Cycle,

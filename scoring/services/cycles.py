@@ -307,7 +307,10 @@ def cycle_quarter_close(*, cycle: Cycle, quarter: str, by) -> Cycle:
 def cycle_quarter_reopen(*, cycle: Cycle, quarter: str, by, reason: str) -> Cycle:
     """Open a closed or published quarter of an open cycle again, for a reason that is
     recorded; its results are computed again from the inputs and tree as they are now, and
-    units no longer see them until it is published again."""
+    units no longer see them until it is published again. The year is computed again with
+    them; the other quarters are not: nothing they are scored from changed, and those still
+    open are kept current by every change of their inputs and units (a province's three
+    quarters more took a reopening a third longer)."""
     reason = reason_cleaned(reason, missing=_("重新开放必须说明理由"))
     cycle = _cycle_locked_for(cycle=cycle, by=by)
     _cycle_ensure_open(
@@ -318,7 +321,7 @@ def cycle_quarter_reopen(*, cycle: Cycle, quarter: str, by, reason: str) -> Cycl
     allowed_from = (QuarterState.CLOSED, QuarterState.PUBLISHED)
     _quarter_ensure(cycle=cycle, quarter=quarter, allowed_from=allowed_from, to=to)
     _quarter_move(cycle=cycle, quarter=quarter, by=by, to=to, note=f"{NOTE_REOPEN_PREFIX}{reason}")
-    results_refresh_all(cycle=cycle)
+    results_compute(cycle=cycle, periods=[quarter])
     return cycle
 
 

@@ -9,7 +9,15 @@ from django.utils import translation
 
 from cadre import roles
 from cadre.models import UnitCategory
-from scoring.models import Cycle, Grade, Indicator, QuarterState, ResultSnapshot, UnitResult
+from scoring.models import (
+    PERIOD_ROW,
+    Cycle,
+    Grade,
+    Indicator,
+    QuarterState,
+    ResultSnapshot,
+    UnitResult,
+)
 from scoring.selectors import cycle_state_moves
 from scoring.services.cycles import (
     CycleStateError,
@@ -23,10 +31,12 @@ from scoring.services.cycles import (
 )
 from scoring.services.refresh import results_refresh_all
 from scoring.services.values import CellInput, values_save
+from tests.closed_quarters import stored_results
 from tests.entry.conftest import user_with_role
 from tests.quarters import TOTALS, quarter_district
 
 pytestmark = pytest.mark.django_db
+PERIODS = list(PERIOD_ROW)
 
 
 @pytest.fixture
@@ -154,6 +164,26 @@ def test_publishing_keeps_what_closing_computed_and_reopening_computes_anew(dist
     cycle_quarter_reopen(cycle=cycle, quarter="Q1", by=admin, reason="更正")
     assert _grade(cycle, "ZJ01", "Q1") == Grade.FAIR
     assert Cycle.objects.get(pk=cycle.pk).published_periods == []
+
+
+def test_reopening_computes_the_quarter_and_the_year_and_leaves_the_other_quarters(district):
+    cycle, admin = district["cycle"], district["admin"]
+    cycle_quarter_close(cycle=cycle, quarter="Q1", by=admin)
+    Cycle.objects.filter(pk=cycle.pk).update(good_min=850)
+    results_refresh_all(cycle=Cycle.objects.get(pk=cycle.pk))
+    others = UnitResult.objects.filter(cycle=cycle).exclude(period__in=["Q1", "Y"])
+    others_stored = set(others.values_list("pk", "computed_at"))
+    assert others_stored
+
+    cycle_quarter_reopen(cycle=cycle, quarter="Q1", by=admin, reason="更正")
+
+    # The other quarters' results are not written again: nothing they are scored from changed.
+    assert set(others.values_list("pk", "computed_at")) == others_stored
+    assert _grade(cycle, "ZJ01", "Q1") == Grade.FAIR
+    reopened = stored_results(cycle, PERIODS)
+    # Every result is what a full computation stores.
+    results_refresh_all(cycle=Cycle.objects.get(pk=cycle.pk))
+    assert stored_results(cycle, PERIODS) == reopened
 
 
 def test_reopening_takes_a_reason_and_an_open_cycle(district):
