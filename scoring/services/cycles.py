@@ -309,8 +309,8 @@ def cycle_quarter_reopen(*, cycle: Cycle, quarter: str, by, reason: str) -> Cycl
     recorded; its results are computed again from the inputs and tree as they are now, and
     units no longer see them until it is published again. The year is computed again with
     them; the other quarters are not: nothing they are scored from changed, and those still
-    open are kept current by every change of their inputs and units (a province's three
-    quarters more took a reopening a third longer)."""
+    open are kept current by every change of their inputs and units (computing them too took a
+    province's reopening a third more CPU time)."""
     reason = reason_cleaned(reason, missing=_("重新开放必须说明理由"))
     cycle = _cycle_locked_for(cycle=cycle, by=by)
     _cycle_ensure_open(
