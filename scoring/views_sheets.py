@@ -16,7 +16,13 @@ from openpyxl import Workbook
 from cadre import roles
 from cadre.permissions import role_required
 from scoring.models import QUARTERS, ImportRecord, Period
-from scoring.selectors import cycle_picked, cycles_visible, periods_open
+from scoring.selectors import (
+    cycle_picked,
+    cycles_visible,
+    period_needing_entry,
+    periods_open,
+    units_active,
+)
 from scoring.services.background import (
     background_interruption,
     background_listed,
@@ -88,6 +94,9 @@ def sheet_index(request):
             return redirect("sheets:record", pk=record.pk)
     history = sheet_records_visible(user=request.user)
     period = request.GET.get("period")
+    if period not in Period.values and cycle is not None:
+        # The quarter the grid opens on, whose template 下载本期模板 is: not Q1, long done.
+        period = period_needing_entry(cycle=cycle, user=request.user, units=units_active())
     open_periods = periods_open(cycle=cycle) if cycle else []
     return render(
         request,
@@ -98,7 +107,7 @@ def sheet_index(request):
             "form": form,
             "periods": Period.choices,
             "vote_periods": vote_template_periods(cycle=cycle, user=request.user) if cycle else [],
-            "period": period if period in Period.values else next(iter(open_periods), Period.Q1),
+            "period": period or Period.Q1,
             # A cycle still taking input may have quarters closed on their own.
             "closed_quarters": [
                 Period(q).label for q in QUARTERS if not cycle.is_locked and q not in open_periods

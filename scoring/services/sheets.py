@@ -171,6 +171,10 @@ STORED_PROBLEMS = 1000
 LABEL_EDITS_NAMED = 10
 PLACES_NAMED = 10
 PERCENT_CELLS_NAMED = 10
+# A quarter's new figures of which at least this share (and this many) equal the quarter
+# before's stored ones are taken for last quarter's file (see _last_quarter_copy_add).
+LAST_QUARTER_COPY_SHARE = Decimal("0.8")
+LAST_QUARTER_COPY_MIN = 3
 TEMPLATE_FIRST_ROW = len(TEMPLATE_LABELS) + 1
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="D9D9D9")
@@ -697,6 +701,8 @@ def sheet_changes_plan(
                 read=figures | others,
                 layout=upload.layout[sheet.name],
             )
+    if not plan.problems:
+        _last_quarter_copy_add(plan, context)
     closed_changes_add(
         plan,
         context.closed_changes,
@@ -709,6 +715,43 @@ def sheet_changes_plan(
         ),
     )
     return plan
+
+
+def _last_quarter_copy_add(plan: SheetPlan, context: _Context) -> None:
+    """Add a notice for each quarter whose new figures are mostly the quarter before's stored
+    ones: last quarter's file uploaded as this quarter's (a clerk's own file says no period).
+
+    Zeros are left out, as a count of no incident repeats every quarter. One query per quarter
+    the file changes (Q2…Q4), for the quarter before's values.
+    """
+    figures: dict[str, list[tuple[tuple[int, int, str], Decimal]]] = defaultdict(list)
+    for unit_id, indicator_id, period, _old, text in plan.changes:
+        value = Decimal(text)
+        if period in QUARTERS[1:] and value:
+            before = QUARTERS[QUARTERS.index(period) - 1]
+            figures[period].append(((unit_id, indicator_id, before), value))
+    for period, pairs in figures.items():
+        if len(pairs) < LAST_QUARTER_COPY_MIN:
+            continue
+        before = QUARTERS[QUARTERS.index(period) - 1]
+        _current_load(context, {before})
+        same = sum(context.current.get(key) == value for key, value in pairs)
+        if same >= len(pairs) * LAST_QUARTER_COPY_SHARE:
+            plan.notices.append(
+                ngettext(
+                    "文件中%(period)s的 %(count)s 个非零数值中，有 %(same)s 个与%(before)s已保存的"
+                    "完全相同：请核对这是%(period)s的数据，而不是上一季度的文件。",
+                    "文件中%(period)s的 %(count)s 个非零数值中，有 %(same)s 个与%(before)s已保存的"
+                    "完全相同：请核对这是%(period)s的数据，而不是上一季度的文件。",
+                    same,
+                )
+                % {
+                    "period": Period(period).label,
+                    "before": Period(before).label,
+                    "count": len(pairs),
+                    "same": same,
+                }
+            )
 
 
 def sheet_plan_refused(plan: SheetPlan, *, cycle: Cycle, user) -> bool:

@@ -105,3 +105,15 @@ def test_evaluation_cells_are_filled_by_vote_counts_of_any_rater_group(
     assert period_needing_entry(**picked, methods=[Indicator.Method.EVALUATION]) == "Q2"
     # The admin's value indicator is still empty in Q1.
     assert period_needing_entry(**picked) == "Q1"
+
+
+def test_the_import_page_offers_the_template_of_the_quarter_still_to_fill(
+    client, open_cycle, scorer, district
+):
+    units, indicators = district(cycle=open_cycle, owner=scorer, units=2, indicators=2)
+    fill(units, indicators, ["Q1", "Q2"])
+    client.force_login(scorer)
+    page = client.get("/entry/sheets/").content.decode()
+    # 下载本期模板 and the tabs back to the grid lead to Q3, where the work is, not to Q1.
+    assert f'href="/entry/sheets/template/{open_cycle.year}/Q3.xlsx">下载本期模板' in page
+    assert f'href="/entry/?cycle={open_cycle.pk}&amp;period=Q3"' in page

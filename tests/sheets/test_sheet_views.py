@@ -36,8 +36,10 @@ def test_the_history_page_costs_the_same_queries_whatever_its_length(
     scorer_client, scorer, district, count, django_assert_max_num_queries
 ):
     _records(scorer, count)
-    # session, user, role check, current cycle, the periods of the user's vote template, history
-    with django_assert_max_num_queries(7):
+    # session, user, role check, current cycle, the periods of the user's vote template, history;
+    # the quarter still to fill: active units, the user's indicators, their categories, the
+    # filled cells
+    with django_assert_max_num_queries(11):
         response = scorer_client.get(INDEX)
     assert response.content.decode().count("f1.xlsx") == 1
     assert response.content.decode().count(".xlsx</a>") == count
