@@ -47,7 +47,10 @@ from scoring.services.closed_quarters import (
 from scoring.services.compute import two_places
 from scoring.services.cycles import cycle_create_from
 from scoring.services.deletion import cycle_deletion_refusals, rater_group_deletion_refusals
-from scoring.services.evaluations import rater_group_categories_refusals
+from scoring.services.evaluations import (
+    rater_group_categories_refusals,
+    rater_group_indicators_refusals,
+)
 from scoring.services.indicators import (
     indicator_change_validate,
     indicator_owner_choices,
@@ -271,8 +274,27 @@ def tree_problems_warn(request, cycle: Cycle) -> None:
         messages.warning(request, problem)
 
 
-class RaterGroupCategoriesForm(forms.ModelForm):
-    """Refuses rated categories that leave out units the group has votes for."""
+class RaterGroupRatedForm(forms.ModelForm):
+    """What a rater group rates: the categories and the evaluation indicators of its cycle
+    (`cycle`, for a row the cycle's page adds; every year's, named with their year, on an add
+    page), refused when they leave out units or indicators the group has votes for."""
+
+    def __init__(self, *args, cycle: Cycle | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("indicators")
+        if field is None:
+            return
+        # The cycle's page (a new cycle has none yet), the stored cycle, or the one an add page
+        # was opened for (?cycle=<id>); else every year's, which clean_indicators holds to the
+        # chosen cycle.
+        cycle_id = str(self.instance.cycle_id or self.initial.get("cycle") or "")
+        if cycle is not None:
+            field.queryset = field.queryset.filter(cycle_id=cycle.pk)
+        elif cycle_id.isdigit():
+            field.queryset = field.queryset.filter(cycle_id=cycle_id)
+        else:
+            field.queryset = field.queryset.select_related("cycle")
+            field.label_from_instance = indicator_with_year
 
     def clean_categories(self):
         categories = self.cleaned_data["categories"]
@@ -282,8 +304,19 @@ class RaterGroupCategoriesForm(forms.ModelForm):
                 raise ValidationError(refusals)
         return categories
 
+    def clean_indicators(self):
+        indicators = self.cleaned_data["indicators"]
+        if "indicators" in self.changed_data:
+            cycle = self.cleaned_data.get("cycle") or getattr(self.instance, "cycle", None)
+            refusals = rater_group_indicators_refusals(
+                group=self.instance, cycle=cycle, indicators=indicators
+            )
+            if refusals:
+                raise ValidationError(refusals)
+        return indicators
 
-class RaterGroupForm(RaterGroupCategoriesForm, CycleInputForm):
+
+class RaterGroupForm(RaterGroupRatedForm, CycleInputForm):
     """A rater group's form: no new weight while its votes count in a closed quarter."""
 
     def quarters_kept_ensure(self) -> None:
@@ -314,14 +347,19 @@ class RaterGroupFormSet(BaseInlineFormSet):
             raise ValidationError(refusals)
         super().clean()
 
+    def get_form_kwargs(self, index):
+        # A row added here has no cycle before it is validated: its indicators are the cycle's.
+        return {**super().get_form_kwargs(index), "cycle": self.instance}
 
-# A district has a handful of categories: a box each reads better than a multiple select.
+
+# A district has a handful of categories and evaluation indicators: a box each reads better
+# than a multiple select.
 RATER_GROUP_CATEGORIES_WIDGET = {ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
 
 
 class RaterGroupInline(admin.TabularInline):
     model = RaterGroup
-    form = RaterGroupCategoriesForm
+    form = RaterGroupRatedForm
     formset = RaterGroupFormSet
     formfield_overrides = RATER_GROUP_CATEGORIES_WIDGET
     extra = 0

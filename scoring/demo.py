@@ -101,6 +101,9 @@ RATER_GROUPS = [
     ("ZJ", "镇街评议", Decimal("0.30")),
     ("BM", "部门评议", Decimal("0.30")),
 ]
+# The groups of the two-way assessment, and the evaluation indicator they vote on.
+TWO_WAY_GROUPS = {"ZJ", "BM"}
+TWO_WAY_INDICATOR = "双向互评"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国志红文斌宇浩凯健俊帆"
 POSITIONS = {
@@ -406,15 +409,21 @@ def _demo_figure(rng, indicator, strength):
 
 
 def _demo_two_way(cycle):
-    """Two-way assessment (双向考核): the departments rate the towns, the towns the departments."""
+    """Two-way assessment (双向考核): the departments rate the towns, the towns the departments,
+    on 双向互评 only, which the district leaders and service users leave to them."""
     categories = {category.code: category for category in UnitCategory.objects.all()}
     groups = {group.code: group for group in cycle.rater_groups.all()}
     groups["BM"].categories.set([categories["ZJ"]])
     groups["ZJ"].categories.set([category for code, category in categories.items() if code != "ZJ"])
+    evaluations = cycle.indicators.filter(method=Indicator.Method.EVALUATION)
+    for code in TWO_WAY_GROUPS:
+        groups[code].indicators.set(evaluations.filter(name=TWO_WAY_INDICATOR))
+    for code in groups.keys() - TWO_WAY_GROUPS:
+        groups[code].indicators.set(evaluations.exclude(name=TWO_WAY_INDICATOR))
 
 
 def _demo_votes(rng, indicator, unit, period, groups, strength):
-    if indicator.name == "双向互评":
+    if indicator.name == TWO_WAY_INDICATOR:
         rating = ["BM"] if unit.category.code == "ZJ" else ["ZJ"]
     else:
         rating = ["LD", "FW"]

@@ -495,6 +495,16 @@ class RaterGroup(models.Model):
         verbose_name=_("评议类别"),
         help_text=_("该群体评议哪些类别的单位；留空表示评议所有单位。"),
     )
+    # And some evaluation indicators only: the towns and departments vote on 双向互评, the
+    # district leaders and service users on the others.
+    indicators = models.ManyToManyField(
+        Indicator,
+        blank=True,
+        limit_choices_to={"method": Method.EVALUATION},
+        related_name="rater_groups",
+        verbose_name=_("评议指标"),
+        help_text=_("该群体评议本周期的哪些综合评价指标；留空表示评议所有综合评价指标。"),
+    )
 
     history = MasterDataHistory()
 

@@ -418,8 +418,13 @@ def votes(request):
 
 
 def _vote_forms(data, *, cycle, period, indicator, unit):
-    """One form per rater group of the cycle that rates the unit, filled with its stored votes."""
-    groups = rater_groups_rating(cycle=cycle, category_id=unit.category_id) if unit else []
+    """One form per rater group of the cycle that rates the unit on the indicator, filled with
+    its stored votes."""
+    groups = []
+    if indicator and unit:
+        groups = rater_groups_rating(
+            cycle=cycle, category_id=unit.category_id, indicator_id=indicator.pk
+        )
     stored = {}
     if indicator and unit:
         stored = {

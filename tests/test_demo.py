@@ -19,6 +19,7 @@ from scoring.models import (
 )
 from scoring.services.tree import indicator_tree_problems
 from scoring.services.values import SOURCE_DEMO, SOURCE_ENTRY, CellInput, values_save
+from scoring.services.vote_sheets import vote_template_build
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,22 @@ def test_demo_has_a_veto_and_adjustments():
     call_command("load_demo")
     assert IndicatorValue.objects.filter(indicator__method="veto", value=1).count() == 2
     assert Adjustment.objects.filter(cycle__year=2026).exists()
+
+
+def test_every_vote_row_the_demo_offers_is_one_it_fills():
+    """双向互评 is voted on by the departments (for the towns) and the towns (for the
+    departments), the other evaluation indicators by the district leaders and service users:
+    the votes template, which offers what the votes page does, offers exactly those rows."""
+    call_command("load_demo")
+    cycle = Cycle.objects.get(year=2025)
+    admin = get_user_model().objects.get(username="admin")
+    sheet = vote_template_build(cycle=cycle, period="Y", user=admin).active
+    offered = {(row[0], row[2], row[4]) for row in sheet.iter_rows(min_row=3, values_only=True)}
+    filled = Vote.objects.filter(indicator__cycle=cycle, period="Y").values_list(
+        "unit__code", "indicator__code", "rater_group__code"
+    )
+    assert offered == set(filled)
+    assert {group for _unit, indicator, group in offered if indicator == "A7.2.1"} == {"BM", "ZJ"}
 
 
 def test_demo_values_votes_and_adjustments_start_their_history_once_as_demo_data():

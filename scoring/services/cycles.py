@@ -384,8 +384,9 @@ def cycle_create_from(
     """Create a draft cycle for `year` as a copy of `previous`.
 
     Copied: the settings, the indicator tree (every node with its parameters, categories,
-    lead department and scorer accounts), the rater groups and the responsibilities. Not
-    copied: values, votes, adjustments, results and snapshots, which belong to their year.
+    lead department and scorer accounts), the rater groups (with the categories and the
+    indicators they rate) and the responsibilities. Not copied: values, votes, adjustments,
+    results and snapshots, which belong to their year.
     Without a `name`, the new cycle is named as `previous` is, with its year changed
     (2026年度领导班子综合考核 → 2027年度领导班子综合考核), where that name holds its year.
     Refused when `year` already has a cycle. The number of queries does not grow with the tree.
@@ -436,6 +437,17 @@ def cycle_create_from(
         rows=RaterGroup.categories.through.objects.filter(ratergroup__cycle=previous)
         .annotate(new_group=Subquery(new_group.values("pk")[:1]))
         .values_list("unitcategory", "new_group"),
+    )
+    new_indicator = Indicator.objects.filter(cycle=cycle, code=OuterRef("indicator__code"))
+    _rows_insert(
+        model=RaterGroup.indicators.through,
+        fields=["indicator", "ratergroup"],
+        rows=RaterGroup.indicators.through.objects.filter(ratergroup__cycle=previous)
+        .annotate(
+            new_indicator=Subquery(new_indicator.order_by().values("pk")[:1]),
+            new_group=Subquery(new_group.values("pk")[:1]),
+        )
+        .values_list("new_indicator", "new_group"),
     )
     for copied in (
         Indicator.objects.filter(cycle=cycle),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -18,7 +18,6 @@ from scoring.services.refresh import results_refresh_for_changes
 from scoring.services.values import (
     CellConflict,
     SaveReport,
-    categories_linked,
     cycle_ensure_editable,
     cycle_ensure_takes_values,
     reason_cleaned,
@@ -87,10 +86,45 @@ class VoteRow:
         return (self.unit.pk, self.indicator.pk, self.period, self.counts.rater_group.pk)
 
 
-def rater_group_categories(group_ids: Iterable[int]) -> dict[int, set[int]]:
-    """Return the unit categories each rater group rates; a group absent from the result rates
-    every category."""
-    return categories_linked(RaterGroup.categories, group_ids)
+@dataclass(frozen=True)
+class GroupsRated:
+    """What each rater group rates (双向考核): the unit categories and the evaluation
+    indicators it names, by group id; a group naming none of either rates them all."""
+
+    categories: dict[int, set[int]]
+    indicators: dict[int, set[int]]
+
+    def rates_category(self, *, group_id: int, category_id: int) -> bool:
+        return group_id not in self.categories or category_id in self.categories[group_id]
+
+    def rates_indicator(self, *, group_id: int, indicator_id: int) -> bool:
+        return group_id not in self.indicators or indicator_id in self.indicators[group_id]
+
+    def rates(self, *, group_id: int, category_id: int, indicator_id: int) -> bool:
+        return self.rates_category(
+            group_id=group_id, category_id=category_id
+        ) and self.rates_indicator(group_id=group_id, indicator_id=indicator_id)
+
+
+def rater_groups_rated(group_ids: Iterable[int]) -> GroupsRated:
+    """Return what the rater groups rate, in one query."""
+    ids = list(group_ids)
+    kind = CharField()
+    categories = (
+        RaterGroup.categories.through.objects.filter(ratergroup_id__in=ids)
+        .annotate(kind=Value("category", output_field=kind))
+        .values_list("ratergroup_id", "unitcategory_id", "kind")
+    )
+    indicators = (
+        RaterGroup.indicators.through.objects.filter(ratergroup_id__in=ids)
+        .annotate(kind=Value("indicator", output_field=kind))
+        .values_list("ratergroup_id", "indicator_id", "kind")
+    )
+    rated = GroupsRated(categories={}, indicators={})
+    for group_id, named_id, named in categories.union(indicators, all=True):
+        links = rated.categories if named == "category" else rated.indicators
+        links.setdefault(group_id, set()).add(named_id)
+    return rated
 
 
 def rater_group_categories_refusals(*, group: RaterGroup, categories) -> list[str]:
@@ -113,18 +147,44 @@ def rater_group_categories_refusals(*, group: RaterGroup, categories) -> list[st
     ]
 
 
-def rater_group_rates(rated: dict[int, set[int]], *, group_id: int, category_id: int) -> bool:
-    """Whether the group rates the units of the category, `rated` being what
-    rater_group_categories returned."""
-    return group_id not in rated or category_id in rated[group_id]
+def rater_group_indicators_refusals(
+    *, group: RaterGroup, cycle: Cycle | None, indicators
+) -> list[str]:
+    """Refuse indicators for the group of the cycle that are no evaluation indicators of the
+    cycle, or that leave out indicators it has votes for: those votes would still count while
+    neither the votes page nor the template showed them (one query)."""
+    refusals = [
+        _("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code}
+        for indicator in indicators
+        if indicator.cycle_id != getattr(cycle, "pk", None)
+        or indicator.method != Indicator.Method.EVALUATION
+    ]
+    if group.pk is None or not indicators:
+        return refusals
+    left_out = sorted(
+        set(
+            Vote.objects.filter(rater_group=group)
+            .exclude(indicator__in=indicators)
+            .values_list("indicator__code", flat=True)
+        )
+    )
+    if left_out:
+        refusals.append(
+            _("测评群体“%(group)s”已有指标 %(codes)s 的票数，评议指标须包含这些指标")
+            % {"group": group, "codes": listed(left_out)}
+        )
+    return refusals
 
 
-def rater_groups_rating(*, cycle: Cycle, category_id: int) -> QuerySet:
-    """Return the cycle's rater groups that rate the units of the category: those naming it,
-    or none (one query)."""
-    named = RaterGroup.categories.through.objects.filter(ratergroup=OuterRef("pk"))
-    return RaterGroup.objects.filter(cycle=cycle).filter(
-        ~Exists(named) | Exists(named.filter(unitcategory=category_id))
+def rater_groups_rating(*, cycle: Cycle, category_id: int, indicator_id: int) -> QuerySet:
+    """Return the cycle's rater groups that rate the units of the category on the indicator:
+    those naming them, or naming none (one query)."""
+    categories = RaterGroup.categories.through.objects.filter(ratergroup=OuterRef("pk"))
+    indicators = RaterGroup.indicators.through.objects.filter(ratergroup=OuterRef("pk"))
+    return RaterGroup.objects.filter(
+        ~Exists(categories) | Exists(categories.filter(unitcategory=category_id)),
+        ~Exists(indicators) | Exists(indicators.filter(indicator=indicator_id)),
+        cycle=cycle,
     )
 
 
@@ -167,15 +227,19 @@ def votes_save_many(
     for indicator in {row.indicator for row in rows}:
         if indicator.cycle_id != cycle.pk or indicator.method != Indicator.Method.EVALUATION:
             raise ValidationError(_("%(code)s 不是本周期的综合评价指标") % {"code": indicator.code})
-    rated = rater_group_categories({row.counts.rater_group.pk for row in rows})
+    rated = rater_groups_rated({row.counts.rater_group.pk for row in rows})
     for row in rows:
         _vote_counts_check(row.counts)
-        if not rater_group_rates(
-            rated, group_id=row.counts.rater_group.pk, category_id=row.unit.category_id
-        ):
+        group = row.counts.rater_group
+        if not rated.rates_category(group_id=group.pk, category_id=row.unit.category_id):
             raise ValidationError(
                 _("测评群体“%(group)s”不评议%(category)s的单位（%(unit)s）")
-                % {"group": row.counts.rater_group, "category": row.unit.category, "unit": row.unit}
+                % {"group": group, "category": row.unit.category, "unit": row.unit}
+            )
+        if not rated.rates_indicator(group_id=group.pk, indicator_id=row.indicator.pk):
+            raise ValidationError(
+                _("测评群体“%(group)s”不评议指标 %(code)s")
+                % {"group": group, "code": row.indicator.code}
             )
     stored = _votes_stored(rows)
     report, stale = SaveReport(), {}

@@ -133,7 +133,10 @@ def cycle_tree_delete(*, cycle: Cycle, reason: str, by) -> None:
             through.objects.filter(indicator__cycle=cycle)
             for through in (Indicator.categories.through, Indicator.owners.through)
         ),
-        RaterGroup.categories.through.objects.filter(ratergroup__cycle=cycle),
+        *(
+            through.objects.filter(ratergroup__cycle=cycle)
+            for through in (RaterGroup.categories.through, RaterGroup.indicators.through)
+        ),
     ]
     # Deleted row by row, as Django deletes rows that send signals, a province's
     # responsibilities would be read into memory first, and a history row written per row.

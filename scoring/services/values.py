@@ -195,18 +195,12 @@ def period_fits_frequency(*, frequency: str, period: str) -> bool:
 def indicator_categories(indicator_ids: Iterable[int]) -> dict[int, set[int]]:
     """Return the unit categories each indicator applies to; an indicator absent from the
     result applies to every category."""
-    return categories_linked(Indicator.categories, indicator_ids)
-
-
-def categories_linked(link, ids: Iterable[int]) -> dict[int, set[int]]:
-    """Return the unit categories that the many-to-many `link` (Indicator.categories,
-    RaterGroup.categories) names for each of the rows `ids`, in one query; a row absent from
-    the result names none."""
-    owner = f"{link.field.m2m_field_name()}_id"
     categories: dict[int, set[int]] = {}
-    rows = link.through.objects.filter(**{f"{owner}__in": list(ids)})
-    for row_id, category_id in rows.values_list(owner, "unitcategory_id"):
-        categories.setdefault(row_id, set()).add(category_id)
+    links = Indicator.categories.through.objects.filter(
+        indicator_id__in=list(indicator_ids)
+    ).values_list("indicator_id", "unitcategory_id")
+    for indicator_id, category_id in links:
+        categories.setdefault(indicator_id, set()).add(category_id)
     return categories
 
 

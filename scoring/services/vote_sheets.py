@@ -51,11 +51,11 @@ from scoring.services.cells import (
 )
 from scoring.services.evaluations import (
     VOTE_COUNT_MAX,
+    GroupsRated,
     VoteCounts,
     VoteKey,
     VoteRow,
-    rater_group_categories,
-    rater_group_rates,
+    rater_groups_rated,
     vote_numbers_text,
     votes_save_many,
 )
@@ -169,8 +169,7 @@ class _Context:
     owned: set[int] | None
     applies: dict[int, set[int]]
     groups: _Codes[RaterGroup]
-    # The categories each rater group rates (a group absent rates all).
-    rated: dict[int, set[int]]
+    rated: GroupsRated
     # The stored counts and version of each vote row of the indicators the user may import: a
     # district's are a few thousand, read at once whatever the periods of the file.
     stored: dict[VoteKey, tuple[tuple[int, ...], int]]
@@ -222,13 +221,14 @@ def _frequency(period: str) -> str:
 
 
 def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
-    """Return the votes template of a period: a row per unit and rater group rating it for each
-    of the user's evaluation indicators of the period (the units each applies to), filled with the
-    stored counts, the four count columns validated, the header rows protected."""
+    """Return the votes template of a period: a row per unit and rater group rating it on the
+    indicator for each of the user's evaluation indicators of the period (the units each applies
+    to), filled with the stored counts, the four count columns validated, the header rows
+    protected."""
     indicators = list(vote_indicators(cycle=cycle, user=user).filter(frequency=_frequency(period)))
     units = list(Unit.objects.filter(is_active=True).select_related("category"))
     groups = list(RaterGroup.objects.filter(cycle=cycle).order_by("code"))
-    rated = rater_group_categories(group.pk for group in groups)
+    rated = rater_groups_rated(group.pk for group in groups)
     applies = indicator_categories(indicator.pk for indicator in indicators)
     # Stamped before the counts are read: a row saved meanwhile counts as saved after.
     made_at = timezone.now()
@@ -252,7 +252,9 @@ def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
             if categories and unit.category_id not in categories:
                 continue
             for group in groups:
-                if not rater_group_rates(rated, group_id=group.pk, category_id=unit.category_id):
+                if not rated.rates(
+                    group_id=group.pk, category_id=unit.category_id, indicator_id=indicator.pk
+                ):
                     continue
                 counts = stored.get((unit.pk, indicator.pk, group.pk), [None] * len(Vote.KINDS))
                 names = (
@@ -486,7 +488,7 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
         owned=owned,
         applies=indicator_categories(indicator.pk for indicator in evaluations),
         groups=_Codes.of(groups),
-        rated=rater_group_categories(group.pk for group in groups),
+        rated=rater_groups_rated(group.pk for group in groups),
         stored={
             (unit, indicator, period, group): (tuple(counts), version)
             for unit, indicator, period, group, *counts, version in stored
@@ -671,8 +673,15 @@ def _row_plan(
     if categories and unit[1] not in categories:
         problem("indicator", _("指标 %(code)s 不适用于该单位的类别") % {"code": indicator.code})
         return
-    if not rater_group_rates(context.rated, group_id=group.pk, category_id=unit[1]):
+    if not context.rated.rates_category(group_id=group.pk, category_id=unit[1]):
         problem("rater_group", _("测评群体 %(code)s 不评议该单位的类别") % {"code": group.code})
+        return
+    if not context.rated.rates_indicator(group_id=group.pk, indicator_id=indicator.pk):
+        problem(
+            "rater_group",
+            _("测评群体 %(group)s 不评议指标 %(code)s")
+            % {"group": group.code, "code": indicator.code},
+        )
         return
     if key in context.seen:
         other_sheet, other_row = context.seen[key]

@@ -152,6 +152,7 @@ RATER_GROUPS = Sheet(
         Column("weight", ("权重",)),
         # An extension of the interchange format: other systems ignore it as an extra column.
         Column("categories", ("评议类别",), required=False),
+        Column("indicators", ("评议指标",), required=False),
     ),
 )
 VALUES = Sheet(
@@ -266,6 +267,8 @@ class Contents:
     rater_groups: list[tuple[str, str, Decimal]] = field(default_factory=list)
     # The categories each rater group rates, by group code (a group absent rates all).
     rater_group_categories: dict[str, list[str]] = field(default_factory=dict)
+    # The evaluation indicators each rater group rates, by group code (a group absent rates all).
+    rater_group_indicators: dict[str, list[str]] = field(default_factory=dict)
     values: list[tuple[str, str, str, Decimal]] = field(default_factory=list)
     votes: list[tuple] = field(default_factory=list)
     adjustments: list[tuple[str, str, Decimal, str, str]] = field(default_factory=list)
@@ -691,7 +694,7 @@ def _indicators_read(
             "frequency": reader.choice(
                 row, "frequency", Indicator.Frequency, default=Indicator.Frequency.QUARTERLY
             ),
-            "categories": _categories_cell(row, reader, categories, INDICATORS),
+            "categories": _codes_cell(row, reader, "categories", categories, CATEGORIES),
             "lower_is_better": reader.boolean(row, "lower_is_better"),
             "lead_department": cell_prose(row.cells.get("lead_department")),
         }
@@ -724,24 +727,22 @@ def _indicators_read(
     return by_code
 
 
-def _categories_cell(
-    row: SheetRow, reader: SheetReader, categories: set[str], sheet: Sheet
+def _codes_cell(
+    row: SheetRow, reader: SheetReader, key: str, known: set[str], of: Sheet
 ) -> list[str]:
-    codes = cell_list(row.cells.get("categories"))
+    """Return the known codes of the comma-separated cell `key`, rows of the sheet `of`; an
+    unknown code is a problem, one refused in `of` takes the row down with it."""
+    codes = cell_list(row.cells.get(key))
     unknown = []
     for code in codes:
-        refused = reader.refusals.root(CATEGORIES.name, code)
+        refused = reader.refusals.root(of.name, code)
         if refused is not None:
-            reader.refusals.fall(refused, sheet.name, row.number)
-        elif code not in categories:
+            reader.refusals.fall(refused, reader.sheet.name, row.number)
+        elif code not in known:
             unknown.append(code)
     if unknown:
-        reader.problem(
-            row,
-            "categories",
-            _("未知的类别代码“%(code)s”") % {"code": cell_echo(listed(unknown))},
-        )
-    return [code for code in codes if code in categories]
+        reader.problem(row, key, unknown_code(of, listed(unknown)))
+    return [code for code in codes if code in known]
 
 
 def _indicator_parameters_check(row: SheetRow, reader: SheetReader, indicator: dict) -> None:
@@ -777,6 +778,26 @@ def _leaves(contents: Contents) -> tuple[dict[str, Leaf], set[str]]:
         if row["code"] not in parents and row["method"] and row["max_points"] is not None
     }
     return leaves, {row["code"] for row in contents.indicators}
+
+
+def _rated_indicators_cell(
+    row: SheetRow, reader: SheetReader, leaves: dict[str, Leaf], codes: set[str]
+) -> list[str]:
+    """Return the evaluation indicators a rater group's row names, noting any other."""
+    named = _codes_cell(row, reader, "indicators", codes, INDICATORS)
+    others = [
+        code
+        for code in named
+        if code not in leaves or leaves[code].indicator.method != Indicator.Method.EVALUATION
+    ]
+    if others:
+        reader.problem(
+            row,
+            "indicators",
+            _("%(codes)s 不是综合评价指标：测评群体只评议综合评价指标")
+            % {"codes": cell_echo(listed(others))},
+        )
+    return [code for code in named if code not in others]
 
 
 class CellsChecker:
@@ -875,6 +896,13 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
                 _("测评群体 %(group)s 不评议单位 %(unit)s 的类别（%(category)s）")
                 % {"group": group, "unit": unit, "category": checker.unit_categories[unit]},
             )
+        elif group and not _group_rates_indicator(contents, group, leaf.indicator.code):
+            reader.problem(
+                row,
+                "rater_group",
+                _("测评群体 %(group)s 不评议指标 %(code)s")
+                % {"group": group, "code": leaf.indicator.code},
+            )
         elif (
             unit
             and group
@@ -886,6 +914,11 @@ def _votes_read(rows, checker: CellsChecker, groups: set[str], contents: Content
 def _group_rates(contents: Contents, group: str, category: str) -> bool:
     rated = contents.rater_group_categories.get(group)
     return not rated or category in rated
+
+
+def _group_rates_indicator(contents: Contents, group: str, indicator: str) -> bool:
+    rated = contents.rater_group_indicators.get(group)
+    return not rated or indicator in rated
 
 
 def workbook_contents_read(
@@ -975,11 +1008,14 @@ def workbook_contents_read(
         weight = reader.number(
             row, "weight", required=True, at_least=Decimal(0), model_field=weight_field
         )
-        rated = _categories_cell(row, reader, categories, RATER_GROUPS)
+        rated = _codes_cell(row, reader, "categories", categories, CATEGORIES)
+        rated_indicators = _rated_indicators_cell(row, reader, leaves, indicator_codes)
         if weight is not None:
             contents.rater_groups.append((code, name, weight))
             if rated:
                 contents.rater_group_categories[code] = rated
+            if rated_indicators:
+                contents.rater_group_indicators[code] = rated_indicators
         else:
             reader.row_refuse(code)
     groups = {code for code, _name, _weight in contents.rater_groups}
@@ -1307,6 +1343,13 @@ def _cycle_contents_write(
         for group, rated in contents.rater_group_categories.items()
         for category in rated
     )
+    RaterGroup.indicators.through.objects.bulk_create(
+        RaterGroup.indicators.through(
+            ratergroup_id=group_ids[group], indicator_id=indicators[indicator]
+        )
+        for group, rated in contents.rater_group_indicators.items()
+        for indicator in rated
+    )
     officials = _ids(Official, (official for official, _indicator in contents.responsibilities))
     Responsibility.objects.bulk_create(
         (
@@ -1466,9 +1509,12 @@ def _responsibility_rows(cycle: Cycle):
 
 
 def _rater_group_rows(cycle: Cycle) -> Iterator[list]:
-    for group in cycle.rater_groups.prefetch_related("categories"):
-        rated = ",".join(sorted(category.code for category in group.categories.all()))
-        yield [group.code, group.name, cell_number(group.weight), rated or None]
+    for group in cycle.rater_groups.prefetch_related("categories", "indicators"):
+        rated = [
+            ",".join(sorted(row.code for row in rows.all())) or None
+            for rows in (group.categories, group.indicators)
+        ]
+        yield [group.code, group.name, cell_number(group.weight), *rated]
 
 
 def _value_rows(cycle: Cycle) -> Iterator[list]:

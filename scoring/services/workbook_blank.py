@@ -85,6 +85,9 @@ SHEET_COLUMN_NOTES = {
     (RATER_GROUPS.name, "categories"): gettext_lazy(
         "该群体评议的单位类别代码，以逗号分隔；留空为全部单位（双向考核：部门评镇街、镇街评部门）"
     ),
+    (RATER_GROUPS.name, "indicators"): gettext_lazy(
+        "该群体评议的综合评价指标代码，以逗号分隔；留空为全部综合评价指标（如双向互评只由部门、镇街评议）"
+    ),
     (VALUES.name, "value"): gettext_lazy(
         "数值：直接赋分、加分填分数，扣分填次数，一票否决填 0 或 1，其余填实际值"
     ),

@@ -148,8 +148,11 @@ def workbook_stored_load(*, contents: Contents, cycle: Cycle | None) -> Stored:
             group.name,
             group.weight,
             tuple(sorted(category.code for category in group.categories.all())),
+            tuple(sorted(indicator.code for indicator in group.indicators.all())),
         )
-        for group in RaterGroup.objects.filter(cycle=cycle).prefetch_related("categories")
+        for group in RaterGroup.objects.filter(cycle=cycle).prefetch_related(
+            "categories", "indicators"
+        )
     }
     values = IndicatorValue.objects.filter(indicator__cycle=cycle).values_list(
         "unit__code", "indicator__code", "period", "value", "updated_at", "entered_by__username"
@@ -331,9 +334,14 @@ def _indicators_compare(contents: Contents, stored: Stored) -> dict:
 
 
 def _rater_groups_compare(contents: Contents, stored: Stored) -> dict:
-    rated = contents.rater_group_categories
+    categories, indicators = contents.rater_group_categories, contents.rater_group_indicators
     file = {
-        code: (name, weight, tuple(sorted(rated.get(code, ()))))
+        code: (
+            name,
+            weight,
+            tuple(sorted(categories.get(code, ()))),
+            tuple(sorted(indicators.get(code, ()))),
+        )
         for code, name, weight in contents.rater_groups
     }
     return _counted(RATER_GROUPS.name, file, stored.rater_groups)

@@ -35,10 +35,11 @@ pytestmark = pytest.mark.django_db
 
 YEAR_TAKEN = "2027 年度已有考核周期，不能再新建"
 # One query each: the user's roles, the year's check, the cycle, its history row, the nodes,
-# their parents, categories, scorer accounts, responsibilities, rater groups and the categories
-# those rate; the history rows of the nodes (with their categories and scorer accounts), the
-# responsibilities and the rater groups; and the transaction's savepoint and its release.
-CREATE_FROM_QUERIES = 18
+# their parents, categories, scorer accounts, responsibilities, rater groups, the categories
+# those rate and the evaluation indicators they rate; the history rows of the nodes (with their
+# categories and scorer accounts), the responsibilities and the rater groups; and the
+# transaction's savepoint and its release.
+CREATE_FROM_QUERIES = 19
 
 
 def tree_build(*, cycle, areas: int, items: int, leaves: int, categories, owner) -> None:
@@ -119,8 +120,8 @@ def tree_of(cycle) -> dict:
 @pytest.fixture
 def last_year(db, scorer):
     """2026 with a tree, settings off their defaults, two rater groups (BM rating the towns
-    only), responsibilities, and what belongs to the year only: values, votes, an adjustment,
-    results, a snapshot."""
+    only, on E1 only), responsibilities, and what belongs to the year only: values, votes, an
+    adjustment, results, a snapshot."""
     cycle = Cycle.objects.create(
         year=2026,
         name="2026年度领导班子综合考核",
@@ -157,6 +158,7 @@ def last_year(db, scorer):
     evaluation = Indicator.objects.create(
         cycle=cycle, code="E1", name="民主测评", max_points=Decimal(0), method="evaluation"
     )
+    two_way.indicators.add(evaluation)
     IndicatorValue.objects.create(
         indicator=Indicator.objects.get(code="A1.1.1"), unit=unit, period="Q1", value=5
     )
@@ -201,6 +203,9 @@ def test_the_new_year_copies_settings_rater_groups_and_responsibilities(last_yea
         ("BM", "部门", Decimal("0.4"), "ZJ"),
         ("LD", "区领导", Decimal("0.6"), None),
     ]
+    # The indicator of the new year of the same code, not last year's.
+    rated = new.rater_groups.values_list("code", "indicators__code", "indicators__cycle")
+    assert list(rated) == [("BM", "E1", new.pk), ("LD", None, None)]
     assert sorted(
         Responsibility.objects.filter(indicator__cycle=new).values_list(
             "official__code", "indicator__code"

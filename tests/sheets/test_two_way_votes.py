@@ -1,5 +1,6 @@
 """Two-way assessment (双向考核): a rater group that rates some categories only (departments
-rate the towns, towns rate the departments) offers, takes and counts no votes for the others."""
+rate the towns, towns rate the departments), or some evaluation indicators only (they vote on
+双向互评, not on the others), offers, takes and counts no votes for the others."""
 
 import io
 import re
@@ -10,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cadre.models import UnitCategory
-from scoring.models import RaterGroup, Vote
+from scoring.models import Cycle, Indicator, RaterGroup, Vote
 from scoring.services.evaluations import VoteCounts, votes_save
 from scoring.services.values import SOURCE_ENTRY
 from tests.admin_forms import change_form_data
@@ -19,6 +20,7 @@ from tests.sheets.records import import_start, record_problems, vote_record_chan
 pytestmark = pytest.mark.django_db
 
 TEMPLATE = "/entry/sheets/votes-template/2026/Y.xlsx"
+HEADERS = ["unit", "indicator", "period", "rater_group", *Vote.KINDS]
 
 
 @pytest.fixture
@@ -41,17 +43,40 @@ def scorer_client(client, scorer):
     return client
 
 
-def _rows_offered(client, two_way, unit):
+@pytest.fixture
+def two_way_on_mz(two_way, scorer):
+    """BM and ZJ vote on MZ only; the scorer enters DJ too, which LD and FW alone vote on."""
+    two_way["evaluations"]["DJ"].owners.add(scorer)
+    for code in ("BM", "ZJ"):
+        two_way["groups"][code].indicators.set([two_way["evaluations"]["MZ"]])
+    return two_way
+
+
+def _rows_offered(client, two_way, unit, indicator="MZ"):
     page = client.get(
         "/entry/votes/",
         {
             "cycle": two_way["cycle"].pk,
             "period": "Y",
-            "indicator": two_way["evaluations"]["MZ"].pk,
+            "indicator": two_way["evaluations"][indicator].pk,
             "unit": two_way["units"][unit].pk,
         },
     ).content.decode()
     return re.findall(r'<th scope="row">([^<]+?)(?: <span|<input)', page)
+
+
+def _template_rows(client, *columns) -> set[tuple]:
+    """The template's rows, each by the cells of the columns (0: unit, 2: indicator, 4: group)."""
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(TEMPLATE).content)).active
+    rows = sheet.iter_rows(min_row=3, values_only=True)
+    return {tuple(row[column] for column in columns) for row in rows}
+
+
+def _import_problems(district, scorer, xlsx, rows) -> list[tuple]:
+    """Import the votes rows under HEADERS: the problems, each with its sheet; nothing saved."""
+    record = import_start(district, scorer, xlsx([HEADERS, *rows], title="票数"), period="")
+    assert vote_record_changes(record) == {}
+    return record_problems(record, with_sheet=True)
 
 
 def test_the_votes_page_offers_a_unit_only_the_rater_groups_that_rate_it(scorer_client, two_way):
@@ -59,26 +84,29 @@ def test_the_votes_page_offers_a_unit_only_the_rater_groups_that_rate_it(scorer_
     assert _rows_offered(scorer_client, two_way, "JJ01") == ["服务对象", "区领导", "镇街评议"]
 
 
-def test_votes_of_a_group_for_a_unit_it_does_not_rate_are_refused(two_way, scorer):
+def _votes_saved(two_way, scorer, *, group, indicator, unit):
+    """Save 5/1/0/0 of the group for the unit on the indicator for the year from the page."""
     counts = VoteCounts(
-        rater_group=two_way["groups"]["ZJ"], excellent=5, competent=1, basic=0, incompetent=0
+        rater_group=two_way["groups"][group], excellent=5, competent=1, basic=0, incompetent=0
     )
+    return votes_save(
+        cycle=two_way["cycle"],
+        indicator=two_way["evaluations"][indicator],
+        unit=two_way["units"][unit],
+        period="Y",
+        counts=[counts],
+        by=scorer,
+        source=SOURCE_ENTRY,
+    )
+
+
+def test_votes_of_a_group_for_a_unit_it_does_not_rate_are_refused(two_way, scorer):
     with pytest.raises(ValidationError, match="测评群体“镇街评议”不评议镇街的单位（城关街道）"):
-        votes_save(
-            cycle=two_way["cycle"],
-            indicator=two_way["evaluations"]["MZ"],
-            unit=two_way["units"]["ZJ01"],
-            period="Y",
-            counts=[counts],
-            by=scorer,
-            source=SOURCE_ENTRY,
-        )
+        _votes_saved(two_way, scorer, group="ZJ", indicator="MZ", unit="ZJ01")
 
 
 def test_the_template_has_a_row_per_unit_and_group_rating_it(scorer_client, two_way):
-    sheet = openpyxl.load_workbook(io.BytesIO(scorer_client.get(TEMPLATE).content)).active
-    rows = {(row[0], row[4]) for row in sheet.iter_rows(min_row=3, values_only=True)}
-    assert rows == {
+    assert _template_rows(scorer_client, 0, 4) == {
         *((town, group) for town in ("ZJ01", "ZJ02") for group in ("LD", "FW", "BM")),
         *(("JJ01", group) for group in ("LD", "FW", "ZJ")),
     }
@@ -87,31 +115,16 @@ def test_the_template_has_a_row_per_unit_and_group_rating_it(scorer_client, two_
 def test_an_imported_vote_of_a_group_for_a_unit_it_does_not_rate_names_its_cell(
     two_way, scorer, xlsx
 ):
-    upload = xlsx(
-        [
-            [
-                "unit",
-                "indicator",
-                "period",
-                "rater_group",
-                "excellent",
-                "competent",
-                "basic",
-                "incompetent",
-            ],
-            ["ZJ01", "MZ", "Y", "BM", 20, 5, 0, 0],
-            ["ZJ01", "MZ", "Y", "ZJ", 20, 5, 0, 0],
-            ["JJ01", "MZ", "Y", "BM", 12, 3, 1, 0],
-            ["JJ01", "MZ", "Y", "ZJ", 12, 3, 1, 0],
-        ],
-        title="票数",
-    )
-    record = import_start(two_way, scorer, upload, period="")
-    assert record_problems(record, with_sheet=True) == [
+    rows = [
+        ["ZJ01", "MZ", "Y", "BM", 20, 5, 0, 0],
+        ["ZJ01", "MZ", "Y", "ZJ", 20, 5, 0, 0],
+        ["JJ01", "MZ", "Y", "BM", 12, 3, 1, 0],
+        ["JJ01", "MZ", "Y", "ZJ", 12, 3, 1, 0],
+    ]
+    assert _import_problems(two_way, scorer, xlsx, rows) == [
         ("票数", 3, "D", "测评群体 ZJ 不评议该单位的类别"),
         ("票数", 4, "D", "测评群体 BM 不评议该单位的类别"),
     ]
-    assert vote_record_changes(record) == {}
 
 
 def test_the_cycle_page_refuses_rated_categories_that_leave_out_votes_already_in(
@@ -139,3 +152,124 @@ def test_the_cycle_page_refuses_rated_categories_that_leave_out_votes_already_in
     widened = admin_client.post(url, {**form, "rater_groups-0-categories": [towns.pk, offices.pk]})
     assert widened.status_code == 302
     assert set(bm.categories.all()) == {towns, offices}
+
+
+def test_the_votes_page_offers_only_the_rater_groups_that_rate_the_indicator(
+    scorer_client, two_way_on_mz
+):
+    assert _rows_offered(scorer_client, two_way_on_mz, "ZJ01", "DJ") == ["服务对象", "区领导"]
+    assert _rows_offered(scorer_client, two_way_on_mz, "ZJ01", "MZ") == [
+        "部门评议",
+        "服务对象",
+        "区领导",
+    ]
+    assert _rows_offered(scorer_client, two_way_on_mz, "JJ01", "DJ") == ["服务对象", "区领导"]
+
+
+def test_votes_of_a_group_on_an_indicator_it_does_not_rate_are_refused(two_way_on_mz, scorer):
+    with pytest.raises(ValidationError, match="测评群体“部门评议”不评议指标 DJ"):
+        _votes_saved(two_way_on_mz, scorer, group="BM", indicator="DJ", unit="ZJ01")
+    assert not Vote.objects.filter(rater_group=two_way_on_mz["groups"]["BM"]).exists()
+
+
+def test_the_template_has_no_row_for_a_group_on_an_indicator_it_does_not_rate(
+    scorer_client, two_way_on_mz
+):
+    towns = ("ZJ01", "ZJ02")
+    assert _template_rows(scorer_client, 0, 2, 4) == {
+        *((town, "MZ", group) for town in towns for group in ("LD", "FW", "BM")),
+        *(("JJ01", "MZ", group) for group in ("LD", "FW", "ZJ")),
+        *((unit, "DJ", group) for unit in (*towns, "JJ01") for group in ("LD", "FW")),
+    }
+
+
+def test_an_imported_vote_of_a_group_on_an_indicator_it_does_not_rate_names_its_cell(
+    two_way_on_mz, scorer, xlsx
+):
+    rows = [
+        ["ZJ01", "MZ", "Y", "BM", 20, 5, 0, 0],
+        ["ZJ01", "DJ", "Y", "BM", 20, 5, 0, 0],
+        ["JJ01", "DJ", "Y", "LD", 12, 3, 1, 0],
+    ]
+    assert _import_problems(two_way_on_mz, scorer, xlsx, rows) == [
+        ("票数", 3, "D", "测评群体 BM 不评议指标 DJ"),
+    ]
+
+
+def test_the_cycle_page_refuses_rated_indicators_that_leave_out_votes_already_in(
+    admin_client, two_way_on_mz
+):
+    mz, dj = (two_way_on_mz["evaluations"][code] for code in ("MZ", "DJ"))
+    bm = two_way_on_mz["groups"]["BM"]
+    Vote.objects.create(
+        indicator=mz, unit=two_way_on_mz["units"]["ZJ01"], period="Y", rater_group=bm, excellent=12
+    )
+    url = f"/admin/scoring/cycle/{two_way_on_mz['cycle'].pk}/change/"
+    form = change_form_data(admin_client, url)
+    assert form["rater_groups-0-code"] == "BM"
+    offered = admin_client.get(url).context["inline_admin_formsets"][0].formset.forms[0]
+    # The cycle's evaluation indicators, none of another year nor any other method.
+    assert set(offered.fields["indicators"].queryset) == set(two_way_on_mz["evaluations"].values())
+
+    refused = admin_client.post(url, {**form, "rater_groups-0-indicators": [dj.pk]})
+
+    assert "测评群体“部门评议”已有指标 MZ 的票数，评议指标须包含这些指标" in (
+        refused.content.decode()
+    )
+    assert list(bm.indicators.all()) == [mz]
+    widened = admin_client.post(url, {**form, "rater_groups-0-indicators": [mz.pk, dj.pk]})
+    assert widened.status_code == 302
+    assert set(bm.indicators.all()) == {mz, dj}
+
+
+def test_a_group_may_rate_no_indicator_of_another_year_nor_one_taking_no_votes(
+    admin_client, two_way_on_mz
+):
+    cycle = two_way_on_mz["cycle"]
+    other_year = Cycle.objects.create(year=cycle.year - 1, name="上年度")
+    elsewhere = Indicator.objects.create(
+        cycle=other_year, code="MZ", name="民主测评", max_points=50, method="evaluation"
+    )
+    direct = Indicator.objects.filter(cycle=cycle).exclude(method="evaluation").first()
+    # An add page offers every year's evaluation indicators, named with their year.
+    add = admin_client.get("/admin/scoring/ratergroup/add/").content.decode()
+    assert "MZ 民主测评（2025年度）" in add
+    assert "MZ 民主测评（2026年度）" in add
+
+    added = admin_client.post(
+        "/admin/scoring/ratergroup/add/",
+        {
+            "cycle": cycle.pk,
+            "code": "QT",
+            "name": "其他",
+            "weight": "0.1",
+            "indicators": [elsewhere.pk],
+        },
+    )
+    assert "MZ 不是本周期的综合评价指标" in added.content.decode()
+    assert not RaterGroup.objects.filter(code="QT").exists()
+    bm = two_way_on_mz["groups"]["BM"]
+    url = f"/admin/scoring/ratergroup/{bm.pk}/change/"
+    form = change_form_data(admin_client, url)
+    page = admin_client.post(url, {**form, "indicators": [direct.pk]}).content.decode()
+    assert "选择一个有效的选项" in page
+    assert list(bm.indicators.all()) == [two_way_on_mz["evaluations"]["MZ"]]
+
+
+def test_the_votes_page_costs_the_same_queries_whatever_the_groups_rate(
+    scorer_client, two_way_on_mz, django_assert_max_num_queries
+):
+    def page():
+        return _rows_offered(scorer_client, two_way_on_mz, "ZJ01", "DJ")
+
+    with django_assert_max_num_queries(30) as few:
+        page()
+    cycle, evaluations = two_way_on_mz["cycle"], two_way_on_mz["evaluations"]
+    for number in range(6):
+        group = RaterGroup.objects.create(
+            cycle=cycle, code=f"G{number}", name=f"群体{number}", weight=Decimal("0.1")
+        )
+        group.categories.add(two_way_on_mz["units"]["ZJ01"].category)
+        group.indicators.add(evaluations["DJ"] if number % 2 else evaluations["MZ"])
+    with django_assert_max_num_queries(len(few)):
+        assert page() == ["服务对象", "群体1", "群体3", "群体5", "区领导"]
