@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
@@ -90,3 +91,9 @@ def home(request):
         and not roles.user_liaison_unit_ids(user),
     }
     return render(request, "home.html", context)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, a file download):
+    the app's icon, not a 404 in the log for every page."""
+    return redirect(static("favicon.svg"), permanent=True)

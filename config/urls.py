@@ -16,6 +16,7 @@ admin.site.has_permission = lambda request: admin_site_open_to(request.user)
 
 urlpatterns = [
     path("", navigation.home, name="home"),
+    path("favicon.ico", navigation.favicon),
     path("dashboard/", include("scoring.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(

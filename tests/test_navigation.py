@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from cadre import roles
 from talent.models import AwardCategory, AwardRound
@@ -94,3 +95,14 @@ def test_the_language_switch_names_each_language_in_itself(client):
     client.force_login(user_with_role("someone", roles.LEADER))
     html = client.get("/").content.decode()
     assert ">English</button>" in html and ">简体中文</button>" in html
+
+
+def test_every_page_has_the_apps_icon_and_favicon_ico_leads_to_it(client):
+    """Pages name the icon, and /favicon.ico, which browsers ask for where a page names none
+    (the admin's), leads to it rather than to a 404 in the log."""
+    login_page = client.get("/accounts/login/").content.decode()
+    named = re.search(r'<link rel="icon" href="([^"]+)"', login_page).group(1)
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301
+    assert answer["Location"] == named
+    assert finders.find("favicon.svg")
