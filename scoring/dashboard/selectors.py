@@ -385,7 +385,9 @@ def official_list(
         )
         .order_by(*([F("personal_score").desc(nulls_last=True)] if by_score else []), *by_unit)
     )
-    if search:
+    if "\x00" in search:  # no official's text holds a NUL, which PostgreSQL refuses in a query
+        officials = officials.none()
+    elif search:
         officials = officials.filter(
             Q(name__icontains=search)
             | Q(code__icontains=search)

@@ -449,12 +449,9 @@ class OfficialsFilter:
         )
 
     def officials(self, cycle: Cycle) -> QuerySet:
-        queryset = selectors.official_list(
+        return selectors.official_list(
             cycle=cycle, search=self.search, young_only=self.young_only, by_score=self.by_score
         )
-        if "\x00" in self.search:  # no name holds a NUL, which PostgreSQL refuses in a query
-            queryset = queryset.none()
-        return queryset
 
     def query(self) -> str:
         return urlencode(
