@@ -1594,17 +1594,9 @@ def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile)
     record = upload_record_create(
         kind=ImportRecord.Kind.SCORER_SHEET, upload=upload, user=user, cycle=cycle, period=period
     )
-    if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
-        background_task_enqueue(
-            task=sheet_import_prepare_task,
-            work=record,
-            record_id=record.pk,
-            language=get_language(),
-        )
-        # Where the task ran at once (a backend without a worker), the preview it stored may
-        # hold 200,000 changes: decoding them is left to whoever reads them.
-        return ImportRecord.objects.defer("changes").get(pk=record.pk)
-    return sheet_import_prepare(record=record)
+    return upload_prepare_start(
+        record=record, task=sheet_import_prepare_task, prepare=sheet_import_prepare
+    )
 
 
 def upload_record_create(*, kind: str, upload: UploadedFile, user, **fields) -> ImportRecord:
@@ -1624,6 +1616,19 @@ def upload_record_create(*, kind: str, upload: UploadedFile, user, **fields) -> 
         upload=upload,
         **fields,
     )
+
+
+def upload_prepare_start(
+    *, record: ImportRecord, task, prepare: Callable[..., ImportRecord]
+) -> ImportRecord:
+    """Check the recorded upload with `prepare`: at once for a small file, through the
+    background `task` (in the page's language) for one beyond SCORING_IMPORT_BACKGROUND_ROWS."""
+    if record.total_rows <= settings.SCORING_IMPORT_BACKGROUND_ROWS:
+        return prepare(record=record)
+    background_task_enqueue(task=task, work=record, record_id=record.pk, language=get_language())
+    # Where the task ran at once (a backend without a worker), the preview it stored may hold
+    # 200,000 changes: decoding them is left to whoever reads them.
+    return ImportRecord.objects.defer("changes").get(pk=record.pk)
 
 
 @gc_paused()
