@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +23,6 @@ from talent.forms import (
 from talent.models import (
     AwardCategory,
     AwardRound,
-    FundYear,
     Nomination,
     StarNode,
     StarTree,
@@ -74,6 +73,7 @@ from talent.services.star_xlsx import star_report_xlsx, star_tree_import
 from talent.services.subsidies import (
     DECISION_NOTE_MAX,
     WITHDRAWAL_REASON_MAX,
+    fund_year_list,
     subsidy_approve,
     subsidy_list,
     subsidy_reject,
@@ -396,9 +396,7 @@ def _typed_note_drop(request, subsidy: Subsidy) -> None:
 
 @talent_view()
 def subsidies(request):
-    funds = FundYear.objects.annotate(
-        pending=Sum("subsidies__amount", filter=Q(subsidies__state=Subsidy.State.PENDING))
-    ).order_by("-year")
+    funds = fund_year_list()
     state = request.GET.get("state", "")
     page = Paginator(subsidy_list(state=state), PAGE_SIZE).get_page(request.GET.get("page"))
     typed = request.session.get(TYPED_NOTES, {})
