@@ -44,6 +44,7 @@ from scoring.models import (
     RaterGroup,
     Vote,
 )
+from scoring.selectors import indicators_scored
 from scoring.services.background import (
     background_interrupted_mark,
     background_task_enqueue,
@@ -1023,12 +1024,7 @@ def _title_period(title: str) -> tuple[int | None, str | None]:
 
 
 def _context_load(*, cycle: Cycle, user) -> _Context:
-    indicators = {
-        indicator.code: indicator
-        for indicator in Indicator.objects.filter(cycle=cycle, children__isnull=True).exclude(
-            method=""
-        )
-    }
+    indicators = {indicator.code: indicator for indicator in indicators_scored(cycle=cycle)}
     owned = None
     if not roles.user_has_role(user, roles.ADMIN):
         owned = set(sheet_indicators(cycle=cycle, user=user).values_list("pk", flat=True))
