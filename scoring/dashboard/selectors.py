@@ -142,10 +142,6 @@ class RankedRow:
     held_by_quota: bool = False
 
     @property
-    def places_moved(self) -> int | None:
-        return None if self.rank_change is None else abs(self.rank_change)
-
-    @property
     def closest_gap(self) -> Decimal | None:
         gaps = [gap for gap in (self.gap_to_above, self.gap_to_next_grade) if gap is not None]
         return min(gaps) if gaps else None
