@@ -102,10 +102,6 @@ class Official(models.Model):
     def __str__(self):
         return f"{self.name}（{self.unit}）"
 
-    @property
-    def is_principal(self):
-        return self.role == self.Role.PRINCIPAL
-
 
 class GrowthRecord(models.Model):
     """A dated entry of an official's growth record (干部成长纪实)."""

@@ -85,6 +85,17 @@ def indicators_writable(*, cycle: Cycle, user, period: str, methods=VALUE_METHOD
     )
 
 
+def indicators_scored(*, cycle: Cycle) -> QuerySet:
+    """Return the cycle's leaf indicators that carry a scoring method, in the tree's order:
+    the ones a value, a vote or a what-if change can be about (a node with children, or a
+    leaf still without a method, scores nothing)."""
+    return (
+        Indicator.objects.filter(cycle=cycle, children__isnull=True)
+        .exclude(method="")
+        .order_by("sort_order", "code")
+    )
+
+
 def indicators_entered_by(*, cycle: Cycle, user, methods) -> QuerySet:
     """Return the cycle's indicators of the methods the user enters, in any period: all of
     them for an admin, the ones the user owns for a scorer."""

@@ -114,7 +114,7 @@ def workbook_record(request, pk: int):
     master = [
         {
             **part,
-            "created_shown": part["created"][:NAMED_ROWS],
+            "created_shown": [f"{code} {name}" for code, name in part["created"][:NAMED_ROWS]],
             "changed_shown": part["changed"][:NAMED_ROWS],
         }
         for part in preview.get("master", [])

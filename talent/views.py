@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +23,6 @@ from talent.forms import (
 from talent.models import (
     AwardCategory,
     AwardRound,
-    FundYear,
     Nomination,
     StarNode,
     StarTree,
@@ -36,8 +35,10 @@ from talent.services.awards import (
     award_nominate,
     award_prize_total,
     award_ranking,
+    award_reviewer_ensure,
     award_round_prizes,
     award_round_start_review,
+    award_rounds_shown,
     award_scores_shown,
     award_winners_confirm,
     nomination_withdraw,
@@ -72,6 +73,7 @@ from talent.services.star_xlsx import star_report_xlsx, star_tree_import
 from talent.services.subsidies import (
     DECISION_NOTE_MAX,
     WITHDRAWAL_REASON_MAX,
+    fund_year_list,
     subsidy_approve,
     subsidy_list,
     subsidy_reject,
@@ -219,25 +221,8 @@ def talent_detail(request, pk):
 
 @talent_view(reviewers=True)
 def award_rounds(request):
-    categories = AwardCategory.objects.annotate(nominated=Count("nominations")).order_by(
-        "sort_order", "pk"
-    )
-    rounds = AwardRound.objects.all()
-    # Readers see every round, one still without categories too; a reviewer only the rounds
-    # of the categories they review.
-    if not request.talent_reader:
-        categories = categories.filter(reviewers=request.user)
-        rounds = rounds.filter(categories__in=categories).distinct()
-    rounds = list(
-        rounds.prefetch_related(
-            Prefetch("categories", queryset=categories, to_attr="shown_categories")
-        )
-    )
+    rounds = award_rounds_shown(user=request.user, reader=request.talent_reader)
     mine = set(request.user.award_categories.values_list("pk", flat=True))
-    for award_round in rounds:
-        for category in award_round.shown_categories:
-            # A reviewer is offered to score only what takes scores now.
-            category.takes_scores = award_category_open(category=category)
     return render(request, "talent/award_rounds.html", {"rounds": rounds, "mine": mine})
 
 
@@ -345,8 +330,7 @@ def award_nomination_withdraw(request, pk):
 @talent_view(reviewers=True)
 def award_score(request, pk):
     category = get_object_or_404(AwardCategory.objects.select_related("round"), pk=pk)
-    if not category.reviewers.filter(pk=request.user.pk).exists():
-        raise PermissionDenied(_("您不是“%(category)s”的评审专家。") % {"category": category})
+    award_reviewer_ensure(category=category, user=request.user)
     nominations = list(category.nominations.all())
     entered, problems = None, {}
     if request.method == "POST":
@@ -412,9 +396,7 @@ def _typed_note_drop(request, subsidy: Subsidy) -> None:
 
 @talent_view()
 def subsidies(request):
-    funds = FundYear.objects.annotate(
-        pending=Sum("subsidies__amount", filter=Q(subsidies__state=Subsidy.State.PENDING))
-    ).order_by("-year")
+    funds = fund_year_list()
     state = request.GET.get("state", "")
     page = Paginator(subsidy_list(state=state), PAGE_SIZE).get_page(request.GET.get("page"))
     typed = request.session.get(TYPED_NOTES, {})

@@ -142,10 +142,6 @@ class RankedRow:
     held_by_quota: bool = False
 
     @property
-    def places_moved(self) -> int | None:
-        return None if self.rank_change is None else abs(self.rank_change)
-
-    @property
     def closest_gap(self) -> Decimal | None:
         gaps = [gap for gap in (self.gap_to_above, self.gap_to_next_grade) if gap is not None]
         return min(gaps) if gaps else None
@@ -385,7 +381,9 @@ def official_list(
         )
         .order_by(*([F("personal_score").desc(nulls_last=True)] if by_score else []), *by_unit)
     )
-    if search:
+    if "\x00" in search:  # no official's text holds a NUL, which PostgreSQL refuses in a query
+        officials = officials.none()
+    elif search:
         officials = officials.filter(
             Q(name__icontains=search)
             | Q(code__icontains=search)

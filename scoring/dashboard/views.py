@@ -18,9 +18,9 @@ from cadre.models import Official, Unit, UnitCategory
 from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
-from scoring.models import QUARTERS, Cycle, Indicator, Period
+from scoring.models import QUARTERS, Cycle, Period
 from scoring.no_cycle import CycleMissing
-from scoring.selectors import cycles_visible
+from scoring.selectors import cycles_visible, indicators_scored
 from scoring.services.explain import (
     applicable_area_maxima,
     master_data_change_notes,
@@ -387,11 +387,7 @@ def compare(request):
 def whatif(request):
     selection = _selection(request)
     cycle = selection.cycle
-    leaves = list(
-        Indicator.objects.filter(cycle=cycle, children__isnull=True)
-        .exclude(method="")
-        .order_by("sort_order")
-    )
+    leaves = list(indicators_scored(cycle=cycle))
     units = []
     if selection.period:
         units = whatif_units(cycle=cycle, period=selection.period, category=selection.category)
@@ -449,12 +445,9 @@ class OfficialsFilter:
         )
 
     def officials(self, cycle: Cycle) -> QuerySet:
-        queryset = selectors.official_list(
+        return selectors.official_list(
             cycle=cycle, search=self.search, young_only=self.young_only, by_score=self.by_score
         )
-        if "\x00" in self.search:  # no name holds a NUL, which PostgreSQL refuses in a query
-            queryset = queryset.none()
-        return queryset
 
     def query(self) -> str:
         return urlencode(

@@ -44,6 +44,7 @@ from scoring.models import (
     RaterGroup,
     Vote,
 )
+from scoring.selectors import indicators_scored
 from scoring.services.background import (
     background_interrupted_mark,
     background_task_enqueue,
@@ -1066,12 +1067,7 @@ def _title_period(title: str) -> tuple[int | None, str | None]:
 
 
 def _context_load(*, cycle: Cycle, user) -> _Context:
-    indicators = {
-        indicator.code: indicator
-        for indicator in Indicator.objects.filter(cycle=cycle, children__isnull=True).exclude(
-            method=""
-        )
-    }
+    indicators = {indicator.code: indicator for indicator in indicators_scored(cycle=cycle)}
     owned = None
     if not roles.user_has_role(user, roles.ADMIN):
         owned = set(sheet_indicators(cycle=cycle, user=user).values_list("pk", flat=True))
@@ -1637,17 +1633,9 @@ def sheet_import_start(*, cycle: Cycle, user, period: str, upload: UploadedFile)
     record = upload_record_create(
         kind=ImportRecord.Kind.SCORER_SHEET, upload=upload, user=user, cycle=cycle, period=period
     )
-    if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
-        background_task_enqueue(
-            task=sheet_import_prepare_task,
-            work=record,
-            record_id=record.pk,
-            language=get_language(),
-        )
-        # Where the task ran at once (a backend without a worker), the preview it stored may
-        # hold 200,000 changes: decoding them is left to whoever reads them.
-        return ImportRecord.objects.defer("changes").get(pk=record.pk)
-    return sheet_import_prepare(record=record)
+    return upload_prepare_start(
+        record=record, task=sheet_import_prepare_task, prepare=sheet_import_prepare
+    )
 
 
 def upload_record_create(*, kind: str, upload: UploadedFile, user, **fields) -> ImportRecord:
@@ -1667,6 +1655,19 @@ def upload_record_create(*, kind: str, upload: UploadedFile, user, **fields) -> 
         upload=upload,
         **fields,
     )
+
+
+def upload_prepare_start(
+    *, record: ImportRecord, task, prepare: Callable[..., ImportRecord]
+) -> ImportRecord:
+    """Check the recorded upload with `prepare`: at once for a small file, through the
+    background `task` (in the page's language) for one beyond SCORING_IMPORT_BACKGROUND_ROWS."""
+    if record.total_rows <= settings.SCORING_IMPORT_BACKGROUND_ROWS:
+        return prepare(record=record)
+    background_task_enqueue(task=task, work=record, record_id=record.pk, language=get_language())
+    # Where the task ran at once (a backend without a worker), the preview it stored may hold
+    # 200,000 changes: decoding them is left to whoever reads them.
+    return ImportRecord.objects.defer("changes").get(pk=record.pk)
 
 
 @gc_paused()

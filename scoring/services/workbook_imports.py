@@ -31,6 +31,7 @@ from scoring.services.sheets import (
     OUTDATED,
     STORED_PROBLEMS,
     ImportRefused,
+    upload_prepare_start,
     upload_record_create,
 )
 from scoring.services.uploads import UploadRefused, upload_rows_check
@@ -150,15 +151,9 @@ def workbook_import_start(*, upload: UploadedFile, user) -> ImportRecord:
     from scoring.tasks import workbook_import_prepare_task  # the task module imports this one
 
     record = upload_record_create(kind=ImportRecord.Kind.WORKBOOK, upload=upload, user=user)
-    if record.total_rows > settings.SCORING_IMPORT_BACKGROUND_ROWS:
-        background_task_enqueue(
-            task=workbook_import_prepare_task,
-            work=record,
-            record_id=record.pk,
-            language=get_language(),
-        )
-        return ImportRecord.objects.defer("changes").get(pk=record.pk)
-    return workbook_import_prepare(record=record)
+    return upload_prepare_start(
+        record=record, task=workbook_import_prepare_task, prepare=workbook_import_prepare
+    )
 
 
 def workbook_import_prepare(*, record: ImportRecord) -> ImportRecord:

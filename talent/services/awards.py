@@ -90,6 +90,41 @@ def award_category_open(*, category: AwardCategory) -> bool:
     return category.round.state == AwardRound.State.REVIEWING and not category.confirmed_at
 
 
+def award_rounds_shown(*, user, reader: bool) -> list[AwardRound]:
+    """Return the award rounds the user's list shows, each with `shown_categories` (their
+    nominations counted in `nominated`, and `takes_scores` while a reviewer may score them).
+
+    Readers see every round, one still without categories too; a reviewer only the rounds of
+    the categories they review, and only those categories. Two queries.
+    """
+    categories = AwardCategory.objects.annotate(nominated=Count("nominations")).order_by(
+        "sort_order", "pk"
+    )
+    rounds = AwardRound.objects.all()
+    if not reader:
+        categories = categories.filter(reviewers=user)
+        rounds = rounds.filter(categories__in=categories).distinct()
+    rounds = list(
+        rounds.prefetch_related(
+            Prefetch("categories", queryset=categories, to_attr="shown_categories")
+        )
+    )
+    for award_round in rounds:
+        for category in award_round.shown_categories:
+            category.takes_scores = award_category_open(category=category)
+    return rounds
+
+
+def _on_panel(category: AwardCategory, user) -> bool:
+    return category.reviewers.filter(pk=user.pk).exists()
+
+
+def award_reviewer_ensure(*, category: AwardCategory, user) -> None:
+    """Raise PermissionDenied unless the user is one of the category's reviewers."""
+    if not _on_panel(category, user):
+        raise PermissionDenied(_("您不是“%(category)s”的评审专家。") % {"category": category})
+
+
 def award_scores_shown(*, category: AwardCategory, user, admin: bool) -> bool:
     """Whether the user may read the category's scores and ranking. While the category takes
     scores, a reader who sits on its panel (a district leader asked to review) does not: they
@@ -97,7 +132,7 @@ def award_scores_shown(*, category: AwardCategory, user, admin: bool) -> bool:
     admins run the award and read every score anyway, in the admin site too."""
     if admin or not award_category_open(category=category):
         return True
-    return not category.reviewers.filter(pk=user.pk).exists()
+    return not _on_panel(category, user)
 
 
 def award_deletion_refusals(*, categories: QuerySet[AwardCategory]) -> list[str]:
@@ -260,8 +295,7 @@ def review_scores_save(*, category: AwardCategory, reviewer, scores: dict[int, s
     # Locked as confirming the winners locks it: scores saved at once (the same form sent
     # twice) are written one after the other, and none after the winners are confirmed.
     category = AwardCategory.objects.select_for_update().select_related("round").get(pk=category.pk)
-    if not category.reviewers.filter(pk=reviewer.pk).exists():
-        raise PermissionDenied(_("您不是“%(category)s”的评审专家。") % {"category": category})
+    award_reviewer_ensure(category=category, user=reviewer)
     if not award_category_open(category=category):
         raise ValidationError(_("“%(category)s”当前不接受评分。") % {"category": category})
     nominations = {n.pk: n for n in category.nominations.all()}

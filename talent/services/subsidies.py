@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -253,6 +253,14 @@ def subsidy_request_update(*, subsidy: Subsidy, fields: list[str]) -> Subsidy:
         )
     subsidy.save(update_fields=fields)
     return subsidy
+
+
+def fund_year_list() -> QuerySet[FundYear]:
+    """Return the fund's years, newest first, each with `pending`: what the subsidies still
+    awaiting a decision ask of it (None when none do)."""
+    return FundYear.objects.annotate(
+        pending=Sum("subsidies__amount", filter=Q(subsidies__state=Subsidy.State.PENDING))
+    ).order_by("-year")
 
 
 def subsidy_list(*, state: str = ""):

@@ -1,7 +1,10 @@
 """A NUL character, which PostgreSQL refuses in any text it is sent, in a search or in a unit
 code of a URL answers an empty result or 404, never 500 (run on PostgreSQL to mean anything)."""
 
+from io import BytesIO
+
 import pytest
+from openpyxl import load_workbook
 
 from cadre.models import Official
 
@@ -14,6 +17,14 @@ def test_a_nul_in_the_officials_search_finds_nobody(leader_client, stored_year, 
         response = leader_client.get(f"/dashboard/officials/?q={query}")
         assert response.status_code == 200, query
         assert list(response.context["page"]) == []
+
+
+def test_a_nul_in_the_officials_search_exports_nobody(leader_client, stored_year, town_units):
+    Official.objects.create(code="O1", name="张强", unit=town_units[0], position="书记")
+    response = leader_client.get("/dashboard/officials/export/?cycle=2025&q=张%00")
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert "张强" not in {cell for row in sheet.iter_rows(values_only=True) for cell in row}
 
 
 @pytest.mark.parametrize("url", ["/dashboard/unit/{code}/", "/entry/units/{code}/history/"])

@@ -13,6 +13,7 @@ from talent.admin import SubsidyAdmin
 from talent.models import FundYear, Subsidy, Talent
 from talent.services.subsidies import (
     BudgetExceeded,
+    fund_year_list,
     subsidy_approve,
     subsidy_recipient_find,
     subsidy_recipient_labels,
@@ -52,6 +53,19 @@ def test_an_approval_beyond_the_budget_is_refused_and_writes_nothing(
     subsidy_approve(subsidy=make_subsidy("40000"), by=admin_user)
     fund.refresh_from_db()
     assert fund.committed == fund.budget
+
+
+@pytest.mark.django_db
+def test_the_funds_list_newest_first_with_what_pending_requests_ask(fund, make_subsidy, admin_user):
+    make_subsidy("1000")
+    make_subsidy("250.50")
+    subsidy_approve(subsidy=make_subsidy("5000"), by=admin_user)
+    subsidy_reject(subsidy=make_subsidy("700"), by=admin_user, note="材料不全")
+    FundYear.objects.create(year=2027, budget=Decimal("1"))
+    assert [(f.year, f.pending) for f in fund_year_list()] == [
+        (2027, None),
+        (2026, Decimal("1250.50")),
+    ]
 
 
 @pytest.mark.django_db

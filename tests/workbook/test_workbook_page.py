@@ -72,6 +72,21 @@ def test_an_upload_shows_its_preview_and_writes_nothing(admin_client, admin_user
     assert database_snapshot() == {**before, "ImportRecord": before["ImportRecord"] + 1}
 
 
+@pytest.mark.parametrize(
+    ("language", "joined"),
+    [
+        ("zh-hans", "ZJ01 城关街道、ZJ02 东城街道、JJ01 区发改局"),
+        ("en", "ZJ01 城关街道, ZJ02 东城街道, JJ01 区发改局"),
+    ],
+)
+def test_the_preview_lists_the_codes_it_creates_in_the_pages_language(
+    admin_client, small_sheets, language, joined
+):
+    admin_client.cookies["django_language"] = language
+    page = upload(admin_client, xlsx(small_sheets)).content.decode()
+    assert f"<p>{joined}</p>" in page
+
+
 def test_confirm_writes_the_file_and_records_it(admin_client, small_sheets):
     response = upload(admin_client, xlsx(small_sheets))
     record = ImportRecord.objects.get(kind="workbook")
