@@ -35,6 +35,7 @@ from cadre import roles
 from cadre.models import Unit
 from cadre.words import listed
 from scoring.models import QUARTERS, Cycle, ImportRecord, Indicator, Period, RaterGroup, Vote
+from scoring.selectors import indicators_scored
 from scoring.services.cells import (
     CellError,
     CellProblem,
@@ -470,7 +471,7 @@ def _header_find(rows: list[list]) -> int | None:
 
 
 def _context_load(*, cycle: Cycle, user) -> _Context:
-    leaves = list(Indicator.objects.filter(cycle=cycle, children__isnull=True).exclude(method=""))
+    leaves = list(indicators_scored(cycle=cycle))
     evaluations = [leaf for leaf in leaves if leaf.method == Indicator.Method.EVALUATION]
     owned = None
     if not roles.user_has_role(user, roles.ADMIN):
