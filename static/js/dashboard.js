@@ -9,6 +9,8 @@
     GRADE_COLOURS[grade] = css.getPropertyValue("--grade-" + grade).trim();
   });
   var FONT = css.fontFamily;
+  // A phone: labels no smaller than 12 px, and a pie and a radar small enough for their labels.
+  var PHONE = window.matchMedia("(max-width: 600px)").matches;
 
   function numbers(list) {
     return list.map(function (value) { return value === null ? null : Number(value); });
@@ -37,7 +39,7 @@
         legend: { bottom: 0 },
         series: [{
           type: "pie",
-          radius: ["40%", "70%"],
+          radius: PHONE ? ["34%", "58%"] : ["40%", "70%"],
           label: { formatter: "{b}: {c}" },
           data: data.distribution.map(function (item) {
             return { name: item.name, value: item.value, itemStyle: { color: GRADE_COLOURS[item.grade] } };
@@ -64,7 +66,7 @@
             name: line.name,
             data: line.ranks.slice(0, ranked),
             connectNulls: false,
-            endLabel: { show: true, formatter: "{a}", fontSize: 11 },
+            endLabel: { show: true, formatter: "{a}", fontSize: PHONE ? 12 : 11 },
             emphasis: { focus: "series" },
           };
         }),
@@ -76,7 +78,7 @@
         legend: { bottom: 0 },
         radar: {
           indicator: data.radar.indicators.map(function (item) { return { name: item.name, max: Number(item.max) }; }),
-          radius: "62%",
+          radius: PHONE ? "50%" : "62%",
         },
         series: [{
           type: "radar",

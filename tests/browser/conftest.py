@@ -17,6 +17,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TABLET = {"width": 768, "height": 1024}
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +49,26 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open a page in a browser asking for the language, at the viewport's size; further
+    options (is_mobile, device_scale_factor…) make it a phone's."""
+    contexts = []
+
+    def open_(language="en-US", viewport=TABLET, **options):
+        context = browser.new_context(
+            base_url=live_server.url, locale=language, viewport=viewport, **options
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
 
 
 def log_in(page, username, password):

@@ -6,28 +6,10 @@ import pytest
 
 from talent.models import AwardCategory, AwardRound, ReviewScore, StarTree, Subsidy, Talent
 from talent.services.subsidies import subsidy_withdraw
-from tests.browser.conftest import ARTIFACTS, log_in
+from tests.browser.conftest import ARTIFACTS, TABLET, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Kaohe@2026"
-TABLET = {"width": 768, "height": 1024}
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    """Open a page in a browser asking for the language, at the viewport's size."""
-    contexts = []
-
-    def open_(language="en-US", viewport=TABLET):
-        context = browser.new_context(base_url=live_server.url, locale=language, viewport=viewport)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def screenshot(page, name):
