@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.utils.translation import gettext_lazy as _
 
 from cadre import navigation
+from cadre.converters import CodeConverter
 from cadre.forms import AdminLoginForm, LoginForm
 from cadre.permissions import admin_site_open_to
+
+register_converter(CodeConverter, "code")
 
 admin.site.site_header = _("千分制干部综合考核 · 后台管理")
 admin.site.site_title = _("千分制考核后台")

@@ -14,7 +14,7 @@ urlpatterns = [
         views_entry.cycle_move,
         name="quarter_move",
     ),
-    path("units/<str:code>/history/", views_entry.unit_history, name="unit_history"),
+    path("units/<code:code>/history/", views_entry.unit_history, name="unit_history"),
     path("verify/", views_entry.verify, name="verify"),
     path("verify/verified/", views_entry.verified, name="verified"),
     path("verify/runs/<int:pk>/resume/", views_entry.verify_run_resume, name="verify_run_resume"),

@@ -11,7 +11,7 @@ urlpatterns = [
     path("whatif/", views.whatif, name="whatif"),
     path("officials/", views.officials, name="officials"),
     path("officials/export/", views.officials_export, name="officials_export"),
-    path("official/<str:code>/", views.official_detail, name="official"),
+    path("official/<code:code>/", views.official_detail, name="official"),
     path("export/", views.export, name="export"),
-    path("unit/<str:code>/", views.unit_detail, name="unit"),
+    path("unit/<code:code>/", views.unit_detail, name="unit"),
 ]

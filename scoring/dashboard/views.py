@@ -264,8 +264,6 @@ def distance(request):
 
 @dashboard_view(liaisons=True)
 def unit_detail(request, code):
-    if "\x00" in code:  # no code holds a NUL, which PostgreSQL refuses in a query
-        raise Http404
     unit = get_object_or_404(Unit.objects.select_related("category"), code=code)
     selection = _selection(request)
     audience = request.audience
@@ -511,8 +509,6 @@ def _officials_list_url(request, selection: Selection) -> str:
 
 @dashboard_view()
 def official_detail(request, code):
-    if "\x00" in code:  # no code holds a NUL, which PostgreSQL refuses in a query
-        raise Http404
     official = get_object_or_404(Official.objects.select_related("unit"), code=code)
     selection = _selection(request)
     return _page(
