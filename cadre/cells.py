@@ -37,8 +37,18 @@ class ExcelError(str):
     """
 
 
+# The ExcelError of a formula saved without its result (by a program, not Excel or WPS): Excel
+# computes it on opening, calamine reads a blank. No error of Excel's has this name.
+FORMULA_UNCOMPUTED = "#公式未计算"
+
+
 def excel_error_message(error: str) -> str:
     """Return what a clerk is told about a cell holding an Excel error value."""
+    if error == FORMULA_UNCOMPUTED:
+        return _(
+            "单元格的公式没有保存计算结果（文件不是 Excel 或 WPS 保存的）：请在 Excel 或 WPS 中"
+            "打开文件、保存后再上传，或把公式换成数值"
+        )
     return _("单元格是 Excel 错误值 %(error)s（公式没有算出结果）") % {"error": error}
 
 

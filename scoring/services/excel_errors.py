@@ -7,6 +7,10 @@ word. Excel stores such a cell as `<c r="F5" t="e"><f>G5/0</f><v>#DIV/0!</v></c>
 functions find those cells in the sheets' XML and put them back into the rows calamine read, as
 ExcelError values that the readers refuse.
 
+A formula saved without its result (`<c r="B2"><f>10+6</f><v/></c>`, or no <v> at all), as
+written by a program that does not compute formulas, is read by calamine as a blank although
+Excel shows its result: it is put back into the rows as an ExcelError too, with its own message.
+
 A number in a percent format is stored as `<c r="C2" s="1"><v>0.85</v></c>`, where style 1 of
 xl/styles.xml's cellXfs has the number format 9 (0%), 10 (0.00%) or a custom one showing a
 percent sign. The value is what the file holds, and some indicators do take fractions, so these
@@ -32,10 +36,12 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from xml.etree import ElementTree
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 
+from cadre.cells import FORMULA_UNCOMPUTED
 from scoring.services.cells import ExcelError
 
 WORKBOOK_PART = "xl/workbook.xml"
@@ -46,6 +52,23 @@ STYLES_RELATION_TYPE_END = "/styles"
 STYLES_PART = "xl/styles.xml"
 # An error cell's type attribute, as Excel and WPS write it and as other writers may.
 ERROR_TYPE_MARKERS = (b't="e"', b"t='e'")
+# The first character of every error value (#DIV/0!, #N/A, #GETTING_DATA…).
+ERROR_VALUE_START = b"#"
+# A formula's element (<f>10+6</f>, a shared formula's <f t="shared" si="0"/>) directly followed
+# by no value or an empty one (<v/>, <v></v>, <v> </v>) and its cell's end, any namespace prefix:
+# saved by a program that does not compute (Excel and WPS save the result, "" as an empty t="str"
+# value).
+FORMULA_WITHOUT_RESULT = re.compile(
+    rb"<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?f>)"
+    rb"(?:<(?:[\w.-]+:)?v\s*/>|<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>)?</(?:[\w.-]+:)?c>"
+)
+# What FORMULA_WITHOUT_RESULT matches in cells without a namespace prefix leaves one of these, or
+# a line break (in <v>\n</v>). A formula with its result leaves none: these are looked for first,
+# each a scan of the window in C, where the pattern takes a step at every formula.
+RESULT_LACKING_HINTS = (b"</f></c>", b"/></c>", b"<v></v></c>", b" </v></c>")
+LINE_BREAKS = (b"\n", b"\r", b"\t")
+# The start of a sheet's cells, where it has no namespace prefix.
+SHEET_DATA = b"<sheetData"
 # A cell element (any namespace prefix), its start tag's attributes and its content.
 CELL = re.compile(
     rb"<(?:[\w.-]+:)?c\b(?P<attributes>[^>]*?)(?<!/)>(?P<content>.*?)</(?:[\w.-]+:)?c>", re.S
@@ -288,15 +311,16 @@ def _number(text: str | None) -> int | None:
 def _cells_find(
     archive: zipfile.ZipFile, part: str, *, errors: bool, styles: frozenset[int], layout: bool
 ) -> tuple[_Found, SheetLayout]:
-    """Return the sheet's error cells (when `errors`) and number cells of the `styles`, found
-    where its XML, read in chunks, holds an error cell's type or a style's index, and (when
-    `layout`) its merged ranges and hidden rows and columns.
+    """Return the sheet's error cells (when `errors`: formulas saved without their result among
+    them) and number cells of the `styles`, found where its XML, read in chunks, holds an error
+    cell's type, a formula without a result or a style's index, and (when `layout`) its merged
+    ranges and hidden rows and columns.
 
     A column formatted as a percentage puts a style's index on every one of its cells (200,000
     of a long sheet): for those only the start tag is read, each cell's value being calamine's.
     """
-    markers = [(marker, "error") for marker in ERROR_TYPE_MARKERS] if errors else []
-    markers += [
+    error_markers = [(marker, "error") for marker in ERROR_TYPE_MARKERS] if errors else []
+    markers = [
         (marker, "percent")
         for style in sorted(styles)
         for marker in (b's="%d"' % style, b"s='%d'" % style)
@@ -306,47 +330,81 @@ def _cells_find(
     cells: _Found = {}
     found_layout = SheetLayout()
     overlap = b""
+    # Where the cells start in the first window, past the XML declaration's line break; -1 in a
+    # sheet whose elements have a namespace prefix, which the hints do not cover.
+    cells_start = None
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK_BYTES):
             window = overlap + chunk
-            for marker, sought in markers:
-                position = window.find(marker)
-                while position >= 0:
-                    if sought == "layout":
-                        if not _layout_add(found_layout, window, position):
-                            return _cells_counted(
-                                archive, part, errors=errors, styles=styles, layout=layout
-                            )
-                        position = window.find(marker, position + 1)
-                        continue
-                    # The element whose start tag holds the marker (a tag holds no <); one
-                    # whose start is in the last window was read there. A row's style (s on
-                    # <row>) and a marker's text inside another attribute match no cell here.
-                    start = window.rfind(b"<", 0, position)
-                    tag = CELL_START.match(window, start) if start >= 0 else None
-                    if tag and tag.end() > position and window[position - 1] in ATTRIBUTE_SPACE:
-                        attributes = tag["attributes"]
-                        reference = CELL_REFERENCE.search(attributes)
-                        if reference is None:  # r is optional: place the cells by counting
-                            return _cells_counted(
-                                archive, part, errors=errors, styles=styles, layout=layout
-                            )
-                        kind = CELL_TYPE.search(attributes)
-                        kind = kind[1].decode() if kind else "n"
-                        found = None
-                        if sought == "error":
-                            cell = CELL.match(window, start)
-                            value = cell and CELL_VALUE.search(cell["content"])
-                            if kind == "e" and value and value[1].strip():
-                                found = (kind, value[1].strip().decode())
-                        elif kind == "n" and not tag["empty"]:
-                            found = (kind, "")
-                        if found:
-                            cells[int(reference[2]) - 1, _column_index(reference[1]) - 1] = found
-                    position = window.find(marker, position + 1)
+            cells_from = 0
+            if cells_start is None:
+                cells_from = cells_start = window.find(SHEET_DATA)
+            # Every error value starts with #: a window without one (most) holds no error cell.
+            marks = _markers_find(
+                window, error_markers + markers if ERROR_VALUE_START in window else markers
+            )
+            if errors and (cells_start < 0 or _results_may_lack(window, cells_from)):
+                formulas = FORMULA_WITHOUT_RESULT.finditer(window, max(cells_from, 0))
+                marks = chain(marks, ((formula.start(), "formula") for formula in formulas))
+            for position, sought in marks:
+                if sought == "layout":
+                    if not _layout_add(found_layout, window, position):
+                        return _cells_counted(
+                            archive, part, errors=errors, styles=styles, layout=layout
+                        )
+                    continue
+                # The element whose start tag holds the marker (a tag holds no <), or that a
+                # formula's element follows; one whose start is in the last window was read
+                # there. A row's style (s on <row>) and a marker's text inside another
+                # attribute match no cell here.
+                start = window.rfind(b"<", 0, position)
+                tag = CELL_START.match(window, start) if start >= 0 else None
+                if tag is None or not (
+                    tag.end() > position and window[position - 1] in ATTRIBUTE_SPACE
+                    if sought != "formula"
+                    else tag.end() == position
+                ):
+                    continue
+                attributes = tag["attributes"]
+                reference = CELL_REFERENCE.search(attributes)
+                if reference is None:  # r is optional: place the cells by counting
+                    return _cells_counted(
+                        archive, part, errors=errors, styles=styles, layout=layout
+                    )
+                kind = CELL_TYPE.search(attributes)
+                kind = kind[1].decode() if kind else "n"
+                found = None
+                if sought == "error":
+                    cell = CELL.match(window, start)
+                    value = cell and CELL_VALUE.search(cell["content"])
+                    if kind == "e" and value and value[1].strip():
+                        found = (kind, value[1].strip().decode())
+                elif sought == "formula":
+                    # An empty value is a result as text (t="str", a formula giving "").
+                    if kind != "str":
+                        found = ("e", FORMULA_UNCOMPUTED)
+                elif kind == "n" and not tag["empty"]:
+                    found = (kind, "")
+                if found:
+                    cells[int(reference[2]) - 1, _column_index(reference[1]) - 1] = found
             # A cell cut by the chunk's end is read whole in the next window.
             overlap = window[-CELL_BYTES_MAX:]
     return cells, found_layout
+
+
+def _markers_find(window: bytes, markers: list[tuple[bytes, str]]) -> Iterator[tuple[int, str]]:
+    """Yield the position of each marker in the window, with what it marks."""
+    for marker, sought in markers:
+        position = window.find(marker)
+        while position >= 0:
+            yield position, sought
+            position = window.find(marker, position + 1)
+
+
+def _results_may_lack(window: bytes, start: int) -> bool:
+    """Whether the window, from `start`, may hold a formula without its result: whether it holds
+    a line break or one of RESULT_LACKING_HINTS."""
+    return any(window.find(text, start) >= 0 for text in (*LINE_BREAKS, *RESULT_LACKING_HINTS))
 
 
 def _layout_add(layout: SheetLayout, window: bytes, position: int) -> bool:
@@ -425,8 +483,11 @@ def _cells_counted(
                 kind = element.get("t", "n")
                 values = [child.text for child in element if _local_name(child.tag) == "v"]
                 value = (values[0] or "").strip() if values else ""
+                formula = any(_local_name(child.tag) == "f" for child in element)
                 if kind == "e" and errors and value:
                     cells[row, column] = (kind, value)
+                elif errors and formula and not value and kind != "str":
+                    cells[row, column] = ("e", FORMULA_UNCOMPUTED)
                 elif kind == "n" and values and (_number(element.get("s")) or 0) in styles:
                     cells[row, column] = (kind, "")
                 element.clear()

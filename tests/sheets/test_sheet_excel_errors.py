@@ -4,6 +4,7 @@ import io
 import re
 
 import openpyxl
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from scoring.models import ImportRecord, IndicatorValue
@@ -138,3 +139,84 @@ def test_error_cells_that_do_not_say_where_they_are_are_placed_by_counting():
 
     data = part_rewrite(data, "xl/worksheets/sheet1.xml", without_references)
     assert excel_errors_read(data) == {"Sheet1": {(2, 1): "#DIV/0!"}}
+
+
+UNCOMPUTED = (
+    "单元格的公式没有保存计算结果（文件不是 Excel 或 WPS 保存的）：请在 Excel 或 WPS 中打开文件、"
+    "保存后再上传，或把公式换成数值"
+)
+
+
+def test_a_formula_saved_without_its_result_is_named_not_skipped(district, scorer):
+    # A file written by a program (openpyxl here) holds the formula only: Excel shows 16 on
+    # opening, the import read a blank and left the figure out without a word.
+    data = _book([["unit", "GDP", "TAX"], ["ZJ01", "=10+6", 90], ["ZJ02", "=10+7", "=80+1"]])
+    record = _start(district, scorer, data)
+    assert record_problems(record) == [
+        (2, "B", UNCOMPUTED),
+        (3, "B", UNCOMPUTED),
+        (3, "C", UNCOMPUTED),
+    ]
+    assert _refused(record)
+
+
+def test_formulas_saved_with_their_result_import_the_result(district, scorer):
+    data = _book([["unit", "GDP", "TAX"], ["ZJ01", "=10+6", '=""']])
+
+    def computed(sheet: str) -> str:
+        # As Excel and WPS save them: the result beside the formula, "" as an empty text.
+        sheet = sheet.replace("<f>10+6</f><v /></c>", "<f>10+6</f><v>16</v></c>")
+        empty_text = '<c r="C2" t="str"><f>""</f><v></v></c>'
+        return sheet.replace('<c r="C2"><f>""</f><v /></c>', empty_text)
+
+    record = _start(district, scorer, part_rewrite(data, "xl/worksheets/sheet1.xml", computed))
+    assert record.errors == []
+    assert [change[3:] for change in record.changes] == [["15", "16"]]
+
+
+def test_formulas_without_results_are_found_by_counting_too():
+    from scoring.services.excel_errors import excel_errors_read
+
+    data = _book([["单位代码", "GDP"], ["ZJ01", 1], ["ZJ02", "=1+2"]])
+    data = part_rewrite(
+        data, "xl/worksheets/sheet1.xml", lambda sheet: sheet.replace('<row r="3">', "<row>")
+    )
+    assert excel_errors_read(data) == {"Sheet1": {(2, 1): "#公式未计算"}}
+
+
+# Each way a program may save B2's formula, and whether it saved the result.
+FORMULA_CELLS = {
+    '<c r="B2"><f>10+6</f></c>': False,
+    '<c r="B2"><f>10+6</f><v/></c>': False,
+    '<c r="B2"><f>10+6</f><v /></c>': False,
+    '<c r="B2"><f>10+6</f><v></v></c>': False,
+    '<c r="B2"><f>10+6</f><v> </v></c>': False,
+    '<c r="B2"><f t="shared" ref="B2:B3" si="0">10+6</f></c>': False,
+    '<c r="B2"><f t="shared" si="0"/></c>': False,
+    '<c r="B2"><f t="shared" si="0"/><v/></c>': False,
+    '<c r="B2"><f>10+6</f><v>16</v></c>': True,
+    '<c r="B2"><f t="shared" si="0"/><v>16</v></c>': True,
+    '<c r="B2" t="str"><f>""</f><v></v></c>': True,
+}
+
+
+def _prefixed(sheet: str) -> str:
+    # As some systems write it: every element with the x: prefix of the main namespace.
+    sheet = re.sub(r"<(/?)([A-Za-z])", r"<\1x:\2", sheet)
+    return sheet.replace(' xmlns="', ' xmlns:x="', 1)
+
+
+@pytest.mark.parametrize("prefix", [False, True], ids=["no prefix", "x: prefix"])
+@pytest.mark.parametrize("cell, computed", FORMULA_CELLS.items())
+def test_every_way_of_saving_a_formula_without_its_result_is_found(cell, computed, prefix):
+    from scoring.services.excel_errors import excel_errors_read
+
+    def formula_written(sheet: str) -> str:
+        sheet, count = re.subn(r'<c r="B2".*?</c>', cell, sheet)
+        assert count == 1
+        return _prefixed(sheet) if prefix else sheet
+
+    data = _book([["单位代码", "GDP"], ["ZJ01", 1], ["ZJ02", 2]])
+    data = part_rewrite(data, "xl/worksheets/sheet1.xml", formula_written)
+    expected = {} if computed else {"Sheet1": {(1, 1): "#公式未计算"}}
+    assert excel_errors_read(data) == expected

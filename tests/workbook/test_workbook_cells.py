@@ -2,6 +2,7 @@
 name columns beside code columns, periods with their year, long figures."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from openpyxl import load_workbook
 
 from scoring.models import Adjustment, IndicatorValue
 from scoring.services.workbook import WorkbookInvalid
-from tests.sheets.excel_error_cells import error_cells_write
+from tests.sheets.excel_error_cells import error_cells_write, part_rewrite
 from tests.workbook.conftest import (
     HEADERS,
     database_snapshot,
@@ -45,6 +46,23 @@ def test_an_error_in_an_indicators_step_is_named_not_taken_for_blank(existing_cy
     # Row 4 is A1.2, the rank indicator; L its step.
     data = error_cells_write(xlsx(small_cycle_sheets()), {"L4": "#DIV/0!"}, PARTS["indicators"])
     assert _problems(data) == [("indicators", 4, "L", DIV0)]
+    assert database_snapshot() == existing_cycle
+
+
+def test_a_formula_saved_without_its_result_is_named_not_taken_for_blank(existing_cycle):
+    # As a program that does not compute writes it: Excel shows 2 in A1.2's step, calamine
+    # reads a blank.
+    def uncomputed(sheet: str) -> str:
+        sheet, count = re.subn(r'<c r="L4".*?</c>', '<c r="L4"><f>1+1</f><v/></c>', sheet)
+        assert count == 1
+        return sheet
+
+    data = part_rewrite(xlsx(small_cycle_sheets()), PARTS["indicators"], uncomputed)
+    message = (
+        "单元格的公式没有保存计算结果（文件不是 Excel 或 WPS 保存的）：请在 Excel 或 WPS 中"
+        "打开文件、保存后再上传，或把公式换成数值"
+    )
+    assert _problems(data) == [("indicators", 4, "L", message)]
     assert database_snapshot() == existing_cycle
 
 
