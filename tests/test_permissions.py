@@ -77,6 +77,8 @@ VOTES = {f"g{{group}}-{name}": "1" for name in ("excellent", "competent", "basic
 CASES = [
     ("GET", "/", HOME),
     ("GET", "/accounts/login/", EVERYONE),
+    # The app's icon, for the browser of anyone, logged in or not.
+    ("GET", "/favicon.ico", expect(301, 301, 301, 301, reviewer=301, anonymous=301)),
     ("POST", "/accounts/logout/", EVERYONE),
     ("GET", "/accounts/password_change/", LOGGED_IN),
     ("GET", "/accounts/password_change/done/", LOGGED_IN),
@@ -522,7 +524,7 @@ def test_every_url_pattern_has_a_row(world):
 def test_the_resolver_walk_finds_the_nested_pages():
     routes = set(url_patterns())
     assert "entry/sheets/imports/<int:pk>/confirm/" in routes
-    assert "dashboard/unit/<str:code>/" in routes
+    assert "dashboard/unit/<code:code>/" in routes
     assert not any(route.startswith("admin/") for route in routes)
 
 

@@ -142,10 +142,10 @@ def test_the_vote_count_boxes_show_their_whole_placeholder_inside_the_card(
     page.set_viewport_size(viewport)
     log_in(page, "admin", "Kaohe@2026")
     page.goto("/entry/votes/?period=Y")
-    # The vote count boxes' placeholder: "未填", "Not entered". The first unit, a town, is rated
-    # by three of the demo's four rater groups (the towns' own group rates departments only).
+    # The vote count boxes' placeholder: "未填", "Not entered". The first indicator, 综合评价,
+    # is rated by two of the demo's four rater groups (the other two rate 双向互评 only).
     cut = page.evaluate(PLACEHOLDER_CUT, ".vote-table input[placeholder]")
-    assert len(cut) == 3 * 4 and set(cut) == {0}
+    assert len(cut) == 2 * 4 and set(cut) == {0}
     card, last = box(page, "#votes-form"), box(page, ".vote-table thead th:last-child")
     assert last["x"] + last["width"] <= card["x"] + card["width"]
     screenshot(f"entry-votes-{viewport['width']}-{language}")

@@ -66,7 +66,11 @@ def test_the_admin_downloads_the_votes_template_fills_it_uploads_and_confirms(
     history = page.locator(".import-history tbody tr").first.inner_text()
     assert "民主测评.xlsx" in history and "测评票数表" in history and "已导入" in history
     vote = Vote.objects.get(
-        unit__code=unit, indicator__code=indicator, rater_group__code=group, period="Y"
+        unit__code=unit,
+        indicator__code=indicator,
+        indicator__cycle__year=2026,
+        rater_group__code=group,
+        period="Y",
     )
     assert (vote.excellent, vote.competent, vote.basic, vote.incompetent) == (20, 8, 2, 0)
     record = ImportRecord.objects.get(status="imported")
