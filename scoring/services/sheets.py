@@ -1844,6 +1844,8 @@ def _notices(record: ImportRecord, plan: SheetPlan) -> list[str]:
             _("同一文件已于 %(when)s 导入过（导入记录 #%(id)s）。")
             % {"when": _when(earlier.imported_at), "id": earlier.pk}
         )
+    if plan.problems or not plan.changes:
+        return notices  # nothing to confirm, so no other upload to confirm instead
     pending = (
         ImportRecord.objects.filter(
             kind=record.kind,

@@ -97,5 +97,9 @@ def test_an_upload_names_a_pending_import_of_the_same_period(district, scorer, a
     # Another period, another scorer's upload, an import no longer pending: nothing to warn of.
     assert not warned(import_start(district, scorer, _file(xlsx, 19), period="Q2"))
     assert not warned(import_start(district, admin_user, _file(xlsx, 17)))
+    # A file refused for its errors has nothing to confirm.
+    refused = import_start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", 16], ["JJ01", "abc"]]))
+    assert refused.status == ImportRecord.Status.FAILED
+    assert not any("请只确认其中一次" in notice for notice in refused.notices)
     ImportRecord.objects.filter(pk=first.pk).update(status=ImportRecord.Status.DISCARDED)
     assert not warned(import_start(district, scorer, _file(xlsx, 20)))
