@@ -16,7 +16,7 @@ from django.utils.translation import pgettext
 
 from cadre.roles import SCORER
 from cadre.words import listed
-from scoring.models import Indicator, IndicatorValue, Period, Vote
+from scoring.models import Indicator, IndicatorValue, Period, RaterGroup, Vote
 from scoring.services.cells import decimal_plain
 from scoring.services.history import history_record
 from scoring.services.values import cycle_ensure_editable, value_problem
@@ -74,6 +74,8 @@ def indicator_change_validate(*, indicator: Indicator) -> None:
         return
     if VALUE_MEANING.get(indicator.method) != VALUE_MEANING.get(stored.method):
         _method_change_validate(stored)
+    if stored.method == Indicator.Method.EVALUATION != indicator.method:
+        _rating_groups_validate(stored)
     values = (
         IndicatorValue.objects.filter(indicator=stored)
         .order_by("unit", "period")
@@ -98,6 +100,24 @@ def indicator_change_validate(*, indicator: Indicator) -> None:
                     "count": len(refused),
                     "cells": shown,
                 }
+            }
+        )
+
+
+def _rating_groups_validate(stored: Indicator) -> None:
+    """Refuse to take the evaluation method from an indicator that rater groups name as one
+    they rate: they would name an indicator no vote can be cast on."""
+    groups = list(
+        RaterGroup.objects.filter(indicators=stored).order_by("code").values_list("name", flat=True)
+    )
+    if groups:
+        raise ValidationError(
+            {
+                "method": _(
+                    "测评群体 %(groups)s 的评议指标包含该指标：请先从其评议指标中去掉，"
+                    "再修改计分方法。"
+                )
+                % {"groups": listed(groups)}
             }
         )
 

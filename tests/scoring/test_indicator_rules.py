@@ -61,6 +61,21 @@ def test_votes_keep_an_evaluation_indicator_from_another_method(cycle, make_indi
     }
 
 
+def test_rater_groups_naming_an_evaluation_indicator_keep_it_an_evaluation(cycle, make_indicator):
+    evaluation = make_indicator("P1", 100, method="evaluation")
+    for code, name in (("LD", "区领导"), ("FW", "服务对象")):
+        group = RaterGroup.objects.create(cycle=cycle, code=code, name=name, weight=1)
+        group.indicators.set([evaluation])
+    assert refusal(evaluation, method="direct") == {
+        "method": [
+            "测评群体 服务对象、区领导 的评议指标包含该指标：请先从其评议指标中去掉，"
+            "再修改计分方法。"
+        ]
+    }
+    RaterGroup.indicators.through.objects.all().delete()
+    assert refusal(evaluation, method="direct") == {}
+
+
 def test_a_change_that_reads_no_value_rule_passes_over_values_already_wrong(make_indicator, unit):
     indicator = make_indicator("D1", 5)
     # Stored before the maximum was checked on change, as the review found 7.49 under 5.
