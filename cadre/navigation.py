@@ -96,4 +96,4 @@ def home(request):
 def favicon(request):
     """Browsers ask for /favicon.ico on pages that name no icon (the admin's, a file download):
     the app's icon, not a 404 in the log for every page."""
-    return redirect(static("favicon.svg"), permanent=True)
+    return redirect(static("favicon.svg"))

@@ -78,7 +78,11 @@ CASES = [
     ("GET", "/", HOME),
     ("GET", "/accounts/login/", EVERYONE),
     # The app's icon, for the browser of anyone, logged in or not.
-    ("GET", "/favicon.ico", expect(301, 301, 301, 301, reviewer=301, anonymous=301)),
+    (
+        "GET",
+        "/favicon.ico",
+        expect(302, 302, 302, 302, reviewer=302, anonymous="302 to /static/favicon.svg"),
+    ),
     ("POST", "/accounts/logout/", EVERYONE),
     ("GET", "/accounts/password_change/", LOGGED_IN),
     ("GET", "/accounts/password_change/done/", LOGGED_IN),

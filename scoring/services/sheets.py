@@ -725,16 +725,16 @@ def _last_quarter_copy_add(plan: SheetPlan, context: _Context) -> None:
     Zeros are left out, as a count of no incident repeats every quarter. One query per quarter
     the file changes (Q2…Q4), for the quarter before's values.
     """
-    figures: dict[str, list[tuple[tuple[int, int, str], Decimal]]] = defaultdict(list)
+    quarter_before = dict(zip(QUARTERS[1:], QUARTERS[:-1], strict=True))
+    figures: dict[tuple[str, str], list[tuple[tuple[int, int, str], Decimal]]] = defaultdict(list)
     for unit_id, indicator_id, period, _old, text in plan.changes:
         value = Decimal(text)
-        if period in QUARTERS[1:] and value:
-            before = QUARTERS[QUARTERS.index(period) - 1]
-            figures[period].append(((unit_id, indicator_id, before), value))
-    for period, pairs in figures.items():
+        if period in quarter_before and value:
+            before = quarter_before[period]
+            figures[period, before].append(((unit_id, indicator_id, before), value))
+    for (period, before), pairs in figures.items():
         if len(pairs) < LAST_QUARTER_COPY_MIN:
             continue
-        before = QUARTERS[QUARTERS.index(period) - 1]
         _current_load(context, {before})
         same = sum(context.current.get(key) == value for key, value in pairs)
         if same >= len(pairs) * LAST_QUARTER_COPY_SHARE:
