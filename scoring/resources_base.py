@@ -15,6 +15,7 @@ from import_export import resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff
 from import_export.results import Error, Result
+from openpyxl.cell.cell import ERROR_CODES as EXCEL_ERROR_VALUES
 
 from cadre.fields import CodeField
 from cadre.validators import code_normalise
@@ -27,6 +28,7 @@ from scoring.services.cells import (
     cell_text,
     cell_unescape,
     choice_values_by_name,
+    excel_error_message,
     header_key,
 )
 from scoring.services.history import history_record
@@ -285,6 +287,11 @@ class SafeResource(resources.ModelResource):
             return None
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        # openpyxl reads a failed formula as its error's name, and Excel saves it so in a .csv:
+        # taken as text, a VLOOKUP that found nothing would name a unit "#N/A".
+        raw = row.get(field.column_name)
+        if isinstance(raw, str) and cell_text(raw) in EXCEL_ERROR_VALUES:
+            raise ValueError(excel_error_message(cell_text(raw)))
         try:
             super().import_field(field, instance, row, is_m2m, **kwargs)
         except (ValueError, InvalidOperation):

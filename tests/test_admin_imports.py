@@ -179,6 +179,19 @@ def test_a_formula_like_name_comes_back_as_it_was(admin_client, units):
         assert Unit.objects.get(code="ZJ01").name == '=HYPERLINK("http://x")'
 
 
+def test_a_failed_formula_is_named_on_its_cell_not_imported_as_its_error_name(admin_client, units):
+    # A name filled by a VLOOKUP that found nothing: openpyxl writes and reads an error cell.
+    data = xlsx(["代码", "名称", "类别"], ["ZJ09", "新城街道", "ZJ"], ["ZJ10", "#N/A", "ZJ"])
+    csv = "代码,名称,类别\r\nZJ09,新城街道,ZJ\r\nZJ10,#N/A,ZJ\r\n".encode("utf-8-sig")
+    for fmt, file in ((XLSX, data), (CSV, csv)):
+        _page, context = preview(admin_client, "cadre/unit", file, fmt, name=f"units.{fmt}")
+        (invalid,) = context["result"].invalid_rows
+        assert invalid.number == 3
+        assert invalid.error_dict["name"] == ["单元格是 Excel 错误值 #N/A（公式没有算出结果）"]
+        assert context.get("confirm_form") is None
+    assert not Unit.objects.filter(code__in=["ZJ09", "ZJ10"]).exists()
+
+
 def test_a_csv_export_opens_in_excel_with_chinese_and_numbers_intact(admin_client, units, cycle):
     Adjustment.objects.create(
         cycle=cycle, unit=units, period="Q1", points=-3, reason="违规", approved_by="区委"
