@@ -10,9 +10,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from import_export.formats.base_formats import XLSX
 
 from scoring.csv_format import ExcelCSV
+from scoring.xlsx_format import ResultlessFormulaXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -172,7 +172,7 @@ X_FRAME_OPTIONS = "DENY"
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_FORMATS = [XLSX, ExcelCSV]
+IMPORT_EXPORT_FORMATS = [ResultlessFormulaXLSX, ExcelCSV]
 # An admin export of more rows than this is refused, pointing to the list's filters: the
 # export builds every row in Python (a few thousand a second), within the request.
 SCORING_EXPORT_MAX_ROWS = int(os.environ.get("SCORING_EXPORT_MAX_ROWS", 100_000))

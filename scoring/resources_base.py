@@ -15,8 +15,9 @@ from import_export import resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff
 from import_export.results import Error, Result
-from openpyxl.cell.cell import ERROR_CODES as EXCEL_ERROR_VALUES
+from openpyxl.cell.cell import ERROR_CODES
 
+from cadre.cells import FORMULA_UNCOMPUTED
 from cadre.fields import CodeField
 from cadre.validators import code_normalise
 from cadre.words import listed
@@ -33,6 +34,9 @@ from scoring.services.cells import (
 )
 from scoring.services.history import history_record
 from scoring.services.values import source_import
+
+# What a failed formula's cell holds as the import reads it.
+EXCEL_ERROR_VALUES = frozenset((*ERROR_CODES, FORMULA_UNCOMPUTED))
 
 
 class YesNoWidget(widgets.BooleanWidget):
@@ -288,7 +292,8 @@ class SafeResource(resources.ModelResource):
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         # openpyxl reads a failed formula as its error's name, and Excel saves it so in a .csv:
-        # taken as text, a VLOOKUP that found nothing would name a unit "#N/A".
+        # taken as text, a VLOOKUP that found nothing would name a unit "#N/A". A formula saved
+        # without its result is no blank either (ResultlessFormulaXLSX).
         raw = row.get(field.column_name)
         if isinstance(raw, str) and cell_text(raw) in EXCEL_ERROR_VALUES:
             raise ValueError(excel_error_message(cell_text(raw)))

@@ -192,6 +192,17 @@ def test_a_failed_formula_is_named_on_its_cell_not_imported_as_its_error_name(ad
     assert not Unit.objects.filter(code__in=["ZJ09", "ZJ10"]).exists()
 
 
+def test_a_formula_saved_without_its_result_is_named_not_called_blank(admin_client, units):
+    # A program that does not compute formulas (openpyxl here) saves "=王五" without a result:
+    # Excel shows a result on opening, the import would read a blank name.
+    data = xlsx(["代码", "名称", "类别"], ["ZJ09", "新城街道", "ZJ"], ["ZJ10", "=王五", "ZJ"])
+    _page, context = preview(admin_client, "cadre/unit", data)
+    (invalid,) = context["result"].invalid_rows
+    assert invalid.number == 3
+    assert "单元格的公式没有保存计算结果" in invalid.error_dict["name"][0]
+    assert not Unit.objects.filter(code__in=["ZJ09", "ZJ10"]).exists()
+
+
 def test_a_csv_export_opens_in_excel_with_chinese_and_numbers_intact(admin_client, units, cycle):
     Adjustment.objects.create(
         cycle=cycle, unit=units, period="Q1", points=-3, reason="违规", approved_by="区委"
