@@ -204,10 +204,10 @@ class SafeResource(resources.ModelResource):
         names = {}
         for field in self.get_import_fields():
             names[header_key(field.column_name)] = field.column_name
-            try:
-                label = self._meta.model._meta.get_field(field.attribute).verbose_name
-            except (FieldDoesNotExist, TypeError):
+            model_field = self._model_field(field)
+            if model_field is None:
                 continue
+            label = model_field.verbose_name
             for language, _name in settings.LANGUAGES:
                 with override(language):
                     names.setdefault(header_key(str(label)), field.column_name)
@@ -251,10 +251,22 @@ class SafeResource(resources.ModelResource):
         return heads
 
     def _field_label(self, field) -> str | None:
-        try:
-            return str(self._meta.model._meta.get_field(field.attribute).verbose_name)
-        except (FieldDoesNotExist, TypeError):
-            return None
+        model_field = self._model_field(field)
+        return None if model_field is None else str(model_field.verbose_name)
+
+    def _model_field(self, field):
+        """Return the model field a column holds, following a related path
+        (indicator__cycle__year is the cycle's 年度), or None for a column of no field."""
+        model, model_field = self._meta.model, None
+        for name in (field.attribute or "").split("__"):
+            if model is None:
+                return None
+            try:
+                model_field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return None
+            model = model_field.related_model
+        return model_field
 
     def get_diff_headers(self):
         # The preview's and the errors' column heads, as the admin's forms name them.

@@ -78,6 +78,23 @@ def test_every_import_page_offers_a_template_it_reads_back(admin_client, path):
     assert "文件缺少列" not in page
 
 
+def test_the_responsibilities_year_column_has_a_chinese_name_like_the_others(
+    admin_client, unit, cycle, make_indicator
+):
+    make_indicator("A1", 1000)
+    Official.objects.create(code="ZJ01-01", name="王伟", unit=unit)
+    page = admin_client.get("/admin/scoring/responsibility/import/").content.decode()
+    assert "干部（official）, 年度（cycle）, 指标（indicator）" in page
+    heads = template_heads(admin_client, "scoring/responsibility")
+    assert heads == ["干部", "年度", "指标"]
+
+    page, context = preview(
+        admin_client, "scoring/responsibility", xlsx(heads, ["ZJ01-01", cycle.year, "A1"])
+    )
+
+    assert context["confirm_form"] is not None, page
+
+
 def test_a_staff_account_that_may_not_add_and_change_officials_imports_none(
     client, django_user_model
 ):
