@@ -125,9 +125,12 @@ def progress(request):
 
 
 def _registry_filtered(request) -> tuple[RegistryFilterForm, QuerySet[Talent]]:
-    """The registry's filter form and what it shows: everyone while a filter is invalid."""
+    """The registry's filter form and what it shows: nobody while a filter is invalid (a search
+    with a NUL, a year that is no year), as a filter that cannot match narrows to nothing."""
     form = RegistryFilterForm(request.GET or None)
-    return form, talent_registry_list(**(form.cleaned_data if form.is_valid() else {}))
+    if form.is_bound and not form.is_valid():
+        return form, talent_registry_list().none()
+    return form, talent_registry_list(**(form.cleaned_data if form.is_bound else {}))
 
 
 def _xlsx_download(content: bytes, filename: str) -> HttpResponse:

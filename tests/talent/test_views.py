@@ -64,7 +64,16 @@ def test_the_registry_reads_a_year_typed_full_width_and_says_what_is_wrong_with_
     assert "李明" in page and "王芳" not in page
     page = client.get(reverse("talent:registry"), {"year": "二〇二六"}).content.decode()
     assert '<span class="error">应为数字，实为“二〇二六”</span>' in page
-    assert "李明" in page and "王芳" in page
+    assert "李明" not in page and "王芳" not in page
+    assert "共 0 人" in page
+
+
+def test_a_search_holding_a_nul_finds_nobody_and_says_why(client, admin_user, make_talent):
+    make_talent(name="王芳")
+    client.force_login(admin_user)
+    page = client.get(reverse("talent:registry"), {"q": "\x00"}).content.decode()
+    assert "王芳" not in page and "没有符合条件的人才。" in page
+    assert '<span class="error">' in page
 
 
 def test_an_admin_moves_a_talent_on_from_its_page(client, admin_user, make_talent):
