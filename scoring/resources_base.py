@@ -312,12 +312,17 @@ class SafeResource(resources.ModelResource):
         try:
             super().import_field(field, instance, row, is_m2m, **kwargs)
         except (ValueError, InvalidOperation):
-            # Python's own words (ConversionSyntax, invalid literal for int()) mean nothing to
-            # a clerk; a decimal's error is no ValueError and would end as an error page.
-            if not isinstance(field.widget, widgets.NumberWidget):
-                raise
+            # Python's own words (ConversionSyntax, invalid literal for int()) and the library's
+            # English for a date mean nothing to a clerk; a decimal's error is no ValueError and
+            # would end as an error page.
             text = cell_text(row.get(field.column_name))
-            raise ValueError(_("应为数字，实为“%(text)s”") % {"text": text}) from None
+            if isinstance(field.widget, widgets.NumberWidget):
+                raise ValueError(_("应为数字，实为“%(text)s”") % {"text": text}) from None
+            if isinstance(field.widget, widgets.DateWidget):
+                raise ValueError(
+                    _("应为日期（如 2026-03-01），实为“%(text)s”") % {"text": text}
+                ) from None
+            raise
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})

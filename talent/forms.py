@@ -36,8 +36,16 @@ TALENT_FIELDS = [
 TALENT_STATUS_LABEL = pgettext_lazy("talent status", "状态")
 
 
+NUL_IN_SEARCH = _("搜索内容含有不可见的空字符（NUL），请删去后重新搜索。")
+
+
 class RegistryFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False)
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        # Django's own Chinese for this says an empty text is not allowed: the clerk typed one.
+        error_messages={"null_characters_not_allowed": NUL_IN_SEARCH},
+    )
     programme = forms.ModelChoiceField(
         label=_("人才计划"),
         queryset=Programme.objects.all(),

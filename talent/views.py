@@ -3,7 +3,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,6 +65,7 @@ from talent.services.registry import (
 )
 from talent.services.star import (
     percent_text,
+    star_node_path,
     star_node_reason,
     star_tree_certify,
     star_tree_summary,
@@ -125,9 +126,12 @@ def progress(request):
 
 
 def _registry_filtered(request) -> tuple[RegistryFilterForm, QuerySet[Talent]]:
-    """The registry's filter form and what it shows: everyone while a filter is invalid."""
+    """The registry's filter form and what it shows: nobody while a filter is invalid (a search
+    with a NUL, a year that is no year), as a filter that cannot match narrows to nothing."""
     form = RegistryFilterForm(request.GET or None)
-    return form, talent_registry_list(**(form.cleaned_data if form.is_valid() else {}))
+    if form.is_bound and not form.is_valid():
+        return form, talent_registry_list().none()
+    return form, talent_registry_list(**(form.cleaned_data if form.is_bound else {}))
 
 
 def _xlsx_download(content: bytes, filename: str) -> HttpResponse:
@@ -490,13 +494,13 @@ def star_trees(request):
 @talent_view()
 def star_tree(request, pk):
     tree = get_object_or_404(StarTree, pk=pk)
-    node = None
-    if request.GET.get("node", "").isdigit():
-        node = get_object_or_404(
-            StarNode.objects.select_related("parent__parent__parent"),
-            pk=request.GET["node"],
-            tree=tree,
-        )
+    asked = request.GET.get("node", "")
+    ancestors = []
+    if asked.isdecimal():
+        ancestors = star_node_path(tree=tree, pk=int(asked))
+        if not ancestors:
+            raise Http404
+    node = ancestors[-1] if ancestors else None
     children = StarNode.objects.filter(tree=tree, parent=node).order_by("code")
     show = request.GET.get("show", "")
     if show == "refused":
@@ -504,11 +508,6 @@ def star_tree(request, pk):
     page = Paginator(children, PAGE_SIZE * 2).get_page(request.GET.get("page"))
     for child in page:
         child.reason = star_node_reason(node=child, share=tree.share)
-    ancestors = []
-    step = node
-    while step is not None:
-        ancestors.insert(0, step)
-        step = step.parent
     if node is not None:
         node.reason = star_node_reason(node=node, share=tree.share)
     return render(

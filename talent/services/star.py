@@ -35,6 +35,21 @@ PARENT_MISSING = {
     StarLevel.MEMBER: gettext_lazy("上级“%(parent)s”不存在或不是党员。"),
 }
 
+# A household sits under a member, a branch and a committee: the most nodes above any node.
+ABOVE_A_HOUSEHOLD = "__".join(["parent"] * len(PARENT_LEVEL))
+
+
+def star_node_path(*, tree: StarTree, pk: int) -> list[StarNode]:
+    """Return the tree's node `pk` preceded by the nodes above it, its committee first, read
+    in one query whatever its level; empty when the tree has no such node."""
+    node = StarNode.objects.select_related(ABOVE_A_HOUSEHOLD).filter(tree=tree, pk=pk).first()
+    path = []
+    while node is not None:
+        path.insert(0, node)
+        # A committee's missing parent is known from its parent_id, without asking for it.
+        node = node.parent if node.parent_id else None
+    return path
+
 
 def star_parent_problem(*, level: str, parent: str, parent_level: str | None) -> str | None:
     """Return why a node of the level cannot sit under the parent named by its code ("" for

@@ -156,6 +156,14 @@ def test_an_imported_talent_gets_its_first_status_change_recorded(admin_user, pr
     )
 
 
+def test_an_imported_date_that_is_no_date_is_named_in_chinese_on_its_cell(admin_user, programme):
+    rows = talent_rows(("", "钱七", "SSBS", 2026, "蓝海生物", "talks", "2026-13-40"))
+    result = TalentResource().import_data(rows, dry_run=True, user=admin_user)
+    assert result.invalid_rows[0].error_dict == {
+        "status_date": ["应为日期（如 2026-03-01），实为“2026-13-40”"]
+    }
+
+
 def test_an_import_cannot_change_an_existing_talents_status(admin_user, make_talent):
     talent = make_talent(name="张伟", employer="旧单位")
     unchanged = ("talks", datetime(2026, 3, 1))  # a date typed in Excel

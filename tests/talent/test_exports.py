@@ -70,6 +70,16 @@ def test_the_registry_exports_what_its_filters_show_formatted_and_escaped(
     assert [row[0] for row in values(sheet)[1:]] == ["李明"]
 
 
+@pytest.mark.parametrize("invalid", [{"q": "李\x00"}, {"year": "二〇二六"}])
+def test_an_invalid_filter_exports_nobody_as_the_page_shows_nobody(
+    client, admin_user, registry, invalid
+):
+    client.force_login(admin_user)
+    assert "共 0 人" in client.get(reverse("talent:registry"), invalid).content.decode()
+    sheet = sheet_of(client.get(reverse("talent:registry_export"), invalid))
+    assert values(sheet)[1:] == []
+
+
 def test_a_leader_exports_the_registry_without_contacts_as_the_page_shows_it(
     client, leader, make_user, registry
 ):

@@ -1,13 +1,16 @@
 """The star pages as a reader of either language sees them."""
 
 import io
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
 from talent.models import StarNode, StarTree
-from talent.services.star import star_tree_certify
+from talent.services.star import star_node_path, star_tree_certify
 from talent.views import MESSAGES_SHOWN
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +122,48 @@ def test_each_years_tree_is_reached_from_the_others(client, leader, star_tree):
     last_year_url = reverse("talent:star_tree", args=[last_year.pk])
     assert f'href="{last_year_url}">站前区2025年度星级管理' in trees
     assert "aria-current" in trees.split("站前区2025")[0]
+
+
+def test_a_households_page_leads_back_through_every_level_in_as_many_queries_as_a_committees(
+    client, leader, star_tree, star_branch
+):
+    star_branch([(10, [10, 9])])
+    star_tree_certify(tree=star_tree)
+    client.force_login(leader)
+    url = reverse("talent:star_tree", args=[star_tree.pk])
+    committee = StarNode.objects.get(code="C1")
+    household = StarNode.objects.filter(parent__code="C1-B1-M01").order_by("code").first()
+    client.get(url, {"node": committee.pk})  # the session and the language settle first
+    with CaptureQueriesContext(connection) as at_committee:
+        client.get(url, {"node": committee.pk})
+    with CaptureQueriesContext(connection) as at_household:
+        page = client.get(url, {"node": household.pk}).content.decode()
+    assert len(at_household) <= len(at_committee)  # a household has no children to list
+    crumbs = page.split('<nav class="crumbs">')[1].split("</nav>")[0]
+    assert re.findall(r">([^<]+)</a>", crumbs) == [
+        "全区", "站前社区党委", "第3楼栋党支部", "党员1", household.name,
+    ]  # fmt: skip
+
+
+def test_a_node_of_another_tree_is_not_found_on_this_trees_page(
+    client, leader, star_tree, star_branch
+):
+    branch = star_branch([(10, [10])])
+    other = StarTree.objects.create(name="另一年", year=2025)
+    client.force_login(leader)
+    url = reverse("talent:star_tree", args=[other.pk])
+    assert client.get(url, {"node": branch.pk}).status_code == 404
+    assert client.get(url, {"node": "abc"}).status_code == 200
+
+
+def test_a_nodes_path_from_its_committee_is_read_in_one_query(
+    star_tree, star_branch, django_assert_num_queries
+):
+    star_branch([(10, [10])])
+    household = StarNode.objects.get(parent__code="C1-B1-M01")
+    with django_assert_num_queries(1):
+        path = star_node_path(tree=star_tree, pk=household.pk)
+        codes = [node.code for node in path]
+    assert codes == ["C1", "C1-B1", "C1-B1-M01", household.code]
+    other = StarTree.objects.create(name="另一年", year=2025)
+    assert star_node_path(tree=other, pk=household.pk) == []

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from talent.forms import NUL_IN_SEARCH
 from talent.models import (
     AwardRound,
     Nomination,
@@ -64,7 +65,17 @@ def test_the_registry_reads_a_year_typed_full_width_and_says_what_is_wrong_with_
     assert "李明" in page and "王芳" not in page
     page = client.get(reverse("talent:registry"), {"year": "二〇二六"}).content.decode()
     assert '<span class="error">应为数字，实为“二〇二六”</span>' in page
-    assert "李明" in page and "王芳" in page
+    assert "李明" not in page and "王芳" not in page
+    assert "共 0 人" in page
+
+
+def test_a_search_holding_a_nul_finds_nobody_and_says_why(client, admin_user, make_talent):
+    make_talent(name="王芳")
+    client.force_login(admin_user)
+    page = client.get(reverse("talent:registry"), {"q": "\x00"}).content.decode()
+    assert "王芳" not in page and "没有符合条件的人才。" in page
+    assert f'<span class="error">{NUL_IN_SEARCH}</span>' in page
+    assert NUL_IN_SEARCH == "搜索内容含有不可见的空字符（NUL），请删去后重新搜索。"
 
 
 def test_an_admin_moves_a_talent_on_from_its_page(client, admin_user, make_talent):
