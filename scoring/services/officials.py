@@ -70,6 +70,7 @@ class OfficialScoreExplained:
     own_part_text: str
     formula: str
     grade: Grade | None
+    grade_text: str
     notes: list[str]
 
 
@@ -97,6 +98,7 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
             own_part_text="",
             formula="",
             grade=None,
+            grade_text="",
             notes=[_score_missing_note(cycle=cycle, official=official)],
         )
     team = (
@@ -110,6 +112,7 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
         for responsibility in responsibilities
     ]
     own_part = own_part_shown(score=score)
+    grade = personal_grade(cycle=cycle, score=score.score)
     return OfficialScoreExplained(
         score=score,
         team=team,
@@ -126,9 +129,35 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
             "own": own_part,
             "score": score.score,
         },
-        grade=personal_grade(cycle=cycle, score=score.score),
+        grade=grade,
+        grade_text=_personal_grade_text(cycle=cycle, score=score.score, grade=grade),
         notes=_score_notes(cycle=cycle, official=official, score=score, team=team),
     )
+
+
+def _personal_grade_text(*, cycle: Cycle, score: Decimal, grade: Grade | None) -> str:
+    """Say which threshold gave the personal grade: a person's grade has no quota, unlike the
+    unit's, so a page showing both must say why they may differ."""
+    if grade is None:
+        return ""
+    thresholds = cycle.grade_thresholds
+    if grade in thresholds:
+        return _(
+            "个人等次只看分数线，不设比例：%(score)s ≥ %(grade)s分数线 %(threshold)s，"
+            "评为%(grade)s。"
+        ) % {
+            "score": score,
+            "grade": grade.label,
+            "threshold": thresholds[grade],
+        }
+    return _(
+        "个人等次只看分数线，不设比例：%(score)s 低于%(fair)s分数线 %(threshold)s，评为%(grade)s。"
+    ) % {
+        "score": score,
+        "fair": Grade.FAIR.label,
+        "threshold": thresholds[Grade.FAIR],
+        "grade": grade.label,
+    }
 
 
 def _duty(indicator, line: IndicatorLine | None, not_counted: str) -> Duty:
