@@ -25,7 +25,7 @@ from scoring.services.explain import (
     points_shown,
     unit_indicator_lines,
 )
-from scoring.services.reports import ranking_sheet_write
+from scoring.services.reports import PointsPlaces, ranking_sheet_write
 
 # Principal, then team members, then other officials: the order a team is listed in.
 ROLE_ORDER = Case(
@@ -317,6 +317,7 @@ def officials_workbook_build(*, cycle: Cycle, officials: QuerySet[Official]) -> 
 def _official_cells(*, cycle: Cycle, score: OfficialScore) -> tuple[list, Grade | None]:
     official, team = score.official, score.team
     grade = personal_grade(cycle=cycle, score=score.score)
+    own_part = own_part_shown(score=score)
     cells = [
         score.place,
         cell_safe(official.code),
@@ -330,8 +331,9 @@ def _official_cells(*, cycle: Cycle, score: OfficialScore) -> tuple[list, Grade 
         _("是") if official.in_young_cadre_pool else "",
         score.unit_total,
         score.alpha,
-        # Unrounded, shown with two places: the score was rounded once from it.
-        score.own_part,
+        # Unrounded, shown with the places the official's page gives it: the score was
+        # rounded once from it, and two places may not add up to the score.
+        PointsPlaces(points=score.own_part, places=len(own_part.partition(".")[2])),
         score.score,
         str(grade.label) if grade else "",
         _("是") if team and team.vetoed else "",

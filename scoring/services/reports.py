@@ -4,6 +4,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from copy import copy
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
@@ -87,6 +88,15 @@ def _area_cell(result: UnitResult, area: Indicator) -> Decimal | str:
     return NOT_APPLICABLE if points is None else Decimal(points)
 
 
+@dataclass(frozen=True)
+class PointsPlaces:
+    """Points written as stored, shown with the places a page shows them with (804.629 where
+    two places would not add up to the score the page derives from them)."""
+
+    points: Decimal
+    places: int
+
+
 class _CellStyles:
     """The few looks of a ranking's cells (bordered; points with two places; a grade's
     colour), each set once through openpyxl's style descriptors and copied to the cells alike.
@@ -103,16 +113,16 @@ class _CellStyles:
         }
         self.prepared = {}
 
-    def apply(self, cell, *, points: bool, grade: str | None) -> None:
-        """Style the cell: bordered, points shown with two places, a grade coloured."""
-        key = (points, grade)
+    def apply(self, cell, *, number_format: str | None, grade: str | None) -> None:
+        """Style the cell: bordered, points shown with their places, a grade coloured."""
+        key = (number_format, grade)
         prepared = self.prepared.get(key)
         if prepared is not None:
             cell._style = copy(prepared)
             return
         cell.border = self.border
-        if points:
-            cell.number_format = "0.00"
+        if number_format:
+            cell.number_format = number_format
         if grade is not None:
             cell.fill = self.grade_fills[grade]
         self.prepared[key] = copy(cell._style)
@@ -144,9 +154,12 @@ def ranking_sheet_write(
     styles = _CellStyles()
     for row, (values, grade) in enumerate(rows, start=3):
         for column, value in enumerate(values, start=1):
+            number_format = "0.00" if isinstance(value, Decimal) else None
+            if isinstance(value, PointsPlaces):
+                value, number_format = value.points, f"0.{'0' * value.places}"
             styles.apply(
                 sheet.cell(row=row, column=column, value=value),
-                points=isinstance(value, Decimal),
+                number_format=number_format,
                 grade=grade if column == grade_column else None,
             )
     if note:
