@@ -333,7 +333,7 @@ def _official_cells(*, cycle: Cycle, score: OfficialScore) -> tuple[list, Grade 
         score.alpha,
         # Unrounded, shown with the places the official's page gives it: the score was
         # rounded once from it, and two places may not add up to the score.
-        PointsPlaces(points=score.own_part, places=len(own_part.partition(".")[2])),
+        PointsPlaces.as_shown(score.own_part, own_part),
         score.score,
         str(grade.label) if grade else "",
         _("是") if team and team.vetoed else "",

@@ -17,7 +17,12 @@ from cadre.words import listed
 from scoring.models import Cycle, Grade, Indicator, OfficialScore, Period, UnitResult
 from scoring.services.cells import cell_safe
 from scoring.services.compute import normalised, two_places
-from scoring.services.explain import units_not_assessed, units_not_assessed_note
+from scoring.services.explain import (
+    points_shown,
+    unit_total_parts,
+    units_not_assessed,
+    units_not_assessed_note,
+)
 
 GRADE_FILLS = {
     Grade.EXCELLENT: "C6EFCE",
@@ -95,6 +100,11 @@ class PointsPlaces:
 
     points: Decimal
     places: int
+
+    @classmethod
+    def as_shown(cls, points: Decimal, shown: str) -> "PointsPlaces":
+        """The points with as many places as `shown`, their text on a page, has."""
+        return cls(points=points, places=len(shown.partition(".")[2]))
 
 
 class _CellStyles:
@@ -177,17 +187,22 @@ def ranking_sheet_write(
 
 
 def _result_cells(result: UnitResult, areas: list[Indicator]) -> list:
-    # Points go in unrounded, shown with two places: the total was rounded once from them,
-    # so that a sum or a quotient Excel makes of the cells comes out as the total does.
+    # Points go in unrounded, so that a sum or a quotient Excel makes of the cells comes out
+    # as the total does; the parts of the total are shown with the places the unit's page
+    # gives them, where two places would not add up to the total as shown.
     thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)
+    shown = unit_total_parts(result=result)
     return (
         [result.rank, cell_safe(result.unit.code), cell_safe(result.unit.name)]
         + [_area_cell(result, area) for area in areas]
         + [
-            result.earned,
+            PointsPlaces.as_shown(result.earned, points_shown(shown.earned)),
             result.applicable_max,
-            thousand.quantize(TEN_PLACES, rounding=ROUND_HALF_UP),
-            result.bonus,
+            PointsPlaces.as_shown(
+                thousand.quantize(TEN_PLACES, rounding=ROUND_HALF_UP),
+                points_shown(shown.normalised),
+            ),
+            PointsPlaces.as_shown(result.bonus, points_shown(shown.bonus)),
             result.adjustment,
             result.total,
             str(Grade(result.grade).label),
