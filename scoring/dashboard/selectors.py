@@ -21,10 +21,11 @@ from scoring.models import (
     Period,
     UnitResult,
 )
-from scoring.services.explain import own_part_shown, ranked_together
+from scoring.services.explain import applicable_area_maxima, own_part_shown, ranked_together
 from scoring.services.officials import ROLE_ORDER
 
 CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
 PERIOD_ORDER = [*QUARTERS, Period.YEAR]
 GRADE_ORDER = [Grade.POOR, Grade.FAIR, Grade.GOOD, Grade.EXCELLENT]
 
@@ -332,6 +333,32 @@ def units_compare(*, cycle: Cycle, period: str, unit_codes: list[str]) -> list[U
         .annotate(ranked_count=Subquery(_ranked_count()))
     }
     return [results[code] for code in unit_codes if code in results]
+
+
+def units_area_shares(
+    *, cycle: Cycle, period: str, results: list[UnitResult]
+) -> list[tuple[str, dict[str, Decimal]]]:
+    """Return each result's unit name and, per area code, the percentage (one place, half up)
+    of what the unit could earn there in the period (`applicable_area_maxima`), as the unit's
+    page counts it: units of different categories, or an area's annual indicators in a
+    quarter, have different maxima. An area without a maximum for the unit is left out. Two
+    queries, none without results."""
+    if not results:
+        return []
+    maxima = applicable_area_maxima(
+        cycle=cycle, period=period, category_ids=[result.category_id for result in results]
+    )
+    return [
+        (
+            result.unit.name,
+            {
+                code: (Decimal(points) / maximum * 100).quantize(TENTH, rounding=ROUND_HALF_UP)
+                for code, points in result.area_points.items()
+                if (maximum := maxima[result.category_id].get(code))
+            },
+        )
+        for result in results
+    ]
 
 
 def units_ranked(*, cycle: Cycle, period: str) -> list[tuple[str, str, str]]:

@@ -1,7 +1,6 @@
 """The leaders' dashboards: thin views over `scoring.dashboard.selectors`."""
 
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -22,7 +21,6 @@ from scoring.models import QUARTERS, Cycle, Period
 from scoring.no_cycle import CycleMissing
 from scoring.selectors import cycles_visible, indicators_scored
 from scoring.services.explain import (
-    applicable_area_maxima,
     master_data_change_notes,
     unit_area_maxima,
     unit_indicator_lines,
@@ -156,31 +154,6 @@ def _radar(areas, series):
             for name, points in series
         ],
     }
-
-
-def _radar_shares(*, cycle, period, areas, results):
-    """The radar of units compared: each area as the percentage a unit earned of what it could
-    earn there in the period (`applicable_area_maxima`), as the unit's page draws it. Units of
-    different categories, or an area's annual indicators in a quarter, have different maxima."""
-    maxima = (
-        applicable_area_maxima(
-            cycle=cycle, period=period, category_ids=[r.category_id for r in results]
-        )
-        if results
-        else {}
-    )
-    shares = [
-        (
-            r.unit.name,
-            {
-                code: (Decimal(points) / maximum * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
-                for code, points in r.area_points.items()
-                if (maximum := maxima[r.category_id].get(code))
-            },
-        )
-        for r in results
-    ]
-    return _radar([replace(area, max_points=100) for area in areas], shares)
 
 
 @dashboard_view(liaisons=True)
@@ -374,8 +347,12 @@ def compare(request):
         results=results,
         area_rows=area_rows,
         charts={
-            "radar": _radar_shares(
-                cycle=selection.cycle, period=selection.period, areas=areas, results=results
+            # Each area drawn as the share of what each unit could earn there, out of 100.
+            "radar": _radar(
+                [replace(area, max_points=100) for area in areas],
+                selectors.units_area_shares(
+                    cycle=selection.cycle, period=selection.period, results=results
+                ),
             )
         },
     )

@@ -728,18 +728,25 @@ def _category_change_note(*, result: UnitResult, since: datetime | None) -> str:
     }
 
 
-def unit_total_explanation(*, result: UnitResult) -> str:
-    """Explain a unit total from its stored parts, e.g.
-    得分 850.50 / 适用满分 900.00 × 1000 = 945.00；加分 10.00；柔性调整 −3.00；总分 952.00
+@dataclass(frozen=True)
+class TotalParts:
+    """A unit total's earned points, normalised score and bonus, each rounded to the places
+    that make its line add up to the total."""
 
-    Each part has the places that make the line add up (see `places_kept_true`): the total
-    was rounded once, from the unrounded normalised score and bonus."""
+    earned: Decimal
+    normalised: Decimal
+    bonus: Decimal
+
+
+def unit_total_parts(*, result: UnitResult) -> TotalParts:
+    """Return the parts of the result's total with the places that make its line add up (see
+    `places_kept_true`): the total was rounded once, from the unrounded normalised score and
+    bonus, and earned over the maximum gives the normalised score to its places."""
     total, adjustment = result.total, result.adjustment
     thousand, bonus = places_kept_true(
         [normalised(earned=result.earned, applicable_max=result.applicable_max), result.bonus],
         holds=lambda thousand, bonus: points_round(thousand + bonus + adjustment) == total,
     )
-    # Earned over the maximum gives the normalised score to the places it is shown with.
     (earned,) = places_kept_true(
         [result.earned],
         holds=lambda earned: (
@@ -749,14 +756,22 @@ def unit_total_explanation(*, result: UnitResult) -> str:
             )
         ),
     )
+    return TotalParts(earned=earned, normalised=thousand, bonus=bonus)
+
+
+def unit_total_explanation(*, result: UnitResult) -> str:
+    """Explain a unit total from its stored parts (`unit_total_parts`), e.g.
+    得分 850.50 / 适用满分 900.00 × 1000 = 945.00；加分 10.00；柔性调整 −3.00；总分 952.00"""
+    total, adjustment = result.total, result.adjustment
+    parts = unit_total_parts(result=result)
     text = _(
         "得分 %(earned)s / 适用满分 %(max)s × 1000 = %(normalised)s；加分 %(bonus)s；"
         "柔性调整 %(adjustment)s；总分 %(total)s"
     ) % {
-        "earned": points_shown(earned),
+        "earned": points_shown(parts.earned),
         "max": points_shown(result.applicable_max),
-        "normalised": points_shown(thousand),
-        "bonus": points_shown(bonus),
+        "normalised": points_shown(parts.normalised),
+        "bonus": points_shown(parts.bonus),
         "adjustment": signed(adjustment) if adjustment else "0.00",
         "total": two_places(total),
     }

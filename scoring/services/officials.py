@@ -25,7 +25,7 @@ from scoring.services.explain import (
     points_shown,
     unit_indicator_lines,
 )
-from scoring.services.reports import ranking_sheet_write
+from scoring.services.reports import PointsPlaces, ranking_sheet_write
 
 # Principal, then team members, then other officials: the order a team is listed in.
 ROLE_ORDER = Case(
@@ -70,6 +70,7 @@ class OfficialScoreExplained:
     own_part_text: str
     formula: str
     grade: Grade | None
+    grade_text: str
     notes: list[str]
 
 
@@ -97,6 +98,7 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
             own_part_text="",
             formula="",
             grade=None,
+            grade_text="",
             notes=[_score_missing_note(cycle=cycle, official=official)],
         )
     team = (
@@ -110,6 +112,7 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
         for responsibility in responsibilities
     ]
     own_part = own_part_shown(score=score)
+    grade = personal_grade(cycle=cycle, score=score.score)
     return OfficialScoreExplained(
         score=score,
         team=team,
@@ -126,9 +129,35 @@ def official_score_explain(*, cycle: Cycle, official: Official) -> OfficialScore
             "own": own_part,
             "score": score.score,
         },
-        grade=personal_grade(cycle=cycle, score=score.score),
+        grade=grade,
+        grade_text=_personal_grade_text(cycle=cycle, score=score.score, grade=grade),
         notes=_score_notes(cycle=cycle, official=official, score=score, team=team),
     )
+
+
+def _personal_grade_text(*, cycle: Cycle, score: Decimal, grade: Grade | None) -> str:
+    """Say which threshold gave the personal grade: a person's grade has no quota, unlike the
+    unit's, so a page showing both must say why they may differ."""
+    if grade is None:
+        return ""
+    thresholds = cycle.grade_thresholds
+    if grade in thresholds:
+        return _(
+            "个人等次只看分数线，不设比例：%(score)s ≥ %(grade)s分数线 %(threshold)s，"
+            "评为%(grade)s。"
+        ) % {
+            "score": score,
+            "grade": grade.label,
+            "threshold": thresholds[grade],
+        }
+    return _(
+        "个人等次只看分数线，不设比例：%(score)s 低于%(fair)s分数线 %(threshold)s，评为%(grade)s。"
+    ) % {
+        "score": score,
+        "fair": Grade.FAIR.label,
+        "threshold": thresholds[Grade.FAIR],
+        "grade": grade.label,
+    }
 
 
 def _duty(indicator, line: IndicatorLine | None, not_counted: str) -> Duty:
@@ -288,6 +317,7 @@ def officials_workbook_build(*, cycle: Cycle, officials: QuerySet[Official]) -> 
 def _official_cells(*, cycle: Cycle, score: OfficialScore) -> tuple[list, Grade | None]:
     official, team = score.official, score.team
     grade = personal_grade(cycle=cycle, score=score.score)
+    own_part = own_part_shown(score=score)
     cells = [
         score.place,
         cell_safe(official.code),
@@ -301,8 +331,9 @@ def _official_cells(*, cycle: Cycle, score: OfficialScore) -> tuple[list, Grade 
         _("是") if official.in_young_cadre_pool else "",
         score.unit_total,
         score.alpha,
-        # Unrounded, shown with two places: the score was rounded once from it.
-        score.own_part,
+        # Unrounded, shown with the places the official's page gives it: the score was
+        # rounded once from it, and two places may not add up to the score.
+        PointsPlaces.as_shown(score.own_part, own_part),
         score.score,
         str(grade.label) if grade else "",
         _("是") if team and team.vetoed else "",

@@ -4,6 +4,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from copy import copy
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
@@ -16,7 +17,12 @@ from cadre.words import listed
 from scoring.models import Cycle, Grade, Indicator, OfficialScore, Period, UnitResult
 from scoring.services.cells import cell_safe
 from scoring.services.compute import normalised, two_places
-from scoring.services.explain import units_not_assessed, units_not_assessed_note
+from scoring.services.explain import (
+    points_shown,
+    unit_total_parts,
+    units_not_assessed,
+    units_not_assessed_note,
+)
 
 GRADE_FILLS = {
     Grade.EXCELLENT: "C6EFCE",
@@ -87,6 +93,20 @@ def _area_cell(result: UnitResult, area: Indicator) -> Decimal | str:
     return NOT_APPLICABLE if points is None else Decimal(points)
 
 
+@dataclass(frozen=True)
+class PointsPlaces:
+    """Points written as stored, shown with the places a page shows them with (804.629 where
+    two places would not add up to the score the page derives from them)."""
+
+    points: Decimal
+    places: int
+
+    @classmethod
+    def as_shown(cls, points: Decimal, shown: str) -> "PointsPlaces":
+        """The points with as many places as `shown`, their text on a page, has."""
+        return cls(points=points, places=len(shown.partition(".")[2]))
+
+
 class _CellStyles:
     """The few looks of a ranking's cells (bordered; points with two places; a grade's
     colour), each set once through openpyxl's style descriptors and copied to the cells alike.
@@ -103,16 +123,16 @@ class _CellStyles:
         }
         self.prepared = {}
 
-    def apply(self, cell, *, points: bool, grade: str | None) -> None:
-        """Style the cell: bordered, points shown with two places, a grade coloured."""
-        key = (points, grade)
+    def apply(self, cell, *, number_format: str | None, grade: str | None) -> None:
+        """Style the cell: bordered, points shown with their places, a grade coloured."""
+        key = (number_format, grade)
         prepared = self.prepared.get(key)
         if prepared is not None:
             cell._style = copy(prepared)
             return
         cell.border = self.border
-        if points:
-            cell.number_format = "0.00"
+        if number_format:
+            cell.number_format = number_format
         if grade is not None:
             cell.fill = self.grade_fills[grade]
         self.prepared[key] = copy(cell._style)
@@ -144,9 +164,12 @@ def ranking_sheet_write(
     styles = _CellStyles()
     for row, (values, grade) in enumerate(rows, start=3):
         for column, value in enumerate(values, start=1):
+            number_format = "0.00" if isinstance(value, Decimal) else None
+            if isinstance(value, PointsPlaces):
+                value, number_format = value.points, f"0.{'0' * value.places}"
             styles.apply(
                 sheet.cell(row=row, column=column, value=value),
-                points=isinstance(value, Decimal),
+                number_format=number_format,
                 grade=grade if column == grade_column else None,
             )
     if note:
@@ -164,17 +187,22 @@ def ranking_sheet_write(
 
 
 def _result_cells(result: UnitResult, areas: list[Indicator]) -> list:
-    # Points go in unrounded, shown with two places: the total was rounded once from them,
-    # so that a sum or a quotient Excel makes of the cells comes out as the total does.
+    # Points go in unrounded, so that a sum or a quotient Excel makes of the cells comes out
+    # as the total does; the parts of the total are shown with the places the unit's page
+    # gives them, where two places would not add up to the total as shown.
     thousand = normalised(earned=result.earned, applicable_max=result.applicable_max)
+    shown = unit_total_parts(result=result)
     return (
         [result.rank, cell_safe(result.unit.code), cell_safe(result.unit.name)]
         + [_area_cell(result, area) for area in areas]
         + [
-            result.earned,
+            PointsPlaces.as_shown(result.earned, points_shown(shown.earned)),
             result.applicable_max,
-            thousand.quantize(TEN_PLACES, rounding=ROUND_HALF_UP),
-            result.bonus,
+            PointsPlaces.as_shown(
+                thousand.quantize(TEN_PLACES, rounding=ROUND_HALF_UP),
+                points_shown(shown.normalised),
+            ),
+            PointsPlaces.as_shown(result.bonus, points_shown(shown.bonus)),
             result.adjustment,
             result.total,
             str(Grade(result.grade).label),

@@ -56,8 +56,17 @@ def test_the_exported_parts_add_up_to_the_total_in_excel(
     parts = value["千分制得分"] + value["加分"] + value["柔性调整"]
     assert parts.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) == value["总分"]
     assert value["得分"] / value["适用满分"] * 1000 == value["千分制得分"] == Decimal("500.003")
-    # Excel shows each of them with two places, as before.
-    assert {cells[name].number_format for name in ["得分", "千分制得分", "加分"]} == {"0.00"}
+    # Excel shows each with the places the unit's page gives it, "得分 50.0003 / 适用满分
+    # 100.00 × 1000 = 500.003；加分 0.633": with two places the row read 500.00 + 0.63 beside
+    # a total of 500.64.
+    assert {name: cells[name].number_format for name in ["得分", "千分制得分", "加分"]} == {
+        "得分": "0.0000",
+        "千分制得分": "0.000",
+        "加分": "0.000",
+    }
+    unit_page = leader_client.get(f"/dashboard/unit/ZJ01/?cycle={cycle.year}&period=Y")
+    line = "得分 50.0003 / 适用满分 100.00 × 1000 = 500.003；加分 0.633"
+    assert line in unit_page.content.decode()
 
 
 def _title(response) -> str:

@@ -129,3 +129,21 @@ def test_the_export_prints_as_the_results_report_does(leader_client, scored):
     assert [principal[column].number_format for column in (10, 12, 13)] == ["0.00"] * 3
     assert principal[14].value == "优秀" and principal[14].fill.fgColor.rgb.endswith("C6EFCE")
     assert principal[0].border.left.style == "thin"
+
+
+def test_the_own_part_shows_the_places_the_officials_page_gives_it(
+    leader_client, stored_year, town_units
+):
+    """0.5 × 839.76 + 0.5 × 804.629 = 822.1945 gives 822.19: the page says 804.629, as 804.63
+    would give 822.20. The sheet shows the same places, so that a reader checking the score
+    with the cells as shown finds it."""
+    official = Official.objects.create(code="M1", name="干部M1", unit=town_units[0], role="member")
+    official_score_store(
+        cycle=stored_year, official=official, unit_total="839.76", own_part="804.629", alpha="0.5"
+    )
+    page = leader_client.get("/dashboard/official/M1/?cycle=2025").content.decode()
+    assert "个人指标得分 804.629 = 822.19" in page
+    response = leader_client.get("/dashboard/officials/export/?cycle=2025")
+    row = load_workbook(BytesIO(response.content)).active[3]
+    assert (row[12].value, row[12].number_format) == (804.629, "0.000")
+    assert (row[13].value, row[13].number_format) == (822.19, "0.00")

@@ -283,6 +283,10 @@ def test_the_years_ranking_names_every_team_flagged_in_the_district(
     )
     assert f'href="/dashboard/unit/{offices[2].code}/?cycle=2025&period=Y"' in flagged
     assert 'id="flagged-units"' not in leader_client.get("/dashboard/?period=Q4").content.decode()
+    leader_client.cookies["django_language"] = "en"
+    page = leader_client.get("/dashboard/?cycle=2025&period=Y&category=ZJ").content.decode()
+    flagged = re.search(r'<p id="flagged-units">(.*?)</p>', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", flagged).endswith("镇街单位6 (镇街), 区直部门单位3 (区直部门)")
 
 
 def test_a_draft_cycle_says_it_is_not_open_for_input_yet(client, stored_year):

@@ -11,6 +11,7 @@ from django.test import Client
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
+from scoring.dashboard import selectors
 from scoring.models import Cycle, Indicator
 from scoring.services.compute import results_compute
 from scoring.services.values import CellInput, values_save
@@ -105,4 +106,24 @@ def test_the_compare_radar_draws_each_units_share_of_what_it_could_earn(town_pag
     assert [(line["name"], line["values"]) for line in radar["series"]] == [
         ("城关街道", ["16.7", "10.0"]),
         ("区发改局", ["50.0", "50.0"]),
+    ]
+
+
+def test_the_shares_of_units_compared_count_the_year_against_its_annual_indicators_too(
+    town_page, django_assert_max_num_queries
+):
+    """In the year (Q1 weighs 0.25) the town's 25 + 100 of A1 are a share of 1000, its annual
+    indicator counting, and its 25 of A2 of its 1000; the department's 75 of A1 a share of
+    1000 too (it has no value for the annual one), its 125 of A2 of its own 1000. Two queries
+    for any number of units."""
+    town_page("Y")
+    cycle = Cycle.objects.get(year=2026)
+    results = selectors.units_compare(cycle=cycle, period="Y", unit_codes=["ZJ01", "BM01"])
+    with django_assert_max_num_queries(2):
+        shares = selectors.units_area_shares(cycle=cycle, period="Y", results=results)
+    town_points = {code: Decimal(points) for code, points in results[0].area_points.items()}
+    assert town_points == {"A1": Decimal("125"), "A2": Decimal("25")}
+    assert shares == [
+        ("城关街道", {"A1": Decimal("12.5"), "A2": Decimal("2.5")}),
+        ("区发改局", {"A1": Decimal("7.5"), "A2": Decimal("12.5")}),
     ]

@@ -172,3 +172,16 @@ def test_the_growth_record_reads_newest_first(team, admin_client):
     growth = html[html.index('id="official-growth"') :]
     dated = [growth.index(day) for day in ("2025-01-20", "2024-03-15", "2021-09-01")]
     assert dated == sorted(dated)
+
+
+def test_the_personal_grade_names_the_threshold_it_reached(team, cycle, admin_client):
+    """A person's grade follows the thresholds alone: the member's 650 reaches 一般's 600, and
+    falls below it once 一般 asks for 700. A closed year's grade is final."""
+    cycle.state = cycle.State.CLOSED
+    cycle.save()
+    html = page_of(admin_client, "M")
+    assert "个人等次只看分数线，不设比例：650.00 ≥ 一般分数线 600.00，评为一般。" in html
+    cycle.fair_min = Decimal(700)
+    cycle.save()
+    html = page_of(admin_client, "M")
+    assert "个人等次只看分数线，不设比例：650.00 低于一般分数线 700.00，评为较差。" in html
