@@ -1,7 +1,9 @@
 """The main pages can be used with a screen reader: every field is named, every button says
-what it does, every table has header cells, and the page says which language it speaks."""
+what it does, every table has header cells, no two elements share an id (a label or a
+description would name the wrong one), and the page says which language it speaks."""
 
 import io
+from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
@@ -15,7 +17,8 @@ UNNAMED_INPUT_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
 class PageReading(HTMLParser):
     """What a screen reader would miss on one page: fields without a label or aria-label,
-    buttons without text, tables without header cells; and the page's lang attribute."""
+    buttons without text, tables without header cells, ids used twice; and the page's lang
+    attribute."""
 
     def __init__(self):
         super().__init__()
@@ -27,9 +30,12 @@ class PageReading(HTMLParser):
         self.button = None  # [description, text so far] of the button being read
         self.tables = []  # [description, has a header cell] per table, innermost last
         self.tables_without_headers = []
+        self.ids = Counter()
 
     def handle_starttag(self, tag, attrs):
         attrs = {name: value or "" for name, value in attrs}
+        if attrs.get("id"):
+            self.ids[attrs["id"]] += 1
         description = f"<{tag} name={attrs.get('name', '')!r} id={attrs.get('id', '')!r}>"
         if tag == "html":
             self.lang = attrs.get("lang")
@@ -75,6 +81,7 @@ class PageReading(HTMLParser):
             [f"field without a label: {d}" for d in unlabelled]
             + [f"button without text: {d}" for d in self.buttons_unnamed]
             + [f"table without header cells: {d}" for d in self.tables_without_headers]
+            + [f"id used {count} times: {id_!r}" for id_, count in self.ids.items() if count > 1]
         )
 
 
@@ -99,11 +106,25 @@ def test_the_main_pages_name_every_field_button_and_table_for_a_screen_reader(la
     for url in [
         "/dashboard/",
         "/dashboard/unit/ZJ01/",
+        "/dashboard/distance/",
+        "/dashboard/compare/",
+        "/dashboard/whatif/",
+        "/dashboard/officials/",
+        "/dashboard/official/ZJ01-01/",
         "/entry/",
         "/entry/votes/",
         "/entry/sheets/",
+        "/entry/workbook/",
         "/entry/cycles/",
+        "/entry/adjustments/",
+        "/entry/verify/",
+        "/entry/units/ZJ01/history/",
+        "/talent/",
         "/talent/registry/",
+        "/talent/registry/new/",
+        "/talent/awards/",
+        "/talent/subsidies/",
+        "/talent/subsidies/new/",
         f"/talent/star/{StarTree.objects.first().pk}/",
     ]:
         problems += page_problems(client, url, language)
@@ -115,10 +136,12 @@ def test_a_count_outside_any_label_is_found():
     reading.feed(
         '<html lang="zh-hans"><table><tr><td><input name="g1-excellent" id="id_g1">'
         '</td></tr></table><label>单位 <select name="unit"></select></label>'
-        '<label for="id_q">期间</label><input id="id_q" name="q"><button></button></html>'
+        '<label for="id_q">期间</label><input id="id_q" name="q"><button></button>'
+        '<p id="id_q"></p></html>'
     )
     assert reading.problems() == [
         "field without a label: <input name='g1-excellent' id='id_g1'>",
         "button without text: <button name='' id=''>",
         "table without header cells: <table name='' id=''>",
+        "id used 2 times: 'id_q'",
     ]

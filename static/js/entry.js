@@ -69,6 +69,10 @@
     if (why && !note) {
       note = document.createElement("small");
       note.className = "why live";
+      // A screen reader says why with the cell's name, as a sighted clerk reads it under the cell.
+      note.id = "why-live-" + input.name;
+      input.setAttribute(
+        "aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + note.id).trim());
       cell.appendChild(note);
     }
     if (note) {

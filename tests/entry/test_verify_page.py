@@ -38,6 +38,17 @@ def test_each_indicators_count_opens_its_values_in_the_grid(
     assert first.name in grid_page and second.name not in grid_page
 
 
+def test_each_indicators_box_is_named_by_its_code_and_name_for_a_screen_reader(
+    client, open_cycle, admin_user, unverified
+):
+    client.force_login(admin_user)
+    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    for indicator in unverified:
+        assert f'value="{indicator.pk}" aria-label="{indicator.code} {indicator.name}"' in page, (
+            indicator
+        )
+
+
 def test_verifying_every_indicator_asks_first_naming_how_many_values(
     client, open_cycle, admin_user, unverified
 ):
