@@ -277,10 +277,18 @@ def tree_problems_warn(request, cycle: Cycle) -> None:
 class RaterGroupRatedForm(forms.ModelForm):
     """What a rater group rates: the categories and the evaluation indicators of its cycle
     (`cycle`, for a row the cycle's page adds; every year's, named with their year, on an add
-    page), refused when they leave out units or indicators the group has votes for."""
+    page), refused when they leave out units or indicators the group has votes for. The rows
+    of a formset share `rated_choices`, filled by the first."""
 
-    def __init__(self, *args, cycle: Cycle | None = None, **kwargs):
+    def __init__(
+        self, *args, cycle: Cycle | None = None, rated_choices: dict | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.indicators_limit(cycle)
+        if rated_choices is not None:
+            self.rated_choices_share(rated_choices)
+
+    def indicators_limit(self, cycle: Cycle | None) -> None:
         field = self.fields.get("indicators")
         if field is None:
             return
@@ -295,6 +303,17 @@ class RaterGroupRatedForm(forms.ModelForm):
         else:
             field.queryset = field.queryset.select_related("cycle")
             field.label_from_instance = indicator_with_year
+
+    def rated_choices_share(self, rated_choices: dict[str, list]) -> None:
+        """Offer the categories and indicators read for the first row of the formset, which
+        every row of one cycle shares: each row would otherwise read both again."""
+        for name in ("categories", "indicators"):
+            field = self.fields.get(name)
+            if field is not None:
+                if name not in rated_choices:
+                    # Iterated: list() would first ask the choices' length, one more query.
+                    rated_choices[name] = list(iter(field.choices))
+                field.choices = rated_choices[name]
 
     def clean_categories(self):
         categories = self.cleaned_data["categories"]
@@ -347,9 +366,18 @@ class RaterGroupFormSet(BaseInlineFormSet):
             raise ValidationError(refusals)
         super().clean()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What a group may rate, read by the first row and offered by every row.
+        self.rated_choices: dict[str, list] = {}
+
     def get_form_kwargs(self, index):
         # A row added here has no cycle before it is validated: its indicators are the cycle's.
-        return {**super().get_form_kwargs(index), "cycle": self.instance}
+        return {
+            **super().get_form_kwargs(index),
+            "cycle": self.instance,
+            "rated_choices": self.rated_choices,
+        }
 
 
 # A district has a handful of categories and evaluation indicators: a box each reads better
@@ -363,6 +391,10 @@ class RaterGroupInline(admin.TabularInline):
     formset = RaterGroupFormSet
     formfield_overrides = RATER_GROUP_CATEGORIES_WIDGET
     extra = 0
+
+    def get_queryset(self, request):
+        # Each row shows what its group rates: read for all rows at once.
+        return super().get_queryset(request).prefetch_related("categories", "indicators")
 
     def has_add_permission(self, request, obj=None):
         return not (obj and obj.is_locked) and super().has_add_permission(request, obj)

@@ -506,7 +506,7 @@ class RaterGroup(models.Model):
         help_text=_("该群体评议本周期的哪些综合评价指标；留空表示评议所有综合评价指标。"),
     )
 
-    history = MasterDataHistory()
+    history = MasterDataHistory(m2m_fields=[categories, indicators])
 
     class Meta:
         ordering = ["cycle", "code"]

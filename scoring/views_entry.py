@@ -78,8 +78,10 @@ from scoring.services.evaluations import (
     adjustment_create,
     adjustment_withdraw,
     adjustments_withdrawn,
-    rater_groups_rating,
+    rater_groups_of_cycle,
     vote_counts_text,
+    votes_of_unit,
+    votes_progress,
     votes_save,
 )
 from scoring.services.tree import cycles_tree_problems
@@ -387,8 +389,11 @@ def votes(request):
         raise Http404(_("该指标不适用于所选单位"))
     # Another indicator picked in the form may not apply to the unit shown: show its first unit.
     unit = unit or (units[0] if units else None)
+    raters = rater_groups_of_cycle(cycle=cycle) if indicator else None
     data = request.POST if request.method == "POST" else None
-    forms = _vote_forms(data, cycle=cycle, period=period, indicator=indicator, unit=unit)
+    forms = _vote_forms(
+        data, cycle=cycle, period=period, indicator=indicator, unit=unit, raters=raters
+    )
     if data is not None and indicator and unit and _vote_forms_checked(request, forms, unit=unit):
         counts = [VoteCounts(rater_group=group, **form.cleaned_data) for group, form in forms]
         try:
@@ -408,28 +413,24 @@ def votes(request):
             if not report.refused:
                 return redirect(_votes_after_save(request, cycle, period, indicator, unit, units))
             # Refused rows show the votes stored now, with what was typed and why beside them.
-            forms = _vote_forms(None, cycle=cycle, period=period, indicator=indicator, unit=unit)
+            forms = _vote_forms(
+                None, cycle=cycle, period=period, indicator=indicator, unit=unit, raters=raters
+            )
             _vote_refusals_show(forms, report=report, counts=counts)
     context = _picker_context(request, cycle, period, cycles)
     context.update({"indicators": indicators, "indicator": indicator, "units": units, "unit": unit})
     context["forms"] = forms
-    context.update(_votes_progress(request, cycle, period, indicator, units))
+    context.update(_votes_progress(request, cycle, period, indicator, units, raters))
     return render(request, "entry/votes.html", context)
 
 
-def _vote_forms(data, *, cycle, period, indicator, unit):
+def _vote_forms(data, *, cycle, period, indicator, unit, raters):
     """One form per rater group of the cycle that rates the unit on the indicator, filled with
     its stored votes."""
-    groups = []
-    if indicator and unit:
-        groups = rater_groups_rating(
-            cycle=cycle, category_id=unit.category_id, indicator_id=indicator.pk
-        )
-    stored = {}
-    if indicator and unit:
-        stored = {
-            vote.rater_group_id: vote for vote in indicator.votes.filter(unit=unit, period=period)
-        }
+    if not (indicator and unit):
+        return []
+    groups = raters.rating(category_id=unit.category_id, indicator_id=indicator.pk)
+    stored = votes_of_unit(indicator=indicator, unit=unit, period=period)
     return [
         (
             group,
@@ -515,14 +516,20 @@ def _votes_after_save(request, cycle, period, indicator, unit, units):
     return _here("entry:votes", cycle, period, indicator=indicator.pk, unit=unit.pk)
 
 
-def _votes_progress(request, cycle, period, indicator, units):
-    """Return the units of the indicator whose votes are in (`done_units`); without one, whether
-    the user enters no evaluation indicator of the cycle at all (`enters_none`), or, when the
-    period has none for the user but the year has, the year's page (`year_url`)."""
+def _votes_progress(request, cycle, period, indicator, units, raters):
+    """Return how far each unit of the indicator is (`progress`: of the rater groups rating
+    it, how many have votes in), with the units complete and partly entered counted; without an
+    indicator, whether the user enters no evaluation indicator of the cycle at all
+    (`enters_none`), or, when the period has none for the user but the year has, the year's
+    page (`year_url`)."""
     if indicator:
-        # A unit is done once any rater group's votes are in: a group may not have voted.
-        done = set(indicator.votes.filter(period=period).values_list("unit_id", flat=True))
-        return {"done_units": {unit.pk for unit in units if unit.pk in done}}
+        progress = votes_progress(raters=raters, indicator=indicator, period=period, units=units)
+        complete = sum(row.is_complete for row in progress)
+        return {
+            "progress": progress,
+            "units_complete": complete,
+            "units_partial": sum(row.entered > 0 for row in progress) - complete,
+        }
     evaluations = [Indicator.Method.EVALUATION]
     if not indicators_entered_by(cycle=cycle, user=request.user, methods=evaluations).exists():
         return {"enters_none": True}

@@ -17,6 +17,7 @@ from cadre.history import history_deferred
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.roles import SCORER, role_groups_ensure
 from scoring.models import Indicator, RaterGroup, Responsibility
+from tests.admin_forms import change_form_data
 from tests.test_admin_imports import confirm, preview, xlsx
 from tests.test_admin_indicators import form_of
 
@@ -34,6 +35,14 @@ def changes(model, pk) -> list[tuple]:
         )
         for record in records
     ]
+
+
+def _data_migration_run(name: str, function: str) -> None:
+    """Run a data step of one of scoring's migrations on the models as that migration sees them."""
+    migration = importlib.import_module(f"scoring.migrations.{name}")
+    state = MigrationExecutor(connection).loader.project_state(("scoring", name))
+    editor = SimpleNamespace(quote_name=connection.ops.quote_name, connection=connection)
+    getattr(migration, function)(state.apps, editor)
 
 
 @pytest.fixture
@@ -208,12 +217,7 @@ def test_the_migration_gives_existing_rows_a_first_history_row(district):
     for model in (UnitCategory, Unit, Official, Indicator, RaterGroup, Responsibility):
         model.history.all().delete()
     Indicator.history.model.categories.model.objects.all().delete()
-    migration = importlib.import_module("scoring.migrations.0026_master_data_history")
-    state = MigrationExecutor(connection).loader.project_state(
-        ("scoring", "0026_master_data_history")
-    )
-    editor = SimpleNamespace(quote_name=connection.ops.quote_name, connection=connection)
-    migration.history_start(state.apps, editor)
+    _data_migration_run("0026_master_data_history", "history_start")
     assert changes(UnitCategory, UnitCategory.objects.get(code="JJ").pk) == [
         ("+", "启用变更记录时已有", None)
     ]
@@ -296,3 +300,42 @@ def test_units_given_to_a_liaison_from_the_users_side_are_recorded_on_each_unit(
     liaison.liaison_units.clear()
     assert not Unit.history.filter(id=unit.pk).latest().liaisons.exists()
     assert Unit.history.filter(id=unit.pk).count() == 3
+
+
+def test_what_a_rater_group_rates_changed_on_the_cycles_page_is_recorded(
+    admin_client, cycle, category, make_indicator
+):
+    """Two-way assessment (双向考核): the categories and indicators a group rates decide
+    which votes count, so their history says who changed them and from what."""
+    evaluation = make_indicator("MZ", 50, method="evaluation")
+    offices = UnitCategory.objects.create(code="JJ", name="经济部门")
+    group = RaterGroup.objects.create(cycle=cycle, code="BM", name="部门评议", weight=1)
+    group.categories.set([category])
+    url = f"/admin/scoring/cycle/{cycle.pk}/change/"
+    form = change_form_data(admin_client, url)
+    rated = {
+        "rater_groups-0-categories": [offices.pk],
+        "rater_groups-0-indicators": [evaluation.pk],
+    }
+    assert admin_client.post(url, {**form, **rated}).status_code == 302
+    latest = RaterGroup.history.filter(id=group.pk).latest("history_id")
+    assert (latest.history_change_reason, latest.history_user.username) == ("后台", "admin")
+    assert [row.unitcategory.code for row in latest.categories.all()] == ["JJ"]
+    assert [row.indicator.code for row in latest.indicators.all()] == ["MZ"]
+    page = admin_client.get(f"/admin/scoring/ratergroup/{group.pk}/history/").content.decode()
+    # Old → new on the page: from 镇街 to 经济部门, and from every indicator to MZ alone.
+    assert all(
+        shown in page for shown in ("评议类别", "[镇街]", "[经济部门]", "评议指标", "[MZ MZ]")
+    )
+
+
+def test_the_migration_starts_what_each_rater_group_rates_with_a_history_row(cycle, category):
+    group = RaterGroup.objects.create(cycle=cycle, code="BM", name="部门评议", weight=1)
+    group.categories.set([category])
+    RaterGroup.history.all().delete()
+    RaterGroup.history.model.categories.model.objects.all().delete()
+    _data_migration_run("0040_rater_group_rated_history", "rated_history_start")
+    first = RaterGroup.history.get(id=group.pk)
+    assert first.history_change_reason == "启用变更记录时已有"
+    assert [row.unitcategory.code for row in first.categories.all()] == [category.code]
+    assert not first.indicators.exists()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models import CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -176,16 +176,71 @@ def rater_group_indicators_refusals(
     return refusals
 
 
-def rater_groups_rating(*, cycle: Cycle, category_id: int, indicator_id: int) -> QuerySet:
-    """Return the cycle's rater groups that rate the units of the category on the indicator:
-    those naming them, or naming none (one query)."""
-    categories = RaterGroup.categories.through.objects.filter(ratergroup=OuterRef("pk"))
-    indicators = RaterGroup.indicators.through.objects.filter(ratergroup=OuterRef("pk"))
-    return RaterGroup.objects.filter(
-        ~Exists(categories) | Exists(categories.filter(unitcategory=category_id)),
-        ~Exists(indicators) | Exists(indicators.filter(indicator=indicator_id)),
-        cycle=cycle,
+@dataclass(frozen=True)
+class CycleRaterGroups:
+    """The rater groups of a cycle, by code, and what each rates."""
+
+    groups: list[RaterGroup]
+    rated: GroupsRated
+
+    def rating(self, *, category_id: int, indicator_id: int) -> list[RaterGroup]:
+        """Return the groups that rate the units of the category on the indicator."""
+        return [
+            group
+            for group in self.groups
+            if self.rated.rates(
+                group_id=group.pk, category_id=category_id, indicator_id=indicator_id
+            )
+        ]
+
+
+def rater_groups_of_cycle(*, cycle: Cycle) -> CycleRaterGroups:
+    """Return the cycle's rater groups and what each rates (two queries)."""
+    groups = list(RaterGroup.objects.filter(cycle=cycle).order_by("code"))
+    return CycleRaterGroups(groups=groups, rated=rater_groups_rated(group.pk for group in groups))
+
+
+@dataclass(frozen=True)
+class UnitVotesProgress:
+    """How many of the rater groups rating a unit on an indicator have its votes in."""
+
+    unit: Unit
+    entered: int
+    rating: int
+
+    @property
+    def is_complete(self) -> bool:
+        return 0 < self.rating == self.entered
+
+
+def votes_progress(
+    *, raters: CycleRaterGroups, indicator: Indicator, period: str, units: list[Unit]
+) -> list[UnitVotesProgress]:
+    """Return, for each unit in order, how many of the rater groups rating it on the indicator
+    have its votes in for the period (one query). A group's row of 0 votes is in: a group that
+    did not vote is entered so."""
+    entered = set(
+        Vote.objects.filter(indicator=indicator, period=period).values_list(
+            "unit_id", "rater_group_id"
+        )
     )
+    progress = []
+    for unit in units:
+        rating = raters.rating(category_id=unit.category_id, indicator_id=indicator.pk)
+        progress.append(
+            UnitVotesProgress(
+                unit=unit,
+                entered=sum((unit.pk, group.pk) in entered for group in rating),
+                rating=len(rating),
+            )
+        )
+    return progress
+
+
+def votes_of_unit(*, indicator: Indicator, unit: Unit, period: str) -> dict[int, Vote]:
+    """Return the unit's votes on the indicator for the period, by rater group id (one query)."""
+    votes = Vote.objects.filter(indicator=indicator, unit=unit, period=period)
+    return {vote.rater_group_id: vote for vote in votes}
 
 
 def votes_save(

@@ -56,7 +56,7 @@ from scoring.services.evaluations import (
     VoteCounts,
     VoteKey,
     VoteRow,
-    rater_groups_rated,
+    rater_groups_of_cycle,
     vote_numbers_text,
     votes_save_many,
 )
@@ -228,8 +228,7 @@ def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
     protected."""
     indicators = list(vote_indicators(cycle=cycle, user=user).filter(frequency=_frequency(period)))
     units = list(Unit.objects.filter(is_active=True).select_related("category"))
-    groups = list(RaterGroup.objects.filter(cycle=cycle).order_by("code"))
-    rated = rater_groups_rated(group.pk for group in groups)
+    raters = rater_groups_of_cycle(cycle=cycle)
     applies = indicator_categories(indicator.pk for indicator in indicators)
     # Stamped before the counts are read: a row saved meanwhile counts as saved after.
     made_at = timezone.now()
@@ -252,11 +251,7 @@ def vote_template_build(*, cycle: Cycle, period: str, user) -> Workbook:
         for unit in units:
             if categories and unit.category_id not in categories:
                 continue
-            for group in groups:
-                if not rated.rates(
-                    group_id=group.pk, category_id=unit.category_id, indicator_id=indicator.pk
-                ):
-                    continue
+            for group in raters.rating(category_id=unit.category_id, indicator_id=indicator.pk):
                 counts = stored.get((unit.pk, indicator.pk, group.pk), [None] * len(Vote.KINDS))
                 names = (
                     unit.code,
@@ -477,7 +472,7 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
     if not roles.user_has_role(user, roles.ADMIN):
         owned = set(vote_indicators(cycle=cycle, user=user).values_list("pk", flat=True))
     importable = [leaf for leaf in evaluations if owned is None or leaf.pk in owned]
-    groups = list(RaterGroup.objects.filter(cycle=cycle).order_by("code"))
+    raters = rater_groups_of_cycle(cycle=cycle)
     stored = Vote.objects.filter(indicator__in=importable).values_list(
         "unit_id", "indicator_id", "period", "rater_group_id", *Vote.KINDS, "version"
     )
@@ -488,8 +483,8 @@ def _context_load(*, cycle: Cycle, user) -> _Context:
         others=_Codes.of(leaf for leaf in leaves if leaf.method != Indicator.Method.EVALUATION),
         owned=owned,
         applies=indicator_categories(indicator.pk for indicator in evaluations),
-        groups=_Codes.of(groups),
-        rated=rater_groups_rated(group.pk for group in groups),
+        groups=_Codes.of(raters.groups),
+        rated=raters.rated,
         stored={
             (unit, indicator, period, group): (tuple(counts), version)
             for unit, indicator, period, group, *counts, version in stored

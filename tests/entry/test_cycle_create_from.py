@@ -37,9 +37,9 @@ YEAR_TAKEN = "2027 年度已有考核周期，不能再新建"
 # One query each: the user's roles, the year's check, the cycle, its history row, the nodes,
 # their parents, categories, scorer accounts, responsibilities, rater groups, the categories
 # those rate and the evaluation indicators they rate; the history rows of the nodes (with their
-# categories and scorer accounts), the responsibilities and the rater groups; and the
-# transaction's savepoint and its release.
-CREATE_FROM_QUERIES = 19
+# categories and scorer accounts), the responsibilities and the rater groups (with the
+# categories and indicators they rate); and the transaction's savepoint and its release.
+CREATE_FROM_QUERIES = 21
 
 
 def tree_build(*, cycle, areas: int, items: int, leaves: int, categories, owner) -> None:

@@ -156,11 +156,11 @@ def test_save_and_next_unit_opens_the_next_unit_and_the_page_counts_the_units_do
     client.force_login(scorer)
     url = f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator={evaluation.pk}&unit="
     page = client.get(f"{url}{unit.pk}").content.decode()
-    assert "已录入 0 / 3 个单位的票数" in page
+    assert "0 / 3 个单位已录入全部测评群体的票数" in page
     response = client.post(f"{url}{unit.pk}", {**vote_row(group, (1, 0, 0, 0), 0), "next": "1"})
     assert response.url == f"{url}{second.pk}"
     page = client.get(response.url).content.decode()
-    assert "已录入 1 / 3 个单位的票数" in page
+    assert "1 / 3 个单位已录入全部测评群体的票数" in page
     assert f'<option value="{unit.pk}">城关街道 ✓</option>' in page
     # Plain 保存 stays on the unit; at the last unit 保存并下一单位 stays and says so.
     assert client.post(f"{url}{second.pk}", vote_row(group, (2, 0, 0, 0), 0)).url == (
@@ -172,7 +172,7 @@ def test_save_and_next_unit_opens_the_next_unit_and_the_page_counts_the_units_do
     assert response.redirect_chain[-1][0] == f"{url}{third.pk}"
     page = response.content.decode()
     assert "这是本指标的最后一个单位。" in page
-    assert "已录入 3 / 3 个单位的票数" in page
+    assert "3 / 3 个单位已录入全部测评群体的票数" in page
 
 
 def test_the_votes_page_opens_on_the_year_when_the_evaluation_is_annual(

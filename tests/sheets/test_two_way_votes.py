@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 
-from cadre.models import UnitCategory
+from cadre.models import Unit, UnitCategory
 from scoring.models import Cycle, Indicator, RaterGroup, Vote
 from scoring.services.evaluations import VoteCounts, votes_save
 from scoring.services.values import SOURCE_ENTRY
@@ -257,7 +257,7 @@ def test_a_group_may_rate_no_indicator_of_another_year_nor_one_taking_no_votes(
 
 
 def test_the_votes_page_costs_the_same_queries_whatever_the_groups_rate(
-    scorer_client, two_way_on_mz, django_assert_max_num_queries
+    scorer_client, two_way_on_mz, scorer, django_assert_max_num_queries
 ):
     def page():
         return _rows_offered(scorer_client, two_way_on_mz, "ZJ01", "DJ")
@@ -265,11 +265,71 @@ def test_the_votes_page_costs_the_same_queries_whatever_the_groups_rate(
     with django_assert_max_num_queries(30) as few:
         page()
     cycle, evaluations = two_way_on_mz["cycle"], two_way_on_mz["evaluations"]
+    towns = two_way_on_mz["units"]["ZJ01"].category
     for number in range(6):
         group = RaterGroup.objects.create(
             cycle=cycle, code=f"G{number}", name=f"群体{number}", weight=Decimal("0.1")
         )
-        group.categories.add(two_way_on_mz["units"]["ZJ01"].category)
+        group.categories.add(towns)
         group.indicators.add(evaluations["DJ"] if number % 2 else evaluations["MZ"])
+        two_way_on_mz["groups"][group.code] = group
+    for number in range(3, 9):
+        Unit.objects.create(
+            code=f"ZJ0{number}", name=f"街道{number}", category=towns, sort_order=number
+        )
+    for unit in ("ZJ01", "ZJ02", "JJ01"):
+        _votes_saved(two_way_on_mz, scorer, group="FW", indicator="DJ", unit=unit)
+    _votes_saved(two_way_on_mz, scorer, group="G1", indicator="DJ", unit="ZJ01")
     with django_assert_max_num_queries(len(few)):
         assert page() == ["服务对象", "群体1", "群体3", "群体5", "区领导"]
+    assert _units_progress(scorer_client, two_way_on_mz, "DJ")[0] == [
+        "城关街道 2/5",
+        "=东城街道 1/5",
+        *(f"街道{number}" for number in range(3, 9)),
+        "区发改局 1/2",
+    ]
+
+
+def _units_progress(client, two_way, indicator="MZ") -> tuple[list[str], str]:
+    """The unit picker's options on the year's votes page of the indicator, each as it reads,
+    and the progress said beside it."""
+    page = client.get(
+        "/entry/votes/",
+        {
+            "cycle": two_way["cycle"].pk,
+            "period": "Y",
+            "indicator": two_way["evaluations"][indicator].pk,
+        },
+    ).content.decode()
+    picker = re.search(r'<select name="unit".*?</select>', page, re.DOTALL).group()
+    said = re.search(r'<span class="muted" id="votes-progress">([^<]+)</span>', page).group(1)
+    return re.findall(r"<option [^>]*>([^<]+)</option>", picker), said
+
+
+def test_a_unit_is_marked_done_once_every_group_rating_it_has_votes_in(
+    scorer_client, two_way_on_mz, scorer
+):
+    """ZJ01's leaders are in for MZ, not 部门评议 nor 服务对象: 1 of the 3 groups rating it."""
+    assert _units_progress(scorer_client, two_way_on_mz) == (
+        ["城关街道 1/3", "=东城街道", "区发改局"],
+        "0 / 3 个单位已录入全部测评群体的票数，"
+        "1 个单位部分录入（单位名后为已录入 / 应录入的群体数，未投票的群体可填 0）",
+    )
+    for group in ("BM", "FW"):
+        _votes_saved(two_way_on_mz, scorer, group=group, indicator="MZ", unit="ZJ01")
+    _votes_saved(two_way_on_mz, scorer, group="ZJ", indicator="MZ", unit="JJ01")
+    units, said = _units_progress(scorer_client, two_way_on_mz)
+    assert units == ["城关街道 ✓", "=东城街道", "区发改局 1/3"]
+    assert said.startswith("1 / 3 个单位已录入全部测评群体的票数，1 个单位部分录入")
+    # On DJ, which 部门评议 does not rate, the leaders and the service users make ZJ01 complete.
+    assert _units_progress(scorer_client, two_way_on_mz, "DJ")[0] == [
+        "城关街道",
+        "=东城街道",
+        "区发改局",
+    ]
+    for group in ("LD", "FW"):
+        _votes_saved(two_way_on_mz, scorer, group=group, indicator="DJ", unit="ZJ01")
+    assert _units_progress(scorer_client, two_way_on_mz, "DJ") == (
+        ["城关街道 ✓", "=东城街道", "区发改局"],
+        "1 / 3 个单位已录入全部测评群体的票数",
+    )
