@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from cadre.form_fields import YEAR_FIRST, YEAR_LAST
 from cadre.navigation import setup_steps_pending
 from scoring.models import Cycle
-from scoring.selectors import cycle_picked
+from scoring.selectors import YEAR_DIGITS, cycle_picked
 
 # What of a ?cycle= naming no cycle a message repeats: enough for a year or a mistyped one.
 ASKED_SHOWN_MAX = 12
@@ -53,7 +53,7 @@ def cycle_from_query(
 
 
 def _is_year(text: str) -> bool:
-    return text.isdecimal() and YEAR_FIRST <= int(text) <= YEAR_LAST
+    return text.isdecimal() and len(text) == YEAR_DIGITS and YEAR_FIRST <= int(text) <= YEAR_LAST
 
 
 class CycleMissing(Http404):

@@ -66,11 +66,16 @@ def cycles_visible(*, user) -> QuerySet:
     return cycles
 
 
+# Years have four digits, and so have the ids read in their place: a longer number names no
+# cycle (and one of thousands of digits is not even read as a number).
+YEAR_DIGITS = 4
+
+
 def cycle_picked(*, cycles: list[Cycle], picked: str) -> Cycle | None:
     """Return the cycle of `cycles` that a page's ?cycle= names by its year (２０２６ too),
     or, on a link or a form from before addresses named years, by its id (ids are small,
     years are YEAR_FIRST and later); None when it names none of them."""
-    if not picked.isdecimal():
+    if not picked.isdecimal() or len(picked) > YEAR_DIGITS:
         return None
     number = int(picked)
     if number < YEAR_FIRST:

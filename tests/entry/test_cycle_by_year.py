@@ -66,6 +66,7 @@ def test_the_dashboards_unit_page_links_to_the_history_of_the_year_it_shows(lead
         # A draft is the 考核办's until the cycle opens: for anyone else it is not there.
         ("2027", "没有2027年度的考核周期"),
         ("２０３０", "没有２０３０年度的考核周期"),
+        ("9" * 5000, f"没有{'9' * 12}年度的考核周期"),
         ("abc", "“abc”不是年度"),
         ("%00", "“\ufffd”不是年度"),
         ("2025%00", "“2025\ufffd”不是年度"),
