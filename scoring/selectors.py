@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, Lag
 from django.utils.text import capfirst
 
+from cadre.form_fields import YEAR_FIRST
 from cadre.models import Unit, UnitCategory
 from cadre.roles import ADMIN, user_has_role
 from scoring.models import (
@@ -65,13 +66,28 @@ def cycles_visible(*, user) -> QuerySet:
     return cycles
 
 
-def cycle_picked(*, cycles: list[Cycle], picked: str | None) -> Cycle | None:
-    """Return the cycle whose id was picked, else the one taking input (the latest open one),
-    else the latest; None when there is no cycle."""
-    cycle = next((c for c in cycles if str(c.pk) == picked), None)
-    if cycle is None:
-        cycle = next((c for c in cycles if c.state == Cycle.State.OPEN), None)
-    return cycle or next(iter(cycles), None)
+# Years have four digits, and so have the ids read in their place: a longer number names no
+# cycle (and one of thousands of digits is not even read as a number).
+YEAR_DIGITS = 4
+
+
+def cycle_picked(*, cycles: list[Cycle], picked: str) -> Cycle | None:
+    """Return the cycle of `cycles` that a page's ?cycle= names by its year (２０２６ too),
+    or, on a link or a form from before addresses named years, by its id (ids are small,
+    years are YEAR_FIRST and later); None when it names none of them."""
+    if not picked.isdecimal() or len(picked) > YEAR_DIGITS:
+        return None
+    number = int(picked)
+    if number < YEAR_FIRST:
+        return next((c for c in cycles if c.pk == number), None)
+    return next((c for c in cycles if c.year == number), None)
+
+
+def cycle_taking_input(*, cycles: list[Cycle]) -> Cycle | None:
+    """Return the cycle an entry page opens on: the latest open one, else the latest; None when
+    there is no cycle."""
+    open_cycle = next((c for c in cycles if c.state == Cycle.State.OPEN), None)
+    return open_cycle or next(iter(cycles), None)
 
 
 def indicators_writable(*, cycle: Cycle, user, period: str, methods=VALUE_METHODS) -> QuerySet:

@@ -40,7 +40,7 @@ from scoring.models import (
     QuarterState,
     VerificationRun,
 )
-from scoring.no_cycle import CycleMissing
+from scoring.no_cycle import CycleMissing, cycle_from_query
 from scoring.selectors import (
     GRID_ALL_CELLS_MAX,
     GRID_ONE_VIEW_CELLS,
@@ -49,6 +49,7 @@ from scoring.selectors import (
     VALUE_METHODS,
     cycle_picked,
     cycle_state_moves,
+    cycle_taking_input,
     cycles_last_published,
     cycles_visible,
     cycles_with_gaps,
@@ -112,10 +113,9 @@ def _cycle_and_period(request, cycles=None, *, fallback=None):
     """Return the cycle and period picked in the query string (defaults: the newest open
     cycle, and `fallback(cycle)`'s period, else the first period still open, else the first
     quarter) and the cycles for the picker (by default those the user may pick)."""
-    cycles = list(cycles_visible(user=request.user) if cycles is None else cycles)
-    cycle = cycle_picked(
-        cycles=cycles, picked=request.GET.get("cycle") or request.POST.get("cycle")
-    )
+    visible = cycles_visible(user=request.user)
+    cycles = list(visible if cycles is None else cycles)
+    cycle = cycle_from_query(request, cycles=cycles, visible=visible, default=cycle_taking_input)
     if cycle is None:
         raise CycleMissing(
             _("还没有考核周期。考核办建立第一个年度的考核周期并开放填报后，即可在此填报。")
@@ -170,7 +170,7 @@ def _period_label(cycle, period) -> str:
 
 
 def _here(name, cycle, period, **extra):
-    return f"{reverse(name)}?{urlencode({'cycle': cycle.pk, 'period': period, **extra})}"
+    return f"{reverse(name)}?{urlencode({'cycle': cycle.year, 'period': period, **extra})}"
 
 
 def _posted_cells(request, *, period, indicators):
@@ -254,7 +254,7 @@ def grid(request):
     context.update(_grid_pages_context(request, cycle, period, indicators, scope, page))
     context["digit_grouping"] = _digit_grouping()
     # The unit's history link keeps the period, for the way back (see unit_history).
-    context["grid_query"] = urlencode({"cycle": cycle.pk, "period": period})
+    context["grid_query"] = urlencode({"cycle": cycle.year, "period": period})
     return render(request, "entry/grid.html", context)
 
 
@@ -271,7 +271,7 @@ def _grid_pages_context(request, cycle, period, indicators, scope, page):
     the units of the other pages for the paste to name, and the cells the category still
     misses when it spans more than this page."""
     category = scope.category.code if scope.category else "all"
-    kept = {"cycle": cycle.pk, "period": period, "category": category}
+    kept = {"cycle": cycle.year, "period": period, "category": category}
     if request.GET.get("indicator"):
         kept["indicator"] = request.GET["indicator"]
     on_page = {pk for pk, _name, _code in page.object_list}
@@ -716,7 +716,7 @@ def unit_history(request, code):
         # A liaison is offered the cycles they may read, the latest by default.
         readable = list(audience.readable_cycles(cycles_visible(user=user)))
         picked = request.GET.get("cycle")
-        if not readable or (picked and picked not in {str(c.pk) for c in readable}):
+        if not readable or (picked and cycle_picked(cycles=readable, picked=picked) is None):
             raise PermissionDenied(_("只能在结果发布后查看本单位的记录"))
     cycle, period, cycles = _cycle_and_period(request, readable)
     indicators = indicators_marking_applicable(
@@ -762,7 +762,7 @@ def unit_history(request, code):
             "grid_url": (
                 _here("entry:grid", cycle, period)
                 if _period_picked(request)
-                else f"{reverse('entry:grid')}?{urlencode({'cycle': cycle.pk})}"
+                else f"{reverse('entry:grid')}?{urlencode({'cycle': cycle.year})}"
             ),
             "sees_results": sees_results,
             "events": history_events(page.object_list, indicators=shown),
@@ -918,7 +918,7 @@ def verified(request):
             "indicator": indicator,
             "page": page,
             "page_query": urlencode(
-                {"cycle": cycle.pk, "period": period, "indicator": indicator.pk}
+                {"cycle": cycle.year, "period": period, "indicator": indicator.pk}
             ),
             "reason_max": REASON_MAX,
         }

@@ -16,8 +16,9 @@ from openpyxl import Workbook
 from cadre import roles
 from cadre.permissions import role_required
 from scoring.models import QUARTERS, ImportRecord, Period
+from scoring.no_cycle import cycle_from_query
 from scoring.selectors import (
-    cycle_picked,
+    cycle_taking_input,
     cycles_visible,
     period_needing_entry,
     periods_open,
@@ -76,8 +77,9 @@ def _record_visible(request, pk: int, *deferred: str) -> ImportRecord:
 @role_required(roles.SCORER, roles.ADMIN)
 def sheet_index(request):
     # The cycle picked in the entry navigation, else the one taking input.
-    cycle = cycle_picked(
-        cycles=list(cycles_visible(user=request.user)), picked=request.GET.get("cycle")
+    visible = cycles_visible(user=request.user)
+    cycle = cycle_from_query(
+        request, cycles=list(visible), visible=visible, default=cycle_taking_input
     )
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and cycle is not None:

@@ -119,7 +119,7 @@ def test_the_first_change_of_a_demo_value_shows_the_demo_figure_as_old(client):
     cell = CellInput(unit=demo.unit, indicator=demo.indicator, period=demo.period, raw="0.5")
     values_save(cycle=demo.indicator.cycle, cells=[cell], by=admin, source=SOURCE_ENTRY)
     client.force_login(admin)
-    url = f"/entry/units/ZJ01/history/?cycle={demo.indicator.cycle_id}"
+    url = f"/entry/units/ZJ01/history/?cycle={demo.indicator.cycle.year}"
     page = client.get(url).content.decode()
     changed = next(row for row in page.split("<tr>") if "填报页面" in row)
     assert f'<span class="old">{demo.value.normalize():f}</span>' in changed

@@ -167,7 +167,7 @@ def test_a_liaison_without_a_unit_is_told_so_not_that_they_have_no_role(client):
 
 def test_the_votes_page_of_a_cycle_without_rater_groups_says_where_to_add_them(clerk):
     cycle = district(units=2, rater_groups=False)
-    html = clerk.get(f"/entry/votes/?cycle={cycle.pk}&period=Q1").content.decode()
+    html = clerk.get(f"/entry/votes/?cycle={cycle.year}&period=Q1").content.decode()
     assert "本周期还没有测评群体，票数按测评群体录入。" in html
     assert f'href="/admin/scoring/cycle/{cycle.pk}/change/#rater_groups-group"' in html
     assert 'id="votes-form"' not in html
@@ -178,7 +178,7 @@ def test_a_scorer_without_rater_groups_is_sent_to_the_kaoheban(client):
     # A scorer is given a cycle once it is open, never a draft.
     cycle = district(units=2, rater_groups=False, scorer=scorer, state=Cycle.State.OPEN)
     client.force_login(scorer)
-    html = client.get(f"/entry/votes/?cycle={cycle.pk}&period=Q1").content.decode()
+    html = client.get(f"/entry/votes/?cycle={cycle.year}&period=Q1").content.decode()
     assert "请联系考核办在考核周期中添加测评群体。" in html
     assert "/admin/" not in html.split('id="no-rater-groups"')[1].split("</p>")[0]
 

@@ -18,7 +18,7 @@ from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
 from scoring.models import QUARTERS, Cycle, Period
-from scoring.no_cycle import CycleMissing
+from scoring.no_cycle import CycleMissing, cycle_from_query
 from scoring.selectors import cycles_visible, indicators_scored
 from scoring.services.explain import (
     master_data_change_notes,
@@ -103,13 +103,10 @@ def _selection(request) -> Selection:
             if audience.sees_all
             else _("本单位还没有已发布的考核结果，考核办发布后即可在此查看。")
         )
-    year = request.GET.get("cycle", "")
-    cycle = next((cycle for cycle in cycles if str(cycle.year) == year), None)
-    if cycle is None:
-        # A year just opened has no results yet: open on the latest that has some.
-        cycle = selectors.latest_with_results(cycles=cycles)
-        if year:
-            _cycle_not_shown_say(request, year=year, shown=cycle, visible=visible)
+    # A year just opened has no results yet: by default the latest that has some.
+    cycle = cycle_from_query(
+        request, cycles=cycles, visible=visible, default=selectors.latest_with_results
+    )
     periods = audience.readable_periods(cycle=cycle, periods=selectors.result_periods(cycle=cycle))
     period = request.GET.get("period")
     if period not in periods:
@@ -124,17 +121,6 @@ def _selection(request) -> Selection:
     code = request.GET.get("category", "")
     category = next((c for c in categories if c.code == code), next(iter(categories), None))
     return Selection(cycles, cycle, periods, period, categories, category)
-
-
-def _cycle_not_shown_say(request, *, year: str, shown: Cycle, visible: QuerySet) -> None:
-    """Say why the cycle asked for is not the one shown: its results are not published yet
-    (to a liaison), or there is no such cycle among the `visible` ones (a draft is not)."""
-    asked = visible.filter(year=year).first() if year.isdigit() else None
-    if asked is not None:
-        text = _("%(cycle)s的考核结果尚未发布，下面是%(shown)s。")
-    else:
-        text = _("没有%(year)s年度的考核周期，下面是%(shown)s。")
-    messages.info(request, text % {"cycle": asked, "year": year, "shown": shown})
 
 
 def _page(request, template, selection, **context):

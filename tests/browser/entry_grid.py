@@ -7,7 +7,7 @@ from tests.browser.conftest import log_in
 
 
 def grid_url(cycle, period):
-    return f"/entry/?cycle={cycle.pk}&period={period}"
+    return f"/entry/?cycle={cycle.year}&period={period}"
 
 
 def open_grid(page, period="Q4"):

@@ -17,7 +17,7 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
 ):
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     cycle = Cycle.objects.get(year=2026)
-    grid_url = f"/entry/?cycle={cycle.pk}&period=Q4"
+    grid_url = f"/entry/?cycle={cycle.year}&period=Q4"
     log_in(page, "scorer", DEMO_PASSWORD)
     page.goto(grid_url)
     inputs = page.locator("td.cell input")
@@ -85,7 +85,7 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
     screenshot("entry-grid-closed")
 
     unit_code = page.locator("tbody th.unit-col a").first.get_attribute("href").split("/")[3]
-    page.goto(f"/entry/units/{unit_code}/history/?cycle={cycle.pk}")
+    page.goto(f"/entry/units/{unit_code}/history/?cycle={cycle.year}")
     history = page.locator("table.history tbody")
     assert history.locator("tr", has_text="填报页面").count() >= 1
     changed = history.locator("tr", has_text="7.5")
@@ -98,7 +98,7 @@ def test_scorer_fills_a_quarter_admin_closes_it_and_the_history_shows_it(
     page.goto(grid_url)
     screenshot("entry-grid-closed-english")
     page.set_viewport_size({"width": 820, "height": 1180})
-    page.goto(f"/entry/units/{unit_code}/history/?cycle={cycle.pk}")
+    page.goto(f"/entry/units/{unit_code}/history/?cycle={cycle.year}")
     screenshot("entry-history-english-tablet")
     page.goto(grid_url)
     screenshot("entry-grid-english-tablet")

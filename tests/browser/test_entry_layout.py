@@ -82,7 +82,7 @@ def test_on_a_tablet_the_adjustment_form_stacks_above_a_list_that_shows_every_co
     in_language(page, live_server, language)
     page.set_viewport_size(TABLET)
     log_in(page, "kaoheban", PASSWORD)
-    page.goto(f"/entry/adjustments/?cycle={district.pk}")
+    page.goto(f"/entry/adjustments/?cycle={district.year}")
     form, listed = box(page, ".form-and-list > .card"), box(page, ".form-and-list > .table-wrap")
     assert listed["y"] >= form["y"] + form["height"]
     assert page.evaluate(HIDDEN_WIDTH) == [0]

@@ -22,7 +22,7 @@ def scorers_grid(page, login, live_server, demo_district):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     cycle = Cycle.objects.get(year=2026)
     login("scorer", DEMO_PASSWORD)
-    page.goto(f"/entry/?cycle={cycle.pk}&period=Q4")
+    page.goto(f"/entry/?cycle={cycle.year}&period=Q4")
     return cycle
 
 

@@ -19,7 +19,7 @@ def admin_on(page, login, demo_district):
     def open_page(path):
         cycle = Cycle.objects.get(year=2026)
         login("admin", DEMO_PASSWORD)
-        page.goto(path.format(cycle=cycle.pk))
+        page.goto(path.format(cycle=cycle.year))
         return cycle
 
     return open_page

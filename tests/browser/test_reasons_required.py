@@ -41,7 +41,7 @@ def admin_page(page, demo_district, login):
 def test_withdrawing_an_adjustment_without_a_reason_asks_nothing(admin_page, screenshot):
     page = admin_page
     cycle = Cycle.objects.get(year=2026)
-    page.goto(f"/entry/adjustments/?cycle={cycle.pk}&period=Q3")
+    page.goto(f"/entry/adjustments/?cycle={cycle.year}&period=Q3")
     seen = dialogs(page)
     form = page.locator("form.withdraw").first
     reason = blank_reasons_refused(form, "撤销", seen)
@@ -67,7 +67,9 @@ def test_unverifying_without_a_reason_sends_nothing(admin_page):
     cycle = Cycle.objects.get(year=2026)
     value = IndicatorValue.objects.filter(indicator__cycle=cycle, period="Q1").first()
     IndicatorValue.objects.filter(pk=value.pk).update(verified_at=timezone.now())
-    page.goto(f"/entry/verify/verified/?cycle={cycle.pk}&period=Q1&indicator={value.indicator_id}")
+    page.goto(
+        f"/entry/verify/verified/?cycle={cycle.year}&period=Q1&indicator={value.indicator_id}"
+    )
     page.locator("input[name=value]").first.check()
     reason = page.locator("input[name=reason]")
     reason.fill(" ")

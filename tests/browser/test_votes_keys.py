@@ -17,7 +17,7 @@ def votes_page(page, login, demo_district):
     """The demo admin on the year's votes page of 2026; return its count inputs, row by row."""
     cycle = Cycle.objects.get(year=2026)
     login("admin", DEMO_PASSWORD)
-    page.goto(f"/entry/votes/?cycle={cycle.pk}&period=Y")
+    page.goto(f"/entry/votes/?cycle={cycle.year}&period=Y")
     return page.locator(".vote-table input[inputmode=numeric]")
 
 

@@ -80,7 +80,7 @@ def test_a_unit_page_lists_officials_personal_scores_and_parts(
     html = leader_client.get(f"/dashboard/unit/{unit.code}/").content.decode()
     assert "王伟" in html and "935.00" in html and "900.00" in html
     assert "0.7 × 950.00 + (1 − 0.7) × 900.00" in html
-    assert f'href="/entry/units/{unit.code}/history/?cycle={stored_year.pk}"' in html
+    assert f'href="/entry/units/{unit.code}/history/?cycle={stored_year.year}"' in html
 
 
 def test_compare_puts_two_to_five_units_side_by_side(leader_client, stored_year, town_units):

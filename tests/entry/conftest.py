@@ -77,7 +77,7 @@ def values_made(units, indicators, *, period="Q1", value=Decimal(5)) -> None:
 def grid_url(cycle, period="Q1", **extra):
     """The grid's address for a cycle and period, with more of its query (category, page…)."""
     query = "&".join(f"{key}={value}" for key, value in {"period": period, **extra}.items())
-    return f"/entry/?cycle={cycle.pk}&{query}"
+    return f"/entry/?cycle={cycle.year}&{query}"
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def scorer_client(client, scorer):
 
 def grid_post(cycle, period, cells):
     """The form the grid posts: {(unit, indicator, version): text}."""
-    data = {"cycle": cycle.pk, "period": period}
+    data = {"cycle": cycle.year, "period": period}
     for (unit, indicator, version), text in cells.items():
         data[f"c-{unit.pk}-{indicator.pk}-{version}"] = text
     return data
@@ -108,4 +108,6 @@ def votes_url(client, open_cycle, scorer, unit, make_indicator):
     evaluation = make_indicator("E1", 50, method="evaluation")
     evaluation.owners.add(scorer)
     client.force_login(scorer)
-    return f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator={evaluation.pk}&unit={unit.pk}"
+    return (
+        f"/entry/votes/?cycle={open_cycle.year}&period=Q1&indicator={evaluation.pk}&unit={unit.pk}"
+    )

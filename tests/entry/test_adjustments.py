@@ -59,7 +59,7 @@ def test_adjustments_up_to_100_points_either_way_are_recorded(record):
 
 def test_the_same_adjustment_sent_twice_is_recorded_once(client, open_cycle, admin_user, unit):
     client.force_login(admin_user)
-    url = f"/entry/adjustments/?cycle={open_cycle.pk}"
+    url = f"/entry/adjustments/?cycle={open_cycle.year}"
     form = {"unit": unit.pk, "period": "Q2", "points": "3", "reason": "台风", "approved_by": "区委"}
     assert client.post(url, form).status_code == 302
     again = client.post(url, form, follow=True).content.decode()
@@ -74,7 +74,7 @@ def test_an_adjustment_the_service_refuses_stays_in_the_form_marked_unsaved(
     client, open_cycle, admin_user, unit
 ):
     client.force_login(admin_user)
-    url = f"/entry/adjustments/?cycle={open_cycle.pk}"
+    url = f"/entry/adjustments/?cycle={open_cycle.year}"
     form = {"unit": unit.pk, "period": "Q2", "points": "0", "reason": "台风", "approved_by": "区委"}
     page = client.post(url, form).content.decode()
     assert not Adjustment.objects.exists()
@@ -98,7 +98,7 @@ def test_points_that_are_no_plain_number_are_refused_saying_what_to_type(
     client, open_cycle, admin_user, unit, typed, refusal
 ):
     client.force_login(admin_user)
-    url = f"/entry/adjustments/?cycle={open_cycle.pk}"
+    url = f"/entry/adjustments/?cycle={open_cycle.year}"
     form = {
         "unit": unit.pk,
         "period": "Q2",
@@ -117,7 +117,7 @@ def test_adjustment_points_typed_full_width_on_the_entry_page_are_saved(
     client, open_cycle, admin_user, unit
 ):
     client.force_login(admin_user)
-    url = f"/entry/adjustments/?cycle={open_cycle.pk}"
+    url = f"/entry/adjustments/?cycle={open_cycle.year}"
     form = {"unit": unit.pk, "period": "Q2", "reason": "台风", "approved_by": "区委"}
 
     assert client.post(url, {**form, "points": "－２．５"}).status_code == 302
@@ -174,7 +174,7 @@ def test_the_admin_withdraws_an_adjustment_on_the_page_and_sees_it_struck_throug
     admin = user_with_role("zhaoliu", roles.ADMIN, first_name="赵六")
     adjustment = record("3")
     client.force_login(admin)
-    url = f"/entry/adjustments/?cycle={open_cycle.pk}&period=Q2"
+    url = f"/entry/adjustments/?cycle={open_cycle.year}&period=Q2"
     page = client.get(url).content.decode()
     assert f'name="withdraw" value="{adjustment.pk}"' in page
     assert "撤销后，城关街道 的这项调整（3.00 分）不再计入得分。确定撤销？" in page

@@ -42,7 +42,7 @@ def test_a_scorer_with_only_a_draft_reads_what_to_wait_for(scorer_client, draft,
 def test_a_scorer_is_offered_the_open_cycle_not_the_draft_even_when_asked_for_it(
     scorer_client, open_cycle, draft
 ):
-    for url in ["/entry/", f"/entry/?cycle={draft.pk}", f"/entry/votes/?cycle={draft.pk}"]:
+    for url in ["/entry/", f"/entry/?cycle={draft.year}", f"/entry/votes/?cycle={draft.year}"]:
         response = scorer_client.get(url)
         assert response.context["cycle"] == open_cycle
         assert picker_years(response.content.decode()) == ["2026年度考核（填报中）"]
@@ -50,7 +50,7 @@ def test_a_scorer_is_offered_the_open_cycle_not_the_draft_even_when_asked_for_it
 
 def test_the_admin_sees_the_draft_marked_as_such(client, admin_user, open_cycle, draft):
     client.force_login(admin_user)
-    html = client.get(f"/entry/?cycle={draft.pk}").content.decode()
+    html = client.get(f"/entry/?cycle={draft.year}").content.decode()
     assert picker_years(html) == ["2027年度考核（草稿）", "2026年度考核（填报中）"]
     assert "selected>2027年度考核（草稿）" in html
 
@@ -67,7 +67,7 @@ def test_a_scorer_posting_into_a_draft_saves_nothing(draft, scorer_client, score
 def test_the_sheets_page_and_template_of_a_draft_are_not_a_scorers(
     scorer_client, open_cycle, draft
 ):
-    assert scorer_client.get(f"/entry/sheets/?cycle={draft.pk}").context["cycle"] == open_cycle
+    assert scorer_client.get(f"/entry/sheets/?cycle={draft.year}").context["cycle"] == open_cycle
     assert scorer_client.get("/entry/sheets/template/2027/Q1.xlsx").status_code == 404
     assert scorer_client.get("/entry/sheets/template/2026/Q1.xlsx").status_code == 200
 
@@ -75,7 +75,7 @@ def test_the_sheets_page_and_template_of_a_draft_are_not_a_scorers(
 def test_a_scorer_reads_a_units_history_in_the_open_cycle_only(
     scorer_client, open_cycle, draft, unit
 ):
-    response = scorer_client.get(f"/entry/units/{unit.code}/history/?cycle={draft.pk}")
+    response = scorer_client.get(f"/entry/units/{unit.code}/history/?cycle={draft.year}")
     assert response.context["cycle"] == open_cycle
     assert response.context["cycles"] == [open_cycle]
 

@@ -22,7 +22,7 @@ def shown_messages(response) -> list[tuple[str, str]]:
 
 
 def verify_url(cycle, period="Q1"):
-    return f"/entry/verify/?cycle={cycle.pk}&period={period}"
+    return f"/entry/verify/?cycle={cycle.year}&period={period}"
 
 
 @pytest.fixture
@@ -118,7 +118,9 @@ def test_refused_cells_are_counted_in_english(english, open_cycle, scorer, distr
 def votes_url(open_cycle, scorer, unit, make_indicator):
     evaluation = make_indicator("E1", 50, method="evaluation")
     evaluation.owners.add(scorer)
-    return f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator={evaluation.pk}&unit={unit.pk}"
+    return (
+        f"/entry/votes/?cycle={open_cycle.year}&period=Q1&indicator={evaluation.pk}&unit={unit.pk}"
+    )
 
 
 def vote_form(group, excellent):

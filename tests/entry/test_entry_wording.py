@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_a_locked_grid_says_the_state_in_the_sentence(english, open_cycle, scorer, state, banner):
     Cycle.objects.filter(pk=open_cycle.pk).update(state=state)
     english.force_login(scorer)
-    page = english.get(f"/entry/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    page = english.get(f"/entry/?cycle={open_cycle.year}&period=Q1").content.decode()
     assert f'<p class="locked-banner" role="status">{banner}</p>' in page
 
 
@@ -31,17 +31,17 @@ def test_a_locked_grid_says_the_state_in_the_sentence(english, open_cycle, score
 def test_a_locked_grid_says_the_state_in_chinese(client, open_cycle, scorer, state, banner):
     Cycle.objects.filter(pk=open_cycle.pk).update(state=state)
     client.force_login(scorer)
-    page = client.get(f"/entry/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    page = client.get(f"/entry/?cycle={open_cycle.year}&period=Q1").content.decode()
     assert f"{banner}数据只能查看，不能修改。" in page
 
 
 def test_the_cycle_picker_puts_the_state_in_the_readers_parentheses(english, open_cycle, scorer):
     english.force_login(scorer)
-    page = english.get(f"/entry/?cycle={open_cycle.pk}").content.decode()
-    assert f'<option value="{open_cycle.pk}" selected>2026年度考核 (Open)</option>' in page
+    page = english.get(f"/entry/?cycle={open_cycle.year}").content.decode()
+    assert f'<option value="{open_cycle.year}" selected>2026年度考核 (Open)</option>' in page
     english.cookies["django_language"] = "zh-hans"
-    page = english.get(f"/entry/?cycle={open_cycle.pk}").content.decode()
-    assert f'<option value="{open_cycle.pk}" selected>2026年度考核（填报中）</option>' in page
+    page = english.get(f"/entry/?cycle={open_cycle.year}").content.decode()
+    assert f'<option value="{open_cycle.year}" selected>2026年度考核（填报中）</option>' in page
 
 
 def test_the_cycles_page_groups_counts_of_values_by_thousands_in_english(

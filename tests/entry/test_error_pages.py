@@ -21,7 +21,7 @@ def scorers_grid(open_cycle, scorer, district):
     """The scorer's grid of the first quarter (two towns, two indicators): its URL and a post
     of two typed cells."""
     (town1, town2), (x1, _x2) = district(cycle=open_cycle, owner=scorer, units=2, indicators=2)
-    url = f"/entry/?cycle={open_cycle.pk}&period=Q1"
+    url = f"/entry/?cycle={open_cycle.year}&period=Q1"
     return url, grid_post(open_cycle, "Q1", {(town1, x1, 0): "7", (town2, x1, 0): "8"})
 
 

@@ -41,7 +41,7 @@ def test_a_clean_save_goes_back_to_the_grid(scorer_client, open_cycle, scorer, d
         grid_url(open_cycle), grid_post(open_cycle, "Q1", {(town1, x1, 0): "5"})
     )
     assert response.status_code == 302
-    assert response.url == f"/entry/?cycle={open_cycle.pk}&period=Q1"
+    assert response.url == f"/entry/?cycle={open_cycle.year}&period=Q1"
 
 
 def test_the_second_of_two_editors_sees_the_first_ones_value(

@@ -37,7 +37,7 @@ def saved(open_cycle, scorer, district):
 
 
 def post(client, cycle, cells):
-    return client.post(f"/entry/?cycle={cycle.pk}&period=Q1", grid_post(cycle, "Q1", cells))
+    return client.post(f"/entry/?cycle={cycle.year}&period=Q1", grid_post(cycle, "Q1", cells))
 
 
 @pytest.mark.parametrize("who", ["scorer", "admin_user"])
@@ -77,7 +77,7 @@ def test_a_removal_is_in_the_history_with_who_when_and_the_old_value(
         "填报页面",
     )
     client.force_login(scorer)
-    page = client.get(f"/entry/units/{town1.code}/history/?cycle={open_cycle.pk}").content
+    page = client.get(f"/entry/units/{town1.code}/history/?cycle={open_cycle.year}").content
     row = next(r for r in page.decode().split("<tr>") if "已删除" in r)
     assert "X02 指标2 · 第一季度" in row
     assert '<span class="old">5</span>' in row
@@ -95,7 +95,7 @@ def test_the_history_shows_the_old_value_of_a_removal_whose_creation_was_not_rec
     )
     client.force_login(scorer)
     post(client, open_cycle, {(town2, x1, 1): ""})
-    page = client.get(f"/entry/units/{town2.code}/history/?cycle={open_cycle.pk}").content
+    page = client.get(f"/entry/units/{town2.code}/history/?cycle={open_cycle.year}").content
     (row,) = [r for r in page.decode().split("<tr>") if "已删除" in r]
     assert '<span class="old">3.5</span>' in row
 

@@ -19,7 +19,7 @@ def test_each_column_carries_what_to_type_by_method(
     ]:
         make_indicator(code, 15, method, **params).owners.add(scorer)
     client.force_login(scorer)
-    response = client.get(f"/entry/?cycle={open_cycle.pk}&period=Q1")
+    response = client.get(f"/entry/?cycle={open_cycle.year}&period=Q1")
     grid = response.context["grid"]
     assert '<span class="meta type-hint">填次数（每次扣 2 分）</span>' in response.content.decode()
     assert {indicator.code: indicator.entry_hint for indicator in grid.indicators} == {

@@ -37,7 +37,7 @@ def test_a_save_after_the_cycle_closed_redraws_the_grid_read_only_with_what_was_
         (town3, x1, 1): "5.0",  # what is stored: nothing lost
     }
     response = client.post(
-        f"/entry/?cycle={open_cycle.pk}&period=Q1", grid_post(open_cycle, "Q1", typed)
+        f"/entry/?cycle={open_cycle.year}&period=Q1", grid_post(open_cycle, "Q1", typed)
     )
     page = response.content.decode()
     assert "不能再修改任何数据" in page
@@ -68,7 +68,7 @@ def test_a_refused_save_of_an_open_cycle_marks_nothing_unsaved(
     (town1, _town2), (x1,) = district(cycle=open_cycle, owner=scorer, units=2, indicators=1)
     client.force_login(scorer)
     response = client.post(
-        f"/entry/?cycle={open_cycle.pk}&period=Q1",
+        f"/entry/?cycle={open_cycle.year}&period=Q1",
         grid_post(open_cycle, "Q1", {(town1, x1, 0): "11"}),
     )
     assert response.context["grid"].unsaved == 0
@@ -88,7 +88,7 @@ def test_a_cycle_closed_while_the_save_runs_leaves_the_grid_read_only(
     monkeypatch.setattr("scoring.views_entry.values_save", closed_meanwhile)
     client.force_login(scorer)
     page = client.post(
-        f"/entry/?cycle={open_cycle.pk}&period=Q1",
+        f"/entry/?cycle={open_cycle.year}&period=Q1",
         grid_post(open_cycle, "Q1", {(town1, x1, 0): "6"}),
     ).content.decode()
     assert "您填的 1 个数值未保存" in page

@@ -63,7 +63,7 @@ def test_a_province_sized_grid_shows_the_first_category_a_page_of_100_units_at_a
     assert len(shown) == GRID_PAGE_UNITS
     assert shown[0] == "A单位1" and all(name.startswith("A") for name in shown)
     assert "第 1 / 4 页" in page
-    assert f"?cycle={open_cycle.pk}&amp;period=Q1&amp;category=A&amp;page=2" in page
+    assert f"?cycle={open_cycle.year}&amp;period=Q1&amp;category=A&amp;page=2" in page
     assert "本页待填" in page and "本类别共待填" in page
     assert 'data-count="8000"' in page  # 400 units × 20 indicators, nothing stored yet
     # The paste can tell a unit of another page from a title row.

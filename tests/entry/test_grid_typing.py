@@ -24,7 +24,7 @@ def test_an_ideographic_full_stop_is_a_decimal_point_and_spaces_or_percent_are_r
         (town4, x1, 0): "1,5",
     }
     page = client.post(
-        f"/entry/?cycle={open_cycle.pk}&period=Q1", grid_post(open_cycle, "Q1", typed)
+        f"/entry/?cycle={open_cycle.year}&period=Q1", grid_post(open_cycle, "Q1", typed)
     ).content.decode()
     assert "数字中间不能有空格" in page
     assert "不要带 %：如 85% 请填 85" in page

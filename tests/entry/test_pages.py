@@ -19,7 +19,9 @@ def test_votes_are_entered_per_rater_group_and_recorded(
     evaluation.owners.add(scorer)
     group = open_cycle.rater_groups.get()
     client.force_login(scorer)
-    url = f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator={evaluation.pk}&unit={unit.pk}"
+    url = (
+        f"/entry/votes/?cycle={open_cycle.year}&period=Q1&indicator={evaluation.pk}&unit={unit.pk}"
+    )
     form = {
         f"g{group.pk}-{name}": count
         for name, count in [("excellent", 20), ("competent", 5), ("basic", 1), ("incompetent", 0)]
@@ -44,7 +46,7 @@ def test_the_vote_form_lists_only_the_units_the_indicator_applies_to(
     for indicator in (for_towns, for_all):
         indicator.owners.add(scorer)
     client.force_login(scorer)
-    url = f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator="
+    url = f"/entry/votes/?cycle={open_cycle.year}&period=Q1&indicator="
     page = client.get(f"{url}{for_towns.pk}&unit={bureau.pk}").content.decode()
     assert "城关街道" in page and "区发改局" not in page
     page = client.get(f"{url}{for_all.pk}").content.decode()
@@ -61,7 +63,7 @@ def test_an_adjustment_needs_reason_and_approver_and_is_listed(
     client, open_cycle, admin_user, unit
 ):
     client.force_login(admin_user)
-    url = f"/entry/adjustments/?cycle={open_cycle.pk}"
+    url = f"/entry/adjustments/?cycle={open_cycle.year}"
     form = {"unit": unit.pk, "period": "Q2", "points": "-2.5", "reason": "", "approved_by": "区委"}
     client.post(url, form)
     assert not Adjustment.objects.exists()
@@ -91,12 +93,12 @@ def test_the_history_page_shows_each_change_old_to_new(
     client, open_cycle, scorer, unit, changed_value
 ):
     client.force_login(scorer)
-    page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}").content.decode()
+    page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.year}").content.decode()
     assert '<span class="old">5</span>' in page
     assert "X01 X01 · 第一季度" in page
     assert page.count("填报页面") == 2
     # A scorer goes back to the grid; the unit's results are not theirs to read.
-    assert f'href="/entry/?cycle={open_cycle.pk}"' in page
+    assert f'href="/entry/?cycle={open_cycle.year}"' in page
     assert f'href="/dashboard/unit/{unit.code}/' not in page
 
 
@@ -107,7 +109,7 @@ def test_the_history_page_names_the_source_in_the_readers_language(
         history_change_reason="导入 季度数据.xlsx (#3)"
     )
     client.force_login(scorer)
-    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
+    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.year}"
     page = client.get(url, headers={"accept-language": "en"}).content.decode()
     assert page.count("Entry page") == 1
     assert "Imported 季度数据.xlsx (#3)" in page
@@ -136,7 +138,7 @@ def test_a_liaison_sees_their_own_units_history_only_once_published(
     liaison = user_with_role("lly", roles.LIAISON)
     unit.liaisons.add(liaison)
     client.force_login(liaison)
-    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
+    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.year}"
     assert client.get(url).status_code == 403
     Cycle.objects.filter(pk=open_cycle.pk).update(state=Cycle.State.PUBLISHED)
     page = client.get(url).content.decode()
@@ -164,7 +166,7 @@ def test_a_scorer_who_is_the_units_liaison_reads_its_published_history_whole(
     unit.liaisons.add(scorer)
     scorer.groups.add(roles.role_groups_ensure()[roles.LIAISON])
     client.force_login(scorer)
-    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}"
+    url = f"/entry/units/{unit.code}/history/?cycle={open_cycle.year}"
     page = client.get(url).content.decode()
     assert "他人指标" not in page and "抗洪" not in page
     Cycle.objects.filter(pk=open_cycle.pk).update(state=Cycle.State.PUBLISHED)
@@ -177,7 +179,7 @@ def test_admins_verify_values_and_see_how_many_remain(
     client, open_cycle, admin_user, unit, changed_value
 ):
     client.force_login(admin_user)
-    url = f"/entry/verify/?cycle={open_cycle.pk}&period=Q1"
+    url = f"/entry/verify/?cycle={open_cycle.year}&period=Q1"
     assert "第一季度还有 1 项数据未审核，本周期共 1 项" in client.get(url).content.decode()
     assert client.post(url, {"indicator": [changed_value.pk]}).status_code == 302
     value = IndicatorValue.objects.get()
@@ -199,7 +201,7 @@ def test_the_history_page_takes_the_same_queries_for_few_or_many_changes(
     )
     client.force_login(admin_user)
     with django_assert_max_num_queries(9):
-        page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.pk}")
+        page = client.get(f"/entry/units/{unit.code}/history/?cycle={open_cycle.year}")
     assert page.content.decode().count("填报页面") == changes
 
 
@@ -208,9 +210,9 @@ def test_the_import_page_opens_on_the_cycle_picked_in_the_entry_navigation(
 ):
     older = Cycle.objects.create(year=2025)
     client.force_login(admin_user)
-    grid = client.get(f"/entry/?cycle={older.pk}&period=Q3").content.decode()
-    assert f'href="/entry/sheets/?cycle={older.pk}&amp;period=Q3"' in grid
-    assert client.get(f"/entry/sheets/?cycle={older.pk}").context["cycle"] == older
+    grid = client.get(f"/entry/?cycle={older.year}&period=Q3").content.decode()
+    assert f'href="/entry/sheets/?cycle={older.year}&amp;period=Q3"' in grid
+    assert client.get(f"/entry/sheets/?cycle={older.year}").context["cycle"] == older
     assert client.get("/entry/sheets/").context["cycle"] == open_cycle
 
 
@@ -232,7 +234,7 @@ def test_a_verification_with_an_indicator_that_is_no_id_verifies_nothing(
     client, open_cycle, admin_user, changed_value, picked
 ):
     client.force_login(admin_user)
-    url = f"/entry/verify/?cycle={open_cycle.pk}&period=Q1"
+    url = f"/entry/verify/?cycle={open_cycle.year}&period=Q1"
     assert client.post(url, {"indicator": [picked]}).status_code == 302
     assert IndicatorValue.objects.get().verified_at is None
 
@@ -242,6 +244,6 @@ def test_a_verification_leaves_other_cycles_values_alone(
 ):
     other = Cycle.objects.create(year=2025, state=Cycle.State.OPEN)
     client.force_login(admin_user)
-    url = f"/entry/verify/?cycle={other.pk}&period=Q1"
+    url = f"/entry/verify/?cycle={other.year}&period=Q1"
     client.post(url, {"indicator": [changed_value.pk]})
     assert IndicatorValue.objects.get().verified_at is None

@@ -33,7 +33,7 @@ def verified(open_cycle, scorer, district, admin_user):
 
 
 def verified_page(cycle, indicator, period="Q1") -> str:
-    return f"/entry/verify/verified/?cycle={cycle.pk}&period={period}&indicator={indicator.pk}"
+    return f"/entry/verify/verified/?cycle={cycle.year}&period={period}&indicator={indicator.pk}"
 
 
 def test_a_selection_is_unverified_and_each_values_history_says_why(
@@ -96,7 +96,7 @@ def test_the_admin_unverifies_one_value_from_the_verify_page(
 ):
     units, (first, second) = verified
     client.force_login(admin_user)
-    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    page = client.get(f"/entry/verify/?cycle={open_cycle.year}&period=Q1").content.decode()
     assert verified_page(open_cycle, first).replace("&", "&amp;") in page
     listed = client.get(verified_page(open_cycle, first)).content.decode()
     assert listed.count('name="value"') == 3 and "7.5</td>" in listed
@@ -109,7 +109,7 @@ def test_the_admin_unverifies_one_value_from_the_verify_page(
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["已撤销 1 项数据的审核。"]
     assert list(IndicatorValue.objects.filter(verified_at__isnull=True)) == [one]
     # The unit's history says who took the verification back, and why.
-    history = client.get(f"/entry/units/{units[0].code}/history/?cycle={open_cycle.pk}")
+    history = client.get(f"/entry/units/{units[0].code}/history/?cycle={open_cycle.year}")
     assert "填报页面：撤销审核：统计口径有误" in history.content.decode()
     # A value of another indicator posted with this one's page is left alone.
     other = IndicatorValue.objects.get(indicator=second, unit=units[1])

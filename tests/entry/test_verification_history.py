@@ -43,7 +43,7 @@ def _save(cycle, by, cells) -> None:
 def _history_rows(client, unit, cycle, indicator) -> list[list[str]]:
     """The unit's history of the indicator as its page lists it, newest first: project, old,
     new, operation, who, source."""
-    url = f"/entry/units/{unit.code}/history/?cycle={cycle.pk}&indicator={indicator.pk}"
+    url = f"/entry/units/{unit.code}/history/?cycle={cycle.year}&indicator={indicator.pk}"
     page = client.get(url).content.decode()
     return [[cell.strip() for cell in CELL.findall(row)] for row in ROW.findall(page)]
 
@@ -54,11 +54,11 @@ def test_the_history_shows_the_verification_and_its_withdrawal_between_the_chang
     units, (first, second) = entered
     client.force_login(admin_user)
     client.post(
-        f"/entry/verify/?cycle={open_cycle.pk}&period=Q1", {"indicator": [first.pk, second.pk]}
+        f"/entry/verify/?cycle={open_cycle.year}&period=Q1", {"indicator": [first.pk, second.pk]}
     )
     value = IndicatorValue.objects.get(unit=units[0], indicator=first)
     client.post(
-        f"/entry/verify/verified/?cycle={open_cycle.pk}&period=Q1&indicator={first.pk}",
+        f"/entry/verify/verified/?cycle={open_cycle.year}&period=Q1&indicator={first.pk}",
         {"value": [value.pk], "reason": "数值有误，退回核实"},
     )
     _save(open_cycle, scorer, [(units[0], first, "6")])

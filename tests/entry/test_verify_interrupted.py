@@ -37,7 +37,7 @@ def unverified(open_cycle, scorer, district, settings):
 
 
 def _page_url(cycle) -> str:
-    return f"/entry/verify/?cycle={cycle.pk}&period=Q1"
+    return f"/entry/verify/?cycle={cycle.year}&period=Q1"
 
 
 def _verify_all(client, cycle, indicators):

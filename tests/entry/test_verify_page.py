@@ -30,9 +30,9 @@ def test_each_indicators_count_opens_its_values_in_the_grid(
     client, open_cycle, admin_user, unverified
 ):
     client.force_login(admin_user)
-    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    page = client.get(f"/entry/verify/?cycle={open_cycle.year}&period=Q1").content.decode()
     first, second = unverified
-    grid = f"/entry/?cycle={open_cycle.pk}&amp;period=Q1&amp;indicator={first.pk}"
+    grid = f"/entry/?cycle={open_cycle.year}&amp;period=Q1&amp;indicator={first.pk}"
     assert f'<a href="{grid}" title="在填报表中查看这些数据">3</a>' in page
     grid_page = client.get(grid.replace("&amp;", "&")).content.decode()
     assert first.name in grid_page and second.name not in grid_page
@@ -53,7 +53,7 @@ def test_verifying_every_indicator_asks_first_naming_how_many_values(
     client, open_cycle, admin_user, unverified
 ):
     client.force_login(admin_user)
-    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    page = client.get(f"/entry/verify/?cycle={open_cycle.year}&period=Q1").content.decode()
     # confirm.js asks with the form's data-confirm, which the form sets while every box is
     # ticked (by 全选 or one by one) and removes otherwise.
     assert 'data-confirm-all="将把本期间全部 6 项未审核的数据标记为已审核。确定？"' in page
@@ -63,7 +63,7 @@ def test_verifying_every_indicator_asks_first_naming_how_many_values(
 
 def _verify_all(client, cycle, indicators, follow=True):
     return client.post(
-        f"/entry/verify/?cycle={cycle.pk}&period=Q1",
+        f"/entry/verify/?cycle={cycle.year}&period=Q1",
         {"indicator": [indicator.pk for indicator in indicators]},
         follow=follow,
     )
@@ -139,9 +139,9 @@ def test_once_everything_is_verified_the_page_leads_to_closing(
     page = _verify_all(client, open_cycle, unverified).content.decode()
     assert '可以到<a href="/entry/cycles/">周期状态</a>关闭季度或整个周期' in page
     IndicatorValue.objects.filter(unit=IndicatorValue.objects.first().unit).update(verified_at=None)
-    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    page = client.get(f"/entry/verify/?cycle={open_cycle.year}&period=Q1").content.decode()
     assert 'id="verify-next"' not in page
     # A cycle with no values yet has nothing verified either.
     IndicatorValue.objects.all().delete()
-    page = client.get(f"/entry/verify/?cycle={open_cycle.pk}&period=Q1").content.decode()
+    page = client.get(f"/entry/verify/?cycle={open_cycle.year}&period=Q1").content.decode()
     assert 'id="verify-next"' not in page

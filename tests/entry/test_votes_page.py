@@ -112,12 +112,12 @@ def test_a_quarter_without_evaluation_indicators_points_to_the_year(
 ):
     make_indicator("E1", 50, method="evaluation", frequency="annual").owners.add(scorer)
     client.force_login(scorer)
-    page = client.get(f"/entry/votes/?cycle={open_cycle.pk}&period=Q2").content.decode()
+    page = client.get(f"/entry/votes/?cycle={open_cycle.year}&period=Q2").content.decode()
     assert "综合评价指标在“全年”填报" in page
-    assert f'href="/entry/votes/?cycle={open_cycle.pk}&amp;period=Y"' in page
+    assert f'href="/entry/votes/?cycle={open_cycle.year}&amp;period=Y"' in page
     # Nothing to enter in the year either: no such pointer.
     Indicator.objects.update(frequency="quarterly")
-    page = client.get(f"/entry/votes/?cycle={open_cycle.pk}&period=Y").content.decode()
+    page = client.get(f"/entry/votes/?cycle={open_cycle.year}&period=Y").content.decode()
     assert "综合评价指标在“全年”填报" not in page
     assert "本期间没有您负责的综合评价指标。" in page
 
@@ -129,7 +129,7 @@ def test_a_scorer_owning_no_evaluation_indicator_is_told_so_and_who_assigns_them
     make_indicator("E1", 50, method="evaluation", frequency="annual")
     client.force_login(scorer)
     for period in ("Q2", "Y"):
-        page = client.get(f"/entry/votes/?cycle={open_cycle.pk}&period={period}").content.decode()
+        page = client.get(f"/entry/votes/?cycle={open_cycle.year}&period={period}").content.decode()
         assert "本期间没有" not in page
         assert (
             "您不是本周期任何综合评价指标的评分账号，不能录入测评票数。"
@@ -138,7 +138,7 @@ def test_a_scorer_owning_no_evaluation_indicator_is_told_so_and_who_assigns_them
     # The admin enters every indicator: a cycle without any evaluation one says so.
     Indicator.objects.update(method="direct")
     client.force_login(admin_user)
-    page = client.get(f"/entry/votes/?cycle={open_cycle.pk}&period=Y").content.decode()
+    page = client.get(f"/entry/votes/?cycle={open_cycle.year}&period=Y").content.decode()
     assert "本周期没有综合评价指标。" in page
     assert f"/admin/scoring/indicator/?cycle__id__exact={open_cycle.pk}" in page
 
@@ -154,7 +154,7 @@ def test_save_and_next_unit_opens_the_next_unit_and_the_page_counts_the_units_do
     )
     group = open_cycle.rater_groups.get()
     client.force_login(scorer)
-    url = f"/entry/votes/?cycle={open_cycle.pk}&period=Q1&indicator={evaluation.pk}&unit="
+    url = f"/entry/votes/?cycle={open_cycle.year}&period=Q1&indicator={evaluation.pk}&unit="
     page = client.get(f"{url}{unit.pk}").content.decode()
     assert "0 / 3 个单位已录入全部测评群体的票数" in page
     response = client.post(f"{url}{unit.pk}", {**vote_row(group, (1, 0, 0, 0), 0), "next": "1"})
@@ -181,6 +181,6 @@ def test_the_votes_page_opens_on_the_year_when_the_evaluation_is_annual(
     evaluation = make_indicator("E1", 50, method="evaluation", frequency="annual")
     evaluation.owners.add(scorer)
     client.force_login(scorer)
-    page = client.get(f"/entry/votes/?cycle={open_cycle.pk}")
+    page = client.get(f"/entry/votes/?cycle={open_cycle.year}")
     assert page.context["period"] == "Y"
     assert "E1" in page.content.decode()

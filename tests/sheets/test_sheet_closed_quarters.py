@@ -100,5 +100,5 @@ def test_an_import_previewed_before_its_quarter_closed_is_not_confirmed(
     page = client.get(f"/entry/sheets/imports/{record.pk}/").content.decode()
     assert "2026年度考核 第一季度已关闭，这次导入不能再确认，可以放弃。" in page
     assert "确认导入" not in page
-    index = client.get(f"/entry/sheets/?cycle={district['cycle'].pk}").content.decode()
+    index = client.get(f"/entry/sheets/?cycle={district['cycle'].year}").content.decode()
     assert "第一季度已关闭：文件中这些季度的数值与已保存的不同时，整个文件不能导入。" in index

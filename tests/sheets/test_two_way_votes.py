@@ -56,7 +56,7 @@ def _rows_offered(client, two_way, unit, indicator="MZ"):
     page = client.get(
         "/entry/votes/",
         {
-            "cycle": two_way["cycle"].pk,
+            "cycle": two_way["cycle"].year,
             "period": "Y",
             "indicator": two_way["evaluations"][indicator].pk,
             "unit": two_way["units"][unit].pk,

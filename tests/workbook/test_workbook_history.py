@@ -69,7 +69,7 @@ def test_a_value_whose_review_a_reimport_gave_back_says_so_in_its_history(
     import_bytes(xlsx(small_sheets), file_name="2027 再次.xlsx", by=admin_user)
     value = IndicatorValue.objects.get(unit__code="ZJ01", indicator__code="A1.1", period="Q1")
 
-    query = f"cycle={value.indicator.cycle_id}&indicator={value.indicator_id}"
+    query = f"cycle={value.indicator.cycle.year}&indicator={value.indicator_id}"
     page = admin_client.get(f"/entry/units/ZJ01/history/?{query}").content.decode()
 
     rows = [
