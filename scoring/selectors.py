@@ -41,6 +41,7 @@ from scoring.models import (
     Vote,
 )
 from scoring.services.cells import CellError, cell_decimal
+from scoring.services.evaluations import votes_complete
 from scoring.services.values import (
     CellConflict,
     CellInput,
@@ -133,7 +134,8 @@ def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE
     when every cell is filled, the last such period in which the user has indicators (the
     year when they have none).
 
-    A cell is filled by a value, or for an evaluation indicator by vote counts. Three queries
+    A cell is filled by a value, or for an evaluation indicator by the vote counts of every
+    rater group rating the unit on it (as the votes page's ✓ says). Three queries
     whatever the size: the indicators, their categories, and the filled cells counted per
     indicator, category and period.
     """
@@ -164,21 +166,22 @@ def _periods_of(indicator: Indicator) -> list[str]:
 
 
 def _cells_filled(indicators) -> QuerySet:
-    """Count the active units with a value, or for an evaluation indicator with vote counts,
-    per indicator, unit category and period (one query)."""
+    """Count the active units with a value, or for an evaluation indicator with the votes of
+    every rater group rating them, per indicator, unit category and period (one query)."""
     by_votes = [i.pk for i in indicators if i.method == Indicator.Method.EVALUATION]
     by_values = [i.pk for i in indicators if i.method != Indicator.Method.EVALUATION]
 
-    def filled(model, indicator_ids):
+    def filled(rows):
         return (
-            model.objects.filter(indicator_id__in=indicator_ids, unit__is_active=True)
+            rows.filter(unit__is_active=True)
             .order_by()
             .values_list("indicator_id", "unit__category_id", "period")
             # Distinct: a unit has one vote row per rater group.
             .annotate(filled=Count("unit", distinct=True))
         )
 
-    return filled(IndicatorValue, by_values).union(filled(Vote, by_votes), all=True)
+    values = IndicatorValue.objects.filter(indicator_id__in=by_values)
+    return filled(values).union(filled(votes_complete(indicator_ids=by_votes)), all=True)
 
 
 @dataclass

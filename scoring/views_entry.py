@@ -420,6 +420,8 @@ def votes(request):
     context = _picker_context(request, cycle, period, cycles)
     context.update({"indicators": indicators, "indicator": indicator, "units": units, "unit": unit})
     context["forms"] = forms
+    # No form: say whether the cycle has no rater group at all, or none rating this unit.
+    context["cycle_has_rater_groups"] = bool(raters and raters.groups)
     context.update(_votes_progress(request, cycle, period, indicator, units, raters))
     return render(request, "entry/votes.html", context)
 

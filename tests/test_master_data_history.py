@@ -17,6 +17,7 @@ from cadre.history import history_deferred
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
 from cadre.roles import SCORER, role_groups_ensure
 from scoring.models import Indicator, RaterGroup, Responsibility
+from scoring.services.history import master_data_history_record
 from tests.admin_forms import change_form_data
 from tests.test_admin_imports import confirm, preview, xlsx
 from tests.test_admin_indicators import form_of
@@ -339,3 +340,39 @@ def test_the_migration_starts_what_each_rater_group_rates_with_a_history_row(cyc
     assert first.history_change_reason == "启用变更记录时已有"
     assert [row.unitcategory.code for row in first.categories.all()] == [category.code]
     assert not first.indicators.exists()
+
+
+def test_what_a_rater_group_rates_changed_by_a_bulk_path_alone_is_recorded(
+    cycle, category, make_indicator
+):
+    """A bulk path writes the links without signals; master_data_history_record then finds
+    the groups whose rated categories or indicators differ from their latest history row."""
+    evaluation = make_indicator("MZ", 50, method="evaluation")
+    group = RaterGroup.objects.create(cycle=cycle, code="BM", name="部门评议", weight=1)
+    group.categories.set([category])
+    untouched = RaterGroup.objects.create(cycle=cycle, code="LD", name="区领导", weight=1)
+    before = RaterGroup.history.count()
+
+    def rated_as_recorded():
+        latest = RaterGroup.history.filter(id=group.pk).latest("history_id")
+        return (
+            latest.history_type,
+            latest.history_change_reason,
+            [row.unitcategory.code for row in latest.categories.all()],
+            [row.indicator.code for row in latest.indicators.all()],
+        )
+
+    # A link added: the group now rates MZ only.
+    RaterGroup.indicators.through.objects.bulk_create(
+        [RaterGroup.indicators.through(ratergroup_id=group.pk, indicator_id=evaluation.pk)]
+    )
+    master_data_history_record(reason="导入 2027.xlsx", by=None, cycle=cycle)
+    assert rated_as_recorded() == ("~", "导入 2027.xlsx", [category.code], ["MZ"])
+    # A link taken away: the group now rates every category.
+    RaterGroup.categories.through.objects.filter(ratergroup_id=group.pk).delete()
+    master_data_history_record(reason="导入 2027 更正.xlsx", by=None, cycle=cycle)
+    assert rated_as_recorded() == ("~", "导入 2027 更正.xlsx", [], ["MZ"])
+    # Nothing changed since: no row, for it or for the group left as it was.
+    master_data_history_record(reason="导入 2027 再次.xlsx", by=None, cycle=cycle)
+    assert RaterGroup.history.count() == before + 2
+    assert RaterGroup.history.filter(id=untouched.pk).count() == 1

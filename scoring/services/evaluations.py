@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -125,6 +125,46 @@ def rater_groups_rated(group_ids: Iterable[int]) -> GroupsRated:
         links = rated.categories if named == "category" else rated.indicators
         links.setdefault(group_id, set()).add(named_id)
     return rated
+
+
+def _group_rates(*, group, category, indicator) -> Q:
+    """Return the condition, in SQL, that GroupsRated.rates checks: the group rates the units
+    of the category on the indicator (each given as an expression: OuterRef or F)."""
+    categories = RaterGroup.categories.through.objects.filter(ratergroup_id=group)
+    indicators = RaterGroup.indicators.through.objects.filter(ratergroup_id=group)
+    return (~Exists(categories) | Exists(categories.filter(unitcategory_id=category))) & (
+        ~Exists(indicators) | Exists(indicators.filter(indicator_id=indicator))
+    )
+
+
+def votes_complete(*, indicator_ids: Iterable[int]) -> QuerySet:
+    """Return the votes on the indicators of the units whose every rater group rating them on
+    the indicator has votes in for the period: the units votes_progress marks complete (✓),
+    found in SQL so that they can be counted without reading the votes."""
+    group_voted = Vote.objects.filter(
+        rater_group_id=OuterRef("pk"),
+        unit_id=OuterRef(OuterRef("unit_id")),
+        indicator_id=OuterRef(OuterRef("indicator_id")),
+        period=OuterRef(OuterRef("period")),
+    )
+    group_missing = RaterGroup.objects.filter(
+        _group_rates(
+            group=OuterRef("pk"),
+            category=OuterRef(OuterRef("unit__category_id")),
+            indicator=OuterRef(OuterRef("indicator_id")),
+        ),
+        ~Exists(group_voted),
+        cycle_id=OuterRef("indicator__cycle_id"),
+    )
+    return Vote.objects.filter(
+        _group_rates(
+            group=OuterRef("rater_group_id"),
+            category=OuterRef("unit__category_id"),
+            indicator=OuterRef("indicator_id"),
+        ),
+        ~Exists(group_missing),
+        indicator_id__in=list(indicator_ids),
+    )
 
 
 def rater_group_categories_refusals(*, group: RaterGroup, categories) -> list[str]:

@@ -22,7 +22,8 @@ def history_record(*, queryset: QuerySet, reason: str, by, history_type: str | N
 
     With `history_type` ("+", "~" or "-"), one for every row. Without, only for the rows that
     differ from their latest history row: "+" for a row that has none (or whose latest says
-    deleted), "~" for a row whose tracked fields changed since; an unchanged row gets none.
+    deleted), "~" for a row whose tracked fields or kept many-to-many links changed since; an
+    unchanged row gets none.
     The many-to-many fields the history keeps are copied as they are now for every row written.
     """
     model = queryset.model
@@ -61,7 +62,9 @@ def history_record(*, queryset: QuerySet, reason: str, by, history_type: str | N
         )
         joined_params = scope_params
         same = " AND ".join(_same(quote(field.column), field.null) for field in fields)
-        changed = f"AND (h.history_id IS NULL OR h.history_type = '-' OR NOT ({same}))"
+        # A change to the many-to-many fields alone (what a rater group rates) is a change too.
+        relinked = "".join(f" OR {_links_differ(field, history, pk)}" for field in _kept(model))
+        changed = f"AND (h.history_id IS NULL OR h.history_type = '-' OR NOT ({same}){relinked})"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table_name(history)} ({', '.join(target)}) "
@@ -71,10 +74,30 @@ def history_record(*, queryset: QuerySet, reason: str, by, history_type: str | N
         )
         written = cursor.rowcount
         if written:
-            for field in model._meta.many_to_many:
-                if hasattr(history, field.name):
-                    _links_record(cursor, field, history, stamp, scope, scope_params)
+            for field in _kept(model):
+                _links_record(cursor, field, history, stamp, scope, scope_params)
     return written
+
+
+def _kept(model) -> list:
+    """Return the many-to-many fields of the model that its history keeps."""
+    history = model.history.model
+    return [field for field in model._meta.many_to_many if hasattr(history, field.name)]
+
+
+def _links_differ(field, history, pk: str) -> str:
+    """SQL: the row `m`'s links of the many-to-many field differ from those kept with its
+    latest history row `h` (one linked now and not then, or then and not now)."""
+    quote = connection.ops.quote_name
+    through = table_name(field.remote_field.through)
+    kept = table_name(getattr(history, field.name).model)
+    own, other = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())
+    now = f"SELECT 1 FROM {through} t WHERE t.{own} = m.{pk}"
+    then = f"SELECT 1 FROM {kept} k WHERE k.history_id = h.history_id"
+    return (
+        f"EXISTS ({now} AND NOT EXISTS ({then} AND k.{other} = t.{other})) "
+        f"OR EXISTS ({then} AND NOT EXISTS ({now} AND t.{other} = k.{other}))"
+    )
 
 
 def _same(column: str, nullable: bool) -> str:

@@ -52,16 +52,20 @@ def two_way_on_mz(two_way, scorer):
     return two_way
 
 
+def _votes_page(client, two_way, indicator, unit=None) -> str:
+    """The votes page of the year for the indicator and the unit (its first unit without one)."""
+    query = {
+        "cycle": two_way["cycle"].year,
+        "period": "Y",
+        "indicator": two_way["evaluations"][indicator].pk,
+    }
+    if unit:
+        query["unit"] = two_way["units"][unit].pk
+    return client.get("/entry/votes/", query).content.decode()
+
+
 def _rows_offered(client, two_way, unit, indicator="MZ"):
-    page = client.get(
-        "/entry/votes/",
-        {
-            "cycle": two_way["cycle"].year,
-            "period": "Y",
-            "indicator": two_way["evaluations"][indicator].pk,
-            "unit": two_way["units"][unit].pk,
-        },
-    ).content.decode()
+    page = _votes_page(client, two_way, indicator, unit)
     return re.findall(r'<th scope="row">([^<]+?)(?: <span|<input)', page)
 
 
@@ -333,3 +337,30 @@ def test_a_unit_is_marked_done_once_every_group_rating_it_has_votes_in(
         ["城关街道 ✓", "=东城街道", "区发改局"],
         "1 / 3 个单位已录入全部测评群体的票数",
     )
+
+
+def test_a_unit_no_rater_group_rates_on_the_indicator_is_told_so_not_that_the_cycle_has_none(
+    scorer_client, admin_client, two_way
+):
+    towns = UnitCategory.objects.get(code="ZJ")
+    for code in ("LD", "FW"):
+        two_way["groups"][code].categories.set([towns])
+    two_way["groups"]["ZJ"].indicators.set([two_way["evaluations"]["DJ"]])
+    # The office JJ01 is rated by no group on MZ: by ZJ on DJ only, by the rest as a town never.
+    cycle_page = f'href="/admin/scoring/cycle/{two_way["cycle"].pk}/change/#rater_groups-group"'
+    for client, where in [(admin_client, cycle_page), (scorer_client, "请联系考核办")]:
+        page = _votes_page(client, two_way, "MZ", "JJ01")
+        assert "本周期没有测评群体评议区发改局的指标 MZ" in page
+        assert where in page
+        assert "本周期还没有测评群体" not in page
+        assert 'id="votes-form"' not in page
+
+
+def test_an_indicator_applying_to_no_active_unit_is_told_so_not_that_the_cycle_has_no_groups(
+    scorer_client, two_way
+):
+    retired = UnitCategory.objects.create(code="CX", name="已撤并单位")
+    two_way["evaluations"]["MZ"].categories.set([retired])
+    page = _votes_page(scorer_client, two_way, "MZ")
+    assert "该指标不适用于任何在用单位，无需录入票数。" in page
+    assert "本周期还没有测评群体" not in page
