@@ -2,6 +2,7 @@
 files, a preview that names the row and column of every problem, and nothing half written."""
 
 import io
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -396,8 +397,8 @@ def test_an_unknown_choice_names_every_choice_on_its_cell(admin_client, units):
         "应为以下之一：主要负责人（principal）、班子成员（member）、其他干部（staff）；实为“书记”"
         in page
     )
-    # The columns are headed as the admin's forms name them, not by the bare field names.
-    assert "<th>班子角色（role）</th>" in page
+    # The columns are headed as the clerk's file (the import template) names them.
+    assert "<th>班子角色</th>" in page
     assert not Official.objects.exists()
 
 
@@ -410,13 +411,40 @@ def test_the_preview_shows_choices_and_yes_no_in_the_forms_words(admin_client, u
 
     (row,) = context["result"].rows
     cells = dict(zip(context["result"].diff_headers, row.diff, strict=True))
-    role, active = cells["班子角色（role）"], cells["在职（is_active）"]
+    role, active = cells["班子角色"], cells["在职"]
     assert "<del" in role and "班子成员" in role and "<ins" in role and "主要负责人" in role
     assert "<del" in active and "是" in active and "<ins" in active and "否" in active
     assert "principal" not in role and "True" not in active
     # The export keeps the stored values, which import back in any language.
     exported = load_workbook(io.BytesIO(export(admin_client, "cadre/official"))).active
     assert "member" in [cell.value for cell in exported[2]]
+
+
+@pytest.mark.parametrize(
+    "language, headings, problem_under",
+    [
+        ("zh-hans", ["代码", "姓名", "所在单位", "班子角色", "职务"], "班子角色"),
+        ("en", ["Code", "Name", "Unit", "Role in the team", "Position"], "Role in the team"),
+    ],
+)
+def test_a_refused_row_shows_the_cells_the_clerk_sent_under_the_files_headings(
+    admin_client, units, language, headings, problem_under
+):
+    admin_client.cookies["django_language"] = language
+    headers = ["code", "name", "unit", "role", "birth_date"]
+    rows = [["GB01", "张伟", "ZJ01", "书记", datetime(1980, 5, 1)]]
+
+    page, context = preview(admin_client, "cadre/official", xlsx(headers, *rows))
+
+    assert [f"<th>{heading}</th>" in page for heading in headings] == [True] * len(headings)
+    table = page.split('class="import-preview"')[1]
+    assert "（code）" not in table
+    (invalid,) = context["result"].invalid_rows
+    cells = dict(zip(context["result"].diff_headers, invalid.values, strict=True))
+    assert [cells[heading] for heading in headings[:4]] == ["GB01", "张伟", "ZJ01", "书记"]
+    assert "1980-05-01" in invalid.values
+    assert "<td>---</td>" not in table
+    assert f'<span class="validation-error-field-label">{problem_under}</span>' in table
 
 
 def test_names_are_stored_without_the_spaces_around_them(admin_client, units):
