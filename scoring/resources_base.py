@@ -251,6 +251,10 @@ class SafeResource(resources.ModelResource):
         return names
 
     def _check_import_id_fields(self, headers):
+        if self.get_import_id_fields() == ["id"]:
+            # Ids are the database's: a file without them (a clerk's list of new talents) adds
+            # every row, and a file exported with them updates the rows they name.
+            return
         missing = [
             self._column_label(self.fields[name])
             for name in self.get_import_id_fields()
