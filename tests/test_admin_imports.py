@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
 from cadre.models import Official, Unit, UnitCategory
-from scoring.models import Adjustment, Indicator, Responsibility
+from scoring.models import Adjustment, Cycle, Indicator, Responsibility
 from talent.models import FundYear
 
 XLSX, CSV = "0", "1"  # the format choices, in settings.IMPORT_EXPORT_FORMATS order
@@ -100,6 +100,28 @@ def test_an_unknown_official_is_an_error_on_its_row(admin_client, responsibiliti
     page, context = preview(admin_client, "scoring/responsibility", data)
     assert "未知干部代码“NOBODY”" in page
     assert context.get("confirm_form") is None
+
+
+def test_a_code_only_another_years_tree_has_is_said_to_be_missing_from_the_rows_year(
+    admin_client, responsibilities
+):
+    official, _second = responsibilities
+    next_year = Cycle.objects.create(year=2027)
+    Indicator.objects.create(cycle=next_year, code="A1", name="党建", max_points=1000)
+    rows = [
+        [official.code, 2027, "A1.2"],  # deleted or renamed in 2027's tree
+        [official.code, 2027, "Z9"],  # in no year's tree
+    ]
+
+    _page, context = preview(
+        admin_client, "scoring/responsibility", xlsx(["official", "cycle", "indicator"], *rows)
+    )
+
+    errors = {row.number: row.error_dict["indicator"] for row in context["result"].invalid_rows}
+    assert errors == {
+        2: ["2027 年度的考核指标中没有代码“A1.2”（2026 年度有），可能已删除或改了代码"],
+        3: ["未知考核指标代码“Z9”"],
+    }
 
 
 @pytest.mark.parametrize(
