@@ -585,6 +585,15 @@ def test_an_unknown_category_is_an_error_on_its_cell(admin_client, cycle):
     assert invalid.error_dict == {"categories": ["未知单位类别代码“ZZ”"]}
 
 
+def test_a_figure_with_too_many_decimals_is_refused_in_the_projects_words(admin_client, cycle):
+    data = xlsx(["cycle", "code", "name", "max_points"], [2026, "A1", "甲", "10.123"])
+
+    _page, context = preview(admin_client, "scoring/indicator", data)
+
+    (invalid,) = context["result"].invalid_rows
+    assert invalid.error_dict["max_points"] == ["最多保留 2 位小数，实为 10.123。"]
+
+
 def test_a_file_lowering_a_maximum_below_entered_values_is_refused(
     admin_client, units, cycle, make_indicator
 ):

@@ -269,6 +269,21 @@ def subsidy_form(subsidy, **changes):
     return fields | changes
 
 
+def test_an_amount_with_too_many_decimals_is_refused_in_the_projects_words(
+    site_admin, make_subsidy
+):
+    pending = make_subsidy("100")
+
+    page = site_admin.post(
+        f"/admin/talent/subsidy/{pending.pk}/change/", subsidy_form(pending, amount="１００.１２３")
+    ).content.decode()
+
+    assert "最多保留 2 位小数，实为 100.123。" in page
+    assert "确认小数不超过" not in page
+    pending.refresh_from_db()
+    assert pending.amount == Decimal("100.00")
+
+
 def test_an_approved_subsidy_keeps_its_amount_and_fund_in_the_admin(
     site_admin, fund, make_subsidy, admin_user
 ):
