@@ -75,7 +75,7 @@ class ClerkImportMixin:
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse) and "fields_list" in response.context_data:
             response.context_data["fields_list"] = [
-                (resource.get_display_name(), resource.get_diff_headers())
+                (resource.get_display_name(), resource.import_column_labels())
                 for resource in self._import_resources(request)
             ]
             response.context_data["import_template_url"] = reverse(

@@ -1,6 +1,7 @@
 """Model fields every app's models share."""
 
 import logging
+from functools import cached_property
 
 from django import forms
 from django.db import migrations, models
@@ -13,7 +14,7 @@ from cadre.form_fields import (
     DecimalTextField,
     YearTextField,
 )
-from cadre.validators import code_normalise, code_problem, validate_code
+from cadre.validators import code_normalise, code_problem, decimal_digits_worded, validate_code
 
 
 class CodeField(models.CharField):
@@ -108,6 +109,11 @@ class DecimalField(TypedNumberMixin, models.DecimalField):
 
     migration_path = "django.db.models.DecimalField"
     form_class = DecimalTextField
+
+    @cached_property
+    def validators(self):
+        # An import checks its rows with the model's validators, not the form's.
+        return decimal_digits_worded(super().validators)
 
 
 class CountField(TypedNumberMixin, models.PositiveIntegerField):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cadre.cells import CellError, cell_count, cell_decimal
+from cadre.validators import decimal_digits_worded
 
 # The years a clerk may type: a district's records start this century, and a year past 2100
 # is a typo (the column would hold up to 32767).
@@ -60,3 +61,7 @@ class DecimalTextField(CellTextMixin, forms.DecimalField):
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
     cell_read = staticmethod(cell_decimal)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = decimal_digits_worded(self.validators)

@@ -4,7 +4,9 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 # A letter or a digit of any script (a district may code its units 城关), then letters, digits,
 # dots, underscores and hyphens. A code goes into URLs (/dashboard/unit/<code>/), so it holds
@@ -46,3 +48,35 @@ def code_problem(value: str) -> str | None:
     except ValidationError as error:
         return error.messages[0]
     return None
+
+
+class DecimalDigitsValidator(DecimalValidator):
+    """Django's check of a decimal's digits, its messages in the project's words with the
+    number typed (Django's Chinese ends "确认小数不超过 2 位." with an ASCII full stop)."""
+
+    messages = {
+        **DecimalValidator.messages,
+        "max_digits": ngettext_lazy(
+            "最多 %(max)s 位数字，实为 %(value)s。", "最多 %(max)s 位数字，实为 %(value)s。", "max"
+        ),
+        "max_decimal_places": ngettext_lazy(
+            "最多保留 %(max)s 位小数，实为 %(value)s。",
+            "最多保留 %(max)s 位小数，实为 %(value)s。",
+            "max",
+        ),
+        "max_whole_digits": ngettext_lazy(
+            "小数点前最多 %(max)s 位数字，实为 %(value)s。",
+            "小数点前最多 %(max)s 位数字，实为 %(value)s。",
+            "max",
+        ),
+    }
+
+
+def decimal_digits_worded(validators: list) -> list:
+    """Return the validators with Django's DecimalValidator in the project's words."""
+    return [
+        DecimalDigitsValidator(validator.max_digits, validator.decimal_places)
+        if type(validator) is DecimalValidator
+        else validator
+        for validator in validators
+    ]

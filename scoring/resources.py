@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from cadre.models import Official, UnitCategory
+from cadre.words import listed
 from scoring.models import Cycle, Indicator, Responsibility
 from scoring.resources_base import BulkResource, CodeWidget, SafeResource
 from scoring.services.cells import cell_list, cell_text
@@ -32,16 +33,32 @@ class CycleIndicatorWidget(widgets.ForeignKeyWidget):
     def __init__(self):
         super().__init__(Indicator, field="code")
         self._by_year: dict[str, dict[str, Indicator]] = {}
+        self._years_of_code: dict[str, list[int]] | None = None
 
     def clean(self, value, row=None, **kwargs):
         code = cell_text(value)
         if not code:
             return None
-        indicator = self._of_cycle(cell_text(row.get("cycle"))).get(code)
+        year = cell_text(row.get("cycle"))
+        indicator = self._of_cycle(year).get(code)
         if indicator is None:
             # A ValueError shows in the dry-run preview next to the cell, not as a traceback.
-            raise ValueError(unknown_code(Indicator, code))
+            raise ValueError(self._unknown_code_message(code=code, year=year))
         return indicator
+
+    def _unknown_code_message(self, *, code: str, year: str) -> str:
+        """Say that a code of another year's tree is not in the row's year's, naming the
+        years that have it: the clerk's file names an indicator deleted or renamed since."""
+        if self._years_of_code is None:  # read once for the whole file, on its first problem
+            self._years_of_code = {}
+            for other_code, other_year in Indicator.objects.values_list("code", "cycle__year"):
+                self._years_of_code.setdefault(other_code, []).append(other_year)
+        years = sorted(self._years_of_code.get(code, []))
+        if not year.isdigit() or not years:
+            return unknown_code(Indicator, code)
+        return _(
+            "%(year)s 年度的考核指标中没有代码“%(code)s”（%(years)s 年度有），可能已删除或改了代码"
+        ) % {"year": year, "code": code, "years": listed(years)}
 
     def remember(self, indicator: Indicator) -> None:
         self._of_cycle(str(indicator.cycle.year))[indicator.code] = indicator

@@ -2,6 +2,7 @@
 
 import operator
 from copy import copy
+from datetime import datetime, time
 from decimal import InvalidOperation
 from functools import cached_property, partial
 
@@ -14,7 +15,7 @@ from django.utils.translation import override
 from import_export import resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff
-from import_export.results import Error, Result
+from import_export.results import Error, InvalidRow, Result
 from openpyxl.cell.cell import ERROR_CODES
 
 from cadre.cells import FORMULA_UNCOMPUTED
@@ -136,15 +137,51 @@ class ImportProblem(Error):
         return "" if isinstance(self.error, ColumnsMissing) else Error.traceback.func(self)
 
 
+class HeadedInvalidRow(InvalidRow):
+    """A refused row whose problems the preview lists under the columns' headings (班子角色),
+    not the model's field names (role)."""
+
+    def __init__(self, *args, heading_of: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.heading_of = heading_of
+
+    @property
+    def field_specific_errors(self):
+        return {
+            self.heading_of.get(name, name): errors
+            for name, errors in super().field_specific_errors.items()
+        }
+
+
+def cell_as_sent(raw) -> str:
+    """Return a cell of the clerk's file as Excel shows it: a date without its midnight."""
+    if isinstance(raw, datetime) and raw.time() == time():
+        raw = raw.date()
+    return cell_prose(raw)
+
+
 class SheetResult(Result):
     """An import's result with rows numbered as Excel numbers them: the header is row 1, so the
-    first data row is row 2 (the library counts data rows from 1)."""
+    first data row is row 2 (the library counts data rows from 1). A refused row shows the
+    cells the clerk sent, under the preview's headings, so it is found in the file."""
+
+    def __init__(self, *args, columns: list[tuple[str, str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        # (column name, field, heading) of each column, in the order of the preview's headings.
+        self.columns = columns
 
     def row_errors(self):
         return [(number + 1, errors) for number, errors in super().row_errors()]
 
     def append_invalid_row(self, number, row, validation_error):
-        super().append_invalid_row(number + 1, row, validation_error)
+        self.invalid_rows.append(
+            HeadedInvalidRow(
+                number=number + 1,
+                validation_error=validation_error,
+                values=tuple(cell_as_sent(row.get(column)) for column, _f, _h in self.columns),
+                heading_of={field: heading for _c, field, heading in self.columns},
+            )
+        )
 
 
 class SafeResource(resources.ModelResource):
@@ -214,6 +251,10 @@ class SafeResource(resources.ModelResource):
         return names
 
     def _check_import_id_fields(self, headers):
+        if self.get_import_id_fields() == ["id"]:
+            # Ids are the database's: a file without them (a clerk's list of new talents) adds
+            # every row, and a file exported with them updates the rows they name.
+            return
         missing = [
             self._column_label(self.fields[name])
             for name in self.get_import_id_fields()
@@ -237,6 +278,11 @@ class SafeResource(resources.ModelResource):
         代码（code）."""
         label = self._field_label(field)
         return field.column_name if label is None else f"{label}（{field.column_name}）"
+
+    def import_column_labels(self) -> list[str]:
+        """Return the columns a file may hold, each by both names it may be headed with:
+        代码（code）."""
+        return [self._column_label(field) for field in self.get_import_fields()]
 
     def import_template_heads(self) -> list[str]:
         """Return the header row of an empty file to fill in: each column by the label the
@@ -269,8 +315,8 @@ class SafeResource(resources.ModelResource):
         return model_field
 
     def get_diff_headers(self):
-        # The preview's and the errors' column heads, as the admin's forms name them.
-        return [self._column_label(field) for field in self.get_import_fields()]
+        # The preview's column heads, as the clerk's file (the import template) names them.
+        return self.import_template_heads()
 
     def get_diff_class(self):
         return DiffInWords
@@ -279,7 +325,13 @@ class SafeResource(resources.ModelResource):
         return ImportProblem
 
     def get_result_class(self):
-        return SheetResult
+        columns = [
+            (field.column_name, field.attribute, heading)
+            for field, heading in zip(
+                self.get_import_fields(), self.import_template_heads(), strict=True
+            )
+        ]
+        return partial(SheetResult, columns=columns)
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)

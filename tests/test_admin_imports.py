@@ -2,6 +2,7 @@
 files, a preview that names the row and column of every problem, and nothing half written."""
 
 import io
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
 from cadre.models import Official, Unit, UnitCategory
-from scoring.models import Adjustment, Indicator, Responsibility
+from scoring.models import Adjustment, Cycle, Indicator, Responsibility
 from talent.models import FundYear
 
 XLSX, CSV = "0", "1"  # the format choices, in settings.IMPORT_EXPORT_FORMATS order
@@ -99,6 +100,28 @@ def test_an_unknown_official_is_an_error_on_its_row(admin_client, responsibiliti
     page, context = preview(admin_client, "scoring/responsibility", data)
     assert "未知干部代码“NOBODY”" in page
     assert context.get("confirm_form") is None
+
+
+def test_a_code_only_another_years_tree_has_is_said_to_be_missing_from_the_rows_year(
+    admin_client, responsibilities
+):
+    official, _second = responsibilities
+    next_year = Cycle.objects.create(year=2027)
+    Indicator.objects.create(cycle=next_year, code="A1", name="党建", max_points=1000)
+    rows = [
+        [official.code, 2027, "A1.2"],  # deleted or renamed in 2027's tree
+        [official.code, 2027, "Z9"],  # in no year's tree
+    ]
+
+    _page, context = preview(
+        admin_client, "scoring/responsibility", xlsx(["official", "cycle", "indicator"], *rows)
+    )
+
+    errors = {row.number: row.error_dict["indicator"] for row in context["result"].invalid_rows}
+    assert errors == {
+        2: ["2027 年度的考核指标中没有代码“A1.2”（2026 年度有），可能已删除或改了代码"],
+        3: ["未知考核指标代码“Z9”"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -396,8 +419,8 @@ def test_an_unknown_choice_names_every_choice_on_its_cell(admin_client, units):
         "应为以下之一：主要负责人（principal）、班子成员（member）、其他干部（staff）；实为“书记”"
         in page
     )
-    # The columns are headed as the admin's forms name them, not by the bare field names.
-    assert "<th>班子角色（role）</th>" in page
+    # The columns are headed as the clerk's file (the import template) names them.
+    assert "<th>班子角色</th>" in page
     assert not Official.objects.exists()
 
 
@@ -410,13 +433,40 @@ def test_the_preview_shows_choices_and_yes_no_in_the_forms_words(admin_client, u
 
     (row,) = context["result"].rows
     cells = dict(zip(context["result"].diff_headers, row.diff, strict=True))
-    role, active = cells["班子角色（role）"], cells["在职（is_active）"]
+    role, active = cells["班子角色"], cells["在职"]
     assert "<del" in role and "班子成员" in role and "<ins" in role and "主要负责人" in role
     assert "<del" in active and "是" in active and "<ins" in active and "否" in active
     assert "principal" not in role and "True" not in active
     # The export keeps the stored values, which import back in any language.
     exported = load_workbook(io.BytesIO(export(admin_client, "cadre/official"))).active
     assert "member" in [cell.value for cell in exported[2]]
+
+
+@pytest.mark.parametrize(
+    "language, headings, problem_under",
+    [
+        ("zh-hans", ["代码", "姓名", "所在单位", "班子角色", "职务"], "班子角色"),
+        ("en", ["Code", "Name", "Unit", "Role in the team", "Position"], "Role in the team"),
+    ],
+)
+def test_a_refused_row_shows_the_cells_the_clerk_sent_under_the_files_headings(
+    admin_client, units, language, headings, problem_under
+):
+    admin_client.cookies["django_language"] = language
+    headers = ["code", "name", "unit", "role", "birth_date"]
+    rows = [["GB01", "张伟", "ZJ01", "书记", datetime(1980, 5, 1)]]
+
+    page, context = preview(admin_client, "cadre/official", xlsx(headers, *rows))
+
+    assert [f"<th>{heading}</th>" in page for heading in headings] == [True] * len(headings)
+    table = page.split('class="import-preview"')[1]
+    assert "（code）" not in table
+    (invalid,) = context["result"].invalid_rows
+    cells = dict(zip(context["result"].diff_headers, invalid.values, strict=True))
+    assert [cells[heading] for heading in headings[:4]] == ["GB01", "张伟", "ZJ01", "书记"]
+    assert "1980-05-01" in invalid.values
+    assert "<td>---</td>" not in table
+    assert f'<span class="validation-error-field-label">{problem_under}</span>' in table
 
 
 def test_names_are_stored_without_the_spaces_around_them(admin_client, units):
@@ -533,6 +583,15 @@ def test_an_unknown_category_is_an_error_on_its_cell(admin_client, cycle):
     _page, context = preview(admin_client, "scoring/indicator", data)
     (invalid,) = context["result"].invalid_rows
     assert invalid.error_dict == {"categories": ["未知单位类别代码“ZZ”"]}
+
+
+def test_a_figure_with_too_many_decimals_is_refused_in_the_projects_words(admin_client, cycle):
+    data = xlsx(["cycle", "code", "name", "max_points"], [2026, "A1", "甲", "10.123"])
+
+    _page, context = preview(admin_client, "scoring/indicator", data)
+
+    (invalid,) = context["result"].invalid_rows
+    assert invalid.error_dict["max_points"] == ["最多保留 2 位小数，实为 10.123。"]
 
 
 def test_a_file_lowering_a_maximum_below_entered_values_is_refused(

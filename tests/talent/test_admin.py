@@ -24,6 +24,8 @@ from talent.models import (
 from talent.services.awards import award_winners_confirm, review_scores_save
 from talent.services.star import star_tree_certify
 from talent.services.subsidies import subsidy_approve, subsidy_delete, subsidy_withdraw
+from tests.test_admin_imports import confirm, preview
+from tests.test_admin_imports import xlsx as xlsx_file
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +195,25 @@ def test_an_import_cannot_change_an_existing_talents_status(admin_user, make_tal
     assert not talent.status_changes.exists()
 
 
+def test_a_clerks_list_of_new_talents_without_ids_imports_in_the_admin(site_admin, programme):
+    heads = ["姓名", "人才计划", "引才年度", "工作单位", "状态", "状态日期"]
+    rows = [
+        ["李娜", "SSBS", 2026, "蓝海生物", "申报", datetime(2026, 3, 2)],
+        ["王强", "SSBS", 2026, "", "在谈", datetime(2026, 3, 5)],
+    ]
+
+    page, context = preview(site_admin, "talent/talent", xlsx_file(heads, *rows))
+
+    assert "文件缺少列" not in page
+    assert [row.import_type for row in context["result"].rows] == ["new", "new"]
+    confirm(site_admin, "talent/talent", context)
+    assert dict(Talent.objects.values_list("name", "status")) == {
+        "李娜": "applied",
+        "王强": "talks",
+    }
+    assert TalentStatusChange.objects.count() == 2
+
+
 def test_the_admins_talent_spreadsheet_imports_back_unchanged(admin_user, make_talent):
     make_talent(name="张伟")
     xlsx = XLSX().export_data(TalentResource().export())
@@ -246,6 +267,21 @@ def subsidy_form(subsidy, **changes):
         "requested_at": subsidy.requested_at.isoformat(),
     }
     return fields | changes
+
+
+def test_an_amount_with_too_many_decimals_is_refused_in_the_projects_words(
+    site_admin, make_subsidy
+):
+    pending = make_subsidy("100")
+
+    page = site_admin.post(
+        f"/admin/talent/subsidy/{pending.pk}/change/", subsidy_form(pending, amount="１００.１２３")
+    ).content.decode()
+
+    assert "最多保留 2 位小数，实为 100.123。" in page
+    assert "确认小数不超过" not in page
+    pending.refresh_from_db()
+    assert pending.amount == Decimal("100.00")
 
 
 def test_an_approved_subsidy_keeps_its_amount_and_fund_in_the_admin(
