@@ -9,6 +9,7 @@ from import_export.admin import ImportExportModelAdmin
 from cadre.admin_export import LocalDateExportMixin
 from cadre.admin_import import ClerkImportMixin
 from scoring.resources_base import CodeWidget, KeyedInstanceLoader, SafeResource, safe_resource_for
+from scoring.services.cells import cell_text
 from talent.forms import TALENT_FIELDS, TalentForm
 from talent.models import (
     AwardCategory,
@@ -69,10 +70,31 @@ class TalentResource(SafeResource):
     def get_queryset(self):
         return super().get_queryset().select_related("programme")
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        # A clerk's list of new talents has no ids: imported twice, it would register everyone
+        # twice. The stored talents its new rows may repeat, in one query (none for a file
+        # exported from the admin, whose rows all have ids).
+        new_names = set()
+        if "name" in dataset.headers:
+            has_ids = "id" in dataset.headers
+            new_names = {
+                cell_text(row["name"])
+                for row in dataset.dict
+                if not (has_ids and cell_text(row["id"]))
+            }
+        self._registered = {}
+        if new_names:
+            registered = Talent.objects.filter(name__in=new_names).order_by("pk")
+            for pk, *key in registered.values_list("pk", "name", "programme_id", "year"):
+                self._registered.setdefault(tuple(key), pk)
+        self._first_row_of_talent = {}
+
     def import_instance(self, instance, row, **kwargs):
         recorded = {name: getattr(instance, name) for name in STATUS_FIELDS}
         super().import_instance(instance, row, **kwargs)
         if instance._state.adding:
+            self._repeat_refuse(instance, kwargs["row_number"] + 1)  # as Excel numbers it
             return
         # Compared as the model stores them: a date typed in Excel arrives as a datetime.
         imported = {
@@ -83,6 +105,21 @@ class TalentResource(SafeResource):
         if changed:
             refusal = _("已登记人才的状态不能通过导入修改，请在人才页面变更。")
             raise ValidationError(dict.fromkeys(changed, refusal))
+
+    def _repeat_refuse(self, talent: Talent, number: int) -> None:
+        """Refuse a new row naming a talent (name, programme, year) that the registry or an
+        earlier row of the file already has: most likely the same person, listed again."""
+        key = (cell_text(talent.name), talent.programme_id, talent.year)
+        registered = self._registered.get(key)
+        if registered is not None:
+            refusal = _(
+                "已登记同一姓名、人才计划和引才年度的人才（ID %(id)s）：如是同一人，请在 ID 列"
+                "填 %(id)s 以更新；如确是同名的另一人，请在后台逐个添加。"
+            ) % {"id": registered}
+            raise ValidationError({"name": refusal})
+        first = self._first_row_of_talent.setdefault(key, number)
+        if first != number:
+            raise ValidationError({"name": _("与第 %(row)s 行重复") % {"row": first}})
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if is_create:

@@ -214,6 +214,34 @@ def test_a_clerks_list_of_new_talents_without_ids_imports_in_the_admin(site_admi
     assert TalentStatusChange.objects.count() == 2
 
 
+def test_a_list_of_new_talents_imported_again_is_refused_row_by_row(site_admin, programme):
+    heads = ["姓名", "人才计划", "引才年度", "状态", "状态日期"]
+    rows = [["李娜", "SSBS", 2026, "申报", datetime(2026, 3, 2)]]
+    _page, context = preview(site_admin, "talent/talent", xlsx_file(heads, *rows))
+    confirm(site_admin, "talent/talent", context)
+    registered = Talent.objects.get(name="李娜")
+
+    again = [*rows, ["王强", "SSBS", 2026, "在谈", datetime(2026, 3, 5)]]
+    _page, context = preview(site_admin, "talent/talent", xlsx_file(heads, *again))
+
+    refusal = context["result"].invalid_rows[0]
+    assert refusal.number == 2  # as Excel numbers it, under the heads
+    assert f"ID {registered.pk}" in refusal.error_dict["name"][0]
+    assert Talent.objects.count() == 1
+
+
+def test_a_new_talent_listed_twice_in_one_file_is_refused_on_its_second_row(admin_user, programme):
+    rows = talent_rows(
+        ("", "李娜", "SSBS", 2026, "蓝海生物", "applied", "2026-03-02"),
+        ("", "李娜", "SSBS", 2026, "蓝海生物", "applied", "2026-03-02"),
+        ("", "李娜", "SSBS", 2025, "蓝海生物", "applied", "2025-03-02"),
+    )
+    result = TalentResource().import_data(rows, dry_run=True, user=admin_user)
+    assert [(row.number, row.error_dict) for row in result.invalid_rows] == [
+        (3, {"name": ["与第 2 行重复"]})
+    ]
+
+
 def test_the_admins_talent_spreadsheet_imports_back_unchanged(admin_user, make_talent):
     make_talent(name="张伟")
     xlsx = XLSX().export_data(TalentResource().export())
