@@ -580,6 +580,11 @@ def unit_indicator_lines(
                 if unit_votes
                 else _("未测评，计 0 分")
             )
+        elif value is None and indicator.method == Method.BONUS:
+            # Said in words: "加分 0" would read as if a 0 had been entered.
+            explanation = _("未报加分，计 0 分（上限 %(max)s）") % {
+                "max": figure(indicator.max_points)
+            }
         elif value is None:
             missing = not indicator.is_outside_thousand
             explanation = (
