@@ -78,7 +78,12 @@ class NominationForm(forms.ModelForm):
 
     def __init__(self, *args, award_round, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = award_round.categories.all()
+        category = self.fields["category"]
+        category.queryset = award_round.categories.all()
+        # The round's page names its years (2025—2026年度): a category's own year beside them
+        # read as another round's.
+        category.label_from_instance = lambda award_category: award_category.name
+        category.empty_label = _("请选择…")
 
 
 class StarImportForm(forms.Form):

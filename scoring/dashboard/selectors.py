@@ -335,29 +335,69 @@ def units_compare(*, cycle: Cycle, period: str, unit_codes: list[str]) -> list[U
     return [results[code] for code in unit_codes if code in results]
 
 
-def units_area_shares(
-    *, cycle: Cycle, period: str, results: list[UnitResult]
-) -> list[tuple[str, dict[str, Decimal]]]:
-    """Return each result's unit name and, per area code, the percentage (one place, half up)
-    of what the unit could earn there in the period (`applicable_area_maxima`), as the unit's
-    page counts it: units of different categories, or an area's annual indicators in a
-    quarter, have different maxima. An area without a maximum for the unit is left out. Two
-    queries, none without results."""
+@dataclass(frozen=True)
+class AreaCompared:
+    """A unit's points in an area beside what it could earn there in the period."""
+
+    points: Decimal | None
+    maximum: Decimal | None
+
+    @property
+    def points_shown(self) -> Decimal | None:
+        return points_round(self.points)
+
+    @property
+    def share(self) -> Decimal | None:
+        """The percentage of the maximum, one place, half up; None without points or maximum."""
+        if self.points is None or not self.maximum:
+            return None
+        return (self.points / self.maximum * 100).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def units_area_compared(
+    *, cycle: Cycle, period: str, results: list[UnitResult], areas: list[Area]
+) -> list[tuple[Area, list[AreaCompared]]]:
+    """Return per area each result's points with what its unit could earn there in the period
+    (`applicable_area_maxima`), as the unit's page counts it: units of different categories,
+    or an area's annual indicators in a quarter, have different maxima, so 40 of 50 and 40 of
+    200 are not the same 40. Two queries, none without results."""
     if not results:
-        return []
+        return [(area, []) for area in areas]
     maxima = applicable_area_maxima(
         cycle=cycle, period=period, category_ids=[result.category_id for result in results]
     )
     return [
         (
+            area,
+            [
+                AreaCompared(
+                    points=None
+                    if (points := result.area_points.get(area.code)) is None
+                    else Decimal(points),
+                    maximum=maxima[result.category_id].get(area.code),
+                )
+                for result in results
+            ],
+        )
+        for area in areas
+    ]
+
+
+def units_area_shares(
+    *, results: list[UnitResult], area_rows: list[tuple[Area, list[AreaCompared]]]
+) -> list[tuple[str, dict[str, Decimal]]]:
+    """Return each result's unit name and, per area code, its share of what it could earn
+    there (`units_area_compared`); an area without a share for the unit is left out."""
+    return [
+        (
             result.unit.name,
             {
-                code: (Decimal(points) / maximum * 100).quantize(TENTH, rounding=ROUND_HALF_UP)
-                for code, points in result.area_points.items()
-                if (maximum := maxima[result.category_id].get(code))
+                area.code: cells[index].share
+                for area, cells in area_rows
+                if cells[index].share is not None
             },
         )
-        for result in results
+        for index, result in enumerate(results)
     ]
 
 

@@ -321,10 +321,9 @@ def compare(request):
         results = selectors.units_compare(
             cycle=selection.cycle, period=selection.period, unit_codes=form.cleaned_data["units"]
         )
-    area_rows = [
-        (area, [selectors.points_round(r.area_points.get(area.code)) for r in results])
-        for area in areas
-    ]
+    area_rows = selectors.units_area_compared(
+        cycle=selection.cycle, period=selection.period, results=results, areas=areas
+    )
     return _page(
         request,
         "dashboard/compare.html",
@@ -336,9 +335,7 @@ def compare(request):
             # Each area drawn as the share of what each unit could earn there, out of 100.
             "radar": _radar(
                 [replace(area, max_points=100) for area in areas],
-                selectors.units_area_shares(
-                    cycle=selection.cycle, period=selection.period, results=results
-                ),
+                selectors.units_area_shares(results=results, area_rows=area_rows),
             )
         },
     )

@@ -67,6 +67,13 @@ class IndicatorLine:
     points_before: Decimal | None = None
 
     @property
+    def ballots_cast(self) -> int | None:
+        """The evaluation's votes over all rater groups, None for another method's line."""
+        if self.votes is None:
+            return None
+        return sum(sum(counts.values()) for counts in self.votes.values())
+
+    @property
     def points_change(self) -> Decimal | None:
         return None if self.points_before is None else self.points - self.points_before
 
@@ -242,13 +249,34 @@ def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) ->
         mean = sum(values[kind] * count for kind, count in counts.items()) / cast
         weight = groups[code].weight
         weighted, weights = weighted + weight * mean, weights + weight
-        parts.append(f"{groups[code].name} {mean:.4f} × {figure(weight)}")
+        parts.append(
+            _("%(group)s（%(counts)s）%(mean).4f × %(weight)s")
+            % {
+                "group": groups[code].name,
+                "counts": _votes_counted(counts, cast),
+                "mean": mean,
+                "weight": figure(weight),
+            }
+        )
     fraction = weighted / weights if weights else ZERO
     return _("民主测评 %(parts)s，加权平均 %(fraction).4f × %(max)s = %(points)s") % {
         "parts": " + ".join(parts),
         "fraction": fraction,
         "max": figure(indicator.max_points),
         "points": two_places(points),
+    }
+
+
+def _votes_counted(counts: dict[str, int], cast: int) -> str:
+    """The counts a group's mean comes from, the kinds nobody voted left out."""
+    kinds = listed(
+        f"{Vote._meta.get_field(kind).verbose_name} {count}"
+        for kind, count in counts.items()
+        if count
+    )
+    return ngettext("%(kinds)s，共 %(cast)s 票", "%(kinds)s，共 %(cast)s 票", cast) % {
+        "kinds": kinds,
+        "cast": cast,
     }
 
 
@@ -580,6 +608,11 @@ def unit_indicator_lines(
                 if unit_votes
                 else _("未测评，计 0 分")
             )
+        elif value is None and indicator.method == Method.BONUS:
+            # Said in words: "加分 0" would read as if a 0 had been entered.
+            explanation = _("未报加分，计 0 分（上限 %(max)s）") % {
+                "max": figure(indicator.max_points)
+            }
         elif value is None:
             missing = not indicator.is_outside_thousand
             explanation = (

@@ -30,7 +30,7 @@ def test_talent_work_from_progress_to_award_winners_subsidies_and_stars(
     login("admin", PASSWORD)
     page.goto("/talent/awards/")
     page.click("text=2025—2026年度优秀人才评选")
-    page.select_option("#nominate select[name=category]", label="2026 领军人才")
+    page.select_option("#nominate select[name=category]", label="领军人才")
     page.fill("#nominate input[name=nominee]", "周海洋")
     page.fill("#nominate input[name=employer]", "蓝海生物科技股份有限公司")
     page.click("#nominate button")

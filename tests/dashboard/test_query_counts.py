@@ -4,10 +4,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cadre import roles
 from cadre.models import GrowthRecord, Official, Unit, UnitCategory
-from scoring.models import OfficialScore
+from scoring.models import Indicator, OfficialScore, RaterGroup, Vote
+from scoring.templatetags.dashboard_tables import NBSP
 from tests.dashboard.factories import units_make, user_with_role, year_store
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +98,52 @@ def test_a_liaisons_unit_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(MAX_QUERIES):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def _evaluations_voted(*, cycle, unit, codes: list[str]) -> None:
+    """Evaluation indicators under the last area, each voted on by two rater groups."""
+    area = Indicator.objects.get(cycle=cycle, code="A4")
+    groups = [
+        RaterGroup.objects.get_or_create(
+            cycle=cycle, code=code, defaults={"name": name, "weight": Decimal("0.5")}
+        )[0]
+        for code, name in (("LD", "区领导"), ("FW", "服务对象"))
+    ]
+    for code in codes:
+        indicator = Indicator.objects.create(
+            cycle=cycle,
+            code=code,
+            name="民主测评",
+            parent=area,
+            max_points=Decimal(20),
+            method=Indicator.Method.EVALUATION,
+            frequency=Indicator.Frequency.ANNUAL,
+        )
+        Vote.objects.bulk_create(
+            Vote(indicator=indicator, unit=unit, period="Y", rater_group=group, **counts)
+            for group, counts in zip(
+                groups,
+                [{"excellent": 8, "competent": 2}, {"competent": 5, "basic": 1}],
+                strict=True,
+            )
+        )
+
+
+def test_the_years_evaluation_lines_show_their_vote_counts_in_one_query(
+    leader_client, stored_year, town_units
+):
+    """The counts behind each group's mean, and the ballots in the value column, whatever the
+    number of evaluation indicators: their votes are read in one query."""
+    unit = town_units[0]
+    url = f"/dashboard/unit/{unit.code}/?period=Y"
+    _evaluations_voted(cycle=stored_year, unit=unit, codes=["A4.2"])
+    with CaptureQueriesContext(connection) as one:
+        page = leader_client.get(url).content.decode().replace(NBSP, " ")
+    assert "区领导（优秀 8、称职 2，共 10 票）0.9600 × 0.5" in page
+    assert "服务对象（称职 5、基本称职 1，共 6 票）0.7667 × 0.5" in page
+    assert ">16 票<" in page
+    _evaluations_voted(cycle=stored_year, unit=unit, codes=["A4.3", "A4.4", "A4.5"])
+    with CaptureQueriesContext(connection) as four:
+        page = leader_client.get(url).content.decode()
+    assert page.count(">16 票<") == 4
+    assert len(four) == len(one)

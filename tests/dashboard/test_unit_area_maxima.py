@@ -119,11 +119,31 @@ def test_the_shares_of_units_compared_count_the_year_against_its_annual_indicato
     town_page("Y")
     cycle = Cycle.objects.get(year=2026)
     results = selectors.units_compare(cycle=cycle, period="Y", unit_codes=["ZJ01", "BM01"])
+    areas = selectors.result_areas(cycle=cycle)
     with django_assert_max_num_queries(2):
-        shares = selectors.units_area_shares(cycle=cycle, period="Y", results=results)
+        area_rows = selectors.units_area_compared(
+            cycle=cycle, period="Y", results=results, areas=areas
+        )
+    shares = selectors.units_area_shares(results=results, area_rows=area_rows)
     town_points = {code: Decimal(points) for code, points in results[0].area_points.items()}
     assert town_points == {"A1": Decimal("125"), "A2": Decimal("25")}
     assert shares == [
         ("城关街道", {"A1": Decimal("12.5"), "A2": Decimal("2.5")}),
         ("区发改局", {"A1": Decimal("7.5"), "A2": Decimal("12.5")}),
     ]
+
+
+def test_the_compare_table_gives_each_units_area_points_out_of_its_own_maximum(town_page):
+    """Beside each unit's points in an area, what it could earn there and the share: the
+    points alone left the reader to find the maxima in the radar's note."""
+    response = town_page("Q1", path="compare/", query="&units=ZJ01&units=BM01")
+    table = response.content.decode().split('id="compare-table"')[1].split("</table>")[0]
+    rows = {
+        name: [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+        for name, cells in (
+            (row.group(1), re.findall(r"<td[^>]*>(.*?)</td>", row.group(2)))
+            for row in re.finditer(r"<tr><th>(.*?)</th>(.*?)</tr>", table)
+        )
+    }
+    assert rows["创新发展"] == ["100.00 满分 600 · 16.7%", "300.00 满分 600 · 50.0%"]
+    assert rows["协调发展"] == ["100.00 满分 1000 · 10.0%", "500.00 满分 1000 · 50.0%"]

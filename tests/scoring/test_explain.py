@@ -52,7 +52,10 @@ def test_lines_explain_each_method(cycle, make_units, make_indicator, put, compu
     assert lines["E"].votes == {
         "LD": {"excellent": 3, "competent": 0, "basic": 1, "incompetent": 0}
     }
-    assert lines["E"].explanation == "民主测评 区领导 0.9000 × 1，加权平均 0.9000 × 20 = 18.00"
+    assert lines["E"].explanation == (
+        "民主测评 区领导（优秀 3、基本称职 1，共 4 票）0.9000 × 1，加权平均 0.9000 × 20 = 18.00"
+    )
+    assert lines["E"].ballots_cast == 4 and lines["C"].ballots_cast is None
     assert lines["V"].explanation == "一票否决：未触发" and not lines["V"].missing
 
 

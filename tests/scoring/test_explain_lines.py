@@ -142,3 +142,15 @@ def test_english_lines_take_their_punctuation_and_plurals_from_the_translation(
     for code in ("R", "S", "D", "M"):
         assert not FULL_WIDTH.search(line(cycle, units[0], code).explanation)
     assert not FULL_WIDTH.search(vetoed)
+
+
+def test_a_bonus_not_reported_says_so_and_a_bonus_of_0_says_0(
+    cycle, make_units, make_indicator, put, compute
+):
+    reported, not_reported = make_units(2)
+    make_indicator("S", 10, "direct")
+    put(make_indicator("B", 20, "bonus"), {reported: "0"})
+    compute()
+    assert line(cycle, reported, "B").explanation == "加分 0（上限 20）= 0.00"
+    assert line(cycle, not_reported, "B").explanation == "未报加分，计 0 分（上限 20）"
+    assert not line(cycle, not_reported, "B").missing

@@ -36,7 +36,9 @@ def test_naming_the_indicators_groups_voted_on_keeps_scores_and_explanations(
     assert compute()[town.code, "Q1"].total == before
     lines = lines_by_code(cycle, town)
     # Each evaluation names the groups that rate it, none as not voted.
-    assert lines["MZ"].explanation == "民主测评 区领导 0.9000 × 0.6，加权平均 0.9000 × 60 = 54.00"
+    assert lines["MZ"].explanation == (
+        "民主测评 区领导（优秀 3、基本称职 1，共 4 票）0.9000 × 0.6，加权平均 0.9000 × 60 = 54.00"
+    )
     assert lines["HP"].explanation == (
-        "民主测评 部门评议 0.8000 × 0.4，加权平均 0.8000 × 40 = 32.00"
+        "民主测评 部门评议（称职 2，共 2 票）0.8000 × 0.4，加权平均 0.8000 × 40 = 32.00"
     )

@@ -1,5 +1,7 @@
 """The award pages: irreversible steps ask first; the ranking speaks one language."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -259,3 +261,19 @@ def test_a_mistyped_nomination_is_withdrawn_while_the_round_takes_nominations(
     assert f"“{category.round.name}”已截止提名，提名不能再撤回。" in page
     assert "撤回提名</button>" not in page
     assert category.nominations.count() == 1
+
+
+def test_the_nomination_form_names_categories_without_a_year_and_asks_for_one(
+    client, admin_user, make_category
+):
+    """A 2025—2026年度 round listed its categories as 2026 领军人才, as if of another year, and
+    offered --------- for none chosen."""
+    category = make_category()
+    make_category(name="优秀企业家")
+    category.round.state = AwardRound.State.NOMINATING
+    category.round.save()
+    client.force_login(admin_user)
+    page = client.get(reverse("talent:award_round", args=[category.round.pk])).content.decode()
+    select = page.split('name="category"')[1].split("</select>")[0]
+    options = re.findall(r"<option[^>]*>(.*?)</option>", select)
+    assert options == ["请选择…", "领军人才", "优秀企业家"]
