@@ -17,8 +17,32 @@ from scoring.xlsx_format import ResultlessFormulaXLSX
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+    # A misspelt value is refused rather than read as off: DJANGO_SECURE_SSL=of would otherwise
+    # serve the site without HTTPS and nobody would notice.
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in TRUE_WORDS | FALSE_WORDS:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is neither on nor off: set it to 1 or 0."
+        )
+    return value in TRUE_WORDS
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()):
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a whole number of 0 or more (e.g. {default})."
+        )
+    return int(value)
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -97,7 +121,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -123,7 +147,7 @@ SESSION_COOKIE_AGE = 10 * 60 * 60
 # Login throttling (cadre/login_throttle.py) counts failures per client address, which it reads
 # from X-Forwarded-For: each proxy in front of gunicorn (the README's nginx is one) adds the
 # address it saw, and the client's is the one the outermost proxy added.
-LOGIN_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+LOGIN_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1)
 
 # Failed logins are counted in a database table (migration cadre 0006 creates it, as
 # `createcachetable` would), which every gunicorn worker and server shares: no Redis or
@@ -175,7 +199,7 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_FORMATS = [ResultlessFormulaXLSX, ExcelCSV]
 # An admin export of more rows than this is refused, pointing to the list's filters: the
 # export builds every row in Python (a few thousand a second), within the request.
-SCORING_EXPORT_MAX_ROWS = int(os.environ.get("SCORING_EXPORT_MAX_ROWS", 100_000))
+SCORING_EXPORT_MAX_ROWS = env_int("SCORING_EXPORT_MAX_ROWS", 100_000)
 
 # Background work (big uploads) runs through Django's task framework with a database queue,
 # so no extra server is needed: `python manage.py db_worker` processes it.
@@ -188,18 +212,18 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 250_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 # Uploaded spreadsheets: refused before any heavy work when they break one of these limits.
-SCORING_UPLOAD_MAX_BYTES = int(os.environ.get("SCORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
-SCORING_UPLOAD_MAX_ROWS = int(os.environ.get("SCORING_UPLOAD_MAX_ROWS", 250_000))
+SCORING_UPLOAD_MAX_BYTES = env_int("SCORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+SCORING_UPLOAD_MAX_ROWS = env_int("SCORING_UPLOAD_MAX_ROWS", 250_000)
 SCORING_UPLOAD_MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 SCORING_UPLOAD_MAX_RATIO = 200
 # Files with more rows than this are validated in the background with a progress bar.
-SCORING_IMPORT_BACKGROUND_ROWS = int(os.environ.get("SCORING_IMPORT_BACKGROUND_ROWS", 3000))
+SCORING_IMPORT_BACKGROUND_ROWS = env_int("SCORING_IMPORT_BACKGROUND_ROWS", 3000)
 # Verifying more values than this at once (审核) runs in the background with a progress bar.
-SCORING_VERIFY_BACKGROUND_VALUES = int(os.environ.get("SCORING_VERIFY_BACKGROUND_VALUES", 20_000))
+SCORING_VERIFY_BACKGROUND_VALUES = env_int("SCORING_VERIFY_BACKGROUND_VALUES", 20_000)
 # Background work that shows no progress for this many seconds is taken for interrupted (its
 # worker killed or restarted): its page offers to start it again. The longest stretch without
 # progress is a province's workbook being written, which holds its record's lock meanwhile.
-SCORING_BACKGROUND_STALE_AFTER = int(os.environ.get("SCORING_BACKGROUND_STALE_AFTER", 300))
+SCORING_BACKGROUND_STALE_AFTER = env_int("SCORING_BACKGROUND_STALE_AFTER", 300)
 
 LOGGING = {
     "version": 1,

@@ -33,6 +33,34 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DJANGO_SECURE_SSL", "of"),
+        ("DJANGO_DEBUG", "ture"),
+        ("SCORING_UPLOAD_MAX_BYTES", "20MB"),
+        ("DATABASE_CONN_MAX_AGE", "1 minute"),
+        ("DJANGO_PROXY_COUNT", "-1"),
+    ],
+)
+def test_a_mistyped_setting_stops_the_start_naming_the_variable_and_its_value(variable, value):
+    result = manage("check", **{"DJANGO_SECRET_KEY": "k" * 50, variable: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {variable}='{value}' is" in result.stderr
+
+
+def test_an_empty_switch_in_the_environment_file_keeps_its_default():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT)",
+        DJANGO_SECRET_KEY="k" * 50,
+        DJANGO_SECURE_SSL="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "True"
+
+
 def test_deploy_check_reports_nothing_in_production():
     result = manage("check", "--deploy", DJANGO_SECRET_KEY="k" * 20 + "-Zq8#pL2$vR9!mW4&xT7^" * 2)
     assert result.returncode == 0, result.stderr
