@@ -101,6 +101,26 @@ def test_an_error_in_a_view_answers_the_500_page(settings, monkeypatch):
     assert "Server Error (500)" not in response.content.decode()
 
 
+@pytest.mark.django_db
+def test_a_refused_page_is_one_log_line_and_a_server_error_keeps_its_traceback(
+    settings, monkeypatch, caplog
+):
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    client.force_login(get_user_model().objects.create_user("someone"))
+    assert client.get("/entry/cycles/").status_code == 403
+
+    def broken(user):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(navigation, "user_sections", broken)
+    assert client.get("/").status_code == 500
+    refusal, error = [r for r in caplog.records if r.name == "django.request"]
+    assert refusal.getMessage() == "Forbidden (Permission denied): /entry/cycles/"
+    assert refusal.exc_info is None
+    assert error.levelname == "ERROR" and "RuntimeError: boom" in caplog.text
+
+
 def test_sessions_end_with_the_browser_and_last_ten_hours_at_most():
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     assert settings.SESSION_COOKIE_AGE == 10 * 60 * 60
