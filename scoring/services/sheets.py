@@ -77,7 +77,12 @@ from scoring.services.excel_errors import (
 from scoring.services.gc_pause import gc_paused
 from scoring.services.refresh import results_refresh_for_categories
 from scoring.services.sql import history_copy
-from scoring.services.uploads import UploadRefused, upload_check, upload_rows_check
+from scoring.services.uploads import (
+    UploadRefused,
+    upload_check,
+    upload_rows_check,
+    upload_stored_path,
+)
 from scoring.services.values import (
     NOTE_UNVERIFY_PREFIX,
     NOTE_VERIFY,
@@ -1689,8 +1694,9 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
             background_work_save(work=record, fields=["processed_rows"])
             written_at = time.monotonic()
 
+    path = upload_stored_path(record)
     try:
-        upload = sheet_upload_read(path=record.upload.path)
+        upload = sheet_upload_read(path=path)
     except UploadRefused as refused:
         plan = SheetPlan(problems=[CellProblem("", None, None, str(refused))])
     except Exception:  # calamine raises its own error types for unreadable files

@@ -8,6 +8,7 @@ cells that are only styled (see _sheet_rows).
 """
 
 import hashlib
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -95,6 +96,22 @@ def upload_check(*, name: str, file: BinaryIO, size: int) -> UploadInfo:
         file.seek(0)
     upload_rows_check(rows=counted, sheets=sheets)
     return UploadInfo(name=name, size=size, sha256=digest.hexdigest(), rows=rows)
+
+
+def upload_stored_path(record) -> str:
+    """Return where the import record's kept upload is on this server.
+
+    Raises FileNotFoundError, naming the folder, when it is not there: the uploader's file is
+    not at fault but the server, most likely a worker started without the web servers'
+    DJANGO_MEDIA_ROOT. The task fails with that in the worker's log, and the upload's page
+    offers to check it again once the worker is set right."""
+    path = record.upload.path
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"Upload #{record.pk} is not at {path}: does this process have the web servers' "
+            f"DJANGO_MEDIA_ROOT? (here {settings.MEDIA_ROOT})"
+        )
+    return path
 
 
 def _archive_check(archive: zipfile.ZipFile) -> None:

@@ -34,7 +34,7 @@ from scoring.services.sheets import (
     upload_prepare_start,
     upload_record_create,
 )
-from scoring.services.uploads import UploadRefused, upload_rows_check
+from scoring.services.uploads import UploadRefused, upload_rows_check, upload_stored_path
 from scoring.services.values import source_import
 from scoring.services.workbook import (
     SHEETS,
@@ -207,7 +207,7 @@ def workbook_import_prepare(*, record: ImportRecord) -> ImportRecord:
 
 
 def _upload_data(record: ImportRecord) -> bytes:
-    with record.upload.open("rb") as upload:
+    with open(upload_stored_path(record), "rb") as upload:
         return upload.read()
 
 

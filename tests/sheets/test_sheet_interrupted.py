@@ -273,6 +273,27 @@ def test_a_check_that_failed_with_an_error_is_interrupted_at_once(
     assert "检查文件不写入任何数据：系统中的数据没有变化。" in page
 
 
+def test_a_worker_without_the_web_servers_upload_folder_interrupts_the_check_not_blaming_the_file(
+    scorer_client, district, xlsx, queue, settings, tmp_path, caplog
+):
+    record = _upload(scorer_client, xlsx)
+    web_servers_folder = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = tmp_path  # the worker started without DJANGO_MEDIA_ROOT
+    worker_runs(worker_takes(record))
+
+    assert _listed_status(scorer_client, record) == "检查中断"
+    page = _page(scorer_client, record)
+    assert "FileNotFoundError" in page and "已损坏" not in page
+    assert f"does this process have the web servers' DJANGO_MEDIA_ROOT? (here {tmp_path})" in (
+        caplog.text
+    )
+
+    settings.MEDIA_ROOT = web_servers_folder  # the worker restarted with it
+    scorer_client.post(f"{INDEX}imports/{record.pk}/retry/")
+    worker_runs(worker_takes(record))
+    assert "预览：将变更 3 个数值" in _page(scorer_client, record)
+
+
 def test_an_interrupted_checks_page_reads_a_fixed_number_of_queries(
     scorer_client, district, xlsx, queue, monkeypatch, django_assert_max_num_queries
 ):
