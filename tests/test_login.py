@@ -2,9 +2,11 @@
 change their own password, and a session ends with the browser or after ten hours."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from cadre import login_throttle
 from cadre.roles import SCORER
@@ -135,6 +137,28 @@ def test_a_session_ends_with_the_browser_and_after_ten_hours(client, staff):
     cookie = response.cookies["sessionid"]
     assert cookie["expires"] == "" and cookie["max-age"] == ""  # gone when the browser closes
     assert client.session.get_expiry_age() == 10 * 60 * 60
+
+
+def test_a_session_written_to_since_the_login_still_ends_ten_hours_after_it(client, monkeypatch):
+    """Django counts a session's ten hours from its last write (a message too long for its
+    cookie, a note kept beside a subsidy): a session kept busy, or a cookie taken from a shared
+    PC and kept busy, never ran out."""
+    user_with_role("scorer", SCORER)
+    logged_in_at = timezone.now()
+    client.post("/accounts/login/", {"username": "scorer", "password": PASSWORD})
+
+    def hours_later(hours):
+        monkeypatch.setattr(timezone, "now", lambda: logged_in_at + timedelta(hours=hours))
+
+    hours_later(9)
+    session = client.session
+    session["written"] = "late"  # as an overflowing message is
+    session.save()
+    assert client.get("/entry/sheets/").status_code == 200
+    hours_later(10.1)
+    response = client.get("/entry/sheets/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
 
 
 def test_a_page_that_sends_to_the_login_says_why_and_that_typed_cells_wait(client):
