@@ -132,6 +132,23 @@ def test_every_user_changes_their_own_password_from_the_top_bar(client):
     assert get_user_model().objects.get(username="scorer").check_password("Another-Kaohe-2027")
 
 
+def test_the_current_password_of_a_password_change_is_throttled_as_a_login(client):
+    """A session left open on a shared PC must not try passwords at 修改密码 without limit:
+    knowing the password, whoever sat down there could log in again any time."""
+    scorer = user_with_role("scorer", SCORER)
+    client.force_login(scorer)
+    change = {"new_password1": "Another-Kaohe-2027", "new_password2": "Another-Kaohe-2027"}
+    for _number in range(5):
+        response = client.post("/accounts/password_change/", {"old_password": "guess", **change})
+        assert response.status_code == 200 and TOO_MANY not in response.content.decode()
+    response = client.post("/accounts/password_change/", {"old_password": PASSWORD, **change})
+    assert TOO_MANY in response.content.decode()
+    assert get_user_model().objects.get(username="scorer").check_password(PASSWORD)
+    # The failures count for the login too, as the password is the same.
+    client.logout()
+    assert not attempt(client, "/accounts/login/", "scorer", PASSWORD, address="10.2.2.2")[1]
+
+
 def test_a_session_ends_with_the_browser_and_after_ten_hours(client, staff):
     response = client.post("/accounts/login/", {"username": "kaoheban", "password": PASSWORD})
     cookie = response.cookies["sessionid"]
