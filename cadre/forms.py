@@ -1,7 +1,8 @@
-"""The login forms of the site and of the admin, both throttled (cadre.login_throttle)."""
+"""The login forms of the site and of the admin, and the password change's check of the current
+password, all throttled (cadre.login_throttle)."""
 
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -61,3 +62,24 @@ class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
                 code="invalid_login",
                 params={"username": self.username_field.verbose_name},
             )
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """The password change (/accounts/password_change/), whose current password counts as a
+    login's does, against the same failures of the username: a session left open on a shared
+    PC would otherwise try passwords there without limit and, the password found, log in again
+    at any time. The user is known, so the address is not counted."""
+
+    def clean_old_password(self):
+        username = self.user.get_username()
+        if login_attempt_refused(username=username, address=""):
+            raise ValidationError(
+                TOO_MANY_FAILURES, code="throttled", params={"minutes": WINDOW_MINUTES}
+            )
+        try:
+            old_password = super().clean_old_password()
+        except ValidationError:
+            login_failure_record(username=username, address="")
+            raise
+        login_failures_clear(username=username)
+        return old_password

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view reads the user: a login older than the session's age is over.
+    "cadre.sessions.SessionLifetimeMiddleware",
     # Before any view or process_view (the CSRF check) reads the body; after the user and the
     # language are known, for the page that refuses it.
     "config.request_size.RequestSizeLimitMiddleware",

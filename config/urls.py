@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadre import navigation
 from cadre.converters import CodeConverter
-from cadre.forms import AdminLoginForm, LoginForm
+from cadre.forms import AdminLoginForm, LoginForm, ThrottledPasswordChangeForm
 from cadre.permissions import admin_site_open_to
 
 register_converter(CodeConverter, "code")
@@ -29,7 +29,10 @@ urlpatterns = [
     # Not Django's default template names, which the admin's own password pages use.
     path(
         "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        auth_views.PasswordChangeView.as_view(
+            form_class=ThrottledPasswordChangeForm,
+            template_name="registration/password_change.html",
+        ),
         name="password_change",
     ),
     path(

@@ -2,9 +2,11 @@
 change their own password, and a session ends with the browser or after ten hours."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from cadre import login_throttle
 from cadre.roles import SCORER
@@ -130,11 +132,50 @@ def test_every_user_changes_their_own_password_from_the_top_bar(client):
     assert get_user_model().objects.get(username="scorer").check_password("Another-Kaohe-2027")
 
 
+def test_the_current_password_of_a_password_change_is_throttled_as_a_login(client):
+    """A session left open on a shared PC must not try passwords at 修改密码 without limit:
+    knowing the password, whoever sat down there could log in again any time."""
+    scorer = user_with_role("scorer", SCORER)
+    client.force_login(scorer)
+    change = {"new_password1": "Another-Kaohe-2027", "new_password2": "Another-Kaohe-2027"}
+    for _number in range(5):
+        response = client.post("/accounts/password_change/", {"old_password": "guess", **change})
+        assert response.status_code == 200 and TOO_MANY not in response.content.decode()
+    response = client.post("/accounts/password_change/", {"old_password": PASSWORD, **change})
+    assert TOO_MANY in response.content.decode()
+    assert get_user_model().objects.get(username="scorer").check_password(PASSWORD)
+    # The failures count for the login too, as the password is the same.
+    client.logout()
+    assert not attempt(client, "/accounts/login/", "scorer", PASSWORD, address="10.2.2.2")[1]
+
+
 def test_a_session_ends_with_the_browser_and_after_ten_hours(client, staff):
     response = client.post("/accounts/login/", {"username": "kaoheban", "password": PASSWORD})
     cookie = response.cookies["sessionid"]
     assert cookie["expires"] == "" and cookie["max-age"] == ""  # gone when the browser closes
     assert client.session.get_expiry_age() == 10 * 60 * 60
+
+
+def test_a_session_written_to_since_the_login_still_ends_ten_hours_after_it(client, monkeypatch):
+    """Django counts a session's ten hours from its last write (a message too long for its
+    cookie, a note kept beside a subsidy): a session kept busy, or a cookie taken from a shared
+    PC and kept busy, never ran out."""
+    user_with_role("scorer", SCORER)
+    logged_in_at = timezone.now()
+    client.post("/accounts/login/", {"username": "scorer", "password": PASSWORD})
+
+    def hours_later(hours):
+        monkeypatch.setattr(timezone, "now", lambda: logged_in_at + timedelta(hours=hours))
+
+    hours_later(9)
+    session = client.session
+    session["written"] = "late"  # as an overflowing message is
+    session.save()
+    assert client.get("/entry/sheets/").status_code == 200
+    hours_later(10.1)
+    response = client.get("/entry/sheets/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
 
 
 def test_a_page_that_sends_to_the_login_says_why_and_that_typed_cells_wait(client):
