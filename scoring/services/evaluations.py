@@ -275,22 +275,26 @@ def votes_progress(
     """Return, for each unit in order, how many of the rater groups rating it on the indicator
     have its votes in for the period (one query). A group's row of 0 votes is in: a group that
     did not vote is entered so."""
-    entered = set(
-        Vote.objects.filter(indicator=indicator, period=period).values_list(
-            "unit_id", "rater_group_id"
+    entered: dict[int, set[int]] = {}
+    votes = Vote.objects.filter(indicator=indicator, period=period)
+    for unit_id, group_id in votes.values_list("unit_id", "rater_group_id"):
+        entered.setdefault(unit_id, set()).add(group_id)
+    # What groups rate depends on the unit's category alone: asked once per category, not
+    # for each of a province's thousands of units.
+    rating = {
+        category_id: {
+            group.pk for group in raters.rating(category_id=category_id, indicator_id=indicator.pk)
+        }
+        for category_id in {unit.category_id for unit in units}
+    }
+    return [
+        UnitVotesProgress(
+            unit=unit,
+            entered=len(entered.get(unit.pk, set()) & rating[unit.category_id]),
+            rating=len(rating[unit.category_id]),
         )
-    )
-    progress = []
-    for unit in units:
-        rating = raters.rating(category_id=unit.category_id, indicator_id=indicator.pk)
-        progress.append(
-            UnitVotesProgress(
-                unit=unit,
-                entered=sum((unit.pk, group.pk) in entered for group in rating),
-                rating=len(rating),
-            )
-        )
-    return progress
+        for unit in units
+    ]
 
 
 def votes_of_unit(*, indicator: Indicator, unit: Unit, period: str) -> dict[int, Vote]:
