@@ -41,7 +41,7 @@ from scoring.models import (
     Vote,
 )
 from scoring.services.cells import CellError, cell_decimal
-from scoring.services.evaluations import votes_complete
+from scoring.services.evaluations import votes_complete_counted
 from scoring.services.values import (
     CellConflict,
     CellInput,
@@ -135,9 +135,10 @@ def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE
     year when they have none).
 
     A cell is filled by a value, or for an evaluation indicator by the vote counts of every
-    rater group rating the unit on it (as the votes page's ✓ says). Three queries
-    whatever the size: the indicators, their categories, and the filled cells counted per
-    indicator, category and period.
+    rater group rating the unit on it (as the votes page's ✓ says). A fixed number of queries
+    whatever the size: the indicators, their categories, the filled cells counted per
+    indicator, category and period, and for evaluation indicators the rater groups and what
+    they rate.
     """
     indicators = {i.pk: i for i in indicators_entered_by(cycle=cycle, user=user, methods=methods)}
     # A closed quarter takes nothing more: the page opens on a period still open, if any.
@@ -151,7 +152,8 @@ def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE
     for pk, indicator in indicators.items():
         for period in _periods_of(indicator):
             missing[period] += sum(units_of_category[category] for category in applies[pk])
-    for indicator_id, category_id, period, filled in _cells_filled(indicators.values()):
+    filled_cells = _cells_filled(cycle=cycle, indicators=indicators.values())
+    for indicator_id, category_id, period, filled in filled_cells:
         if category_id in applies[indicator_id] and period in _periods_of(indicators[indicator_id]):
             missing[period] -= filled
     periods = [period for period in open_periods if period in missing]
@@ -165,23 +167,20 @@ def _periods_of(indicator: Indicator) -> list[str]:
     return [p for p in PERIODS if period_fits_frequency(frequency=indicator.frequency, period=p)]
 
 
-def _cells_filled(indicators) -> QuerySet:
+def _cells_filled(*, cycle: Cycle, indicators) -> list[tuple[int, int, str, int]]:
     """Count the active units with a value, or for an evaluation indicator with the votes of
-    every rater group rating them, per indicator, unit category and period (one query)."""
+    every rater group rating them, per indicator, unit category and period (one query for the
+    values, three for the votes)."""
     by_votes = [i.pk for i in indicators if i.method == Indicator.Method.EVALUATION]
     by_values = [i.pk for i in indicators if i.method != Indicator.Method.EVALUATION]
-
-    def filled(rows):
-        return (
-            rows.filter(unit__is_active=True)
-            .order_by()
-            .values_list("indicator_id", "unit__category_id", "period")
-            # Distinct: a unit has one vote row per rater group.
-            .annotate(filled=Count("unit", distinct=True))
-        )
-
-    values = IndicatorValue.objects.filter(indicator_id__in=by_values)
-    return filled(values).union(filled(votes_complete(indicator_ids=by_votes)), all=True)
+    values = (
+        IndicatorValue.objects.filter(indicator_id__in=by_values, unit__is_active=True)
+        .order_by()
+        .values_list("indicator_id", "unit__category_id", "period")
+        .annotate(filled=Count("unit", distinct=True))
+    )
+    votes = votes_complete_counted(cycle=cycle, indicator_ids=by_votes)
+    return [*values, *((*key, filled) for key, filled in votes.items())]
 
 
 @dataclass

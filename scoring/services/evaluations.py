@@ -1,12 +1,13 @@
 """Votes of the comprehensive evaluation (民主测评) and flexible adjustments (柔性考核)."""
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.db import connection, transaction
+from django.db.models import CharField, Count, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -127,46 +128,6 @@ def rater_groups_rated(group_ids: Iterable[int]) -> GroupsRated:
     return rated
 
 
-def _group_rates(*, group, category, indicator) -> Q:
-    """Return the condition, in SQL, that GroupsRated.rates checks: the group rates the units
-    of the category on the indicator (each given as an expression: OuterRef or F)."""
-    categories = RaterGroup.categories.through.objects.filter(ratergroup_id=group)
-    indicators = RaterGroup.indicators.through.objects.filter(ratergroup_id=group)
-    return (~Exists(categories) | Exists(categories.filter(unitcategory_id=category))) & (
-        ~Exists(indicators) | Exists(indicators.filter(indicator_id=indicator))
-    )
-
-
-def votes_complete(*, indicator_ids: Iterable[int]) -> QuerySet:
-    """Return the votes on the indicators of the units whose every rater group rating them on
-    the indicator has votes in for the period: the units votes_progress marks complete (✓),
-    found in SQL so that they can be counted without reading the votes."""
-    group_voted = Vote.objects.filter(
-        rater_group_id=OuterRef("pk"),
-        unit_id=OuterRef(OuterRef("unit_id")),
-        indicator_id=OuterRef(OuterRef("indicator_id")),
-        period=OuterRef(OuterRef("period")),
-    )
-    group_missing = RaterGroup.objects.filter(
-        _group_rates(
-            group=OuterRef("pk"),
-            category=OuterRef(OuterRef("unit__category_id")),
-            indicator=OuterRef(OuterRef("indicator_id")),
-        ),
-        ~Exists(group_voted),
-        cycle_id=OuterRef("indicator__cycle_id"),
-    )
-    return Vote.objects.filter(
-        _group_rates(
-            group=OuterRef("rater_group_id"),
-            category=OuterRef("unit__category_id"),
-            indicator=OuterRef("indicator_id"),
-        ),
-        ~Exists(group_missing),
-        indicator_id__in=list(indicator_ids),
-    )
-
-
 def rater_group_categories_refusals(*, group: RaterGroup, categories) -> list[str]:
     """Refuse categories for the group that leave out units it has votes for: those votes
     would still count while neither the votes page nor the template showed them (one query)."""
@@ -240,6 +201,61 @@ def rater_groups_of_cycle(*, cycle: Cycle) -> CycleRaterGroups:
     return CycleRaterGroups(groups=groups, rated=rater_groups_rated(group.pk for group in groups))
 
 
+def votes_complete_counted(
+    *, cycle: Cycle, indicator_ids: Iterable[int]
+) -> Counter[tuple[int, int, str]]:
+    """Count, per indicator, unit category and period, the active units whose every rater
+    group rating them on the indicator has votes in: the units votes_progress marks complete
+    (✓). Three queries: the groups, what they rate, and the rating groups' votes counted per
+    unit and then per number of groups in; a subquery per vote asking which groups rate its
+    unit took 0.1 s of PostgreSQL CPU for a province's 40,000 annual votes."""
+    ids = list(indicator_ids)
+    raters = rater_groups_of_cycle(cycle=cycle) if ids else None
+    if not (raters and raters.groups):
+        return Counter()
+    per_unit = (
+        Vote.objects.filter(_cast_by_rating_group(raters), indicator_id__in=ids)
+        .filter(unit__is_active=True)
+        .order_by()
+        .values(
+            indicator_key=F("indicator_id"),
+            category_key=F("unit__category_id"),
+            period_key=F("period"),
+            unit_key=F("unit_id"),
+        )
+        # One vote row per rater group (vote_unique): its rows are its groups with votes in.
+        .annotate(groups_in=Count("pk"))
+    )
+    sql, params = per_unit.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indicator_key, category_key, period_key, groups_in, COUNT(*) "
+            f"FROM ({sql}) per_unit GROUP BY indicator_key, category_key, period_key, groups_in",
+            params,
+        )
+        counted = cursor.fetchall()
+    complete: Counter[tuple[int, int, str]] = Counter()
+    for indicator_id, category_id, period, groups_in, units in counted:
+        rating = raters.rating(category_id=category_id, indicator_id=indicator_id)
+        if groups_in == len(rating):
+            complete[indicator_id, category_id, period] += units
+    return complete
+
+
+def _cast_by_rating_group(raters: CycleRaterGroups) -> Q:
+    """The condition on a vote that its group rates the vote's unit on its indicator, spelt out
+    from what each group rates (a district has a handful of groups)."""
+    rating = Q(pk__in=[])
+    for group in raters.groups:
+        rated = Q(rater_group_id=group.pk)
+        if group.pk in raters.rated.categories:
+            rated &= Q(unit__category_id__in=raters.rated.categories[group.pk])
+        if group.pk in raters.rated.indicators:
+            rated &= Q(indicator_id__in=raters.rated.indicators[group.pk])
+        rating |= rated
+    return rating
+
+
 @dataclass(frozen=True)
 class UnitVotesProgress:
     """How many of the rater groups rating a unit on an indicator have its votes in."""
@@ -259,22 +275,26 @@ def votes_progress(
     """Return, for each unit in order, how many of the rater groups rating it on the indicator
     have its votes in for the period (one query). A group's row of 0 votes is in: a group that
     did not vote is entered so."""
-    entered = set(
-        Vote.objects.filter(indicator=indicator, period=period).values_list(
-            "unit_id", "rater_group_id"
+    entered: dict[int, set[int]] = {}
+    votes = Vote.objects.filter(indicator=indicator, period=period)
+    for unit_id, group_id in votes.values_list("unit_id", "rater_group_id"):
+        entered.setdefault(unit_id, set()).add(group_id)
+    # What groups rate depends on the unit's category alone: asked once per category, not
+    # for each of a province's thousands of units.
+    rating = {
+        category_id: {
+            group.pk for group in raters.rating(category_id=category_id, indicator_id=indicator.pk)
+        }
+        for category_id in {unit.category_id for unit in units}
+    }
+    return [
+        UnitVotesProgress(
+            unit=unit,
+            entered=len(entered.get(unit.pk, set()) & rating[unit.category_id]),
+            rating=len(rating[unit.category_id]),
         )
-    )
-    progress = []
-    for unit in units:
-        rating = raters.rating(category_id=unit.category_id, indicator_id=indicator.pk)
-        progress.append(
-            UnitVotesProgress(
-                unit=unit,
-                entered=sum((unit.pk, group.pk) in entered for group in rating),
-                rating=len(rating),
-            )
-        )
-    return progress
+        for unit in units
+    ]
 
 
 def votes_of_unit(*, indicator: Indicator, unit: Unit, period: str) -> dict[int, Vote]:
