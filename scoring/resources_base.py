@@ -169,6 +169,7 @@ class SheetResult(Result):
         super().__init__(*args, **kwargs)
         # (column name, field, heading) of each column, in the order of the preview's headings.
         self.columns = columns
+        self.heading_of = {field: heading for _column, field, heading in columns}
 
     def row_errors(self):
         return [(number + 1, errors) for number, errors in super().row_errors()]
@@ -179,7 +180,7 @@ class SheetResult(Result):
                 number=number + 1,
                 validation_error=validation_error,
                 values=tuple(cell_as_sent(row.get(column)) for column, _f, _h in self.columns),
-                heading_of={field: heading for _c, field, heading in self.columns},
+                heading_of=self.heading_of,
             )
         )
 
