@@ -205,7 +205,7 @@ def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
             nominee__iexact=nomination.nominee,
             employer__iexact=nomination.employer,
         )
-        .select_related("category__round")
+        .select_related("category")
         .first()
     )
     if earlier is not None:
@@ -217,7 +217,8 @@ def award_nominate(*, category: AwardCategory, **fields) -> Nomination:
             % {
                 "nominee": nomination.nominee,
                 "employer": nomination.employer,
-                "category": earlier.category,
+                # Named as the round's page and form name it, without the round's year.
+                "category": earlier.category.name,
             }
         )
     nomination.save()
