@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from cadre.history import history_reason
+from cadre.numbers import whole_number
 from scoring.services.values import SOURCE_ADMIN, source_label
 
 
@@ -54,7 +55,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         # simple_history looks the row up without checking the id, and fails on "abc".
-        if not object_id.isdigit():
+        if whole_number(object_id) is None:
             raise Http404
         return super().history_view(request, object_id, extra_context)
 

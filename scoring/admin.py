@@ -16,6 +16,7 @@ from cadre.admin_export import LocalDateExportMixin
 from cadre.admin_history import HistoryAdmin, MasterDataHistoryAdmin
 from cadre.admin_import import ClerkImportMixin
 from cadre.models import Unit
+from cadre.numbers import whole_number
 from cadre.words import listed
 from scoring.forms import IndicatorOwnersForm, account_label
 from scoring.models import (
@@ -298,7 +299,7 @@ class RaterGroupRatedForm(forms.ModelForm):
         cycle_id = str(self.instance.cycle_id or self.initial.get("cycle") or "")
         if cycle is not None:
             field.queryset = field.queryset.filter(cycle_id=cycle.pk)
-        elif cycle_id.isdigit():
+        elif whole_number(cycle_id) is not None:
             field.queryset = field.queryset.filter(cycle_id=cycle_id)
         else:
             field.queryset = field.queryset.select_related("cycle")
@@ -513,7 +514,7 @@ class IndicatorForm(CycleInputForm):
             # The stored cycle, or the one an add page was opened for (?cycle=<id>); else every
             # year's nodes, which Indicator.clean then holds to the chosen cycle.
             cycle_id = str(self.instance.cycle_id or self.initial.get("cycle") or "")
-            if cycle_id.isdigit():
+            if whole_number(cycle_id) is not None:
                 parents = parents.filter(cycle_id=cycle_id)
             self.fields["parent"].queryset = parents.exclude(pk=self.instance.pk)
             self.fields["parent"].label_from_instance = indicator_with_year
@@ -615,7 +616,7 @@ class IndicatorAdmin(
     def changelist_view(self, request, extra_context=None):
         cycle_id = request.GET.get("cycle__id__exact", "")
         # A malformed id is left to the changelist, which answers it with its own message.
-        if request.method == "GET" and cycle_id.isdigit():
+        if request.method == "GET" and whole_number(cycle_id) is not None:
             cycle = Cycle.objects.filter(pk=cycle_id).first()
             if cycle is not None:
                 tree_problems_warn(request, cycle)

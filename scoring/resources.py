@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from cadre.models import Official, UnitCategory
+from cadre.numbers import whole_number
 from cadre.words import listed
 from scoring.models import Cycle, Indicator, Responsibility
 from scoring.resources_base import BulkResource, CodeWidget, SafeResource
@@ -54,7 +55,7 @@ class CycleIndicatorWidget(widgets.ForeignKeyWidget):
             for other_code, other_year in Indicator.objects.values_list("code", "cycle__year"):
                 self._years_of_code.setdefault(other_code, []).append(other_year)
         years = sorted(self._years_of_code.get(code, []))
-        if not year.isdigit() or not years:
+        if whole_number(year) is None or not years:
             return unknown_code(Indicator, code)
         return _(
             "%(year)s 年度的考核指标中没有代码“%(code)s”（%(years)s 年度有），可能已删除或改了代码"
@@ -66,8 +67,9 @@ class CycleIndicatorWidget(widgets.ForeignKeyWidget):
     def _of_cycle(self, year: str) -> dict[str, Indicator]:
         if year not in self._by_year:
             indicators = Indicator.objects.none()
-            if year.isdigit():
-                indicators = Indicator.objects.filter(cycle__year=year)
+            number = whole_number(year)
+            if number is not None:
+                indicators = Indicator.objects.filter(cycle__year=number)
             self._by_year[year] = {
                 indicator.code: indicator for indicator in indicators.prefetch_related("categories")
             }

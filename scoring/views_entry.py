@@ -21,6 +21,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from cadre.models import Unit
+from cadre.numbers import DIGITS_MAX, whole_number, whole_numbers
 from cadre.permissions import role_required
 from cadre.roles import ADMIN, LEADER, LIAISON, SCORER, user_has_role
 from scoring.dashboard.access import audience_for
@@ -102,7 +103,9 @@ from scoring.services.verification import (
     verification_run_resume,
 )
 
-CELL_NAME = re.compile(r"^c-(\d+)-(\d+)-(\d+)$")
+# c-<unit>-<indicator>-<version>, ids as whole_number reads them: a longer one is no cell's.
+CELL_ID = f"([0-9]{{1,{DIGITS_MAX}}})"
+CELL_NAME = re.compile(f"^c-{CELL_ID}-{CELL_ID}-{CELL_ID}$")
 # A unit's history runs to hundreds of changes a year: shown a page at a time.
 HISTORY_PAGE_SIZE = 50
 # A district's indicator has a value per unit: a province's thousands, a page at a time.
@@ -206,9 +209,10 @@ def grid(request):
     indicators = list(indicators_writable(cycle=cycle, user=request.user, period=period))
     only = request.GET.get("indicator")
     if only:
-        if not only.isdigit() or int(only) not in {i.pk for i in indicators}:
+        only_id = whole_number(only)
+        if only_id not in {i.pk for i in indicators}:
             raise PermissionDenied(_("您不负责该指标，不能查看或填报"))
-        indicators = [i for i in indicators if i.pk == int(only)]
+        indicators = [i for i in indicators if i.pk == only_id]
     report = posted = unsaved = None
     if request.method == "POST":
         cells, posted = _posted_cells(
@@ -578,13 +582,13 @@ def adjustments(request):
 
 def _adjustment_withdrawn(request, cycle, period):
     """Withdraw the adjustment whose id is posted as `withdraw`, for the reason typed beside it."""
-    picked = request.POST["withdraw"]
-    if not (picked.isascii() and picked.isdigit()):
+    picked = whole_number(request.POST["withdraw"])
+    if picked is None:
         raise Http404(_("调整不存在"))
     try:
         adjustment_withdraw(
             cycle=cycle,
-            adjustment_id=int(picked),
+            adjustment_id=picked,
             reason=request.POST.get("reason", ""),
             by=request.user,
             source=SOURCE_ENTRY,
@@ -779,7 +783,7 @@ def _history_indicator_picked(request, indicators):
     picked = request.GET.get("indicator", "")
     if not picked:
         return indicators, None
-    picked = int(picked) if picked.isascii() and picked.isdigit() else 0
+    picked = whole_number(picked) or 0
     return indicators.filter(pk=picked), picked
 
 
@@ -790,9 +794,7 @@ def verify(request):
     cycle, period, cycles = _cycle_and_period(request)
     if request.method == "POST":
         # Ids that are no number, or of another cycle's indicators, select nothing.
-        picked = [
-            int(pk) for pk in request.POST.getlist("indicator") if pk.isascii() and pk.isdigit()
-        ]
+        picked = whole_numbers(request.POST.getlist("indicator"))
         if not picked:
             messages.warning(request, _("请至少勾选一项指标。"))
             return redirect(_here("entry:verify", cycle, period))
@@ -877,12 +879,10 @@ def verified(request):
     the verification of those ticked, for a reason each value's history keeps."""
     cycle, period, cycles = _cycle_and_period(request)
     picked = request.GET.get("indicator") or request.POST.get("indicator") or ""
-    indicator = get_object_or_404(
-        Indicator, cycle=cycle, pk=int(picked) if picked.isascii() and picked.isdigit() else 0
-    )
+    indicator = get_object_or_404(Indicator, cycle=cycle, pk=whole_number(picked) or 0)
     here = _here("entry:verified", cycle, period, indicator=indicator.pk)
     if request.method == "POST":
-        ids = [int(pk) for pk in request.POST.getlist("value") if pk.isascii() and pk.isdigit()]
+        ids = whole_numbers(request.POST.getlist("value"))
         if not ids:
             messages.warning(request, _("请至少勾选一项数据。"))
             return redirect(here)

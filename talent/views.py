@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cadre.numbers import whole_number, whole_numbers
 from scoring.views_sheets import XLSX
 from talent.access import talent_view
 from talent.forms import (
@@ -111,7 +112,7 @@ def _error_messages(request, error: ValidationError) -> None:
 def progress(request):
     years = talent_years()
     asked = request.GET.get("year", "")
-    year = int(asked) if asked.isascii() and asked.isdigit() else talent_year_shown(years=years)
+    year = whole_number(asked) or talent_year_shown(years=years)
     rows = talent_progress(year=year)
     return render(
         request,
@@ -273,7 +274,7 @@ def award_category(request, pk):
     # What was ticked and typed comes back with a refusal, to be corrected rather than redone.
     chosen, no_winner, reason = [], False, ""
     if request.method == "POST":
-        chosen = [int(value) for value in request.POST.getlist("winner") if value.isdigit()]
+        chosen = whole_numbers(request.POST.getlist("winner"))
         no_winner = request.POST.get("no_winner") == "1"
         reason = request.POST.get("reason", "")
         try:
@@ -494,10 +495,10 @@ def star_trees(request):
 @talent_view()
 def star_tree(request, pk):
     tree = get_object_or_404(StarTree, pk=pk)
-    asked = request.GET.get("node", "")
+    asked = whole_number(request.GET.get("node"))
     ancestors = []
-    if asked.isdecimal():
-        ancestors = star_node_path(tree=tree, pk=int(asked))
+    if asked is not None:
+        ancestors = star_node_path(tree=tree, pk=asked)
         if not ancestors:
             raise Http404
     node = ancestors[-1] if ancestors else None

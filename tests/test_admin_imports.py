@@ -295,7 +295,11 @@ def test_a_budget_below_what_was_approved_is_a_form_error(admin_client, db):
     "url",
     [
         "/admin/scoring/indicator/?cycle__id__exact=abc",
+        "/admin/scoring/indicator/?cycle__id__exact=²",
+        f"/admin/scoring/indicator/?cycle__id__exact={'9' * 5000}",
+        "/admin/scoring/indicator/add/?cycle=²",
         "/admin/scoring/cycle/abc/history/",
+        f"/admin/scoring/cycle/{'9' * 5000}/history/",
         "/admin/scoring/adjustment/abc/history/",
     ],
 )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cadre.models import Official, Unit, UnitCategory
+from cadre.numbers import whole_number
 from scoring.dashboard import selectors
 from scoring.dashboard.access import dashboard_view
 from scoring.dashboard.forms import CompareForm, WhatIfForm
@@ -462,7 +463,7 @@ def _officials_list_url(request, selection: Selection) -> str:
     order and page, which the list passes on in the official's link."""
     query = f"cycle={selection.cycle.year}&{OfficialsFilter.read(request).query()}"
     page = request.GET.get("page", "")
-    if page.isdigit():
+    if whole_number(page) is not None:
         query += f"&page={page}"
     return f"{reverse('dashboard:officials')}?{query}"
 

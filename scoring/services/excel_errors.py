@@ -42,6 +42,7 @@ from xml.etree import ElementTree
 from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 
 from cadre.cells import FORMULA_UNCOMPUTED
+from cadre.numbers import whole_number
 from scoring.services.cells import ExcelError
 
 WORKBOOK_PART = "xl/workbook.xml"
@@ -77,8 +78,13 @@ CELL = re.compile(
 LAYOUT_TAG = re.compile(rb"<(?:[\w.-]+:)?(?P<name>row|col|mergeCell)\b(?P<attributes>[^>]*)>")
 HIDDEN_MARKERS = (b'hidden="1"', b"hidden='1'", b'hidden="true"', b"hidden='true'")
 MERGE_MARKER = b"mergeCell "
-ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
-COLUMN_SPAN = (re.compile(rb"""\bmin=["'](\d+)["']"""), re.compile(rb"""\bmax=["'](\d+)["']"""))
+SHEET_COLUMNS = 16384  # XFD, the last column of Excel and WPS
+# Numbers of 1–18 digits: a longer one counts no row or column of a sheet, and is left unread.
+ROW_NUMBER = re.compile(rb"""\br=["'](\d{1,18})["']""")
+COLUMN_SPAN = (
+    re.compile(rb"""\bmin=["'](\d{1,18})["']"""),
+    re.compile(rb"""\bmax=["'](\d{1,18})["']"""),
+)
 RANGE_REFERENCE = re.compile(rb"""\bref=["']([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?["']""")
 # A cell's start tag, its attributes and whether it closes itself (a cell without a value).
 CELL_START = re.compile(rb"<(?:[\w.-]+:)?c\b(?P<attributes>[^>]*?)(?P<empty>/?)>")
@@ -284,7 +290,7 @@ def _percent_styles(
         if name == "numFmts":
             # Only these: the numFmt of a conditional format (dxfs) is no cell style's.
             for number_format in element:
-                identifier = _number(number_format.get("numFmtId"))
+                identifier = whole_number(number_format.get("numFmtId"))
                 if _local_name(number_format.tag) != "numFmt" or identifier is None:
                     continue
                 if _format_shows_percent(number_format.get("formatCode", "")):
@@ -294,7 +300,7 @@ def _percent_styles(
         elif name == "cellXfs":
             cell_styles = (style for style in element if _local_name(style.tag) == "xf")
             for index, style in enumerate(cell_styles):
-                if (_number(style.get("numFmtId")) or 0) in formats:
+                if (whole_number(style.get("numFmtId")) or 0) in formats:
                     styles.add(index)
     return frozenset(styles)
 
@@ -302,10 +308,6 @@ def _percent_styles(
 def _format_shows_percent(code: str) -> bool:
     """Whether a number format code multiplies by 100: 0.0% does, 0.0"%" and 0.0\\% do not."""
     return "%" in FORMAT_LITERALS.sub("", code)
-
-
-def _number(text: str | None) -> int | None:
-    return int(text) if text and text.strip().isdigit() else None
 
 
 def _cells_find(
@@ -430,9 +432,14 @@ def _layout_add(layout: SheetLayout, window: bytes, position: int) -> bool:
     else:
         first, last = (span.search(attributes) for span in COLUMN_SPAN)
         if first:
-            end = int(last[1]) if last else int(first[1])
-            layout.hidden_columns.update(range(int(first[1]) - 1, end))
+            _hidden_columns_add(layout, int(first[1]), int(last[1]) if last else None)
     return True
+
+
+def _hidden_columns_add(layout: SheetLayout, first: int, last: int | None) -> None:
+    """Add the hidden columns `first` to `last` (counted from 1, `last` None: `first` alone),
+    at most up to a sheet's last column: a file may say max="99999999999"."""
+    layout.hidden_columns.update(range(first - 1, min(last or first, SHEET_COLUMNS)))
 
 
 def _range(first: bytes, last: bytes) -> tuple[int, int, int, int]:
@@ -462,14 +469,13 @@ def _cells_counted(
                 if name == "sheetData":
                     sheet_data = element
                 elif name == "row":
-                    row, column = int(element.get("r") or row + 2) - 1, -1
+                    row, column = (whole_number(element.get("r")) or row + 2) - 1, -1
                     if layout and element.get("hidden") in ("1", "true"):
                         found_layout.hidden_rows.add(row)
                 elif layout and name == "col" and element.get("hidden") in ("1", "true"):
-                    first = _number(element.get("min"))
+                    first = whole_number(element.get("min"))
                     if first is not None:
-                        last = _number(element.get("max")) or first
-                        found_layout.hidden_columns.update(range(first - 1, last))
+                        _hidden_columns_add(found_layout, first, whole_number(element.get("max")))
                 elif layout and name == "mergeCell" and element.get("ref"):
                     first, _colon, last = element.get("ref").partition(":")
                     found_layout.merged.add(_range(first.encode(), (last or first).encode()))
@@ -488,7 +494,7 @@ def _cells_counted(
                     cells[row, column] = (kind, value)
                 elif errors and formula and not value and kind != "str":
                     cells[row, column] = ("e", FORMULA_UNCOMPUTED)
-                elif kind == "n" and values and (_number(element.get("s")) or 0) in styles:
+                elif kind == "n" and values and (whole_number(element.get("s")) or 0) in styles:
                     cells[row, column] = (kind, "")
                 element.clear()
             elif name == "row" and sheet_data is not None:

@@ -33,6 +33,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from cadre import roles
 from cadre.models import Unit, UnitCategory
+from cadre.numbers import whole_number
 from cadre.words import listed
 from scoring.models import (
     QUARTERS,
@@ -620,7 +621,7 @@ def _template_info(rows: Sequence[Sequence]) -> TemplateInfo:
     year = cell_text(said.get("year"))
     made_at = said.get("made_at")
     return TemplateInfo(
-        year=int(year) if year.isdigit() else None,
+        year=whole_number(year),
         period=cell_text(said.get("period")) if said.get("period") in Period.values else None,
         made_at=parse_datetime(made_at) if isinstance(made_at, str) else None,
     )

@@ -18,11 +18,12 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 ZIP_MAGIC = b"PK\x03\x04"
-DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+# Row numbers of 1–18 digits (a longer one is no row's, and Python refuses to read thousands).
+DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d{1,18}(?::[A-Z]+(\d{1,18}))?"')
 # The sheet's root element, with the namespace prefix its writer gives every element (mostly none).
 SHEET_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 # A row's start tag and its number, if it says it; a value of a cell, whatever the prefix.
-ROW = re.compile(rb"<(?:[\w.-]+:)?row\b(?:[^>]*?\sr=[\"'](?P<number>\d+)[\"'])?[^>]*>")
+ROW = re.compile(rb"<(?:[\w.-]+:)?row\b(?:[^>]*?\sr=[\"'](?P<number>\d{1,18})[\"'])?[^>]*>")
 VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
 RATIO_CHECK_FROM_BYTES = 1024 * 1024
 SHEET_HEAD_BYTES = 4096
@@ -193,7 +194,7 @@ def _last_row_with_value(head: bytes, sheet: BinaryIO, *, stop_beyond: int | Non
     tag = b"<" + (root[1] or b"")
     row_start = tag + b"row"
     values = (tag + b"v>", tag + b"v ", tag + b"is>")
-    row_number = re.compile(re.escape(row_start) + rb"\b[^>]*?\sr=[\"'](\d+)")
+    row_number = re.compile(re.escape(row_start) + rb"\b[^>]*?\sr=[\"'](\d{1,18})[\"']")
 
     def last_in(rows: bytes) -> int | None:
         position = max(rows.rfind(value) for value in values)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, override
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
+from cadre.numbers import whole_number
 from cadre.upload_limits import upload_check_in_request
 from cadre.validators import code_problem
 from cadre.words import listed
@@ -181,7 +182,7 @@ def _rows_parse(
         # A name keeps its full-width punctuation, which belongs to Chinese writing.
         cells["name"] = cell_prose(raws["name"])
         level = levels.get(cells["level"].lower())
-        stars = int(cells["stars"]) if cells["stars"].isdigit() else None
+        stars = whole_number(cells["stars"])
         code_refusal = _("代码不能为空。") if not cells["code"] else code_problem(cells["code"])
         if code_refusal:
             error(line, "code", code_refusal)

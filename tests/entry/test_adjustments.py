@@ -191,3 +191,7 @@ def test_the_admin_withdraws_an_adjustment_on_the_page_and_sees_it_struck_throug
     page = client.post(url, {"withdraw": other.pk, "reason": ""}, follow=True).content.decode()
     assert "撤销调整须说明理由" in page
     assert Adjustment.objects.get() == other
+    # A withdrawal of no adjustment's id is not found, and withdraws nothing.
+    for no_id in ("²", "9" * 5000):
+        assert client.post(url, {"withdraw": no_id, "reason": "误录"}).status_code == 404
+    assert Adjustment.objects.get() == other

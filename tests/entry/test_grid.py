@@ -1,10 +1,13 @@
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 
 from scoring.models import Cycle, IndicatorValue
 from tests.entry.conftest import grid_post, grid_url
+
+URLENCODED = "application/x-www-form-urlencoded"
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +68,26 @@ def test_a_scorer_can_neither_read_nor_write_an_indicator_they_do_not_own(
     (town1, _), _mine = district(cycle=open_cycle, owner=scorer, units=2, indicators=1)
     other = make_indicator("NOT-MINE", 10)
     assert scorer_client.get(grid_url(open_cycle, indicator=other.pk)).status_code == 403
+    for no_id in ("abc", "²", "9" * 5000):
+        assert scorer_client.get(grid_url(open_cycle, indicator=no_id)).status_code == 403
     response = scorer_client.post(
         grid_url(open_cycle), grid_post(open_cycle, "Q1", {(town1, other, 0): "5"})
     )
     assert response.status_code == 403
     assert not IndicatorValue.objects.exists()
+
+
+def test_a_field_named_like_a_cell_with_an_id_of_thousands_of_digits_is_no_cell(
+    scorer_client, open_cycle, scorer, district
+):
+    (town1, _), (x1,) = district(cycle=open_cycle, owner=scorer, units=2, indicators=1)
+    posted = grid_post(open_cycle, "Q1", {(town1, x1, 0): "5"})
+    posted[f"c-{'9' * 5000}-{x1.pk}-0"] = "6"
+    # As the grid's form posts it: multipart would refuse a name this long before the view.
+    form = urlencode(posted)
+    response = scorer_client.post(grid_url(open_cycle), form, content_type=URLENCODED)
+    assert response.status_code == 302
+    assert [(v.unit, v.value) for v in IndicatorValue.objects.all()] == [(town1, Decimal(5))]
 
 
 @pytest.mark.parametrize("state", [Cycle.State.CLOSED, Cycle.State.PUBLISHED])

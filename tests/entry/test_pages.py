@@ -229,7 +229,7 @@ def test_a_liaison_is_offered_and_shown_published_cycles_only(
     assert response.context["cycles"] == [published]
 
 
-@pytest.mark.parametrize("picked", ["abc", "１", "-1"])
+@pytest.mark.parametrize("picked", ["abc", "１", "²", "-1", "9" * 5000])
 def test_a_verification_with_an_indicator_that_is_no_id_verifies_nothing(
     client, open_cycle, admin_user, changed_value, picked
 ):

@@ -51,7 +51,7 @@ def test_the_history_is_filtered_by_indicator_from_a_form_at_the_top(
     assert "X02 X02 · 第一季度" in page and "X01 X01 · 第一季度" not in page
     assert f'<option value="{second.pk}" selected>X02 X02</option>' in page
     # An indicator that is no id, or none of the cycle's, lists nothing.
-    for picked in ("abc", "999999"):
+    for picked in ("abc", "999999", "²", "9" * 5000):
         page = client.get(history_url(unit, open_cycle, indicator=picked)).content.decode()
         assert "暂无变更记录" in page
 

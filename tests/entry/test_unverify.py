@@ -116,6 +116,21 @@ def test_the_admin_unverifies_one_value_from_the_verify_page(
     client.post(verified_page(open_cycle, first), {"value": [other.pk], "reason": "误"})
     other.refresh_from_db()
     assert other.verified_at is not None
+    # Ticks that are no value's id take nothing back, and say what to do.
+    response = client.post(
+        verified_page(open_cycle, first), {"value": ["²", "9" * 5000], "reason": "误"}, follow=True
+    )
+    assert [str(m) for m in get_messages(response.wsgi_request)][-1] == "请至少勾选一项数据。"
+    assert IndicatorValue.objects.filter(verified_at__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("no_id", ["abc", "²", "9" * 5000])
+def test_the_verified_values_of_an_indicator_that_is_no_id_are_not_found(
+    client, open_cycle, admin_user, verified, no_id
+):
+    client.force_login(admin_user)
+    url = f"/entry/verify/verified/?cycle={open_cycle.year}&period=Q1&indicator={no_id}"
+    assert client.get(url).status_code == 404
 
 
 def test_a_closed_cycles_verified_values_are_listed_without_a_way_to_unverify(

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from scoring.services.excel_errors import excel_cells_read
 from tests.sheets.excel_error_cells import part_rewrite
 from tests.sheets.records import import_start, record_changes
 
@@ -61,3 +62,24 @@ def test_merged_ranges_and_hidden_rows_and_columns_read_are_named(
 def test_a_plain_sheet_has_no_such_notice(district, scorer, xlsx):
     record = import_start(district, scorer, xlsx([["unit", "GDP"], ["ZJ01", 16], ["JJ01", None]]))
     assert record.notices == []
+
+
+def _sheet_rewritten(rewrite) -> SimpleUploadedFile:
+    data = part_rewrite(_sheet().read(), "xl/worksheets/sheet1.xml", rewrite)
+    return SimpleUploadedFile("layout.xlsx", data)
+
+
+def test_a_row_numbered_with_thousands_of_digits_is_read_as_the_row_after_the_last(
+    district, scorer
+):
+    upload = _sheet_rewritten(lambda xml: xml.replace('<row r="5"', f'<row r="{"9" * 5000}"'))
+    record = import_start(district, scorer, upload)
+    assert record.notices == [MERGED, HIDDEN]
+    assert record_changes(record, district)[("JJ01", "SAFE", "Q1")] == (None, "0")
+
+
+def test_hidden_columns_are_counted_up_to_the_last_column_a_sheet_has():
+    upload = _sheet_rewritten(lambda xml: xml.replace('min="4" max="4"', 'min="4" max="99999"'))
+    layout = excel_cells_read(upload.read(), layout=None).layout["Sheet1"]
+    assert max(layout.hidden_columns) == 16383  # XFD
+    assert {2, 3} <= layout.hidden_columns

@@ -495,7 +495,7 @@ def test_a_decision_goes_back_to_the_page_it_came_from_on_this_site_only(
 @pytest.mark.parametrize(
     ("asked", "shown"),
     [("abc", 2025), ("２０２６x", 2025), ("²", 2025), ("-1", 2025), ("2031", 2031)]
-    + [("9" * 20, 10**20 - 1)],
+    + [("9" * 19, 2025), ("9" * 5000, 2025)],
 )
 def test_the_progress_page_takes_a_year_of_digits_and_else_shows_the_latest(
     client, leader, make_talent, asked, shown
