@@ -216,6 +216,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 # Uploaded spreadsheets: refused before any heavy work when they break one of these limits.
 SCORING_UPLOAD_MAX_BYTES = env_int("SCORING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 SCORING_UPLOAD_MAX_ROWS = env_int("SCORING_UPLOAD_MAX_ROWS", 250_000)
+# A worksheet's span, A1 to its farthest cell holding something: calamine reads it as a full grid
+# (about 32 bytes a cell), so a stray value far off would cost gigabytes. 250,000 rows × 120.
+SCORING_UPLOAD_MAX_CELLS = env_int("SCORING_UPLOAD_MAX_CELLS", 30_000_000)
 SCORING_UPLOAD_MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 SCORING_UPLOAD_MAX_RATIO = 200
 # Files with more rows than this are validated in the background with a progress bar.

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from cadre.models import Unit
 from talent.models import StarNode, StarTree
@@ -75,6 +75,22 @@ def test_an_admin_import_of_a_zip_bomb_is_refused(admin_client, path):
     assert context.get("result") is None
 
 
+def stray_far_value(data: bytes) -> bytes:
+    """The .xlsx with a value typed in XFD2000 too, far from the rest."""
+    workbook = load_workbook(io.BytesIO(data))
+    workbook.active["XFD2000"] = "x"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("path", IMPORT_PAGES)
+def test_an_admin_import_with_a_value_typed_far_off_is_refused_naming_where(admin_client, path):
+    page, context = preview(admin_client, path, stray_far_value(rows(3)))
+    assert "一直延伸到 XFD2000（2,000 行 × 16,384 列）" in page
+    assert context.get("result") is None
+
+
 def test_an_admin_csv_import_over_the_size_or_the_row_limit_is_refused(admin_client, settings):
     data = "code,name,category\n" + "".join(f"U{n},甲,ZJ\n" for n in range(50))
     settings.SCORING_UPLOAD_MAX_ROWS = 20
@@ -111,9 +127,11 @@ def star_rows(count) -> io.BytesIO:
     return buffer
 
 
-def test_the_star_import_refuses_a_zip_bomb_and_too_many_rows(star_tree, settings):
+def test_the_star_import_refuses_a_zip_bomb_a_value_far_off_and_too_many_rows(star_tree, settings):
     with pytest.raises(ValidationError, match="疑似压缩炸弹"):
         star_tree_import(tree=star_tree, upload=io.BytesIO(bomb()))
+    with pytest.raises(ValidationError, match="一直延伸到 XFD2000"):
+        star_tree_import(tree=star_tree, upload=io.BytesIO(stray_far_value(star_rows(3).read())))
     settings.SCORING_UPLOAD_MAX_ROWS = 5
     with pytest.raises(ValidationError, match="超过上限 5 行"):
         star_tree_import(tree=star_tree, upload=star_rows(10))

@@ -241,6 +241,11 @@ def _relations(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     ]
 
 
+def worksheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Return the name of each sheet by its zip entry (xl/worksheets/sheet1.xml: 考核数据)."""
+    return {part: name for name, part in _worksheet_parts(archive, _relations(archive)).items()}
+
+
 def _worksheet_parts(
     archive: zipfile.ZipFile, relations: list[tuple[str, str, str]]
 ) -> dict[str, str]:

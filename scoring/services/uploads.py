@@ -11,11 +11,13 @@ import hashlib
 import os
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 ZIP_MAGIC = b"PK\x03\x04"
 # Row numbers of 1–18 digits (a longer one is no row's, and Python refuses to read thousands).
@@ -25,6 +27,14 @@ SHEET_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 # A row's start tag and its number, if it says it; a value of a cell, whatever the prefix.
 ROW = re.compile(rb"<(?:[\w.-]+:)?row\b(?:[^>]*?\sr=[\"'](?P<number>\d{1,18})[\"'])?[^>]*>")
 VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
+# Where a cell with a value may be, as its r attribute says (r="XFD1048576"): beyond Excel's
+# last row or column (more letters or digits than it has) no program that saves .xlsx puts one.
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+COLUMNS_OF_LETTERS = {1: 26, 2: 26 + 26**2, 3: EXCEL_COLUMNS}
+CELL_POSITION = re.compile(rb"""r=["'](?P<column>[A-Z]+)(?P<row>[0-9]*)""")
+BEYOND_EXCEL = rb"((?:[A-Z]{4,}[0-9]*|[A-Z]{1,3}[0-9]{8,}))"
+# A cell holding something (not an empty <c .../> that carries a style only), by its position.
+VALUE_CELL = rb"""<(?:[\w.-]+:)?c\b[^>]*?\br=["']%s["'][^>]*(?<!/)>"""
 RATIO_CHECK_FROM_BYTES = 1024 * 1024
 SHEET_HEAD_BYTES = 4096
 SHEET_CHUNK_BYTES = 1024 * 1024
@@ -91,6 +101,7 @@ def upload_check(*, name: str, file: BinaryIO, size: int) -> UploadInfo:
         with zipfile.ZipFile(file) as archive:
             _archive_check(archive)
             rows, counted, sheets = _worksheet_rows(archive)
+            _worksheet_cells_check(archive)
     except zipfile.BadZipFile:
         raise UploadRefused(_("“%(name)s”已损坏，无法打开。") % {"name": name}) from None
     finally:
@@ -150,6 +161,122 @@ def _worksheet_rows(archive: zipfile.ZipFile) -> tuple[int, int, int]:
             counted += sheet_rows if whole else 0
             sheets += 1 if sheet_rows else 0
     return rows, counted, sheets
+
+
+def _worksheet_cells_check(archive: zipfile.ZipFile) -> None:
+    """Raise UploadRefused for a worksheet whose cells lie beyond Excel's last row or column,
+    or span more than SCORING_UPLOAD_MAX_CELLS from A1 to the farthest one.
+
+    calamine, which reads the sheets, holds them as a full grid of that span: a value typed in
+    XFD2000 above a label in A1 costs it 33 million cells (1.5 GB), and a cell that says it is
+    in row 4,000,000,000 makes it ask for 512 GB and abort the whole process. The rows' own
+    numbers (<row r=...>, which _sheet_rows counts) need not agree with their cells'.
+    """
+    # Imported here: this module is loaded with the admin, before the models it reaches.
+    from scoring.services.excel_errors import worksheet_names
+
+    names = worksheet_names(archive)
+    for entry in archive.namelist():
+        if entry.startswith("xl/worksheets/") and entry.endswith(".xml"):
+            _sheet_cells_check(archive, entry, sheet=names.get(entry, entry))
+
+
+def _sheet_cells_check(archive: zipfile.ZipFile, entry: str, *, sheet: str) -> None:
+    """Refuse the sheet as _worksheet_cells_check says. One search of its XML finds the most
+    letters and digits a position has (XFD1048576: 3 and 7), which bound the span; only a
+    span past the limit so bounded is measured, from the cells holding something. The search
+    takes any attribute named like r (faster than telling a cell's apart), which at worst
+    makes the span measured."""
+    letters = digits = 0
+    for chunk in _sheet_chunks(archive, entry):
+        wider = _position_wider(letters, digits).search(chunk)
+        while wider and letters <= 3 and digits <= 7:
+            position = CELL_POSITION.match(chunk, wider.start())
+            letters = max(letters, len(position["column"]))
+            digits = max(digits, len(position["row"]))
+            wider = _position_wider(letters, digits).search(chunk, wider.end())
+    if letters > 3 or digits > 7:
+        beyond = _value_cell_found(archive, entry, BEYOND_EXCEL)
+        if beyond:
+            raise _beyond_excel(sheet, beyond)
+        letters, digits = min(letters, 3), min(digits, 7)
+    if min(10**digits - 1, EXCEL_ROWS) * COLUMNS_OF_LETTERS.get(letters, 0) <= (
+        settings.SCORING_UPLOAD_MAX_CELLS
+    ):
+        return
+    last_row = _farthest(archive, entry, most=digits, position=rb"[A-Z]{1,3}([0-9]{%d})")
+    last_column = _farthest(archive, entry, most=letters, position=rb"([A-Z]{%d})[0-9]{1,7}")
+    rows = int(last_row or 0)
+    columns = column_index_from_string(last_column.decode()) if last_column else 0
+    if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+        raise _beyond_excel(sheet, last_column + last_row)
+    if rows * columns > settings.SCORING_UPLOAD_MAX_CELLS:
+        raise UploadRefused(
+            _(
+                "工作表“%(sheet)s”的内容从 A1 一直延伸到 %(corner)s（%(rows)s 行 × %(columns)s "
+                "列），超过 %(limit)s 个单元格的上限：多半是远处的行或列里有误填的内容，请删除"
+                "后再上传。"
+            )
+            % {
+                "sheet": sheet,
+                "corner": f"{get_column_letter(columns)}{rows}",
+                "rows": f"{rows:,}",
+                "columns": f"{columns:,}",
+                "limit": f"{settings.SCORING_UPLOAD_MAX_CELLS:,}",
+            }
+        )
+
+
+def _value_cell_found(archive: zipfile.ZipFile, entry: str, position: bytes) -> bytes | None:
+    """Return the first position `position` captures among the sheet's cells holding
+    something, None when there is none."""
+    cells = re.compile(VALUE_CELL % position)
+    for chunk in _sheet_chunks(archive, entry):
+        found = cells.search(chunk)
+        if found:
+            return found[1]
+    return None
+
+
+def _farthest(archive: zipfile.ZipFile, entry: str, *, most: int, position: bytes) -> bytes:
+    """Return the greatest part of a position that `position` % n captures (its row, or its
+    column), among the sheet's cells holding something, n counting down from `most` until some
+    cell has n digits (letters): positions of as many compare as their rows (columns) do."""
+    for size in range(most, 0, -1):
+        cells = re.compile(VALUE_CELL % (position % size))
+        farthest = max(
+            (max(cells.findall(chunk), default=b"") for chunk in _sheet_chunks(archive, entry)),
+            default=b"",
+        )
+        if farthest:
+            return farthest
+    return b""
+
+
+def _position_wider(letters: int, digits: int) -> re.Pattern:
+    """A cell's position with more than `letters` letters or more than `digits` digits."""
+    return re.compile(rb"""r=["'](?:[A-Z]{%d}|[A-Z]{1,3}[0-9]{%d})""" % (letters + 1, digits + 1))
+
+
+def _beyond_excel(sheet: str, position: bytes) -> UploadRefused:
+    shown = position.decode() if len(position) <= 12 else f"{position[:12].decode()}…"
+    return UploadRefused(
+        _(
+            "工作表“%(sheet)s”中有单元格的位置“%(cell)s”超出了 Excel 的范围（最多 1,048,576 "
+            "行、16,384 列），文件已损坏：请在 Excel 中打开后另存为 .xlsx 再上传。"
+        )
+        % {"sheet": sheet, "cell": shown}
+    )
+
+
+def _sheet_chunks(archive: zipfile.ZipFile, entry: str) -> Iterator[bytes]:
+    """Yield the sheet's XML a chunk at a time, each chunk starting with the last bytes of the
+    one before, so that a cell's start tag cut by a chunk's end is whole in the next."""
+    tail = b""
+    with archive.open(entry) as sheet:
+        while chunk := sheet.read(SHEET_CHUNK_BYTES):
+            yield tail + chunk
+            tail = chunk[-SHEET_HEAD_BYTES:]
 
 
 def _sheet_rows(archive: zipfile.ZipFile, entry: str, *, threshold: int) -> tuple[int, bool]:

@@ -2,8 +2,11 @@ import io
 import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
 
 from scoring.services.uploads import UploadRefused, upload_check
+from tests.sheets.excel_error_cells import part_rewrite
 
 
 def _check(upload):
@@ -52,3 +55,72 @@ def test_a_zip_bomb_is_refused_from_its_directory_alone(settings):
 def test_a_damaged_archive_is_refused():
     with pytest.raises(UploadRefused, match="已损坏"):
         upload_check(name="broken.xlsx", file=io.BytesIO(b"PK\x03\x04garbage"), size=11)
+
+
+def _workbook_with(cells: dict[str, object], title="考核数据") -> SimpleUploadedFile:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for position, value in cells.items():
+        sheet[position] = value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("stray.xlsx", buffer.getvalue())
+
+
+def test_a_value_typed_far_from_the_data_is_refused_naming_the_corner_it_reaches(settings):
+    # calamine holds A1:XFD2000 as a grid of 33 million cells, 1.5 GB.
+    upload = _workbook_with({"A1": "单位代码", "A2": "ZJ01", "B2": 5, "XFD2000": 1})
+    with pytest.raises(UploadRefused) as refusal:
+        _check(upload)
+    assert str(refusal.value) == (
+        "工作表“考核数据”的内容从 A1 一直延伸到 XFD2000（2,000 行 × 16,384 列），超过 "
+        "30,000,000 个单元格的上限：多半是远处的行或列里有误填的内容，请删除后再上传。"
+    )
+    settings.SCORING_UPLOAD_MAX_CELLS = 40_000_000
+    assert _check(upload).rows == 2000
+
+
+STYLED_FAR_CELL = '<row r="9000"><c r="XFD9000" s="0"/></row>'
+
+
+def test_far_cells_that_only_carry_a_style_are_no_span():
+    upload = _workbook_with({"A1": "单位代码", "A2": "ZJ01"})
+    data = part_rewrite(
+        upload.read(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            "</sheetData>", '<row r="9000"><c r="XFD9000" s="0"/></row></sheetData>'
+        ),
+    )
+    assert _check(SimpleUploadedFile("styled.xlsx", data)).rows == 2
+
+
+@pytest.mark.parametrize(
+    ("position", "shown"),
+    [("C" + "9" * 5000, "C99999999999…"), ("C4000000000", "C4000000000"), ("XFDA1", "XFDA1")],
+)
+def test_a_cell_placed_beyond_excels_last_row_or_column_is_refused_as_damaged(position, shown):
+    # calamine would ask for hundreds of gigabytes for it, and abort the whole process.
+    upload = _workbook_with({"A1": "单位代码", "C5": 1})
+    data = part_rewrite(
+        upload.read(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace('r="C5"', f'r="{position}"'),
+    )
+    with pytest.raises(UploadRefused) as refusal:
+        _check(SimpleUploadedFile("broken.xlsx", data))
+    assert str(refusal.value) == (
+        f"工作表“考核数据”中有单元格的位置“{shown}”超出了 Excel 的范围（最多 1,048,576 行、"
+        "16,384 列），文件已损坏：请在 Excel 中打开后另存为 .xlsx 再上传。"
+    )
+
+
+def test_a_span_that_may_pass_the_limit_is_measured_from_its_cells(xlsx, settings):
+    # Positions of up to 2 letters and 2 digits may span 99 × 702 cells; these span 30 × 27.
+    upload = xlsx([["unit", *[f"X{n}" for n in range(1, 27)]]] + [["ZJ01", *range(26)]] * 29)
+    settings.SCORING_UPLOAD_MAX_CELLS = 810
+    assert _check(upload).rows == 30
+    settings.SCORING_UPLOAD_MAX_CELLS = 809
+    with pytest.raises(UploadRefused, match="延伸到 AA30（30 行 × 27 列），超过 809 个单元格"):
+        _check(upload)
