@@ -230,12 +230,21 @@ SCORING_VERIFY_BACKGROUND_VALUES = env_int("SCORING_VERIFY_BACKGROUND_VALUES", 2
 # progress is a province's workbook being written, which holds its record's lock meanwhile.
 SCORING_BACKGROUND_STALE_AFTER = env_int("SCORING_BACKGROUND_STALE_AFTER", 300)
 
+# The suspicious requests Django refuses (as 400) that a client can send at will.
+SECURITY_REFUSALS = ["DisallowedHost", "RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"timed": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"refusal_without_traceback": {"()": "config.log_filters.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "timed"}},
-    "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
+    "loggers": {
+        name: {"filters": ["refusal_without_traceback"]}
+        for name in [
+            "django.request",
+            # Logger filters see their own logger's records only, not a child's.
+            *(f"django.security.{refused}" for refused in SECURITY_REFUSALS),
+        ]
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

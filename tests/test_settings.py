@@ -121,6 +121,17 @@ def test_a_refused_page_is_one_log_line_and_a_server_error_keeps_its_traceback(
     assert error.levelname == "ERROR" and "RuntimeError: boom" in caplog.text
 
 
+@pytest.mark.django_db
+def test_a_request_for_a_host_not_allowed_is_one_warning_line(settings, caplog):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["kaohe.example.gov.cn"]
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="10.0.0.7")
+    assert response.status_code == 400
+    (refusal,) = [r for r in caplog.records if r.name.startswith("django.security")]
+    assert refusal.levelname == "WARNING" and refusal.exc_info is None
+    assert "You may need to add '10.0.0.7' to ALLOWED_HOSTS." in refusal.getMessage()
+
+
 def test_sessions_end_with_the_browser_and_last_ten_hours_at_most():
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     assert settings.SESSION_COOKIE_AGE == 10 * 60 * 60
