@@ -362,9 +362,15 @@ def units_not_assessed_note(*, period: str, units: list[Unit]) -> str:
 
 
 def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal) -> str:
-    weights = cycle.quarter_weights
+    """The year's points as the weighted sum of the quarters in `quarter_points`: every
+    quarter, or those a bonus was reported in (`_year_bonus_line`)."""
+    weights = {
+        quarter: weight
+        for quarter, weight in cycle.quarter_weights.items()
+        if quarter in quarter_points
+    }
     shown = places_kept_true(
-        [quarter_points.get(period, ZERO) for period in weights],
+        [quarter_points[period] for period in weights],
         holds=lambda *rounded: (
             points_round(sum((p * w for p, w in zip(rounded, weights.values(), strict=True)), ZERO))
             == points_round(points)
@@ -378,6 +384,25 @@ def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal
         "parts": " + ".join(parts),
         "points": two_places(points),
     }
+
+
+def _year_bonus_line(
+    cycle: Cycle, indicator: Indicator, reported: dict[str, Decimal], points: Decimal
+) -> str:
+    """The year's points of a quarterly bonus from the points of the quarters it was reported
+    in (`reported`): a quarter without one scores 0 (see `_method_points`), said in words as
+    the quarter's own line says it, where 0.00 would read as if a 0 had been entered."""
+    if not reported:
+        return _("各季度均未报加分，计 0 分（上限 %(max)s）") % {
+            "max": figure(indicator.max_points)
+        }
+    line = _year_line(cycle, reported, points)
+    unreported = [quarter for quarter in QUARTERS if quarter not in reported]
+    if unreported:
+        line += pgettext("between clauses", "；") + _("%(quarters)s未报加分，计 0 分") % {
+            "quarters": _quarters_listed(unreported)
+        }
+    return line
 
 
 def _value_line(indicator, value, points, standing) -> str:
@@ -600,7 +625,16 @@ def unit_indicator_lines(
             quarter_points = {
                 quarter: results.get(quarter, {}).get(indicator.code, ZERO) for quarter in QUARTERS
             }
-            explanation = _year_line(cycle, quarter_points, points) + kept_note
+            if indicator.method == Method.BONUS:
+                reported = {
+                    quarter: quarter_points[quarter]
+                    for quarter in QUARTERS
+                    if (indicator.pk, quarter) in values
+                }
+                explanation = _year_bonus_line(cycle, indicator, reported, points)
+            else:
+                explanation = _year_line(cycle, quarter_points, points)
+            explanation += kept_note
         elif indicator.method == Method.EVALUATION:
             missing = not unit_votes
             explanation = (
