@@ -48,6 +48,8 @@ from scoring.services.points import unit_points
 ZERO = Decimal(0)
 # Points are carried to ten places: no ratio needs more to reproduce them.
 RATIO_PLACES_MAX = 10
+# A rater group's mean vote, as its evaluation line shows it.
+MEAN_PLACES = Decimal("0.0001")
 
 
 @dataclass
@@ -254,15 +256,25 @@ def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) ->
             % {
                 "group": groups[code].name,
                 "counts": _votes_counted(counts, cast),
-                "mean": mean,
+                # Rounded half up here, as every figure of a line: %.4f of the float rounds
+                # 29/32 = 0.90625 half to even, to 0.9062.
+                "mean": mean.quantize(MEAN_PLACES, rounding=ROUND_HALF_UP),
                 "weight": figure(weight),
             }
         )
     fraction = weighted / weights if weights else ZERO
-    return _("民主测评 %(parts)s，加权平均 %(fraction).4f × %(max)s = %(points)s") % {
+    maximum = indicator.max_points
+    # The places that make fraction × maximum the points: 2/3 of 50 reads 0.66667 × 50 = 33.33,
+    # where 0.6667 × 50 would give 33.34.
+    (fraction_shown,) = places_kept_true(
+        [fraction],
+        holds=lambda shown: two_places(maximum * shown) == two_places(points),
+        least=4,
+    )
+    return _("民主测评 %(parts)s，加权平均 %(fraction)s × %(max)s = %(points)s") % {
         "parts": " + ".join(parts),
-        "fraction": fraction,
-        "max": figure(indicator.max_points),
+        "fraction": fraction_shown,
+        "max": figure(maximum),
         "points": two_places(points),
     }
 
