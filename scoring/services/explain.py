@@ -381,21 +381,21 @@ def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal
         for quarter, weight in cycle.quarter_weights.items()
         if quarter in quarter_points
     }
-    shown = places_kept_true(
-        [quarter_points[period] for period in weights],
-        holds=lambda *rounded: (
-            points_round(sum((p * w for p, w in zip(rounded, weights.values(), strict=True)), ZERO))
-            == points_round(points)
-        ),
-    )
+
+    def adds_up(*rounded: Decimal) -> bool:
+        weighted = sum((p * w for p, w in zip(rounded, weights.values(), strict=True)), ZERO)
+        return points_round(weighted) == points_round(points)
+
+    shown = places_kept_true([quarter_points[period] for period in weights], holds=adds_up)
     parts = [
         f"{period} {points_shown(figure_shown)} × {figure(weight)}"
         for (period, weight), figure_shown in zip(weights.items(), shown, strict=True)
     ]
-    return _("季度加权 %(parts)s = %(points)s") % {
-        "parts": " + ".join(parts),
-        "points": two_places(points),
-    }
+    # At ten places the figures are the quarters' stored points, and their weighted sum was
+    # kept to ten places too: where that crossed a half cent (0.124999999975 kept as 0.125,
+    # counted 0.13), no figures give the year's cents, and the line ends with the ten places.
+    total = two_places(points) if adds_up(*shown) else points_shown(points)
+    return _("季度加权 %(parts)s = %(points)s") % {"parts": " + ".join(parts), "points": total}
 
 
 def _year_bonus_line(
