@@ -523,18 +523,15 @@ def _votes_after_save(request, cycle, period, indicator, unit, units):
 
 
 def _votes_progress(request, cycle, period, indicator, units, raters):
-    """Return how far each unit of the indicator is (`progress`: of the rater groups rating
-    it, how many have votes in), with the units complete and partly entered counted; without an
-    indicator, whether the user enters no evaluation indicator of the cycle at all
+    """Return how far the units of the indicator are (`progress`, see `votes_progress`);
+    without an indicator, whether the user enters no evaluation indicator of the cycle at all
     (`enters_none`), or, when the period has none for the user but the year has, the year's
     page (`year_url`)."""
     if indicator:
-        progress = votes_progress(raters=raters, indicator=indicator, period=period, units=units)
-        complete = sum(row.is_complete for row in progress)
         return {
-            "progress": progress,
-            "units_complete": complete,
-            "units_partial": sum(row.entered > 0 for row in progress) - complete,
+            "progress": votes_progress(
+                raters=raters, indicator=indicator, period=period, units=units
+            )
         }
     evaluations = [Indicator.Method.EVALUATION]
     if not indicators_entered_by(cycle=cycle, user=request.user, methods=evaluations).exists():

@@ -269,12 +269,22 @@ class UnitVotesProgress:
         return 0 < self.rating == self.entered
 
 
+@dataclass(frozen=True)
+class VotesProgress:
+    """Each unit's progress on an indicator, in order, with the units whose every rating group
+    is in (complete) and those with some but not all (partial) counted."""
+
+    units: list[UnitVotesProgress]
+    complete: int
+    partial: int
+
+
 def votes_progress(
     *, raters: CycleRaterGroups, indicator: Indicator, period: str, units: list[Unit]
-) -> list[UnitVotesProgress]:
+) -> VotesProgress:
     """Return, for each unit in order, how many of the rater groups rating it on the indicator
-    have its votes in for the period (one query). A group's row of 0 votes is in: a group that
-    did not vote is entered so."""
+    have its votes in for the period, and how many units are complete or partly entered (one
+    query). A group's row of 0 votes is in: a group that did not vote is entered so."""
     entered: dict[int, set[int]] = {}
     votes = Vote.objects.filter(indicator=indicator, period=period)
     for unit_id, group_id in votes.values_list("unit_id", "rater_group_id"):
@@ -287,7 +297,7 @@ def votes_progress(
         }
         for category_id in {unit.category_id for unit in units}
     }
-    return [
+    rows = [
         UnitVotesProgress(
             unit=unit,
             entered=len(entered.get(unit.pk, set()) & rating[unit.category_id]),
@@ -295,6 +305,9 @@ def votes_progress(
         )
         for unit in units
     ]
+    complete = sum(row.is_complete for row in rows)
+    begun = sum(row.entered > 0 for row in rows)
+    return VotesProgress(units=rows, complete=complete, partial=begun - complete)
 
 
 def votes_of_unit(*, indicator: Indicator, unit: Unit, period: str) -> dict[int, Vote]:

@@ -48,6 +48,8 @@ from scoring.services.points import unit_points
 ZERO = Decimal(0)
 # Points are carried to ten places: no ratio needs more to reproduce them.
 RATIO_PLACES_MAX = 10
+# A rater group's mean vote, as its evaluation line shows it.
+MEAN_PLACES = Decimal("0.0001")
 
 
 @dataclass
@@ -254,15 +256,25 @@ def _evaluation_line(indicator, votes, groups, cycle: Cycle, points: Decimal) ->
             % {
                 "group": groups[code].name,
                 "counts": _votes_counted(counts, cast),
-                "mean": mean,
+                # Rounded half up here, as every figure of a line: %.4f of the float rounds
+                # 29/32 = 0.90625 half to even, to 0.9062.
+                "mean": mean.quantize(MEAN_PLACES, rounding=ROUND_HALF_UP),
                 "weight": figure(weight),
             }
         )
     fraction = weighted / weights if weights else ZERO
-    return _("民主测评 %(parts)s，加权平均 %(fraction).4f × %(max)s = %(points)s") % {
+    maximum = indicator.max_points
+    # The places that make fraction × maximum the points: 2/3 of 50 reads 0.66667 × 50 = 33.33,
+    # where 0.6667 × 50 would give 33.34.
+    (fraction_shown,) = places_kept_true(
+        [fraction],
+        holds=lambda shown: two_places(maximum * shown) == two_places(points),
+        least=4,
+    )
+    return _("民主测评 %(parts)s，加权平均 %(fraction)s × %(max)s = %(points)s") % {
         "parts": " + ".join(parts),
-        "fraction": fraction,
-        "max": figure(indicator.max_points),
+        "fraction": fraction_shown,
+        "max": figure(maximum),
         "points": two_places(points),
     }
 
@@ -362,22 +374,47 @@ def units_not_assessed_note(*, period: str, units: list[Unit]) -> str:
 
 
 def _year_line(cycle: Cycle, quarter_points: dict[str, Decimal], points: Decimal) -> str:
-    weights = cycle.quarter_weights
-    shown = places_kept_true(
-        [quarter_points.get(period, ZERO) for period in weights],
-        holds=lambda *rounded: (
-            points_round(sum((p * w for p, w in zip(rounded, weights.values(), strict=True)), ZERO))
-            == points_round(points)
-        ),
-    )
+    """The year's points as the weighted sum of the quarters in `quarter_points`: every
+    quarter, or those a bonus was reported in (`_year_bonus_line`)."""
+    weights = {
+        quarter: weight
+        for quarter, weight in cycle.quarter_weights.items()
+        if quarter in quarter_points
+    }
+
+    def adds_up(*rounded: Decimal) -> bool:
+        weighted = sum((p * w for p, w in zip(rounded, weights.values(), strict=True)), ZERO)
+        return points_round(weighted) == points_round(points)
+
+    shown = places_kept_true([quarter_points[period] for period in weights], holds=adds_up)
     parts = [
         f"{period} {points_shown(figure_shown)} × {figure(weight)}"
         for (period, weight), figure_shown in zip(weights.items(), shown, strict=True)
     ]
-    return _("季度加权 %(parts)s = %(points)s") % {
-        "parts": " + ".join(parts),
-        "points": two_places(points),
-    }
+    # At ten places the figures are the quarters' stored points, and their weighted sum was
+    # kept to ten places too: where that crossed a half cent (0.124999999975 kept as 0.125,
+    # counted 0.13), no figures give the year's cents, and the line ends with the ten places.
+    total = two_places(points) if adds_up(*shown) else points_shown(points)
+    return _("季度加权 %(parts)s = %(points)s") % {"parts": " + ".join(parts), "points": total}
+
+
+def _year_bonus_line(
+    cycle: Cycle, indicator: Indicator, reported: dict[str, Decimal], points: Decimal
+) -> str:
+    """The year's points of a quarterly bonus from the points of the quarters it was reported
+    in (`reported`): a quarter without one scores 0 (see `_method_points`), said in words as
+    the quarter's own line says it, where 0.00 would read as if a 0 had been entered."""
+    if not reported:
+        return _("各季度均未报加分，计 0 分（上限 %(max)s）") % {
+            "max": figure(indicator.max_points)
+        }
+    line = _year_line(cycle, reported, points)
+    unreported = [quarter for quarter in QUARTERS if quarter not in reported]
+    if unreported:
+        line += pgettext("between clauses", "；") + _("%(quarters)s未报加分，计 0 分") % {
+            "quarters": _quarters_listed(unreported)
+        }
+    return line
 
 
 def _value_line(indicator, value, points, standing) -> str:
@@ -600,7 +637,16 @@ def unit_indicator_lines(
             quarter_points = {
                 quarter: results.get(quarter, {}).get(indicator.code, ZERO) for quarter in QUARTERS
             }
-            explanation = _year_line(cycle, quarter_points, points) + kept_note
+            if indicator.method == Method.BONUS:
+                reported = {
+                    quarter: quarter_points[quarter]
+                    for quarter in QUARTERS
+                    if (indicator.pk, quarter) in values
+                }
+                explanation = _year_bonus_line(cycle, indicator, reported, points)
+            else:
+                explanation = _year_line(cycle, quarter_points, points)
+            explanation += kept_note
         elif indicator.method == Method.EVALUATION:
             missing = not unit_votes
             explanation = (

@@ -105,6 +105,26 @@ def test_year_line_shows_the_places_that_make_it_add_up(
     )
 
 
+def test_a_year_kept_to_ten_places_across_a_half_cent_ends_with_those_places(
+    cycle, make_units, make_indicator, put, compute
+):
+    """Completions of 0.04, 0.04 and 0.07 of 3 score 0.1333333333, 0.1333333333 and
+    0.2333333333 (ten places, a third of 10⁻¹⁰ dropped from each); weighted by 0.25 they sum to
+    0.124999999975, which the year keeps to ten places as 0.125 and counts 0.13. Ending with
+    0.13, the line read as 0.12 to whoever added it up."""
+    (unit,) = make_units(1)
+    indicator = make_indicator("C", 10, "completion", target=Decimal(3))
+    for period, value in [("Q1", "0.04"), ("Q2", "0.04"), ("Q3", "0.07"), ("Q4", "0")]:
+        put(indicator, {unit: value}, period)
+    compute()
+    line = lines_by_code(cycle, unit, "Y")["C"]
+    assert line.points == Decimal("0.125")
+    assert line.explanation == (
+        "季度加权 Q1 0.1333333333 × 0.25 + Q2 0.1333333333 × 0.25 + Q3 0.2333333333 × 0.25"
+        " + Q4 0.00 × 0.25 = 0.125"
+    )
+
+
 def test_total_line_adds_up_with_a_weighted_bonus(cycle, make_units, make_indicator, put, compute):
     """The year's bonus is a quarter's 2.53 weighted by 0.25, 0.6325, and the total 500.64 is
     rounded once from 500.003 + 0.6325: in cents the line said 500.00 + 0.63 = 500.64, and

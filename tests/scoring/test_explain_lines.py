@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from scoring.models import RaterGroup, Vote
 from scoring.services.explain import unit_indicator_lines
 from tests.scoring.conftest import result_of
 
@@ -154,3 +155,32 @@ def test_a_bonus_not_reported_says_so_and_a_bonus_of_0_says_0(
     assert line(cycle, reported, "B").explanation == "加分 0（上限 20）= 0.00"
     assert line(cycle, not_reported, "B").explanation == "未报加分，计 0 分（上限 20）"
     assert not line(cycle, not_reported, "B").missing
+
+
+@pytest.mark.parametrize(
+    ("votes", "maximum", "expected"),
+    [
+        # 29/32 = 0.90625 of 20 is 18.125, counted 18.13: 0.9062 × 20 would give 18.12.
+        (
+            {"excellent": 20, "competent": 9, "basic": 3},
+            20,
+            "民主测评 区领导（优秀 20、称职 9、基本称职 3，共 32 票）0.9063 × 1，"
+            "加权平均 0.9063 × 20 = 18.13",
+        ),
+        # 2/3 of 50 is 33.33: 0.6667 × 50 would give 33.34.
+        (
+            {"excellent": 2, "incompetent": 1},
+            50,
+            "民主测评 区领导（优秀 2、不称职 1，共 3 票）0.6667 × 1，加权平均 0.66667 × 50 = 33.33",
+        ),
+    ],
+)
+def test_an_evaluations_weighted_mean_times_its_maximum_gives_its_points(
+    cycle, make_units, make_indicator, compute, votes, maximum, expected
+):
+    (unit,) = make_units(1)
+    evaluation = make_indicator("E", maximum, "evaluation")
+    leaders = RaterGroup.objects.create(cycle=cycle, code="LD", name="区领导", weight="1")
+    Vote.objects.create(indicator=evaluation, unit=unit, period="Q1", rater_group=leaders, **votes)
+    compute()
+    assert line(cycle, unit, "E").explanation == expected
