@@ -41,7 +41,11 @@ from scoring.models import (
     Vote,
 )
 from scoring.services.cells import CellError, cell_decimal
-from scoring.services.evaluations import votes_complete_counted
+from scoring.services.evaluations import (
+    CycleRaterGroups,
+    rater_groups_of_cycle,
+    votes_complete_counted,
+)
 from scoring.services.values import (
     CellConflict,
     CellInput,
@@ -144,15 +148,17 @@ def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE
     # A closed quarter takes nothing more: the page opens on a period still open, if any.
     open_periods = periods_open(cycle=cycle) or PERIODS
     units_of_category = Counter(unit.category_id for unit in units)
+    evaluated = any(i.method == Indicator.Method.EVALUATION for i in indicators.values())
+    raters = rater_groups_of_cycle(cycle=cycle) if evaluated else None
     applies = {
-        pk: {category.pk for category in indicator.categories.all()} or set(units_of_category)
+        pk: _categories_to_enter(indicator, raters, categories=set(units_of_category))
         for pk, indicator in indicators.items()
     }
     missing: Counter[str] = Counter()
     for pk, indicator in indicators.items():
         for period in _periods_of(indicator):
             missing[period] += sum(units_of_category[category] for category in applies[pk])
-    filled_cells = _cells_filled(cycle=cycle, indicators=indicators.values())
+    filled_cells = _cells_filled(indicators=indicators.values(), raters=raters)
     for indicator_id, category_id, period, filled in filled_cells:
         if category_id in applies[indicator_id] and period in _periods_of(indicators[indicator_id]):
             missing[period] -= filled
@@ -163,14 +169,32 @@ def period_needing_entry(*, cycle: Cycle, user, units: list[Unit], methods=VALUE
     )
 
 
+def _categories_to_enter(
+    indicator: Indicator, raters: CycleRaterGroups | None, *, categories: set[int]
+) -> set[int]:
+    """Return the unit categories of `categories` the indicator takes input for: those it
+    applies to (all without any), and for an evaluation indicator those some rater group
+    rates on it; a unit no group rates has no votes to enter, and the votes page says so."""
+    applying = {category.pk for category in indicator.categories.all()} or categories
+    if indicator.method != Indicator.Method.EVALUATION:
+        return applying
+    return {
+        category
+        for category in applying
+        if raters.rating(category_id=category, indicator_id=indicator.pk)
+    }
+
+
 def _periods_of(indicator: Indicator) -> list[str]:
     return [p for p in PERIODS if period_fits_frequency(frequency=indicator.frequency, period=p)]
 
 
-def _cells_filled(*, cycle: Cycle, indicators) -> list[tuple[int, int, str, int]]:
+def _cells_filled(
+    *, indicators, raters: CycleRaterGroups | None
+) -> list[tuple[int, int, str, int]]:
     """Count the active units with a value, or for an evaluation indicator with the votes of
-    every rater group rating them, per indicator, unit category and period (one query for the
-    values, three for the votes)."""
+    every rater group of `raters` rating them, per indicator, unit category and period (one
+    query for the values, one for the votes)."""
     by_votes = [i.pk for i in indicators if i.method == Indicator.Method.EVALUATION]
     by_values = [i.pk for i in indicators if i.method != Indicator.Method.EVALUATION]
     values = (
@@ -179,7 +203,7 @@ def _cells_filled(*, cycle: Cycle, indicators) -> list[tuple[int, int, str, int]
         .values_list("indicator_id", "unit__category_id", "period")
         .annotate(filled=Count("unit", distinct=True))
     )
-    votes = votes_complete_counted(cycle=cycle, indicator_ids=by_votes)
+    votes = votes_complete_counted(raters=raters, indicator_ids=by_votes) if by_votes else {}
     return [*values, *((*key, filled) for key, filled in votes.items())]
 
 

@@ -138,3 +138,25 @@ def test_the_import_page_offers_the_template_of_the_quarter_still_to_fill(
     # 下载本期模板 and the tabs back to the grid lead to Q3, where the work is, not to Q1.
     assert f'href="/entry/sheets/template/{open_cycle.year}/Q3.xlsx">下载本期模板' in page
     assert f'href="/entry/?cycle={open_cycle.year}&amp;period=Q3"' in page
+
+
+def test_units_no_group_rates_keep_no_period_open_for_votes(
+    open_cycle, admin_user, district, make_indicator
+):
+    units, _indicators = district(cycle=open_cycle, owner=admin_user, units=2, indicators=1)
+    evaluation = make_indicator("EVAL", 10, "evaluation")
+    towns = units[0].category
+    leaders = open_cycle.rater_groups.get()
+    leaders.categories.add(towns)  # the leaders rate the towns only
+    departments = UnitCategory.objects.create(code="BM", name="区直部门")
+    Unit.objects.create(code="BM01", name="发改局", category=departments)
+    for unit in units:
+        Vote.objects.create(indicator=evaluation, unit=unit, period="Q1", rater_group=leaders)
+    evaluations_only = {
+        "cycle": open_cycle,
+        "user": admin_user,
+        "units": units_active(),
+        "methods": [Indicator.Method.EVALUATION],
+    }
+    # 发改局 has no votes to enter: Q1 is done, and the page opens on Q2.
+    assert period_needing_entry(**evaluations_only) == "Q2"
