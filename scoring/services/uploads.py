@@ -31,8 +31,21 @@ VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
 # last row or column (more letters or digits than it has) no program that saves .xlsx puts one.
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 COLUMNS_OF_LETTERS = {1: 26, 2: 26 + 26**2, 3: EXCEL_COLUMNS}
-CELL_POSITION = re.compile(rb"""r=["'](?P<column>[A-Z]+)(?P<row>[0-9]*)""")
-BEYOND_EXCEL = rb"((?:[A-Z]{4,}[0-9]*|[A-Z]{1,3}[0-9]{8,}))"
+# calamine reads a position's letters in either case (r="xfd2000" is XFD2000).
+CELL_POSITION = re.compile(rb"""r=["'](?P<column>[A-Za-z]+)(?P<row>[0-9]*)""")
+BEYOND_EXCEL = rb"((?:[A-Za-z]{4,}[0-9]*|[A-Za-z]{1,3}[0-9]{8,}))"
+# What those searches cannot place: a cell whose start tag does not begin with its position
+# (<c>, <c s="1" r="A1">, <c r = "A1">) or has a namespace prefix (<x:c>, or text reading so).
+# calamine puts a cell without r after the one before it, in the row its <row r> says (or the
+# one after the row before), so such a sheet is walked tag by tag (_sheet_span_walked).
+# (A start tag cut at a chunk's end is not taken: the next chunk holds it whole.)
+CELL_NOT_PLACED_FIRST = re.compile(rb"<c(?:[>/]|\s(?!r=)[^>]*>)")
+PREFIXED_CELL = re.compile(rb":c[\s>/]")
+# A row's or cell's start or end tag, and the position its r says, as calamine reads them.
+SHEET_TAG = re.compile(rb"<(?P<end>/)?(?:[\w.-]+:)?(?P<name>row|c)(?=[\s/>])(?P<attributes>[^>]*)>")
+POSITION_ATTRIBUTE = re.compile(
+    rb"""(?:^|\s)r\s*=\s*["'](?P<column>[A-Za-z]*)(?P<row>[0-9]*)["']"""
+)
 # A cell holding something (not an empty <c .../> that carries a style only), by its position.
 VALUE_CELL = rb"""<(?:[\w.-]+:)?c\b[^>]*?\br=["']%s["'][^>]*(?<!/)>"""
 RATIO_CHECK_FROM_BYTES = 1024 * 1024
@@ -189,6 +202,12 @@ def _sheet_cells_check(archive: zipfile.ZipFile, entry: str, *, sheet: str) -> N
     makes the span measured."""
     letters = digits = 0
     for chunk in _sheet_chunks(archive, entry):
+        if CELL_NOT_PLACED_FIRST.search(chunk) or PREFIXED_CELL.search(chunk):
+            rows, columns, beyond = _sheet_span_walked(archive, entry)
+            if beyond:
+                raise _beyond_excel(sheet, beyond)
+            _span_check(sheet, rows=rows, columns=columns)
+            return
         wider = _position_wider(letters, digits).search(chunk)
         while wider and letters <= 3 and digits <= 7:
             position = CELL_POSITION.match(chunk, wider.start())
@@ -204,12 +223,16 @@ def _sheet_cells_check(archive: zipfile.ZipFile, entry: str, *, sheet: str) -> N
         settings.SCORING_UPLOAD_MAX_CELLS
     ):
         return
-    last_row = _farthest(archive, entry, most=digits, position=rb"[A-Z]{1,3}([0-9]{%d})")
-    last_column = _farthest(archive, entry, most=letters, position=rb"([A-Z]{%d})[0-9]{1,7}")
+    last_row = _farthest(archive, entry, most=digits, position=rb"[A-Za-z]{1,3}([0-9]{%d})")
+    last_column = _farthest(archive, entry, most=letters, position=rb"([A-Za-z]{%d})[0-9]{1,7}")
     rows = int(last_row or 0)
     columns = column_index_from_string(last_column.decode()) if last_column else 0
     if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
         raise _beyond_excel(sheet, last_column + last_row)
+    _span_check(sheet, rows=rows, columns=columns)
+
+
+def _span_check(sheet: str, *, rows: int, columns: int) -> None:
     if rows * columns > settings.SCORING_UPLOAD_MAX_CELLS:
         raise UploadRefused(
             _(
@@ -225,6 +248,49 @@ def _sheet_cells_check(archive: zipfile.ZipFile, entry: str, *, sheet: str) -> N
                 "limit": f"{settings.SCORING_UPLOAD_MAX_CELLS:,}",
             }
         )
+
+
+def _sheet_span_walked(archive: zipfile.ZipFile, entry: str) -> tuple[int, int, bytes | None]:
+    """Return the rows and columns from A1 to the farthest cell holding something, each cell
+    placed as calamine places it, and a position beyond Excel's last row or column where
+    there is one (None when there is none).
+
+    Tag by tag, slower than the searches of _sheet_cells_check: only for a sheet they cannot
+    place. A cell holding something is one not closed in its start tag (<c r="A1" s="1"/>
+    carries a style only). A cell's r moves the count of columns, not of rows."""
+    row = column = rows = columns = 0
+    pending = b""
+    with archive.open(entry) as xml:
+        while True:
+            chunk = xml.read(SHEET_CHUNK_BYTES)
+            data = pending + chunk
+            for tag in SHEET_TAG.finditer(data):
+                closed = tag["attributes"].endswith(b"/")
+                position = None if tag["end"] else POSITION_ATTRIBUTE.search(tag["attributes"])
+                letters, digits = (position["column"], position["row"]) if position else (b"", b"")
+                if len(letters) > 3 or len(digits) > 7:
+                    return rows, columns, letters + digits
+                if tag["name"] == b"row":
+                    row = int(digits) - 1 if digits else row
+                    if tag["end"] or closed:
+                        row, column = row + 1, 0
+                    continue
+                if tag["end"]:
+                    continue
+                cell_row = row
+                if letters and digits:
+                    cell_row = int(digits) - 1
+                    column = column_index_from_string(letters.upper().decode()) - 1
+                if not closed:
+                    rows, columns = max(rows, cell_row + 1), max(columns, column + 1)
+                column += 1
+            if not chunk:
+                break
+            # A tag cut by the chunk's end starts at its last "<" (none is inside a tag).
+            pending = data[data.rfind(b"<") :]
+    if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+        return rows, columns, f"{get_column_letter(min(columns, 18_278))}{rows}".encode()
+    return rows, columns, None
 
 
 def _value_cell_found(archive: zipfile.ZipFile, entry: str, position: bytes) -> bytes | None:
@@ -245,7 +311,10 @@ def _farthest(archive: zipfile.ZipFile, entry: str, *, most: int, position: byte
     for size in range(most, 0, -1):
         cells = re.compile(VALUE_CELL % (position % size))
         farthest = max(
-            (max(cells.findall(chunk), default=b"") for chunk in _sheet_chunks(archive, entry)),
+            (
+                max((part.upper() for part in cells.findall(chunk)), default=b"")
+                for chunk in _sheet_chunks(archive, entry)
+            ),
             default=b"",
         )
         if farthest:
@@ -255,7 +324,9 @@ def _farthest(archive: zipfile.ZipFile, entry: str, *, most: int, position: byte
 
 def _position_wider(letters: int, digits: int) -> re.Pattern:
     """A cell's position with more than `letters` letters or more than `digits` digits."""
-    return re.compile(rb"""r=["'](?:[A-Z]{%d}|[A-Z]{1,3}[0-9]{%d})""" % (letters + 1, digits + 1))
+    return re.compile(
+        rb"""r=["'](?:[A-Za-z]{%d}|[A-Za-z]{1,3}[0-9]{%d})""" % (letters + 1, digits + 1)
+    )
 
 
 def _beyond_excel(sheet: str, position: bytes) -> UploadRefused:

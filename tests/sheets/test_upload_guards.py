@@ -124,3 +124,50 @@ def test_a_span_that_may_pass_the_limit_is_measured_from_its_cells(xlsx, setting
     settings.SCORING_UPLOAD_MAX_CELLS = 809
     with pytest.raises(UploadRefused, match="延伸到 AA30（30 行 × 27 列），超过 809 个单元格"):
         _check(upload)
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "shown"),
+    [
+        # calamine reads each of these cells as in row 4,000,000,000, and aborts the process.
+        (lambda xml: xml.replace('r="C5"', 'r = "C4000000000"'), "C4000000000"),
+        (lambda xml: xml.replace('r="C5"', 'r="c4000000000"'), "c4000000000"),
+        (lambda xml: xml.replace('<row r="5"><c r="C5"', '<row r="4000000000"><c'), "4000000000"),
+        (lambda xml: xml.replace('<row r="5"><c r="C5"', '<row r = "4000000000"><c'), "4000000000"),
+    ],
+    ids=["spaces-around-equals", "lower-case-column", "row-placed-cell", "row-with-spaces"],
+)
+def test_a_cell_beyond_excel_is_refused_however_its_position_is_written(rewrite, shown):
+    upload = _workbook_with({"A1": "单位代码", "C5": 1})
+    data = part_rewrite(upload.read(), "xl/worksheets/sheet1.xml", rewrite)
+    with pytest.raises(UploadRefused) as refusal:
+        _check(SimpleUploadedFile("broken.xlsx", data))
+    assert f"工作表“考核数据”中有单元格的位置“{shown}”超出了 Excel 的范围" in str(refusal.value)
+
+
+def test_a_far_value_written_in_lower_case_is_refused_naming_its_corner():
+    upload = _workbook_with({"A1": "单位代码", "B2": 5})
+    data = part_rewrite(
+        upload.read(), "xl/worksheets/sheet1.xml", lambda xml: xml.replace('r="B2"', 'r="xfd2000"')
+    )
+    with pytest.raises(UploadRefused, match="一直延伸到 XFD2000（2,000 行 × 16,384 列）"):
+        _check(SimpleUploadedFile("lower.xlsx", data))
+
+
+def test_cells_without_positions_span_as_calamine_places_them(settings):
+    # A cell without r is in its row's r, one column right of the cell before it: C40.
+    upload = _workbook_with({"A1": "单位代码"})
+    data = part_rewrite(
+        upload.read(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '<row r="40"><c><v>1</v></c><c s="0"/><c t="n"><v>3</v></c></row></sheetData>',
+        ),
+    )
+    upload = SimpleUploadedFile("unplaced.xlsx", data)
+    settings.SCORING_UPLOAD_MAX_CELLS = 120
+    _check(upload)
+    settings.SCORING_UPLOAD_MAX_CELLS = 119
+    with pytest.raises(UploadRefused, match="延伸到 C40（40 行 × 3 列），超过 119 个单元格"):
+        _check(upload)
