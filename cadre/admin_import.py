@@ -35,7 +35,7 @@ class UploadCheckedImportForm(ImportForm):
                 )
                 upload_check_in_request(name=name, file=upload, size=upload.size)
             else:
-                text_upload_check(file=upload, size=upload.size)
+                text_upload_check(name=upload.name, file=upload, size=upload.size)
         except UploadRefused as refusal:
             self.add_error("import_file", str(refusal))
         return cleaned
