@@ -14,12 +14,14 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 ZIP_MAGIC = b"PK\x03\x04"
+ZIP_ENCRYPTED = 0x1  # an entry's general purpose flag bit 0
 # Row numbers of 1–18 digits (a longer one is no row's, and Python refuses to read thousands).
 DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d{1,18}(?::[A-Z]+(\d{1,18}))?"')
 # The sheet's root element, with the namespace prefix its writer gives every element (mostly none).
@@ -115,7 +117,8 @@ def upload_check(*, name: str, file: BinaryIO, size: int) -> UploadInfo:
             _archive_check(archive)
             rows, counted, sheets = _worksheet_rows(archive)
             _worksheet_cells_check(archive)
-    except zipfile.BadZipFile:
+    # A part's XML cut short, or packed by a method Python (and calamine) cannot unpack.
+    except (zipfile.BadZipFile, ElementTree.ParseError, NotImplementedError):
         raise UploadRefused(_("“%(name)s”已损坏，无法打开。") % {"name": name}) from None
     finally:
         file.seek(0)
@@ -143,6 +146,11 @@ def _archive_check(archive: zipfile.ZipFile) -> None:
     entries = archive.infolist()
     if "xl/workbook.xml" not in {entry.filename for entry in entries}:
         raise UploadRefused(_("文件不是 Excel 工作簿（缺少 workbook）。"))
+    # A zip's own password (Excel's makes no zip): unreadable without it, to calamine too.
+    if any(entry.flag_bits & ZIP_ENCRYPTED for entry in entries):
+        raise UploadRefused(
+            _("文件设置了密码，无法读取：请在 Excel 中打开，取消密码后另存为 .xlsx 再上传。")
+        )
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > settings.SCORING_UPLOAD_MAX_UNPACKED_BYTES:
         raise UploadRefused(

@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 
 import pytest
@@ -171,3 +172,21 @@ def test_cells_without_positions_span_as_calamine_places_them(settings):
     settings.SCORING_UPLOAD_MAX_CELLS = 119
     with pytest.raises(UploadRefused, match="延伸到 C40（40 行 × 3 列），超过 119 个单元格"):
         _check(upload)
+
+
+def test_a_workbook_whose_sheet_list_is_cut_short_is_refused_as_damaged():
+    upload = _workbook_with({"A1": "单位代码"})
+    data = part_rewrite(upload.read(), "xl/workbook.xml", lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(UploadRefused, match="^“cut.xlsx”已损坏，无法打开。$"):
+        _check(SimpleUploadedFile("cut.xlsx", data))
+
+
+def test_a_workbook_zipped_with_a_password_is_refused_saying_so():
+    # zipfile writes no "encrypted" flag, so it is set in the headers written: each entry's
+    # local header (PK\3\4, flags at byte 6) and central directory record (PK\1\2, at 8).
+    data = bytearray(_workbook_with({"A1": "单位代码"}).read())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        for header in re.finditer(re.escape(signature), bytes(data)):
+            data[header.start() + flags_at] |= 0x1
+    with pytest.raises(UploadRefused, match="文件设置了密码，无法读取"):
+        _check(SimpleUploadedFile("locked.xlsx", bytes(data)))
