@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from cadre.models import Unit
 from talent.models import StarNode, StarTree
 from talent.services.star_xlsx import star_tree_import
+from tests.sheets.excel_error_cells import part_rewrite
 from tests.test_admin_imports import CSV, XLSX, preview, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +131,22 @@ SAVE_AS_CSV = (
 def test_an_admin_csv_import_it_cannot_read_is_refused_saying_where(admin_client, data, refusal):
     page, context = preview(admin_client, "cadre/unit", data, CSV, name="units.csv")
     assert html.unescape(refusal) in html.unescape(page)
+    assert context.get("confirm_form") is None
+
+
+def test_an_admin_xlsx_import_the_reader_fails_on_names_the_file_and_what_to_do(admin_client):
+    # A style's number format id of 5,000 digits: openpyxl fails with a TypeError.
+    data = part_rewrite(
+        xlsx(["code", "name", "category"], ["U1", "甲", "ZJ"]),
+        "xl/styles.xml",
+        lambda styles: styles.replace('numFmtId="0"', f'numFmtId="{"9" * 5000}"', 1),
+    )
+    page, context = preview(admin_client, "cadre/unit", data, XLSX, name="units.xlsx")
+    assert html.unescape(
+        "无法读取“units.xlsx”：它已损坏，或不是所选格式的文件。请在 Excel 或 WPS 中打开它，"
+        "另存为 Excel 工作簿（.xlsx）或“CSV UTF-8（逗号分隔）”，再导入另存的文件。"
+    ) in html.unescape(page)
+    assert "encountered while trying to read file" not in page
     assert context.get("confirm_form") is None
 
 
