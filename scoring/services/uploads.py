@@ -265,7 +265,8 @@ def _sheet_span_walked(archive: zipfile.ZipFile, entry: str) -> tuple[int, int, 
 
     Tag by tag, slower than the searches of _sheet_cells_check: only for a sheet they cannot
     place. A cell holding something is one not closed in its start tag (<c r="A1" s="1"/>
-    carries a style only). A cell's r moves the count of columns, not of rows."""
+    carries a style only). A cell's r moves the count of columns, not of rows; of a tag's r
+    said twice, calamine takes a row's first and a cell's last."""
     row = column = rows = columns = 0
     pending = b""
     with archive.open(entry) as xml:
@@ -274,17 +275,18 @@ def _sheet_span_walked(archive: zipfile.ZipFile, entry: str) -> tuple[int, int, 
             data = pending + chunk
             for tag in SHEET_TAG.finditer(data):
                 closed = tag["attributes"].endswith(b"/")
-                position = None if tag["end"] else POSITION_ATTRIBUTE.search(tag["attributes"])
-                letters, digits = (position["column"], position["row"]) if position else (b"", b"")
-                if len(letters) > 3 or len(digits) > 7:
-                    return rows, columns, letters + digits
+                positions = [] if tag["end"] else POSITION_ATTRIBUTE.findall(tag["attributes"])
+                for letters, digits in positions:
+                    if len(letters) > 3 or len(digits) > 7:
+                        return rows, columns, letters + digits
                 if tag["name"] == b"row":
-                    row = int(digits) - 1 if digits else row
+                    row = int(positions[0][1]) - 1 if positions and positions[0][1] else row
                     if tag["end"] or closed:
                         row, column = row + 1, 0
                     continue
                 if tag["end"]:
                     continue
+                letters, digits = positions[-1] if positions else (b"", b"")
                 cell_row = row
                 if letters and digits:
                     cell_row = int(digits) - 1

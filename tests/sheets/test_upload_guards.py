@@ -190,3 +190,16 @@ def test_a_workbook_zipped_with_a_password_is_refused_saying_so():
             data[header.start() + flags_at] |= 0x1
     with pytest.raises(UploadRefused, match="文件设置了密码，无法读取"):
         _check(SimpleUploadedFile("locked.xlsx", bytes(data)))
+
+
+def test_a_far_position_said_second_in_a_cell_placed_by_counting_is_found():
+    # calamine takes a cell's last r: this one is in XFD2000 (the first cell, without r,
+    # has the sheet walked tag by tag).
+    upload = _workbook_with({"A1": "单位代码", "B2": 5})
+    data = part_rewrite(
+        upload.read(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace('<c r="A1"', "<c").replace('r="B2"', 'r="B2" r="xfd2000"'),
+    )
+    with pytest.raises(UploadRefused, match="一直延伸到 XFD2000（2,000 行 × 16,384 列）"):
+        _check(SimpleUploadedFile("twice.xlsx", data))
