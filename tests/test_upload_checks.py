@@ -150,6 +150,20 @@ def test_an_admin_xlsx_import_the_reader_fails_on_names_the_file_and_what_to_do(
     assert context.get("confirm_form") is None
 
 
+def test_a_row_numbered_with_spaces_around_its_equals_sign_counts_to_the_row_limit(
+    admin_client, settings
+):
+    # openpyxl reads <row r = "500"> as row 500 and yields the 498 rows before it, empty.
+    data = part_rewrite(
+        xlsx(["code", "name", "category"], ["U1", "甲", "ZJ"]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(r' r="[A-C]2"', "", xml.replace('<row r="2"', '<row r = "500"')),
+    )
+    settings.SCORING_UPLOAD_MAX_ROWS = 20
+    page, _context = preview(admin_client, "cadre/unit", data, XLSX, name="units.xlsx")
+    assert "工作表有 500 行，超过上限 20 行" in page
+
+
 def test_an_admin_xlsx_import_within_the_limits_is_read_as_before(admin_client, unit):
     page, context = preview(
         admin_client, "cadre/unit", xlsx(["code", "name", "category"], ["ZJ02", "东城", "ZJ"])

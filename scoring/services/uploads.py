@@ -27,7 +27,8 @@ DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d{1,18}(?::[A-Z]+(\d{1,18}))?"'
 # The sheet's root element, with the namespace prefix its writer gives every element (mostly none).
 SHEET_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 # A row's start tag and its number, if it says it; a value of a cell, whatever the prefix.
-ROW = re.compile(rb"<(?:[\w.-]+:)?row\b(?:[^>]*?\sr=[\"'](?P<number>\d{1,18})[\"'])?[^>]*>")
+# (r = "5" as well: calamine and openpyxl read it, and openpyxl then yields the rows before.)
+ROW = re.compile(rb"<(?:[\w.-]+:)?row\b(?:[^>]*?\sr\s*=\s*[\"'](?P<number>\d{1,18})[\"'])?[^>]*>")
 VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
 # Where a cell with a value may be, as its r attribute says (r="XFD1048576"): beyond Excel's
 # last row or column (more letters or digits than it has) no program that saves .xlsx puts one.
@@ -402,7 +403,7 @@ def _last_row_with_value(head: bytes, sheet: BinaryIO, *, stop_beyond: int | Non
     tag = b"<" + (root[1] or b"")
     row_start = tag + b"row"
     values = (tag + b"v>", tag + b"v ", tag + b"is>")
-    row_number = re.compile(re.escape(row_start) + rb"\b[^>]*?\sr=[\"'](\d{1,18})[\"']")
+    row_number = re.compile(re.escape(row_start) + rb"\b[^>]*?\sr\s*=\s*[\"'](\d{1,18})[\"']")
 
     def last_in(rows: bytes) -> int | None:
         position = max(rows.rfind(value) for value in values)
