@@ -1,15 +1,20 @@
 """The admin's import page: it names the columns in the clerk's words, offers a template, and
 checks a file as the scorer's sheet upload does, before reading it."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from import_export.forms import ImportForm
 from openpyxl import Workbook
 
 from cadre.upload_limits import text_upload_check, upload_check_in_request
 from scoring.services.uploads import UploadRefused
 from scoring.views_sheets import xlsx_response
+
+logger = logging.getLogger(__name__)
 
 
 class UploadCheckedImportForm(ImportForm):
@@ -35,7 +40,7 @@ class UploadCheckedImportForm(ImportForm):
                 )
                 upload_check_in_request(name=name, file=upload, size=upload.size)
             else:
-                text_upload_check(file=upload, size=upload.size)
+                text_upload_check(name=upload.name, file=upload, size=upload.size)
         except UploadRefused as refusal:
             self.add_error("import_file", str(refusal))
         return cleaned
@@ -70,6 +75,20 @@ class ClerkImportMixin:
         book.active.title = str(self.opts.verbose_name_plural)
         book.active.append(self._import_resources(request)[0].import_template_heads())
         return xlsx_response(workbook=book, file_name=f"{self.model.__name__}-template.xlsx")
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # import-export names only the exception's class ("'TypeError' encountered while trying
+        # to read file"), in English: the clerk is told which file and what to do instead, and
+        # the log keeps the error (a file that passed the upload checks and still fails to read).
+        logger.warning("Import file unreadable: %s", form.cleaned_data["import_file"], exc_info=e)
+        form.add_error(
+            "import_file",
+            _(
+                "无法读取“%(name)s”：它已损坏，或不是所选格式的文件。请在 Excel 或 WPS 中打开它，"
+                "另存为 Excel 工作簿（.xlsx）或“CSV UTF-8（逗号分隔）”，再导入另存的文件。"
+            )
+            % {"name": form.cleaned_data["import_file"].name},
+        )
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)

@@ -269,6 +269,13 @@ def test_a_csv_saved_by_chinese_excel_in_gbk_imports(admin_client, units):
     assert Unit.objects.get(code="ZJ03").name == "西城街道"
 
 
+def test_a_csv_saved_as_unicode_utf16_imports(admin_client, units):
+    data = "code,name,category\r\nZJ03,西城街道,ZJ\r\n".encode("utf-16")
+    _page, context = preview(admin_client, "cadre/unit", data, CSV, name="units.csv")
+    confirm(admin_client, "cadre/unit", context)
+    assert Unit.objects.get(code="ZJ03").name == "西城街道"
+
+
 def test_an_indicator_cannot_be_its_own_parent(admin_client, cycle, make_indicator):
     area = make_indicator("A1", 1000, method="")
     data = xlsx(["cycle", "code", "name", "parent", "max_points"], [2026, "A1", "甲", "A1", 1000])

@@ -1,6 +1,7 @@
 """The admin's imports and the star-tree import check an uploaded file as the scorer's sheet
 upload does (scoring.services.uploads) before anything reads it: size, zip bomb, rows."""
 
+import html
 import io
 import re
 import zipfile
@@ -14,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from cadre.models import Unit
 from talent.models import StarNode, StarTree
 from talent.services.star_xlsx import star_tree_import
+from tests.sheets.excel_error_cells import part_rewrite
 from tests.test_admin_imports import CSV, XLSX, preview, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +102,66 @@ def test_an_admin_csv_import_over_the_size_or_the_row_limit_is_refused(admin_cli
     page, _context = preview(admin_client, "cadre/unit", data.encode(), CSV, name="units.csv")
     assert "超过上限 0.0 MB" in page
     assert not Unit.objects.exists()
+
+
+SAVE_AS_CSV = (
+    "请在 Excel 或 WPS 中打开它，点“文件 → 另存为”，保存类型选“CSV UTF-8（逗号分隔）”，"
+    "再导入另存的文件。"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "refusal"),
+    [
+        (
+            xlsx(["code", "name", "category"], ["U1", "甲", "ZJ"]),
+            "“units.csv”是 Excel 工作簿，不是 CSV：请把“格式”选为 xlsx 后再导入。",
+        ),
+        (
+            "code,name,category\nU1,甲,ZJ\nU2,乙\x00,ZJ\n".encode(),
+            f"“units.csv”第 3 行含有空字符（NUL），不是 CSV 文本：{SAVE_AS_CSV}",
+        ),
+        (
+            b"code,name,category\nU1,\x80\x80,ZJ\n",
+            f"“units.csv”第 2 行的文字既不是 UTF-8 也不是 GBK 编码，无法读取：{SAVE_AS_CSV}",
+        ),
+    ],
+    ids=["xlsx-as-csv", "nul", "neither-utf8-nor-gbk"],
+)
+def test_an_admin_csv_import_it_cannot_read_is_refused_saying_where(admin_client, data, refusal):
+    page, context = preview(admin_client, "cadre/unit", data, CSV, name="units.csv")
+    assert html.unescape(refusal) in html.unescape(page)
+    assert context.get("confirm_form") is None
+
+
+def test_an_admin_xlsx_import_the_reader_fails_on_names_the_file_and_what_to_do(admin_client):
+    # A style's number format id of 5,000 digits: openpyxl fails with a TypeError.
+    data = part_rewrite(
+        xlsx(["code", "name", "category"], ["U1", "甲", "ZJ"]),
+        "xl/styles.xml",
+        lambda styles: styles.replace('numFmtId="0"', f'numFmtId="{"9" * 5000}"', 1),
+    )
+    page, context = preview(admin_client, "cadre/unit", data, XLSX, name="units.xlsx")
+    assert html.unescape(
+        "无法读取“units.xlsx”：它已损坏，或不是所选格式的文件。请在 Excel 或 WPS 中打开它，"
+        "另存为 Excel 工作簿（.xlsx）或“CSV UTF-8（逗号分隔）”，再导入另存的文件。"
+    ) in html.unescape(page)
+    assert "encountered while trying to read file" not in page
+    assert context.get("confirm_form") is None
+
+
+def test_a_row_numbered_with_spaces_around_its_equals_sign_counts_to_the_row_limit(
+    admin_client, settings
+):
+    # openpyxl reads <row r = "500"> as row 500 and yields the 498 rows before it, empty.
+    data = part_rewrite(
+        xlsx(["code", "name", "category"], ["U1", "甲", "ZJ"]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(r' r="[A-C]2"', "", xml.replace('<row r="2"', '<row r = "500"')),
+    )
+    settings.SCORING_UPLOAD_MAX_ROWS = 20
+    page, _context = preview(admin_client, "cadre/unit", data, XLSX, name="units.xlsx")
+    assert "工作表有 500 行，超过上限 20 行" in page
 
 
 def test_an_admin_xlsx_import_within_the_limits_is_read_as_before(admin_client, unit):

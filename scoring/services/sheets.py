@@ -10,6 +10,7 @@ history row per value that names the import.
 import json
 import re
 import time
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -857,11 +858,18 @@ def layout_notes_add(
         row = rows[index]
         return any(column < len(row) and cell_text(row[column]) for column in columns)
 
+    # By the first data row from a range's top, not row by row: a range may reach row
+    # 1,048,576, and a file may hold thousands of them (hundreds took 14 s row by row).
+    data_rows_sorted = sorted(data_rows)
+
+    def data_row_within(top: int, bottom: int) -> bool:
+        first = bisect_left(data_rows_sorted, top)
+        return first < len(data_rows_sorted) and data_rows_sorted[first] <= bottom
+
     merged = [
         f"{get_column_letter(left + 1)}{top + 1}:{get_column_letter(right + 1)}{bottom + 1}"
         for top, left, bottom, right in sorted(layout.merged)
-        if any(left <= column <= right for column in read)
-        and any(index in data_rows for index in range(top, bottom + 1))
+        if any(left <= column <= right for column in read) and data_row_within(top, bottom)
     ]
     hidden_rows = [
         index + 1

@@ -14,25 +14,41 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 ZIP_MAGIC = b"PK\x03\x04"
+ZIP_ENCRYPTED = 0x1  # an entry's general purpose flag bit 0
 # Row numbers of 1–18 digits (a longer one is no row's, and Python refuses to read thousands).
 DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d{1,18}(?::[A-Z]+(\d{1,18}))?"')
 # The sheet's root element, with the namespace prefix its writer gives every element (mostly none).
 SHEET_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 # A row's start tag and its number, if it says it; a value of a cell, whatever the prefix.
-ROW = re.compile(rb"<(?:[\w.-]+:)?row\b(?:[^>]*?\sr=[\"'](?P<number>\d{1,18})[\"'])?[^>]*>")
+# (r = "5" as well: calamine and openpyxl read it, and openpyxl then yields the rows before.)
+ROW = re.compile(rb"<(?:[\w.-]+:)?row\b(?:[^>]*?\sr\s*=\s*[\"'](?P<number>\d{1,18})[\"'])?[^>]*>")
 VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
 # Where a cell with a value may be, as its r attribute says (r="XFD1048576"): beyond Excel's
 # last row or column (more letters or digits than it has) no program that saves .xlsx puts one.
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 COLUMNS_OF_LETTERS = {1: 26, 2: 26 + 26**2, 3: EXCEL_COLUMNS}
-CELL_POSITION = re.compile(rb"""r=["'](?P<column>[A-Z]+)(?P<row>[0-9]*)""")
-BEYOND_EXCEL = rb"((?:[A-Z]{4,}[0-9]*|[A-Z]{1,3}[0-9]{8,}))"
+# calamine reads a position's letters in either case (r="xfd2000" is XFD2000).
+CELL_POSITION = re.compile(rb"""r=["'](?P<column>[A-Za-z]+)(?P<row>[0-9]*)""")
+BEYOND_EXCEL = rb"((?:[A-Za-z]{4,}[0-9]*|[A-Za-z]{1,3}[0-9]{8,}))"
+# What those searches cannot place: a cell whose start tag does not begin with its position
+# (<c>, <c s="1" r="A1">, <c r = "A1">) or has a namespace prefix (<x:c>, or text reading so).
+# calamine puts a cell without r after the one before it, in the row its <row r> says (or the
+# one after the row before), so such a sheet is walked tag by tag (_sheet_span_walked).
+# (A start tag cut at a chunk's end is not taken: the next chunk holds it whole.)
+CELL_NOT_PLACED_FIRST = re.compile(rb"<c(?:[>/]|\s(?!r=)[^>]*>)")
+PREFIXED_CELL = re.compile(rb":c[\s>/]")
+# A row's or cell's start or end tag, and the position its r says, as calamine reads them.
+SHEET_TAG = re.compile(rb"<(?P<end>/)?(?:[\w.-]+:)?(?P<name>row|c)(?=[\s/>])(?P<attributes>[^>]*)>")
+POSITION_ATTRIBUTE = re.compile(
+    rb"""(?:^|\s)r\s*=\s*["'](?P<column>[A-Za-z]*)(?P<row>[0-9]*)["']"""
+)
 # A cell holding something (not an empty <c .../> that carries a style only), by its position.
 VALUE_CELL = rb"""<(?:[\w.-]+:)?c\b[^>]*?\br=["']%s["'][^>]*(?<!/)>"""
 RATIO_CHECK_FROM_BYTES = 1024 * 1024
@@ -102,7 +118,8 @@ def upload_check(*, name: str, file: BinaryIO, size: int) -> UploadInfo:
             _archive_check(archive)
             rows, counted, sheets = _worksheet_rows(archive)
             _worksheet_cells_check(archive)
-    except zipfile.BadZipFile:
+    # A part's XML cut short, or packed by a method Python (and calamine) cannot unpack.
+    except (zipfile.BadZipFile, ElementTree.ParseError, NotImplementedError):
         raise UploadRefused(_("“%(name)s”已损坏，无法打开。") % {"name": name}) from None
     finally:
         file.seek(0)
@@ -130,6 +147,11 @@ def _archive_check(archive: zipfile.ZipFile) -> None:
     entries = archive.infolist()
     if "xl/workbook.xml" not in {entry.filename for entry in entries}:
         raise UploadRefused(_("文件不是 Excel 工作簿（缺少 workbook）。"))
+    # A zip's own password (Excel's makes no zip): unreadable without it, to calamine too.
+    if any(entry.flag_bits & ZIP_ENCRYPTED for entry in entries):
+        raise UploadRefused(
+            _("文件设置了密码，无法读取：请在 Excel 中打开，取消密码后另存为 .xlsx 再上传。")
+        )
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > settings.SCORING_UPLOAD_MAX_UNPACKED_BYTES:
         raise UploadRefused(
@@ -189,6 +211,12 @@ def _sheet_cells_check(archive: zipfile.ZipFile, entry: str, *, sheet: str) -> N
     makes the span measured."""
     letters = digits = 0
     for chunk in _sheet_chunks(archive, entry):
+        if CELL_NOT_PLACED_FIRST.search(chunk) or PREFIXED_CELL.search(chunk):
+            rows, columns, beyond = _sheet_span_walked(archive, entry)
+            if beyond:
+                raise _beyond_excel(sheet, beyond)
+            _span_check(sheet, rows=rows, columns=columns)
+            return
         wider = _position_wider(letters, digits).search(chunk)
         while wider and letters <= 3 and digits <= 7:
             position = CELL_POSITION.match(chunk, wider.start())
@@ -204,12 +232,16 @@ def _sheet_cells_check(archive: zipfile.ZipFile, entry: str, *, sheet: str) -> N
         settings.SCORING_UPLOAD_MAX_CELLS
     ):
         return
-    last_row = _farthest(archive, entry, most=digits, position=rb"[A-Z]{1,3}([0-9]{%d})")
-    last_column = _farthest(archive, entry, most=letters, position=rb"([A-Z]{%d})[0-9]{1,7}")
+    last_row = _farthest(archive, entry, most=digits, position=rb"[A-Za-z]{1,3}([0-9]{%d})")
+    last_column = _farthest(archive, entry, most=letters, position=rb"([A-Za-z]{%d})[0-9]{1,7}")
     rows = int(last_row or 0)
     columns = column_index_from_string(last_column.decode()) if last_column else 0
     if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
         raise _beyond_excel(sheet, last_column + last_row)
+    _span_check(sheet, rows=rows, columns=columns)
+
+
+def _span_check(sheet: str, *, rows: int, columns: int) -> None:
     if rows * columns > settings.SCORING_UPLOAD_MAX_CELLS:
         raise UploadRefused(
             _(
@@ -225,6 +257,51 @@ def _sheet_cells_check(archive: zipfile.ZipFile, entry: str, *, sheet: str) -> N
                 "limit": f"{settings.SCORING_UPLOAD_MAX_CELLS:,}",
             }
         )
+
+
+def _sheet_span_walked(archive: zipfile.ZipFile, entry: str) -> tuple[int, int, bytes | None]:
+    """Return the rows and columns from A1 to the farthest cell holding something, each cell
+    placed as calamine places it, and a position beyond Excel's last row or column where
+    there is one (None when there is none).
+
+    Tag by tag, slower than the searches of _sheet_cells_check: only for a sheet they cannot
+    place. A cell holding something is one not closed in its start tag (<c r="A1" s="1"/>
+    carries a style only). A cell's r moves the count of columns, not of rows; of a tag's r
+    said twice, calamine takes a row's first and a cell's last."""
+    row = column = rows = columns = 0
+    pending = b""
+    with archive.open(entry) as xml:
+        while True:
+            chunk = xml.read(SHEET_CHUNK_BYTES)
+            data = pending + chunk
+            for tag in SHEET_TAG.finditer(data):
+                closed = tag["attributes"].endswith(b"/")
+                positions = [] if tag["end"] else POSITION_ATTRIBUTE.findall(tag["attributes"])
+                for letters, digits in positions:
+                    if len(letters) > 3 or len(digits) > 7:
+                        return rows, columns, letters + digits
+                if tag["name"] == b"row":
+                    row = int(positions[0][1]) - 1 if positions and positions[0][1] else row
+                    if tag["end"] or closed:
+                        row, column = row + 1, 0
+                    continue
+                if tag["end"]:
+                    continue
+                letters, digits = positions[-1] if positions else (b"", b"")
+                cell_row = row
+                if letters and digits:
+                    cell_row = int(digits) - 1
+                    column = column_index_from_string(letters.upper().decode()) - 1
+                if not closed:
+                    rows, columns = max(rows, cell_row + 1), max(columns, column + 1)
+                column += 1
+            if not chunk:
+                break
+            # A tag cut by the chunk's end starts at its last "<" (none is inside a tag).
+            pending = data[data.rfind(b"<") :]
+    if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+        return rows, columns, f"{get_column_letter(min(columns, 18_278))}{rows}".encode()
+    return rows, columns, None
 
 
 def _value_cell_found(archive: zipfile.ZipFile, entry: str, position: bytes) -> bytes | None:
@@ -245,7 +322,10 @@ def _farthest(archive: zipfile.ZipFile, entry: str, *, most: int, position: byte
     for size in range(most, 0, -1):
         cells = re.compile(VALUE_CELL % (position % size))
         farthest = max(
-            (max(cells.findall(chunk), default=b"") for chunk in _sheet_chunks(archive, entry)),
+            (
+                max((part.upper() for part in cells.findall(chunk)), default=b"")
+                for chunk in _sheet_chunks(archive, entry)
+            ),
             default=b"",
         )
         if farthest:
@@ -255,7 +335,9 @@ def _farthest(archive: zipfile.ZipFile, entry: str, *, most: int, position: byte
 
 def _position_wider(letters: int, digits: int) -> re.Pattern:
     """A cell's position with more than `letters` letters or more than `digits` digits."""
-    return re.compile(rb"""r=["'](?:[A-Z]{%d}|[A-Z]{1,3}[0-9]{%d})""" % (letters + 1, digits + 1))
+    return re.compile(
+        rb"""r=["'](?:[A-Za-z]{%d}|[A-Za-z]{1,3}[0-9]{%d})""" % (letters + 1, digits + 1)
+    )
 
 
 def _beyond_excel(sheet: str, position: bytes) -> UploadRefused:
@@ -321,7 +403,7 @@ def _last_row_with_value(head: bytes, sheet: BinaryIO, *, stop_beyond: int | Non
     tag = b"<" + (root[1] or b"")
     row_start = tag + b"row"
     values = (tag + b"v>", tag + b"v ", tag + b"is>")
-    row_number = re.compile(re.escape(row_start) + rb"\b[^>]*?\sr=[\"'](\d{1,18})[\"']")
+    row_number = re.compile(re.escape(row_start) + rb"\b[^>]*?\sr\s*=\s*[\"'](\d{1,18})[\"']")
 
     def last_in(rows: bytes) -> int | None:
         position = max(rows.rfind(value) for value in values)

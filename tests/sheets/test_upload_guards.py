@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 
 import pytest
@@ -124,3 +125,81 @@ def test_a_span_that_may_pass_the_limit_is_measured_from_its_cells(xlsx, setting
     settings.SCORING_UPLOAD_MAX_CELLS = 809
     with pytest.raises(UploadRefused, match="延伸到 AA30（30 行 × 27 列），超过 809 个单元格"):
         _check(upload)
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "shown"),
+    [
+        # calamine reads each of these cells as in row 4,000,000,000, and aborts the process.
+        (lambda xml: xml.replace('r="C5"', 'r = "C4000000000"'), "C4000000000"),
+        (lambda xml: xml.replace('r="C5"', 'r="c4000000000"'), "c4000000000"),
+        (lambda xml: xml.replace('<row r="5"><c r="C5"', '<row r="4000000000"><c'), "4000000000"),
+        (lambda xml: xml.replace('<row r="5"><c r="C5"', '<row r = "4000000000"><c'), "4000000000"),
+    ],
+    ids=["spaces-around-equals", "lower-case-column", "row-placed-cell", "row-with-spaces"],
+)
+def test_a_cell_beyond_excel_is_refused_however_its_position_is_written(rewrite, shown):
+    upload = _workbook_with({"A1": "单位代码", "C5": 1})
+    data = part_rewrite(upload.read(), "xl/worksheets/sheet1.xml", rewrite)
+    with pytest.raises(UploadRefused) as refusal:
+        _check(SimpleUploadedFile("broken.xlsx", data))
+    assert f"工作表“考核数据”中有单元格的位置“{shown}”超出了 Excel 的范围" in str(refusal.value)
+
+
+def test_a_far_value_written_in_lower_case_is_refused_naming_its_corner():
+    upload = _workbook_with({"A1": "单位代码", "B2": 5})
+    data = part_rewrite(
+        upload.read(), "xl/worksheets/sheet1.xml", lambda xml: xml.replace('r="B2"', 'r="xfd2000"')
+    )
+    with pytest.raises(UploadRefused, match="一直延伸到 XFD2000（2,000 行 × 16,384 列）"):
+        _check(SimpleUploadedFile("lower.xlsx", data))
+
+
+def test_cells_without_positions_span_as_calamine_places_them(settings):
+    # A cell without r is in its row's r, one column right of the cell before it: C40.
+    upload = _workbook_with({"A1": "单位代码"})
+    data = part_rewrite(
+        upload.read(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '<row r="40"><c><v>1</v></c><c s="0"/><c t="n"><v>3</v></c></row></sheetData>',
+        ),
+    )
+    upload = SimpleUploadedFile("unplaced.xlsx", data)
+    settings.SCORING_UPLOAD_MAX_CELLS = 120
+    _check(upload)
+    settings.SCORING_UPLOAD_MAX_CELLS = 119
+    with pytest.raises(UploadRefused, match="延伸到 C40（40 行 × 3 列），超过 119 个单元格"):
+        _check(upload)
+
+
+def test_a_workbook_whose_sheet_list_is_cut_short_is_refused_as_damaged():
+    upload = _workbook_with({"A1": "单位代码"})
+    data = part_rewrite(upload.read(), "xl/workbook.xml", lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(UploadRefused, match="^“cut.xlsx”已损坏，无法打开。$"):
+        _check(SimpleUploadedFile("cut.xlsx", data))
+
+
+def test_a_workbook_zipped_with_a_password_is_refused_saying_so():
+    # zipfile writes no "encrypted" flag, so it is set in the headers written: each entry's
+    # local header (PK\3\4, flags at byte 6) and central directory record (PK\1\2, at 8).
+    data = bytearray(_workbook_with({"A1": "单位代码"}).read())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        for header in re.finditer(re.escape(signature), bytes(data)):
+            data[header.start() + flags_at] |= 0x1
+    with pytest.raises(UploadRefused, match="文件设置了密码，无法读取"):
+        _check(SimpleUploadedFile("locked.xlsx", bytes(data)))
+
+
+def test_a_far_position_said_second_in_a_cell_placed_by_counting_is_found():
+    # calamine takes a cell's last r: this one is in XFD2000 (the first cell, without r,
+    # has the sheet walked tag by tag).
+    upload = _workbook_with({"A1": "单位代码", "B2": 5})
+    data = part_rewrite(
+        upload.read(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace('<c r="A1"', "<c").replace('r="B2"', 'r="B2" r="xfd2000"'),
+    )
+    with pytest.raises(UploadRefused, match="一直延伸到 XFD2000（2,000 行 × 16,384 列）"):
+        _check(SimpleUploadedFile("twice.xlsx", data))
