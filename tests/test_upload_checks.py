@@ -200,6 +200,23 @@ def test_the_star_import_refuses_a_zip_bomb_a_value_far_off_and_too_many_rows(st
     assert not StarNode.objects.exists()
 
 
+def test_the_star_import_of_a_workbook_its_reader_fails_on_says_what_to_do(star_tree):
+    # A cell naming a shared string the file does not have: calamine's words are English.
+    broken = part_rewrite(
+        star_rows(2).getvalue(),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            '<c r="B2" t="inlineStr"><is><t>社区党委</t></is></c>', '<c r="B2" t="s"><v>99</v></c>'
+        ),
+    )
+    with pytest.raises(ValidationError) as refusal:
+        star_tree_import(tree=star_tree, upload=io.BytesIO(broken))
+    assert refusal.value.messages == [
+        "无法读取文件：它已损坏，或不是 Excel / WPS 保存的工作簿。请在 Excel 中打开后另存为 .xlsx "
+        "再上传。"
+    ]
+
+
 def test_the_star_import_page_refuses_a_file_that_is_not_xlsx(client, admin_user, star_tree):
     client.force_login(admin_user)
     upload = SimpleUploadedFile("star.xls", star_rows(2).getvalue())

@@ -8,6 +8,7 @@ history row per value that names the import.
 """
 
 import json
+import logging
 import re
 import time
 from bisect import bisect_left
@@ -81,6 +82,7 @@ from scoring.services.refresh import results_refresh_for_categories
 from scoring.services.sql import history_copy
 from scoring.services.uploads import (
     UploadRefused,
+    unreadable_workbook_message,
     upload_check,
     upload_rows_check,
     upload_stored_path,
@@ -101,6 +103,8 @@ from scoring.services.values import (
     value_method_rule,
 )
 from scoring.services.workbook import cell_number
+
+logger = logging.getLogger(__name__)
 
 # The most specific first: a row with both 单位代码 and 单位 (the units' names, often) has its codes
 # in 单位代码.
@@ -136,6 +140,7 @@ TEMPLATE_LABELS = (
     gettext_lazy("计分方法"),
     gettext_lazy("填写说明"),
 )
+
 TEMPLATE_ROW_FIELDS = ("name", "max_points", "method", "hint")
 LONG_COLUMNS = (
     Column("unit", UNIT_HEADERS[1:]),
@@ -1709,11 +1714,8 @@ def sheet_import_prepare(*, record: ImportRecord) -> ImportRecord:
     except UploadRefused as refused:
         plan = SheetPlan(problems=[CellProblem("", None, None, str(refused))])
     except Exception:  # calamine raises its own error types for unreadable files
-        message = _(
-            "无法读取文件：它已损坏，或不是 Excel / WPS 保存的工作簿。请在 Excel 中打开后"
-            "另存为 .xlsx 再上传。"
-        )
-        plan = SheetPlan(problems=[CellProblem("", None, None, message)])
+        logger.warning("Upload #%s unreadable", record.pk, exc_info=True)
+        plan = SheetPlan(problems=[CellProblem("", None, None, unreadable_workbook_message())])
     else:
         # The votes module builds on this one: imported here, as the file asks for it.
         from scoring.services.vote_sheets import vote_changes_plan, vote_sheets_found

@@ -82,6 +82,16 @@ def upload_rows_check(*, rows: int, sheets: int = 1) -> None:
     raise UploadRefused(message % {"rows": rows, "limit": limit})
 
 
+def unreadable_workbook_message() -> str:
+    """What the clerk reads when the reader fails on a file the upload's checks let through:
+    calamine's own words ("Cell string index not found in shared strings table") tell them
+    nothing they can act on."""
+    return _(
+        "无法读取文件：它已损坏，或不是 Excel / WPS 保存的工作簿。请在 Excel 中打开后"
+        "另存为 .xlsx 再上传。"
+    )
+
+
 def upload_check(*, name: str, file: BinaryIO, size: int) -> UploadInfo:
     """Return what the upload is (size, SHA-256, rows) or raise UploadRefused.
 

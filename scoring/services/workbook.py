@@ -8,6 +8,7 @@ gives the same cell values.
 
 import dataclasses
 import io
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -79,6 +80,7 @@ from scoring.services.history import (
 from scoring.services.refresh import results_refresh_all, results_refresh_unlocked
 from scoring.services.sql import history_copy, table_name
 from scoring.services.tree import TreeNode, indicator_tree_load, tree_nodes_problems
+from scoring.services.uploads import unreadable_workbook_message
 from scoring.services.values import (
     CycleLockedError,
     cycle_ensure_editable,
@@ -86,6 +88,8 @@ from scoring.services.values import (
     source_verified,
     value_problem,
 )
+
+logger = logging.getLogger(__name__)
 
 BATCH = 5000
 
@@ -117,6 +121,7 @@ OFFICIALS = Sheet(
     ("干部",),
     (CODE, Column("name", ("姓名", "名称")), UNIT, Column("role", ("班子角色", "角色"))),
 )
+
 INDICATORS = Sheet(
     "indicators",
     ("考核指标", "指标"),
@@ -493,8 +498,9 @@ def _sheets_read(data: bytes, problems: list[CellProblem]) -> dict[str, tuple[It
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         errors = excel_errors_read(data)
     except (CalamineError, ValueError, OSError, KeyError, ElementTree.ParseError) as error:
+        logger.warning("Workbook unreadable: %s", error)
         raise WorkbookInvalid(
-            [CellProblem("-", None, None, _("无法读取 .xlsx 文件：%(error)s") % {"error": error})]
+            [CellProblem("-", None, None, unreadable_workbook_message())]
         ) from error
     present = {" ".join(name.split()).lower(): name for name in book.sheet_names}
     sheets = {}

@@ -1,6 +1,7 @@
 """The star tree as a workbook: the certification report out, the tree and its levels in."""
 
 import io
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,9 +25,11 @@ from scoring.services.cells import (
     sheet_columns_find,
     sheet_rows_read,
 )
-from scoring.services.uploads import UploadRefused
+from scoring.services.uploads import UploadRefused, unreadable_workbook_message
 from talent.models import StarLevel, StarNode, StarTree
 from talent.services.star import star_node_reason, star_parent_problem, star_tree_certify
+
+logger = logging.getLogger(__name__)
 
 SHEET = gettext_lazy("星级认证")
 # Each column by its English key and its header, which the report writes in the page's
@@ -244,7 +247,8 @@ def star_tree_import(*, tree: StarTree, upload) -> int:
         sheet_name = workbook.sheet_names[0]
         table = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as error:  # noqa: BLE001 - any unreadable file gets the same message
-        raise ValidationError(_("无法读取该文件，请上传 .xlsx 工作簿。")) from error
+        logger.warning("Star tree workbook unreadable: %s", error)
+        raise ValidationError(unreadable_workbook_message()) from error
     existing = {
         code: (pk, level)
         for pk, code, level in StarNode.objects.filter(tree=tree).values_list("pk", "code", "level")

@@ -196,7 +196,11 @@ def test_all_problems_at_once_are_all_listed(existing_cycle):
 def test_a_file_that_is_no_workbook_is_refused(existing_cycle):
     with pytest.raises(WorkbookInvalid) as raised:
         import_bytes("code,name\nZJ,镇街\n".encode())
-    assert "无法读取 .xlsx 文件" in raised.value.problems[0].message
+    # In words the clerk can act on, not calamine's own ("Cannot detect file format").
+    assert raised.value.problems[0].message == (
+        "无法读取文件：它已损坏，或不是 Excel / WPS 保存的工作簿。请在 Excel 中打开后另存为 .xlsx "
+        "再上传。"
+    )
     assert database_snapshot() == existing_cycle
 
 
