@@ -22,6 +22,7 @@ from scoring.models import QUARTERS, Cycle, Period
 from scoring.no_cycle import CycleMissing, cycle_from_query
 from scoring.selectors import cycles_visible, indicators_scored
 from scoring.services.explain import (
+    indicator_lines_by_area,
     master_data_change_notes,
     unit_area_maxima,
     unit_indicator_lines,
@@ -285,6 +286,11 @@ def unit_detail(request, code):
         ],
         compared_label=Period(compared).label if compared else "",
         indicator_rows=indicator_rows,
+        indicator_areas=(
+            indicator_lines_by_area(indicator_rows, area_points=result.area_points)
+            if result
+            else []
+        ),
         points_lost=unit_points_lost(result=result, lines=indicator_rows) if result else [],
         points_moved=unit_points_moved(lines=indicator_rows),
         next_grade=selectors.unit_next_grade(cycle=selection.cycle, result=result)

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
+from operator import attrgetter
 
 from django.db.models import (
     Case,
@@ -683,6 +685,48 @@ def unit_indicator_lines(
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class AreaLines:
+    """An area's indicator lines, as a unit's page lists them under the area's name."""
+
+    area: Indicator
+    lines: list[IndicatorLine]
+    # The lines' points each rounded to the cent and added, where that misses the area's
+    # figure, which is their exact points added and rounded once; None where it does not.
+    rounded_sum: Decimal | None = None
+    figure: Decimal | None = None
+
+
+def indicator_lines_by_area(
+    lines: list[IndicatorLine], *, area_points: dict[str, str]
+) -> list[AreaLines]:
+    """Group the lines by area, in their order, each area with the sum of its lines as shown
+    where it misses the area's figure (three rows of 6.67 for an area of 20.00): the page
+    says so beside the area's name, so that a reader adding the rows with a calculator is
+    told why, where rows shown to more places (6.6667) would read as anything but points.
+    Bonus and veto lines count in no area's figure."""
+    grouped = []
+    for area, area_lines in groupby(lines, key=attrgetter("area")):
+        area_lines = list(area_lines)
+        counted = [
+            points_round(line.points)
+            for line in area_lines
+            if not line.indicator.is_outside_thousand
+        ]
+        figure = area_points.get(area.code)
+        figure = points_round(Decimal(figure)) if figure is not None else None
+        missed = figure is not None and sum(counted, ZERO) != figure
+        grouped.append(
+            AreaLines(
+                area=area,
+                lines=area_lines,
+                rounded_sum=sum(counted, ZERO) if missed else None,
+                figure=figure if missed else None,
+            )
+        )
+    return grouped
 
 
 def unit_points_lost(
