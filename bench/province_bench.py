@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kaohe_bench_score \\
         python bench/scoring_bench.py --units 5000      # builds the cycle once
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kaohe_bench_score \\
-        python bench/province_bench.py [dashboard verify quarter year pages export save]
+        python bench/province_bench.py [dashboard verify quarter year pages export save entry]
 
 It runs on the cycle `scoring_bench.py` built and leaves it as it found it: every write is
 rolled back, after the database's deferred key checks have run (they run at COMMIT, so they
@@ -20,7 +20,12 @@ are part of what a user waits for). It prints, for each path:
 - export: the admin's csv export of the values (`--export-rows` caps it, as a filter would);
 - save: `values_save` of a pasted block of 5,000 changed cells of one category;
 - exports: the province's results workbook (every category, a quarter and the year) and the
-  workbook of every official's score, on the closed cycle.
+  workbook of every official's score, on the closed cycle;
+- entry: opening the grid, the votes page and the import page without a period in the
+  address (each looks for the period still to fill: period_needing_entry, timed on its own
+  too), as the admin and as a scorer owning a typical share of the indicators; once as built
+  (every period has a few empty cells) and once with every quarter filled, when the year is
+  the period still to fill.
 """
 
 import argparse
@@ -47,7 +52,8 @@ from server_cpu import server_cpu_clock  # noqa: E402
 from cadre import roles  # noqa: E402
 from cadre.models import Official, Unit, UnitCategory  # noqa: E402
 from scoring.admin import IndicatorValueAdmin  # noqa: E402
-from scoring.models import Cycle, Indicator, IndicatorValue, VerificationRun  # noqa: E402
+from scoring.models import QUARTERS, Cycle, Indicator, IndicatorValue, VerificationRun  # noqa: E402
+from scoring.selectors import period_needing_entry, units_active  # noqa: E402
 from scoring.services import cycles as cycle_services  # noqa: E402
 from scoring.services.sql import history_copy  # noqa: E402
 from scoring.services.values import (  # noqa: E402
@@ -58,7 +64,7 @@ from scoring.services.values import (  # noqa: E402
 )
 from scoring.services.verification import verification_run_perform  # noqa: E402
 
-PATHS = ["dashboard", "verify", "quarter", "year", "pages", "export", "save", "exports"]
+PATHS = ["dashboard", "verify", "quarter", "year", "pages", "export", "save", "exports", "entry"]
 
 
 class RolledBack(Exception):
@@ -461,6 +467,101 @@ def bench_save(cycle: Cycle) -> None:
     )
 
 
+# A province's indicators shared among a dozen scorers: one owns about ten of them.
+SCORER_SHARE = 12
+
+
+def scorer_of_share(cycle: Cycle):
+    """A scorer (made for the bench, in its transaction) owning every SCORER_SHARE-th indicator
+    taking values, annual ones (two) and quarterly ones, as one of a dozen scorers would."""
+    user = get_user_model().objects.create(username="bench-scorer")
+    user.groups.add(roles.role_groups_ensure()[roles.SCORER])
+    owned = (
+        Indicator.objects.filter(cycle=cycle, children__isnull=True)
+        .exclude(method__in=["", Indicator.Method.EVALUATION])
+        .order_by("frequency", "sort_order")
+    )
+    user.owned_indicators.add(*list(owned)[::SCORER_SHARE])
+    return user
+
+
+def quarters_filled(cycle: Cycle) -> int:
+    """Give every quarterly cell still empty a value (as the end of the year finds them): the
+    year is then the period still to fill. Return how many were added."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO scoring_indicatorvalue
+                (indicator_id, unit_id, period, value, version, updated_at)
+            SELECT i.id, u.id, q.period, 0, 1, now()
+            FROM scoring_indicator i
+            CROSS JOIN cadre_unit u
+            CROSS JOIN unnest(%s::varchar[]) AS q(period)
+            WHERE i.cycle_id = %s AND i.frequency = 'quarterly'
+              AND i.method NOT IN ('', 'evaluation') AND u.is_active
+              AND (
+                NOT EXISTS (SELECT 1 FROM scoring_indicator_categories c
+                            WHERE c.indicator_id = i.id)
+                OR EXISTS (SELECT 1 FROM scoring_indicator_categories c
+                           WHERE c.indicator_id = i.id AND c.unitcategory_id = u.category_id)
+              )
+            ON CONFLICT DO NOTHING
+            """,
+            [QUARTERS, cycle.pk],
+        )
+        added = cursor.rowcount
+        cursor.execute("ANALYZE scoring_indicatorvalue")
+    return added
+
+
+def selector_timed(label: str, action, runs: int) -> None:
+    """Run `action` `runs` times (after one to warm up) and print the median and what it
+    returned."""
+    server_cpu = server_cpu_clock(connection)
+    answer = action()
+    timings = []
+    for _ in range(runs):
+        with statements() as collected:
+            started, server = time.perf_counter(), server_cpu()
+            action()
+            timings.append((time.perf_counter() - started, server_cpu() - server, collected))
+    elapsed, server, collected = sorted(timings, key=lambda timing: timing[0])[runs // 2]
+    print(
+        f"{label}: median {elapsed * 1000:.0f} ms (of "
+        f"{', '.join(f'{timing[0] * 1000:.0f}' for timing in timings)}), PostgreSQL CPU "
+        f"{server * 1000:.0f} ms; {len(collected)} queries; opens on {answer}"
+    )
+
+
+def bench_entry(cycle: Cycle, client: Client, runs: int) -> None:
+    """The entry pages opened without a period, by the admin and by a scorer, as built and
+    with every quarter filled; PostgreSQL CPU counts the server process of this connection,
+    not the workers of a parallel plan."""
+    cycle_state_set(cycle, Cycle.State.OPEN)
+    admin = get_user_model().objects.get(username="bench-admin")
+    pages = [("grid", "/entry/"), ("votes", "/entry/votes/"), ("import", "/entry/sheets/")]
+    with rolled_back():
+        scorer = scorer_of_share(cycle)
+        scorer_client = Client()
+        scorer_client.force_login(scorer)
+        owned = scorer.owned_indicators.count()
+        units = units_active()
+        for filled in (False, True):
+            if filled:
+                print(f"every quarter filled ({quarters_filled(cycle):,} values added):")
+            for who, user, user_client in (
+                ("admin", admin, client),
+                (f"scorer of {owned} indicators", scorer, scorer_client),
+            ):
+                selector_timed(
+                    f"period_needing_entry ({who})",
+                    lambda user=user: period_needing_entry(cycle=cycle, user=user, units=units),
+                    runs,
+                )
+                for page, url in pages:
+                    page_timed(user_client, f"{page} page ({who})", url, runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", choices=PATHS, default=PATHS)
@@ -492,6 +593,8 @@ def main() -> None:
             bench_save(cycle)
         elif path == "exports":
             bench_exports(cycle, client, arguments.runs)
+        elif path == "entry":
+            bench_entry(cycle, client, arguments.runs)
 
 
 if __name__ == "__main__":

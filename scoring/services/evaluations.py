@@ -202,24 +202,23 @@ def rater_groups_of_cycle(*, cycle: Cycle) -> CycleRaterGroups:
 
 
 def votes_complete_counted(
-    *, raters: CycleRaterGroups, indicator_ids: Iterable[int]
-) -> Counter[tuple[int, int, str]]:
-    """Count, per indicator, unit category and period, the active units whose every rater
-    group of `raters` rating them on the indicator has votes in: the units votes_progress
-    marks complete (✓). One query: the rating groups' votes counted per unit and then per
-    number of groups in; a subquery per vote asking which groups rate its unit took 0.1 s of
-    PostgreSQL CPU for a province's 40,000 annual votes."""
+    *, raters: CycleRaterGroups, indicator_ids: Iterable[int], period: str
+) -> Counter[tuple[int, int]]:
+    """Count, per indicator and unit category, the active units whose every rater group of
+    `raters` rating them on the indicator has votes in for the period: the units
+    votes_progress marks complete (✓). One query: the rating groups' votes counted per unit
+    and then per number of groups in; a subquery per vote asking which groups rate its unit
+    took 0.1 s of PostgreSQL CPU for a province's 40,000 annual votes."""
     ids = list(indicator_ids)
     if not (ids and raters.groups):
         return Counter()
     per_unit = (
-        Vote.objects.filter(_cast_by_rating_group(raters), indicator_id__in=ids)
+        Vote.objects.filter(_cast_by_rating_group(raters), indicator_id__in=ids, period=period)
         .filter(unit__is_active=True)
         .order_by()
         .values(
             indicator_key=F("indicator_id"),
             category_key=F("unit__category_id"),
-            period_key=F("period"),
             unit_key=F("unit_id"),
         )
         # One vote row per rater group (vote_unique): its rows are its groups with votes in.
@@ -228,16 +227,16 @@ def votes_complete_counted(
     sql, params = per_unit.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indicator_key, category_key, period_key, groups_in, COUNT(*) "
-            f"FROM ({sql}) per_unit GROUP BY indicator_key, category_key, period_key, groups_in",
+            "SELECT indicator_key, category_key, groups_in, COUNT(*) "
+            f"FROM ({sql}) per_unit GROUP BY indicator_key, category_key, groups_in",
             params,
         )
         counted = cursor.fetchall()
-    complete: Counter[tuple[int, int, str]] = Counter()
-    for indicator_id, category_id, period, groups_in, units in counted:
+    complete: Counter[tuple[int, int]] = Counter()
+    for indicator_id, category_id, groups_in, units in counted:
         rating = raters.rating(category_id=category_id, indicator_id=indicator_id)
         if groups_in == len(rating):
-            complete[indicator_id, category_id, period] += units
+            complete[indicator_id, category_id] += units
     return complete
 
 

@@ -78,12 +78,28 @@ def test_the_period_is_found_in_a_fixed_number_of_queries(
         make_indicator(code, 10, frequency=Indicator.Frequency.ANNUAL).owners.add(scorer)
     units = units_active()
     user_role_names(scorer)  # read once per request, by the page's role check
-    # The indicators, their categories, the filled cells per indicator, category and period.
-    with django_assert_num_queries(3):
+    # The indicators, their categories, and the filled cells of each period in turn until one
+    # has an empty cell: Q1's (all filled), then Q2's.
+    with django_assert_num_queries(4):
         assert period_needing_entry(cycle=open_cycle, user=scorer, units=units) == "Q2"
     fill(units, indicators, ["Q2", "Q3", "Q4"])
-    with django_assert_num_queries(3):
+    # Every quarter filled: one count for each of Q1–Q4 and one for the year.
+    with django_assert_num_queries(7):
         assert period_needing_entry(cycle=open_cycle, user=scorer, units=units) == "Y"
+
+
+def test_values_outside_an_indicators_frequency_fill_no_cell(
+    client, open_cycle, scorer, district, make_indicator
+):
+    units, indicators = district(cycle=open_cycle, owner=scorer, units=2, indicators=1)
+    fill(units[:1], indicators, ["Q1"])  # the second town still to fill in Q1
+    # Figures of an annual indicator stored for a quarter (the scoring reads and ignores
+    # them): they leave the second town's Q1 cell empty.
+    annual = make_indicator("ANNUAL", 10, frequency=Indicator.Frequency.ANNUAL)
+    annual.owners.add(scorer)
+    fill(units, [annual], ["Q1"])
+    client.force_login(scorer)
+    assert opened_on(client, open_cycle) == "Q1"
 
 
 def test_evaluation_cells_are_filled_once_every_rater_group_rating_the_unit_has_voted(
@@ -120,9 +136,9 @@ def test_evaluation_cells_are_filled_once_every_rater_group_rating_the_unit_has_
         "methods": [Indicator.Method.EVALUATION],
     }
     user_role_names(admin_user)  # read once per request, by the page's role check
-    # The indicators, their categories, the rater groups, what they rate, and the votes of
-    # the groups rating each unit counted per unit: no question asked per vote.
-    with django_assert_num_queries(5):
+    # The indicators, their categories, the rater groups, what they rate, and for Q1 and then
+    # Q2 the votes of the groups rating each unit counted per unit: no question asked per vote.
+    with django_assert_num_queries(6):
         assert period_needing_entry(**evaluations_only) == "Q2"
     Vote.objects.create(indicator=evaluation, unit=units[1], period="Q2", rater_group=peers)
     assert period_needing_entry(**evaluations_only) == "Q3"
