@@ -34,6 +34,11 @@ class ExcelCSV(CSV):
     def create_dataset(self, in_stream, **kwargs):
         if isinstance(in_stream, bytes):
             in_stream = csv_text(in_stream)
+        # Excel's "Unicode 文本 (*.txt)", the way to keep Chinese intact from an Excel that
+        # saves CSV in GBK, separates its columns by tabs: its header line holds no comma.
+        header = in_stream.partition("\n")[0]
+        if "\t" in header and "," not in header:
+            kwargs.setdefault("delimiter", "\t")
         return super().create_dataset(in_stream, **kwargs)
 
     def export_data(self, dataset, **kwargs):

@@ -276,6 +276,14 @@ def test_a_csv_saved_as_unicode_utf16_imports(admin_client, units):
     assert Unit.objects.get(code="ZJ03").name == "西城街道"
 
 
+def test_a_sheet_saved_as_excels_unicode_text_imports(admin_client, units):
+    # 另存为“Unicode 文本 (*.txt)”: UTF-16, columns separated by tabs.
+    data = "code\tname\tcategory\r\nZJ03\t西城街道，老城区\tZJ\r\n".encode("utf-16")
+    _page, context = preview(admin_client, "cadre/unit", data, CSV, name="units.txt")
+    confirm(admin_client, "cadre/unit", context)
+    assert Unit.objects.get(code="ZJ03").name == "西城街道，老城区"
+
+
 def test_an_indicator_cannot_be_its_own_parent(admin_client, cycle, make_indicator):
     area = make_indicator("A1", 1000, method="")
     data = xlsx(["cycle", "code", "name", "parent", "max_points"], [2026, "A1", "甲", "A1", 1000])
